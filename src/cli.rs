@@ -1,0 +1,484 @@
+//! The native command line: a thin shell over the engine. Errors are printed once, in `run`'s
+//! caller, with a non-zero exit.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use burn::tensor::Device;
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+
+use crate::data::{self, DatasetKind, Split, TransferConfig, TransferSet};
+use crate::error::{Error, Result};
+use crate::loss::{HiddenLoss, SoftLoss};
+use crate::mapping::MappingScheme;
+use crate::model::{Activation, Mlp, MlpConfig};
+use crate::schedule::Schedule;
+use crate::train::{DistillSettings, Evaluation, StepMetrics, Trainer, accuracy};
+use crate::weights::{FileInfo, load_mlp, save_mlp};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "distill",
+    version,
+    about = "Knowledge distillation on the command line: train a teacher, distil a student, evaluate, export.",
+    after_help = "Examples:\n  distill train-teacher --dataset digits --out teacher.safetensors\n  \
+                  distill distill --dataset digits --labeled-fraction 0.1 --compare-scratch --out student.safetensors\n  \
+                  distill eval --weights student.safetensors --dataset digits\n  \
+                  distill export --weights student.safetensors --out student-export.safetensors"
+)]
+pub struct Cli {
+    /// Folder holding the shipped data and teachers (default: ./assets, else the source tree's).
+    #[arg(long, global = true)]
+    pub assets: Option<PathBuf>,
+    /// Hide progress bars (for logs and scripts).
+    #[arg(long, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Train a teacher on labels alone and save it.
+    TrainTeacher(TrainTeacherArgs),
+    /// Distil a student from a teacher and save it.
+    Distill(Box<DistillArgs>),
+    /// Test accuracy of a weights file (and agreement with a teacher).
+    Eval(EvalArgs),
+    /// Write a weights file in PyTorch layout with a JSON sidecar describing it.
+    Export(ExportArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct TrainArgs {
+    /// digits, mnist, moons, circles, spirals or xor.
+    #[arg(long, default_value = "digits")]
+    pub dataset: DatasetKind,
+    /// Passes over the training data.
+    #[arg(long, default_value_t = 40)]
+    pub epochs: usize,
+    /// Adam learning rate.
+    #[arg(long, default_value_t = 1e-3)]
+    pub lr: f64,
+    #[arg(long, default_value_t = 64)]
+    pub batch_size: usize,
+    /// Seed of weight initialisation, batch order and data selection.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Where to write the weights (safetensors).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct TrainTeacherArgs {
+    #[command(flatten)]
+    pub train: TrainArgs,
+    /// Hidden layers: "128x6" (six of 128) or "256,128".
+    #[arg(long, default_value = "128x6")]
+    pub hidden: String,
+    #[arg(long, default_value = "relu")]
+    pub activation: Activation,
+}
+
+#[derive(Args, Debug)]
+pub struct DistillArgs {
+    #[command(flatten)]
+    pub train: TrainArgs,
+    /// Teacher weights (default: the shipped teacher of the dataset).
+    #[arg(long)]
+    pub teacher: Option<PathBuf>,
+    /// Student hidden layers: "32x3" or "64,32".
+    #[arg(long, default_value = "32x3")]
+    pub student: String,
+    #[arg(long, default_value = "relu")]
+    pub activation: Activation,
+    /// Temperature T: a number (4), a linear schedule (8..1).
+    #[arg(long, default_value = "4")]
+    pub temperature: String,
+    /// α, the weight of the hard labels: a number, a schedule (0..1) or "bam" (teacher annealing).
+    #[arg(long, default_value = "0.5")]
+    pub alpha: String,
+    /// β, the weight of the hidden-state loss (0 = off).
+    #[arg(long, default_value_t = 0.0)]
+    pub beta: f32,
+    /// hinton (T²·KL of soft targets) or mse (Tang et al.: MSE of logits).
+    #[arg(long, default_value = "hinton")]
+    pub soft_loss: SoftLoss,
+    /// mse, pkd (normalised, Patient KD) or cosine.
+    #[arg(long, default_value = "mse")]
+    pub hidden_loss: HiddenLoss,
+    /// skip, last, none, teacher layers for student 1,2,3 ("2,4,6") or pairs ("1:2,3:6").
+    #[arg(long, default_value = "skip")]
+    pub mapping: String,
+    /// Fraction of training examples (per class) that keep their label.
+    #[arg(long, default_value_t = 1.0)]
+    pub labeled_fraction: f32,
+    /// Leave the unlabeled remainder of the training set out of the transfer set.
+    #[arg(long)]
+    pub no_unlabeled: bool,
+    /// Augmented, unlabeled copies of every transfer example.
+    #[arg(long, default_value_t = 0)]
+    pub augment_copies: usize,
+    /// Std of the pixel noise of augmented copies.
+    #[arg(long, default_value_t = 0.1)]
+    pub noise: f32,
+    /// Probability that an input of an augmented copy is masked to 0.
+    #[arg(long, default_value_t = 0.1)]
+    pub mask: f32,
+    /// Remove every example of this class from the transfer set (Hinton's omitted class).
+    #[arg(long)]
+    pub omit_class: Option<u8>,
+    /// Also train the same student without the teacher on the labeled examples, and compare.
+    #[arg(long)]
+    pub compare_scratch: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    #[arg(long)]
+    pub weights: PathBuf,
+    #[arg(long, default_value = "digits")]
+    pub dataset: DatasetKind,
+    /// Also report how often the network agrees with this teacher.
+    #[arg(long)]
+    pub teacher: Option<PathBuf>,
+    /// Seed of the toy sets' generation and split (image sets have fixed splits).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    #[arg(long)]
+    pub weights: PathBuf,
+    /// Output safetensors file; the description goes next to it as `<out>.json`.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+fn assets_dir(flag: &Option<PathBuf>) -> PathBuf {
+    match flag {
+        Some(dir) => dir.clone(),
+        None if Path::new("assets/data").is_dir() => PathBuf::from("assets"),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("assets"),
+    }
+}
+
+/// The shipped teacher of a dataset.
+pub fn shipped_teacher(assets: &Path, dataset: DatasetKind) -> PathBuf {
+    assets.join("teachers").join(format!("{}.safetensors", dataset.name()))
+}
+
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+    }
+    std::fs::write(path, bytes).map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
+}
+
+fn load_weights(path: &Path, device: &Device) -> Result<(Mlp, FileInfo)> {
+    load_mlp(&read(path)?, device).map_err(|e| match e {
+        Error::Weights(m) => Error::Weights(format!("{}: {m}", path.display())),
+        other => other,
+    })
+}
+
+struct Progress {
+    bar: ProgressBar,
+}
+
+impl Progress {
+    fn new(len: usize, label: &str, quiet: bool) -> Self {
+        let bar = if quiet {
+            ProgressBar::hidden()
+        } else {
+            ProgressBar::new(len as u64)
+        };
+        let style = ProgressStyle::with_template(
+            "{prefix:>9} [{elapsed_precise}] {wide_bar} {pos}/{len} steps ({per_sec}, eta {eta}) {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+        bar.set_style(style);
+        bar.set_prefix(label.to_string());
+        Self { bar }
+    }
+
+    fn update(&self, m: &StepMetrics) {
+        self.bar.set_position(m.step as u64);
+        if m.step % 10 == 0 {
+            self.bar.set_message(format!("loss {:.4}", m.total));
+        }
+    }
+}
+
+/// Runs `steps` training steps with a progress bar.
+fn run_steps(trainer: &mut Trainer, steps: usize, label: &str, quiet: bool) -> Result<Option<StepMetrics>> {
+    let progress = Progress::new(steps, label, quiet);
+    let mut last = None;
+    for _ in 0..steps {
+        let m = trainer.step()?;
+        progress.update(&m);
+        last = Some(m);
+    }
+    progress.bar.finish_and_clear();
+    Ok(last)
+}
+
+fn steps_for(epochs: usize, examples: usize, batch: usize) -> usize {
+    (epochs * examples.div_ceil(batch.max(1))).max(1)
+}
+
+fn load_split(kind: DatasetKind, assets: &Path, seed: u64) -> Result<Split> {
+    data::load(kind, assets, seed)
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    let assets = assets_dir(&cli.assets);
+    let device = Device::flex();
+    match cli.command {
+        Command::TrainTeacher(args) => train_teacher(args, &assets, &device, cli.quiet),
+        Command::Distill(args) => distill(*args, &assets, &device, cli.quiet),
+        Command::Eval(args) => eval(args, &assets, &device),
+        Command::Export(args) => export(args, &device),
+    }
+}
+
+fn train_teacher(args: TrainTeacherArgs, assets: &Path, device: &Device, quiet: bool) -> Result<()> {
+    let t = &args.train;
+    let split = load_split(t.dataset, assets, t.seed)?;
+    let config = MlpConfig {
+        inputs: split.train.dim,
+        hidden: MlpConfig::parse_hidden(&args.hidden)?,
+        classes: split.train.classes,
+        activation: args.activation,
+    };
+    let data = TransferSet::build(&split.train, &TransferConfig::default(), t.seed)?;
+    let steps = steps_for(t.epochs, data.len(), t.batch_size);
+    let settings = DistillSettings {
+        learning_rate: t.lr,
+        batch_size: t.batch_size,
+        total_steps: steps,
+        seed: t.seed,
+        ..Default::default()
+    };
+    println!(
+        "Training a teacher {} ({} parameters) on {} ({} examples) for {} epochs ({steps} steps)",
+        config.describe(),
+        config.num_params(),
+        t.dataset.name(),
+        data.len(),
+        t.epochs
+    );
+    let start = Instant::now();
+    let mut trainer = Trainer::supervised(&config, data, settings.clone(), device)?;
+    run_steps(&mut trainer, steps, "teacher", quiet)?;
+    let eval = trainer.evaluate(&split.test)?;
+    println!(
+        "Test accuracy {:.2} % on {} examples ({:.1} s)",
+        eval.accuracy * 100.0,
+        split.test.len(),
+        start.elapsed().as_secs_f32()
+    );
+    let info = FileInfo {
+        role: "teacher".into(),
+        info: json!({
+            "dataset": t.dataset.name(),
+            "epochs": t.epochs,
+            "steps": steps,
+            "settings": settings,
+            "metrics": {"test_accuracy": eval.accuracy},
+        }),
+    };
+    write(&t.out, &save_mlp(&trainer.network(), &info)?)?;
+    println!("Saved {}", t.out.display());
+    Ok(())
+}
+
+fn distill(args: DistillArgs, assets: &Path, device: &Device, quiet: bool) -> Result<()> {
+    let t = &args.train;
+    let split = load_split(t.dataset, assets, t.seed)?;
+    let teacher_path = args
+        .teacher
+        .clone()
+        .unwrap_or_else(|| shipped_teacher(assets, t.dataset));
+    let (teacher, _) = load_weights(&teacher_path, device)?;
+    let config = MlpConfig {
+        inputs: split.train.dim,
+        hidden: MlpConfig::parse_hidden(&args.student)?,
+        classes: split.train.classes,
+        activation: args.activation,
+    };
+    let transfer = TransferConfig {
+        labeled_fraction: args.labeled_fraction,
+        include_unlabeled: !args.no_unlabeled,
+        augment_copies: args.augment_copies,
+        noise_std: args.noise,
+        mask_prob: args.mask,
+        omit_class: args.omit_class,
+    };
+    let data = TransferSet::build(&split.train, &transfer, t.seed)?;
+    let steps = steps_for(t.epochs, data.len(), t.batch_size);
+    let settings = DistillSettings {
+        temperature: Schedule::parse(&args.temperature)?,
+        alpha: Schedule::parse(&args.alpha)?,
+        beta: args.beta,
+        soft_loss: args.soft_loss,
+        hidden_loss: args.hidden_loss,
+        mapping: MappingScheme::parse(&args.mapping)?,
+        learning_rate: t.lr,
+        batch_size: t.batch_size,
+        total_steps: steps,
+        seed: t.seed,
+    };
+    let teacher_acc = accuracy(&teacher, &split.test, device)?;
+    let scratch_data = data.labeled_only();
+    let mut trainer = Trainer::distill(&config, &teacher, data, settings.clone(), device)?;
+    let set = trainer.transfer_set();
+    println!(
+        "Distilling {} ({} parameters) from teacher {} ({} parameters, test accuracy {:.2} %)",
+        config.describe(),
+        config.num_params(),
+        teacher.config().describe(),
+        teacher.config().num_params(),
+        teacher_acc * 100.0
+    );
+    println!(
+        "Transfer set: {} labeled + {} unlabeled + {} augmented; T {}, α {}, β {}, mapping {:?}; {steps} steps",
+        set.labeled,
+        set.unlabeled,
+        set.augmented,
+        settings.temperature,
+        settings.alpha,
+        settings.beta,
+        trainer.mapping().map(|m| m.pairs().to_vec()).unwrap_or_default(),
+    );
+    let start = Instant::now();
+    let last = run_steps(&mut trainer, steps, "distill", quiet)?;
+    let eval = trainer.evaluate(&split.test)?;
+    report("distilled", &eval, start.elapsed().as_secs_f32());
+    if let Some(m) = last {
+        println!(
+            "Final losses: hard {:.4}, soft {:.4}, hidden {:.4}",
+            m.hard, m.soft, m.hidden
+        );
+    }
+    let mut scratch_eval = None;
+    if args.compare_scratch {
+        let scratch_settings = DistillSettings {
+            mapping: MappingScheme::None,
+            ..settings.clone()
+        };
+        let mut scratch = Trainer::supervised(&config, scratch_data, scratch_settings, device)?;
+        let start = Instant::now();
+        run_steps(&mut scratch, steps, "scratch", quiet)?;
+        let e = scratch.evaluate(&split.test)?;
+        report("scratch", &e, start.elapsed().as_secs_f32());
+        println!(
+            "Distillation gain: {:+.2} percentage points",
+            (eval.accuracy - e.accuracy) * 100.0
+        );
+        scratch_eval = Some(e);
+    }
+    let info = FileInfo {
+        role: "student".into(),
+        info: json!({
+            "dataset": t.dataset.name(),
+            "teacher": teacher_path.display().to_string(),
+            "transfer": transfer,
+            "settings": settings,
+            "steps": steps,
+            "metrics": {
+                "test_accuracy": eval.accuracy,
+                "teacher_agreement": eval.teacher_agreement,
+                "teacher_test_accuracy": teacher_acc,
+                "scratch_test_accuracy": scratch_eval.map(|e| e.accuracy),
+            },
+        }),
+    };
+    write(&t.out, &save_mlp(&trainer.network(), &info)?)?;
+    println!("Saved {}", t.out.display());
+    Ok(())
+}
+
+fn report(what: &str, eval: &Evaluation, secs: f32) {
+    match eval.teacher_agreement {
+        Some(agree) => println!(
+            "{what:>9}: test accuracy {:.2} %, agrees with the teacher on {:.2} % ({secs:.1} s)",
+            eval.accuracy * 100.0,
+            agree * 100.0
+        ),
+        None => println!(
+            "{what:>9}: test accuracy {:.2} % ({secs:.1} s)",
+            eval.accuracy * 100.0
+        ),
+    }
+}
+
+fn eval(args: EvalArgs, assets: &Path, device: &Device) -> Result<()> {
+    let split = load_split(args.dataset, assets, args.seed)?;
+    let (net, file) = load_weights(&args.weights, device)?;
+    let config = net.config();
+    if config.inputs != split.test.dim || config.classes != split.test.classes {
+        return Err(Error::Weights(format!(
+            "{} expects {} inputs and {} classes; {} has {} and {}",
+            args.weights.display(),
+            config.inputs,
+            config.classes,
+            args.dataset.name(),
+            split.test.dim,
+            split.test.classes
+        )));
+    }
+    let acc = accuracy(&net, &split.test, device)?;
+    println!(
+        "{} ({} {}): test accuracy {:.2} % on {} {} examples",
+        args.weights.display(),
+        if file.role.is_empty() { "network" } else { &file.role },
+        config.describe(),
+        acc * 100.0,
+        split.test.len(),
+        args.dataset.name()
+    );
+    if let Some(path) = &args.teacher {
+        let (teacher, _) = load_weights(path, device)?;
+        let classes = split.test.classes;
+        let a = crate::train::predictions(&crate::train::logits_host(&net, &split.test, device)?, classes);
+        let b = crate::train::predictions(&crate::train::logits_host(&teacher, &split.test, device)?, classes);
+        let agree = a.iter().zip(&b).filter(|(x, y)| x == y).count() as f32 / a.len().max(1) as f32;
+        println!("Agrees with the teacher on {:.2} % of test examples", agree * 100.0);
+    }
+    Ok(())
+}
+
+fn export(args: ExportArgs, device: &Device) -> Result<()> {
+    let (net, file) = load_weights(&args.weights, device)?;
+    let config = net.config();
+    write(&args.out, &save_mlp(&net, &file)?)?;
+    let names: Vec<serde_json::Value> = (0..=config.depth())
+        .map(|k| json!({"weight": format!("{}.weight", 2 * k), "bias": format!("{}.bias", 2 * k)}))
+        .collect();
+    let sidecar = json!({
+        "format": crate::weights::FORMAT,
+        "layout": "PyTorch nn.Linear: weight [out, in], bias [out], float32; names are torch.nn.Sequential indices (Linear at even indices, activation at odd)",
+        "architecture": config,
+        "parameters": config.num_params(),
+        "layers": names,
+        "role": file.role,
+        "info": file.info,
+    });
+    let mut json_path = args.out.clone().into_os_string();
+    json_path.push(".json");
+    let json_path = PathBuf::from(json_path);
+    let text = serde_json::to_string_pretty(&sidecar).map_err(|e| Error::Weights(e.to_string()))?;
+    write(&json_path, text.as_bytes())?;
+    println!("Wrote {} and {}", args.out.display(), json_path.display());
+    Ok(())
+}

@@ -1,0 +1,333 @@
+//! Datasets: the shipped image sets (digits, MNIST), seeded 2-D toy sets, deterministic splits,
+//! and the transfer set a student learns from.
+
+mod digits;
+mod idx;
+mod toy;
+mod transfer;
+
+pub use digits::parse_digits_csv;
+pub use idx::{parse_idx_images, parse_idx_labels};
+pub use toy::{ToyKind, toy_dataset};
+pub use transfer::{Batch, Batches, TransferConfig, TransferSet};
+
+use std::io::Read;
+
+use rand::SeedableRng;
+use rand::rngs::ChaCha8Rng;
+use rand::seq::SliceRandom;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// A labeled set of examples, features scaled to roughly [0, 1] (images) or unit scale (toy sets).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dataset {
+    pub name: String,
+    /// Row-major `[len, dim]`.
+    pub features: Vec<f32>,
+    pub labels: Vec<u8>,
+    pub dim: usize,
+    pub classes: usize,
+    /// `(height, width)` when the examples are images.
+    pub image: Option<(usize, usize)>,
+}
+
+impl Dataset {
+    pub fn new(
+        name: impl Into<String>,
+        features: Vec<f32>,
+        labels: Vec<u8>,
+        dim: usize,
+        classes: usize,
+        image: Option<(usize, usize)>,
+    ) -> Result<Self> {
+        let name = name.into();
+        if dim == 0 || features.len() != labels.len() * dim {
+            return Err(Error::Dataset(format!(
+                "{name}: {} feature values do not make {} examples of {dim}",
+                features.len(),
+                labels.len()
+            )));
+        }
+        if let Some(bad) = labels.iter().find(|l| usize::from(**l) >= classes) {
+            return Err(Error::Dataset(format!(
+                "{name}: label {bad} is out of range for {classes} classes"
+            )));
+        }
+        Ok(Self {
+            name,
+            features,
+            labels,
+            dim,
+            classes,
+            image,
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    pub fn example(&self, i: usize) -> &[f32] {
+        &self.features[i * self.dim..(i + 1) * self.dim]
+    }
+
+    /// The examples at `indices`, in that order.
+    pub fn subset(&self, indices: &[usize]) -> Dataset {
+        let mut features = Vec::with_capacity(indices.len() * self.dim);
+        for &i in indices {
+            features.extend_from_slice(self.example(i));
+        }
+        Dataset {
+            name: self.name.clone(),
+            features,
+            labels: indices.iter().map(|&i| self.labels[i]).collect(),
+            dim: self.dim,
+            classes: self.classes,
+            image: self.image,
+        }
+    }
+
+    /// Examples per class.
+    pub fn class_counts(&self) -> Vec<usize> {
+        let mut counts = vec![0; self.classes];
+        for &l in &self.labels {
+            counts[usize::from(l)] += 1;
+        }
+        counts
+    }
+
+    /// A seeded, stratified split: `test_fraction` of every class goes to the test set.
+    pub fn split(&self, test_fraction: f32, seed: u64) -> Split {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let (mut train, mut test) = (Vec::new(), Vec::new());
+        for class in 0..self.classes {
+            let mut idx: Vec<usize> = (0..self.len())
+                .filter(|&i| usize::from(self.labels[i]) == class)
+                .collect();
+            idx.shuffle(&mut rng);
+            let n_test = (idx.len() as f32 * test_fraction).round() as usize;
+            test.extend_from_slice(&idx[..n_test]);
+            train.extend_from_slice(&idx[n_test..]);
+        }
+        // Interleave classes so that any prefix is a fair sample.
+        train.shuffle(&mut rng);
+        test.shuffle(&mut rng);
+        Split {
+            train: self.subset(&train),
+            test: self.subset(&test),
+        }
+    }
+}
+
+/// Training and test parts of a dataset.
+#[derive(Clone, Debug)]
+pub struct Split {
+    pub train: Dataset,
+    pub test: Dataset,
+}
+
+/// The datasets the product knows by name.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DatasetKind {
+    #[default]
+    Digits,
+    Mnist,
+    Moons,
+    Circles,
+    Spirals,
+    Xor,
+}
+
+impl DatasetKind {
+    pub const ALL: [DatasetKind; 6] = [
+        DatasetKind::Digits,
+        DatasetKind::Mnist,
+        DatasetKind::Moons,
+        DatasetKind::Circles,
+        DatasetKind::Spirals,
+        DatasetKind::Xor,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            DatasetKind::Digits => "digits",
+            DatasetKind::Mnist => "mnist",
+            DatasetKind::Moons => "moons",
+            DatasetKind::Circles => "circles",
+            DatasetKind::Spirals => "spirals",
+            DatasetKind::Xor => "xor",
+        }
+    }
+
+    pub fn toy(self) -> Option<ToyKind> {
+        match self {
+            DatasetKind::Moons => Some(ToyKind::Moons),
+            DatasetKind::Circles => Some(ToyKind::Circles),
+            DatasetKind::Spirals => Some(ToyKind::Spirals),
+            DatasetKind::Xor => Some(ToyKind::Xor),
+            DatasetKind::Digits | DatasetKind::Mnist => None,
+        }
+    }
+}
+
+impl std::str::FromStr for DatasetKind {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        let s = s.to_ascii_lowercase();
+        DatasetKind::ALL
+            .into_iter()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = DatasetKind::ALL.iter().map(|k| k.name()).collect();
+                Error::Dataset(format!(
+                    "unknown dataset '{s}' (expected one of: {})",
+                    names.join(", ")
+                ))
+            })
+    }
+}
+
+/// The digits set is small enough to live inside the binary (and the page's wasm).
+pub const DIGITS_CSV_GZ: &[u8] = include_bytes!("../../assets/data/digits/digits.csv.gz");
+
+/// Digits' fixed split: 20 % of every class held out, always with the same seed so the shipped
+/// teacher's test set is the same for everyone.
+pub const DIGITS_SPLIT_SEED: u64 = 2015;
+
+/// Decompresses gzip bytes, refusing output larger than `limit` bytes.
+pub fn gunzip(bytes: &[u8], limit: usize, what: &str) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(bytes)
+        .take(limit as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| Error::Dataset(format!("{what}: not a valid gzip file ({e})")))?;
+    if out.len() > limit {
+        return Err(Error::Dataset(format!(
+            "{what}: decompresses to more than {limit} bytes"
+        )));
+    }
+    Ok(out)
+}
+
+/// The digits set with its fixed train/test split.
+pub fn digits() -> Result<Split> {
+    let csv = gunzip(DIGITS_CSV_GZ, 4 << 20, "digits.csv.gz")?;
+    Ok(parse_digits_csv(&csv)?.split(0.2, DIGITS_SPLIT_SEED))
+}
+
+/// MNIST from its four gzip-compressed IDX files (train images, train labels, test images, test
+/// labels), as read from `assets/data/mnist/` or fetched by the page.
+pub fn mnist_from_gz(
+    train_images: &[u8],
+    train_labels: &[u8],
+    test_images: &[u8],
+    test_labels: &[u8],
+) -> Result<Split> {
+    const LIMIT: usize = 64 << 20;
+    let part = |images: &[u8], labels: &[u8], name: &str| -> Result<Dataset> {
+        let (pixels, rows, cols) = parse_idx_images(&gunzip(images, LIMIT, name)?)?;
+        let labels = parse_idx_labels(&gunzip(labels, LIMIT, name)?)?;
+        if labels.len() * rows * cols != pixels.len() {
+            return Err(Error::Dataset(format!(
+                "{name}: {} labels for {} images",
+                labels.len(),
+                pixels.len() / (rows * cols)
+            )));
+        }
+        let features = pixels.iter().map(|&p| f32::from(p) / 255.0).collect();
+        Dataset::new("mnist", features, labels, rows * cols, 10, Some((rows, cols)))
+    };
+    Ok(Split {
+        train: part(train_images, train_labels, "mnist train")?,
+        test: part(test_images, test_labels, "mnist test")?,
+    })
+}
+
+/// Loads a dataset by kind. Image sets other than digits read their files from `assets_dir`.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn load(kind: DatasetKind, assets_dir: &std::path::Path, seed: u64) -> Result<Split> {
+    match kind {
+        DatasetKind::Digits => digits(),
+        DatasetKind::Mnist => {
+            let dir = assets_dir.join("data/mnist");
+            let read = |name: &str| {
+                let path = dir.join(name);
+                std::fs::read(&path).map_err(|e| Error::io(format!("reading {}", path.display()), e))
+            };
+            mnist_from_gz(
+                &read("train-images-idx3-ubyte.gz")?,
+                &read("train-labels-idx1-ubyte.gz")?,
+                &read("t10k-images-idx3-ubyte.gz")?,
+                &read("t10k-labels-idx1-ubyte.gz")?,
+            )
+        }
+        toy => {
+            let kind = toy.toy().ok_or_else(|| Error::Dataset("not a toy set".into()))?;
+            Ok(toy_dataset(kind, 1000, 0.1, seed).split(0.3, seed))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digits_loads_with_a_stratified_split() {
+        let split = digits().unwrap();
+        assert_eq!(split.train.len() + split.test.len(), 1797);
+        assert_eq!(split.train.dim, 64);
+        assert_eq!(split.train.image, Some((8, 8)));
+        // Every class keeps ~20 % in the test set.
+        let all: Vec<usize> = split
+            .train
+            .class_counts()
+            .iter()
+            .zip(split.test.class_counts())
+            .map(|(a, b)| a + b)
+            .collect();
+        for (c, (test, total)) in split.test.class_counts().iter().zip(&all).enumerate() {
+            let frac = *test as f32 / *total as f32;
+            assert!((frac - 0.2).abs() < 0.01, "class {c}: {frac}");
+        }
+        assert!(split.train.features.iter().all(|v| (0.0..=1.0).contains(v)));
+        // The split is a function of the seed only.
+        assert_eq!(digits().unwrap().test.labels, split.test.labels);
+    }
+
+    #[test]
+    fn different_seeds_give_different_splits() {
+        let csv = gunzip(DIGITS_CSV_GZ, 4 << 20, "digits").unwrap();
+        let data = parse_digits_csv(&csv).unwrap();
+        assert_ne!(data.split(0.2, 1).test.labels, data.split(0.2, 2).test.labels);
+    }
+
+    #[test]
+    fn gunzip_rejects_garbage_and_bombs() {
+        assert!(gunzip(b"not gzip at all", 1000, "x").is_err());
+        let err = gunzip(DIGITS_CSV_GZ, 1000, "digits").unwrap_err().to_string();
+        assert!(err.contains("more than 1000 bytes"), "{err}");
+    }
+
+    #[test]
+    fn dataset_new_checks_shapes_and_labels() {
+        assert!(Dataset::new("x", vec![0.0; 5], vec![0, 1], 2, 2, None).is_err());
+        let err = Dataset::new("x", vec![0.0; 4], vec![0, 3], 2, 2, None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("label 3"), "{err}");
+    }
+
+    #[test]
+    fn dataset_kind_parses() {
+        assert_eq!("MNIST".parse::<DatasetKind>().unwrap(), DatasetKind::Mnist);
+        assert!("cifar".parse::<DatasetKind>().is_err());
+    }
+}

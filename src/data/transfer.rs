@@ -1,0 +1,377 @@
+//! The transfer set (Hinton et al. 2015): the examples a student is distilled on. Some keep their
+//! labels; the rest are unlabeled and teach through the teacher's soft targets only; augmented
+//! copies (pixel noise, random masking of inputs, as Tang et al. 2019 mask words) add more.
+
+use rand::rngs::ChaCha8Rng;
+use rand::seq::SliceRandom;
+use rand::{RngExt, SeedableRng};
+use rand_distr::{Distribution, Normal};
+use serde::{Deserialize, Serialize};
+
+use super::Dataset;
+use crate::error::{Error, Result};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TransferConfig {
+    /// Fraction of the training set (of every class) whose labels are kept.
+    pub labeled_fraction: f32,
+    /// Add the rest of the training set without labels.
+    pub include_unlabeled: bool,
+    /// Augmented (unlabeled) copies of every transfer example.
+    pub augment_copies: usize,
+    /// Std of the Gaussian pixel noise of augmented copies.
+    pub noise_std: f32,
+    /// Probability that an augmented copy's input value is set to zero.
+    pub mask_prob: f32,
+    /// Remove every example of this class (Hinton's omitted-class experiment).
+    pub omit_class: Option<u8>,
+}
+
+impl Default for TransferConfig {
+    fn default() -> Self {
+        Self {
+            labeled_fraction: 1.0,
+            include_unlabeled: true,
+            augment_copies: 0,
+            noise_std: 0.1,
+            mask_prob: 0.1,
+            omit_class: None,
+        }
+    }
+}
+
+impl TransferConfig {
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: String| Err(Error::Settings(m));
+        if !(self.labeled_fraction > 0.0 && self.labeled_fraction <= 1.0) {
+            return bad(format!(
+                "labeled fraction {} must be in (0, 1]",
+                self.labeled_fraction
+            ));
+        }
+        if self.augment_copies > 20 {
+            return bad(format!(
+                "{} augmented copies per example: at most 20",
+                self.augment_copies
+            ));
+        }
+        if !(self.noise_std.is_finite() && (0.0..=1.0).contains(&self.noise_std)) {
+            return bad(format!("noise std {} must be in [0, 1]", self.noise_std));
+        }
+        if !(0.0..=1.0).contains(&self.mask_prob) {
+            return bad(format!("mask probability {} must be in [0, 1]", self.mask_prob));
+        }
+        Ok(())
+    }
+}
+
+/// The examples a student learns from; `labels[i]` is `None` where only soft targets teach.
+#[derive(Clone, Debug)]
+pub struct TransferSet {
+    pub features: Vec<f32>,
+    pub labels: Vec<Option<u8>>,
+    pub dim: usize,
+    pub classes: usize,
+    pub labeled: usize,
+    pub unlabeled: usize,
+    pub augmented: usize,
+}
+
+impl TransferSet {
+    pub fn build(train: &Dataset, config: &TransferConfig, seed: u64) -> Result<Self> {
+        config.validate()?;
+        if let Some(c) = config.omit_class
+            && usize::from(c) >= train.classes
+        {
+            return Err(Error::Settings(format!(
+                "cannot omit class {c}: the dataset has classes 0..{}",
+                train.classes - 1
+            )));
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x7472_616e_7366_6572);
+        let mut features = Vec::new();
+        let mut labels = Vec::new();
+        let mut unlabeled_rows = Vec::new();
+        for class in 0..train.classes as u8 {
+            if config.omit_class == Some(class) {
+                continue;
+            }
+            let mut idx: Vec<usize> = (0..train.len()).filter(|&i| train.labels[i] == class).collect();
+            idx.shuffle(&mut rng);
+            let keep = ((idx.len() as f32 * config.labeled_fraction).round() as usize)
+                .clamp(usize::from(!idx.is_empty()), idx.len());
+            for &i in &idx[..keep] {
+                features.extend_from_slice(train.example(i));
+                labels.push(Some(class));
+            }
+            if config.include_unlabeled {
+                unlabeled_rows.extend_from_slice(&idx[keep..]);
+            }
+        }
+        let labeled = labels.len();
+        for &i in &unlabeled_rows {
+            features.extend_from_slice(train.example(i));
+            labels.push(None);
+        }
+        let unlabeled = unlabeled_rows.len();
+        let base = labels.len();
+        let noise = Normal::new(0.0f32, config.noise_std)
+            .map_err(|e| Error::Settings(format!("noise std: {e}")))?;
+        let dim = train.dim;
+        for _ in 0..config.augment_copies {
+            for row in 0..base {
+                for j in 0..dim {
+                    let v = features[row * dim + j];
+                    let v = if rng.random::<f32>() < config.mask_prob {
+                        0.0
+                    } else {
+                        v + noise.sample(&mut rng)
+                    };
+                    features.push(if train.image.is_some() { v.clamp(0.0, 1.0) } else { v });
+                }
+                labels.push(None);
+            }
+        }
+        Ok(Self {
+            features,
+            augmented: labels.len() - base,
+            labels,
+            dim,
+            classes: train.classes,
+            labeled,
+            unlabeled,
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    /// The labeled examples alone, as a student trained without a teacher would see them.
+    pub fn labeled_only(&self) -> TransferSet {
+        let rows: Vec<usize> = (0..self.len()).filter(|&i| self.labels[i].is_some()).collect();
+        let mut features = Vec::with_capacity(rows.len() * self.dim);
+        for &i in &rows {
+            features.extend_from_slice(&self.features[i * self.dim..(i + 1) * self.dim]);
+        }
+        TransferSet {
+            features,
+            labels: rows.iter().map(|&i| self.labels[i]).collect(),
+            dim: self.dim,
+            classes: self.classes,
+            labeled: rows.len(),
+            unlabeled: 0,
+            augmented: 0,
+        }
+    }
+
+    /// Gathers rows into a batch; unlabeled rows get an all-zero target.
+    pub fn batch(&self, rows: &[usize]) -> Batch {
+        let mut features = Vec::with_capacity(rows.len() * self.dim);
+        let mut one_hot = vec![0.0; rows.len() * self.classes];
+        let mut labeled = 0;
+        for (r, &i) in rows.iter().enumerate() {
+            features.extend_from_slice(&self.features[i * self.dim..(i + 1) * self.dim]);
+            if let Some(l) = self.labels[i] {
+                one_hot[r * self.classes + usize::from(l)] = 1.0;
+                labeled += 1;
+            }
+        }
+        Batch {
+            features,
+            one_hot,
+            rows: rows.len(),
+            labeled,
+        }
+    }
+}
+
+/// One batch, host-side, ready to become tensors.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Batch {
+    pub features: Vec<f32>,
+    pub one_hot: Vec<f32>,
+    pub rows: usize,
+    pub labeled: usize,
+}
+
+/// Seeded batch order: every epoch visits every row once, in a fresh shuffled order.
+#[derive(Debug)]
+pub struct Batches {
+    order: Vec<usize>,
+    position: usize,
+    batch_size: usize,
+    epoch: usize,
+    rng: ChaCha8Rng,
+}
+
+impl Batches {
+    pub fn new(len: usize, batch_size: usize, seed: u64) -> Result<Self> {
+        if len == 0 {
+            return Err(Error::Settings("the transfer set is empty".into()));
+        }
+        if batch_size == 0 {
+            return Err(Error::Settings("batch size must be at least 1".into()));
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6261_7463_6865_73);
+        let mut order: Vec<usize> = (0..len).collect();
+        order.shuffle(&mut rng);
+        Ok(Self {
+            order,
+            position: 0,
+            batch_size: batch_size.min(len),
+            epoch: 0,
+            rng,
+        })
+    }
+
+    /// Completed passes over the data.
+    pub fn epoch(&self) -> usize {
+        self.epoch
+    }
+
+    pub fn batches_per_epoch(&self) -> usize {
+        self.order.len().div_ceil(self.batch_size)
+    }
+
+    /// Row indices of the next batch; the last batch of an epoch may be smaller.
+    pub fn next_rows(&mut self) -> Vec<usize> {
+        if self.position >= self.order.len() {
+            self.order.shuffle(&mut self.rng);
+            self.position = 0;
+            self.epoch += 1;
+        }
+        let end = (self.position + self.batch_size).min(self.order.len());
+        let rows = self.order[self.position..end].to_vec();
+        self.position = end;
+        rows
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::digits;
+
+    #[test]
+    fn labeled_fraction_is_stratified_and_rest_unlabeled() {
+        let train = digits().unwrap().train;
+        let config = TransferConfig {
+            labeled_fraction: 0.1,
+            ..Default::default()
+        };
+        let set = TransferSet::build(&train, &config, 3).unwrap();
+        assert_eq!(set.len(), train.len());
+        assert_eq!(set.labeled + set.unlabeled, train.len());
+        let mut per_class = [0usize; 10];
+        for l in set.labels.iter().flatten() {
+            per_class[usize::from(*l)] += 1;
+        }
+        // ~10 % of ~144 per class
+        assert!(per_class.iter().all(|c| (12..=16).contains(c)), "{per_class:?}");
+        assert_eq!(set.labeled_only().len(), set.labeled);
+        // Seeded: the same seed keeps the same labeled examples, another seed others.
+        let again = TransferSet::build(&train, &config, 3).unwrap();
+        assert_eq!(again.features, set.features);
+        let other = TransferSet::build(&train, &config, 4).unwrap();
+        assert_ne!(other.features[..64 * 20], set.features[..64 * 20]);
+    }
+
+    #[test]
+    fn without_unlabeled_only_labeled_rows_remain() {
+        let train = digits().unwrap().train;
+        let config = TransferConfig {
+            labeled_fraction: 0.5,
+            include_unlabeled: false,
+            ..Default::default()
+        };
+        let set = TransferSet::build(&train, &config, 0).unwrap();
+        assert_eq!(set.unlabeled, 0);
+        assert!(set.labels.iter().all(Option::is_some));
+    }
+
+    #[test]
+    fn augmented_copies_are_unlabeled_and_perturbed() {
+        let train = digits().unwrap().train.subset(&(0..50).collect::<Vec<_>>());
+        let config = TransferConfig {
+            augment_copies: 2,
+            noise_std: 0.0,
+            mask_prob: 1.0,
+            ..Default::default()
+        };
+        let set = TransferSet::build(&train, &config, 0).unwrap();
+        assert_eq!((set.len(), set.augmented), (150, 100));
+        assert!(set.labels[50..].iter().all(Option::is_none));
+        // mask_prob 1 zeroes every input of every copy.
+        assert!(set.features[50 * 64..].iter().all(|v| *v == 0.0));
+        let noisy = TransferSet::build(
+            &train,
+            &TransferConfig {
+                augment_copies: 1,
+                noise_std: 0.2,
+                mask_prob: 0.0,
+                ..Default::default()
+            },
+            0,
+        )
+        .unwrap();
+        let changed = (0..50 * 64)
+            .filter(|&j| noisy.features[j] != noisy.features[50 * 64 + j])
+            .count();
+        assert!(changed > 50 * 64 / 3, "{changed}");
+        assert!(noisy.features.iter().all(|v| (0.0..=1.0).contains(v)));
+    }
+
+    #[test]
+    fn omitted_class_is_gone_and_bad_class_rejected() {
+        let train = digits().unwrap().train;
+        let config = TransferConfig {
+            omit_class: Some(3),
+            ..Default::default()
+        };
+        let set = TransferSet::build(&train, &config, 0).unwrap();
+        assert!(set.labels.iter().all(|l| *l != Some(3)));
+        assert_eq!(set.len(), train.len() - train.class_counts()[3]);
+        let bad = TransferConfig {
+            omit_class: Some(10),
+            ..Default::default()
+        };
+        assert!(TransferSet::build(&train, &bad, 0).is_err());
+        let bad = TransferConfig {
+            labeled_fraction: 0.0,
+            ..Default::default()
+        };
+        assert!(TransferSet::build(&train, &bad, 0).is_err());
+    }
+
+    #[test]
+    fn batches_cover_each_epoch_once() {
+        let mut b = Batches::new(10, 4, 1).unwrap();
+        assert_eq!(b.batches_per_epoch(), 3);
+        let mut seen: Vec<usize> = (0..3).flat_map(|_| b.next_rows()).collect();
+        seen.sort();
+        assert_eq!(seen, (0..10).collect::<Vec<_>>());
+        assert_eq!(b.epoch(), 0);
+        let next = b.next_rows();
+        assert_eq!((b.epoch(), next.len()), (1, 4));
+        assert!(Batches::new(0, 4, 1).is_err());
+        assert!(Batches::new(5, 0, 1).is_err());
+    }
+
+    #[test]
+    fn batch_one_hot_marks_labeled_rows() {
+        let train = digits().unwrap().train.subset(&[0, 1, 2]);
+        let mut set = TransferSet::build(&train, &TransferConfig::default(), 0).unwrap();
+        set.labels[1] = None;
+        let b = set.batch(&[0, 1]);
+        assert_eq!((b.rows, b.labeled), (2, 1));
+        assert_eq!(b.one_hot[..10].iter().sum::<f32>(), 1.0);
+        assert_eq!(b.one_hot[10..].iter().sum::<f32>(), 0.0);
+        assert_eq!(b.features.len(), 128);
+    }
+}

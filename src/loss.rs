@@ -1,0 +1,311 @@
+//! Distillation losses. This is where the temperature T enters the softmax, where α mixes the hard
+//! and the soft term, and where β weights the hidden-state term.
+//!
+//! Conventions (they matter; libraries differ):
+//! - α weights the hard-label cross-entropy; `1 − α` the soft term.
+//! - KL sums over classes and averages over the batch ("batchmean"), then is scaled by T² so its
+//!   gradients keep the same size as T changes (Hinton et al. 2015, section 2).
+//! - Rows without a label (unlabeled or augmented transfer examples) contribute to the soft and
+//!   hidden terms only; the hard term averages over the labeled rows of the batch.
+
+use burn::tensor::Tensor;
+use burn::tensor::activation::{log_softmax, softmax};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// How the student is matched to the teacher's outputs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SoftLoss {
+    /// Hinton et al. 2015: T² · KL(softmax(z_t/T) ‖ softmax(z_s/T)).
+    #[default]
+    HintonKl,
+    /// Tang et al. 2019: mean squared error between the raw logits (T plays no part).
+    LogitMse,
+}
+
+/// How a student hidden state is matched to its mapped teacher hidden state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HiddenLoss {
+    /// Mean squared error over batch and features (TinyBERT).
+    #[default]
+    Mse,
+    /// Patient KD: squared distance between L2-normalised vectors, summed over features,
+    /// averaged over the batch.
+    Pkd,
+    /// 1 − cosine similarity, averaged over the batch.
+    Cosine,
+}
+
+macro_rules! parse_enum {
+    ($ty:ty, $what:literal, { $($name:literal => $val:expr),+ $(,)? }) => {
+        impl std::str::FromStr for $ty {
+            type Err = Error;
+            fn from_str(s: &str) -> Result<Self> {
+                match s.to_ascii_lowercase().as_str() {
+                    $($name => Ok($val),)+
+                    other => Err(Error::Settings(format!(
+                        concat!("unknown ", $what, " '{}' (expected one of: {})"),
+                        other,
+                        [$($name),+].join(", ")
+                    ))),
+                }
+            }
+        }
+    };
+}
+
+parse_enum!(SoftLoss, "soft loss", { "hinton" => SoftLoss::HintonKl, "kl" => SoftLoss::HintonKl, "mse" => SoftLoss::LogitMse, "tang" => SoftLoss::LogitMse });
+parse_enum!(HiddenLoss, "hidden loss", { "mse" => HiddenLoss::Mse, "pkd" => HiddenLoss::Pkd, "cosine" => HiddenLoss::Cosine });
+
+/// Soft targets: `softmax(z / T)` over the class dimension.
+pub fn soft_targets(logits: Tensor<2>, temperature: f32) -> Tensor<2> {
+    softmax(logits.div_scalar(temperature), 1)
+}
+
+/// Cross-entropy against one-hot targets; rows whose target is all zeros (unlabeled) are ignored.
+/// `labeled` is the number of labeled rows (known when the batch is built, so no device read).
+pub fn hard_cross_entropy(logits: Tensor<2>, one_hot: Tensor<2>, labeled: usize) -> Tensor<1> {
+    let per_batch = log_softmax(logits, 1).mul(one_hot).sum().neg();
+    per_batch.div_scalar(labeled.max(1) as f32)
+}
+
+/// `T² · KL(softmax(z_t/T) ‖ softmax(z_s/T))`, summed over classes, averaged over the batch.
+pub fn hinton_kl(student_logits: Tensor<2>, teacher_logits: Tensor<2>, temperature: f32) -> Tensor<1> {
+    let [batch, _] = student_logits.dims();
+    let log_p_s = log_softmax(student_logits.div_scalar(temperature), 1);
+    let log_p_t = log_softmax(teacher_logits.div_scalar(temperature), 1);
+    let p_t = log_p_t.clone().exp();
+    p_t.mul(log_p_t.sub(log_p_s))
+        .sum()
+        .div_scalar(batch as f32)
+        .mul_scalar(temperature * temperature)
+}
+
+/// Tang et al. 2019: mean squared error between student and teacher logits.
+pub fn logit_mse(student_logits: Tensor<2>, teacher_logits: Tensor<2>) -> Tensor<1> {
+    student_logits.sub(teacher_logits).powi_scalar(2).mean()
+}
+
+/// The soft term of the chosen kind.
+pub fn soft_loss(
+    kind: SoftLoss,
+    student_logits: Tensor<2>,
+    teacher_logits: Tensor<2>,
+    temperature: f32,
+) -> Tensor<1> {
+    match kind {
+        SoftLoss::HintonKl => hinton_kl(student_logits, teacher_logits, temperature),
+        SoftLoss::LogitMse => logit_mse(student_logits, teacher_logits),
+    }
+}
+
+/// Distance between a (projected) student hidden state and a teacher hidden state of equal width.
+pub fn hidden_loss(kind: HiddenLoss, student: Tensor<2>, teacher: Tensor<2>) -> Tensor<1> {
+    let [batch, _] = student.dims();
+    match kind {
+        HiddenLoss::Mse => student.sub(teacher).powi_scalar(2).mean(),
+        HiddenLoss::Pkd => l2_normalize(student)
+            .sub(l2_normalize(teacher))
+            .powi_scalar(2)
+            .sum()
+            .div_scalar(batch as f32),
+        HiddenLoss::Cosine => l2_normalize(student)
+            .mul(l2_normalize(teacher))
+            .sum_dim(1)
+            .mean()
+            .neg()
+            .add_scalar(1.0),
+    }
+}
+
+/// Rows scaled to unit length; the epsilon keeps an all-zero ReLU state finite.
+fn l2_normalize(x: Tensor<2>) -> Tensor<2> {
+    let norm = x.clone().powi_scalar(2).sum_dim(1).add_scalar(1e-12).sqrt();
+    x.div(norm)
+}
+
+/// The three weighted terms of the distillation objective and their sum:
+/// `total = α · hard + (1 − α) · soft + β · hidden`.
+#[derive(Clone, Debug)]
+pub struct LossTerms {
+    pub total: Tensor<1>,
+    pub hard: Tensor<1>,
+    pub soft: Tensor<1>,
+    pub hidden: Tensor<1>,
+}
+
+pub fn combine(alpha: f32, beta: f32, hard: Tensor<1>, soft: Tensor<1>, hidden: Tensor<1>) -> LossTerms {
+    let total = hard
+        .clone()
+        .mul_scalar(alpha)
+        .add(soft.clone().mul_scalar(1.0 - alpha))
+        .add(hidden.clone().mul_scalar(beta));
+    LossTerms {
+        total,
+        hard,
+        soft,
+        hidden,
+    }
+}
+
+/// Host-side versions for drawing: the page already holds the logits, so redrawing the bars as the
+/// temperature slider moves needs no device and no training step.
+pub mod host {
+    /// `softmax(z / T)`, with the max logit subtracted so a low T cannot overflow.
+    pub fn softmax_t(logits: &[f32], temperature: f32) -> Vec<f32> {
+        let t = temperature.max(f32::MIN_POSITIVE);
+        let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let exps: Vec<f32> = logits.iter().map(|z| ((z - max) / t).exp()).collect();
+        let sum: f32 = exps.iter().sum();
+        exps.into_iter().map(|e| e / sum).collect()
+    }
+
+    /// Shannon entropy in bits.
+    pub fn entropy_bits(probs: &[f32]) -> f32 {
+        probs
+            .iter()
+            .filter(|p| **p > 0.0)
+            .map(|p| -p * p.log2())
+            .sum()
+    }
+
+    /// Index of the largest value (the first one on ties); `None` for an empty slice.
+    pub fn argmax(values: &[f32]) -> Option<usize> {
+        values
+            .iter()
+            .enumerate()
+            .fold(None, |best: Option<(usize, f32)>, (i, v)| match best {
+                Some((_, b)) if b >= *v => best,
+                _ => Some((i, *v)),
+            })
+            .map(|(i, _)| i)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::{Device, TensorData};
+
+    fn t2(rows: &[&[f32]]) -> Tensor<2> {
+        let n = rows.len();
+        let m = rows[0].len();
+        let flat: Vec<f32> = rows.iter().flat_map(|r| r.iter().copied()).collect();
+        Tensor::from_data(TensorData::new(flat, [n, m]), &Device::flex())
+    }
+
+    fn scalar(t: Tensor<1>) -> f32 {
+        t.into_scalar::<f32>()
+    }
+
+    fn vec2(t: Tensor<2>) -> Vec<f32> {
+        t.into_data().try_to_vec::<f32>().unwrap()
+    }
+
+    fn close(a: f32, b: f32, tol: f32) {
+        assert!((a - b).abs() <= tol, "{a} vs {b}");
+    }
+
+    // Reference values below were computed with numpy (float64) from the same inputs:
+    //   zs = [[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]]; zt = [[2.0, 1.0, 0.0], [0.5, 0.5, 2.5]]
+    const ZS: [&[f32]; 2] = [&[1.0, 2.0, 0.5], &[0.0, -1.0, 3.0]];
+    const ZT: [&[f32]; 2] = [&[2.0, 1.0, 0.0], &[0.5, 0.5, 2.5]];
+
+    #[test]
+    fn soft_targets_match_numpy() {
+        // softmax(zt / 2)
+        let p = vec2(soft_targets(t2(&ZT), 2.0));
+        let want = [0.50648039, 0.30719589, 0.18632372, 0.21194156, 0.21194156, 0.57611688];
+        for (a, b) in p.iter().zip(want) {
+            close(*a, b, 1e-6);
+        }
+    }
+
+    #[test]
+    fn high_temperature_flattens_low_sharpens() {
+        let z = [3.0, 1.0, 0.2];
+        let cold = host::softmax_t(&z, 0.5);
+        let warm = host::softmax_t(&z, 1.0);
+        let hot = host::softmax_t(&z, 50.0);
+        assert!(host::entropy_bits(&cold) < host::entropy_bits(&warm));
+        assert!(host::entropy_bits(&warm) < host::entropy_bits(&hot));
+        assert!(host::entropy_bits(&hot) > 0.99 * 3f32.log2());
+        // Huge logits at a tiny temperature must not overflow into NaN.
+        let sharp = host::softmax_t(&[1000.0, 999.0, -1000.0], 0.01);
+        assert!(sharp.iter().all(|p| p.is_finite()));
+        close(sharp[0], 1.0, 1e-6);
+    }
+
+    #[test]
+    fn host_and_device_softmax_agree() {
+        let device = vec2(soft_targets(t2(&ZS), 3.0));
+        let mut host = host::softmax_t(ZS[0], 3.0);
+        host.extend(host::softmax_t(ZS[1], 3.0));
+        for (a, b) in device.iter().zip(host) {
+            close(*a, b, 1e-6);
+        }
+    }
+
+    #[test]
+    fn hinton_kl_matches_numpy_including_t_squared() {
+        // numpy: T=2 → sum(pt * (log pt − log ps)) / 2 * 4
+        close(scalar(hinton_kl(t2(&ZS), t2(&ZT), 2.0)), 0.35490511, 1e-5);
+        // T=1: plain batchmean KL
+        close(scalar(hinton_kl(t2(&ZS), t2(&ZT), 1.0)), 0.28906005, 1e-5);
+        // A student equal to its teacher has zero soft loss.
+        close(scalar(hinton_kl(t2(&ZT), t2(&ZT), 4.0)), 0.0, 1e-6);
+    }
+
+    #[test]
+    fn cross_entropy_ignores_unlabeled_rows() {
+        // Row 0 labeled class 1, row 1 unlabeled (all-zero target).
+        let one_hot = t2(&[&[0.0, 1.0, 0.0], &[0.0, 0.0, 0.0]]);
+        // numpy: −log_softmax([1, 2, 0.5])[1]
+        close(scalar(hard_cross_entropy(t2(&ZS), one_hot, 1)), 0.46436878, 1e-5);
+        // Both rows labeled: the mean of the two.
+        let both = t2(&[&[0.0, 1.0, 0.0], &[0.0, 0.0, 1.0]]);
+        close(scalar(hard_cross_entropy(t2(&ZS), both, 2)), 0.26512634, 1e-5);
+        // No labeled row: zero, not NaN.
+        let none = t2(&[&[0.0; 3], &[0.0; 3]]);
+        close(scalar(hard_cross_entropy(t2(&ZS), none, 0)), 0.0, 0.0);
+    }
+
+    #[test]
+    fn logit_mse_matches_hand_value() {
+        // differences: [-1, 1, 0.5, -0.5, -1.5, 0.5] → squares sum 5 → mean 5/6
+        close(scalar(logit_mse(t2(&ZS), t2(&ZT))), 5.0 / 6.0, 1e-6);
+    }
+
+    #[test]
+    fn hidden_losses_match_numpy() {
+        let s = t2(&[&[1.0, 0.0, 2.0], &[0.5, 0.5, 0.0]]);
+        let t = t2(&[&[2.0, 0.0, 4.0], &[0.0, 1.0, 0.0]]);
+        // MSE over all six entries: (1 + 0 + 4 + 0.25 + 0.25 + 0) / 6
+        close(scalar(hidden_loss(HiddenLoss::Mse, s.clone(), t.clone())), 0.91666667, 1e-6);
+        // Row 0 is parallel (distance 0), row 1 at 45°: |u − v|² = 2 − 2cos = 0.58578644; / batch 2
+        close(scalar(hidden_loss(HiddenLoss::Pkd, s.clone(), t.clone())), 0.29289322, 1e-6);
+        // 1 − mean(cos) = 1 − (1 + 0.70710678) / 2
+        close(scalar(hidden_loss(HiddenLoss::Cosine, s, t)), 0.14644661, 1e-6);
+    }
+
+    #[test]
+    fn combine_weights_terms() {
+        let d = Device::flex();
+        let one = |v: f32| Tensor::<1>::from_floats([v], &d);
+        let terms = combine(0.25, 2.0, one(4.0), one(8.0), one(0.5));
+        close(scalar(terms.total), 0.25 * 4.0 + 0.75 * 8.0 + 2.0 * 0.5, 1e-6);
+    }
+
+    #[test]
+    fn argmax_and_parse() {
+        assert_eq!(host::argmax(&[0.1, 0.7, 0.7, 0.2]), Some(1));
+        assert_eq!(host::argmax(&[]), None);
+        assert_eq!("Hinton".parse::<SoftLoss>().unwrap(), SoftLoss::HintonKl);
+        assert_eq!("tang".parse::<SoftLoss>().unwrap(), SoftLoss::LogitMse);
+        let err = "l1".parse::<HiddenLoss>().unwrap_err().to_string();
+        assert!(err.contains("mse, pkd, cosine"), "{err}");
+    }
+}

@@ -1,0 +1,374 @@
+//! Teacher and student networks: multilayer perceptrons built from an [`MlpConfig`].
+//!
+//! `forward` returns the logits and every hidden state (after the activation), so a loss can tap
+//! any layer. Hidden layers are numbered from 1 (the first hidden layer) to `depth()`; the input is
+//! not a layer, which is how Patient KD counts.
+
+use burn::module::{Module, Param};
+use burn::nn::Linear;
+use burn::tensor::activation::{gelu, relu, tanh};
+use burn::tensor::{Device, Tensor, TensorData};
+use rand::rngs::ChaCha8Rng;
+use rand::{RngExt, SeedableRng};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// The non-linearity between layers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Activation {
+    #[default]
+    Relu,
+    Tanh,
+    Gelu,
+}
+
+impl Activation {
+    pub fn apply<const D: usize>(self, x: Tensor<D>) -> Tensor<D> {
+        match self {
+            Activation::Relu => relu(x),
+            Activation::Tanh => tanh(x),
+            Activation::Gelu => gelu(x),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Activation::Relu => "relu",
+            Activation::Tanh => "tanh",
+            Activation::Gelu => "gelu",
+        }
+    }
+}
+
+impl std::str::FromStr for Activation {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "relu" => Ok(Activation::Relu),
+            "tanh" => Ok(Activation::Tanh),
+            "gelu" => Ok(Activation::Gelu),
+            other => Err(Error::ModelConfig(format!(
+                "unknown activation '{other}' (expected relu, tanh or gelu)"
+            ))),
+        }
+    }
+}
+
+/// Shape of an MLP: `inputs → hidden[0] → … → hidden[k-1] → classes`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MlpConfig {
+    pub inputs: usize,
+    pub hidden: Vec<usize>,
+    pub classes: usize,
+    #[serde(default)]
+    pub activation: Activation,
+}
+
+/// Upper bounds that keep a file or a URL from asking for an absurd network.
+pub const MAX_WIDTH: usize = 4096;
+pub const MAX_DEPTH: usize = 32;
+
+impl MlpConfig {
+    /// The default teacher: 6 hidden layers of 128 (BERT-base's 12 layers, scaled down).
+    pub fn teacher(inputs: usize, classes: usize) -> Self {
+        Self {
+            inputs,
+            hidden: vec![128; 6],
+            classes,
+            activation: Activation::Relu,
+        }
+    }
+
+    /// The default student: 3 hidden layers of 32 (half the teacher's depth, as BERT 12 → 6).
+    pub fn student(inputs: usize, classes: usize) -> Self {
+        Self {
+            inputs,
+            hidden: vec![32; 3],
+            classes,
+            activation: Activation::Relu,
+        }
+    }
+
+    pub fn depth(&self) -> usize {
+        self.hidden.len()
+    }
+
+    /// Width of hidden layer `layer` (1-based).
+    pub fn width(&self, layer: usize) -> Option<usize> {
+        layer.checked_sub(1).and_then(|i| self.hidden.get(i)).copied()
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: String| Err(Error::ModelConfig(m));
+        if self.inputs == 0 || self.inputs > 1 << 20 {
+            return bad(format!("input size {} is out of range", self.inputs));
+        }
+        if self.classes < 2 || self.classes > 1000 {
+            return bad(format!(
+                "{} classes: need between 2 and 1000",
+                self.classes
+            ));
+        }
+        if self.hidden.len() > MAX_DEPTH {
+            return bad(format!(
+                "{} hidden layers: at most {MAX_DEPTH}",
+                self.hidden.len()
+            ));
+        }
+        if let Some((i, w)) = self
+            .hidden
+            .iter()
+            .enumerate()
+            .find(|(_, w)| **w == 0 || **w > MAX_WIDTH)
+        {
+            return bad(format!(
+                "hidden layer {} has width {w}: widths must be 1..={MAX_WIDTH}",
+                i + 1
+            ));
+        }
+        Ok(())
+    }
+
+    /// "64→32→32→32→10 relu": the shape at a glance.
+    pub fn describe(&self) -> String {
+        let widths: Vec<String> = std::iter::once(self.inputs)
+            .chain(self.hidden.iter().copied())
+            .chain(std::iter::once(self.classes))
+            .map(|w| w.to_string())
+            .collect();
+        format!("{} {}", widths.join("→"), self.activation.name())
+    }
+
+    /// Number of trainable parameters (weights and biases).
+    pub fn num_params(&self) -> usize {
+        self.layer_shapes().map(|(i, o)| i * o + o).sum()
+    }
+
+    /// `(inputs, outputs)` of every linear layer, hidden ones first, then the output layer.
+    pub fn layer_shapes(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        let widths: Vec<usize> = std::iter::once(self.inputs)
+            .chain(self.hidden.iter().copied())
+            .chain(std::iter::once(self.classes))
+            .collect();
+        (0..widths.len() - 1).map(move |i| (widths[i], widths[i + 1]))
+    }
+
+    /// Parse "128x6" (6 layers of 128) or "64,32,32" (explicit widths); "" means no hidden layer.
+    pub fn parse_hidden(spec: &str) -> Result<Vec<usize>> {
+        let spec = spec.trim();
+        if spec.is_empty() {
+            return Ok(Vec::new());
+        }
+        let parse = |s: &str| {
+            s.trim().parse::<usize>().map_err(|_| {
+                Error::ModelConfig(format!(
+                    "'{s}' in hidden layers '{spec}' is not a number (use e.g. 128x6 or 64,32,32)"
+                ))
+            })
+        };
+        if let Some((w, n)) = spec.split_once(['x', 'X', '×']) {
+            let (w, n) = (parse(w)?, parse(n)?);
+            if n > MAX_DEPTH {
+                return Err(Error::ModelConfig(format!(
+                    "{n} hidden layers: at most {MAX_DEPTH}"
+                )));
+            }
+            Ok(vec![w; n])
+        } else {
+            spec.split(',').map(parse).collect()
+        }
+    }
+
+    /// A freshly initialised network. The weights are drawn on the host from `seed` (PyTorch's
+    /// `nn.Linear` default, U(−1/√in, 1/√in)), so the same seed gives the same network on every
+    /// device, thread and platform — burn's device RNG is global and lazily consumed.
+    pub fn init(&self, device: &Device, seed: u64) -> Result<Mlp> {
+        self.validate()?;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut layers: Vec<Linear> = self
+            .layer_shapes()
+            .map(|(i, o)| random_linear(i, o, &mut rng, device))
+            .collect();
+        let output = layers.pop().ok_or_else(|| {
+            Error::ModelConfig("a network needs at least an output layer".into())
+        })?;
+        Ok(Mlp {
+            hidden: layers,
+            output,
+            activation: self.activation,
+        })
+    }
+}
+
+/// A linear layer from host values: `weight_out_in` is PyTorch's `[out, in]` layout, row-major.
+pub fn linear_from_host(
+    weight_out_in: &[f32],
+    bias: &[f32],
+    inputs: usize,
+    outputs: usize,
+    device: &Device,
+) -> Linear {
+    // burn stores [in, out]: transpose.
+    let mut w = vec![0.0; inputs * outputs];
+    for o in 0..outputs {
+        for i in 0..inputs {
+            w[i * outputs + o] = weight_out_in[o * inputs + i];
+        }
+    }
+    Linear {
+        weight: Param::from_tensor(Tensor::<2>::from_data(
+            TensorData::new(w, [inputs, outputs]),
+            device,
+        )),
+        bias: Some(Param::from_tensor(Tensor::<1>::from_data(
+            TensorData::new(bias.to_vec(), [outputs]),
+            device,
+        ))),
+    }
+}
+
+/// A linear layer initialised like PyTorch's `nn.Linear`, from `rng`.
+pub fn random_linear(inputs: usize, outputs: usize, rng: &mut ChaCha8Rng, device: &Device) -> Linear {
+    let bound = 1.0 / (inputs as f32).sqrt();
+    let mut draw = |n: usize| -> Vec<f32> {
+        (0..n).map(|_| rng.random_range(-bound..bound)).collect()
+    };
+    let w = draw(inputs * outputs);
+    let b = draw(outputs);
+    linear_from_host(&w, &b, inputs, outputs, device)
+}
+
+/// A multilayer perceptron. Weights follow burn's layout (`[in, out]`); `export` converts.
+#[derive(Module, Debug)]
+pub struct Mlp {
+    pub hidden: Vec<Linear>,
+    pub output: Linear,
+    #[module(skip)]
+    pub activation: Activation,
+}
+
+/// What one forward pass produces.
+#[derive(Clone, Debug)]
+pub struct ForwardOutput {
+    pub logits: Tensor<2>,
+    /// Hidden state after the activation of every hidden layer; index 0 is layer 1.
+    pub hidden: Vec<Tensor<2>>,
+}
+
+impl Mlp {
+    pub fn forward(&self, x: Tensor<2>) -> ForwardOutput {
+        let mut hidden = Vec::with_capacity(self.hidden.len());
+        let mut h = x;
+        for layer in &self.hidden {
+            h = self.activation.apply(layer.forward(h));
+            hidden.push(h.clone());
+        }
+        ForwardOutput {
+            logits: self.output.forward(h),
+            hidden,
+        }
+    }
+
+    /// Logits only; skips keeping the hidden states.
+    pub fn logits(&self, x: Tensor<2>) -> Tensor<2> {
+        let h = self
+            .hidden
+            .iter()
+            .fold(x, |h, layer| self.activation.apply(layer.forward(h)));
+        self.output.forward(h)
+    }
+
+    /// The configuration this network was built from, read off its weights.
+    pub fn config(&self) -> MlpConfig {
+        let dims = |l: &Linear| {
+            let [i, o] = l.weight.dims();
+            (i, o)
+        };
+        let (inputs, classes) = {
+            let first = self.hidden.first().unwrap_or(&self.output);
+            (dims(first).0, dims(&self.output).1)
+        };
+        MlpConfig {
+            inputs,
+            hidden: self.hidden.iter().map(|l| dims(l).1).collect(),
+            classes,
+            activation: self.activation,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forward_shapes_and_hidden_states() {
+        let device = Device::flex();
+        let cfg = MlpConfig {
+            inputs: 5,
+            hidden: vec![7, 4, 3],
+            classes: 2,
+            activation: Activation::Relu,
+        };
+        let model = cfg.init(&device, 1).unwrap();
+        let out = model.forward(Tensor::<2>::ones([6, 5], &device));
+        assert_eq!(out.logits.dims(), [6, 2]);
+        let widths: Vec<_> = out.hidden.iter().map(|h| h.dims()).collect();
+        assert_eq!(widths, vec![[6, 7], [6, 4], [6, 3]]);
+        assert_eq!(model.config(), cfg);
+        assert_eq!(cfg.num_params(), 5 * 7 + 7 + 7 * 4 + 4 + 4 * 3 + 3 + 3 * 2 + 2);
+        // logits() is the same computation without keeping hidden states.
+        let a = out.logits.into_data().try_to_vec::<f32>().unwrap();
+        let b = model
+            .logits(Tensor::<2>::ones([6, 5], &device))
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        assert_eq!(a, b);
+        // The seed alone decides the weights.
+        let again = cfg.init(&device, 1).unwrap().logits(Tensor::<2>::ones([6, 5], &device));
+        assert_eq!(again.into_data().try_to_vec::<f32>().unwrap(), a);
+        let other = cfg.init(&device, 2).unwrap().logits(Tensor::<2>::ones([6, 5], &device));
+        assert_ne!(other.into_data().try_to_vec::<f32>().unwrap(), a);
+    }
+
+    #[test]
+    fn relu_hidden_states_are_non_negative() {
+        let device = Device::flex();
+        let model = MlpConfig::student(4, 3).init(&device, 1).unwrap();
+        let x = Tensor::<2>::random(
+            [8, 4],
+            burn::tensor::Distribution::Normal(0.0, 3.0),
+            &device,
+        );
+        for h in model.forward(x).hidden {
+            let v = h.into_data().try_to_vec::<f32>().unwrap();
+            assert!(v.iter().all(|x| *x >= 0.0));
+        }
+    }
+
+    #[test]
+    fn parse_hidden_forms_and_errors() {
+        assert_eq!(MlpConfig::parse_hidden("128x6").unwrap(), vec![128; 6]);
+        assert_eq!(MlpConfig::parse_hidden("64,32, 16").unwrap(), vec![64, 32, 16]);
+        assert_eq!(MlpConfig::parse_hidden("").unwrap(), Vec::<usize>::new());
+        let err = MlpConfig::parse_hidden("64,abc").unwrap_err().to_string();
+        assert!(err.contains("'abc'"), "{err}");
+        assert!(MlpConfig::parse_hidden("8x1000").is_err());
+    }
+
+    #[test]
+    fn validate_rejects_zero_width_and_names_the_layer() {
+        let cfg = MlpConfig {
+            inputs: 4,
+            hidden: vec![8, 0],
+            classes: 3,
+            activation: Activation::Relu,
+        };
+        let err = cfg.validate().unwrap_err().to_string();
+        assert!(err.contains("hidden layer 2"), "{err}");
+        assert!(cfg.init(&Device::flex(), 1).is_err());
+    }
+}

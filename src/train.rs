@@ -1,0 +1,701 @@
+//! A step-at-a-time trainer. It owns no loop: the CLI calls [`Trainer::step`] in a loop with a
+//! progress bar, the page calls it in chunks between frames.
+//!
+//! One type covers the three ways a network is trained here:
+//! - a teacher (or a "scratch" student) on labels alone: [`Trainer::supervised`];
+//! - a student distilled from a teacher: [`Trainer::distill`].
+
+use burn::module::Module;
+use burn::nn::Linear;
+use rand::SeedableRng;
+use rand::rngs::ChaCha8Rng;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::tensor::{Device, Tensor, TensorData};
+use serde::{Deserialize, Serialize};
+
+use crate::data::{Batch, Batches, Dataset, TransferSet};
+use crate::error::{Error, Result};
+use crate::loss::{self, HiddenLoss, SoftLoss, host};
+use crate::mapping::{LayerMapping, MappingScheme};
+use crate::model::{Mlp, MlpConfig, random_linear};
+use crate::schedule::Schedule;
+
+/// Every knob of a distillation run. Defaults are sensible for the digits set.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DistillSettings {
+    /// Softmax temperature T of the soft targets.
+    pub temperature: Schedule,
+    /// α: weight of the hard-label cross-entropy; the soft term gets `1 − α`.
+    pub alpha: Schedule,
+    /// β: weight of the hidden-state term.
+    pub beta: f32,
+    pub soft_loss: SoftLoss,
+    pub hidden_loss: HiddenLoss,
+    pub mapping: MappingScheme,
+    pub learning_rate: f64,
+    pub batch_size: usize,
+    /// Length of the run, which the schedules are spread over.
+    pub total_steps: usize,
+    pub seed: u64,
+}
+
+impl Default for DistillSettings {
+    fn default() -> Self {
+        Self {
+            temperature: Schedule::constant(4.0),
+            alpha: Schedule::constant(0.5),
+            beta: 0.0,
+            soft_loss: SoftLoss::HintonKl,
+            hidden_loss: HiddenLoss::Mse,
+            mapping: MappingScheme::Skip,
+            learning_rate: 1e-3,
+            batch_size: 64,
+            total_steps: 1000,
+            seed: 42,
+        }
+    }
+}
+
+pub const MAX_BATCH: usize = 4096;
+
+impl DistillSettings {
+    pub fn validate(&self) -> Result<()> {
+        self.temperature.check("temperature T", 0.05, 100.0)?;
+        if self.temperature == Schedule::TeacherAnnealing {
+            return Err(Error::Settings(
+                "teacher annealing is a schedule for α, not for the temperature".into(),
+            ));
+        }
+        self.alpha.check("α", 0.0, 1.0)?;
+        if !(self.beta.is_finite() && (0.0..=1000.0).contains(&self.beta)) {
+            return Err(Error::Settings(format!("β = {} must be in [0, 1000]", self.beta)));
+        }
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0 && self.learning_rate <= 10.0)
+        {
+            return Err(Error::Settings(format!(
+                "learning rate {} must be in (0, 10]",
+                self.learning_rate
+            )));
+        }
+        if self.batch_size == 0 || self.batch_size > MAX_BATCH {
+            return Err(Error::Settings(format!(
+                "batch size {} must be in 1..={MAX_BATCH}",
+                self.batch_size
+            )));
+        }
+        if self.total_steps == 0 {
+            return Err(Error::Settings("a run needs at least one step".into()));
+        }
+        Ok(())
+    }
+
+    fn progress(&self, step: usize) -> f32 {
+        step as f32 / self.total_steps.max(1) as f32
+    }
+}
+
+/// What one training step measured.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StepMetrics {
+    /// Steps completed, this one included.
+    pub step: usize,
+    pub epoch: usize,
+    pub total: f32,
+    pub hard: f32,
+    pub soft: f32,
+    pub hidden: f32,
+    /// Accuracy on the labeled rows of the batch; `None` when the batch had none.
+    pub batch_accuracy: Option<f32>,
+    pub temperature: f32,
+    pub alpha: f32,
+}
+
+/// Test-set quality of a network.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Evaluation {
+    pub accuracy: f32,
+    /// Fraction of test examples where the student's top class is the teacher's.
+    pub teacher_agreement: Option<f32>,
+}
+
+/// The student and the learned projections that map its hidden widths onto the teacher's.
+#[derive(Module, Debug)]
+pub struct StudentModule {
+    pub net: Mlp,
+    /// One per mapped pair; `None` where the widths already match.
+    pub projections: Vec<Option<Linear>>,
+}
+
+struct Teacher {
+    net: Mlp,
+    mapping: LayerMapping,
+}
+
+/// Trains one network a step at a time.
+pub struct Trainer {
+    device: Device,
+    student: StudentModule,
+    optimizer: ModuleOptimizer,
+    /// The weights (and optimizer state) that last produced a finite loss.
+    last_good: Option<(StudentModule, ModuleOptimizer)>,
+    teacher: Option<Teacher>,
+    settings: DistillSettings,
+    data: TransferSet,
+    batches: Batches,
+    step: usize,
+    halted: Option<Error>,
+}
+
+/// Everything computed for a step before its numbers are read back.
+struct PendingStep {
+    terms: loss::LossTerms,
+    /// Loss terms and the batch's logits in one tensor, so one device read gets them all.
+    readout: Tensor<1>,
+    batch: Batch,
+    temperature: f32,
+    alpha: f32,
+}
+
+/// Host copy of logits for rows of a dataset.
+pub fn logits_host(net: &Mlp, data: &Dataset, device: &Device) -> Result<Vec<f32>> {
+    let mut out = Vec::with_capacity(data.len() * net.config().classes);
+    for start in (0..data.len()).step_by(1024) {
+        let end = (start + 1024).min(data.len());
+        let x = Tensor::<2>::from_data(
+            TensorData::new(
+                data.features[start * data.dim..end * data.dim].to_vec(),
+                [end - start, data.dim],
+            ),
+            device,
+        );
+        let logits = net.logits(x).into_data();
+        out.extend(
+            logits
+                .try_to_vec::<f32>()
+                .map_err(|e| Error::Read(format!("{e:?}")))?,
+        );
+    }
+    Ok(out)
+}
+
+/// Top class of every row of a flat `[rows, classes]` logit buffer.
+pub fn predictions(logits: &[f32], classes: usize) -> Vec<usize> {
+    logits
+        .chunks(classes)
+        .map(|row| host::argmax(row).unwrap_or(0))
+        .collect()
+}
+
+/// Accuracy of `net` on `data`.
+pub fn accuracy(net: &Mlp, data: &Dataset, device: &Device) -> Result<f32> {
+    let preds = predictions(&logits_host(net, data, device)?, data.classes);
+    Ok(fraction_equal(&preds, data.labels.iter().map(|l| usize::from(*l))))
+}
+
+fn fraction_equal(a: &[usize], b: impl Iterator<Item = usize>) -> f32 {
+    let hits = a.iter().zip(b).filter(|(x, y)| **x == *y).count();
+    hits as f32 / a.len().max(1) as f32
+}
+
+impl Trainer {
+    /// A network trained on labels alone (a teacher, or a student without a teacher).
+    pub fn supervised(
+        config: &MlpConfig,
+        data: TransferSet,
+        settings: DistillSettings,
+        device: &Device,
+    ) -> Result<Self> {
+        Self::build(config, data, settings, None, device)
+    }
+
+    /// A student distilled from `teacher`.
+    pub fn distill(
+        config: &MlpConfig,
+        teacher: &Mlp,
+        data: TransferSet,
+        settings: DistillSettings,
+        device: &Device,
+    ) -> Result<Self> {
+        let teacher_config = teacher.config();
+        if teacher_config.inputs != config.inputs || teacher_config.classes != config.classes {
+            return Err(Error::ModelConfig(format!(
+                "the teacher maps {} inputs to {} classes, the student {} to {}",
+                teacher_config.inputs, teacher_config.classes, config.inputs, config.classes
+            )));
+        }
+        let mapping = settings
+            .mapping
+            .resolve(config.depth(), teacher_config.depth())?;
+        let teacher = Teacher {
+            net: teacher.valid(),
+            mapping,
+        };
+        Self::build(config, data, settings, Some(teacher), device)
+    }
+
+    fn build(
+        config: &MlpConfig,
+        data: TransferSet,
+        settings: DistillSettings,
+        teacher: Option<Teacher>,
+        device: &Device,
+    ) -> Result<Self> {
+        settings.validate()?;
+        config.validate()?;
+        if data.dim != config.inputs || data.classes != config.classes {
+            return Err(Error::ModelConfig(format!(
+                "the data has {} inputs and {} classes, the network expects {} and {}",
+                data.dim, data.classes, config.inputs, config.classes
+            )));
+        }
+        if teacher.is_none() && data.labeled == 0 {
+            return Err(Error::Settings(
+                "training without a teacher needs labeled examples".into(),
+            ));
+        }
+        let device = device.clone().inner();
+        let train_device = device.clone().autodiff();
+        let net = config.init(&train_device, settings.seed)?;
+        let mut rng = ChaCha8Rng::seed_from_u64(settings.seed ^ 0x70_726f_6a);
+        let projections = match &teacher {
+            None => Vec::new(),
+            Some(t) => {
+                let tc = t.net.config();
+                t.mapping
+                    .pairs()
+                    .iter()
+                    .map(|&(s, l)| {
+                        let (ws, wt) = (config.width(s), tc.width(l));
+                        match (ws, wt) {
+                            (Some(ws), Some(wt)) if ws != wt => {
+                                Some(random_linear(ws, wt, &mut rng, &train_device))
+                            }
+                            _ => None,
+                        }
+                    })
+                    .collect()
+            }
+        };
+        let batches = Batches::new(data.len(), settings.batch_size, settings.seed)?;
+        Ok(Self {
+            device,
+            student: StudentModule { net, projections },
+            optimizer: AdamConfig::new().init(),
+            last_good: None,
+            teacher,
+            settings,
+            data,
+            batches,
+            step: 0,
+            halted: None,
+        })
+    }
+
+    pub fn settings(&self) -> &DistillSettings {
+        &self.settings
+    }
+
+    pub fn steps_done(&self) -> usize {
+        self.step
+    }
+
+    pub fn epoch(&self) -> usize {
+        self.batches.epoch()
+    }
+
+    pub fn transfer_set(&self) -> &TransferSet {
+        &self.data
+    }
+
+    pub fn mapping(&self) -> Option<&LayerMapping> {
+        self.teacher.as_ref().map(|t| &t.mapping)
+    }
+
+    /// The trained network, detached from autodiff, for evaluation or export.
+    pub fn network(&self) -> Mlp {
+        self.student.net.valid()
+    }
+
+    /// Why training stopped, if it did.
+    pub fn halted(&self) -> Option<&Error> {
+        self.halted.as_ref()
+    }
+
+    /// Clears a divergence stop (after the user changed something) so steps run again.
+    pub fn resume(&mut self) {
+        self.halted = None;
+    }
+
+    /// Changes the learning rate from the next step on.
+    pub fn set_learning_rate(&mut self, lr: f64) -> Result<()> {
+        let mut settings = self.settings.clone();
+        settings.learning_rate = lr;
+        settings.validate()?;
+        self.settings = settings;
+        Ok(())
+    }
+
+    /// One training step on the next batch. Reads its metrics back synchronously.
+    pub fn step(&mut self) -> Result<StepMetrics> {
+        let pending = self.begin_step()?;
+        let values = pending
+            .readout
+            .clone()
+            .into_data()
+            .try_to_vec::<f32>()
+            .map_err(|e| Error::Read(format!("{e:?}")))?;
+        self.finish_step(pending, &values)
+    }
+
+    /// One training step whose metrics are read asynchronously (required on WebGPU in a browser).
+    pub async fn step_async(&mut self) -> Result<StepMetrics> {
+        let pending = self.begin_step()?;
+        let values = pending
+            .readout
+            .clone()
+            .into_data_async()
+            .await
+            .map_err(|e| Error::Read(format!("{e:?}")))?
+            .try_to_vec::<f32>()
+            .map_err(|e| Error::Read(format!("{e:?}")))?;
+        self.finish_step(pending, &values)
+    }
+
+    fn begin_step(&mut self) -> Result<PendingStep> {
+        if let Some(err) = &self.halted {
+            return Err(Error::Settings(format!(
+                "training is stopped ({err}); change a setting and resume"
+            )));
+        }
+        let progress = self.settings.progress(self.step);
+        let temperature = self.settings.temperature.at(progress);
+        let alpha = self.settings.alpha.at(progress);
+        let rows = self.batches.next_rows();
+        let batch = self.data.batch(&rows);
+        let (n, dim, classes) = (batch.rows, self.data.dim, self.data.classes);
+        let x = Tensor::<2>::from_data(TensorData::new(batch.features.clone(), [n, dim]), &self.device);
+        let one_hot =
+            Tensor::<2>::from_data(TensorData::new(batch.one_hot.clone(), [n, classes]), &self.device);
+
+        let student = self.student.net.forward(x.clone());
+        let hard = loss::hard_cross_entropy(student.logits.clone(), one_hot, batch.labeled);
+        let zero = || Tensor::<1>::zeros([1], &self.device);
+        let terms = match &self.teacher {
+            None => loss::combine(1.0, 0.0, hard, zero(), zero()),
+            Some(teacher) => {
+                let t_out = teacher.net.forward(x);
+                let soft = loss::soft_loss(
+                    self.settings.soft_loss,
+                    student.logits.clone(),
+                    t_out.logits,
+                    temperature,
+                );
+                let mut hidden = zero();
+                for (k, &(s, t)) in teacher.mapping.pairs().iter().enumerate() {
+                    let h_s = student.hidden[s - 1].clone();
+                    let h_s = match self.student.projections.get(k).and_then(Option::as_ref) {
+                        Some(projection) => projection.forward(h_s),
+                        None => h_s,
+                    };
+                    hidden = hidden.add(loss::hidden_loss(
+                        self.settings.hidden_loss,
+                        h_s,
+                        t_out.hidden[t - 1].clone(),
+                    ));
+                }
+                loss::combine(alpha, self.settings.beta, hard, soft, hidden)
+            }
+        };
+        let readout = Tensor::cat(
+            vec![
+                terms.total.clone().detach(),
+                terms.hard.clone().detach(),
+                terms.soft.clone().detach(),
+                terms.hidden.clone().detach(),
+                student.logits.detach().reshape([n * classes]),
+            ],
+            0,
+        )
+        .inner();
+        Ok(PendingStep {
+            terms,
+            readout,
+            batch,
+            temperature,
+            alpha,
+        })
+    }
+
+    fn finish_step(&mut self, pending: PendingStep, values: &[f32]) -> Result<StepMetrics> {
+        let classes = self.data.classes;
+        let [total, hard, soft, hidden] = match values.get(..4) {
+            Some(&[a, b, c, d]) => [a, b, c, d],
+            _ => return Err(Error::Read("the step's metrics are missing".into())),
+        };
+        for (what, value) in [
+            ("total loss", total),
+            ("hard loss", hard),
+            ("soft loss", soft),
+            ("hidden loss", hidden),
+        ] {
+            if !value.is_finite() {
+                let err = Error::Diverged {
+                    step: self.step + 1,
+                    what,
+                    value,
+                };
+                if let Some((student, optimizer)) = self.last_good.take() {
+                    self.student = student;
+                    self.optimizer = optimizer;
+                }
+                self.halted = Some(Error::Diverged {
+                    step: self.step + 1,
+                    what,
+                    value,
+                });
+                return Err(err);
+            }
+        }
+        // These weights gave a finite loss: keep them in case the update below blows up.
+        self.last_good = Some((self.student.clone(), self.optimizer.clone()));
+        let grads = GradientsParams::from_grads(pending.terms.total.backward(), &self.student);
+        self.student = self
+            .optimizer
+            .step(self.settings.learning_rate, self.student.clone(), grads);
+        self.step += 1;
+
+        let logits = &values[4..];
+        let preds = predictions(logits, classes);
+        let (mut labeled, mut hits) = (0, 0);
+        for (r, pred) in preds.iter().enumerate() {
+            let target = &pending.batch.one_hot[r * classes..(r + 1) * classes];
+            if let Some(label) = target.iter().position(|v| *v == 1.0) {
+                labeled += 1;
+                hits += usize::from(label == *pred);
+            }
+        }
+        Ok(StepMetrics {
+            step: self.step,
+            epoch: self.batches.epoch(),
+            total,
+            hard,
+            soft,
+            hidden,
+            batch_accuracy: (labeled > 0).then(|| hits as f32 / labeled as f32),
+            temperature: pending.temperature,
+            alpha: pending.alpha,
+        })
+    }
+
+    /// Test accuracy, and agreement with the teacher when there is one.
+    pub fn evaluate(&self, test: &Dataset) -> Result<Evaluation> {
+        let net = self.network();
+        let preds = predictions(&logits_host(&net, test, &self.device)?, test.classes);
+        let accuracy = fraction_equal(&preds, test.labels.iter().map(|l| usize::from(*l)));
+        let teacher_agreement = match &self.teacher {
+            None => None,
+            Some(t) => {
+                let tp = predictions(&logits_host(&t.net, test, &self.device)?, test.classes);
+                Some(fraction_equal(&preds, tp.into_iter()))
+            }
+        };
+        Ok(Evaluation {
+            accuracy,
+            teacher_agreement,
+        })
+    }
+
+    /// Replaces the network's weights (used by tests to provoke a divergence).
+    #[doc(hidden)]
+    pub fn map_network(&mut self, f: impl FnOnce(Mlp) -> Mlp) {
+        self.student.net = f(self.student.net.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{TransferConfig, digits, toy_dataset, ToyKind};
+
+    fn digits_transfer(fraction: f32) -> (TransferSet, Dataset) {
+        let split = digits().unwrap();
+        let config = TransferConfig {
+            labeled_fraction: fraction,
+            ..Default::default()
+        };
+        (TransferSet::build(&split.train, &config, 1).unwrap(), split.test)
+    }
+
+    #[test]
+    fn supervised_training_learns_moons() {
+        let split = toy_dataset(ToyKind::Moons, 600, 0.05, 3).split(0.3, 3);
+        let data = TransferSet::build(&split.train, &TransferConfig::default(), 0).unwrap();
+        let config = MlpConfig {
+            inputs: 2,
+            hidden: vec![16, 16],
+            classes: 2,
+            activation: Default::default(),
+        };
+        let settings = DistillSettings {
+            learning_rate: 0.01,
+            batch_size: 32,
+            ..Default::default()
+        };
+        let mut trainer = Trainer::supervised(&config, data, settings, &Device::flex()).unwrap();
+        let before = trainer.evaluate(&split.test).unwrap().accuracy;
+        let first = trainer.step().unwrap();
+        let mut last = first;
+        for _ in 0..400 {
+            last = trainer.step().unwrap();
+        }
+        let after = trainer.evaluate(&split.test).unwrap();
+        assert!(after.accuracy > 0.95, "before {before}, after {after:?}");
+        assert!(last.hard < first.hard);
+        assert_eq!((last.soft, last.hidden), (0.0, 0.0));
+        assert_eq!(after.teacher_agreement, None);
+        assert!(trainer.epoch() > 1);
+    }
+
+    #[test]
+    fn distillation_terms_and_projection() {
+        let (data, test) = digits_transfer(0.2);
+        let device = Device::flex();
+        let teacher = MlpConfig::teacher(64, 10).init(&device, 7).unwrap();
+        let settings = DistillSettings {
+            beta: 1.0,
+            mapping: MappingScheme::Last,
+            temperature: Schedule::Linear { from: 8.0, to: 2.0 },
+            alpha: Schedule::TeacherAnnealing,
+            total_steps: 10,
+            ..Default::default()
+        };
+        let config = MlpConfig::student(64, 10);
+        let mut trainer = Trainer::distill(&config, &teacher, data, settings, &device).unwrap();
+        // 32-wide student layers supervised by 128-wide teacher layers: three projections.
+        assert_eq!(trainer.student.projections.iter().flatten().count(), 3);
+        assert_eq!(trainer.mapping().unwrap().pairs(), &[(1, 4), (2, 5), (3, 6)]);
+        let m0 = trainer.step().unwrap();
+        assert_eq!((m0.temperature, m0.alpha), (8.0, 0.0));
+        assert!(m0.soft > 0.0 && m0.hidden > 0.0 && m0.hard > 0.0);
+        let expected = m0.alpha * m0.hard + (1.0 - m0.alpha) * m0.soft + m0.hidden;
+        assert!((m0.total - expected).abs() < 1e-4 * expected.abs().max(1.0));
+        for _ in 0..4 {
+            trainer.step().unwrap();
+        }
+        let m5 = trainer.step().unwrap();
+        assert!((m5.temperature - 5.0).abs() < 1e-5, "{}", m5.temperature);
+        assert!((m5.alpha - 0.5).abs() < 1e-6);
+        let eval = trainer.evaluate(&test).unwrap();
+        assert!(eval.teacher_agreement.is_some());
+    }
+
+    #[test]
+    fn equal_widths_need_no_projection() {
+        let (data, _) = digits_transfer(1.0);
+        let device = Device::flex();
+        let teacher = MlpConfig {
+            hidden: vec![32; 6],
+            ..MlpConfig::teacher(64, 10)
+        }
+        .init(&device, 7)
+        .unwrap();
+        let settings = DistillSettings {
+            beta: 1.0,
+            ..Default::default()
+        };
+        let trainer =
+            Trainer::distill(&MlpConfig::student(64, 10), &teacher, data, settings, &device).unwrap();
+        assert_eq!(trainer.student.projections.len(), 3);
+        assert!(trainer.student.projections.iter().all(Option::is_none));
+    }
+
+    #[test]
+    fn bad_settings_and_mismatches_are_errors() {
+        let device = Device::flex();
+        let (data, _) = digits_transfer(1.0);
+        let teacher = MlpConfig::teacher(64, 10).init(&device, 7).unwrap();
+        let student = MlpConfig::student(64, 10);
+        let try_settings = |s: DistillSettings| {
+            Trainer::distill(&student, &teacher, data.clone(), s, &device).err().map(|e| e.to_string())
+        };
+        assert!(try_settings(DistillSettings { learning_rate: f64::NAN, ..Default::default() }).is_some());
+        assert!(try_settings(DistillSettings { batch_size: 0, ..Default::default() }).is_some());
+        assert!(try_settings(DistillSettings { temperature: Schedule::constant(0.0), ..Default::default() }).is_some());
+        assert!(try_settings(DistillSettings { temperature: Schedule::TeacherAnnealing, ..Default::default() }).is_some());
+        let err = try_settings(DistillSettings {
+            mapping: MappingScheme::parse("2,9,10").unwrap(),
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(err.contains("teacher layer 9"), "{err}");
+        let wrong = MlpConfig::student(2, 10);
+        assert!(Trainer::distill(&wrong, &teacher, data, DistillSettings::default(), &device).is_err());
+    }
+
+    #[test]
+    fn divergence_stops_and_keeps_last_good_weights() {
+        let (data, test) = digits_transfer(1.0);
+        let device = Device::flex();
+        let mut trainer = Trainer::supervised(
+            &MlpConfig::student(64, 10),
+            data,
+            DistillSettings::default(),
+            &device,
+        )
+        .unwrap();
+        for _ in 0..20 {
+            trainer.step().unwrap();
+        }
+        let good = logits_host(&trainer.network(), &test, &device).unwrap();
+        // Poison the weights as a blown-up update would.
+        trainer.map_network(|net| {
+            let mut net = net;
+            net.output.weight = net.output.weight.map(|w| w.mul_scalar(f32::NAN));
+            net
+        });
+        let err = trainer.step().unwrap_err();
+        assert!(matches!(err, Error::Diverged { step: 21, .. }), "{err}");
+        assert!(err.to_string().contains("last good weights were kept"));
+        // The weights that produced the last finite loss are back: the ones before step 20's update.
+        let restored = logits_host(&trainer.network(), &test, &device).unwrap();
+        assert!(restored.iter().all(|v| v.is_finite()));
+        assert_ne!(restored, good, "restored weights should be the pre-update snapshot");
+        assert_eq!(trainer.steps_done(), 20);
+        // Stopped until the user resumes.
+        assert!(trainer.step().is_err());
+        trainer.resume();
+        trainer.step().unwrap();
+    }
+
+    #[test]
+    fn step_async_matches_step() {
+        let (data, _) = digits_transfer(1.0);
+        let device = Device::flex();
+        let make = || {
+            Trainer::supervised(
+                &MlpConfig::student(64, 10),
+                data.clone(),
+                DistillSettings::default(),
+                &device,
+            )
+            .unwrap()
+        };
+        let (mut a, mut b) = (make(), make());
+        let ma = a.step().unwrap();
+        let mb = futures_lite_block_on(b.step_async()).unwrap();
+        assert_eq!(ma, mb);
+    }
+
+    /// Minimal executor for a future that is ready after a synchronous device read.
+    fn futures_lite_block_on<F: std::future::Future>(f: F) -> F::Output {
+        use std::task::{Context, Poll, Waker};
+        let mut f = std::pin::pin!(f);
+        let mut cx = Context::from_waker(Waker::noop());
+        loop {
+            if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+                return v;
+            }
+        }
+    }
+}

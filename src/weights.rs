@@ -1,0 +1,384 @@
+//! Weight files: safetensors in PyTorch's `nn.Linear` layout, so that
+//! `torch.nn.Sequential(Linear, ReLU, Linear, ReLU, …, Linear)` loads one with `load_state_dict`.
+//!
+//! Tensor names are Sequential indices: linear layer `i` (0-based, output layer last) is
+//! `{2i}.weight` with shape `[out, in]` and `{2i}.bias` with shape `[out]`, all float32; the odd
+//! indices are the activations, which hold no weights. The safetensors metadata carries
+//! `format` = [`FORMAT`], `architecture` (the [`MlpConfig`] as JSON), `role` and `info` (free JSON:
+//! dataset, settings, metrics).
+
+use std::collections::{BTreeMap, HashMap};
+
+use burn::nn::Linear;
+use burn::tensor::Device;
+use safetensors::{Dtype, SafeTensors, tensor::TensorView};
+
+use crate::error::{Error, Result};
+use crate::model::{Mlp, MlpConfig, linear_from_host};
+
+pub const FORMAT: &str = "distill-playground/mlp-v1";
+/// No network this product makes comes near this; a bigger file is refused before parsing.
+pub const MAX_FILE_BYTES: usize = 64 << 20;
+
+/// A network's weights on the host, in PyTorch layout.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MlpWeights {
+    pub config: MlpConfig,
+    /// Per linear layer: weight `[out, in]` row-major, and bias `[out]`.
+    pub layers: Vec<(Vec<f32>, Vec<f32>)>,
+}
+
+/// What a weight file says about itself besides the weights.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FileInfo {
+    pub role: String,
+    /// Free-form JSON (dataset, settings, metrics).
+    pub info: serde_json::Value,
+}
+
+fn read_err(e: impl std::fmt::Debug) -> Error {
+    Error::Read(format!("{e:?}"))
+}
+
+/// `[in, out]` (burn) → `[out, in]` (PyTorch).
+fn transpose(values: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    let mut out = vec![0.0; values.len()];
+    for r in 0..rows {
+        for c in 0..cols {
+            out[c * rows + r] = values[r * cols + c];
+        }
+    }
+    out
+}
+
+impl MlpWeights {
+    fn linears(net: &Mlp) -> impl Iterator<Item = &Linear> {
+        net.hidden.iter().chain(std::iter::once(&net.output))
+    }
+
+    fn from_host(net: &Mlp, mut values: impl FnMut(&Linear) -> Result<(Vec<f32>, Vec<f32>)>) -> Result<Self> {
+        let config = net.config();
+        let layers = Self::linears(net)
+            .map(|l| {
+                let [i, o] = l.weight.dims();
+                let (w, b) = values(l)?;
+                Ok((transpose(&w, i, o), b))
+            })
+            .collect::<Result<_>>()?;
+        Ok(Self { config, layers })
+    }
+
+    /// Reads the weights synchronously (CPU devices; not WebGPU in a browser).
+    pub fn from_mlp(net: &Mlp) -> Result<Self> {
+        Self::from_host(net, |l| {
+            let w = l.weight.val().into_data().try_to_vec::<f32>().map_err(read_err)?;
+            let b = match &l.bias {
+                Some(b) => b.val().into_data().try_to_vec::<f32>().map_err(read_err)?,
+                None => vec![0.0; l.weight.dims()[1]],
+            };
+            Ok((w, b))
+        })
+    }
+
+    /// Reads the weights asynchronously, as WebGPU in a browser requires.
+    pub async fn from_mlp_async(net: &Mlp) -> Result<Self> {
+        let mut host = Vec::new();
+        for l in Self::linears(net) {
+            let w = l.weight.val().into_data_async().await.map_err(read_err)?;
+            let b = match &l.bias {
+                Some(b) => b.val().into_data_async().await.map_err(read_err)?.try_to_vec::<f32>(),
+                None => Ok(vec![0.0; l.weight.dims()[1]]),
+            };
+            host.push((w.try_to_vec::<f32>().map_err(read_err)?, b.map_err(read_err)?));
+        }
+        let mut host = host.into_iter();
+        Self::from_host(net, |_| host.next().ok_or_else(|| Error::Read("missing layer".into())))
+    }
+
+    /// Builds the network on `device`.
+    pub fn to_mlp(&self, device: &Device) -> Result<Mlp> {
+        if self.layers.len() != self.config.depth() + 1 {
+            return Err(Error::Weights(format!(
+                "{} layers of weights for the architecture {}",
+                self.layers.len(),
+                self.config.describe()
+            )));
+        }
+        let mut linears = self
+            .config
+            .layer_shapes()
+            .zip(&self.layers)
+            .map(|((i, o), (w, b))| linear_from_host(w, b, i, o, device))
+            .collect::<Vec<_>>();
+        let output = linears
+            .pop()
+            .ok_or_else(|| Error::Weights("no layers".into()))?;
+        Ok(Mlp {
+            hidden: linears,
+            output,
+            activation: self.config.activation,
+        })
+    }
+
+    pub fn to_safetensors(&self, file: &FileInfo) -> Result<Vec<u8>> {
+        let bytes: Vec<(String, Vec<usize>, Vec<u8>)> = self
+            .config
+            .layer_shapes()
+            .zip(&self.layers)
+            .enumerate()
+            .flat_map(|(k, ((i, o), (w, b)))| {
+                let le = |v: &[f32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+                [
+                    (format!("{}.weight", 2 * k), vec![o, i], le(w)),
+                    (format!("{}.bias", 2 * k), vec![o], le(b)),
+                ]
+            })
+            .collect();
+        let views = bytes
+            .iter()
+            .map(|(name, shape, data)| {
+                TensorView::new(Dtype::F32, shape.clone(), data)
+                    .map(|v| (name.clone(), v))
+                    .map_err(|e| Error::Weights(e.to_string()))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let architecture = serde_json::to_string(&self.config)
+            .map_err(|e| Error::Weights(e.to_string()))?;
+        let metadata = HashMap::from([
+            ("format".to_string(), FORMAT.to_string()),
+            ("architecture".to_string(), architecture),
+            ("role".to_string(), file.role.clone()),
+            ("info".to_string(), file.info.to_string()),
+        ]);
+        safetensors::serialize(views, Some(metadata)).map_err(|e| Error::Weights(e.to_string()))
+    }
+
+    /// Parses and checks a weight file; every problem is reported, nothing panics.
+    pub fn from_safetensors(bytes: &[u8]) -> Result<(Self, FileInfo)> {
+        let bad = |m: String| Err(Error::Weights(m));
+        if bytes.len() > MAX_FILE_BYTES {
+            return bad(format!(
+                "the file is {:.1} MB; weight files of this tool are at most {} MB",
+                bytes.len() as f64 / 1e6,
+                MAX_FILE_BYTES >> 20
+            ));
+        }
+        let file = SafeTensors::deserialize(bytes)
+            .map_err(|e| Error::Weights(format!("not a valid safetensors file: {e}")))?;
+        let (_, header) = SafeTensors::read_metadata(bytes)
+            .map_err(|e| Error::Weights(format!("not a valid safetensors file: {e}")))?;
+        let meta = header.metadata().clone().unwrap_or_default();
+        match meta.get("format") {
+            Some(f) if f == FORMAT => {}
+            Some(f) => return bad(format!("format '{f}' is not {FORMAT}")),
+            None => {
+                return bad(format!(
+                    "the file has no 'format' metadata: it was not written by this tool ({FORMAT})"
+                ));
+            }
+        }
+        let config: MlpConfig = meta
+            .get("architecture")
+            .ok_or_else(|| Error::Weights("the file has no 'architecture' metadata".into()))
+            .and_then(|a| {
+                serde_json::from_str(a)
+                    .map_err(|e| Error::Weights(format!("unreadable 'architecture' metadata: {e}")))
+            })?;
+        config
+            .validate()
+            .map_err(|e| Error::Weights(format!("the file's architecture is invalid: {e}")))?;
+
+        let expected: BTreeMap<String, Vec<usize>> = config
+            .layer_shapes()
+            .enumerate()
+            .flat_map(|(k, (i, o))| {
+                [
+                    (format!("{}.weight", 2 * k), vec![o, i]),
+                    (format!("{}.bias", 2 * k), vec![o]),
+                ]
+            })
+            .collect();
+        let mut missing: Vec<&str> = expected
+            .keys()
+            .filter(|k| file.tensor(k).is_err())
+            .map(String::as_str)
+            .collect();
+        let mut extra: Vec<&str> = file
+            .names()
+            .into_iter()
+            .filter(|n| !expected.contains_key(*n))
+            .collect();
+        missing.sort();
+        extra.sort();
+        if !missing.is_empty() || !extra.is_empty() {
+            return bad(format!(
+                "tensors do not match the architecture {}: missing [{}], unexpected [{}]",
+                config.describe(),
+                missing.join(", "),
+                extra.join(", ")
+            ));
+        }
+        let read = |name: &str| -> Result<Vec<f32>> {
+            let view = file
+                .tensor(name)
+                .map_err(|e| Error::Weights(format!("{name}: {e}")))?;
+            if view.dtype() != Dtype::F32 {
+                return Err(Error::Weights(format!(
+                    "{name} is {:?}; float32 is required",
+                    view.dtype()
+                )));
+            }
+            let want = &expected[name];
+            if view.shape() != want.as_slice() {
+                return Err(Error::Weights(format!(
+                    "{name} has shape {:?}; the architecture needs {want:?}",
+                    view.shape()
+                )));
+            }
+            let values: Vec<f32> = view
+                .data()
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect();
+            if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+                return Err(Error::Weights(format!(
+                    "{name}[{i}] is {} (weights must be finite)",
+                    values[i]
+                )));
+            }
+            Ok(values)
+        };
+        let layers = (0..=config.depth())
+            .map(|k| Ok((read(&format!("{}.weight", 2 * k))?, read(&format!("{}.bias", 2 * k))?)))
+            .collect::<Result<Vec<_>>>()?;
+        let info = FileInfo {
+            role: meta.get("role").cloned().unwrap_or_default(),
+            info: meta
+                .get("info")
+                .and_then(|s| serde_json::from_str(s).ok())
+                .unwrap_or(serde_json::Value::Null),
+        };
+        Ok((Self { config, layers }, info))
+    }
+}
+
+/// Loads a network from safetensors bytes onto `device`.
+pub fn load_mlp(bytes: &[u8], device: &Device) -> Result<(Mlp, FileInfo)> {
+    let (weights, info) = MlpWeights::from_safetensors(bytes)?;
+    Ok((weights.to_mlp(device)?, info))
+}
+
+/// Serialises a network (synchronous read).
+pub fn save_mlp(net: &Mlp, info: &FileInfo) -> Result<Vec<u8>> {
+    MlpWeights::from_mlp(net)?.to_safetensors(info)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::train::logits_host;
+
+    fn small() -> (Mlp, Device) {
+        let device = Device::flex();
+        device.seed(5);
+        let cfg = MlpConfig {
+            inputs: 64,
+            hidden: vec![16, 8],
+            classes: 10,
+            activation: crate::model::Activation::Relu,
+        };
+        (cfg.init(&device, 5).unwrap(), device)
+    }
+
+    fn info() -> FileInfo {
+        FileInfo {
+            role: "student".into(),
+            info: serde_json::json!({"dataset": "digits"}),
+        }
+    }
+
+    #[test]
+    fn round_trip_is_bit_exact() {
+        let (net, device) = small();
+        let bytes = save_mlp(&net, &info()).unwrap();
+        let (back, file) = load_mlp(&bytes, &device).unwrap();
+        assert_eq!(file, info());
+        let test = crate::data::digits().unwrap().test;
+        let a = logits_host(&net, &test, &device).unwrap();
+        let b = logits_host(&back, &test, &device).unwrap();
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn layout_is_pytorch_linear() {
+        let (net, _) = small();
+        let bytes = save_mlp(&net, &info()).unwrap();
+        let file = SafeTensors::deserialize(&bytes).unwrap();
+        let mut names = file.names();
+        names.sort();
+        assert_eq!(names, ["0.bias", "0.weight", "2.bias", "2.weight", "4.bias", "4.weight"]);
+        assert_eq!(file.tensor("0.weight").unwrap().shape(), &[16, 64]);
+        assert_eq!(file.tensor("4.weight").unwrap().shape(), &[10, 8]);
+        // PyTorch's weight[o][i] is burn's weight[i][o].
+        let burn_w = net.hidden[0].weight.val().into_data().try_to_vec::<f32>().unwrap();
+        let torch_w: Vec<f32> = file
+            .tensor("0.weight")
+            .unwrap()
+            .data()
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+            .collect();
+        let (o, i) = (3, 17);
+        assert_eq!(torch_w[o * 64 + i], burn_w[i * 16 + o]);
+    }
+
+    #[test]
+    fn bad_files_are_clear_errors() {
+        let (net, _) = small();
+        let good = save_mlp(&net, &info()).unwrap();
+        let msg = |bytes: &[u8]| MlpWeights::from_safetensors(bytes).unwrap_err().to_string();
+        assert!(msg(b"hello").contains("not a valid safetensors"));
+        assert!(msg(&good[..good.len() - 10]).contains("not a valid safetensors"));
+        assert!(msg(&vec![0u8; MAX_FILE_BYTES + 1]).contains("at most 64 MB"));
+        let mut weights = MlpWeights::from_mlp(&net).unwrap();
+        weights.layers[1].0[5] = f32::NAN;
+        let nan = weights.to_safetensors(&info()).unwrap();
+        assert!(msg(&nan).contains("2.weight[5] is NaN"), "{}", msg(&nan));
+        // Files edited by hand: a tensor missing, one too many, a wrong shape, a wrong dtype.
+        let edit = |f: &dyn Fn(&mut Vec<(String, Dtype, Vec<usize>, Vec<u8>)>)| {
+            let file = SafeTensors::deserialize(&good).unwrap();
+            let mut tensors: Vec<_> = file
+                .tensors()
+                .into_iter()
+                .map(|(n, v)| (n, v.dtype(), v.shape().to_vec(), v.data().to_vec()))
+                .collect();
+            f(&mut tensors);
+            let views = tensors
+                .iter()
+                .map(|(n, d, s, b)| (n.clone(), TensorView::new(*d, s.clone(), b).unwrap()));
+            let (_, header) = SafeTensors::read_metadata(&good).unwrap();
+            safetensors::serialize(views, header.metadata().clone()).unwrap()
+        };
+        let missing = edit(&|t| t.retain(|x| x.0 != "4.bias"));
+        assert!(msg(&missing).contains("missing [4.bias], unexpected []"), "{}", msg(&missing));
+        let extra = edit(&|t| t.push(("6.weight".into(), Dtype::F32, vec![1], vec![0; 4])));
+        assert!(msg(&extra).contains("unexpected [6.weight]"), "{}", msg(&extra));
+        let shape = edit(&|t| {
+            if let Some(x) = t.iter_mut().find(|x| x.0 == "2.weight") {
+                x.2 = vec![16, 8];
+            }
+        });
+        assert!(msg(&shape).contains("2.weight has shape [16, 8]"), "{}", msg(&shape));
+        let dtype = edit(&|t| {
+            if let Some(x) = t.iter_mut().find(|x| x.0 == "4.bias") {
+                x.1 = Dtype::I32;
+            }
+        });
+        assert!(msg(&dtype).contains("4.bias is I32"), "{}", msg(&dtype));
+        // Foreign safetensors without our metadata.
+        let data = [0u8; 8];
+        let view = TensorView::new(Dtype::F32, vec![2], &data).unwrap();
+        let foreign = safetensors::serialize([("w", view)], None).unwrap();
+        assert!(msg(&foreign).contains("no 'format' metadata"));
+    }
+}

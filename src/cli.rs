@@ -169,7 +169,9 @@ fn assets_dir(flag: &Option<PathBuf>) -> PathBuf {
 
 /// The shipped teacher of a dataset.
 pub fn shipped_teacher(assets: &Path, dataset: DatasetKind) -> PathBuf {
-    assets.join("teachers").join(format!("{}.safetensors", dataset.name()))
+    assets
+        .join("teachers")
+        .join(format!("{}.safetensors", dataset.name()))
 }
 
 fn read(path: &Path) -> Result<Vec<u8>> {
@@ -181,7 +183,8 @@ fn write(path: &Path, bytes: &[u8]) -> Result<()> {
         std::fs::create_dir_all(dir)
             .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
     }
-    std::fs::write(path, bytes).map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
+    std::fs::write(path, bytes)
+        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
 }
 
 fn load_weights(path: &Path, device: &Device) -> Result<(Mlp, FileInfo)> {
@@ -213,14 +216,19 @@ impl Progress {
 
     fn update(&self, m: &StepMetrics) {
         self.bar.set_position(m.step as u64);
-        if m.step % 10 == 0 {
+        if m.step.is_multiple_of(10) {
             self.bar.set_message(format!("loss {:.4}", m.total));
         }
     }
 }
 
 /// Runs `steps` training steps with a progress bar.
-fn run_steps(trainer: &mut Trainer, steps: usize, label: &str, quiet: bool) -> Result<Option<StepMetrics>> {
+fn run_steps(
+    trainer: &mut Trainer,
+    steps: usize,
+    label: &str,
+    quiet: bool,
+) -> Result<Option<StepMetrics>> {
     let progress = Progress::new(steps, label, quiet);
     let mut last = None;
     for _ in 0..steps {
@@ -251,7 +259,12 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 }
 
-fn train_teacher(args: TrainTeacherArgs, assets: &Path, device: &Device, quiet: bool) -> Result<()> {
+fn train_teacher(
+    args: TrainTeacherArgs,
+    assets: &Path,
+    device: &Device,
+    quiet: bool,
+) -> Result<()> {
     let t = &args.train;
     let split = load_split(t.dataset, assets, t.seed)?;
     let config = MlpConfig {
@@ -358,7 +371,10 @@ fn distill(args: DistillArgs, assets: &Path, device: &Device, quiet: bool) -> Re
         settings.temperature,
         settings.alpha,
         settings.beta,
-        trainer.mapping().map(|m| m.pairs().to_vec()).unwrap_or_default(),
+        trainer
+            .mapping()
+            .map(|m| m.pairs().to_vec())
+            .unwrap_or_default(),
     );
     let start = Instant::now();
     let last = run_steps(&mut trainer, steps, "distill", quiet)?;
@@ -441,7 +457,11 @@ fn eval(args: EvalArgs, assets: &Path, device: &Device) -> Result<()> {
     println!(
         "{} ({} {}): test accuracy {:.2} % on {} {} examples",
         args.weights.display(),
-        if file.role.is_empty() { "network" } else { &file.role },
+        if file.role.is_empty() {
+            "network"
+        } else {
+            &file.role
+        },
         config.describe(),
         acc * 100.0,
         split.test.len(),
@@ -450,10 +470,19 @@ fn eval(args: EvalArgs, assets: &Path, device: &Device) -> Result<()> {
     if let Some(path) = &args.teacher {
         let (teacher, _) = load_weights(path, device)?;
         let classes = split.test.classes;
-        let a = crate::train::predictions(&crate::train::logits_host(&net, &split.test, device)?, classes);
-        let b = crate::train::predictions(&crate::train::logits_host(&teacher, &split.test, device)?, classes);
+        let a = crate::train::predictions(
+            &crate::train::logits_host(&net, &split.test, device)?,
+            classes,
+        );
+        let b = crate::train::predictions(
+            &crate::train::logits_host(&teacher, &split.test, device)?,
+            classes,
+        );
         let agree = a.iter().zip(&b).filter(|(x, y)| x == y).count() as f32 / a.len().max(1) as f32;
-        println!("Agrees with the teacher on {:.2} % of test examples", agree * 100.0);
+        println!(
+            "Agrees with the teacher on {:.2} % of test examples",
+            agree * 100.0
+        );
     }
     Ok(())
 }

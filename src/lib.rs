@@ -11,6 +11,8 @@ pub mod mapping;
 pub mod model;
 pub mod schedule;
 pub mod train;
+#[cfg(target_arch = "wasm32")]
+pub mod web;
 pub mod weights;
 
 pub use error::{Error, Result};

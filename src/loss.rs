@@ -73,7 +73,11 @@ pub fn hard_cross_entropy(logits: Tensor<2>, one_hot: Tensor<2>, labeled: usize)
 }
 
 /// `T² · KL(softmax(z_t/T) ‖ softmax(z_s/T))`, summed over classes, averaged over the batch.
-pub fn hinton_kl(student_logits: Tensor<2>, teacher_logits: Tensor<2>, temperature: f32) -> Tensor<1> {
+pub fn hinton_kl(
+    student_logits: Tensor<2>,
+    teacher_logits: Tensor<2>,
+    temperature: f32,
+) -> Tensor<1> {
     let [batch, _] = student_logits.dims();
     let log_p_s = log_softmax(student_logits.div_scalar(temperature), 1);
     let log_p_t = log_softmax(teacher_logits.div_scalar(temperature), 1);
@@ -137,7 +141,13 @@ pub struct LossTerms {
     pub hidden: Tensor<1>,
 }
 
-pub fn combine(alpha: f32, beta: f32, hard: Tensor<1>, soft: Tensor<1>, hidden: Tensor<1>) -> LossTerms {
+pub fn combine(
+    alpha: f32,
+    beta: f32,
+    hard: Tensor<1>,
+    soft: Tensor<1>,
+    hidden: Tensor<1>,
+) -> LossTerms {
     let total = hard
         .clone()
         .mul_scalar(alpha)
@@ -186,6 +196,7 @@ pub mod host {
 }
 
 #[cfg(test)]
+#[allow(clippy::excessive_precision)] // reference values as numpy printed them
 mod tests {
     use super::*;
     use burn::tensor::{Device, TensorData};
@@ -218,7 +229,9 @@ mod tests {
     fn soft_targets_match_numpy() {
         // softmax(zt / 2)
         let p = vec2(soft_targets(t2(&ZT), 2.0));
-        let want = [0.50648039, 0.30719589, 0.18632372, 0.21194156, 0.21194156, 0.57611688];
+        let want = [
+            0.50648039, 0.30719589, 0.18632372, 0.21194156, 0.21194156, 0.57611688,
+        ];
         for (a, b) in p.iter().zip(want) {
             close(*a, b, 1e-6);
         }
@@ -264,10 +277,18 @@ mod tests {
         // Row 0 labeled class 1, row 1 unlabeled (all-zero target).
         let one_hot = t2(&[&[0.0, 1.0, 0.0], &[0.0, 0.0, 0.0]]);
         // numpy: −log_softmax([1, 2, 0.5])[1]
-        close(scalar(hard_cross_entropy(t2(&ZS), one_hot, 1)), 0.46436878, 1e-5);
+        close(
+            scalar(hard_cross_entropy(t2(&ZS), one_hot, 1)),
+            0.46436878,
+            1e-5,
+        );
         // Both rows labeled: the mean of the two.
         let both = t2(&[&[0.0, 1.0, 0.0], &[0.0, 0.0, 1.0]]);
-        close(scalar(hard_cross_entropy(t2(&ZS), both, 2)), 0.26512634, 1e-5);
+        close(
+            scalar(hard_cross_entropy(t2(&ZS), both, 2)),
+            0.26512634,
+            1e-5,
+        );
         // No labeled row: zero, not NaN.
         let none = t2(&[&[0.0; 3], &[0.0; 3]]);
         close(scalar(hard_cross_entropy(t2(&ZS), none, 0)), 0.0, 0.0);
@@ -284,11 +305,23 @@ mod tests {
         let s = t2(&[&[1.0, 0.0, 2.0], &[0.5, 0.5, 0.0]]);
         let t = t2(&[&[2.0, 0.0, 4.0], &[0.0, 1.0, 0.0]]);
         // MSE over all six entries: (1 + 0 + 4 + 0.25 + 0.25 + 0) / 6
-        close(scalar(hidden_loss(HiddenLoss::Mse, s.clone(), t.clone())), 0.91666667, 1e-6);
+        close(
+            scalar(hidden_loss(HiddenLoss::Mse, s.clone(), t.clone())),
+            0.91666667,
+            1e-6,
+        );
         // Row 0 is parallel (distance 0), row 1 at 45°: |u − v|² = 2 − 2cos = 0.58578644; / batch 2
-        close(scalar(hidden_loss(HiddenLoss::Pkd, s.clone(), t.clone())), 0.29289322, 1e-6);
+        close(
+            scalar(hidden_loss(HiddenLoss::Pkd, s.clone(), t.clone())),
+            0.29289322,
+            1e-6,
+        );
         // 1 − mean(cos) = 1 − (1 + 0.70710678) / 2
-        close(scalar(hidden_loss(HiddenLoss::Cosine, s, t)), 0.14644661, 1e-6);
+        close(
+            scalar(hidden_loss(HiddenLoss::Cosine, s, t)),
+            0.14644661,
+            1e-6,
+        );
     }
 
     #[test]
@@ -296,7 +329,11 @@ mod tests {
         let d = Device::flex();
         let one = |v: f32| Tensor::<1>::from_floats([v], &d);
         let terms = combine(0.25, 2.0, one(4.0), one(8.0), one(0.5));
-        close(scalar(terms.total), 0.25 * 4.0 + 0.75 * 8.0 + 2.0 * 0.5, 1e-6);
+        close(
+            scalar(terms.total),
+            0.25 * 4.0 + 0.75 * 8.0 + 2.0 * 0.5,
+            1e-6,
+        );
     }
 
     #[test]

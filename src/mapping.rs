@@ -104,7 +104,12 @@ impl MappingScheme {
             }
             // Student layer j takes teacher layer round(j · T / S): 6→3 gives 2,4,6; 6→4 gives 2,3,5,6.
             MappingScheme::Skip => (1..=student_depth)
-                .map(|j| (j, (j * teacher_depth * 2 + student_depth) / (2 * student_depth)))
+                .map(|j| {
+                    (
+                        j,
+                        (j * teacher_depth * 2 + student_depth) / (2 * student_depth),
+                    )
+                })
                 .collect(),
             MappingScheme::Last => (1..=student_depth)
                 .map(|j| (j, teacher_depth - student_depth + j))
@@ -188,7 +193,10 @@ mod tests {
 
     #[test]
     fn skip_generalises_to_other_depths() {
-        assert_eq!(teachers(MappingScheme::Skip, 6, 12), vec![2, 4, 6, 8, 10, 12]);
+        assert_eq!(
+            teachers(MappingScheme::Skip, 6, 12),
+            vec![2, 4, 6, 8, 10, 12]
+        );
         assert_eq!(teachers(MappingScheme::Skip, 4, 6), vec![2, 3, 5, 6]);
         assert_eq!(teachers(MappingScheme::Skip, 2, 7), vec![4, 7]);
         assert_eq!(teachers(MappingScheme::Skip, 3, 3), vec![1, 2, 3]);
@@ -240,12 +248,19 @@ mod tests {
         check("0,4,6", "entry 1 (1→0): teacher layer 0");
         check("4:2", "entry 1 (4→2): student layer 4 does not exist");
         check("4,2,6", "entry 2 (2→2) comes after 1→4");
-        check("2,2,6", "entry 2 (2→2): teacher layer 2 is already used by entry 1");
+        check(
+            "2,2,6",
+            "entry 2 (2→2): teacher layer 2 is already used by entry 1",
+        );
         check("1:2,1:4", "student layer 1 is already mapped by entry 1");
         check("2:2,1:4", "entry 2 (1→4) comes after 2→2");
         // A partial mapping is fine.
         assert_eq!(
-            MappingScheme::parse("2:5").unwrap().resolve(3, 6).unwrap().pairs(),
+            MappingScheme::parse("2:5")
+                .unwrap()
+                .resolve(3, 6)
+                .unwrap()
+                .pairs(),
             &[(2, 5)]
         );
     }

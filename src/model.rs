@@ -97,7 +97,10 @@ impl MlpConfig {
 
     /// Width of hidden layer `layer` (1-based).
     pub fn width(&self, layer: usize) -> Option<usize> {
-        layer.checked_sub(1).and_then(|i| self.hidden.get(i)).copied()
+        layer
+            .checked_sub(1)
+            .and_then(|i| self.hidden.get(i))
+            .copied()
     }
 
     pub fn validate(&self) -> Result<()> {
@@ -106,10 +109,7 @@ impl MlpConfig {
             return bad(format!("input size {} is out of range", self.inputs));
         }
         if self.classes < 2 || self.classes > 1000 {
-            return bad(format!(
-                "{} classes: need between 2 and 1000",
-                self.classes
-            ));
+            return bad(format!("{} classes: need between 2 and 1000", self.classes));
         }
         if self.hidden.len() > MAX_DEPTH {
             return bad(format!(
@@ -191,9 +191,9 @@ impl MlpConfig {
             .layer_shapes()
             .map(|(i, o)| random_linear(i, o, &mut rng, device))
             .collect();
-        let output = layers.pop().ok_or_else(|| {
-            Error::ModelConfig("a network needs at least an output layer".into())
-        })?;
+        let output = layers
+            .pop()
+            .ok_or_else(|| Error::ModelConfig("a network needs at least an output layer".into()))?;
         Ok(Mlp {
             hidden: layers,
             output,
@@ -230,11 +230,15 @@ pub fn linear_from_host(
 }
 
 /// A linear layer initialised like PyTorch's `nn.Linear`, from `rng`.
-pub fn random_linear(inputs: usize, outputs: usize, rng: &mut ChaCha8Rng, device: &Device) -> Linear {
+pub fn random_linear(
+    inputs: usize,
+    outputs: usize,
+    rng: &mut ChaCha8Rng,
+    device: &Device,
+) -> Linear {
     let bound = 1.0 / (inputs as f32).sqrt();
-    let mut draw = |n: usize| -> Vec<f32> {
-        (0..n).map(|_| rng.random_range(-bound..bound)).collect()
-    };
+    let mut draw =
+        |n: usize| -> Vec<f32> { (0..n).map(|_| rng.random_range(-bound..bound)).collect() };
     let w = draw(inputs * outputs);
     let b = draw(outputs);
     linear_from_host(&w, &b, inputs, outputs, device)
@@ -318,7 +322,10 @@ mod tests {
         let widths: Vec<_> = out.hidden.iter().map(|h| h.dims()).collect();
         assert_eq!(widths, vec![[6, 7], [6, 4], [6, 3]]);
         assert_eq!(model.config(), cfg);
-        assert_eq!(cfg.num_params(), 5 * 7 + 7 + 7 * 4 + 4 + 4 * 3 + 3 + 3 * 2 + 2);
+        assert_eq!(
+            cfg.num_params(),
+            5 * 7 + 7 + 7 * 4 + 4 + 4 * 3 + 3 + 3 * 2 + 2
+        );
         // logits() is the same computation without keeping hidden states.
         let a = out.logits.into_data().try_to_vec::<f32>().unwrap();
         let b = model
@@ -328,9 +335,15 @@ mod tests {
             .unwrap();
         assert_eq!(a, b);
         // The seed alone decides the weights.
-        let again = cfg.init(&device, 1).unwrap().logits(Tensor::<2>::ones([6, 5], &device));
+        let again = cfg
+            .init(&device, 1)
+            .unwrap()
+            .logits(Tensor::<2>::ones([6, 5], &device));
         assert_eq!(again.into_data().try_to_vec::<f32>().unwrap(), a);
-        let other = cfg.init(&device, 2).unwrap().logits(Tensor::<2>::ones([6, 5], &device));
+        let other = cfg
+            .init(&device, 2)
+            .unwrap()
+            .logits(Tensor::<2>::ones([6, 5], &device));
         assert_ne!(other.into_data().try_to_vec::<f32>().unwrap(), a);
     }
 
@@ -352,7 +365,10 @@ mod tests {
     #[test]
     fn parse_hidden_forms_and_errors() {
         assert_eq!(MlpConfig::parse_hidden("128x6").unwrap(), vec![128; 6]);
-        assert_eq!(MlpConfig::parse_hidden("64,32, 16").unwrap(), vec![64, 32, 16]);
+        assert_eq!(
+            MlpConfig::parse_hidden("64,32, 16").unwrap(),
+            vec![64, 32, 16]
+        );
         assert_eq!(MlpConfig::parse_hidden("").unwrap(), Vec::<usize>::new());
         let err = MlpConfig::parse_hidden("64,abc").unwrap_err().to_string();
         assert!(err.contains("'abc'"), "{err}");

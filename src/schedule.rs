@@ -8,9 +8,14 @@ use crate::error::{Error, Result};
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Schedule {
-    Constant { value: f32 },
+    Constant {
+        value: f32,
+    },
     /// Straight line from `from` at the first step to `to` at the last.
-    Linear { from: f32, to: f32 },
+    Linear {
+        from: f32,
+        to: f32,
+    },
     /// BAM teacher annealing (Clark et al. 2019), as a schedule for α: the weight of the gold
     /// labels grows linearly from 0 to 1, so the student first imitates the teacher and ends up
     /// learning from the labels. (With T = 1 this is exactly BAM's mixed target
@@ -123,7 +128,11 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("alpha = 1.5"), "{err}");
-        assert!(Schedule::constant(f32::NAN).check("T", 0.01, 100.0).is_err());
+        assert!(
+            Schedule::constant(f32::NAN)
+                .check("T", 0.01, 100.0)
+                .is_err()
+        );
         assert!(Schedule::TeacherAnnealing.check("alpha", 0.0, 1.0).is_ok());
     }
 }

@@ -7,10 +7,10 @@
 
 use burn::module::Module;
 use burn::nn::Linear;
-use rand::SeedableRng;
-use rand::rngs::ChaCha8Rng;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData};
+use rand::SeedableRng;
+use rand::rngs::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{Batch, Batches, Dataset, TransferSet};
@@ -69,9 +69,14 @@ impl DistillSettings {
         }
         self.alpha.check("α", 0.0, 1.0)?;
         if !(self.beta.is_finite() && (0.0..=1000.0).contains(&self.beta)) {
-            return Err(Error::Settings(format!("β = {} must be in [0, 1000]", self.beta)));
+            return Err(Error::Settings(format!(
+                "β = {} must be in [0, 1000]",
+                self.beta
+            )));
         }
-        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0 && self.learning_rate <= 10.0)
+        if !(self.learning_rate.is_finite()
+            && self.learning_rate > 0.0
+            && self.learning_rate <= 10.0)
         {
             return Err(Error::Settings(format!(
                 "learning rate {} must be in (0, 10]",
@@ -190,7 +195,10 @@ pub fn predictions(logits: &[f32], classes: usize) -> Vec<usize> {
 /// Accuracy of `net` on `data`.
 pub fn accuracy(net: &Mlp, data: &Dataset, device: &Device) -> Result<f32> {
     let preds = predictions(&logits_host(net, data, device)?, data.classes);
-    Ok(fraction_equal(&preds, data.labels.iter().map(|l| usize::from(*l))))
+    Ok(fraction_equal(
+        &preds,
+        data.labels.iter().map(|l| usize::from(*l)),
+    ))
 }
 
 fn fraction_equal(a: &[usize], b: impl Iterator<Item = usize>) -> f32 {
@@ -257,7 +265,7 @@ impl Trainer {
         let device = device.clone().inner();
         let train_device = device.clone().autodiff();
         let net = config.init(&train_device, settings.seed)?;
-        let mut rng = ChaCha8Rng::seed_from_u64(settings.seed ^ 0x70_726f_6a);
+        let mut rng = ChaCha8Rng::seed_from_u64(settings.seed ^ 0x7072_6f6a);
         let projections = match &teacher {
             None => Vec::new(),
             Some(t) => {
@@ -374,9 +382,14 @@ impl Trainer {
         let rows = self.batches.next_rows();
         let batch = self.data.batch(&rows);
         let (n, dim, classes) = (batch.rows, self.data.dim, self.data.classes);
-        let x = Tensor::<2>::from_data(TensorData::new(batch.features.clone(), [n, dim]), &self.device);
-        let one_hot =
-            Tensor::<2>::from_data(TensorData::new(batch.one_hot.clone(), [n, classes]), &self.device);
+        let x = Tensor::<2>::from_data(
+            TensorData::new(batch.features.clone(), [n, dim]),
+            &self.device,
+        );
+        let one_hot = Tensor::<2>::from_data(
+            TensorData::new(batch.one_hot.clone(), [n, classes]),
+            &self.device,
+        );
 
         let student = self.student.net.forward(x.clone());
         let hard = loss::hard_cross_entropy(student.logits.clone(), one_hot, batch.labeled);
@@ -460,9 +473,9 @@ impl Trainer {
         // These weights gave a finite loss: keep them in case the update below blows up.
         self.last_good = Some((self.student.clone(), self.optimizer.clone()));
         let grads = GradientsParams::from_grads(pending.terms.total.backward(), &self.student);
-        self.student = self
-            .optimizer
-            .step(self.settings.learning_rate, self.student.clone(), grads);
+        self.student =
+            self.optimizer
+                .step(self.settings.learning_rate, self.student.clone(), grads);
         self.step += 1;
 
         let logits = &values[4..];
@@ -516,7 +529,7 @@ impl Trainer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::{TransferConfig, digits, toy_dataset, ToyKind};
+    use crate::data::{ToyKind, TransferConfig, digits, toy_dataset};
 
     fn digits_transfer(fraction: f32) -> (TransferSet, Dataset) {
         let split = digits().unwrap();
@@ -524,7 +537,10 @@ mod tests {
             labeled_fraction: fraction,
             ..Default::default()
         };
-        (TransferSet::build(&split.train, &config, 1).unwrap(), split.test)
+        (
+            TransferSet::build(&split.train, &config, 1).unwrap(),
+            split.test,
+        )
     }
 
     #[test]
@@ -574,7 +590,10 @@ mod tests {
         let mut trainer = Trainer::distill(&config, &teacher, data, settings, &device).unwrap();
         // 32-wide student layers supervised by 128-wide teacher layers: three projections.
         assert_eq!(trainer.student.projections.iter().flatten().count(), 3);
-        assert_eq!(trainer.mapping().unwrap().pairs(), &[(1, 4), (2, 5), (3, 6)]);
+        assert_eq!(
+            trainer.mapping().unwrap().pairs(),
+            &[(1, 4), (2, 5), (3, 6)]
+        );
         let m0 = trainer.step().unwrap();
         assert_eq!((m0.temperature, m0.alpha), (8.0, 0.0));
         assert!(m0.soft > 0.0 && m0.hidden > 0.0 && m0.hard > 0.0);
@@ -604,8 +623,14 @@ mod tests {
             beta: 1.0,
             ..Default::default()
         };
-        let trainer =
-            Trainer::distill(&MlpConfig::student(64, 10), &teacher, data, settings, &device).unwrap();
+        let trainer = Trainer::distill(
+            &MlpConfig::student(64, 10),
+            &teacher,
+            data,
+            settings,
+            &device,
+        )
+        .unwrap();
         assert_eq!(trainer.student.projections.len(), 3);
         assert!(trainer.student.projections.iter().all(Option::is_none));
     }
@@ -617,12 +642,38 @@ mod tests {
         let teacher = MlpConfig::teacher(64, 10).init(&device, 7).unwrap();
         let student = MlpConfig::student(64, 10);
         let try_settings = |s: DistillSettings| {
-            Trainer::distill(&student, &teacher, data.clone(), s, &device).err().map(|e| e.to_string())
+            Trainer::distill(&student, &teacher, data.clone(), s, &device)
+                .err()
+                .map(|e| e.to_string())
         };
-        assert!(try_settings(DistillSettings { learning_rate: f64::NAN, ..Default::default() }).is_some());
-        assert!(try_settings(DistillSettings { batch_size: 0, ..Default::default() }).is_some());
-        assert!(try_settings(DistillSettings { temperature: Schedule::constant(0.0), ..Default::default() }).is_some());
-        assert!(try_settings(DistillSettings { temperature: Schedule::TeacherAnnealing, ..Default::default() }).is_some());
+        assert!(
+            try_settings(DistillSettings {
+                learning_rate: f64::NAN,
+                ..Default::default()
+            })
+            .is_some()
+        );
+        assert!(
+            try_settings(DistillSettings {
+                batch_size: 0,
+                ..Default::default()
+            })
+            .is_some()
+        );
+        assert!(
+            try_settings(DistillSettings {
+                temperature: Schedule::constant(0.0),
+                ..Default::default()
+            })
+            .is_some()
+        );
+        assert!(
+            try_settings(DistillSettings {
+                temperature: Schedule::TeacherAnnealing,
+                ..Default::default()
+            })
+            .is_some()
+        );
         let err = try_settings(DistillSettings {
             mapping: MappingScheme::parse("2,9,10").unwrap(),
             ..Default::default()
@@ -630,7 +681,9 @@ mod tests {
         .unwrap();
         assert!(err.contains("teacher layer 9"), "{err}");
         let wrong = MlpConfig::student(2, 10);
-        assert!(Trainer::distill(&wrong, &teacher, data, DistillSettings::default(), &device).is_err());
+        assert!(
+            Trainer::distill(&wrong, &teacher, data, DistillSettings::default(), &device).is_err()
+        );
     }
 
     #[test]
@@ -660,7 +713,10 @@ mod tests {
         // The weights that produced the last finite loss are back: the ones before step 20's update.
         let restored = logits_host(&trainer.network(), &test, &device).unwrap();
         assert!(restored.iter().all(|v| v.is_finite()));
-        assert_ne!(restored, good, "restored weights should be the pre-update snapshot");
+        assert_ne!(
+            restored, good,
+            "restored weights should be the pre-update snapshot"
+        );
         assert_eq!(trainer.steps_done(), 20);
         // Stopped until the user resumes.
         assert!(trainer.step().is_err());

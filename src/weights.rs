@@ -56,7 +56,10 @@ impl MlpWeights {
         net.hidden.iter().chain(std::iter::once(&net.output))
     }
 
-    fn from_host(net: &Mlp, mut values: impl FnMut(&Linear) -> Result<(Vec<f32>, Vec<f32>)>) -> Result<Self> {
+    fn from_host(
+        net: &Mlp,
+        mut values: impl FnMut(&Linear) -> Result<(Vec<f32>, Vec<f32>)>,
+    ) -> Result<Self> {
         let config = net.config();
         let layers = Self::linears(net)
             .map(|l| {
@@ -71,7 +74,12 @@ impl MlpWeights {
     /// Reads the weights synchronously (CPU devices; not WebGPU in a browser).
     pub fn from_mlp(net: &Mlp) -> Result<Self> {
         Self::from_host(net, |l| {
-            let w = l.weight.val().into_data().try_to_vec::<f32>().map_err(read_err)?;
+            let w = l
+                .weight
+                .val()
+                .into_data()
+                .try_to_vec::<f32>()
+                .map_err(read_err)?;
             let b = match &l.bias {
                 Some(b) => b.val().into_data().try_to_vec::<f32>().map_err(read_err)?,
                 None => vec![0.0; l.weight.dims()[1]],
@@ -86,13 +94,24 @@ impl MlpWeights {
         for l in Self::linears(net) {
             let w = l.weight.val().into_data_async().await.map_err(read_err)?;
             let b = match &l.bias {
-                Some(b) => b.val().into_data_async().await.map_err(read_err)?.try_to_vec::<f32>(),
+                Some(b) => b
+                    .val()
+                    .into_data_async()
+                    .await
+                    .map_err(read_err)?
+                    .try_to_vec::<f32>(),
                 None => Ok(vec![0.0; l.weight.dims()[1]]),
             };
-            host.push((w.try_to_vec::<f32>().map_err(read_err)?, b.map_err(read_err)?));
+            host.push((
+                w.try_to_vec::<f32>().map_err(read_err)?,
+                b.map_err(read_err)?,
+            ));
         }
         let mut host = host.into_iter();
-        Self::from_host(net, |_| host.next().ok_or_else(|| Error::Read("missing layer".into())))
+        Self::from_host(net, |_| {
+            host.next()
+                .ok_or_else(|| Error::Read("missing layer".into()))
+        })
     }
 
     /// Builds the network on `device`.
@@ -142,8 +161,8 @@ impl MlpWeights {
                     .map_err(|e| Error::Weights(e.to_string()))
             })
             .collect::<Result<Vec<_>>>()?;
-        let architecture = serde_json::to_string(&self.config)
-            .map_err(|e| Error::Weights(e.to_string()))?;
+        let architecture =
+            serde_json::to_string(&self.config).map_err(|e| Error::Weights(e.to_string()))?;
         let metadata = HashMap::from([
             ("format".to_string(), FORMAT.to_string()),
             ("architecture".to_string(), architecture),
@@ -249,7 +268,12 @@ impl MlpWeights {
             Ok(values)
         };
         let layers = (0..=config.depth())
-            .map(|k| Ok((read(&format!("{}.weight", 2 * k))?, read(&format!("{}.bias", 2 * k))?)))
+            .map(|k| {
+                Ok((
+                    read(&format!("{}.weight", 2 * k))?,
+                    read(&format!("{}.bias", 2 * k))?,
+                ))
+            })
             .collect::<Result<Vec<_>>>()?;
         let info = FileInfo {
             role: meta.get("role").cloned().unwrap_or_default(),
@@ -316,11 +340,21 @@ mod tests {
         let file = SafeTensors::deserialize(&bytes).unwrap();
         let mut names = file.names();
         names.sort();
-        assert_eq!(names, ["0.bias", "0.weight", "2.bias", "2.weight", "4.bias", "4.weight"]);
+        assert_eq!(
+            names,
+            [
+                "0.bias", "0.weight", "2.bias", "2.weight", "4.bias", "4.weight"
+            ]
+        );
         assert_eq!(file.tensor("0.weight").unwrap().shape(), &[16, 64]);
         assert_eq!(file.tensor("4.weight").unwrap().shape(), &[10, 8]);
         // PyTorch's weight[o][i] is burn's weight[i][o].
-        let burn_w = net.hidden[0].weight.val().into_data().try_to_vec::<f32>().unwrap();
+        let burn_w = net.hidden[0]
+            .weight
+            .val()
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
         let torch_w: Vec<f32> = file
             .tensor("0.weight")
             .unwrap()
@@ -345,7 +379,8 @@ mod tests {
         let nan = weights.to_safetensors(&info()).unwrap();
         assert!(msg(&nan).contains("2.weight[5] is NaN"), "{}", msg(&nan));
         // Files edited by hand: a tensor missing, one too many, a wrong shape, a wrong dtype.
-        let edit = |f: &dyn Fn(&mut Vec<(String, Dtype, Vec<usize>, Vec<u8>)>)| {
+        type Tensors = Vec<(String, Dtype, Vec<usize>, Vec<u8>)>;
+        let edit = |f: &dyn Fn(&mut Tensors)| {
             let file = SafeTensors::deserialize(&good).unwrap();
             let mut tensors: Vec<_> = file
                 .tensors()
@@ -360,15 +395,27 @@ mod tests {
             safetensors::serialize(views, header.metadata().clone()).unwrap()
         };
         let missing = edit(&|t| t.retain(|x| x.0 != "4.bias"));
-        assert!(msg(&missing).contains("missing [4.bias], unexpected []"), "{}", msg(&missing));
+        assert!(
+            msg(&missing).contains("missing [4.bias], unexpected []"),
+            "{}",
+            msg(&missing)
+        );
         let extra = edit(&|t| t.push(("6.weight".into(), Dtype::F32, vec![1], vec![0; 4])));
-        assert!(msg(&extra).contains("unexpected [6.weight]"), "{}", msg(&extra));
+        assert!(
+            msg(&extra).contains("unexpected [6.weight]"),
+            "{}",
+            msg(&extra)
+        );
         let shape = edit(&|t| {
             if let Some(x) = t.iter_mut().find(|x| x.0 == "2.weight") {
                 x.2 = vec![16, 8];
             }
         });
-        assert!(msg(&shape).contains("2.weight has shape [16, 8]"), "{}", msg(&shape));
+        assert!(
+            msg(&shape).contains("2.weight has shape [16, 8]"),
+            "{}",
+            msg(&shape)
+        );
         let dtype = edit(&|t| {
             if let Some(x) = t.iter_mut().find(|x| x.0 == "4.bias") {
                 x.1 = Dtype::I32;

@@ -8,7 +8,11 @@ pub fn parse_digits_csv(bytes: &[u8]) -> Result<Dataset> {
         .map_err(|_| Error::Dataset("digits CSV is not UTF-8 text".into()))?;
     let mut features = Vec::new();
     let mut labels = Vec::new();
-    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+    for (n, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
         let line_no = n + 1;
         let values: Vec<&str> = line.split(',').collect();
         if values.len() != 65 {
@@ -25,12 +29,17 @@ pub fn parse_digits_csv(bytes: &[u8]) -> Result<Dataset> {
             })?;
             features.push(f32::from(pixel) / 16.0);
         }
-        let label: u8 = values[64].trim().parse().ok().filter(|l| *l < 10).ok_or_else(|| {
-            Error::Dataset(format!(
-                "digits CSV line {line_no}: label '{}' is not a digit",
-                values[64]
-            ))
-        })?;
+        let label: u8 = values[64]
+            .trim()
+            .parse()
+            .ok()
+            .filter(|l| *l < 10)
+            .ok_or_else(|| {
+                Error::Dataset(format!(
+                    "digits CSV line {line_no}: label '{}' is not a digit",
+                    values[64]
+                ))
+            })?;
         labels.push(label);
     }
     Dataset::new("digits", features, labels, 64, 10, Some((8, 8)))
@@ -59,6 +68,9 @@ mod tests {
         let err = parse_digits_csv(format!("\n{}", line.join(",")).as_bytes())
             .unwrap_err()
             .to_string();
-        assert!(err.contains("line 2") && err.contains("label '11'"), "{err}");
+        assert!(
+            err.contains("line 2") && err.contains("label '11'"),
+            "{err}"
+        );
     }
 }

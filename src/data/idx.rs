@@ -29,7 +29,9 @@ pub fn parse_idx_images(bytes: &[u8]) -> Result<(Vec<u8>, usize, usize)> {
     let expected = count
         .checked_mul(rows)
         .and_then(|n| n.checked_mul(cols))
-        .ok_or_else(|| Error::Dataset(format!("{what}: absurd dimensions {count}×{rows}×{cols}")))?;
+        .ok_or_else(|| {
+            Error::Dataset(format!("{what}: absurd dimensions {count}×{rows}×{cols}"))
+        })?;
     let body = &bytes[16..];
     if body.len() != expected {
         return Err(Error::Dataset(format!(
@@ -58,7 +60,9 @@ pub fn parse_idx_labels(bytes: &[u8]) -> Result<Vec<u8>> {
         )));
     }
     if let Some(bad) = body.iter().find(|l| **l > 9) {
-        return Err(Error::Dataset(format!("{what}: label {bad} is not a digit")));
+        return Err(Error::Dataset(format!(
+            "{what}: label {bad} is not a digit"
+        )));
     }
     Ok(body.to_vec())
 }
@@ -90,14 +94,25 @@ mod tests {
     fn rejects_bad_magic_truncation_and_overflow() {
         let mut wrong = images(1, 1, 1, 1);
         wrong[3] = 0x01;
-        assert!(parse_idx_images(&wrong).unwrap_err().to_string().contains("magic"));
+        assert!(
+            parse_idx_images(&wrong)
+                .unwrap_err()
+                .to_string()
+                .contains("magic")
+        );
         let short = images(2, 2, 3, 11);
-        assert!(parse_idx_images(&short).unwrap_err().to_string().contains("the file has 11"));
+        assert!(
+            parse_idx_images(&short)
+                .unwrap_err()
+                .to_string()
+                .contains("the file has 11")
+        );
         assert!(parse_idx_images(&images(u32::MAX, u32::MAX, u32::MAX, 0)).is_err());
         assert!(parse_idx_images(&[0, 0, 8]).is_err());
         assert!(parse_idx_labels(&images(1, 1, 1, 1)).is_err());
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     #[test]
     fn shipped_mnist_has_the_canonical_sizes() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets");

@@ -242,7 +242,14 @@ pub fn mnist_from_gz(
             )));
         }
         let features = pixels.iter().map(|&p| f32::from(p) / 255.0).collect();
-        Dataset::new("mnist", features, labels, rows * cols, 10, Some((rows, cols)))
+        Dataset::new(
+            "mnist",
+            features,
+            labels,
+            rows * cols,
+            10,
+            Some((rows, cols)),
+        )
     };
     Ok(Split {
         train: part(train_images, train_labels, "mnist train")?,
@@ -259,7 +266,8 @@ pub fn load(kind: DatasetKind, assets_dir: &std::path::Path, seed: u64) -> Resul
             let dir = assets_dir.join("data/mnist");
             let read = |name: &str| {
                 let path = dir.join(name);
-                std::fs::read(&path).map_err(|e| Error::io(format!("reading {}", path.display()), e))
+                std::fs::read(&path)
+                    .map_err(|e| Error::io(format!("reading {}", path.display()), e))
             };
             mnist_from_gz(
                 &read("train-images-idx3-ubyte.gz")?,
@@ -269,7 +277,9 @@ pub fn load(kind: DatasetKind, assets_dir: &std::path::Path, seed: u64) -> Resul
             )
         }
         toy => {
-            let kind = toy.toy().ok_or_else(|| Error::Dataset("not a toy set".into()))?;
+            let kind = toy
+                .toy()
+                .ok_or_else(|| Error::Dataset("not a toy set".into()))?;
             Ok(toy_dataset(kind, 1000, 0.1, seed).split(0.3, seed))
         }
     }
@@ -306,13 +316,18 @@ mod tests {
     fn different_seeds_give_different_splits() {
         let csv = gunzip(DIGITS_CSV_GZ, 4 << 20, "digits").unwrap();
         let data = parse_digits_csv(&csv).unwrap();
-        assert_ne!(data.split(0.2, 1).test.labels, data.split(0.2, 2).test.labels);
+        assert_ne!(
+            data.split(0.2, 1).test.labels,
+            data.split(0.2, 2).test.labels
+        );
     }
 
     #[test]
     fn gunzip_rejects_garbage_and_bombs() {
         assert!(gunzip(b"not gzip at all", 1000, "x").is_err());
-        let err = gunzip(DIGITS_CSV_GZ, 1000, "digits").unwrap_err().to_string();
+        let err = gunzip(DIGITS_CSV_GZ, 1000, "digits")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("more than 1000 bytes"), "{err}");
     }
 

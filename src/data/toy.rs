@@ -87,12 +87,24 @@ mod tests {
 
     #[test]
     fn seeded_balanced_and_bounded() {
-        for kind in [ToyKind::Moons, ToyKind::Circles, ToyKind::Spirals, ToyKind::Xor] {
+        for kind in [
+            ToyKind::Moons,
+            ToyKind::Circles,
+            ToyKind::Spirals,
+            ToyKind::Xor,
+        ] {
             let a = toy_dataset(kind, 400, 0.05, 7);
-            assert_eq!(a, toy_dataset(kind, 400, 0.05, 7), "{kind:?} is not deterministic");
+            assert_eq!(
+                a,
+                toy_dataset(kind, 400, 0.05, 7),
+                "{kind:?} is not deterministic"
+            );
             assert_ne!(a.features, toy_dataset(kind, 400, 0.05, 8).features);
             assert_eq!(a.class_counts(), vec![200, 200]);
-            assert!(a.features.iter().all(|v| v.abs() < 1.6), "{kind:?} out of range");
+            assert!(
+                a.features.iter().all(|v| v.abs() < 1.6),
+                "{kind:?} out of range"
+            );
         }
     }
 

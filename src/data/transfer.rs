@@ -60,7 +60,10 @@ impl TransferConfig {
             return bad(format!("noise std {} must be in [0, 1]", self.noise_std));
         }
         if !(0.0..=1.0).contains(&self.mask_prob) {
-            return bad(format!("mask probability {} must be in [0, 1]", self.mask_prob));
+            return bad(format!(
+                "mask probability {} must be in [0, 1]",
+                self.mask_prob
+            ));
         }
         Ok(())
     }
@@ -97,7 +100,9 @@ impl TransferSet {
             if config.omit_class == Some(class) {
                 continue;
             }
-            let mut idx: Vec<usize> = (0..train.len()).filter(|&i| train.labels[i] == class).collect();
+            let mut idx: Vec<usize> = (0..train.len())
+                .filter(|&i| train.labels[i] == class)
+                .collect();
             idx.shuffle(&mut rng);
             let keep = ((idx.len() as f32 * config.labeled_fraction).round() as usize)
                 .clamp(usize::from(!idx.is_empty()), idx.len());
@@ -128,7 +133,11 @@ impl TransferSet {
                     } else {
                         v + noise.sample(&mut rng)
                     };
-                    features.push(if train.image.is_some() { v.clamp(0.0, 1.0) } else { v });
+                    features.push(if train.image.is_some() {
+                        v.clamp(0.0, 1.0)
+                    } else {
+                        v
+                    });
                 }
                 labels.push(None);
             }
@@ -154,7 +163,9 @@ impl TransferSet {
 
     /// The labeled examples alone, as a student trained without a teacher would see them.
     pub fn labeled_only(&self) -> TransferSet {
-        let rows: Vec<usize> = (0..self.len()).filter(|&i| self.labels[i].is_some()).collect();
+        let rows: Vec<usize> = (0..self.len())
+            .filter(|&i| self.labels[i].is_some())
+            .collect();
         let mut features = Vec::with_capacity(rows.len() * self.dim);
         for &i in &rows {
             features.extend_from_slice(&self.features[i * self.dim..(i + 1) * self.dim]);
@@ -218,7 +229,7 @@ impl Batches {
         if batch_size == 0 {
             return Err(Error::Settings("batch size must be at least 1".into()));
         }
-        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6261_7463_6865_73);
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0062_6174_6368_6573);
         let mut order: Vec<usize> = (0..len).collect();
         order.shuffle(&mut rng);
         Ok(Self {
@@ -273,7 +284,10 @@ mod tests {
             per_class[usize::from(*l)] += 1;
         }
         // ~10 % of ~144 per class
-        assert!(per_class.iter().all(|c| (12..=16).contains(c)), "{per_class:?}");
+        assert!(
+            per_class.iter().all(|c| (12..=16).contains(c)),
+            "{per_class:?}"
+        );
         assert_eq!(set.labeled_only().len(), set.labeled);
         // Seeded: the same seed keeps the same labeled examples, another seed others.
         let again = TransferSet::build(&train, &config, 3).unwrap();

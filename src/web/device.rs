@@ -1,0 +1,83 @@
+//! Picks the page's compute device: WebGPU when the browser offers an adapter and burn's WebGPU
+//! runtime initialises, else burn's CPU backend (Flex) compiled to wasm — and says why.
+
+use burn::tensor::Device;
+use burn::tensor::wgpu::WgpuBackend;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum DeviceKind {
+    WebGpu,
+    Cpu,
+}
+
+/// The device in use and, for the CPU, why WebGPU was not used.
+#[derive(Clone, Debug)]
+pub struct DeviceChoice {
+    pub device: Device,
+    pub kind: DeviceKind,
+    pub fallback_reason: Option<String>,
+}
+
+impl DeviceChoice {
+    pub fn label(&self) -> &'static str {
+        match self.kind {
+            DeviceKind::WebGpu => "WebGPU",
+            DeviceKind::Cpu => "CPU (wasm)",
+        }
+    }
+
+    fn cpu(reason: String) -> Self {
+        Self {
+            device: Device::flex(),
+            kind: DeviceKind::Cpu,
+            fallback_reason: Some(reason),
+        }
+    }
+}
+
+/// Why the browser cannot give WebGPU, or `None` when it offers an adapter.
+async fn webgpu_unavailable() -> Option<String> {
+    use wasm_bindgen::JsCast;
+    let gpu = web_sys::window()
+        .map(|w| w.navigator())
+        .and_then(|n| js_sys::Reflect::get(&n, &"gpu".into()).ok())
+        .filter(|gpu| !gpu.is_undefined() && !gpu.is_null());
+    let Some(gpu) = gpu else {
+        return Some("this browser offers no WebGPU (navigator.gpu is missing)".into());
+    };
+    let request = js_sys::Reflect::get(&gpu, &"requestAdapter".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .and_then(|f| f.call0(&gpu).ok())
+        .and_then(|p| p.dyn_into::<js_sys::Promise>().ok());
+    let Some(request) = request else {
+        return Some("navigator.gpu.requestAdapter is not callable".into());
+    };
+    match wasm_bindgen_futures::JsFuture::from(request).await {
+        Ok(adapter) if !adapter.is_null() && !adapter.is_undefined() => None,
+        Ok(_) => Some(
+            "the browser has no WebGPU adapter to offer (no usable GPU, or WebGPU is disabled)"
+                .into(),
+        ),
+        Err(e) => Some(format!("requesting a WebGPU adapter failed: {e:?}")),
+    }
+}
+
+/// Tries WebGPU first; every failure ends on the CPU with a reason a person can read.
+pub async fn pick_device() -> DeviceChoice {
+    if let Some(reason) = webgpu_unavailable().await {
+        return DeviceChoice::cpu(reason);
+    }
+    match Device::wgpu_options()
+        .graphics_api(WgpuBackend::WebGpu)
+        .init_async()
+        .await
+    {
+        Ok(device) => DeviceChoice {
+            device,
+            kind: DeviceKind::WebGpu,
+            fallback_reason: None,
+        },
+        Err(e) => DeviceChoice::cpu(format!("WebGPU did not start: {e}")),
+    }
+}

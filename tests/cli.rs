@@ -1,0 +1,246 @@
+//! The `distill` binary end to end: train a teacher, distil, evaluate, export; bad input gives a
+//! plain error and a non-zero exit, never a panic.
+
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn distill(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_distill"))
+        .arg("--quiet")
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("distill-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+fn accuracy_in(output: &str) -> f32 {
+    let at = output.find("test accuracy ").expect("an accuracy line") + "test accuracy ".len();
+    output[at..].split(' ').next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn train_distill_eval_export() {
+    let dir = temp_dir("flow");
+    let teacher = dir.join("teacher.safetensors");
+    let student = dir.join("student.safetensors");
+    let exported = dir.join("export/student.safetensors");
+
+    let out = distill(&[
+        "train-teacher",
+        "--dataset",
+        "moons",
+        "--hidden",
+        "32x4",
+        "--epochs",
+        "30",
+        "--lr",
+        "0.01",
+        "--seed",
+        "3",
+        "--out",
+        p(&teacher),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let teacher_acc = accuracy_in(&text(&out).to_lowercase());
+    assert!(teacher_acc > 90.0, "{}", text(&out));
+
+    let out = distill(&[
+        "distill",
+        "--dataset",
+        "moons",
+        "--teacher",
+        p(&teacher),
+        "--student",
+        "8x2",
+        "--epochs",
+        "30",
+        "--lr",
+        "0.01",
+        "--mapping",
+        "last",
+        "--beta",
+        "0.1",
+        "--alpha",
+        "bam",
+        "--temperature",
+        "4..1",
+        "--seed",
+        "3",
+        "--compare-scratch",
+        "--out",
+        p(&student),
+    ]);
+    let log = text(&out);
+    assert!(out.status.success(), "{log}");
+    assert!(log.contains("mapping [(1, 3), (2, 4)]"), "{log}");
+    assert!(log.contains("scratch: test accuracy"), "{log}");
+
+    let out = distill(&[
+        "eval",
+        "--weights",
+        p(&student),
+        "--dataset",
+        "moons",
+        "--seed",
+        "3",
+        "--teacher",
+        p(&teacher),
+    ]);
+    let log = text(&out);
+    assert!(out.status.success(), "{log}");
+    assert!(log.contains("student 2→8→8→2 relu"), "{log}");
+    assert!(accuracy_in(&log) > 85.0, "{log}");
+    assert!(log.contains("Agrees with the teacher"), "{log}");
+
+    let out = distill(&["export", "--weights", p(&student), "--out", p(&exported)]);
+    assert!(out.status.success(), "{}", text(&out));
+    let sidecar: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dir.join("export/student.safetensors.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(sidecar["architecture"]["hidden"], serde_json::json!([8, 8]));
+    assert_eq!(sidecar["layers"][2]["weight"], "4.weight");
+    assert_eq!(
+        sidecar["info"]["settings"]["alpha"]["kind"],
+        "teacher-annealing"
+    );
+    // The exported file is the same network.
+    assert_eq!(
+        std::fs::read(&exported).unwrap().len(),
+        std::fs::read(&student).unwrap().len()
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn shipped_digits_teacher_is_recreated_from_its_seed() {
+    let dir = temp_dir("recreate");
+    let out_path = dir.join("digits.safetensors");
+    // The command in the README that made assets/teachers/digits.safetensors.
+    let out = distill(&[
+        "train-teacher",
+        "--dataset",
+        "digits",
+        "--epochs",
+        "60",
+        "--seed",
+        "2",
+        "--out",
+        p(&out_path),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let shipped = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/teachers/digits.safetensors"),
+    )
+    .unwrap();
+    let fresh = std::fs::read(&out_path).unwrap();
+    let tensors = |bytes: &[u8]| {
+        let file = safetensors::SafeTensors::deserialize(bytes).unwrap();
+        let mut all: Vec<(String, Vec<u8>)> = file
+            .tensors()
+            .into_iter()
+            .map(|(n, v)| (n, v.data().to_vec()))
+            .collect();
+        all.sort();
+        all
+    };
+    assert!(
+        tensors(&shipped) == tensors(&fresh),
+        "the retrained teacher differs from the shipped one"
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn bad_input_is_a_plain_error_not_a_panic() {
+    let dir = temp_dir("bad");
+    let corrupt = dir.join("corrupt.safetensors");
+    std::fs::write(&corrupt, b"\x08\x00\x00\x00\x00\x00\x00\x00{garbage").unwrap();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["eval", "--weights", p(&corrupt)],
+            "not a valid safetensors file",
+        ),
+        (
+            vec!["eval", "--weights", "/nonexistent/w.safetensors"],
+            "cannot read /nonexistent/w.safetensors",
+        ),
+        (
+            vec![
+                "eval",
+                "--weights",
+                "assets/teachers/mnist.safetensors",
+                "--dataset",
+                "digits",
+            ],
+            "expects 784 inputs",
+        ),
+        (
+            vec!["distill", "--mapping", "2,4,9", "--out", "/tmp/x"],
+            "teacher layer 9 does not exist",
+        ),
+        (
+            vec!["distill", "--mapping", "4,2,6", "--out", "/tmp/x"],
+            "comes after 1→4",
+        ),
+        (
+            vec!["distill", "--temperature", "0", "--out", "/tmp/x"],
+            "temperature T = 0 is out of range",
+        ),
+        (
+            vec!["distill", "--alpha", "1.5", "--out", "/tmp/x"],
+            "α = 1.5 is out of range",
+        ),
+        (
+            vec!["distill", "--student", "32xx", "--out", "/tmp/x"],
+            "is not a number",
+        ),
+        (
+            vec!["distill", "--labeled-fraction", "0", "--out", "/tmp/x"],
+            "labeled fraction 0",
+        ),
+        (
+            vec!["distill", "--omit-class", "12", "--out", "/tmp/x"],
+            "cannot omit class 12",
+        ),
+        (
+            vec!["train-teacher", "--lr", "NaN", "--out", "/tmp/x"],
+            "learning rate NaN",
+        ),
+        (
+            vec!["train-teacher", "--dataset", "cifar", "--out", "/tmp/x"],
+            "unknown dataset 'cifar'",
+        ),
+    ];
+    for (args, needle) in cases {
+        let out = distill(&args);
+        let log = text(&out);
+        assert!(!out.status.success(), "{args:?} succeeded: {log}");
+        assert!(
+            log.contains(needle),
+            "{args:?}: expected '{needle}' in:\n{log}"
+        );
+        assert!(!log.contains("panicked"), "{args:?} panicked:\n{log}");
+    }
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -1,0 +1,57 @@
+//! Evidence that distillation works: with 10 % of the digits labeled and the rest unlabeled, a
+//! student distilled from the shipped teacher beats the same student trained from scratch on the
+//! labeled part, in mean test accuracy over three seeds.
+//!
+//! Measured (seeds 1–3, 30 epochs of the transfer set = 690 steps, T = 4, α = 0.5):
+//! distilled 92.48 / 93.31 / 92.48 %, scratch 85.52 / 88.58 / 86.07 % — a 6.0-point mean gap.
+//! The assertions leave about half of that gap as margin.
+
+#![cfg(not(target_arch = "wasm32"))]
+
+use burn::tensor::Device;
+use distill_playground::data::{TransferConfig, TransferSet, digits};
+use distill_playground::model::MlpConfig;
+use distill_playground::train::{DistillSettings, Trainer, accuracy};
+use distill_playground::weights::load_mlp;
+
+const TEACHER: &[u8] = include_bytes!("../assets/teachers/digits.safetensors");
+
+#[test]
+fn distilled_student_beats_scratch_with_little_labeled_data() {
+    let device = Device::flex();
+    let split = digits().unwrap();
+    let (teacher, _) = load_mlp(TEACHER, &device).unwrap();
+    let teacher_acc = accuracy(&teacher, &split.test, &device).unwrap();
+    assert!(teacher_acc > 0.97, "shipped teacher: {teacher_acc}");
+
+    let student = MlpConfig::student(64, 10);
+    let (mut distilled, mut scratch) = (Vec::new(), Vec::new());
+    for seed in [1, 2, 3] {
+        let transfer = TransferConfig {
+            labeled_fraction: 0.1,
+            ..Default::default()
+        };
+        let data = TransferSet::build(&split.train, &transfer, seed).unwrap();
+        assert!(data.labeled < 160 && data.unlabeled > 1200);
+        let steps = 30 * data.len().div_ceil(64);
+        let settings = DistillSettings {
+            total_steps: steps,
+            seed,
+            ..Default::default()
+        };
+        let labeled = data.labeled_only();
+        let mut kd = Trainer::distill(&student, &teacher, data, settings.clone(), &device).unwrap();
+        let mut plain = Trainer::supervised(&student, labeled, settings, &device).unwrap();
+        for _ in 0..steps {
+            kd.step().unwrap();
+            plain.step().unwrap();
+        }
+        distilled.push(kd.evaluate(&split.test).unwrap().accuracy);
+        scratch.push(plain.evaluate(&split.test).unwrap().accuracy);
+    }
+    let mean = |v: &[f32]| v.iter().sum::<f32>() / v.len() as f32;
+    let (d, s) = (mean(&distilled), mean(&scratch));
+    eprintln!("distilled {distilled:?} (mean {d}), scratch {scratch:?} (mean {s})");
+    assert!(d > s + 0.03, "distilled {d} vs scratch {s}");
+    assert!(d > 0.90, "distilled mean {d}");
+}

@@ -1,0 +1,47 @@
+// The page loads the wasm engine, shows its version and the device it found, and runs the shipped
+// teacher on that device — once with a WebGPU adapter, once without (the CPU fallback).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { serveDist } from './server.mjs';
+import { launch } from './browser.mjs';
+
+const version = readFileSync('Cargo.toml', 'utf8').match(/^version = "(.+)"/m)[1];
+let server;
+before(async () => {
+  server = await serveDist();
+  await mkdir('tests/output', { recursive: true });
+});
+after(async () => server?.close());
+
+for (const webgpu of [false, true]) {
+  const name = webgpu ? 'WebGPU' : 'CPU fallback';
+  test(`start-up on ${name}`, async () => {
+    const browser = await launch({ webgpu });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.goto(server.url);
+      await page.locator('#check').waitFor({ timeout: 120_000 });
+      assert.equal(await page.locator('.version').textContent(), `engine v${version}`);
+      const device = await page.locator('#device').textContent();
+      if (webgpu) {
+        assert.equal(device, 'WebGPU');
+        assert.equal(await page.locator('#fallback-reason').count(), 0);
+      } else {
+        assert.equal(device, 'CPU (wasm)');
+        assert.match(await page.locator('#fallback-reason').textContent(), /no WebGPU adapter/);
+      }
+      // The teacher classifies the first test digit correctly on either device.
+      const check = await page.locator('#check').textContent();
+      const [, label, predicted] = check.match(/\(a (\d)\) as a (\d)/);
+      assert.equal(predicted, label, check);
+      await page.screenshot({ path: `tests/output/startup-${webgpu ? 'webgpu' : 'cpu'}.png` });
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+    }
+  });
+}

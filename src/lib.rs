@@ -9,6 +9,7 @@ pub mod error;
 pub mod loss;
 pub mod mapping;
 pub mod model;
+pub mod playground;
 pub mod schedule;
 pub mod train;
 #[cfg(target_arch = "wasm32")]

@@ -179,7 +179,8 @@ pub mod host {
             .iter()
             .filter(|p| **p > 0.0)
             .map(|p| -p * p.log2())
-            .sum()
+            .sum::<f32>()
+            .max(0.0) // a one-hot sums to −0.0
     }
 
     /// Index of the largest value (the first one on ties); `None` for an empty slice.

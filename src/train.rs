@@ -335,6 +335,16 @@ impl Trainer {
         self.halted = None;
     }
 
+    /// Changes the temperature schedule and the learning rate of a running trainer.
+    pub fn retune(&mut self, temperature: Schedule, learning_rate: f64) -> Result<()> {
+        let mut settings = self.settings.clone();
+        settings.temperature = temperature;
+        settings.learning_rate = learning_rate;
+        settings.validate()?;
+        self.settings = settings;
+        Ok(())
+    }
+
     /// Changes the learning rate from the next step on.
     pub fn set_learning_rate(&mut self, lr: f64) -> Result<()> {
         let mut settings = self.settings.clone();

@@ -1,0 +1,479 @@
+//! The page's panels. Each takes the app state and dispatches actions; none holds state of its own.
+
+use yew::prelude::*;
+
+use super::charts::{Bars, Digit, Lines, Series};
+use super::state::{Action, AppState, TEACHER_DEPTH};
+use crate::loss::{HiddenLoss, SoftLoss, host};
+use crate::mapping::MappingScheme;
+use crate::playground::{
+    AlphaSchedule, Settings, runners_up, slider_from_temperature, temperature_from_slider,
+};
+
+type State = UseReducerHandle<AppState>;
+
+fn input_value(e: &Event) -> String {
+    e.target_unchecked_into::<web_sys::HtmlInputElement>()
+        .value()
+}
+
+fn edit(state: &State, f: impl Fn(&mut Settings, String) + 'static) -> Callback<Event> {
+    let state = state.clone();
+    Callback::from(move |e: Event| {
+        let mut s = state.settings.clone();
+        f(&mut s, input_value(&e));
+        state.dispatch(Action::Edit(s));
+    })
+}
+
+fn edit_input(state: &State, f: impl Fn(&mut Settings, String) + 'static) -> Callback<InputEvent> {
+    let state = state.clone();
+    Callback::from(move |e: InputEvent| {
+        let mut s = state.settings.clone();
+        f(
+            &mut s,
+            e.target_unchecked_into::<web_sys::HtmlInputElement>()
+                .value(),
+        );
+        state.dispatch(Action::Edit(s));
+    })
+}
+
+#[derive(Properties, PartialEq)]
+pub struct DeviceProps {
+    pub device: Option<(String, Option<String>)>,
+    pub prefer_cpu: bool,
+    pub dispatch: UseReducerDispatcher<AppState>,
+}
+
+#[component]
+pub fn DeviceBadge(props: &DeviceProps) -> Html {
+    let toggle = {
+        let d = props.dispatch.clone();
+        let cpu = props.prefer_cpu;
+        Callback::from(move |_: MouseEvent| d.dispatch(Action::PreferCpu(!cpu)))
+    };
+    match &props.device {
+        None => html! { <span id="device" class="badge">{ "starting…" }</span> },
+        Some((label, reason)) => html! {
+            <span class="device">
+                <span id="device" class={classes!("badge", if label == "WebGPU" { "gpu" } else { "cpu" })}>{ label }</span>
+                if let Some(r) = reason { <span id="fallback-reason" class="note">{ format!("CPU because {r}") }</span> }
+                <button id="switch-device" onclick={toggle}>
+                    { if props.prefer_cpu { "Try WebGPU" } else { "Use the CPU" } }
+                </button>
+            </span>
+        },
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct NoticeProps {
+    pub notices: Vec<String>,
+    pub error: Option<String>,
+    pub dispatch: UseReducerDispatcher<AppState>,
+}
+
+#[component]
+pub fn Notices(props: &NoticeProps) -> Html {
+    if props.notices.is_empty() && props.error.is_none() {
+        return html! {};
+    }
+    let dismiss = {
+        let d = props.dispatch.clone();
+        Callback::from(move |_: MouseEvent| d.dispatch(Action::DismissNotices))
+    };
+    html! {
+        <section class="notices" aria-live="polite">
+            if let Some(e) = &props.error { <p id="error" class="error" role="alert">{ e }</p> }
+            { for props.notices.iter().map(|n| html! { <p class="notice">{ n }</p> }) }
+            <button onclick={dismiss}>{ "Dismiss" }</button>
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct StateProps {
+    pub state: State,
+}
+
+/// The selected test digit and the teacher's and students' soft targets at temperature T.
+#[component]
+pub fn SoftTargets(props: &StateProps) -> Html {
+    let state = &props.state;
+    let s = &state.settings;
+    let test = use_memo((), |_| crate::data::digits().map(|d| d.test).ok());
+    let Some(test) = test.as_ref() else {
+        return html! { <section class="panel">{ "The digits set could not be loaded." }</section> };
+    };
+    let index = s.example.min(test.len() - 1);
+    let label = usize::from(test.labels[index]);
+    let t = s.temperature;
+    let on_slider = edit_input(state, |s, v| {
+        if let Ok(p) = v.parse::<f32>() {
+            s.temperature = (temperature_from_slider(p) * 100.0).round() / 100.0;
+        }
+    });
+    let go = |delta: isize| {
+        let state = state.clone();
+        let n = test.len() as isize;
+        Callback::from(move |_: MouseEvent| {
+            let mut s = state.settings.clone();
+            s.example = (s.example as isize + delta).rem_euclid(n) as usize;
+            state.dispatch(Action::Edit(s));
+        })
+    };
+    let on_index = edit(state, |s, v| {
+        if let Ok(i) = v.parse::<usize>() {
+            s.example = i;
+        }
+    });
+    let hard: Vec<f32> = (0..10)
+        .map(|c| if c == label { 1.0 } else { 0.0 })
+        .collect();
+    let (teacher, student) = match &state.logits {
+        Some(l) => (host::softmax_t(&l[0], t), Some(host::softmax_t(&l[1], t))),
+        None => (vec![0.1; 10], None),
+    };
+    let reading = {
+        let (top, p) = super::session::top(&teacher);
+        let ups: Vec<String> = runners_up(&teacher, 3)
+            .into_iter()
+            .map(|(c, q)| format!("{c} ({:.1} %)", q * 100.0))
+            .collect();
+        format!(
+            "At T = {t:.2} the teacher says {top} ({:.0} %), and of the wrong answers it finds {} the most plausible — that ranking is the \"dark knowledge\" the student learns from.",
+            p * 100.0,
+            ups.join(", ")
+        )
+    };
+    html! {
+        <section class="panel soft" aria-labelledby="soft-h">
+            <h2 id="soft-h">{ "Soft targets" }</h2>
+            <div class="example">
+                <Digit pixels={test.example(index).to_vec()} side={8} />
+                <div class="example-nav">
+                    <button aria-label="previous example" onclick={go(-1)}>{ "◀" }</button>
+                    <label>{ "Test example " }
+                        <input id="example" type="number" min="0" max={(test.len() - 1).to_string()} value={index.to_string()} onchange={on_index} />
+                    </label>
+                    <button aria-label="next example" onclick={go(1)}>{ "▶" }</button>
+                    <p>{ format!("True label: {label}") }</p>
+                </div>
+            </div>
+            <label class="slider" for="temperature">
+                <span>{ "Temperature " }<strong id="t-value">{ format!("T = {t:.2}") }</strong></span>
+                <input id="temperature" type="range" min="0" max="1000" step="1" aria-label="Temperature"
+                       aria-valuetext={format!("T = {t:.2}")}
+                       value={slider_from_temperature(t).to_string()} oninput={on_slider} />
+            </label>
+            <p class="explain">{ "p = softmax(z / T). Low T: almost one-hot. High T: flatter, so the small probabilities of the wrong classes become visible. Drag it." }</p>
+            <div class="bars-row">
+                <Bars title="Hard target (one-hot label)" probs={hard} label={Some(label)} kind="hard" />
+                <Bars title="Teacher at T" probs={teacher} label={Some(label)} kind="teacher" />
+                if let Some(st) = student {
+                    <Bars title="Distilled student at T" probs={st} label={Some(label)} kind="student" />
+                }
+            </div>
+            <p id="dark-knowledge" class="reading">{ reading }</p>
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct TrainingProps {
+    pub state: State,
+    pub step_once: Callback<MouseEvent>,
+}
+
+#[component]
+pub fn Training(props: &TrainingProps) -> Html {
+    let state = &props.state;
+    let d = state.dispatcher();
+    let play = {
+        let d = d.clone();
+        let running = state.running;
+        Callback::from(move |_: MouseEvent| {
+            d.dispatch(if running { Action::Pause } else { Action::Play })
+        })
+    };
+    let reset = Callback::from(move |_: MouseEvent| d.dispatch(Action::Reset));
+    let c = &state.curves;
+    let pts = |f: fn(&super::session::CurvePoint) -> f32| -> Vec<(f32, f32)> {
+        c.iter().map(|p| (p.step as f32, f(p))).collect()
+    };
+    let last = c.last();
+    let s = &state.settings;
+    let on_depth = edit(state, |s, v| {
+        if let Ok(n) = v.parse::<usize>() {
+            let w = s.student_hidden.first().copied().unwrap_or(32);
+            s.student_hidden = vec![w; n.clamp(1, crate::playground::MAX_STUDENT_DEPTH)];
+            if s.mapping
+                .resolve(s.student_hidden.len(), TEACHER_DEPTH)
+                .is_err()
+            {
+                s.mapping = MappingScheme::Skip;
+            }
+        }
+    });
+    let on_width = edit(state, |s, v| {
+        if let Ok(w) = v.parse::<usize>() {
+            let n = s.student_hidden.len();
+            s.student_hidden = vec![w.clamp(2, 256); n];
+        }
+    });
+    html! {
+        <section class="panel training" aria-labelledby="train-h">
+            <h2 id="train-h">{ "Training" }</h2>
+            <div class="buttons">
+                <button id="play" class="primary" onclick={play}>{ if state.running { "Pause" } else { "Train" } }</button>
+                <button id="step" onclick={props.step_once.clone()} disabled={state.running}>{ "One step" }</button>
+                <button id="reset" onclick={reset}>{ "Reset" }</button>
+                <span id="steps" class="steps">{ format!("step {}", state.steps) }</span>
+            </div>
+            <div class="shape">
+                <label>{ "Student hidden layers " }
+                    <input id="student-depth" type="number" min="1" max="6" value={s.student_hidden.len().to_string()} onchange={on_depth} />
+                </label>
+                <label>{ " of width " }
+                    <input id="student-width" type="number" min="2" max="256" value={s.student_hidden.first().copied().unwrap_or(32).to_string()} onchange={on_width} />
+                </label>
+                <span class="note">{ format!(" ({} parameters; the teacher has 92,170)", s.student_config(64, 10).num_params()) }</span>
+            </div>
+            <p class="explain">{ format!(
+                "Two students of the same shape train side by side: one distilled from the teacher on all {} training digits ({:.0} % of them labeled), one from scratch on the labeled ones only.",
+                1438, s.labeled_fraction * 100.0) }</p>
+            <Lines id="acc-chart" title="Test accuracy" y_range={Some((0.0, 1.0))} series={vec![
+                Series { name: "distilled", class: "student", points: pts(|p| p.test_accuracy) },
+                Series { name: "scratch", class: "scratch", points: pts(|p| p.scratch_test_accuracy) },
+                Series { name: "agrees with teacher", class: "agree", points: pts(|p| p.agreement) },
+                Series { name: "train (batch)", class: "train", points: pts(|p| p.train_accuracy) },
+            ]} />
+            <Lines id="loss-chart" title="Losses of the distilled student" series={vec![
+                Series { name: "hard", class: "hard", points: pts(|p| p.hard) },
+                Series { name: "soft", class: "teacher", points: pts(|p| p.soft) },
+                Series { name: "hidden", class: "hidden", points: pts(|p| p.hidden) },
+            ]} />
+            if let Some(p) = last {
+                <p id="summary" class="reading">{ format!(
+                    "After {} steps: distilled {:.1} %, scratch {:.1} % test accuracy.",
+                    p.step, p.test_accuracy * 100.0, p.scratch_test_accuracy * 100.0) }</p>
+            }
+        </section>
+    }
+}
+
+/// α, the loss kinds, β, schedules, learning rate, batch size, labeled fraction.
+#[component]
+pub fn LossControls(props: &StateProps) -> Html {
+    let state = &props.state;
+    let s = &state.settings;
+    let select = |id: &'static str,
+                  label: &'static str,
+                  value: String,
+                  options: &[(&str, &str)],
+                  cb: Callback<Event>,
+                  help: &'static str| {
+        html! {
+            <div class="control">
+                <label for={id}>{ label }</label>
+                <select id={id} onchange={cb}>
+                    { for options.iter().map(|(v, text)| html! { <option value={v.to_string()} selected={*v == value}>{ *text }</option> }) }
+                </select>
+                <p class="explain">{ help }</p>
+            </div>
+        }
+    };
+    let alpha = edit_input(state, |s, v| {
+        if let Ok(a) = v.parse::<f32>() {
+            s.alpha = a;
+        }
+    });
+    let beta = edit_input(state, |s, v| {
+        if let Ok(b) = v.parse::<f32>() {
+            s.beta = b;
+        }
+    });
+    let soft = edit(state, |s, v| {
+        if let Ok(k) = v.parse::<SoftLoss>() {
+            s.soft_loss = k;
+        }
+    });
+    let hidden = edit(state, |s, v| {
+        if let Ok(k) = v.parse::<HiddenLoss>() {
+            s.hidden_loss = k;
+        }
+    });
+    let alpha_schedule = edit(state, |s, v| {
+        s.alpha_schedule = if v == "bam" {
+            AlphaSchedule::TeacherAnnealing
+        } else {
+            AlphaSchedule::Constant
+        };
+    });
+    let anneal = edit(state, |s, v| s.anneal_temperature = v == "anneal");
+    let lr = edit(state, |s, v| {
+        if let Ok(x) = v.parse() {
+            s.learning_rate = x;
+        }
+    });
+    let batch = edit(state, |s, v| {
+        if let Ok(x) = v.parse() {
+            s.batch_size = x;
+        }
+    });
+    let labeled = edit(state, |s, v| {
+        if let Ok(x) = v.parse() {
+            s.labeled_fraction = x;
+        }
+    });
+    let soft_name = if s.soft_loss == SoftLoss::HintonKl {
+        "hinton"
+    } else {
+        "mse"
+    };
+    let hidden_name = match s.hidden_loss {
+        HiddenLoss::Mse => "mse",
+        HiddenLoss::Pkd => "pkd",
+        HiddenLoss::Cosine => "cosine",
+    };
+    html! {
+        <section class="panel controls" aria-labelledby="loss-h">
+            <h2 id="loss-h">{ "The loss" }</h2>
+            <p class="formula">{ "L = α · CE(labels) + (1 − α) · soft + β · hidden" }</p>
+            <div class="control">
+                <label for="alpha">{ "α — weight of the hard labels " }<strong id="alpha-value">{ format!("{:.2}", s.alpha) }</strong></label>
+                <input id="alpha" type="range" min="0" max="1" step="0.05" value={s.alpha.to_string()} oninput={alpha}
+                       disabled={s.alpha_schedule == AlphaSchedule::TeacherAnnealing} />
+                <p class="explain">{ "0: learn only from the teacher's soft targets. 1: only from the labels (no distillation). Unlabeled examples always learn from the teacher." }</p>
+            </div>
+            { select("soft-loss", "Soft loss", soft_name.into(), &[("hinton", "Hinton: T² · KL(teacher ‖ student) at T"), ("mse", "Tang et al.: MSE between logits")], soft,
+                "Hinton compares the two distributions at temperature T (T² keeps the gradients' size). Tang et al. match the raw logits directly; T plays no part.") }
+            <div class="control">
+                <label for="beta">{ "β — weight of the hidden-state loss " }<strong id="beta-value">{ format!("{:.2}", s.beta) }</strong></label>
+                <input id="beta" type="range" min="0" max="2" step="0.05" value={s.beta.to_string()} oninput={beta} />
+                <p class="explain">{ "Patient KD: the student's hidden layers also imitate the mapped teacher layers (through a learned projection where the widths differ). 0 turns it off." }</p>
+            </div>
+            { select("hidden-loss", "Hidden-state loss", hidden_name.into(), &[("mse", "MSE"), ("pkd", "PKD: distance of normalised vectors"), ("cosine", "1 − cosine")], hidden,
+                "How far apart a student layer and its teacher layer are.") }
+            { select("alpha-schedule", "α over the run", if s.alpha_schedule == AlphaSchedule::TeacherAnnealing { "bam".into() } else { "constant".into() },
+                &[("constant", "constant"), ("bam", "teacher annealing (BAM): 0 → 1")], alpha_schedule,
+                "BAM: start by imitating the teacher, end on the labels.") }
+            { select("t-schedule", "T over the run", if s.anneal_temperature { "anneal".into() } else { "constant".into() },
+                &[("constant", "constant"), ("anneal", "anneal from T down to 1")], anneal, "A hot start spreads knowledge; cooling focuses it.") }
+            { select("lr", "Learning rate (Adam)", s.learning_rate.to_string(), &[("0.0003", "0.0003"), ("0.001", "0.001"), ("0.003", "0.003"), ("0.01", "0.01"), ("0.03", "0.03")], lr,
+                "Step size of every update.") }
+            { select("batch", "Batch size", s.batch_size.to_string(), &[("16", "16"), ("32", "32"), ("64", "64"), ("128", "128"), ("256", "256")], batch,
+                "Examples per step.") }
+            { select("labeled", "Labeled data", s.labeled_fraction.to_string(), &[("0.02", "2 %"), ("0.05", "5 %"), ("0.1", "10 %"), ("0.25", "25 %"), ("0.5", "50 %"), ("1", "100 %")], labeled,
+                "The share of training digits that keep their label. The rest teach the distilled student through the teacher only; with few labels, the gap to the scratch student is largest.") }
+        </section>
+    }
+}
+
+/// The teacher's and the student's layers with a line for every mapped pair.
+#[component]
+pub fn MappingEditor(props: &StateProps) -> Html {
+    let state = &props.state;
+    let s = &state.settings;
+    let depth = s.student_hidden.len();
+    let pairs = s
+        .mapping
+        .resolve(depth, TEACHER_DEPTH)
+        .map(|m| m.pairs().to_vec())
+        .unwrap_or_default();
+    let preset = |scheme: MappingScheme| {
+        let state = state.clone();
+        Callback::from(move |_: MouseEvent| {
+            let mut s = state.settings.clone();
+            s.mapping = scheme.clone();
+            state.dispatch(Action::Edit(s));
+        })
+    };
+    let (w, row) = (320.0, 34.0);
+    let h = row * TEACHER_DEPTH as f64 + 20.0;
+    let ty = |l: usize| h - 10.0 - row * (l as f64 - 0.5);
+    let sy = |l: usize| h - 10.0 - (h - 20.0) * (l as f64 - 0.5) / depth as f64;
+    let selected = state.selected_teacher_layer;
+    let teacher_click = |l: usize| {
+        let d = state.dispatcher();
+        Callback::from(move |_: MouseEvent| {
+            d.dispatch(Action::SelectTeacherLayer(if selected == Some(l) {
+                None
+            } else {
+                Some(l)
+            }))
+        })
+    };
+    let student_click = |l: usize| {
+        let state = state.clone();
+        Callback::from(move |_: MouseEvent| match state.selected_teacher_layer {
+            None => state.dispatch(Action::EditOr(Err(
+                "Pick a teacher layer first, then the student layer it should supervise.".into(),
+            ))),
+            Some(t) => {
+                let result = state
+                    .settings
+                    .toggle_pair(l, t, TEACHER_DEPTH)
+                    .map(|m| Settings {
+                        mapping: m,
+                        ..state.settings.clone()
+                    });
+                state.dispatch(Action::EditOr(
+                    result.map_err(|e| format!("That mapping is impossible: {e}")),
+                ));
+                state.dispatch(Action::SelectTeacherLayer(None));
+            }
+        })
+    };
+    let key = |f: Callback<MouseEvent>| {
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" || e.key() == " " {
+                e.prevent_default();
+                if let Ok(m) = MouseEvent::new("click") {
+                    f.emit(m);
+                }
+            }
+        })
+    };
+    html! {
+        <section class="panel mapping" aria-labelledby="map-h">
+            <h2 id="map-h">{ "Layer mapping" }</h2>
+            <div class="buttons">
+                <button id="map-skip" onclick={preset(MappingScheme::Skip)}>{ "skip" }</button>
+                <button id="map-last" onclick={preset(MappingScheme::Last)}>{ "last" }</button>
+                <button id="map-none" onclick={preset(MappingScheme::None)}>{ "none" }</button>
+                <span id="mapping-text" class="note">{ if pairs.is_empty() { "no hidden-state supervision".to_string() } else {
+                    pairs.iter().map(|(s, t)| format!("T{t}→S{s}")).collect::<Vec<_>>().join(", ") } }</span>
+            </div>
+            <svg class="mapping-diagram" viewBox={format!("0 0 {w} {h}")} role="group" aria-label="teacher and student layers">
+                <text x="40" y="12" class="col-title">{ "teacher" }</text>
+                <text x="250" y="12" class="col-title">{ "student" }</text>
+                { for pairs.iter().map(|(s, t)| html! {
+                    <line class="pair" x1="90" y1={format!("{:.1}", ty(*t))} x2="230" y2={format!("{:.1}", sy(*s))} />
+                }) }
+                { for (1..=TEACHER_DEPTH).map(|l| {
+                    let click = teacher_click(l);
+                    html! {
+                        <g class={classes!("layer", "teacher-layer", (selected == Some(l)).then_some("selected"))} id={format!("teacher-layer-{l}")}
+                           tabindex="0" role="button" aria-label={format!("teacher layer {l}")} onclick={click.clone()} onkeydown={key(click)}>
+                            <rect x="20" y={format!("{:.1}", ty(l) - 12.0)} width="70" height="24" rx="5" />
+                            <text x="55" y={format!("{:.1}", ty(l) + 5.0)}>{ format!("T{l} · 128") }</text>
+                        </g>
+                    }
+                }) }
+                { for (1..=depth).map(|l| {
+                    let click = student_click(l);
+                    html! {
+                        <g class="layer student-layer" id={format!("student-layer-{l}")} tabindex="0" role="button"
+                           aria-label={format!("student layer {l}")} onclick={click.clone()} onkeydown={key(click)}>
+                            <rect x="230" y={format!("{:.1}", sy(l) - 12.0)} width="70" height="24" rx="5" />
+                            <text x="265" y={format!("{:.1}", sy(l) + 5.0)}>{ format!("S{l} · {}", s.student_hidden[l - 1]) }</text>
+                        </g>
+                    }
+                }) }
+            </svg>
+            <p class="explain">{ "Click a teacher layer, then a student layer, to connect them (or disconnect them). Lines may not cross: layers stay in order. skip = every other teacher layer (PKD-skip), last = the last ones (PKD-last). Has an effect when β > 0." }</p>
+        </section>
+    }
+}

@@ -478,7 +478,7 @@ fn eval(args: EvalArgs, assets: &Path, device: &Device) -> Result<()> {
             &crate::train::logits_host(&teacher, &split.test, device)?,
             classes,
         );
-        let agree = a.iter().zip(&b).filter(|(x, y)| x == y).count() as f32 / a.len().max(1) as f32;
+        let agree = crate::train::fraction_equal(&a, b.into_iter());
         println!(
             "Agrees with the teacher on {:.2} % of test examples",
             agree * 100.0

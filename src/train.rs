@@ -201,7 +201,9 @@ pub fn accuracy(net: &Mlp, data: &Dataset, device: &Device) -> Result<f32> {
     ))
 }
 
-fn fraction_equal(a: &[usize], b: impl Iterator<Item = usize>) -> f32 {
+/// Fraction of positions where two prediction lists agree (accuracy against labels, or agreement
+/// with a teacher).
+pub fn fraction_equal(a: &[usize], b: impl Iterator<Item = usize>) -> f32 {
     let hits = a.iter().zip(b).filter(|(x, y)| **x == *y).count();
     hits as f32 / a.len().max(1) as f32
 }

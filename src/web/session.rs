@@ -8,7 +8,7 @@ use crate::data::{Split, TransferConfig, TransferSet, digits};
 use crate::loss::host;
 use crate::model::Mlp;
 use crate::playground::Settings;
-use crate::train::{Trainer, logits_host, predictions};
+use crate::train::{Trainer, fraction_equal, logits_host, predictions};
 use crate::weights::{MlpWeights, load_mlp};
 
 const DIGITS_TEACHER: &[u8] = include_bytes!("../../assets/teachers/digits.safetensors");
@@ -97,9 +97,7 @@ impl Session {
     pub async fn curve_point(&mut self) -> crate::Result<CurvePoint> {
         let test = &self.split.test;
         let labels: Vec<usize> = test.labels.iter().map(|l| usize::from(*l)).collect();
-        let frac = |a: &[usize], b: &[usize]| {
-            a.iter().zip(b).filter(|(x, y)| x == y).count() as f32 / a.len().max(1) as f32
-        };
+        let frac = |a: &[usize], b: &[usize]| fraction_equal(a, b.iter().copied());
         let student = self.on_cpu(&self.distilled.network()).await?;
         let scratch = self.on_cpu(&self.scratch.network()).await?;
         let preds = predictions(&logits_host(&student, test, &self.cpu)?, test.classes);

@@ -13,9 +13,14 @@ say "clippy (native)"
 cargo clippy --all-targets -- -D warnings
 say "clippy (wasm32)"
 cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
-say "native tests"
+say "native tests (engine, CLI, import fuzzing)"
 cargo test
-say "web build (trunk, wasm32)"
-trunk build
-say "browser tests (headless chromium: WebGPU and CPU fallback)"
-node --test tests/e2e/
+say "interop: numpy reads an exported student"
+bash scripts/interop.sh
+say "web build (trunk --release, wasm32 + simd128)"
+trunk build --release
+say "browser tests of state and components (wasm-bindgen-test, headless chromium)"
+# --release shares the optimised wasm dependencies the trunk build just compiled.
+CHROMEDRIVER=/usr/bin/chromedriver cargo test --release --target wasm32-unknown-unknown --test web
+say "end-to-end browser tests (playwright-core, headless chromium: WebGPU and CPU fallback)"
+node --test --test-concurrency=1 tests/e2e/

@@ -16,7 +16,7 @@ use crate::mapping::MappingScheme;
 use crate::model::{Activation, Mlp, MlpConfig};
 use crate::schedule::Schedule;
 use crate::train::{DistillSettings, Evaluation, StepMetrics, Trainer, accuracy};
-use crate::weights::{FileInfo, load_mlp, save_mlp};
+use crate::weights::{FileInfo, MlpWeights, WeightFormat, load_mlp, save_mlp};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -47,8 +47,11 @@ pub enum Command {
     Distill(Box<DistillArgs>),
     /// Test accuracy of a weights file (and agreement with a teacher).
     Eval(EvalArgs),
-    /// Write a weights file in PyTorch layout with a JSON sidecar describing it.
+    /// Write a weights file (PyTorch-layout safetensors, or burnpack) with a JSON sidecar.
     Export(ExportArgs),
+    /// Write a network's logits for test examples (with the inputs and labels) to safetensors,
+    /// to check another implementation against.
+    Predict(PredictArgs),
 }
 
 #[derive(Args, Debug)]
@@ -152,9 +155,37 @@ pub struct EvalArgs {
 
 #[derive(Args, Debug)]
 pub struct ExportArgs {
+    /// A weights file (safetensors or burnpack).
     #[arg(long)]
     pub weights: PathBuf,
-    /// Output safetensors file; the description goes next to it as `<out>.json`.
+    /// Output file; the description goes next to it as `<out>.json`.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// safetensors (PyTorch layout) or burnpack (burn's format). Default: from the extension
+    /// of --out (.bpk is burnpack), else safetensors.
+    #[arg(long)]
+    pub format: Option<ExportFormat>,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum ExportFormat {
+    Safetensors,
+    Burnpack,
+}
+
+#[derive(Args, Debug)]
+pub struct PredictArgs {
+    #[arg(long)]
+    pub weights: PathBuf,
+    #[arg(long, default_value = "digits")]
+    pub dataset: DatasetKind,
+    /// How many test examples, from the first.
+    #[arg(long, default_value_t = 100)]
+    pub count: usize,
+    /// Seed of the toy sets' generation and split (image sets have fixed splits).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Output safetensors with `inputs` [n, in], `logits` [n, classes] (float32), `labels` [n] (uint8).
     #[arg(long)]
     pub out: PathBuf,
 }
@@ -256,6 +287,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Distill(args) => distill(*args, &assets, &device, cli.quiet),
         Command::Eval(args) => eval(args, &assets, &device),
         Command::Export(args) => export(args, &device),
+        Command::Predict(args) => predict(args, &assets, &device),
     }
 }
 
@@ -382,8 +414,14 @@ fn distill(args: DistillArgs, assets: &Path, device: &Device, quiet: bool) -> Re
     report("distilled", &eval, start.elapsed().as_secs_f32());
     if let Some(m) = last {
         println!(
-            "Final losses: hard {:.4}, soft {:.4}, hidden {:.4}",
-            m.hard, m.soft, m.hidden
+            "Final losses: hard {:.4}, soft {:.4}, hidden {}",
+            m.hard,
+            m.soft,
+            if settings.beta > 0.0 {
+                format!("{:.4}", m.hidden)
+            } else {
+                "off (β = 0)".to_string()
+            }
         );
     }
     let mut scratch_eval = None;
@@ -490,13 +528,31 @@ fn eval(args: EvalArgs, assets: &Path, device: &Device) -> Result<()> {
 fn export(args: ExportArgs, device: &Device) -> Result<()> {
     let (net, file) = load_weights(&args.weights, device)?;
     let config = net.config();
-    write(&args.out, &save_mlp(&net, &file)?)?;
+    let format = match args.format {
+        Some(ExportFormat::Safetensors) => WeightFormat::Safetensors,
+        Some(ExportFormat::Burnpack) => WeightFormat::Burnpack,
+        None if args.out.extension().is_some_and(|e| e == "bpk") => WeightFormat::Burnpack,
+        None => WeightFormat::Safetensors,
+    };
+    write(
+        &args.out,
+        &MlpWeights::from_mlp(&net)?.to_format(format, &file)?,
+    )?;
     let names: Vec<serde_json::Value> = (0..=config.depth())
         .map(|k| json!({"weight": format!("{}.weight", 2 * k), "bias": format!("{}.bias", 2 * k)}))
         .collect();
+    let layout = match format {
+        WeightFormat::Safetensors => {
+            "safetensors in PyTorch nn.Linear layout: weight [out, in], bias [out], float32; names are torch.nn.Sequential indices (Linear at even indices, activation at odd)"
+        }
+        WeightFormat::Burnpack => {
+            "burnpack (burn's format): burn module names (hidden.{i}, output), weight [in, out], bias [out], float32"
+        }
+    };
     let sidecar = json!({
         "format": crate::weights::FORMAT,
-        "layout": "PyTorch nn.Linear: weight [out, in], bias [out], float32; names are torch.nn.Sequential indices (Linear at even indices, activation at odd)",
+        "file": format.extension(),
+        "layout": layout,
         "architecture": config,
         "parameters": config.num_params(),
         "layers": names,
@@ -509,5 +565,64 @@ fn export(args: ExportArgs, device: &Device) -> Result<()> {
     let text = serde_json::to_string_pretty(&sidecar).map_err(|e| Error::Weights(e.to_string()))?;
     write(&json_path, text.as_bytes())?;
     println!("Wrote {} and {}", args.out.display(), json_path.display());
+    Ok(())
+}
+
+fn predict(args: PredictArgs, assets: &Path, device: &Device) -> Result<()> {
+    let split = load_split(args.dataset, assets, args.seed)?;
+    let (net, _) = load_weights(&args.weights, device)?;
+    let config = net.config();
+    let test = &split.test;
+    if config.inputs != test.dim || config.classes != test.classes {
+        return Err(Error::Weights(format!(
+            "{} expects {} inputs and {} classes; {} has {} and {}",
+            args.weights.display(),
+            config.inputs,
+            config.classes,
+            args.dataset.name(),
+            test.dim,
+            test.classes
+        )));
+    }
+    let n = args.count.min(test.len());
+    let rows: Vec<usize> = (0..n).collect();
+    let subset = test.subset(&rows);
+    let logits = crate::train::logits_host(&net, &subset, device)?;
+    let le = |v: &[f32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+    let (inputs, logits_bytes) = (le(&subset.features), le(&logits));
+    let views = [
+        (
+            "inputs",
+            safetensors::Dtype::F32,
+            vec![n, test.dim],
+            &inputs[..],
+        ),
+        (
+            "logits",
+            safetensors::Dtype::F32,
+            vec![n, test.classes],
+            &logits_bytes[..],
+        ),
+        (
+            "labels",
+            safetensors::Dtype::U8,
+            vec![n],
+            &subset.labels[..],
+        ),
+    ]
+    .into_iter()
+    .map(|(name, dtype, shape, data)| {
+        safetensors::tensor::TensorView::new(dtype, shape, data)
+            .map(|v| (name.to_string(), v))
+            .map_err(|e| Error::Weights(e.to_string()))
+    })
+    .collect::<Result<Vec<_>>>()?;
+    let bytes = safetensors::serialize(views, None).map_err(|e| Error::Weights(e.to_string()))?;
+    write(&args.out, &bytes)?;
+    println!(
+        "Wrote the logits of {n} {} test examples to {}",
+        args.dataset.name(),
+        args.out.display()
+    );
     Ok(())
 }

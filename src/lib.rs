@@ -10,6 +10,7 @@ pub mod loss;
 pub mod mapping;
 pub mod model;
 pub mod playground;
+pub mod saved_run;
 pub mod schedule;
 pub mod train;
 #[cfg(target_arch = "wasm32")]

@@ -67,6 +67,42 @@ impl Default for Settings {
     }
 }
 
+/// One point of the page's live curves: losses averaged since the previous point, accuracies
+/// on the test set.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CurvePoint {
+    pub step: usize,
+    #[serde(with = "nan_as_null")]
+    pub hard: f32,
+    #[serde(with = "nan_as_null")]
+    pub soft: f32,
+    #[serde(with = "nan_as_null")]
+    pub hidden: f32,
+    /// NaN when no labeled row was seen since the previous point.
+    #[serde(with = "nan_as_null")]
+    pub train_accuracy: f32,
+    pub test_accuracy: f32,
+    pub scratch_test_accuracy: f32,
+    pub agreement: f32,
+}
+
+/// JSON has no NaN: a missing value is written as `null` and read back as NaN.
+mod nan_as_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &f32, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_finite() {
+            s.serialize_f32(*v)
+        } else {
+            s.serialize_none()
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f32, D::Error> {
+        Ok(Option::<f32>::deserialize(d)?.unwrap_or(f32::NAN))
+    }
+}
+
 /// Run length the schedules are spread over in the page.
 pub const RUN_STEPS: usize = 1000;
 
@@ -110,6 +146,7 @@ impl Settings {
     pub fn needs_restart(&self, next: &Settings) -> bool {
         let display_only = |s: &Settings| Settings {
             temperature: 0.0,
+            alpha: 0.0,
             learning_rate: 0.0,
             example: 0,
             ..s.clone()
@@ -371,6 +408,7 @@ mod tests {
         let s = Settings::default();
         let display = Settings {
             temperature: 9.0,
+            alpha: 0.9,
             example: 4,
             learning_rate: 0.01,
             ..s.clone()
@@ -378,7 +416,7 @@ mod tests {
         assert!(!s.needs_restart(&display));
         for changed in [
             Settings {
-                alpha: 0.9,
+                alpha_schedule: AlphaSchedule::TeacherAnnealing,
                 ..s.clone()
             },
             Settings {

@@ -8,7 +8,7 @@
 use burn::module::Module;
 use burn::nn::Linear;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Int, Tensor, TensorData};
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -19,6 +19,7 @@ use crate::loss::{self, HiddenLoss, SoftLoss, host};
 use crate::mapping::{LayerMapping, MappingScheme};
 use crate::model::{Mlp, MlpConfig, random_linear};
 use crate::schedule::Schedule;
+use crate::weights::MlpWeights;
 
 /// Every knob of a distillation run. Defaults are sensible for the digits set.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -135,6 +136,69 @@ pub struct StudentModule {
 struct Teacher {
     net: Mlp,
     mapping: LayerMapping,
+    /// The teacher's outputs for every transfer row, computed once (the teacher is frozen and the
+    /// rows are fixed), so a step gathers its targets instead of running the teacher again.
+    /// `None` when they would not fit [`TEACHER_CACHE_FLOATS`].
+    cache: Option<TeacherCache>,
+}
+
+/// Teacher logits `[rows, classes]` and, when β > 0, the hidden state of every mapped teacher
+/// layer `[rows, width]`, in mapping order. They stay on the training device.
+struct TeacherCache {
+    logits: Tensor<2>,
+    hidden: Vec<Tensor<2>>,
+}
+
+/// Largest teacher cache kept on the device (64 MB of f32); beyond it the teacher runs per step.
+pub const TEACHER_CACHE_FLOATS: usize = 16 << 20;
+
+impl TeacherCache {
+    fn build(
+        teacher: &Mlp,
+        mapping: &LayerMapping,
+        with_hidden: bool,
+        data: &TransferSet,
+        device: &Device,
+    ) -> Option<Self> {
+        let config = teacher.config();
+        let mapped: Vec<usize> = if with_hidden {
+            mapping.pairs().iter().map(|&(_, t)| t).collect()
+        } else {
+            Vec::new()
+        };
+        let per_row = config.classes
+            + mapped
+                .iter()
+                .filter_map(|&t| config.width(t))
+                .sum::<usize>();
+        if data.len().checked_mul(per_row)? > TEACHER_CACHE_FLOATS {
+            return None;
+        }
+        let mut logits = Vec::new();
+        let mut hidden: Vec<Vec<Tensor<2>>> = vec![Vec::new(); mapped.len()];
+        for start in (0..data.len()).step_by(1024) {
+            let end = (start + 1024).min(data.len());
+            let x = Tensor::<2>::from_data(
+                TensorData::new(
+                    data.features[start * data.dim..end * data.dim].to_vec(),
+                    [end - start, data.dim],
+                ),
+                device,
+            );
+            let out = teacher.forward(x);
+            logits.push(out.logits);
+            for (k, &t) in mapped.iter().enumerate() {
+                hidden[k].push(out.hidden[t - 1].clone());
+            }
+        }
+        Some(Self {
+            logits: Tensor::cat(logits, 0),
+            hidden: hidden
+                .into_iter()
+                .map(|parts| Tensor::cat(parts, 0))
+                .collect(),
+        })
+    }
 }
 
 /// Trains one network a step at a time.
@@ -237,9 +301,18 @@ impl Trainer {
         let mapping = settings
             .mapping
             .resolve(config.depth(), teacher_config.depth())?;
+        let net = teacher.valid();
+        let cache = TeacherCache::build(
+            &net,
+            &mapping,
+            settings.beta > 0.0,
+            &data,
+            &device.clone().inner(),
+        );
         let teacher = Teacher {
-            net: teacher.valid(),
+            net,
             mapping,
+            cache,
         };
         Self::build(config, data, settings, Some(teacher), device)
     }
@@ -337,10 +410,17 @@ impl Trainer {
         self.halted = None;
     }
 
-    /// Changes the temperature schedule and the learning rate of a running trainer.
-    pub fn retune(&mut self, temperature: Schedule, learning_rate: f64) -> Result<()> {
+    /// Changes the temperature and α schedules and the learning rate of a running trainer
+    /// (the teacher's targets do not depend on them, so nothing is rebuilt).
+    pub fn retune(
+        &mut self,
+        temperature: Schedule,
+        alpha: Schedule,
+        learning_rate: f64,
+    ) -> Result<()> {
         let mut settings = self.settings.clone();
         settings.temperature = temperature;
+        settings.alpha = alpha;
         settings.learning_rate = learning_rate;
         settings.validate()?;
         self.settings = settings;
@@ -409,25 +489,53 @@ impl Trainer {
         let terms = match &self.teacher {
             None => loss::combine(1.0, 0.0, hard, zero(), zero()),
             Some(teacher) => {
-                let t_out = teacher.net.forward(x);
+                let with_hidden = self.settings.beta > 0.0;
+                let (t_logits, t_hidden) = match &teacher.cache {
+                    Some(cache) => {
+                        let index = Tensor::<1, Int>::from_data(
+                            TensorData::new(
+                                rows.iter().map(|&r| r as i64).collect::<Vec<_>>(),
+                                [n],
+                            ),
+                            &self.device,
+                        );
+                        let gather = |t: &Tensor<2>| t.clone().select(0, index.clone());
+                        (
+                            gather(&cache.logits),
+                            cache.hidden.iter().map(gather).collect::<Vec<_>>(),
+                        )
+                    }
+                    None => {
+                        let out = teacher.net.forward(x);
+                        let hidden = if with_hidden {
+                            teacher
+                                .mapping
+                                .pairs()
+                                .iter()
+                                .map(|&(_, t)| out.hidden[t - 1].clone())
+                                .collect()
+                        } else {
+                            Vec::new()
+                        };
+                        (out.logits, hidden)
+                    }
+                };
                 let soft = loss::soft_loss(
                     self.settings.soft_loss,
                     student.logits.clone(),
-                    t_out.logits,
+                    t_logits,
                     temperature,
                 );
+                // β = 0 switches the hidden term off; it is then not computed at all.
                 let mut hidden = zero();
-                for (k, &(s, t)) in teacher.mapping.pairs().iter().enumerate() {
+                for (k, (&(s, _), h_t)) in teacher.mapping.pairs().iter().zip(t_hidden).enumerate()
+                {
                     let h_s = student.hidden[s - 1].clone();
                     let h_s = match self.student.projections.get(k).and_then(Option::as_ref) {
                         Some(projection) => projection.forward(h_s),
                         None => h_s,
                     };
-                    hidden = hidden.add(loss::hidden_loss(
-                        self.settings.hidden_loss,
-                        h_s,
-                        t_out.hidden[t - 1].clone(),
-                    ));
+                    hidden = hidden.add(loss::hidden_loss(self.settings.hidden_loss, h_s, h_t));
                 }
                 loss::combine(alpha, self.settings.beta, hard, soft, hidden)
             }
@@ -482,12 +590,17 @@ impl Trainer {
                 return Err(err);
             }
         }
-        // These weights gave a finite loss: keep them in case the update below blows up.
-        self.last_good = Some((self.student.clone(), self.optimizer.clone()));
-        let grads = GradientsParams::from_grads(pending.terms.total.backward(), &self.student);
-        self.student =
-            self.optimizer
-                .step(self.settings.learning_rate, self.student.clone(), grads);
+        // A batch without labels teaches a teacherless network nothing; Adam's momentum would
+        // still move it, so such a step only counts.
+        let learns = self.teacher.is_some() || pending.batch.labeled > 0;
+        if learns {
+            // These weights gave a finite loss: keep them in case the update below blows up.
+            self.last_good = Some((self.student.clone(), self.optimizer.clone()));
+            let grads = GradientsParams::from_grads(pending.terms.total.backward(), &self.student);
+            self.student =
+                self.optimizer
+                    .step(self.settings.learning_rate, self.student.clone(), grads);
+        }
         self.step += 1;
 
         let logits = &values[4..];
@@ -529,6 +642,34 @@ impl Trainer {
             accuracy,
             teacher_agreement,
         })
+    }
+
+    /// Continues a run from saved weights: the network takes them, and the batch order and the
+    /// schedules move on to step `steps` as if it had trained here. Adam's moments and any
+    /// hidden-state projections start afresh (they are not part of a weight file).
+    pub fn restore(&mut self, weights: &MlpWeights, steps: usize) -> Result<()> {
+        let config = self.student.net.config();
+        if weights.config != config {
+            return Err(Error::ModelConfig(format!(
+                "the saved network is {}, this run trains {}",
+                weights.config.describe(),
+                config.describe()
+            )));
+        }
+        self.student.net = weights.to_mlp(&self.device.clone().autodiff())?;
+        self.optimizer = AdamConfig::new().init();
+        self.last_good = None;
+        self.halted = None;
+        self.batches = Batches::new(
+            self.data.len(),
+            self.settings.batch_size,
+            self.settings.seed,
+        )?;
+        for _ in 0..steps {
+            self.batches.next_rows();
+        }
+        self.step = steps;
+        Ok(())
     }
 
     /// Replaces the network's weights (used by tests to provoke a divergence).
@@ -619,6 +760,101 @@ mod tests {
         assert!((m5.alpha - 0.5).abs() < 1e-6);
         let eval = trainer.evaluate(&test).unwrap();
         assert!(eval.teacher_agreement.is_some());
+    }
+
+    #[test]
+    fn cached_teacher_targets_equal_a_teacher_forward_per_step() {
+        let (data, _) = digits_transfer(0.3);
+        let device = Device::flex();
+        let teacher = MlpConfig::teacher(64, 10).init(&device, 7).unwrap();
+        let settings = DistillSettings {
+            beta: 0.5,
+            hidden_loss: HiddenLoss::Pkd,
+            ..Default::default()
+        };
+        let config = MlpConfig::student(64, 10);
+        let make = || {
+            Trainer::distill(&config, &teacher, data.clone(), settings.clone(), &device).unwrap()
+        };
+        let (mut cached, mut direct) = (make(), make());
+        assert!(cached.teacher.as_ref().unwrap().cache.is_some());
+        direct.teacher.as_mut().unwrap().cache = None;
+        for _ in 0..5 {
+            let (a, b) = (cached.step().unwrap(), direct.step().unwrap());
+            for (x, y) in [(a.soft, b.soft), (a.hidden, b.hidden), (a.total, b.total)] {
+                assert!((x - y).abs() <= 1e-5 * y.abs().max(1.0), "{a:?} vs {b:?}");
+            }
+            assert!(a.hidden > 0.0);
+        }
+    }
+
+    #[test]
+    fn a_batch_without_labels_leaves_a_teacherless_network_alone() {
+        let split = digits().unwrap();
+        let config = TransferConfig {
+            labeled_fraction: 0.1,
+            ..Default::default()
+        };
+        let data = TransferSet::build(&split.train, &config, 1).unwrap();
+        let settings = DistillSettings {
+            batch_size: 1,
+            ..Default::default()
+        };
+        let device = Device::flex();
+        let mut trainer =
+            Trainer::supervised(&MlpConfig::student(64, 10), data, settings, &device).unwrap();
+        let probe = split.test.subset(&[0, 1, 2]);
+        let (mut unchanged, mut changed) = (0, 0);
+        for _ in 0..40 {
+            let before = logits_host(&trainer.network(), &probe, &device).unwrap();
+            let m = trainer.step().unwrap();
+            let after = logits_host(&trainer.network(), &probe, &device).unwrap();
+            if m.batch_accuracy.is_none() {
+                assert_eq!(before, after, "an unlabeled row moved the weights");
+                unchanged += 1;
+            } else {
+                assert_ne!(before, after);
+                changed += 1;
+            }
+        }
+        assert!(unchanged > 20 && changed > 0, "{unchanged} / {changed}");
+    }
+
+    #[test]
+    fn a_restored_run_continues_with_the_same_weights_and_batches() {
+        let (data, test) = digits_transfer(0.5);
+        let device = Device::flex();
+        let config = MlpConfig::student(64, 10);
+        let settings = DistillSettings::default();
+        let make =
+            || Trainer::supervised(&config, data.clone(), settings.clone(), &device).unwrap();
+        let mut original = make();
+        for _ in 0..30 {
+            original.step().unwrap();
+        }
+        let saved = MlpWeights::from_mlp(&original.network()).unwrap();
+        let mut restored = make();
+        restored.restore(&saved, 30).unwrap();
+        assert_eq!(restored.steps_done(), 30);
+        assert_eq!(restored.epoch(), original.epoch());
+        assert_eq!(
+            logits_host(&restored.network(), &test, &device).unwrap(),
+            logits_host(&original.network(), &test, &device).unwrap()
+        );
+        // Same weights and the same next batch: the same loss before the update.
+        assert_eq!(restored.step().unwrap().hard, original.step().unwrap().hard);
+        let wrong = MlpWeights::from_mlp(&MlpConfig::student(64, 10).init(&device, 1).unwrap())
+            .map(|mut w| {
+                w.config.hidden = vec![8];
+                w
+            })
+            .unwrap();
+        assert!(restored.restore(&wrong, 3).is_err());
+        assert_eq!(
+            restored.steps_done(),
+            31,
+            "a refused restore changes nothing"
+        );
     }
 
     #[test]

@@ -10,7 +10,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use burn::nn::Linear;
-use burn::tensor::Device;
+use burn::store::burn_pack::Reader as BurnpackReader;
+use burn::store::{BurnpackStore, ModuleSnapshot};
+use burn::tensor::{Bytes, Device};
 use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 
 use crate::error::{Error, Result};
@@ -187,25 +189,7 @@ impl MlpWeights {
         let (_, header) = SafeTensors::read_metadata(bytes)
             .map_err(|e| Error::Weights(format!("not a valid safetensors file: {e}")))?;
         let meta = header.metadata().clone().unwrap_or_default();
-        match meta.get("format") {
-            Some(f) if f == FORMAT => {}
-            Some(f) => return bad(format!("format '{f}' is not {FORMAT}")),
-            None => {
-                return bad(format!(
-                    "the file has no 'format' metadata: it was not written by this tool ({FORMAT})"
-                ));
-            }
-        }
-        let config: MlpConfig = meta
-            .get("architecture")
-            .ok_or_else(|| Error::Weights("the file has no 'architecture' metadata".into()))
-            .and_then(|a| {
-                serde_json::from_str(a)
-                    .map_err(|e| Error::Weights(format!("unreadable 'architecture' metadata: {e}")))
-            })?;
-        config
-            .validate()
-            .map_err(|e| Error::Weights(format!("the file's architecture is invalid: {e}")))?;
+        let config = architecture_of(&meta)?;
 
         let expected: BTreeMap<String, Vec<usize>> = config
             .layer_shapes()
@@ -275,20 +259,175 @@ impl MlpWeights {
                 ))
             })
             .collect::<Result<Vec<_>>>()?;
-        let info = FileInfo {
-            role: meta.get("role").cloned().unwrap_or_default(),
-            info: meta
-                .get("info")
-                .and_then(|s| serde_json::from_str(s).ok())
-                .unwrap_or(serde_json::Value::Null),
-        };
+        let info = file_info(&meta);
         Ok((Self { config, layers }, info))
     }
 }
 
-/// Loads a network from safetensors bytes onto `device`.
+/// Which of the two weight formats a file is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WeightFormat {
+    /// PyTorch layout, for torch / numpy (and this tool).
+    Safetensors,
+    /// burn's own format (burn module names, `[in, out]` weights), for round trips through burn.
+    Burnpack,
+}
+
+impl WeightFormat {
+    /// Burnpack files start with the bytes "NRUB" (its magic number, little-endian); anything
+    /// else is read as safetensors, whose own checks then apply.
+    pub fn sniff(bytes: &[u8]) -> Self {
+        let magic = burn::store::burn_pack::MAGIC_NUMBER.to_le_bytes();
+        if bytes.starts_with(&magic) {
+            Self::Burnpack
+        } else {
+            Self::Safetensors
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Safetensors => "safetensors",
+            Self::Burnpack => "bpk",
+        }
+    }
+}
+
+fn burnpack_err(what: &str) -> impl Fn(burn::store::burn_pack::Error) -> Error + '_ {
+    move |e| Error::Weights(format!("{what}: {e}"))
+}
+
+impl MlpWeights {
+    /// Writes burn's burnpack format, with the same metadata as the safetensors files. The
+    /// network is rebuilt on the CPU first, so this never reads a GPU tensor synchronously.
+    pub fn to_burnpack(&self, file: &FileInfo) -> Result<Vec<u8>> {
+        let net = self.to_mlp(&Device::flex())?;
+        let architecture =
+            serde_json::to_string(&self.config).map_err(|e| Error::Weights(e.to_string()))?;
+        let mut store = BurnpackStore::from_bytes(None)
+            .metadata("format", FORMAT)
+            .metadata("architecture", architecture)
+            .metadata("role", file.role.clone())
+            .metadata("info", file.info.to_string());
+        net.save_into(&mut store)
+            .map_err(burnpack_err("could not write burnpack"))?;
+        let bytes = store
+            .get_bytes()
+            .map_err(burnpack_err("could not write burnpack"))?;
+        Ok(bytes.to_vec())
+    }
+
+    /// Reads a burnpack file written by this tool (or by burn, with this tool's metadata), with
+    /// the same checks as [`MlpWeights::from_safetensors`].
+    pub fn from_burnpack(bytes: &[u8]) -> Result<(Self, FileInfo)> {
+        if bytes.len() > MAX_FILE_BYTES {
+            return Err(Error::Weights(format!(
+                "the file is {:.1} MB; weight files of this tool are at most {} MB",
+                bytes.len() as f64 / 1e6,
+                MAX_FILE_BYTES >> 20
+            )));
+        }
+        let owned = || Bytes::from_bytes_vec(bytes.to_vec());
+        let reader = BurnpackReader::from_bytes(owned())
+            .map_err(burnpack_err("not a valid burnpack file"))?;
+        let meta: HashMap<String, String> = reader
+            .metadata()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let config = architecture_of(&meta)?;
+        let mut net = config.init(&Device::flex(), 0)?;
+        let mut store = BurnpackStore::from_bytes(Some(owned()))
+            .validate(true)
+            .allow_partial(false);
+        let applied = net.load_from(&mut store).map_err(burnpack_err(
+            "the burnpack file does not fit its architecture",
+        ))?;
+        if !applied.unused.is_empty() || !applied.errors.is_empty() {
+            return Err(Error::Weights(format!(
+                "the burnpack file does not fit the architecture {}: unexpected [{}]{}",
+                config.describe(),
+                applied.unused.join(", "),
+                applied
+                    .errors
+                    .first()
+                    .map(|e| format!(", {e:?}"))
+                    .unwrap_or_default()
+            )));
+        }
+        let weights = Self::from_mlp(&net)?;
+        for (k, (w, b)) in weights.layers.iter().enumerate() {
+            for (name, values) in [("weight", w), ("bias", b)] {
+                if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+                    return Err(Error::Weights(format!(
+                        "linear layer {k} {name}[{i}] is {} (weights must be finite)",
+                        values[i]
+                    )));
+                }
+            }
+        }
+        Ok((weights, file_info(&meta)))
+    }
+
+    /// Reads either format, recognised by its first bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<(Self, FileInfo)> {
+        match WeightFormat::sniff(bytes) {
+            WeightFormat::Safetensors => Self::from_safetensors(bytes),
+            WeightFormat::Burnpack => Self::from_burnpack(bytes),
+        }
+    }
+
+    pub fn to_format(&self, format: WeightFormat, file: &FileInfo) -> Result<Vec<u8>> {
+        match format {
+            WeightFormat::Safetensors => self.to_safetensors(file),
+            WeightFormat::Burnpack => self.to_burnpack(file),
+        }
+    }
+}
+
+/// The architecture a file's metadata declares, checked.
+fn architecture_of(meta: &HashMap<String, String>) -> Result<MlpConfig> {
+    match meta.get("format") {
+        Some(f) if f == FORMAT => {}
+        // burn writes format=burnpack into every file; ours overwrites it.
+        Some(f) if f == "burnpack" => {
+            return Err(Error::Weights(format!(
+                "a burnpack file that was not written by this tool (its metadata lacks format={FORMAT} and the architecture)"
+            )));
+        }
+        Some(f) => return Err(Error::Weights(format!("format '{f}' is not {FORMAT}"))),
+        None => {
+            return Err(Error::Weights(format!(
+                "the file has no 'format' metadata: it was not written by this tool ({FORMAT})"
+            )));
+        }
+    }
+    let config: MlpConfig = meta
+        .get("architecture")
+        .ok_or_else(|| Error::Weights("the file has no 'architecture' metadata".into()))
+        .and_then(|a| {
+            serde_json::from_str(a)
+                .map_err(|e| Error::Weights(format!("unreadable 'architecture' metadata: {e}")))
+        })?;
+    config
+        .validate()
+        .map_err(|e| Error::Weights(format!("the file's architecture is invalid: {e}")))?;
+    Ok(config)
+}
+
+fn file_info(meta: &HashMap<String, String>) -> FileInfo {
+    FileInfo {
+        role: meta.get("role").cloned().unwrap_or_default(),
+        info: meta
+            .get("info")
+            .and_then(|s| serde_json::from_str(s).ok())
+            .unwrap_or(serde_json::Value::Null),
+    }
+}
+
+/// Loads a network from a weight file (safetensors or burnpack) onto `device`.
 pub fn load_mlp(bytes: &[u8], device: &Device) -> Result<(Mlp, FileInfo)> {
-    let (weights, info) = MlpWeights::from_safetensors(bytes)?;
+    let (weights, info) = MlpWeights::from_bytes(bytes)?;
     Ok((weights.to_mlp(device)?, info))
 }
 
@@ -427,5 +566,70 @@ mod tests {
         let view = TensorView::new(Dtype::F32, vec![2], &data).unwrap();
         let foreign = safetensors::serialize([("w", view)], None).unwrap();
         assert!(msg(&foreign).contains("no 'format' metadata"));
+        // A header claiming absurd sizes.
+        let mut absurd = good.clone();
+        absurd[..8].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert!(msg(&absurd).contains("not a valid safetensors"));
+        absurd[..8].copy_from_slice(&(good.len() as u64 - 4).to_le_bytes());
+        assert!(msg(&absurd).contains("not a valid safetensors"));
+    }
+
+    #[test]
+    fn burnpack_round_trip_is_bit_exact() {
+        let (net, device) = small();
+        let weights = MlpWeights::from_mlp(&net).unwrap();
+        let bytes = weights.to_burnpack(&info()).unwrap();
+        assert_eq!(WeightFormat::sniff(&bytes), WeightFormat::Burnpack);
+        let (back, file) = MlpWeights::from_bytes(&bytes).unwrap();
+        assert_eq!(back, weights);
+        assert_eq!(file, info());
+        let (loaded, _) = load_mlp(&bytes, &device).unwrap();
+        let test = crate::data::digits().unwrap().test;
+        assert_eq!(
+            logits_host(&loaded, &test, &device).unwrap(),
+            logits_host(&net, &test, &device).unwrap()
+        );
+    }
+
+    #[test]
+    fn bad_burnpack_files_are_clear_errors() {
+        let (net, _) = small();
+        let weights = MlpWeights::from_mlp(&net).unwrap();
+        let good = weights.to_burnpack(&info()).unwrap();
+        let msg = |bytes: &[u8]| MlpWeights::from_burnpack(bytes).unwrap_err().to_string();
+        assert!(
+            msg(b"NRUBxx").contains("not a valid burnpack"),
+            "{}",
+            msg(b"NRUBxx")
+        );
+        assert!(msg(&good[..good.len() - 10]).contains("not a valid burnpack"));
+        let mut nan = weights.clone();
+        nan.layers[2].1[1] = f32::INFINITY;
+        let nan = nan.to_burnpack(&info()).unwrap();
+        assert!(msg(&nan).contains("bias[1] is inf"), "{}", msg(&nan));
+        // The metadata says one thing, the tensors another.
+        let with_architecture = |hidden: Vec<usize>| {
+            let config = MlpConfig {
+                hidden,
+                ..weights.config.clone()
+            };
+            let mut store = BurnpackStore::from_bytes(None)
+                .metadata("format", FORMAT)
+                .metadata("architecture", serde_json::to_string(&config).unwrap());
+            net.save_into(&mut store).unwrap();
+            store.get_bytes().unwrap().to_vec()
+        };
+        let fewer = with_architecture(vec![16]);
+        assert!(msg(&fewer).contains("does not fit"), "{}", msg(&fewer));
+        let wider = with_architecture(vec![16, 9]);
+        assert!(msg(&wider).contains("does not fit"), "{}", msg(&wider));
+        let mut store = BurnpackStore::from_bytes(None);
+        net.save_into(&mut store).unwrap();
+        let plain = store.get_bytes().unwrap().to_vec();
+        assert!(
+            msg(&plain).contains("not written by this tool"),
+            "{}",
+            msg(&plain)
+        );
     }
 }

@@ -20,7 +20,8 @@ pub fn Bars(props: &BarsProps) -> Html {
     let n = props.probs.len().max(1);
     let (w, h, pad) = (300.0, 150.0, 18.0);
     let bw = w / n as f64;
-    let entropy = host::entropy_bits(&props.probs);
+    // `+ 0.0` turns the -0.0 of a one-hot distribution into 0.
+    let entropy = host::entropy_bits(&props.probs).max(0.0) + 0.0;
     html! {
         <figure class={classes!("bars", props.kind.to_string())} data-entropy={format!("{entropy:.4}")}>
             <figcaption>

@@ -1,11 +1,12 @@
 //! The page: a Yew front end over the engine. State lives in one reducer (`state.rs`); one driver
 //! loop (`drive`) owns the training session and is the only code that touches it.
 
-mod charts;
+pub mod charts;
 mod device;
-mod panels;
-mod session;
-mod state;
+mod files;
+pub mod panels;
+pub mod session;
+pub mod state;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -14,12 +15,40 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 pub use device::{DeviceChoice, DeviceKind, pick_device};
-use session::Session;
+use session::{CurvePoint, Session};
 use state::{Action, AppState};
 
 use crate::playground::Settings;
+use crate::saved_run::{MAX_SAVED_CHARS, SavedRun};
+use crate::weights::{FileInfo, MlpWeights, WeightFormat};
 
 const STORAGE_KEY: &str = "distill-playground/settings";
+/// The trained students (see `saved_run`).
+const RUN_KEY: &str = "distill-playground/run";
+
+/// Which network a file request is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Which {
+    Student,
+    Scratch,
+    Teacher,
+}
+
+/// Work for the driver that needs the session: files out, files in (already parsed and checked).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Request {
+    Download {
+        which: Which,
+        format: WeightFormat,
+    },
+    Import {
+        which: Which,
+        weights: MlpWeights,
+        name: String,
+    },
+}
+
+type Requests = Rc<RefCell<Vec<Request>>>;
 
 /// What the driver loop needs to know of the UI state; written on every render.
 #[derive(Clone, Default)]
@@ -29,6 +58,8 @@ struct Control {
     running: bool,
     single_step: bool,
     prefer_cpu: bool,
+    /// Why the CPU is used when the page, not the user, chose it.
+    cpu_reason: Option<String>,
     example: usize,
 }
 
@@ -115,26 +146,105 @@ fn persist(settings: &Settings) {
     }
 }
 
-/// The one loop that owns the session: builds it, steps it in time-boxed chunks, reports.
-async fn drive(control: Rc<RefCell<Control>>, dispatch: UseReducerDispatcher<AppState>) {
-    let mut session: Option<Session> = None;
-    let mut built_generation = u64::MAX;
-    let mut device: Option<(bool, DeviceChoice)> = None;
-    let mut shown_example = usize::MAX;
-    let mut shown_steps = usize::MAX;
+fn storage() -> Option<web_sys::Storage> {
+    window().and_then(|w| w.local_storage().ok().flatten())
+}
+
+/// The run this browser saved, if it fits the current settings. A damaged entry is reported and
+/// removed; a run of other settings is simply not resumed.
+fn saved_run(settings: &Settings) -> Result<Option<SavedRun>, String> {
+    let Some(text) = storage().and_then(|s| s.get_item(RUN_KEY).ok().flatten()) else {
+        return Ok(None);
+    };
+    let expected = settings.student_config(session::INPUTS, session::CLASSES);
+    match SavedRun::decode(&text, &expected) {
+        Ok(run) if !run.settings.needs_restart(settings) => Ok(Some(run)),
+        Ok(_) => Ok(None),
+        Err(e) => {
+            forget_run();
+            Err(format!(
+                "The student saved in this browser could not be restored ({e}); training starts afresh."
+            ))
+        }
+    }
+}
+
+fn save_run(run: &SavedRun) -> Result<(), String> {
+    let text = run.encode().map_err(|e| e.to_string())?;
+    if text.len() > MAX_SAVED_CHARS {
+        return Err(
+            "This student is too large to keep in the browser; it will not survive a reload."
+                .into(),
+        );
+    }
+    storage()
+        .and_then(|s| s.set_item(RUN_KEY, &text).ok())
+        .ok_or_else(|| "The browser refused to store the student (storage full or disabled); it will not survive a reload.".to_string())
+}
+
+fn forget_run() {
+    if let Some(s) = storage() {
+        let _ = s.remove_item(RUN_KEY);
+    }
+}
+
+/// The one loop that owns the session: builds it, steps it in time-boxed chunks, reports, and
+/// keeps the run saved so a reload, a device switch or a lost GPU loses nothing.
+async fn drive(
+    control: Rc<RefCell<Control>>,
+    requests: Requests,
+    dispatch: UseReducerDispatcher<AppState>,
+) {
     const CURVE_EVERY: usize = 25;
     const CHUNK_MS: f64 = 12.0;
+    const SAVE_EVERY_MS: f64 = 1000.0;
+    let mut session: Option<Session> = None;
+    let mut built_generation: Option<u64> = None;
+    let mut device: Option<(bool, DeviceChoice)> = None;
+    let mut shown = (usize::MAX, usize::MAX);
+    let mut curves: Vec<CurvePoint> = Vec::new();
+    // The latest snapshot, in memory: what a lost GPU falls back to.
+    let mut last_saved: Option<SavedRun> = None;
+    let mut saved_at = (0usize, f64::NEG_INFINITY);
+    let mut save_refused = false;
+    // What the next session build continues from.
+    let mut carry: Option<SavedRun> = None;
+    let mut first_build = true;
+    let mut rebuild = true;
+    let mut teacher = match session::shipped_teacher() {
+        Ok(t) => t,
+        Err(e) => {
+            dispatch.dispatch(Action::Failed(format!(
+                "The shipped teacher could not be read: {e}"
+            )));
+            return;
+        }
+    };
+    // A loaded student whose shape needs new students: used once they are built.
+    let mut pending_student: Option<(MlpWeights, String)> = None;
     loop {
         let ctrl = control.borrow().clone();
         if device
             .as_ref()
             .is_none_or(|(cpu, _)| *cpu != ctrl.prefer_cpu)
         {
+            // Carry the students over: from the old device if it still answers, else the last save.
+            if let Some(s) = session.take() {
+                carry = s
+                    .snapshot(&ctrl.settings, &curves)
+                    .await
+                    .ok()
+                    .or(last_saved.clone());
+            }
             let choice = if ctrl.prefer_cpu {
                 DeviceChoice {
                     device: burn::tensor::Device::flex(),
                     kind: DeviceKind::Cpu,
-                    fallback_reason: Some("you chose the CPU".into()),
+                    fallback_reason: Some(
+                        ctrl.cpu_reason
+                            .clone()
+                            .unwrap_or_else(|| "you chose the CPU".into()),
+                    ),
                 }
             } else {
                 pick_device().await
@@ -144,14 +254,57 @@ async fn drive(control: Rc<RefCell<Control>>, dispatch: UseReducerDispatcher<App
                 choice.fallback_reason.clone(),
             ));
             device = Some((ctrl.prefer_cpu, choice));
-            built_generation = u64::MAX;
+            rebuild = true;
         }
         let Some((_, choice)) = &device else { continue };
-        if built_generation != ctrl.generation {
-            built_generation = ctrl.generation;
-            shown_example = usize::MAX;
-            match Session::new(&ctrl.settings, choice.device.clone()) {
-                Ok(s) => session = Some(s),
+        if rebuild || built_generation != Some(ctrl.generation) {
+            rebuild = false;
+            if built_generation.is_some_and(|g| g != ctrl.generation) {
+                // The user restarted: the old run is gone for good.
+                carry = None;
+                last_saved = None;
+                forget_run();
+            }
+            built_generation = Some(ctrl.generation);
+            if std::mem::take(&mut first_build) {
+                match saved_run(&ctrl.settings) {
+                    Ok(run) => carry = run,
+                    Err(notice) => dispatch.dispatch(Action::Notice(notice)),
+                }
+            }
+            shown = (usize::MAX, usize::MAX);
+            curves.clear();
+            saved_at = (0, now_ms());
+            match Session::new(&ctrl.settings, choice.device.clone(), &teacher) {
+                Ok(mut s) => {
+                    if let Some((weights, name)) = pending_student.take() {
+                        match s.distilled.restore(&weights, 0) {
+                            Ok(()) => dispatch.dispatch(Action::Notice(format!(
+                                "Loaded {name} as the distilled student ({}).",
+                                weights.config.describe()
+                            ))),
+                            Err(e) => dispatch
+                                .dispatch(Action::Failed(format!("Could not load {name}: {e}"))),
+                        }
+                    }
+                    if let Some(run) = carry.take() {
+                        match s.restore(&run) {
+                            Ok(()) => {
+                                curves = run.curves.clone();
+                                saved_at.0 = run.steps;
+                                dispatch.dispatch(Action::Restored {
+                                    steps: run.steps,
+                                    curves: run.curves.clone(),
+                                });
+                                last_saved = Some(run);
+                            }
+                            Err(e) => dispatch.dispatch(Action::Notice(format!(
+                                "The saved student could not be continued ({e}); training starts afresh."
+                            ))),
+                        }
+                    }
+                    session = Some(s);
+                }
                 Err(e) => {
                     session = None;
                     dispatch.dispatch(Action::Failed(format!("Could not start training: {e}")));
@@ -162,42 +315,106 @@ async fn drive(control: Rc<RefCell<Control>>, dispatch: UseReducerDispatcher<App
             sleep_ms(100).await;
             continue;
         };
+        let pending: Vec<Request> = std::mem::take(&mut *requests.borrow_mut());
+        for request in pending {
+            match request {
+                Request::Download { which, format } => {
+                    if let Err(e) = offer_download(s, which, format, &ctrl.settings, &curves).await
+                    {
+                        dispatch.dispatch(Action::Failed(format!("Could not export: {e}")));
+                    }
+                }
+                Request::Import {
+                    which,
+                    weights,
+                    name,
+                } => {
+                    match check_import(which, &weights, &name) {
+                        Err(e) => dispatch.dispatch(Action::Failed(e)),
+                        Ok(()) if which == Which::Teacher => {
+                            dispatch.dispatch(Action::TeacherLoaded {
+                                name,
+                                hidden: weights.config.hidden.clone(),
+                            });
+                            teacher = weights;
+                        }
+                        Ok(()) if weights.config == s.distilled.network().config() => {
+                            match s.distilled.restore(&weights, s.steps()) {
+                                Ok(()) => {
+                                    shown = (usize::MAX, usize::MAX);
+                                    dispatch.dispatch(Action::Notice(format!(
+                                        "Loaded {name} as the distilled student; training continues from step {}.",
+                                        s.steps()
+                                    )));
+                                }
+                                Err(e) => dispatch.dispatch(Action::Failed(format!(
+                                    "Could not load {name}: {e}"
+                                ))),
+                            }
+                        }
+                        Ok(()) => {
+                            // Another shape: new students of that shape, then these weights.
+                            let mut settings = ctrl.settings.clone();
+                            settings.student_hidden = weights.config.hidden.clone();
+                            if settings
+                                .mapping
+                                .resolve(settings.student_hidden.len(), state::TEACHER_DEPTH)
+                                .is_err()
+                            {
+                                settings.mapping = crate::mapping::MappingScheme::Skip;
+                            }
+                            pending_student = Some((weights, name));
+                            dispatch.dispatch(Action::Edit(settings));
+                        }
+                    }
+                }
+            }
+        }
         let d = ctrl.settings.distill_settings();
         for trainer in [&mut s.distilled, &mut s.scratch] {
-            if trainer.settings().temperature != d.temperature
-                || trainer.settings().learning_rate != d.learning_rate
+            let now = trainer.settings();
+            if now.temperature != d.temperature
+                || now.alpha != d.alpha
+                || now.learning_rate != d.learning_rate
             {
-                let _ = trainer.retune(d.temperature, d.learning_rate);
+                let _ = trainer.retune(d.temperature, d.alpha, d.learning_rate);
             }
         }
         let mut stepped = false;
+        let mut lost_device: Option<String> = None;
         if ctrl.running || ctrl.single_step {
             if ctrl.single_step {
                 control.borrow_mut().single_step = false;
             }
             let start = now_ms();
             loop {
-                if let Err(e) = s.step().await {
-                    dispatch.dispatch(Action::Failed(e.to_string()));
-                    break;
+                match s.step().await {
+                    Ok(()) => {}
+                    Err(e @ crate::Error::Diverged { .. }) => {
+                        dispatch.dispatch(Action::Failed(e.to_string()));
+                        break;
+                    }
+                    Err(e) if choice.kind == DeviceKind::WebGpu => {
+                        lost_device = Some(e.to_string());
+                        break;
+                    }
+                    Err(e) => {
+                        dispatch.dispatch(Action::Failed(e.to_string()));
+                        break;
+                    }
                 }
                 stepped = true;
-                let point = if s.steps() % CURVE_EVERY == 0 || ctrl.single_step {
+                if s.steps() % CURVE_EVERY == 0 || ctrl.single_step {
                     match s.curve_point().await {
-                        Ok(p) => Some(p),
-                        Err(e) => {
-                            dispatch.dispatch(Action::Failed(e.to_string()));
-                            None
+                        Ok(p) => {
+                            curves.push(p);
+                            dispatch.dispatch(Action::Progress {
+                                steps: s.steps(),
+                                point: Some(p),
+                            });
                         }
+                        Err(e) => dispatch.dispatch(Action::Failed(e.to_string())),
                     }
-                } else {
-                    None
-                };
-                if point.is_some() {
-                    dispatch.dispatch(Action::Progress {
-                        steps: s.steps(),
-                        point,
-                    });
                 }
                 if ctrl.single_step || now_ms() - start > CHUNK_MS {
                     break;
@@ -208,13 +425,40 @@ async fn drive(control: Rc<RefCell<Control>>, dispatch: UseReducerDispatcher<App
                 point: None,
             });
         }
-        if stepped || shown_example != ctrl.example || shown_steps != s.steps() {
+        if let Some(reason) = lost_device {
+            // Drop the session without reading it: the last save is what survives.
+            session = None;
+            carry = last_saved.clone();
+            dispatch.dispatch(Action::DeviceLost(format!(
+                "WebGPU stopped working ({reason}); continuing on the CPU from step {}",
+                carry.as_ref().map_or(0, |r| r.steps)
+            )));
+            control.borrow_mut().prefer_cpu = true;
+            device = None;
+            continue;
+        }
+        if saved_at.0 != s.steps() && (!ctrl.running || now_ms() - saved_at.1 > SAVE_EVERY_MS) {
+            saved_at = (s.steps(), now_ms());
+            match s.snapshot(&ctrl.settings, &curves).await {
+                Ok(run) => {
+                    match save_run(&run) {
+                        Err(notice) if !save_refused => {
+                            save_refused = true;
+                            dispatch.dispatch(Action::Notice(notice));
+                        }
+                        _ => {}
+                    }
+                    last_saved = Some(run);
+                }
+                Err(e) => dispatch.dispatch(Action::Failed(e.to_string())),
+            }
+        }
+        if stepped || shown != (ctrl.example, s.steps()) {
             match s.example_logits(ctrl.example).await {
                 Ok(l) => dispatch.dispatch(Action::Logits(l)),
                 Err(e) => dispatch.dispatch(Action::Failed(e.to_string())),
             }
-            shown_example = ctrl.example;
-            shown_steps = s.steps();
+            shown = (ctrl.example, s.steps());
         }
         if ctrl.running {
             yield_to_browser().await;
@@ -224,28 +468,114 @@ async fn drive(control: Rc<RefCell<Control>>, dispatch: UseReducerDispatcher<App
     }
 }
 
+/// What the page accepts: a network for 8×8 digits, ReLU, and for a teacher, six hidden layers
+/// (the layer-mapping editor is drawn for them).
+fn check_import(which: Which, weights: &MlpWeights, name: &str) -> Result<(), String> {
+    let c = &weights.config;
+    let refuse = |why: String| {
+        Err(format!(
+            "Could not load {name}: {why}. Nothing was changed."
+        ))
+    };
+    if c.inputs != session::INPUTS || c.classes != session::CLASSES {
+        return refuse(format!(
+            "it maps {} inputs to {} classes; the page's digits need {} → {}",
+            c.inputs,
+            c.classes,
+            session::INPUTS,
+            session::CLASSES
+        ));
+    }
+    if c.activation != crate::model::Activation::Relu {
+        return refuse(format!(
+            "it uses {:?}; the page trains ReLU networks",
+            c.activation
+        ));
+    }
+    if which == Which::Teacher && c.depth() != state::TEACHER_DEPTH {
+        return refuse(format!(
+            "it has {} hidden layers; the page's teacher has {}",
+            c.depth(),
+            state::TEACHER_DEPTH
+        ));
+    }
+    if which == Which::Student && c.depth() > crate::playground::MAX_STUDENT_DEPTH {
+        return refuse(format!(
+            "a student has at most {} hidden layers",
+            crate::playground::MAX_STUDENT_DEPTH
+        ));
+    }
+    Ok(())
+}
+
+/// Reads a network from its device (asynchronously: WebGPU allows nothing else), writes the file
+/// with what produced it, and offers it as a download.
+async fn offer_download(
+    s: &Session,
+    which: Which,
+    format: WeightFormat,
+    settings: &Settings,
+    curves: &[CurvePoint],
+) -> crate::Result<()> {
+    let steps = s.steps();
+    let (weights, role, name) = match which {
+        Which::Student => (
+            MlpWeights::from_mlp_async(&s.distilled.network()).await?,
+            "student",
+            format!("distilled-student-step{steps}"),
+        ),
+        Which::Scratch => (
+            MlpWeights::from_mlp_async(&s.scratch.network()).await?,
+            "scratch-student",
+            format!("scratch-student-step{steps}"),
+        ),
+        Which::Teacher => (s.teacher.clone(), "teacher", "teacher".to_string()),
+    };
+    let info = FileInfo {
+        role: role.into(),
+        info: serde_json::json!({
+            "dataset": "digits",
+            "made_by": format!("Distill Playground v{} (page)", crate::VERSION),
+            "settings": settings.distill_settings(),
+            "transfer": { "labeled_fraction": settings.labeled_fraction, "include_unlabeled": true },
+            "steps": steps,
+            "metrics": curves.last(),
+        }),
+    };
+    let bytes = weights.to_format(format, &info)?;
+    files::download(&format!("{name}.{}", format.extension()), &bytes)
+        .map_err(crate::Error::Settings)
+}
+
 #[component]
 fn App() -> Html {
     let state = use_reducer(initial_state);
     let control = use_mut_ref(Control::default);
+    let requests: Requests = use_mut_ref(Vec::new);
     {
         let mut c = control.borrow_mut();
         c.settings = state.settings.clone();
         c.generation = state.generation;
         c.running = state.running;
         c.prefer_cpu = state.prefer_cpu;
+        c.cpu_reason = state.cpu_reason.clone();
         c.example = state.settings.example;
     }
     {
         let control = control.clone();
+        let requests = requests.clone();
         let dispatch = state.dispatcher();
         use_effect_with((), move |_| {
-            wasm_bindgen_futures::spawn_local(drive(control, dispatch));
+            wasm_bindgen_futures::spawn_local(drive(control, requests, dispatch));
         });
     }
     use_effect_with(state.settings.clone(), persist);
 
     let dispatch = state.dispatcher();
+    let request = {
+        let requests = requests.clone();
+        Callback::from(move |r: Request| requests.borrow_mut().push(r))
+    };
     let step_once = {
         let control = control.clone();
         Callback::from(move |_: MouseEvent| control.borrow_mut().single_step = true)
@@ -304,6 +634,7 @@ fn App() -> Html {
                 <panels::Training state={state.clone()} step_once={step_once} />
                 <panels::LossControls state={state.clone()} />
                 <panels::MappingEditor state={state.clone()} />
+                <panels::Files state={state.clone()} request={request} />
             </main>
             <footer class="credits">
                 { "Digits: E. Alpaydin, C. Kaynak (UCI, CC BY 4.0). Teacher 64→128×6→10 shipped with the page. " }

@@ -3,12 +3,15 @@
 use yew::prelude::*;
 
 use super::charts::{Bars, Digit, Lines, Series};
+use super::files;
 use super::state::{Action, AppState, TEACHER_DEPTH};
+use super::{Request, Which};
 use crate::loss::{HiddenLoss, SoftLoss, host};
 use crate::mapping::MappingScheme;
 use crate::playground::{
     AlphaSchedule, Settings, runners_up, slider_from_temperature, temperature_from_slider,
 };
+use crate::weights::{MlpWeights, WeightFormat};
 
 type State = UseReducerHandle<AppState>;
 
@@ -59,9 +62,12 @@ pub fn DeviceBadge(props: &DeviceProps) -> Html {
             <span class="device">
                 <span id="device" class={classes!("badge", if label == "WebGPU" { "gpu" } else { "cpu" })}>{ label }</span>
                 if let Some(r) = reason { <span id="fallback-reason" class="note">{ format!("CPU because {r}") }</span> }
-                <button id="switch-device" onclick={toggle}>
-                    { if props.prefer_cpu { "Try WebGPU" } else { "Use the CPU" } }
-                </button>
+                // On a CPU the page fell back to by itself there is nothing to switch to.
+                if props.prefer_cpu || label == "WebGPU" {
+                    <button id="switch-device" onclick={toggle}>
+                        { if props.prefer_cpu { "Try WebGPU" } else { "Use the CPU" } }
+                    </button>
+                }
             </span>
         },
     }
@@ -241,7 +247,7 @@ pub fn Training(props: &TrainingProps) -> Html {
                 <span class="note">{ format!(" ({} parameters; the teacher has 92,170)", s.student_config(64, 10).num_params()) }</span>
             </div>
             <p class="explain">{ format!(
-                "Two students of the same shape train side by side: one distilled from the teacher on all {} training digits ({:.0} % of them labeled), one from scratch on the labeled ones only.",
+                "Two students of the same shape train side by side on the same batches of the {} training digits ({:.0} % of them labeled): the distilled one learns from the labels and the teacher's soft targets, the scratch one from the labels alone.",
                 1438, s.labeled_fraction * 100.0) }</p>
             <Lines id="acc-chart" title="Test accuracy" y_range={Some((0.0, 1.0))} series={vec![
                 Series { name: "distilled", class: "student", points: pts(|p| p.test_accuracy) },
@@ -256,8 +262,9 @@ pub fn Training(props: &TrainingProps) -> Html {
             ]} />
             if let Some(p) = last {
                 <p id="summary" class="reading">{ format!(
-                    "After {} steps: distilled {:.1} %, scratch {:.1} % test accuracy.",
-                    p.step, p.test_accuracy * 100.0, p.scratch_test_accuracy * 100.0) }</p>
+                    "After {} steps: distilled {:.1} %, scratch {:.1} % test accuracy (the teacher is worth {:+.1} points).",
+                    p.step, p.test_accuracy * 100.0, p.scratch_test_accuracy * 100.0,
+                    (p.test_accuracy - p.scratch_test_accuracy) * 100.0) }</p>
             }
         </section>
     }
@@ -458,7 +465,7 @@ pub fn MappingEditor(props: &StateProps) -> Html {
                         <g class={classes!("layer", "teacher-layer", (selected == Some(l)).then_some("selected"))} id={format!("teacher-layer-{l}")}
                            tabindex="0" role="button" aria-label={format!("teacher layer {l}")} onclick={click.clone()} onkeydown={key(click)}>
                             <rect x="20" y={format!("{:.1}", ty(l) - 12.0)} width="70" height="24" rx="5" />
-                            <text x="55" y={format!("{:.1}", ty(l) + 5.0)}>{ format!("T{l} · 128") }</text>
+                            <text x="55" y={format!("{:.1}", ty(l) + 5.0)}>{ format!("T{l} · {}", state.teacher_hidden.get(l - 1).copied().unwrap_or(0)) }</text>
                         </g>
                     }
                 }) }
@@ -474,6 +481,116 @@ pub fn MappingEditor(props: &StateProps) -> Html {
                 }) }
             </svg>
             <p class="explain">{ "Click a teacher layer, then a student layer, to connect them (or disconnect them). Lines may not cross: layers stay in order. skip = every other teacher layer (PKD-skip), last = the last ones (PKD-last). Has an effect when β > 0." }</p>
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct FilesProps {
+    pub state: State,
+    pub request: Callback<Request>,
+}
+
+/// Downloads of the networks (PyTorch/numpy and burn formats) and loading one back.
+#[component]
+pub fn Files(props: &FilesProps) -> Html {
+    let state = &props.state;
+    let load_as = use_node_ref();
+    let download = |which: Which, format: WeightFormat| {
+        let request = props.request.clone();
+        Callback::from(move |_: MouseEvent| request.emit(Request::Download { which, format }))
+    };
+    // Reads the file, parses it, and only then asks the driver to use it: a bad file changes nothing.
+    let load = {
+        let request = props.request.clone();
+        let dispatch = state.dispatcher();
+        let load_as = load_as.clone();
+        move |file: web_sys::File| {
+            let which = match load_as
+                .cast::<web_sys::HtmlSelectElement>()
+                .map(|s| s.value())
+                .as_deref()
+            {
+                Some("teacher") => Which::Teacher,
+                _ => Which::Student,
+            };
+            let request = request.clone();
+            let dispatch = dispatch.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let name = file.name();
+                let parsed = files::read(&file)
+                    .await
+                    .and_then(|bytes| MlpWeights::from_bytes(&bytes).map_err(|e| e.to_string()));
+                match parsed {
+                    Ok((weights, _)) => request.emit(Request::Import {
+                        which,
+                        weights,
+                        name,
+                    }),
+                    Err(e) => dispatch.dispatch(Action::Failed(format!(
+                        "Could not load {name}: {e}. Nothing was changed."
+                    ))),
+                }
+            });
+        }
+    };
+    let on_pick = {
+        let load = load.clone();
+        Callback::from(move |e: Event| {
+            let input = e.target_unchecked_into::<web_sys::HtmlInputElement>();
+            if let Some(file) = input.files().and_then(|f| f.get(0)) {
+                load(file);
+            }
+            input.set_value("");
+        })
+    };
+    let on_drop = Callback::from(move |e: DragEvent| {
+        e.prevent_default();
+        if let Some(file) = e
+            .data_transfer()
+            .and_then(|d| d.files())
+            .and_then(|f| f.get(0))
+        {
+            load(file);
+        }
+    });
+    let on_drag_over = Callback::from(|e: DragEvent| e.prevent_default());
+    let hidden = &state.settings.student_hidden;
+    let mut layers = Vec::new();
+    let mut inputs = 64;
+    for w in hidden {
+        layers.push(format!("nn.Linear({inputs}, {w}), nn.ReLU()"));
+        inputs = *w;
+    }
+    layers.push(format!("nn.Linear({inputs}, 10)"));
+    let torch = format!(
+        "import torch.nn as nn, safetensors.torch as st\nnet = nn.Sequential({})\nnet.load_state_dict(st.load_file(\"distilled-student.safetensors\"))",
+        layers.join(", ")
+    );
+    html! {
+        <section class="panel files" aria-labelledby="files-h">
+            <h2 id="files-h">{ "Weights in and out" }</h2>
+            <p class="explain">{ "Download a network to open it elsewhere: safetensors in PyTorch's nn.Linear layout (weight [out, in]) for PyTorch and numpy, or burnpack for burn. The file also records the settings and the test accuracy." }</p>
+            <div class="buttons">
+                <button id="download-student" onclick={download(Which::Student, WeightFormat::Safetensors)}>{ "Distilled student .safetensors" }</button>
+                <button id="download-student-bpk" onclick={download(Which::Student, WeightFormat::Burnpack)}>{ ".bpk" }</button>
+                <button id="download-scratch" onclick={download(Which::Scratch, WeightFormat::Safetensors)}>{ "Scratch student" }</button>
+                <button id="download-teacher" onclick={download(Which::Teacher, WeightFormat::Safetensors)}>{ "Teacher" }</button>
+            </div>
+            <div class="drop" ondrop={on_drop} ondragover={on_drag_over}>
+                <label>{ "Load weights as the " }
+                    <select id="load-as" ref={load_as} aria-label="load the file as">
+                        <option value="student" selected=true>{ "distilled student" }</option>
+                        <option value="teacher">{ "teacher" }</option>
+                    </select>
+                </label>
+                <label class="file">{ " from " }
+                    <input id="load-file" type="file" accept=".safetensors,.bpk" onchange={on_pick} />
+                </label>
+                <span class="note">{ " or drop a file here." }</span>
+            </div>
+            <p class="explain">{ "In PyTorch:" }</p>
+            <pre id="torch-snippet" class="code">{ torch }</pre>
         </section>
     }
 }

@@ -7,23 +7,21 @@ use burn::tensor::Device;
 use crate::data::{Split, TransferConfig, TransferSet, digits};
 use crate::loss::host;
 use crate::model::Mlp;
+pub use crate::playground::CurvePoint;
 use crate::playground::Settings;
+use crate::saved_run::SavedRun;
 use crate::train::{Trainer, fraction_equal, logits_host, predictions};
-use crate::weights::{MlpWeights, load_mlp};
+use crate::weights::MlpWeights;
+
+/// The page's data: 8×8 digits, ten classes.
+pub const INPUTS: usize = 64;
+pub const CLASSES: usize = 10;
 
 const DIGITS_TEACHER: &[u8] = include_bytes!("../../assets/teachers/digits.safetensors");
 
-/// One point of the live curves.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct CurvePoint {
-    pub step: usize,
-    pub hard: f32,
-    pub soft: f32,
-    pub hidden: f32,
-    pub train_accuracy: f32,
-    pub test_accuracy: f32,
-    pub scratch_test_accuracy: f32,
-    pub agreement: f32,
+/// The teacher shipped with the page (assets/teachers/digits.safetensors, built in).
+pub fn shipped_teacher() -> crate::Result<MlpWeights> {
+    Ok(MlpWeights::from_safetensors(DIGITS_TEACHER)?.0)
 }
 
 pub struct Session {
@@ -32,17 +30,19 @@ pub struct Session {
     pub teacher_test_logits: Vec<f32>,
     pub distilled: Trainer,
     pub scratch: Trainer,
+    pub teacher: MlpWeights,
     cpu: Device,
     /// Running sums since the last curve point.
     window: (usize, f32, f32, f32, f32, usize),
 }
 
 impl Session {
-    pub fn new(settings: &Settings, device: Device) -> crate::Result<Self> {
+    pub fn new(settings: &Settings, device: Device, teacher: &MlpWeights) -> crate::Result<Self> {
         let cpu = Device::flex();
         let split = digits()?;
-        let (teacher, _) = load_mlp(DIGITS_TEACHER, &device)?;
-        let (teacher_cpu, _) = load_mlp(DIGITS_TEACHER, &cpu)?;
+        let teacher_weights = teacher.clone();
+        let teacher = teacher_weights.to_mlp(&device)?;
+        let teacher_cpu = teacher_weights.to_mlp(&cpu)?;
         let teacher_test_logits = logits_host(&teacher_cpu, &split.test, &cpu)?;
         let transfer = TransferConfig {
             labeled_fraction: settings.labeled_fraction,
@@ -51,18 +51,17 @@ impl Session {
         let data = TransferSet::build(&split.train, &transfer, settings.seed)?;
         let config = settings.student_config(split.train.dim, split.train.classes);
         let distill_settings = settings.distill_settings();
-        let scratch = Trainer::supervised(
-            &config,
-            data.labeled_only(),
-            distill_settings.clone(),
-            &device,
-        )?;
+        // Same transfer set and seed, so the same batches in the same order: the scratch student
+        // learns from the labels in them, the distilled one also from the teacher.
+        let scratch =
+            Trainer::supervised(&config, data.clone(), distill_settings.clone(), &device)?;
         let distilled = Trainer::distill(&config, &teacher, data, distill_settings, &device)?;
         Ok(Self {
             split,
             teacher_test_logits,
             distilled,
             scratch,
+            teacher: teacher_weights,
             cpu,
             window: (0, 0.0, 0.0, 0.0, 0.0, 0),
         })
@@ -85,6 +84,29 @@ impl Session {
             w.4 += acc;
             w.5 += 1;
         }
+        Ok(())
+    }
+
+    /// Both students' weights, read asynchronously, with what is needed to pick the run up again.
+    pub async fn snapshot(
+        &self,
+        settings: &Settings,
+        curves: &[CurvePoint],
+    ) -> crate::Result<SavedRun> {
+        Ok(SavedRun {
+            settings: settings.clone(),
+            steps: self.steps(),
+            curves: curves.to_vec(),
+            distilled: MlpWeights::from_mlp_async(&self.distilled.network()).await?,
+            scratch: MlpWeights::from_mlp_async(&self.scratch.network()).await?,
+        })
+    }
+
+    /// Continues a saved run in this session (same students, same batches from its step on).
+    pub fn restore(&mut self, run: &SavedRun) -> crate::Result<()> {
+        self.distilled.restore(&run.distilled, run.steps)?;
+        self.scratch.restore(&run.scratch, run.steps)?;
+        self.window = (0, 0.0, 0.0, 0.0, 0.0, 0);
         Ok(())
     }
 

@@ -10,7 +10,7 @@ use crate::playground::{Settings, check};
 /// The teacher the page ships is 6 layers deep.
 pub const TEACHER_DEPTH: usize = 6;
 
-#[derive(Clone, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AppState {
     pub settings: Settings,
     /// Bumped when the students must be rebuilt.
@@ -19,6 +19,8 @@ pub struct AppState {
     pub steps: usize,
     pub device: Option<(String, Option<String>)>,
     pub prefer_cpu: bool,
+    /// Why the page moved to the CPU on its own (a lost GPU); `None` when the user chose.
+    pub cpu_reason: Option<String>,
     /// Teacher, distilled and scratch logits of the selected example.
     pub logits: Option<Rc<[Vec<f32>; 3]>>,
     pub curves: Rc<Vec<CurvePoint>>,
@@ -27,6 +29,28 @@ pub struct AppState {
     /// The last thing that went wrong; settings were kept.
     pub error: Option<String>,
     pub selected_teacher_layer: Option<usize>,
+    /// Hidden widths of the teacher in use (the shipped one unless the user loaded another).
+    pub teacher_hidden: Vec<usize>,
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        Self {
+            settings: Settings::default(),
+            generation: 0,
+            running: false,
+            steps: 0,
+            device: None,
+            prefer_cpu: false,
+            cpu_reason: None,
+            logits: None,
+            curves: Rc::default(),
+            notices: Vec::new(),
+            error: None,
+            selected_teacher_layer: None,
+            teacher_hidden: vec![128; TEACHER_DEPTH],
+        }
+    }
 }
 
 pub enum Action {
@@ -44,6 +68,19 @@ pub enum Action {
         point: Option<CurvePoint>,
     },
     Logits([Vec<f32>; 3]),
+    /// A saved run was picked up (after a reload or a device switch).
+    Restored {
+        steps: usize,
+        curves: Vec<CurvePoint>,
+    },
+    /// WebGPU failed mid-run; training continues on the CPU from the last save.
+    DeviceLost(String),
+    /// Another teacher was loaded: both students start again under it.
+    TeacherLoaded {
+        name: String,
+        hidden: Vec<usize>,
+    },
+    Notice(String),
     Failed(String),
     DismissNotices,
     SelectTeacherLayer(Option<usize>),
@@ -80,9 +117,10 @@ impl Reducible for AppState {
             Action::Play => next.running = true,
             Action::Pause => next.running = false,
             Action::Reset => next.restart(),
+            // The students move to the other device (the driver carries them over).
             Action::PreferCpu(cpu) => {
                 next.prefer_cpu = cpu;
-                next.restart();
+                next.cpu_reason = None;
             }
             Action::DeviceReady(label, reason) => next.device = Some((label, reason)),
             Action::Progress { steps, point } => {
@@ -94,6 +132,27 @@ impl Reducible for AppState {
                 }
             }
             Action::Logits(l) => next.logits = Some(Rc::new(l)),
+            Action::Restored { steps, curves } => {
+                next.steps = steps;
+                next.curves = Rc::new(curves);
+                next.notices.push(format!(
+                    "Picked up the students where they were: step {steps}."
+                ));
+            }
+            Action::DeviceLost(reason) => {
+                next.prefer_cpu = true;
+                next.notices.push(reason.clone());
+                next.cpu_reason = Some(reason);
+            }
+            Action::Notice(text) => next.notices.push(text),
+            Action::TeacherLoaded { name, hidden } => {
+                next.restart();
+                next.teacher_hidden = hidden;
+                next.error = None;
+                next.notices.push(format!(
+                    "Loaded the teacher {name}; both students start again under it."
+                ));
+            }
             Action::Failed(e) => {
                 next.error = Some(e);
                 next.running = false;

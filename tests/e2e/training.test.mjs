@@ -1,0 +1,129 @@
+// Training in the page as a class would see it: a few hundred steps on the CPU (wasm) lift the
+// distilled student well above chance; a reload picks the students up where they were; a few
+// steps run on WebGPU, and a WebGPU device that dies mid-run hands the students to the CPU.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { serveDist } from './server.mjs';
+import { launch } from './browser.mjs';
+
+let server;
+before(async () => {
+  server = await serveDist();
+  await mkdir('tests/output', { recursive: true });
+});
+after(async () => server?.close());
+
+const steps = async (page) => Number((await page.locator('#steps').textContent()).match(/step (\d+)/)[1]);
+const summary = async (page) => {
+  const text = await page.locator('#summary').textContent();
+  const [, step, distilled, scratch] = text.match(/After (\d+) steps: distilled ([\d.]+) %, scratch ([\d.]+) %/);
+  return { step: Number(step), distilled: Number(distilled), scratch: Number(scratch) };
+};
+
+async function trainUntil(page, target) {
+  await page.click('#play');
+  await page.waitForFunction(
+    (n) => Number(document.querySelector('#steps')?.textContent.match(/step (\d+)/)?.[1]) >= n,
+    target,
+    { timeout: 240_000, polling: 200 },
+  );
+  await page.click('#play'); // pause
+}
+
+test('a few hundred steps on the CPU: accuracy well above chance, and a reload keeps the students', async () => {
+  const browser = await launch({ webgpu: false });
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(server.url);
+    await page.locator('.bars.student').waitFor({ timeout: 120_000 });
+    const started = Date.now();
+    await trainUntil(page, 300);
+    const seconds = (Date.now() - started) / 1000;
+    const after = await summary(page);
+    console.log(`# trained to step ${await steps(page)} in ${seconds.toFixed(1)} s: distilled ${after.distilled} %, scratch ${after.scratch} %`);
+    // Ten classes: chance is 10 %.
+    assert.ok(after.distilled > 60, `distilled ${after.distilled} %`);
+    assert.ok(after.step >= 300);
+    assert.equal(await page.locator('#acc-chart polyline.student').count(), 1);
+    await page.screenshot({ path: 'tests/output/training.png', fullPage: true });
+
+    // Reload: the same students come back at the same step, with their curves.
+    const stepBefore = await steps(page);
+    await page.waitForTimeout(300); // the pause writes the final save
+    await page.reload();
+    await page.locator('#summary').waitFor({ timeout: 120_000 });
+    assert.equal(await steps(page), stepBefore);
+    assert.deepEqual(await summary(page), after);
+    assert.match(await page.locator('.notices').textContent(), new RegExp(`step ${stepBefore}`));
+    // And they keep learning from there.
+    await page.click('#step');
+    await page.locator('#steps', { hasText: `step ${stepBefore + 1}` }).waitFor({ timeout: 60_000 });
+    // Reset forgets them for good.
+    await page.click('#reset');
+    await page.reload();
+    await page.locator('.bars.student').waitFor({ timeout: 120_000 });
+    assert.equal(await steps(page), 0);
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('phone width: every panel stacks and stays usable', async () => {
+  const browser = await launch({ webgpu: false });
+  try {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    await page.goto(server.url);
+    await page.locator('.bars.student').waitFor({ timeout: 120_000 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `the page scrolls sideways by ${overflow}px`);
+    await page.getByLabel('Temperature').fill('800');
+    assert.match(await page.locator('#t-value').textContent(), /T = /);
+    await page.screenshot({ path: 'tests/output/phone.png', fullPage: true });
+  } finally {
+    await browser.close();
+  }
+});
+
+test('WebGPU: steps run on the GPU, and a lost device hands the students to the CPU', async () => {
+  const browser = await launch({ webgpu: true });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    // Keep a handle on every GPUDevice the page creates, so the test can destroy it.
+    await page.addInitScript(() => {
+      const request = GPUAdapter.prototype.requestDevice;
+      window.__devices = [];
+      GPUAdapter.prototype.requestDevice = async function (...args) {
+        const device = await request.apply(this, args);
+        window.__devices.push(device);
+        return device;
+      };
+    });
+    await page.goto(server.url);
+    await page.locator('.bars.student').waitFor({ timeout: 120_000 });
+    assert.equal(await page.locator('#device').textContent(), 'WebGPU');
+    for (let i = 1; i <= 3; i++) {
+      await page.click('#step');
+      await page.locator('#steps', { hasText: `step ${i}` }).waitFor({ timeout: 60_000 });
+    }
+    await page.waitForTimeout(300); // the pause writes a save
+    await page.evaluate(() => window.__devices.forEach((d) => d.destroy()));
+    await page.click('#step');
+    await page.locator('#device', { hasText: 'CPU' }).waitFor({ timeout: 60_000 });
+    assert.match(await page.locator('.notices').textContent(), /WebGPU stopped working/);
+    // Training goes on from the saved step on the CPU.
+    await page.click('#step');
+    await page.waitForFunction(() => Number(document.querySelector('#steps').textContent.match(/\d+/)[0]) >= 4, null, { timeout: 60_000 });
+    assert.equal(await page.locator('#dark-knowledge').count(), 1);
+    await page.screenshot({ path: 'tests/output/webgpu-lost.png' });
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});

@@ -9,7 +9,7 @@ use distill_playground::mapping::MappingScheme;
 use distill_playground::playground::{CurvePoint, Settings};
 use distill_playground::web::charts::Bars;
 use distill_playground::web::panels::{MappingEditor, Notices, SoftTargets};
-use distill_playground::web::state::{Action, AppState};
+use distill_playground::web::state::{self, Action, AppState};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use yew::prelude::*;
@@ -92,7 +92,8 @@ fn switching_or_losing_the_device_keeps_the_students() {
     let lost = reduce(state, Action::DeviceLost("WebGPU stopped working".into()));
     assert!(lost.prefer_cpu);
     assert_eq!((lost.generation, lost.steps), (0, 75));
-    assert_eq!(lost.cpu_reason.as_deref(), Some("WebGPU stopped working"));
+    assert_eq!(lost.cpu_reason.as_deref(), Some(state::GPU_LOST));
+    assert!(lost.notices.iter().any(|n| n == "WebGPU stopped working"));
     let restored = reduce(
         AppState::default(),
         Action::Restored {

@@ -220,6 +220,13 @@ async fn drive(
             return;
         }
     };
+    // Soft targets to read (and a slider to drag) before a device is even chosen.
+    {
+        let ctrl = control.borrow().clone();
+        if let Ok(l) = session::preview(&ctrl.settings, &teacher, ctrl.example) {
+            dispatch.dispatch(Action::Logits(l));
+        }
+    }
     // A loaded student whose shape needs new students: used once they are built.
     let mut pending_student: Option<(MlpWeights, String)> = None;
     loop {
@@ -275,6 +282,12 @@ async fn drive(
             shown = (usize::MAX, usize::MAX);
             curves.clear();
             saved_at = (0, now_ms());
+            if carry.is_none() {
+                // The soft targets can be read before the session is ready.
+                if let Ok(l) = session::preview(&ctrl.settings, &teacher, ctrl.example) {
+                    dispatch.dispatch(Action::Logits(l));
+                }
+            }
             match Session::new(&ctrl.settings, choice.device.clone(), &teacher) {
                 Ok(mut s) => {
                     if let Some((weights, name)) = pending_student.take() {
@@ -429,11 +442,18 @@ async fn drive(
             // Drop the session without reading it: the last save is what survives.
             session = None;
             carry = last_saved.clone();
-            dispatch.dispatch(Action::DeviceLost(format!(
-                "WebGPU stopped working ({reason}); continuing on the CPU from step {}",
+            // wgpu's errors run on with causes and backtraces; the first clause says it.
+            let short = reason.split("Caused by").next().unwrap_or(&reason).trim();
+            let message = format!(
+                "WebGPU stopped working ({short}); continuing on the CPU from step {}",
                 carry.as_ref().map_or(0, |r| r.steps)
-            )));
-            control.borrow_mut().prefer_cpu = true;
+            );
+            {
+                let mut c = control.borrow_mut();
+                c.prefer_cpu = true;
+                c.cpu_reason = Some(state::GPU_LOST.into());
+            }
+            dispatch.dispatch(Action::DeviceLost(message));
             device = None;
             continue;
         }
@@ -570,6 +590,13 @@ fn App() -> Html {
         });
     }
     use_effect_with(state.settings.clone(), persist);
+    // A restart forgets the saved students at once, so a reload right after Reset starts afresh
+    // (the driver forgets them too, but only when its loop comes round).
+    use_effect_with(state.generation, |generation| {
+        if *generation > 0 {
+            forget_run();
+        }
+    });
 
     let dispatch = state.dispatcher();
     let request = {

@@ -157,6 +157,25 @@ impl Session {
     }
 }
 
+/// Logits of test example `index` from the teacher and the untrained students, computed on the
+/// CPU in milliseconds: shown while a GPU session warms up (compiling its kernels takes seconds).
+/// The students' initial weights are drawn on the host, so they equal the GPU students' exactly.
+pub fn preview(
+    settings: &Settings,
+    teacher: &MlpWeights,
+    index: usize,
+) -> crate::Result<[Vec<f32>; 3]> {
+    let cpu = Device::flex();
+    let test = digits()?.test;
+    let one = test.subset(&[index.min(test.len().saturating_sub(1))]);
+    let teacher = logits_host(&teacher.to_mlp(&cpu)?, &one, &cpu)?;
+    let student = settings
+        .student_config(INPUTS, CLASSES)
+        .init(&cpu, settings.seed)?;
+    let student = logits_host(&student, &one, &cpu)?;
+    Ok([teacher, student.clone(), student])
+}
+
 /// Top class and its probability, for labels.
 pub fn top(probs: &[f32]) -> (usize, f32) {
     let i = host::argmax(probs).unwrap_or(0);

@@ -10,6 +10,9 @@ use crate::playground::{Settings, check};
 /// The teacher the page ships is 6 layers deep.
 pub const TEACHER_DEPTH: usize = 6;
 
+/// The device badge's reason after a lost GPU (the notice has the details).
+pub const GPU_LOST: &str = "WebGPU stopped working mid-run";
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct AppState {
     pub settings: Settings,
@@ -141,8 +144,8 @@ impl Reducible for AppState {
             }
             Action::DeviceLost(reason) => {
                 next.prefer_cpu = true;
-                next.notices.push(reason.clone());
-                next.cpu_reason = Some(reason);
+                next.notices.push(reason);
+                next.cpu_reason = Some(GPU_LOST.into());
             }
             Action::Notice(text) => next.notices.push(text),
             Action::TeacherLoaded { name, hidden } => {

@@ -25,6 +25,8 @@ for (const webgpu of [false, true]) {
       page.on('pageerror', (e) => errors.push(String(e)));
       await page.goto(server.url);
       await page.locator('.bars.student').waitFor({ timeout: 120_000 });
+      // The soft targets come first (computed on the CPU); the device badge follows.
+      await page.waitForFunction(() => document.querySelector('#device')?.textContent !== 'starting…', null, { timeout: 120_000 });
       assert.equal(await page.locator('.version').textContent(), `engine v${version}`);
       const device = await page.locator('#device').textContent();
       if (webgpu) {

@@ -92,7 +92,7 @@ test('phone width: every panel stacks and stays usable', async () => {
 test('WebGPU: steps run on the GPU, and a lost device hands the students to the CPU', async () => {
   const browser = await launch({ webgpu: true });
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     // Keep a handle on every GPUDevice the page creates, so the test can destroy it.
@@ -106,17 +106,21 @@ test('WebGPU: steps run on the GPU, and a lost device hands the students to the 
       };
     });
     await page.goto(server.url);
-    await page.locator('.bars.student').waitFor({ timeout: 120_000 });
-    assert.equal(await page.locator('#device').textContent(), 'WebGPU');
+    await page.locator('#device', { hasText: 'WebGPU' }).waitFor({ timeout: 120_000 });
     for (let i = 1; i <= 3; i++) {
       await page.click('#step');
       await page.locator('#steps', { hasText: `step ${i}` }).waitFor({ timeout: 60_000 });
     }
+    // The student trained on the GPU downloads (read back asynchronously, never synchronously).
+    const [file] = await Promise.all([page.waitForEvent('download'), page.click('#download-student')]);
+    assert.equal(file.suggestedFilename(), 'distilled-student-step3.safetensors');
+    await file.saveAs('tests/output/webgpu-student.safetensors');
     await page.waitForTimeout(300); // the pause writes a save
     await page.evaluate(() => window.__devices.forEach((d) => d.destroy()));
     await page.click('#step');
     await page.locator('#device', { hasText: 'CPU' }).waitFor({ timeout: 60_000 });
-    assert.match(await page.locator('.notices').textContent(), /WebGPU stopped working/);
+    assert.match(await page.locator('.notices').textContent(), /WebGPU stopped working .*continuing on the CPU from step 3/);
+    assert.match(await page.locator('#fallback-reason').textContent(), /WebGPU stopped working mid-run/);
     // Training goes on from the saved step on the CPU.
     await page.click('#step');
     await page.waitForFunction(() => Number(document.querySelector('#steps').textContent.match(/\d+/)[0]) >= 4, null, { timeout: 60_000 });

@@ -52,6 +52,24 @@ pub enum Command {
     /// Write a network's logits for test examples (with the inputs and labels) to safetensors,
     /// to check another implementation against.
     Predict(PredictArgs),
+    /// Measure distillation speed on this machine's CPU (steps/s, teacher vs student, GFLOP/s).
+    Bench(BenchArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Datasets to measure, comma-separated (their shipped teachers are used).
+    #[arg(long, default_value = "digits,mnist")]
+    pub datasets: String,
+    /// Batch sizes, comma-separated.
+    #[arg(long, default_value = "64,256")]
+    pub batches: String,
+    /// Timed steps per measurement (after 20 warm-up steps).
+    #[arg(long, default_value_t = 300)]
+    pub steps: usize,
+    /// Also write the results as JSON here.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -288,6 +306,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Eval(args) => eval(args, &assets, &device),
         Command::Export(args) => export(args, &device),
         Command::Predict(args) => predict(args, &assets, &device),
+        Command::Bench(args) => bench(args, &assets, &device, cli.quiet),
     }
 }
 
@@ -624,5 +643,114 @@ fn predict(args: PredictArgs, assets: &Path, device: &Device) -> Result<()> {
         args.dataset.name(),
         args.out.display()
     );
+    Ok(())
+}
+
+fn bench(args: BenchArgs, assets: &Path, device: &Device, quiet: bool) -> Result<()> {
+    let list = |text: &str| -> Vec<String> {
+        text.split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    let datasets = list(&args.datasets)
+        .iter()
+        .map(|d| d.parse::<DatasetKind>())
+        .collect::<Result<Vec<_>>>()?;
+    let batches = list(&args.batches)
+        .iter()
+        .map(|b| match b.parse::<usize>() {
+            Ok(n) if (1..=crate::train::MAX_BATCH).contains(&n) => Ok(n),
+            _ => Err(Error::Settings(format!(
+                "batch size '{b}' must be a number in 1..={}",
+                crate::train::MAX_BATCH
+            ))),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    if args.steps == 0 {
+        return Err(Error::Settings("--steps must be at least 1".into()));
+    }
+    let bar = if quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new((datasets.len() * batches.len() + 1) as u64)
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{prefix:>9} [{elapsed_precise}] {wide_bar} {pos}/{len} {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_prefix("bench");
+    bar.set_message("matmul peak");
+    let peak = crate::bench::matmul_peak(1024, device)?;
+    bar.inc(1);
+    let mut results = Vec::new();
+    for kind in &datasets {
+        let split = load_split(*kind, assets, 42)?;
+        let (teacher, _) = load_weights(&shipped_teacher(assets, *kind), device)?;
+        for &batch in &batches {
+            bar.set_message(format!("{} batch {batch}", kind.name()));
+            results.push(crate::bench::distill_steps(
+                kind.name(),
+                &split,
+                &teacher,
+                batch,
+                args.steps,
+                device,
+            )?);
+            bar.inc(1);
+        }
+    }
+    bar.finish_and_clear();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!(
+        "CPU (burn Flex, {threads} threads): f32 matmul 1024³ peak {:.1} GFLOP/s",
+        peak.gflops
+    );
+    println!(
+        "{:<7} {:>5} {:>9} {:>9} {:>12} {:>11} {:>10} {:>10}",
+        "dataset",
+        "batch",
+        "steps/s",
+        "step ms",
+        "student GF/s",
+        "teacher ms",
+        "teacher GF/s",
+        "cache ms"
+    );
+    for r in &results {
+        println!(
+            "{:<7} {:>5} {:>9.0} {:>9.3} {:>12.2} {:>11.3} {:>10.2} {:>10.0}",
+            r.dataset,
+            r.batch,
+            r.steps_per_s,
+            r.step_ms,
+            r.student_gflops,
+            r.teacher_forward_ms,
+            r.teacher_gflops,
+            r.teacher_cache_ms
+        );
+    }
+    println!(
+        "FLOPs per step: student 6·B·W (forward 2·B·W, backward 4·B·W; W = weights), teacher 2·B·W per batch (once per transfer row, cached)."
+    );
+    if let Some(out) = &args.out {
+        let report = json!({
+            "machine": {
+                "threads": threads,
+                "os": std::env::consts::OS,
+                "arch": std::env::consts::ARCH,
+            },
+            "engine": crate::VERSION,
+            "backend": "burn 0.22 Flex (CPU), simd + rayon",
+            "matmul_peak": peak,
+            "distill": results,
+        });
+        let text =
+            serde_json::to_string_pretty(&report).map_err(|e| Error::Settings(e.to_string()))?;
+        write(out, text.as_bytes())?;
+        println!("Wrote {}", out.display());
+    }
     Ok(())
 }

@@ -3,6 +3,8 @@
 //! (`src/web`) and the CLI (`src/cli`) are thin layers over it.
 
 #[cfg(not(target_arch = "wasm32"))]
+pub mod bench;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
 pub mod data;
 pub mod error;

@@ -203,6 +203,19 @@ fn bad_input_is_a_plain_error_not_a_panic() {
             "comes after 1→4",
         ),
         (
+            vec!["bench", "--batches", "64,0"],
+            "batch size '0' must be a number",
+        ),
+        (vec!["bench", "--datasets", "cifar"], "cifar"),
+        (
+            vec!["predict", "--weights", p(&corrupt), "--out", "/tmp/x"],
+            "not a valid safetensors file",
+        ),
+        (
+            vec!["export", "--weights", p(&corrupt), "--out", "/tmp/x.bpk"],
+            "not a valid safetensors file",
+        ),
+        (
             vec!["distill", "--temperature", "0", "--out", "/tmp/x"],
             "temperature T = 0 is out of range",
         ),

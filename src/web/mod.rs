@@ -74,16 +74,24 @@ fn now_ms() -> f64 {
         .unwrap_or(0.0)
 }
 
-/// A real macrotask yield, so the browser can paint and handle input. A MessageChannel message
-/// is a macrotask without setTimeout's clamping (which costs up to ~100 ms in some browsers).
-async fn yield_to_browser() {
+/// Resumes right after the browser's next paint: a chunk of training per frame leaves every frame
+/// room to handle input and draw (a bare macrotask yield does not guarantee a rendering
+/// opportunity, and the slider lagged by several frames).
+async fn after_next_paint() {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Ok(channel) = web_sys::MessageChannel::new() {
-            channel.port1().set_onmessage(Some(resolve.unchecked_ref()));
-            let _ = channel.port2().post_message(&wasm_bindgen::JsValue::NULL);
-        } else {
+        let Some(w) = window() else {
             let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
-        }
+            return;
+        };
+        let after_paint = wasm_bindgen::closure::Closure::once_into_js(move || {
+            if let Ok(channel) = web_sys::MessageChannel::new() {
+                channel.port1().set_onmessage(Some(resolve.unchecked_ref()));
+                let _ = channel.port2().post_message(&wasm_bindgen::JsValue::NULL);
+            } else {
+                let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+            }
+        });
+        let _ = w.request_animation_frame(after_paint.unchecked_ref());
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
@@ -196,8 +204,11 @@ async fn drive(
     dispatch: UseReducerDispatcher<AppState>,
 ) {
     const CURVE_EVERY: usize = 25;
-    const CHUNK_MS: f64 = 12.0;
+    // Work per frame: with rendering it leaves a 60 Hz frame room for input.
+    const CHUNK_MS: f64 = 10.0;
     const SAVE_EVERY_MS: f64 = 1000.0;
+    const UI_EVERY_MS: f64 = 66.0;
+    let mut ui_at = f64::NEG_INFINITY;
     let mut session: Option<Session> = None;
     let mut built_generation: Option<u64> = None;
     let mut device: Option<(bool, DeviceChoice)> = None;
@@ -433,10 +444,12 @@ async fn drive(
                     break;
                 }
             }
-            dispatch.dispatch(Action::Progress {
-                steps: s.steps(),
-                point: None,
-            });
+            if !ctrl.running || now_ms() - ui_at > UI_EVERY_MS {
+                dispatch.dispatch(Action::Progress {
+                    steps: s.steps(),
+                    point: None,
+                });
+            }
         }
         if let Some(reason) = lost_device {
             // Drop the session without reading it: the last save is what survives.
@@ -473,7 +486,11 @@ async fn drive(
                 Err(e) => dispatch.dispatch(Action::Failed(e.to_string())),
             }
         }
-        if stepped || shown != (ctrl.example, s.steps()) {
+        // While training, the counter and the student's bars refresh at about 15 Hz: each refresh
+        // re-renders the page, and doing it every frame cost the slider its frames.
+        let ui_due = !ctrl.running || now_ms() - ui_at > UI_EVERY_MS;
+        if shown.0 != ctrl.example || (ui_due && (stepped || shown.1 != s.steps())) {
+            ui_at = now_ms();
             match s.example_logits(ctrl.example).await {
                 Ok(l) => dispatch.dispatch(Action::Logits(l)),
                 Err(e) => dispatch.dispatch(Action::Failed(e.to_string())),
@@ -481,7 +498,7 @@ async fn drive(
             shown = (ctrl.example, s.steps());
         }
         if ctrl.running {
-            yield_to_browser().await;
+            after_next_paint().await;
         } else {
             sleep_ms(50).await;
         }

@@ -12,9 +12,9 @@ const BASE_ARGS = [
 ];
 
 /** `webgpu: true` exposes SwiftShader's WebGPU adapter; without it there is none (the CPU path). */
-export async function launch({ webgpu }) {
+export async function launch({ webgpu, extraArgs = [] }) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: webgpu ? [...BASE_ARGS, '--enable-unsafe-webgpu'] : BASE_ARGS,
+    args: [...BASE_ARGS, ...(webgpu ? ['--enable-unsafe-webgpu'] : []), ...extraArgs],
   });
 }

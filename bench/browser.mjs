@@ -1,0 +1,145 @@
+// In-browser benchmark of the served release build (dist/), headless Chromium driven by
+// playwright-core: load time, training steps/s on the CPU (wasm) and WebGPU, T-slider latency and
+// the longest main-thread task while training, memory after 1,000 and 10,000 steps, wasm size.
+// Writes bench/browser.json. Numbers are reported, never asserted.
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { execFileSync } from 'node:child_process';
+import { serveDist } from '../tests/e2e/server.mjs';
+import { launch } from '../tests/e2e/browser.mjs';
+
+const quantile = (xs, q) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+};
+const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+const log = (...a) => console.error('#', ...a);
+
+// Observers installed before the page's scripts: long tasks, frames, slider input → next paint.
+function instrument() {
+  window.__long = [];
+  new PerformanceObserver((l) => l.getEntries().forEach((e) => window.__long.push(e.duration))).observe({ type: 'longtask', buffered: true });
+  window.__frames = [];
+  let last = performance.now();
+  const frame = (t) => { window.__frames.push(t - last); last = t; requestAnimationFrame(frame); };
+  requestAnimationFrame(frame);
+  window.__latency = [];
+  window.__dom = [];
+  document.addEventListener('input', (e) => {
+    if (e.target?.id !== 'temperature') return;
+    const start = e.timeStamp;
+    // The new T in the DOM: Yew has re-rendered the bars.
+    const label = document.querySelector('#t-value');
+    const before = label?.textContent;
+    const watch = new MutationObserver(() => {
+      if (label.textContent !== before) { window.__dom.push(performance.now() - start); watch.disconnect(); }
+    });
+    if (label) watch.observe(label, { childList: true, characterData: true, subtree: true });
+    // rAF runs before the frame that shows the new bars; the task after it runs once it is painted.
+    requestAnimationFrame(() => setTimeout(() => window.__latency.push(performance.now() - start), 0));
+  }, true);
+  addEventListener('TrunkApplicationStarted', (e) => { window.__wasm = e.detail.wasm; });
+}
+
+const steps = (page) => page.evaluate(() => Number(document.querySelector('#steps').textContent.match(/\d+/)[0]));
+
+async function openPage(browser, server) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.addInitScript(instrument);
+  const t0 = Date.now();
+  await page.goto(server.url);
+  await page.locator('.bars.student').waitFor({ timeout: 120_000 });
+  const interactive = Date.now() - t0;
+  return { context, page, interactive };
+}
+
+async function stepsPerSecond(page, seconds) {
+  await page.click('#play');
+  await page.waitForTimeout(1000);
+  const a = await steps(page);
+  const t = Date.now();
+  await page.waitForTimeout(seconds * 1000);
+  const b = await steps(page);
+  await page.click('#play');
+  return (b - a) / ((Date.now() - t) / 1000);
+}
+
+const server = await serveDist();
+const results = { when: new Date().toISOString() };
+const version = execFileSync('/usr/bin/chromium', ['--version']).toString().trim();
+results.browser = version;
+results.machine = { cpus: (await import('node:os')).cpus().length, model: (await import('node:os')).cpus()[0]?.model };
+
+// Sizes of what the page downloads.
+const wasmFile = readdirSync('dist').find((f) => f.endsWith('.wasm'));
+const wasm = readFileSync(`dist/${wasmFile}`);
+results.wasm = { raw_bytes: wasm.length, gzip_bytes: gzipSync(wasm, { level: 9 }).length };
+log('wasm', results.wasm);
+
+for (const webgpu of [false, true]) {
+  const key = webgpu ? 'webgpu' : 'cpu';
+  const browser = await launch({ webgpu, extraArgs: ['--enable-precise-memory-info'] });
+  const r = (results[key] = {});
+  const loads = [];
+  for (let i = 0; i < 3; i++) {
+    const { context, interactive } = await openPage(browser, server);
+    loads.push(interactive);
+    await context.close();
+  }
+  r.load_to_interactive_ms = { median: quantile(loads, 0.5), runs: loads };
+  const { context, page } = await openPage(browser, server);
+  await page.locator('#device', { hasText: webgpu ? 'WebGPU' : 'CPU' }).waitFor({ timeout: 120_000 });
+  r.device = await page.locator('#device').textContent();
+  r.steps_per_s = round(await stepsPerSecond(page, webgpu ? 15 : 5), 1);
+  log(key, 'steps/s', r.steps_per_s);
+
+  const slider = page.getByLabel('Temperature');
+  const reset = () => page.evaluate(() => { window.__latency.length = 0; window.__dom.length = 0; window.__long.length = 0; window.__frames.length = 0; });
+  const drag = async (n) => {
+    for (let i = 0; i < n; i++) {
+      await slider.fill(String(100 + ((i * 37) % 800)));
+      await page.waitForTimeout(10);
+    }
+    await page.waitForTimeout(300);
+    return page.evaluate(() => ({ latency: window.__latency, dom: window.__dom, long: window.__long, frames: window.__frames }));
+  };
+  // The floor: the same drags with nothing training.
+  await reset();
+  const idle = await drag(100);
+  r.idle_slider_to_paint_ms = { n: idle.latency.length, p50: round(quantile(idle.latency, 0.5)), p95: round(quantile(idle.latency, 0.95)) };
+  r.idle_longest_frame_gap_ms = round(Math.max(...idle.frames.slice(1)));
+  // 200 slider moves while training.
+  await page.click('#play');
+  await page.waitForTimeout(500);
+  await reset();
+  const m = await drag(200);
+  await page.click('#play');
+  r.slider_to_dom_ms = { n: m.dom.length, p50: round(quantile(m.dom, 0.5)), p95: round(quantile(m.dom, 0.95)), max: round(Math.max(...m.dom)) };
+  r.slider_to_paint_ms = { n: m.latency.length, p50: round(quantile(m.latency, 0.5)), p95: round(quantile(m.latency, 0.95)), max: round(Math.max(...m.latency)) };
+  r.longest_task_ms = m.long.length ? round(Math.max(...m.long)) : '< 50 (no long task)';
+  r.longest_frame_gap_ms = round(Math.max(...m.frames.slice(1)));
+  log(key, 'idle→paint', r.idle_slider_to_paint_ms, r.idle_longest_frame_gap_ms, 'slider→DOM', r.slider_to_dom_ms, '→paint', r.slider_to_paint_ms, 'long task', r.longest_task_ms, 'frame gap', r.longest_frame_gap_ms);
+
+  if (!webgpu) {
+    // Memory after 1,000 and 10,000 steps of the same run.
+    const memory = () => page.evaluate(() => ({ js_heap_bytes: performance.memory.usedJSHeapSize, wasm_memory_bytes: window.__wasm?.memory?.buffer.byteLength ?? null }));
+    const trainTo = async (n) => {
+      await page.click('#play');
+      await page.waitForFunction((n) => Number(document.querySelector('#steps').textContent.match(/\d+/)[0]) >= n, n, { timeout: 600_000, polling: 500 });
+      await page.click('#play');
+      await page.waitForTimeout(500);
+    };
+    await trainTo(1000);
+    const m1 = await memory();
+    await trainTo(10000);
+    const m2 = await memory();
+    r.memory = { after_1000_steps: m1, after_10000_steps: m2 };
+    log(key, 'memory', r.memory);
+  }
+  await context.close();
+  await browser.close();
+}
+await server.close();
+writeFileSync('bench/browser.json', JSON.stringify(results, null, 2) + '\n');
+console.log(JSON.stringify(results, null, 2));

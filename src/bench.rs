@@ -1,0 +1,153 @@
+//! Native speed measurements (`distill bench`): distillation steps per second, split into the
+//! teacher's forward pass and the student's step, the FLOPs they do, and the machine's matmul
+//! peak on the same backend for scale. Numbers are reported, never asserted.
+
+use std::time::Instant;
+
+use burn::tensor::{Device, Tensor, TensorData};
+use serde::Serialize;
+
+use crate::data::{Split, TransferConfig, TransferSet};
+use crate::error::{Error, Result};
+use crate::model::{Mlp, MlpConfig};
+use crate::train::{DistillSettings, Trainer};
+
+/// One dataset × batch-size measurement.
+#[derive(Clone, Debug, Serialize)]
+pub struct StepBench {
+    pub dataset: String,
+    pub batch: usize,
+    pub teacher: String,
+    pub student: String,
+    /// Whole distillation steps per second (student forward + backward + Adam, the teacher's
+    /// targets gathered from the precomputed cache).
+    pub steps_per_s: f64,
+    pub step_ms: f64,
+    /// What the teacher's forward pass on one batch costs (paid once per transfer row, up front,
+    /// since the teacher is frozen; this is what every step would pay without the cache).
+    pub teacher_forward_ms: f64,
+    /// One-off: the teacher over the whole transfer set.
+    pub teacher_cache_ms: f64,
+    /// Multiply-adds × 2 of one student step: forward 2·B·W, backward 4·B·W (W = weights).
+    pub student_flops_per_step: f64,
+    pub teacher_flops_per_batch: f64,
+    pub student_gflops: f64,
+    pub teacher_gflops: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MatmulPeak {
+    pub size: usize,
+    pub gflops: f64,
+}
+
+fn weights(config: &MlpConfig) -> f64 {
+    config.layer_shapes().map(|(i, o)| (i * o) as f64).sum()
+}
+
+/// Median of `runs` timings of `f`, in milliseconds.
+fn median_ms(runs: usize, mut f: impl FnMut() -> Result<()>) -> Result<f64> {
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let start = Instant::now();
+        f()?;
+        times.push(start.elapsed().as_secs_f64() * 1e3);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(times[times.len() / 2])
+}
+
+fn read(t: Tensor<2>) -> Result<Vec<f32>> {
+    t.into_data()
+        .try_to_vec::<f32>()
+        .map_err(|e| Error::Read(format!("{e:?}")))
+}
+
+/// Distillation speed for one dataset and batch size: `steps` timed steps after a warm-up.
+pub fn distill_steps(
+    dataset: &str,
+    split: &Split,
+    teacher: &Mlp,
+    batch: usize,
+    steps: usize,
+    device: &Device,
+) -> Result<StepBench> {
+    let student = MlpConfig::student(split.train.dim, split.train.classes);
+    let data = TransferSet::build(&split.train, &TransferConfig::default(), 1)?;
+    let rows = data.len();
+    let settings = DistillSettings {
+        batch_size: batch,
+        total_steps: steps + 20,
+        ..Default::default()
+    };
+    let cache_start = Instant::now();
+    let mut trainer = Trainer::distill(&student, teacher, data, settings, device)?;
+    // The cache is built lazily by the backend: the first step forces it.
+    trainer.step()?;
+    let teacher_cache_ms = cache_start.elapsed().as_secs_f64() * 1e3;
+    for _ in 0..20 {
+        trainer.step()?;
+    }
+    let start = Instant::now();
+    for _ in 0..steps {
+        trainer.step()?;
+    }
+    let step_ms = start.elapsed().as_secs_f64() * 1e3 / steps as f64;
+
+    let x = Tensor::<2>::from_data(
+        TensorData::new(
+            split.train.features[..batch.min(rows) * split.train.dim].to_vec(),
+            [batch.min(rows), split.train.dim],
+        ),
+        device,
+    );
+    let teacher_forward_ms = median_ms(50, || read(teacher.logits(x.clone())).map(|_| ()))?;
+    let b = batch as f64;
+    let student_flops_per_step = 6.0 * b * weights(&student);
+    let teacher_flops_per_batch = 2.0 * b * weights(&teacher.config());
+    Ok(StepBench {
+        dataset: dataset.into(),
+        batch,
+        teacher: teacher.config().describe(),
+        student: student.describe(),
+        steps_per_s: 1e3 / step_ms,
+        step_ms,
+        teacher_forward_ms,
+        teacher_cache_ms,
+        student_flops_per_step,
+        teacher_flops_per_batch,
+        student_gflops: student_flops_per_step / step_ms / 1e6,
+        teacher_gflops: teacher_flops_per_batch / teacher_forward_ms / 1e6,
+    })
+}
+
+/// Square f32 matmul throughput on `device`: the ceiling the small layers are far from.
+pub fn matmul_peak(size: usize, device: &Device) -> Result<MatmulPeak> {
+    let values: Vec<f32> = (0..size * size).map(|i| (i % 7) as f32 * 0.1).collect();
+    let a = Tensor::<2>::from_data(TensorData::new(values.clone(), [size, size]), device);
+    let b = Tensor::<2>::from_data(TensorData::new(values, [size, size]), device);
+    read(a.clone().matmul(b.clone()))?;
+    let ms = median_ms(9, || read(a.clone().matmul(b.clone())).map(|_| ()))?;
+    Ok(MatmulPeak {
+        size,
+        gflops: 2.0 * (size as f64).powi(3) / ms / 1e6,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_short_bench_reports_consistent_numbers() {
+        let device = Device::flex();
+        let split = crate::data::digits().unwrap();
+        let teacher = MlpConfig::teacher(64, 10).init(&device, 1).unwrap();
+        let r = distill_steps("digits", &split, &teacher, 32, 5, &device).unwrap();
+        assert!(r.step_ms > 0.0 && r.teacher_forward_ms > 0.0);
+        assert!((r.steps_per_s * r.step_ms - 1e3).abs() < 1e-6);
+        // 64·32 + 32·32·2 + 32·10 = 4,416 weights in the default student.
+        assert_eq!(r.student_flops_per_step, 6.0 * 32.0 * 4416.0);
+        assert!(matmul_peak(64, &device).unwrap().gflops > 0.0);
+    }
+}

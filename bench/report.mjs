@@ -95,9 +95,10 @@ wasm linear memory ${mb(c.memory.after_1000_steps.wasm_memory_bytes)} → ${mb(c
 - **Browser, CPU:** the same overheads plus a single thread; training runs in ≤ 10 ms chunks, one
   per frame, so the page keeps painting (about 70 % of each frame goes to steps). A Web Worker
   would free the main thread entirely; it is not done yet.
-- **Browser, WebGPU:** SwiftShader emulates the GPU on the same two cores, and every step still
-  reads its metrics back (one GPU round trip per step). On a real GPU these tiny networks are
-  launch-bound; reading metrics every N steps is the next change.
+- **Browser, WebGPU:** SwiftShader emulates the GPU on the same two cores, so these figures say
+  that the path works, not how fast a GPU is. Metrics are read back once per 8 steps (one
+  concatenated tensor, asynchronously; 5 on the CPU); on a real GPU these tiny networks are
+  kernel-launch-bound, and the CPU path may well be the faster one for them.
 - **Wasm size:** ${mb(browser.wasm.raw_bytes)} MB raw is mostly burn's WebGPU/cubecl stack compiled in (kernel
   registry, WGSL compiler); wasm-opt is not run (binaryen is not installed by setup). The
   \`release-web\` profile (opt-level z, LTO) and wasm-opt are the next steps.

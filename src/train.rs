@@ -224,6 +224,7 @@ struct PendingStep {
     batch: Batch,
     temperature: f32,
     alpha: f32,
+    epoch: usize,
 }
 
 /// Host copy of logits for rows of a dataset.
@@ -557,11 +558,11 @@ impl Trainer {
             batch,
             temperature,
             alpha,
+            epoch: self.batches.epoch(),
         })
     }
 
     fn finish_step(&mut self, pending: PendingStep, values: &[f32]) -> Result<StepMetrics> {
-        let classes = self.data.classes;
         let [total, hard, soft, hidden] = match values.get(..4) {
             Some(&[a, b, c, d]) => [a, b, c, d],
             _ => return Err(Error::Read("the step's metrics are missing".into())),
@@ -603,7 +604,23 @@ impl Trainer {
         }
         self.step += 1;
 
-        let logits = &values[4..];
+        Ok(self.metrics(
+            &pending,
+            [total, hard, soft, hidden],
+            &values[4..],
+            self.step,
+        ))
+    }
+
+    /// What a step measured, from its losses and its batch's logits.
+    fn metrics(
+        &self,
+        pending: &PendingStep,
+        [total, hard, soft, hidden]: [f32; 4],
+        logits: &[f32],
+        step: usize,
+    ) -> StepMetrics {
+        let classes = self.data.classes;
         let preds = predictions(logits, classes);
         let (mut labeled, mut hits) = (0, 0);
         for (r, pred) in preds.iter().enumerate() {
@@ -613,9 +630,9 @@ impl Trainer {
                 hits += usize::from(label == *pred);
             }
         }
-        Ok(StepMetrics {
-            step: self.step,
-            epoch: self.batches.epoch(),
+        StepMetrics {
+            step,
+            epoch: pending.epoch,
             total,
             hard,
             soft,
@@ -623,7 +640,80 @@ impl Trainer {
             batch_accuracy: (labeled > 0).then(|| hits as f32 / labeled as f32),
             temperature: pending.temperature,
             alpha: pending.alpha,
-        })
+        }
+    }
+
+    /// `n` steps whose numbers are read back together, once: on WebGPU one GPU round trip per
+    /// chunk instead of one per step. The first non-finite loss stops training as a single step
+    /// would: the weights go back to the last ones that gave a finite loss, the step count and
+    /// the batch order to that step.
+    pub async fn steps_async(&mut self, n: usize) -> Result<Vec<StepMetrics>> {
+        let first = self.step;
+        // Weights and optimizer before each update (tensor handles: cheap to keep).
+        let mut before = Vec::with_capacity(n);
+        let mut pending = Vec::with_capacity(n);
+        for _ in 0..n {
+            let p = self.begin_step()?;
+            before.push((self.student.clone(), self.optimizer.clone()));
+            if self.teacher.is_some() || p.batch.labeled > 0 {
+                let grads = GradientsParams::from_grads(p.terms.total.backward(), &self.student);
+                self.student =
+                    self.optimizer
+                        .step(self.settings.learning_rate, self.student.clone(), grads);
+            }
+            self.step += 1;
+            pending.push(p);
+        }
+        let values = Tensor::cat(pending.iter().map(|p| p.readout.clone()).collect(), 0)
+            .into_data_async()
+            .await
+            .map_err(|e| Error::Read(format!("{e:?}")))?
+            .try_to_vec::<f32>()
+            .map_err(|e| Error::Read(format!("{e:?}")))?;
+        let mut out = Vec::with_capacity(n);
+        let mut offset = 0;
+        for (k, p) in pending.iter().enumerate() {
+            let len = 4 + p.batch.rows * self.data.classes;
+            let Some(v) = values.get(offset..offset + len) else {
+                return Err(Error::Read("the chunk's metrics are missing".into()));
+            };
+            offset += len;
+            let losses = [v[0], v[1], v[2], v[3]];
+            let names = ["total loss", "hard loss", "soft loss", "hidden loss"];
+            if let Some(i) = losses.iter().position(|x| !x.is_finite()) {
+                // Step k's weights are bad; the ones before update k − 1 gave a finite loss.
+                let good = match k {
+                    0 => self.last_good.take(),
+                    _ => before.get(k - 1).cloned(),
+                };
+                if let Some((student, optimizer)) = good {
+                    self.student = student;
+                    self.optimizer = optimizer;
+                }
+                let step = first + k;
+                self.batches = Batches::new(
+                    self.data.len(),
+                    self.settings.batch_size,
+                    self.settings.seed,
+                )?;
+                for _ in 0..step {
+                    self.batches.next_rows();
+                }
+                self.step = step;
+                let diverged = || Error::Diverged {
+                    step: step + 1,
+                    what: names[i],
+                    value: losses[i],
+                };
+                self.halted = Some(diverged());
+                return Err(diverged());
+            }
+            out.push(self.metrics(p, losses, &v[4..], first + k + 1));
+        }
+        if let Some(last) = before.pop() {
+            self.last_good = Some(last);
+        }
+        Ok(out)
     }
 
     /// Test accuracy, and agreement with the teacher when there is one.
@@ -970,6 +1060,76 @@ mod tests {
         assert!(trainer.step().is_err());
         trainer.resume();
         trainer.step().unwrap();
+    }
+
+    #[test]
+    fn a_chunk_read_once_equals_single_steps() {
+        let (data, test) = digits_transfer(0.3);
+        let device = Device::flex();
+        let teacher = MlpConfig::teacher(64, 10).init(&device, 7).unwrap();
+        let make = || {
+            Trainer::distill(
+                &MlpConfig::student(64, 10),
+                &teacher,
+                data.clone(),
+                DistillSettings::default(),
+                &device,
+            )
+            .unwrap()
+        };
+        let (mut single, mut chunked) = (make(), make());
+        let one: Vec<StepMetrics> = (0..7).map(|_| single.step().unwrap()).collect();
+        let many = futures_lite_block_on(chunked.steps_async(7)).unwrap();
+        assert_eq!(one, many);
+        assert_eq!(chunked.steps_done(), 7);
+        assert_eq!(
+            logits_host(&chunked.network(), &test, &device).unwrap(),
+            logits_host(&single.network(), &test, &device).unwrap()
+        );
+    }
+
+    #[test]
+    fn divergence_inside_a_chunk_rolls_back_to_the_last_finite_step() {
+        let (data, test) = digits_transfer(1.0);
+        let device = Device::flex();
+        let make = || {
+            Trainer::supervised(
+                &MlpConfig::student(64, 10),
+                data.clone(),
+                DistillSettings::default(),
+                &device,
+            )
+            .unwrap()
+        };
+        let mut trainer = make();
+        futures_lite_block_on(trainer.steps_async(10)).unwrap();
+        // Reference: the weights before step 10's update.
+        let mut reference = make();
+        for _ in 0..9 {
+            reference.step().unwrap();
+        }
+        let before_update_10 = logits_host(&reference.network(), &test, &device).unwrap();
+        // Poisoned as an optimizer update would leave them: new leaf tensors.
+        trainer.map_network(|mut net| {
+            net.output.weight = net
+                .output
+                .weight
+                .map(|w| w.mul_scalar(f32::NAN).detach().require_grad());
+            net
+        });
+        let err = futures_lite_block_on(trainer.steps_async(5)).unwrap_err();
+        assert!(matches!(err, Error::Diverged { step: 11, .. }), "{err}");
+        assert_eq!(trainer.steps_done(), 10);
+        assert_eq!(
+            logits_host(&trainer.network(), &test, &device).unwrap(),
+            before_update_10
+        );
+        assert!(futures_lite_block_on(trainer.steps_async(2)).is_err());
+        trainer.resume();
+        // Continues with the batch that step 11 had.
+        let next = futures_lite_block_on(trainer.steps_async(1)).unwrap();
+        assert_eq!(next[0].step, 11);
+        assert!(next[0].total.is_finite());
     }
 
     #[test]

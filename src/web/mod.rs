@@ -363,12 +363,12 @@ async fn drive(
                             teacher = weights;
                         }
                         Ok(()) if weights.config == s.distilled.network().config() => {
-                            match s.distilled.restore(&weights, s.steps()) {
+                            match s.distilled.restore(&weights, s.steps_done()) {
                                 Ok(()) => {
                                     shown = (usize::MAX, usize::MAX);
                                     dispatch.dispatch(Action::Notice(format!(
                                         "Loaded {name} as the distilled student; training continues from step {}.",
-                                        s.steps()
+                                        s.steps_done()
                                     )));
                                 }
                                 Err(e) => dispatch.dispatch(Action::Failed(format!(
@@ -411,8 +411,17 @@ async fn drive(
                 control.borrow_mut().single_step = false;
             }
             let start = now_ms();
+            // Steps per device read: on WebGPU every read is a GPU round trip.
+            let per_read = if ctrl.single_step {
+                1
+            } else if choice.kind == DeviceKind::WebGpu {
+                8
+            } else {
+                5
+            };
             loop {
-                match s.step().await {
+                let before = s.steps_done();
+                match s.steps(per_read).await {
                     Ok(()) => {}
                     Err(e @ crate::Error::Diverged { .. }) => {
                         dispatch.dispatch(Action::Failed(e.to_string()));
@@ -428,12 +437,12 @@ async fn drive(
                     }
                 }
                 stepped = true;
-                if s.steps() % CURVE_EVERY == 0 || ctrl.single_step {
+                if s.steps_done() / CURVE_EVERY != before / CURVE_EVERY || ctrl.single_step {
                     match s.curve_point().await {
                         Ok(p) => {
                             curves.push(p);
                             dispatch.dispatch(Action::Progress {
-                                steps: s.steps(),
+                                steps: s.steps_done(),
                                 point: Some(p),
                             });
                         }
@@ -446,7 +455,7 @@ async fn drive(
             }
             if !ctrl.running || now_ms() - ui_at > UI_EVERY_MS {
                 dispatch.dispatch(Action::Progress {
-                    steps: s.steps(),
+                    steps: s.steps_done(),
                     point: None,
                 });
             }
@@ -470,8 +479,9 @@ async fn drive(
             device = None;
             continue;
         }
-        if saved_at.0 != s.steps() && (!ctrl.running || now_ms() - saved_at.1 > SAVE_EVERY_MS) {
-            saved_at = (s.steps(), now_ms());
+        if saved_at.0 != s.steps_done() && (!ctrl.running || now_ms() - saved_at.1 > SAVE_EVERY_MS)
+        {
+            saved_at = (s.steps_done(), now_ms());
             match s.snapshot(&ctrl.settings, &curves).await {
                 Ok(run) => {
                     match save_run(&run) {
@@ -489,13 +499,18 @@ async fn drive(
         // While training, the counter and the student's bars refresh at about 15 Hz: each refresh
         // re-renders the page, and doing it every frame cost the slider its frames.
         let ui_due = !ctrl.running || now_ms() - ui_at > UI_EVERY_MS;
-        if shown.0 != ctrl.example || (ui_due && (stepped || shown.1 != s.steps())) {
+        if shown.0 != ctrl.example || (ui_due && (stepped || shown.1 != s.steps_done())) {
             ui_at = now_ms();
+            // The counter too: the last chunk before a pause may not have shown its steps.
+            dispatch.dispatch(Action::Progress {
+                steps: s.steps_done(),
+                point: None,
+            });
             match s.example_logits(ctrl.example).await {
                 Ok(l) => dispatch.dispatch(Action::Logits(l)),
                 Err(e) => dispatch.dispatch(Action::Failed(e.to_string())),
             }
-            shown = (ctrl.example, s.steps());
+            shown = (ctrl.example, s.steps_done());
         }
         if ctrl.running {
             after_next_paint().await;
@@ -554,7 +569,7 @@ async fn offer_download(
     settings: &Settings,
     curves: &[CurvePoint],
 ) -> crate::Result<()> {
-    let steps = s.steps();
+    let steps = s.steps_done();
     let (weights, role, name) = match which {
         Which::Student => (
             MlpWeights::from_mlp_async(&s.distilled.network()).await?,

@@ -67,22 +67,24 @@ impl Session {
         })
     }
 
-    pub fn steps(&self) -> usize {
+    pub fn steps_done(&self) -> usize {
         self.distilled.steps_done()
     }
 
-    /// One step of each student.
-    pub async fn step(&mut self) -> crate::Result<()> {
-        let m = self.distilled.step_async().await?;
-        self.scratch.step_async().await?;
+    /// `n` steps of each student, their numbers read back once per student.
+    pub async fn steps(&mut self, n: usize) -> crate::Result<()> {
+        let metrics = self.distilled.steps_async(n).await?;
+        self.scratch.steps_async(n).await?;
         let w = &mut self.window;
-        w.0 += 1;
-        w.1 += m.hard;
-        w.2 += m.soft;
-        w.3 += m.hidden;
-        if let Some(acc) = m.batch_accuracy {
-            w.4 += acc;
-            w.5 += 1;
+        for m in metrics {
+            w.0 += 1;
+            w.1 += m.hard;
+            w.2 += m.soft;
+            w.3 += m.hidden;
+            if let Some(acc) = m.batch_accuracy {
+                w.4 += acc;
+                w.5 += 1;
+            }
         }
         Ok(())
     }
@@ -95,7 +97,7 @@ impl Session {
     ) -> crate::Result<SavedRun> {
         Ok(SavedRun {
             settings: settings.clone(),
-            steps: self.steps(),
+            steps: self.steps_done(),
             curves: curves.to_vec(),
             distilled: MlpWeights::from_mlp_async(&self.distilled.network()).await?,
             scratch: MlpWeights::from_mlp_async(&self.scratch.network()).await?,
@@ -129,7 +131,7 @@ impl Session {
         self.window = (0, 0.0, 0.0, 0.0, 0.0, 0);
         let mean = |v: f32, k: usize| if k == 0 { f32::NAN } else { v / k as f32 };
         Ok(CurvePoint {
-            step: self.steps(),
+            step: self.steps_done(),
             hard: mean(hard, n),
             soft: mean(soft, n),
             hidden: mean(hidden, n),

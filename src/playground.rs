@@ -3,16 +3,19 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::data::TransferConfig;
 use crate::error::{Error, Result};
 use crate::loss::{HiddenLoss, SoftLoss};
 use crate::mapping::{LayerMapping, MappingScheme};
 use crate::model::{MAX_WIDTH, MlpConfig};
 use crate::schedule::Schedule;
-use crate::train::{DistillSettings, MAX_BATCH};
+use crate::train::{DistillSettings, MAX_BATCH, predictions};
 
 pub const T_MIN: f32 = 0.5;
 pub const T_MAX: f32 = 50.0;
 pub const MAX_STUDENT_DEPTH: usize = 6;
+/// Augmented copies per example the page offers (each one adds the whole set again).
+pub const MAX_AUGMENT: usize = 4;
 
 /// How α moves during a run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,6 +44,12 @@ pub struct Settings {
     pub learning_rate: f64,
     pub batch_size: usize,
     pub labeled_fraction: f32,
+    /// Keep the unlabeled rest of the training set in the transfer set (teacher targets only).
+    pub include_unlabeled: bool,
+    /// Augmented copies (noise + masking) of every transfer example.
+    pub augment_copies: usize,
+    /// Hinton's omitted class: no example of it anywhere in the transfer set.
+    pub omit_class: Option<u8>,
     pub seed: u64,
     /// Test example shown in the soft-target view.
     pub example: usize,
@@ -61,6 +70,9 @@ impl Default for Settings {
             learning_rate: 1e-3,
             batch_size: 64,
             labeled_fraction: 0.1,
+            include_unlabeled: true,
+            augment_copies: 0,
+            omit_class: None,
             seed: 1,
             example: 0,
         }
@@ -84,6 +96,9 @@ pub struct CurvePoint {
     pub test_accuracy: f32,
     pub scratch_test_accuracy: f32,
     pub agreement: f32,
+    /// With an omitted class: how the distilled student does on it.
+    #[serde(default)]
+    pub omitted: Option<OmittedReport>,
 }
 
 /// JSON has no NaN: a missing value is written as `null` and read back as NaN.
@@ -113,6 +128,16 @@ impl Settings {
             hidden: self.student_hidden.clone(),
             classes,
             activation: Default::default(),
+        }
+    }
+
+    pub fn transfer_config(&self) -> TransferConfig {
+        TransferConfig {
+            labeled_fraction: self.labeled_fraction,
+            include_unlabeled: self.include_unlabeled,
+            augment_copies: self.augment_copies,
+            omit_class: self.omit_class,
+            ..TransferConfig::default()
         }
     }
 
@@ -192,6 +217,13 @@ impl Settings {
             ("lr", self.learning_rate.to_string()),
             ("batch", self.batch_size.to_string()),
             ("labeled", self.labeled_fraction.to_string()),
+            ("unlabeled", u8::from(self.include_unlabeled).to_string()),
+            ("augment", self.augment_copies.to_string()),
+            (
+                "omit",
+                self.omit_class
+                    .map_or("none".to_string(), |c| c.to_string()),
+            ),
             ("seed", self.seed.to_string()),
             ("example", self.example.to_string()),
         ];
@@ -271,6 +303,14 @@ impl Settings {
             "lr" => self.learning_rate = in_range(num(value)?, 1e-5, 1.0)?,
             "batch" => self.batch_size = in_range(num(value)?, 1, MAX_BATCH)?,
             "labeled" => self.labeled_fraction = in_range(num(value)?, 0.01, 1.0)?,
+            "unlabeled" => self.include_unlabeled = parse_bool(value)?,
+            "augment" => self.augment_copies = in_range(num(value)?, 0, MAX_AUGMENT)?,
+            "omit" => {
+                self.omit_class = match value {
+                    "none" | "" => None,
+                    v => Some(in_range(num(v)?, 0, 9)?),
+                }
+            }
             "seed" => self.seed = num(value)?,
             "example" => self.example = in_range(num(value)?, 0, 100_000)?,
             other => return Err(format!("unknown setting '{other}'")),
@@ -318,6 +358,190 @@ pub fn runners_up(probs: &[f32], count: usize) -> Vec<(usize, f32)> {
 }
 
 /// Rejects a settings change that would make training impossible, with the reason.
+/// One-click setups of the papers' experiments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Preset {
+    Hinton2015,
+    Tang2019,
+    PatientKdSkip,
+    PatientKdLast,
+    LittleLabeledData,
+    OmittedClass,
+}
+
+impl Preset {
+    pub const ALL: [Preset; 6] = [
+        Preset::Hinton2015,
+        Preset::Tang2019,
+        Preset::PatientKdSkip,
+        Preset::PatientKdLast,
+        Preset::LittleLabeledData,
+        Preset::OmittedClass,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Preset::Hinton2015 => "hinton",
+            Preset::Tang2019 => "tang",
+            Preset::PatientKdSkip => "pkd-skip",
+            Preset::PatientKdLast => "pkd-last",
+            Preset::LittleLabeledData => "little-labeled",
+            Preset::OmittedClass => "omitted-class",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Preset::Hinton2015 => "Soft targets (Hinton et al. 2015)",
+            Preset::Tang2019 => "MSE on logits (Tang et al. 2019)",
+            Preset::PatientKdSkip => "Patient KD, skip (Sun et al. 2019)",
+            Preset::PatientKdLast => "Patient KD, last (Sun et al. 2019)",
+            Preset::LittleLabeledData => "Little labeled data",
+            Preset::OmittedClass => "The omitted class (Hinton et al. 2015)",
+        }
+    }
+
+    /// Two lines for students: what is set, and what to look for.
+    pub fn explain(self) -> &'static str {
+        match self {
+            Preset::Hinton2015 => {
+                "T = 4, α = 0.5, all labels: the student matches the teacher's softened distribution and the labels. Watch it track the teacher's curve from the start."
+            }
+            Preset::Tang2019 => {
+                "No temperature: the student's raw logits regress onto the teacher's (MSE), α = 0. Compare the soft-target bars: the logits carry the same dark knowledge."
+            }
+            Preset::PatientKdSkip => {
+                "β = 1: student layers 1–3 also imitate teacher layers 2, 4, 6 (normalised hidden states, learned projections 32 → 128). Every other layer: the skip strategy."
+            }
+            Preset::PatientKdLast => {
+                "β = 1: student layers imitate the teacher's last three layers 4, 5, 6. The PKD paper found skip and last close; try both here."
+            }
+            Preset::LittleLabeledData => {
+                "Only 3 % of the digits keep their label; the rest teach through the teacher alone. The scratch student has only the labels: the gap is largest here."
+            }
+            Preset::OmittedClass => {
+                "No 3 appears anywhere in the transfer set. The student learns about 3s only from how the teacher spreads probability on other digits, then recognises them."
+            }
+        }
+    }
+
+    /// The settings of the preset, from the defaults (the selected example is kept).
+    pub fn apply(self, current: &Settings) -> Settings {
+        let base = Settings {
+            example: current.example,
+            ..Settings::default()
+        };
+        match self {
+            Preset::Hinton2015 => Settings {
+                labeled_fraction: 1.0,
+                ..base
+            },
+            Preset::Tang2019 => Settings {
+                soft_loss: SoftLoss::LogitMse,
+                alpha: 0.0,
+                labeled_fraction: 1.0,
+                ..base
+            },
+            Preset::PatientKdSkip => Settings {
+                beta: 1.0,
+                hidden_loss: HiddenLoss::Pkd,
+                mapping: MappingScheme::Skip,
+                labeled_fraction: 1.0,
+                ..base
+            },
+            Preset::PatientKdLast => Settings {
+                beta: 1.0,
+                hidden_loss: HiddenLoss::Pkd,
+                mapping: MappingScheme::Last,
+                labeled_fraction: 1.0,
+                ..base
+            },
+            Preset::LittleLabeledData => Settings {
+                labeled_fraction: 0.03,
+                ..base
+            },
+            Preset::OmittedClass => Settings {
+                omit_class: Some(3),
+                labeled_fraction: 1.0,
+                alpha: 0.1,
+                ..base
+            },
+        }
+    }
+}
+
+/// How well a student recognises a class it never saw, before and after Hinton's fix: raising
+/// that class's logit by a bias, chosen here on the training digits (never on the test set).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OmittedReport {
+    pub class: u8,
+    /// Fraction of the class's test examples the student calls by its name.
+    pub recall: f32,
+    pub accuracy: f32,
+    pub bias: f32,
+    pub recall_with_bias: f32,
+    pub accuracy_with_bias: f32,
+}
+
+fn with_bias(logits: &[f32], classes: usize, class: usize, bias: f32) -> Vec<usize> {
+    let mut shifted = logits.to_vec();
+    for row in shifted.chunks_mut(classes) {
+        if let Some(v) = row.get_mut(class) {
+            *v += bias;
+        }
+    }
+    predictions(&shifted, classes)
+}
+
+fn recall_and_accuracy(preds: &[usize], labels: &[u8], class: usize) -> (f32, f32) {
+    let of_class: Vec<bool> = labels
+        .iter()
+        .zip(preds)
+        .filter(|(l, _)| usize::from(**l) == class)
+        .map(|(_, p)| *p == class)
+        .collect();
+    let recall = of_class.iter().filter(|x| **x).count() as f32 / of_class.len().max(1) as f32;
+    let hits = labels
+        .iter()
+        .zip(preds)
+        .filter(|(l, p)| usize::from(**l) == **p)
+        .count();
+    (recall, hits as f32 / labels.len().max(1) as f32)
+}
+
+pub fn omitted_class_report(
+    class: u8,
+    classes: usize,
+    (train_logits, train_labels): (&[f32], &[u8]),
+    (test_logits, test_labels): (&[f32], &[u8]),
+) -> OmittedReport {
+    let c = usize::from(class);
+    // The bias that maximises training accuracy, on a grid of 0.25 from 0 to 10.
+    let bias = (0..=40)
+        .map(|i| i as f32 * 0.25)
+        .map(|b| {
+            let (_, acc) =
+                recall_and_accuracy(&with_bias(train_logits, classes, c, b), train_labels, c);
+            (b, acc)
+        })
+        .fold(
+            (0.0, -1.0),
+            |best, (b, acc)| if acc > best.1 { (b, acc) } else { best },
+        );
+    let (recall, accuracy) =
+        recall_and_accuracy(&with_bias(test_logits, classes, c, 0.0), test_labels, c);
+    let (recall_with_bias, accuracy_with_bias) =
+        recall_and_accuracy(&with_bias(test_logits, classes, c, bias.0), test_labels, c);
+    OmittedReport {
+        class,
+        recall,
+        accuracy,
+        bias: bias.0,
+        recall_with_bias,
+        accuracy_with_bias,
+    }
+}
+
 pub fn check(settings: &Settings, teacher_depth: usize) -> Result<()> {
     settings.distill_settings().validate()?;
     settings
@@ -329,6 +553,55 @@ pub fn check(settings: &Settings, teacher_depth: usize) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_preset_is_a_valid_setup_that_says_what_it_sets() {
+        let current = Settings {
+            example: 42,
+            ..Settings::default()
+        };
+        for preset in Preset::ALL {
+            let s = preset.apply(&current);
+            check(&s, 6).unwrap();
+            assert_eq!(s.example, 42, "{preset:?} keeps the selected example");
+            assert!(preset.explain().len() > 40 && !preset.title().is_empty());
+            // A preset survives a shared link.
+            assert_eq!(Settings::from_hash(&s.to_hash()), (s.clone(), vec![]));
+        }
+        assert_eq!(
+            Preset::Tang2019.apply(&current).soft_loss,
+            SoftLoss::LogitMse
+        );
+        assert_eq!(
+            Preset::PatientKdLast.apply(&current).mapping,
+            MappingScheme::Last
+        );
+        assert!(Preset::LittleLabeledData.apply(&current).labeled_fraction < 0.05);
+        assert_eq!(Preset::OmittedClass.apply(&current).omit_class, Some(3));
+        let ids: std::collections::HashSet<_> = Preset::ALL.iter().map(|p| p.id()).collect();
+        assert_eq!(ids.len(), Preset::ALL.len());
+    }
+
+    #[test]
+    fn the_bias_fix_is_chosen_on_training_data_and_applied_to_the_test_set() {
+        // Three classes; class 2 was omitted: its logit is 1.5 too low everywhere.
+        let row = |true_class: usize| {
+            let mut l = vec![0.0f32; 3];
+            l[true_class] = 2.0;
+            l[2] -= 1.5;
+            if true_class == 2 {
+                l[0] = 1.0; // the runner-up
+            }
+            l
+        };
+        let labels: Vec<u8> = vec![0, 1, 2, 2, 0, 1, 2];
+        let logits: Vec<f32> = labels.iter().flat_map(|&c| row(usize::from(c))).collect();
+        let r = omitted_class_report(2, 3, (&logits, &labels), (&logits, &labels));
+        assert_eq!(r.recall, 0.0, "without the fix no 2 is recognised");
+        assert_eq!(r.recall_with_bias, 1.0);
+        assert_eq!(r.accuracy_with_bias, 1.0);
+        assert!(r.bias > 0.5 && r.bias <= 2.0, "{}", r.bias);
+    }
 
     #[test]
     fn hash_round_trips_every_field() {
@@ -345,6 +618,9 @@ mod tests {
             learning_rate: 0.003,
             batch_size: 128,
             labeled_fraction: 0.25,
+            include_unlabeled: false,
+            augment_copies: 2,
+            omit_class: Some(3),
             seed: 9,
             example: 17,
         };
@@ -357,7 +633,7 @@ mod tests {
     #[test]
     fn bad_fields_fall_back_one_by_one() {
         let (s, ignored) = Settings::from_hash(
-            "T=1e9&alpha=0.2&beta=abc&soft=l1&map=2,9,6&student=32x3&lr=0.01&evil=<script>&batch=0",
+            "T=1e9&alpha=0.2&beta=abc&soft=l1&map=2,9,6&student=32x3&lr=0.01&evil=<script>&batch=0&omit=12&augment=9",
         );
         assert_eq!(s.alpha, 0.2, "good fields are kept");
         assert_eq!(s.learning_rate, 0.01);
@@ -373,10 +649,12 @@ mod tests {
             "teacher layer 9",
             "unknown setting 'evil'",
             "batch='0'",
+            "omit='12'",
+            "augment='9'",
         ] {
             assert!(joined.contains(needle), "{needle} missing from {joined}");
         }
-        assert_eq!(ignored.len(), 6);
+        assert_eq!(ignored.len(), 8);
         let (_, long) = Settings::from_hash(&"a".repeat(5000));
         assert_eq!(long.len(), 1);
     }

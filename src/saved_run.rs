@@ -112,6 +112,7 @@ mod tests {
                 test_accuracy: 0.6,
                 scratch_test_accuracy: 0.4,
                 agreement: 0.62,
+                omitted: None,
             }],
             distilled: net(1),
             scratch: net(2),

@@ -30,6 +30,7 @@ fn point(step: usize) -> CurvePoint {
         test_accuracy: 0.5,
         scratch_test_accuracy: 0.4,
         agreement: 0.5,
+        omitted: None,
     }
 }
 

@@ -327,6 +327,10 @@ async fn drive(
                             ))),
                         }
                     }
+                    match s.compression(now_ms) {
+                        Ok(c) => dispatch.dispatch(Action::Compression(c)),
+                        Err(e) => dispatch.dispatch(Action::Failed(e.to_string())),
+                    }
                     session = Some(s);
                 }
                 Err(e) => {
@@ -622,6 +626,15 @@ fn App() -> Html {
         });
     }
     use_effect_with(state.settings.clone(), persist);
+    // Projector mode scales every rem-sized thing: the class sits on <html>.
+    use_effect_with(state.projector, |on| {
+        if let Some(root) = window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+        {
+            root.set_class_name(if *on { "projector" } else { "" });
+        }
+    });
     // A restart forgets the saved students at once, so a reload right after Reset starts afresh
     // (the driver forgets them too, but only when its loop comes round).
     use_effect_with(state.generation, |generation| {
@@ -686,11 +699,17 @@ fn App() -> Html {
                 <h1>{ "Distill Playground" }</h1>
                 <span class="version">{ format!("engine v{}", crate::VERSION) }</span>
                 <panels::DeviceBadge device={state.device.clone()} prefer_cpu={state.prefer_cpu} dispatch={dispatch.clone()} />
+                <button id="projector" class="projector-toggle" aria-pressed={state.projector.to_string()}
+                        onclick={ let d = dispatch.clone(); let on = state.projector; Callback::from(move |_: MouseEvent| d.dispatch(Action::Projector(!on))) }>
+                    { if state.projector { "Normal type" } else { "Projector mode" } }
+                </button>
             </header>
             <panels::Notices notices={state.notices.clone()} error={state.error.clone()} dispatch={dispatch.clone()} />
             <main class="grid">
                 <panels::SoftTargets state={state.clone()} />
                 <panels::Training state={state.clone()} step_once={step_once} />
+                <panels::Presets state={state.clone()} />
+                <panels::Compression state={state.clone()} />
                 <panels::LossControls state={state.clone()} />
                 <panels::MappingEditor state={state.clone()} />
                 <panels::Files state={state.clone()} request={request} />

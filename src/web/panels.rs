@@ -9,7 +9,7 @@ use super::{Request, Which};
 use crate::loss::{HiddenLoss, SoftLoss, host};
 use crate::mapping::MappingScheme;
 use crate::playground::{
-    AlphaSchedule, Settings, runners_up, slider_from_temperature, temperature_from_slider,
+    AlphaSchedule, Preset, Settings, runners_up, slider_from_temperature, temperature_from_slider,
 };
 use crate::weights::{MlpWeights, WeightFormat};
 
@@ -260,6 +260,11 @@ pub fn Training(props: &TrainingProps) -> Html {
                 Series { name: "soft", class: "teacher", points: pts(|p| p.soft) },
                 Series { name: "hidden", class: "hidden", points: pts(|p| p.hidden) },
             ]} />
+            if let Some(r) = last.and_then(|p| p.omitted) {
+                <p id="omitted" class="reading">{ format!(
+                    "The student never saw a {c}. It still calls {:.0} % of the test {c}s by their name (overall {:.1} %). Hinton's fix — raise the {c}'s logit by {:.2}, chosen on the training digits — makes it {:.0} % (overall {:.1} %).",
+                    r.recall * 100.0, r.accuracy * 100.0, r.bias, r.recall_with_bias * 100.0, r.accuracy_with_bias * 100.0, c = r.class) }</p>
+            }
             if let Some(p) = last {
                 <p id="summary" class="reading">{ format!(
                     "After {} steps: distilled {:.1} %, scratch {:.1} % test accuracy (the teacher is worth {:+.1} points).",
@@ -324,6 +329,13 @@ pub fn LossControls(props: &StateProps) -> Html {
             s.learning_rate = x;
         }
     });
+    let unlabeled = edit(state, |s, v| s.include_unlabeled = v == "1");
+    let augment = edit(state, |s, v| {
+        if let Ok(x) = v.parse() {
+            s.augment_copies = x;
+        }
+    });
+    let omit = edit(state, |s, v| s.omit_class = v.parse().ok());
     let batch = edit(state, |s, v| {
         if let Ok(x) = v.parse() {
             s.batch_size = x;
@@ -372,8 +384,18 @@ pub fn LossControls(props: &StateProps) -> Html {
                 "Step size of every update.") }
             { select("batch", "Batch size", s.batch_size.to_string(), &[("16", "16"), ("32", "32"), ("64", "64"), ("128", "128"), ("256", "256")], batch,
                 "Examples per step.") }
-            { select("labeled", "Labeled data", s.labeled_fraction.to_string(), &[("0.02", "2 %"), ("0.05", "5 %"), ("0.1", "10 %"), ("0.25", "25 %"), ("0.5", "50 %"), ("1", "100 %")], labeled,
+            { select("labeled", "Labeled data", s.labeled_fraction.to_string(), &[("0.02", "2 %"), ("0.03", "3 %"), ("0.05", "5 %"), ("0.1", "10 %"), ("0.25", "25 %"), ("0.5", "50 %"), ("1", "100 %")], labeled,
                 "The share of training digits that keep their label. The rest teach the distilled student through the teacher only; with few labels, the gap to the scratch student is largest.") }
+            <h3 class="sub">{ "Transfer set: what the distilled student learns from" }</h3>
+            { select("unlabeled", "Unlabeled rest", if s.include_unlabeled { "1".into() } else { "0".into() },
+                &[("1", "included (teacher targets only)"), ("0", "left out (labeled digits only)")], unlabeled,
+                "Hinton's transfer set can hold examples nobody labeled: the teacher's soft targets are enough.") }
+            { select("augment", "Augmented copies", s.augment_copies.to_string(),
+                &[("0", "none"), ("1", "1 per digit"), ("2", "2 per digit"), ("4", "4 per digit")], augment,
+                "Noisy, partly masked copies of every digit, unlabeled (Tang et al. augment text the same way): more places where the student hears the teacher.") }
+            { select("omit", "Omitted class", s.omit_class.map_or("none".to_string(), |c| c.to_string()),
+                &[("none", "none"), ("0", "0"), ("1", "1"), ("2", "2"), ("3", "3"), ("4", "4"), ("5", "5"), ("6", "6"), ("7", "7"), ("8", "8"), ("9", "9")], omit,
+                "Remove every example of one digit from the transfer set; the training panel shows how well the student still recognises it (Hinton et al. 2015).") }
         </section>
     }
 }
@@ -591,6 +613,63 @@ pub fn Files(props: &FilesProps) -> Html {
             </div>
             <p class="explain">{ "In PyTorch:" }</p>
             <pre id="torch-snippet" class="code">{ torch }</pre>
+        </section>
+    }
+}
+
+/// One click per paper experiment, each explained.
+#[component]
+pub fn Presets(props: &StateProps) -> Html {
+    let state = &props.state;
+    html! {
+        <section class="panel presets" aria-labelledby="presets-h">
+            <h2 id="presets-h">{ "Experiments" }</h2>
+            <p class="explain">{ "Each button sets up one claim of a paper (both students restart). Press Train and watch the curves." }</p>
+            <ul class="preset-list">
+                { for Preset::ALL.iter().map(|&preset| {
+                    let state = state.clone();
+                    let onclick = Callback::from(move |_: MouseEvent| {
+                        state.dispatch(Action::Edit(preset.apply(&state.settings)));
+                    });
+                    html! {
+                        <li>
+                            <button id={format!("preset-{}", preset.id())} {onclick}>{ preset.title() }</button>
+                            <span class="note">{ preset.explain() }</span>
+                        </li>
+                    }
+                }) }
+            </ul>
+        </section>
+    }
+}
+
+/// What distillation buys: size and speed of the teacher and the student, and the accuracy kept.
+#[component]
+pub fn Compression(props: &StateProps) -> Html {
+    let state = &props.state;
+    let Some(c) = &state.compression else {
+        return html! {};
+    };
+    let student_accuracy = state.curves.last().map(|p| p.test_accuracy);
+    let row = |name: &str, teacher: String, student: String| {
+        html! {
+            <tr><th scope="row">{ name.to_string() }</th><td>{ teacher }</td><td>{ student }</td></tr>
+        }
+    };
+    let ratio = |t: f64, s: f64| format!("{:.1}× smaller", t / s.max(1e-9));
+    html! {
+        <section class="panel compression" aria-labelledby="compression-h">
+            <h2 id="compression-h">{ "Compression" }</h2>
+            <table id="compression-table">
+                <thead><tr><th></th><th>{ "teacher" }</th><th>{ "student" }</th></tr></thead>
+                <tbody>
+                    { row("parameters", c.teacher_params.to_string(), format!("{} ({})", c.student_params, ratio(c.teacher_params as f64, c.student_params as f64))) }
+                    { row("bytes (float32)", format!("{:.0} kB", c.teacher_params as f64 * 4.0 / 1e3), format!("{:.1} kB", c.student_params as f64 * 4.0 / 1e3)) }
+                    { row("forward pass, 359 test digits (CPU)", format!("{:.2} ms", c.teacher_ms), format!("{:.2} ms ({:.1}× faster)", c.student_ms, c.teacher_ms / c.student_ms.max(1e-6))) }
+                    { row("test accuracy", format!("{:.1} %", c.teacher_accuracy * 100.0),
+                          student_accuracy.map_or("train to see".to_string(), |a| format!("{:.1} % ({:.0} % retained)", a * 100.0, a / c.teacher_accuracy.max(1e-6) * 100.0))) }
+                </tbody>
+            </table>
         </section>
     }
 }

@@ -4,11 +4,11 @@
 
 use burn::tensor::Device;
 
-use crate::data::{Split, TransferConfig, TransferSet, digits};
+use crate::data::{Split, TransferSet, digits};
 use crate::loss::host;
 use crate::model::Mlp;
 pub use crate::playground::CurvePoint;
-use crate::playground::Settings;
+use crate::playground::{Settings, omitted_class_report};
 use crate::saved_run::SavedRun;
 use crate::train::{Trainer, fraction_equal, logits_host, predictions};
 use crate::weights::MlpWeights;
@@ -31,6 +31,7 @@ pub struct Session {
     pub distilled: Trainer,
     pub scratch: Trainer,
     pub teacher: MlpWeights,
+    omit_class: Option<u8>,
     cpu: Device,
     /// Running sums since the last curve point.
     window: (usize, f32, f32, f32, f32, usize),
@@ -44,10 +45,7 @@ impl Session {
         let teacher = teacher_weights.to_mlp(&device)?;
         let teacher_cpu = teacher_weights.to_mlp(&cpu)?;
         let teacher_test_logits = logits_host(&teacher_cpu, &split.test, &cpu)?;
-        let transfer = TransferConfig {
-            labeled_fraction: settings.labeled_fraction,
-            ..Default::default()
-        };
+        let transfer = settings.transfer_config();
         let data = TransferSet::build(&split.train, &transfer, settings.seed)?;
         let config = settings.student_config(split.train.dim, split.train.classes);
         let distill_settings = settings.distill_settings();
@@ -62,6 +60,7 @@ impl Session {
             distilled,
             scratch,
             teacher: teacher_weights,
+            omit_class: settings.omit_class,
             cpu,
             window: (0, 0.0, 0.0, 0.0, 0.0, 0),
         })
@@ -139,6 +138,20 @@ impl Session {
             test_accuracy: frac(&preds, &labels),
             scratch_test_accuracy: frac(&scratch_preds, &labels),
             agreement: frac(&preds, &teacher_preds),
+            omitted: match self.omit_class {
+                None => None,
+                Some(class) => {
+                    let train = &self.split.train;
+                    let train_logits = logits_host(&student, train, &self.cpu)?;
+                    let test_logits = logits_host(&student, test, &self.cpu)?;
+                    Some(omitted_class_report(
+                        class,
+                        test.classes,
+                        (&train_logits, &train.labels),
+                        (&test_logits, &test.labels),
+                    ))
+                }
+            },
         })
     }
 
@@ -156,6 +169,47 @@ impl Session {
             logits_host(&student, &one, &self.cpu)?,
             logits_host(&scratch, &one, &self.cpu)?,
         ])
+    }
+}
+
+/// What distillation buys, measured on the CPU copy the page reads from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Compression {
+    pub teacher_params: usize,
+    pub student_params: usize,
+    /// Median forward time over the test set, milliseconds.
+    pub teacher_ms: f64,
+    pub student_ms: f64,
+    pub teacher_accuracy: f32,
+}
+
+impl Session {
+    /// Times the teacher's and the student's forward pass over the test set (median of 7).
+    pub fn compression(&self, now_ms: impl Fn() -> f64) -> crate::Result<Compression> {
+        let test = &self.split.test;
+        let teacher = self.teacher.to_mlp(&self.cpu)?;
+        let student = self.distilled.network().config().init(&self.cpu, 0)?;
+        let time = |net: &Mlp| -> crate::Result<f64> {
+            let mut runs = Vec::new();
+            for _ in 0..7 {
+                let start = now_ms();
+                logits_host(net, test, &self.cpu)?;
+                runs.push(now_ms() - start);
+            }
+            runs.sort_by(f64::total_cmp);
+            Ok(runs[runs.len() / 2])
+        };
+        let labels: Vec<usize> = test.labels.iter().map(|l| usize::from(*l)).collect();
+        Ok(Compression {
+            teacher_params: self.teacher.config.num_params(),
+            student_params: self.distilled.network().config().num_params(),
+            teacher_ms: time(&teacher)?,
+            student_ms: time(&student)?,
+            teacher_accuracy: fraction_equal(
+                &predictions(&self.teacher_test_logits, test.classes),
+                labels.into_iter(),
+            ),
+        })
     }
 }
 

@@ -4,7 +4,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::session::CurvePoint;
+use super::session::{Compression, CurvePoint};
 use crate::playground::{Settings, check};
 
 /// The teacher the page ships is 6 layers deep.
@@ -34,6 +34,10 @@ pub struct AppState {
     pub selected_teacher_layer: Option<usize>,
     /// Hidden widths of the teacher in use (the shipped one unless the user loaded another).
     pub teacher_hidden: Vec<usize>,
+    /// Sizes and forward times of the teacher and the student.
+    pub compression: Option<Compression>,
+    /// Larger type for a projector.
+    pub projector: bool,
 }
 
 impl Default for AppState {
@@ -52,6 +56,8 @@ impl Default for AppState {
             error: None,
             selected_teacher_layer: None,
             teacher_hidden: vec![128; TEACHER_DEPTH],
+            compression: None,
+            projector: false,
         }
     }
 }
@@ -83,6 +89,8 @@ pub enum Action {
         name: String,
         hidden: Vec<usize>,
     },
+    Compression(Compression),
+    Projector(bool),
     Notice(String),
     Failed(String),
     DismissNotices,
@@ -148,6 +156,8 @@ impl Reducible for AppState {
                 next.cpu_reason = Some(GPU_LOST.into());
             }
             Action::Notice(text) => next.notices.push(text),
+            Action::Compression(c) => next.compression = Some(c),
+            Action::Projector(on) => next.projector = on,
             Action::TeacherLoaded { name, hidden } => {
                 next.restart();
                 next.teacher_hidden = hidden;

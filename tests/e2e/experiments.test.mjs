@@ -1,0 +1,89 @@
+// The classroom experiments, one click each: presets set up the papers' claims and the page shows
+// what they predict (fixed seeds, short runs; margins measured on this build, see comments).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { serveDist } from './server.mjs';
+import { launch } from './browser.mjs';
+
+let server, browser;
+before(async () => {
+  server = await serveDist();
+  browser = await launch({ webgpu: false });
+  await mkdir('tests/output', { recursive: true });
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function open() {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(server.url);
+  await page.locator('.bars.student').waitFor({ timeout: 120_000 });
+  await page.locator('#compression-table').waitFor({ timeout: 120_000 });
+  return { page, context, errors };
+}
+
+async function trainTo(page, n) {
+  await page.click('#play');
+  await page.waitForFunction(
+    (n) => Number(document.querySelector('#summary')?.textContent.match(/After (\d+) steps/)?.[1]) >= n,
+    n,
+    { timeout: 240_000, polling: 100 },
+  );
+  await page.click('#play');
+}
+
+const summary = async (page) => {
+  const [, step, distilled, scratch] = (await page.locator('#summary').textContent()).match(/After (\d+) steps: distilled ([\d.]+) %, scratch ([\d.]+) %/);
+  return { step: Number(step), distilled: Number(distilled), scratch: Number(scratch) };
+};
+
+test('little labeled data: one click, and the distilled student pulls away from the scratch one', async () => {
+  const { page, context, errors } = await open();
+  await page.click('#preset-little-labeled');
+  assert.equal(await page.locator('#labeled').inputValue(), '0.03');
+  assert.match(page.url(), /labeled=0\.03/);
+  await trainTo(page, 400);
+  const s = await summary(page);
+  console.log(`# little labeled data, step ${s.step}: distilled ${s.distilled} %, scratch ${s.scratch} %`);
+  assert.ok(s.distilled - s.scratch > 10, `gap ${s.distilled - s.scratch}`);
+  await page.screenshot({ path: 'tests/output/preset-little-labeled.png', fullPage: true });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("Hinton's omitted class: the student recognises 3s it never saw, better with the bias fix", async () => {
+  const { page, context, errors } = await open();
+  await page.click('#preset-omitted-class');
+  assert.equal(await page.locator('#omit').inputValue(), '3');
+  await trainTo(page, 400);
+  const text = await page.locator('#omitted').textContent();
+  console.log(`# ${text}`);
+  const [, recall, , bias, fixed] = text.match(/calls ([\d.]+) % of the test 3s.*overall ([\d.]+) %.*by ([\d.]+).*makes it ([\d.]+) %/).map(Number);
+  assert.ok(fixed >= recall, `with the fix ${fixed} %, without ${recall} %`);
+  assert.ok(fixed > 30, `with the fix ${fixed} %`);
+  assert.ok(bias >= 0);
+  await page.screenshot({ path: 'tests/output/preset-omitted-class.png', fullPage: true });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('compression is reported, and projector mode enlarges the type', async () => {
+  const { page, context } = await open();
+  const table = await page.locator('#compression-table').textContent();
+  assert.match(table, /92170/);
+  assert.match(table, /4522 \(20\.4× smaller\)/);
+  assert.match(table, /ms \([\d.]+× faster\)/);
+  const size = () => page.evaluate(() => parseFloat(getComputedStyle(document.querySelector('h2')).fontSize));
+  const normal = await size();
+  await page.click('#projector');
+  assert.ok((await size()) > normal * 1.3, 'larger headings');
+  assert.equal(await page.locator('#projector').getAttribute('aria-pressed'), 'true');
+  await page.screenshot({ path: 'tests/output/projector.png' });
+  await context.close();
+});

@@ -358,6 +358,79 @@ pub fn runners_up(probs: &[f32], count: usize) -> Vec<(usize, f32)> {
 }
 
 /// Rejects a settings change that would make training impossible, with the reason.
+/// A digit drawn by hand on the page's grid, with undo by stroke.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Drawing {
+    pub side: usize,
+    /// Row-major intensities in 0..=1, like the dataset's scaled pixels.
+    pub pixels: Vec<f32>,
+    undo: Vec<Vec<f32>>,
+}
+
+/// How many strokes can be undone.
+const UNDO_DEPTH: usize = 50;
+
+impl Drawing {
+    pub fn new(side: usize) -> Self {
+        Self {
+            side,
+            pixels: vec![0.0; side * side],
+            undo: Vec::new(),
+        }
+    }
+
+    /// Starts a stroke: what undo goes back to.
+    pub fn begin_stroke(&mut self) {
+        if self.undo.len() == UNDO_DEPTH {
+            self.undo.remove(0);
+        }
+        self.undo.push(self.pixels.clone());
+    }
+
+    /// A soft brush: the cell full, its four neighbours a little (the dataset's 8×8 digits are
+    /// downsampled strokes, never single hard pixels).
+    pub fn paint(&mut self, cell: usize) {
+        let side = self.side;
+        if cell >= self.pixels.len() {
+            return;
+        }
+        let (r, c) = (cell / side, cell % side);
+        self.pixels[cell] = 1.0;
+        let neighbours = [
+            (r.wrapping_sub(1), c),
+            (r + 1, c),
+            (r, c.wrapping_sub(1)),
+            (r, c + 1),
+        ];
+        for (nr, nc) in neighbours {
+            if nr < side && nc < side {
+                let v = &mut self.pixels[nr * side + nc];
+                *v = (*v + 0.35).min(1.0);
+            }
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.begin_stroke();
+        self.pixels.iter_mut().for_each(|v| *v = 0.0);
+    }
+
+    /// Goes back one stroke; false when there is nothing to undo.
+    pub fn undo(&mut self) -> bool {
+        match self.undo.pop() {
+            Some(previous) => {
+                self.pixels = previous;
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn can_undo(&self) -> bool {
+        !self.undo.is_empty()
+    }
+}
+
 /// One-click setups of the papers' experiments.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Preset {
@@ -553,6 +626,38 @@ pub fn check(settings: &Settings, teacher_depth: usize) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn drawing_paints_softly_and_undoes_by_stroke() {
+        let mut d = Drawing::new(8);
+        assert!(!d.undo());
+        d.begin_stroke();
+        d.paint(9); // row 1, column 1
+        d.paint(10);
+        assert_eq!(d.pixels[9], 1.0);
+        assert_eq!(d.pixels[10], 1.0);
+        assert!(
+            (d.pixels[1] - 0.35).abs() < 1e-6,
+            "the cell above, touched once"
+        );
+        assert!((d.pixels[17] - 0.35).abs() < 1e-6);
+        assert_eq!(d.pixels[63], 0.0);
+        d.paint(64); // outside: ignored
+        let one_stroke = d.pixels.clone();
+        d.begin_stroke();
+        d.paint(63); // corner: only two neighbours
+        assert_eq!(d.pixels[63], 1.0);
+        assert!(d.undo());
+        assert_eq!(d.pixels, one_stroke);
+        d.clear();
+        assert!(d.pixels.iter().all(|v| *v == 0.0));
+        assert!(d.undo(), "clearing can be undone");
+        assert_eq!(d.pixels, one_stroke);
+        for _ in 0..60 {
+            d.begin_stroke();
+        }
+        assert!(d.can_undo());
+    }
 
     #[test]
     fn every_preset_is_a_valid_setup_that_says_what_it_sets() {

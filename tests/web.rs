@@ -255,3 +255,33 @@ async fn the_mapping_editor_connects_layers_and_refuses_crossings() {
         .unwrap_or_default();
     assert!(error.contains("impossible"), "{error}");
 }
+
+#[wasm_bindgen_test]
+fn drawing_edits_go_through_the_reducer_with_undo() {
+    use distill_playground::web::state::DrawAction;
+    let mut state = reduce(AppState::default(), Action::Draw(DrawAction::Paint(3)));
+    assert!(state.drawing.is_none(), "no drawing until one is started");
+    state = reduce(state, Action::Draw(DrawAction::Start));
+    let started = state.drawing_version;
+    state = reduce(state, Action::Draw(DrawAction::BeginStroke));
+    state = reduce(state, Action::Draw(DrawAction::Paint(27)));
+    let drawing = state.drawing.clone().unwrap();
+    assert_eq!(drawing.pixels[27], 1.0);
+    assert!(drawing.can_undo());
+    assert!(
+        state.drawing_version > started,
+        "each edit is a new version to draw"
+    );
+    state = reduce(state, Action::Draw(DrawAction::Undo));
+    assert!(
+        state
+            .drawing
+            .as_ref()
+            .unwrap()
+            .pixels
+            .iter()
+            .all(|v| *v == 0.0)
+    );
+    state = reduce(state, Action::Draw(DrawAction::Stop));
+    assert!(state.drawing.is_none());
+}

@@ -61,6 +61,8 @@ struct Control {
     /// Why the CPU is used when the page, not the user, chose it.
     cpu_reason: Option<String>,
     example: usize,
+    /// The hand-drawn digit on show, with its version.
+    drawing: Option<(u64, Vec<f32>)>,
 }
 
 fn window() -> Option<web_sys::Window> {
@@ -209,6 +211,7 @@ async fn drive(
     const SAVE_EVERY_MS: f64 = 1000.0;
     const UI_EVERY_MS: f64 = 66.0;
     let mut ui_at = f64::NEG_INFINITY;
+    let mut shown_drawing: Option<u64> = None;
     let mut session: Option<Session> = None;
     let mut built_generation: Option<u64> = None;
     let mut device: Option<(bool, DeviceChoice)> = None;
@@ -503,14 +506,23 @@ async fn drive(
         // While training, the counter and the student's bars refresh at about 15 Hz: each refresh
         // re-renders the page, and doing it every frame cost the slider its frames.
         let ui_due = !ctrl.running || now_ms() - ui_at > UI_EVERY_MS;
-        if shown.0 != ctrl.example || (ui_due && (stepped || shown.1 != s.steps_done())) {
+        let drawing_version = ctrl.drawing.as_ref().map(|d| d.0);
+        if shown.0 != ctrl.example
+            || shown_drawing != drawing_version
+            || (ui_due && (stepped || shown.1 != s.steps_done()))
+        {
+            shown_drawing = drawing_version;
             ui_at = now_ms();
             // The counter too: the last chunk before a pause may not have shown its steps.
             dispatch.dispatch(Action::Progress {
                 steps: s.steps_done(),
                 point: None,
             });
-            match s.example_logits(ctrl.example).await {
+            let logits = match &ctrl.drawing {
+                Some((_, pixels)) => s.input_logits(pixels).await,
+                None => s.example_logits(ctrl.example).await,
+            };
+            match logits {
                 Ok(l) => dispatch.dispatch(Action::Logits(l)),
                 Err(e) => dispatch.dispatch(Action::Failed(e.to_string())),
             }
@@ -616,6 +628,10 @@ fn App() -> Html {
         c.prefer_cpu = state.prefer_cpu;
         c.cpu_reason = state.cpu_reason.clone();
         c.example = state.settings.example;
+        c.drawing = state
+            .drawing
+            .as_ref()
+            .map(|d| (state.drawing_version, d.pixels.clone()));
     }
     {
         let control = control.clone();

@@ -4,7 +4,7 @@ use yew::prelude::*;
 
 use super::charts::{Bars, Digit, Lines, Series};
 use super::files;
-use super::state::{Action, AppState, TEACHER_DEPTH};
+use super::state::{Action, AppState, DrawAction, TEACHER_DEPTH};
 use super::{Request, Which};
 use crate::loss::{HiddenLoss, SoftLoss, host};
 use crate::mapping::MappingScheme;
@@ -153,20 +153,42 @@ pub fn SoftTargets(props: &StateProps) -> Html {
             ups.join(", ")
         )
     };
+    let draw = |a: DrawAction| {
+        let d = state.dispatcher();
+        Callback::from(move |_: MouseEvent| d.dispatch(Action::Draw(a)))
+    };
+    let drawn = state.drawing.is_some();
+    // A drawing has no true label.
+    let label = (!drawn).then_some(label);
     html! {
         <section class="panel soft" aria-labelledby="soft-h">
             <h2 id="soft-h">{ "Soft targets" }</h2>
-            <div class="example">
-                <Digit pixels={test.example(index).to_vec()} side={8} />
-                <div class="example-nav">
-                    <button aria-label="previous example" onclick={go(-1)}>{ "◀" }</button>
-                    <label>{ "Test example " }
-                        <input id="example" type="number" min="0" max={(test.len() - 1).to_string()} value={index.to_string()} onchange={on_index} />
-                    </label>
-                    <button aria-label="next example" onclick={go(1)}>{ "▶" }</button>
-                    <p>{ format!("True label: {label}") }</p>
+            if let Some(d) = &state.drawing {
+                <div class="example">
+                    <DrawGrid pixels={d.pixels.clone()} side={d.side} dispatch={state.dispatcher()} />
+                    <div class="example-nav">
+                        <p class="note">{ "Draw a digit: press and drag over the grid (or Enter on a cell). The bars follow as you draw." }</p>
+                        <div class="buttons">
+                            <button id="draw-undo" onclick={draw(DrawAction::Undo)} disabled={!d.can_undo()}>{ "Undo" }</button>
+                            <button id="draw-clear" onclick={draw(DrawAction::Clear)}>{ "Clear" }</button>
+                            <button id="draw-stop" onclick={draw(DrawAction::Stop)}>{ "Back to test digits" }</button>
+                        </div>
+                    </div>
                 </div>
-            </div>
+            } else {
+                <div class="example">
+                    <Digit pixels={test.example(index).to_vec()} side={8} />
+                    <div class="example-nav">
+                        <button aria-label="previous example" onclick={go(-1)}>{ "◀" }</button>
+                        <label>{ "Test example " }
+                            <input id="example" type="number" min="0" max={(test.len() - 1).to_string()} value={index.to_string()} onchange={on_index} />
+                        </label>
+                        <button aria-label="next example" onclick={go(1)}>{ "▶" }</button>
+                        <p>{ format!("True label: {}", label.unwrap_or_default()) }</p>
+                        <button id="draw-start" onclick={draw(DrawAction::Start)}>{ "Draw your own" }</button>
+                    </div>
+                </div>
+            }
             <label class="slider" for="temperature">
                 <span>{ "Temperature " }<strong id="t-value">{ format!("T = {t:.2}") }</strong></span>
                 <input id="temperature" type="range" min="0" max="1000" step="1" aria-label="Temperature"
@@ -175,10 +197,12 @@ pub fn SoftTargets(props: &StateProps) -> Html {
             </label>
             <p class="explain">{ "p = softmax(z / T). Low T: almost one-hot. High T: flatter, so the small probabilities of the wrong classes become visible. Drag it." }</p>
             <div class="bars-row">
-                <Bars title="Hard target (one-hot label)" probs={hard} label={Some(label)} kind="hard" />
-                <Bars title="Teacher at T" probs={teacher} label={Some(label)} kind="teacher" />
+                if !drawn {
+                    <Bars title="Hard target (one-hot label)" probs={hard} label={label} kind="hard" />
+                }
+                <Bars title="Teacher at T" probs={teacher} label={label} kind="teacher" />
                 if let Some(st) = student {
-                    <Bars title="Distilled student at T" probs={st} label={Some(label)} kind="student" />
+                    <Bars title="Distilled student at T" probs={st} label={label} kind="student" />
                 }
             </div>
             <p id="dark-knowledge" class="reading">{ reading }</p>
@@ -671,5 +695,49 @@ pub fn Compression(props: &StateProps) -> Html {
                 </tbody>
             </table>
         </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct DrawGridProps {
+    pub pixels: Vec<f32>,
+    pub side: usize,
+    pub dispatch: UseReducerDispatcher<AppState>,
+}
+
+/// The drawing grid: press and drag to paint; every cell is also a button for the keyboard.
+#[component]
+pub fn DrawGrid(props: &DrawGridProps) -> Html {
+    let s = props.side.max(1);
+    html! {
+        <svg id="draw-grid" class="digit drawing" viewBox={format!("0 0 {s} {s}")} role="group" aria-label="drawing grid">
+            { for props.pixels.iter().enumerate().map(|(i, v)| {
+                let shade = (255.0 * (1.0 - v.clamp(0.0, 1.0))) as u8;
+                let d = props.dispatch.clone();
+                let down = Callback::from(move |e: PointerEvent| {
+                    e.prevent_default();
+                    d.dispatch(Action::Draw(DrawAction::BeginStroke));
+                    d.dispatch(Action::Draw(DrawAction::Paint(i)));
+                });
+                let d = props.dispatch.clone();
+                let enter = Callback::from(move |e: MouseEvent| {
+                    if e.buttons() & 1 == 1 {
+                        d.dispatch(Action::Draw(DrawAction::Paint(i)));
+                    }
+                });
+                let d = props.dispatch.clone();
+                let key = Callback::from(move |e: KeyboardEvent| {
+                    if e.key() == "Enter" || e.key() == " " {
+                        e.prevent_default();
+                        d.dispatch(Action::Draw(DrawAction::BeginStroke));
+                        d.dispatch(Action::Draw(DrawAction::Paint(i)));
+                    }
+                });
+                html! { <rect class="cell" data-cell={i.to_string()} x={(i % s).to_string()} y={(i / s).to_string()} width="0.96" height="0.96"
+                              tabindex="0" role="button" aria-label={format!("row {} column {}", i / s + 1, i % s + 1)}
+                              fill={format!("rgb({shade},{shade},{shade})")}
+                              onpointerdown={down} onmouseenter={enter} onkeydown={key} /> }
+            }) }
+        </svg>
     }
 }

@@ -155,6 +155,26 @@ impl Session {
         })
     }
 
+    /// Logits of any input (a hand-drawn digit) from the teacher and both students.
+    pub async fn input_logits(&self, input: &[f32]) -> crate::Result<[Vec<f32>; 3]> {
+        let one = crate::data::Dataset {
+            name: "drawn".into(),
+            features: input.to_vec(),
+            labels: vec![0],
+            dim: input.len(),
+            classes: CLASSES,
+            image: Some((8, 8)),
+        };
+        let teacher = self.teacher.to_mlp(&self.cpu)?;
+        let student = self.on_cpu(&self.distilled.network()).await?;
+        let scratch = self.on_cpu(&self.scratch.network()).await?;
+        Ok([
+            logits_host(&teacher, &one, &self.cpu)?,
+            logits_host(&student, &one, &self.cpu)?,
+            logits_host(&scratch, &one, &self.cpu)?,
+        ])
+    }
+
     /// Logits of test example `index` from the teacher, the distilled and the scratch student.
     pub async fn example_logits(&self, index: usize) -> crate::Result<[Vec<f32>; 3]> {
         let test = &self.split.test;

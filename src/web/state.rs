@@ -5,7 +5,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::session::{Compression, CurvePoint};
-use crate::playground::{Settings, check};
+use crate::playground::{Drawing, Settings, check};
 
 /// The teacher the page ships is 6 layers deep.
 pub const TEACHER_DEPTH: usize = 6;
@@ -38,6 +38,9 @@ pub struct AppState {
     pub compression: Option<Compression>,
     /// Larger type for a projector.
     pub projector: bool,
+    /// A hand-drawn digit shown instead of a test example; bumped version on every change.
+    pub drawing: Option<Drawing>,
+    pub drawing_version: u64,
 }
 
 impl Default for AppState {
@@ -58,8 +61,21 @@ impl Default for AppState {
             teacher_hidden: vec![128; TEACHER_DEPTH],
             compression: None,
             projector: false,
+            drawing: None,
+            drawing_version: 0,
         }
     }
+}
+
+/// Edits of the hand-drawn digit.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum DrawAction {
+    Start,
+    Stop,
+    BeginStroke,
+    Paint(usize),
+    Clear,
+    Undo,
 }
 
 pub enum Action {
@@ -90,6 +106,7 @@ pub enum Action {
         hidden: Vec<usize>,
     },
     Compression(Compression),
+    Draw(DrawAction),
     Projector(bool),
     Notice(String),
     Failed(String),
@@ -157,6 +174,26 @@ impl Reducible for AppState {
             }
             Action::Notice(text) => next.notices.push(text),
             Action::Compression(c) => next.compression = Some(c),
+            Action::Draw(DrawAction::Start) => {
+                next.drawing = Some(Drawing::new(8));
+                next.drawing_version += 1;
+            }
+            Action::Draw(DrawAction::Stop) => next.drawing = None,
+            Action::Draw(edit) => {
+                let Some(d) = next.drawing.as_mut() else {
+                    return self;
+                };
+                match edit {
+                    DrawAction::BeginStroke => d.begin_stroke(),
+                    DrawAction::Paint(cell) => d.paint(cell),
+                    DrawAction::Clear => d.clear(),
+                    DrawAction::Undo => {
+                        d.undo();
+                    }
+                    DrawAction::Start | DrawAction::Stop => {}
+                }
+                next.drawing_version += 1;
+            }
             Action::Projector(on) => next.projector = on,
             Action::TeacherLoaded { name, hidden } => {
                 next.restart();

@@ -642,6 +642,17 @@ fn App() -> Html {
         });
     }
     use_effect_with(state.settings.clone(), persist);
+    // The tour brings the panel it talks about into view.
+    use_effect_with(state.tour, |tour| {
+        let panel = tour
+            .and_then(|k| crate::playground::TOUR.get(k))
+            .map(|t| t.panel);
+        if let (Some(panel), Some(doc)) = (panel, window().and_then(|w| w.document()))
+            && let Ok(Some(el)) = doc.query_selector(&format!(".panel.{panel}"))
+        {
+            el.scroll_into_view();
+        }
+    });
     // Projector mode scales every rem-sized thing: the class sits on <html>.
     use_effect_with(state.projector, |on| {
         if let Some(root) = window()
@@ -715,13 +726,16 @@ fn App() -> Html {
                 <h1>{ "Distill Playground" }</h1>
                 <span class="version">{ format!("engine v{}", crate::VERSION) }</span>
                 <panels::DeviceBadge device={state.device.clone()} prefer_cpu={state.prefer_cpu} dispatch={dispatch.clone()} />
+                <button id="tour-start" class="tour-toggle" onclick={ let d = dispatch.clone(); Callback::from(move |_: MouseEvent| d.dispatch(Action::Tour(Some(0)))) }>
+                    { "Guided tour" }
+                </button>
                 <button id="projector" class="projector-toggle" aria-pressed={state.projector.to_string()}
                         onclick={ let d = dispatch.clone(); let on = state.projector; Callback::from(move |_: MouseEvent| d.dispatch(Action::Projector(!on))) }>
                     { if state.projector { "Normal type" } else { "Projector mode" } }
                 </button>
             </header>
             <panels::Notices notices={state.notices.clone()} error={state.error.clone()} dispatch={dispatch.clone()} />
-            <main class="grid">
+            <main class={classes!("grid", state.tour.and_then(|k| crate::playground::TOUR.get(k)).map(|t| format!("tour-focus-{}", t.panel)))}>
                 <panels::SoftTargets state={state.clone()} />
                 <panels::Training state={state.clone()} step_once={step_once} />
                 <panels::Presets state={state.clone()} />
@@ -730,6 +744,7 @@ fn App() -> Html {
                 <panels::MappingEditor state={state.clone()} />
                 <panels::Files state={state.clone()} request={request} />
             </main>
+            <panels::Tour state={state.clone()} />
             <footer class="credits">
                 { "Digits: E. Alpaydin, C. Kaynak (UCI, CC BY 4.0). Teacher 64→128×6→10 shipped with the page. " }
                 { "Hinton, Vinyals & Dean 2015 · Tang et al. 2019 · Sun et al. 2019 (Patient KD) · Clark et al. 2019 (BAM)." }

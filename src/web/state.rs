@@ -5,7 +5,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::session::{Compression, CurvePoint};
-use crate::playground::{Drawing, Settings, check};
+use crate::playground::{Drawing, Settings, TOUR, check};
 
 /// The teacher the page ships is 6 layers deep.
 pub const TEACHER_DEPTH: usize = 6;
@@ -41,6 +41,8 @@ pub struct AppState {
     /// A hand-drawn digit shown instead of a test example; bumped version on every change.
     pub drawing: Option<Drawing>,
     pub drawing_version: u64,
+    /// The guided tour's current step.
+    pub tour: Option<usize>,
 }
 
 impl Default for AppState {
@@ -63,6 +65,7 @@ impl Default for AppState {
             projector: false,
             drawing: None,
             drawing_version: 0,
+            tour: None,
         }
     }
 }
@@ -107,6 +110,8 @@ pub enum Action {
     },
     Compression(Compression),
     Draw(DrawAction),
+    /// Go to a step of the guided tour (setting its controls), or end it.
+    Tour(Option<usize>),
     Projector(bool),
     Notice(String),
     Failed(String),
@@ -174,6 +179,16 @@ impl Reducible for AppState {
             }
             Action::Notice(text) => next.notices.push(text),
             Action::Compression(c) => next.compression = Some(c),
+            Action::Tour(None) => next.tour = None,
+            Action::Tour(Some(k)) => {
+                let Some(step) = TOUR.get(k) else {
+                    return self;
+                };
+                let settings = (step.apply)(&self.settings);
+                let mut moved = (*Rc::new(next).reduce(Action::Edit(settings))).clone();
+                moved.tour = Some(k);
+                return Rc::new(moved);
+            }
             Action::Draw(DrawAction::Start) => {
                 next.drawing = Some(Drawing::new(8));
                 next.drawing_version += 1;

@@ -126,3 +126,31 @@ test('draw your own digit: the bars follow the drawing, undo and clear work', as
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('the guided tour walks through the ideas and moves the controls', async () => {
+  const { page, context, errors } = await open();
+  const t = () => page.locator('#t-value').textContent();
+  await page.click('#tour-start');
+  assert.match(await page.locator('#tour-title').textContent(), /Soft targets/);
+  assert.match(await t(), /T = 1\.00/);
+  assert.equal(await page.locator('#tour-back').isDisabled(), true);
+  await page.click('#tour-next');
+  assert.match(await page.locator('#tour-title').textContent(), /Temperature/);
+  assert.match(await t(), /T = 8\.00/);
+  await page.click('#tour-next');
+  assert.equal(await page.locator('#alpha-value').textContent(), '0.30');
+  assert.equal(await page.locator('main.tour-focus-controls').count(), 1, 'the loss panel is highlighted');
+  await page.click('#tour-back');
+  assert.match(await page.locator('#tour-title').textContent(), /Temperature/);
+  for (let i = 0; i < 3; i++) await page.click('#tour-next');
+  assert.equal(await page.locator('#beta-value').textContent(), '0.50');
+  assert.match(await page.locator('#mapping-text').textContent(), /T2→S1, T4→S2, T6→S3/);
+  await page.screenshot({ path: 'tests/output/tour.png' });
+  await page.click('#tour-next');
+  assert.match(await page.locator('#tour-title').textContent(), /Take it with you/);
+  assert.equal(await page.locator('#tour-next').count(), 0);
+  await page.click('#tour-end');
+  assert.equal(await page.locator('#tour').count(), 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

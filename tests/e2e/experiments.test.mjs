@@ -90,9 +90,12 @@ test('compression is reported, and projector mode enlarges the type', async () =
 
 test('draw your own digit: the bars follow the drawing, undo and clear work', async () => {
   const { page, context, errors } = await open();
+  const teacherBars = () => page.locator('.bars.teacher .bar').evaluateAll((g) => g.map((x) => x.dataset.p).join());
+  const example = await teacherBars();
   await page.click('#draw-start');
   await page.locator('#draw-grid').waitFor();
-  const teacherBars = () => page.locator('.bars.teacher .bar').evaluateAll((g) => g.map((x) => x.dataset.p).join());
+  // The empty grid's bars replace the test example's.
+  await page.waitForFunction((b) => [...document.querySelectorAll('.bars.teacher .bar')].map((x) => x.dataset.p).join() !== b, example, { timeout: 10_000 });
   const blank = await teacherBars();
   assert.equal(await page.locator('.bars.hard').count(), 0, 'a drawing has no one-hot label');
   // A vertical stroke down the middle: a "1".
@@ -105,22 +108,26 @@ test('draw your own digit: the bars follow the drawing, undo and clear work', as
   for (let r = 1; r < 8; r++) await page.mouse.move(...(await centre(r * 8 + 4)), { steps: 2 });
   await page.mouse.up();
   assert.equal(await page.locator('#draw-undo').isDisabled(), false, 'one stroke to undo');
-  await page.waitForFunction((b) => [...document.querySelectorAll('.bars.teacher .bar')].map((x) => x.dataset.p).join() !== b, blank, { timeout: 10_000 });
+  const barsAre = (expected, equal) =>
+    page.waitForFunction(([b, eq]) => ([...document.querySelectorAll('.bars.teacher .bar')].map((x) => x.dataset.p).join() === b) === eq, [expected, equal], { timeout: 10_000 });
+  // The bars follow the drawing a moment later (the driver computes them between frames).
+  await page.waitForFunction(() => /the teacher says 1 /.test(document.querySelector('#dark-knowledge').textContent), null, { timeout: 10_000 });
   const painted = await page.locator('#draw-grid .cell').evaluateAll((c) => c.filter((x) => x.getAttribute('fill') !== 'rgb(255,255,255)').length);
   assert.ok(painted >= 8, `${painted} cells painted`);
   const reading = await page.locator('#dark-knowledge').textContent();
   console.log(`# drawn stroke: ${reading}`);
   assert.match(reading, /the teacher says 1 /);
   // Keyboard: Enter paints a cell.
+  const stroke = await teacherBars();
   await page.locator('#draw-grid .cell[data-cell="0"]').focus();
   await page.keyboard.press('Enter');
-  const withDot = await teacherBars();
+  await barsAre(stroke, false);
   await page.click('#draw-undo');
-  await page.waitForFunction((b) => [...document.querySelectorAll('.bars.teacher .bar')].map((x) => x.dataset.p).join() !== b, withDot, { timeout: 10_000 });
+  await barsAre(stroke, true);
   assert.equal(await page.locator('#draw-grid .cell[data-cell="0"]').getAttribute('fill'), 'rgb(255,255,255)');
   await page.screenshot({ path: 'tests/output/draw.png' });
   await page.click('#draw-clear');
-  await page.waitForFunction((b) => [...document.querySelectorAll('.bars.teacher .bar')].map((x) => x.dataset.p).join() === b, blank, { timeout: 10_000 });
+  await barsAre(blank, true);
   await page.click('#draw-stop');
   assert.equal(await page.locator('.bars.hard').count(), 1);
   assert.deepEqual(errors, []);

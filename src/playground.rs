@@ -505,16 +505,18 @@ pub enum Preset {
     PatientKdLast,
     LittleLabeledData,
     OmittedClass,
+    TeacherAnnealing,
 }
 
 impl Preset {
-    pub const ALL: [Preset; 6] = [
+    pub const ALL: [Preset; 7] = [
         Preset::Hinton2015,
         Preset::Tang2019,
         Preset::PatientKdSkip,
         Preset::PatientKdLast,
         Preset::LittleLabeledData,
         Preset::OmittedClass,
+        Preset::TeacherAnnealing,
     ];
 
     pub fn id(self) -> &'static str {
@@ -525,6 +527,7 @@ impl Preset {
             Preset::PatientKdLast => "pkd-last",
             Preset::LittleLabeledData => "little-labeled",
             Preset::OmittedClass => "omitted-class",
+            Preset::TeacherAnnealing => "bam",
         }
     }
 
@@ -536,6 +539,7 @@ impl Preset {
             Preset::PatientKdLast => "Patient KD, last (Sun et al. 2019)",
             Preset::LittleLabeledData => "Little labeled data",
             Preset::OmittedClass => "The omitted class (Hinton et al. 2015)",
+            Preset::TeacherAnnealing => "Teacher annealing (Clark et al. 2019, BAM)",
         }
     }
 
@@ -559,6 +563,9 @@ impl Preset {
             }
             Preset::OmittedClass => {
                 "No 3 appears anywhere in the transfer set. The student learns about 3s only from how the teacher spreads probability on other digits, then recognises them."
+            }
+            Preset::TeacherAnnealing => {
+                "α moves from 0 to 1 over the run: the student first only imitates the teacher, and ends on the gold labels — so it can end up better than its teacher."
             }
         }
     }
@@ -602,6 +609,11 @@ impl Preset {
                 omit_class: Some(3),
                 labeled_fraction: 1.0,
                 alpha: 0.1,
+                ..base
+            },
+            Preset::TeacherAnnealing => Settings {
+                alpha_schedule: AlphaSchedule::TeacherAnnealing,
+                labeled_fraction: 1.0,
                 ..base
             },
         }
@@ -763,6 +775,13 @@ mod tests {
         );
         assert!(Preset::LittleLabeledData.apply(&current).labeled_fraction < 0.05);
         assert_eq!(Preset::OmittedClass.apply(&current).omit_class, Some(3));
+        assert_eq!(
+            Preset::TeacherAnnealing
+                .apply(&current)
+                .distill_settings()
+                .alpha,
+            Schedule::TeacherAnnealing
+        );
         let ids: std::collections::HashSet<_> = Preset::ALL.iter().map(|p| p.id()).collect();
         assert_eq!(ids.len(), Preset::ALL.len());
     }

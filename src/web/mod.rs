@@ -46,6 +46,10 @@ pub enum Request {
         weights: MlpWeights,
         name: String,
     },
+    /// Train a new teacher (the shipped shape) on all labeled training digits, then distil from it.
+    TrainTeacher {
+        epochs: usize,
+    },
 }
 
 type Requests = Rc<RefCell<Vec<Request>>>;
@@ -355,6 +359,24 @@ async fn drive(
                         dispatch.dispatch(Action::Failed(format!("Could not export: {e}")));
                     }
                 }
+                Request::TrainTeacher { epochs } => {
+                    match train_teacher(s, epochs, &dispatch).await {
+                        Ok((weights, accuracy)) => {
+                            dispatch.dispatch(Action::TeacherLoaded {
+                                name: format!(
+                                    "trained here ({epochs} epochs, {:.1} % on the test digits)",
+                                    accuracy * 100.0
+                                ),
+                                hidden: weights.config.hidden.clone(),
+                            });
+                            teacher = weights;
+                        }
+                        Err(e) => dispatch.dispatch(Action::Failed(format!(
+                            "Training the teacher failed: {e}. The current teacher is kept."
+                        ))),
+                    }
+                    dispatch.dispatch(Action::TeacherProgress(None));
+                }
                 Request::Import {
                     which,
                     weights,
@@ -534,6 +556,45 @@ async fn drive(
             sleep_ms(50).await;
         }
     }
+}
+
+/// Trains a teacher of the shipped shape on every labeled training digit, in chunks between
+/// frames with progress; returns its weights and test accuracy.
+async fn train_teacher(
+    s: &Session,
+    epochs: usize,
+    dispatch: &UseReducerDispatcher<AppState>,
+) -> crate::Result<(MlpWeights, f32)> {
+    let train = &s.split.train;
+    let data = crate::data::TransferSet::build(train, &crate::data::TransferConfig::default(), 2)?;
+    let batch = 64;
+    let total = (epochs * data.len().div_ceil(batch)).max(1);
+    let settings = crate::train::DistillSettings {
+        batch_size: batch,
+        total_steps: total,
+        seed: 2,
+        ..Default::default()
+    };
+    let config = crate::model::MlpConfig::teacher(train.dim, train.classes);
+    let mut trainer = crate::train::Trainer::supervised(&config, data, settings, &s.device())?;
+    let mut shown = f64::NEG_INFINITY;
+    while trainer.steps_done() < total {
+        let start = now_ms();
+        while trainer.steps_done() < total && now_ms() - start < 10.0 {
+            trainer
+                .steps_async(5.min(total - trainer.steps_done()))
+                .await?;
+        }
+        if now_ms() - shown > 66.0 {
+            shown = now_ms();
+            dispatch.dispatch(Action::TeacherProgress(Some((trainer.steps_done(), total))));
+        }
+        after_next_paint().await;
+    }
+    let weights = MlpWeights::from_mlp_async(&trainer.network()).await?;
+    let cpu = burn::tensor::Device::flex();
+    let accuracy = crate::train::accuracy(&weights.to_mlp(&cpu)?, &s.split.test, &cpu)?;
+    Ok((weights, accuracy))
 }
 
 /// What the page accepts: a network for 8×8 digits, ReLU, and for a teacher, six hidden layers

@@ -635,6 +635,19 @@ pub fn Files(props: &FilesProps) -> Html {
                 </label>
                 <span class="note">{ " or drop a file here." }</span>
             </div>
+            <div class="teacher-train">
+                <button id="train-teacher" disabled={state.teacher_training.is_some()}
+                        onclick={ let r = props.request.clone(); Callback::from(move |_: MouseEvent| r.emit(Request::TrainTeacher { epochs: 20 })) }>
+                    { "Train a new teacher here" }
+                </button>
+                <span class="note">{ " 64→128×6→10 on all labeled training digits, 20 epochs; then both students distil from it." }</span>
+                if let Some((done, total)) = state.teacher_training {
+                    <label class="progress">{ "Teacher training " }
+                        <progress id="teacher-progress" max={total.to_string()} value={done.to_string()} />
+                        { format!(" {done} / {total} steps") }
+                    </label>
+                }
+            </div>
             <p class="explain">{ "In PyTorch:" }</p>
             <pre id="torch-snippet" class="code">{ torch }</pre>
         </section>

@@ -32,6 +32,7 @@ pub struct Session {
     pub scratch: Trainer,
     pub teacher: MlpWeights,
     omit_class: Option<u8>,
+    device: Device,
     cpu: Device,
     /// Running sums since the last curve point.
     window: (usize, f32, f32, f32, f32, usize),
@@ -61,9 +62,15 @@ impl Session {
             scratch,
             teacher: teacher_weights,
             omit_class: settings.omit_class,
+            device,
             cpu,
             window: (0, 0.0, 0.0, 0.0, 0.0, 0),
         })
+    }
+
+    /// The device the students train on.
+    pub fn device(&self) -> Device {
+        self.device.clone()
     }
 
     pub fn steps_done(&self) -> usize {

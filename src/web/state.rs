@@ -43,6 +43,8 @@ pub struct AppState {
     pub drawing_version: u64,
     /// The guided tour's current step.
     pub tour: Option<usize>,
+    /// Steps done and total while a teacher trains in the page.
+    pub teacher_training: Option<(usize, usize)>,
 }
 
 impl Default for AppState {
@@ -66,6 +68,7 @@ impl Default for AppState {
             drawing: None,
             drawing_version: 0,
             tour: None,
+            teacher_training: None,
         }
     }
 }
@@ -112,6 +115,7 @@ pub enum Action {
     Draw(DrawAction),
     /// Go to a step of the guided tour (setting its controls), or end it.
     Tour(Option<usize>),
+    TeacherProgress(Option<(usize, usize)>),
     Projector(bool),
     Notice(String),
     Failed(String),
@@ -180,6 +184,7 @@ impl Reducible for AppState {
             Action::Notice(text) => next.notices.push(text),
             Action::Compression(c) => next.compression = Some(c),
             Action::Tour(None) => next.tour = None,
+            Action::TeacherProgress(p) => next.teacher_training = p,
             Action::Tour(Some(k)) => {
                 let Some(step) = TOUR.get(k) else {
                     return self;

@@ -161,3 +161,20 @@ test('the guided tour walks through the ideas and moves the controls', async () 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('a teacher trained in the page, with progress, becomes the teacher the students learn from', async () => {
+  const { page, context, errors } = await open();
+  await page.click('#train-teacher');
+  await page.locator('#teacher-progress').waitFor({ timeout: 30_000 });
+  const notice = page.locator('.notices', { hasText: 'Loaded the teacher trained here' });
+  await notice.waitFor({ timeout: 180_000 });
+  const accuracy = Number((await notice.textContent()).match(/([\d.]+) % on the test digits/)[1]);
+  console.log(`# teacher trained in the page: ${accuracy} %`);
+  assert.ok(accuracy > 90, `teacher ${accuracy} %`);
+  assert.equal(await page.locator('#teacher-progress').count(), 0);
+  assert.match(await page.locator('#steps').textContent(), /step 0/);
+  // The compression table now reports the new teacher's accuracy.
+  await page.waitForFunction((a) => document.querySelector('#compression-table').textContent.includes(`${a.toFixed(1)} %`), accuracy, { timeout: 30_000 });
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -50,6 +50,10 @@ pub enum Request {
     TrainTeacher {
         epochs: usize,
     },
+    /// Distil a teacher assistant (64×6) from the teacher; the students then learn from it.
+    TrainAssistant {
+        epochs: usize,
+    },
 }
 
 type Requests = Rc<RefCell<Vec<Request>>>;
@@ -359,8 +363,34 @@ async fn drive(
                         dispatch.dispatch(Action::Failed(format!("Could not export: {e}")));
                     }
                 }
+                Request::TrainAssistant { epochs } => {
+                    let cpu = burn::tensor::Device::flex();
+                    let teacher_accuracy = teacher
+                        .to_mlp(&cpu)
+                        .and_then(|t| crate::train::accuracy(&t, &s.split.test, &cpu));
+                    let trained = match teacher_accuracy {
+                        Ok(ta) => train_network(s, Some(&teacher), epochs, &dispatch)
+                            .await
+                            .map(|(w, a)| (w, a, ta)),
+                        Err(e) => Err(e),
+                    };
+                    match trained {
+                        Ok((weights, accuracy, teacher_accuracy)) => {
+                            dispatch.dispatch(Action::AssistantLoaded {
+                                teacher_accuracy,
+                                assistant_accuracy: accuracy,
+                                hidden: weights.config.hidden.clone(),
+                            });
+                            teacher = weights;
+                        }
+                        Err(e) => dispatch.dispatch(Action::Failed(format!(
+                            "Training the assistant failed: {e}. The current teacher is kept."
+                        ))),
+                    }
+                    dispatch.dispatch(Action::TeacherProgress(None));
+                }
                 Request::TrainTeacher { epochs } => {
-                    match train_teacher(s, epochs, &dispatch).await {
+                    match train_network(s, None, epochs, &dispatch).await {
                         Ok((weights, accuracy)) => {
                             dispatch.dispatch(Action::TeacherLoaded {
                                 name: format!(
@@ -558,10 +588,12 @@ async fn drive(
     }
 }
 
-/// Trains a teacher of the shipped shape on every labeled training digit, in chunks between
-/// frames with progress; returns its weights and test accuracy.
-async fn train_teacher(
+/// Trains, on every labeled training digit, in chunks between frames with progress: a teacher of
+/// the shipped shape from the labels (`from: None`), or a teacher assistant of middle size
+/// (64×6) distilled from `from`. Returns its weights and test accuracy.
+async fn train_network(
     s: &Session,
+    from: Option<&MlpWeights>,
     epochs: usize,
     dispatch: &UseReducerDispatcher<AppState>,
 ) -> crate::Result<(MlpWeights, f32)> {
@@ -573,10 +605,23 @@ async fn train_teacher(
         batch_size: batch,
         total_steps: total,
         seed: 2,
+        // Six layers of 64 learn slowly at 1e-3: 94 % after 40 epochs at 3e-3 vs 75 % after 20
+        // at 1e-3 (measured with the CLI, seed 2).
+        learning_rate: if from.is_some() { 3e-3 } else { 1e-3 },
         ..Default::default()
     };
-    let config = crate::model::MlpConfig::teacher(train.dim, train.classes);
-    let mut trainer = crate::train::Trainer::supervised(&config, data, settings, &s.device())?;
+    let teacher_shape = crate::model::MlpConfig::teacher(train.dim, train.classes);
+    let mut trainer = match from {
+        None => crate::train::Trainer::supervised(&teacher_shape, data, settings, &s.device())?,
+        Some(teacher) => {
+            let assistant = crate::model::MlpConfig {
+                hidden: vec![64; state::TEACHER_DEPTH],
+                ..teacher_shape
+            };
+            let teacher = teacher.to_mlp(&s.device())?;
+            crate::train::Trainer::distill(&assistant, &teacher, data, settings, &s.device())?
+        }
+    };
     let mut shown = f64::NEG_INFINITY;
     while trainer.steps_done() < total {
         let start = now_ms();

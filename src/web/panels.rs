@@ -289,6 +289,12 @@ pub fn Training(props: &TrainingProps) -> Html {
                     "The student never saw a {c}. It still calls {:.0} % of the test {c}s by their name (overall {:.1} %). Hinton's fix — raise the {c}'s logit by {:.2}, chosen on the training digits — makes it {:.0} % (overall {:.1} %).",
                     r.recall * 100.0, r.accuracy * 100.0, r.bias, r.recall_with_bias * 100.0, r.accuracy_with_bias * 100.0, c = r.class) }</p>
             }
+            if let Some((teacher, assistant)) = state.assistant {
+                <p id="chain" class="reading">{ format!(
+                    "Teacher-assistant chain: teacher {:.1} % → assistant {:.1} % → student {}.",
+                    teacher * 100.0, assistant * 100.0,
+                    last.map_or("(train to see)".to_string(), |p| format!("{:.1} %", p.test_accuracy * 100.0))) }</p>
+            }
             if let Some(p) = last {
                 <p id="summary" class="reading">{ format!(
                     "After {} steps: distilled {:.1} %, scratch {:.1} % test accuracy (the teacher is worth {:+.1} points).",
@@ -641,6 +647,13 @@ pub fn Files(props: &FilesProps) -> Html {
                     { "Train a new teacher here" }
                 </button>
                 <span class="note">{ " 64→128×6→10 on all labeled training digits, 20 epochs; then both students distil from it." }</span>
+            </div>
+            <div class="teacher-train">
+                <button id="train-assistant" disabled={state.teacher_training.is_some() || state.assistant.is_some()}
+                        onclick={ let r = props.request.clone(); Callback::from(move |_: MouseEvent| r.emit(Request::TrainAssistant { epochs: 40 })) }>
+                    { "Put a teacher assistant in between" }
+                </button>
+                <span class="note">{ " Mirzadeh et al. 2020: a 64×6 assistant distils from the teacher first; the 32×3 students then learn from the assistant, a smaller step." }</span>
                 if let Some((done, total)) = state.teacher_training {
                     <label class="progress">{ "Teacher training " }
                         <progress id="teacher-progress" max={total.to_string()} value={done.to_string()} />

@@ -45,6 +45,8 @@ pub struct AppState {
     pub tour: Option<usize>,
     /// Steps done and total while a teacher trains in the page.
     pub teacher_training: Option<(usize, usize)>,
+    /// With a teacher assistant: the original teacher's and the assistant's test accuracy.
+    pub assistant: Option<(f32, f32)>,
 }
 
 impl Default for AppState {
@@ -69,6 +71,7 @@ impl Default for AppState {
             drawing_version: 0,
             tour: None,
             teacher_training: None,
+            assistant: None,
         }
     }
 }
@@ -116,6 +119,12 @@ pub enum Action {
     /// Go to a step of the guided tour (setting its controls), or end it.
     Tour(Option<usize>),
     TeacherProgress(Option<(usize, usize)>),
+    /// A teacher assistant now teaches the students.
+    AssistantLoaded {
+        teacher_accuracy: f32,
+        assistant_accuracy: f32,
+        hidden: Vec<usize>,
+    },
     Projector(bool),
     Notice(String),
     Failed(String),
@@ -185,6 +194,20 @@ impl Reducible for AppState {
             Action::Compression(c) => next.compression = Some(c),
             Action::Tour(None) => next.tour = None,
             Action::TeacherProgress(p) => next.teacher_training = p,
+            Action::AssistantLoaded {
+                teacher_accuracy,
+                assistant_accuracy,
+                hidden,
+            } => {
+                next.restart();
+                next.teacher_hidden = hidden;
+                next.assistant = Some((teacher_accuracy, assistant_accuracy));
+                next.notices.push(format!(
+                    "A teacher assistant (64×6) learned from the teacher: {:.1} % vs the teacher's {:.1} %. Both students now learn from the assistant.",
+                    assistant_accuracy * 100.0,
+                    teacher_accuracy * 100.0
+                ));
+            }
             Action::Tour(Some(k)) => {
                 let Some(step) = TOUR.get(k) else {
                     return self;
@@ -217,6 +240,7 @@ impl Reducible for AppState {
             Action::Projector(on) => next.projector = on,
             Action::TeacherLoaded { name, hidden } => {
                 next.restart();
+                next.assistant = None;
                 next.teacher_hidden = hidden;
                 next.error = None;
                 next.notices.push(format!(

@@ -178,3 +178,21 @@ test('a teacher trained in the page, with progress, becomes the teacher the stud
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('a teacher assistant in between: the three accuracies are shown', async () => {
+  const { page, context, errors } = await open();
+  await page.click('#train-assistant');
+  const notice = page.locator('.notices', { hasText: 'teacher assistant' });
+  await notice.waitFor({ timeout: 180_000 });
+  const [, assistant, teacher] = (await notice.textContent()).match(/([\d.]+) % vs the teacher's ([\d.]+) %/).map(Number);
+  console.log(`# assistant ${assistant} %, teacher ${teacher} %`);
+  assert.ok(assistant > 85 && teacher > 95, `assistant ${assistant}, teacher ${teacher}`);
+  // The mapping diagram shows the assistant's 64-wide layers.
+  assert.match(await page.locator('#teacher-layer-1').textContent(), /T1 · 64/);
+  await trainTo(page, 100);
+  const chain = await page.locator('#chain').textContent();
+  assert.match(chain, /teacher [\d.]+ % → assistant [\d.]+ % → student [\d.]+ %/);
+  await page.screenshot({ path: 'tests/output/assistant.png', fullPage: true });
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -100,8 +100,10 @@ wasm linear memory ${mb(c.memory.after_1000_steps.wasm_memory_bytes)} → ${mb(c
   concatenated tensor, asynchronously; 5 on the CPU); on a real GPU these tiny networks are
   kernel-launch-bound, and the CPU path may well be the faster one for them.
 - **Wasm size:** ${mb(browser.wasm.raw_bytes)} MB raw is mostly burn's WebGPU/cubecl stack compiled in (kernel
-  registry, WGSL compiler); wasm-opt is not run (binaryen is not installed by setup). The
-  \`release-web\` profile (opt-level z, LTO) and wasm-opt are the next steps.
+  registry, WGSL compiler). Tried: Debian's binaryen 108 cannot parse the module; binaryen 132
+  from npm (\`wasm-opt -Oz\`) makes it 17.3 MB raw / 4.8 MB gzip but takes 7.7 minutes here, so it
+  is not in the build. Still to try: the \`release-web\` profile (opt-level z, LTO), and a
+  CPU-only build for browsers without WebGPU.
 `;
 writeFileSync('BENCHMARKS.md', md);
 console.log('Wrote BENCHMARKS.md and bench/steps.svg');

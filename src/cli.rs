@@ -495,21 +495,32 @@ fn report(what: &str, eval: &Evaluation, secs: f32) {
     }
 }
 
+/// A network read from `path` must take the dataset's inputs and give its classes.
+fn check_fits(
+    config: &MlpConfig,
+    path: &Path,
+    dataset: DatasetKind,
+    data: &crate::data::Dataset,
+) -> Result<()> {
+    if config.inputs != data.dim || config.classes != data.classes {
+        return Err(Error::Weights(format!(
+            "{} expects {} inputs and {} classes; {} has {} and {}",
+            path.display(),
+            config.inputs,
+            config.classes,
+            dataset.name(),
+            data.dim,
+            data.classes
+        )));
+    }
+    Ok(())
+}
+
 fn eval(args: EvalArgs, assets: &Path, device: &Device) -> Result<()> {
     let split = load_split(args.dataset, assets, args.seed)?;
     let (net, file) = load_weights(&args.weights, device)?;
     let config = net.config();
-    if config.inputs != split.test.dim || config.classes != split.test.classes {
-        return Err(Error::Weights(format!(
-            "{} expects {} inputs and {} classes; {} has {} and {}",
-            args.weights.display(),
-            config.inputs,
-            config.classes,
-            args.dataset.name(),
-            split.test.dim,
-            split.test.classes
-        )));
-    }
+    check_fits(&config, &args.weights, args.dataset, &split.test)?;
     let acc = accuracy(&net, &split.test, device)?;
     println!(
         "{} ({} {}): test accuracy {:.2} % on {} {} examples",
@@ -590,19 +601,8 @@ fn export(args: ExportArgs, device: &Device) -> Result<()> {
 fn predict(args: PredictArgs, assets: &Path, device: &Device) -> Result<()> {
     let split = load_split(args.dataset, assets, args.seed)?;
     let (net, _) = load_weights(&args.weights, device)?;
-    let config = net.config();
     let test = &split.test;
-    if config.inputs != test.dim || config.classes != test.classes {
-        return Err(Error::Weights(format!(
-            "{} expects {} inputs and {} classes; {} has {} and {}",
-            args.weights.display(),
-            config.inputs,
-            config.classes,
-            args.dataset.name(),
-            test.dim,
-            test.classes
-        )));
-    }
+    check_fits(&net.config(), &args.weights, args.dataset, test)?;
     let n = args.count.min(test.len());
     let rows: Vec<usize> = (0..n).collect();
     let subset = test.subset(&rows);

@@ -31,6 +31,8 @@ pub struct Session {
     pub distilled: Trainer,
     pub scratch: Trainer,
     pub teacher: MlpWeights,
+    /// The teacher on the CPU, for drawn digits and timing (built once).
+    teacher_cpu: Mlp,
     omit_class: Option<u8>,
     device: Device,
     cpu: Device,
@@ -61,6 +63,7 @@ impl Session {
             distilled,
             scratch,
             teacher: teacher_weights,
+            teacher_cpu,
             omit_class: settings.omit_class,
             device,
             cpu,
@@ -172,11 +175,10 @@ impl Session {
             classes: CLASSES,
             image: Some((8, 8)),
         };
-        let teacher = self.teacher.to_mlp(&self.cpu)?;
         let student = self.on_cpu(&self.distilled.network()).await?;
         let scratch = self.on_cpu(&self.scratch.network()).await?;
         Ok([
-            logits_host(&teacher, &one, &self.cpu)?,
+            logits_host(&self.teacher_cpu, &one, &self.cpu)?,
             logits_host(&student, &one, &self.cpu)?,
             logits_host(&scratch, &one, &self.cpu)?,
         ])
@@ -214,7 +216,6 @@ impl Session {
     /// Times the teacher's and the student's forward pass over the test set (median of 7).
     pub fn compression(&self, now_ms: impl Fn() -> f64) -> crate::Result<Compression> {
         let test = &self.split.test;
-        let teacher = self.teacher.to_mlp(&self.cpu)?;
         let student = self.distilled.network().config().init(&self.cpu, 0)?;
         let time = |net: &Mlp| -> crate::Result<f64> {
             let mut runs = Vec::new();
@@ -230,7 +231,7 @@ impl Session {
         Ok(Compression {
             teacher_params: self.teacher.config.num_params(),
             student_params: self.distilled.network().config().num_params(),
-            teacher_ms: time(&teacher)?,
+            teacher_ms: time(&self.teacher_cpu)?,
             student_ms: time(&student)?,
             teacher_accuracy: fraction_equal(
                 &predictions(&self.teacher_test_logits, test.classes),

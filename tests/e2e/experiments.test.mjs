@@ -1,47 +1,16 @@
 // The classroom experiments, one click each: presets set up the papers' claims and the page shows
 // what they predict (fixed seeds, short runs; margins measured on this build, see comments).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import { serveDist } from './server.mjs';
-import { launch } from './browser.mjs';
+import { sharedBrowser, openPage, summary, trainTo } from './harness.mjs';
 
-let server, browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launch({ webgpu: false });
-  await mkdir('tests/output', { recursive: true });
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = sharedBrowser();
 
 async function open() {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(server.url);
-  await page.locator('.bars.student').waitFor({ timeout: 120_000 });
-  await page.locator('#compression-table').waitFor({ timeout: 120_000 });
-  return { page, context, errors };
+  const opened = await openPage(env);
+  await opened.page.locator('#compression-table').waitFor({ timeout: 120_000 });
+  return opened;
 }
-
-async function trainTo(page, n) {
-  await page.click('#play');
-  await page.waitForFunction(
-    (n) => Number(document.querySelector('#summary')?.textContent.match(/After (\d+) steps/)?.[1]) >= n,
-    n,
-    { timeout: 240_000, polling: 100 },
-  );
-  await page.click('#play');
-}
-
-const summary = async (page) => {
-  const [, step, distilled, scratch] = (await page.locator('#summary').textContent()).match(/After (\d+) steps: distilled ([\d.]+) %, scratch ([\d.]+) %/);
-  return { step: Number(step), distilled: Number(distilled), scratch: Number(scratch) };
-};
 
 test('little labeled data: one click, and the distilled student pulls away from the scratch one', async () => {
   const { page, context, errors } = await open();

@@ -1,20 +1,10 @@
 // Weights leave the page as files other tools read, and come back in; bad files change nothing.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile, truncate } from 'node:fs/promises';
-import { serveDist } from './server.mjs';
-import { launch } from './browser.mjs';
+import { readFile, writeFile, truncate } from 'node:fs/promises';
+import { sharedBrowser, openPage } from './harness.mjs';
 
-let server, browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launch({ webgpu: false });
-  await mkdir('tests/output', { recursive: true });
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = sharedBrowser();
 
 /** The JSON header of a safetensors file. */
 function header(bytes) {
@@ -29,12 +19,7 @@ async function download(page, selector, path) {
 }
 
 test('download the students and the teacher, load a student back, refuse bad files', async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(server.url);
-  await page.locator('.bars.student').waitFor({ timeout: 120_000 });
+  const { page, context, errors } = await openPage(env, { downloads: true });
   for (let i = 1; i <= 5; i++) {
     await page.click('#step');
     await page.locator('#steps', { hasText: `step ${i}` }).waitFor({ timeout: 60_000 });

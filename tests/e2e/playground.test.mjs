@@ -1,31 +1,11 @@
 // The playground as a user drives it (CPU fallback, fast): the temperature slider, the layer
 // mapping, links and persistence, a bad link.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import { serveDist } from './server.mjs';
-import { launch } from './browser.mjs';
+import { sharedBrowser, openPage } from './harness.mjs';
 
-let server, browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launch({ webgpu: false });
-  await mkdir('tests/output', { recursive: true });
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-async function open(hash = '') {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(server.url + hash);
-  await page.locator('.bars.student').waitFor({ timeout: 120_000 });
-  return { page, context, errors };
-}
+const env = sharedBrowser();
+const open = (hash = '') => openPage(env, { hash });
 
 const entropy = async (page, kind) =>
   Number(await page.locator(`.bars.${kind}`).getAttribute('data-entropy'));
@@ -80,7 +60,7 @@ test('a shared link restores the setup, and a reload keeps it', async () => {
   assert.equal(await page.locator('#mapping-text').textContent(), 'T4→S1, T5→S2, T6→S3');
   // Change α and reload without the hash: localStorage brings it back.
   await page.getByLabel(/weight of the hard labels/).fill('0.9');
-  await page.goto(server.url);
+  await page.goto(env.server.url);
   await page.locator('.bars.student').waitFor({ timeout: 120_000 });
   assert.equal(await page.locator('#alpha-value').textContent(), '0.90');
   assert.match(await page.locator('#t-value').textContent(), /T = 12\.50/);

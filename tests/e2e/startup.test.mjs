@@ -1,19 +1,13 @@
 // The page loads the wasm engine, shows its version and the device it found, and runs the shipped
 // teacher on that device — once with a WebGPU adapter, once without (the CPU fallback).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import { serveDist } from './server.mjs';
 import { launch } from './browser.mjs';
+import { sharedBrowser } from './harness.mjs';
 
 const version = readFileSync('Cargo.toml', 'utf8').match(/^version = "(.+)"/m)[1];
-let server;
-before(async () => {
-  server = await serveDist();
-  await mkdir('tests/output', { recursive: true });
-});
-after(async () => server?.close());
+const env = sharedBrowser({ browser: false });
 
 for (const webgpu of [false, true]) {
   const name = webgpu ? 'WebGPU' : 'CPU fallback';
@@ -23,7 +17,7 @@ for (const webgpu of [false, true]) {
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
       const errors = [];
       page.on('pageerror', (e) => errors.push(String(e)));
-      await page.goto(server.url);
+      await page.goto(env.server.url);
       await page.locator('.bars.student').waitFor({ timeout: 120_000 });
       // The soft targets come first (computed on the CPU); the device badge follows.
       await page.waitForFunction(() => document.querySelector('#device')?.textContent !== 'starting…', null, { timeout: 120_000 });

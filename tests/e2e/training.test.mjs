@@ -1,35 +1,15 @@
 // Training in the page as a class would see it: a few hundred steps on the CPU (wasm) lift the
 // distilled student well above chance; a reload picks the students up where they were; a few
 // steps run on WebGPU, and a WebGPU device that dies mid-run hands the students to the CPU.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import { serveDist } from './server.mjs';
 import { launch } from './browser.mjs';
+import { sharedBrowser, summary, trainTo } from './harness.mjs';
 
-let server;
-before(async () => {
-  server = await serveDist();
-  await mkdir('tests/output', { recursive: true });
-});
-after(async () => server?.close());
+// Each test here launches its own browser (WebGPU or not, phone or desktop).
+const env = sharedBrowser({ browser: false });
 
 const steps = async (page) => Number((await page.locator('#steps').textContent()).match(/step (\d+)/)[1]);
-const summary = async (page) => {
-  const text = await page.locator('#summary').textContent();
-  const [, step, distilled, scratch] = text.match(/After (\d+) steps: distilled ([\d.]+) %, scratch ([\d.]+) %/);
-  return { step: Number(step), distilled: Number(distilled), scratch: Number(scratch) };
-};
-
-async function trainUntil(page, target) {
-  await page.click('#play');
-  await page.waitForFunction(
-    (n) => Number(document.querySelector('#steps')?.textContent.match(/step (\d+)/)?.[1]) >= n,
-    target,
-    { timeout: 240_000, polling: 200 },
-  );
-  await page.click('#play'); // pause
-}
 
 test('a few hundred steps on the CPU: accuracy well above chance, and a reload keeps the students', async () => {
   const browser = await launch({ webgpu: false });
@@ -38,10 +18,10 @@ test('a few hundred steps on the CPU: accuracy well above chance, and a reload k
     const page = await context.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(server.url);
+    await page.goto(env.server.url);
     await page.locator('.bars.student').waitFor({ timeout: 120_000 });
     const started = Date.now();
-    await trainUntil(page, 300);
+    await trainTo(page, 300);
     const seconds = (Date.now() - started) / 1000;
     const after = await summary(page);
     console.log(`# trained to step ${await steps(page)} in ${seconds.toFixed(1)} s: distilled ${after.distilled} %, scratch ${after.scratch} %`);
@@ -77,7 +57,7 @@ test('phone width: every panel stacks and stays usable', async () => {
   const browser = await launch({ webgpu: false });
   try {
     const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-    await page.goto(server.url);
+    await page.goto(env.server.url);
     await page.locator('.bars.student').waitFor({ timeout: 120_000 });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 1, `the page scrolls sideways by ${overflow}px`);
@@ -105,7 +85,7 @@ test('WebGPU: steps run on the GPU, and a lost device hands the students to the 
         return device;
       };
     });
-    await page.goto(server.url);
+    await page.goto(env.server.url);
     await page.locator('#device', { hasText: 'WebGPU' }).waitFor({ timeout: 120_000 });
     for (let i = 1; i <= 3; i++) {
       await page.click('#step');

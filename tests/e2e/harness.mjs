@@ -1,0 +1,50 @@
+// What the browser test files share: a static server for dist/ and a CPU-only browser for the
+// file's tests, opening the page, reading the training summary, training to a step.
+import { before, after } from 'node:test';
+import { mkdir } from 'node:fs/promises';
+import { serveDist } from './server.mjs';
+import { launch } from './browser.mjs';
+
+/** Registers the file's before/after hooks; the returned object holds `server` (and `browser`). */
+export function sharedBrowser({ browser = true } = {}) {
+  const env = {};
+  before(async () => {
+    env.server = await serveDist();
+    if (browser) env.browser = await launch({ webgpu: false });
+    await mkdir('tests/output', { recursive: true });
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.close();
+  });
+  return env;
+}
+
+/** A fresh page at 1280×800 (projector size), collecting uncaught page errors. */
+export async function openPage(env, { hash = '', downloads = false } = {}) {
+  const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: downloads });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(env.server.url + hash);
+  await page.locator('.bars.student').waitFor({ timeout: 120_000 });
+  return { page, context, errors };
+}
+
+/** The numbers of the training panel's summary line. */
+export async function summary(page) {
+  const text = await page.locator('#summary').textContent();
+  const [, step, distilled, scratch] = text.match(/After (\d+) steps: distilled ([\d.]+) %, scratch ([\d.]+) %/);
+  return { step: Number(step), distilled: Number(distilled), scratch: Number(scratch) };
+}
+
+/** Trains until the summary reports at least `n` steps, then pauses. */
+export async function trainTo(page, n) {
+  await page.click('#play');
+  await page.waitForFunction(
+    (n) => Number(document.querySelector('#summary')?.textContent.match(/After (\d+) steps/)?.[1]) >= n,
+    n,
+    { timeout: 240_000, polling: 100 },
+  );
+  await page.click('#play');
+}

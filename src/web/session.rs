@@ -133,7 +133,8 @@ impl Session {
         let frac = |a: &[usize], b: &[usize]| fraction_equal(a, b.iter().copied());
         let student = self.on_cpu(&self.distilled.network()).await?;
         let scratch = self.on_cpu(&self.scratch.network()).await?;
-        let preds = predictions(&logits_host(&student, test, &self.cpu)?, test.classes);
+        let test_logits = logits_host(&student, test, &self.cpu)?;
+        let preds = predictions(&test_logits, test.classes);
         let scratch_preds = predictions(&logits_host(&scratch, test, &self.cpu)?, test.classes);
         let teacher_preds = predictions(&self.teacher_test_logits, test.classes);
         let (n, hard, soft, hidden, acc, labeled) = self.window;
@@ -153,7 +154,6 @@ impl Session {
                 Some(class) => {
                     let train = &self.split.train;
                     let train_logits = logits_host(&student, train, &self.cpu)?;
-                    let test_logits = logits_host(&student, test, &self.cpu)?;
                     Some(omitted_class_report(
                         class,
                         test.classes,

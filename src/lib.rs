@@ -8,6 +8,7 @@ pub mod bench;
 pub mod cli;
 pub mod data;
 pub mod error;
+pub mod heatmap;
 pub mod loss;
 pub mod mapping;
 pub mod model;

@@ -55,3 +55,38 @@ fn distilled_student_beats_scratch_with_little_labeled_data() {
     assert!(d > s + 0.03, "distilled {d} vs scratch {s}");
     assert!(d > 0.90, "distilled mean {d}");
 }
+
+/// Every dataset the page offers has a shipped teacher that fits it: the page's inputs and
+/// classes, six hidden layers (the layer-mapping editor draws six), and the accuracy the README
+/// states on the data the page shows (toy sets: seed `TOY_SEED`).
+#[test]
+fn every_page_dataset_has_a_fitting_shipped_teacher() {
+    use distill_playground::data::{DatasetKind, TOY_SEED, toy_split};
+    let device = Device::flex();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/teachers");
+    // README's table, in percent.
+    let toy_accuracy = [
+        (DatasetKind::Moons, 100.0),
+        (DatasetKind::Circles, 98.33),
+        (DatasetKind::Spirals, 98.33),
+        (DatasetKind::Xor, 98.0),
+    ];
+    for kind in DatasetKind::ALL {
+        let bytes = std::fs::read(dir.join(format!("{}.safetensors", kind.name()))).unwrap();
+        let (teacher, _) = load_mlp(&bytes, &device).unwrap();
+        let c = teacher.config();
+        assert_eq!(
+            (c.inputs, c.classes, c.depth()),
+            (kind.inputs(), kind.classes(), 6),
+            "{kind:?}"
+        );
+        if let Some((_, want)) = toy_accuracy.iter().find(|(k, _)| *k == kind) {
+            let split = toy_split(kind.toy().unwrap(), TOY_SEED);
+            let got = accuracy(&teacher, &split.test, &device).unwrap() * 100.0;
+            assert!(
+                (got - want).abs() <= 0.5,
+                "{kind:?}: {got:.2} % (README: {want} %)"
+            );
+        }
+    }
+}

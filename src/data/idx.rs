@@ -121,5 +121,19 @@ mod tests {
         assert_eq!(split.train.dim, 784);
         assert_eq!(split.test.class_counts().iter().sum::<usize>(), 10_000);
         assert!(split.test.class_counts().iter().all(|c| *c > 800));
+        // The page's cut keeps the first training images, every class well represented.
+        let read = |name: &str| std::fs::read(dir.join("data/mnist").join(name)).unwrap();
+        let page = super::super::mnist_from_gz(
+            &read("train-images-idx3-ubyte.gz"),
+            &read("train-labels-idx1-ubyte.gz"),
+            &read("t10k-images-idx3-ubyte.gz"),
+            &read("t10k-labels-idx1-ubyte.gz"),
+            super::super::PAGE_MNIST_TRAIN,
+        )
+        .unwrap();
+        assert_eq!(page.train.len(), super::super::PAGE_MNIST_TRAIN);
+        assert_eq!(page.test, split.test);
+        assert_eq!(page.train.example(9_999), split.train.example(9_999));
+        assert!(page.train.class_counts().iter().all(|c| *c > 850));
     }
 }

@@ -166,6 +166,40 @@ impl DatasetKind {
         }
     }
 
+    /// Input features per example.
+    pub fn inputs(self) -> usize {
+        match self {
+            DatasetKind::Digits => 64,
+            DatasetKind::Mnist => 28 * 28,
+            _ => 2,
+        }
+    }
+
+    pub fn classes(self) -> usize {
+        if self.toy().is_some() { 2 } else { 10 }
+    }
+
+    /// Side of the square images; `None` for the 2-D sets.
+    pub fn image_side(self) -> Option<usize> {
+        match self {
+            DatasetKind::Digits => Some(8),
+            DatasetKind::Mnist => Some(28),
+            _ => None,
+        }
+    }
+
+    /// How the page names it in its dataset menu.
+    pub fn title(self) -> &'static str {
+        match self {
+            DatasetKind::Digits => "Digits (8×8)",
+            DatasetKind::Mnist => "MNIST (28×28)",
+            DatasetKind::Moons => "Two moons (2-D)",
+            DatasetKind::Circles => "Circles (2-D)",
+            DatasetKind::Spirals => "Spirals (2-D)",
+            DatasetKind::Xor => "XOR (2-D)",
+        }
+    }
+
     pub fn toy(self) -> Option<ToyKind> {
         match self {
             DatasetKind::Moons => Some(ToyKind::Moons),
@@ -201,6 +235,18 @@ pub const DIGITS_CSV_GZ: &[u8] = include_bytes!("../../assets/data/digits/digits
 /// teacher's test set is the same for everyone.
 pub const DIGITS_SPLIT_SEED: u64 = 2015;
 
+/// Seed of the toy sets the page shows and its shipped toy teachers learned (the CLI's default).
+pub const TOY_SEED: u64 = 42;
+
+/// Training images of MNIST the page keeps (the first ones: every class ~10 %); it evaluates on
+/// all 10,000 test images.
+pub const PAGE_MNIST_TRAIN: usize = 10_000;
+
+/// A toy set as the CLI and the page use it: 1,000 points, 30 % held out, both from `seed`.
+pub fn toy_split(kind: ToyKind, seed: u64) -> Split {
+    toy_dataset(kind, 1000, kind.noise(), seed).split(0.3, seed)
+}
+
 /// Decompresses gzip bytes, refusing output larger than `limit` bytes.
 pub fn gunzip(bytes: &[u8], limit: usize, what: &str) -> Result<Vec<u8>> {
     let mut out = Vec::new();
@@ -223,17 +269,23 @@ pub fn digits() -> Result<Split> {
 }
 
 /// MNIST from its four gzip-compressed IDX files (train images, train labels, test images, test
-/// labels), as read from `assets/data/mnist/` or fetched by the page.
+/// labels), as read from `assets/data/mnist/` or fetched by the page. Keeps the first
+/// `train_limit` training images (converted to floats only after the cut).
 pub fn mnist_from_gz(
     train_images: &[u8],
     train_labels: &[u8],
     test_images: &[u8],
     test_labels: &[u8],
+    train_limit: usize,
 ) -> Result<Split> {
     const LIMIT: usize = 64 << 20;
-    let part = |images: &[u8], labels: &[u8], name: &str| -> Result<Dataset> {
-        let (pixels, rows, cols) = parse_idx_images(&gunzip(images, LIMIT, name)?)?;
-        let labels = parse_idx_labels(&gunzip(labels, LIMIT, name)?)?;
+    let part = |images: &[u8], labels: &[u8], name: &str, limit: usize| -> Result<Dataset> {
+        let (mut pixels, rows, cols) = parse_idx_images(&gunzip(images, LIMIT, name)?)?;
+        let mut labels = parse_idx_labels(&gunzip(labels, LIMIT, name)?)?;
+        if labels.len() * rows * cols == pixels.len() && labels.len() > limit {
+            labels.truncate(limit);
+            pixels.truncate(limit * rows * cols);
+        }
         if labels.len() * rows * cols != pixels.len() {
             return Err(Error::Dataset(format!(
                 "{name}: {} labels for {} images",
@@ -252,8 +304,8 @@ pub fn mnist_from_gz(
         )
     };
     Ok(Split {
-        train: part(train_images, train_labels, "mnist train")?,
-        test: part(test_images, test_labels, "mnist test")?,
+        train: part(train_images, train_labels, "mnist train", train_limit)?,
+        test: part(test_images, test_labels, "mnist test", usize::MAX)?,
     })
 }
 
@@ -274,13 +326,14 @@ pub fn load(kind: DatasetKind, assets_dir: &std::path::Path, seed: u64) -> Resul
                 &read("train-labels-idx1-ubyte.gz")?,
                 &read("t10k-images-idx3-ubyte.gz")?,
                 &read("t10k-labels-idx1-ubyte.gz")?,
+                usize::MAX,
             )
         }
         toy => {
             let kind = toy
                 .toy()
                 .ok_or_else(|| Error::Dataset("not a toy set".into()))?;
-            Ok(toy_dataset(kind, 1000, 0.1, seed).split(0.3, seed))
+            Ok(toy_split(kind, seed))
         }
     }
 }
@@ -338,6 +391,31 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("label 3"), "{err}");
+    }
+
+    #[test]
+    fn dataset_kinds_describe_their_data() {
+        for kind in DatasetKind::ALL {
+            let classes = kind.classes();
+            match kind.toy() {
+                Some(toy) => {
+                    let split = toy_split(toy, TOY_SEED);
+                    assert_eq!(
+                        (split.train.dim, split.train.classes),
+                        (kind.inputs(), classes)
+                    );
+                    assert_eq!((split.train.len(), split.test.len()), (700, 300));
+                    assert_eq!(kind.image_side(), None);
+                }
+                None => {
+                    let side = kind.image_side().unwrap();
+                    assert_eq!(side * side, kind.inputs());
+                    assert_eq!(classes, 10);
+                }
+            }
+            assert!(!kind.title().is_empty());
+        }
+        assert_eq!(digits().unwrap().train.dim, DatasetKind::Digits.inputs());
     }
 
     #[test]

@@ -70,7 +70,7 @@ impl TransferConfig {
 }
 
 /// The examples a student learns from; `labels[i]` is `None` where only soft targets teach.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TransferSet {
     pub features: Vec<f32>,
     pub labels: Vec<Option<u8>>,

@@ -168,6 +168,10 @@ fn Harness() -> Html {
             vec![5.0, 1.0, 2.0, 3.0, 0.0, 1.0, 0.5, 2.0, 1.0, 1.0],
             vec![4.0, 1.0, 1.0, 1.0, 0.0, 1.0, 0.5, 1.0, 1.0, 1.0],
         ])),
+        data: Some(state::Data {
+            kind: distill_playground::data::DatasetKind::Digits,
+            split: Rc::new(distill_playground::data::digits().unwrap()),
+        }),
         ..Default::default()
     });
     html! {
@@ -284,4 +288,65 @@ fn drawing_edits_go_through_the_reducer_with_undo() {
     );
     state = reduce(state, Action::Draw(DrawAction::Stop));
     assert!(state.drawing.is_none());
+}
+
+#[wasm_bindgen_test]
+fn a_new_dataset_clears_what_belonged_to_the_old_one() {
+    use distill_playground::data::DatasetKind;
+    use distill_playground::web::state::DrawAction;
+    let mut state = reduce(AppState::default(), Action::Draw(DrawAction::Start));
+    assert_eq!(
+        state.drawing.as_ref().unwrap().side,
+        8,
+        "digits draw on 8×8"
+    );
+    state = reduce(
+        state,
+        Action::Grid([vec![0.0; 4], vec![0.0; 4], vec![0.0; 4]]),
+    );
+    state = reduce(
+        state,
+        Action::Progress {
+            steps: 40,
+            point: Some(point(25)),
+        },
+    );
+    let moons = Settings {
+        dataset: DatasetKind::Moons,
+        ..state.settings.clone()
+    };
+    let version = state.drawing_version;
+    state = reduce(state, Action::Edit(moons));
+    assert_eq!(state.settings.dataset, DatasetKind::Moons);
+    assert!(state.drawing.is_none() && state.grid.is_none() && state.data.is_none());
+    assert_eq!((state.steps, state.curves.len()), (0, 0), "new students");
+    assert!(
+        state.drawing_version > version,
+        "the driver redraws the view"
+    );
+    // A 2-D set has nothing to draw; a clicked point is probed instead.
+    state = reduce(state, Action::Draw(DrawAction::Start));
+    assert!(state.drawing.is_none());
+    state = reduce(state, Action::Probe(Some([0.5, -0.25])));
+    assert_eq!(state.probe, Some([0.5, -0.25]));
+    // MNIST draws on 28×28; starting to draw ends the probe.
+    let mnist = Settings {
+        dataset: DatasetKind::Mnist,
+        ..state.settings.clone()
+    };
+    state = reduce(state, Action::Edit(mnist));
+    assert!(state.probe.is_none());
+    state = reduce(state, Action::Draw(DrawAction::Start));
+    assert_eq!(state.drawing.as_ref().unwrap().side, 28);
+    // A set that failed to load (from a link) goes back to the one given, with the reason.
+    let back = Settings::default();
+    state = reduce(
+        state,
+        Action::DataFailed {
+            previous: back.clone(),
+            error: "Could not load MNIST".into(),
+        },
+    );
+    assert_eq!(state.settings, back);
+    assert_eq!(state.error.as_deref(), Some("Could not load MNIST"));
 }

@@ -47,3 +47,24 @@ pub async fn read(file: &web_sys::File) -> Result<Vec<u8>, String> {
         .map_err(|_| format!("{} could not be read", file.name()))?;
     Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }
+
+/// The bytes the page's own server holds at `path` (datasets and teachers not built into the wasm).
+pub async fn fetch(path: &str) -> Result<Vec<u8>, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let response = JsFuture::from(window.fetch_with_str(path))
+        .await
+        .map_err(|_| format!("{path} could not be fetched (is the page served over http?)"))?;
+    let response: web_sys::Response = response
+        .dyn_into()
+        .map_err(|_| format!("{path}: not an http response"))?;
+    if !response.ok() {
+        return Err(format!("{path}: the server answered {}", response.status()));
+    }
+    let buffer = response
+        .array_buffer()
+        .map_err(|_| format!("{path} could not be read"))?;
+    let buffer = JsFuture::from(buffer)
+        .await
+        .map_err(|_| format!("{path} could not be read"))?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}

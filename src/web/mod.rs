@@ -18,7 +18,8 @@ pub use device::{DeviceChoice, DeviceKind, pick_device};
 use session::{CurvePoint, Session};
 use state::{Action, AppState};
 
-use crate::playground::Settings;
+use crate::data::DatasetKind;
+use crate::playground::{PageTraining, Settings};
 use crate::saved_run::{MAX_SAVED_CHARS, SavedRun};
 use crate::weights::{FileInfo, MlpWeights, WeightFormat};
 
@@ -46,14 +47,14 @@ pub enum Request {
         weights: MlpWeights,
         name: String,
     },
-    /// Train a new teacher (the shipped shape) on all labeled training digits, then distil from it.
-    TrainTeacher {
-        epochs: usize,
-    },
-    /// Distil a teacher assistant (64×6) from the teacher; the students then learn from it.
-    TrainAssistant {
-        epochs: usize,
-    },
+    /// Train a new teacher (the shipped shape) on all labeled training examples, then distil
+    /// from it.
+    TrainTeacher,
+    /// Distil a teacher assistant (half the teacher's width) from the teacher; the students then
+    /// learn from it.
+    TrainAssistant,
+    /// Load another dataset (and its shipped teacher), then switch the settings to it.
+    SwitchData(DatasetKind),
 }
 
 type Requests = Rc<RefCell<Vec<Request>>>;
@@ -69,8 +70,8 @@ struct Control {
     /// Why the CPU is used when the page, not the user, chose it.
     cpu_reason: Option<String>,
     example: usize,
-    /// The hand-drawn digit on show, with its version.
-    drawing: Option<(u64, Vec<f32>)>,
+    /// The hand-drawn digit or the clicked point on show, with its version.
+    input: Option<(u64, Vec<f32>)>,
 }
 
 fn window() -> Option<web_sys::Window> {
@@ -174,7 +175,8 @@ fn saved_run(settings: &Settings) -> Result<Option<SavedRun>, String> {
     let Some(text) = storage().and_then(|s| s.get_item(RUN_KEY).ok().flatten()) else {
         return Ok(None);
     };
-    let expected = settings.student_config(session::INPUTS, session::CLASSES);
+    let kind = settings.dataset;
+    let expected = settings.student_config(kind.inputs(), kind.classes());
     match SavedRun::decode(&text, &expected) {
         Ok(run) if !run.settings.needs_restart(settings) => Ok(Some(run)),
         Ok(_) => Ok(None),
@@ -213,7 +215,9 @@ async fn drive(
     requests: Requests,
     dispatch: UseReducerDispatcher<AppState>,
 ) {
-    const CURVE_EVERY: usize = 25;
+    // A curve point evaluates both students on the whole test set: MNIST's 10,000 images are
+    // measured every 100 steps, the small sets every 25.
+    let curve_every = |d: &state::Data| if d.split.test.len() > 2000 { 100 } else { 25 };
     // Work per frame: with rendering it leaves a 60 Hz frame room for input.
     const CHUNK_MS: f64 = 10.0;
     const SAVE_EVERY_MS: f64 = 1000.0;
@@ -233,7 +237,8 @@ async fn drive(
     let mut carry: Option<SavedRun> = None;
     let mut first_build = true;
     let mut rebuild = true;
-    let mut teacher = match session::shipped_teacher() {
+    // The digits teacher, replaced by the dataset's own when the data is loaded.
+    let mut teacher = match session::built_in_teacher() {
         Ok(t) => t,
         Err(e) => {
             dispatch.dispatch(Action::Failed(format!(
@@ -242,17 +247,65 @@ async fn drive(
             return;
         }
     };
-    // Soft targets to read (and a slider to drag) before a device is even chosen.
-    {
-        let ctrl = control.borrow().clone();
-        if let Ok(l) = session::preview(&ctrl.settings, &teacher, ctrl.example) {
-            dispatch.dispatch(Action::Logits(l));
-        }
-    }
     // A loaded student whose shape needs new students: used once they are built.
     let mut pending_student: Option<(MlpWeights, String)> = None;
+    // The dataset in use and one that just failed to load (not retried until another is chosen).
+    let mut data: Option<state::Data> = None;
+    let mut failed: Option<DatasetKind> = None;
+    // A dataset loaded on request, waiting for the settings to switch to it.
+    let mut staged: Option<(state::Data, MlpWeights)> = None;
     loop {
         let ctrl = control.borrow().clone();
+        let kind = ctrl.settings.dataset;
+        if failed.is_some_and(|f| f != kind) {
+            failed = None;
+        }
+        if data.as_ref().is_none_or(|d| d.kind != kind) && failed.is_none() {
+            // Another dataset: its own split and shipped teacher; the old session goes.
+            session = None;
+            rebuild = true;
+            let loaded = match staged.take() {
+                Some((d, t)) if d.kind == kind => Ok((d, t)),
+                _ => load_dataset(kind, &dispatch).await,
+            };
+            match loaded {
+                Ok((d, shipped)) => {
+                    teacher = shipped;
+                    if let Ok(l) =
+                        session::preview(&ctrl.settings, &teacher, &d.split, ctrl.example)
+                    {
+                        dispatch.dispatch(Action::Logits(l));
+                    }
+                    dispatch.dispatch(Action::DataReady {
+                        data: d.clone(),
+                        teacher_hidden: teacher.config.hidden.clone(),
+                    });
+                    data = Some(d);
+                }
+                Err(e) => {
+                    // Only a link can name a set that was never loaded: fall back to digits.
+                    failed = Some(kind);
+                    let back = data.as_ref().map_or(DatasetKind::Digits, |d| d.kind);
+                    dispatch.dispatch(Action::DataFailed {
+                        previous: Settings {
+                            dataset: back,
+                            omit_class: None,
+                            ..ctrl.settings.clone()
+                        },
+                        error: format!(
+                            "Could not load {}: {e}. The page uses {} instead.",
+                            kind.title(),
+                            back.title()
+                        ),
+                    });
+                }
+            }
+        }
+        let Some(d) = data.clone() else {
+            sleep_ms(100).await;
+            continue;
+        };
+        let every = curve_every(&d);
         if device
             .as_ref()
             .is_none_or(|(cpu, _)| *cpu != ctrl.prefer_cpu)
@@ -306,11 +359,16 @@ async fn drive(
             saved_at = (0, now_ms());
             if carry.is_none() {
                 // The soft targets can be read before the session is ready.
-                if let Ok(l) = session::preview(&ctrl.settings, &teacher, ctrl.example) {
+                if let Ok(l) = session::preview(&ctrl.settings, &teacher, &d.split, ctrl.example) {
                     dispatch.dispatch(Action::Logits(l));
                 }
             }
-            match Session::new(&ctrl.settings, choice.device.clone(), &teacher) {
+            match Session::new(
+                &ctrl.settings,
+                choice.device.clone(),
+                &teacher,
+                d.split.clone(),
+            ) {
                 Ok(mut s) => {
                     if let Some((weights, name)) = pending_student.take() {
                         match s.distilled.restore(&weights, 0) {
@@ -363,13 +421,14 @@ async fn drive(
                         dispatch.dispatch(Action::Failed(format!("Could not export: {e}")));
                     }
                 }
-                Request::TrainAssistant { epochs } => {
+                Request::TrainAssistant => {
                     let cpu = burn::tensor::Device::flex();
                     let teacher_accuracy = teacher
                         .to_mlp(&cpu)
                         .and_then(|t| crate::train::accuracy(&t, &s.split.test, &cpu));
+                    let plan = PageTraining::assistant(kind);
                     let trained = match teacher_accuracy {
-                        Ok(ta) => train_network(s, Some(&teacher), epochs, &dispatch)
+                        Ok(ta) => train_network(s, Some(&teacher), &plan, &dispatch)
                             .await
                             .map(|(w, a)| (w, a, ta)),
                         Err(e) => Err(e),
@@ -389,12 +448,35 @@ async fn drive(
                     }
                     dispatch.dispatch(Action::TeacherProgress(None));
                 }
-                Request::TrainTeacher { epochs } => {
-                    match train_network(s, None, epochs, &dispatch).await {
+                Request::SwitchData(next) if next != kind => {
+                    match load_dataset(next, &dispatch).await {
+                        Ok(loaded) => {
+                            staged = Some(loaded);
+                            let mut settings = ctrl.settings.clone();
+                            settings.dataset = next;
+                            if settings
+                                .omit_class
+                                .is_some_and(|c| usize::from(c) >= next.classes())
+                            {
+                                settings.omit_class = None;
+                            }
+                            dispatch.dispatch(Action::Edit(settings));
+                        }
+                        Err(e) => dispatch.dispatch(Action::Failed(format!(
+                            "Could not load {}: {e}. Nothing was changed.",
+                            next.title()
+                        ))),
+                    }
+                }
+                Request::SwitchData(_) => {}
+                Request::TrainTeacher => {
+                    let plan = PageTraining::teacher(kind);
+                    match train_network(s, None, &plan, &dispatch).await {
                         Ok((weights, accuracy)) => {
                             dispatch.dispatch(Action::TeacherLoaded {
                                 name: format!(
-                                    "trained here ({epochs} epochs, {:.1} % on the test digits)",
+                                    "trained here ({} epochs, {:.1} % on the test set)",
+                                    plan.epochs,
                                     accuracy * 100.0
                                 ),
                                 hidden: weights.config.hidden.clone(),
@@ -412,7 +494,7 @@ async fn drive(
                     weights,
                     name,
                 } => {
-                    match check_import(which, &weights, &name) {
+                    match check_import(which, &weights, &name, kind) {
                         Err(e) => dispatch.dispatch(Action::Failed(e)),
                         Ok(()) if which == Which::Teacher => {
                             dispatch.dispatch(Action::TeacherLoaded {
@@ -496,8 +578,8 @@ async fn drive(
                     }
                 }
                 stepped = true;
-                if s.steps_done() / CURVE_EVERY != before / CURVE_EVERY || ctrl.single_step {
-                    match s.curve_point().await {
+                if s.steps_done() / every != before / every || ctrl.single_step {
+                    match s.curve_point(after_next_paint).await {
                         Ok(p) => {
                             curves.push(p);
                             dispatch.dispatch(Action::Progress {
@@ -558,7 +640,7 @@ async fn drive(
         // While training, the counter and the student's bars refresh at about 15 Hz: each refresh
         // re-renders the page, and doing it every frame cost the slider its frames.
         let ui_due = !ctrl.running || now_ms() - ui_at > UI_EVERY_MS;
-        let drawing_version = ctrl.drawing.as_ref().map(|d| d.0);
+        let drawing_version = ctrl.input.as_ref().map(|d| d.0);
         if shown.0 != ctrl.example
             || shown_drawing != drawing_version
             || (ui_due && (stepped || shown.1 != s.steps_done()))
@@ -570,12 +652,21 @@ async fn drive(
                 steps: s.steps_done(),
                 point: None,
             });
-            let logits = match &ctrl.drawing {
-                Some((_, pixels)) => s.input_logits(pixels).await,
-                None => s.example_logits(ctrl.example).await,
+            let views = async {
+                let students = s.students().await?;
+                let logits = match &ctrl.input {
+                    Some((_, pixels)) => s.input_logits(&students, pixels)?,
+                    None => s.example_logits(&students, ctrl.example)?,
+                };
+                Ok::<_, crate::Error>((logits, s.grid_logits(&students)?))
             };
-            match logits {
-                Ok(l) => dispatch.dispatch(Action::Logits(l)),
+            match views.await {
+                Ok((logits, grid)) => {
+                    dispatch.dispatch(Action::Logits(logits));
+                    if let Some(g) = grid {
+                        dispatch.dispatch(Action::Grid(g));
+                    }
+                }
                 Err(e) => dispatch.dispatch(Action::Failed(e.to_string())),
             }
             shown = (ctrl.example, s.steps_done());
@@ -588,38 +679,54 @@ async fn drive(
     }
 }
 
-/// Trains, on every labeled training digit, in chunks between frames with progress: a teacher of
-/// the shipped shape from the labels (`from: None`), or a teacher assistant of middle size
-/// (64×6) distilled from `from`. Returns its weights and test accuracy.
+/// A dataset and its shipped teacher, fetched where they are not built in.
+async fn load_dataset(
+    kind: DatasetKind,
+    dispatch: &UseReducerDispatcher<AppState>,
+) -> crate::Result<(state::Data, MlpWeights)> {
+    if kind == DatasetKind::Mnist {
+        dispatch.dispatch(Action::Notice(
+            "Loading MNIST (11 MB of images, and its teacher)…".into(),
+        ));
+        // Let the notice show before decompressing blocks the page for a moment.
+        after_next_paint().await;
+    }
+    let split = session::load_split(kind).await?;
+    let teacher = session::shipped_teacher(kind).await?;
+    Ok((
+        state::Data {
+            kind,
+            split: Rc::new(split),
+        },
+        teacher,
+    ))
+}
+
+/// Trains, on every labeled training example, in chunks between frames with progress: a teacher
+/// from the labels (`from: None`), or a teacher assistant distilled from `from`. Returns its
+/// weights and test accuracy.
 async fn train_network(
     s: &Session,
     from: Option<&MlpWeights>,
-    epochs: usize,
+    plan: &PageTraining,
     dispatch: &UseReducerDispatcher<AppState>,
 ) -> crate::Result<(MlpWeights, f32)> {
     let train = &s.split.train;
     let data = crate::data::TransferSet::build(train, &crate::data::TransferConfig::default(), 2)?;
     let batch = 64;
-    let total = (epochs * data.len().div_ceil(batch)).max(1);
+    let total = (plan.epochs * data.len().div_ceil(batch)).max(1);
     let settings = crate::train::DistillSettings {
         batch_size: batch,
         total_steps: total,
         seed: 2,
-        // Six layers of 64 learn slowly at 1e-3: 94 % after 40 epochs at 3e-3 vs 75 % after 20
-        // at 1e-3 (measured with the CLI, seed 2).
-        learning_rate: if from.is_some() { 3e-3 } else { 1e-3 },
+        learning_rate: plan.learning_rate,
         ..Default::default()
     };
-    let teacher_shape = crate::model::MlpConfig::teacher(train.dim, train.classes);
     let mut trainer = match from {
-        None => crate::train::Trainer::supervised(&teacher_shape, data, settings, &s.device())?,
+        None => crate::train::Trainer::supervised(&plan.config, data, settings, &s.device())?,
         Some(teacher) => {
-            let assistant = crate::model::MlpConfig {
-                hidden: vec![64; state::TEACHER_DEPTH],
-                ..teacher_shape
-            };
             let teacher = teacher.to_mlp(&s.device())?;
-            crate::train::Trainer::distill(&assistant, &teacher, data, settings, &s.device())?
+            crate::train::Trainer::distill(&plan.config, &teacher, data, settings, &s.device())?
         }
     };
     let mut shown = f64::NEG_INFINITY;
@@ -642,22 +749,28 @@ async fn train_network(
     Ok((weights, accuracy))
 }
 
-/// What the page accepts: a network for 8×8 digits, ReLU, and for a teacher, six hidden layers
-/// (the layer-mapping editor is drawn for them).
-fn check_import(which: Which, weights: &MlpWeights, name: &str) -> Result<(), String> {
+/// What the page accepts: a network for the dataset in use, ReLU, and for a teacher, six hidden
+/// layers (the layer-mapping editor is drawn for them).
+fn check_import(
+    which: Which,
+    weights: &MlpWeights,
+    name: &str,
+    kind: DatasetKind,
+) -> Result<(), String> {
     let c = &weights.config;
     let refuse = |why: String| {
         Err(format!(
             "Could not load {name}: {why}. Nothing was changed."
         ))
     };
-    if c.inputs != session::INPUTS || c.classes != session::CLASSES {
+    if c.inputs != kind.inputs() || c.classes != kind.classes() {
         return refuse(format!(
-            "it maps {} inputs to {} classes; the page's digits need {} → {}",
+            "it maps {} inputs to {} classes; {} needs {} → {}",
             c.inputs,
             c.classes,
-            session::INPUTS,
-            session::CLASSES
+            kind.title(),
+            kind.inputs(),
+            kind.classes()
         ));
     }
     if c.activation != crate::model::Activation::Relu {
@@ -708,10 +821,10 @@ async fn offer_download(
     let info = FileInfo {
         role: role.into(),
         info: serde_json::json!({
-            "dataset": "digits",
+            "dataset": settings.dataset.name(),
             "made_by": format!("Distill Playground v{} (page)", crate::VERSION),
             "settings": settings.distill_settings(),
-            "transfer": { "labeled_fraction": settings.labeled_fraction, "include_unlabeled": true },
+            "transfer": settings.transfer_config(),
             "steps": steps,
             "metrics": curves.last(),
         }),
@@ -734,10 +847,15 @@ fn App() -> Html {
         c.prefer_cpu = state.prefer_cpu;
         c.cpu_reason = state.cpu_reason.clone();
         c.example = state.settings.example;
-        c.drawing = state
-            .drawing
-            .as_ref()
-            .map(|d| (state.drawing_version, d.pixels.clone()));
+        // MNIST's digits were centred by their mass; a drawing is shown to the networks the same way.
+        c.input = match (&state.drawing, state.probe) {
+            (Some(d), _) if state.settings.dataset == DatasetKind::Mnist => {
+                Some((state.drawing_version, d.centered()))
+            }
+            (Some(d), _) => Some((state.drawing_version, d.pixels.clone())),
+            (None, Some(p)) => Some((state.drawing_version, p.to_vec())),
+            (None, None) => None,
+        };
     }
     {
         let control = control.clone();
@@ -843,7 +961,8 @@ fn App() -> Html {
             <panels::Notices notices={state.notices.clone()} error={state.error.clone()} dispatch={dispatch.clone()} />
             <main class={classes!("grid", state.tour.and_then(|k| crate::playground::TOUR.get(k)).map(|t| format!("tour-focus-{}", t.panel)))}>
                 <panels::SoftTargets state={state.clone()} />
-                <panels::Training state={state.clone()} step_once={step_once} />
+                <panels::DecisionMaps state={state.clone()} />
+                <panels::Training state={state.clone()} step_once={step_once} request={request.clone()} />
                 <panels::Presets state={state.clone()} />
                 <panels::Compression state={state.clone()} />
                 <panels::LossControls state={state.clone()} />
@@ -852,7 +971,7 @@ fn App() -> Html {
             </main>
             <panels::Tour state={state.clone()} />
             <footer class="credits">
-                { "Digits: E. Alpaydin, C. Kaynak (UCI, CC BY 4.0). Teacher 64→128×6→10 shipped with the page. " }
+                { "Digits: E. Alpaydin, C. Kaynak (UCI, CC BY 4.0). MNIST: Y. LeCun, C. Cortes, C. J. C. Burges (CC BY-SA 3.0). Teachers (128×6; 64×6 for the 2-D sets) shipped with the page. " }
                 { "Hinton, Vinyals & Dean 2015 · Tang et al. 2019 · Sun et al. 2019 (Patient KD) · Clark et al. 2019 (BAM)." }
             </footer>
         </>

@@ -1,5 +1,7 @@
 //! The page's panels. Each takes the app state and dispatches actions; none holds state of its own.
 
+use std::rc::Rc;
+
 use yew::prelude::*;
 
 use super::charts::{Bars, Digit, Lines, Series};
@@ -108,12 +110,18 @@ pub struct StateProps {
 pub fn SoftTargets(props: &StateProps) -> Html {
     let state = &props.state;
     let s = &state.settings;
-    let test = use_memo((), |_| crate::data::digits().map(|d| d.test).ok());
-    let Some(test) = test.as_ref() else {
-        return html! { <section class="panel">{ "The digits set could not be loaded." }</section> };
+    let Some(data) = &state.data else {
+        return html! {
+            <section class="panel soft" aria-labelledby="soft-h">
+                <h2 id="soft-h">{ "Soft targets" }</h2>
+                <p id="data-loading" class="note">{ format!("Loading {}…", s.dataset.title()) }</p>
+            </section>
+        };
     };
-    let index = s.example.min(test.len() - 1);
-    let label = usize::from(test.labels[index]);
+    let test = &data.split.test;
+    let classes = test.classes;
+    let index = s.example.min(test.len().saturating_sub(1));
+    let label = test.labels.get(index).map_or(0, |l| usize::from(*l));
     let t = s.temperature;
     let on_slider = edit_input(state, |s, v| {
         if let Ok(p) = v.parse::<f32>() {
@@ -134,12 +142,14 @@ pub fn SoftTargets(props: &StateProps) -> Html {
             s.example = i;
         }
     });
-    let hard: Vec<f32> = (0..10)
+    let hard: Vec<f32> = (0..classes)
         .map(|c| if c == label { 1.0 } else { 0.0 })
         .collect();
     let (teacher, student) = match &state.logits {
-        Some(l) => (host::softmax_t(&l[0], t), Some(host::softmax_t(&l[1], t))),
-        None => (vec![0.1; 10], None),
+        Some(l) if l[0].len() == classes => {
+            (host::softmax_t(&l[0], t), Some(host::softmax_t(&l[1], t)))
+        }
+        _ => (vec![1.0 / classes as f32; classes], None),
     };
     let reading = {
         let (top, p) = super::session::top(&teacher);
@@ -157,7 +167,7 @@ pub fn SoftTargets(props: &StateProps) -> Html {
         let d = state.dispatcher();
         Callback::from(move |_: MouseEvent| d.dispatch(Action::Draw(a)))
     };
-    let drawn = state.drawing.is_some();
+    let drawn = state.drawing.is_some() || state.probe.is_some();
     // A drawing has no true label.
     let label = (!drawn).then_some(label);
     html! {
@@ -167,7 +177,7 @@ pub fn SoftTargets(props: &StateProps) -> Html {
                 <div class="example">
                     <DrawGrid pixels={d.pixels.clone()} side={d.side} dispatch={state.dispatcher()} />
                     <div class="example-nav">
-                        <p class="note">{ "Draw a digit: press and drag over the grid (or Enter on a cell). The bars follow as you draw." }</p>
+                        <p class="note">{ "Draw a digit: press and drag over the grid (keyboard: arrows move, Enter paints, Shift+arrows paint as they move). The bars follow as you draw." }</p>
                         <div class="buttons">
                             <button id="draw-undo" onclick={draw(DrawAction::Undo)} disabled={!d.can_undo()}>{ "Undo" }</button>
                             <button id="draw-clear" onclick={draw(DrawAction::Clear)}>{ "Clear" }</button>
@@ -175,9 +185,18 @@ pub fn SoftTargets(props: &StateProps) -> Html {
                         </div>
                     </div>
                 </div>
+            } else if let Some([x, y]) = state.probe {
+                <div class="example">
+                    <p id="probe" class="reading">{ format!("The point ({x:.2}, {y:.2}) you clicked on a decision map.") }</p>
+                    <button id="probe-stop" onclick={ let d = state.dispatcher(); Callback::from(move |_: MouseEvent| d.dispatch(Action::Probe(None))) }>{ "Back to test points" }</button>
+                </div>
             } else {
                 <div class="example">
-                    <Digit pixels={test.example(index).to_vec()} side={8} />
+                    if let Some(side) = s.dataset.image_side() {
+                        <Digit pixels={test.example(index).to_vec()} side={side} />
+                    } else {
+                        <p class="note point">{ format!("Test point ({:.2}, {:.2}); click a decision map to probe any point.", test.example(index)[0], test.example(index)[1]) }</p>
+                    }
                     <div class="example-nav">
                         <button aria-label="previous example" onclick={go(-1)}>{ "◀" }</button>
                         <label>{ "Test example " }
@@ -185,7 +204,9 @@ pub fn SoftTargets(props: &StateProps) -> Html {
                         </label>
                         <button aria-label="next example" onclick={go(1)}>{ "▶" }</button>
                         <p>{ format!("True label: {}", label.unwrap_or_default()) }</p>
-                        <button id="draw-start" onclick={draw(DrawAction::Start)}>{ "Draw your own" }</button>
+                        if s.dataset.image_side().is_some() {
+                            <button id="draw-start" onclick={draw(DrawAction::Start)}>{ "Draw your own" }</button>
+                        }
                     </div>
                 </div>
             }
@@ -214,6 +235,7 @@ pub fn SoftTargets(props: &StateProps) -> Html {
 pub struct TrainingProps {
     pub state: State,
     pub step_once: Callback<MouseEvent>,
+    pub request: Callback<Request>,
 }
 
 #[component]
@@ -246,6 +268,33 @@ pub fn Training(props: &TrainingProps) -> Html {
             }
         }
     });
+    // The driver loads the set first and switches only then: a set that fails to load changes
+    // nothing.
+    let on_dataset = {
+        let request = props.request.clone();
+        Callback::from(move |e: Event| {
+            if let Ok(k) = input_value(&e).parse::<crate::data::DatasetKind>() {
+                request.emit(Request::SwitchData(k));
+            }
+        })
+    };
+    let kind = s.dataset;
+    // The menu shows the set in use, also after a choice that failed to load.
+    let dataset_menu = use_node_ref();
+    {
+        let menu = dataset_menu.clone();
+        use_effect_with((kind, state.error.clone()), move |(kind, _)| {
+            if let Some(m) = menu.cast::<web_sys::HtmlSelectElement>() {
+                m.set_value(kind.name());
+            }
+        });
+    }
+    let train_len = state.data.as_ref().map(|d| d.split.train.len());
+    let teacher_params = crate::model::MlpConfig {
+        hidden: state.teacher_hidden.clone(),
+        ..crate::model::MlpConfig::teacher(kind.inputs(), kind.classes())
+    }
+    .num_params();
     let on_width = edit(state, |s, v| {
         if let Ok(w) = v.parse::<usize>() {
             let n = s.student_hidden.len();
@@ -261,6 +310,19 @@ pub fn Training(props: &TrainingProps) -> Html {
                 <button id="reset" onclick={reset}>{ "Reset" }</button>
                 <span id="steps" class="steps">{ format!("step {}", state.steps) }</span>
             </div>
+            <div class="control dataset">
+                <label for="dataset">{ "Dataset " }</label>
+                <select id="dataset" ref={dataset_menu} onchange={on_dataset}>
+                    { for crate::data::DatasetKind::ALL.iter().map(|k| html! {
+                        <option value={k.name()} selected={*k == kind}>{ k.title() }</option>
+                    }) }
+                </select>
+                <span class="note">{ match kind {
+                    crate::data::DatasetKind::Digits => " 1,797 scanned digits of 8×8 pixels (UCI); built into the page.",
+                    crate::data::DatasetKind::Mnist => " 28×28 digits: the first 10,000 training images, all 10,000 test images.",
+                    _ => " 1,000 points in the plane, two classes: watch the decision boundaries form.",
+                } }</span>
+            </div>
             <div class="shape">
                 <label>{ "Student hidden layers " }
                     <input id="student-depth" type="number" min="1" max="6" value={s.student_hidden.len().to_string()} onchange={on_depth} />
@@ -268,11 +330,11 @@ pub fn Training(props: &TrainingProps) -> Html {
                 <label>{ " of width " }
                     <input id="student-width" type="number" min="2" max="256" value={s.student_hidden.first().copied().unwrap_or(32).to_string()} onchange={on_width} />
                 </label>
-                <span class="note">{ format!(" ({} parameters; the teacher has 92,170)", s.student_config(64, 10).num_params()) }</span>
+                <span class="note">{ format!(" ({} parameters; the teacher has {teacher_params})", s.student_config(kind.inputs(), kind.classes()).num_params()) }</span>
             </div>
             <p class="explain">{ format!(
-                "Two students of the same shape train side by side on the same batches of the {} training digits ({:.0} % of them labeled): the distilled one learns from the labels and the teacher's soft targets, the scratch one from the labels alone.",
-                1438, s.labeled_fraction * 100.0) }</p>
+                "Two students of the same shape train side by side on the same batches of the {} training examples ({:.0} % of them labeled): the distilled one learns from the labels and the teacher's soft targets, the scratch one from the labels alone.",
+                train_len.map_or("…".to_string(), |n| n.to_string()), s.labeled_fraction * 100.0) }</p>
             <Lines id="acc-chart" title="Test accuracy" y_range={Some((0.0, 1.0))} series={vec![
                 Series { name: "distilled", class: "student", points: pts(|p| p.test_accuracy) },
                 Series { name: "scratch", class: "scratch", points: pts(|p| p.scratch_test_accuracy) },
@@ -286,7 +348,7 @@ pub fn Training(props: &TrainingProps) -> Html {
             ]} />
             if let Some(r) = last.and_then(|p| p.omitted) {
                 <p id="omitted" class="reading">{ format!(
-                    "The student never saw a {c}. It still calls {:.0} % of the test {c}s by their name (overall {:.1} %). Hinton's fix — raise the {c}'s logit by {:.2}, chosen on the training digits — makes it {:.0} % (overall {:.1} %).",
+                    "The student never saw a {c}. It still calls {:.0} % of the test {c}s by their name (overall {:.1} %). Hinton's fix — raise the {c}'s logit by {:.2}, chosen on the training examples — makes it {:.0} % (overall {:.1} %).",
                     r.recall * 100.0, r.accuracy * 100.0, r.bias, r.recall_with_bias * 100.0, r.accuracy_with_bias * 100.0, c = r.class) }</p>
             }
             if let Some((teacher, assistant)) = state.assistant {
@@ -366,6 +428,14 @@ pub fn LossControls(props: &StateProps) -> Html {
         }
     });
     let omit = edit(state, |s, v| s.omit_class = v.parse().ok());
+    let omit_options: Vec<(String, String)> =
+        std::iter::once(("none".to_string(), "none".to_string()))
+            .chain((0..s.dataset.classes()).map(|c| (c.to_string(), c.to_string())))
+            .collect();
+    let omit_options: Vec<(&str, &str)> = omit_options
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
     let batch = edit(state, |s, v| {
         if let Ok(x) = v.parse() {
             s.batch_size = x;
@@ -415,17 +485,17 @@ pub fn LossControls(props: &StateProps) -> Html {
             { select("batch", "Batch size", s.batch_size.to_string(), &[("16", "16"), ("32", "32"), ("64", "64"), ("128", "128"), ("256", "256")], batch,
                 "Examples per step.") }
             { select("labeled", "Labeled data", s.labeled_fraction.to_string(), &[("0.02", "2 %"), ("0.03", "3 %"), ("0.05", "5 %"), ("0.1", "10 %"), ("0.25", "25 %"), ("0.5", "50 %"), ("1", "100 %")], labeled,
-                "The share of training digits that keep their label. The rest teach the distilled student through the teacher only; with few labels, the gap to the scratch student is largest.") }
+                "The share of training examples that keep their label. The rest teach the distilled student through the teacher only; with few labels, the gap to the scratch student is largest.") }
             <h3 class="sub">{ "Transfer set: what the distilled student learns from" }</h3>
             { select("unlabeled", "Unlabeled rest", if s.include_unlabeled { "1".into() } else { "0".into() },
-                &[("1", "included (teacher targets only)"), ("0", "left out (labeled digits only)")], unlabeled,
+                &[("1", "included (teacher targets only)"), ("0", "left out (labeled examples only)")], unlabeled,
                 "Hinton's transfer set can hold examples nobody labeled: the teacher's soft targets are enough.") }
             { select("augment", "Augmented copies", s.augment_copies.to_string(),
-                &[("0", "none"), ("1", "1 per digit"), ("2", "2 per digit"), ("4", "4 per digit")], augment,
-                "Noisy, partly masked copies of every digit, unlabeled (Tang et al. augment text the same way): more places where the student hears the teacher.") }
+                &[("0", "none"), ("1", "1 per example"), ("2", "2 per example"), ("4", "4 per example")], augment,
+                "Noisy, partly masked copies of every example, unlabeled (Tang et al. augment text the same way): more places where the student hears the teacher.") }
             { select("omit", "Omitted class", s.omit_class.map_or("none".to_string(), |c| c.to_string()),
-                &[("none", "none"), ("0", "0"), ("1", "1"), ("2", "2"), ("3", "3"), ("4", "4"), ("5", "5"), ("6", "6"), ("7", "7"), ("8", "8"), ("9", "9")], omit,
-                "Remove every example of one digit from the transfer set; the training panel shows how well the student still recognises it (Hinton et al. 2015).") }
+                &omit_options, omit,
+                "Remove every example of one class from the transfer set; the training panel shows how well the student still recognises it (Hinton et al. 2015).") }
         </section>
     }
 }
@@ -608,13 +678,16 @@ pub fn Files(props: &FilesProps) -> Html {
     });
     let on_drag_over = Callback::from(|e: DragEvent| e.prevent_default());
     let hidden = &state.settings.student_hidden;
+    let kind = state.settings.dataset;
+    let teacher_plan = crate::playground::PageTraining::teacher(kind);
+    let assistant_plan = crate::playground::PageTraining::assistant(kind);
     let mut layers = Vec::new();
-    let mut inputs = 64;
+    let mut inputs = kind.inputs();
     for w in hidden {
         layers.push(format!("nn.Linear({inputs}, {w}), nn.ReLU()"));
         inputs = *w;
     }
-    layers.push(format!("nn.Linear({inputs}, 10)"));
+    layers.push(format!("nn.Linear({inputs}, {})", kind.classes()));
     let torch = format!(
         "import torch.nn as nn, safetensors.torch as st\nnet = nn.Sequential({})\nnet.load_state_dict(st.load_file(\"distilled-student.safetensors\"))",
         layers.join(", ")
@@ -643,17 +716,17 @@ pub fn Files(props: &FilesProps) -> Html {
             </div>
             <div class="teacher-train">
                 <button id="train-teacher" disabled={state.teacher_training.is_some()}
-                        onclick={ let r = props.request.clone(); Callback::from(move |_: MouseEvent| r.emit(Request::TrainTeacher { epochs: 20 })) }>
+                        onclick={ let r = props.request.clone(); Callback::from(move |_: MouseEvent| r.emit(Request::TrainTeacher)) }>
                     { "Train a new teacher here" }
                 </button>
-                <span class="note">{ " 64→128×6→10 on all labeled training digits, 20 epochs; then both students distil from it." }</span>
+                <span class="note">{ format!(" {} on all labeled training examples, {} epochs; then both students distil from it.", teacher_plan.config.describe(), teacher_plan.epochs) }</span>
             </div>
             <div class="teacher-train">
                 <button id="train-assistant" disabled={state.teacher_training.is_some() || state.assistant.is_some()}
-                        onclick={ let r = props.request.clone(); Callback::from(move |_: MouseEvent| r.emit(Request::TrainAssistant { epochs: 40 })) }>
+                        onclick={ let r = props.request.clone(); Callback::from(move |_: MouseEvent| r.emit(Request::TrainAssistant)) }>
                     { "Put a teacher assistant in between" }
                 </button>
-                <span class="note">{ " Mirzadeh et al. 2020: a 64×6 assistant distils from the teacher first; the 32×3 students then learn from the assistant, a smaller step." }</span>
+                <span class="note">{ format!(" Mirzadeh et al. 2020: an assistant of half the teacher's width ({}) distils from the teacher first; the students then learn from the assistant, a smaller step.", assistant_plan.config.describe()) }</span>
                 if let Some((done, total)) = state.teacher_training {
                     <label class="progress">{ "Teacher training " }
                         <progress id="teacher-progress" max={total.to_string()} value={done.to_string()} />
@@ -715,7 +788,7 @@ pub fn Compression(props: &StateProps) -> Html {
                 <tbody>
                     { row("parameters", c.teacher_params.to_string(), format!("{} ({})", c.student_params, ratio(c.teacher_params as f64, c.student_params as f64))) }
                     { row("bytes (float32)", format!("{:.0} kB", c.teacher_params as f64 * 4.0 / 1e3), format!("{:.1} kB", c.student_params as f64 * 4.0 / 1e3)) }
-                    { row("forward pass, 359 test digits (CPU)", format!("{:.2} ms", c.teacher_ms), format!("{:.2} ms ({:.1}× faster)", c.student_ms, c.teacher_ms / c.student_ms.max(1e-6))) }
+                    { row(&format!("forward pass, {} test examples (CPU)", c.examples), format!("{:.2} ms", c.teacher_ms), format!("{:.2} ms ({:.1}× faster)", c.student_ms, c.teacher_ms / c.student_ms.max(1e-6))) }
                     { row("test accuracy", format!("{:.1} %", c.teacher_accuracy * 100.0),
                           student_accuracy.map_or("train to see".to_string(), |a| format!("{:.1} % ({:.0} % retained)", a * 100.0, a / c.teacher_accuracy.max(1e-6) * 100.0))) }
                 </tbody>
@@ -731,12 +804,15 @@ pub struct DrawGridProps {
     pub dispatch: UseReducerDispatcher<AppState>,
 }
 
-/// The drawing grid: press and drag to paint; every cell is also a button for the keyboard.
+/// The drawing grid: press and drag to paint. For the keyboard it is one tab stop: the arrows
+/// move between cells, Enter or Space paints, Shift+arrows paint as they move.
 #[component]
 pub fn DrawGrid(props: &DrawGridProps) -> Html {
     let s = props.side.max(1);
+    let cursor = use_state(|| 0usize);
+    let focused = *cursor;
     html! {
-        <svg id="draw-grid" class="digit drawing" viewBox={format!("0 0 {s} {s}")} role="group" aria-label="drawing grid">
+        <svg id="draw-grid" class={classes!("digit", "drawing", (s > 8).then_some("fine"))} viewBox={format!("0 0 {s} {s}")} role="group" aria-label="drawing grid">
             { for props.pixels.iter().enumerate().map(|(i, v)| {
                 let shade = (255.0 * (1.0 - v.clamp(0.0, 1.0))) as u8;
                 let d = props.dispatch.clone();
@@ -752,19 +828,53 @@ pub fn DrawGrid(props: &DrawGridProps) -> Html {
                     }
                 });
                 let d = props.dispatch.clone();
+                let cursor = cursor.clone();
                 let key = Callback::from(move |e: KeyboardEvent| {
-                    if e.key() == "Enter" || e.key() == " " {
-                        e.prevent_default();
-                        d.dispatch(Action::Draw(DrawAction::BeginStroke));
-                        d.dispatch(Action::Draw(DrawAction::Paint(i)));
+                    let (r, c) = (i / s, i % s);
+                    let next = match e.key().as_str() {
+                        "Enter" | " " => {
+                            e.prevent_default();
+                            d.dispatch(Action::Draw(DrawAction::BeginStroke));
+                            d.dispatch(Action::Draw(DrawAction::Paint(i)));
+                            return;
+                        }
+                        "ArrowLeft" if c > 0 => i - 1,
+                        "ArrowRight" if c + 1 < s => i + 1,
+                        "ArrowUp" if r > 0 => i - s,
+                        "ArrowDown" if r + 1 < s => i + s,
+                        _ => return,
+                    };
+                    e.prevent_default();
+                    cursor.set(next);
+                    if e.shift_key() {
+                        d.dispatch(Action::Draw(DrawAction::Paint(next)));
                     }
+                    focus_cell(next);
                 });
                 html! { <rect class="cell" data-cell={i.to_string()} x={(i % s).to_string()} y={(i / s).to_string()} width="0.96" height="0.96"
-                              tabindex="0" role="button" aria-label={format!("row {} column {}", i / s + 1, i % s + 1)}
+                              tabindex={if i == focused { "0" } else { "-1" }} role="button" aria-label={format!("row {} column {}", i / s + 1, i % s + 1)}
                               fill={format!("rgb({shade},{shade},{shade})")}
                               onpointerdown={down} onmouseenter={enter} onkeydown={key} /> }
             }) }
         </svg>
+    }
+}
+
+/// Moves the keyboard focus to a cell of the drawing grid (an SVG element: `focus` is called
+/// through JavaScript, as web-sys's SVG bindings are not otherwise needed).
+fn focus_cell(cell: usize) {
+    use wasm_bindgen::JsCast;
+    let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| {
+        d.query_selector(&format!("#draw-grid [data-cell=\"{cell}\"]"))
+            .ok()
+            .flatten()
+    }) else {
+        return;
+    };
+    if let Ok(focus) = js_sys::Reflect::get(&el, &"focus".into())
+        && let Ok(focus) = focus.dyn_into::<js_sys::Function>()
+    {
+        let _ = focus.call0(&el);
     }
 }
 
@@ -797,4 +907,273 @@ pub fn Tour(props: &StateProps) -> Html {
             </div>
         </aside>
     }
+}
+
+/// The 2-D sets: the teacher's, the distilled and the scratch student's decision maps side by
+/// side, shaded by how sure each is at temperature T, with the points each one learns from.
+#[component]
+pub fn DecisionMaps(props: &StateProps) -> Html {
+    let state = &props.state;
+    let s = &state.settings;
+    let transfer = {
+        let data = state.data.clone();
+        let config = s.transfer_config();
+        use_memo((data, config, s.seed), |(data, config, seed)| {
+            data.as_ref()
+                .filter(|d| d.kind.toy().is_some())
+                .and_then(|d| crate::data::TransferSet::build(&d.split.train, config, *seed).ok())
+                .map(Rc::new)
+        })
+    };
+    let Some(data) = &state.data else {
+        return html! {};
+    };
+    if data.kind.toy().is_none() {
+        return html! {};
+    }
+    let test = &data.split.test;
+    let selected = match state.probe {
+        Some(p) => Some(p),
+        None if state.drawing.is_none() && !test.is_empty() => {
+            let e = test.example(s.example.min(test.len() - 1));
+            Some([e[0], e[1]])
+        }
+        None => None,
+    };
+    let agreement = state.grid.as_ref().map(|g| {
+        (
+            crate::heatmap::agreement(&g[1], &g[0], test.classes),
+            crate::heatmap::agreement(&g[2], &g[0], test.classes),
+        )
+    });
+    let maps = [
+        ("teacher", "Teacher", MapPoints::All),
+        ("student", "Distilled student", MapPoints::Transfer),
+        ("scratch", "Scratch student", MapPoints::Labeled),
+    ];
+    html! {
+        <section class="panel maps" aria-labelledby="maps-h">
+            <h2 id="maps-h">{ "Decision maps" }</h2>
+            <p class="explain">{ "Each map colours the plane by the class a network picks; pale means unsure at the current T (drag the temperature slider: the sure region shrinks towards the points). Filled dots carry labels; hollow dots are unlabeled examples the distilled student hears about only from the teacher. Click a map (or focus it and use the arrow keys) to see the soft targets at any point." }</p>
+            <div class="maps-row">
+                { for maps.iter().enumerate().map(|(k, (id, title, points))| html! {
+                    <MapCanvas id={format!("map-{id}")} title={*title} which={k} grid={state.grid.clone()}
+                               temperature={s.temperature} classes={test.classes} transfer={(*transfer).clone()}
+                               train={data.clone()} points={*points} selected={selected} dispatch={state.dispatcher()} />
+                }) }
+            </div>
+            if let Some((distilled, scratch)) = agreement {
+                <p id="map-agreement" class="reading">{ format!(
+                    "On the plane shown, the distilled student picks the teacher's class on {:.0} % of the map, the scratch student on {:.0} %.",
+                    distilled * 100.0, scratch * 100.0) }</p>
+            }
+        </section>
+    }
+}
+
+/// Which points a map shows: all training points, the distilled student's transfer set, or the
+/// labeled rows alone (all the scratch student learns from).
+#[derive(Clone, Copy, PartialEq)]
+pub enum MapPoints {
+    All,
+    Transfer,
+    Labeled,
+}
+
+#[derive(Properties, PartialEq)]
+pub struct MapProps {
+    pub id: AttrValue,
+    pub title: AttrValue,
+    /// 0 teacher, 1 distilled, 2 scratch: the index into `grid`.
+    pub which: usize,
+    pub grid: Option<Rc<[Vec<f32>; 3]>>,
+    pub temperature: f32,
+    pub classes: usize,
+    pub transfer: Option<Rc<crate::data::TransferSet>>,
+    pub train: super::state::Data,
+    pub points: MapPoints,
+    pub selected: Option<[f32; 2]>,
+    pub dispatch: UseReducerDispatcher<AppState>,
+}
+
+const MAP_PX: u32 = 240;
+
+/// One decision map on a canvas; clicking it (or arrows) probes the plane.
+#[component]
+pub fn MapCanvas(props: &MapProps) -> Html {
+    let canvas = use_node_ref();
+    {
+        let canvas = canvas.clone();
+        let deps = (
+            props.grid.clone(),
+            props.temperature.to_bits(),
+            props.selected.map(|p| p.map(f32::to_bits)),
+            props.transfer.clone().map(|t| Rc::as_ptr(&t) as usize),
+        );
+        let logits = props
+            .grid
+            .as_ref()
+            .and_then(|g| g.get(props.which).cloned());
+        let (classes, t, selected, points) = (
+            props.classes,
+            props.temperature,
+            props.selected,
+            map_points(props),
+        );
+        use_effect_with(deps, move |_| {
+            if let Some(c) = canvas.cast::<web_sys::HtmlCanvasElement>() {
+                let _ = paint_map(&c, logits.as_deref(), classes, t, &points, selected);
+            }
+        });
+    }
+    let probe_at = {
+        let d = props.dispatch.clone();
+        Callback::from(move |e: MouseEvent| {
+            let Some(target) = e.target_dyn_into::<web_sys::Element>() else {
+                return;
+            };
+            let rect = target.get_bounding_client_rect();
+            let u = (f64::from(e.client_x()) - rect.left()) / rect.width().max(1.0);
+            let v = (f64::from(e.client_y()) - rect.top()) / rect.height().max(1.0);
+            let (x, y) = crate::heatmap::PAGE_GRID.from_unit(u as f32, v as f32);
+            d.dispatch(Action::Probe(Some([x, y])));
+        })
+    };
+    let keys = {
+        let d = props.dispatch.clone();
+        let from = props.selected.unwrap_or([0.0, 0.0]);
+        Callback::from(move |e: KeyboardEvent| {
+            let step = 0.1;
+            let [x, y] = from;
+            let moved = match e.key().as_str() {
+                "ArrowLeft" => [x - step, y],
+                "ArrowRight" => [x + step, y],
+                "ArrowUp" => [x, y + step],
+                "ArrowDown" => [x, y - step],
+                _ => return,
+            };
+            e.prevent_default();
+            let g = crate::heatmap::PAGE_GRID;
+            d.dispatch(Action::Probe(Some(moved.map(|v| v.clamp(g.lo, g.hi)))));
+        })
+    };
+    html! {
+        <figure class={classes!("map", props.id.to_string())}>
+            <figcaption>{ props.title.clone() }</figcaption>
+            <canvas id={props.id.clone()} ref={canvas} width={MAP_PX.to_string()} height={MAP_PX.to_string()}
+                    tabindex="0" role="img" aria-label={format!("{} decision map; click or use the arrow keys to probe a point", props.title)}
+                    onclick={probe_at} onkeydown={keys} />
+        </figure>
+    }
+}
+
+/// The points a map draws: `(x, y, class or None for unlabeled)`.
+fn map_points(props: &MapProps) -> Vec<(f32, f32, Option<u8>)> {
+    match (props.points, &props.transfer) {
+        (MapPoints::All, _) | (_, None) => {
+            let train = &props.train.split.train;
+            (0..train.len())
+                .map(|i| {
+                    let e = train.example(i);
+                    (e[0], e[1], Some(train.labels[i]))
+                })
+                .collect()
+        }
+        (which, Some(t)) => t
+            .features
+            .chunks_exact(t.dim.max(1))
+            .zip(&t.labels)
+            .filter(|(_, l)| which == MapPoints::Transfer || l.is_some())
+            .map(|(e, l)| (e[0], e[1], *l))
+            .collect(),
+    }
+}
+
+fn paint_map(
+    canvas: &web_sys::HtmlCanvasElement,
+    logits: Option<&[f32]>,
+    classes: usize,
+    temperature: f32,
+    points: &[(f32, f32, Option<u8>)],
+    selected: Option<[f32; 2]>,
+) -> Result<(), wasm_bindgen::JsValue> {
+    use crate::heatmap::{CLASS_COLOURS, PAGE_GRID, shade};
+    use wasm_bindgen::JsCast;
+    let context = |c: &web_sys::HtmlCanvasElement| -> Result<web_sys::CanvasRenderingContext2d, wasm_bindgen::JsValue> {
+        c.get_context("2d")?
+            .ok_or_else(|| wasm_bindgen::JsValue::from_str("no 2d context"))?
+            .dyn_into()
+            .map_err(|_| wasm_bindgen::JsValue::from_str("not a 2d context"))
+    };
+    let ctx = context(canvas)?;
+    let size = f64::from(MAP_PX);
+    ctx.set_fill_style_str("#f3f4f6");
+    ctx.fill_rect(0.0, 0.0, size, size);
+    if let Some(logits) = logits {
+        // The grid's pixels on a small canvas, scaled up smoothly onto the visible one.
+        let side = PAGE_GRID.side as u32;
+        let pixels = shade(logits, classes, temperature);
+        let image = web_sys::ImageData::new_with_u8_clamped_array_and_sh(
+            wasm_bindgen::Clamped(&pixels),
+            side,
+            side,
+        )?;
+        let small: web_sys::HtmlCanvasElement = web_sys::window()
+            .and_then(|w| w.document())
+            .ok_or_else(|| wasm_bindgen::JsValue::from_str("no document"))?
+            .create_element("canvas")?
+            .dyn_into()?;
+        small.set_width(side);
+        small.set_height(side);
+        context(&small)?.put_image_data(&image, 0.0, 0.0)?;
+        ctx.set_image_smoothing_enabled(true);
+        ctx.draw_image_with_html_canvas_element_and_dw_and_dh(&small, 0.0, 0.0, size, size)?;
+    }
+    let colour = |c: u8| {
+        let [r, g, b] = CLASS_COLOURS
+            .get(usize::from(c))
+            .copied()
+            .unwrap_or([90, 90, 90]);
+        format!("rgb({r},{g},{b})")
+    };
+    for &(x, y, label) in points {
+        let (u, v) = PAGE_GRID.to_unit(x, y);
+        ctx.begin_path();
+        ctx.arc(
+            f64::from(u) * size,
+            f64::from(v) * size,
+            2.6,
+            0.0,
+            std::f64::consts::TAU,
+        )?;
+        match label {
+            Some(c) => {
+                ctx.set_fill_style_str(&colour(c));
+                ctx.fill();
+                ctx.set_stroke_style_str("white");
+                ctx.set_line_width(0.8);
+                ctx.stroke();
+            }
+            None => {
+                ctx.set_stroke_style_str("rgba(40,40,40,0.55)");
+                ctx.set_line_width(1.0);
+                ctx.stroke();
+            }
+        }
+    }
+    if let Some([x, y]) = selected {
+        let (u, v) = PAGE_GRID.to_unit(x, y);
+        ctx.begin_path();
+        ctx.arc(
+            f64::from(u) * size,
+            f64::from(v) * size,
+            7.0,
+            0.0,
+            std::f64::consts::TAU,
+        )?;
+        ctx.set_stroke_style_str("#111");
+        ctx.set_line_width(2.5);
+        ctx.stroke();
+    }
+    Ok(())
 }

@@ -1,10 +1,14 @@
 //! The page's training session: the teacher, the data, the distilled student and the scratch
 //! student, stepped in time-boxed chunks. Metrics and displayed logits are computed on a CPU copy
-//! of the student's weights, read asynchronously, so WebGPU never sees a synchronous read.
+//! of the student's weights, read asynchronously, so WebGPU never sees a synchronous read. The
+//! data is one of the page's datasets (digits built in; MNIST and the toy teachers fetched).
+
+use std::rc::Rc;
 
 use burn::tensor::Device;
 
-use crate::data::{Split, TransferSet, digits};
+use crate::data::{DatasetKind, Split, TransferSet};
+use crate::heatmap::PAGE_GRID;
 use crate::loss::host;
 use crate::model::Mlp;
 pub use crate::playground::CurvePoint;
@@ -13,21 +17,75 @@ use crate::saved_run::SavedRun;
 use crate::train::{Trainer, fraction_equal, logits_host, predictions};
 use crate::weights::MlpWeights;
 
-/// The page's data: 8×8 digits, ten classes.
-pub const INPUTS: usize = 64;
-pub const CLASSES: usize = 10;
-
 const DIGITS_TEACHER: &[u8] = include_bytes!("../../assets/teachers/digits.safetensors");
 
-/// The teacher shipped with the page (assets/teachers/digits.safetensors, built in).
-pub fn shipped_teacher() -> crate::Result<MlpWeights> {
+/// A dataset as the page holds it: MNIST cut to its first training images, toy sets from the
+/// fixed seed their shipped teachers learned.
+pub async fn load_split(kind: DatasetKind) -> crate::Result<Split> {
+    use crate::data;
+    match kind {
+        DatasetKind::Digits => data::digits(),
+        DatasetKind::Mnist => {
+            let get = |name: &'static str| async move {
+                super::files::fetch(&format!("assets/data/mnist/{name}"))
+                    .await
+                    .map_err(crate::Error::Dataset)
+            };
+            data::mnist_from_gz(
+                &get("train-images-idx3-ubyte.gz").await?,
+                &get("train-labels-idx1-ubyte.gz").await?,
+                &get("t10k-images-idx3-ubyte.gz").await?,
+                &get("t10k-labels-idx1-ubyte.gz").await?,
+                data::PAGE_MNIST_TRAIN,
+            )
+        }
+        toy => {
+            let kind = toy
+                .toy()
+                .ok_or_else(|| crate::Error::Dataset("not a toy set".into()))?;
+            Ok(data::toy_split(kind, data::TOY_SEED))
+        }
+    }
+}
+
+/// The digits teacher, built into the page.
+pub fn built_in_teacher() -> crate::Result<MlpWeights> {
     Ok(MlpWeights::from_safetensors(DIGITS_TEACHER)?.0)
 }
 
+/// The teacher shipped for a dataset: the digits one is built in, the others are fetched.
+pub async fn shipped_teacher(kind: DatasetKind) -> crate::Result<MlpWeights> {
+    let bytes = match kind {
+        DatasetKind::Digits => return built_in_teacher(),
+        other => super::files::fetch(&format!("assets/teachers/{}.safetensors", other.name()))
+            .await
+            .map_err(crate::Error::Dataset)?,
+    };
+    let weights = MlpWeights::from_safetensors(&bytes)?.0;
+    let c = &weights.config;
+    if (c.inputs, c.classes) != (kind.inputs(), kind.classes()) {
+        return Err(crate::Error::Dataset(format!(
+            "the shipped {} teacher maps {} inputs to {} classes",
+            kind.name(),
+            c.inputs,
+            c.classes
+        )));
+    }
+    Ok(weights)
+}
+
+/// Both students on the CPU, read once per refresh and shared by the views that need them.
+pub struct Students {
+    distilled: Mlp,
+    scratch: Mlp,
+}
+
 pub struct Session {
-    pub split: Split,
-    /// Teacher logits of every test example, `[test, 10]`, computed once.
+    pub split: Rc<Split>,
+    /// Teacher logits of every test example, `[test, classes]`, computed once.
     pub teacher_test_logits: Vec<f32>,
+    /// Teacher logits over the decision-map grid (2-D sets only), computed once.
+    teacher_grid: Option<Vec<f32>>,
     pub distilled: Trainer,
     pub scratch: Trainer,
     pub teacher: MlpWeights,
@@ -40,14 +98,40 @@ pub struct Session {
     window: (usize, f32, f32, f32, f32, usize),
 }
 
+/// A batch of 2-D points (or any rows) as a dataset the evaluation helpers take.
+fn rows(features: Vec<f32>, split: &Split) -> crate::data::Dataset {
+    let dim = split.test.dim;
+    crate::data::Dataset {
+        name: "page input".into(),
+        labels: vec![0; features.len() / dim.max(1)],
+        features,
+        dim,
+        classes: split.test.classes,
+        image: split.test.image,
+    }
+}
+
 impl Session {
-    pub fn new(settings: &Settings, device: Device, teacher: &MlpWeights) -> crate::Result<Self> {
+    pub fn new(
+        settings: &Settings,
+        device: Device,
+        teacher: &MlpWeights,
+        split: Rc<Split>,
+    ) -> crate::Result<Self> {
         let cpu = Device::flex();
-        let split = digits()?;
         let teacher_weights = teacher.clone();
         let teacher = teacher_weights.to_mlp(&device)?;
         let teacher_cpu = teacher_weights.to_mlp(&cpu)?;
         let teacher_test_logits = logits_host(&teacher_cpu, &split.test, &cpu)?;
+        let teacher_grid = if split.test.dim == 2 {
+            Some(logits_host(
+                &teacher_cpu,
+                &rows(PAGE_GRID.points(), &split),
+                &cpu,
+            )?)
+        } else {
+            None
+        };
         let transfer = settings.transfer_config();
         let data = TransferSet::build(&split.train, &transfer, settings.seed)?;
         let config = settings.student_config(split.train.dim, split.train.classes);
@@ -60,6 +144,7 @@ impl Session {
         Ok(Self {
             split,
             teacher_test_logits,
+            teacher_grid,
             distilled,
             scratch,
             teacher: teacher_weights,
@@ -126,17 +211,73 @@ impl Session {
         MlpWeights::from_mlp_async(net).await?.to_mlp(&self.cpu)
     }
 
+    /// Both students, read from their device once.
+    pub async fn students(&self) -> crate::Result<Students> {
+        Ok(Students {
+            distilled: self.on_cpu(&self.distilled.network()).await?,
+            scratch: self.on_cpu(&self.scratch.network()).await?,
+        })
+    }
+
+    /// Logits of a large set in slices of 2,000 rows, awaiting `between` after each, so a full
+    /// MNIST evaluation never holds the page for long.
+    async fn logits_sliced<F: std::future::Future<Output = ()>>(
+        &self,
+        net: &Mlp,
+        data: &crate::data::Dataset,
+        between: &mut impl FnMut() -> F,
+    ) -> crate::Result<Vec<f32>> {
+        const SLICE: usize = 2000;
+        if data.len() <= SLICE {
+            return logits_host(net, data, &self.cpu);
+        }
+        let mut out = Vec::with_capacity(data.len() * data.classes);
+        for start in (0..data.len()).step_by(SLICE) {
+            let part = rows(
+                data.features[start * data.dim..(start + SLICE).min(data.len()) * data.dim]
+                    .to_vec(),
+                &self.split,
+            );
+            out.extend(logits_host(net, &part, &self.cpu)?);
+            between().await;
+        }
+        Ok(out)
+    }
+
     /// Test metrics of both students, and the losses averaged since the last point.
-    pub async fn curve_point(&mut self) -> crate::Result<CurvePoint> {
-        let test = &self.split.test;
+    pub async fn curve_point<F: std::future::Future<Output = ()>>(
+        &mut self,
+        mut between: impl FnMut() -> F,
+    ) -> crate::Result<CurvePoint> {
+        let split = self.split.clone();
+        let test = &split.test;
         let labels: Vec<usize> = test.labels.iter().map(|l| usize::from(*l)).collect();
         let frac = |a: &[usize], b: &[usize]| fraction_equal(a, b.iter().copied());
-        let student = self.on_cpu(&self.distilled.network()).await?;
-        let scratch = self.on_cpu(&self.scratch.network()).await?;
-        let test_logits = logits_host(&student, test, &self.cpu)?;
+        let students = self.students().await?;
+        let test_logits = self
+            .logits_sliced(&students.distilled, test, &mut between)
+            .await?;
         let preds = predictions(&test_logits, test.classes);
-        let scratch_preds = predictions(&logits_host(&scratch, test, &self.cpu)?, test.classes);
+        let scratch_logits = self
+            .logits_sliced(&students.scratch, test, &mut between)
+            .await?;
+        let scratch_preds = predictions(&scratch_logits, test.classes);
         let teacher_preds = predictions(&self.teacher_test_logits, test.classes);
+        let omitted = match self.omit_class {
+            None => None,
+            Some(class) => {
+                let train = &split.train;
+                let train_logits = self
+                    .logits_sliced(&students.distilled, train, &mut between)
+                    .await?;
+                Some(omitted_class_report(
+                    class,
+                    test.classes,
+                    (&train_logits, &train.labels),
+                    (&test_logits, &test.labels),
+                ))
+            }
+        };
         let (n, hard, soft, hidden, acc, labeled) = self.window;
         self.window = (0, 0.0, 0.0, 0.0, 0.0, 0);
         let mean = |v: f32, k: usize| if k == 0 { f32::NAN } else { v / k as f32 };
@@ -149,55 +290,49 @@ impl Session {
             test_accuracy: frac(&preds, &labels),
             scratch_test_accuracy: frac(&scratch_preds, &labels),
             agreement: frac(&preds, &teacher_preds),
-            omitted: match self.omit_class {
-                None => None,
-                Some(class) => {
-                    let train = &self.split.train;
-                    let train_logits = logits_host(&student, train, &self.cpu)?;
-                    Some(omitted_class_report(
-                        class,
-                        test.classes,
-                        (&train_logits, &train.labels),
-                        (&test_logits, &test.labels),
-                    ))
-                }
-            },
+            omitted,
         })
     }
 
-    /// Logits of any input (a hand-drawn digit) from the teacher and both students.
-    pub async fn input_logits(&self, input: &[f32]) -> crate::Result<[Vec<f32>; 3]> {
-        let one = crate::data::Dataset {
-            name: "drawn".into(),
-            features: input.to_vec(),
-            labels: vec![0],
-            dim: input.len(),
-            classes: CLASSES,
-            image: Some((8, 8)),
-        };
-        let student = self.on_cpu(&self.distilled.network()).await?;
-        let scratch = self.on_cpu(&self.scratch.network()).await?;
+    /// Logits of any input (a hand-drawn digit, a clicked point) from the teacher and both students.
+    pub fn input_logits(&self, students: &Students, input: &[f32]) -> crate::Result<[Vec<f32>; 3]> {
+        let one = rows(input.to_vec(), &self.split);
         Ok([
             logits_host(&self.teacher_cpu, &one, &self.cpu)?,
-            logits_host(&student, &one, &self.cpu)?,
-            logits_host(&scratch, &one, &self.cpu)?,
+            logits_host(&students.distilled, &one, &self.cpu)?,
+            logits_host(&students.scratch, &one, &self.cpu)?,
         ])
     }
 
     /// Logits of test example `index` from the teacher, the distilled and the scratch student.
-    pub async fn example_logits(&self, index: usize) -> crate::Result<[Vec<f32>; 3]> {
+    pub fn example_logits(
+        &self,
+        students: &Students,
+        index: usize,
+    ) -> crate::Result<[Vec<f32>; 3]> {
         let test = &self.split.test;
         let i = index.min(test.len().saturating_sub(1));
         let one = test.subset(&[i]);
         let classes = test.classes;
         let teacher = self.teacher_test_logits[i * classes..(i + 1) * classes].to_vec();
-        let student = self.on_cpu(&self.distilled.network()).await?;
-        let scratch = self.on_cpu(&self.scratch.network()).await?;
         Ok([
             teacher,
-            logits_host(&student, &one, &self.cpu)?,
-            logits_host(&scratch, &one, &self.cpu)?,
+            logits_host(&students.distilled, &one, &self.cpu)?,
+            logits_host(&students.scratch, &one, &self.cpu)?,
         ])
+    }
+
+    /// Logits over the decision-map grid of the teacher and both students (2-D sets only).
+    pub fn grid_logits(&self, students: &Students) -> crate::Result<Option<[Vec<f32>; 3]>> {
+        let Some(teacher) = &self.teacher_grid else {
+            return Ok(None);
+        };
+        let grid = rows(PAGE_GRID.points(), &self.split);
+        Ok(Some([
+            teacher.clone(),
+            logits_host(&students.distilled, &grid, &self.cpu)?,
+            logits_host(&students.scratch, &grid, &self.cpu)?,
+        ]))
     }
 }
 
@@ -206,6 +341,8 @@ impl Session {
 pub struct Compression {
     pub teacher_params: usize,
     pub student_params: usize,
+    /// Test examples in the timed forward pass.
+    pub examples: usize,
     /// Median forward time over the test set, milliseconds.
     pub teacher_ms: f64,
     pub student_ms: f64,
@@ -216,12 +353,14 @@ impl Session {
     /// Times the teacher's and the student's forward pass over the test set (median of 7).
     pub fn compression(&self, now_ms: impl Fn() -> f64) -> crate::Result<Compression> {
         let test = &self.split.test;
+        // At most 1,000 examples: timing MNIST's full test set seven times would hold the page.
+        let timed = test.subset(&(0..test.len().min(1000)).collect::<Vec<_>>());
         let student = self.distilled.network().config().init(&self.cpu, 0)?;
         let time = |net: &Mlp| -> crate::Result<f64> {
             let mut runs = Vec::new();
             for _ in 0..7 {
                 let start = now_ms();
-                logits_host(net, test, &self.cpu)?;
+                logits_host(net, &timed, &self.cpu)?;
                 runs.push(now_ms() - start);
             }
             runs.sort_by(f64::total_cmp);
@@ -231,6 +370,7 @@ impl Session {
         Ok(Compression {
             teacher_params: self.teacher.config.num_params(),
             student_params: self.distilled.network().config().num_params(),
+            examples: timed.len(),
             teacher_ms: time(&self.teacher_cpu)?,
             student_ms: time(&student)?,
             teacher_accuracy: fraction_equal(
@@ -247,14 +387,15 @@ impl Session {
 pub fn preview(
     settings: &Settings,
     teacher: &MlpWeights,
+    split: &Split,
     index: usize,
 ) -> crate::Result<[Vec<f32>; 3]> {
     let cpu = Device::flex();
-    let test = digits()?.test;
+    let test = &split.test;
     let one = test.subset(&[index.min(test.len().saturating_sub(1))]);
     let teacher = logits_host(&teacher.to_mlp(&cpu)?, &one, &cpu)?;
     let student = settings
-        .student_config(INPUTS, CLASSES)
+        .student_config(test.dim, test.classes)
         .init(&cpu, settings.seed)?;
     let student = logits_host(&student, &one, &cpu)?;
     Ok([teacher, student.clone(), student])

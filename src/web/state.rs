@@ -5,10 +5,25 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::session::{Compression, CurvePoint};
+use crate::data::{DatasetKind, Split};
 use crate::playground::{Drawing, Settings, TOUR, check};
 
-/// The teacher the page ships is 6 layers deep.
+/// Every teacher the page ships is 6 layers deep (the layer-mapping editor is drawn for six).
 pub const TEACHER_DEPTH: usize = 6;
+
+/// The dataset the page shows, shared with the driver; compared by identity, since MNIST's
+/// 20,000 images would make every re-render compare megabytes.
+#[derive(Clone, Debug)]
+pub struct Data {
+    pub kind: DatasetKind,
+    pub split: Rc<Split>,
+}
+
+impl PartialEq for Data {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind && Rc::ptr_eq(&self.split, &other.split)
+    }
+}
 
 /// The device badge's reason after a lost GPU (the notice has the details).
 pub const GPU_LOST: &str = "WebGPU stopped working mid-run";
@@ -26,6 +41,12 @@ pub struct AppState {
     pub cpu_reason: Option<String>,
     /// Teacher, distilled and scratch logits of the selected example.
     pub logits: Option<Rc<[Vec<f32>; 3]>>,
+    /// The dataset in use, once loaded (MNIST is fetched).
+    pub data: Option<Data>,
+    /// Teacher, distilled and scratch logits over the decision-map grid (2-D sets).
+    pub grid: Option<Rc<[Vec<f32>; 3]>>,
+    /// A point of the plane clicked on a decision map, shown instead of a test example.
+    pub probe: Option<[f32; 2]>,
     pub curves: Rc<Vec<CurvePoint>>,
     /// Messages for the user (ignored link fields, restarts).
     pub notices: Vec<String>,
@@ -38,7 +59,8 @@ pub struct AppState {
     pub compression: Option<Compression>,
     /// Larger type for a projector.
     pub projector: bool,
-    /// A hand-drawn digit shown instead of a test example; bumped version on every change.
+    /// A hand-drawn digit shown instead of a test example; the version is bumped on every change
+    /// of the drawing or the probe.
     pub drawing: Option<Drawing>,
     pub drawing_version: u64,
     /// The guided tour's current step.
@@ -60,6 +82,9 @@ impl Default for AppState {
             prefer_cpu: false,
             cpu_reason: None,
             logits: None,
+            data: None,
+            grid: None,
+            probe: None,
             curves: Rc::default(),
             notices: Vec::new(),
             error: None,
@@ -102,6 +127,19 @@ pub enum Action {
         point: Option<CurvePoint>,
     },
     Logits([Vec<f32>; 3]),
+    /// The dataset is loaded, with its shipped teacher's hidden widths.
+    DataReady {
+        data: Data,
+        teacher_hidden: Vec<usize>,
+    },
+    /// A dataset could not be loaded: the settings go back to `previous`.
+    DataFailed {
+        previous: Settings,
+        error: String,
+    },
+    Grid([Vec<f32>; 3]),
+    /// Show the soft targets at a point of the plane (or go back to test examples).
+    Probe(Option<[f32; 2]>),
     /// A saved run was picked up (after a reload or a device switch).
     Restored {
         steps: usize,
@@ -144,6 +182,17 @@ impl Reducible for AppState {
                 }
                 match check(&settings, TEACHER_DEPTH) {
                     Ok(()) => {
+                        if settings.dataset != self.settings.dataset {
+                            // What was on show belongs to the old data.
+                            next.data = None;
+                            next.grid = None;
+                            next.logits = None;
+                            next.probe = None;
+                            next.drawing = None;
+                            next.drawing_version += 1;
+                            next.assistant = None;
+                            next.compression = None;
+                        }
                         if self.settings.needs_restart(&settings) {
                             next.restart();
                             if self.steps > 0 {
@@ -178,6 +227,25 @@ impl Reducible for AppState {
                 }
             }
             Action::Logits(l) => next.logits = Some(Rc::new(l)),
+            Action::DataReady {
+                data,
+                teacher_hidden,
+            } => {
+                next.data = Some(data);
+                next.teacher_hidden = teacher_hidden;
+                next.notices.retain(|n| !n.starts_with("Loading "));
+            }
+            Action::DataFailed { previous, error } => {
+                let mut back = (*Rc::new(next).reduce(Action::Edit(previous))).clone();
+                back.error = Some(error);
+                return Rc::new(back);
+            }
+            Action::Grid(g) => next.grid = Some(Rc::new(g)),
+            Action::Probe(p) => {
+                next.probe = p;
+                next.drawing = None;
+                next.drawing_version += 1;
+            }
             Action::Restored { steps, curves } => {
                 next.steps = steps;
                 next.curves = Rc::new(curves);
@@ -203,7 +271,9 @@ impl Reducible for AppState {
                 next.teacher_hidden = hidden;
                 next.assistant = Some((teacher_accuracy, assistant_accuracy));
                 next.notices.push(format!(
-                    "A teacher assistant (64×6) learned from the teacher: {:.1} % vs the teacher's {:.1} %. Both students now learn from the assistant.",
+                    "A teacher assistant ({}×{}) learned from the teacher: {:.1} % vs the teacher's {:.1} %. Both students now learn from the assistant.",
+                    next.teacher_hidden.first().copied().unwrap_or(0),
+                    next.teacher_hidden.len(),
                     assistant_accuracy * 100.0,
                     teacher_accuracy * 100.0
                 ));
@@ -218,7 +288,11 @@ impl Reducible for AppState {
                 return Rc::new(moved);
             }
             Action::Draw(DrawAction::Start) => {
-                next.drawing = Some(Drawing::new(8));
+                let Some(side) = self.settings.dataset.image_side() else {
+                    return self;
+                };
+                next.drawing = Some(Drawing::new(side));
+                next.probe = None;
                 next.drawing_version += 1;
             }
             Action::Draw(DrawAction::Stop) => next.drawing = None,
@@ -248,6 +322,7 @@ impl Reducible for AppState {
                 ));
             }
             Action::Failed(e) => {
+                next.notices.retain(|n| !n.starts_with("Loading "));
                 next.error = Some(e);
                 next.running = false;
             }

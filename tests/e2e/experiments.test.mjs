@@ -137,7 +137,7 @@ test('a teacher trained in the page, with progress, becomes the teacher the stud
   await page.locator('#teacher-progress').waitFor({ timeout: 30_000 });
   const notice = page.locator('.notices', { hasText: 'Loaded the teacher trained here' });
   await notice.waitFor({ timeout: 180_000 });
-  const accuracy = Number((await notice.textContent()).match(/([\d.]+) % on the test digits/)[1]);
+  const accuracy = Number((await notice.textContent()).match(/([\d.]+) % on the test set/)[1]);
   console.log(`# teacher trained in the page: ${accuracy} %`);
   assert.ok(accuracy > 90, `teacher ${accuracy} %`);
   assert.equal(await page.locator('#teacher-progress').count(), 0);

@@ -92,9 +92,13 @@ wasm linear memory ${mb(c.memory.after_1000_steps.wasm_memory_bytes)} → ${mb(c
   few GFLOP/s of a ${fmt(native.matmul_peak.gflops)} GFLOP/s machine. The time goes to per-op overhead (autodiff graph,
   allocation, Adam's per-parameter ops), not arithmetic; the bigger MNIST student at batch 256
   reaches ~${fmt(native.distill.find((r) => r.dataset === 'mnist' && r.batch === 256)?.student_gflops ?? 0)} GFLOP/s. Fusing the step (burn's fusion backend) is the next lever.
-- **Browser, CPU:** the same overheads plus a single thread; training runs in ≤ 10 ms chunks, one
-  per frame, so the page keeps painting (about 70 % of each frame goes to steps). A Web Worker
-  would free the main thread entirely; it is not done yet.
+- **Browser, CPU:** the same overheads plus a single thread. Training runs in quanta of 5 steps
+  (~8 ms) with a yield to pending input between them, up to 12 ms per frame, then waits for the
+  next paint: a slider drag waits for at most one quantum, and every frame is painted (about 70 %
+  of each frame goes to steps). What made a drag slow was not training but saving: the URL and
+  localStorage were written on every input event; they are now written 250 ms after the last
+  change. Panels that show neither T nor the networks' live outputs do not re-render on a drag.
+  A Web Worker would free the main thread entirely; it is not done.
 - **Browser, WebGPU:** SwiftShader emulates the GPU on the same two cores, so these figures say
   that the path works, not how fast a GPU is. Metrics are read back once per 8 steps (one
   concatenated tensor, asynchronously; 5 on the CPU); on a real GPU these tiny networks are

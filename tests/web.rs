@@ -178,7 +178,7 @@ fn Harness() -> Html {
         <>
             <Notices notices={state.notices.clone()} error={state.error.clone()} dispatch={state.dispatcher()} />
             <SoftTargets state={state.clone()} />
-            <MappingEditor state={state} />
+            <MappingEditor view={distill_playground::web::panels::calm(&state)} state={state} />
         </>
     }
 }
@@ -349,4 +349,37 @@ fn a_new_dataset_clears_what_belonged_to_the_old_one() {
     );
     assert_eq!(state.settings, back);
     assert_eq!(state.error.as_deref(), Some("Could not load MNIST"));
+}
+
+#[wasm_bindgen_test]
+fn panel_edits_apply_to_the_latest_settings() {
+    // A panel that skipped a render sends an edit relative to whatever the settings are then:
+    // a T moved meanwhile is not written back.
+    let mut state = reduce(
+        AppState::default(),
+        Action::Edit(Settings {
+            temperature: 8.0,
+            ..Settings::default()
+        }),
+    );
+    state = reduce(
+        state,
+        Action::Update(Rc::new(|s: &Settings| {
+            Ok(Settings {
+                alpha: 0.9,
+                ..s.clone()
+            })
+        })),
+    );
+    assert_eq!(
+        (state.settings.temperature, state.settings.alpha),
+        (8.0, 0.9)
+    );
+    let before = state.settings.clone();
+    state = reduce(
+        state,
+        Action::Update(Rc::new(|_: &Settings| Err("no such mapping".to_string()))),
+    );
+    assert_eq!(state.settings, before);
+    assert_eq!(state.error.as_deref(), Some("no such mapping"));
 }

@@ -107,6 +107,21 @@ async fn after_next_paint() {
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
+/// Resumes in a new task: input that arrived meanwhile (a slider drag) is handled first, since
+/// the browser runs input before ordinary tasks.
+async fn yield_to_input() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| match web_sys::MessageChannel::new() {
+        Ok(channel) => {
+            channel.port1().set_onmessage(Some(resolve.unchecked_ref()));
+            let _ = channel.port2().post_message(&wasm_bindgen::JsValue::NULL);
+        }
+        Err(_) => {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
 /// Waits `ms` milliseconds (idle polling while paused).
 async fn sleep_ms(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
@@ -218,8 +233,9 @@ async fn drive(
     // A curve point evaluates both students on the whole test set: MNIST's 10,000 images are
     // measured every 100 steps, the small sets every 25.
     let curve_every = |d: &state::Data| if d.split.test.len() > 2000 { 100 } else { 25 };
-    // Work per frame: with rendering it leaves a 60 Hz frame room for input.
-    const CHUNK_MS: f64 = 10.0;
+    // Work per frame, in quanta of a few steps with a yield between them: input is handled
+    // within one quantum, and the rest of a 60 Hz frame is left for rendering.
+    const CHUNK_MS: f64 = 12.0;
     const SAVE_EVERY_MS: f64 = 1000.0;
     const UI_EVERY_MS: f64 = 66.0;
     let mut ui_at = f64::NEG_INFINITY;
@@ -593,6 +609,9 @@ async fn drive(
                 if ctrl.single_step || now_ms() - start > CHUNK_MS {
                     break;
                 }
+                // Short quanta with a yield between them: a drag waits for one quantum, not for
+                // the whole chunk.
+                yield_to_input().await;
             }
             if !ctrl.running || now_ms() - ui_at > UI_EVERY_MS {
                 dispatch.dispatch(Action::Progress {
@@ -865,7 +884,53 @@ fn App() -> Html {
             wasm_bindgen_futures::spawn_local(drive(control, requests, dispatch));
         });
     }
-    use_effect_with(state.settings.clone(), persist);
+    // Saved a moment after the last change: a drag of the T slider would otherwise write the URL
+    // and localStorage on every input event (several milliseconds each, in the drag's path).
+    // Leaving the page saves what is still pending.
+    let unsaved = use_mut_ref(|| None::<Settings>);
+    {
+        let unsaved = unsaved.clone();
+        use_effect_with(state.settings.clone(), move |settings| {
+            *unsaved.borrow_mut() = Some(settings.clone());
+            let save = wasm_bindgen::closure::Closure::once(move || {
+                if let Some(s) = unsaved.borrow_mut().take() {
+                    persist(&s);
+                }
+            });
+            let timer = window().and_then(|w| {
+                w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                    save.as_ref().unchecked_ref(),
+                    250,
+                )
+                .ok()
+            });
+            move || {
+                if let (Some(w), Some(id)) = (window(), timer) {
+                    w.clear_timeout_with_handle(id);
+                }
+                drop(save);
+            }
+        });
+    }
+    use_effect_with((), move |_| {
+        let flush = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
+            if let Some(s) = unsaved.borrow_mut().take() {
+                persist(&s);
+            }
+        });
+        let w = window();
+        if let Some(w) = &w {
+            let _ = w.add_event_listener_with_callback("pagehide", flush.as_ref().unchecked_ref());
+        }
+        move || {
+            if let Some(w) = w {
+                let _ = w.remove_event_listener_with_callback(
+                    "pagehide",
+                    flush.as_ref().unchecked_ref(),
+                );
+            }
+        }
+    });
     // The tour brings the panel it talks about into view.
     use_effect_with(state.tour, |tour| {
         let panel = tour
@@ -944,6 +1009,8 @@ fn App() -> Html {
         });
     }
 
+    // Most panels re-render only when what they show changes (not on every T or logit update).
+    let view = panels::calm(&state);
     html! {
         <>
             <header class="top">
@@ -962,12 +1029,12 @@ fn App() -> Html {
             <main class={classes!("grid", state.tour.and_then(|k| crate::playground::TOUR.get(k)).map(|t| format!("tour-focus-{}", t.panel)))}>
                 <panels::SoftTargets state={state.clone()} />
                 <panels::DecisionMaps state={state.clone()} />
-                <panels::Training state={state.clone()} step_once={step_once} request={request.clone()} />
-                <panels::Presets state={state.clone()} />
-                <panels::Compression state={state.clone()} />
-                <panels::LossControls state={state.clone()} />
-                <panels::MappingEditor state={state.clone()} />
-                <panels::Files state={state.clone()} request={request} />
+                <panels::Training state={state.clone()} view={view.clone()} step_once={step_once} request={request.clone()} />
+                <panels::Presets state={state.clone()} view={view.clone()} />
+                <panels::Compression state={state.clone()} view={view.clone()} />
+                <panels::LossControls state={state.clone()} view={view.clone()} />
+                <panels::MappingEditor state={state.clone()} view={view.clone()} />
+                <panels::Files state={state.clone()} view={view} request={request} />
             </main>
             <panels::Tour state={state.clone()} />
             <footer class="credits">

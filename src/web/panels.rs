@@ -22,26 +22,78 @@ fn input_value(e: &Event) -> String {
         .value()
 }
 
+/// An edit of the settings as they are when the reducer applies it (never as a panel last saw
+/// them: a panel that skipped a render must not write old values back).
+fn update(
+    state: &State,
+    f: impl Fn(&Settings) -> Result<Settings, String> + 'static,
+) -> impl Fn() + 'static {
+    let d = state.dispatcher();
+    let f: super::state::SettingsEdit = Rc::new(f);
+    move || d.dispatch(Action::Update(f.clone()))
+}
+
 fn edit(state: &State, f: impl Fn(&mut Settings, String) + 'static) -> Callback<Event> {
-    let state = state.clone();
+    let d = state.dispatcher();
+    let f = Rc::new(f);
     Callback::from(move |e: Event| {
-        let mut s = state.settings.clone();
-        f(&mut s, input_value(&e));
-        state.dispatch(Action::Edit(s));
+        let (f, value) = (f.clone(), input_value(&e));
+        d.dispatch(Action::Update(Rc::new(move |current: &Settings| {
+            let mut s = current.clone();
+            f(&mut s, value.clone());
+            Ok(s)
+        })));
     })
 }
 
 fn edit_input(state: &State, f: impl Fn(&mut Settings, String) + 'static) -> Callback<InputEvent> {
-    let state = state.clone();
+    let d = state.dispatcher();
+    let f = Rc::new(f);
     Callback::from(move |e: InputEvent| {
-        let mut s = state.settings.clone();
-        f(
-            &mut s,
+        let (f, value) = (
+            f.clone(),
             e.target_unchecked_into::<web_sys::HtmlInputElement>()
                 .value(),
         );
-        state.dispatch(Action::Edit(s));
+        d.dispatch(Action::Update(Rc::new(move |current: &Settings| {
+            let mut s = current.clone();
+            f(&mut s, value.clone());
+            Ok(s)
+        })));
     })
+}
+
+/// What a panel that shows neither T nor the networks' live outputs depends on: the T slider and
+/// the 15 Hz refresh of the example's logits leave it alone (no re-render), which keeps a drag
+/// cheap. Taken at render time: a reducer handle always reads the latest state, so two handles
+/// cannot tell an old render from a new one.
+pub fn calm(state: &AppState) -> Rc<AppState> {
+    Rc::new(AppState {
+        settings: Settings {
+            temperature: 0.0,
+            ..state.settings.clone()
+        },
+        logits: None,
+        grid: None,
+        drawing: None,
+        drawing_version: 0,
+        probe: None,
+        ..state.clone()
+    })
+}
+
+/// Props of a panel that re-renders only when its `calm` view of the state changes.
+#[derive(Properties, Clone)]
+pub struct CalmProps {
+    pub state: State,
+    /// `calm(&state)` at the parent's render.
+    pub view: Rc<AppState>,
+}
+
+impl PartialEq for CalmProps {
+    fn eq(&self, other: &Self) -> bool {
+        self.view == other.view
+    }
 }
 
 #[derive(Properties, PartialEq)]
@@ -131,11 +183,12 @@ pub fn SoftTargets(props: &StateProps) -> Html {
     let go = |delta: isize| {
         let state = state.clone();
         let n = test.len() as isize;
-        Callback::from(move |_: MouseEvent| {
-            let mut s = state.settings.clone();
+        let step = update(&state, move |current| {
+            let mut s = current.clone();
             s.example = (s.example as isize + delta).rem_euclid(n) as usize;
-            state.dispatch(Action::Edit(s));
-        })
+            Ok(s)
+        });
+        Callback::from(move |_: MouseEvent| step())
     };
     let on_index = edit(state, |s, v| {
         if let Ok(i) = v.parse::<usize>() {
@@ -231,11 +284,19 @@ pub fn SoftTargets(props: &StateProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct TrainingProps {
     pub state: State,
+    pub view: Rc<AppState>,
     pub step_once: Callback<MouseEvent>,
     pub request: Callback<Request>,
+}
+
+// The callbacks reach the one driver whatever render made them: only the state decides.
+impl PartialEq for TrainingProps {
+    fn eq(&self, other: &Self) -> bool {
+        self.view == other.view
+    }
 }
 
 #[component]
@@ -369,7 +430,7 @@ pub fn Training(props: &TrainingProps) -> Html {
 
 /// α, the loss kinds, β, schedules, learning rate, batch size, labeled fraction.
 #[component]
-pub fn LossControls(props: &StateProps) -> Html {
+pub fn LossControls(props: &CalmProps) -> Html {
     let state = &props.state;
     let s = &state.settings;
     let select = |id: &'static str,
@@ -502,7 +563,7 @@ pub fn LossControls(props: &StateProps) -> Html {
 
 /// The teacher's and the student's layers with a line for every mapped pair.
 #[component]
-pub fn MappingEditor(props: &StateProps) -> Html {
+pub fn MappingEditor(props: &CalmProps) -> Html {
     let state = &props.state;
     let s = &state.settings;
     let depth = s.student_hidden.len();
@@ -512,12 +573,13 @@ pub fn MappingEditor(props: &StateProps) -> Html {
         .map(|m| m.pairs().to_vec())
         .unwrap_or_default();
     let preset = |scheme: MappingScheme| {
-        let state = state.clone();
-        Callback::from(move |_: MouseEvent| {
-            let mut s = state.settings.clone();
-            s.mapping = scheme.clone();
-            state.dispatch(Action::Edit(s));
-        })
+        let choose = update(state, move |current| {
+            Ok(Settings {
+                mapping: scheme.clone(),
+                ..current.clone()
+            })
+        });
+        Callback::from(move |_: MouseEvent| choose())
     };
     let (w, row) = (320.0, 34.0);
     let h = row * TEACHER_DEPTH as f64 + 20.0;
@@ -535,23 +597,25 @@ pub fn MappingEditor(props: &StateProps) -> Html {
         })
     };
     let student_click = |l: usize| {
-        let state = state.clone();
-        Callback::from(move |_: MouseEvent| match state.selected_teacher_layer {
-            None => state.dispatch(Action::EditOr(Err(
-                "Pick a teacher layer first, then the student layer it should supervise.".into(),
-            ))),
-            Some(t) => {
-                let result = state
-                    .settings
+        let d = state.dispatcher();
+        let toggle = selected.map(|t| {
+            update(state, move |current| {
+                current
                     .toggle_pair(l, t, TEACHER_DEPTH)
                     .map(|m| Settings {
                         mapping: m,
-                        ..state.settings.clone()
-                    });
-                state.dispatch(Action::EditOr(
-                    result.map_err(|e| format!("That mapping is impossible: {e}")),
-                ));
-                state.dispatch(Action::SelectTeacherLayer(None));
+                        ..current.clone()
+                    })
+                    .map_err(|e| format!("That mapping is impossible: {e}"))
+            })
+        });
+        Callback::from(move |_: MouseEvent| match &toggle {
+            None => d.dispatch(Action::EditOr(Err(
+                "Pick a teacher layer first, then the student layer it should supervise.".into(),
+            ))),
+            Some(toggle) => {
+                toggle();
+                d.dispatch(Action::SelectTeacherLayer(None));
             }
         })
     };
@@ -607,10 +671,17 @@ pub fn MappingEditor(props: &StateProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct FilesProps {
     pub state: State,
+    pub view: Rc<AppState>,
     pub request: Callback<Request>,
+}
+
+impl PartialEq for FilesProps {
+    fn eq(&self, other: &Self) -> bool {
+        self.view == other.view
+    }
 }
 
 /// Downloads of the networks (PyTorch/numpy and burn formats) and loading one back.
@@ -742,7 +813,7 @@ pub fn Files(props: &FilesProps) -> Html {
 
 /// One click per paper experiment, each explained.
 #[component]
-pub fn Presets(props: &StateProps) -> Html {
+pub fn Presets(props: &CalmProps) -> Html {
     let state = &props.state;
     html! {
         <section class="panel presets" aria-labelledby="presets-h">
@@ -750,10 +821,8 @@ pub fn Presets(props: &StateProps) -> Html {
             <p class="explain">{ "Each button sets up one claim of a paper (both students restart). Press Train and watch the curves." }</p>
             <ul class="preset-list">
                 { for Preset::ALL.iter().map(|&preset| {
-                    let state = state.clone();
-                    let onclick = Callback::from(move |_: MouseEvent| {
-                        state.dispatch(Action::Edit(preset.apply(&state.settings)));
-                    });
+                    let choose = update(state, move |current| Ok(preset.apply(current)));
+                    let onclick = Callback::from(move |_: MouseEvent| choose());
                     html! {
                         <li>
                             <button id={format!("preset-{}", preset.id())} {onclick}>{ preset.title() }</button>
@@ -768,7 +837,7 @@ pub fn Presets(props: &StateProps) -> Html {
 
 /// What distillation buys: size and speed of the teacher and the student, and the accuracy kept.
 #[component]
-pub fn Compression(props: &StateProps) -> Html {
+pub fn Compression(props: &CalmProps) -> Html {
     let state = &props.state;
     let Some(c) = &state.compression else {
         return html! {};

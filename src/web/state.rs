@@ -112,9 +112,14 @@ pub enum DrawAction {
     Undo,
 }
 
+/// A settings edit relative to the settings it is applied to, or why it is impossible.
+pub type SettingsEdit = Rc<dyn Fn(&Settings) -> Result<Settings, String>>;
+
 pub enum Action {
     /// Any settings edit. Rejected edits keep the old settings and show why.
     Edit(Settings),
+    /// An edit of the current settings (what panels send: they may not have seen the latest).
+    Update(SettingsEdit),
     /// A change that only makes sense with a reason shown if refused (mapping toggles).
     EditOr(Result<Settings, String>),
     Play,
@@ -208,6 +213,12 @@ impl Reducible for AppState {
                 }
             }
             Action::EditOr(Ok(settings)) => return self.reduce(Action::Edit(settings)),
+            Action::Update(f) => {
+                return match f(&self.settings) {
+                    Ok(settings) => self.reduce(Action::Edit(settings)),
+                    Err(reason) => self.reduce(Action::EditOr(Err(reason))),
+                };
+            }
             Action::EditOr(Err(reason)) => next.error = Some(reason),
             Action::Play => next.running = true,
             Action::Pause => next.running = false,

@@ -17,10 +17,10 @@ say "native tests (engine, CLI, import fuzzing)"
 cargo test
 say "interop: numpy reads an exported student"
 bash scripts/interop.sh
-say "web build (trunk --release, wasm32 + simd128)"
+say "web build (trunk --release: profile release-web, wasm32 + simd128)"
 trunk build --release
 say "browser tests of state and components (wasm-bindgen-test, headless chromium)"
-# --release shares the optimised wasm dependencies the trunk build just compiled.
-CHROMEDRIVER=/usr/bin/chromedriver cargo test --release --target wasm32-unknown-unknown --test web
+# The release-web profile shares the optimised wasm dependencies the trunk build just compiled.
+CHROMEDRIVER=/usr/bin/chromedriver cargo test --profile release-web --target wasm32-unknown-unknown --test web
 say "end-to-end browser tests (playwright-core, headless chromium: WebGPU and CPU fallback)"
 node --test --test-concurrency=1 tests/e2e/

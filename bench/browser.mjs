@@ -2,7 +2,7 @@
 // playwright-core: load time, training steps/s on the CPU (wasm) and WebGPU, T-slider latency and
 // the longest main-thread task while training, memory after 1,000 and 10,000 steps, wasm size.
 // Writes bench/browser.json. Numbers are reported, never asserted.
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { execFileSync } from 'node:child_process';
 import { serveDist } from '../tests/e2e/server.mjs';
@@ -71,10 +71,14 @@ const version = execFileSync('/usr/bin/chromium', ['--version']).toString().trim
 results.browser = version;
 results.machine = { cpus: (await import('node:os')).cpus().length, model: (await import('node:os')).cpus()[0]?.model };
 
-// Sizes of what the page downloads.
-const wasmFile = readdirSync('dist').find((f) => f.endsWith('.wasm'));
-const wasm = readFileSync(`dist/${wasmFile}`);
-results.wasm = { raw_bytes: wasm.length, gzip_bytes: gzipSync(wasm, { level: 9 }).length };
+// Sizes of what the page downloads: one of its two builds (dist/engines.json names them), the
+// CPU-only one where there is no WebGPU adapter or the user chose the CPU.
+const engines = JSON.parse(readFileSync('dist/engines.json', 'utf8'));
+const size = (file) => {
+  const bytes = readFileSync(`dist/${file.split('?')[0]}`);
+  return { raw_bytes: bytes.length, gzip_bytes: gzipSync(bytes, { level: 9 }).length };
+};
+results.wasm = { cpu: size(engines.cpu.wasm), webgpu: size(engines.webgpu.wasm) };
 log('wasm', results.wasm);
 
 for (const webgpu of [false, true]) {

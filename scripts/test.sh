@@ -11,16 +11,17 @@ say "cargo fmt --check"
 cargo fmt --all -- --check
 say "clippy (native)"
 cargo clippy --all-targets -- -D warnings
-say "clippy (wasm32)"
+say "clippy (wasm32: the page's CPU-only build, then its WebGPU build)"
 cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
+cargo clippy --target wasm32-unknown-unknown --all-targets --features webgpu -- -D warnings
 say "native tests (engine, CLI, import fuzzing)"
 cargo test
 say "interop: numpy reads an exported student"
 bash scripts/interop.sh
-say "web build (trunk --release: profile release-web, wasm32 + simd128)"
+say "web build (trunk --release: the CPU-only and the WebGPU build, profile release-web, simd128)"
 trunk build --release
 say "browser tests of state and components (wasm-bindgen-test, headless chromium)"
-# The release-web profile shares the optimised wasm dependencies the trunk build just compiled.
+# The release-web profile shares the optimised wasm dependencies of the CPU-only build.
 CHROMEDRIVER=/usr/bin/chromedriver cargo test --profile release-web --target wasm32-unknown-unknown --test web
 say "end-to-end browser tests (playwright-core, headless chromium: WebGPU and CPU fallback)"
 node --test --test-concurrency=1 tests/e2e/

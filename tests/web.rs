@@ -95,6 +95,19 @@ fn switching_or_losing_the_device_keeps_the_students() {
     assert_eq!((lost.generation, lost.steps), (0, 75));
     assert_eq!(lost.cpu_reason.as_deref(), Some(state::GPU_LOST));
     assert!(lost.notices.iter().any(|n| n == "WebGPU stopped working"));
+    // The CPU-only build keeps the CPU with its reason; the students stay, WebGPU stays on offer.
+    let kept = reduce(
+        switched.clone(),
+        Action::KeepCpu("this build of the page has no WebGPU".into()),
+    );
+    assert!(kept.prefer_cpu);
+    assert_eq!((kept.generation, kept.steps), (0, 75));
+    assert_eq!(
+        kept.cpu_reason.as_deref(),
+        Some("this build of the page has no WebGPU")
+    );
+    let again = reduce(kept, Action::PreferCpu(false));
+    assert!(!again.prefer_cpu && again.cpu_reason.is_none());
     let restored = reduce(
         AppState::default(),
         Action::Restored {

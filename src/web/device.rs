@@ -1,8 +1,10 @@
 //! Picks the page's compute device: WebGPU when the browser offers an adapter and burn's WebGPU
 //! runtime initialises, else burn's CPU backend (Flex) compiled to wasm — and says why.
+//!
+//! The page comes in two builds (see index.html's loader): the CPU-only one has no WebGPU runtime,
+//! and where it meets an adapter it can only offer to load the other build.
 
 use burn::tensor::Device;
-use burn::tensor::wgpu::WgpuBackend;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum DeviceKind {
@@ -63,11 +65,38 @@ async fn webgpu_unavailable() -> Option<String> {
     }
 }
 
+/// Whether this build carries burn's WebGPU runtime.
+pub const WEBGPU_ENGINE: bool = cfg!(feature = "webgpu");
+
+/// What the page can run on.
+#[derive(Clone, Debug)]
+pub enum Pick {
+    Ready(DeviceChoice),
+    /// The browser has an adapter but this is the CPU-only build: the WebGPU build has to be
+    /// loaded (a reload; see `engine`).
+    LoadWebGpuEngine,
+}
+
 /// Tries WebGPU first; every failure ends on the CPU with a reason a person can read.
-pub async fn pick_device() -> DeviceChoice {
+pub async fn pick_device() -> Pick {
     if let Some(reason) = webgpu_unavailable().await {
-        return DeviceChoice::cpu(reason);
+        return Pick::Ready(DeviceChoice::cpu(reason));
     }
+    if WEBGPU_ENGINE {
+        Pick::Ready(start_webgpu().await)
+    } else {
+        Pick::LoadWebGpuEngine
+    }
+}
+
+#[cfg(not(feature = "webgpu"))]
+async fn start_webgpu() -> DeviceChoice {
+    DeviceChoice::cpu("this build of the page has no WebGPU runtime".into())
+}
+
+#[cfg(feature = "webgpu")]
+async fn start_webgpu() -> DeviceChoice {
+    use burn::tensor::wgpu::WgpuBackend;
     match Device::wgpu_options()
         .graphics_api(WgpuBackend::WebGpu)
         .init_async()
@@ -79,5 +108,48 @@ pub async fn pick_device() -> DeviceChoice {
             fallback_reason: None,
         },
         Err(e) => DeviceChoice::cpu(format!("WebGPU did not start: {e}")),
+    }
+}
+
+/// The two builds and the choice between them, shared with index.html's loader through
+/// localStorage (the loader runs before any wasm).
+pub mod engine {
+    /// `"cpu"` when the user chose the CPU: the loader then skips the WebGPU build.
+    const KEY: &str = "distill-playground/engine";
+
+    fn storage() -> Option<web_sys::Storage> {
+        web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+    }
+
+    /// Remembers (or forgets) that the user chose the CPU.
+    pub fn remember_cpu(cpu: bool) {
+        if let Some(s) = storage() {
+            let _ = if cpu {
+                s.set_item(KEY, "cpu")
+            } else {
+                s.remove_item(KEY)
+            };
+        }
+    }
+
+    pub fn cpu_remembered() -> bool {
+        storage()
+            .and_then(|s| s.get_item(KEY).ok().flatten())
+            .is_some_and(|v| v == "cpu")
+    }
+
+    /// Why the loader fell back to this CPU-only build although the browser has an adapter.
+    pub fn loader_note() -> Option<String> {
+        let w = web_sys::window()?;
+        js_sys::Reflect::get(&w, &"distillEngineNote".into())
+            .ok()
+            .and_then(|v| v.as_string())
+    }
+
+    /// Reloads the page; the loader picks the build again.
+    pub fn reload() {
+        if let Some(w) = web_sys::window() {
+            let _ = w.location().reload();
+        }
     }
 }

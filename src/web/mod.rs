@@ -14,7 +14,7 @@ use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-pub use device::{DeviceChoice, DeviceKind, pick_device};
+pub use device::{DeviceChoice, DeviceKind, Pick, engine, pick_device};
 use session::{CurvePoint, Session};
 use state::{Action, AppState};
 
@@ -134,7 +134,10 @@ async fn sleep_ms(ms: i32) {
 
 /// Initial settings: the link's hash wins, then what this browser saved, then the defaults.
 fn initial_state() -> AppState {
-    let mut state = AppState::default();
+    let mut state = AppState {
+        prefer_cpu: engine::cpu_remembered(),
+        ..AppState::default()
+    };
     let hash = window()
         .and_then(|w| w.location().hash().ok())
         .unwrap_or_default();
@@ -263,6 +266,8 @@ async fn drive(
             return;
         }
     };
+    // A teacher trained or loaded here: not kept across a reload (the saved run holds students).
+    let mut own_teacher = false;
     // A loaded student whose shape needs new students: used once they are built.
     let mut pending_student: Option<(MlpWeights, String)> = None;
     // The dataset in use and one that just failed to load (not retried until another is chosen).
@@ -287,6 +292,7 @@ async fn drive(
             match loaded {
                 Ok((d, shipped)) => {
                     teacher = shipped;
+                    own_teacher = false;
                     if let Ok(l) =
                         session::preview(&ctrl.settings, &teacher, &d.split, ctrl.example)
                     {
@@ -334,24 +340,45 @@ async fn drive(
                     .ok()
                     .or(last_saved.clone());
             }
+            let on_cpu = |reason: String| DeviceChoice {
+                device: burn::tensor::Device::flex(),
+                kind: DeviceKind::Cpu,
+                fallback_reason: Some(reason),
+            };
             let choice = if ctrl.prefer_cpu {
-                DeviceChoice {
-                    device: burn::tensor::Device::flex(),
-                    kind: DeviceKind::Cpu,
-                    fallback_reason: Some(
-                        ctrl.cpu_reason
-                            .clone()
-                            .unwrap_or_else(|| "you chose the CPU".into()),
-                    ),
-                }
+                on_cpu(
+                    ctrl.cpu_reason
+                        .clone()
+                        .unwrap_or_else(|| "you chose the CPU".into()),
+                )
             } else {
-                pick_device().await
+                match pick_device().await {
+                    Pick::Ready(choice) => choice,
+                    // The user asked for WebGPU in the CPU-only build: reload into the other one.
+                    Pick::LoadWebGpuEngine if device.is_some() => {
+                        match hand_over_to_webgpu(&ctrl.settings, carry.as_ref(), own_teacher) {
+                            Ok(()) => return,
+                            Err(reason) => {
+                                stay_on_cpu(&control, &dispatch, &reason);
+                                on_cpu(reason)
+                            }
+                        }
+                    }
+                    // At start: the loader chose this build although there is an adapter.
+                    Pick::LoadWebGpuEngine => {
+                        let reason = engine::loader_note()
+                            .unwrap_or_else(|| "this build of the page has no WebGPU".into());
+                        stay_on_cpu(&control, &dispatch, &reason);
+                        on_cpu(reason)
+                    }
+                }
             };
             dispatch.dispatch(Action::DeviceReady(
                 choice.label().to_string(),
                 choice.fallback_reason.clone(),
             ));
-            device = Some((ctrl.prefer_cpu, choice));
+            // The choice may have kept the CPU for a reason of its own.
+            device = Some((control.borrow().prefer_cpu, choice));
             rebuild = true;
         }
         let Some((_, choice)) = &device else { continue };
@@ -457,6 +484,7 @@ async fn drive(
                                 hidden: weights.config.hidden.clone(),
                             });
                             teacher = weights;
+                            own_teacher = true;
                         }
                         Err(e) => dispatch.dispatch(Action::Failed(format!(
                             "Training the assistant failed: {e}. The current teacher is kept."
@@ -498,6 +526,7 @@ async fn drive(
                                 hidden: weights.config.hidden.clone(),
                             });
                             teacher = weights;
+                            own_teacher = true;
                         }
                         Err(e) => dispatch.dispatch(Action::Failed(format!(
                             "Training the teacher failed: {e}. The current teacher is kept."
@@ -518,6 +547,7 @@ async fn drive(
                                 hidden: weights.config.hidden.clone(),
                             });
                             teacher = weights;
+                            own_teacher = true;
                         }
                         Ok(()) if weights.config == s.distilled.network().config() => {
                             match s.distilled.restore(&weights, s.steps_done()) {
@@ -699,6 +729,52 @@ async fn drive(
 }
 
 /// A dataset and its shipped teacher, fetched where they are not built in.
+/// Keeps the CPU without the user having chosen it; "Try WebGPU" stays on offer.
+fn stay_on_cpu(
+    control: &Rc<RefCell<Control>>,
+    dispatch: &UseReducerDispatcher<AppState>,
+    reason: &str,
+) {
+    let mut c = control.borrow_mut();
+    c.prefer_cpu = true;
+    c.cpu_reason = Some(reason.to_string());
+    dispatch.dispatch(Action::KeepCpu(reason.to_string()));
+}
+
+/// Saves what a reload keeps (settings, the students) and reloads into the WebGPU build. Refuses,
+/// saying why, when the students could not be kept or the user would rather keep a teacher made
+/// here.
+fn hand_over_to_webgpu(
+    settings: &Settings,
+    run: Option<&SavedRun>,
+    own_teacher: bool,
+) -> Result<(), String> {
+    if let Some(run) = run {
+        save_run(run).map_err(|e| {
+            format!("the WebGPU build needs a reload and the students could not be kept: {e}")
+        })?;
+    }
+    if own_teacher {
+        let ok = window()
+            .and_then(|w| {
+                w.confirm_with_message(
+                    "WebGPU runs in another build of this page, which means a reload. The \
+                     students and settings are kept; the teacher trained or loaded here is not \
+                     (download it first to keep it). Reload now?",
+                )
+                .ok()
+            })
+            .unwrap_or(false);
+        if !ok {
+            return Err("you kept the teacher made here (WebGPU needs a reload)".into());
+        }
+    }
+    persist(settings);
+    engine::remember_cpu(false);
+    engine::reload();
+    Ok(())
+}
+
 async fn load_dataset(
     kind: DatasetKind,
     dispatch: &UseReducerDispatcher<AppState>,
@@ -1043,6 +1119,20 @@ fn App() -> Html {
             </footer>
         </>
     }
+}
+
+// cubecl registers its kernels with `inventory` constructors. Unless the program runs them itself,
+// wasm-ld treats the page's binary as a "command" and re-runs every constructor at the start of
+// each exported function — every callback from JavaScript. That cost most of the page's time.
+unsafe extern "C" {
+    fn __wasm_call_ctors();
+}
+
+/// The page binaries' `main`: runs the constructors once, then mounts the page.
+pub fn boot() {
+    // SAFETY: called once, first thing in `main`, before any code that relies on the constructors.
+    unsafe { __wasm_call_ctors() };
+    start();
 }
 
 /// Mounts the page.

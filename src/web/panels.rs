@@ -108,7 +108,11 @@ pub fn DeviceBadge(props: &DeviceProps) -> Html {
     let toggle = {
         let d = props.dispatch.clone();
         let cpu = props.prefer_cpu;
-        Callback::from(move |_: MouseEvent| d.dispatch(Action::PreferCpu(!cpu)))
+        Callback::from(move |_: MouseEvent| {
+            // Remembered for the next visit: the loader then skips the WebGPU build.
+            super::engine::remember_cpu(!cpu);
+            d.dispatch(Action::PreferCpu(!cpu))
+        })
     };
     match &props.device {
         None => html! { <span id="device" class="badge">{ "starting…" }</span> },

@@ -152,6 +152,9 @@ pub enum Action {
     },
     /// WebGPU failed mid-run; training continues on the CPU from the last save.
     DeviceLost(String),
+    /// The CPU is kept for a reason other than the user's choice (the CPU-only build, or a
+    /// refused switch); WebGPU stays on offer.
+    KeepCpu(String),
     /// Another teacher was loaded: both students start again under it.
     TeacherLoaded {
         name: String,
@@ -263,6 +266,10 @@ impl Reducible for AppState {
                 next.notices.push(format!(
                     "Picked up the students where they were: step {steps}."
                 ));
+            }
+            Action::KeepCpu(reason) => {
+                next.prefer_cpu = true;
+                next.cpu_reason = Some(reason);
             }
             Action::DeviceLost(reason) => {
                 next.prefer_cpu = true;

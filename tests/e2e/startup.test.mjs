@@ -1,10 +1,12 @@
 // The page loads the wasm engine, shows its version and the device it found, and runs the shipped
-// teacher on that device — once with a WebGPU adapter, once without (the CPU fallback).
+// teacher on that device — once with a WebGPU adapter, once without (the CPU fallback). The page
+// has two builds: without an adapter only the CPU-only one may be fetched, with one only the
+// WebGPU one; choosing the CPU is remembered, and "Try WebGPU" reloads into the WebGPU build.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { launch } from './browser.mjs';
-import { sharedBrowser } from './harness.mjs';
+import { sharedBrowser, summary, trainTo } from './harness.mjs';
 
 const version = readFileSync('Cargo.toml', 'utf8').match(/^version = "(.+)"/m)[1];
 const env = sharedBrowser({ browser: false });
@@ -17,8 +19,14 @@ for (const webgpu of [false, true]) {
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
       const errors = [];
       page.on('pageerror', (e) => errors.push(String(e)));
+      const wasms = [];
+      page.on('request', (r) => { const p = new URL(r.url()).pathname; if (p.endsWith('.wasm')) wasms.push(p); });
       await page.goto(env.server.url);
       await page.locator('.bars.student').waitFor({ timeout: 120_000 });
+      const build = webgpu ? 'webgpu' : 'cpu';
+      assert.equal(await page.evaluate(() => window.distillEngine), build);
+      assert.equal(wasms.length, 1, `one build fetched: ${wasms}`);
+      assert.equal(wasms[0].startsWith('/webgpu/'), webgpu, wasms[0]);
       // The soft targets come first (computed on the CPU); the device badge follows.
       await page.waitForFunction(() => document.querySelector('#device')?.textContent !== 'starting…', null, { timeout: 120_000 });
       assert.equal(await page.locator('.version').textContent(), `engine v${version}`);
@@ -41,3 +49,45 @@ for (const webgpu of [false, true]) {
     }
   });
 }
+
+test('the CPU chosen is remembered (only the CPU build loads next time); Try WebGPU reloads into the WebGPU build and keeps the students', async () => {
+  const browser = await launch({ webgpu: true });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    const wasms = [];
+    page.on('request', (r) => { const p = new URL(r.url()).pathname; if (p.endsWith('.wasm')) wasms.push(p); });
+    const ready = async (build, device) => {
+      await page.locator('.bars.student').waitFor({ timeout: 120_000 });
+      await page.waitForFunction((d) => document.querySelector('#device')?.textContent === d, device, { timeout: 120_000 });
+      assert.equal(await page.evaluate(() => window.distillEngine), build);
+    };
+    await page.goto(env.server.url);
+    await ready('webgpu', 'WebGPU');
+    await page.click('#switch-device'); // "Use the CPU": same build, now on the CPU
+    await page.waitForFunction(() => document.querySelector('#device')?.textContent === 'CPU (wasm)', null, { timeout: 60_000 });
+    await trainTo(page, 30);
+    const trained = await summary(page);
+    await page.waitForTimeout(1500); // the paused run and the settings are saved
+
+    wasms.length = 0;
+    await page.reload();
+    await ready('cpu', 'CPU (wasm)');
+    assert.ok(wasms.length === 1 && !wasms[0].startsWith('/webgpu/'), `only the CPU build: ${wasms}`);
+    assert.match(await page.locator('#fallback-reason').textContent(), /you chose the CPU/);
+    assert.equal((await summary(page)).step, trained.step);
+    assert.equal(await page.locator('#switch-device').textContent(), 'Try WebGPU');
+
+    wasms.length = 0;
+    await Promise.all([page.waitForEvent('load', { timeout: 60_000 }), page.click('#switch-device')]);
+    await ready('webgpu', 'WebGPU');
+    assert.ok(wasms.length === 1 && wasms[0].startsWith('/webgpu/'), `only the WebGPU build: ${wasms}`);
+    assert.equal((await summary(page)).step, trained.step, 'the students came along');
+    assert.equal(await page.evaluate(() => localStorage.getItem('distill-playground/engine')), null);
+    await page.screenshot({ path: 'tests/output/engine-switch.png' });
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});

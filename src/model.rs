@@ -131,13 +131,17 @@ impl MlpConfig {
         Ok(())
     }
 
-    /// "64→32→32→32→10 relu": the shape at a glance.
+    /// "64→32→16→10 relu", with three or more equal hidden layers written once: "64→128×6→10
+    /// relu" (a teacher's shape would not fit on a line otherwise).
     pub fn describe(&self) -> String {
-        let widths: Vec<String> = std::iter::once(self.inputs)
-            .chain(self.hidden.iter().copied())
-            .chain(std::iter::once(self.classes))
-            .map(|w| w.to_string())
-            .collect();
+        let mut widths = vec![self.inputs.to_string()];
+        for run in self.hidden.chunk_by(|a, b| a == b) {
+            match run {
+                [w, _, _, ..] => widths.push(format!("{w}×{}", run.len())),
+                _ => widths.extend(run.iter().map(|w| w.to_string())),
+            }
+        }
+        widths.push(self.classes.to_string());
         format!("{} {}", widths.join("→"), self.activation.name())
     }
 
@@ -306,6 +310,23 @@ impl Mlp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn describe_writes_long_runs_of_equal_layers_once() {
+        let cfg = |hidden: Vec<usize>| MlpConfig {
+            inputs: 64,
+            hidden,
+            classes: 10,
+            activation: Activation::Relu,
+        };
+        assert_eq!(cfg(vec![128; 6]).describe(), "64→128×6→10 relu");
+        assert_eq!(cfg(vec![32, 32]).describe(), "64→32→32→10 relu");
+        assert_eq!(
+            cfg(vec![16, 32, 32, 32, 8, 8]).describe(),
+            "64→16→32×3→8→8→10 relu"
+        );
+        assert_eq!(cfg(vec![]).describe(), "64→10 relu");
+    }
 
     #[test]
     fn forward_shapes_and_hidden_states() {

@@ -555,7 +555,7 @@ pub struct TourStep {
 pub const TOUR: [TourStep; 6] = [
     TourStep {
         title: "1 · Soft targets",
-        text: "The teacher does not just answer: it gives a probability to every digit. At T = 1 almost all of it sits on one class, like the one-hot label on the left.",
+        text: "The teacher does not just answer: it gives a probability to every class. At T = 1 almost all of it sits on one class, like the one-hot label on the left.",
         panel: "soft",
         apply: |s| Settings {
             temperature: 1.0,
@@ -564,7 +564,7 @@ pub const TOUR: [TourStep; 6] = [
     },
     TourStep {
         title: "2 · Temperature",
-        text: "Divide the logits by T = 8 before the softmax: the distribution flattens and the small probabilities of the wrong digits appear. Which wrong digits the teacher finds plausible is the 'dark knowledge'. Drag the slider yourself.",
+        text: "Divide the logits by T = 8 before the softmax: the distribution flattens and the small probabilities of the wrong classes appear. Which wrong classes the teacher finds plausible is the 'dark knowledge'. Drag the slider yourself.",
         panel: "soft",
         apply: |s| Settings {
             temperature: 8.0,
@@ -582,7 +582,7 @@ pub const TOUR: [TourStep; 6] = [
     },
     TourStep {
         title: "4 · Training",
-        text: "Only 10 % of the digits keep their label. Press Train: the distilled student (orange) also learns from the teacher on the other 90 %, the scratch student (purple, dashed) from the labels alone — on the same batches.",
+        text: "Only 10 % of the training examples keep their label. Press Train: the distilled student (orange) also learns from the teacher on the other 90 %, the scratch student (purple, dashed) from the labels alone — on the same batches.",
         panel: "training",
         apply: |s| Settings {
             labeled_fraction: 0.1,
@@ -591,7 +591,7 @@ pub const TOUR: [TourStep; 6] = [
     },
     TourStep {
         title: "5 · Layer mapping",
-        text: "Patient KD: with β = 0.5 the student's hidden layers also imitate teacher layers (skip: 2, 4, 6), through learned projections from 32 to 128 numbers. Click layers to change the lines.",
+        text: "Patient KD: with β = 0.5 the student's hidden layers also imitate teacher layers (skip: 2, 4, 6), through learned projections from the student's width to the teacher's. Click layers to change the lines.",
         panel: "mapping",
         apply: |s| Settings {
             beta: 0.5,
@@ -670,7 +670,7 @@ impl Preset {
                 "β = 1: student layers imitate the teacher's last three layers 4, 5, 6. The PKD paper found skip and last close; try both here."
             }
             Preset::LittleLabeledData => {
-                "Only 3 % of the digits keep their label; the rest teach through the teacher alone. The scratch student has only the labels: the gap is largest here."
+                "Only 3 % of the training examples keep their label; the rest teach through the teacher alone. The scratch student has only the labels: the gap is largest here."
             }
             Preset::OmittedClass => {
                 "No 3 appears anywhere in the transfer set. The student learns about 3s only from how the teacher spreads probability on other digits, then recognises them."

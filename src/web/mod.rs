@@ -296,7 +296,7 @@ async fn drive(
                     if let Ok(l) =
                         session::preview(&ctrl.settings, &teacher, &d.split, ctrl.example)
                     {
-                        dispatch.dispatch(Action::Logits(l));
+                        dispatch.dispatch(Action::Logits(l, None));
                     }
                     dispatch.dispatch(Action::DataReady {
                         data: d.clone(),
@@ -403,7 +403,7 @@ async fn drive(
             if carry.is_none() {
                 // The soft targets can be read before the session is ready.
                 if let Ok(l) = session::preview(&ctrl.settings, &teacher, &d.split, ctrl.example) {
-                    dispatch.dispatch(Action::Logits(l));
+                    dispatch.dispatch(Action::Logits(l, None));
                 }
             }
             match Session::new(
@@ -711,7 +711,7 @@ async fn drive(
             };
             match views.await {
                 Ok((logits, grid)) => {
-                    dispatch.dispatch(Action::Logits(logits));
+                    dispatch.dispatch(Action::Logits(logits, drawing_version));
                     if let Some(g) = grid {
                         dispatch.dispatch(Action::Grid(g));
                     }

@@ -74,6 +74,7 @@ pub fn calm(state: &AppState) -> Rc<AppState> {
             ..state.settings.clone()
         },
         logits: None,
+        logits_input: None,
         grid: None,
         drawing: None,
         drawing_version: 0,
@@ -274,7 +275,8 @@ pub fn SoftTargets(props: &StateProps) -> Html {
                        value={slider_from_temperature(t).to_string()} oninput={on_slider} />
             </label>
             <p class="explain">{ "p = softmax(z / T). Low T: almost one-hot. High T: flatter, so the small probabilities of the wrong classes become visible. Drag it." }</p>
-            <div class="bars-row">
+            <div class="bars-row" data-input={state.drawing_version.to_string()}
+                 data-shown={state.logits_input.map(|v| v.to_string()).unwrap_or_default()}>
                 if !drawn {
                     <Bars title="Hard target (one-hot label)" probs={hard} label={label} kind="hard" />
                 }

@@ -41,6 +41,9 @@ pub struct AppState {
     pub cpu_reason: Option<String>,
     /// Teacher, distilled and scratch logits of the selected example.
     pub logits: Option<Rc<[Vec<f32>; 3]>>,
+    /// The `drawing_version` those logits were computed for (None: a test example). The page
+    /// shows it so a reader (or a test) can tell bars that caught up with a drawing from old ones.
+    pub logits_input: Option<u64>,
     /// The dataset in use, once loaded (MNIST is fetched).
     pub data: Option<Data>,
     /// Teacher, distilled and scratch logits over the decision-map grid (2-D sets).
@@ -82,6 +85,7 @@ impl Default for AppState {
             prefer_cpu: false,
             cpu_reason: None,
             logits: None,
+            logits_input: None,
             data: None,
             grid: None,
             probe: None,
@@ -131,7 +135,8 @@ pub enum Action {
         steps: usize,
         point: Option<CurvePoint>,
     },
-    Logits([Vec<f32>; 3]),
+    /// Logits, with the drawing or probe version they belong to (None: a test example).
+    Logits([Vec<f32>; 3], Option<u64>),
     /// The dataset is loaded, with its shipped teacher's hidden widths.
     DataReady {
         data: Data,
@@ -240,7 +245,10 @@ impl Reducible for AppState {
                     next.curves = Rc::new(curves);
                 }
             }
-            Action::Logits(l) => next.logits = Some(Rc::new(l)),
+            Action::Logits(l, input) => {
+                next.logits = Some(Rc::new(l));
+                next.logits_input = input;
+            }
             Action::DataReady {
                 data,
                 teacher_hidden,

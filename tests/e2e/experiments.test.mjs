@@ -61,11 +61,23 @@ test('draw your own digit: the bars follow the drawing, undo and clear work', as
   const { page, context, errors } = await open();
   const teacherBars = () => page.locator('.bars.teacher .bar').evaluateAll((g) => g.map((x) => x.dataset.p).join());
   const example = await teacherBars();
+  // The bars say which version of the drawing they were computed for; the driver computes them
+  // between frames, so they catch up a moment after each change.
+  const version = () => page.locator('.bars-row').evaluate((row) => Number(row.dataset.input));
+  let before = await version();
+  // Waits for the drawing to have changed since the last call and for the bars to show it.
+  const settled = async () => {
+    await page.waitForFunction((v) => {
+      const row = document.querySelector('.bars-row');
+      return row && Number(row.dataset.input) > v && row.dataset.shown === row.dataset.input;
+    }, before, { timeout: 10_000 });
+    before = await version();
+  };
   await page.click('#draw-start');
   await page.locator('#draw-grid').waitFor();
-  // The empty grid's bars replace the test example's.
-  await page.waitForFunction((b) => [...document.querySelectorAll('.bars.teacher .bar')].map((x) => x.dataset.p).join() !== b, example, { timeout: 10_000 });
+  await settled();
   const blank = await teacherBars();
+  assert.notEqual(blank, example, "the empty grid's bars replace the test example's");
   assert.equal(await page.locator('.bars.hard').count(), 0, 'a drawing has no one-hot label');
   // A vertical stroke down the middle: a "1".
   const centre = async (i) => {
@@ -77,10 +89,7 @@ test('draw your own digit: the bars follow the drawing, undo and clear work', as
   for (let r = 1; r < 8; r++) await page.mouse.move(...(await centre(r * 8 + 4)), { steps: 2 });
   await page.mouse.up();
   assert.equal(await page.locator('#draw-undo').isDisabled(), false, 'one stroke to undo');
-  const barsAre = (expected, equal) =>
-    page.waitForFunction(([b, eq]) => ([...document.querySelectorAll('.bars.teacher .bar')].map((x) => x.dataset.p).join() === b) === eq, [expected, equal], { timeout: 10_000 });
-  // The bars follow the drawing a moment later (the driver computes them between frames).
-  await page.waitForFunction(() => /the teacher says 1 /.test(document.querySelector('#dark-knowledge').textContent), null, { timeout: 10_000 });
+  await settled();
   const painted = await page.locator('#draw-grid .cell').evaluateAll((c) => c.filter((x) => x.getAttribute('fill') !== 'rgb(255,255,255)').length);
   assert.ok(painted >= 8, `${painted} cells painted`);
   const reading = await page.locator('#dark-knowledge').textContent();
@@ -90,13 +99,16 @@ test('draw your own digit: the bars follow the drawing, undo and clear work', as
   const stroke = await teacherBars();
   await page.locator('#draw-grid .cell[data-cell="0"]').focus();
   await page.keyboard.press('Enter');
-  await barsAre(stroke, false);
+  await settled();
+  assert.notEqual(await teacherBars(), stroke, 'a painted corner moves the bars');
   await page.click('#draw-undo');
-  await barsAre(stroke, true);
+  await settled();
+  assert.equal(await teacherBars(), stroke, 'undo brings back the bars of the stroke');
   assert.equal(await page.locator('#draw-grid .cell[data-cell="0"]').getAttribute('fill'), 'rgb(255,255,255)');
   await page.screenshot({ path: 'tests/output/draw.png' });
   await page.click('#draw-clear');
-  await barsAre(blank, true);
+  await settled();
+  assert.equal(await teacherBars(), blank, 'clear brings back the empty grid');
   await page.click('#draw-stop');
   assert.equal(await page.locator('.bars.hard').count(), 1);
   assert.deepEqual(errors, []);

@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
-say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+# Each stage says how long the script has run (CI has a time budget; this shows where it goes).
+say() { printf '\033[1m==> [%d:%02d] %s\033[0m\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
 
 say "native: distill bench (release)"
 cargo run --release --quiet --bin distill -- bench --out bench/native.json

@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+# Each stage says how long the script has run (CI has a time budget; this shows where it goes).
+say() { printf '\033[1m==> [%d:%02d] %s\033[0m\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
 export PATH="$HOME/.cargo/bin:$PATH"
 
 TRUNK_VERSION=0.22.1

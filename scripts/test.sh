@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
-say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+# Each stage says how long the script has run (CI has a time budget; this shows where it goes).
+say() { printf '\033[1m==> [%d:%02d] %s\033[0m\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
 
 say "cargo fmt --check"
 cargo fmt --all -- --check
@@ -25,3 +26,4 @@ say "browser tests of state and components (wasm-bindgen-test, headless chromium
 CHROMEDRIVER=/usr/bin/chromedriver cargo test --profile release-web --target wasm32-unknown-unknown --test web
 say "end-to-end browser tests (playwright-core, headless chromium: WebGPU and CPU fallback)"
 node --test --test-concurrency=1 tests/e2e/
+say "every check passed"

@@ -114,21 +114,19 @@ async fn start_webgpu() -> DeviceChoice {
 /// The two builds and the choice between them, shared with index.html's loader through
 /// localStorage (the loader runs before any wasm).
 pub mod engine {
-    /// `"cpu"` when the user chose the CPU: the loader then skips the WebGPU build.
+    /// `"cpu"` or `"webgpu"` once the user chose; absent, the loader decides (WebGPU on a
+    /// hardware adapter, the CPU on none or on a software one).
     const KEY: &str = "distill-playground/engine";
 
     fn storage() -> Option<web_sys::Storage> {
         web_sys::window().and_then(|w| w.local_storage().ok().flatten())
     }
 
-    /// Remembers (or forgets) that the user chose the CPU.
-    pub fn remember_cpu(cpu: bool) {
+    /// Remembers the user's choice for the next visit; choosing WebGPU is kept too, since on a
+    /// software adapter the loader would otherwise pick the CPU again.
+    pub fn remember_choice(cpu: bool) {
         if let Some(s) = storage() {
-            let _ = if cpu {
-                s.set_item(KEY, "cpu")
-            } else {
-                s.remove_item(KEY)
-            };
+            let _ = s.set_item(KEY, if cpu { "cpu" } else { "webgpu" });
         }
     }
 

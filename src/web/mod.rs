@@ -770,7 +770,7 @@ fn hand_over_to_webgpu(
         }
     }
     persist(settings);
-    engine::remember_cpu(false);
+    engine::remember_choice(false);
     engine::reload();
     Ok(())
 }

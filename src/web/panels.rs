@@ -110,8 +110,8 @@ pub fn DeviceBadge(props: &DeviceProps) -> Html {
         let d = props.dispatch.clone();
         let cpu = props.prefer_cpu;
         Callback::from(move |_: MouseEvent| {
-            // Remembered for the next visit: the loader then skips the WebGPU build.
-            super::engine::remember_cpu(!cpu);
+            // Remembered for the next visit: the loader then fetches only that build.
+            super::engine::remember_choice(!cpu);
             d.dispatch(Action::PreferCpu(!cpu))
         })
     };

@@ -1,7 +1,8 @@
 // The page loads the wasm engine, shows its version and the device it found, and runs the shipped
-// teacher on that device — once with a WebGPU adapter, once without (the CPU fallback). The page
-// has two builds: without an adapter only the CPU-only one may be fetched, with one only the
-// WebGPU one; choosing the CPU is remembered, and "Try WebGPU" reloads into the WebGPU build.
+// teacher on that device — once on WebGPU, once without an adapter (the CPU fallback). The page
+// has two builds and fetches only one. This machine's adapter is SwiftShader, a software
+// emulation: by itself the page then keeps to the CPU build and says why; "Try WebGPU" reloads
+// into the WebGPU build, and either choice is remembered.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -21,6 +22,8 @@ for (const webgpu of [false, true]) {
       page.on('pageerror', (e) => errors.push(String(e)));
       const wasms = [];
       page.on('request', (r) => { const p = new URL(r.url()).pathname; if (p.endsWith('.wasm')) wasms.push(p); });
+      // As after "Try WebGPU": SwiftShader's adapter alone would keep the page on the CPU.
+      if (webgpu) await page.addInitScript(() => localStorage.setItem('distill-playground/engine', 'webgpu'));
       await page.goto(env.server.url);
       await page.locator('.bars.student').waitFor({ timeout: 120_000 });
       const build = webgpu ? 'webgpu' : 'cpu';
@@ -50,7 +53,7 @@ for (const webgpu of [false, true]) {
   });
 }
 
-test('the CPU chosen is remembered (only the CPU build loads next time); Try WebGPU reloads into the WebGPU build and keeps the students', async () => {
+test('a software WebGPU adapter keeps the CPU build, saying why; Try WebGPU reloads into the WebGPU build with the students, and each choice is remembered', async () => {
   const browser = await launch({ webgpu: true });
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -58,34 +61,41 @@ test('the CPU chosen is remembered (only the CPU build loads next time); Try Web
     page.on('pageerror', (e) => errors.push(String(e)));
     const wasms = [];
     page.on('request', (r) => { const p = new URL(r.url()).pathname; if (p.endsWith('.wasm')) wasms.push(p); });
+    const choice = () => page.evaluate(() => localStorage.getItem('distill-playground/engine'));
     const ready = async (build, device) => {
       await page.locator('.bars.student').waitFor({ timeout: 120_000 });
       await page.waitForFunction((d) => document.querySelector('#device')?.textContent === d, device, { timeout: 120_000 });
       assert.equal(await page.evaluate(() => window.distillEngine), build);
     };
     await page.goto(env.server.url);
-    await ready('webgpu', 'WebGPU');
-    await page.click('#switch-device'); // "Use the CPU": same build, now on the CPU
-    await page.waitForFunction(() => document.querySelector('#device')?.textContent === 'CPU (wasm)', null, { timeout: 60_000 });
+    await ready('cpu', 'CPU (wasm)');
+    assert.ok(wasms.length === 1 && !wasms[0].startsWith('/webgpu/'), `only the CPU build: ${wasms}`);
+    assert.match(await page.locator('#fallback-reason').textContent(), /software emulation \(swiftshader\)/);
+    assert.equal(await page.locator('#switch-device').textContent(), 'Try WebGPU');
+    assert.equal(await choice(), null, 'nothing chosen yet');
+    await page.screenshot({ path: 'tests/output/startup-software-adapter.png' });
     await trainTo(page, 30);
     const trained = await summary(page);
     await page.waitForTimeout(1500); // the paused run and the settings are saved
-
-    wasms.length = 0;
-    await page.reload();
-    await ready('cpu', 'CPU (wasm)');
-    assert.ok(wasms.length === 1 && !wasms[0].startsWith('/webgpu/'), `only the CPU build: ${wasms}`);
-    assert.match(await page.locator('#fallback-reason').textContent(), /you chose the CPU/);
-    assert.equal((await summary(page)).step, trained.step);
-    assert.equal(await page.locator('#switch-device').textContent(), 'Try WebGPU');
 
     wasms.length = 0;
     await Promise.all([page.waitForEvent('load', { timeout: 60_000 }), page.click('#switch-device')]);
     await ready('webgpu', 'WebGPU');
     assert.ok(wasms.length === 1 && wasms[0].startsWith('/webgpu/'), `only the WebGPU build: ${wasms}`);
     assert.equal((await summary(page)).step, trained.step, 'the students came along');
-    assert.equal(await page.evaluate(() => localStorage.getItem('distill-playground/engine')), null);
+    assert.equal(await choice(), 'webgpu');
     await page.screenshot({ path: 'tests/output/engine-switch.png' });
+
+    await page.click('#switch-device'); // "Use the CPU": same build, now on the CPU
+    await page.waitForFunction(() => document.querySelector('#device')?.textContent === 'CPU (wasm)', null, { timeout: 60_000 });
+    assert.equal(await choice(), 'cpu');
+    await page.waitForTimeout(1500);
+    wasms.length = 0;
+    await page.reload();
+    await ready('cpu', 'CPU (wasm)');
+    assert.ok(wasms.length === 1 && !wasms[0].startsWith('/webgpu/'), `only the CPU build: ${wasms}`);
+    assert.match(await page.locator('#fallback-reason').textContent(), /you chose the CPU/);
+    assert.equal((await summary(page)).step, trained.step);
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();

@@ -75,8 +75,10 @@ test('WebGPU: steps run on the GPU, and a lost device hands the students to the 
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
-    // Keep a handle on every GPUDevice the page creates, so the test can destroy it.
+    // WebGPU although SwiftShader's adapter alone would keep the page on the CPU (as after "Try
+    // WebGPU"); and a handle on every GPUDevice the page creates, so the test can destroy it.
     await page.addInitScript(() => {
+      localStorage.setItem('distill-playground/engine', 'webgpu');
       const request = GPUAdapter.prototype.requestDevice;
       window.__devices = [];
       GPUAdapter.prototype.requestDevice = async function (...args) {

@@ -116,6 +116,22 @@ fn switching_or_losing_the_device_keeps_the_students() {
         },
     );
     assert_eq!((restored.steps, restored.curves.len()), (300, 2));
+    assert_eq!(
+        restored.notices.len(),
+        1,
+        "picking up trained students is said"
+    );
+    let untrained = reduce(
+        AppState::default(),
+        Action::Restored {
+            steps: 0,
+            curves: vec![],
+        },
+    );
+    assert!(
+        untrained.notices.is_empty(),
+        "untrained students are not news"
+    );
 }
 
 /// Renders `html` into a fresh element of the page and waits for Yew to draw it.

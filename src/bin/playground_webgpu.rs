@@ -1,5 +1,6 @@
-//! `playground-webgpu`: the web page with burn's WebGPU runtime, loaded by index.html only where
-//! the browser offers a WebGPU adapter (built with `--features webgpu`).
+//! `playground-webgpu`: the web page with burn's WebGPU runtime (built with `--features webgpu`).
+//! index.html's loader fetches it in the background where WebGPU is wanted; it then takes the
+//! page over from the CPU-only build in the same document.
 
 #[cfg(target_arch = "wasm32")]
 fn main() {

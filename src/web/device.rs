@@ -1,8 +1,9 @@
 //! Picks the page's compute device: WebGPU when the browser offers an adapter and burn's WebGPU
 //! runtime initialises, else burn's CPU backend (Flex) compiled to wasm — and says why.
 //!
-//! The page comes in two builds (see index.html's loader): the CPU-only one has no WebGPU runtime,
-//! and where it meets an adapter it can only offer to load the other build.
+//! The page comes in two builds (see index.html's loader): the CPU-only one has no WebGPU runtime;
+//! where WebGPU is wanted it runs first and hands the page over to the other build once that has
+//! loaded.
 
 use burn::tensor::Device;
 
@@ -112,7 +113,7 @@ async fn start_webgpu() -> DeviceChoice {
 }
 
 /// The two builds and the choice between them, shared with index.html's loader through
-/// localStorage (the loader runs before any wasm).
+/// localStorage (the loader runs before any wasm) and a few `window.distill*` values and hooks.
 pub mod engine {
     /// `"cpu"` or `"webgpu"` once the user chose; absent, the loader decides (WebGPU on a
     /// hardware adapter, the CPU on none or on a software one).
@@ -136,12 +137,64 @@ pub mod engine {
             .is_some_and(|v| v == "cpu")
     }
 
-    /// Why the loader fell back to this CPU-only build although the browser has an adapter.
-    pub fn loader_note() -> Option<String> {
+    fn window_value(name: &str) -> Option<wasm_bindgen::JsValue> {
         let w = web_sys::window()?;
-        js_sys::Reflect::get(&w, &"distillEngineNote".into())
+        js_sys::Reflect::get(&w, &name.into())
             .ok()
-            .and_then(|v| v.as_string())
+            .filter(|v| !v.is_undefined() && !v.is_null())
+    }
+
+    /// Why the loader keeps this CPU-only build although the browser has an adapter.
+    pub fn loader_note() -> Option<String> {
+        window_value("distillEngineNote").and_then(|v| v.as_string())
+    }
+
+    /// The loader started this CPU-only build first and wants the WebGPU build once it is there.
+    pub fn webgpu_wanted() -> bool {
+        window_value("distillWanted").and_then(|v| v.as_string()) == Some("webgpu".into())
+    }
+
+    /// The WebGPU build is downloaded and compiled: a hand-over now is immediate.
+    pub fn webgpu_ready() -> bool {
+        window_value("distillWebGpuReady").is_some_and(|v| v.is_truthy())
+    }
+
+    /// Why the WebGPU build could not be loaded in the background, if it could not.
+    pub fn webgpu_failed() -> Option<String> {
+        window_value("distillWebGpuFailed").and_then(|v| v.as_string())
+    }
+
+    /// This build took over from the CPU-only build in the same document.
+    pub fn handed_over() -> bool {
+        window_value("distillHandedOver").is_some_and(|v| v.is_truthy())
+    }
+
+    /// Whether the build before this one was training when it handed over.
+    pub fn resume_training() -> bool {
+        window_value("distillResumeTraining").is_some_and(|v| v.is_truthy())
+    }
+
+    fn call(name: &str) -> bool {
+        use wasm_bindgen::JsCast;
+        window_value(name)
+            .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+            .is_some_and(|f| f.call0(&wasm_bindgen::JsValue::NULL).is_ok())
+    }
+
+    /// Starts downloading the WebGPU build in the background (index.html's loader).
+    pub fn load_webgpu() {
+        call("distillLoadWebGpu");
+    }
+
+    /// Hands the document to the WebGPU build (the caller has unmounted this app and saved what
+    /// the other build picks up); without the loader's hook, a reload does it.
+    pub fn switch_to_webgpu(training: bool) {
+        if let Some(w) = web_sys::window() {
+            let _ = js_sys::Reflect::set(&w, &"distillResumeTraining".into(), &training.into());
+        }
+        if !call("distillSwitchEngine") {
+            reload();
+        }
     }
 
     /// Reloads the page; the loader picks the build again.

@@ -14,7 +14,7 @@ use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-pub use device::{DeviceChoice, DeviceKind, Pick, engine, pick_device};
+pub use device::{DeviceChoice, DeviceKind, Pick, WEBGPU_ENGINE, engine, pick_device};
 use session::{CurvePoint, Session};
 use state::{Action, AppState};
 
@@ -275,6 +275,8 @@ async fn drive(
     let mut failed: Option<DatasetKind> = None;
     // A dataset loaded on request, waiting for the settings to switch to it.
     let mut staged: Option<(state::Data, MlpWeights)> = None;
+    // The user pressed "Try WebGPU" (in the CPU-only build, the hand-over may come later).
+    let mut webgpu_asked = false;
     loop {
         let ctrl = control.borrow().clone();
         let kind = ctrl.settings.dataset;
@@ -294,7 +296,7 @@ async fn drive(
                     teacher = shipped;
                     own_teacher = false;
                     if let Ok(l) =
-                        session::preview(&ctrl.settings, &teacher, &d.split, ctrl.example)
+                        session::preview(&ctrl.settings, &teacher, &d.split, ctrl.example, None)
                     {
                         dispatch.dispatch(Action::Logits(l, None));
                     }
@@ -328,9 +330,27 @@ async fn drive(
             continue;
         };
         let every = curve_every(&d);
-        if device
+        // The user flipped the device badge (or the page kept the CPU for a reason of its own).
+        let preference_changed = device
             .as_ref()
-            .is_none_or(|(cpu, _)| *cpu != ctrl.prefer_cpu)
+            .is_some_and(|(cpu, _)| *cpu != ctrl.prefer_cpu);
+        if preference_changed {
+            webgpu_asked = !ctrl.prefer_cpu;
+        }
+        // This CPU-only build started first while the WebGPU build downloads: hand over once it
+        // is there, or stay if it failed to load.
+        let waiting_for_webgpu = !WEBGPU_ENGINE
+            && !ctrl.prefer_cpu
+            && device.as_ref().is_some_and(|(_, c)| {
+                c.kind == DeviceKind::Cpu && c.fallback_reason.as_deref() == Some(WEBGPU_LOADING)
+            });
+        if waiting_for_webgpu
+            && !engine::webgpu_ready()
+            && let Some(note) = engine::webgpu_failed()
+        {
+            stay_on_cpu(&control, &dispatch, &note);
+        }
+        if device.is_none() || preference_changed || (waiting_for_webgpu && engine::webgpu_ready())
         {
             // Carry the students over: from the old device if it still answers, else the last save.
             if let Some(s) = session.take() {
@@ -354,14 +374,26 @@ async fn drive(
             } else {
                 match pick_device().await {
                     Pick::Ready(choice) => choice,
-                    // The user asked for WebGPU in the CPU-only build: reload into the other one.
-                    Pick::LoadWebGpuEngine if device.is_some() => {
-                        match hand_over_to_webgpu(&ctrl.settings, carry.as_ref(), own_teacher) {
-                            Ok(()) => return,
-                            Err(reason) => {
-                                stay_on_cpu(&control, &dispatch, &reason);
-                                on_cpu(reason)
+                    // WebGPU in the CPU-only build: hand the page to the other build once it
+                    // has loaded (the user asked for it, or the loader wants it).
+                    Pick::LoadWebGpuEngine if device.is_some() || engine::webgpu_wanted() => {
+                        if engine::webgpu_ready() {
+                            match hand_over_to_webgpu(
+                                &ctrl.settings,
+                                carry.as_ref(),
+                                own_teacher,
+                                webgpu_asked,
+                                ctrl.running,
+                            ) {
+                                Ok(()) => return,
+                                Err(reason) => {
+                                    stay_on_cpu(&control, &dispatch, &reason);
+                                    on_cpu(reason)
+                                }
                             }
+                        } else {
+                            engine::load_webgpu();
+                            on_cpu(WEBGPU_LOADING.into())
                         }
                     }
                     // At start: the loader chose this build although there is an adapter.
@@ -396,15 +428,24 @@ async fn drive(
                     Ok(run) => carry = run,
                     Err(notice) => dispatch.dispatch(Action::Notice(notice)),
                 }
+                // Taking over from the CPU-only build mid-run: go on training.
+                if engine::handed_over() && engine::resume_training() {
+                    dispatch.dispatch(Action::Play);
+                }
             }
             shown = (usize::MAX, usize::MAX);
             curves.clear();
             saved_at = (0, now_ms());
-            if carry.is_none() {
-                // The soft targets can be read before the session is ready.
-                if let Ok(l) = session::preview(&ctrl.settings, &teacher, &d.split, ctrl.example) {
-                    dispatch.dispatch(Action::Logits(l, None));
-                }
+            // The soft targets (and the students picked up) can be read before the session is
+            // ready.
+            if let Ok(l) = session::preview(
+                &ctrl.settings,
+                &teacher,
+                &d.split,
+                ctrl.example,
+                carry.as_ref(),
+            ) {
+                dispatch.dispatch(Action::Logits(l, None));
             }
             match Session::new(
                 &ctrl.settings,
@@ -741,37 +782,48 @@ fn stay_on_cpu(
     dispatch.dispatch(Action::KeepCpu(reason.to_string()));
 }
 
-/// Saves what a reload keeps (settings, the students) and reloads into the WebGPU build. Refuses,
-/// saying why, when the students could not be kept or the user would rather keep a teacher made
-/// here.
+/// Why a CPU-only build that wants WebGPU runs on the CPU for now.
+const WEBGPU_LOADING: &str =
+    "the WebGPU build of the page is still loading (the students move to it when it is ready)";
+
+/// Saves what the WebGPU build picks up (settings, the students), unmounts this app and hands
+/// the document to that build. Refuses, saying why, when the students could not be kept or a
+/// teacher made here would be lost (the user is asked when they chose WebGPU themselves).
 fn hand_over_to_webgpu(
     settings: &Settings,
     run: Option<&SavedRun>,
     own_teacher: bool,
+    asked: bool,
+    training: bool,
 ) -> Result<(), String> {
     if let Some(run) = run {
-        save_run(run).map_err(|e| {
-            format!("the WebGPU build needs a reload and the students could not be kept: {e}")
-        })?;
+        save_run(run)
+            .map_err(|e| format!("the WebGPU build could not take the students over: {e}"))?;
     }
     if own_teacher {
+        if !asked {
+            return Err("the WebGPU build is ready, but moving to it would drop the teacher made here (Try WebGPU moves anyway)".into());
+        }
         let ok = window()
             .and_then(|w| {
                 w.confirm_with_message(
-                    "WebGPU runs in another build of this page, which means a reload. The \
-                     students and settings are kept; the teacher trained or loaded here is not \
-                     (download it first to keep it). Reload now?",
+                    "WebGPU runs in another build of this page. The students and settings move \
+                     to it; the teacher trained or loaded here does not (download it first to \
+                     keep it). Switch now?",
                 )
                 .ok()
             })
             .unwrap_or(false);
         if !ok {
-            return Err("you kept the teacher made here (WebGPU needs a reload)".into());
+            return Err("you kept the teacher made here (WebGPU runs in another build)".into());
         }
     }
     persist(settings);
-    engine::remember_choice(false);
-    engine::reload();
+    if asked {
+        engine::remember_choice(false);
+    }
+    unmount();
+    engine::switch_to_webgpu(training);
     Ok(())
 }
 
@@ -1135,8 +1187,21 @@ pub fn boot() {
     start();
 }
 
+thread_local! {
+    static MOUNTED: RefCell<Option<yew::AppHandle<App>>> = const { RefCell::new(None) };
+}
+
 /// Mounts the page.
 pub fn start() {
     console_error_panic_hook::set_once();
-    yew::Renderer::<App>::new().render();
+    let app = yew::Renderer::<App>::new().render();
+    MOUNTED.with(|m| *m.borrow_mut() = Some(app));
+}
+
+/// Takes the page down (its effects remove their listeners and timers) before another build
+/// mounts its own.
+fn unmount() {
+    if let Some(app) = MOUNTED.with(|m| m.borrow_mut().take()) {
+        app.destroy();
+    }
 }

@@ -381,19 +381,26 @@ impl Session {
     }
 }
 
-/// Logits of test example `index` from the teacher and the untrained students, computed on the
-/// CPU in milliseconds: shown while a GPU session warms up (compiling its kernels takes seconds).
-/// The students' initial weights are drawn on the host, so they equal the GPU students' exactly.
+/// Logits of test example `index` from the teacher and the students, computed on the CPU in
+/// milliseconds: shown while a GPU session warms up (compiling its kernels takes seconds). The
+/// students are those of `run` when a run is being picked up, else the untrained ones, whose
+/// initial weights are drawn on the host and so equal the GPU students' exactly.
 pub fn preview(
     settings: &Settings,
     teacher: &MlpWeights,
     split: &Split,
     index: usize,
+    run: Option<&SavedRun>,
 ) -> crate::Result<[Vec<f32>; 3]> {
     let cpu = Device::flex();
     let test = &split.test;
     let one = test.subset(&[index.min(test.len().saturating_sub(1))]);
     let teacher = logits_host(&teacher.to_mlp(&cpu)?, &one, &cpu)?;
+    if let Some(run) = run {
+        let distilled = logits_host(&run.distilled.to_mlp(&cpu)?, &one, &cpu)?;
+        let scratch = logits_host(&run.scratch.to_mlp(&cpu)?, &one, &cpu)?;
+        return Ok([teacher, distilled, scratch]);
+    }
     let student = settings
         .student_config(test.dim, test.classes)
         .init(&cpu, settings.seed)?;

@@ -271,9 +271,12 @@ impl Reducible for AppState {
             Action::Restored { steps, curves } => {
                 next.steps = steps;
                 next.curves = Rc::new(curves);
-                next.notices.push(format!(
-                    "Picked up the students where they were: step {steps}."
-                ));
+                // Untrained students moving to another device are not news.
+                if steps > 0 {
+                    next.notices.push(format!(
+                        "Picked up the students where they were: step {steps}."
+                    ));
+                }
             }
             Action::KeepCpu(reason) => {
                 next.prefer_cpu = true;

@@ -1,8 +1,9 @@
 // The page loads the wasm engine, shows its version and the device it found, and runs the shipped
 // teacher on that device — once on WebGPU, once without an adapter (the CPU fallback). The page
-// has two builds and fetches only one. This machine's adapter is SwiftShader, a software
-// emulation: by itself the page then keeps to the CPU build and says why; "Try WebGPU" reloads
-// into the WebGPU build, and either choice is remembered.
+// has two builds: the small CPU-only one starts first everywhere, and where WebGPU is wanted the
+// WebGPU build takes the document over once it has loaded. This machine's adapter is SwiftShader,
+// a software emulation: by itself the page then keeps to the CPU build and says why; "Try
+// WebGPU" hands over to the WebGPU build in place, and either choice is remembered.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -26,12 +27,14 @@ for (const webgpu of [false, true]) {
       if (webgpu) await page.addInitScript(() => localStorage.setItem('distill-playground/engine', 'webgpu'));
       await page.goto(env.server.url);
       await page.locator('.bars.student').waitFor({ timeout: 120_000 });
-      const build = webgpu ? 'webgpu' : 'cpu';
-      assert.equal(await page.evaluate(() => window.distillEngine), build);
-      assert.equal(wasms.length, 1, `one build fetched: ${wasms}`);
-      assert.equal(wasms[0].startsWith('/webgpu/'), webgpu, wasms[0]);
-      // The soft targets come first (computed on the CPU); the device badge follows.
+      // The soft targets come first (the CPU-only build computes them); the device badge follows.
+      console.log(`# soft targets on screen from the ${await page.evaluate(() => window.distillEngine)} build`);
       await page.waitForFunction(() => document.querySelector('#device')?.textContent !== 'starting…', null, { timeout: 120_000 });
+      if (webgpu) await page.locator('#device', { hasText: 'WebGPU' }).waitFor({ timeout: 120_000 });
+      assert.equal(await page.evaluate(() => window.distillEngine), webgpu ? 'webgpu' : 'cpu');
+      const builds = wasms.map((w) => (w.startsWith('/webgpu/') ? 'webgpu' : 'cpu'));
+      assert.deepEqual(builds, webgpu ? ['cpu', 'webgpu'] : ['cpu'], `builds fetched: ${wasms}`);
+      assert.equal(await page.locator('header.top').count(), 1, 'one app in the document');
       assert.equal(await page.locator('.version').textContent(), `engine v${version}`);
       const device = await page.locator('#device').textContent();
       if (webgpu) {
@@ -53,7 +56,7 @@ for (const webgpu of [false, true]) {
   });
 }
 
-test('a software WebGPU adapter keeps the CPU build, saying why; Try WebGPU reloads into the WebGPU build with the students, and each choice is remembered', async () => {
+test('a software WebGPU adapter keeps the CPU build, saying why; Try WebGPU hands the page to the WebGPU build with the students, and each choice is remembered', async () => {
   const browser = await launch({ webgpu: true });
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -78,11 +81,20 @@ test('a software WebGPU adapter keeps the CPU build, saying why; Try WebGPU relo
     const trained = await summary(page);
     await page.waitForTimeout(1500); // the paused run and the settings are saved
 
+    const studentBars = () => page.locator('.bars.student .bar').evaluateAll((g) => g.map((x) => Number(x.dataset.p)));
+    const before = await studentBars();
     wasms.length = 0;
-    await Promise.all([page.waitForEvent('load', { timeout: 60_000 }), page.click('#switch-device')]);
+    let loads = 0;
+    page.on('load', () => loads++);
+    await page.click('#switch-device');
     await ready('webgpu', 'WebGPU');
+    assert.equal(loads, 0, 'no reload: the WebGPU build took the page over in place');
     assert.ok(wasms.length === 1 && wasms[0].startsWith('/webgpu/'), `only the WebGPU build: ${wasms}`);
+    assert.equal(await page.locator('header.top').count(), 1, 'the CPU-only app is gone');
     assert.equal((await summary(page)).step, trained.step, 'the students came along');
+    // Shown at once (computed on the CPU while the GPU compiles its kernels), not as untrained.
+    const after = await studentBars();
+    assert.ok(after.every((p, i) => Math.abs(p - before[i]) < 1e-3), `student bars ${before} → ${after}`);
     assert.equal(await choice(), 'webgpu');
     await page.screenshot({ path: 'tests/output/engine-switch.png' });
 
@@ -97,6 +109,52 @@ test('a software WebGPU adapter keeps the CPU build, saying why; Try WebGPU relo
     assert.match(await page.locator('#fallback-reason').textContent(), /you chose the CPU/);
     assert.equal((await summary(page)).step, trained.step);
     assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('training goes on through the hand-over to the WebGPU build', async () => {
+  const browser = await launch({ webgpu: true });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(env.server.url);
+    await page.locator('#device', { hasText: 'CPU (wasm)' }).waitFor({ timeout: 120_000 });
+    await page.click('#play');
+    const steps = () => page.evaluate(() => Number(document.querySelector('#steps').textContent.match(/\d+/)[0]));
+    await page.waitForFunction(() => Number(document.querySelector('#steps').textContent.match(/\d+/)[0]) >= 50, null, { timeout: 60_000 });
+    await page.click('#switch-device'); // "Try WebGPU" while training
+    await page.locator('#device', { hasText: 'WebGPU' }).waitFor({ timeout: 120_000 });
+    const handed = await steps();
+    assert.ok(handed >= 50, `the students came along at step ${handed}`);
+    assert.equal(await page.locator('#play').textContent(), 'Pause', 'still training');
+    // SwiftShader compiles each kernel on first use: the first WebGPU steps take a while.
+    await page.waitForFunction((n) => Number(document.querySelector('#steps').textContent.match(/\d+/)[0]) > n, handed, { timeout: 120_000 });
+    await page.click('#play');
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('a WebGPU build that cannot be fetched leaves the page on the CPU, saying why', async () => {
+  const browser = await launch({ webgpu: true });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.addInitScript(() => localStorage.setItem('distill-playground/engine', 'webgpu'));
+    await page.route(/\/webgpu\/.*\.wasm/, (route) => route.fulfill({ status: 404, body: 'gone' }));
+    await page.goto(env.server.url);
+    await page.locator('.bars.student').waitFor({ timeout: 120_000 });
+    await page.waitForFunction(() => /did not load/.test(document.querySelector('#fallback-reason')?.textContent ?? ''), null, { timeout: 60_000 });
+    assert.equal(await page.locator('#device').textContent(), 'CPU (wasm)');
+    assert.equal(await page.evaluate(() => window.distillEngine), 'cpu');
+    assert.equal(await page.locator('#switch-device').textContent(), 'Try WebGPU');
+    await page.screenshot({ path: 'tests/output/webgpu-build-missing.png' });
+    // The page keeps working on the CPU.
+    await page.click('#step');
+    await page.locator('#steps', { hasText: 'step 1' }).waitFor({ timeout: 30_000 });
   } finally {
     await browser.close();
   }

@@ -159,3 +159,34 @@ test('a WebGPU build that cannot be fetched leaves the page on the CPU, saying w
     await browser.close();
   }
 });
+
+test('an automatic hand-over never drops a teacher loaded in the page', async () => {
+  const browser = await launch({ webgpu: true });
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.addInitScript(() => localStorage.setItem('distill-playground/engine', 'webgpu'));
+    // The WebGPU build is held back until the page has a teacher of its own.
+    let release;
+    const held = new Promise((r) => (release = r));
+    await page.route(/\/webgpu\/.*\.wasm/, async (route) => { await held; await route.continue(); });
+    await page.goto(env.server.url);
+    await page.locator('#fallback-reason', { hasText: 'still loading' }).waitFor({ timeout: 120_000 });
+    const [file] = await Promise.all([page.waitForEvent('download'), page.click('#download-teacher')]);
+    await file.saveAs('tests/output/handover-teacher.safetensors');
+    await page.selectOption('#load-as', 'teacher');
+    await page.setInputFiles('#load-file', 'tests/output/handover-teacher.safetensors');
+    await page.locator('.notices', { hasText: 'Loaded the teacher' }).waitFor({ timeout: 30_000 });
+    release();
+    await page.locator('#fallback-reason', { hasText: 'would drop the teacher made here' }).waitFor({ timeout: 120_000 });
+    assert.equal(await page.evaluate(() => window.distillEngine), 'cpu');
+    assert.equal(await page.locator('#device').textContent(), 'CPU (wasm)');
+    assert.equal(await page.locator('#switch-device').textContent(), 'Try WebGPU');
+    assert.match(await page.locator('.notices').textContent(), /Loaded the teacher/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});

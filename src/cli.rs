@@ -146,7 +146,7 @@ pub struct DistillArgs {
     /// Std of the pixel noise of augmented copies.
     #[arg(long, default_value_t = 0.1)]
     pub noise: f32,
-    /// Probability that an input of an augmented copy is masked to 0.
+    /// Probability that a pixel of an augmented copy is masked to 0 (image datasets only).
     #[arg(long, default_value_t = 0.1)]
     pub mask: f32,
     /// Remove every example of this class from the transfer set (Hinton's omitted class).

@@ -1,6 +1,7 @@
 //! The transfer set (Hinton et al. 2015): the examples a student is distilled on. Some keep their
 //! labels; the rest are unlabeled and teach through the teacher's soft targets only; augmented
-//! copies (pixel noise, random masking of inputs, as Tang et al. 2019 mask words) add more.
+//! copies (Gaussian noise, and for images random masking of pixels, as Tang et al. 2019 mask
+//! words) add more.
 
 use rand::rngs::ChaCha8Rng;
 use rand::seq::SliceRandom;
@@ -22,7 +23,8 @@ pub struct TransferConfig {
     pub augment_copies: usize,
     /// Std of the Gaussian pixel noise of augmented copies.
     pub noise_std: f32,
-    /// Probability that an augmented copy's input value is set to zero.
+    /// Probability that an augmented copy's pixel is set to zero (images only: a point of a 2-D
+    /// set with a coordinate zeroed would land on an axis, not near the original).
     pub mask_prob: f32,
     /// Remove every example of this class (Hinton's omitted-class experiment).
     pub omit_class: Option<u8>,
@@ -124,11 +126,16 @@ impl TransferSet {
         let noise = Normal::new(0.0f32, config.noise_std)
             .map_err(|e| Error::Settings(format!("noise std: {e}")))?;
         let dim = train.dim;
+        let mask_prob = if train.image.is_some() {
+            config.mask_prob
+        } else {
+            0.0
+        };
         for _ in 0..config.augment_copies {
             for row in 0..base {
                 for j in 0..dim {
                     let v = features[row * dim + j];
-                    let v = if rng.random::<f32>() < config.mask_prob {
+                    let v = if rng.random::<f32>() < mask_prob {
                         0.0
                     } else {
                         v + noise.sample(&mut rng)
@@ -339,6 +346,33 @@ mod tests {
             .count();
         assert!(changed > 50 * 64 / 3, "{changed}");
         assert!(noisy.features.iter().all(|v| (0.0..=1.0).contains(v)));
+    }
+
+    #[test]
+    fn points_are_jittered_never_masked() {
+        let train = crate::data::toy::toy_dataset(crate::data::toy::ToyKind::Moons, 100, 0.1, 0);
+        let config = TransferConfig {
+            augment_copies: 3,
+            noise_std: 0.05,
+            mask_prob: 1.0,
+            ..Default::default()
+        };
+        let set = TransferSet::build(&train, &config, 0).unwrap();
+        assert_eq!(set.augmented, 300);
+        let base = set.len() - set.augmented;
+        for copy in 0..3 {
+            for row in 0..base {
+                for j in 0..2 {
+                    let original = set.features[row * 2 + j];
+                    let jittered = set.features[((copy + 1) * base + row) * 2 + j];
+                    assert_ne!(jittered, 0.0, "a coordinate was masked");
+                    assert!(
+                        (jittered - original).abs() < 0.5,
+                        "{original} -> {jittered}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

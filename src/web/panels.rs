@@ -559,7 +559,7 @@ pub fn LossControls(props: &CalmProps) -> Html {
                 "Hinton's transfer set can hold examples nobody labeled: the teacher's soft targets are enough.") }
             { select("augment", "Augmented copies", s.augment_copies.to_string(),
                 &[("0", "none"), ("1", "1 per example"), ("2", "2 per example"), ("4", "4 per example")], augment,
-                "Noisy, partly masked copies of every example, unlabeled (Tang et al. augment text the same way): more places where the student hears the teacher.") }
+                "Noisy copies of every example, unlabeled (images also partly masked, as Tang et al. mask words): more places where the student hears the teacher.") }
             { select("omit", "Omitted class", s.omit_class.map_or("none".to_string(), |c| c.to_string()),
                 &omit_options, omit,
                 "Remove every example of one class from the transfer set; the training panel shows how well the student still recognises it (Hinton et al. 2015).") }

@@ -190,3 +190,26 @@ test('an automatic hand-over never drops a teacher loaded in the page', async ()
     await browser.close();
   }
 });
+
+test('a WebGPU build that fails to start after the hand-over brings the page back on the CPU with the students', async () => {
+  const browser = await launch({ webgpu: true });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    // Glue that loads but whose start fails, as a build whose instantiation fails would.
+    await page.route(/\/webgpu\/.*\.js/, (route) =>
+      route.fulfill({ contentType: 'text/javascript', body: "export default async function () { throw new Error('this WebGPU build is broken'); }" }));
+    await page.goto(env.server.url);
+    await page.locator('#device', { hasText: 'CPU (wasm)' }).waitFor({ timeout: 120_000 });
+    await trainTo(page, 30);
+    const trained = await summary(page);
+    await page.waitForTimeout(1500); // the paused run and the settings are saved
+    await Promise.all([page.waitForEvent('load', { timeout: 60_000 }), page.click('#switch-device')]);
+    await page.locator('#fallback-reason', { hasText: 'did not start' }).waitFor({ timeout: 120_000 });
+    assert.match(await page.locator('#fallback-reason').textContent(), /this WebGPU build is broken/);
+    assert.equal(await page.evaluate(() => window.distillEngine), 'cpu');
+    assert.equal((await summary(page)).step, trained.step, 'the students survived');
+    assert.equal(await page.locator('#switch-device').textContent(), 'Try WebGPU');
+  } finally {
+    await browser.close();
+  }
+});

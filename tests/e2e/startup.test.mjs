@@ -139,7 +139,7 @@ test('training goes on through the hand-over to the WebGPU build', async () => {
   }
 });
 
-test('a WebGPU build that cannot be fetched leaves the page on the CPU, saying why', async () => {
+test('a WebGPU build that cannot be fetched leaves the page on the CPU, saying why, and Try WebGPU fetches it again', async () => {
   const browser = await launch({ webgpu: true });
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -155,6 +155,12 @@ test('a WebGPU build that cannot be fetched leaves the page on the CPU, saying w
     // The page keeps working on the CPU.
     await page.click('#step');
     await page.locator('#steps', { hasText: 'step 1' }).waitFor({ timeout: 30_000 });
+    // Once the build can be fetched, "Try WebGPU" fetches it again and hands over.
+    await page.unroute(/\/webgpu\/.*\.wasm/);
+    await page.click('#switch-device');
+    await page.locator('#device', { hasText: 'WebGPU' }).waitFor({ timeout: 120_000 });
+    assert.equal(await page.evaluate(() => window.distillEngine), 'webgpu');
+    assert.match(await page.locator('#steps').textContent(), /step 1/);
   } finally {
     await browser.close();
   }

@@ -164,12 +164,7 @@ pub mod engine {
         window_value("distillWebGpuFailed").and_then(|v| v.as_string())
     }
 
-    /// This build took over from the CPU-only build in the same document.
-    pub fn handed_over() -> bool {
-        window_value("distillHandedOver").is_some_and(|v| v.is_truthy())
-    }
-
-    /// Whether the build before this one was training when it handed over.
+    /// Whether the CPU-only build, handing the page to this one, was training.
     pub fn resume_training() -> bool {
         window_value("distillResumeTraining").is_some_and(|v| v.is_truthy())
     }

@@ -14,7 +14,7 @@ use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-pub use device::{DeviceChoice, DeviceKind, Pick, WEBGPU_ENGINE, engine, pick_device};
+pub use device::{DeviceChoice, DeviceKind, Pick, engine, pick_device};
 use session::{CurvePoint, Session};
 use state::{Action, AppState};
 
@@ -277,6 +277,8 @@ async fn drive(
     let mut staged: Option<(state::Data, MlpWeights)> = None;
     // The user pressed "Try WebGPU" (in the CPU-only build, the hand-over may come later).
     let mut webgpu_asked = false;
+    // This CPU-only build runs on the CPU until the WebGPU build it asked for has loaded.
+    let mut awaiting_webgpu = false;
     loop {
         let ctrl = control.borrow().clone();
         let kind = ctrl.settings.dataset;
@@ -339,11 +341,7 @@ async fn drive(
         }
         // This CPU-only build started first while the WebGPU build downloads: hand over once it
         // is there, or stay if it failed to load.
-        let waiting_for_webgpu = !WEBGPU_ENGINE
-            && !ctrl.prefer_cpu
-            && device.as_ref().is_some_and(|(_, c)| {
-                c.kind == DeviceKind::Cpu && c.fallback_reason.as_deref() == Some(WEBGPU_LOADING)
-            });
+        let waiting_for_webgpu = awaiting_webgpu && !ctrl.prefer_cpu;
         if waiting_for_webgpu
             && !engine::webgpu_ready()
             && let Some(note) = engine::webgpu_failed()
@@ -352,6 +350,7 @@ async fn drive(
         }
         if device.is_none() || preference_changed || (waiting_for_webgpu && engine::webgpu_ready())
         {
+            awaiting_webgpu = false;
             // Carry the students over: from the old device if it still answers, else the last save.
             if let Some(s) = session.take() {
                 carry = s
@@ -393,6 +392,7 @@ async fn drive(
                             }
                         } else {
                             engine::load_webgpu();
+                            awaiting_webgpu = true;
                             on_cpu(WEBGPU_LOADING.into())
                         }
                     }
@@ -429,7 +429,7 @@ async fn drive(
                     Err(notice) => dispatch.dispatch(Action::Notice(notice)),
                 }
                 // Taking over from the CPU-only build mid-run: go on training.
-                if engine::handed_over() && engine::resume_training() {
+                if engine::resume_training() {
                     dispatch.dispatch(Action::Play);
                 }
             }

@@ -48,3 +48,19 @@ export async function trainTo(page, n) {
   );
   await page.click('#play');
 }
+
+/**
+ * For tests that need a browser of their own (WebGPU or not, a phone): launches it, opens a page
+ * (1280×800 unless `page` says otherwise) collecting uncaught page errors, runs `body`, closes.
+ */
+export async function withOwnBrowser({ webgpu, page: options = {} }, body) {
+  const browser = await launch({ webgpu });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, ...options });
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await body({ page, errors });
+  } finally {
+    await browser.close();
+  }
+}

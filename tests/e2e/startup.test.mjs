@@ -7,8 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { launch } from './browser.mjs';
-import { sharedBrowser, summary, trainTo } from './harness.mjs';
+import { sharedBrowser, summary, trainTo, withOwnBrowser } from './harness.mjs';
 
 const version = readFileSync('Cargo.toml', 'utf8').match(/^version = "(.+)"/m)[1];
 const env = sharedBrowser({ browser: false });
@@ -16,11 +15,7 @@ const env = sharedBrowser({ browser: false });
 for (const webgpu of [false, true]) {
   const name = webgpu ? 'WebGPU' : 'CPU fallback';
   test(`start-up on ${name}`, async () => {
-    const browser = await launch({ webgpu });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-      const errors = [];
-      page.on('pageerror', (e) => errors.push(String(e)));
+    await withOwnBrowser({ webgpu }, async ({ page, errors }) => {
       const wasms = [];
       page.on('request', (r) => { const p = new URL(r.url()).pathname; if (p.endsWith('.wasm')) wasms.push(p); });
       // As after "Try WebGPU": SwiftShader's adapter alone would keep the page on the CPU.
@@ -50,18 +45,12 @@ for (const webgpu of [false, true]) {
       assert.match(reading, new RegExp(`the teacher says ${label} `), reading);
       await page.screenshot({ path: `tests/output/startup-${webgpu ? 'webgpu' : 'cpu'}.png` });
       assert.deepEqual(errors, []);
-    } finally {
-      await browser.close();
-    }
+    });
   });
 }
 
 test('a software WebGPU adapter keeps the CPU build, saying why; Try WebGPU hands the page to the WebGPU build with the students, and each choice is remembered', async () => {
-  const browser = await launch({ webgpu: true });
-  try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
+  await withOwnBrowser({ webgpu: true }, async ({ page, errors }) => {
     const wasms = [];
     page.on('request', (r) => { const p = new URL(r.url()).pathname; if (p.endsWith('.wasm')) wasms.push(p); });
     const choice = () => page.evaluate(() => localStorage.getItem('distill-playground/engine'));
@@ -109,17 +98,11 @@ test('a software WebGPU adapter keeps the CPU build, saying why; Try WebGPU hand
     assert.match(await page.locator('#fallback-reason').textContent(), /you chose the CPU/);
     assert.equal((await summary(page)).step, trained.step);
     assert.deepEqual(errors, []);
-  } finally {
-    await browser.close();
-  }
+  });
 });
 
 test('training goes on through the hand-over to the WebGPU build', async () => {
-  const browser = await launch({ webgpu: true });
-  try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
+  await withOwnBrowser({ webgpu: true }, async ({ page, errors }) => {
     await page.goto(env.server.url);
     await page.locator('#device', { hasText: 'CPU (wasm)' }).waitFor({ timeout: 120_000 });
     await page.click('#play');
@@ -134,15 +117,11 @@ test('training goes on through the hand-over to the WebGPU build', async () => {
     await page.waitForFunction((n) => Number(document.querySelector('#steps').textContent.match(/\d+/)[0]) > n, handed, { timeout: 120_000 });
     await page.click('#play');
     assert.deepEqual(errors, []);
-  } finally {
-    await browser.close();
-  }
+  });
 });
 
 test('a WebGPU build that cannot be fetched leaves the page on the CPU, saying why, and Try WebGPU fetches it again', async () => {
-  const browser = await launch({ webgpu: true });
-  try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await withOwnBrowser({ webgpu: true }, async ({ page }) => {
     await page.addInitScript(() => localStorage.setItem('distill-playground/engine', 'webgpu'));
     await page.route(/\/webgpu\/.*\.wasm/, (route) => route.fulfill({ status: 404, body: 'gone' }));
     await page.goto(env.server.url);
@@ -161,18 +140,11 @@ test('a WebGPU build that cannot be fetched leaves the page on the CPU, saying w
     await page.locator('#device', { hasText: 'WebGPU' }).waitFor({ timeout: 120_000 });
     assert.equal(await page.evaluate(() => window.distillEngine), 'webgpu');
     assert.match(await page.locator('#steps').textContent(), /step 1/);
-  } finally {
-    await browser.close();
-  }
+  });
 });
 
 test('an automatic hand-over never drops a teacher loaded in the page', async () => {
-  const browser = await launch({ webgpu: true });
-  try {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-    const page = await context.newPage();
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
+  await withOwnBrowser({ webgpu: true, page: { acceptDownloads: true } }, async ({ page, errors }) => {
     await page.addInitScript(() => localStorage.setItem('distill-playground/engine', 'webgpu'));
     // The WebGPU build is held back until the page has a teacher of its own.
     let release;
@@ -192,15 +164,11 @@ test('an automatic hand-over never drops a teacher loaded in the page', async ()
     assert.equal(await page.locator('#switch-device').textContent(), 'Try WebGPU');
     assert.match(await page.locator('.notices').textContent(), /Loaded the teacher/);
     assert.deepEqual(errors, []);
-  } finally {
-    await browser.close();
-  }
+  });
 });
 
 test('a WebGPU build that fails to start after the hand-over brings the page back on the CPU with the students', async () => {
-  const browser = await launch({ webgpu: true });
-  try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await withOwnBrowser({ webgpu: true }, async ({ page }) => {
     // Glue that loads but whose start fails, as a build whose instantiation fails would.
     await page.route(/\/webgpu\/.*\.js/, (route) =>
       route.fulfill({ contentType: 'text/javascript', body: "export default async function () { throw new Error('this WebGPU build is broken'); }" }));
@@ -215,7 +183,5 @@ test('a WebGPU build that fails to start after the hand-over brings the page bac
     assert.equal(await page.evaluate(() => window.distillEngine), 'cpu');
     assert.equal((await summary(page)).step, trained.step, 'the students survived');
     assert.equal(await page.locator('#switch-device').textContent(), 'Try WebGPU');
-  } finally {
-    await browser.close();
-  }
+  });
 });

@@ -3,8 +3,7 @@
 // steps run on WebGPU, and a WebGPU device that dies mid-run hands the students to the CPU.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch } from './browser.mjs';
-import { sharedBrowser, summary, trainTo } from './harness.mjs';
+import { sharedBrowser, summary, trainTo, withOwnBrowser } from './harness.mjs';
 
 // Each test here launches its own browser (WebGPU or not, phone or desktop).
 const env = sharedBrowser({ browser: false });
@@ -12,12 +11,7 @@ const env = sharedBrowser({ browser: false });
 const steps = async (page) => Number((await page.locator('#steps').textContent()).match(/step (\d+)/)[1]);
 
 test('a few hundred steps on the CPU: accuracy well above chance, and a reload keeps the students', async () => {
-  const browser = await launch({ webgpu: false });
-  try {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
+  await withOwnBrowser({ webgpu: false }, async ({ page, errors }) => {
     await page.goto(env.server.url);
     await page.locator('.bars.student').waitFor({ timeout: 120_000 });
     const started = Date.now();
@@ -48,15 +42,11 @@ test('a few hundred steps on the CPU: accuracy well above chance, and a reload k
     await page.locator('.bars.student').waitFor({ timeout: 120_000 });
     assert.equal(await steps(page), 0);
     assert.deepEqual(errors, []);
-  } finally {
-    await browser.close();
-  }
+  });
 });
 
 test('phone width: every panel stacks and stays usable', async () => {
-  const browser = await launch({ webgpu: false });
-  try {
-    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  await withOwnBrowser({ webgpu: false, page: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true } }, async ({ page }) => {
     await page.goto(env.server.url);
     await page.locator('.bars.student').waitFor({ timeout: 120_000 });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -64,17 +54,11 @@ test('phone width: every panel stacks and stays usable', async () => {
     await page.getByLabel('Temperature').fill('800');
     assert.match(await page.locator('#t-value').textContent(), /T = /);
     await page.screenshot({ path: 'tests/output/phone.png', fullPage: true });
-  } finally {
-    await browser.close();
-  }
+  });
 });
 
 test('WebGPU: steps run on the GPU, and a lost device hands the students to the CPU', async () => {
-  const browser = await launch({ webgpu: true });
-  try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
+  await withOwnBrowser({ webgpu: true, page: { acceptDownloads: true } }, async ({ page, errors }) => {
     // WebGPU although SwiftShader's adapter alone would keep the page on the CPU (as after "Try
     // WebGPU"); and a handle on every GPUDevice the page creates, so the test can destroy it.
     await page.addInitScript(() => {
@@ -109,7 +93,5 @@ test('WebGPU: steps run on the GPU, and a lost device hands the students to the 
     assert.equal(await page.locator('#dark-knowledge').count(), 1);
     await page.screenshot({ path: 'tests/output/webgpu-lost.png' });
     assert.deepEqual(errors, []);
-  } finally {
-    await browser.close();
-  }
+  });
 });

@@ -9,14 +9,14 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
-use crate::data::{self, DatasetKind, Split, TransferConfig, TransferSet};
-use crate::error::{Error, Result};
-use crate::loss::{HiddenLoss, SoftLoss};
-use crate::mapping::MappingScheme;
-use crate::model::{Activation, Mlp, MlpConfig};
-use crate::schedule::Schedule;
-use crate::train::{DistillSettings, Evaluation, StepMetrics, Trainer, accuracy};
-use crate::weights::{FileInfo, MlpWeights, WeightFormat, load_mlp, save_mlp};
+use crate::engine::data::{self, DatasetKind, Split, TransferConfig, TransferSet};
+use crate::engine::error::{Error, Result};
+use crate::engine::loss::{HiddenLoss, SoftLoss};
+use crate::engine::mapping::MappingScheme;
+use crate::engine::network::{Activation, Mlp, MlpConfig};
+use crate::engine::schedule::Schedule;
+use crate::engine::train::{DistillSettings, Evaluation, StepMetrics, Trainer, accuracy};
+use crate::engine::weights::{FileInfo, MlpWeights, WeightFormat, load_mlp, save_mlp};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -500,7 +500,7 @@ fn check_fits(
     config: &MlpConfig,
     path: &Path,
     dataset: DatasetKind,
-    data: &crate::data::Dataset,
+    data: &crate::engine::data::Dataset,
 ) -> Result<()> {
     if config.inputs != data.dim || config.classes != data.classes {
         return Err(Error::Weights(format!(
@@ -538,15 +538,15 @@ fn eval(args: EvalArgs, assets: &Path, device: &Device) -> Result<()> {
     if let Some(path) = &args.teacher {
         let (teacher, _) = load_weights(path, device)?;
         let classes = split.test.classes;
-        let a = crate::train::predictions(
-            &crate::train::logits_host(&net, &split.test, device)?,
+        let a = crate::engine::train::predictions(
+            &crate::engine::train::logits_host(&net, &split.test, device)?,
             classes,
         );
-        let b = crate::train::predictions(
-            &crate::train::logits_host(&teacher, &split.test, device)?,
+        let b = crate::engine::train::predictions(
+            &crate::engine::train::logits_host(&teacher, &split.test, device)?,
             classes,
         );
-        let agree = crate::train::fraction_equal(&a, b.into_iter());
+        let agree = crate::engine::train::fraction_equal(&a, b.into_iter());
         println!(
             "Agrees with the teacher on {:.2} % of test examples",
             agree * 100.0
@@ -580,7 +580,7 @@ fn export(args: ExportArgs, device: &Device) -> Result<()> {
         }
     };
     let sidecar = json!({
-        "format": crate::weights::FORMAT,
+        "format": crate::engine::weights::FORMAT,
         "file": format.extension(),
         "layout": layout,
         "architecture": config,
@@ -606,7 +606,7 @@ fn predict(args: PredictArgs, assets: &Path, device: &Device) -> Result<()> {
     let n = args.count.min(test.len());
     let rows: Vec<usize> = (0..n).collect();
     let subset = test.subset(&rows);
-    let logits = crate::train::logits_host(&net, &subset, device)?;
+    let logits = crate::engine::train::logits_host(&net, &subset, device)?;
     let le = |v: &[f32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
     let (inputs, logits_bytes) = (le(&subset.features), le(&logits));
     let views = [
@@ -660,10 +660,10 @@ fn bench(args: BenchArgs, assets: &Path, device: &Device, quiet: bool) -> Result
     let batches = list(&args.batches)
         .iter()
         .map(|b| match b.parse::<usize>() {
-            Ok(n) if (1..=crate::train::MAX_BATCH).contains(&n) => Ok(n),
+            Ok(n) if (1..=crate::engine::train::MAX_BATCH).contains(&n) => Ok(n),
             _ => Err(Error::Settings(format!(
                 "batch size '{b}' must be a number in 1..={}",
-                crate::train::MAX_BATCH
+                crate::engine::train::MAX_BATCH
             ))),
         })
         .collect::<Result<Vec<_>>>()?;
@@ -683,7 +683,7 @@ fn bench(args: BenchArgs, assets: &Path, device: &Device, quiet: bool) -> Result
     );
     bar.set_prefix("bench");
     bar.set_message("matmul peak");
-    let peak = crate::bench::matmul_peak(1024, device)?;
+    let peak = crate::engine::bench::matmul_peak(1024, device)?;
     bar.inc(1);
     let mut results = Vec::new();
     for kind in &datasets {
@@ -691,7 +691,7 @@ fn bench(args: BenchArgs, assets: &Path, device: &Device, quiet: bool) -> Result
         let (teacher, _) = load_weights(&shipped_teacher(assets, *kind), device)?;
         for &batch in &batches {
             bar.set_message(format!("{} batch {batch}", kind.name()));
-            results.push(crate::bench::distill_steps(
+            results.push(crate::engine::bench::distill_steps(
                 kind.name(),
                 &split,
                 &teacher,

@@ -1,26 +1,20 @@
-//! Distill Playground's engine: teacher and student networks, distillation losses, layer mappings,
-//! datasets, a step-at-a-time trainer and weight files. It knows nothing of the browser; the page
-//! (`src/web`) and the CLI (`src/cli`) are thin layers over it.
+//! Distill Playground: knowledge distillation you can watch and touch.
+//!
+//! - [`engine`]: networks, losses, mappings, data, training and weight files, over burn.
+//! - [`app`]: the page's model without a DOM (settings, presets, reducer, session).
+//! - `web`: Yew and the browser only (wasm32).
+//! - `cli`: the command line, a thin shell over the engine (native).
+//!
+//! Dependencies point web → app → engine and cli → engine, never back.
 
-#[cfg(not(target_arch = "wasm32"))]
-pub mod bench;
+pub mod app;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
-pub mod data;
-pub mod error;
-pub mod heatmap;
-pub mod loss;
-pub mod mapping;
-pub mod model;
-pub mod playground;
-pub mod saved_run;
-pub mod schedule;
-pub mod train;
+pub mod engine;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
-pub mod weights;
 
-pub use error::{Error, Result};
+pub use engine::error::{Error, Result};
 
 /// The engine's version, shown by the page and the CLI.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

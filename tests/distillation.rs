@@ -9,10 +9,10 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use burn::tensor::Device;
-use distill_playground::data::{TransferConfig, TransferSet, digits};
-use distill_playground::model::MlpConfig;
-use distill_playground::train::{DistillSettings, Trainer, accuracy};
-use distill_playground::weights::load_mlp;
+use distill_playground::engine::data::{TransferConfig, TransferSet, digits};
+use distill_playground::engine::network::MlpConfig;
+use distill_playground::engine::train::{DistillSettings, Trainer, accuracy};
+use distill_playground::engine::weights::load_mlp;
 
 const TEACHER: &[u8] = include_bytes!("../assets/teachers/digits.safetensors");
 
@@ -61,7 +61,7 @@ fn distilled_student_beats_scratch_with_little_labeled_data() {
 /// states on the data the page shows (toy sets: seed `TOY_SEED`).
 #[test]
 fn every_page_dataset_has_a_fitting_shipped_teacher() {
-    use distill_playground::data::{DatasetKind, TOY_SEED, toy_split};
+    use distill_playground::engine::data::{DatasetKind, TOY_SEED, toy_split};
     let device = Device::flex();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/teachers");
     // README's table, in percent.

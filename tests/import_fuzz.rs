@@ -2,11 +2,16 @@
 //! a valid network, never a panic (proptest generates and shrinks the inputs).
 #![cfg(not(target_arch = "wasm32"))]
 
+use std::collections::HashMap;
+
+use burn::store::{BurnpackStore, ModuleSnapshot};
 use burn::tensor::Device;
-use distill_playground::model::MlpConfig;
-use distill_playground::weights::{FileInfo, MlpWeights, WeightFormat};
+use distill_playground::Error;
+use distill_playground::engine::network::MlpConfig;
+use distill_playground::engine::weights::{FileInfo, MlpWeights, WeightFormat};
 use proptest::prelude::*;
 use proptest::sample::Index;
+use safetensors::SafeTensors;
 
 fn valid_file(format: WeightFormat) -> Vec<u8> {
     let config = MlpConfig {
@@ -87,6 +92,79 @@ fn apply(mut bytes: Vec<u8>, mutations: &[Mutation]) -> Vec<u8> {
         }
     }
     bytes
+}
+
+/// A declared architecture as a file's metadata may spell it: mostly within the model's limits
+/// (so the reader would build it) and often as large as they allow, sometimes beyond them.
+fn architecture() -> impl Strategy<Value = serde_json::Value> {
+    let width = prop_oneof![6 => Just(4096), 2 => 1usize..9, 1 => Just(4097), 1 => 0usize..2];
+    (
+        prop_oneof![1 => 1usize..65, 2 => Just(1 << 20), 1 => Just(usize::MAX >> 1)],
+        proptest::collection::vec(width, 0..12),
+        prop_oneof![2usize..11, Just(1000), 0usize..2],
+        prop_oneof![Just("relu"), Just("tanh"), Just("gelu")],
+    )
+        .prop_map(|(inputs, hidden, classes, activation)| {
+            serde_json::json!({
+                "inputs": inputs, "hidden": hidden, "classes": classes, "activation": activation
+            })
+        })
+}
+
+/// The small valid file's tensors, with `architecture` written into its metadata instead.
+fn with_architecture(format: WeightFormat, architecture: &serde_json::Value) -> Vec<u8> {
+    let arch = architecture.to_string();
+    let meta = |k: &str, v: &str| (k.to_string(), v.to_string());
+    match format {
+        WeightFormat::Burnpack => {
+            let net = MlpConfig {
+                hidden: vec![6, 5],
+                ..MlpConfig::student(8, 3)
+            }
+            .init(&Device::flex(), 3)
+            .unwrap();
+            let mut store = BurnpackStore::from_bytes(None)
+                .metadata("format", "distill-playground/mlp-v1")
+                .metadata("architecture", arch)
+                .metadata("role", "student")
+                .metadata("info", "{}");
+            net.save_into(&mut store).unwrap();
+            store.get_bytes().unwrap().to_vec()
+        }
+        WeightFormat::Safetensors => {
+            let bytes = valid_file(WeightFormat::Safetensors);
+            let file = SafeTensors::deserialize(&bytes).unwrap();
+            let metadata = HashMap::from([
+                meta("format", "distill-playground/mlp-v1"),
+                meta("architecture", &arch),
+                meta("role", "student"),
+            ]);
+            safetensors::serialize(file.tensors(), Some(metadata)).unwrap()
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// Whatever architecture the metadata declares, reading returns at once: an error, or the
+    /// network the tensors really hold. A file never gets a network bigger than its bytes built.
+    #[test]
+    fn declared_architectures_never_build_more_than_the_file_holds(
+        arch in architecture(),
+        burnpack in any::<bool>(),
+    ) {
+        let format = if burnpack { WeightFormat::Burnpack } else { WeightFormat::Safetensors };
+        let bytes = with_architecture(format, &arch);
+        match MlpWeights::from_bytes(&bytes) {
+            Ok((weights, _)) => {
+                prop_assert_eq!(&weights.config.hidden, &vec![6, 5]);
+                prop_assert!(weights.config.declared_params() * 4 <= bytes.len() as u64);
+            }
+            // Refusals are the weight reader's own errors, never a model build failing later.
+            Err(e) => prop_assert!(matches!(e, Error::Weights(_)), "{}", e),
+        }
+    }
 }
 
 proptest! {

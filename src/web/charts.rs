@@ -2,7 +2,7 @@
 
 use yew::prelude::*;
 
-use crate::loss::host;
+use crate::engine::loss::host;
 
 #[derive(Properties, PartialEq)]
 pub struct BarsProps {

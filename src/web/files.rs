@@ -4,7 +4,7 @@
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::weights::MAX_FILE_BYTES;
+use crate::engine::weights::MAX_FILE_BYTES;
 
 /// Offers `bytes` to the user as a file called `name`.
 pub fn download(name: &str, bytes: &[u8]) -> Result<(), String> {

@@ -5,8 +5,7 @@ pub mod charts;
 mod device;
 mod files;
 pub mod panels;
-pub mod session;
-pub mod state;
+pub use crate::app::{session, state};
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -18,10 +17,19 @@ pub use device::{DeviceChoice, DeviceKind, Pick, engine, pick_device};
 use session::{CurvePoint, Session};
 use state::{Action, AppState};
 
-use crate::data::DatasetKind;
-use crate::playground::{PageTraining, Settings};
-use crate::saved_run::{MAX_SAVED_CHARS, SavedRun};
-use crate::weights::{FileInfo, MlpWeights, WeightFormat};
+use crate::engine::data::DatasetKind;
+
+/// Yew's hook for the app's reducer, which lives in `app::state` and is tested natively.
+impl Reducible for AppState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        AppState::reduce(self, action)
+    }
+}
+use crate::app::saved_run::{MAX_SAVED_CHARS, SavedRun};
+use crate::app::{PageTraining, Settings};
+use crate::engine::weights::{FileInfo, MlpWeights, WeightFormat};
 
 const STORAGE_KEY: &str = "distill-playground/settings";
 /// The trained students (see `saved_run`).
@@ -147,9 +155,7 @@ fn initial_state() -> AppState {
             .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten());
         if let Some(text) = saved {
             match serde_json::from_str::<Settings>(&text) {
-                Ok(s) if crate::playground::check(&s, state::TEACHER_DEPTH).is_ok() => {
-                    state.settings = s
-                }
+                Ok(s) if crate::app::check(&s, state::TEACHER_DEPTH).is_ok() => state.settings = s,
                 _ => state.notices.push(
                     "The settings saved in this browser could not be read; defaults are used."
                         .into(),
@@ -244,6 +250,8 @@ async fn drive(
     let mut ui_at = f64::NEG_INFINITY;
     let mut shown_drawing: Option<u64> = None;
     let mut session: Option<Session> = None;
+    // The session's students stopped after a divergence (cleared with a new session or on Train).
+    let mut diverged = false;
     let mut built_generation: Option<u64> = None;
     let mut device: Option<(bool, DeviceChoice)> = None;
     let mut shown = (usize::MAX, usize::MAX);
@@ -485,6 +493,7 @@ async fn drive(
                         Err(e) => dispatch.dispatch(Action::Failed(e.to_string())),
                     }
                     session = Some(s);
+                    diverged = false;
                 }
                 Err(e) => {
                     session = None;
@@ -509,7 +518,7 @@ async fn drive(
                     let cpu = burn::tensor::Device::flex();
                     let teacher_accuracy = teacher
                         .to_mlp(&cpu)
-                        .and_then(|t| crate::train::accuracy(&t, &s.split.test, &cpu));
+                        .and_then(|t| crate::engine::train::accuracy(&t, &s.split.test, &cpu));
                     let plan = PageTraining::assistant(kind);
                     let trained = match teacher_accuracy {
                         Ok(ta) => train_network(s, Some(&teacher), &plan, &dispatch)
@@ -613,7 +622,7 @@ async fn drive(
                                 .resolve(settings.student_hidden.len(), state::TEACHER_DEPTH)
                                 .is_err()
                             {
-                                settings.mapping = crate::mapping::MappingScheme::Skip;
+                                settings.mapping = crate::engine::mapping::MappingScheme::Skip;
                             }
                             pending_student = Some((weights, name));
                             dispatch.dispatch(Action::Edit(settings));
@@ -629,8 +638,16 @@ async fn drive(
                 || now.alpha != d.alpha
                 || now.learning_rate != d.learning_rate
             {
-                let _ = trainer.retune(d.temperature, d.alpha, d.learning_rate);
+                // The reducer checked these settings; a refusal here is still worth showing.
+                if let Err(e) = trainer.retune(d.temperature, d.alpha, d.learning_rate) {
+                    dispatch.dispatch(Action::Failed(e.to_string()));
+                }
             }
+        }
+        // Train (or Resume) after a divergence: the students go on from their last good weights.
+        if diverged && (ctrl.running || ctrl.single_step) {
+            s.resume();
+            diverged = false;
         }
         let mut stepped = false;
         let mut lost_device: Option<String> = None;
@@ -651,8 +668,10 @@ async fn drive(
                 let before = s.steps_done();
                 match s.steps(per_read).await {
                     Ok(()) => {}
-                    Err(e @ crate::Error::Diverged { .. }) => {
-                        dispatch.dispatch(Action::Failed(e.to_string()));
+                    // Blown-up numbers are the run's, not the device's: never a fallback.
+                    Err(e) if e.is_divergence() => {
+                        diverged = true;
+                        dispatch.dispatch(Action::Diverged(e.to_string()));
                         break;
                     }
                     Err(e) if choice.kind == DeviceKind::WebGpu => {
@@ -838,8 +857,9 @@ async fn load_dataset(
         // Let the notice show before decompressing blocks the page for a moment.
         after_next_paint().await;
     }
-    let split = session::load_split(kind).await?;
-    let teacher = session::shipped_teacher(kind).await?;
+    let split = session::load_split(kind, |path| async move { files::fetch(&path).await }).await?;
+    let teacher =
+        session::shipped_teacher(kind, |path| async move { files::fetch(&path).await }).await?;
     Ok((
         state::Data {
             kind,
@@ -859,10 +879,14 @@ async fn train_network(
     dispatch: &UseReducerDispatcher<AppState>,
 ) -> crate::Result<(MlpWeights, f32)> {
     let train = &s.split.train;
-    let data = crate::data::TransferSet::build(train, &crate::data::TransferConfig::default(), 2)?;
+    let data = crate::engine::data::TransferSet::build(
+        train,
+        &crate::engine::data::TransferConfig::default(),
+        2,
+    )?;
     let batch = 64;
     let total = (plan.epochs * data.len().div_ceil(batch)).max(1);
-    let settings = crate::train::DistillSettings {
+    let settings = crate::engine::train::DistillSettings {
         batch_size: batch,
         total_steps: total,
         seed: 2,
@@ -870,10 +894,18 @@ async fn train_network(
         ..Default::default()
     };
     let mut trainer = match from {
-        None => crate::train::Trainer::supervised(&plan.config, data, settings, &s.device())?,
+        None => {
+            crate::engine::train::Trainer::supervised(&plan.config, data, settings, &s.device())?
+        }
         Some(teacher) => {
             let teacher = teacher.to_mlp(&s.device())?;
-            crate::train::Trainer::distill(&plan.config, &teacher, data, settings, &s.device())?
+            crate::engine::train::Trainer::distill(
+                &plan.config,
+                &teacher,
+                data,
+                settings,
+                &s.device(),
+            )?
         }
     };
     let mut shown = f64::NEG_INFINITY;
@@ -892,7 +924,7 @@ async fn train_network(
     }
     let weights = MlpWeights::from_mlp_async(&trainer.network()).await?;
     let cpu = burn::tensor::Device::flex();
-    let accuracy = crate::train::accuracy(&weights.to_mlp(&cpu)?, &s.split.test, &cpu)?;
+    let accuracy = crate::engine::train::accuracy(&weights.to_mlp(&cpu)?, &s.split.test, &cpu)?;
     Ok((weights, accuracy))
 }
 
@@ -920,7 +952,7 @@ fn check_import(
             kind.classes()
         ));
     }
-    if c.activation != crate::model::Activation::Relu {
+    if c.activation != crate::engine::network::Activation::Relu {
         return refuse(format!(
             "it uses {:?}; the page trains ReLU networks",
             c.activation
@@ -933,10 +965,10 @@ fn check_import(
             state::TEACHER_DEPTH
         ));
     }
-    if which == Which::Student && c.depth() > crate::playground::MAX_STUDENT_DEPTH {
+    if which == Which::Student && c.depth() > crate::app::MAX_STUDENT_DEPTH {
         return refuse(format!(
             "a student has at most {} hidden layers",
-            crate::playground::MAX_STUDENT_DEPTH
+            crate::app::MAX_STUDENT_DEPTH
         ));
     }
     Ok(())
@@ -1061,9 +1093,7 @@ fn App() -> Html {
     });
     // The tour brings the panel it talks about into view.
     use_effect_with(state.tour, |tour| {
-        let panel = tour
-            .and_then(|k| crate::playground::TOUR.get(k))
-            .map(|t| t.panel);
+        let panel = tour.and_then(|k| crate::app::TOUR.get(k)).map(|t| t.panel);
         if let (Some(panel), Some(doc)) = (panel, window().and_then(|w| w.document()))
             && let Ok(Some(el)) = doc.query_selector(&format!(".panel.{panel}"))
         {
@@ -1154,7 +1184,7 @@ fn App() -> Html {
                 </button>
             </header>
             <panels::Notices notices={state.notices.clone()} error={state.error.clone()} dispatch={dispatch.clone()} />
-            <main class={classes!("grid", state.tour.and_then(|k| crate::playground::TOUR.get(k)).map(|t| format!("tour-focus-{}", t.panel)))}>
+            <main class={classes!("grid", state.tour.and_then(|k| crate::app::TOUR.get(k)).map(|t| format!("tour-focus-{}", t.panel)))}>
                 <panels::SoftTargets state={state.clone()} />
                 <panels::DecisionMaps state={state.clone()} />
                 <panels::Training state={state.clone()} view={view.clone()} step_once={step_once} request={request.clone()} />

@@ -8,12 +8,12 @@ use super::charts::{Bars, Digit, Lines, Series};
 use super::files;
 use super::state::{Action, AppState, DrawAction, TEACHER_DEPTH};
 use super::{Request, Which};
-use crate::loss::{HiddenLoss, SoftLoss, host};
-use crate::mapping::MappingScheme;
-use crate::playground::{
+use crate::app::{
     AlphaSchedule, Preset, Settings, runners_up, slider_from_temperature, temperature_from_slider,
 };
-use crate::weights::{MlpWeights, WeightFormat};
+use crate::engine::loss::{HiddenLoss, SoftLoss, host};
+use crate::engine::mapping::MappingScheme;
+use crate::engine::weights::{MlpWeights, WeightFormat};
 
 type State = UseReducerHandle<AppState>;
 
@@ -326,7 +326,7 @@ pub fn Training(props: &TrainingProps) -> Html {
     let on_depth = edit(state, |s, v| {
         if let Ok(n) = v.parse::<usize>() {
             let w = s.student_hidden.first().copied().unwrap_or(32);
-            s.student_hidden = vec![w; n.clamp(1, crate::playground::MAX_STUDENT_DEPTH)];
+            s.student_hidden = vec![w; n.clamp(1, crate::app::MAX_STUDENT_DEPTH)];
             if s.mapping
                 .resolve(s.student_hidden.len(), TEACHER_DEPTH)
                 .is_err()
@@ -340,7 +340,7 @@ pub fn Training(props: &TrainingProps) -> Html {
     let on_dataset = {
         let request = props.request.clone();
         Callback::from(move |e: Event| {
-            if let Ok(k) = input_value(&e).parse::<crate::data::DatasetKind>() {
+            if let Ok(k) = input_value(&e).parse::<crate::engine::data::DatasetKind>() {
                 request.emit(Request::SwitchData(k));
             }
         })
@@ -357,9 +357,9 @@ pub fn Training(props: &TrainingProps) -> Html {
         });
     }
     let train_len = state.data.as_ref().map(|d| d.split.train.len());
-    let teacher_params = crate::model::MlpConfig {
+    let teacher_params = crate::engine::network::MlpConfig {
         hidden: state.teacher_hidden.clone(),
-        ..crate::model::MlpConfig::teacher(kind.inputs(), kind.classes())
+        ..crate::engine::network::MlpConfig::teacher(kind.inputs(), kind.classes())
     }
     .num_params();
     let on_width = edit(state, |s, v| {
@@ -372,21 +372,24 @@ pub fn Training(props: &TrainingProps) -> Html {
         <section class="panel training" aria-labelledby="train-h">
             <h2 id="train-h">{ "Training" }</h2>
             <div class="buttons">
-                <button id="play" class="primary" onclick={play}>{ if state.running { "Pause" } else { "Train" } }</button>
+                <button id="play" class="primary" onclick={play}>{ if state.running { "Pause" } else if state.diverged { "Resume" } else { "Train" } }</button>
                 <button id="step" onclick={props.step_once.clone()} disabled={state.running}>{ "One step" }</button>
                 <button id="reset" onclick={reset}>{ "Reset" }</button>
                 <span id="steps" class="steps">{ format!("step {}", state.steps) }</span>
             </div>
+            if state.diverged {
+                <p id="diverged" class="reading" role="status">{ "The losses became infinite or NaN, so training stopped and the students went back to their last good weights. A smaller learning rate (or a lower T) usually cures it; then press Resume." }</p>
+            }
             <div class="control dataset">
                 <label for="dataset">{ "Dataset " }</label>
                 <select id="dataset" ref={dataset_menu} onchange={on_dataset}>
-                    { for crate::data::DatasetKind::ALL.iter().map(|k| html! {
+                    { for crate::engine::data::DatasetKind::ALL.iter().map(|k| html! {
                         <option value={k.name()} selected={*k == kind}>{ k.title() }</option>
                     }) }
                 </select>
                 <span class="note">{ match kind {
-                    crate::data::DatasetKind::Digits => " 1,797 scanned digits of 8×8 pixels (UCI); built into the page.",
-                    crate::data::DatasetKind::Mnist => " 28×28 digits: the first 10,000 training images, all 10,000 test images.",
+                    crate::engine::data::DatasetKind::Digits => " 1,797 scanned digits of 8×8 pixels (UCI); built into the page.",
+                    crate::engine::data::DatasetKind::Mnist => " 28×28 digits: the first 10,000 training images, all 10,000 test images.",
                     _ => " 1,000 points in the plane, two classes: watch the decision boundaries form.",
                 } }</span>
             </div>
@@ -756,8 +759,8 @@ pub fn Files(props: &FilesProps) -> Html {
     let on_drag_over = Callback::from(|e: DragEvent| e.prevent_default());
     let hidden = &state.settings.student_hidden;
     let kind = state.settings.dataset;
-    let teacher_plan = crate::playground::PageTraining::teacher(kind);
-    let assistant_plan = crate::playground::PageTraining::assistant(kind);
+    let teacher_plan = crate::app::PageTraining::teacher(kind);
+    let assistant_plan = crate::app::PageTraining::assistant(kind);
     let mut layers = Vec::new();
     let mut inputs = kind.inputs();
     for w in hidden {
@@ -960,10 +963,10 @@ pub fn Tour(props: &StateProps) -> Html {
     let Some(k) = state.tour else {
         return html! {};
     };
-    let Some(step) = crate::playground::TOUR.get(k) else {
+    let Some(step) = crate::app::TOUR.get(k) else {
         return html! {};
     };
-    let n = crate::playground::TOUR.len();
+    let n = crate::app::TOUR.len();
     let go = |to: Option<usize>| {
         let d = state.dispatcher();
         Callback::from(move |_: MouseEvent| d.dispatch(Action::Tour(to)))
@@ -996,7 +999,9 @@ pub fn DecisionMaps(props: &StateProps) -> Html {
         use_memo((data, config, s.seed), |(data, config, seed)| {
             data.as_ref()
                 .filter(|d| d.kind.toy().is_some())
-                .and_then(|d| crate::data::TransferSet::build(&d.split.train, config, *seed).ok())
+                .and_then(|d| {
+                    crate::engine::data::TransferSet::build(&d.split.train, config, *seed).ok()
+                })
                 .map(Rc::new)
         })
     };
@@ -1017,8 +1022,8 @@ pub fn DecisionMaps(props: &StateProps) -> Html {
     };
     let agreement = state.grid.as_ref().map(|g| {
         (
-            crate::heatmap::agreement(&g[1], &g[0], test.classes),
-            crate::heatmap::agreement(&g[2], &g[0], test.classes),
+            crate::engine::decision_map::agreement(&g[1], &g[0], test.classes),
+            crate::engine::decision_map::agreement(&g[2], &g[0], test.classes),
         )
     });
     let maps = [
@@ -1064,7 +1069,7 @@ pub struct MapProps {
     pub grid: Option<Rc<[Vec<f32>; 3]>>,
     pub temperature: f32,
     pub classes: usize,
-    pub transfer: Option<Rc<crate::data::TransferSet>>,
+    pub transfer: Option<Rc<crate::engine::data::TransferSet>>,
     pub train: super::state::Data,
     pub points: MapPoints,
     pub selected: Option<[f32; 2]>,
@@ -1110,7 +1115,7 @@ pub fn MapCanvas(props: &MapProps) -> Html {
             let rect = target.get_bounding_client_rect();
             let u = (f64::from(e.client_x()) - rect.left()) / rect.width().max(1.0);
             let v = (f64::from(e.client_y()) - rect.top()) / rect.height().max(1.0);
-            let (x, y) = crate::heatmap::PAGE_GRID.from_unit(u as f32, v as f32);
+            let (x, y) = crate::engine::decision_map::PAGE_GRID.from_unit(u as f32, v as f32);
             d.dispatch(Action::Probe(Some([x, y])));
         })
     };
@@ -1128,7 +1133,7 @@ pub fn MapCanvas(props: &MapProps) -> Html {
                 _ => return,
             };
             e.prevent_default();
-            let g = crate::heatmap::PAGE_GRID;
+            let g = crate::engine::decision_map::PAGE_GRID;
             d.dispatch(Action::Probe(Some(moved.map(|v| v.clamp(g.lo, g.hi)))));
         })
     };
@@ -1172,7 +1177,7 @@ fn paint_map(
     points: &[(f32, f32, Option<u8>)],
     selected: Option<[f32; 2]>,
 ) -> Result<(), wasm_bindgen::JsValue> {
-    use crate::heatmap::{CLASS_COLOURS, PAGE_GRID, shade};
+    use crate::engine::decision_map::{CLASS_COLOURS, PAGE_GRID, shade};
     use wasm_bindgen::JsCast;
     let context = |c: &web_sys::HtmlCanvasElement| -> Result<web_sys::CanvasRenderingContext2d, wasm_bindgen::JsValue> {
         c.get_context("2d")?

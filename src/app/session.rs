@@ -7,29 +7,34 @@ use std::rc::Rc;
 
 use burn::tensor::Device;
 
-use crate::data::{DatasetKind, Split, TransferSet};
-use crate::heatmap::PAGE_GRID;
-use crate::loss::host;
-use crate::model::Mlp;
-pub use crate::playground::CurvePoint;
-use crate::playground::{Settings, omitted_class_report};
-use crate::saved_run::SavedRun;
-use crate::train::{Trainer, fraction_equal, logits_host, predictions};
-use crate::weights::MlpWeights;
+pub use crate::app::CurvePoint;
+use crate::app::saved_run::SavedRun;
+use crate::app::{Settings, omitted_class_report};
+use crate::engine::data::{DatasetKind, Split, TransferSet};
+use crate::engine::decision_map::PAGE_GRID;
+use crate::engine::loss::host;
+use crate::engine::network::Mlp;
+use crate::engine::train::{Trainer, fraction_equal, logits_host, predictions};
+use crate::engine::weights::MlpWeights;
 
 const DIGITS_TEACHER: &[u8] = include_bytes!("../../assets/teachers/digits.safetensors");
 
 /// A dataset as the page holds it: MNIST cut to its first training images, toy sets from the
 /// fixed seed their shipped teachers learned.
-pub async fn load_split(kind: DatasetKind) -> crate::Result<Split> {
-    use crate::data;
+/// `fetch` reads a file the page serves (a path under the site's root); the page passes the
+/// browser's, tests a closure over the repository's assets.
+pub async fn load_split<F, Fut>(kind: DatasetKind, fetch: F) -> crate::Result<Split>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<u8>, String>>,
+{
+    use crate::engine::data;
     match kind {
         DatasetKind::Digits => data::digits(),
         DatasetKind::Mnist => {
-            let get = |name: &'static str| async move {
-                super::files::fetch(&format!("assets/data/mnist/{name}"))
-                    .await
-                    .map_err(crate::Error::Dataset)
+            let get = |name: &'static str| {
+                let file = fetch(format!("assets/data/mnist/{name}"));
+                async move { file.await.map_err(crate::Error::Dataset) }
             };
             data::mnist_from_gz(
                 &get("train-images-idx3-ubyte.gz").await?,
@@ -54,10 +59,14 @@ pub fn built_in_teacher() -> crate::Result<MlpWeights> {
 }
 
 /// The teacher shipped for a dataset: the digits one is built in, the others are fetched.
-pub async fn shipped_teacher(kind: DatasetKind) -> crate::Result<MlpWeights> {
+pub async fn shipped_teacher<F, Fut>(kind: DatasetKind, fetch: F) -> crate::Result<MlpWeights>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<u8>, String>>,
+{
     let bytes = match kind {
         DatasetKind::Digits => return built_in_teacher(),
-        other => super::files::fetch(&format!("assets/teachers/{}.safetensors", other.name()))
+        other => fetch(format!("assets/teachers/{}.safetensors", other.name()))
             .await
             .map_err(crate::Error::Dataset)?,
     };
@@ -99,9 +108,9 @@ pub struct Session {
 }
 
 /// A batch of 2-D points (or any rows) as a dataset the evaluation helpers take.
-fn rows(features: Vec<f32>, split: &Split) -> crate::data::Dataset {
+fn rows(features: Vec<f32>, split: &Split) -> crate::engine::data::Dataset {
     let dim = split.test.dim;
-    crate::data::Dataset {
+    crate::engine::data::Dataset {
         name: "page input".into(),
         labels: vec![0; features.len() / dim.max(1)],
         features,
@@ -165,10 +174,23 @@ impl Session {
         self.distilled.steps_done()
     }
 
-    /// `n` steps of each student, their numbers read back once per student.
+    /// `n` steps of each student, their numbers read back once per student. The two stay in
+    /// lockstep: if either fails (a divergence, a lost device), both go back to where the chunk
+    /// began, so they keep seeing the same batches.
     pub async fn steps(&mut self, n: usize) -> crate::Result<()> {
-        let metrics = self.distilled.steps_async(n).await?;
-        self.scratch.steps_async(n).await?;
+        let marks = (self.distilled.checkpoint(), self.scratch.checkpoint());
+        let stepped = match self.distilled.steps_async(n).await {
+            Ok(metrics) => self.scratch.steps_async(n).await.map(|_| metrics),
+            Err(e) => Err(e),
+        };
+        let metrics = match stepped {
+            Ok(metrics) => metrics,
+            Err(e) => {
+                self.distilled.rewind(marks.0)?;
+                self.scratch.rewind(marks.1)?;
+                return Err(e);
+            }
+        };
         let w = &mut self.window;
         for m in metrics {
             w.0 += 1;
@@ -181,6 +203,12 @@ impl Session {
             }
         }
         Ok(())
+    }
+
+    /// Lets both students train again after a divergence stop.
+    pub fn resume(&mut self) {
+        self.distilled.resume();
+        self.scratch.resume();
     }
 
     /// Both students' weights, read asynchronously, with what is needed to pick the run up again.
@@ -224,7 +252,7 @@ impl Session {
     async fn logits_sliced<F: std::future::Future<Output = ()>>(
         &self,
         net: &Mlp,
-        data: &crate::data::Dataset,
+        data: &crate::engine::data::Dataset,
         between: &mut impl FnMut() -> F,
     ) -> crate::Result<Vec<f32>> {
         const SLICE: usize = 2000;
@@ -412,4 +440,78 @@ pub fn preview(
 pub fn top(probs: &[f32]) -> (usize, f32) {
     let i = host::argmax(probs).unwrap_or(0);
     (i, probs.get(i).copied().unwrap_or(0.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_lite::future::block_on;
+
+    fn session(settings: &Settings) -> Session {
+        let split = Rc::new(crate::engine::data::digits().unwrap());
+        let teacher = built_in_teacher().unwrap();
+        Session::new(settings, Device::flex(), &teacher, split).unwrap()
+    }
+
+    /// NaN weights, as a blown-up update leaves them (kept leaves of the graph, like weights).
+    fn poison(net: Mlp) -> Mlp {
+        let mut net = net;
+        net.output.weight = net
+            .output
+            .weight
+            .map(|w| w.mul_scalar(f32::NAN).detach().require_grad());
+        net
+    }
+
+    #[test]
+    fn both_students_step_together() {
+        let mut s = session(&Settings::default());
+        block_on(s.steps(5)).unwrap();
+        assert_eq!((s.distilled.steps_done(), s.scratch.steps_done()), (5, 5));
+    }
+
+    /// The scratch student failing in the second half of a chunk must not leave the distilled
+    /// one ahead: both go back to where the chunk began.
+    #[test]
+    fn a_failing_student_keeps_the_two_in_lockstep() {
+        let mut s = session(&Settings::default());
+        block_on(s.steps(5)).unwrap();
+        s.scratch.map_network(poison);
+        let err = block_on(s.steps(5)).unwrap_err();
+        assert!(err.is_divergence(), "{err}");
+        assert_eq!((s.distilled.steps_done(), s.scratch.steps_done()), (5, 5));
+        // Stopped (a divergence, not a device failure) until resumed.
+        assert!(matches!(block_on(s.steps(1)), Err(crate::Error::Halted(_))));
+    }
+
+    #[test]
+    fn resuming_after_a_divergence_trains_both_again() {
+        let mut s = session(&Settings::default());
+        block_on(s.steps(2)).unwrap();
+        let good = s.scratch.checkpoint();
+        s.scratch.map_network(poison);
+        assert!(block_on(s.steps(3)).is_err());
+        s.scratch.rewind(good).unwrap();
+        s.resume();
+        block_on(s.steps(3)).unwrap();
+        assert_eq!((s.distilled.steps_done(), s.scratch.steps_done()), (5, 5));
+    }
+
+    #[test]
+    fn a_snapshot_restores_both_students_at_their_step() {
+        let settings = Settings::default();
+        let mut s = session(&settings);
+        block_on(s.steps(4)).unwrap();
+        let run = block_on(s.snapshot(&settings, &[])).unwrap();
+        let mut t = session(&settings);
+        t.restore(&run).unwrap();
+        assert_eq!(t.steps_done(), 4);
+        let a = block_on(s.students()).unwrap();
+        let b = block_on(t.students()).unwrap();
+        let input = vec![0.5; 64];
+        assert_eq!(
+            s.input_logits(&a, &input).unwrap(),
+            t.input_logits(&b, &input).unwrap()
+        );
+    }
 }

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::engine::error::{Error, Result};
 
 /// How the mapping is chosen; resolved against actual depths by [`MappingScheme::resolve`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,10 +22,41 @@ pub enum MappingScheme {
     None,
 }
 
-/// A validated mapping: `(student layer, teacher layer)` pairs, both strictly increasing.
+/// A validated mapping: `(student layer, teacher layer)` pairs, both strictly increasing, for a
+/// student and a teacher of the depths it was checked against. Deserialising goes through
+/// [`LayerMapping::new`] too (`try_from`), so no unchecked mapping can be built.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "UncheckedMapping", into = "UncheckedMapping")]
 pub struct LayerMapping {
     pairs: Vec<(usize, usize)>,
+    student_depth: usize,
+    teacher_depth: usize,
+}
+
+/// A mapping's serialised form, before its checks.
+#[derive(Clone, Serialize, Deserialize)]
+struct UncheckedMapping {
+    pairs: Vec<(usize, usize)>,
+    student_depth: usize,
+    teacher_depth: usize,
+}
+
+impl TryFrom<UncheckedMapping> for LayerMapping {
+    type Error = Error;
+
+    fn try_from(m: UncheckedMapping) -> Result<Self> {
+        LayerMapping::new(m.pairs, m.student_depth, m.teacher_depth)
+    }
+}
+
+impl From<LayerMapping> for UncheckedMapping {
+    fn from(m: LayerMapping) -> Self {
+        Self {
+            pairs: m.pairs,
+            student_depth: m.student_depth,
+            teacher_depth: m.teacher_depth,
+        }
+    }
 }
 
 impl LayerMapping {
@@ -86,7 +117,16 @@ impl LayerMapping {
                 ));
             }
         }
-        Ok(Self { pairs })
+        Ok(Self {
+            pairs,
+            student_depth,
+            teacher_depth,
+        })
+    }
+
+    /// The student's and the teacher's depth this mapping was checked against.
+    pub fn depths(&self) -> (usize, usize) {
+        (self.student_depth, self.teacher_depth)
     }
 }
 
@@ -182,6 +222,24 @@ mod tests {
             .iter()
             .map(|p| p.1)
             .collect()
+    }
+
+    #[test]
+    fn deserialising_checks_the_mapping_like_new() {
+        let good = MappingScheme::Skip.resolve(3, 6).unwrap();
+        let json = serde_json::to_string(&good).unwrap();
+        assert_eq!(serde_json::from_str::<LayerMapping>(&json).unwrap(), good);
+        for bad in [
+            r#"{"pairs":[[1,4],[2,2]],"student_depth":3,"teacher_depth":6}"#,
+            r#"{"pairs":[[1,7]],"student_depth":3,"teacher_depth":6}"#,
+            r#"{"pairs":[[0,1]],"student_depth":3,"teacher_depth":6}"#,
+            r#"{"pairs":[[1,1],[1,2]],"student_depth":3,"teacher_depth":6}"#,
+        ] {
+            let err = serde_json::from_str::<LayerMapping>(bad)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("entry"), "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@ use rand_distr::{Distribution, Normal};
 use serde::{Deserialize, Serialize};
 
 use super::Dataset;
-use crate::error::{Error, Result};
+use crate::engine::error::{Error, Result};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -274,7 +274,7 @@ impl Batches {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::digits;
+    use crate::engine::data::digits;
 
     #[test]
     fn labeled_fraction_is_stratified_and_rest_unlabeled() {
@@ -350,7 +350,12 @@ mod tests {
 
     #[test]
     fn points_are_jittered_never_masked() {
-        let train = crate::data::toy::toy_dataset(crate::data::toy::ToyKind::Moons, 100, 0.1, 0);
+        let train = crate::engine::data::toy::toy_dataset(
+            crate::engine::data::toy::ToyKind::Moons,
+            100,
+            0.1,
+            0,
+        );
         let config = TransferConfig {
             augment_copies: 3,
             noise_std: 0.05,

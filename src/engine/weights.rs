@@ -15,8 +15,8 @@ use burn::store::{BurnpackStore, ModuleSnapshot};
 use burn::tensor::{Bytes, Device};
 use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 
-use crate::error::{Error, Result};
-use crate::model::{Mlp, MlpConfig, linear_from_host};
+use crate::engine::error::{Error, Result};
+use crate::engine::network::{Mlp, MlpConfig, linear_from_host};
 
 pub const FORMAT: &str = "distill-playground/mlp-v1";
 /// No network this product makes comes near this; a bigger file is refused before parsing.
@@ -336,6 +336,7 @@ impl MlpWeights {
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         let config = architecture_of(&meta)?;
+        check_declared_size(&config, bytes.len())?;
         let mut net = config.init(&Device::flex(), 0)?;
         let mut store = BurnpackStore::from_bytes(Some(owned()))
             .validate(true)
@@ -415,6 +416,24 @@ fn architecture_of(meta: &HashMap<String, String>) -> Result<MlpConfig> {
     Ok(config)
 }
 
+/// A file must hold at least 4 bytes (one float32) per parameter its metadata declares: checked
+/// before a network of that shape is built, so a few edited bytes of metadata cannot make the
+/// reader allocate gigabytes.
+fn check_declared_size(config: &MlpConfig, file_bytes: usize) -> Result<()> {
+    let needed = config.declared_params().saturating_mul(4);
+    if needed > file_bytes as u64 {
+        return Err(Error::Weights(format!(
+            "the file declares the architecture {} ({} parameters, {:.1} MB of float32) but holds \
+             only {} bytes",
+            config.describe(),
+            config.declared_params(),
+            needed as f64 / 1e6,
+            file_bytes
+        )));
+    }
+    Ok(())
+}
+
 fn file_info(meta: &HashMap<String, String>) -> FileInfo {
     FileInfo {
         role: meta.get("role").cloned().unwrap_or_default(),
@@ -439,7 +458,7 @@ pub fn save_mlp(net: &Mlp, info: &FileInfo) -> Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::train::logits_host;
+    use crate::engine::train::logits_host;
 
     fn small() -> (Mlp, Device) {
         let device = Device::flex();
@@ -448,7 +467,7 @@ mod tests {
             inputs: 64,
             hidden: vec![16, 8],
             classes: 10,
-            activation: crate::model::Activation::Relu,
+            activation: crate::engine::network::Activation::Relu,
         };
         (cfg.init(&device, 5).unwrap(), device)
     }
@@ -466,7 +485,7 @@ mod tests {
         let bytes = save_mlp(&net, &info()).unwrap();
         let (back, file) = load_mlp(&bytes, &device).unwrap();
         assert_eq!(file, info());
-        let test = crate::data::digits().unwrap().test;
+        let test = crate::engine::data::digits().unwrap().test;
         let a = logits_host(&net, &test, &device).unwrap();
         let b = logits_host(&back, &test, &device).unwrap();
         assert_eq!(a, b);
@@ -574,6 +593,35 @@ mod tests {
         assert!(msg(&absurd).contains("not a valid safetensors"));
     }
 
+    /// A real burnpack whose metadata alone is edited to declare a huge network: refused before
+    /// that network is built (it used to allocate gigabytes).
+    #[test]
+    fn a_burnpack_declaring_a_huge_network_is_refused_unbuilt() {
+        let (net, _) = small();
+        let huge = MlpConfig {
+            inputs: 1 << 20,
+            hidden: vec![4096; 32],
+            classes: 10,
+            activation: crate::engine::network::Activation::Relu,
+        };
+        let mut store = BurnpackStore::from_bytes(None)
+            .metadata("format", FORMAT)
+            .metadata("architecture", serde_json::to_string(&huge).unwrap())
+            .metadata("role", "teacher")
+            .metadata("info", "{}");
+        net.save_into(&mut store).unwrap();
+        let bytes = store.get_bytes().unwrap().to_vec();
+        let started = std::time::Instant::now();
+        let err = MlpWeights::from_bytes(&bytes).unwrap_err().to_string();
+        assert!(err.contains("declares the architecture"), "{err}");
+        assert!(
+            err.contains(&format!("holds only {} bytes", bytes.len())),
+            "{err}"
+        );
+        // Not a timing test: a build of the declared network would not return for minutes.
+        assert!(started.elapsed().as_secs() < 60);
+    }
+
     #[test]
     fn burnpack_round_trip_is_bit_exact() {
         let (net, device) = small();
@@ -584,7 +632,7 @@ mod tests {
         assert_eq!(back, weights);
         assert_eq!(file, info());
         let (loaded, _) = load_mlp(&bytes, &device).unwrap();
-        let test = crate::data::digits().unwrap().test;
+        let test = crate::engine::data::digits().unwrap().test;
         assert_eq!(
             logits_host(&loaded, &test, &device).unwrap(),
             logits_host(&net, &test, &device).unwrap()

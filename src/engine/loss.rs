@@ -12,7 +12,7 @@ use burn::tensor::Tensor;
 use burn::tensor::activation::{log_softmax, softmax};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::engine::error::{Error, Result};
 
 /// How the student is matched to the teacher's outputs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -18,7 +18,7 @@ use rand::rngs::ChaCha8Rng;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::engine::error::{Error, Result};
 
 /// A labeled set of examples, features scaled to roughly [0, 1] (images) or unit scale (toy sets).
 #[derive(Clone, Debug, PartialEq)]
@@ -229,7 +229,7 @@ impl std::str::FromStr for DatasetKind {
 }
 
 /// The digits set is small enough to live inside the binary (and the page's wasm).
-pub const DIGITS_CSV_GZ: &[u8] = include_bytes!("../../assets/data/digits/digits.csv.gz");
+pub const DIGITS_CSV_GZ: &[u8] = include_bytes!("../../../assets/data/digits/digits.csv.gz");
 
 /// Digits' fixed split: 20 % of every class held out, always with the same seed so the shipped
 /// teacher's test set is the same for everyone.

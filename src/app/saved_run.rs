@@ -7,10 +7,10 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
-use crate::model::MlpConfig;
-use crate::playground::{CurvePoint, Settings};
-use crate::weights::{FileInfo, MlpWeights};
+use crate::app::{CurvePoint, Settings};
+use crate::engine::error::{Error, Result};
+use crate::engine::network::MlpConfig;
+use crate::engine::weights::{FileInfo, MlpWeights};
 
 /// Saved runs beyond this size are not written (browsers give a site about 5 MB of storage).
 pub const MAX_SAVED_CHARS: usize = 4 << 20;

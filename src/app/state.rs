@@ -2,11 +2,9 @@
 
 use std::rc::Rc;
 
-use yew::prelude::*;
-
-use super::session::{Compression, CurvePoint};
-use crate::data::{DatasetKind, Split};
-use crate::playground::{Drawing, Settings, TOUR, check};
+use crate::app::session::{Compression, CurvePoint};
+use crate::app::{Drawing, Settings, TOUR, check};
+use crate::engine::data::{DatasetKind, Split};
 
 /// Every teacher the page ships is 6 layers deep (the layer-mapping editor is drawn for six).
 pub const TEACHER_DEPTH: usize = 6;
@@ -55,6 +53,9 @@ pub struct AppState {
     pub notices: Vec<String>,
     /// The last thing that went wrong; settings were kept.
     pub error: Option<String>,
+    /// Training stopped because the numbers blew up: Train reads "Resume", which lets the
+    /// students go on from their last good weights (after, say, a lower learning rate).
+    pub diverged: bool,
     pub selected_teacher_layer: Option<usize>,
     /// Hidden widths of the teacher in use (the shipped one unless the user loaded another).
     pub teacher_hidden: Vec<usize>,
@@ -92,6 +93,7 @@ impl Default for AppState {
             curves: Rc::default(),
             notices: Vec::new(),
             error: None,
+            diverged: false,
             selected_teacher_layer: None,
             teacher_hidden: vec![128; TEACHER_DEPTH],
             compression: None,
@@ -179,14 +181,16 @@ pub enum Action {
     Projector(bool),
     Notice(String),
     Failed(String),
+    /// Training diverged (the message says at which step and what blew up).
+    Diverged(String),
     DismissNotices,
     SelectTeacherLayer(Option<usize>),
 }
 
-impl Reducible for AppState {
-    type Action = Action;
-
-    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+impl AppState {
+    /// The only place the page's state changes. Returns `self` unchanged (the same `Rc`) when
+    /// nothing changed, so Yew skips the re-render.
+    pub fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = (*self).clone();
         match action {
             Action::Edit(settings) => {
@@ -228,7 +232,13 @@ impl Reducible for AppState {
                 };
             }
             Action::EditOr(Err(reason)) => next.error = Some(reason),
-            Action::Play => next.running = true,
+            Action::Play => {
+                next.running = true;
+                if self.diverged {
+                    next.diverged = false;
+                    next.error = None;
+                }
+            }
             Action::Pause => next.running = false,
             Action::Reset => next.restart(),
             // The students move to the other device (the driver carries them over).
@@ -355,6 +365,11 @@ impl Reducible for AppState {
                 next.error = Some(e);
                 next.running = false;
             }
+            Action::Diverged(message) => {
+                next.running = false;
+                next.diverged = true;
+                next.error = Some(message);
+            }
             Action::DismissNotices => {
                 next.notices.clear();
                 next.error = None;
@@ -363,11 +378,10 @@ impl Reducible for AppState {
         }
         Rc::new(next)
     }
-}
 
-impl AppState {
     fn restart(&mut self) {
         self.generation += 1;
+        self.diverged = false;
         self.steps = 0;
         self.curves = Rc::new(Vec::new());
         self.running = false;

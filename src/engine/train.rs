@@ -13,13 +13,13 @@ use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::data::{Batch, Batches, Dataset, TransferSet};
-use crate::error::{Error, Result};
-use crate::loss::{self, HiddenLoss, SoftLoss, host};
-use crate::mapping::{LayerMapping, MappingScheme};
-use crate::model::{Mlp, MlpConfig, random_linear};
-use crate::schedule::Schedule;
-use crate::weights::MlpWeights;
+use crate::engine::data::{Batch, Batches, Dataset, TransferSet};
+use crate::engine::error::{Error, Result};
+use crate::engine::loss::{self, HiddenLoss, SoftLoss, host};
+use crate::engine::mapping::{LayerMapping, MappingScheme};
+use crate::engine::network::{Mlp, MlpConfig, random_linear};
+use crate::engine::schedule::Schedule;
+use crate::engine::weights::MlpWeights;
 
 /// Every knob of a distillation run. Defaults are sensible for the digits set.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -214,6 +214,15 @@ pub struct Trainer {
     batches: Batches,
     step: usize,
     halted: Option<Error>,
+}
+
+/// A trainer's place, to go back to (see [`Trainer::checkpoint`]).
+#[derive(Clone)]
+pub struct Checkpoint {
+    student: StudentModule,
+    optimizer: ModuleOptimizer,
+    last_good: Option<(StudentModule, ModuleOptimizer)>,
+    step: usize,
 }
 
 /// Everything computed for a step before its numbers are read back.
@@ -423,17 +432,59 @@ impl Trainer {
         settings.temperature = temperature;
         settings.alpha = alpha;
         settings.learning_rate = learning_rate;
-        settings.validate()?;
-        self.settings = settings;
-        Ok(())
+        self.apply(settings)
     }
 
     /// Changes the learning rate from the next step on.
     pub fn set_learning_rate(&mut self, lr: f64) -> Result<()> {
         let mut settings = self.settings.clone();
         settings.learning_rate = lr;
+        self.apply(settings)
+    }
+
+    /// Takes checked settings; a change clears a divergence stop, since the user acted on it.
+    fn apply(&mut self, settings: DistillSettings) -> Result<()> {
         settings.validate()?;
+        if settings != self.settings {
+            self.halted = None;
+        }
         self.settings = settings;
+        Ok(())
+    }
+
+    /// Where this trainer is now (weights, optimizer state and step), to go back to with
+    /// [`Trainer::rewind`]. Cheap: tensors are shared handles.
+    pub fn checkpoint(&self) -> Checkpoint {
+        Checkpoint {
+            student: self.student.clone(),
+            optimizer: self.optimizer.clone(),
+            last_good: self.last_good.clone(),
+            step: self.step,
+        }
+    }
+
+    /// Goes back to a checkpoint: its weights and optimizer, and its place in the batch order.
+    /// A divergence stop stays as it is (it says what happened after the checkpoint).
+    pub fn rewind(&mut self, to: Checkpoint) -> Result<()> {
+        // The checkpointed parameters took part in steps since, whose backward passes consumed
+        // their graph: forking gives them a graph of their own again.
+        self.student = to.student.fork(&self.device.clone().autodiff());
+        self.optimizer = to.optimizer;
+        self.last_good = to.last_good;
+        self.seek(to.step)
+    }
+
+    /// Puts the batch order at `step` (the seeded order is replayed: the RNG cannot be cloned).
+    fn seek(&mut self, step: usize) -> Result<()> {
+        self.batches = Batches::new(
+            self.data.len(),
+            self.settings.batch_size,
+            self.settings.seed,
+        )?;
+        for _ in 0..step {
+            self.batches.next_rows();
+        }
+        self.step = step;
         Ok(())
     }
 
@@ -465,9 +516,7 @@ impl Trainer {
 
     fn begin_step(&mut self) -> Result<PendingStep> {
         if let Some(err) = &self.halted {
-            return Err(Error::Settings(format!(
-                "training is stopped ({err}); change a setting and resume"
-            )));
+            return Err(Error::Halted(err.to_string()));
         }
         let progress = self.settings.progress(self.step);
         let temperature = self.settings.temperature.at(progress);
@@ -691,15 +740,7 @@ impl Trainer {
                     self.optimizer = optimizer;
                 }
                 let step = first + k;
-                self.batches = Batches::new(
-                    self.data.len(),
-                    self.settings.batch_size,
-                    self.settings.seed,
-                )?;
-                for _ in 0..step {
-                    self.batches.next_rows();
-                }
-                self.step = step;
+                self.seek(step)?;
                 let diverged = || Error::Diverged {
                     step: step + 1,
                     what: names[i],
@@ -750,16 +791,7 @@ impl Trainer {
         self.optimizer = AdamConfig::new().init();
         self.last_good = None;
         self.halted = None;
-        self.batches = Batches::new(
-            self.data.len(),
-            self.settings.batch_size,
-            self.settings.seed,
-        )?;
-        for _ in 0..steps {
-            self.batches.next_rows();
-        }
-        self.step = steps;
-        Ok(())
+        self.seek(steps)
     }
 
     /// Replaces the network's weights (used by tests to provoke a divergence).
@@ -772,7 +804,8 @@ impl Trainer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::{ToyKind, TransferConfig, digits, toy_dataset};
+    use crate::engine::data::{ToyKind, TransferConfig, digits, toy_dataset};
+    use futures_lite::future::block_on;
 
     fn digits_transfer(fraction: f32) -> (TransferSet, Dataset) {
         let split = digits().unwrap();
@@ -1056,10 +1089,60 @@ mod tests {
             "restored weights should be the pre-update snapshot"
         );
         assert_eq!(trainer.steps_done(), 20);
-        // Stopped until the user resumes.
-        assert!(trainer.step().is_err());
+        // Stopped until the user resumes, with an error that says so (not a device failure).
+        let stopped = trainer.step().unwrap_err();
+        assert!(matches!(stopped, Error::Halted(_)), "{stopped}");
+        assert!(stopped.is_divergence() && err.is_divergence());
         trainer.resume();
         trainer.step().unwrap();
+    }
+
+    /// Lowering the learning rate after a divergence is acting on it: training runs again.
+    #[test]
+    fn a_lower_learning_rate_clears_a_divergence_stop() {
+        let (data, _) = digits_transfer(1.0);
+        let device = Device::flex();
+        let settings = DistillSettings::default();
+        let mut trainer =
+            Trainer::supervised(&MlpConfig::student(64, 10), data, settings.clone(), &device)
+                .unwrap();
+        trainer.step().unwrap();
+        trainer.map_network(|mut net| {
+            net.output.weight = net.output.weight.map(|w| w.mul_scalar(f32::NAN));
+            net
+        });
+        assert!(trainer.step().unwrap_err().is_divergence());
+        // The same settings again change nothing: still stopped.
+        let (t, a, lr) = (settings.temperature, settings.alpha, settings.learning_rate);
+        trainer.retune(t, a, lr).unwrap();
+        assert!(matches!(trainer.step(), Err(Error::Halted(_))));
+        trainer.retune(t, a, lr / 10.0).unwrap();
+        assert!(trainer.halted().is_none());
+    }
+
+    #[test]
+    fn rewinding_a_checkpoint_replays_the_same_batches() {
+        let (data, test) = digits_transfer(0.5);
+        let device = Device::flex();
+        let mut trainer = Trainer::supervised(
+            &MlpConfig::student(64, 10),
+            data,
+            DistillSettings::default(),
+            &device,
+        )
+        .unwrap();
+        trainer.step().unwrap();
+        let mark = trainer.checkpoint();
+        let first: Vec<f32> = (0..3).map(|_| trainer.step().unwrap().total).collect();
+        let after = logits_host(&trainer.network(), &test, &device).unwrap();
+        trainer.rewind(mark).unwrap();
+        assert_eq!(trainer.steps_done(), 1);
+        let again: Vec<f32> = (0..3).map(|_| trainer.step().unwrap().total).collect();
+        assert_eq!(first, again);
+        assert_eq!(
+            after,
+            logits_host(&trainer.network(), &test, &device).unwrap()
+        );
     }
 
     #[test]
@@ -1079,7 +1162,7 @@ mod tests {
         };
         let (mut single, mut chunked) = (make(), make());
         let one: Vec<StepMetrics> = (0..7).map(|_| single.step().unwrap()).collect();
-        let many = futures_lite_block_on(chunked.steps_async(7)).unwrap();
+        let many = block_on(chunked.steps_async(7)).unwrap();
         assert_eq!(one, many);
         assert_eq!(chunked.steps_done(), 7);
         assert_eq!(
@@ -1102,7 +1185,7 @@ mod tests {
             .unwrap()
         };
         let mut trainer = make();
-        futures_lite_block_on(trainer.steps_async(10)).unwrap();
+        block_on(trainer.steps_async(10)).unwrap();
         // Reference: the weights before step 10's update.
         let mut reference = make();
         for _ in 0..9 {
@@ -1117,17 +1200,17 @@ mod tests {
                 .map(|w| w.mul_scalar(f32::NAN).detach().require_grad());
             net
         });
-        let err = futures_lite_block_on(trainer.steps_async(5)).unwrap_err();
+        let err = block_on(trainer.steps_async(5)).unwrap_err();
         assert!(matches!(err, Error::Diverged { step: 11, .. }), "{err}");
         assert_eq!(trainer.steps_done(), 10);
         assert_eq!(
             logits_host(&trainer.network(), &test, &device).unwrap(),
             before_update_10
         );
-        assert!(futures_lite_block_on(trainer.steps_async(2)).is_err());
+        assert!(block_on(trainer.steps_async(2)).is_err());
         trainer.resume();
         // Continues with the batch that step 11 had.
-        let next = futures_lite_block_on(trainer.steps_async(1)).unwrap();
+        let next = block_on(trainer.steps_async(1)).unwrap();
         assert_eq!(next[0].step, 11);
         assert!(next[0].total.is_finite());
     }
@@ -1147,19 +1230,7 @@ mod tests {
         };
         let (mut a, mut b) = (make(), make());
         let ma = a.step().unwrap();
-        let mb = futures_lite_block_on(b.step_async()).unwrap();
+        let mb = block_on(b.step_async()).unwrap();
         assert_eq!(ma, mb);
-    }
-
-    /// Minimal executor for a future that is ready after a synchronous device read.
-    fn futures_lite_block_on<F: std::future::Future>(f: F) -> F::Output {
-        use std::task::{Context, Poll, Waker};
-        let mut f = std::pin::pin!(f);
-        let mut cx = Context::from_waker(Waker::noop());
-        loop {
-            if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-                return v;
-            }
-        }
     }
 }

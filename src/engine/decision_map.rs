@@ -2,7 +2,7 @@
 //! coloured by the class it picks and shaded by how sure its softmax at temperature T is. Pure
 //! arithmetic, so the page only copies the pixels to a canvas.
 
-use crate::loss::host;
+use crate::engine::loss::host;
 
 /// The square of the plane a map shows, sampled `side × side` times.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -31,6 +31,13 @@ pub enum Error {
         value: f32,
     },
 
+    /// A step was asked of a trainer stopped by a divergence (it stays stopped until resumed).
+    #[error(
+        "training is stopped after a divergence ({0}); lower the learning rate (or the \
+         temperature) and resume"
+    )]
+    Halted(String),
+
     #[error("reading a tensor from the device failed: {0}")]
     Read(String),
 
@@ -43,6 +50,12 @@ pub enum Error {
 }
 
 impl Error {
+    /// Whether training stopped because the numbers blew up (not because a device or a file
+    /// failed): the page offers Resume for these and never changes device over them.
+    pub fn is_divergence(&self) -> bool {
+        matches!(self, Error::Diverged { .. } | Error::Halted(_))
+    }
+
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         Error::Io {
             context: context.into(),

@@ -7,10 +7,10 @@ use std::time::Instant;
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::Serialize;
 
-use crate::data::{Split, TransferConfig, TransferSet};
-use crate::error::{Error, Result};
-use crate::model::{Mlp, MlpConfig};
-use crate::train::{DistillSettings, Trainer};
+use crate::engine::data::{Split, TransferConfig, TransferSet};
+use crate::engine::error::{Error, Result};
+use crate::engine::network::{Mlp, MlpConfig};
+use crate::engine::train::{DistillSettings, Trainer};
 
 /// One dataset × batch-size measurement.
 #[derive(Clone, Debug, Serialize)]
@@ -141,7 +141,7 @@ mod tests {
     #[test]
     fn a_short_bench_reports_consistent_numbers() {
         let device = Device::flex();
-        let split = crate::data::digits().unwrap();
+        let split = crate::engine::data::digits().unwrap();
         let teacher = MlpConfig::teacher(64, 10).init(&device, 1).unwrap();
         let r = distill_steps("digits", &split, &teacher, 32, 5, &device).unwrap();
         assert!(r.step_ms > 0.0 && r.teacher_forward_ms > 0.0);

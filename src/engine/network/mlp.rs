@@ -12,7 +12,7 @@ use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::engine::error::{Error, Result};
 
 /// The non-linearity between layers.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -143,6 +143,14 @@ impl MlpConfig {
         }
         widths.push(self.classes.to_string());
         format!("{} {}", widths.join("→"), self.activation.name())
+    }
+
+    /// Number of trainable parameters, counted in u64 and saturating, so a file's declared
+    /// architecture can be checked before anything is built (usize is 32 bits on wasm32).
+    pub fn declared_params(&self) -> u64 {
+        self.layer_shapes()
+            .map(|(i, o)| (i as u64).saturating_mul(o as u64).saturating_add(o as u64))
+            .fold(0u64, u64::saturating_add)
     }
 
     /// Number of trainable parameters (weights and biases).

@@ -1,7 +1,7 @@
 //! The IDX format of the MNIST files: a big-endian magic number (0x0803 images, 0x0801 labels),
 //! the dimensions as big-endian u32, then unsigned bytes.
 
-use crate::error::{Error, Result};
+use crate::engine::error::{Error, Result};
 
 const IMAGES_MAGIC: u32 = 0x0000_0803;
 const LABELS_MAGIC: u32 = 0x0000_0801;

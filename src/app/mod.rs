@@ -1,0 +1,20 @@
+//! The page's model without a DOM: settings and their link form, presets and the tour, drawing,
+//! the reducer, the training session and the saved run. Compiled and tested natively; `src/web`
+//! only renders it and feeds it browser events.
+
+pub mod drawing;
+pub mod omitted;
+pub mod page_training;
+pub mod presets;
+pub mod saved_run;
+pub mod session;
+pub mod settings;
+pub mod state;
+pub mod tour;
+
+pub use drawing::Drawing;
+pub use omitted::{OmittedReport, omitted_class_report};
+pub use page_training::PageTraining;
+pub use presets::Preset;
+pub use settings::*;
+pub use tour::{TOUR, TourStep};

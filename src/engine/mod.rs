@@ -1,0 +1,18 @@
+//! The engine: networks, distillation losses, layer mappings, schedules, datasets, a
+//! step-at-a-time trainer, weight files and decision maps. Pure Rust over burn; it knows nothing
+//! of the page or the terminal (it never imports yew, web-sys or gloo), so all of it is tested
+//! natively.
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod bench;
+pub mod data;
+pub mod decision_map;
+pub mod error;
+pub mod loss;
+pub mod mapping;
+pub mod network;
+pub mod schedule;
+pub mod train;
+pub mod weights;
+
+pub use error::{Error, Result};

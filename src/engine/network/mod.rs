@@ -1,0 +1,5 @@
+//! The networks the engine trains.
+
+pub mod mlp;
+
+pub use mlp::*;

@@ -36,7 +36,11 @@ fn a_rejected_edit_keeps_the_settings_and_says_why() {
     };
     let next = reduce(state.clone(), Action::Edit(bad));
     assert_eq!(next.settings, state.settings);
-    assert!(next.error.as_deref().is_some_and(|e| !e.is_empty()));
+    let error = next.error.unwrap_or_default();
+    assert!(
+        error.contains("2 pairs for a student with 1 hidden layers"),
+        "{error}"
+    );
     assert_eq!(next.generation, state.generation);
 }
 

@@ -6,8 +6,8 @@
 use std::rc::Rc;
 
 use distill_playground::app::state::{self, AppState};
-use distill_playground::web::charts::Bars;
-use distill_playground::web::panels::{MappingEditor, Notices, SoftTargets};
+use distill_playground::web::components::Bars;
+use distill_playground::web::components::{MappingEditor, Notices, SoftTargets};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use yew::prelude::*;
@@ -53,7 +53,7 @@ fn entropies(root: &web_sys::Element, selector: &str) -> Vec<f32> {
 
 #[wasm_bindgen_test]
 async fn bars_draw_every_class_and_mark_the_label() {
-    let props = yew::props!(distill_playground::web::charts::BarsProps {
+    let props = yew::props!(distill_playground::web::components::BarsProps {
         title: "teacher",
         probs: vec![0.7, 0.2, 0.1],
         label: Some(1),
@@ -87,7 +87,7 @@ fn Harness() -> Html {
         <>
             <Notices notices={state.notices.clone()} error={state.error.clone()} dispatch={state.dispatcher()} />
             <SoftTargets state={state.clone()} />
-            <MappingEditor view={distill_playground::web::panels::calm(&state)} state={state} />
+            <MappingEditor view={distill_playground::web::components::calm(&state)} state={state} />
         </>
     }
 }

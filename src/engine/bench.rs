@@ -38,6 +38,8 @@ pub struct StepBench {
 #[derive(Clone, Debug, Serialize)]
 pub struct MatmulPeak {
     pub size: usize,
+    /// Median time of one multiplication.
+    pub ms: f64,
     pub gflops: f64,
 }
 
@@ -130,6 +132,7 @@ pub fn matmul_peak(size: usize, device: &Device) -> Result<MatmulPeak> {
     let ms = median_ms(9, || read(a.clone().matmul(b.clone())).map(|_| ()))?;
     Ok(MatmulPeak {
         size,
+        ms,
         gflops: 2.0 * (size as f64).powi(3) / ms / 1e6,
     })
 }
@@ -148,6 +151,9 @@ mod tests {
         assert!((r.steps_per_s * r.step_ms - 1e3).abs() < 1e-6);
         // 64·32 + 32·32·2 + 32·10 = 4,416 weights in the default student.
         assert_eq!(r.student_flops_per_step, 6.0 * 32.0 * 4416.0);
-        assert!(matmul_peak(64, &device).unwrap().gflops > 0.0);
+        // 2·n³ floating-point operations per multiplication, in the measured time.
+        let peak = matmul_peak(64, &device).unwrap();
+        assert!(peak.ms > 0.0);
+        assert!((peak.gflops * peak.ms * 1e6 - 2.0 * 64f64.powi(3)).abs() < 1e-3);
     }
 }

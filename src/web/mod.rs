@@ -1,10 +1,9 @@
 //! The page: a Yew front end over the engine. State lives in one reducer (`state.rs`); one driver
 //! loop (`drive`) owns the training session and is the only code that touches it.
 
-pub mod charts;
+pub mod components;
 mod device;
 mod files;
-pub mod panels;
 pub use crate::app::{session, state};
 
 use std::cell::RefCell;
@@ -1168,13 +1167,13 @@ fn App() -> Html {
     }
 
     // Most panels re-render only when what they show changes (not on every T or logit update).
-    let view = panels::calm(&state);
+    let view = components::calm(&state);
     html! {
         <>
             <header class="top">
                 <h1>{ "Distill Playground" }</h1>
                 <span class="version">{ format!("engine v{}", crate::VERSION) }</span>
-                <panels::DeviceBadge device={state.device.clone()} prefer_cpu={state.prefer_cpu} dispatch={dispatch.clone()} />
+                <components::DeviceBadge device={state.device.clone()} prefer_cpu={state.prefer_cpu} dispatch={dispatch.clone()} />
                 <button id="tour-start" class="tour-toggle" onclick={ let d = dispatch.clone(); Callback::from(move |_: MouseEvent| d.dispatch(Action::Tour(Some(0)))) }>
                     { "Guided tour" }
                 </button>
@@ -1183,18 +1182,18 @@ fn App() -> Html {
                     { if state.projector { "Normal type" } else { "Projector mode" } }
                 </button>
             </header>
-            <panels::Notices notices={state.notices.clone()} error={state.error.clone()} dispatch={dispatch.clone()} />
+            <components::Notices notices={state.notices.clone()} error={state.error.clone()} dispatch={dispatch.clone()} />
             <main class={classes!("grid", state.tour.and_then(|k| crate::app::TOUR.get(k)).map(|t| format!("tour-focus-{}", t.panel)))}>
-                <panels::SoftTargets state={state.clone()} />
-                <panels::DecisionMaps state={state.clone()} />
-                <panels::Training state={state.clone()} view={view.clone()} step_once={step_once} request={request.clone()} />
-                <panels::Presets state={state.clone()} view={view.clone()} />
-                <panels::Compression state={state.clone()} view={view.clone()} />
-                <panels::LossControls state={state.clone()} view={view.clone()} />
-                <panels::MappingEditor state={state.clone()} view={view.clone()} />
-                <panels::Files state={state.clone()} view={view} request={request} />
+                <components::SoftTargets state={state.clone()} />
+                <components::DecisionMaps state={state.clone()} />
+                <components::Training state={state.clone()} view={view.clone()} step_once={step_once} request={request.clone()} />
+                <components::Presets state={state.clone()} view={view.clone()} />
+                <components::Compression state={state.clone()} view={view.clone()} />
+                <components::LossControls state={state.clone()} view={view.clone()} />
+                <components::MappingEditor state={state.clone()} view={view.clone()} />
+                <components::Files state={state.clone()} view={view} request={request} />
             </main>
-            <panels::Tour state={state.clone()} />
+            <components::Tour state={state.clone()} />
             <footer class="credits">
                 { "Digits: E. Alpaydin, C. Kaynak (UCI, CC BY 4.0). MNIST: Y. LeCun, C. Cortes, C. J. C. Burges (CC BY-SA 3.0). Teachers (128×6; 64×6 for the 2-D sets) shipped with the page. " }
                 { "Hinton, Vinyals & Dean 2015 · Tang et al. 2019 · Sun et al. 2019 (Patient KD) · Clark et al. 2019 (BAM)." }

@@ -1,0 +1,36 @@
+//! The compression table: sizes, forward times and accuracy retained.
+
+use yew::prelude::*;
+
+use super::*;
+
+/// What distillation buys: size and speed of the teacher and the student, and the accuracy kept.
+#[component]
+pub fn Compression(props: &CalmProps) -> Html {
+    let state = &props.state;
+    let Some(c) = &state.compression else {
+        return html! {};
+    };
+    let student_accuracy = state.curves.last().map(|p| p.test_accuracy);
+    let row = |name: &str, teacher: String, student: String| {
+        html! {
+            <tr><th scope="row">{ name.to_string() }</th><td>{ teacher }</td><td>{ student }</td></tr>
+        }
+    };
+    let ratio = |t: f64, s: f64| format!("{:.1}× smaller", t / s.max(1e-9));
+    html! {
+        <section class="panel compression" aria-labelledby="compression-h">
+            <h2 id="compression-h">{ "Compression" }</h2>
+            <table id="compression-table">
+                <thead><tr><th></th><th>{ "teacher" }</th><th>{ "student" }</th></tr></thead>
+                <tbody>
+                    { row("parameters", c.teacher_params.to_string(), format!("{} ({})", c.student_params, ratio(c.teacher_params as f64, c.student_params as f64))) }
+                    { row("bytes (float32)", format!("{:.0} kB", c.teacher_params as f64 * 4.0 / 1e3), format!("{:.1} kB", c.student_params as f64 * 4.0 / 1e3)) }
+                    { row(&format!("forward pass, {} test examples (CPU)", c.examples), format!("{:.2} ms", c.teacher_ms), format!("{:.2} ms ({:.1}× faster)", c.student_ms, c.teacher_ms / c.student_ms.max(1e-6))) }
+                    { row("test accuracy", format!("{:.1} %", c.teacher_accuracy * 100.0),
+                          student_accuracy.map_or("train to see".to_string(), |a| format!("{:.1} % ({:.0} % retained)", a * 100.0, a / c.teacher_accuracy.max(1e-6) * 100.0))) }
+                </tbody>
+            </table>
+        </section>
+    }
+}

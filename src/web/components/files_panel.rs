@@ -1,0 +1,151 @@
+//! Weights in and out: downloads, and loading a student or a teacher.
+
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use super::*;
+use crate::app::state::{Action, AppState};
+use crate::engine::weights::{MlpWeights, WeightFormat};
+use crate::web::files;
+use crate::web::{Request, Which};
+
+#[derive(Properties)]
+pub struct FilesProps {
+    pub state: State,
+    pub view: Rc<AppState>,
+    pub request: Callback<Request>,
+}
+
+impl PartialEq for FilesProps {
+    fn eq(&self, other: &Self) -> bool {
+        self.view == other.view
+    }
+}
+
+/// Downloads of the networks (PyTorch/numpy and burn formats) and loading one back.
+#[component]
+pub fn Files(props: &FilesProps) -> Html {
+    let state = &props.state;
+    let load_as = use_node_ref();
+    let download = |which: Which, format: WeightFormat| {
+        let request = props.request.clone();
+        Callback::from(move |_: MouseEvent| request.emit(Request::Download { which, format }))
+    };
+    // Reads the file, parses it, and only then asks the driver to use it: a bad file changes nothing.
+    let load = {
+        let request = props.request.clone();
+        let dispatch = state.dispatcher();
+        let load_as = load_as.clone();
+        move |file: web_sys::File| {
+            let which = match load_as
+                .cast::<web_sys::HtmlSelectElement>()
+                .map(|s| s.value())
+                .as_deref()
+            {
+                Some("teacher") => Which::Teacher,
+                _ => Which::Student,
+            };
+            let request = request.clone();
+            let dispatch = dispatch.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let name = file.name();
+                let parsed = files::read(&file)
+                    .await
+                    .and_then(|bytes| MlpWeights::from_bytes(&bytes).map_err(|e| e.to_string()));
+                match parsed {
+                    Ok((weights, _)) => request.emit(Request::Import {
+                        which,
+                        weights,
+                        name,
+                    }),
+                    Err(e) => dispatch.dispatch(Action::Failed(format!(
+                        "Could not load {name}: {e}. Nothing was changed."
+                    ))),
+                }
+            });
+        }
+    };
+    let on_pick = {
+        let load = load.clone();
+        Callback::from(move |e: Event| {
+            let input = e.target_unchecked_into::<web_sys::HtmlInputElement>();
+            if let Some(file) = input.files().and_then(|f| f.get(0)) {
+                load(file);
+            }
+            input.set_value("");
+        })
+    };
+    let on_drop = Callback::from(move |e: DragEvent| {
+        e.prevent_default();
+        if let Some(file) = e
+            .data_transfer()
+            .and_then(|d| d.files())
+            .and_then(|f| f.get(0))
+        {
+            load(file);
+        }
+    });
+    let on_drag_over = Callback::from(|e: DragEvent| e.prevent_default());
+    let hidden = &state.settings.student_hidden;
+    let kind = state.settings.dataset;
+    let teacher_plan = crate::app::PageTraining::teacher(kind);
+    let assistant_plan = crate::app::PageTraining::assistant(kind);
+    let mut layers = Vec::new();
+    let mut inputs = kind.inputs();
+    for w in hidden {
+        layers.push(format!("nn.Linear({inputs}, {w}), nn.ReLU()"));
+        inputs = *w;
+    }
+    layers.push(format!("nn.Linear({inputs}, {})", kind.classes()));
+    let torch = format!(
+        "import torch.nn as nn, safetensors.torch as st\nnet = nn.Sequential({})\nnet.load_state_dict(st.load_file(\"distilled-student.safetensors\"))",
+        layers.join(", ")
+    );
+    html! {
+        <section class="panel files" aria-labelledby="files-h">
+            <h2 id="files-h">{ "Weights in and out" }</h2>
+            <p class="explain">{ "Download a network to open it elsewhere: safetensors in PyTorch's nn.Linear layout (weight [out, in]) for PyTorch and numpy, or burnpack for burn. The file also records the settings and the test accuracy." }</p>
+            <div class="buttons">
+                <button id="download-student" onclick={download(Which::Student, WeightFormat::Safetensors)}>{ "Distilled student .safetensors" }</button>
+                <button id="download-student-bpk" onclick={download(Which::Student, WeightFormat::Burnpack)}>{ ".bpk" }</button>
+                <button id="download-scratch" onclick={download(Which::Scratch, WeightFormat::Safetensors)}>{ "Scratch student" }</button>
+                <button id="download-teacher" onclick={download(Which::Teacher, WeightFormat::Safetensors)}>{ "Teacher" }</button>
+            </div>
+            <div class="drop" ondrop={on_drop} ondragover={on_drag_over}>
+                <label>{ "Load weights as the " }
+                    <select id="load-as" ref={load_as} aria-label="load the file as">
+                        <option value="student" selected=true>{ "distilled student" }</option>
+                        <option value="teacher">{ "teacher" }</option>
+                    </select>
+                </label>
+                <label class="file">{ " from " }
+                    <input id="load-file" type="file" accept=".safetensors,.bpk" onchange={on_pick} />
+                </label>
+                <span class="note">{ " or drop a file here." }</span>
+            </div>
+            <div class="teacher-train">
+                <button id="train-teacher" disabled={state.teacher_training.is_some()}
+                        onclick={ let r = props.request.clone(); Callback::from(move |_: MouseEvent| r.emit(Request::TrainTeacher)) }>
+                    { "Train a new teacher here" }
+                </button>
+                <span class="note">{ format!(" {} on all labeled training examples, {} epochs; then both students distil from it.", teacher_plan.config.describe(), teacher_plan.epochs) }</span>
+            </div>
+            <div class="teacher-train">
+                <button id="train-assistant" disabled={state.teacher_training.is_some() || state.assistant.is_some()}
+                        onclick={ let r = props.request.clone(); Callback::from(move |_: MouseEvent| r.emit(Request::TrainAssistant)) }>
+                    { "Put a teacher assistant in between" }
+                </button>
+                <span class="note">{ format!(" Mirzadeh et al. 2020: an assistant of half the teacher's width ({}) distils from the teacher first; the students then learn from the assistant, a smaller step.", assistant_plan.config.describe()) }</span>
+                if let Some((done, total)) = state.teacher_training {
+                    <label class="progress">{ "Teacher training " }
+                        <progress id="teacher-progress" max={total.to_string()} value={done.to_string()} />
+                        { format!(" {done} / {total} steps") }
+                    </label>
+                }
+            </div>
+            <p class="explain">{ "In PyTorch:" }</p>
+            <pre id="torch-snippet" class="code">{ torch }</pre>
+        </section>
+    }
+}

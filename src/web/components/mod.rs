@@ -1,0 +1,131 @@
+//! The page's components, one per file. Each takes the app state (or small props) and dispatches
+//! actions; none holds state of its own. Shared here: the helpers that turn an input event into a
+//! settings edit, and the "calm" view that spares panels the slider's re-renders.
+
+mod bars;
+mod compression;
+mod decision_maps;
+mod device_badge;
+mod digit;
+mod draw_grid;
+mod files_panel;
+mod lines;
+mod loss_controls;
+mod map_canvas;
+mod mapping_editor;
+mod notices;
+mod presets;
+mod soft_targets;
+mod tour;
+mod training;
+
+pub use bars::*;
+pub use compression::*;
+pub use decision_maps::*;
+pub use device_badge::*;
+pub use digit::*;
+pub use draw_grid::*;
+pub use files_panel::*;
+pub use lines::*;
+pub use loss_controls::*;
+pub use map_canvas::*;
+pub use mapping_editor::*;
+pub use notices::*;
+pub use presets::*;
+pub use soft_targets::*;
+pub use tour::*;
+pub use training::*;
+
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use crate::app::Settings;
+use crate::app::state::{Action, AppState};
+
+type State = UseReducerHandle<AppState>;
+
+fn input_value(e: &Event) -> String {
+    e.target_unchecked_into::<web_sys::HtmlInputElement>()
+        .value()
+}
+
+/// An edit of the settings as they are when the reducer applies it (never as a panel last saw
+/// them: a panel that skipped a render must not write old values back).
+fn update(
+    state: &State,
+    f: impl Fn(&Settings) -> Result<Settings, String> + 'static,
+) -> impl Fn() + 'static {
+    let d = state.dispatcher();
+    let f: crate::app::state::SettingsEdit = Rc::new(f);
+    move || d.dispatch(Action::Update(f.clone()))
+}
+
+fn edit(state: &State, f: impl Fn(&mut Settings, String) + 'static) -> Callback<Event> {
+    let d = state.dispatcher();
+    let f = Rc::new(f);
+    Callback::from(move |e: Event| {
+        let (f, value) = (f.clone(), input_value(&e));
+        d.dispatch(Action::Update(Rc::new(move |current: &Settings| {
+            let mut s = current.clone();
+            f(&mut s, value.clone());
+            Ok(s)
+        })));
+    })
+}
+
+fn edit_input(state: &State, f: impl Fn(&mut Settings, String) + 'static) -> Callback<InputEvent> {
+    let d = state.dispatcher();
+    let f = Rc::new(f);
+    Callback::from(move |e: InputEvent| {
+        let (f, value) = (
+            f.clone(),
+            e.target_unchecked_into::<web_sys::HtmlInputElement>()
+                .value(),
+        );
+        d.dispatch(Action::Update(Rc::new(move |current: &Settings| {
+            let mut s = current.clone();
+            f(&mut s, value.clone());
+            Ok(s)
+        })));
+    })
+}
+
+/// What a panel that shows neither T nor the networks' live outputs depends on: the T slider and
+/// the 15 Hz refresh of the example's logits leave it alone (no re-render), which keeps a drag
+/// cheap. Taken at render time: a reducer handle always reads the latest state, so two handles
+/// cannot tell an old render from a new one.
+pub fn calm(state: &AppState) -> Rc<AppState> {
+    Rc::new(AppState {
+        settings: Settings {
+            temperature: 0.0,
+            ..state.settings.clone()
+        },
+        logits: None,
+        logits_input: None,
+        grid: None,
+        drawing: None,
+        drawing_version: 0,
+        probe: None,
+        ..state.clone()
+    })
+}
+
+/// Props of a panel that re-renders only when its `calm` view of the state changes.
+#[derive(Properties, Clone)]
+pub struct CalmProps {
+    pub state: State,
+    /// `calm(&state)` at the parent's render.
+    pub view: Rc<AppState>,
+}
+
+impl PartialEq for CalmProps {
+    fn eq(&self, other: &Self) -> bool {
+        self.view == other.view
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct StateProps {
+    pub state: State,
+}

@@ -1,0 +1,137 @@
+//! The soft targets: an example, the temperature slider and the teacher's and student's bars.
+
+use yew::prelude::*;
+
+use super::*;
+use crate::app::state::{Action, DrawAction};
+use crate::app::{runners_up, slider_from_temperature, temperature_from_slider};
+use crate::engine::loss::host;
+use crate::web::components::{Bars, Digit};
+
+/// The selected test digit and the teacher's and students' soft targets at temperature T.
+#[component]
+pub fn SoftTargets(props: &StateProps) -> Html {
+    let state = &props.state;
+    let s = &state.settings;
+    let Some(data) = &state.data else {
+        return html! {
+            <section class="panel soft" aria-labelledby="soft-h">
+                <h2 id="soft-h">{ "Soft targets" }</h2>
+                <p id="data-loading" class="note">{ format!("Loading {}…", s.dataset.title()) }</p>
+            </section>
+        };
+    };
+    let test = &data.split.test;
+    let classes = test.classes;
+    let index = s.example.min(test.len().saturating_sub(1));
+    let label = test.labels.get(index).map_or(0, |l| usize::from(*l));
+    let t = s.temperature;
+    let on_slider = edit_input(state, |s, v| {
+        if let Ok(p) = v.parse::<f32>() {
+            s.temperature = (temperature_from_slider(p) * 100.0).round() / 100.0;
+        }
+    });
+    let go = |delta: isize| {
+        let state = state.clone();
+        let n = test.len() as isize;
+        let step = update(&state, move |current| {
+            let mut s = current.clone();
+            s.example = (s.example as isize + delta).rem_euclid(n) as usize;
+            Ok(s)
+        });
+        Callback::from(move |_: MouseEvent| step())
+    };
+    let on_index = edit(state, |s, v| {
+        if let Ok(i) = v.parse::<usize>() {
+            s.example = i;
+        }
+    });
+    let hard: Vec<f32> = (0..classes)
+        .map(|c| if c == label { 1.0 } else { 0.0 })
+        .collect();
+    let (teacher, student) = match &state.logits {
+        Some(l) if l[0].len() == classes => {
+            (host::softmax_t(&l[0], t), Some(host::softmax_t(&l[1], t)))
+        }
+        _ => (vec![1.0 / classes as f32; classes], None),
+    };
+    let reading = {
+        let (top, p) = crate::app::session::top(&teacher);
+        let ups: Vec<String> = runners_up(&teacher, 3)
+            .into_iter()
+            .map(|(c, q)| format!("{c} ({:.1} %)", q * 100.0))
+            .collect();
+        format!(
+            "At T = {t:.2} the teacher says {top} ({:.0} %), and of the wrong answers it finds {} the most plausible — that ranking is the \"dark knowledge\" the student learns from.",
+            p * 100.0,
+            ups.join(", ")
+        )
+    };
+    let draw = |a: DrawAction| {
+        let d = state.dispatcher();
+        Callback::from(move |_: MouseEvent| d.dispatch(Action::Draw(a)))
+    };
+    let drawn = state.drawing.is_some() || state.probe.is_some();
+    // A drawing has no true label.
+    let label = (!drawn).then_some(label);
+    html! {
+        <section class="panel soft" aria-labelledby="soft-h">
+            <h2 id="soft-h">{ "Soft targets" }</h2>
+            if let Some(d) = &state.drawing {
+                <div class="example">
+                    <DrawGrid pixels={d.pixels.clone()} side={d.side} dispatch={state.dispatcher()} />
+                    <div class="example-nav">
+                        <p class="note">{ "Draw a digit: press and drag over the grid (keyboard: arrows move, Enter paints, Shift+arrows paint as they move). The bars follow as you draw." }</p>
+                        <div class="buttons">
+                            <button id="draw-undo" onclick={draw(DrawAction::Undo)} disabled={!d.can_undo()}>{ "Undo" }</button>
+                            <button id="draw-clear" onclick={draw(DrawAction::Clear)}>{ "Clear" }</button>
+                            <button id="draw-stop" onclick={draw(DrawAction::Stop)}>{ "Back to test digits" }</button>
+                        </div>
+                    </div>
+                </div>
+            } else if let Some([x, y]) = state.probe {
+                <div class="example">
+                    <p id="probe" class="reading">{ format!("The point ({x:.2}, {y:.2}) you clicked on a decision map.") }</p>
+                    <button id="probe-stop" onclick={ let d = state.dispatcher(); Callback::from(move |_: MouseEvent| d.dispatch(Action::Probe(None))) }>{ "Back to test points" }</button>
+                </div>
+            } else {
+                <div class="example">
+                    if let Some(side) = s.dataset.image_side() {
+                        <Digit pixels={test.example(index).to_vec()} side={side} />
+                    } else {
+                        <p class="note point">{ format!("Test point ({:.2}, {:.2}); click a decision map to probe any point.", test.example(index)[0], test.example(index)[1]) }</p>
+                    }
+                    <div class="example-nav">
+                        <button aria-label="previous example" onclick={go(-1)}>{ "◀" }</button>
+                        <label>{ "Test example " }
+                            <input id="example" type="number" min="0" max={(test.len() - 1).to_string()} value={index.to_string()} onchange={on_index} />
+                        </label>
+                        <button aria-label="next example" onclick={go(1)}>{ "▶" }</button>
+                        <p>{ format!("True label: {}", label.unwrap_or_default()) }</p>
+                        if s.dataset.image_side().is_some() {
+                            <button id="draw-start" onclick={draw(DrawAction::Start)}>{ "Draw your own" }</button>
+                        }
+                    </div>
+                </div>
+            }
+            <label class="slider" for="temperature">
+                <span>{ "Temperature " }<strong id="t-value">{ format!("T = {t:.2}") }</strong></span>
+                <input id="temperature" type="range" min="0" max="1000" step="1" aria-label="Temperature"
+                       aria-valuetext={format!("T = {t:.2}")}
+                       value={slider_from_temperature(t).to_string()} oninput={on_slider} />
+            </label>
+            <p class="explain">{ "p = softmax(z / T). Low T: almost one-hot. High T: flatter, so the small probabilities of the wrong classes become visible. Drag it." }</p>
+            <div class="bars-row" data-input={state.drawing_version.to_string()}
+                 data-shown={state.logits_input.map(|v| v.to_string()).unwrap_or_default()}>
+                if !drawn {
+                    <Bars title="Hard target (one-hot label)" probs={hard} label={label} kind="hard" />
+                }
+                <Bars title="Teacher at T" probs={teacher} label={label} kind="teacher" />
+                if let Some(st) = student {
+                    <Bars title="Distilled student at T" probs={st} label={label} kind="student" />
+                }
+            </div>
+            <p id="dark-knowledge" class="reading">{ reading }</p>
+        </section>
+    }
+}

@@ -1,0 +1,158 @@
+//! Training: play, step, reset, the dataset, the student's shape and the curves.
+
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use super::*;
+use crate::app::state::{Action, AppState, TEACHER_DEPTH};
+use crate::engine::mapping::MappingScheme;
+use crate::web::Request;
+use crate::web::components::{Lines, Series};
+
+#[derive(Properties)]
+pub struct TrainingProps {
+    pub state: State,
+    pub view: Rc<AppState>,
+    pub step_once: Callback<MouseEvent>,
+    pub request: Callback<Request>,
+}
+
+// The callbacks reach the one driver whatever render made them: only the state decides.
+impl PartialEq for TrainingProps {
+    fn eq(&self, other: &Self) -> bool {
+        self.view == other.view
+    }
+}
+
+#[component]
+pub fn Training(props: &TrainingProps) -> Html {
+    let state = &props.state;
+    let d = state.dispatcher();
+    let play = {
+        let d = d.clone();
+        let running = state.running;
+        Callback::from(move |_: MouseEvent| {
+            d.dispatch(if running { Action::Pause } else { Action::Play })
+        })
+    };
+    let reset = Callback::from(move |_: MouseEvent| d.dispatch(Action::Reset));
+    let c = &state.curves;
+    let pts = |f: fn(&crate::app::session::CurvePoint) -> f32| -> Vec<(f32, f32)> {
+        c.iter().map(|p| (p.step as f32, f(p))).collect()
+    };
+    let last = c.last();
+    let s = &state.settings;
+    let on_depth = edit(state, |s, v| {
+        if let Ok(n) = v.parse::<usize>() {
+            let w = s.student_hidden.first().copied().unwrap_or(32);
+            s.student_hidden = vec![w; n.clamp(1, crate::app::MAX_STUDENT_DEPTH)];
+            if s.mapping
+                .resolve(s.student_hidden.len(), TEACHER_DEPTH)
+                .is_err()
+            {
+                s.mapping = MappingScheme::Skip;
+            }
+        }
+    });
+    // The driver loads the set first and switches only then: a set that fails to load changes
+    // nothing.
+    let on_dataset = {
+        let request = props.request.clone();
+        Callback::from(move |e: Event| {
+            if let Ok(k) = input_value(&e).parse::<crate::engine::data::DatasetKind>() {
+                request.emit(Request::SwitchData(k));
+            }
+        })
+    };
+    let kind = s.dataset;
+    // The menu shows the set in use, also after a choice that failed to load.
+    let dataset_menu = use_node_ref();
+    {
+        let menu = dataset_menu.clone();
+        use_effect_with((kind, state.error.clone()), move |(kind, _)| {
+            if let Some(m) = menu.cast::<web_sys::HtmlSelectElement>() {
+                m.set_value(kind.name());
+            }
+        });
+    }
+    let train_len = state.data.as_ref().map(|d| d.split.train.len());
+    let teacher_params = crate::engine::network::MlpConfig {
+        hidden: state.teacher_hidden.clone(),
+        ..crate::engine::network::MlpConfig::teacher(kind.inputs(), kind.classes())
+    }
+    .num_params();
+    let on_width = edit(state, |s, v| {
+        if let Ok(w) = v.parse::<usize>() {
+            let n = s.student_hidden.len();
+            s.student_hidden = vec![w.clamp(2, 256); n];
+        }
+    });
+    html! {
+        <section class="panel training" aria-labelledby="train-h">
+            <h2 id="train-h">{ "Training" }</h2>
+            <div class="buttons">
+                <button id="play" class="primary" onclick={play}>{ if state.running { "Pause" } else if state.diverged { "Resume" } else { "Train" } }</button>
+                <button id="step" onclick={props.step_once.clone()} disabled={state.running}>{ "One step" }</button>
+                <button id="reset" onclick={reset}>{ "Reset" }</button>
+                <span id="steps" class="steps">{ format!("step {}", state.steps) }</span>
+            </div>
+            if state.diverged {
+                <p id="diverged" class="reading" role="status">{ "The losses became infinite or NaN, so training stopped and the students went back to their last good weights. A smaller learning rate (or a lower T) usually cures it; then press Resume." }</p>
+            }
+            <div class="control dataset">
+                <label for="dataset">{ "Dataset " }</label>
+                <select id="dataset" ref={dataset_menu} onchange={on_dataset}>
+                    { for crate::engine::data::DatasetKind::ALL.iter().map(|k| html! {
+                        <option value={k.name()} selected={*k == kind}>{ k.title() }</option>
+                    }) }
+                </select>
+                <span class="note">{ match kind {
+                    crate::engine::data::DatasetKind::Digits => " 1,797 scanned digits of 8×8 pixels (UCI); built into the page.",
+                    crate::engine::data::DatasetKind::Mnist => " 28×28 digits: the first 10,000 training images, all 10,000 test images.",
+                    _ => " 1,000 points in the plane, two classes: watch the decision boundaries form.",
+                } }</span>
+            </div>
+            <div class="shape">
+                <label>{ "Student hidden layers " }
+                    <input id="student-depth" type="number" min="1" max="6" value={s.student_hidden.len().to_string()} onchange={on_depth} />
+                </label>
+                <label>{ " of width " }
+                    <input id="student-width" type="number" min="2" max="256" value={s.student_hidden.first().copied().unwrap_or(32).to_string()} onchange={on_width} />
+                </label>
+                <span class="note">{ format!(" ({} parameters; the teacher has {teacher_params})", s.student_config(kind.inputs(), kind.classes()).num_params()) }</span>
+            </div>
+            <p class="explain">{ format!(
+                "Two students of the same shape train side by side on the same batches of the {} training examples ({:.0} % of them labeled): the distilled one learns from the labels and the teacher's soft targets, the scratch one from the labels alone.",
+                train_len.map_or("…".to_string(), |n| n.to_string()), s.labeled_fraction * 100.0) }</p>
+            <Lines id="acc-chart" title="Test accuracy" y_range={Some((0.0, 1.0))} series={vec![
+                Series { name: "distilled", class: "student", points: pts(|p| p.test_accuracy) },
+                Series { name: "scratch", class: "scratch", points: pts(|p| p.scratch_test_accuracy) },
+                Series { name: "agrees with teacher", class: "agree", points: pts(|p| p.agreement) },
+                Series { name: "train (batch)", class: "train", points: pts(|p| p.train_accuracy) },
+            ]} />
+            <Lines id="loss-chart" title="Losses of the distilled student" series={vec![
+                Series { name: "hard", class: "hard", points: pts(|p| p.hard) },
+                Series { name: "soft", class: "teacher", points: pts(|p| p.soft) },
+                Series { name: "hidden", class: "hidden", points: pts(|p| p.hidden) },
+            ]} />
+            if let Some(r) = last.and_then(|p| p.omitted) {
+                <p id="omitted" class="reading">{ format!(
+                    "The student never saw a {c}. It still calls {:.0} % of the test {c}s by their name (overall {:.1} %). Hinton's fix — raise the {c}'s logit by {:.2}, chosen on the training examples — makes it {:.0} % (overall {:.1} %).",
+                    r.recall * 100.0, r.accuracy * 100.0, r.bias, r.recall_with_bias * 100.0, r.accuracy_with_bias * 100.0, c = r.class) }</p>
+            }
+            if let Some((teacher, assistant)) = state.assistant {
+                <p id="chain" class="reading">{ format!(
+                    "Teacher-assistant chain: teacher {:.1} % → assistant {:.1} % → student {}.",
+                    teacher * 100.0, assistant * 100.0,
+                    last.map_or("(train to see)".to_string(), |p| format!("{:.1} %", p.test_accuracy * 100.0))) }</p>
+            }
+            if let Some(p) = last {
+                <p id="summary" class="reading">{ format!(
+                    "After {} steps: distilled {:.1} %, scratch {:.1} % test accuracy (the teacher is worth {:+.1} points).",
+                    p.step, p.test_accuracy * 100.0, p.scratch_test_accuracy * 100.0,
+                    (p.test_accuracy - p.scratch_test_accuracy) * 100.0) }</p>
+            }
+        </section>
+    }
+}

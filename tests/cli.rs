@@ -237,7 +237,7 @@ fn bad_input_is_a_plain_error_not_a_panic() {
         ),
         (
             vec!["train-teacher", "--lr", "NaN", "--out", "/tmp/x"],
-            "learning rate NaN",
+            "learning rate = NaN is out of range",
         ),
         (
             vec!["train-teacher", "--dataset", "cifar", "--out", "/tmp/x"],

@@ -6,17 +6,16 @@ use serde::{Deserialize, Serialize};
 use super::omitted::OmittedReport;
 use crate::engine::data::{DatasetKind, TransferConfig};
 use crate::engine::error::{Error, Result};
+use crate::engine::limits::{self, Bound};
 use crate::engine::loss::{HiddenLoss, SoftLoss};
 use crate::engine::mapping::{LayerMapping, MappingScheme};
-use crate::engine::network::{MAX_WIDTH, MlpConfig};
+use crate::engine::network::MlpConfig;
 use crate::engine::schedule::Schedule;
-use crate::engine::train::{DistillSettings, MAX_BATCH};
+use crate::engine::train::DistillSettings;
 
-pub const T_MIN: f32 = 0.5;
-pub const T_MAX: f32 = 50.0;
-pub const MAX_STUDENT_DEPTH: usize = 6;
-/// Augmented copies per example the page offers (each one adds the whole set again).
-pub const MAX_AUGMENT: usize = 4;
+pub const T_MIN: f32 = limits::TEMPERATURE.min;
+pub const T_MAX: f32 = limits::TEMPERATURE.max;
+pub const MAX_STUDENT_DEPTH: usize = limits::STUDENT_DEPTH.max;
 
 /// How α moves during a run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,23 +61,23 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             dataset: DatasetKind::Digits,
-            temperature: 4.0,
+            temperature: limits::TEMPERATURE.default,
             anneal_temperature: false,
-            alpha: 0.5,
+            alpha: limits::ALPHA.default,
             alpha_schedule: AlphaSchedule::Constant,
-            beta: 0.0,
+            beta: limits::BETA.default,
             soft_loss: SoftLoss::HintonKl,
             hidden_loss: HiddenLoss::Mse,
             mapping: MappingScheme::Skip,
-            student_hidden: vec![32; 3],
-            learning_rate: 1e-3,
-            batch_size: 64,
-            labeled_fraction: 0.1,
+            student_hidden: vec![limits::STUDENT_WIDTH.default; limits::STUDENT_DEPTH.default],
+            learning_rate: limits::LEARNING_RATE.default,
+            batch_size: limits::BATCH_SIZE.default,
+            labeled_fraction: limits::LABELED_FRACTION.default,
             include_unlabeled: true,
-            augment_copies: 0,
+            augment_copies: limits::AUGMENT_COPIES.default,
             omit_class: None,
             seed: 1,
-            example: 0,
+            example: limits::EXAMPLE.default,
         }
     }
 }
@@ -239,6 +238,14 @@ impl Settings {
             .join("&")
     }
 
+    /// Reads settings saved in the browser (JSON) with the same checks as a link: every field
+    /// goes through the link's reader, so a value out of bounds keeps its default and is
+    /// reported. An unreadable text is an error.
+    pub fn from_saved(json: &str) -> std::result::Result<(Settings, Vec<String>), String> {
+        let saved: Settings = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        Ok(Settings::from_hash(&saved.to_hash()))
+    }
+
     /// Reads a URL hash field by field: each bad field keeps its default and is reported.
     pub fn from_hash(hash: &str) -> (Settings, Vec<String>) {
         let mut s = Settings::default();
@@ -288,11 +295,11 @@ impl Settings {
                     self.omit_class = None;
                 }
             }
-            "T" => self.temperature = in_range(num(value)?, T_MIN, T_MAX)?,
+            "T" => self.temperature = within(limits::TEMPERATURE, num(value)?)?,
             "annealT" => self.anneal_temperature = parse_bool(value)?,
-            "alpha" => self.alpha = in_range(num(value)?, 0.0, 1.0)?,
+            "alpha" => self.alpha = within(limits::ALPHA, num(value)?)?,
             "alphaSchedule" => self.alpha_schedule = parse_enum(value)?,
-            "beta" => self.beta = in_range(num(value)?, 0.0, 10.0)?,
+            "beta" => self.beta = within(limits::BETA, num(value)?)?,
             "soft" => self.soft_loss = parse_enum(value)?,
             "hidden" => self.hidden_loss = parse_enum(value)?,
             "map" => {
@@ -303,11 +310,9 @@ impl Settings {
             }
             "student" => {
                 let hidden = MlpConfig::parse_hidden(value).map_err(text)?;
-                if hidden.len() > MAX_STUDENT_DEPTH {
-                    return Err(format!("at most {MAX_STUDENT_DEPTH} hidden layers"));
-                }
-                if hidden.iter().any(|w| *w == 0 || *w > MAX_WIDTH.min(512)) {
-                    return Err("widths must be between 1 and 512".into());
+                within(limits::STUDENT_DEPTH, hidden.len())?;
+                for w in &hidden {
+                    within(limits::STUDENT_WIDTH, *w)?;
                 }
                 self.student_hidden = hidden;
                 // A mapping read earlier may not fit the new depth.
@@ -315,11 +320,11 @@ impl Settings {
                     self.mapping = MappingScheme::Skip;
                 }
             }
-            "lr" => self.learning_rate = in_range(num(value)?, 1e-5, 1.0)?,
-            "batch" => self.batch_size = in_range(num(value)?, 1, MAX_BATCH)?,
-            "labeled" => self.labeled_fraction = in_range(num(value)?, 0.01, 1.0)?,
+            "lr" => self.learning_rate = within(limits::LEARNING_RATE, num(value)?)?,
+            "batch" => self.batch_size = within(limits::BATCH_SIZE, num(value)?)?,
+            "labeled" => self.labeled_fraction = within(limits::LABELED_FRACTION, num(value)?)?,
             "unlabeled" => self.include_unlabeled = parse_bool(value)?,
-            "augment" => self.augment_copies = in_range(num(value)?, 0, MAX_AUGMENT)?,
+            "augment" => self.augment_copies = within(limits::AUGMENT_COPIES, num(value)?)?,
             "omit" => {
                 self.omit_class = match value {
                     "none" | "" => None,
@@ -327,11 +332,21 @@ impl Settings {
                 }
             }
             "seed" => self.seed = num(value)?,
-            "example" => self.example = in_range(num(value)?, 0, 100_000)?,
+            "example" => self.example = within(limits::EXAMPLE, num(value)?)?,
             other => return Err(format!("unknown setting '{other}'")),
         }
         Ok(())
     }
+}
+
+/// A link field checked against its one declaration.
+fn within<T: PartialOrd + std::fmt::Display + Copy>(
+    bound: Bound<T>,
+    v: T,
+) -> std::result::Result<T, String> {
+    bound
+        .check(v)
+        .map_err(|_| format!("must be between {} and {}", bound.min, bound.max))
 }
 
 fn enum_name<T: Serialize>(value: &T) -> String {
@@ -419,6 +434,45 @@ mod tests {
         assert!(ignored.is_empty(), "{ignored:?}");
         assert_eq!(back, s);
         assert_eq!(Settings::from_hash(""), (Settings::default(), vec![]));
+    }
+
+    #[test]
+    fn saved_settings_get_the_checks_of_a_link() {
+        let good = Settings {
+            temperature: 8.0,
+            soft_loss: SoftLoss::LogitMse,
+            ..Settings::default()
+        };
+        let json = serde_json::to_string(&good).unwrap();
+        assert_eq!(Settings::from_saved(&json).unwrap(), (good, vec![]));
+        // Written by hand (or by an older page): out of bounds and a spelling from before.
+        let json = r#"{"temperature": 1e9, "beta": 500, "soft_loss": "logit-mse", "student_hidden": [4096]}"#;
+        let (s, ignored) = Settings::from_saved(json).unwrap();
+        assert_eq!(s.temperature, limits::TEMPERATURE.default);
+        assert_eq!(s.beta, limits::BETA.default);
+        assert_eq!(s.student_hidden, Settings::default().student_hidden);
+        assert_eq!(s.soft_loss, SoftLoss::LogitMse);
+        assert_eq!(ignored.len(), 3, "{ignored:?}");
+        assert!(
+            ignored[0].starts_with("T='1000000000': must be between 0.5 and 50"),
+            "{ignored:?}"
+        );
+        assert!(Settings::from_saved("{not json").is_err());
+    }
+
+    #[test]
+    fn one_spelling_of_each_loss_everywhere() {
+        for k in SoftLoss::ALL {
+            assert_eq!(enum_name(&k), k.name());
+            assert_eq!(k.name().parse::<SoftLoss>().unwrap(), k);
+        }
+        for k in HiddenLoss::ALL {
+            assert_eq!(enum_name(&k), k.name());
+            assert_eq!(k.name().parse::<HiddenLoss>().unwrap(), k);
+        }
+        let (s, ignored) = Settings::from_hash("soft=logit-mse");
+        assert_eq!((s.soft_loss, ignored.len()), (SoftLoss::LogitMse, 0));
+        assert!(Settings::default().to_hash().contains("soft=hinton&"));
     }
 
     #[test]

@@ -15,14 +15,40 @@ use serde::{Deserialize, Serialize};
 use crate::engine::error::{Error, Result};
 
 /// How the student is matched to the teacher's outputs.
+/// One spelling everywhere (links, saved settings, the CLI, the page's menu): `hinton`, `mse`.
+/// The aliases keep links and saved settings written before that unification readable.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
 pub enum SoftLoss {
     /// Hinton et al. 2015: T² · KL(softmax(z_t/T) ‖ softmax(z_s/T)).
     #[default]
+    #[serde(rename = "hinton", alias = "hinton-kl")]
     HintonKl,
     /// Tang et al. 2019: mean squared error between the raw logits (T plays no part).
+    #[serde(rename = "mse", alias = "logit-mse")]
     LogitMse,
+}
+
+impl SoftLoss {
+    pub const ALL: [SoftLoss; 2] = [SoftLoss::HintonKl, SoftLoss::LogitMse];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            SoftLoss::HintonKl => "hinton",
+            SoftLoss::LogitMse => "mse",
+        }
+    }
+}
+
+impl HiddenLoss {
+    pub const ALL: [HiddenLoss; 3] = [HiddenLoss::Mse, HiddenLoss::Pkd, HiddenLoss::Cosine];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            HiddenLoss::Mse => "mse",
+            HiddenLoss::Pkd => "pkd",
+            HiddenLoss::Cosine => "cosine",
+        }
+    }
 }
 
 /// How a student hidden state is matched to its mapped teacher hidden state.
@@ -57,7 +83,7 @@ macro_rules! parse_enum {
     };
 }
 
-parse_enum!(SoftLoss, "soft loss", { "hinton" => SoftLoss::HintonKl, "kl" => SoftLoss::HintonKl, "mse" => SoftLoss::LogitMse, "tang" => SoftLoss::LogitMse });
+parse_enum!(SoftLoss, "soft loss", { "hinton" => SoftLoss::HintonKl, "mse" => SoftLoss::LogitMse, "hinton-kl" => SoftLoss::HintonKl, "logit-mse" => SoftLoss::LogitMse, "kl" => SoftLoss::HintonKl, "tang" => SoftLoss::LogitMse });
 parse_enum!(HiddenLoss, "hidden loss", { "mse" => HiddenLoss::Mse, "pkd" => HiddenLoss::Pkd, "cosine" => HiddenLoss::Cosine });
 
 /// Soft targets: `softmax(z / T)` over the class dimension.

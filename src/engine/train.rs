@@ -5,6 +5,7 @@
 //! - a teacher (or a "scratch" student) on labels alone: [`Trainer::supervised`];
 //! - a student distilled from a teacher: [`Trainer::distill`].
 
+use crate::engine::limits;
 use burn::module::Module;
 use burn::nn::Linear;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
@@ -44,52 +45,35 @@ pub struct DistillSettings {
 impl Default for DistillSettings {
     fn default() -> Self {
         Self {
-            temperature: Schedule::constant(4.0),
-            alpha: Schedule::constant(0.5),
-            beta: 0.0,
+            temperature: Schedule::constant(limits::TEMPERATURE.default),
+            alpha: Schedule::constant(limits::ALPHA.default),
+            beta: limits::BETA.default,
             soft_loss: SoftLoss::HintonKl,
             hidden_loss: HiddenLoss::Mse,
             mapping: MappingScheme::Skip,
-            learning_rate: 1e-3,
-            batch_size: 64,
+            learning_rate: limits::LEARNING_RATE.default,
+            batch_size: limits::BATCH_SIZE.default,
             total_steps: 1000,
             seed: 42,
         }
     }
 }
 
-pub const MAX_BATCH: usize = 4096;
+pub const MAX_BATCH: usize = limits::BATCH_SIZE.max;
 
 impl DistillSettings {
     pub fn validate(&self) -> Result<()> {
-        self.temperature.check("temperature T", 0.05, 100.0)?;
+        let t = limits::TEMPERATURE;
+        self.temperature.check(t.what, t.min, t.max)?;
         if self.temperature == Schedule::TeacherAnnealing {
             return Err(Error::Settings(
                 "teacher annealing is a schedule for α, not for the temperature".into(),
             ));
         }
-        self.alpha.check("α", 0.0, 1.0)?;
-        if !(self.beta.is_finite() && (0.0..=1000.0).contains(&self.beta)) {
-            return Err(Error::Settings(format!(
-                "β = {} must be in [0, 1000]",
-                self.beta
-            )));
-        }
-        if !(self.learning_rate.is_finite()
-            && self.learning_rate > 0.0
-            && self.learning_rate <= 10.0)
-        {
-            return Err(Error::Settings(format!(
-                "learning rate {} must be in (0, 10]",
-                self.learning_rate
-            )));
-        }
-        if self.batch_size == 0 || self.batch_size > MAX_BATCH {
-            return Err(Error::Settings(format!(
-                "batch size {} must be in 1..={MAX_BATCH}",
-                self.batch_size
-            )));
-        }
+        self.alpha.check(limits::ALPHA.what, 0.0, 1.0)?;
+        limits::BETA.check(self.beta)?;
+        limits::LEARNING_RATE.check(self.learning_rate)?;
+        limits::BATCH_SIZE.check(self.batch_size)?;
         if self.total_steps == 0 {
             return Err(Error::Settings("a run needs at least one step".into()));
         }

@@ -153,8 +153,16 @@ fn initial_state() -> AppState {
             .and_then(|w| w.local_storage().ok().flatten())
             .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten());
         if let Some(text) = saved {
-            match serde_json::from_str::<Settings>(&text) {
-                Ok(s) if crate::app::check(&s, state::TEACHER_DEPTH).is_ok() => state.settings = s,
+            match Settings::from_saved(&text) {
+                Ok((s, ignored)) if crate::app::check(&s, state::TEACHER_DEPTH).is_ok() => {
+                    state.settings = s;
+                    if !ignored.is_empty() {
+                        state.notices.push(format!(
+                            "Some settings saved in this browser were out of range and left at their defaults — {}",
+                            ignored.join("; ")
+                        ));
+                    }
+                }
                 _ => state.notices.push(
                     "The settings saved in this browser could not be read; defaults are used."
                         .into(),

@@ -81,3 +81,50 @@ test('download the students and the teacher, load a student back, refuse bad fil
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+/** A copy of a safetensors file with every float32 multiplied by `factor`. */
+function scaled(bytes, factor) {
+  const out = Buffer.from(bytes);
+  const start = 8 + Number(out.readBigUInt64LE(0));
+  const floats = new Float32Array(out.buffer, out.byteOffset + start, (out.length - start) / 4);
+  for (let i = 0; i < floats.length; i++) floats[i] *= factor;
+  return out;
+}
+
+test('a run that blows up says so, offers Resume and stays on its device', async () => {
+  const { page, context, errors } = await openPage(env, { downloads: true });
+  for (let i = 1; i <= 5; i++) {
+    await page.click('#step');
+    await page.locator('#steps', { hasText: `step ${i}` }).waitFor({ timeout: 60_000 });
+  }
+  const student = await download(page, '#download-student', 'tests/output/student-to-blow-up.safetensors');
+  // Finite weights (the file is accepted) whose products overflow float32 in the forward pass.
+  await writeFile('tests/output/blown-up.safetensors', scaled(student.bytes, 1e12));
+  await page.setInputFiles('#load-file', 'tests/output/blown-up.safetensors');
+  await page.locator('.notices', { hasText: 'Loaded blown-up.safetensors' }).waitFor({ timeout: 30_000 });
+  const reason = () => page.locator('#fallback-reason').allTextContents();
+  const device = await page.locator('#device').textContent();
+  const why = await reason();
+
+  await page.click('#play');
+  await page.locator('#diverged').waitFor({ timeout: 30_000 });
+  assert.match(await page.locator('#error').textContent(), /diverged at step 6: the \w+ loss became (NaN|inf)/);
+  assert.equal(await page.locator('#play').textContent(), 'Resume');
+  // Both students went back to where the chunk began; the device did not change.
+  assert.match(await page.locator('#steps').textContent(), /step 5\b/);
+  assert.equal(await page.locator('#device').textContent(), device);
+  assert.deepEqual(await reason(), why);
+  await page.screenshot({ path: 'tests/output/diverged.png', fullPage: true });
+
+  // Resume with the same weights blows up again, and says so again; Reset starts afresh.
+  await page.click('#play');
+  await page.locator('#diverged').waitFor({ timeout: 30_000 });
+  assert.match(await page.locator('#steps').textContent(), /step 5\b/);
+  await page.click('#reset');
+  assert.equal(await page.locator('#diverged').count(), 0);
+  assert.equal(await page.locator('#play').textContent(), 'Train');
+  await page.click('#step');
+  await page.locator('#steps', { hasText: 'step 1' }).waitFor({ timeout: 60_000 });
+  assert.deepEqual(errors, []);
+  await context.close();
+});

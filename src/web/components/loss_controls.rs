@@ -4,6 +4,7 @@ use yew::prelude::*;
 
 use super::*;
 use crate::app::AlphaSchedule;
+use crate::engine::limits::{ALPHA, BETA};
 use crate::engine::loss::{HiddenLoss, SoftLoss};
 
 /// α, the loss kinds, β, schedules, learning rate, batch size, labeled fraction.
@@ -85,34 +86,26 @@ pub fn LossControls(props: &CalmProps) -> Html {
             s.labeled_fraction = x;
         }
     });
-    let soft_name = if s.soft_loss == SoftLoss::HintonKl {
-        "hinton"
-    } else {
-        "mse"
-    };
-    let hidden_name = match s.hidden_loss {
-        HiddenLoss::Mse => "mse",
-        HiddenLoss::Pkd => "pkd",
-        HiddenLoss::Cosine => "cosine",
-    };
+    let soft_name = s.soft_loss.name();
+    let hidden_name = s.hidden_loss.name();
     html! {
         <section class="panel controls" aria-labelledby="loss-h">
             <h2 id="loss-h">{ "The loss" }</h2>
             <p class="formula">{ "L = α · CE(labels) + (1 − α) · soft + β · hidden" }</p>
             <div class="control">
                 <label for="alpha">{ "α — weight of the hard labels " }<strong id="alpha-value">{ format!("{:.2}", s.alpha) }</strong></label>
-                <input id="alpha" type="range" min="0" max="1" step="0.05" value={s.alpha.to_string()} oninput={alpha}
+                <input id="alpha" type="range" min={ALPHA.min.to_string()} max={ALPHA.max.to_string()} step="0.05" value={s.alpha.to_string()} oninput={alpha}
                        disabled={s.alpha_schedule == AlphaSchedule::TeacherAnnealing} />
                 <p class="explain">{ "0: learn only from the teacher's soft targets. 1: only from the labels (no distillation). Unlabeled examples always learn from the teacher." }</p>
             </div>
-            { select("soft-loss", "Soft loss", soft_name.into(), &[("hinton", "Hinton: T² · KL(teacher ‖ student) at T"), ("mse", "Tang et al.: MSE between logits")], soft,
+            { select("soft-loss", "Soft loss", soft_name.into(), &[(SoftLoss::HintonKl.name(), "Hinton: T² · KL(teacher ‖ student) at T"), (SoftLoss::LogitMse.name(), "Tang et al.: MSE between logits")], soft,
                 "Hinton compares the two distributions at temperature T (T² keeps the gradients' size). Tang et al. match the raw logits directly; T plays no part.") }
             <div class="control">
                 <label for="beta">{ "β — weight of the hidden-state loss " }<strong id="beta-value">{ format!("{:.2}", s.beta) }</strong></label>
-                <input id="beta" type="range" min="0" max="2" step="0.05" value={s.beta.to_string()} oninput={beta} />
+                <input id="beta" type="range" min={BETA.min.to_string()} max={BETA.max.to_string()} step="0.05" value={s.beta.to_string()} oninput={beta} />
                 <p class="explain">{ "Patient KD: the student's hidden layers also imitate the mapped teacher layers (through a learned projection where the widths differ). 0 turns it off." }</p>
             </div>
-            { select("hidden-loss", "Hidden-state loss", hidden_name.into(), &[("mse", "MSE"), ("pkd", "PKD: distance of normalised vectors"), ("cosine", "1 − cosine")], hidden,
+            { select("hidden-loss", "Hidden-state loss", hidden_name.into(), &[(HiddenLoss::Mse.name(), "MSE"), (HiddenLoss::Pkd.name(), "PKD: distance of normalised vectors"), (HiddenLoss::Cosine.name(), "1 − cosine")], hidden,
                 "How far apart a student layer and its teacher layer are.") }
             { select("alpha-schedule", "α over the run", if s.alpha_schedule == AlphaSchedule::TeacherAnnealing { "bam".into() } else { "constant".into() },
                 &[("constant", "constant"), ("bam", "teacher annealing (BAM): 0 → 1")], alpha_schedule,

@@ -4,6 +4,8 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use crate::engine::limits::{STUDENT_DEPTH, STUDENT_WIDTH};
+
 use super::*;
 use crate::app::state::{Action, AppState, TEACHER_DEPTH};
 use crate::engine::mapping::MappingScheme;
@@ -46,7 +48,7 @@ pub fn Training(props: &TrainingProps) -> Html {
     let on_depth = edit(state, |s, v| {
         if let Ok(n) = v.parse::<usize>() {
             let w = s.student_hidden.first().copied().unwrap_or(32);
-            s.student_hidden = vec![w; n.clamp(1, crate::app::MAX_STUDENT_DEPTH)];
+            s.student_hidden = vec![w; n.clamp(STUDENT_DEPTH.min, STUDENT_DEPTH.max)];
             if s.mapping
                 .resolve(s.student_hidden.len(), TEACHER_DEPTH)
                 .is_err()
@@ -85,7 +87,7 @@ pub fn Training(props: &TrainingProps) -> Html {
     let on_width = edit(state, |s, v| {
         if let Ok(w) = v.parse::<usize>() {
             let n = s.student_hidden.len();
-            s.student_hidden = vec![w.clamp(2, 256); n];
+            s.student_hidden = vec![w.clamp(STUDENT_WIDTH.min, STUDENT_WIDTH.max); n];
         }
     });
     html! {
@@ -115,10 +117,10 @@ pub fn Training(props: &TrainingProps) -> Html {
             </div>
             <div class="shape">
                 <label>{ "Student hidden layers " }
-                    <input id="student-depth" type="number" min="1" max="6" value={s.student_hidden.len().to_string()} onchange={on_depth} />
+                    <input id="student-depth" type="number" min={STUDENT_DEPTH.min.to_string()} max={STUDENT_DEPTH.max.to_string()} value={s.student_hidden.len().to_string()} onchange={on_depth} />
                 </label>
                 <label>{ " of width " }
-                    <input id="student-width" type="number" min="2" max="256" value={s.student_hidden.first().copied().unwrap_or(32).to_string()} onchange={on_width} />
+                    <input id="student-width" type="number" min={STUDENT_WIDTH.min.to_string()} max={STUDENT_WIDTH.max.to_string()} value={s.student_hidden.first().copied().unwrap_or(32).to_string()} onchange={on_width} />
                 </label>
                 <span class="note">{ format!(" ({} parameters; the teacher has {teacher_params})", s.student_config(kind.inputs(), kind.classes()).num_params()) }</span>
             </div>

@@ -16,7 +16,7 @@ use crate::engine::mapping::MappingScheme;
 use crate::engine::network::{Activation, Mlp, MlpConfig};
 use crate::engine::schedule::Schedule;
 use crate::engine::train::{DistillSettings, Evaluation, StepMetrics, Trainer, accuracy};
-use crate::engine::weights::{FileInfo, MlpWeights, WeightFormat, load_mlp, save_mlp};
+use crate::engine::weights::{FileInfo, MlpWeights, WeightFormat, load_mlp, save_network};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -361,7 +361,7 @@ fn train_teacher(
             "metrics": {"test_accuracy": eval.accuracy},
         }),
     };
-    write(&t.out, &save_mlp(&trainer.network(), &info)?)?;
+    write(&t.out, &save_network(&trainer.network(), &info)?)?;
     println!("Saved {}", t.out.display());
     Ok(())
 }
@@ -476,7 +476,7 @@ fn distill(args: DistillArgs, assets: &Path, device: &Device, quiet: bool) -> Re
             },
         }),
     };
-    write(&t.out, &save_mlp(&trainer.network(), &info)?)?;
+    write(&t.out, &save_network(&trainer.network(), &info)?)?;
     println!("Saved {}", t.out.display());
     Ok(())
 }
@@ -583,7 +583,7 @@ fn export(args: ExportArgs, device: &Device) -> Result<()> {
         "format": crate::engine::weights::FORMAT,
         "file": format.extension(),
         "layout": layout,
-        "architecture": config,
+        "architecture": crate::engine::network::Architecture::from(&config),
         "parameters": config.num_params(),
         "layers": names,
         "role": file.role,

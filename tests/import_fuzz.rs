@@ -112,8 +112,15 @@ fn architecture() -> impl Strategy<Value = serde_json::Value> {
 }
 
 /// The small valid file's tensors, with `architecture` written into its metadata instead.
-fn with_architecture(format: WeightFormat, architecture: &serde_json::Value) -> Vec<u8> {
-    let arch = architecture.to_string();
+/// Version 2 files tag the architecture with its kind; first-format (mlp-v1) files do not.
+fn with_architecture(format: WeightFormat, architecture: &serde_json::Value, v2: bool) -> Vec<u8> {
+    let (version, arch) = if v2 {
+        let mut tagged = architecture.clone();
+        tagged["kind"] = "mlp".into();
+        ("distill-playground/v2", tagged.to_string())
+    } else {
+        ("distill-playground/mlp-v1", architecture.to_string())
+    };
     let meta = |k: &str, v: &str| (k.to_string(), v.to_string());
     match format {
         WeightFormat::Burnpack => {
@@ -124,7 +131,7 @@ fn with_architecture(format: WeightFormat, architecture: &serde_json::Value) -> 
             .init(&Device::flex(), 3)
             .unwrap();
             let mut store = BurnpackStore::from_bytes(None)
-                .metadata("format", "distill-playground/mlp-v1")
+                .metadata("format", version)
                 .metadata("architecture", arch)
                 .metadata("role", "student")
                 .metadata("info", "{}");
@@ -135,7 +142,7 @@ fn with_architecture(format: WeightFormat, architecture: &serde_json::Value) -> 
             let bytes = valid_file(WeightFormat::Safetensors);
             let file = SafeTensors::deserialize(&bytes).unwrap();
             let metadata = HashMap::from([
-                meta("format", "distill-playground/mlp-v1"),
+                meta("format", version),
                 meta("architecture", &arch),
                 meta("role", "student"),
             ]);
@@ -153,9 +160,10 @@ proptest! {
     fn declared_architectures_never_build_more_than_the_file_holds(
         arch in architecture(),
         burnpack in any::<bool>(),
+        v2 in any::<bool>(),
     ) {
         let format = if burnpack { WeightFormat::Burnpack } else { WeightFormat::Safetensors };
-        let bytes = with_architecture(format, &arch);
+        let bytes = with_architecture(format, &arch, v2);
         match MlpWeights::from_bytes(&bytes) {
             Ok((weights, _)) => {
                 prop_assert_eq!(&weights.config.hidden, &vec![6, 5]);

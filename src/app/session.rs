@@ -13,7 +13,7 @@ use crate::app::{Settings, omitted_class_report};
 use crate::engine::data::{DatasetKind, Split, TransferSet};
 use crate::engine::decision_map::PAGE_GRID;
 use crate::engine::loss::host;
-use crate::engine::network::Mlp;
+use crate::engine::network::{Classifier, Mlp, Network};
 use crate::engine::train::{Trainer, fraction_equal, logits_host, predictions};
 use crate::engine::weights::MlpWeights;
 
@@ -221,8 +221,8 @@ impl Session {
             settings: settings.clone(),
             steps: self.steps_done(),
             curves: curves.to_vec(),
-            distilled: MlpWeights::from_mlp_async(&self.distilled.network()).await?,
-            scratch: MlpWeights::from_mlp_async(&self.scratch.network()).await?,
+            distilled: MlpWeights::from_network_async(&self.distilled.network()).await?,
+            scratch: MlpWeights::from_network_async(&self.scratch.network()).await?,
         })
     }
 
@@ -235,8 +235,8 @@ impl Session {
     }
 
     /// A CPU copy of a network, read asynchronously.
-    async fn on_cpu(&self, net: &Mlp) -> crate::Result<Mlp> {
-        MlpWeights::from_mlp_async(net).await?.to_mlp(&self.cpu)
+    async fn on_cpu(&self, net: &Network) -> crate::Result<Mlp> {
+        MlpWeights::from_network_async(net).await?.to_mlp(&self.cpu)
     }
 
     /// Both students, read from their device once.
@@ -383,21 +383,12 @@ impl Session {
         let test = &self.split.test;
         // At most 1,000 examples: timing MNIST's full test set seven times would hold the page.
         let timed = test.subset(&(0..test.len().min(1000)).collect::<Vec<_>>());
-        let student = self.distilled.network().config().init(&self.cpu, 0)?;
-        let time = |net: &Mlp| -> crate::Result<f64> {
-            let mut runs = Vec::new();
-            for _ in 0..7 {
-                let start = now_ms();
-                logits_host(net, &timed, &self.cpu)?;
-                runs.push(now_ms() - start);
-            }
-            runs.sort_by(f64::total_cmp);
-            Ok(runs[runs.len() / 2])
-        };
+        let student = self.distilled.network().architecture().init(&self.cpu, 0)?;
+        let time = |net: &dyn Classifier| forward_ms(net, &timed, &self.cpu, &now_ms);
         let labels: Vec<usize> = test.labels.iter().map(|l| usize::from(*l)).collect();
         Ok(Compression {
             teacher_params: self.teacher.config.num_params(),
-            student_params: self.distilled.network().config().num_params(),
+            student_params: self.distilled.network().architecture().declared_params() as usize,
             examples: timed.len(),
             teacher_ms: time(&self.teacher_cpu)?,
             student_ms: time(&student)?,
@@ -407,6 +398,23 @@ impl Session {
             ),
         })
     }
+}
+
+/// Median of seven timings of a forward pass over `data`.
+fn forward_ms(
+    net: &dyn Classifier,
+    data: &crate::engine::data::Dataset,
+    cpu: &Device,
+    now_ms: &impl Fn() -> f64,
+) -> crate::Result<f64> {
+    let mut runs = Vec::new();
+    for _ in 0..7 {
+        let start = now_ms();
+        logits_host(net, data, cpu)?;
+        runs.push(now_ms() - start);
+    }
+    runs.sort_by(f64::total_cmp);
+    Ok(runs[runs.len() / 2])
 }
 
 /// Logits of test example `index` from the teacher and the students, computed on the CPU in

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::engine::data::{Split, TransferConfig, TransferSet};
 use crate::engine::error::{Error, Result};
-use crate::engine::network::{Mlp, MlpConfig};
+use crate::engine::network::{Classifier, Input, Mlp, MlpConfig};
 use crate::engine::train::{DistillSettings, Trainer};
 
 /// One dataset × batch-size measurement.
@@ -103,7 +103,9 @@ pub fn distill_steps(
         ),
         device,
     );
-    let teacher_forward_ms = median_ms(50, || read(teacher.logits(x.clone())).map(|_| ()))?;
+    let teacher_forward_ms = median_ms(50, || {
+        read(teacher.logits(Input::Features(x.clone()))).map(|_| ())
+    })?;
     let b = batch as f64;
     let student_flops_per_step = 6.0 * b * weights(&student);
     let teacher_flops_per_batch = 2.0 * b * weights(&teacher.config());

@@ -18,7 +18,9 @@ use crate::engine::data::{Batch, Batches, Dataset, TransferSet};
 use crate::engine::error::{Error, Result};
 use crate::engine::loss::{self, HiddenLoss, SoftLoss, host};
 use crate::engine::mapping::{LayerMapping, MappingScheme};
-use crate::engine::network::{Mlp, MlpConfig, random_linear};
+use crate::engine::network::{
+    Architecture, Classifier, Input, Mlp, Network, Tap, Taps, random_linear,
+};
 use crate::engine::schedule::Schedule;
 use crate::engine::weights::MlpWeights;
 
@@ -112,13 +114,13 @@ pub struct Evaluation {
 /// The student and the learned projections that map its hidden widths onto the teacher's.
 #[derive(Module, Debug)]
 pub struct StudentModule {
-    pub net: Mlp,
+    pub net: Network,
     /// One per mapped pair; `None` where the widths already match.
     pub projections: Vec<Option<Linear>>,
 }
 
 struct Teacher {
-    net: Mlp,
+    net: Network,
     mapping: LayerMapping,
     /// The teacher's outputs for every transfer row, computed once (the teacher is frozen and the
     /// rows are fixed), so a step gathers its targets instead of running the teacher again.
@@ -138,19 +140,19 @@ pub const TEACHER_CACHE_FLOATS: usize = 16 << 20;
 
 impl TeacherCache {
     fn build(
-        teacher: &Mlp,
+        teacher: &Network,
         mapping: &LayerMapping,
         with_hidden: bool,
         data: &TransferSet,
         device: &Device,
     ) -> Option<Self> {
-        let config = teacher.config();
+        let config = teacher.architecture();
         let mapped: Vec<usize> = if with_hidden {
             mapping.pairs().iter().map(|&(_, t)| t).collect()
         } else {
             Vec::new()
         };
-        let per_row = config.classes
+        let per_row = config.classes()
             + mapped
                 .iter()
                 .filter_map(|&t| config.width(t))
@@ -169,10 +171,10 @@ impl TeacherCache {
                 ),
                 device,
             );
-            let out = teacher.forward(x);
+            let out = teacher.forward(Input::Features(x));
             logits.push(out.logits);
             for (k, &t) in mapped.iter().enumerate() {
-                hidden[k].push(out.hidden[t - 1].clone());
+                hidden[k].push(out.taps.hidden(t)?.clone());
             }
         }
         Some(Self {
@@ -220,9 +222,23 @@ struct PendingStep {
     epoch: usize,
 }
 
+/// A tap a mapping names, or why the network has none (a mapping is checked against the depths
+/// before training, so this only fails for a network kind that lacks the tap).
+fn tap(taps: &Taps, name: Tap, whose: &str) -> Result<Tensor<2>> {
+    match name {
+        Tap::Hidden(layer) => taps.hidden(layer).cloned(),
+        Tap::Attention(_) => None,
+    }
+    .ok_or_else(|| Error::Mapping(format!("the {whose} network has no tap {name}")))
+}
+
 /// Host copy of logits for rows of a dataset.
-pub fn logits_host(net: &Mlp, data: &Dataset, device: &Device) -> Result<Vec<f32>> {
-    let mut out = Vec::with_capacity(data.len() * net.config().classes);
+pub fn logits_host(
+    net: &(impl Classifier + ?Sized),
+    data: &Dataset,
+    device: &Device,
+) -> Result<Vec<f32>> {
+    let mut out = Vec::with_capacity(data.len() * net.architecture().classes());
     for start in (0..data.len()).step_by(1024) {
         let end = (start + 1024).min(data.len());
         let x = Tensor::<2>::from_data(
@@ -232,7 +248,7 @@ pub fn logits_host(net: &Mlp, data: &Dataset, device: &Device) -> Result<Vec<f32
             ),
             device,
         );
-        let logits = net.logits(x).into_data();
+        let logits = net.logits(Input::Features(x)).into_data();
         out.extend(
             logits
                 .try_to_vec::<f32>()
@@ -251,7 +267,7 @@ pub fn predictions(logits: &[f32], classes: usize) -> Vec<usize> {
 }
 
 /// Accuracy of `net` on `data`.
-pub fn accuracy(net: &Mlp, data: &Dataset, device: &Device) -> Result<f32> {
+pub fn accuracy(net: &(impl Classifier + ?Sized), data: &Dataset, device: &Device) -> Result<f32> {
     let preds = predictions(&logits_host(net, data, device)?, data.classes);
     Ok(fraction_equal(
         &preds,
@@ -269,27 +285,33 @@ pub fn fraction_equal(a: &[usize], b: impl Iterator<Item = usize>) -> f32 {
 impl Trainer {
     /// A network trained on labels alone (a teacher, or a student without a teacher).
     pub fn supervised(
-        config: &MlpConfig,
+        config: impl Into<Architecture>,
         data: TransferSet,
         settings: DistillSettings,
         device: &Device,
     ) -> Result<Self> {
-        Self::build(config, data, settings, None, device)
+        Self::build(config.into(), data, settings, None, device)
     }
 
     /// A student distilled from `teacher`.
     pub fn distill(
-        config: &MlpConfig,
-        teacher: &Mlp,
+        config: impl Into<Architecture>,
+        teacher: impl Into<Network>,
         data: TransferSet,
         settings: DistillSettings,
         device: &Device,
     ) -> Result<Self> {
-        let teacher_config = teacher.config();
-        if teacher_config.inputs != config.inputs || teacher_config.classes != config.classes {
+        let (config, teacher) = (config.into(), teacher.into());
+        let teacher_config = teacher.architecture();
+        if (teacher_config.inputs(), teacher_config.classes())
+            != (config.inputs(), config.classes())
+        {
             return Err(Error::ModelConfig(format!(
                 "the teacher maps {} inputs to {} classes, the student {} to {}",
-                teacher_config.inputs, teacher_config.classes, config.inputs, config.classes
+                teacher_config.inputs(),
+                teacher_config.classes(),
+                config.inputs(),
+                config.classes()
             )));
         }
         let mapping = settings
@@ -312,7 +334,7 @@ impl Trainer {
     }
 
     fn build(
-        config: &MlpConfig,
+        config: Architecture,
         data: TransferSet,
         settings: DistillSettings,
         teacher: Option<Teacher>,
@@ -320,10 +342,13 @@ impl Trainer {
     ) -> Result<Self> {
         settings.validate()?;
         config.validate()?;
-        if data.dim != config.inputs || data.classes != config.classes {
+        if (data.dim, data.classes) != (config.inputs(), config.classes()) {
             return Err(Error::ModelConfig(format!(
                 "the data has {} inputs and {} classes, the network expects {} and {}",
-                data.dim, data.classes, config.inputs, config.classes
+                data.dim,
+                data.classes,
+                config.inputs(),
+                config.classes()
             )));
         }
         if teacher.is_none() && data.labeled == 0 {
@@ -338,7 +363,7 @@ impl Trainer {
         let projections = match &teacher {
             None => Vec::new(),
             Some(t) => {
-                let tc = t.net.config();
+                let tc = t.net.architecture();
                 t.mapping
                     .pairs()
                     .iter()
@@ -390,7 +415,7 @@ impl Trainer {
     }
 
     /// The trained network, detached from autodiff, for evaluation or export.
-    pub fn network(&self) -> Mlp {
+    pub fn network(&self) -> Network {
         self.student.net.valid()
     }
 
@@ -498,6 +523,8 @@ impl Trainer {
         self.finish_step(pending, &values)
     }
 
+    /// One step's forward pass and losses (the update waits for the caller): the batch, the
+    /// student's logits and taps, the teacher's targets and taps, and the mixed loss.
     fn begin_step(&mut self) -> Result<PendingStep> {
         if let Some(err) = &self.halted {
             return Err(Error::Halted(err.to_string()));
@@ -508,10 +535,10 @@ impl Trainer {
         let rows = self.batches.next_rows();
         let batch = self.data.batch(&rows);
         let (n, dim, classes) = (batch.rows, self.data.dim, self.data.classes);
-        let x = Tensor::<2>::from_data(
+        let x = Input::Features(Tensor::<2>::from_data(
             TensorData::new(batch.features.clone(), [n, dim]),
             &self.device,
-        );
+        ));
         let one_hot = Tensor::<2>::from_data(
             TensorData::new(batch.one_hot.clone(), [n, classes]),
             &self.device,
@@ -519,58 +546,17 @@ impl Trainer {
 
         let student = self.student.net.forward(x.clone());
         let hard = loss::hard_cross_entropy(student.logits.clone(), one_hot, batch.labeled);
-        let zero = || Tensor::<1>::zeros([1], &self.device);
         let terms = match &self.teacher {
-            None => loss::combine(1.0, 0.0, hard, zero(), zero()),
+            None => loss::combine(1.0, 0.0, hard, self.zero(), self.zero()),
             Some(teacher) => {
-                let with_hidden = self.settings.beta > 0.0;
-                let (t_logits, t_hidden) = match &teacher.cache {
-                    Some(cache) => {
-                        let index = Tensor::<1, Int>::from_data(
-                            TensorData::new(
-                                rows.iter().map(|&r| r as i64).collect::<Vec<_>>(),
-                                [n],
-                            ),
-                            &self.device,
-                        );
-                        let gather = |t: &Tensor<2>| t.clone().select(0, index.clone());
-                        (
-                            gather(&cache.logits),
-                            cache.hidden.iter().map(gather).collect::<Vec<_>>(),
-                        )
-                    }
-                    None => {
-                        let out = teacher.net.forward(x);
-                        let hidden = if with_hidden {
-                            teacher
-                                .mapping
-                                .pairs()
-                                .iter()
-                                .map(|&(_, t)| out.hidden[t - 1].clone())
-                                .collect()
-                        } else {
-                            Vec::new()
-                        };
-                        (out.logits, hidden)
-                    }
-                };
+                let (t_logits, t_hidden) = self.teacher_targets(teacher, &rows, x)?;
                 let soft = loss::soft_loss(
                     self.settings.soft_loss,
                     student.logits.clone(),
                     t_logits,
                     temperature,
                 );
-                // β = 0 switches the hidden term off; it is then not computed at all.
-                let mut hidden = zero();
-                for (k, (&(s, _), h_t)) in teacher.mapping.pairs().iter().zip(t_hidden).enumerate()
-                {
-                    let h_s = student.hidden[s - 1].clone();
-                    let h_s = match self.student.projections.get(k).and_then(Option::as_ref) {
-                        Some(projection) => projection.forward(h_s),
-                        None => h_s,
-                    };
-                    hidden = hidden.add(loss::hidden_loss(self.settings.hidden_loss, h_s, h_t));
-                }
+                let hidden = self.hidden_term(&teacher.mapping, &student.taps, t_hidden)?;
                 loss::combine(alpha, self.settings.beta, hard, soft, hidden)
             }
         };
@@ -593,6 +579,65 @@ impl Trainer {
             alpha,
             epoch: self.batches.epoch(),
         })
+    }
+
+    fn zero(&self) -> Tensor<1> {
+        Tensor::<1>::zeros([1], &self.device)
+    }
+
+    /// The teacher's logits for the batch and, when β > 0, its mapped taps in mapping order:
+    /// gathered from the cache, or from a forward pass when there is none.
+    fn teacher_targets(
+        &self,
+        teacher: &Teacher,
+        rows: &[usize],
+        x: Input,
+    ) -> Result<(Tensor<2>, Vec<Tensor<2>>)> {
+        if let Some(cache) = &teacher.cache {
+            let index = Tensor::<1, Int>::from_data(
+                TensorData::new(
+                    rows.iter().map(|&r| r as i64).collect::<Vec<_>>(),
+                    [rows.len()],
+                ),
+                &self.device,
+            );
+            let gather = |t: &Tensor<2>| t.clone().select(0, index.clone());
+            return Ok((
+                gather(&cache.logits),
+                cache.hidden.iter().map(gather).collect(),
+            ));
+        }
+        let out = teacher.net.forward(x);
+        if self.settings.beta <= 0.0 {
+            return Ok((out.logits, Vec::new()));
+        }
+        let hidden = teacher
+            .mapping
+            .pairs()
+            .iter()
+            .map(|&(_, t)| tap(&out.taps, Tap::Hidden(t), "teacher"))
+            .collect::<Result<Vec<_>>>()?;
+        Ok((out.logits, hidden))
+    }
+
+    /// Σ over the mapped pairs of the hidden loss between the student's tap (projected where the
+    /// widths differ) and the teacher's. β = 0 switches it off: nothing is then computed.
+    fn hidden_term(
+        &self,
+        mapping: &LayerMapping,
+        student: &Taps,
+        teacher: Vec<Tensor<2>>,
+    ) -> Result<Tensor<1>> {
+        let mut hidden = self.zero();
+        for (k, (&(s, _), h_t)) in mapping.pairs().iter().zip(teacher).enumerate() {
+            let h_s = tap(student, Tap::Hidden(s), "student")?;
+            let h_s = match self.student.projections.get(k).and_then(Option::as_ref) {
+                Some(projection) => projection.forward(h_s),
+                None => h_s,
+            };
+            hidden = hidden.add(loss::hidden_loss(self.settings.hidden_loss, h_s, h_t));
+        }
+        Ok(hidden)
     }
 
     fn finish_step(&mut self, pending: PendingStep, values: &[f32]) -> Result<StepMetrics> {
@@ -763,15 +808,15 @@ impl Trainer {
     /// schedules move on to step `steps` as if it had trained here. Adam's moments and any
     /// hidden-state projections start afresh (they are not part of a weight file).
     pub fn restore(&mut self, weights: &MlpWeights, steps: usize) -> Result<()> {
-        let config = self.student.net.config();
-        if weights.config != config {
+        let config = self.student.net.architecture();
+        if Architecture::from(&weights.config) != config {
             return Err(Error::ModelConfig(format!(
                 "the saved network is {}, this run trains {}",
                 weights.config.describe(),
                 config.describe()
             )));
         }
-        self.student.net = weights.to_mlp(&self.device.clone().autodiff())?;
+        self.student.net = Network::Mlp(weights.to_mlp(&self.device.clone().autodiff())?);
         self.optimizer = AdamConfig::new().init();
         self.last_good = None;
         self.halted = None;
@@ -781,7 +826,9 @@ impl Trainer {
     /// Replaces the network's weights (used by tests to provoke a divergence).
     #[doc(hidden)]
     pub fn map_network(&mut self, f: impl FnOnce(Mlp) -> Mlp) {
-        self.student.net = f(self.student.net.clone());
+        self.student.net = match self.student.net.clone() {
+            Network::Mlp(net) => Network::Mlp(f(net)),
+        };
     }
 }
 
@@ -789,6 +836,7 @@ impl Trainer {
 mod tests {
     use super::*;
     use crate::engine::data::{ToyKind, TransferConfig, digits, toy_dataset};
+    use crate::engine::network::MlpConfig;
     use futures_lite::future::block_on;
 
     fn digits_transfer(fraction: f32) -> (TransferSet, Dataset) {
@@ -909,7 +957,7 @@ mod tests {
         };
         let device = Device::flex();
         let mut trainer =
-            Trainer::supervised(&MlpConfig::student(64, 10), data, settings, &device).unwrap();
+            Trainer::supervised(MlpConfig::student(64, 10), data, settings, &device).unwrap();
         let probe = split.test.subset(&[0, 1, 2]);
         let (mut unchanged, mut changed) = (0, 0);
         for _ in 0..40 {
@@ -939,7 +987,7 @@ mod tests {
         for _ in 0..30 {
             original.step().unwrap();
         }
-        let saved = MlpWeights::from_mlp(&original.network()).unwrap();
+        let saved = MlpWeights::from_network(&original.network()).unwrap();
         let mut restored = make();
         restored.restore(&saved, 30).unwrap();
         assert_eq!(restored.steps_done(), 30);
@@ -979,7 +1027,7 @@ mod tests {
             ..Default::default()
         };
         let trainer = Trainer::distill(
-            &MlpConfig::student(64, 10),
+            MlpConfig::student(64, 10),
             &teacher,
             data,
             settings,
@@ -1046,7 +1094,7 @@ mod tests {
         let (data, test) = digits_transfer(1.0);
         let device = Device::flex();
         let mut trainer = Trainer::supervised(
-            &MlpConfig::student(64, 10),
+            MlpConfig::student(64, 10),
             data,
             DistillSettings::default(),
             &device,
@@ -1088,7 +1136,7 @@ mod tests {
         let device = Device::flex();
         let settings = DistillSettings::default();
         let mut trainer =
-            Trainer::supervised(&MlpConfig::student(64, 10), data, settings.clone(), &device)
+            Trainer::supervised(MlpConfig::student(64, 10), data, settings.clone(), &device)
                 .unwrap();
         trainer.step().unwrap();
         trainer.map_network(|mut net| {
@@ -1109,7 +1157,7 @@ mod tests {
         let (data, test) = digits_transfer(0.5);
         let device = Device::flex();
         let mut trainer = Trainer::supervised(
-            &MlpConfig::student(64, 10),
+            MlpConfig::student(64, 10),
             data,
             DistillSettings::default(),
             &device,
@@ -1136,7 +1184,7 @@ mod tests {
         let teacher = MlpConfig::teacher(64, 10).init(&device, 7).unwrap();
         let make = || {
             Trainer::distill(
-                &MlpConfig::student(64, 10),
+                MlpConfig::student(64, 10),
                 &teacher,
                 data.clone(),
                 DistillSettings::default(),
@@ -1161,7 +1209,7 @@ mod tests {
         let device = Device::flex();
         let make = || {
             Trainer::supervised(
-                &MlpConfig::student(64, 10),
+                MlpConfig::student(64, 10),
                 data.clone(),
                 DistillSettings::default(),
                 &device,
@@ -1205,7 +1253,7 @@ mod tests {
         let device = Device::flex();
         let make = || {
             Trainer::supervised(
-                &MlpConfig::student(64, 10),
+                MlpConfig::student(64, 10),
                 data.clone(),
                 DistillSettings::default(),
                 &device,

@@ -4,8 +4,9 @@
 //! Tensor names are Sequential indices: linear layer `i` (0-based, output layer last) is
 //! `{2i}.weight` with shape `[out, in]` and `{2i}.bias` with shape `[out]`, all float32; the odd
 //! indices are the activations, which hold no weights. The safetensors metadata carries
-//! `format` = [`FORMAT`], `architecture` (the [`MlpConfig`] as JSON), `role` and `info` (free JSON:
-//! dataset, settings, metrics).
+//! `format` = [`FORMAT`], `architecture` (the [`Architecture`] as JSON, tagged with its `kind`),
+//! `role` and `info` (free JSON: dataset, settings, metrics). Files of the first format,
+//! [`FORMAT_MLP_V1`] (an untagged MLP architecture), still load.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -16,9 +17,12 @@ use burn::tensor::{Bytes, Device};
 use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 
 use crate::engine::error::{Error, Result};
-use crate::engine::network::{Mlp, MlpConfig, linear_from_host};
+use crate::engine::network::{Architecture, Mlp, MlpConfig, Network, linear_from_host};
 
-pub const FORMAT: &str = "distill-playground/mlp-v1";
+/// What this version writes: the architecture names its kind (`{"kind": "mlp", …}`).
+pub const FORMAT: &str = "distill-playground/v2";
+/// The first format, read still: the architecture is an MLP's, untagged.
+pub const FORMAT_MLP_V1: &str = "distill-playground/mlp-v1";
 /// No network this product makes comes near this; a bigger file is refused before parsing.
 pub const MAX_FILE_BYTES: usize = 64 << 20;
 
@@ -116,6 +120,26 @@ impl MlpWeights {
         })
     }
 
+    /// Reads a network of the family synchronously (CPU devices).
+    pub fn from_network(net: &Network) -> Result<Self> {
+        match net {
+            Network::Mlp(net) => Self::from_mlp(net),
+        }
+    }
+
+    /// Reads a network of the family asynchronously, as WebGPU in a browser requires.
+    pub async fn from_network_async(net: &Network) -> Result<Self> {
+        match net {
+            Network::Mlp(net) => Self::from_mlp_async(net).await,
+        }
+    }
+
+    /// The architecture as a weight file's metadata spells it.
+    fn architecture_json(&self) -> Result<String> {
+        serde_json::to_string(&Architecture::from(&self.config))
+            .map_err(|e| Error::Weights(e.to_string()))
+    }
+
     /// Builds the network on `device`.
     pub fn to_mlp(&self, device: &Device) -> Result<Mlp> {
         if self.layers.len() != self.config.depth() + 1 {
@@ -163,8 +187,7 @@ impl MlpWeights {
                     .map_err(|e| Error::Weights(e.to_string()))
             })
             .collect::<Result<Vec<_>>>()?;
-        let architecture =
-            serde_json::to_string(&self.config).map_err(|e| Error::Weights(e.to_string()))?;
+        let architecture = self.architecture_json()?;
         let metadata = HashMap::from([
             ("format".to_string(), FORMAT.to_string()),
             ("architecture".to_string(), architecture),
@@ -302,8 +325,7 @@ impl MlpWeights {
     /// network is rebuilt on the CPU first, so this never reads a GPU tensor synchronously.
     pub fn to_burnpack(&self, file: &FileInfo) -> Result<Vec<u8>> {
         let net = self.to_mlp(&Device::flex())?;
-        let architecture =
-            serde_json::to_string(&self.config).map_err(|e| Error::Weights(e.to_string()))?;
+        let architecture = self.architecture_json()?;
         let mut store = BurnpackStore::from_bytes(None)
             .metadata("format", FORMAT)
             .metadata("architecture", architecture)
@@ -387,29 +409,41 @@ impl MlpWeights {
 }
 
 /// The architecture a file's metadata declares, checked.
+/// The architecture a file's metadata declares, checked. Version 2 files name the kind; the
+/// first format's (mlp-v1) are MLPs.
 fn architecture_of(meta: &HashMap<String, String>) -> Result<MlpConfig> {
-    match meta.get("format") {
-        Some(f) if f == FORMAT => {}
+    let tagged = match meta.get("format") {
+        Some(f) if f == FORMAT => true,
+        Some(f) if f == FORMAT_MLP_V1 => false,
         // burn writes format=burnpack into every file; ours overwrites it.
         Some(f) if f == "burnpack" => {
             return Err(Error::Weights(format!(
                 "a burnpack file that was not written by this tool (its metadata lacks format={FORMAT} and the architecture)"
             )));
         }
-        Some(f) => return Err(Error::Weights(format!("format '{f}' is not {FORMAT}"))),
+        Some(f) => {
+            return Err(Error::Weights(format!(
+                "format '{f}' is not {FORMAT} (nor the older {FORMAT_MLP_V1})"
+            )));
+        }
         None => {
             return Err(Error::Weights(format!(
                 "the file has no 'format' metadata: it was not written by this tool ({FORMAT})"
             )));
         }
-    }
-    let config: MlpConfig = meta
+    };
+    let text = meta
         .get("architecture")
-        .ok_or_else(|| Error::Weights("the file has no 'architecture' metadata".into()))
-        .and_then(|a| {
-            serde_json::from_str(a)
-                .map_err(|e| Error::Weights(format!("unreadable 'architecture' metadata: {e}")))
-        })?;
+        .ok_or_else(|| Error::Weights("the file has no 'architecture' metadata".into()))?;
+    let unreadable =
+        |e: serde_json::Error| Error::Weights(format!("unreadable 'architecture' metadata: {e}"));
+    let config = if tagged {
+        match serde_json::from_str::<Architecture>(text).map_err(unreadable)? {
+            Architecture::Mlp(config) => config,
+        }
+    } else {
+        serde_json::from_str::<MlpConfig>(text).map_err(unreadable)?
+    };
     config
         .validate()
         .map_err(|e| Error::Weights(format!("the file's architecture is invalid: {e}")))?;
@@ -455,6 +489,11 @@ pub fn save_mlp(net: &Mlp, info: &FileInfo) -> Result<Vec<u8>> {
     MlpWeights::from_mlp(net)?.to_safetensors(info)
 }
 
+/// Serialises a network of the family (synchronous read).
+pub fn save_network(net: &Network, info: &FileInfo) -> Result<Vec<u8>> {
+    MlpWeights::from_network(net)?.to_safetensors(info)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -477,6 +516,37 @@ mod tests {
             role: "student".into(),
             info: serde_json::json!({"dataset": "digits"}),
         }
+    }
+
+    /// Files written before the architecture named its kind (the shipped teachers are such files)
+    /// still load; what is written now names the kind and reads back.
+    #[test]
+    fn first_format_files_load_and_new_files_name_their_kind() {
+        let shipped = include_bytes!("../../assets/teachers/digits.safetensors");
+        let (_, header) = SafeTensors::read_metadata(shipped).unwrap();
+        let meta = header.metadata().clone().unwrap();
+        assert_eq!(
+            meta["format"], FORMAT_MLP_V1,
+            "the shipped teacher is a first-format file"
+        );
+        let (old, _) = MlpWeights::from_bytes(shipped).unwrap();
+        assert_eq!(old.config.hidden, vec![128; 6]);
+
+        let bytes = old.to_safetensors(&info()).unwrap();
+        let (_, header) = SafeTensors::read_metadata(&bytes).unwrap();
+        let meta = header.metadata().clone().unwrap();
+        assert_eq!(meta["format"], FORMAT);
+        let arch: serde_json::Value = serde_json::from_str(&meta["architecture"]).unwrap();
+        assert_eq!(arch["kind"], "mlp");
+        assert_eq!(MlpWeights::from_bytes(&bytes).unwrap().0, old);
+        // A v2 file whose architecture lacks its kind is refused, with the reason.
+        let untagged = serde_json::to_string(&old.config).unwrap();
+        let mut meta = meta.clone();
+        meta.insert("architecture".into(), untagged);
+        let file = SafeTensors::deserialize(&bytes).unwrap();
+        let relabelled = safetensors::serialize(file.tensors(), Some(meta)).unwrap();
+        let err = MlpWeights::from_bytes(&relabelled).unwrap_err().to_string();
+        assert!(err.contains("unreadable 'architecture' metadata"), "{err}");
     }
 
     #[test]
@@ -606,7 +676,10 @@ mod tests {
         };
         let mut store = BurnpackStore::from_bytes(None)
             .metadata("format", FORMAT)
-            .metadata("architecture", serde_json::to_string(&huge).unwrap())
+            .metadata(
+                "architecture",
+                serde_json::to_string(&Architecture::from(&huge)).unwrap(),
+            )
             .metadata("role", "teacher")
             .metadata("info", "{}");
         net.save_into(&mut store).unwrap();
@@ -663,7 +736,10 @@ mod tests {
             };
             let mut store = BurnpackStore::from_bytes(None)
                 .metadata("format", FORMAT)
-                .metadata("architecture", serde_json::to_string(&config).unwrap());
+                .metadata(
+                    "architecture",
+                    serde_json::to_string(&Architecture::from(&config)).unwrap(),
+                );
             net.save_into(&mut store).unwrap();
             store.get_bytes().unwrap().to_vec()
         };

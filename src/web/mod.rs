@@ -17,6 +17,7 @@ use session::{CurvePoint, Session};
 use state::{Action, AppState};
 
 use crate::engine::data::DatasetKind;
+use crate::engine::network::{Architecture, Classifier};
 
 /// Yew's hook for the app's reducer, which lives in `app::state` and is tested natively.
 impl Reducible for AppState {
@@ -606,7 +607,10 @@ async fn drive(
                             teacher = weights;
                             own_teacher = true;
                         }
-                        Ok(()) if weights.config == s.distilled.network().config() => {
+                        Ok(())
+                            if Architecture::from(&weights.config)
+                                == s.distilled.network().architecture() =>
+                        {
                             match s.distilled.restore(&weights, s.steps_done()) {
                                 Ok(()) => {
                                     shown = (usize::MAX, usize::MAX);
@@ -929,7 +933,7 @@ async fn train_network(
         }
         after_next_paint().await;
     }
-    let weights = MlpWeights::from_mlp_async(&trainer.network()).await?;
+    let weights = MlpWeights::from_network_async(&trainer.network()).await?;
     let cpu = burn::tensor::Device::flex();
     let accuracy = crate::engine::train::accuracy(&weights.to_mlp(&cpu)?, &s.split.test, &cpu)?;
     Ok((weights, accuracy))
@@ -993,12 +997,12 @@ async fn offer_download(
     let steps = s.steps_done();
     let (weights, role, name) = match which {
         Which::Student => (
-            MlpWeights::from_mlp_async(&s.distilled.network()).await?,
+            MlpWeights::from_network_async(&s.distilled.network()).await?,
             "student",
             format!("distilled-student-step{steps}"),
         ),
         Which::Scratch => (
-            MlpWeights::from_mlp_async(&s.scratch.network()).await?,
+            MlpWeights::from_network_async(&s.scratch.network()).await?,
             "scratch-student",
             format!("scratch-student-step{steps}"),
         ),

@@ -12,6 +12,7 @@ use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 
+use super::{Architecture, Classifier, Forward, Input, Taps};
 use crate::engine::error::{Error, Result};
 
 /// The non-linearity between layers.
@@ -265,30 +266,25 @@ pub struct Mlp {
     pub activation: Activation,
 }
 
-/// What one forward pass produces.
-#[derive(Clone, Debug)]
-pub struct ForwardOutput {
-    pub logits: Tensor<2>,
-    /// Hidden state after the activation of every hidden layer; index 0 is layer 1.
-    pub hidden: Vec<Tensor<2>>,
-}
-
-impl Mlp {
-    pub fn forward(&self, x: Tensor<2>) -> ForwardOutput {
+/// Its taps are the hidden states after each hidden layer's activation.
+impl Classifier for Mlp {
+    fn forward(&self, input: Input) -> Forward {
+        let Input::Features(x) = input;
         let mut hidden = Vec::with_capacity(self.hidden.len());
         let mut h = x;
         for layer in &self.hidden {
             h = self.activation.apply(layer.forward(h));
             hidden.push(h.clone());
         }
-        ForwardOutput {
+        Forward {
             logits: self.output.forward(h),
-            hidden,
+            taps: Taps::new(hidden, Vec::new()),
         }
     }
 
     /// Logits only; skips keeping the hidden states.
-    pub fn logits(&self, x: Tensor<2>) -> Tensor<2> {
+    fn logits(&self, input: Input) -> Tensor<2> {
+        let Input::Features(x) = input;
         let h = self
             .hidden
             .iter()
@@ -296,6 +292,12 @@ impl Mlp {
         self.output.forward(h)
     }
 
+    fn architecture(&self) -> Architecture {
+        Architecture::Mlp(self.config())
+    }
+}
+
+impl Mlp {
     /// The configuration this network was built from, read off its weights.
     pub fn config(&self) -> MlpConfig {
         let dims = |l: &Linear| {
@@ -346,9 +348,11 @@ mod tests {
             activation: Activation::Relu,
         };
         let model = cfg.init(&device, 1).unwrap();
-        let out = model.forward(Tensor::<2>::ones([6, 5], &device));
+        let out = model.forward(Input::Features(Tensor::<2>::ones([6, 5], &device)));
         assert_eq!(out.logits.dims(), [6, 2]);
-        let widths: Vec<_> = out.hidden.iter().map(|h| h.dims()).collect();
+        let widths: Vec<_> = (1..=3)
+            .map(|l| out.taps.hidden(l).unwrap().dims())
+            .collect();
         assert_eq!(widths, vec![[6, 7], [6, 4], [6, 3]]);
         assert_eq!(model.config(), cfg);
         assert_eq!(
@@ -358,7 +362,7 @@ mod tests {
         // logits() is the same computation without keeping hidden states.
         let a = out.logits.into_data().try_to_vec::<f32>().unwrap();
         let b = model
-            .logits(Tensor::<2>::ones([6, 5], &device))
+            .logits(Input::Features(Tensor::<2>::ones([6, 5], &device)))
             .into_data()
             .try_to_vec::<f32>()
             .unwrap();
@@ -367,12 +371,12 @@ mod tests {
         let again = cfg
             .init(&device, 1)
             .unwrap()
-            .logits(Tensor::<2>::ones([6, 5], &device));
+            .logits(Input::Features(Tensor::<2>::ones([6, 5], &device)));
         assert_eq!(again.into_data().try_to_vec::<f32>().unwrap(), a);
         let other = cfg
             .init(&device, 2)
             .unwrap()
-            .logits(Tensor::<2>::ones([6, 5], &device));
+            .logits(Input::Features(Tensor::<2>::ones([6, 5], &device)));
         assert_ne!(other.into_data().try_to_vec::<f32>().unwrap(), a);
     }
 
@@ -385,8 +389,15 @@ mod tests {
             burn::tensor::Distribution::Normal(0.0, 3.0),
             &device,
         );
-        for h in model.forward(x).hidden {
-            let v = h.into_data().try_to_vec::<f32>().unwrap();
+        let taps = model.forward(Input::Features(x)).taps;
+        for layer in 1..=3 {
+            let v = taps
+                .hidden(layer)
+                .unwrap()
+                .clone()
+                .into_data()
+                .try_to_vec::<f32>()
+                .unwrap();
             assert!(v.iter().all(|x| *x >= 0.0));
         }
     }

@@ -29,7 +29,8 @@ impl DeviceChoice {
         }
     }
 
-    fn cpu(reason: String) -> Self {
+    /// The CPU, with why it is used.
+    pub fn cpu(reason: String) -> Self {
         Self {
             device: Device::flex(),
             kind: DeviceKind::Cpu,

@@ -1,0 +1,277 @@
+//! Building a trainer, its settings while it runs, checkpoints, and restoring saved weights.
+
+use burn::module::Module;
+use burn::optim::AdamConfig;
+use burn::tensor::Device;
+use rand::SeedableRng;
+use rand::rngs::ChaCha8Rng;
+
+use crate::engine::data::{Batches, Dataset, TransferSet};
+use crate::engine::error::{Error, Result};
+use crate::engine::mapping::LayerMapping;
+use crate::engine::network::{Architecture, Classifier, Mlp, Network, random_linear};
+use crate::engine::schedule::Schedule;
+use crate::engine::weights::MlpWeights;
+
+use super::*;
+
+impl Trainer {
+    /// A network trained on labels alone (a teacher, or a student without a teacher).
+    pub fn supervised(
+        config: impl Into<Architecture>,
+        data: TransferSet,
+        settings: DistillSettings,
+        device: &Device,
+    ) -> Result<Self> {
+        Self::build(config.into(), data, settings, None, device)
+    }
+
+    /// A student distilled from `teacher`.
+    pub fn distill(
+        config: impl Into<Architecture>,
+        teacher: impl Into<Network>,
+        data: TransferSet,
+        settings: DistillSettings,
+        device: &Device,
+    ) -> Result<Self> {
+        let (config, teacher) = (config.into(), teacher.into());
+        let teacher_config = teacher.architecture();
+        if (teacher_config.inputs(), teacher_config.classes())
+            != (config.inputs(), config.classes())
+        {
+            return Err(Error::ModelConfig(format!(
+                "the teacher maps {} inputs to {} classes, the student {} to {}",
+                teacher_config.inputs(),
+                teacher_config.classes(),
+                config.inputs(),
+                config.classes()
+            )));
+        }
+        let mapping = settings
+            .mapping
+            .resolve(config.depth(), teacher_config.depth())?;
+        let net = teacher.valid();
+        let cache = TeacherCache::build(
+            &net,
+            &mapping,
+            settings.beta > 0.0,
+            &data,
+            &device.clone().inner(),
+        );
+        let teacher = Teacher {
+            net,
+            mapping,
+            cache,
+        };
+        Self::build(config, data, settings, Some(teacher), device)
+    }
+
+    fn build(
+        config: Architecture,
+        data: TransferSet,
+        settings: DistillSettings,
+        teacher: Option<Teacher>,
+        device: &Device,
+    ) -> Result<Self> {
+        settings.validate()?;
+        config.validate()?;
+        if (data.dim, data.classes) != (config.inputs(), config.classes()) {
+            return Err(Error::ModelConfig(format!(
+                "the data has {} inputs and {} classes, the network expects {} and {}",
+                data.dim,
+                data.classes,
+                config.inputs(),
+                config.classes()
+            )));
+        }
+        if teacher.is_none() && data.labeled == 0 {
+            return Err(Error::Settings(
+                "training without a teacher needs labeled examples".into(),
+            ));
+        }
+        let device = device.clone().inner();
+        let train_device = device.clone().autodiff();
+        let net = config.init(&train_device, settings.seed)?;
+        let mut rng = ChaCha8Rng::seed_from_u64(settings.seed ^ 0x7072_6f6a);
+        let projections = match &teacher {
+            None => Vec::new(),
+            Some(t) => {
+                let tc = t.net.architecture();
+                t.mapping
+                    .pairs()
+                    .iter()
+                    .map(|&(s, l)| {
+                        let (ws, wt) = (config.width(s), tc.width(l));
+                        match (ws, wt) {
+                            (Some(ws), Some(wt)) if ws != wt => {
+                                Some(random_linear(ws, wt, &mut rng, &train_device))
+                            }
+                            _ => None,
+                        }
+                    })
+                    .collect()
+            }
+        };
+        let batches = Batches::new(data.len(), settings.batch_size, settings.seed)?;
+        Ok(Self {
+            device,
+            student: StudentModule { net, projections },
+            optimizer: AdamConfig::new().init(),
+            last_good: None,
+            teacher,
+            settings,
+            data,
+            batches,
+            step: 0,
+            halted: None,
+        })
+    }
+
+    pub fn settings(&self) -> &DistillSettings {
+        &self.settings
+    }
+
+    pub fn steps_done(&self) -> usize {
+        self.step
+    }
+
+    pub fn epoch(&self) -> usize {
+        self.batches.epoch()
+    }
+
+    pub fn transfer_set(&self) -> &TransferSet {
+        &self.data
+    }
+
+    pub fn mapping(&self) -> Option<&LayerMapping> {
+        self.teacher.as_ref().map(|t| &t.mapping)
+    }
+
+    /// The trained network, detached from autodiff, for evaluation or export.
+    pub fn network(&self) -> Network {
+        self.student.net.valid()
+    }
+
+    /// Why training stopped, if it did.
+    pub fn halted(&self) -> Option<&Error> {
+        self.halted.as_ref()
+    }
+
+    /// Clears a divergence stop (after the user changed something) so steps run again.
+    pub fn resume(&mut self) {
+        self.halted = None;
+    }
+
+    /// Changes the temperature and α schedules and the learning rate of a running trainer
+    /// (the teacher's targets do not depend on them, so nothing is rebuilt).
+    pub fn retune(
+        &mut self,
+        temperature: Schedule,
+        alpha: Schedule,
+        learning_rate: f64,
+    ) -> Result<()> {
+        let mut settings = self.settings.clone();
+        settings.temperature = temperature;
+        settings.alpha = alpha;
+        settings.learning_rate = learning_rate;
+        self.apply(settings)
+    }
+
+    /// Changes the learning rate from the next step on.
+    pub fn set_learning_rate(&mut self, lr: f64) -> Result<()> {
+        let mut settings = self.settings.clone();
+        settings.learning_rate = lr;
+        self.apply(settings)
+    }
+
+    /// Takes checked settings; a change clears a divergence stop, since the user acted on it.
+    fn apply(&mut self, settings: DistillSettings) -> Result<()> {
+        settings.validate()?;
+        if settings != self.settings {
+            self.halted = None;
+        }
+        self.settings = settings;
+        Ok(())
+    }
+
+    /// Where this trainer is now (weights, optimizer state and step), to go back to with
+    /// [`Trainer::rewind`]. Cheap: tensors are shared handles.
+    pub fn checkpoint(&self) -> Checkpoint {
+        Checkpoint {
+            student: self.student.clone(),
+            optimizer: self.optimizer.clone(),
+            last_good: self.last_good.clone(),
+            step: self.step,
+        }
+    }
+
+    /// Goes back to a checkpoint: its weights and optimizer, and its place in the batch order.
+    /// A divergence stop stays as it is (it says what happened after the checkpoint).
+    pub fn rewind(&mut self, to: Checkpoint) -> Result<()> {
+        // The checkpointed parameters took part in steps since, whose backward passes consumed
+        // their graph: forking gives them a graph of their own again.
+        self.student = to.student.fork(&self.device.clone().autodiff());
+        self.optimizer = to.optimizer;
+        self.last_good = to.last_good;
+        self.seek(to.step)
+    }
+
+    /// Puts the batch order at `step` (the seeded order is replayed: the RNG cannot be cloned).
+    pub(super) fn seek(&mut self, step: usize) -> Result<()> {
+        self.batches = Batches::new(
+            self.data.len(),
+            self.settings.batch_size,
+            self.settings.seed,
+        )?;
+        for _ in 0..step {
+            self.batches.next_rows();
+        }
+        self.step = step;
+        Ok(())
+    }
+
+    /// Test accuracy, and agreement with the teacher when there is one.
+    pub fn evaluate(&self, test: &Dataset) -> Result<Evaluation> {
+        let net = self.network();
+        let preds = predictions(&logits_host(&net, test, &self.device)?, test.classes);
+        let accuracy = fraction_equal(&preds, test.labels.iter().map(|l| usize::from(*l)));
+        let teacher_agreement = match &self.teacher {
+            None => None,
+            Some(t) => {
+                let tp = predictions(&logits_host(&t.net, test, &self.device)?, test.classes);
+                Some(fraction_equal(&preds, tp.into_iter()))
+            }
+        };
+        Ok(Evaluation {
+            accuracy,
+            teacher_agreement,
+        })
+    }
+
+    /// Continues a run from saved weights: the network takes them, and the batch order and the
+    /// schedules move on to step `steps` as if it had trained here. Adam's moments and any
+    /// hidden-state projections start afresh (they are not part of a weight file).
+    pub fn restore(&mut self, weights: &MlpWeights, steps: usize) -> Result<()> {
+        let config = self.student.net.architecture();
+        if Architecture::from(&weights.config) != config {
+            return Err(Error::ModelConfig(format!(
+                "the saved network is {}, this run trains {}",
+                weights.config.describe(),
+                config.describe()
+            )));
+        }
+        self.student.net = Network::Mlp(weights.to_mlp(&self.device.clone().autodiff())?);
+        self.optimizer = AdamConfig::new().init();
+        self.last_good = None;
+        self.halted = None;
+        self.seek(steps)
+    }
+
+    /// Replaces the network's weights (used by tests to provoke a divergence).
+    #[doc(hidden)]
+    pub fn map_network(&mut self, f: impl FnOnce(Mlp) -> Mlp) {
+        self.student.net = match self.student.net.clone() {
+            Network::Mlp(net) => Network::Mlp(f(net)),
+        };
+    }
+}

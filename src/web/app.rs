@@ -1,0 +1,272 @@
+//! The root component: the reducer, the driver it commands, and the browser glue that belongs to
+//! the whole page (saving the settings, the Space key, the tour's scrolling, projector mode).
+
+use futures_channel::mpsc::{UnboundedSender, unbounded};
+use gloo::events::{EventListener, EventListenerOptions};
+use gloo::timers::callback::Timeout;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+use super::components;
+use super::device::engine;
+use super::driver::{Command, Driver};
+use super::storage;
+use crate::app::Settings;
+use crate::app::state::{Action, AppState};
+use crate::engine::data::DatasetKind;
+
+/// The state the page opens with: the link's settings, else the ones saved by the last visit,
+/// each checked field by field.
+fn initial_state() -> AppState {
+    let mut state = AppState {
+        prefer_cpu: engine::cpu_remembered(),
+        ..AppState::default()
+    };
+    let hash = gloo::utils::window().location().hash().unwrap_or_default();
+    if !hash.trim_start_matches('#').is_empty() {
+        let (settings, ignored) = Settings::from_hash(&hash);
+        state.settings = settings;
+        if !ignored.is_empty() {
+            state.notices.push(format!(
+                "Some settings in the link were ignored and left at their defaults — {}",
+                ignored.join("; ")
+            ));
+        }
+        return state;
+    }
+    match storage::saved_settings() {
+        None => {}
+        Some(Ok((s, ignored)))
+            if crate::app::check(&s, crate::app::state::TEACHER_DEPTH).is_ok() =>
+        {
+            state.settings = s;
+            if !ignored.is_empty() {
+                state.notices.push(format!(
+                    "Some settings saved in this browser were out of range and left at their defaults — {}",
+                    ignored.join("; ")
+                ));
+            }
+        }
+        Some(_) => state.notices.push(
+            "The settings saved in this browser could not be read; defaults are used.".into(),
+        ),
+    }
+    state
+}
+
+/// What the soft-target view shows besides a test example: the drawing (centred by mass on
+/// MNIST, as its digits were) or a clicked point, with its version.
+fn shown_input(state: &AppState) -> Option<(u64, Vec<f32>)> {
+    match (&state.drawing, state.probe) {
+        (Some(d), _) if state.settings.dataset == DatasetKind::Mnist => {
+            Some((state.drawing_version, d.centered()))
+        }
+        (Some(d), _) => Some((state.drawing_version, d.pixels.clone())),
+        (None, Some(p)) => Some((state.drawing_version, p.to_vec())),
+        (None, None) => None,
+    }
+}
+
+/// Sends a command to the driver; after the page was handed to the other build there is none.
+fn send(channel: &Option<UnboundedSender<Command>>, command: Command) {
+    let sent = channel.as_ref().map(|tx| tx.unbounded_send(command));
+    if matches!(sent, Some(Err(_))) {
+        gloo::console::warn!("the training driver has stopped; the command was dropped");
+    }
+}
+
+/// Starts the driver once, and keeps it told of what the user changes.
+#[hook]
+fn use_driver(state: &UseReducerHandle<AppState>) -> Callback<Command> {
+    let channel = use_mut_ref(|| None::<UnboundedSender<Command>>);
+    {
+        let channel = channel.clone();
+        let first = (**state).clone();
+        let dispatch = state.dispatcher();
+        use_effect_with((), move |_| {
+            let (tx, rx) = unbounded();
+            *channel.borrow_mut() = Some(tx);
+            match Driver::new(&first, rx, dispatch.clone()) {
+                Ok(driver) => wasm_bindgen_futures::spawn_local(driver.run()),
+                Err(e) => dispatch.dispatch(Action::Failed(format!(
+                    "The shipped teacher could not be read: {e}"
+                ))),
+            }
+        });
+    }
+    let command = {
+        let channel = channel.clone();
+        Callback::from(move |c: Command| send(&channel.borrow(), c))
+    };
+    let (settings, generation) = (state.settings.clone(), state.generation);
+    let c = command.clone();
+    use_effect_with((settings, generation), move |(settings, generation)| {
+        c.emit(Command::Settings {
+            settings: settings.clone(),
+            generation: *generation,
+        })
+    });
+    let c = command.clone();
+    use_effect_with(state.running, move |on| c.emit(Command::Run(*on)));
+    let c = command.clone();
+    let device = (state.prefer_cpu, state.cpu_reason.clone());
+    use_effect_with(device, move |(prefer_cpu, reason)| {
+        c.emit(Command::Device {
+            prefer_cpu: *prefer_cpu,
+            reason: reason.clone(),
+        })
+    });
+    let c = command.clone();
+    let input = shown_input(state);
+    use_effect_with(
+        (state.settings.example, state.drawing_version),
+        move |(example, _)| {
+            c.emit(Command::Show {
+                example: *example,
+                input,
+            })
+        },
+    );
+    command
+}
+
+/// Saves the settings a moment after the last change (a drag of the T slider would otherwise
+/// write the link and localStorage on every input event), and at once when the page is left.
+#[hook]
+fn use_settings_saver(settings: &Settings) {
+    let unsaved = use_mut_ref(|| None::<Settings>);
+    {
+        let unsaved = unsaved.clone();
+        use_effect_with(settings.clone(), move |settings| {
+            *unsaved.borrow_mut() = Some(settings.clone());
+            // Dropping the timeout (the next change, or leaving) cancels it.
+            let timer = Timeout::new(250, move || {
+                if let Some(s) = unsaved.borrow_mut().take() {
+                    storage::persist(&s);
+                }
+            });
+            move || drop(timer)
+        });
+    }
+    use_effect_with((), move |_| {
+        let listener = EventListener::new(&gloo::utils::window(), "pagehide", move |_| {
+            if let Some(s) = unsaved.borrow_mut().take() {
+                storage::persist(&s);
+            }
+        });
+        move || drop(listener)
+    });
+}
+
+/// Space toggles training anywhere but in a text field or on a button.
+#[hook]
+fn use_space_to_train(state: &UseReducerHandle<AppState>) {
+    let state = state.clone();
+    use_effect_with(state.running, move |_| {
+        let document = gloo::utils::document();
+        let listener = EventListener::new_with_options(
+            &document,
+            "keydown",
+            EventListenerOptions::enable_prevent_default(),
+            move |e| {
+                let Some(e) = e.dyn_ref::<web_sys::KeyboardEvent>() else {
+                    return;
+                };
+                let target = e.target();
+                let typing = target
+                    .as_ref()
+                    .and_then(|t| t.dyn_ref::<web_sys::HtmlInputElement>())
+                    .is_some_and(|i| i.type_() == "text" || i.type_() == "number");
+                let on_button = target
+                    .as_ref()
+                    .and_then(|t| t.dyn_ref::<web_sys::HtmlElement>())
+                    .is_some_and(|el| el.tag_name() == "BUTTON");
+                if e.key() == " " && !typing && !on_button {
+                    e.prevent_default();
+                    state.dispatch(if state.running {
+                        Action::Pause
+                    } else {
+                        Action::Play
+                    });
+                }
+            },
+        );
+        move || drop(listener)
+    });
+}
+
+/// The tour scrolls to its panel; projector mode sets a class on <html>; a restart forgets the
+/// saved students at once (so a reload right after Reset starts afresh).
+#[hook]
+fn use_page_effects(state: &UseReducerHandle<AppState>) {
+    use_effect_with(state.tour, |tour| {
+        let panel = tour.and_then(|k| crate::app::TOUR.get(k)).map(|t| t.panel);
+        if let Some(panel) = panel
+            && let Ok(Some(el)) = gloo::utils::document().query_selector(&format!(".panel.{panel}"))
+        {
+            el.scroll_into_view();
+        }
+    });
+    use_effect_with(state.projector, |on| {
+        gloo::utils::document_element().set_class_name(if *on { "projector" } else { "" });
+    });
+    use_effect_with(state.generation, |generation| {
+        if *generation > 0 {
+            storage::forget_run();
+        }
+    });
+}
+
+#[component]
+pub fn App() -> Html {
+    let state = use_reducer(initial_state);
+    let command = use_driver(&state);
+    use_settings_saver(&state.settings);
+    use_space_to_train(&state);
+    use_page_effects(&state);
+
+    let dispatch = state.dispatcher();
+    let request = command.reform(Command::Request);
+    let step_once = command.reform(|_: MouseEvent| Command::StepOnce);
+    // Most panels re-render only when what they show changes (not on every T or logit update).
+    let view = components::calm(&state);
+    let tour = state.tour.and_then(|k| crate::app::TOUR.get(k));
+    let start_tour = {
+        let d = dispatch.clone();
+        Callback::from(move |_: MouseEvent| d.dispatch(Action::Tour(Some(0))))
+    };
+    let projector = state.projector;
+    let toggle_projector = {
+        let d = dispatch.clone();
+        Callback::from(move |_: MouseEvent| d.dispatch(Action::Projector(!projector)))
+    };
+    html! {
+        <>
+            <header class="top">
+                <h1>{ "Distill Playground" }</h1>
+                <span class="version">{ format!("engine v{}", crate::VERSION) }</span>
+                <components::DeviceBadge device={state.device.clone()} prefer_cpu={state.prefer_cpu} dispatch={dispatch.clone()} />
+                <button id="tour-start" class="tour-toggle" onclick={start_tour}>{ "Guided tour" }</button>
+                <button id="projector" class="projector-toggle" aria-pressed={projector.to_string()} onclick={toggle_projector}>
+                    { if projector { "Normal type" } else { "Projector mode" } }
+                </button>
+            </header>
+            <components::Notices notices={state.notices.clone()} error={state.error.clone()} dispatch={dispatch.clone()} />
+            <main class={classes!("grid", tour.map(|t| format!("tour-focus-{}", t.panel)))}>
+                <components::SoftTargets state={state.clone()} />
+                <components::DecisionMaps state={state.clone()} />
+                <components::Training state={state.clone()} view={view.clone()} step_once={step_once} request={request.clone()} />
+                <components::Presets state={state.clone()} view={view.clone()} />
+                <components::Compression state={state.clone()} view={view.clone()} />
+                <components::LossControls state={state.clone()} view={view.clone()} />
+                <components::MappingEditor state={state.clone()} view={view.clone()} />
+                <components::Files state={state.clone()} view={view} request={request} />
+            </main>
+            <components::Tour state={state.clone()} />
+            <footer class="credits">
+                { "Digits: E. Alpaydin, C. Kaynak (UCI, CC BY 4.0). MNIST: Y. LeCun, C. Cortes, C. J. C. Burges (CC BY-SA 3.0). Teachers (128×6; 64×6 for the 2-D sets) shipped with the page. " }
+                { "Hinton, Vinyals & Dean 2015 · Tang et al. 2019 · Sun et al. 2019 (Patient KD) · Clark et al. 2019 (BAM)." }
+            </footer>
+        </>
+    }
+}

@@ -1,0 +1,489 @@
+//! The training driver: the one owner of the session. The page sends it [`Command`]s on one
+//! channel (what the user changed); it sends the reducer [`Action`]s (what happened). Nothing
+//! else touches the session, and no copy of the page's state is shared with it.
+//!
+//! What one turn of [`Driver::run`] does, in order: take the commands that arrived, make sure
+//! the data, the device and the session are there, serve requests (files, teachers), train one
+//! chunk, save, refresh the views. A slider's path: component → `Action` → reducer → the App's
+//! effect sends a `Command` → the driver applies it before its next chunk.
+
+mod device;
+mod requests;
+mod session;
+
+use std::collections::VecDeque;
+
+use futures_channel::mpsc::UnboundedReceiver;
+use yew::prelude::*;
+
+use crate::app::Settings;
+use crate::app::saved_run::SavedRun;
+use crate::app::session::{CurvePoint, Session};
+use crate::app::state::{Action, AppState, Data};
+use crate::engine::data::DatasetKind;
+use crate::engine::weights::MlpWeights;
+use crate::web::device::{DeviceChoice, DeviceKind};
+use crate::web::pace::{after_next_paint, now_ms, sleep_ms, yield_to_input};
+use crate::web::storage;
+use crate::web::work::{self, Request};
+
+/// What the page tells the driver.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    /// The settings in force, and the generation of the students (bumped by a restart).
+    Settings { settings: Settings, generation: u64 },
+    /// Train continuously, or pause.
+    Run(bool),
+    /// One chunk of a single step.
+    StepOnce,
+    /// The device the user (or the page) prefers, and why the CPU when the page chose it.
+    Device {
+        prefer_cpu: bool,
+        reason: Option<String>,
+    },
+    /// What the soft-target view shows: a test example, or a drawing / a point with its version.
+    Show {
+        example: usize,
+        input: Option<(u64, Vec<f32>)>,
+    },
+    /// Work that needs the session: files out and in, teachers trained in the page, datasets.
+    Request(Request),
+}
+
+/// Work per frame, in quanta of a few steps with a yield between them: input is handled within
+/// one quantum, and the rest of a 60 Hz frame is left for rendering.
+const CHUNK_MS: f64 = 12.0;
+const SAVE_EVERY_MS: f64 = 1000.0;
+/// While training, the counter and the bars refresh at about 15 Hz (each refresh re-renders).
+const UI_EVERY_MS: f64 = 66.0;
+
+/// What the user asked for, as the commands said it.
+struct Wanted {
+    settings: Settings,
+    generation: u64,
+    running: bool,
+    single_step: bool,
+    prefer_cpu: bool,
+    cpu_reason: Option<String>,
+    example: usize,
+    input: Option<(u64, Vec<f32>)>,
+    requests: VecDeque<Request>,
+}
+
+/// The run: its students, what they learned, and what keeps them across reloads and devices.
+#[derive(Default)]
+struct Run {
+    session: Option<Session>,
+    built_generation: Option<u64>,
+    rebuild: bool,
+    first_build: bool,
+    /// The students stopped after a divergence (cleared by a new session or by Train).
+    diverged: bool,
+    curves: Vec<CurvePoint>,
+    /// What the next session continues from.
+    carry: Option<SavedRun>,
+    /// The latest snapshot in memory: what a lost GPU falls back to.
+    last_saved: Option<SavedRun>,
+    saved_at: (usize, f64),
+    save_refused: bool,
+}
+
+/// The dataset and the teacher.
+struct Material {
+    data: Option<Data>,
+    /// A set that failed to load (not retried until another is chosen).
+    failed: Option<DatasetKind>,
+    /// A set loaded on request, waiting for the settings to switch to it.
+    staged: Option<(Data, MlpWeights)>,
+    teacher: MlpWeights,
+    /// A teacher trained or loaded here (not kept across a reload or a build hand-over).
+    own_teacher: bool,
+    /// A loaded student of another shape, used once students of that shape are built.
+    pending_student: Option<(MlpWeights, String)>,
+}
+
+/// Where the students train.
+#[derive(Default)]
+struct Engine {
+    /// The device and whether the CPU was preferred when it was chosen.
+    device: Option<(bool, DeviceChoice)>,
+    /// The user pressed "Try WebGPU".
+    webgpu_asked: bool,
+    /// This CPU-only build runs on the CPU until the WebGPU build it asked for has loaded.
+    awaiting_webgpu: bool,
+}
+
+/// What the views last showed.
+struct Shown {
+    example: usize,
+    steps: usize,
+    drawing: Option<u64>,
+    at: f64,
+}
+
+pub struct Driver {
+    commands: UnboundedReceiver<Command>,
+    events: UseReducerDispatcher<AppState>,
+    wanted: Wanted,
+    run: Run,
+    material: Material,
+    engine: Engine,
+    shown: Shown,
+}
+
+/// Whether a turn goes on to the next stage.
+enum Flow {
+    Next,
+    /// Nothing to do until something changes: wait a little.
+    Wait,
+    /// The page was handed to the other build: the driver stops.
+    Stop,
+}
+
+impl Driver {
+    /// A driver starting from the page's first state (the App sends it commands from then on).
+    pub fn new(
+        first: &AppState,
+        commands: UnboundedReceiver<Command>,
+        events: UseReducerDispatcher<AppState>,
+    ) -> crate::Result<Self> {
+        Ok(Self {
+            commands,
+            events,
+            wanted: Wanted {
+                settings: first.settings.clone(),
+                generation: first.generation,
+                running: first.running,
+                single_step: false,
+                prefer_cpu: first.prefer_cpu,
+                cpu_reason: first.cpu_reason.clone(),
+                example: first.settings.example,
+                input: None,
+                requests: VecDeque::new(),
+            },
+            run: Run {
+                rebuild: true,
+                first_build: true,
+                saved_at: (0, f64::NEG_INFINITY),
+                ..Run::default()
+            },
+            material: Material {
+                data: None,
+                failed: None,
+                staged: None,
+                teacher: crate::app::session::built_in_teacher()?,
+                own_teacher: false,
+                pending_student: None,
+            },
+            engine: Engine::default(),
+            shown: Shown {
+                example: usize::MAX,
+                steps: usize::MAX,
+                drawing: None,
+                at: f64::NEG_INFINITY,
+            },
+        })
+    }
+
+    fn emit(&self, action: Action) {
+        self.events.dispatch(action);
+    }
+
+    /// The loop: what happens between two frames, in order.
+    pub async fn run(mut self) {
+        loop {
+            if !self.take_commands() {
+                return;
+            }
+            let flow = match self.data().await {
+                Flow::Next => match self.device().await {
+                    Flow::Next => self.session(),
+                    other => other,
+                },
+                other => other,
+            };
+            match flow {
+                Flow::Stop => return,
+                Flow::Wait => {
+                    sleep_ms(100).await;
+                    continue;
+                }
+                Flow::Next => {}
+            }
+            self.requests().await;
+            let stepped = match self.train_chunk().await {
+                Ok(stepped) => stepped,
+                Err(lost) => {
+                    self.fall_back_to_cpu(&lost);
+                    continue;
+                }
+            };
+            self.save().await;
+            self.views(stepped).await;
+            if self.wanted.running {
+                after_next_paint().await;
+            } else {
+                sleep_ms(50).await;
+            }
+        }
+    }
+
+    /// Applies every command that arrived. False once the page is gone (the channel closed).
+    fn take_commands(&mut self) -> bool {
+        loop {
+            match self.commands.try_recv() {
+                Ok(command) => self.apply(command),
+                Err(e) if e.is_closed() => return false,
+                Err(_) => return true,
+            }
+        }
+    }
+
+    fn apply(&mut self, command: Command) {
+        let w = &mut self.wanted;
+        match command {
+            Command::Settings {
+                settings,
+                generation,
+            } => {
+                w.example = settings.example;
+                w.settings = settings;
+                w.generation = generation;
+            }
+            Command::Run(on) => w.running = on,
+            Command::StepOnce => w.single_step = true,
+            Command::Device { prefer_cpu, reason } => {
+                w.prefer_cpu = prefer_cpu;
+                w.cpu_reason = reason;
+            }
+            Command::Show { example, input } => {
+                w.example = example;
+                w.input = input;
+            }
+            Command::Request(r) => w.requests.push_back(r),
+        }
+    }
+
+    /// The dataset the settings name, with its shipped teacher; the old session goes with the
+    /// old data. A set that cannot be loaded puts the settings back, with the reason.
+    async fn data(&mut self) -> Flow {
+        let kind = self.wanted.settings.dataset;
+        let m = &mut self.material;
+        if m.failed.is_some_and(|f| f != kind) {
+            m.failed = None;
+        }
+        if m.data.as_ref().is_some_and(|d| d.kind == kind) || m.failed.is_some() {
+            return if m.data.is_some() {
+                Flow::Next
+            } else {
+                Flow::Wait
+            };
+        }
+        self.run.session = None;
+        self.run.rebuild = true;
+        let loaded = match m.staged.take() {
+            Some((d, t)) if d.kind == kind => Ok((d, t)),
+            _ => work::load_dataset(kind, &self.events).await,
+        };
+        match loaded {
+            Ok((d, shipped)) => self.data_ready(d, shipped),
+            Err(e) => self.data_failed(kind, &e.to_string()),
+        }
+        if self.material.data.is_some() {
+            Flow::Next
+        } else {
+            Flow::Wait
+        }
+    }
+
+    fn data_ready(&mut self, data: Data, teacher: MlpWeights) {
+        let w = &self.wanted;
+        if let Ok(l) =
+            crate::app::session::preview(&w.settings, &teacher, &data.split, w.example, None)
+        {
+            self.emit(Action::Logits(l, None));
+        }
+        self.emit(Action::DataReady {
+            data: data.clone(),
+            teacher_hidden: teacher.config.hidden.clone(),
+        });
+        self.material.teacher = teacher;
+        self.material.own_teacher = false;
+        self.material.data = Some(data);
+    }
+
+    /// Only a link can name a set that was never loaded: the page falls back to the one in use.
+    fn data_failed(&mut self, kind: DatasetKind, error: &str) {
+        self.material.failed = Some(kind);
+        let back = self
+            .material
+            .data
+            .as_ref()
+            .map_or(DatasetKind::Digits, |d| d.kind);
+        self.emit(Action::DataFailed {
+            previous: Settings {
+                dataset: back,
+                omit_class: None,
+                ..self.wanted.settings.clone()
+            },
+            error: format!(
+                "Could not load {}: {error}. The page uses {} instead.",
+                kind.title(),
+                back.title()
+            ),
+        });
+    }
+
+    /// Retunes the running students to the settings (T, α, learning rate apply at once).
+    fn retune(&mut self) {
+        let d = self.wanted.settings.distill_settings();
+        let Some(s) = self.run.session.as_mut() else {
+            return;
+        };
+        let mut refused = None;
+        for trainer in [&mut s.distilled, &mut s.scratch] {
+            let now = trainer.settings();
+            let changed = now.temperature != d.temperature
+                || now.alpha != d.alpha
+                || now.learning_rate != d.learning_rate;
+            if changed && let Err(e) = trainer.retune(d.temperature, d.alpha, d.learning_rate) {
+                refused = Some(e.to_string());
+            }
+        }
+        if let Some(e) = refused {
+            self.emit(Action::Failed(e));
+        }
+    }
+
+    /// One chunk of training, time-boxed to a frame, in quanta with a yield to input between
+    /// them. `Ok(stepped)`; `Err(reason)` when the WebGPU device failed.
+    async fn train_chunk(&mut self) -> Result<bool, String> {
+        self.retune();
+        let single = std::mem::take(&mut self.wanted.single_step);
+        if !(self.wanted.running || single) {
+            return Ok(false);
+        }
+        let on_gpu = self
+            .engine
+            .device
+            .as_ref()
+            .is_some_and(|(_, c)| c.kind == DeviceKind::WebGpu);
+        let Some(s) = self.run.session.as_mut() else {
+            return Ok(false);
+        };
+        // Train (or Resume) after a divergence: the students go on from their last good weights.
+        if std::mem::take(&mut self.run.diverged) {
+            s.resume();
+        }
+        // Steps per device read: on WebGPU every read is a GPU round trip.
+        let per_read = if single {
+            1
+        } else if on_gpu {
+            8
+        } else {
+            5
+        };
+        let every = if s.split.test.len() > 2000 { 100 } else { 25 };
+        let (start, mut stepped) = (now_ms(), false);
+        loop {
+            let before = s.steps_done();
+            match s.steps(per_read).await {
+                Ok(()) => stepped = true,
+                // Blown-up numbers are the run's, not the device's: never a fallback.
+                Err(e) if e.is_divergence() => {
+                    self.run.diverged = true;
+                    self.events.dispatch(Action::Diverged(e.to_string()));
+                    break;
+                }
+                Err(e) if on_gpu => return Err(e.to_string()),
+                Err(e) => {
+                    self.events.dispatch(Action::Failed(e.to_string()));
+                    break;
+                }
+            }
+            if s.steps_done() / every != before / every || single {
+                match s.curve_point(after_next_paint).await {
+                    Ok(p) => {
+                        self.run.curves.push(p);
+                        self.events.dispatch(Action::Progress {
+                            steps: s.steps_done(),
+                            point: Some(p),
+                        });
+                    }
+                    Err(e) => self.events.dispatch(Action::Failed(e.to_string())),
+                }
+            }
+            if single || now_ms() - start > CHUNK_MS {
+                break;
+            }
+            yield_to_input().await;
+        }
+        Ok(stepped)
+    }
+
+    /// Keeps the run saved (in memory and in the browser) about once a second while training,
+    /// and at once when paused, so a reload, a device switch or a lost GPU loses nothing.
+    async fn save(&mut self) {
+        let Some(s) = &self.run.session else { return };
+        let (steps, now) = (s.steps_done(), now_ms());
+        let due = !self.wanted.running || now - self.run.saved_at.1 > SAVE_EVERY_MS;
+        if self.run.saved_at.0 == steps || !due {
+            return;
+        }
+        self.run.saved_at = (steps, now);
+        match s.snapshot(&self.wanted.settings, &self.run.curves).await {
+            Ok(run) => {
+                if let Err(notice) = storage::save_run(&run)
+                    && !std::mem::replace(&mut self.run.save_refused, true)
+                {
+                    self.emit(Action::Notice(notice));
+                }
+                self.run.last_saved = Some(run);
+            }
+            Err(e) => self.emit(Action::Failed(e.to_string())),
+        }
+    }
+
+    /// The step counter, the bars of the example (or drawing) and the decision maps, refreshed
+    /// when what they show changed, at most about 15 times a second while training.
+    async fn views(&mut self, stepped: bool) {
+        let Some(s) = &self.run.session else { return };
+        let w = &self.wanted;
+        let due = !w.running || now_ms() - self.shown.at > UI_EVERY_MS;
+        let drawing = w.input.as_ref().map(|d| d.0);
+        let moved = stepped || self.shown.steps != s.steps_done();
+        if self.shown.example == w.example && self.shown.drawing == drawing && !(due && moved) {
+            return;
+        }
+        self.shown.drawing = drawing;
+        self.shown.at = now_ms();
+        // The counter too: the last chunk before a pause may not have shown its steps.
+        self.events.dispatch(Action::Progress {
+            steps: s.steps_done(),
+            point: None,
+        });
+        let views = async {
+            let students = s.students().await?;
+            let logits = match &w.input {
+                Some((_, pixels)) => s.input_logits(&students, pixels)?,
+                None => s.example_logits(&students, w.example)?,
+            };
+            Ok::<_, crate::Error>((logits, s.grid_logits(&students)?))
+        };
+        match views.await {
+            Ok((logits, grid)) => {
+                self.events.dispatch(Action::Logits(logits, drawing));
+                if let Some(g) = grid {
+                    self.events.dispatch(Action::Grid(g));
+                }
+            }
+            Err(e) => self.events.dispatch(Action::Failed(e.to_string())),
+        }
+        self.shown.example = w.example;
+        self.shown.steps = s.steps_done();
+    }
+}
+
+/// Why a CPU-only build that wants WebGPU runs on the CPU for now.
+const WEBGPU_LOADING: &str =
+    "the WebGPU build of the page is still loading (the students move to it when it is ready)";

@@ -1,0 +1,251 @@
+//! The driver's longer pieces of work: loading a dataset, training a network in the page with
+//! progress, checking an imported weight file, offering a download, and handing the page to the
+//! WebGPU build. Each reports through the reducer's actions.
+
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use super::device::engine;
+use super::files;
+use super::pace::{after_next_paint, now_ms};
+use super::storage;
+use crate::app::saved_run::SavedRun;
+use crate::app::session::{self, CurvePoint, Session};
+use crate::app::state::{self, Action, AppState};
+use crate::app::{PageTraining, Settings};
+use crate::engine::data::DatasetKind;
+use crate::engine::weights::{FileInfo, MlpWeights, WeightFormat};
+
+/// Which network a file request is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Which {
+    Student,
+    Scratch,
+    Teacher,
+}
+
+/// Work for the driver that needs the session: files out, files in (already parsed and checked).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Request {
+    Download {
+        which: Which,
+        format: WeightFormat,
+    },
+    Import {
+        which: Which,
+        weights: MlpWeights,
+        name: String,
+    },
+    /// Train a new teacher (the shipped shape) on all labeled training examples, then distil
+    /// from it.
+    TrainTeacher,
+    /// Distil a teacher assistant (half the teacher's width) from the teacher; the students then
+    /// learn from it.
+    TrainAssistant,
+    /// Load another dataset (and its shipped teacher), then switch the settings to it.
+    SwitchData(DatasetKind),
+}
+
+/// Saves what the WebGPU build picks up (settings, the students), unmounts this app and hands
+/// the document to that build. Refuses, saying why, when the students could not be kept or a
+/// teacher made here would be lost (the user is asked when they chose WebGPU themselves).
+pub fn hand_over_to_webgpu(
+    settings: &Settings,
+    run: Option<&SavedRun>,
+    own_teacher: bool,
+    asked: bool,
+    training: bool,
+) -> Result<(), String> {
+    if let Some(run) = run {
+        storage::save_run(run)
+            .map_err(|e| format!("the WebGPU build could not take the students over: {e}"))?;
+    }
+    if own_teacher {
+        if !asked {
+            return Err("the WebGPU build is ready, but moving to it would drop the teacher made here (Try WebGPU moves anyway)".into());
+        }
+        let ok = gloo::dialogs::confirm(
+            "WebGPU runs in another build of this page. The students and settings move to it; \
+             the teacher trained or loaded here does not (download it first to keep it). Switch \
+             now?",
+        );
+        if !ok {
+            return Err("you kept the teacher made here (WebGPU runs in another build)".into());
+        }
+    }
+    storage::persist(settings);
+    if asked {
+        engine::remember_choice(false);
+    }
+    super::unmount();
+    engine::switch_to_webgpu(training);
+    Ok(())
+}
+
+pub async fn load_dataset(
+    kind: DatasetKind,
+    dispatch: &UseReducerDispatcher<AppState>,
+) -> crate::Result<(state::Data, MlpWeights)> {
+    if kind == DatasetKind::Mnist {
+        dispatch.dispatch(Action::Notice(
+            "Loading MNIST (11 MB of images, and its teacher)…".into(),
+        ));
+        // Let the notice show before decompressing blocks the page for a moment.
+        after_next_paint().await;
+    }
+    let split = session::load_split(kind, |path| async move { files::fetch(&path).await }).await?;
+    let teacher =
+        session::shipped_teacher(kind, |path| async move { files::fetch(&path).await }).await?;
+    Ok((
+        state::Data {
+            kind,
+            split: Rc::new(split),
+        },
+        teacher,
+    ))
+}
+
+/// Trains, on every labeled training example, in chunks between frames with progress: a teacher
+/// from the labels (`from: None`), or a teacher assistant distilled from `from`. Returns its
+/// weights and test accuracy.
+pub async fn train_network(
+    s: &Session,
+    from: Option<&MlpWeights>,
+    plan: &PageTraining,
+    dispatch: &UseReducerDispatcher<AppState>,
+) -> crate::Result<(MlpWeights, f32)> {
+    let train = &s.split.train;
+    let data = crate::engine::data::TransferSet::build(
+        train,
+        &crate::engine::data::TransferConfig::default(),
+        2,
+    )?;
+    let batch = 64;
+    let total = (plan.epochs * data.len().div_ceil(batch)).max(1);
+    let settings = crate::engine::train::DistillSettings {
+        batch_size: batch,
+        total_steps: total,
+        seed: 2,
+        learning_rate: plan.learning_rate,
+        ..Default::default()
+    };
+    let mut trainer = match from {
+        None => {
+            crate::engine::train::Trainer::supervised(&plan.config, data, settings, &s.device())?
+        }
+        Some(teacher) => {
+            let teacher = teacher.to_mlp(&s.device())?;
+            crate::engine::train::Trainer::distill(
+                &plan.config,
+                &teacher,
+                data,
+                settings,
+                &s.device(),
+            )?
+        }
+    };
+    let mut shown = f64::NEG_INFINITY;
+    while trainer.steps_done() < total {
+        let start = now_ms();
+        while trainer.steps_done() < total && now_ms() - start < 10.0 {
+            trainer
+                .steps_async(5.min(total - trainer.steps_done()))
+                .await?;
+        }
+        if now_ms() - shown > 66.0 {
+            shown = now_ms();
+            dispatch.dispatch(Action::TeacherProgress(Some((trainer.steps_done(), total))));
+        }
+        after_next_paint().await;
+    }
+    let weights = MlpWeights::from_network_async(&trainer.network()).await?;
+    let cpu = burn::tensor::Device::flex();
+    let accuracy = crate::engine::train::accuracy(&weights.to_mlp(&cpu)?, &s.split.test, &cpu)?;
+    Ok((weights, accuracy))
+}
+
+/// What the page accepts: a network for the dataset in use, ReLU, and for a teacher, six hidden
+/// layers (the layer-mapping editor is drawn for them).
+pub fn check_import(
+    which: Which,
+    weights: &MlpWeights,
+    name: &str,
+    kind: DatasetKind,
+) -> Result<(), String> {
+    let c = &weights.config;
+    let refuse = |why: String| {
+        Err(format!(
+            "Could not load {name}: {why}. Nothing was changed."
+        ))
+    };
+    if c.inputs != kind.inputs() || c.classes != kind.classes() {
+        return refuse(format!(
+            "it maps {} inputs to {} classes; {} needs {} → {}",
+            c.inputs,
+            c.classes,
+            kind.title(),
+            kind.inputs(),
+            kind.classes()
+        ));
+    }
+    if c.activation != crate::engine::network::Activation::Relu {
+        return refuse(format!(
+            "it uses {:?}; the page trains ReLU networks",
+            c.activation
+        ));
+    }
+    if which == Which::Teacher && c.depth() != state::TEACHER_DEPTH {
+        return refuse(format!(
+            "it has {} hidden layers; the page's teacher has {}",
+            c.depth(),
+            state::TEACHER_DEPTH
+        ));
+    }
+    if which == Which::Student && c.depth() > crate::app::MAX_STUDENT_DEPTH {
+        return refuse(format!(
+            "a student has at most {} hidden layers",
+            crate::app::MAX_STUDENT_DEPTH
+        ));
+    }
+    Ok(())
+}
+
+/// Reads a network from its device (asynchronously: WebGPU allows nothing else), writes the file
+/// with what produced it, and offers it as a download.
+pub async fn offer_download(
+    s: &Session,
+    which: Which,
+    format: WeightFormat,
+    settings: &Settings,
+    curves: &[CurvePoint],
+) -> crate::Result<()> {
+    let steps = s.steps_done();
+    let (weights, role, name) = match which {
+        Which::Student => (
+            MlpWeights::from_network_async(&s.distilled.network()).await?,
+            "student",
+            format!("distilled-student-step{steps}"),
+        ),
+        Which::Scratch => (
+            MlpWeights::from_network_async(&s.scratch.network()).await?,
+            "scratch-student",
+            format!("scratch-student-step{steps}"),
+        ),
+        Which::Teacher => (s.teacher.clone(), "teacher", "teacher".to_string()),
+    };
+    let info = FileInfo {
+        role: role.into(),
+        info: serde_json::json!({
+            "dataset": settings.dataset.name(),
+            "made_by": format!("Distill Playground v{} (page)", crate::VERSION),
+            "settings": settings.distill_settings(),
+            "transfer": settings.transfer_config(),
+            "steps": steps,
+            "metrics": curves.last(),
+        }),
+    };
+    let bytes = weights.to_format(format, &info)?;
+    files::download(&format!("{name}.{}", format.extension()), &bytes)
+        .map_err(crate::Error::Settings)
+}

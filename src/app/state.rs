@@ -191,192 +191,254 @@ impl AppState {
     /// The only place the page's state changes. Returns `self` unchanged (the same `Rc`) when
     /// nothing changed, so Yew skips the re-render.
     pub fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        let mut next = (*self).clone();
         match action {
-            Action::Edit(settings) => {
-                if settings == self.settings {
-                    return self;
-                }
-                match check(&settings, TEACHER_DEPTH) {
-                    Ok(()) => {
-                        if settings.dataset != self.settings.dataset {
-                            // What was on show belongs to the old data.
-                            next.data = None;
-                            next.grid = None;
-                            next.logits = None;
-                            next.probe = None;
-                            next.drawing = None;
-                            next.drawing_version += 1;
-                            next.assistant = None;
-                            next.compression = None;
-                        }
-                        if self.settings.needs_restart(&settings) {
-                            next.restart();
-                            if self.steps > 0 {
-                                next.notices.push(
-                                    "That setting changes how the students learn: both students restarted from scratch.".into(),
-                                );
-                            }
-                        }
-                        next.settings = settings;
-                        next.error = None;
-                    }
-                    Err(e) => next.error = Some(e.to_string()),
-                }
-            }
-            Action::EditOr(Ok(settings)) => return self.reduce(Action::Edit(settings)),
-            Action::Update(f) => {
-                return match f(&self.settings) {
-                    Ok(settings) => self.reduce(Action::Edit(settings)),
-                    Err(reason) => self.reduce(Action::EditOr(Err(reason))),
-                };
-            }
-            Action::EditOr(Err(reason)) => next.error = Some(reason),
-            Action::Play => {
-                next.running = true;
-                if self.diverged {
-                    next.diverged = false;
-                    next.error = None;
-                }
-            }
-            Action::Pause => next.running = false,
-            Action::Reset => next.restart(),
-            // The students move to the other device (the driver carries them over).
-            Action::PreferCpu(cpu) => {
-                next.prefer_cpu = cpu;
-                next.cpu_reason = None;
-            }
-            Action::DeviceReady(label, reason) => next.device = Some((label, reason)),
-            Action::Progress { steps, point } => {
-                next.steps = steps;
-                if let Some(p) = point {
-                    let mut curves = (*self.curves).clone();
-                    curves.push(p);
-                    next.curves = Rc::new(curves);
-                }
-            }
-            Action::Logits(l, input) => {
-                next.logits = Some(Rc::new(l));
-                next.logits_input = input;
-            }
-            Action::DataReady {
-                data,
-                teacher_hidden,
-            } => {
-                next.data = Some(data);
-                next.teacher_hidden = teacher_hidden;
-                next.notices.retain(|n| !n.starts_with("Loading "));
-            }
+            Action::Edit(settings) | Action::EditOr(Ok(settings)) => self.edit(settings),
+            Action::Update(f) => match f(&self.settings) {
+                Ok(settings) => self.edit(settings),
+                Err(reason) => self.with(|s| s.error = Some(reason)),
+            },
+            Action::EditOr(Err(reason)) => self.with(|s| s.error = Some(reason)),
             Action::DataFailed { previous, error } => {
-                let mut back = (*Rc::new(next).reduce(Action::Edit(previous))).clone();
-                back.error = Some(error);
-                return Rc::new(back);
-            }
-            Action::Grid(g) => next.grid = Some(Rc::new(g)),
-            Action::Probe(p) => {
-                next.probe = p;
-                next.drawing = None;
-                next.drawing_version += 1;
-            }
-            Action::Restored { steps, curves } => {
-                next.steps = steps;
-                next.curves = Rc::new(curves);
-                // Untrained students moving to another device are not news.
-                if steps > 0 {
-                    next.notices.push(format!(
-                        "Picked up the students where they were: step {steps}."
-                    ));
-                }
-            }
-            Action::KeepCpu(reason) => {
-                next.prefer_cpu = true;
-                next.cpu_reason = Some(reason);
-            }
-            Action::DeviceLost(reason) => {
-                next.prefer_cpu = true;
-                next.notices.push(reason);
-                next.cpu_reason = Some(GPU_LOST.into());
-            }
-            Action::Notice(text) => next.notices.push(text),
-            Action::Compression(c) => next.compression = Some(c),
-            Action::Tour(None) => next.tour = None,
-            Action::TeacherProgress(p) => next.teacher_training = p,
-            Action::AssistantLoaded {
-                teacher_accuracy,
-                assistant_accuracy,
-                hidden,
-            } => {
-                next.restart();
-                next.teacher_hidden = hidden;
-                next.assistant = Some((teacher_accuracy, assistant_accuracy));
-                next.notices.push(format!(
-                    "A teacher assistant ({}×{}) learned from the teacher: {:.1} % vs the teacher's {:.1} %. Both students now learn from the assistant.",
-                    next.teacher_hidden.first().copied().unwrap_or(0),
-                    next.teacher_hidden.len(),
-                    assistant_accuracy * 100.0,
-                    teacher_accuracy * 100.0
-                ));
+                let back = self.edit(previous);
+                back.with(|s| s.error = Some(error))
             }
             Action::Tour(Some(k)) => {
                 let Some(step) = TOUR.get(k) else {
                     return self;
                 };
                 let settings = (step.apply)(&self.settings);
-                let mut moved = (*Rc::new(next).reduce(Action::Edit(settings))).clone();
-                moved.tour = Some(k);
-                return Rc::new(moved);
+                self.edit(settings).with(|s| s.tour = Some(k))
             }
-            Action::Draw(DrawAction::Start) => {
+            Action::Draw(edit) => self.draw(edit),
+            other => self.with(|s| s.apply(other)),
+        }
+    }
+
+    /// A copy changed by `f`.
+    fn with(self: Rc<Self>, f: impl FnOnce(&mut AppState)) -> Rc<Self> {
+        let mut next = (*self).clone();
+        f(&mut next);
+        Rc::new(next)
+    }
+
+    /// A settings edit: checked (a rejected one keeps the settings and says why); a new dataset
+    /// clears what belonged to the old one; a change of how the students learn restarts them.
+    fn edit(self: Rc<Self>, settings: Settings) -> Rc<Self> {
+        if settings == self.settings {
+            return self;
+        }
+        if let Err(e) = check(&settings, TEACHER_DEPTH) {
+            return self.with(|s| s.error = Some(e.to_string()));
+        }
+        self.clone().with(|next| {
+            if settings.dataset != self.settings.dataset {
+                next.forget_the_data();
+            }
+            if self.settings.needs_restart(&settings) {
+                next.restart();
+                if self.steps > 0 {
+                    next.notices.push(
+                        "That setting changes how the students learn: both students restarted from scratch.".into(),
+                    );
+                }
+            }
+            next.settings = settings;
+            next.error = None;
+        })
+    }
+
+    /// What was on show belongs to the old data.
+    fn forget_the_data(&mut self) {
+        self.data = None;
+        self.grid = None;
+        self.logits = None;
+        self.probe = None;
+        self.drawing = None;
+        self.drawing_version += 1;
+        self.assistant = None;
+        self.compression = None;
+    }
+
+    /// Edits of the hand-drawn digit (only where the dataset has images to draw).
+    fn draw(self: Rc<Self>, edit: DrawAction) -> Rc<Self> {
+        match edit {
+            DrawAction::Start => {
                 let Some(side) = self.settings.dataset.image_side() else {
                     return self;
                 };
-                next.drawing = Some(Drawing::new(side));
-                next.probe = None;
-                next.drawing_version += 1;
+                self.with(|s| {
+                    s.drawing = Some(Drawing::new(side));
+                    s.probe = None;
+                    s.drawing_version += 1;
+                })
             }
-            Action::Draw(DrawAction::Stop) => next.drawing = None,
-            Action::Draw(edit) => {
-                let Some(d) = next.drawing.as_mut() else {
-                    return self;
-                };
-                match edit {
-                    DrawAction::BeginStroke => d.begin_stroke(),
-                    DrawAction::Paint(cell) => d.paint(cell),
-                    DrawAction::Clear => d.clear(),
-                    DrawAction::Undo => {
-                        d.undo();
+            DrawAction::Stop => self.with(|s| s.drawing = None),
+            _ if self.drawing.is_none() => self,
+            edit => self.with(|s| {
+                if let Some(d) = s.drawing.as_mut() {
+                    match edit {
+                        DrawAction::BeginStroke => d.begin_stroke(),
+                        DrawAction::Paint(cell) => d.paint(cell),
+                        DrawAction::Clear => d.clear(),
+                        DrawAction::Undo => {
+                            d.undo();
+                        }
+                        DrawAction::Start | DrawAction::Stop => {}
                     }
-                    DrawAction::Start | DrawAction::Stop => {}
                 }
-                next.drawing_version += 1;
+                s.drawing_version += 1;
+            }),
+        }
+    }
+
+    /// The actions that set fields, grouped by what they are about.
+    fn apply(&mut self, action: Action) {
+        match action {
+            Action::Play
+            | Action::Pause
+            | Action::Reset
+            | Action::Progress { .. }
+            | Action::Restored { .. }
+            | Action::Diverged(_) => self.training(action),
+            Action::PreferCpu(_)
+            | Action::DeviceReady(..)
+            | Action::KeepCpu(_)
+            | Action::DeviceLost(_) => self.device(action),
+            Action::TeacherLoaded { .. }
+            | Action::AssistantLoaded { .. }
+            | Action::TeacherProgress(_) => self.teacher(action),
+            other => self.view(other),
+        }
+    }
+
+    fn training(&mut self, action: Action) {
+        match action {
+            Action::Play => {
+                self.running = true;
+                if self.diverged {
+                    self.diverged = false;
+                    self.error = None;
+                }
             }
-            Action::Projector(on) => next.projector = on,
+            Action::Pause => self.running = false,
+            Action::Reset => self.restart(),
+            Action::Progress { steps, point } => {
+                self.steps = steps;
+                if let Some(p) = point {
+                    let mut curves = (*self.curves).clone();
+                    curves.push(p);
+                    self.curves = Rc::new(curves);
+                }
+            }
+            Action::Restored { steps, curves } => {
+                self.steps = steps;
+                self.curves = Rc::new(curves);
+                // Untrained students moving to another device are not news.
+                if steps > 0 {
+                    self.notices.push(format!(
+                        "Picked up the students where they were: step {steps}."
+                    ));
+                }
+            }
+            Action::Diverged(message) => {
+                self.running = false;
+                self.diverged = true;
+                self.error = Some(message);
+            }
+            _ => {}
+        }
+    }
+
+    /// The students move to the other device (the driver carries them over).
+    fn device(&mut self, action: Action) {
+        match action {
+            Action::PreferCpu(cpu) => {
+                self.prefer_cpu = cpu;
+                self.cpu_reason = None;
+            }
+            Action::DeviceReady(label, reason) => self.device = Some((label, reason)),
+            Action::KeepCpu(reason) => {
+                self.prefer_cpu = true;
+                self.cpu_reason = Some(reason);
+            }
+            Action::DeviceLost(reason) => {
+                self.prefer_cpu = true;
+                self.notices.push(reason);
+                self.cpu_reason = Some(GPU_LOST.into());
+            }
+            _ => {}
+        }
+    }
+
+    fn teacher(&mut self, action: Action) {
+        match action {
             Action::TeacherLoaded { name, hidden } => {
-                next.restart();
-                next.assistant = None;
-                next.teacher_hidden = hidden;
-                next.error = None;
-                next.notices.push(format!(
+                self.restart();
+                self.assistant = None;
+                self.teacher_hidden = hidden;
+                self.error = None;
+                self.notices.push(format!(
                     "Loaded the teacher {name}; both students start again under it."
                 ));
             }
-            Action::Failed(e) => {
-                next.notices.retain(|n| !n.starts_with("Loading "));
-                next.error = Some(e);
-                next.running = false;
+            Action::AssistantLoaded {
+                teacher_accuracy,
+                assistant_accuracy,
+                hidden,
+            } => {
+                self.restart();
+                self.teacher_hidden = hidden;
+                self.assistant = Some((teacher_accuracy, assistant_accuracy));
+                self.notices.push(format!(
+                    "A teacher assistant ({}×{}) learned from the teacher: {:.1} % vs the teacher's {:.1} %. Both students now learn from the assistant.",
+                    self.teacher_hidden.first().copied().unwrap_or(0),
+                    self.teacher_hidden.len(),
+                    assistant_accuracy * 100.0,
+                    teacher_accuracy * 100.0
+                ));
             }
-            Action::Diverged(message) => {
-                next.running = false;
-                next.diverged = true;
-                next.error = Some(message);
+            Action::TeacherProgress(p) => self.teacher_training = p,
+            _ => {}
+        }
+    }
+
+    /// What is on show, notices and errors.
+    fn view(&mut self, action: Action) {
+        match action {
+            Action::Logits(l, input) => {
+                self.logits = Some(Rc::new(l));
+                self.logits_input = input;
+            }
+            Action::DataReady {
+                data,
+                teacher_hidden,
+            } => {
+                self.data = Some(data);
+                self.teacher_hidden = teacher_hidden;
+                self.notices.retain(|n| !n.starts_with("Loading "));
+            }
+            Action::Grid(g) => self.grid = Some(Rc::new(g)),
+            Action::Probe(p) => {
+                self.probe = p;
+                self.drawing = None;
+                self.drawing_version += 1;
+            }
+            Action::Notice(text) => self.notices.push(text),
+            Action::Compression(c) => self.compression = Some(c),
+            Action::Tour(None) => self.tour = None,
+            Action::Projector(on) => self.projector = on,
+            Action::Failed(e) => {
+                self.notices.retain(|n| !n.starts_with("Loading "));
+                self.error = Some(e);
+                self.running = false;
             }
             Action::DismissNotices => {
-                next.notices.clear();
-                next.error = None;
+                self.notices.clear();
+                self.error = None;
             }
-            Action::SelectTeacherLayer(l) => next.selected_teacher_layer = l,
+            Action::SelectTeacherLayer(l) => self.selected_teacher_layer = l,
+            _ => {}
         }
-        Rc::new(next)
     }
 
     fn restart(&mut self) {

@@ -128,7 +128,10 @@ pub mod engine {
     /// software adapter the loader would otherwise pick the CPU again.
     pub fn remember_choice(cpu: bool) {
         if let Some(s) = storage() {
-            let _ = s.set_item(KEY, if cpu { "cpu" } else { "webgpu" });
+            // Raw text, not gloo's JSON: index.html's loader reads it before any wasm runs.
+            if s.set_item(KEY, if cpu { "cpu" } else { "webgpu" }).is_err() {
+                gloo::console::warn!("the engine choice could not be remembered");
+            }
         }
     }
 
@@ -185,8 +188,10 @@ pub mod engine {
     /// Hands the document to the WebGPU build (the caller has unmounted this app and saved what
     /// the other build picks up); without the loader's hook, a reload does it.
     pub fn switch_to_webgpu(training: bool) {
-        if let Some(w) = web_sys::window() {
-            let _ = js_sys::Reflect::set(&w, &"distillResumeTraining".into(), &training.into());
+        if let Some(w) = web_sys::window()
+            && js_sys::Reflect::set(&w, &"distillResumeTraining".into(), &training.into()).is_err()
+        {
+            gloo::console::warn!("the WebGPU build will not know training was on");
         }
         if !call("distillSwitchEngine") {
             reload();
@@ -195,8 +200,10 @@ pub mod engine {
 
     /// Reloads the page; the loader picks the build again.
     pub fn reload() {
-        if let Some(w) = web_sys::window() {
-            let _ = w.location().reload();
+        if let Some(w) = web_sys::window()
+            && let Err(e) = w.location().reload()
+        {
+            gloo::console::error!("the page could not reload:", e);
         }
     }
 }

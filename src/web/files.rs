@@ -27,7 +27,10 @@ pub fn download(name: &str, bytes: &[u8]) -> Result<(), String> {
     link.set_href(&url);
     link.set_download(name);
     link.click();
-    let _ = web_sys::Url::revoke_object_url(&url);
+    // The download has its bytes; a URL left unrevoked only holds memory until the page goes.
+    if web_sys::Url::revoke_object_url(&url).is_err() {
+        gloo::console::warn!("a download's object URL could not be released");
+    }
     Ok(())
 }
 

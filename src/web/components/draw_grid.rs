@@ -80,7 +80,8 @@ fn focus_cell(cell: usize) {
     };
     if let Ok(focus) = js_sys::Reflect::get(&el, &"focus".into())
         && let Ok(focus) = focus.dyn_into::<js_sys::Function>()
+        && focus.call0(&el).is_err()
     {
-        let _ = focus.call0(&el);
+        gloo::console::warn!("the drawing grid could not move the keyboard focus");
     }
 }

@@ -56,8 +56,10 @@ pub fn MapCanvas(props: &MapProps) -> Html {
             map_points(props),
         );
         use_effect_with(deps, move |_| {
-            if let Some(c) = canvas.cast::<web_sys::HtmlCanvasElement>() {
-                let _ = paint_map(&c, logits.as_deref(), classes, t, &points, selected);
+            if let Some(c) = canvas.cast::<web_sys::HtmlCanvasElement>()
+                && let Err(e) = paint_map(&c, logits.as_deref(), classes, t, &points, selected)
+            {
+                gloo::console::warn!("the decision map could not be drawn:", e);
             }
         });
     }

@@ -1,0 +1,161 @@
+//! The command line's arguments, declared with clap.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::engine::data::DatasetKind;
+use crate::engine::loss::{HiddenLoss, SoftLoss};
+use crate::engine::network::Activation;
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Datasets to measure, comma-separated (their shipped teachers are used).
+    #[arg(long, default_value = "digits,mnist")]
+    pub datasets: String,
+    /// Batch sizes, comma-separated.
+    #[arg(long, default_value = "64,256")]
+    pub batches: String,
+    /// Timed steps per measurement (after 20 warm-up steps).
+    #[arg(long, default_value_t = 300)]
+    pub steps: usize,
+    /// Also write the results as JSON here.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct TrainArgs {
+    /// digits, mnist, moons, circles, spirals or xor.
+    #[arg(long, default_value = "digits")]
+    pub dataset: DatasetKind,
+    /// Passes over the training data.
+    #[arg(long, default_value_t = 40)]
+    pub epochs: usize,
+    /// Adam learning rate.
+    #[arg(long, default_value_t = 1e-3)]
+    pub lr: f64,
+    #[arg(long, default_value_t = 64)]
+    pub batch_size: usize,
+    /// Seed of weight initialisation, batch order and data selection.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Where to write the weights (safetensors).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct TrainTeacherArgs {
+    #[command(flatten)]
+    pub train: TrainArgs,
+    /// Hidden layers: "128x6" (six of 128) or "256,128".
+    #[arg(long, default_value = "128x6")]
+    pub hidden: String,
+    #[arg(long, default_value = "relu")]
+    pub activation: Activation,
+}
+
+#[derive(Args, Debug)]
+pub struct DistillArgs {
+    #[command(flatten)]
+    pub train: TrainArgs,
+    /// Teacher weights (default: the shipped teacher of the dataset).
+    #[arg(long)]
+    pub teacher: Option<PathBuf>,
+    /// Student hidden layers: "32x3" or "64,32".
+    #[arg(long, default_value = "32x3")]
+    pub student: String,
+    #[arg(long, default_value = "relu")]
+    pub activation: Activation,
+    /// Temperature T: a number (4), a linear schedule (8..1).
+    #[arg(long, default_value = "4")]
+    pub temperature: String,
+    /// α, the weight of the hard labels: a number, a schedule (0..1) or "bam" (teacher annealing).
+    #[arg(long, default_value = "0.5")]
+    pub alpha: String,
+    /// β, the weight of the hidden-state loss (0 = off).
+    #[arg(long, default_value_t = 0.0)]
+    pub beta: f32,
+    /// hinton (T²·KL of soft targets) or mse (Tang et al.: MSE of logits).
+    #[arg(long, default_value = "hinton")]
+    pub soft_loss: SoftLoss,
+    /// mse, pkd (normalised, Patient KD) or cosine.
+    #[arg(long, default_value = "mse")]
+    pub hidden_loss: HiddenLoss,
+    /// skip, last, none, teacher layers for student 1,2,3 ("2,4,6") or pairs ("1:2,3:6").
+    #[arg(long, default_value = "skip")]
+    pub mapping: String,
+    /// Fraction of training examples (per class) that keep their label.
+    #[arg(long, default_value_t = 1.0)]
+    pub labeled_fraction: f32,
+    /// Leave the unlabeled remainder of the training set out of the transfer set.
+    #[arg(long)]
+    pub no_unlabeled: bool,
+    /// Augmented, unlabeled copies of every transfer example.
+    #[arg(long, default_value_t = 0)]
+    pub augment_copies: usize,
+    /// Std of the pixel noise of augmented copies.
+    #[arg(long, default_value_t = 0.1)]
+    pub noise: f32,
+    /// Probability that a pixel of an augmented copy is masked to 0 (image datasets only).
+    #[arg(long, default_value_t = 0.1)]
+    pub mask: f32,
+    /// Remove every example of this class from the transfer set (Hinton's omitted class).
+    #[arg(long)]
+    pub omit_class: Option<u8>,
+    /// Also train the same student without the teacher on the labeled examples, and compare.
+    #[arg(long)]
+    pub compare_scratch: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    #[arg(long)]
+    pub weights: PathBuf,
+    #[arg(long, default_value = "digits")]
+    pub dataset: DatasetKind,
+    /// Also report how often the network agrees with this teacher.
+    #[arg(long)]
+    pub teacher: Option<PathBuf>,
+    /// Seed of the toy sets' generation and split (image sets have fixed splits).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// A weights file (safetensors or burnpack).
+    #[arg(long)]
+    pub weights: PathBuf,
+    /// Output file; the description goes next to it as `<out>.json`.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// safetensors (PyTorch layout) or burnpack (burn's format). Default: from the extension
+    /// of --out (.bpk is burnpack), else safetensors.
+    #[arg(long)]
+    pub format: Option<ExportFormat>,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum ExportFormat {
+    Safetensors,
+    Burnpack,
+}
+
+#[derive(Args, Debug)]
+pub struct PredictArgs {
+    #[arg(long)]
+    pub weights: PathBuf,
+    #[arg(long, default_value = "digits")]
+    pub dataset: DatasetKind,
+    /// How many test examples, from the first.
+    #[arg(long, default_value_t = 100)]
+    pub count: usize,
+    /// Seed of the toy sets' generation and split (image sets have fixed splits).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Output safetensors with `inputs` [n, in], `logits` [n, classes] (float32), `labels` [n] (uint8).
+    #[arg(long)]
+    pub out: PathBuf,
+}

@@ -1,0 +1,151 @@
+//! `bench`: the engine's distillation steps per second and where the time goes.
+
+use std::path::Path;
+
+use burn::tensor::Device;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+
+use crate::engine::data::DatasetKind;
+use crate::engine::error::{Error, Result};
+
+use super::*;
+use crate::engine::bench::{MatmulPeak, StepBench};
+
+pub(super) fn bench(args: BenchArgs, assets: &Path, device: &Device, quiet: bool) -> Result<()> {
+    let (datasets, batches) = args.lists()?;
+    let bar = if quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new((datasets.len() * batches.len() + 1) as u64)
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{prefix:>9} [{elapsed_precise}] {wide_bar} {pos}/{len} {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_prefix("bench");
+    bar.set_message("matmul peak");
+    let peak = crate::engine::bench::matmul_peak(1024, device)?;
+    bar.inc(1);
+    let mut results = Vec::new();
+    for kind in &datasets {
+        let split = load_split(*kind, assets, 42)?;
+        let (teacher, _) = load_weights(&shipped_teacher(assets, *kind), device)?;
+        for &batch in &batches {
+            bar.set_message(format!("{} batch {batch}", kind.name()));
+            results.push(crate::engine::bench::distill_steps(
+                kind.name(),
+                &split,
+                &teacher,
+                batch,
+                args.steps,
+                device,
+            )?);
+            bar.inc(1);
+        }
+    }
+    bar.finish_and_clear();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    print_table(&peak, &results, threads);
+    if let Some(out) = &args.out {
+        write_report(out, &peak, &results, threads)?;
+    }
+    Ok(())
+}
+
+fn print_table(peak: &MatmulPeak, results: &[StepBench], threads: usize) {
+    println!(
+        "CPU (burn Flex, {threads} threads): f32 matmul 1024³ peak {:.1} GFLOP/s",
+        peak.gflops
+    );
+    println!(
+        "{:<7} {:>5} {:>9} {:>9} {:>12} {:>11} {:>10} {:>10}",
+        "dataset",
+        "batch",
+        "steps/s",
+        "step ms",
+        "student GF/s",
+        "teacher ms",
+        "teacher GF/s",
+        "cache ms"
+    );
+    for r in results {
+        println!(
+            "{:<7} {:>5} {:>9.0} {:>9.3} {:>12.2} {:>11.3} {:>10.2} {:>10.0}",
+            r.dataset,
+            r.batch,
+            r.steps_per_s,
+            r.step_ms,
+            r.student_gflops,
+            r.teacher_forward_ms,
+            r.teacher_gflops,
+            r.teacher_cache_ms
+        );
+    }
+    println!(
+        "FLOPs per step: student 6·B·W (forward 2·B·W, backward 4·B·W; W = weights), teacher 2·B·W per batch (once per transfer row, cached)."
+    );
+}
+
+/// The measurements as JSON, for bench/report.mjs.
+fn write_report(
+    out: &Path,
+    peak: &MatmulPeak,
+    results: &[StepBench],
+    threads: usize,
+) -> Result<()> {
+    {
+        let report = json!({
+            "machine": {
+                "threads": threads,
+                "os": std::env::consts::OS,
+                "arch": std::env::consts::ARCH,
+            },
+            "engine": crate::VERSION,
+            "backend": "burn 0.22 Flex (CPU), simd + rayon",
+            "matmul_peak": peak,
+            "distill": results,
+        });
+        let text =
+            serde_json::to_string_pretty(&report).map_err(|e| Error::Settings(e.to_string()))?;
+        write(out, text.as_bytes())?;
+        println!("Wrote {}", out.display());
+    }
+    Ok(())
+}
+
+impl BenchArgs {
+    /// The datasets and batch sizes to measure, checked.
+    fn lists(&self) -> Result<(Vec<DatasetKind>, Vec<usize>)> {
+        let list = |text: &str| -> Vec<String> {
+            text.split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()
+        };
+        let datasets = list(&self.datasets)
+            .iter()
+            .map(|d| d.parse::<DatasetKind>())
+            .collect::<Result<Vec<_>>>()?;
+        let batches = list(&self.batches)
+            .iter()
+            .map(|b| {
+                b.parse::<usize>()
+                    .ok()
+                    .filter(|n| crate::engine::limits::BATCH_SIZE.contains(*n))
+                    .ok_or_else(|| {
+                        Error::Settings(format!(
+                            "batch size '{b}' must be a number in 1..={}",
+                            crate::engine::train::MAX_BATCH
+                        ))
+                    })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        if self.steps == 0 {
+            return Err(Error::Settings("--steps must be at least 1".into()));
+        }
+        Ok((datasets, batches))
+    }
+}

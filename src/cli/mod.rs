@@ -1,0 +1,200 @@
+//! The native command line: a thin shell over the engine. Errors are printed once, in `run`'s
+//! caller, with a non-zero exit.
+
+mod args;
+mod bench;
+mod inspect;
+mod train;
+
+pub use args::*;
+
+use std::path::{Path, PathBuf};
+
+use burn::tensor::Device;
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::engine::data::{self, DatasetKind, Split};
+use crate::engine::error::{Error, Result};
+use crate::engine::network::{Mlp, MlpConfig};
+use crate::engine::train::{Evaluation, StepMetrics, Trainer};
+use crate::engine::weights::{FileInfo, load_mlp};
+
+use bench::bench;
+use inspect::{eval, export, predict};
+use train::{distill, train_teacher};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "distill",
+    version,
+    about = "Knowledge distillation on the command line: train a teacher, distil a student, evaluate, export.",
+    after_help = "Examples:\n  distill train-teacher --dataset digits --out teacher.safetensors\n  \
+                  distill distill --dataset digits --labeled-fraction 0.1 --compare-scratch --out student.safetensors\n  \
+                  distill eval --weights student.safetensors --dataset digits\n  \
+                  distill export --weights student.safetensors --out student-export.safetensors"
+)]
+pub struct Cli {
+    /// Folder holding the shipped data and teachers (default: ./assets, else the source tree's).
+    #[arg(long, global = true)]
+    pub assets: Option<PathBuf>,
+    /// Hide progress bars (for logs and scripts).
+    #[arg(long, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Train a teacher on labels alone and save it.
+    TrainTeacher(TrainTeacherArgs),
+    /// Distil a student from a teacher and save it.
+    Distill(Box<DistillArgs>),
+    /// Test accuracy of a weights file (and agreement with a teacher).
+    Eval(EvalArgs),
+    /// Write a weights file (PyTorch-layout safetensors, or burnpack) with a JSON sidecar.
+    Export(ExportArgs),
+    /// Write a network's logits for test examples (with the inputs and labels) to safetensors,
+    /// to check another implementation against.
+    Predict(PredictArgs),
+    /// Measure distillation speed on this machine's CPU (steps/s, teacher vs student, GFLOP/s).
+    Bench(BenchArgs),
+}
+
+pub(super) fn assets_dir(flag: &Option<PathBuf>) -> PathBuf {
+    match flag {
+        Some(dir) => dir.clone(),
+        None if Path::new("assets/data").is_dir() => PathBuf::from("assets"),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("assets"),
+    }
+}
+
+/// The shipped teacher of a dataset.
+pub fn shipped_teacher(assets: &Path, dataset: DatasetKind) -> PathBuf {
+    assets
+        .join("teachers")
+        .join(format!("{}.safetensors", dataset.name()))
+}
+
+pub(super) fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))
+}
+
+pub(super) fn write(path: &Path, bytes: &[u8]) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+    }
+    std::fs::write(path, bytes)
+        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
+}
+
+pub(super) fn load_weights(path: &Path, device: &Device) -> Result<(Mlp, FileInfo)> {
+    load_mlp(&read(path)?, device).map_err(|e| match e {
+        Error::Weights(m) => Error::Weights(format!("{}: {m}", path.display())),
+        other => other,
+    })
+}
+
+struct Progress {
+    bar: ProgressBar,
+}
+
+impl Progress {
+    fn new(len: usize, label: &str, quiet: bool) -> Self {
+        let bar = if quiet {
+            ProgressBar::hidden()
+        } else {
+            ProgressBar::new(len as u64)
+        };
+        let style = ProgressStyle::with_template(
+            "{prefix:>9} [{elapsed_precise}] {wide_bar} {pos}/{len} steps ({per_sec}, eta {eta}) {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+        bar.set_style(style);
+        bar.set_prefix(label.to_string());
+        Self { bar }
+    }
+
+    fn update(&self, m: &StepMetrics) {
+        self.bar.set_position(m.step as u64);
+        if m.step.is_multiple_of(10) {
+            self.bar.set_message(format!("loss {:.4}", m.total));
+        }
+    }
+}
+
+/// Runs `steps` training steps with a progress bar.
+pub(super) fn run_steps(
+    trainer: &mut Trainer,
+    steps: usize,
+    label: &str,
+    quiet: bool,
+) -> Result<Option<StepMetrics>> {
+    let progress = Progress::new(steps, label, quiet);
+    let mut last = None;
+    for _ in 0..steps {
+        let m = trainer.step()?;
+        progress.update(&m);
+        last = Some(m);
+    }
+    progress.bar.finish_and_clear();
+    Ok(last)
+}
+
+pub(super) fn steps_for(epochs: usize, examples: usize, batch: usize) -> usize {
+    (epochs * examples.div_ceil(batch.max(1))).max(1)
+}
+
+pub(super) fn load_split(kind: DatasetKind, assets: &Path, seed: u64) -> Result<Split> {
+    data::load(kind, assets, seed)
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    let assets = assets_dir(&cli.assets);
+    let device = Device::flex();
+    match cli.command {
+        Command::TrainTeacher(args) => train_teacher(args, &assets, &device, cli.quiet),
+        Command::Distill(args) => distill(*args, &assets, &device, cli.quiet),
+        Command::Eval(args) => eval(args, &assets, &device),
+        Command::Export(args) => export(args, &device),
+        Command::Predict(args) => predict(args, &assets, &device),
+        Command::Bench(args) => bench(args, &assets, &device, cli.quiet),
+    }
+}
+
+pub(super) fn report(what: &str, eval: &Evaluation, secs: f32) {
+    match eval.teacher_agreement {
+        Some(agree) => println!(
+            "{what:>9}: test accuracy {:.2} %, agrees with the teacher on {:.2} % ({secs:.1} s)",
+            eval.accuracy * 100.0,
+            agree * 100.0
+        ),
+        None => println!(
+            "{what:>9}: test accuracy {:.2} % ({secs:.1} s)",
+            eval.accuracy * 100.0
+        ),
+    }
+}
+
+/// A network read from `path` must take the dataset's inputs and give its classes.
+pub(super) fn check_fits(
+    config: &MlpConfig,
+    path: &Path,
+    dataset: DatasetKind,
+    data: &crate::engine::data::Dataset,
+) -> Result<()> {
+    if config.inputs != data.dim || config.classes != data.classes {
+        return Err(Error::Weights(format!(
+            "{} expects {} inputs and {} classes; {} has {} and {}",
+            path.display(),
+            config.inputs,
+            config.classes,
+            dataset.name(),
+            data.dim,
+            data.classes
+        )));
+    }
+    Ok(())
+}

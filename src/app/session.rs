@@ -461,16 +461,6 @@ mod tests {
         Session::new(settings, Device::flex(), &teacher, split).unwrap()
     }
 
-    /// NaN weights, as a blown-up update leaves them (kept leaves of the graph, like weights).
-    fn poison(net: Mlp) -> Mlp {
-        let mut net = net;
-        net.output.weight = net
-            .output
-            .weight
-            .map(|w| w.mul_scalar(f32::NAN).detach().require_grad());
-        net
-    }
-
     #[test]
     fn both_students_step_together() {
         let mut s = session(&Settings::default());
@@ -484,7 +474,7 @@ mod tests {
     fn a_failing_student_keeps_the_two_in_lockstep() {
         let mut s = session(&Settings::default());
         block_on(s.steps(5)).unwrap();
-        s.scratch.map_network(poison);
+        s.scratch.map_network(Mlp::poisoned);
         let err = block_on(s.steps(5)).unwrap_err();
         assert!(err.is_divergence(), "{err}");
         assert_eq!((s.distilled.steps_done(), s.scratch.steps_done()), (5, 5));
@@ -497,7 +487,7 @@ mod tests {
         let mut s = session(&Settings::default());
         block_on(s.steps(2)).unwrap();
         let good = s.scratch.checkpoint();
-        s.scratch.map_network(poison);
+        s.scratch.map_network(Mlp::poisoned);
         assert!(block_on(s.steps(3)).is_err());
         s.scratch.rewind(good).unwrap();
         s.resume();

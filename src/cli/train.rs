@@ -98,28 +98,7 @@ pub(super) fn distill(
     let teacher_acc = accuracy(&teacher, &split.test, device)?;
     let scratch_data = data.labeled_only();
     let mut trainer = Trainer::distill(&config, &teacher, data, settings.clone(), device)?;
-    let set = trainer.transfer_set();
-    println!(
-        "Distilling {} ({} parameters) from teacher {} ({} parameters, test accuracy {:.2} %)",
-        config.describe(),
-        config.num_params(),
-        teacher.config().describe(),
-        teacher.config().num_params(),
-        teacher_acc * 100.0
-    );
-    println!(
-        "Transfer set: {} labeled + {} unlabeled + {} augmented; T {}, α {}, β {}, mapping {:?}; {steps} steps",
-        set.labeled,
-        set.unlabeled,
-        set.augmented,
-        settings.temperature,
-        settings.alpha,
-        settings.beta,
-        trainer
-            .mapping()
-            .map(|m| m.pairs().to_vec())
-            .unwrap_or_default(),
-    );
+    announce(&trainer, &config, &teacher, teacher_acc, &settings, steps);
     let start = Instant::now();
     let last = run_steps(&mut trainer, steps, "distill", quiet)?;
     let eval = trainer.evaluate(&split.test)?;
@@ -222,4 +201,35 @@ fn versus_scratch(
         (distilled.accuracy - e.accuracy) * 100.0
     );
     Ok(e)
+}
+
+/// What is about to be distilled from what, on which transfer set.
+fn announce(
+    trainer: &Trainer,
+    config: &MlpConfig,
+    teacher: &Mlp,
+    teacher_acc: f32,
+    settings: &DistillSettings,
+    steps: usize,
+) {
+    let set = trainer.transfer_set();
+    println!(
+        "Distilling {} ({} parameters) from teacher {} ({} parameters, test accuracy {:.2} %)",
+        config.describe(),
+        config.num_params(),
+        teacher.config().describe(),
+        teacher.config().num_params(),
+        teacher_acc * 100.0
+    );
+    let mapping = trainer.mapping().map(|m| m.pairs().to_vec());
+    println!(
+        "Transfer set: {} labeled + {} unlabeled + {} augmented; T {}, α {}, β {}, mapping {:?}; {steps} steps",
+        set.labeled,
+        set.unlabeled,
+        set.augmented,
+        settings.temperature,
+        settings.alpha,
+        settings.beta,
+        mapping.unwrap_or_default(),
+    );
 }

@@ -214,36 +214,8 @@ impl MlpWeights {
         let meta = header.metadata().clone().unwrap_or_default();
         let config = architecture_of(&meta)?;
 
-        let expected: BTreeMap<String, Vec<usize>> = config
-            .layer_shapes()
-            .enumerate()
-            .flat_map(|(k, (i, o))| {
-                [
-                    (format!("{}.weight", 2 * k), vec![o, i]),
-                    (format!("{}.bias", 2 * k), vec![o]),
-                ]
-            })
-            .collect();
-        let mut missing: Vec<&str> = expected
-            .keys()
-            .filter(|k| file.tensor(k).is_err())
-            .map(String::as_str)
-            .collect();
-        let mut extra: Vec<&str> = file
-            .names()
-            .into_iter()
-            .filter(|n| !expected.contains_key(*n))
-            .collect();
-        missing.sort();
-        extra.sort();
-        if !missing.is_empty() || !extra.is_empty() {
-            return bad(format!(
-                "tensors do not match the architecture {}: missing [{}], unexpected [{}]",
-                config.describe(),
-                missing.join(", "),
-                extra.join(", ")
-            ));
-        }
+        let expected = pytorch_shapes(&config);
+        check_names(&file, &expected, &config)?;
         let read = |name: &str| -> Result<Vec<f32>> {
             let view = file
                 .tensor(name)
@@ -285,6 +257,49 @@ impl MlpWeights {
         let info = file_info(&meta);
         Ok((Self { config, layers }, info))
     }
+}
+
+/// Every tensor a PyTorch-layout file of `config` holds, with its shape.
+fn pytorch_shapes(config: &MlpConfig) -> BTreeMap<String, Vec<usize>> {
+    config
+        .layer_shapes()
+        .enumerate()
+        .flat_map(|(k, (i, o))| {
+            [
+                (format!("{}.weight", 2 * k), vec![o, i]),
+                (format!("{}.bias", 2 * k), vec![o]),
+            ]
+        })
+        .collect()
+}
+
+/// The file holds exactly the tensors the architecture needs, or the error lists the difference.
+fn check_names(
+    file: &SafeTensors,
+    expected: &BTreeMap<String, Vec<usize>>,
+    config: &MlpConfig,
+) -> Result<()> {
+    let mut missing: Vec<&str> = expected
+        .keys()
+        .filter(|k| file.tensor(k).is_err())
+        .map(String::as_str)
+        .collect();
+    let mut extra: Vec<&str> = file
+        .names()
+        .into_iter()
+        .filter(|n| !expected.contains_key(*n))
+        .collect();
+    missing.sort();
+    extra.sort();
+    if missing.is_empty() && extra.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Weights(format!(
+        "tensors do not match the architecture {}: missing [{}], unexpected [{}]",
+        config.describe(),
+        missing.join(", "),
+        extra.join(", ")
+    )))
 }
 
 /// Which of the two weight formats a file is in.

@@ -81,7 +81,8 @@ fn use_driver(state: &UseReducerHandle<AppState>) -> Callback<Command> {
     let channel = use_mut_ref(|| None::<UnboundedSender<Command>>);
     {
         let channel = channel.clone();
-        let first = (**state).clone();
+        // A handle, not a copy: the effect runs once, and renders stay cheap.
+        let first = state.clone();
         let dispatch = state.dispatcher();
         use_effect_with((), move |_| {
             let (tx, rx) = unbounded();
@@ -117,13 +118,14 @@ fn use_driver(state: &UseReducerHandle<AppState>) -> Callback<Command> {
         })
     });
     let c = command.clone();
-    let input = shown_input(state);
+    // The drawing is copied for the driver only when it (or the example) changed.
+    let latest = state.clone();
     use_effect_with(
         (state.settings.example, state.drawing_version),
         move |(example, _)| {
             c.emit(Command::Show {
                 example: *example,
-                input,
+                input: shown_input(&latest),
             })
         },
     );

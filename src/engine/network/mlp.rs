@@ -318,6 +318,19 @@ impl Mlp {
 }
 
 #[cfg(test)]
+impl Mlp {
+    /// NaN output weights, as a blown-up update leaves them: new leaves of the graph, like the
+    /// tensors an optimizer step makes (for the divergence tests of the trainer and the session).
+    pub fn poisoned(mut self) -> Self {
+        self.output.weight = self
+            .output
+            .weight
+            .map(|w| w.mul_scalar(f32::NAN).detach().require_grad());
+        self
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -7,6 +7,19 @@ use crate::engine::error::{Error, Result};
 use crate::engine::loss::host;
 use crate::engine::network::{Classifier, Input};
 
+/// Row-major feature rows (`dim` each) as tensors of at most 1,024 rows (a whole test set at
+/// once would be one large allocation on the device).
+pub(super) fn feature_slices<'a>(
+    features: &'a [f32],
+    dim: usize,
+    device: &'a Device,
+) -> impl Iterator<Item = Tensor<2>> + 'a {
+    features.chunks(1024 * dim.max(1)).map(move |rows| {
+        let data = TensorData::new(rows.to_vec(), [rows.len() / dim.max(1), dim]);
+        Tensor::<2>::from_data(data, device)
+    })
+}
+
 /// Host copy of logits for rows of a dataset.
 pub fn logits_host(
     net: &(impl Classifier + ?Sized),
@@ -14,15 +27,7 @@ pub fn logits_host(
     device: &Device,
 ) -> Result<Vec<f32>> {
     let mut out = Vec::with_capacity(data.len() * net.architecture().classes());
-    for start in (0..data.len()).step_by(1024) {
-        let end = (start + 1024).min(data.len());
-        let x = Tensor::<2>::from_data(
-            TensorData::new(
-                data.features[start * data.dim..end * data.dim].to_vec(),
-                [end - start, data.dim],
-            ),
-            device,
-        );
+    for x in feature_slices(&data.features, data.dim, device) {
         let logits = net.logits(Input::Features(x)).into_data();
         out.extend(
             logits

@@ -180,7 +180,7 @@ mod tests {
     use super::*;
     use crate::engine::data::Dataset;
     use crate::engine::data::{ToyKind, TransferConfig, digits, toy_dataset};
-    use crate::engine::network::MlpConfig;
+    use crate::engine::network::{Mlp, MlpConfig};
     use crate::engine::weights::MlpWeights;
     use futures_lite::future::block_on;
 
@@ -450,11 +450,7 @@ mod tests {
         }
         let good = logits_host(&trainer.network(), &test, &device).unwrap();
         // Poison the weights as a blown-up update would.
-        trainer.map_network(|net| {
-            let mut net = net;
-            net.output.weight = net.output.weight.map(|w| w.mul_scalar(f32::NAN));
-            net
-        });
+        trainer.map_network(Mlp::poisoned);
         let err = trainer.step().unwrap_err();
         assert!(matches!(err, Error::Diverged { step: 21, .. }), "{err}");
         assert!(err.to_string().contains("last good weights were kept"));
@@ -484,10 +480,7 @@ mod tests {
             Trainer::supervised(MlpConfig::student(64, 10), data, settings.clone(), &device)
                 .unwrap();
         trainer.step().unwrap();
-        trainer.map_network(|mut net| {
-            net.output.weight = net.output.weight.map(|w| w.mul_scalar(f32::NAN));
-            net
-        });
+        trainer.map_network(Mlp::poisoned);
         assert!(trainer.step().unwrap_err().is_divergence());
         // The same settings again change nothing: still stopped.
         let (t, a, lr) = (settings.temperature, settings.alpha, settings.learning_rate);
@@ -569,14 +562,7 @@ mod tests {
             reference.step().unwrap();
         }
         let before_update_10 = logits_host(&reference.network(), &test, &device).unwrap();
-        // Poisoned as an optimizer update would leave them: new leaf tensors.
-        trainer.map_network(|mut net| {
-            net.output.weight = net
-                .output
-                .weight
-                .map(|w| w.mul_scalar(f32::NAN).detach().require_grad());
-            net
-        });
+        trainer.map_network(Mlp::poisoned);
         let err = block_on(trainer.steps_async(5)).unwrap_err();
         assert!(matches!(err, Error::Diverged { step: 11, .. }), "{err}");
         assert_eq!(trainer.steps_done(), 10);

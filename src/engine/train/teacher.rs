@@ -1,6 +1,6 @@
 //! The frozen teacher's outputs for every transfer row, computed once.
 
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 
 use crate::engine::data::TransferSet;
 use crate::engine::mapping::LayerMapping;
@@ -32,15 +32,7 @@ impl TeacherCache {
         }
         let mut logits = Vec::new();
         let mut hidden: Vec<Vec<Tensor<2>>> = vec![Vec::new(); mapped.len()];
-        for start in (0..data.len()).step_by(1024) {
-            let end = (start + 1024).min(data.len());
-            let x = Tensor::<2>::from_data(
-                TensorData::new(
-                    data.features[start * data.dim..end * data.dim].to_vec(),
-                    [end - start, data.dim],
-                ),
-                device,
-            );
+        for x in super::eval::feature_slices(&data.features, data.dim, device) {
             let out = teacher.forward(Input::Features(x));
             logits.push(out.logits);
             for (k, &t) in mapped.iter().enumerate() {

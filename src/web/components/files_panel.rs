@@ -28,42 +28,70 @@ impl PartialEq for FilesProps {
 pub fn Files(props: &FilesProps) -> Html {
     let state = &props.state;
     let load_as = use_node_ref();
+    html! {
+        <section class="panel files" aria-labelledby="files-h">
+            <h2 id="files-h">{ "Weights in and out" }</h2>
+            <p class="explain">{ "Download a network to open it elsewhere: safetensors in PyTorch's nn.Linear layout (weight [out, in]) for PyTorch and numpy, or burnpack for burn. The file also records the settings and the test accuracy." }</p>
+            { downloads(&props.request) }
+            { loader(state, &props.request, load_as) }
+            { teachers_made_here(state, &props.request) }
+            <p class="explain">{ "In PyTorch:" }</p>
+            <pre id="torch-snippet" class="code">{ torch_snippet(&state.settings) }</pre>
+        </section>
+    }
+}
+
+fn downloads(request: &Callback<Request>) -> Html {
     let download = |which: Which, format: WeightFormat| {
-        let request = props.request.clone();
+        let request = request.clone();
         Callback::from(move |_: MouseEvent| request.emit(Request::Download { which, format }))
     };
-    // Reads the file, parses it, and only then asks the driver to use it: a bad file changes nothing.
+    html! {
+        <div class="buttons">
+            <button id="download-student" onclick={download(Which::Student, WeightFormat::Safetensors)}>{ "Distilled student .safetensors" }</button>
+            <button id="download-student-bpk" onclick={download(Which::Student, WeightFormat::Burnpack)}>{ ".bpk" }</button>
+            <button id="download-scratch" onclick={download(Which::Scratch, WeightFormat::Safetensors)}>{ "Scratch student" }</button>
+            <button id="download-teacher" onclick={download(Which::Teacher, WeightFormat::Safetensors)}>{ "Teacher" }</button>
+        </div>
+    }
+}
+
+/// Reads the file, parses it, and only then asks the driver to use it: a bad file changes
+/// nothing.
+fn read_and_import(state: &State, request: &Callback<Request>, which: Which, file: web_sys::File) {
+    let request = request.clone();
+    let dispatch = state.dispatcher();
+    wasm_bindgen_futures::spawn_local(async move {
+        let name = file.name();
+        let parsed = files::read(&file)
+            .await
+            .and_then(|bytes| MlpWeights::from_bytes(&bytes).map_err(|e| e.to_string()));
+        match parsed {
+            Ok((weights, _)) => request.emit(Request::Import {
+                which,
+                weights,
+                name,
+            }),
+            Err(e) => dispatch.dispatch(Action::Failed(format!(
+                "Could not load {name}: {e}. Nothing was changed."
+            ))),
+        }
+    });
+}
+
+/// "Load weights as the student / teacher", by file picker or drop.
+fn loader(state: &State, request: &Callback<Request>, load_as: NodeRef) -> Html {
     let load = {
-        let request = props.request.clone();
-        let dispatch = state.dispatcher();
-        let load_as = load_as.clone();
+        let (state, request, load_as) = (state.clone(), request.clone(), load_as.clone());
         move |file: web_sys::File| {
-            let which = match load_as
+            let role = load_as
                 .cast::<web_sys::HtmlSelectElement>()
-                .map(|s| s.value())
-                .as_deref()
-            {
+                .map(|s| s.value());
+            let which = match role.as_deref() {
                 Some("teacher") => Which::Teacher,
                 _ => Which::Student,
             };
-            let request = request.clone();
-            let dispatch = dispatch.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                let name = file.name();
-                let parsed = files::read(&file)
-                    .await
-                    .and_then(|bytes| MlpWeights::from_bytes(&bytes).map_err(|e| e.to_string()));
-                match parsed {
-                    Ok((weights, _)) => request.emit(Request::Import {
-                        which,
-                        weights,
-                        name,
-                    }),
-                    Err(e) => dispatch.dispatch(Action::Failed(format!(
-                        "Could not load {name}: {e}. Nothing was changed."
-                    ))),
-                }
-            });
+            read_and_import(&state, &request, which, file);
         }
     };
     let on_pick = {
@@ -78,62 +106,46 @@ pub fn Files(props: &FilesProps) -> Html {
     };
     let on_drop = Callback::from(move |e: DragEvent| {
         e.prevent_default();
-        if let Some(file) = e
-            .data_transfer()
-            .and_then(|d| d.files())
-            .and_then(|f| f.get(0))
-        {
+        let dropped = e.data_transfer().and_then(|d| d.files());
+        if let Some(file) = dropped.and_then(|f| f.get(0)) {
             load(file);
         }
     });
     let on_drag_over = Callback::from(|e: DragEvent| e.prevent_default());
-    let hidden = &state.settings.student_hidden;
+    html! {
+        <div class="drop" ondrop={on_drop} ondragover={on_drag_over}>
+            <label>{ "Load weights as the " }
+                <select id="load-as" ref={load_as} aria-label="load the file as">
+                    <option value="student" selected=true>{ "distilled student" }</option>
+                    <option value="teacher">{ "teacher" }</option>
+                </select>
+            </label>
+            <label class="file">{ " from " }
+                <input id="load-file" type="file" accept=".safetensors,.bpk" onchange={on_pick} />
+            </label>
+            <span class="note">{ " or drop a file here." }</span>
+        </div>
+    }
+}
+
+/// A new teacher trained here, or a teacher assistant, with progress.
+fn teachers_made_here(state: &State, request: &Callback<Request>) -> Html {
     let kind = state.settings.dataset;
     let teacher_plan = crate::app::PageTraining::teacher(kind);
     let assistant_plan = crate::app::PageTraining::assistant(kind);
-    let mut layers = Vec::new();
-    let mut inputs = kind.inputs();
-    for w in hidden {
-        layers.push(format!("nn.Linear({inputs}, {w}), nn.ReLU()"));
-        inputs = *w;
-    }
-    layers.push(format!("nn.Linear({inputs}, {})", kind.classes()));
-    let torch = format!(
-        "import torch.nn as nn, safetensors.torch as st\nnet = nn.Sequential({})\nnet.load_state_dict(st.load_file(\"distilled-student.safetensors\"))",
-        layers.join(", ")
-    );
+    let train_teacher = request.reform(|_: MouseEvent| Request::TrainTeacher);
+    let train_assistant = request.reform(|_: MouseEvent| Request::TrainAssistant);
     html! {
-        <section class="panel files" aria-labelledby="files-h">
-            <h2 id="files-h">{ "Weights in and out" }</h2>
-            <p class="explain">{ "Download a network to open it elsewhere: safetensors in PyTorch's nn.Linear layout (weight [out, in]) for PyTorch and numpy, or burnpack for burn. The file also records the settings and the test accuracy." }</p>
-            <div class="buttons">
-                <button id="download-student" onclick={download(Which::Student, WeightFormat::Safetensors)}>{ "Distilled student .safetensors" }</button>
-                <button id="download-student-bpk" onclick={download(Which::Student, WeightFormat::Burnpack)}>{ ".bpk" }</button>
-                <button id="download-scratch" onclick={download(Which::Scratch, WeightFormat::Safetensors)}>{ "Scratch student" }</button>
-                <button id="download-teacher" onclick={download(Which::Teacher, WeightFormat::Safetensors)}>{ "Teacher" }</button>
-            </div>
-            <div class="drop" ondrop={on_drop} ondragover={on_drag_over}>
-                <label>{ "Load weights as the " }
-                    <select id="load-as" ref={load_as} aria-label="load the file as">
-                        <option value="student" selected=true>{ "distilled student" }</option>
-                        <option value="teacher">{ "teacher" }</option>
-                    </select>
-                </label>
-                <label class="file">{ " from " }
-                    <input id="load-file" type="file" accept=".safetensors,.bpk" onchange={on_pick} />
-                </label>
-                <span class="note">{ " or drop a file here." }</span>
-            </div>
+        <>
             <div class="teacher-train">
-                <button id="train-teacher" disabled={state.teacher_training.is_some()}
-                        onclick={ let r = props.request.clone(); Callback::from(move |_: MouseEvent| r.emit(Request::TrainTeacher)) }>
+                <button id="train-teacher" disabled={state.teacher_training.is_some()} onclick={train_teacher}>
                     { "Train a new teacher here" }
                 </button>
                 <span class="note">{ format!(" {} on all labeled training examples, {} epochs; then both students distil from it.", teacher_plan.config.describe(), teacher_plan.epochs) }</span>
             </div>
             <div class="teacher-train">
                 <button id="train-assistant" disabled={state.teacher_training.is_some() || state.assistant.is_some()}
-                        onclick={ let r = props.request.clone(); Callback::from(move |_: MouseEvent| r.emit(Request::TrainAssistant)) }>
+                        onclick={train_assistant}>
                     { "Put a teacher assistant in between" }
                 </button>
                 <span class="note">{ format!(" Mirzadeh et al. 2020: an assistant of half the teacher's width ({}) distils from the teacher first; the students then learn from the assistant, a smaller step.", assistant_plan.config.describe()) }</span>
@@ -144,8 +156,22 @@ pub fn Files(props: &FilesProps) -> Html {
                     </label>
                 }
             </div>
-            <p class="explain">{ "In PyTorch:" }</p>
-            <pre id="torch-snippet" class="code">{ torch }</pre>
-        </section>
+        </>
     }
+}
+
+/// The PyTorch lines that load the current student shape.
+fn torch_snippet(settings: &crate::app::Settings) -> String {
+    let kind = settings.dataset;
+    let mut layers = Vec::new();
+    let mut inputs = kind.inputs();
+    for w in &settings.student_hidden {
+        layers.push(format!("nn.Linear({inputs}, {w}), nn.ReLU()"));
+        inputs = *w;
+    }
+    layers.push(format!("nn.Linear({inputs}, {})", kind.classes()));
+    format!(
+        "import torch.nn as nn, safetensors.torch as st\nnet = nn.Sequential({})\nnet.load_state_dict(st.load_file(\"distilled-student.safetensors\"))",
+        layers.join(", ")
+    )
 }

@@ -2,7 +2,10 @@
 
 use std::rc::Rc;
 
+use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
+
+use crate::engine::decision_map::{CLASS_COLOURS, PAGE_GRID, shade};
 
 use crate::app::state::{Action, AppState};
 
@@ -126,91 +129,96 @@ fn map_points(props: &MapProps) -> Vec<(f32, f32, Option<u8>)> {
     }
 }
 
+type Canvas = web_sys::HtmlCanvasElement;
+type Context = web_sys::CanvasRenderingContext2d;
+type JsResult<T> = Result<T, JsValue>;
+
 fn paint_map(
-    canvas: &web_sys::HtmlCanvasElement,
+    canvas: &Canvas,
     logits: Option<&[f32]>,
     classes: usize,
     temperature: f32,
     points: &[(f32, f32, Option<u8>)],
     selected: Option<[f32; 2]>,
-) -> Result<(), wasm_bindgen::JsValue> {
-    use crate::engine::decision_map::{CLASS_COLOURS, PAGE_GRID, shade};
-    use wasm_bindgen::JsCast;
-    let context = |c: &web_sys::HtmlCanvasElement| -> Result<web_sys::CanvasRenderingContext2d, wasm_bindgen::JsValue> {
-        c.get_context("2d")?
-            .ok_or_else(|| wasm_bindgen::JsValue::from_str("no 2d context"))?
-            .dyn_into()
-            .map_err(|_| wasm_bindgen::JsValue::from_str("not a 2d context"))
-    };
-    let ctx = context(canvas)?;
+) -> JsResult<()> {
+    let ctx = context2d(canvas)?;
     let size = f64::from(MAP_PX);
     ctx.set_fill_style_str("#f3f4f6");
     ctx.fill_rect(0.0, 0.0, size, size);
     if let Some(logits) = logits {
-        // The grid's pixels on a small canvas, scaled up smoothly onto the visible one.
-        let side = PAGE_GRID.side as u32;
-        let pixels = shade(logits, classes, temperature);
-        let image = web_sys::ImageData::new_with_u8_clamped_array_and_sh(
-            wasm_bindgen::Clamped(&pixels),
-            side,
-            side,
-        )?;
-        let small: web_sys::HtmlCanvasElement = web_sys::window()
-            .and_then(|w| w.document())
-            .ok_or_else(|| wasm_bindgen::JsValue::from_str("no document"))?
-            .create_element("canvas")?
-            .dyn_into()?;
-        small.set_width(side);
-        small.set_height(side);
-        context(&small)?.put_image_data(&image, 0.0, 0.0)?;
-        ctx.set_image_smoothing_enabled(true);
-        ctx.draw_image_with_html_canvas_element_and_dw_and_dh(&small, 0.0, 0.0, size, size)?;
+        paint_shading(&ctx, logits, classes, temperature)?;
     }
-    let colour = |c: u8| {
-        let [r, g, b] = CLASS_COLOURS
-            .get(usize::from(c))
-            .copied()
-            .unwrap_or([90, 90, 90]);
-        format!("rgb({r},{g},{b})")
-    };
     for &(x, y, label) in points {
-        let (u, v) = PAGE_GRID.to_unit(x, y);
-        ctx.begin_path();
-        ctx.arc(
-            f64::from(u) * size,
-            f64::from(v) * size,
-            2.6,
-            0.0,
-            std::f64::consts::TAU,
-        )?;
+        circle(&ctx, x, y, 2.6)?;
         match label {
             Some(c) => {
-                ctx.set_fill_style_str(&colour(c));
+                ctx.set_fill_style_str(&class_colour(c));
                 ctx.fill();
                 ctx.set_stroke_style_str("white");
                 ctx.set_line_width(0.8);
-                ctx.stroke();
             }
             None => {
                 ctx.set_stroke_style_str("rgba(40,40,40,0.55)");
                 ctx.set_line_width(1.0);
-                ctx.stroke();
             }
         }
+        ctx.stroke();
     }
     if let Some([x, y]) = selected {
-        let (u, v) = PAGE_GRID.to_unit(x, y);
-        ctx.begin_path();
-        ctx.arc(
-            f64::from(u) * size,
-            f64::from(v) * size,
-            7.0,
-            0.0,
-            std::f64::consts::TAU,
-        )?;
+        circle(&ctx, x, y, 7.0)?;
         ctx.set_stroke_style_str("#111");
         ctx.set_line_width(2.5);
         ctx.stroke();
     }
     Ok(())
+}
+
+fn context2d(canvas: &Canvas) -> JsResult<Context> {
+    canvas
+        .get_context("2d")?
+        .ok_or_else(|| JsValue::from_str("no 2d context"))?
+        .dyn_into()
+        .map_err(|_| JsValue::from_str("not a 2d context"))
+}
+
+/// The grid's pixels on a small canvas, scaled up smoothly onto the visible one.
+fn paint_shading(ctx: &Context, logits: &[f32], classes: usize, temperature: f32) -> JsResult<()> {
+    let side = PAGE_GRID.side as u32;
+    let pixels = shade(logits, classes, temperature);
+    let image = web_sys::ImageData::new_with_u8_clamped_array_and_sh(
+        wasm_bindgen::Clamped(&pixels),
+        side,
+        side,
+    )?;
+    let small: Canvas = gloo::utils::document()
+        .create_element("canvas")?
+        .dyn_into()?;
+    small.set_width(side);
+    small.set_height(side);
+    context2d(&small)?.put_image_data(&image, 0.0, 0.0)?;
+    ctx.set_image_smoothing_enabled(true);
+    let size = f64::from(MAP_PX);
+    ctx.draw_image_with_html_canvas_element_and_dw_and_dh(&small, 0.0, 0.0, size, size)
+}
+
+/// A circle path of radius `r` pixels around the plane's point (x, y).
+fn circle(ctx: &Context, x: f32, y: f32, r: f64) -> JsResult<()> {
+    let (u, v) = PAGE_GRID.to_unit(x, y);
+    let size = f64::from(MAP_PX);
+    ctx.begin_path();
+    ctx.arc(
+        f64::from(u) * size,
+        f64::from(v) * size,
+        r,
+        0.0,
+        std::f64::consts::TAU,
+    )
+}
+
+fn class_colour(c: u8) -> String {
+    let [r, g, b] = CLASS_COLOURS
+        .get(usize::from(c))
+        .copied()
+        .unwrap_or([90, 90, 90]);
+    format!("rgb({r},{g},{b})")
 }

@@ -4,6 +4,7 @@
 
 mod bars;
 mod compression;
+mod dataset_menu;
 mod decision_maps;
 mod device_badge;
 mod digit;
@@ -21,6 +22,7 @@ mod training;
 
 pub use bars::*;
 pub use compression::*;
+pub use dataset_menu::*;
 pub use decision_maps::*;
 pub use device_badge::*;
 pub use digit::*;
@@ -72,6 +74,38 @@ fn edit(state: &State, f: impl Fn(&mut Settings, String) + 'static) -> Callback<
             Ok(s)
         })));
     })
+}
+
+/// An edit from a control whose value parses as `T`; a value that does not parse changes nothing.
+fn edit_parsed<T: std::str::FromStr + 'static>(
+    state: &State,
+    f: impl Fn(&mut Settings, T) + 'static,
+) -> Callback<Event> {
+    edit(state, move |s, v| {
+        if let Ok(x) = v.parse::<T>() {
+            f(s, x);
+        }
+    })
+}
+
+/// A labelled menu with a line of explanation under it.
+fn select(
+    id: &'static str,
+    label: &'static str,
+    value: &str,
+    options: &[(&str, &str)],
+    onchange: Callback<Event>,
+    help: &'static str,
+) -> Html {
+    html! {
+        <div class="control">
+            <label for={id}>{ label }</label>
+            <select id={id} onchange={onchange}>
+                { for options.iter().map(|(v, text)| html! { <option value={v.to_string()} selected={*v == value}>{ *text }</option> }) }
+            </select>
+            <p class="explain">{ help }</p>
+        </div>
+    }
 }
 
 fn edit_input(state: &State, f: impl Fn(&mut Settings, String) + 'static) -> Callback<InputEvent> {

@@ -4,7 +4,8 @@ use yew::prelude::*;
 
 use super::*;
 use crate::app::state::{Action, DrawAction};
-use crate::app::{runners_up, slider_from_temperature, temperature_from_slider};
+use crate::app::{Drawing, runners_up, slider_from_temperature, temperature_from_slider};
+use crate::engine::data::Dataset;
 use crate::engine::loss::host;
 use crate::web::components::{Bars, Digit};
 
@@ -22,19 +23,65 @@ pub fn SoftTargets(props: &StateProps) -> Html {
         };
     };
     let test = &data.split.test;
-    let classes = test.classes;
     let index = s.example.min(test.len().saturating_sub(1));
     let label = test.labels.get(index).map_or(0, |l| usize::from(*l));
-    let t = s.temperature;
-    let on_slider = edit_input(state, |s, v| {
-        if let Ok(p) = v.parse::<f32>() {
-            s.temperature = (temperature_from_slider(p) * 100.0).round() / 100.0;
-        }
-    });
+    let example = if let Some(d) = &state.drawing {
+        drawing(state, d)
+    } else if let Some(point) = state.probe {
+        probe(state, point)
+    } else {
+        test_example(state, test, index, label)
+    };
+    html! {
+        <section class="panel soft" aria-labelledby="soft-h">
+            <h2 id="soft-h">{ "Soft targets" }</h2>
+            { example }
+            { temperature_slider(state) }
+            { bars(state, test.classes, label) }
+        </section>
+    }
+}
+
+fn draw(state: &State, a: DrawAction) -> Callback<MouseEvent> {
+    let d = state.dispatcher();
+    Callback::from(move |_: MouseEvent| d.dispatch(Action::Draw(a)))
+}
+
+/// The drawing grid with undo, clear and the way back.
+fn drawing(state: &State, d: &Drawing) -> Html {
+    html! {
+        <div class="example">
+            <DrawGrid pixels={d.pixels.clone()} side={d.side} dispatch={state.dispatcher()} />
+            <div class="example-nav">
+                <p class="note">{ "Draw a digit: press and drag over the grid (keyboard: arrows move, Enter paints, Shift+arrows paint as they move). The bars follow as you draw." }</p>
+                <div class="buttons">
+                    <button id="draw-undo" onclick={draw(state, DrawAction::Undo)} disabled={!d.can_undo()}>{ "Undo" }</button>
+                    <button id="draw-clear" onclick={draw(state, DrawAction::Clear)}>{ "Clear" }</button>
+                    <button id="draw-stop" onclick={draw(state, DrawAction::Stop)}>{ "Back to test digits" }</button>
+                </div>
+            </div>
+        </div>
+    }
+}
+
+/// A point clicked on a decision map, with the way back.
+fn probe(state: &State, [x, y]: [f32; 2]) -> Html {
+    let d = state.dispatcher();
+    let back = Callback::from(move |_: MouseEvent| d.dispatch(Action::Probe(None)));
+    html! {
+        <div class="example">
+            <p id="probe" class="reading">{ format!("The point ({x:.2}, {y:.2}) you clicked on a decision map.") }</p>
+            <button id="probe-stop" onclick={back}>{ "Back to test points" }</button>
+        </div>
+    }
+}
+
+/// A test example with previous / next, its number and label, and "Draw your own".
+fn test_example(state: &State, test: &Dataset, index: usize, label: usize) -> Html {
+    let s = &state.settings;
     let go = |delta: isize| {
-        let state = state.clone();
         let n = test.len() as isize;
-        let step = update(&state, move |current| {
+        let step = update(state, move |current| {
             let mut s = current.clone();
             s.example = (s.example as isize + delta).rem_euclid(n) as usize;
             Ok(s)
@@ -46,6 +93,54 @@ pub fn SoftTargets(props: &StateProps) -> Html {
             s.example = i;
         }
     });
+    let x = test.example(index);
+    html! {
+        <div class="example">
+            if let Some(side) = s.dataset.image_side() {
+                <Digit pixels={x.to_vec()} side={side} />
+            } else {
+                <p class="note point">{ format!("Test point ({:.2}, {:.2}); click a decision map to probe any point.", x[0], x[1]) }</p>
+            }
+            <div class="example-nav">
+                <button aria-label="previous example" onclick={go(-1)}>{ "◀" }</button>
+                <label>{ "Test example " }
+                    <input id="example" type="number" min="0" max={(test.len() - 1).to_string()} value={index.to_string()} onchange={on_index} />
+                </label>
+                <button aria-label="next example" onclick={go(1)}>{ "▶" }</button>
+                <p>{ format!("True label: {label}") }</p>
+                if s.dataset.image_side().is_some() {
+                    <button id="draw-start" onclick={draw(state, DrawAction::Start)}>{ "Draw your own" }</button>
+                }
+            </div>
+        </div>
+    }
+}
+
+/// T on a log scale, 0.5–50, with what it does.
+fn temperature_slider(state: &State) -> Html {
+    let t = state.settings.temperature;
+    let on_slider = edit_input(state, |s, v| {
+        if let Ok(p) = v.parse::<f32>() {
+            s.temperature = (temperature_from_slider(p) * 100.0).round() / 100.0;
+        }
+    });
+    html! {
+        <>
+            <label class="slider" for="temperature">
+                <span>{ "Temperature " }<strong id="t-value">{ format!("T = {t:.2}") }</strong></span>
+                <input id="temperature" type="range" min="0" max="1000" step="1" aria-label="Temperature"
+                       aria-valuetext={format!("T = {t:.2}")}
+                       value={slider_from_temperature(t).to_string()} oninput={on_slider} />
+            </label>
+            <p class="explain">{ "p = softmax(z / T). Low T: almost one-hot. High T: flatter, so the small probabilities of the wrong classes become visible. Drag it." }</p>
+        </>
+    }
+}
+
+/// The hard target, the teacher's and the distilled student's distributions at T, and the
+/// teacher's ranking of the wrong answers in words.
+fn bars(state: &State, classes: usize, label: usize) -> Html {
+    let t = state.settings.temperature;
     let hard: Vec<f32> = (0..classes)
         .map(|c| if c == label { 1.0 } else { 0.0 })
         .collect();
@@ -55,72 +150,12 @@ pub fn SoftTargets(props: &StateProps) -> Html {
         }
         _ => (vec![1.0 / classes as f32; classes], None),
     };
-    let reading = {
-        let (top, p) = crate::app::session::top(&teacher);
-        let ups: Vec<String> = runners_up(&teacher, 3)
-            .into_iter()
-            .map(|(c, q)| format!("{c} ({:.1} %)", q * 100.0))
-            .collect();
-        format!(
-            "At T = {t:.2} the teacher says {top} ({:.0} %), and of the wrong answers it finds {} the most plausible — that ranking is the \"dark knowledge\" the student learns from.",
-            p * 100.0,
-            ups.join(", ")
-        )
-    };
-    let draw = |a: DrawAction| {
-        let d = state.dispatcher();
-        Callback::from(move |_: MouseEvent| d.dispatch(Action::Draw(a)))
-    };
+    let reading = dark_knowledge(&teacher, t);
     let drawn = state.drawing.is_some() || state.probe.is_some();
     // A drawing has no true label.
     let label = (!drawn).then_some(label);
     html! {
-        <section class="panel soft" aria-labelledby="soft-h">
-            <h2 id="soft-h">{ "Soft targets" }</h2>
-            if let Some(d) = &state.drawing {
-                <div class="example">
-                    <DrawGrid pixels={d.pixels.clone()} side={d.side} dispatch={state.dispatcher()} />
-                    <div class="example-nav">
-                        <p class="note">{ "Draw a digit: press and drag over the grid (keyboard: arrows move, Enter paints, Shift+arrows paint as they move). The bars follow as you draw." }</p>
-                        <div class="buttons">
-                            <button id="draw-undo" onclick={draw(DrawAction::Undo)} disabled={!d.can_undo()}>{ "Undo" }</button>
-                            <button id="draw-clear" onclick={draw(DrawAction::Clear)}>{ "Clear" }</button>
-                            <button id="draw-stop" onclick={draw(DrawAction::Stop)}>{ "Back to test digits" }</button>
-                        </div>
-                    </div>
-                </div>
-            } else if let Some([x, y]) = state.probe {
-                <div class="example">
-                    <p id="probe" class="reading">{ format!("The point ({x:.2}, {y:.2}) you clicked on a decision map.") }</p>
-                    <button id="probe-stop" onclick={ let d = state.dispatcher(); Callback::from(move |_: MouseEvent| d.dispatch(Action::Probe(None))) }>{ "Back to test points" }</button>
-                </div>
-            } else {
-                <div class="example">
-                    if let Some(side) = s.dataset.image_side() {
-                        <Digit pixels={test.example(index).to_vec()} side={side} />
-                    } else {
-                        <p class="note point">{ format!("Test point ({:.2}, {:.2}); click a decision map to probe any point.", test.example(index)[0], test.example(index)[1]) }</p>
-                    }
-                    <div class="example-nav">
-                        <button aria-label="previous example" onclick={go(-1)}>{ "◀" }</button>
-                        <label>{ "Test example " }
-                            <input id="example" type="number" min="0" max={(test.len() - 1).to_string()} value={index.to_string()} onchange={on_index} />
-                        </label>
-                        <button aria-label="next example" onclick={go(1)}>{ "▶" }</button>
-                        <p>{ format!("True label: {}", label.unwrap_or_default()) }</p>
-                        if s.dataset.image_side().is_some() {
-                            <button id="draw-start" onclick={draw(DrawAction::Start)}>{ "Draw your own" }</button>
-                        }
-                    </div>
-                </div>
-            }
-            <label class="slider" for="temperature">
-                <span>{ "Temperature " }<strong id="t-value">{ format!("T = {t:.2}") }</strong></span>
-                <input id="temperature" type="range" min="0" max="1000" step="1" aria-label="Temperature"
-                       aria-valuetext={format!("T = {t:.2}")}
-                       value={slider_from_temperature(t).to_string()} oninput={on_slider} />
-            </label>
-            <p class="explain">{ "p = softmax(z / T). Low T: almost one-hot. High T: flatter, so the small probabilities of the wrong classes become visible. Drag it." }</p>
+        <>
             <div class="bars-row" data-input={state.drawing_version.to_string()}
                  data-shown={state.logits_input.map(|v| v.to_string()).unwrap_or_default()}>
                 if !drawn {
@@ -132,6 +167,19 @@ pub fn SoftTargets(props: &StateProps) -> Html {
                 }
             </div>
             <p id="dark-knowledge" class="reading">{ reading }</p>
-        </section>
+        </>
     }
+}
+
+fn dark_knowledge(teacher: &[f32], t: f32) -> String {
+    let (top, p) = crate::app::session::top(teacher);
+    let ups: Vec<String> = runners_up(teacher, 3)
+        .into_iter()
+        .map(|(c, q)| format!("{c} ({:.1} %)", q * 100.0))
+        .collect();
+    format!(
+        "At T = {t:.2} the teacher says {top} ({:.0} %), and of the wrong answers it finds {} the most plausible — that ranking is the \"dark knowledge\" the student learns from.",
+        p * 100.0,
+        ups.join(", ")
+    )
 }

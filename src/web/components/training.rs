@@ -1,4 +1,4 @@
-//! Training: play, step, reset, the dataset, the student's shape and the curves.
+//! Training: play, step, reset, the dataset, the student's shape, the curves and the readings.
 
 use std::rc::Rc;
 
@@ -7,10 +7,12 @@ use yew::prelude::*;
 use crate::engine::limits::{STUDENT_DEPTH, STUDENT_WIDTH};
 
 use super::*;
+use crate::app::session::CurvePoint;
 use crate::app::state::{Action, AppState, TEACHER_DEPTH};
 use crate::engine::mapping::MappingScheme;
+use crate::engine::network::MlpConfig;
 use crate::web::Request;
-use crate::web::components::{Lines, Series};
+use crate::web::components::{DatasetMenu, Lines, Series};
 
 #[derive(Properties)]
 pub struct TrainingProps {
@@ -30,6 +32,20 @@ impl PartialEq for TrainingProps {
 #[component]
 pub fn Training(props: &TrainingProps) -> Html {
     let state = &props.state;
+    html! {
+        <section class="panel training" aria-labelledby="train-h">
+            <h2 id="train-h">{ "Training" }</h2>
+            { run_buttons(state, &props.step_once) }
+            <DatasetMenu state={state.clone()} request={props.request.clone()} />
+            { student_shape(state) }
+            { curves(state) }
+            { readings(state) }
+        </section>
+    }
+}
+
+/// Train / Pause / Resume, one step, reset, the step counter, and what a divergence means.
+fn run_buttons(state: &State, step_once: &Callback<MouseEvent>) -> Html {
     let d = state.dispatcher();
     let play = {
         let d = d.clone();
@@ -39,12 +55,32 @@ pub fn Training(props: &TrainingProps) -> Html {
         })
     };
     let reset = Callback::from(move |_: MouseEvent| d.dispatch(Action::Reset));
-    let c = &state.curves;
-    let pts = |f: fn(&crate::app::session::CurvePoint) -> f32| -> Vec<(f32, f32)> {
-        c.iter().map(|p| (p.step as f32, f(p))).collect()
+    let label = if state.running {
+        "Pause"
+    } else if state.diverged {
+        "Resume"
+    } else {
+        "Train"
     };
-    let last = c.last();
+    html! {
+        <>
+            <div class="buttons">
+                <button id="play" class="primary" onclick={play}>{ label }</button>
+                <button id="step" onclick={step_once.clone()} disabled={state.running}>{ "One step" }</button>
+                <button id="reset" onclick={reset}>{ "Reset" }</button>
+                <span id="steps" class="steps">{ format!("step {}", state.steps) }</span>
+            </div>
+            if state.diverged {
+                <p id="diverged" class="reading" role="status">{ "The losses became infinite or NaN, so training stopped and the students went back to their last good weights. A smaller learning rate (or a lower T) usually cures it; then press Resume." }</p>
+            }
+        </>
+    }
+}
+
+/// The students' depth and width, with their parameter count against the teacher's.
+fn student_shape(state: &State) -> Html {
     let s = &state.settings;
+    let kind = s.dataset;
     let on_depth = edit(state, |s, v| {
         if let Ok(n) = v.parse::<usize>() {
             let w = s.student_hidden.first().copied().unwrap_or(32);
@@ -57,76 +93,44 @@ pub fn Training(props: &TrainingProps) -> Html {
             }
         }
     });
-    // The driver loads the set first and switches only then: a set that fails to load changes
-    // nothing.
-    let on_dataset = {
-        let request = props.request.clone();
-        Callback::from(move |e: Event| {
-            if let Ok(k) = input_value(&e).parse::<crate::engine::data::DatasetKind>() {
-                request.emit(Request::SwitchData(k));
-            }
-        })
-    };
-    let kind = s.dataset;
-    // The menu shows the set in use, also after a choice that failed to load.
-    let dataset_menu = use_node_ref();
-    {
-        let menu = dataset_menu.clone();
-        use_effect_with((kind, state.error.clone()), move |(kind, _)| {
-            if let Some(m) = menu.cast::<web_sys::HtmlSelectElement>() {
-                m.set_value(kind.name());
-            }
-        });
-    }
-    let train_len = state.data.as_ref().map(|d| d.split.train.len());
-    let teacher_params = crate::engine::network::MlpConfig {
-        hidden: state.teacher_hidden.clone(),
-        ..crate::engine::network::MlpConfig::teacher(kind.inputs(), kind.classes())
-    }
-    .num_params();
     let on_width = edit(state, |s, v| {
         if let Ok(w) = v.parse::<usize>() {
             let n = s.student_hidden.len();
             s.student_hidden = vec![w.clamp(STUDENT_WIDTH.min, STUDENT_WIDTH.max); n];
         }
     });
+    let teacher_params = MlpConfig {
+        hidden: state.teacher_hidden.clone(),
+        ..MlpConfig::teacher(kind.inputs(), kind.classes())
+    }
+    .num_params();
+    let student_params = s.student_config(kind.inputs(), kind.classes()).num_params();
+    let width = s.student_hidden.first().copied().unwrap_or(32);
     html! {
-        <section class="panel training" aria-labelledby="train-h">
-            <h2 id="train-h">{ "Training" }</h2>
-            <div class="buttons">
-                <button id="play" class="primary" onclick={play}>{ if state.running { "Pause" } else if state.diverged { "Resume" } else { "Train" } }</button>
-                <button id="step" onclick={props.step_once.clone()} disabled={state.running}>{ "One step" }</button>
-                <button id="reset" onclick={reset}>{ "Reset" }</button>
-                <span id="steps" class="steps">{ format!("step {}", state.steps) }</span>
-            </div>
-            if state.diverged {
-                <p id="diverged" class="reading" role="status">{ "The losses became infinite or NaN, so training stopped and the students went back to their last good weights. A smaller learning rate (or a lower T) usually cures it; then press Resume." }</p>
-            }
-            <div class="control dataset">
-                <label for="dataset">{ "Dataset " }</label>
-                <select id="dataset" ref={dataset_menu} onchange={on_dataset}>
-                    { for crate::engine::data::DatasetKind::ALL.iter().map(|k| html! {
-                        <option value={k.name()} selected={*k == kind}>{ k.title() }</option>
-                    }) }
-                </select>
-                <span class="note">{ match kind {
-                    crate::engine::data::DatasetKind::Digits => " 1,797 scanned digits of 8×8 pixels (UCI); built into the page.",
-                    crate::engine::data::DatasetKind::Mnist => " 28×28 digits: the first 10,000 training images, all 10,000 test images.",
-                    _ => " 1,000 points in the plane, two classes: watch the decision boundaries form.",
-                } }</span>
-            </div>
-            <div class="shape">
-                <label>{ "Student hidden layers " }
-                    <input id="student-depth" type="number" min={STUDENT_DEPTH.min.to_string()} max={STUDENT_DEPTH.max.to_string()} value={s.student_hidden.len().to_string()} onchange={on_depth} />
-                </label>
-                <label>{ " of width " }
-                    <input id="student-width" type="number" min={STUDENT_WIDTH.min.to_string()} max={STUDENT_WIDTH.max.to_string()} value={s.student_hidden.first().copied().unwrap_or(32).to_string()} onchange={on_width} />
-                </label>
-                <span class="note">{ format!(" ({} parameters; the teacher has {teacher_params})", s.student_config(kind.inputs(), kind.classes()).num_params()) }</span>
-            </div>
+        <div class="shape">
+            <label>{ "Student hidden layers " }
+                <input id="student-depth" type="number" min={STUDENT_DEPTH.min.to_string()} max={STUDENT_DEPTH.max.to_string()} value={s.student_hidden.len().to_string()} onchange={on_depth} />
+            </label>
+            <label>{ " of width " }
+                <input id="student-width" type="number" min={STUDENT_WIDTH.min.to_string()} max={STUDENT_WIDTH.max.to_string()} value={width.to_string()} onchange={on_width} />
+            </label>
+            <span class="note">{ format!(" ({student_params} parameters; the teacher has {teacher_params})") }</span>
+        </div>
+    }
+}
+
+/// What the two students are, and their accuracy and loss curves.
+fn curves(state: &State) -> Html {
+    let c = &state.curves;
+    let pts = |f: fn(&CurvePoint) -> f32| -> Vec<(f32, f32)> {
+        c.iter().map(|p| (p.step as f32, f(p))).collect()
+    };
+    let train_len = state.data.as_ref().map(|d| d.split.train.len());
+    html! {
+        <>
             <p class="explain">{ format!(
                 "Two students of the same shape train side by side on the same batches of the {} training examples ({:.0} % of them labeled): the distilled one learns from the labels and the teacher's soft targets, the scratch one from the labels alone.",
-                train_len.map_or("…".to_string(), |n| n.to_string()), s.labeled_fraction * 100.0) }</p>
+                train_len.map_or("…".to_string(), |n| n.to_string()), state.settings.labeled_fraction * 100.0) }</p>
             <Lines id="acc-chart" title="Test accuracy" y_range={Some((0.0, 1.0))} series={vec![
                 Series { name: "distilled", class: "student", points: pts(|p| p.test_accuracy) },
                 Series { name: "scratch", class: "scratch", points: pts(|p| p.scratch_test_accuracy) },
@@ -138,6 +142,15 @@ pub fn Training(props: &TrainingProps) -> Html {
                 Series { name: "soft", class: "teacher", points: pts(|p| p.soft) },
                 Series { name: "hidden", class: "hidden", points: pts(|p| p.hidden) },
             ]} />
+        </>
+    }
+}
+
+/// The run in sentences: the omitted class, the assistant chain, the distillation gain.
+fn readings(state: &State) -> Html {
+    let last = state.curves.last();
+    html! {
+        <>
             if let Some(r) = last.and_then(|p| p.omitted) {
                 <p id="omitted" class="reading">{ format!(
                     "The student never saw a {c}. It still calls {:.0} % of the test {c}s by their name (overall {:.1} %). Hinton's fix — raise the {c}'s logit by {:.2}, chosen on the training examples — makes it {:.0} % (overall {:.1} %).",
@@ -155,6 +168,6 @@ pub fn Training(props: &TrainingProps) -> Html {
                     p.step, p.test_accuracy * 100.0, p.scratch_test_accuracy * 100.0,
                     (p.test_accuracy - p.scratch_test_accuracy) * 100.0) }</p>
             }
-        </section>
+        </>
     }
 }

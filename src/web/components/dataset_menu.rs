@@ -1,0 +1,55 @@
+//! The dataset menu: the driver loads the set first and switches only then, so a set that fails
+//! to load changes nothing.
+
+use yew::prelude::*;
+
+use super::*;
+use crate::engine::data::DatasetKind;
+use crate::web::Request;
+
+#[derive(Properties, PartialEq)]
+pub struct DatasetMenuProps {
+    pub state: State,
+    pub request: Callback<Request>,
+}
+
+#[component]
+pub fn DatasetMenu(props: &DatasetMenuProps) -> Html {
+    let kind = props.state.settings.dataset;
+    let on_dataset = {
+        let request = props.request.clone();
+        Callback::from(move |e: Event| {
+            if let Ok(k) = input_value(&e).parse::<DatasetKind>() {
+                request.emit(Request::SwitchData(k));
+            }
+        })
+    };
+    // The menu shows the set in use, also after a choice that failed to load.
+    let menu = use_node_ref();
+    {
+        let menu = menu.clone();
+        use_effect_with((kind, props.state.error.clone()), move |(kind, _)| {
+            if let Some(m) = menu.cast::<web_sys::HtmlSelectElement>() {
+                m.set_value(kind.name());
+            }
+        });
+    }
+    let note = match kind {
+        DatasetKind::Digits => " 1,797 scanned digits of 8×8 pixels (UCI); built into the page.",
+        DatasetKind::Mnist => {
+            " 28×28 digits: the first 10,000 training images, all 10,000 test images."
+        }
+        _ => " 1,000 points in the plane, two classes: watch the decision boundaries form.",
+    };
+    html! {
+        <div class="control dataset">
+            <label for="dataset">{ "Dataset " }</label>
+            <select id="dataset" ref={menu} onchange={on_dataset}>
+                { for DatasetKind::ALL.iter().map(|k| html! {
+                    <option value={k.name()} selected={*k == kind}>{ k.title() }</option>
+                }) }
+            </select>
+            <span class="note">{ note }</span>
+        </div>
+    }
+}

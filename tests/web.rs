@@ -168,3 +168,41 @@ async fn the_mapping_editor_connects_layers_and_refuses_crossings() {
         .unwrap_or_default();
     assert!(error.contains("impossible"), "{error}");
 }
+
+/// index.html's loader publishes one object; the app reads its data as one typed value and
+/// calls its methods with the object as `this`.
+#[wasm_bindgen_test]
+fn the_loader_contract_is_one_typed_object() {
+    use distill_playground::web::loader::{self, LoaderState};
+    let set = |o: &js_sys::Object, k: &str, v: wasm_bindgen::JsValue| {
+        js_sys::Reflect::set(o, &k.into(), &v).unwrap();
+    };
+    let window = web_sys::window().unwrap();
+    assert_eq!(
+        loader::state(),
+        LoaderState::default(),
+        "no loader, defaults"
+    );
+    let object = js_sys::Object::new();
+    set(&object, "wanted", "webgpu".into());
+    set(&object, "webgpuReady", true.into());
+    set(&object, "note", wasm_bindgen::JsValue::UNDEFINED);
+    let switch = js_sys::Function::new_with_args("training", "this.resumeTraining = training");
+    set(&object, "switchEngine", switch.into());
+    js_sys::Reflect::set(&window, &"distillLoader".into(), &object).unwrap();
+    let expected = LoaderState {
+        wanted: Some("webgpu".into()),
+        webgpu_ready: true,
+        ..LoaderState::default()
+    };
+    assert_eq!(loader::state(), expected);
+    loader::switch_to_webgpu(true);
+    assert!(
+        loader::state().resume_training,
+        "the method ran with the loader as `this`"
+    );
+    // A field of the wrong type is reported and read as defaults, not a crash.
+    set(&object, "webgpuReady", "yes".into());
+    assert_eq!(loader::state(), LoaderState::default());
+    js_sys::Reflect::delete_property(&window, &"distillLoader".into()).unwrap();
+}

@@ -8,8 +8,8 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use super::components;
-use super::device::engine;
 use super::driver::{Command, Driver};
+use super::loader;
 use super::storage;
 use crate::app::Settings;
 use crate::app::state::{Action, AppState};
@@ -19,7 +19,7 @@ use crate::engine::data::DatasetKind;
 /// each checked field by field.
 fn initial_state() -> AppState {
     let mut state = AppState {
-        prefer_cpu: engine::cpu_remembered(),
+        prefer_cpu: loader::cpu_remembered(),
         ..AppState::default()
     };
     let hash = gloo::utils::window().location().hash().unwrap_or_default();

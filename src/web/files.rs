@@ -1,73 +1,67 @@
-//! Files in and out of the page: a download made from bytes, and a picked or dropped file read
-//! into bytes (refused by size before it is read).
+//! Files in and out of the page (through gloo): a download made from bytes, a picked or dropped
+//! file read into bytes (refused by size before it is read), and the page's own assets fetched.
 
+use gloo::file::{Blob, ObjectUrl};
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
+use super::error::WebError;
 use crate::engine::weights::MAX_FILE_BYTES;
 
 /// Offers `bytes` to the user as a file called `name`.
-pub fn download(name: &str, bytes: &[u8]) -> Result<(), String> {
-    let fail = |what: &str| format!("The browser refused the download ({what}).");
-    let array = js_sys::Uint8Array::from(bytes);
-    let parts = js_sys::Array::of1(&array);
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("application/octet-stream");
-    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
-        .map_err(|_| fail("blob"))?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| fail("url"))?;
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or_else(|| fail("no document"))?;
-    let link: web_sys::HtmlAnchorElement = document
+pub fn download(name: &str, bytes: &[u8]) -> Result<(), WebError> {
+    let url = ObjectUrl::from(Blob::new_with_options(
+        bytes,
+        Some("application/octet-stream"),
+    ));
+    let link: web_sys::HtmlAnchorElement = gloo::utils::document()
         .create_element("a")
-        .ok()
-        .and_then(|e| e.dyn_into().ok())
-        .ok_or_else(|| fail("link"))?;
+        .map_err(|e| WebError::js("the browser refused the download link", &e))?
+        .dyn_into()
+        .map_err(|e| WebError::js("the download link is not a link", &e))?;
     link.set_href(&url);
     link.set_download(name);
     link.click();
-    // The download has its bytes; a URL left unrevoked only holds memory until the page goes.
-    if web_sys::Url::revoke_object_url(&url).is_err() {
-        gloo::console::warn!("a download's object URL could not be released");
-    }
+    // Dropping `url` revokes it; the click has already handed the bytes to the browser.
     Ok(())
 }
 
 /// The bytes of a user's file; a file too large for a weight file is refused unread.
-pub async fn read(file: &web_sys::File) -> Result<Vec<u8>, String> {
-    let size = file.size();
+pub async fn read(file: web_sys::File) -> Result<Vec<u8>, WebError> {
+    let file = gloo::file::File::from(file);
+    let size = file.size() as f64;
     if size > MAX_FILE_BYTES as f64 {
-        return Err(format!(
-            "{} is {:.0} MB; weight files of this tool are at most {} MB",
-            file.name(),
-            size / 1e6,
-            MAX_FILE_BYTES >> 20
-        ));
+        return Err(WebError::TooLarge {
+            name: file.name(),
+            megabytes: size / 1e6,
+            max: MAX_FILE_BYTES >> 20,
+        });
     }
-    let buffer = JsFuture::from(file.array_buffer())
+    gloo::file::futures::read_as_bytes(&file)
         .await
-        .map_err(|_| format!("{} could not be read", file.name()))?;
-    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+        .map_err(|e| WebError::Js {
+            what: format!("{} could not be read", file.name()),
+            message: e.to_string(),
+        })
 }
 
 /// The bytes the page's own server holds at `path` (datasets and teachers not built into the wasm).
-pub async fn fetch(path: &str) -> Result<Vec<u8>, String> {
-    let window = web_sys::window().ok_or("no window")?;
-    let response = JsFuture::from(window.fetch_with_str(path))
+pub async fn fetch(path: &str) -> Result<Vec<u8>, WebError> {
+    let failed = |what: &str, e: gloo::net::Error| WebError::Js {
+        what: format!("{path} {what}"),
+        message: e.to_string(),
+    };
+    let response = gloo::net::http::Request::get(path)
+        .send()
         .await
-        .map_err(|_| format!("{path} could not be fetched (is the page served over http?)"))?;
-    let response: web_sys::Response = response
-        .dyn_into()
-        .map_err(|_| format!("{path}: not an http response"))?;
+        .map_err(|e| failed("could not be fetched (is the page served over http?)", e))?;
     if !response.ok() {
-        return Err(format!("{path}: the server answered {}", response.status()));
+        return Err(WebError::Http {
+            path: path.to_string(),
+            status: response.status(),
+        });
     }
-    let buffer = response
-        .array_buffer()
-        .map_err(|_| format!("{path} could not be read"))?;
-    let buffer = JsFuture::from(buffer)
+    response
+        .binary()
         .await
-        .map_err(|_| format!("{path} could not be read"))?;
-    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+        .map_err(|e| failed("could not be read", e))
 }

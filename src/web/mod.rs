@@ -7,7 +7,9 @@ mod app;
 pub mod components;
 mod device;
 mod driver;
+mod error;
 mod files;
+pub mod loader;
 mod pace;
 mod storage;
 mod work;
@@ -19,7 +21,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-pub use device::{DeviceChoice, DeviceKind, Pick, engine, pick_device};
+pub use device::{DeviceChoice, DeviceKind, Pick, pick_device};
 pub use driver::Command;
 use state::{Action, AppState};
 pub use work::{Request, Which};

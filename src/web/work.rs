@@ -6,8 +6,9 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::device::engine;
+use super::error::WebError;
 use super::files;
+use super::loader;
 use super::pace::{after_next_paint, now_ms};
 use super::storage;
 use crate::app::saved_run::SavedRun;
@@ -76,10 +77,10 @@ pub fn hand_over_to_webgpu(
     }
     storage::persist(settings);
     if asked {
-        engine::remember_choice(false);
+        loader::remember_choice(false);
     }
     super::unmount();
-    engine::switch_to_webgpu(training);
+    loader::switch_to_webgpu(training);
     Ok(())
 }
 
@@ -94,9 +95,10 @@ pub async fn load_dataset(
         // Let the notice show before decompressing blocks the page for a moment.
         after_next_paint().await;
     }
-    let split = session::load_split(kind, |path| async move { files::fetch(&path).await }).await?;
-    let teacher =
-        session::shipped_teacher(kind, |path| async move { files::fetch(&path).await }).await?;
+    // The app's loaders take any fetch; the message of a failed one is what the user reads.
+    let fetch = |path: String| async move { files::fetch(&path).await.map_err(|e| e.to_string()) };
+    let split = session::load_split(kind, fetch).await?;
+    let teacher = session::shipped_teacher(kind, fetch).await?;
     Ok((
         state::Data {
             kind,
@@ -219,7 +221,7 @@ pub async fn offer_download(
     format: WeightFormat,
     settings: &Settings,
     curves: &[CurvePoint],
-) -> crate::Result<()> {
+) -> Result<(), WebError> {
     let steps = s.steps_done();
     let (weights, role, name) = match which {
         Which::Student => (
@@ -247,5 +249,4 @@ pub async fn offer_download(
     };
     let bytes = weights.to_format(format, &info)?;
     files::download(&format!("{name}.{}", format.extension()), &bytes)
-        .map_err(crate::Error::Settings)
 }

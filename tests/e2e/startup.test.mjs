@@ -23,10 +23,10 @@ for (const webgpu of [false, true]) {
       await page.goto(env.server.url);
       await page.locator('.bars.student').waitFor({ timeout: 120_000 });
       // The soft targets come first (the CPU-only build computes them); the device badge follows.
-      console.log(`# soft targets on screen from the ${await page.evaluate(() => window.distillEngine)} build`);
+      console.log(`# soft targets on screen from the ${await page.evaluate(() => window.distillLoader.engine)} build`);
       await page.waitForFunction(() => document.querySelector('#device')?.textContent !== 'starting…', null, { timeout: 120_000 });
       if (webgpu) await page.locator('#device', { hasText: 'WebGPU' }).waitFor({ timeout: 120_000 });
-      assert.equal(await page.evaluate(() => window.distillEngine), webgpu ? 'webgpu' : 'cpu');
+      assert.equal(await page.evaluate(() => window.distillLoader.engine), webgpu ? 'webgpu' : 'cpu');
       const builds = wasms.map((w) => (w.startsWith('/webgpu/') ? 'webgpu' : 'cpu'));
       assert.deepEqual(builds, webgpu ? ['cpu', 'webgpu'] : ['cpu'], `builds fetched: ${wasms}`);
       assert.equal(await page.locator('header.top').count(), 1, 'one app in the document');
@@ -57,7 +57,7 @@ test('a software WebGPU adapter keeps the CPU build, saying why; Try WebGPU hand
     const ready = async (build, device) => {
       await page.locator('.bars.student').waitFor({ timeout: 120_000 });
       await page.waitForFunction((d) => document.querySelector('#device')?.textContent === d, device, { timeout: 120_000 });
-      assert.equal(await page.evaluate(() => window.distillEngine), build);
+      assert.equal(await page.evaluate(() => window.distillLoader.engine), build);
     };
     await page.goto(env.server.url);
     await ready('cpu', 'CPU (wasm)');
@@ -128,7 +128,7 @@ test('a WebGPU build that cannot be fetched leaves the page on the CPU, saying w
     await page.locator('.bars.student').waitFor({ timeout: 120_000 });
     await page.waitForFunction(() => /did not load/.test(document.querySelector('#fallback-reason')?.textContent ?? ''), null, { timeout: 60_000 });
     assert.equal(await page.locator('#device').textContent(), 'CPU (wasm)');
-    assert.equal(await page.evaluate(() => window.distillEngine), 'cpu');
+    assert.equal(await page.evaluate(() => window.distillLoader.engine), 'cpu');
     assert.equal(await page.locator('#switch-device').textContent(), 'Try WebGPU');
     await page.screenshot({ path: 'tests/output/webgpu-build-missing.png' });
     // The page keeps working on the CPU.
@@ -138,7 +138,7 @@ test('a WebGPU build that cannot be fetched leaves the page on the CPU, saying w
     await page.unroute(/\/webgpu\/.*\.wasm/);
     await page.click('#switch-device');
     await page.locator('#device', { hasText: 'WebGPU' }).waitFor({ timeout: 120_000 });
-    assert.equal(await page.evaluate(() => window.distillEngine), 'webgpu');
+    assert.equal(await page.evaluate(() => window.distillLoader.engine), 'webgpu');
     assert.match(await page.locator('#steps').textContent(), /step 1/);
   });
 });
@@ -159,7 +159,7 @@ test('an automatic hand-over never drops a teacher loaded in the page', async ()
     await page.locator('.notices', { hasText: 'Loaded the teacher' }).waitFor({ timeout: 30_000 });
     release();
     await page.locator('#fallback-reason', { hasText: 'would drop the teacher made here' }).waitFor({ timeout: 120_000 });
-    assert.equal(await page.evaluate(() => window.distillEngine), 'cpu');
+    assert.equal(await page.evaluate(() => window.distillLoader.engine), 'cpu');
     assert.equal(await page.locator('#device').textContent(), 'CPU (wasm)');
     assert.equal(await page.locator('#switch-device').textContent(), 'Try WebGPU');
     assert.match(await page.locator('.notices').textContent(), /Loaded the teacher/);
@@ -180,7 +180,7 @@ test('a WebGPU build that fails to start after the hand-over brings the page bac
     await Promise.all([page.waitForEvent('load', { timeout: 60_000 }), page.click('#switch-device')]);
     await page.locator('#fallback-reason', { hasText: 'did not start' }).waitFor({ timeout: 120_000 });
     assert.match(await page.locator('#fallback-reason').textContent(), /this WebGPU build is broken/);
-    assert.equal(await page.evaluate(() => window.distillEngine), 'cpu');
+    assert.equal(await page.evaluate(() => window.distillLoader.engine), 'cpu');
     assert.equal((await summary(page)).step, trained.step, 'the students survived');
     assert.equal(await page.locator('#switch-device').textContent(), 'Try WebGPU');
   });

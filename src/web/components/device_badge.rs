@@ -18,7 +18,7 @@ pub fn DeviceBadge(props: &DeviceProps) -> Html {
         let cpu = props.prefer_cpu;
         Callback::from(move |_: MouseEvent| {
             // Remembered for the next visit: the loader then fetches only that build.
-            crate::web::engine::remember_choice(!cpu);
+            crate::web::loader::remember_choice(!cpu);
             d.dispatch(Action::PreferCpu(!cpu))
         })
     };

@@ -7,6 +7,7 @@ use yew::prelude::*;
 use super::*;
 use crate::app::state::{Action, AppState};
 use crate::engine::weights::{MlpWeights, WeightFormat};
+use crate::web::error::WebError;
 use crate::web::files;
 use crate::web::{Request, Which};
 
@@ -63,9 +64,10 @@ fn read_and_import(state: &State, request: &Callback<Request>, which: Which, fil
     let dispatch = state.dispatcher();
     wasm_bindgen_futures::spawn_local(async move {
         let name = file.name();
-        let parsed = files::read(&file)
-            .await
-            .and_then(|bytes| MlpWeights::from_bytes(&bytes).map_err(|e| e.to_string()));
+        let parsed = match files::read(file).await {
+            Ok(bytes) => MlpWeights::from_bytes(&bytes).map_err(WebError::from),
+            Err(e) => Err(e),
+        };
         match parsed {
             Ok((weights, _)) => request.emit(Request::Import {
                 which,

@@ -3,7 +3,8 @@
 
 use super::*;
 use crate::app::state::{self, Action};
-use crate::web::device::{DeviceChoice, Pick, engine, pick_device};
+use crate::web::device::{DeviceChoice, Pick, pick_device};
+use crate::web::loader::{self, LoaderState};
 use crate::web::work;
 
 impl Driver {
@@ -17,13 +18,19 @@ impl Driver {
             e.webgpu_asked = !prefer_cpu;
         }
         let waiting = e.awaiting_webgpu && !prefer_cpu;
+        // The loader is asked only while this build waits for the WebGPU one.
+        let loader = if waiting {
+            loader::state()
+        } else {
+            LoaderState::default()
+        };
         if waiting
-            && !engine::webgpu_ready()
-            && let Some(note) = engine::webgpu_failed()
+            && !loader.webgpu_ready
+            && let Some(note) = loader.webgpu_failed
         {
             self.stay_on_cpu(&note);
         }
-        let ready = waiting && engine::webgpu_ready();
+        let ready = waiting && loader.webgpu_ready;
         if self.engine.device.is_some() && !changed && !ready {
             return Flow::Next;
         }
@@ -54,11 +61,15 @@ impl Driver {
                 (self.wanted.cpu_reason.clone()).unwrap_or_else(|| "you chose the CPU".into());
             return Some(DeviceChoice::cpu(reason));
         }
-        match pick_device().await {
+        let picked = pick_device().await;
+        let loader = loader::state();
+        match picked {
             Pick::Ready(choice) => Some(choice),
-            Pick::LoadWebGpuEngine if self.engine.device.is_some() || engine::webgpu_wanted() => {
-                if !engine::webgpu_ready() {
-                    engine::load_webgpu();
+            Pick::LoadWebGpuEngine
+                if self.engine.device.is_some() || loader.wanted.as_deref() == Some("webgpu") =>
+            {
+                if !loader.webgpu_ready {
+                    loader::load_webgpu();
                     self.engine.awaiting_webgpu = true;
                     return Some(DeviceChoice::cpu(WEBGPU_LOADING.into()));
                 }
@@ -79,7 +90,8 @@ impl Driver {
             }
             // At start: the loader chose this build although there is an adapter.
             Pick::LoadWebGpuEngine => {
-                let reason = engine::loader_note()
+                let reason = loader
+                    .note
                     .unwrap_or_else(|| "this build of the page has no WebGPU".into());
                 self.stay_on_cpu(&reason);
                 Some(DeviceChoice::cpu(reason))

@@ -5,7 +5,7 @@ use super::*;
 use crate::app::saved_run::SavedRun;
 use crate::app::session::Session;
 use crate::app::state::Action;
-use crate::web::device::engine;
+use crate::web::loader;
 use crate::web::pace::now_ms;
 use crate::web::storage;
 
@@ -51,7 +51,7 @@ impl Driver {
             Err(notice) => self.emit(Action::Notice(notice)),
         }
         // Taking over from the CPU-only build mid-run: go on training.
-        if engine::resume_training() {
+        if loader::state().resume_training {
             self.emit(Action::Play);
         }
     }

@@ -13,6 +13,7 @@ pub mod loss;
 pub mod mapping;
 pub mod network;
 pub mod schedule;
+pub mod text;
 pub mod train;
 pub mod weights;
 

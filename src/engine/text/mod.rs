@@ -1,0 +1,15 @@
+//! Text classification: a word-level tokenizer, the shipped SpamAssassin set, and Tang et al.'s
+//! augmentation of the transfer set.
+//!
+//! Text datasets are ordinary [`Dataset`](crate::engine::data::Dataset)s whose feature rows are
+//! token ids (stored as `f32`, which is exact for ids below 2²⁴), `max_len` per row, `[CLS]`
+//! first and `[PAD]` (id 0) after the end. Splits, transfer sets, batches and the teacher cache
+//! therefore work on text unchanged; the text networks read those rows as ids.
+
+mod augment;
+mod spam;
+mod tokenizer;
+
+pub use augment::{Neighbours, TangAugment, augment_examples};
+pub use spam::{SPAM_CLASSES, SPAM_MAX_LEN, SPAM_TSV_GZ, TextSplit, spam, spam_sentences};
+pub use tokenizer::{Special, Tokenizer, words};

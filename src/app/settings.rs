@@ -166,6 +166,7 @@ impl Settings {
             batch_size: self.batch_size,
             total_steps: RUN_STEPS,
             seed: self.seed,
+            ..DistillSettings::default()
         }
     }
 

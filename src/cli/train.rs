@@ -168,6 +168,7 @@ impl DistillArgs {
             batch_size: t.batch_size,
             total_steps: steps,
             seed: t.seed,
+            ..DistillSettings::default()
         })
     }
 }

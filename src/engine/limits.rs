@@ -65,6 +65,15 @@ pub const BETA: Bound<f32> = Bound {
     default: 0.0,
 };
 
+/// Weight of the attention-transfer term (TinyBERT, MiniLM).
+pub const GAMMA: Bound<f32> = Bound {
+    key: "gamma",
+    what: "γ",
+    min: 0.0,
+    max: 100.0,
+    default: 1.0,
+};
+
 pub const LEARNING_RATE: Bound<f64> = Bound {
     key: "lr",
     what: "learning rate",

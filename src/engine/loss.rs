@@ -9,6 +9,8 @@
 //!   hidden terms only; the hard term averages over the labeled rows of the batch.
 
 use burn::tensor::Tensor;
+
+use crate::engine::network::Qkv;
 use burn::tensor::activation::{log_softmax, softmax};
 use serde::{Deserialize, Serialize};
 
@@ -65,6 +67,34 @@ pub enum HiddenLoss {
     Cosine,
 }
 
+/// Attention transfer between transformers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AttentionLoss {
+    #[default]
+    Off,
+    /// TinyBERT: MSE between mapped blocks' attention probabilities, head by head.
+    TinyBert,
+    /// MiniLM: KL between the last blocks' Q·K and V·V relations.
+    MiniLm,
+}
+
+impl AttentionLoss {
+    pub const ALL: [AttentionLoss; 3] = [
+        AttentionLoss::Off,
+        AttentionLoss::TinyBert,
+        AttentionLoss::MiniLm,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            AttentionLoss::Off => "off",
+            AttentionLoss::TinyBert => "tinybert",
+            AttentionLoss::MiniLm => "minilm",
+        }
+    }
+}
+
 macro_rules! parse_enum {
     ($ty:ty, $what:literal, { $($name:literal => $val:expr),+ $(,)? }) => {
         impl std::str::FromStr for $ty {
@@ -84,6 +114,7 @@ macro_rules! parse_enum {
 }
 
 parse_enum!(SoftLoss, "soft loss", { "hinton" => SoftLoss::HintonKl, "mse" => SoftLoss::LogitMse, "hinton-kl" => SoftLoss::HintonKl, "logit-mse" => SoftLoss::LogitMse, "kl" => SoftLoss::HintonKl, "tang" => SoftLoss::LogitMse });
+parse_enum!(AttentionLoss, "attention loss", { "off" => AttentionLoss::Off, "tinybert" => AttentionLoss::TinyBert, "minilm" => AttentionLoss::MiniLm });
 parse_enum!(HiddenLoss, "hidden loss", { "mse" => HiddenLoss::Mse, "pkd" => HiddenLoss::Pkd, "cosine" => HiddenLoss::Cosine });
 
 /// Soft targets: `softmax(z / T)` over the class dimension.
@@ -132,58 +163,157 @@ pub fn soft_loss(
     }
 }
 
-/// Distance between a (projected) student hidden state and a teacher hidden state of equal width.
-pub fn hidden_loss(kind: HiddenLoss, student: Tensor<2>, teacher: Tensor<2>) -> Tensor<1> {
-    let [batch, _] = student.dims();
+/// Distance between a (projected) student hidden state and a teacher hidden state of equal width,
+/// both `[batch, positions, width]`. Every position counts alike (padding included, as in
+/// TinyBERT); for an MLP there is one position per example.
+pub fn hidden_loss(kind: HiddenLoss, student: Tensor<3>, teacher: Tensor<3>) -> Tensor<1> {
+    let [batch, positions, _] = student.dims();
+    let vectors = (batch * positions) as f32;
     match kind {
         HiddenLoss::Mse => student.sub(teacher).powi_scalar(2).mean(),
         HiddenLoss::Pkd => l2_normalize(student)
             .sub(l2_normalize(teacher))
             .powi_scalar(2)
             .sum()
-            .div_scalar(batch as f32),
+            .div_scalar(vectors),
         HiddenLoss::Cosine => l2_normalize(student)
             .mul(l2_normalize(teacher))
-            .sum_dim(1)
-            .mean()
+            .sum()
+            .div_scalar(vectors)
             .neg()
             .add_scalar(1.0),
     }
 }
 
-/// Rows scaled to unit length; the epsilon keeps an all-zero ReLU state finite.
-fn l2_normalize(x: Tensor<2>) -> Tensor<2> {
-    let norm = x.clone().powi_scalar(2).sum_dim(1).add_scalar(1e-12).sqrt();
+/// Vectors along the last dimension scaled to unit length; the epsilon keeps an all-zero ReLU
+/// state finite.
+fn l2_normalize<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    let norm = x
+        .clone()
+        .powi_scalar(2)
+        .sum_dim(D - 1)
+        .add_scalar(1e-12)
+        .sqrt();
     x.div(norm)
 }
 
-/// The three weighted terms of the distillation objective and their sum:
-/// `total = α · hard + (1 − α) · soft + β · hidden`.
+/// TinyBERT's attention loss: mean squared error between a student block's and a teacher block's
+/// attention probabilities `[batch, heads, query, key]`, head by head (the head counts must
+/// match; the trainer refuses a pair that does not before training starts).
+pub fn attention_mse(student: Tensor<4>, teacher: Tensor<4>) -> Tensor<1> {
+    student.sub(teacher).powi_scalar(2).mean()
+}
+
+/// Additive bias that keeps padded keys out of a softmax: 0 for a token, −10⁹ for padding;
+/// `mask` is `[batch, positions]` of 1s and 0s, the result `[batch, 1, 1, positions]`.
+pub fn key_bias(mask: Tensor<2>) -> Tensor<4> {
+    mask.sub_scalar(1.0)
+        .mul_scalar(1e9)
+        .unsqueeze_dim::<3>(1)
+        .unsqueeze_dim(1)
+}
+
+/// `[batch, heads, positions, head width]` regrouped into `relation_heads` heads (MiniLM-v2's
+/// relation heads: the heads are concatenated, then split again), so teachers and students with
+/// different head counts and widths give relations of the same shape.
+fn regroup(x: Tensor<4>, relation_heads: usize) -> Tensor<4> {
+    let [batch, heads, positions, width] = x.dims();
+    let d = heads * width;
+    x.swap_dims(1, 2)
+        .reshape([batch, positions, relation_heads, d / relation_heads])
+        .swap_dims(1, 2)
+}
+
+/// Log of `softmax(A·Bᵀ / √d_r)` over the keys, per relation head: `[batch, r, query, key]`.
+pub fn log_relation(
+    a: Tensor<4>,
+    b: Tensor<4>,
+    relation_heads: usize,
+    bias: Tensor<4>,
+) -> Tensor<4> {
+    let (a, b) = (regroup(a, relation_heads), regroup(b, relation_heads));
+    let width = a.dims()[3] as f32;
+    let scores = a.matmul(b.swap_dims(2, 3)).div_scalar(width.sqrt());
+    log_softmax(scores.add(bias), 3)
+}
+
+/// KL(teacher ‖ student) between two relation distributions given as log-probabilities,
+/// summed over keys and averaged over heads and the real (unpadded) queries.
+pub fn relation_kl(log_student: Tensor<4>, log_teacher: Tensor<4>, mask: Tensor<2>) -> Tensor<1> {
+    let heads = log_student.dims()[1] as f32;
+    let per_query = log_teacher
+        .clone()
+        .exp()
+        .mul(log_teacher.sub(log_student))
+        .sum_dim(3);
+    let [batch, positions] = mask.dims();
+    let weights = mask.clone().reshape([batch, 1, positions, 1]);
+    per_query
+        .mul(weights)
+        .sum()
+        .div(mask.sum().mul_scalar(heads))
+}
+
+/// MiniLM (Wang et al. 2020): KL between the teacher's and the student's last-block
+/// self-attention relations softmax(Q·Kᵀ/√d) and value relations softmax(V·Vᵀ/√d), with
+/// `relation_heads` relation heads, so it works across hidden sizes and head counts.
+pub fn minilm(student: &Qkv, teacher: &Qkv, relation_heads: usize, mask: Tensor<2>) -> Tensor<1> {
+    let bias = key_bias(mask.clone());
+    let rel = |x: &Qkv, value: bool| {
+        let (a, b) = if value {
+            (x.value.clone(), x.value.clone())
+        } else {
+            (x.query.clone(), x.key.clone())
+        };
+        log_relation(a, b, relation_heads, bias.clone())
+    };
+    let attention = relation_kl(
+        rel(student, false),
+        rel(teacher, false).detach(),
+        mask.clone(),
+    );
+    let values = relation_kl(rel(student, true), rel(teacher, true).detach(), mask);
+    attention.add(values)
+}
+
+/// The weighted terms of the distillation objective and their sum:
+/// `total = α · hard + (1 − α) · soft + β · hidden + γ · attention`.
 #[derive(Clone, Debug)]
 pub struct LossTerms {
     pub total: Tensor<1>,
     pub hard: Tensor<1>,
     pub soft: Tensor<1>,
     pub hidden: Tensor<1>,
+    pub attention: Tensor<1>,
+}
+
+/// The weights of [`LossTerms`]: α, β and γ.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Weights {
+    pub alpha: f32,
+    pub beta: f32,
+    pub gamma: f32,
 }
 
 pub fn combine(
-    alpha: f32,
-    beta: f32,
+    w: Weights,
     hard: Tensor<1>,
     soft: Tensor<1>,
     hidden: Tensor<1>,
+    attention: Tensor<1>,
 ) -> LossTerms {
     let total = hard
         .clone()
-        .mul_scalar(alpha)
-        .add(soft.clone().mul_scalar(1.0 - alpha))
-        .add(hidden.clone().mul_scalar(beta));
+        .mul_scalar(w.alpha)
+        .add(soft.clone().mul_scalar(1.0 - w.alpha))
+        .add(hidden.clone().mul_scalar(w.beta))
+        .add(attention.clone().mul_scalar(w.gamma));
     LossTerms {
         total,
         hard,
         soft,
         hidden,
+        attention,
     }
 }
 
@@ -233,6 +363,47 @@ mod tests {
         let m = rows[0].len();
         let flat: Vec<f32> = rows.iter().flat_map(|r| r.iter().copied()).collect();
         Tensor::from_data(TensorData::new(flat, [n, m]), &Device::flex())
+    }
+
+    fn s3(t: &Tensor<2>) -> Tensor<3> {
+        t.clone().unsqueeze_dim(1)
+    }
+
+    /// `sin(0.7 i + phase)` for i in 0..n, shaped `[1, heads, positions, width]`.
+    fn waves(phase: f32, shape: [usize; 4]) -> Tensor<4> {
+        let n = shape.iter().product();
+        let v: Vec<f32> = (0..n).map(|i| (0.7 * i as f32 + phase).sin()).collect();
+        Tensor::from_data(TensorData::new(v, shape), &Device::flex())
+    }
+
+    #[test]
+    fn attention_mse_matches_numpy() {
+        let (s, t) = (waves(0.0, [1, 2, 2, 2]), waves(1.0, [1, 2, 2, 2]));
+        close(scalar(attention_mse(s, t)), 0.40747415, 1e-6);
+    }
+
+    #[test]
+    fn minilm_matches_numpy_across_head_counts_and_widths() {
+        // Teacher: 2 heads of width 2; student: 1 head of width 2; 2 relation heads; the third
+        // position is padding. numpy: tests/interop reference code, float64.
+        let teacher = Qkv {
+            query: waves(0.0, [1, 2, 3, 2]),
+            key: waves(1.0, [1, 2, 3, 2]),
+            value: waves(2.0, [1, 2, 3, 2]),
+        };
+        let student = Qkv {
+            query: waves(3.0, [1, 1, 3, 2]),
+            key: waves(4.0, [1, 1, 3, 2]),
+            value: waves(5.0, [1, 1, 3, 2]),
+        };
+        let mask = t2(&[&[1.0, 1.0, 0.0]]);
+        close(
+            scalar(minilm(&student, &teacher, 2, mask.clone())),
+            0.08840899,
+            1e-5,
+        );
+        // A student equal to the teacher has nothing left to learn.
+        close(scalar(minilm(&teacher, &teacher, 2, mask)), 0.0, 1e-6);
     }
 
     fn scalar(t: Tensor<1>) -> f32 {
@@ -333,19 +504,19 @@ mod tests {
         let t = t2(&[&[2.0, 0.0, 4.0], &[0.0, 1.0, 0.0]]);
         // MSE over all six entries: (1 + 0 + 4 + 0.25 + 0.25 + 0) / 6
         close(
-            scalar(hidden_loss(HiddenLoss::Mse, s.clone(), t.clone())),
+            scalar(hidden_loss(HiddenLoss::Mse, s3(&s), s3(&t))),
             0.91666667,
             1e-6,
         );
         // Row 0 is parallel (distance 0), row 1 at 45°: |u − v|² = 2 − 2cos = 0.58578644; / batch 2
         close(
-            scalar(hidden_loss(HiddenLoss::Pkd, s.clone(), t.clone())),
+            scalar(hidden_loss(HiddenLoss::Pkd, s3(&s), s3(&t))),
             0.29289322,
             1e-6,
         );
         // 1 − mean(cos) = 1 − (1 + 0.70710678) / 2
         close(
-            scalar(hidden_loss(HiddenLoss::Cosine, s, t)),
+            scalar(hidden_loss(HiddenLoss::Cosine, s3(&s), s3(&t))),
             0.14644661,
             1e-6,
         );
@@ -355,10 +526,15 @@ mod tests {
     fn combine_weights_terms() {
         let d = Device::flex();
         let one = |v: f32| Tensor::<1>::from_floats([v], &d);
-        let terms = combine(0.25, 2.0, one(4.0), one(8.0), one(0.5));
+        let w = Weights {
+            alpha: 0.25,
+            beta: 2.0,
+            gamma: 3.0,
+        };
+        let terms = combine(w, one(4.0), one(8.0), one(0.5), one(0.25));
         close(
             scalar(terms.total),
-            0.25 * 4.0 + 0.75 * 8.0 + 2.0 * 0.5,
+            0.25 * 4.0 + 0.75 * 8.0 + 2.0 * 0.5 + 3.0 * 0.25,
             1e-6,
         );
     }

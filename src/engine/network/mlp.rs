@@ -168,6 +168,20 @@ impl MlpConfig {
         (0..widths.len() - 1).map(move |i| (widths[i], widths[i + 1]))
     }
 
+    /// PyTorch `nn.Sequential` names: linear layer k is `{2k}.weight` `[out, in]` and
+    /// `{2k}.bias` (the odd indices are the activations).
+    pub fn pytorch_shapes(&self) -> Vec<(String, Vec<usize>)> {
+        self.layer_shapes()
+            .enumerate()
+            .flat_map(|(k, (i, o))| {
+                [
+                    (format!("{}.weight", 2 * k), vec![o, i]),
+                    (format!("{}.bias", 2 * k), vec![o]),
+                ]
+            })
+            .collect()
+    }
+
     /// Parse "128x6" (6 layers of 128) or "64,32,32" (explicit widths); "" means no hidden layer.
     pub fn parse_hidden(spec: &str) -> Result<Vec<usize>> {
         let spec = spec.trim();
@@ -269,26 +283,23 @@ pub struct Mlp {
 /// Its taps are the hidden states after each hidden layer's activation.
 impl Classifier for Mlp {
     fn forward(&self, input: Input) -> Forward {
-        let Input::Features(x) = input;
         let mut hidden = Vec::with_capacity(self.hidden.len());
-        let mut h = x;
+        let mut h = input.features();
         for layer in &self.hidden {
             h = self.activation.apply(layer.forward(h));
-            hidden.push(h.clone());
+            hidden.push(h.clone().unsqueeze_dim(1));
         }
         Forward {
             logits: self.output.forward(h),
-            taps: Taps::new(hidden, Vec::new()),
+            taps: Taps::new(hidden),
         }
     }
 
     /// Logits only; skips keeping the hidden states.
     fn logits(&self, input: Input) -> Tensor<2> {
-        let Input::Features(x) = input;
-        let h = self
-            .hidden
-            .iter()
-            .fold(x, |h, layer| self.activation.apply(layer.forward(h)));
+        let h = self.hidden.iter().fold(input.features(), |h, layer| {
+            self.activation.apply(layer.forward(h))
+        });
         self.output.forward(h)
     }
 
@@ -314,6 +325,34 @@ impl Mlp {
             classes,
             activation: self.activation,
         }
+    }
+}
+
+impl Mlp {
+    /// Every tensor by PyTorch name (`nn.Sequential` indices), in PyTorch layout.
+    pub fn torch_tensors(&self) -> super::torch::TorchTensors {
+        let mut out = Vec::new();
+        for (k, layer) in self.hidden.iter().chain([&self.output]).enumerate() {
+            super::torch::push_linear(&mut out, &(2 * k).to_string(), layer);
+        }
+        out
+    }
+
+    /// An MLP from checked PyTorch-layout values.
+    pub fn from_torch(config: &MlpConfig, values: &super::torch::TorchValues) -> Result<Self> {
+        let mut layers = config
+            .layer_shapes()
+            .enumerate()
+            .map(|(k, (i, o))| values.linear(&(2 * k).to_string(), i, o))
+            .collect::<Result<Vec<_>>>()?;
+        let output = layers
+            .pop()
+            .ok_or_else(|| Error::Weights("no layers".into()))?;
+        Ok(Mlp {
+            hidden: layers,
+            output,
+            activation: config.activation,
+        })
     }
 }
 
@@ -366,7 +405,7 @@ mod tests {
         let widths: Vec<_> = (1..=3)
             .map(|l| out.taps.hidden(l).unwrap().dims())
             .collect();
-        assert_eq!(widths, vec![[6, 7], [6, 4], [6, 3]]);
+        assert_eq!(widths, vec![[6, 1, 7], [6, 1, 4], [6, 1, 3]]);
         assert_eq!(model.config(), cfg);
         assert_eq!(
             cfg.num_params(),

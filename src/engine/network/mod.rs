@@ -8,27 +8,51 @@
 //! Members: the multilayer perceptron ([`mlp`]).
 
 pub mod mlp;
+pub mod torch;
+pub mod transformer;
 
 use burn::module::Module;
-use burn::tensor::{Device, Tensor};
+use burn::tensor::{Device, Int, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::error::Result;
 pub use mlp::*;
+pub use transformer::{Transformer, TransformerConfig};
 
-/// What a network reads: a batch of feature rows (images, points). Text networks add a variant
-/// for token ids and their padding mask.
+/// What a network reads: a batch of feature rows (images, points), or of token ids (text).
+///
+/// Datasets keep token ids as `f32` feature rows (exact below 2²⁴), so either variant can reach
+/// any network: [`Input::tokens`] and [`Input::features`] convert on the device.
 #[derive(Clone, Debug)]
 pub enum Input {
     /// `[batch, features]`.
     Features(Tensor<2>),
+    /// `[batch, positions]` token ids, `[PAD]` (0) after the end of each sentence.
+    Tokens(Tensor<2, Int>),
 }
 
-/// A tap's address: which intermediate tensor, of which layer (layers count from 1; the input
-/// is not a layer). Written `hidden.3`, `attention.2`.
+impl Input {
+    pub fn features(self) -> Tensor<2> {
+        match self {
+            Input::Features(x) => x,
+            Input::Tokens(ids) => ids.float(),
+        }
+    }
+
+    pub fn tokens(self) -> Tensor<2, Int> {
+        match self {
+            Input::Features(x) => x.int(),
+            Input::Tokens(ids) => ids,
+        }
+    }
+}
+
+/// A tap's address: which intermediate tensor, of which layer (layers count from 1; layer 0 is
+/// the embedding output of the text networks). Written `hidden.3`, `attention.2`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tap {
-    /// The hidden state after layer `n`, `[batch, width]`.
+    /// The hidden state after layer `n`, `[batch, positions, width]` (one position for an MLP
+    /// and after pooling; one per token in a transformer block or a BiLSTM).
     Hidden(usize),
     /// The attention probabilities of block `n`, `[batch, heads, query, key]`.
     Attention(usize),
@@ -43,23 +67,55 @@ impl std::fmt::Display for Tap {
     }
 }
 
+/// A block's queries, keys and values, each `[batch, heads, positions, head width]`.
+#[derive(Clone, Debug)]
+pub struct Qkv {
+    pub query: Tensor<4>,
+    pub key: Tensor<4>,
+    pub value: Tensor<4>,
+}
+
 /// The intermediate tensors of one forward pass, by layer.
 #[derive(Clone, Debug, Default)]
 pub struct Taps {
+    /// The embedding output (layer 0), for the networks that embed tokens.
+    embedding: Option<Tensor<3>>,
     /// Index 0 is layer 1.
-    hidden: Vec<Tensor<2>>,
+    hidden: Vec<Tensor<3>>,
     /// Index 0 is block 1; empty for kinds without attention.
     attention: Vec<Tensor<4>>,
+    qkv: Vec<Qkv>,
+    /// `[batch, positions]`: 1 for a token, 0 for padding (text networks only).
+    mask: Option<Tensor<2>>,
 }
 
 impl Taps {
-    pub fn new(hidden: Vec<Tensor<2>>, attention: Vec<Tensor<4>>) -> Self {
-        Self { hidden, attention }
+    /// Taps of a network without embeddings or attention.
+    pub fn new(hidden: Vec<Tensor<3>>) -> Self {
+        Self {
+            hidden,
+            ..Self::default()
+        }
     }
 
-    /// The hidden state after `layer` (1-based), if the network has that layer.
-    pub fn hidden(&self, layer: usize) -> Option<&Tensor<2>> {
-        layer.checked_sub(1).and_then(|i| self.hidden.get(i))
+    pub fn with_embedding(mut self, embedding: Tensor<3>, mask: Tensor<2>) -> Self {
+        self.embedding = Some(embedding);
+        self.mask = Some(mask);
+        self
+    }
+
+    pub fn with_attention(mut self, attention: Vec<Tensor<4>>, qkv: Vec<Qkv>) -> Self {
+        self.attention = attention;
+        self.qkv = qkv;
+        self
+    }
+
+    /// The hidden state after `layer` (0 = embeddings), if the network has that layer.
+    pub fn hidden(&self, layer: usize) -> Option<&Tensor<3>> {
+        match layer {
+            0 => self.embedding.as_ref(),
+            n => self.hidden.get(n - 1),
+        }
     }
 
     /// The attention probabilities of `block` (1-based), if the network has attention there.
@@ -67,10 +123,21 @@ impl Taps {
         block.checked_sub(1).and_then(|i| self.attention.get(i))
     }
 
+    /// The queries, keys and values of `block` (1-based).
+    pub fn qkv(&self, block: usize) -> Option<&Qkv> {
+        block.checked_sub(1).and_then(|i| self.qkv.get(i))
+    }
+
+    /// Which positions hold tokens (text networks).
+    pub fn mask(&self) -> Option<&Tensor<2>> {
+        self.mask.as_ref()
+    }
+
     /// Every tap there is, in order.
     pub fn names(&self) -> Vec<Tap> {
-        let hidden = (1..=self.hidden.len()).map(Tap::Hidden);
-        hidden
+        let first = if self.embedding.is_some() { 0 } else { 1 };
+        (first..=self.hidden.len())
+            .map(Tap::Hidden)
             .chain((1..=self.attention.len()).map(Tap::Attention))
             .collect()
     }
@@ -103,6 +170,7 @@ pub trait Classifier {
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Architecture {
     Mlp(MlpConfig),
+    Transformer(TransformerConfig),
 }
 
 impl From<MlpConfig> for Architecture {
@@ -121,31 +189,63 @@ impl Architecture {
     pub fn kind(&self) -> &'static str {
         match self {
             Architecture::Mlp(_) => "mlp",
+            Architecture::Transformer(_) => "transformer",
         }
     }
 
     pub fn validate(&self) -> Result<()> {
         match self {
             Architecture::Mlp(c) => c.validate(),
+            Architecture::Transformer(c) => c.validate(),
         }
     }
 
     pub fn describe(&self) -> String {
         match self {
             Architecture::Mlp(c) => c.describe(),
+            Architecture::Transformer(c) => c.describe(),
         }
     }
 
-    /// Features (or, for text, the vocabulary) in, classes out.
+    /// Values per input row: features, or token positions for text.
     pub fn inputs(&self) -> usize {
         match self {
             Architecture::Mlp(c) => c.inputs,
+            Architecture::Transformer(c) => c.max_len,
+        }
+    }
+
+    /// The vocabulary size of a network that reads tokens.
+    pub fn vocab(&self) -> Option<usize> {
+        match self {
+            Architecture::Mlp(_) => None,
+            Architecture::Transformer(c) => Some(c.vocab),
+        }
+    }
+
+    /// Attention heads per block, for kinds with attention.
+    pub fn heads(&self) -> Option<usize> {
+        match self {
+            Architecture::Transformer(c) => Some(c.heads),
+            _ => None,
+        }
+    }
+
+    /// Positions of the hidden state after `layer`: one per token, or 1 after pooling.
+    pub fn positions(&self, layer: usize) -> usize {
+        match self {
+            Architecture::Mlp(_) => 1,
+            Architecture::Transformer(c) => {
+                let _ = layer;
+                c.max_len
+            }
         }
     }
 
     pub fn classes(&self) -> usize {
         match self {
             Architecture::Mlp(c) => c.classes,
+            Architecture::Transformer(c) => c.classes,
         }
     }
 
@@ -153,13 +253,16 @@ impl Architecture {
     pub fn depth(&self) -> usize {
         match self {
             Architecture::Mlp(c) => c.depth(),
+            Architecture::Transformer(c) => c.blocks,
         }
     }
 
-    /// Width of the hidden state after `layer` (1-based).
+    /// Width of the hidden state after `layer` (1-based; 0 is the embedding output of the
+    /// networks that embed tokens).
     pub fn width(&self, layer: usize) -> Option<usize> {
         match self {
             Architecture::Mlp(c) => c.width(layer),
+            Architecture::Transformer(c) => (layer <= c.blocks).then_some(c.width),
         }
     }
 
@@ -167,6 +270,16 @@ impl Architecture {
     pub fn declared_params(&self) -> u64 {
         match self {
             Architecture::Mlp(c) => c.declared_params(),
+            Architecture::Transformer(c) => c.declared_params(),
+        }
+    }
+
+    /// Every tensor of a PyTorch-layout weight file of this architecture, with its shape, in
+    /// file order.
+    pub fn pytorch_shapes(&self) -> Vec<(String, Vec<usize>)> {
+        match self {
+            Architecture::Mlp(c) => c.pytorch_shapes(),
+            Architecture::Transformer(c) => c.pytorch_shapes(),
         }
     }
 
@@ -174,6 +287,7 @@ impl Architecture {
     pub fn init(&self, device: &Device, seed: u64) -> Result<Network> {
         match self {
             Architecture::Mlp(c) => Ok(Network::Mlp(c.init(device, seed)?)),
+            Architecture::Transformer(c) => Ok(Network::Transformer(c.init(device, seed)?)),
         }
     }
 }
@@ -182,11 +296,24 @@ impl Architecture {
 #[derive(Module, Debug)]
 pub enum Network {
     Mlp(Mlp),
+    Transformer(Transformer),
 }
 
 impl From<Mlp> for Network {
     fn from(net: Mlp) -> Self {
         Network::Mlp(net)
+    }
+}
+
+impl From<Transformer> for Network {
+    fn from(net: Transformer) -> Self {
+        Network::Transformer(net)
+    }
+}
+
+impl From<TransformerConfig> for Architecture {
+    fn from(config: TransformerConfig) -> Self {
+        Architecture::Transformer(config)
     }
 }
 
@@ -201,7 +328,29 @@ impl Network {
     pub fn as_mlp(&self) -> Option<&Mlp> {
         match self {
             Network::Mlp(net) => Some(net),
+            _ => None,
         }
+    }
+}
+
+impl Network {
+    /// Every tensor by PyTorch name, in PyTorch layout, on the network's device (read them with
+    /// the sync or async reads as the device requires).
+    pub fn torch_tensors(&self) -> torch::TorchTensors {
+        match self {
+            Network::Mlp(net) => net.torch_tensors(),
+            Network::Transformer(net) => net.torch_tensors(),
+        }
+    }
+
+    /// A network of `architecture` from PyTorch-layout values checked against its shapes.
+    pub fn from_torch(architecture: &Architecture, values: &torch::TorchValues) -> Result<Self> {
+        Ok(match architecture {
+            Architecture::Mlp(c) => Network::Mlp(Mlp::from_torch(c, values)?),
+            Architecture::Transformer(c) => {
+                Network::Transformer(Transformer::from_torch(c, values)?)
+            }
+        })
     }
 }
 
@@ -209,18 +358,21 @@ impl Classifier for Network {
     fn forward(&self, input: Input) -> Forward {
         match self {
             Network::Mlp(net) => net.forward(input),
+            Network::Transformer(net) => net.forward(input),
         }
     }
 
     fn logits(&self, input: Input) -> Tensor<2> {
         match self {
             Network::Mlp(net) => net.logits(input),
+            Network::Transformer(net) => net.logits(input),
         }
     }
 
     fn architecture(&self) -> Architecture {
         match self {
             Network::Mlp(net) => Classifier::architecture(net),
+            Network::Transformer(net) => net.architecture(),
         }
     }
 }
@@ -252,7 +404,7 @@ mod tests {
         assert_eq!(out.logits.dims(), [5, 10]);
         let names: Vec<String> = out.taps.names().iter().map(Tap::to_string).collect();
         assert_eq!(names, ["hidden.1", "hidden.2", "hidden.3"]);
-        assert_eq!(out.taps.hidden(3).unwrap().dims(), [5, 32]);
+        assert_eq!(out.taps.hidden(3).unwrap().dims(), [5, 1, 32]);
         assert!(out.taps.hidden(0).is_none() && out.taps.hidden(4).is_none());
         assert!(out.taps.attention(1).is_none(), "an MLP has no attention");
         let logits = net.logits(Input::Features(x));

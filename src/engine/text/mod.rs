@@ -8,7 +8,7 @@
 
 mod augment;
 mod spam;
-mod tokenizer;
+pub mod tokenizer;
 
 pub use augment::{Neighbours, TangAugment, augment_examples};
 pub use spam::{SPAM_CLASSES, SPAM_MAX_LEN, SPAM_TSV_GZ, TextSplit, spam, spam_sentences};

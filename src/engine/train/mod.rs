@@ -21,9 +21,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::data::{Batch, Batches, TransferSet};
 use crate::engine::error::{Error, Result};
-use crate::engine::loss::{self, HiddenLoss, SoftLoss};
+use crate::engine::loss::{self, AttentionLoss, HiddenLoss, SoftLoss};
 use crate::engine::mapping::{LayerMapping, MappingScheme};
-use crate::engine::network::Network;
+use crate::engine::network::{Architecture, Network};
 use crate::engine::schedule::Schedule;
 
 /// Every knob of a distillation run. Defaults are sensible for the digits set.
@@ -39,6 +39,14 @@ pub struct DistillSettings {
     pub soft_loss: SoftLoss,
     pub hidden_loss: HiddenLoss,
     pub mapping: MappingScheme,
+    /// TinyBERT's embedding-layer loss: the embedding outputs (layer 0) join the mapped pairs
+    /// of the hidden term (text networks).
+    pub match_embeddings: bool,
+    /// Attention transfer (transformers): TinyBERT's head-by-head attention MSE over the mapped
+    /// blocks, or MiniLM's last-block relations.
+    pub attention_loss: AttentionLoss,
+    /// γ: weight of the attention term.
+    pub gamma: f32,
     pub learning_rate: f64,
     pub batch_size: usize,
     /// Length of the run, which the schedules are spread over.
@@ -55,6 +63,9 @@ impl Default for DistillSettings {
             soft_loss: SoftLoss::HintonKl,
             hidden_loss: HiddenLoss::Mse,
             mapping: MappingScheme::Skip,
+            match_embeddings: false,
+            attention_loss: AttentionLoss::Off,
+            gamma: limits::GAMMA.default,
             learning_rate: limits::LEARNING_RATE.default,
             batch_size: limits::BATCH_SIZE.default,
             total_steps: 1000,
@@ -76,6 +87,7 @@ impl DistillSettings {
         }
         self.alpha.check(limits::ALPHA.what, 0.0, 1.0)?;
         limits::BETA.check(self.beta)?;
+        limits::GAMMA.check(self.gamma)?;
         limits::LEARNING_RATE.check(self.learning_rate)?;
         limits::BATCH_SIZE.check(self.batch_size)?;
         if self.total_steps == 0 {
@@ -99,6 +111,9 @@ pub struct StepMetrics {
     pub hard: f32,
     pub soft: f32,
     pub hidden: f32,
+    /// The attention-transfer term (0 without one).
+    #[serde(default)]
+    pub attention: f32,
     /// Accuracy on the labeled rows of the batch; `None` when the batch had none.
     pub batch_accuracy: Option<f32>,
     pub temperature: f32,
@@ -117,24 +132,28 @@ pub struct Evaluation {
 #[derive(Module, Debug)]
 pub struct StudentModule {
     pub net: Network,
-    /// One per mapped pair; `None` where the widths already match.
+    /// One per hidden pair; `None` where the widths already match.
     pub projections: Vec<Option<Linear>>,
 }
 
 struct Teacher {
     net: Network,
     mapping: LayerMapping,
+    /// The `(student, teacher)` layers of the hidden term: the mapping's pairs, after (0, 0)
+    /// when the embeddings are matched too. Empty when β = 0.
+    hidden_pairs: Vec<(usize, usize)>,
     /// The teacher's outputs for every transfer row, computed once (the teacher is frozen and the
     /// rows are fixed), so a step gathers its targets instead of running the teacher again.
     /// `None` when they would not fit [`TEACHER_CACHE_FLOATS`].
     cache: Option<TeacherCache>,
 }
 
-/// Teacher logits `[rows, classes]` and, when β > 0, the hidden state of every mapped teacher
-/// layer `[rows, width]`, in mapping order. They stay on the training device.
+/// Teacher logits `[rows, classes]` and, when they fit too, the hidden states of the mapped
+/// teacher layers `[rows, positions, width]`, in `hidden_pairs` order (already cut to the
+/// student's positions). They stay on the training device.
 struct TeacherCache {
     logits: Tensor<2>,
-    hidden: Vec<Tensor<2>>,
+    hidden: Option<Vec<Tensor<3>>>,
 }
 
 /// Largest teacher cache kept on the device (64 MB of f32); beyond it the teacher runs per step.
@@ -143,6 +162,8 @@ pub const TEACHER_CACHE_FLOATS: usize = 16 << 20;
 /// Trains one network a step at a time.
 pub struct Trainer {
     device: Device,
+    /// The student's architecture (what its taps look like).
+    architecture: Architecture,
     student: StudentModule,
     optimizer: ModuleOptimizer,
     /// The weights (and optimizer state) that last produced a finite loss.

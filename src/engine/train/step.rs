@@ -2,24 +2,24 @@
 //! back (one step at a time, or a chunk of steps in one device read).
 
 use burn::optim::GradientsParams;
-use burn::tensor::{Int, Tensor, TensorData};
+use burn::tensor::{Tensor, TensorData};
 
 use crate::engine::error::{Error, Result};
-use crate::engine::loss::{self};
-use crate::engine::mapping::LayerMapping;
-use crate::engine::network::{Classifier, Input, Tap, Taps};
+use crate::engine::loss::{self, AttentionLoss};
+use crate::engine::network::{Classifier, Input, Taps};
 
+use super::teacher::Targets;
 use super::*;
 
-/// A tap a mapping names, or why the network has none (a mapping is checked against the depths
-/// before training, so this only fails for a network kind that lacks the tap).
-fn tap(taps: &Taps, name: Tap, whose: &str) -> Result<Tensor<2>> {
-    match name {
-        Tap::Hidden(layer) => taps.hidden(layer).cloned(),
-        Tap::Attention(_) => None,
-    }
-    .ok_or_else(|| Error::Mapping(format!("the {whose} network has no tap {name}")))
-}
+/// Loss terms a step reads back before the batch's logits.
+const LOSSES: usize = 5;
+const LOSS_NAMES: [&str; LOSSES] = [
+    "total loss",
+    "hard loss",
+    "soft loss",
+    "hidden loss",
+    "attention loss",
+];
 
 impl Trainer {
     /// One training step on the next batch. Reads its metrics back synchronously.
@@ -71,18 +71,37 @@ impl Trainer {
 
         let student = self.student.net.forward(x.clone());
         let hard = loss::hard_cross_entropy(student.logits.clone(), one_hot, batch.labeled);
+        let weights = loss::Weights {
+            alpha,
+            beta: self.settings.beta,
+            gamma: self.settings.gamma,
+        };
         let terms = match &self.teacher {
-            None => loss::combine(1.0, 0.0, hard, self.zero(), self.zero()),
+            None => loss::combine(
+                loss::Weights {
+                    alpha: 1.0,
+                    beta: 0.0,
+                    gamma: 0.0,
+                },
+                hard,
+                self.zero(),
+                self.zero(),
+                self.zero(),
+            ),
             Some(teacher) => {
-                let (t_logits, t_hidden) = self.teacher_targets(teacher, &rows, x)?;
+                let targets = match teacher.cached(&rows, &self.settings, &self.device) {
+                    Some(t) => t,
+                    None => teacher.targets(x, &self.settings, &self.architecture)?,
+                };
                 let soft = loss::soft_loss(
                     self.settings.soft_loss,
                     student.logits.clone(),
-                    t_logits,
+                    targets.logits.clone(),
                     temperature,
                 );
-                let hidden = self.hidden_term(&teacher.mapping, &student.taps, t_hidden)?;
-                loss::combine(alpha, self.settings.beta, hard, soft, hidden)
+                let hidden = self.hidden_term(teacher, &student.taps, &targets)?;
+                let attention = self.attention_term(teacher, &student.taps, &targets)?;
+                loss::combine(weights, hard, soft, hidden, attention)
             }
         };
         let readout = Tensor::cat(
@@ -91,6 +110,7 @@ impl Trainer {
                 terms.hard.clone().detach(),
                 terms.soft.clone().detach(),
                 terms.hidden.clone().detach(),
+                terms.attention.clone().detach(),
                 student.logits.detach().reshape([n * classes]),
             ],
             0,
@@ -110,72 +130,80 @@ impl Trainer {
         Tensor::<1>::zeros([1], &self.device)
     }
 
-    /// The teacher's logits for the batch and, when β > 0, its mapped taps in mapping order:
-    /// gathered from the cache, or from a forward pass when there is none.
-    fn teacher_targets(
-        &self,
-        teacher: &Teacher,
-        rows: &[usize],
-        x: Input,
-    ) -> Result<(Tensor<2>, Vec<Tensor<2>>)> {
-        if let Some(cache) = &teacher.cache {
-            let index = Tensor::<1, Int>::from_data(
-                TensorData::new(
-                    rows.iter().map(|&r| r as i64).collect::<Vec<_>>(),
-                    [rows.len()],
-                ),
-                &self.device,
-            );
-            let gather = |t: &Tensor<2>| t.clone().select(0, index.clone());
-            return Ok((
-                gather(&cache.logits),
-                cache.hidden.iter().map(gather).collect(),
-            ));
-        }
-        let out = teacher.net.forward(x);
-        if self.settings.beta <= 0.0 {
-            return Ok((out.logits, Vec::new()));
-        }
-        let hidden = teacher
-            .mapping
-            .pairs()
-            .iter()
-            .map(|&(_, t)| tap(&out.taps, Tap::Hidden(t), "teacher"))
-            .collect::<Result<Vec<_>>>()?;
-        Ok((out.logits, hidden))
-    }
-
-    /// Σ over the mapped pairs of the hidden loss between the student's tap (projected where the
-    /// widths differ) and the teacher's. β = 0 switches it off: nothing is then computed.
+    /// Σ over the hidden pairs of the hidden loss between the student's tap (projected where
+    /// the widths differ) and the teacher's. β = 0 switches it off: nothing is then computed.
     fn hidden_term(
         &self,
-        mapping: &LayerMapping,
+        teacher: &Teacher,
         student: &Taps,
-        teacher: Vec<Tensor<2>>,
+        targets: &Targets,
     ) -> Result<Tensor<1>> {
         let mut hidden = self.zero();
-        for (k, (&(s, _), h_t)) in mapping.pairs().iter().zip(teacher).enumerate() {
-            let h_s = tap(student, Tap::Hidden(s), "student")?;
+        if self.settings.beta <= 0.0 {
+            return Ok(hidden);
+        }
+        for (k, (&(s, _), h_t)) in teacher.hidden_pairs.iter().zip(&targets.hidden).enumerate() {
+            let h_s = student
+                .hidden(s)
+                .cloned()
+                .ok_or_else(|| Error::Mapping(format!("the student has no tap hidden.{s}")))?;
             let h_s = match self.student.projections.get(k).and_then(Option::as_ref) {
                 Some(projection) => projection.forward(h_s),
                 None => h_s,
             };
-            hidden = hidden.add(loss::hidden_loss(self.settings.hidden_loss, h_s, h_t));
+            hidden = hidden.add(loss::hidden_loss(
+                self.settings.hidden_loss,
+                h_s,
+                h_t.clone(),
+            ));
         }
         Ok(hidden)
     }
 
+    /// TinyBERT's attention MSE summed over the mapped blocks, or MiniLM's relation KL of the
+    /// last blocks; zero without attention transfer or with γ = 0.
+    fn attention_term(
+        &self,
+        teacher: &Teacher,
+        student: &Taps,
+        targets: &Targets,
+    ) -> Result<Tensor<1>> {
+        let missing = |what: String| Error::Mapping(format!("the student has no {what}"));
+        if self.settings.gamma <= 0.0 {
+            return Ok(self.zero());
+        }
+        match self.settings.attention_loss {
+            AttentionLoss::Off => Ok(self.zero()),
+            AttentionLoss::TinyBert => {
+                let mut sum = self.zero();
+                for (&(s, _), a_t) in teacher.mapping.pairs().iter().zip(&targets.attention) {
+                    let a_s = student
+                        .attention(s)
+                        .cloned()
+                        .ok_or_else(|| missing(format!("attention in block {s}")))?;
+                    sum = sum.add(loss::attention_mse(a_s, a_t.clone()));
+                }
+                Ok(sum)
+            }
+            AttentionLoss::MiniLm => {
+                let depth = self.architecture.depth();
+                let (Some(q_s), Some(q_t), Some(mask)) =
+                    (student.qkv(depth), targets.qkv.as_ref(), student.mask())
+                else {
+                    return Err(missing("queries, keys and values for MiniLM".into()));
+                };
+                let heads = self.architecture.heads().unwrap_or(1);
+                Ok(loss::minilm(q_s, q_t, heads, mask.clone()))
+            }
+        }
+    }
+
     fn finish_step(&mut self, pending: PendingStep, values: &[f32]) -> Result<StepMetrics> {
-        let [total, hard, soft, hidden] = match values.get(..4) {
-            Some(&[a, b, c, d]) => [a, b, c, d],
+        let losses: [f32; LOSSES] = match values.get(..LOSSES).map(<[f32; LOSSES]>::try_from) {
+            Some(Ok(l)) => l,
             _ => return Err(Error::Read("the step's metrics are missing".into())),
         };
-        for (what, value) in [
-            ("total loss", total),
-            ("hard loss", hard),
-            ("soft loss", soft),
-            ("hidden loss", hidden),
-        ] {
+        for (what, value) in LOSS_NAMES.into_iter().zip(losses) {
             if !value.is_finite() {
                 let err = Error::Diverged {
                     step: self.step + 1,
@@ -207,19 +235,14 @@ impl Trainer {
         }
         self.step += 1;
 
-        Ok(self.metrics(
-            &pending,
-            [total, hard, soft, hidden],
-            &values[4..],
-            self.step,
-        ))
+        Ok(self.metrics(&pending, losses, &values[LOSSES..], self.step))
     }
 
     /// What a step measured, from its losses and its batch's logits.
     fn metrics(
         &self,
         pending: &PendingStep,
-        [total, hard, soft, hidden]: [f32; 4],
+        [total, hard, soft, hidden, attention]: [f32; LOSSES],
         logits: &[f32],
         step: usize,
     ) -> StepMetrics {
@@ -240,6 +263,7 @@ impl Trainer {
             hard,
             soft,
             hidden,
+            attention,
             batch_accuracy: (labeled > 0).then(|| hits as f32 / labeled as f32),
             temperature: pending.temperature,
             alpha: pending.alpha,
@@ -276,13 +300,12 @@ impl Trainer {
         let mut out = Vec::with_capacity(n);
         let mut offset = 0;
         for (k, p) in pending.iter().enumerate() {
-            let len = 4 + p.batch.rows * self.data.classes;
+            let len = LOSSES + p.batch.rows * self.data.classes;
             let Some(v) = values.get(offset..offset + len) else {
                 return Err(Error::Read("the chunk's metrics are missing".into()));
             };
             offset += len;
-            let losses = [v[0], v[1], v[2], v[3]];
-            let names = ["total loss", "hard loss", "soft loss", "hidden loss"];
+            let losses = [v[0], v[1], v[2], v[3], v[4]];
             if let Some(i) = losses.iter().position(|x| !x.is_finite()) {
                 // Step k's weights are bad; the ones before update k − 1 gave a finite loss.
                 let good = match k {
@@ -297,13 +320,13 @@ impl Trainer {
                 self.seek(step)?;
                 let diverged = || Error::Diverged {
                     step: step + 1,
-                    what: names[i],
+                    what: LOSS_NAMES[i],
                     value: losses[i],
                 };
                 self.halted = Some(diverged());
                 return Err(diverged());
             }
-            out.push(self.metrics(p, losses, &v[4..], first + k + 1));
+            out.push(self.metrics(p, losses, &v[LOSSES..], first + k + 1));
         }
         if let Some(last) = before.pop() {
             self.last_good = Some(last);

@@ -1,50 +1,181 @@
-//! The frozen teacher's outputs for every transfer row, computed once.
+//! The frozen teacher: what a step needs from it, and its outputs for every transfer row,
+//! computed once where they fit.
 
-use burn::tensor::{Device, Tensor};
+use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use crate::engine::data::TransferSet;
-use crate::engine::mapping::LayerMapping;
-use crate::engine::network::{Classifier, Input, Network};
+use crate::engine::error::{Error, Result};
+use crate::engine::loss::AttentionLoss;
+use crate::engine::network::{Architecture, Classifier, Input, Qkv, Taps};
 
 use super::*;
 
+/// What the teacher gives one step: logits, the hidden states of the hidden pairs (cut to the
+/// student's positions), and what attention transfer needs.
+pub(super) struct Targets {
+    pub logits: Tensor<2>,
+    pub hidden: Vec<Tensor<3>>,
+    pub attention: Vec<Tensor<4>>,
+    pub qkv: Option<Qkv>,
+}
+
+/// A teacher hidden state cut to the positions the student has at that layer: all of them, or
+/// the `[CLS]` position alone for a student layer that pools (PKD compares `[CLS]` vectors).
+pub(super) fn align(hidden: Tensor<3>, student_positions: usize) -> Tensor<3> {
+    if student_positions == 1 && hidden.dims()[1] > 1 {
+        hidden.narrow(1, 0, 1)
+    } else {
+        hidden
+    }
+}
+
+impl Teacher {
+    /// The teacher's hidden tap for every hidden pair, aligned with the student.
+    pub(super) fn hidden_taps(
+        &self,
+        taps: &Taps,
+        student: &Architecture,
+    ) -> Result<Vec<Tensor<3>>> {
+        self.hidden_pairs
+            .iter()
+            .map(|&(s, t)| {
+                let h = taps.hidden(t).cloned().ok_or_else(|| {
+                    Error::Mapping(format!("the teacher network has no tap hidden.{t}"))
+                })?;
+                Ok(align(h, student.positions(s)))
+            })
+            .collect()
+    }
+
+    /// Everything a step needs, from one forward pass.
+    pub(super) fn targets(
+        &self,
+        x: Input,
+        settings: &DistillSettings,
+        student: &Architecture,
+    ) -> Result<Targets> {
+        let out = self.net.forward(x);
+        let hidden = if settings.beta > 0.0 {
+            self.hidden_taps(&out.taps, student)?
+        } else {
+            Vec::new()
+        };
+        let (mut attention, mut qkv) = (Vec::new(), None);
+        if settings.gamma > 0.0 {
+            match settings.attention_loss {
+                AttentionLoss::Off => {}
+                AttentionLoss::TinyBert => {
+                    for &(_, t) in self.mapping.pairs() {
+                        let a = out.taps.attention(t).cloned().ok_or_else(|| {
+                            Error::Mapping(format!("the teacher has no attention in block {t}"))
+                        })?;
+                        attention.push(a);
+                    }
+                }
+                AttentionLoss::MiniLm => {
+                    let last = self.net.architecture().depth();
+                    qkv = out.taps.qkv(last).cloned();
+                }
+            }
+        }
+        Ok(Targets {
+            logits: out.logits,
+            hidden,
+            attention,
+            qkv,
+        })
+    }
+
+    /// Targets gathered from the cache for transfer rows `rows`, when it holds all a step
+    /// needs (attention transfer always runs the teacher: its maps are too big to keep).
+    pub(super) fn cached(
+        &self,
+        rows: &[usize],
+        settings: &DistillSettings,
+        device: &Device,
+    ) -> Option<Targets> {
+        let cache = self.cache.as_ref()?;
+        let wants_attention = settings.gamma > 0.0 && settings.attention_loss != AttentionLoss::Off;
+        let wants_hidden = settings.beta > 0.0 && !self.hidden_pairs.is_empty();
+        if wants_attention || (wants_hidden && cache.hidden.is_none()) {
+            return None;
+        }
+        let index = Tensor::<1, Int>::from_data(
+            TensorData::new(
+                rows.iter().map(|&r| r as i64).collect::<Vec<_>>(),
+                [rows.len()],
+            ),
+            device,
+        );
+        let hidden = match (&cache.hidden, wants_hidden) {
+            (Some(h), true) => h
+                .iter()
+                .map(|t| t.clone().select(0, index.clone()))
+                .collect(),
+            _ => Vec::new(),
+        };
+        Some(Targets {
+            logits: cache.logits.clone().select(0, index),
+            hidden,
+            attention: Vec::new(),
+            qkv: None,
+        })
+    }
+}
+
 impl TeacherCache {
+    /// The teacher's logits for every transfer row, and the aligned hidden states of the hidden
+    /// pairs when `with_hidden` and they fit [`TEACHER_CACHE_FLOATS`]. `None` if not even the
+    /// logits fit.
     pub(super) fn build(
-        teacher: &Network,
-        mapping: &LayerMapping,
+        teacher: &Teacher,
+        student: &Architecture,
         with_hidden: bool,
         data: &TransferSet,
         device: &Device,
     ) -> Option<Self> {
-        let config = teacher.architecture();
-        let mapped: Vec<usize> = if with_hidden {
-            mapping.pairs().iter().map(|&(_, t)| t).collect()
-        } else {
-            Vec::new()
-        };
-        let per_row = config.classes()
-            + mapped
-                .iter()
-                .filter_map(|&t| config.width(t))
-                .sum::<usize>();
-        if data.len().checked_mul(per_row)? > TEACHER_CACHE_FLOATS {
+        let config = teacher.net.architecture();
+        let rows = data.len();
+        if rows.checked_mul(config.classes())? > TEACHER_CACHE_FLOATS {
             return None;
         }
+        let hidden_floats: usize = teacher
+            .hidden_pairs
+            .iter()
+            .map(|&(s, t)| {
+                let positions = student.positions(s).min(config.positions(t));
+                positions * config.width(t).unwrap_or(0)
+            })
+            .sum();
+        let keep_hidden = with_hidden
+            && !teacher.hidden_pairs.is_empty()
+            && rows.checked_mul(config.classes() + hidden_floats)? <= TEACHER_CACHE_FLOATS;
         let mut logits = Vec::new();
-        let mut hidden: Vec<Vec<Tensor<2>>> = vec![Vec::new(); mapped.len()];
+        let mut hidden: Vec<Vec<Tensor<3>>> = vec![Vec::new(); teacher.hidden_pairs.len()];
         for x in super::eval::feature_slices(&data.features, data.dim, device) {
-            let out = teacher.forward(Input::Features(x));
+            if !keep_hidden {
+                logits.push(teacher.net.logits(Input::Features(x)));
+                continue;
+            }
+            let out = teacher.net.forward(Input::Features(x));
             logits.push(out.logits);
-            for (k, &t) in mapped.iter().enumerate() {
-                hidden[k].push(out.taps.hidden(t)?.clone());
+            for (k, h) in teacher
+                .hidden_taps(&out.taps, student)
+                .ok()?
+                .into_iter()
+                .enumerate()
+            {
+                hidden[k].push(h);
             }
         }
         Some(Self {
             logits: Tensor::cat(logits, 0),
-            hidden: hidden
-                .into_iter()
-                .map(|parts| Tensor::cat(parts, 0))
-                .collect(),
+            hidden: keep_hidden.then(|| {
+                hidden
+                    .into_iter()
+                    .map(|parts| Tensor::cat(parts, 0))
+                    .collect()
+            }),
         })
     }
 }

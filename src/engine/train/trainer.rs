@@ -8,6 +8,7 @@ use rand::rngs::ChaCha8Rng;
 
 use crate::engine::data::{Batches, Dataset, TransferSet};
 use crate::engine::error::{Error, Result};
+use crate::engine::loss::AttentionLoss;
 use crate::engine::mapping::LayerMapping;
 use crate::engine::network::{Architecture, Classifier, Mlp, Network, random_linear};
 use crate::engine::schedule::Schedule;
@@ -50,19 +51,21 @@ impl Trainer {
         let mapping = settings
             .mapping
             .resolve(config.depth(), teacher_config.depth())?;
-        let net = teacher.valid();
-        let cache = TeacherCache::build(
-            &net,
-            &mapping,
+        check_text_pair(&config, &teacher_config, &settings)?;
+        let hidden_pairs = hidden_pairs(&config, &teacher_config, &mapping, &settings)?;
+        let mut teacher = Teacher {
+            net: teacher.valid(),
+            mapping,
+            hidden_pairs,
+            cache: None,
+        };
+        teacher.cache = TeacherCache::build(
+            &teacher,
+            &config,
             settings.beta > 0.0,
             &data,
             &device.clone().inner(),
         );
-        let teacher = Teacher {
-            net,
-            mapping,
-            cache,
-        };
         Self::build(config, data, settings, Some(teacher), device)
     }
 
@@ -92,13 +95,13 @@ impl Trainer {
         let device = device.clone().inner();
         let train_device = device.clone().autodiff();
         let net = config.init(&train_device, settings.seed)?;
+        let config = config.clone();
         let mut rng = ChaCha8Rng::seed_from_u64(settings.seed ^ 0x7072_6f6a);
         let projections = match &teacher {
             None => Vec::new(),
             Some(t) => {
                 let tc = t.net.architecture();
-                t.mapping
-                    .pairs()
+                t.hidden_pairs
                     .iter()
                     .map(|&(s, l)| {
                         let (ws, wt) = (config.width(s), tc.width(l));
@@ -115,6 +118,7 @@ impl Trainer {
         let batches = Batches::new(data.len(), settings.batch_size, settings.seed)?;
         Ok(Self {
             device,
+            architecture: config,
             student: StudentModule { net, projections },
             optimizer: AdamConfig::new().init(),
             last_good: None,
@@ -272,6 +276,84 @@ impl Trainer {
     pub fn map_network(&mut self, f: impl FnOnce(Mlp) -> Mlp) {
         self.student.net = match self.student.net.clone() {
             Network::Mlp(net) => Network::Mlp(f(net)),
+            other => other,
         };
     }
+}
+
+/// A text student and its teacher must read the same tokens, and TinyBERT's attention loss needs
+/// equal head counts.
+fn check_text_pair(
+    student: &Architecture,
+    teacher: &Architecture,
+    settings: &DistillSettings,
+) -> Result<()> {
+    if student.vocab() != teacher.vocab() {
+        return Err(Error::ModelConfig(format!(
+            "the teacher reads a vocabulary of {} words, the student {}: they need the same tokenizer",
+            teacher.vocab().unwrap_or(0),
+            student.vocab().unwrap_or(0)
+        )));
+    }
+    if settings.gamma <= 0.0 || settings.attention_loss == AttentionLoss::Off {
+        return Ok(());
+    }
+    let (Some(hs), Some(ht)) = (student.heads(), teacher.heads()) else {
+        return Err(Error::Settings(format!(
+            "{} attention transfer needs a transformer student and teacher (this is a {} from a {})",
+            settings.attention_loss.name(),
+            student.kind(),
+            teacher.kind()
+        )));
+    };
+    match settings.attention_loss {
+        AttentionLoss::TinyBert if hs != ht => Err(Error::Settings(format!(
+            "TinyBERT's attention loss matches heads one by one: the student has {hs} heads, the \
+             teacher {ht}. Give the student {ht} heads, or use MiniLM, which works across head counts"
+        ))),
+        AttentionLoss::MiniLm => {
+            let wt = teacher.width(teacher.depth()).unwrap_or(0);
+            if wt % hs != 0 {
+                return Err(Error::Settings(format!(
+                    "MiniLM splits both last blocks into the student's {hs} relation heads; the \
+                     teacher's width {wt} is not a multiple of {hs}"
+                )));
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The layer pairs of the hidden term: the mapping's, after (0, 0) when the embeddings are
+/// matched. A pooled student layer takes the teacher's `[CLS]` position; a student with more
+/// positions than its teacher's layer cannot be matched.
+fn hidden_pairs(
+    student: &Architecture,
+    teacher: &Architecture,
+    mapping: &LayerMapping,
+    settings: &DistillSettings,
+) -> Result<Vec<(usize, usize)>> {
+    if settings.beta <= 0.0 {
+        return Ok(Vec::new());
+    }
+    let mut pairs = Vec::new();
+    if settings.match_embeddings {
+        if student.width(0).is_none() || teacher.width(0).is_none() {
+            return Err(Error::Settings(
+                "matching embeddings needs a student and a teacher that embed tokens".into(),
+            ));
+        }
+        pairs.push((0, 0));
+    }
+    pairs.extend_from_slice(mapping.pairs());
+    for &(s, t) in &pairs {
+        let (ps, pt) = (student.positions(s), teacher.positions(t));
+        if ps != pt && ps != 1 {
+            return Err(Error::Mapping(format!(
+                "student layer {s} has {ps} positions, teacher layer {t} has {pt}: they cannot be compared"
+            )));
+        }
+    }
+    Ok(pairs)
 }

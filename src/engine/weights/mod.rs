@@ -1,23 +1,32 @@
-//! Weight files: safetensors in PyTorch's `nn.Linear` layout, so that
-//! `torch.nn.Sequential(Linear, ReLU, Linear, ReLU, …, Linear)` loads one with `load_state_dict`.
+//! Weight files: safetensors with PyTorch's names and layouts, so that the matching PyTorch
+//! module loads one with `load_state_dict`, and burn's burnpack for round trips through burn.
 //!
-//! Tensor names are Sequential indices: linear layer `i` (0-based, output layer last) is
-//! `{2i}.weight` with shape `[out, in]` and `{2i}.bias` with shape `[out]`, all float32; the odd
-//! indices are the activations, which hold no weights. The safetensors metadata carries
-//! `format` = [`FORMAT`], `architecture` (the [`Architecture`] as JSON, tagged with its `kind`),
-//! `role` and `info` (free JSON: dataset, settings, metrics). Files of the first format,
+//! Every member of the family lists its tensors by PyTorch name ([`Architecture::pytorch_shapes`]):
+//! - an MLP is `torch.nn.Sequential(Linear, act, …, Linear)`: linear layer `i` is `{2i}.weight`
+//!   `[out, in]` and `{2i}.bias` `[out]` (odd indices are activations, without weights);
+//! - a transformer is `token_embedding`, `position_embedding`, `embedding_norm`, then
+//!   `layers.{b}.` with `torch.nn.TransformerEncoderLayer`'s names (`self_attn.in_proj_weight`
+//!   `[3d, d]`, `self_attn.out_proj`, `linear1`, `linear2`, `norm1`, `norm2`), then `classifier`.
+//!
+//! All float32. The safetensors metadata carries `format` = [`FORMAT`], `architecture` (the
+//! [`Architecture`] as JSON, tagged with its `kind`), `role` and `info` (free JSON: dataset,
+//! settings, metrics, and for text networks the tokenizer). Files of the first format,
 //! [`FORMAT_MLP_V1`] (an untagged MLP architecture), still load.
+
+mod mlp;
+
+pub use mlp::MlpWeights;
 
 use std::collections::{BTreeMap, HashMap};
 
-use burn::nn::Linear;
 use burn::store::burn_pack::Reader as BurnpackReader;
 use burn::store::{BurnpackStore, ModuleSnapshot};
 use burn::tensor::{Bytes, Device};
 use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 
 use crate::engine::error::{Error, Result};
-use crate::engine::network::{Architecture, Mlp, MlpConfig, Network, linear_from_host};
+use crate::engine::network::torch::TorchValues;
+use crate::engine::network::{Architecture, Classifier, MlpConfig, Network};
 
 /// What this version writes: the architecture names its kind (`{"kind": "mlp", …}`).
 pub const FORMAT: &str = "distill-playground/v2";
@@ -26,157 +35,97 @@ pub const FORMAT_MLP_V1: &str = "distill-playground/mlp-v1";
 /// No network this product makes comes near this; a bigger file is refused before parsing.
 pub const MAX_FILE_BYTES: usize = 64 << 20;
 
-/// A network's weights on the host, in PyTorch layout.
-#[derive(Clone, Debug, PartialEq)]
-pub struct MlpWeights {
-    pub config: MlpConfig,
-    /// Per linear layer: weight `[out, in]` row-major, and bias `[out]`.
-    pub layers: Vec<(Vec<f32>, Vec<f32>)>,
-}
-
 /// What a weight file says about itself besides the weights.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FileInfo {
     pub role: String,
-    /// Free-form JSON (dataset, settings, metrics).
+    /// Free-form JSON (dataset, settings, metrics, a text network's tokenizer).
     pub info: serde_json::Value,
+}
+
+/// Any network's weights on the host, by PyTorch name and in PyTorch layout.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NetworkWeights {
+    pub architecture: Architecture,
+    /// Every tensor [`Architecture::pytorch_shapes`] lists, flattened row-major.
+    pub tensors: BTreeMap<String, Vec<f32>>,
 }
 
 fn read_err(e: impl std::fmt::Debug) -> Error {
     Error::Read(format!("{e:?}"))
 }
 
-/// `[in, out]` (burn) → `[out, in]` (PyTorch).
-fn transpose(values: &[f32], rows: usize, cols: usize) -> Vec<f32> {
-    let mut out = vec![0.0; values.len()];
-    for r in 0..rows {
-        for c in 0..cols {
-            out[c * rows + r] = values[r * cols + c];
-        }
+fn too_big(bytes: usize) -> Result<()> {
+    if bytes > MAX_FILE_BYTES {
+        return Err(Error::Weights(format!(
+            "the file is {:.1} MB; weight files of this tool are at most {} MB",
+            bytes as f64 / 1e6,
+            MAX_FILE_BYTES >> 20
+        )));
     }
-    out
+    Ok(())
 }
 
-impl MlpWeights {
-    fn linears(net: &Mlp) -> impl Iterator<Item = &Linear> {
-        net.hidden.iter().chain(std::iter::once(&net.output))
-    }
-
-    fn from_host(
-        net: &Mlp,
-        mut values: impl FnMut(&Linear) -> Result<(Vec<f32>, Vec<f32>)>,
-    ) -> Result<Self> {
-        let config = net.config();
-        let layers = Self::linears(net)
-            .map(|l| {
-                let [i, o] = l.weight.dims();
-                let (w, b) = values(l)?;
-                Ok((transpose(&w, i, o), b))
-            })
-            .collect::<Result<_>>()?;
-        Ok(Self { config, layers })
-    }
-
+impl NetworkWeights {
     /// Reads the weights synchronously (CPU devices; not WebGPU in a browser).
-    pub fn from_mlp(net: &Mlp) -> Result<Self> {
-        Self::from_host(net, |l| {
-            let w = l
-                .weight
-                .val()
-                .into_data()
-                .try_to_vec::<f32>()
-                .map_err(read_err)?;
-            let b = match &l.bias {
-                Some(b) => b.val().into_data().try_to_vec::<f32>().map_err(read_err)?,
-                None => vec![0.0; l.weight.dims()[1]],
-            };
-            Ok((w, b))
+    pub fn from_network(net: &Network) -> Result<Self> {
+        let tensors = net
+            .torch_tensors()
+            .into_iter()
+            .map(|(name, t)| Ok((name, t.into_data().try_to_vec::<f32>().map_err(read_err)?)))
+            .collect::<Result<_>>()?;
+        Ok(Self {
+            architecture: net.architecture(),
+            tensors,
         })
     }
 
     /// Reads the weights asynchronously, as WebGPU in a browser requires.
-    pub async fn from_mlp_async(net: &Mlp) -> Result<Self> {
-        let mut host = Vec::new();
-        for l in Self::linears(net) {
-            let w = l.weight.val().into_data_async().await.map_err(read_err)?;
-            let b = match &l.bias {
-                Some(b) => b
-                    .val()
-                    .into_data_async()
-                    .await
-                    .map_err(read_err)?
-                    .try_to_vec::<f32>(),
-                None => Ok(vec![0.0; l.weight.dims()[1]]),
-            };
-            host.push((
-                w.try_to_vec::<f32>().map_err(read_err)?,
-                b.map_err(read_err)?,
-            ));
-        }
-        let mut host = host.into_iter();
-        Self::from_host(net, |_| {
-            host.next()
-                .ok_or_else(|| Error::Read("missing layer".into()))
-        })
-    }
-
-    /// Reads a network of the family synchronously (CPU devices).
-    pub fn from_network(net: &Network) -> Result<Self> {
-        match net {
-            Network::Mlp(net) => Self::from_mlp(net),
-        }
-    }
-
-    /// Reads a network of the family asynchronously, as WebGPU in a browser requires.
     pub async fn from_network_async(net: &Network) -> Result<Self> {
-        match net {
-            Network::Mlp(net) => Self::from_mlp_async(net).await,
+        let mut tensors = BTreeMap::new();
+        for (name, t) in net.torch_tensors() {
+            let data = t.into_data_async().await.map_err(read_err)?;
+            tensors.insert(name, data.try_to_vec::<f32>().map_err(read_err)?);
         }
-    }
-
-    /// The architecture as a weight file's metadata spells it.
-    fn architecture_json(&self) -> Result<String> {
-        serde_json::to_string(&Architecture::from(&self.config))
-            .map_err(|e| Error::Weights(e.to_string()))
+        Ok(Self {
+            architecture: net.architecture(),
+            tensors,
+        })
     }
 
     /// Builds the network on `device`.
-    pub fn to_mlp(&self, device: &Device) -> Result<Mlp> {
-        if self.layers.len() != self.config.depth() + 1 {
-            return Err(Error::Weights(format!(
-                "{} layers of weights for the architecture {}",
-                self.layers.len(),
-                self.config.describe()
-            )));
-        }
-        let mut linears = self
-            .config
-            .layer_shapes()
-            .zip(&self.layers)
-            .map(|((i, o), (w, b))| linear_from_host(w, b, i, o, device))
-            .collect::<Vec<_>>();
-        let output = linears
-            .pop()
-            .ok_or_else(|| Error::Weights("no layers".into()))?;
-        Ok(Mlp {
-            hidden: linears,
-            output,
-            activation: self.config.activation,
-        })
+    pub fn to_network(&self, device: &Device) -> Result<Network> {
+        check_tensors(&self.architecture, &self.tensors)?;
+        Network::from_torch(
+            &self.architecture,
+            &TorchValues {
+                values: &self.tensors,
+                device,
+            },
+        )
+    }
+
+    fn metadata(&self, file: &FileInfo) -> Result<HashMap<String, String>> {
+        let architecture =
+            serde_json::to_string(&self.architecture).map_err(|e| Error::Weights(e.to_string()))?;
+        Ok(HashMap::from([
+            ("format".to_string(), FORMAT.to_string()),
+            ("architecture".to_string(), architecture),
+            ("role".to_string(), file.role.clone()),
+            ("info".to_string(), file.info.to_string()),
+        ]))
     }
 
     pub fn to_safetensors(&self, file: &FileInfo) -> Result<Vec<u8>> {
+        check_tensors(&self.architecture, &self.tensors)?;
+        let le = |v: &[f32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
         let bytes: Vec<(String, Vec<usize>, Vec<u8>)> = self
-            .config
-            .layer_shapes()
-            .zip(&self.layers)
-            .enumerate()
-            .flat_map(|(k, ((i, o), (w, b)))| {
-                let le = |v: &[f32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
-                [
-                    (format!("{}.weight", 2 * k), vec![o, i], le(w)),
-                    (format!("{}.bias", 2 * k), vec![o], le(b)),
-                ]
+            .architecture
+            .pytorch_shapes()
+            .into_iter()
+            .map(|(name, shape)| {
+                let data = le(&self.tensors[&name]);
+                (name, shape, data)
             })
             .collect();
         let views = bytes
@@ -187,97 +136,179 @@ impl MlpWeights {
                     .map_err(|e| Error::Weights(e.to_string()))
             })
             .collect::<Result<Vec<_>>>()?;
-        let architecture = self.architecture_json()?;
-        let metadata = HashMap::from([
-            ("format".to_string(), FORMAT.to_string()),
-            ("architecture".to_string(), architecture),
-            ("role".to_string(), file.role.clone()),
-            ("info".to_string(), file.info.to_string()),
-        ]);
-        safetensors::serialize(views, Some(metadata)).map_err(|e| Error::Weights(e.to_string()))
+        safetensors::serialize(views, Some(self.metadata(file)?))
+            .map_err(|e| Error::Weights(e.to_string()))
     }
 
     /// Parses and checks a weight file; every problem is reported, nothing panics.
     pub fn from_safetensors(bytes: &[u8]) -> Result<(Self, FileInfo)> {
-        let bad = |m: String| Err(Error::Weights(m));
-        if bytes.len() > MAX_FILE_BYTES {
-            return bad(format!(
-                "the file is {:.1} MB; weight files of this tool are at most {} MB",
-                bytes.len() as f64 / 1e6,
-                MAX_FILE_BYTES >> 20
-            ));
-        }
+        too_big(bytes.len())?;
         let file = SafeTensors::deserialize(bytes)
             .map_err(|e| Error::Weights(format!("not a valid safetensors file: {e}")))?;
         let (_, header) = SafeTensors::read_metadata(bytes)
             .map_err(|e| Error::Weights(format!("not a valid safetensors file: {e}")))?;
         let meta = header.metadata().clone().unwrap_or_default();
-        let config = architecture_of(&meta)?;
+        let architecture = architecture_of(&meta)?;
+        let expected: BTreeMap<String, Vec<usize>> =
+            architecture.pytorch_shapes().into_iter().collect();
+        check_names(&file, &expected, &architecture)?;
+        let tensors = expected
+            .iter()
+            .map(|(name, want)| Ok((name.clone(), read_tensor(&file, name, want)?)))
+            .collect::<Result<_>>()?;
+        Ok((
+            Self {
+                architecture,
+                tensors,
+            },
+            file_info(&meta),
+        ))
+    }
 
-        let expected = pytorch_shapes(&config);
-        check_names(&file, &expected, &config)?;
-        let read = |name: &str| -> Result<Vec<f32>> {
-            let view = file
-                .tensor(name)
-                .map_err(|e| Error::Weights(format!("{name}: {e}")))?;
-            if view.dtype() != Dtype::F32 {
-                return Err(Error::Weights(format!(
-                    "{name} is {:?}; float32 is required",
-                    view.dtype()
-                )));
-            }
-            let want = &expected[name];
-            if view.shape() != want.as_slice() {
-                return Err(Error::Weights(format!(
-                    "{name} has shape {:?}; the architecture needs {want:?}",
-                    view.shape()
-                )));
-            }
-            let values: Vec<f32> = view
-                .data()
-                .chunks_exact(4)
-                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                .collect();
-            if let Some(i) = values.iter().position(|v| !v.is_finite()) {
-                return Err(Error::Weights(format!(
-                    "{name}[{i}] is {} (weights must be finite)",
-                    values[i]
-                )));
-            }
-            Ok(values)
+    /// Writes burn's burnpack format (burn's own module names and layouts), with the same
+    /// metadata as the safetensors files. The network is rebuilt on the CPU first, so this never
+    /// reads a GPU tensor synchronously.
+    pub fn to_burnpack(&self, file: &FileInfo) -> Result<Vec<u8>> {
+        let net = self.to_network(&Device::flex())?;
+        let mut store = BurnpackStore::from_bytes(None);
+        for (k, v) in self.metadata(file)? {
+            store = store.metadata(&k, v);
+        }
+        let saved = match &net {
+            Network::Mlp(n) => n.save_into(&mut store),
+            Network::Transformer(n) => n.save_into(&mut store),
         };
-        let layers = (0..=config.depth())
-            .map(|k| {
-                Ok((
-                    read(&format!("{}.weight", 2 * k))?,
-                    read(&format!("{}.bias", 2 * k))?,
-                ))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let info = file_info(&meta);
-        Ok((Self { config, layers }, info))
+        saved.map_err(burnpack_err("could not write burnpack"))?;
+        let bytes = store
+            .get_bytes()
+            .map_err(burnpack_err("could not write burnpack"))?;
+        Ok(bytes.to_vec())
+    }
+
+    /// Reads a burnpack file written by this tool (or by burn, with this tool's metadata), with
+    /// the same checks as [`NetworkWeights::from_safetensors`].
+    pub fn from_burnpack(bytes: &[u8]) -> Result<(Self, FileInfo)> {
+        too_big(bytes.len())?;
+        let owned = || Bytes::from_bytes_vec(bytes.to_vec());
+        let reader = BurnpackReader::from_bytes(owned())
+            .map_err(burnpack_err("not a valid burnpack file"))?;
+        let meta: HashMap<String, String> = reader
+            .metadata()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let architecture = architecture_of(&meta)?;
+        check_declared_size(&architecture, bytes.len())?;
+        let mut net = architecture.init(&Device::flex(), 0)?;
+        let mut store = BurnpackStore::from_bytes(Some(owned()))
+            .validate(true)
+            .allow_partial(false);
+        let applied = match &mut net {
+            Network::Mlp(n) => n.load_from(&mut store),
+            Network::Transformer(n) => n.load_from(&mut store),
+        }
+        .map_err(burnpack_err(
+            "the burnpack file does not fit its architecture",
+        ))?;
+        if !applied.unused.is_empty() || !applied.errors.is_empty() {
+            return Err(Error::Weights(format!(
+                "the burnpack file does not fit the architecture {}: unexpected [{}]{}",
+                architecture.describe(),
+                applied.unused.join(", "),
+                applied
+                    .errors
+                    .first()
+                    .map(|e| format!(", {e:?}"))
+                    .unwrap_or_default()
+            )));
+        }
+        let weights = Self::from_network(&net)?;
+        for (name, values) in &weights.tensors {
+            check_finite(name, values)?;
+        }
+        Ok((weights, file_info(&meta)))
+    }
+
+    /// Reads either format, recognised by its first bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<(Self, FileInfo)> {
+        match WeightFormat::sniff(bytes) {
+            WeightFormat::Safetensors => Self::from_safetensors(bytes),
+            WeightFormat::Burnpack => Self::from_burnpack(bytes),
+        }
+    }
+
+    pub fn to_format(&self, format: WeightFormat, file: &FileInfo) -> Result<Vec<u8>> {
+        match format {
+            WeightFormat::Safetensors => self.to_safetensors(file),
+            WeightFormat::Burnpack => self.to_burnpack(file),
+        }
     }
 }
 
-/// Every tensor a PyTorch-layout file of `config` holds, with its shape.
-fn pytorch_shapes(config: &MlpConfig) -> BTreeMap<String, Vec<usize>> {
-    config
-        .layer_shapes()
-        .enumerate()
-        .flat_map(|(k, (i, o))| {
-            [
-                (format!("{}.weight", 2 * k), vec![o, i]),
-                (format!("{}.bias", 2 * k), vec![o]),
-            ]
-        })
-        .collect()
+/// The host tensors are exactly the architecture's, with the right sizes.
+fn check_tensors(architecture: &Architecture, tensors: &BTreeMap<String, Vec<f32>>) -> Result<()> {
+    let shapes = architecture.pytorch_shapes();
+    if shapes.len() != tensors.len() {
+        return Err(Error::Weights(format!(
+            "{} tensors for the architecture {}, which has {}",
+            tensors.len(),
+            architecture.describe(),
+            shapes.len()
+        )));
+    }
+    for (name, shape) in shapes {
+        let len = tensors.get(&name).map(Vec::len);
+        if len != Some(shape.iter().product()) {
+            return Err(Error::Weights(format!(
+                "{name} should hold {shape:?} values for {}",
+                architecture.describe()
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn check_finite(name: &str, values: &[f32]) -> Result<()> {
+    match values.iter().position(|v| !v.is_finite()) {
+        Some(i) => Err(Error::Weights(format!(
+            "{name}[{i}] is {} (weights must be finite)",
+            values[i]
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// One float32 tensor of the file, of shape `want`, all finite.
+fn read_tensor(file: &SafeTensors, name: &str, want: &[usize]) -> Result<Vec<f32>> {
+    let view = file
+        .tensor(name)
+        .map_err(|e| Error::Weights(format!("{name}: {e}")))?;
+    if view.dtype() != Dtype::F32 {
+        return Err(Error::Weights(format!(
+            "{name} is {:?}; float32 is required",
+            view.dtype()
+        )));
+    }
+    if view.shape() != want {
+        return Err(Error::Weights(format!(
+            "{name} has shape {:?}; the architecture needs {want:?}",
+            view.shape()
+        )));
+    }
+    let values: Vec<f32> = view
+        .data()
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    check_finite(name, &values)?;
+    Ok(values)
 }
 
 /// The file holds exactly the tensors the architecture needs, or the error lists the difference.
 fn check_names(
     file: &SafeTensors,
     expected: &BTreeMap<String, Vec<usize>>,
-    config: &MlpConfig,
+    architecture: &Architecture,
 ) -> Result<()> {
     let mut missing: Vec<&str> = expected
         .keys()
@@ -296,7 +327,7 @@ fn check_names(
     }
     Err(Error::Weights(format!(
         "tensors do not match the architecture {}: missing [{}], unexpected [{}]",
-        config.describe(),
+        architecture.describe(),
         missing.join(", "),
         extra.join(", ")
     )))
@@ -335,98 +366,9 @@ fn burnpack_err(what: &str) -> impl Fn(burn::store::burn_pack::Error) -> Error +
     move |e| Error::Weights(format!("{what}: {e}"))
 }
 
-impl MlpWeights {
-    /// Writes burn's burnpack format, with the same metadata as the safetensors files. The
-    /// network is rebuilt on the CPU first, so this never reads a GPU tensor synchronously.
-    pub fn to_burnpack(&self, file: &FileInfo) -> Result<Vec<u8>> {
-        let net = self.to_mlp(&Device::flex())?;
-        let architecture = self.architecture_json()?;
-        let mut store = BurnpackStore::from_bytes(None)
-            .metadata("format", FORMAT)
-            .metadata("architecture", architecture)
-            .metadata("role", file.role.clone())
-            .metadata("info", file.info.to_string());
-        net.save_into(&mut store)
-            .map_err(burnpack_err("could not write burnpack"))?;
-        let bytes = store
-            .get_bytes()
-            .map_err(burnpack_err("could not write burnpack"))?;
-        Ok(bytes.to_vec())
-    }
-
-    /// Reads a burnpack file written by this tool (or by burn, with this tool's metadata), with
-    /// the same checks as [`MlpWeights::from_safetensors`].
-    pub fn from_burnpack(bytes: &[u8]) -> Result<(Self, FileInfo)> {
-        if bytes.len() > MAX_FILE_BYTES {
-            return Err(Error::Weights(format!(
-                "the file is {:.1} MB; weight files of this tool are at most {} MB",
-                bytes.len() as f64 / 1e6,
-                MAX_FILE_BYTES >> 20
-            )));
-        }
-        let owned = || Bytes::from_bytes_vec(bytes.to_vec());
-        let reader = BurnpackReader::from_bytes(owned())
-            .map_err(burnpack_err("not a valid burnpack file"))?;
-        let meta: HashMap<String, String> = reader
-            .metadata()
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        let config = architecture_of(&meta)?;
-        check_declared_size(&config, bytes.len())?;
-        let mut net = config.init(&Device::flex(), 0)?;
-        let mut store = BurnpackStore::from_bytes(Some(owned()))
-            .validate(true)
-            .allow_partial(false);
-        let applied = net.load_from(&mut store).map_err(burnpack_err(
-            "the burnpack file does not fit its architecture",
-        ))?;
-        if !applied.unused.is_empty() || !applied.errors.is_empty() {
-            return Err(Error::Weights(format!(
-                "the burnpack file does not fit the architecture {}: unexpected [{}]{}",
-                config.describe(),
-                applied.unused.join(", "),
-                applied
-                    .errors
-                    .first()
-                    .map(|e| format!(", {e:?}"))
-                    .unwrap_or_default()
-            )));
-        }
-        let weights = Self::from_mlp(&net)?;
-        for (k, (w, b)) in weights.layers.iter().enumerate() {
-            for (name, values) in [("weight", w), ("bias", b)] {
-                if let Some(i) = values.iter().position(|v| !v.is_finite()) {
-                    return Err(Error::Weights(format!(
-                        "linear layer {k} {name}[{i}] is {} (weights must be finite)",
-                        values[i]
-                    )));
-                }
-            }
-        }
-        Ok((weights, file_info(&meta)))
-    }
-
-    /// Reads either format, recognised by its first bytes.
-    pub fn from_bytes(bytes: &[u8]) -> Result<(Self, FileInfo)> {
-        match WeightFormat::sniff(bytes) {
-            WeightFormat::Safetensors => Self::from_safetensors(bytes),
-            WeightFormat::Burnpack => Self::from_burnpack(bytes),
-        }
-    }
-
-    pub fn to_format(&self, format: WeightFormat, file: &FileInfo) -> Result<Vec<u8>> {
-        match format {
-            WeightFormat::Safetensors => self.to_safetensors(file),
-            WeightFormat::Burnpack => self.to_burnpack(file),
-        }
-    }
-}
-
-/// The architecture a file's metadata declares, checked.
 /// The architecture a file's metadata declares, checked. Version 2 files name the kind; the
 /// first format's (mlp-v1) are MLPs.
-fn architecture_of(meta: &HashMap<String, String>) -> Result<MlpConfig> {
+fn architecture_of(meta: &HashMap<String, String>) -> Result<Architecture> {
     let tagged = match meta.get("format") {
         Some(f) if f == FORMAT => true,
         Some(f) if f == FORMAT_MLP_V1 => false,
@@ -452,30 +394,28 @@ fn architecture_of(meta: &HashMap<String, String>) -> Result<MlpConfig> {
         .ok_or_else(|| Error::Weights("the file has no 'architecture' metadata".into()))?;
     let unreadable =
         |e: serde_json::Error| Error::Weights(format!("unreadable 'architecture' metadata: {e}"));
-    let config = if tagged {
-        match serde_json::from_str::<Architecture>(text).map_err(unreadable)? {
-            Architecture::Mlp(config) => config,
-        }
+    let architecture = if tagged {
+        serde_json::from_str::<Architecture>(text).map_err(unreadable)?
     } else {
-        serde_json::from_str::<MlpConfig>(text).map_err(unreadable)?
+        Architecture::Mlp(serde_json::from_str::<MlpConfig>(text).map_err(unreadable)?)
     };
-    config
+    architecture
         .validate()
         .map_err(|e| Error::Weights(format!("the file's architecture is invalid: {e}")))?;
-    Ok(config)
+    Ok(architecture)
 }
 
 /// A file must hold at least 4 bytes (one float32) per parameter its metadata declares: checked
 /// before a network of that shape is built, so a few edited bytes of metadata cannot make the
 /// reader allocate gigabytes.
-fn check_declared_size(config: &MlpConfig, file_bytes: usize) -> Result<()> {
-    let needed = config.declared_params().saturating_mul(4);
+fn check_declared_size(architecture: &Architecture, file_bytes: usize) -> Result<()> {
+    let needed = architecture.declared_params().saturating_mul(4);
     if needed > file_bytes as u64 {
         return Err(Error::Weights(format!(
             "the file declares the architecture {} ({} parameters, {:.1} MB of float32) but holds \
              only {} bytes",
-            config.describe(),
-            config.declared_params(),
+            architecture.describe(),
+            architecture.declared_params(),
             needed as f64 / 1e6,
             file_bytes
         )));
@@ -493,25 +433,32 @@ fn file_info(meta: &HashMap<String, String>) -> FileInfo {
     }
 }
 
-/// Loads a network from a weight file (safetensors or burnpack) onto `device`.
-pub fn load_mlp(bytes: &[u8], device: &Device) -> Result<(Mlp, FileInfo)> {
+/// Loads a network of any kind from a weight file (safetensors or burnpack) onto `device`.
+pub fn load_network(bytes: &[u8], device: &Device) -> Result<(Network, FileInfo)> {
+    let (weights, info) = NetworkWeights::from_bytes(bytes)?;
+    Ok((weights.to_network(device)?, info))
+}
+
+/// Loads an MLP from a weight file (safetensors or burnpack) onto `device`.
+pub fn load_mlp(bytes: &[u8], device: &Device) -> Result<(crate::engine::network::Mlp, FileInfo)> {
     let (weights, info) = MlpWeights::from_bytes(bytes)?;
     Ok((weights.to_mlp(device)?, info))
 }
 
-/// Serialises a network (synchronous read).
-pub fn save_mlp(net: &Mlp, info: &FileInfo) -> Result<Vec<u8>> {
+/// Serialises an MLP (synchronous read).
+pub fn save_mlp(net: &crate::engine::network::Mlp, info: &FileInfo) -> Result<Vec<u8>> {
     MlpWeights::from_mlp(net)?.to_safetensors(info)
 }
 
 /// Serialises a network of the family (synchronous read).
 pub fn save_network(net: &Network, info: &FileInfo) -> Result<Vec<u8>> {
-    MlpWeights::from_network(net)?.to_safetensors(info)
+    NetworkWeights::from_network(net)?.to_safetensors(info)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::network::Mlp;
     use crate::engine::train::logits_host;
 
     fn small() -> (Mlp, Device) {
@@ -537,7 +484,7 @@ mod tests {
     /// still load; what is written now names the kind and reads back.
     #[test]
     fn first_format_files_load_and_new_files_name_their_kind() {
-        let shipped = include_bytes!("../../assets/teachers/digits.safetensors");
+        let shipped = include_bytes!("../../../assets/teachers/digits.safetensors");
         let (_, header) = SafeTensors::read_metadata(shipped).unwrap();
         let meta = header.metadata().clone().unwrap();
         assert_eq!(

@@ -1,0 +1,501 @@
+//! A BERT-like transformer encoder for text classification.
+//!
+//! Token and position embeddings, summed and layer-normalised (BERT's embedding layer), then
+//! `blocks` encoder blocks, then a linear classifier on the `[CLS]` position (BERT's tanh pooler
+//! is left out: one layer fewer to explain, no measurable loss here).
+//!
+//! Each block is PyTorch's `nn.TransformerEncoderLayer(d, heads, ff, dropout=0,
+//! activation="gelu", batch_first=True)` with its default **post**-layer-norm placement, as in
+//! BERT: `x = norm1(x + attention(x)); x = norm2(x + linear2(gelu(linear1(x))))`. Padded keys are
+//! masked out of every softmax. The queries, keys and values come from one `in_proj` linear
+//! layer (rows q, k, v), as PyTorch stores them, so an export is a reshape, not a re-shuffle.
+
+use burn::module::{Module, Param};
+use burn::nn::{Embedding, LayerNorm, LayerNormConfig, Linear};
+use burn::tensor::activation::{gelu, softmax};
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use rand::SeedableRng;
+use rand::rngs::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use super::torch::{TorchTensors, TorchValues, push_embedding, push_linear, push_norm};
+use super::{Architecture, Classifier, Forward, Input, Qkv, Taps, random_linear};
+use crate::engine::error::{Error, Result};
+use crate::engine::loss::key_bias;
+
+/// Shape of a transformer encoder.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransformerConfig {
+    pub vocab: usize,
+    pub max_len: usize,
+    /// Model width d.
+    pub width: usize,
+    pub heads: usize,
+    pub blocks: usize,
+    /// Width of the feed-forward layer inside each block.
+    pub ff: usize,
+    pub classes: usize,
+}
+
+impl TransformerConfig {
+    /// The shipped teacher's shape: 4 blocks, d = 128, 4 heads, ff = 256.
+    pub fn teacher(vocab: usize, max_len: usize, classes: usize) -> Self {
+        Self {
+            vocab,
+            max_len,
+            width: 128,
+            heads: 4,
+            blocks: 4,
+            ff: 256,
+            classes,
+        }
+    }
+
+    /// The default student: 2 blocks of width 64 with the teacher's 4 heads (so TinyBERT's
+    /// head-by-head attention loss applies).
+    pub fn student(vocab: usize, max_len: usize, classes: usize) -> Self {
+        Self {
+            vocab,
+            max_len,
+            width: 64,
+            heads: 4,
+            blocks: 2,
+            ff: 128,
+            classes,
+        }
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: String| Err(Error::ModelConfig(m));
+        check_text_sizes(self.vocab, self.max_len, self.classes)?;
+        if !(1..=1024).contains(&self.width) || !(1..=4096).contains(&self.ff) {
+            return bad(format!(
+                "width {} and feed-forward width {} must be 1..=1024 and 1..=4096",
+                self.width, self.ff
+            ));
+        }
+        if self.heads == 0 || self.width % self.heads != 0 {
+            return bad(format!(
+                "{} heads do not divide the width {}",
+                self.heads, self.width
+            ));
+        }
+        if !(1..=24).contains(&self.blocks) {
+            return bad(format!("{} blocks: 1 to 24", self.blocks));
+        }
+        Ok(())
+    }
+
+    pub fn describe(&self) -> String {
+        format!(
+            "transformer {}×(d {}, {} heads, ff {}) on {} words × {} tokens → {}",
+            self.blocks, self.width, self.heads, self.ff, self.vocab, self.max_len, self.classes
+        )
+    }
+
+    /// Every tensor with its PyTorch name and shape, in a fixed order.
+    pub fn pytorch_shapes(&self) -> Vec<(String, Vec<usize>)> {
+        let (d, f) = (self.width, self.ff);
+        let mut out = vec![
+            ("token_embedding.weight".into(), vec![self.vocab, d]),
+            ("position_embedding.weight".into(), vec![self.max_len, d]),
+            ("embedding_norm.weight".into(), vec![d]),
+            ("embedding_norm.bias".into(), vec![d]),
+        ];
+        for b in 0..self.blocks {
+            let p = format!("layers.{b}.");
+            for (name, shape) in [
+                ("self_attn.in_proj_weight", vec![3 * d, d]),
+                ("self_attn.in_proj_bias", vec![3 * d]),
+                ("self_attn.out_proj.weight", vec![d, d]),
+                ("self_attn.out_proj.bias", vec![d]),
+                ("linear1.weight", vec![f, d]),
+                ("linear1.bias", vec![f]),
+                ("linear2.weight", vec![d, f]),
+                ("linear2.bias", vec![d]),
+                ("norm1.weight", vec![d]),
+                ("norm1.bias", vec![d]),
+                ("norm2.weight", vec![d]),
+                ("norm2.bias", vec![d]),
+            ] {
+                out.push((format!("{p}{name}"), shape));
+            }
+        }
+        out.push(("classifier.weight".into(), vec![self.classes, d]));
+        out.push(("classifier.bias".into(), vec![self.classes]));
+        out
+    }
+
+    pub fn declared_params(&self) -> u64 {
+        declared(&self.pytorch_shapes())
+    }
+
+    /// A fresh encoder, drawn on the host from `seed` (same weights on every device).
+    pub fn init(&self, device: &Device, seed: u64) -> Result<Transformer> {
+        self.validate()?;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let d = self.width;
+        let blocks = (0..self.blocks)
+            .map(|_| Block {
+                in_proj: random_linear(d, 3 * d, &mut rng, device),
+                out_proj: random_linear(d, d, &mut rng, device),
+                linear1: random_linear(d, self.ff, &mut rng, device),
+                linear2: random_linear(self.ff, d, &mut rng, device),
+                norm1: LayerNormConfig::new(d).init(device),
+                norm2: LayerNormConfig::new(d).init(device),
+                heads: self.heads,
+            })
+            .collect();
+        Ok(Transformer {
+            token_embedding: random_embedding(self.vocab, d, &mut rng, device),
+            position_embedding: random_embedding(self.max_len, d, &mut rng, device),
+            embedding_norm: LayerNormConfig::new(d).init(device),
+            blocks,
+            classifier: random_linear(d, self.classes, &mut rng, device),
+        })
+    }
+}
+
+/// Sum of the element counts of `shapes`, saturating (checked before anything is built).
+pub fn declared(shapes: &[(String, Vec<usize>)]) -> u64 {
+    shapes
+        .iter()
+        .map(|(_, s)| s.iter().fold(1u64, |n, &d| n.saturating_mul(d as u64)))
+        .fold(0, u64::saturating_add)
+}
+
+/// The checks every text network shares.
+pub fn check_text_sizes(vocab: usize, max_len: usize, classes: usize) -> Result<()> {
+    use crate::engine::text::tokenizer::{MAX_LEN, MAX_VOCAB};
+    if !(6..=MAX_VOCAB).contains(&vocab) {
+        return Err(Error::ModelConfig(format!(
+            "a vocabulary of {vocab} words: 6 (the specials and a word) to {MAX_VOCAB}"
+        )));
+    }
+    if !(3..=MAX_LEN).contains(&max_len) {
+        return Err(Error::ModelConfig(format!(
+            "max length {max_len}: 3 to {MAX_LEN} tokens"
+        )));
+    }
+    if !(2..=1000).contains(&classes) {
+        return Err(Error::ModelConfig(format!(
+            "{classes} classes: need between 2 and 1000"
+        )));
+    }
+    Ok(())
+}
+
+/// An embedding table drawn from N(0, 1)-like uniform values (unit variance), as
+/// `nn.Embedding` starts.
+pub fn random_embedding(
+    rows: usize,
+    width: usize,
+    rng: &mut ChaCha8Rng,
+    device: &Device,
+) -> Embedding {
+    use rand::RngExt;
+    let bound = 3f32.sqrt();
+    let values = (0..rows * width)
+        .map(|_| rng.random_range(-bound..bound))
+        .collect();
+    embedding_from_host(values, rows, width, device)
+}
+
+pub fn embedding_from_host(
+    values: Vec<f32>,
+    rows: usize,
+    width: usize,
+    device: &Device,
+) -> Embedding {
+    Embedding {
+        weight: Param::from_tensor(Tensor::from_data(
+            TensorData::new(values, [rows, width]),
+            device,
+        )),
+    }
+}
+
+/// One post-layer-norm encoder block.
+#[derive(Module, Debug)]
+pub struct Block {
+    /// `d → 3d`: queries, keys and values.
+    pub in_proj: Linear,
+    pub out_proj: Linear,
+    pub linear1: Linear,
+    pub linear2: Linear,
+    pub norm1: LayerNorm,
+    pub norm2: LayerNorm,
+    #[module(skip)]
+    pub heads: usize,
+}
+
+/// A block's output with what its attention saw.
+struct BlockOut {
+    hidden: Tensor<3>,
+    attention: Tensor<4>,
+    qkv: Qkv,
+}
+
+impl Block {
+    fn forward(&self, x: Tensor<3>, bias: Tensor<4>) -> BlockOut {
+        let [batch, positions, d] = x.dims();
+        let (h, w) = (self.heads, d / self.heads);
+        let split = |t: Tensor<3>| t.reshape([batch, positions, h, w]).swap_dims(1, 2);
+        let mut qkv = self.in_proj.forward(x.clone()).chunk(3, 2).into_iter();
+        let mut next = || qkv.next().map(split);
+        let (Some(query), Some(key), Some(value)) = (next(), next(), next()) else {
+            unreachable!("chunk(3) gives three parts")
+        };
+        let scores = query.clone().matmul(key.clone().swap_dims(2, 3));
+        let attention = softmax(scores.div_scalar((w as f32).sqrt()).add(bias), 3);
+        let context = attention
+            .clone()
+            .matmul(value.clone())
+            .swap_dims(1, 2)
+            .reshape([batch, positions, d]);
+        let x = self.norm1.forward(x + self.out_proj.forward(context));
+        let ff = self.linear2.forward(gelu(self.linear1.forward(x.clone())));
+        BlockOut {
+            hidden: self.norm2.forward(x + ff),
+            attention,
+            qkv: Qkv { query, key, value },
+        }
+    }
+}
+
+/// The encoder. Taps: `hidden.0` the embedding output, `hidden.n` block n's output (both
+/// `[batch, positions, d]`), `attention.n` its attention probabilities, and its Q, K and V.
+#[derive(Module, Debug)]
+pub struct Transformer {
+    pub token_embedding: Embedding,
+    pub position_embedding: Embedding,
+    pub embedding_norm: LayerNorm,
+    pub blocks: Vec<Block>,
+    pub classifier: Linear,
+}
+
+/// 1 where a token is, 0 where padding is: `[batch, positions]`.
+pub fn token_mask(ids: &Tensor<2, Int>) -> Tensor<2> {
+    ids.clone().not_equal_elem(0).float()
+}
+
+impl Transformer {
+    fn embed(&self, ids: Tensor<2, Int>) -> Tensor<3> {
+        let [batch, positions] = ids.dims();
+        let device = ids.device();
+        let places = Tensor::<1, Int>::arange(0..positions as i64, &device)
+            .unsqueeze_dim::<2>(0)
+            .repeat_dim(0, batch);
+        let x = self.token_embedding.forward(ids) + self.position_embedding.forward(places);
+        self.embedding_norm.forward(x)
+    }
+
+    fn classify(&self, h: Tensor<3>) -> Tensor<2> {
+        let [batch, _, d] = h.dims();
+        let cls = h.narrow(1, 0, 1).reshape([batch, d]);
+        self.classifier.forward(cls)
+    }
+}
+
+impl Classifier for Transformer {
+    fn forward(&self, input: Input) -> Forward {
+        let ids = input.tokens();
+        let mask = token_mask(&ids);
+        let bias = key_bias(mask.clone());
+        let embedding = self.embed(ids);
+        let (mut hidden, mut attention, mut qkv) = (Vec::new(), Vec::new(), Vec::new());
+        let mut h = embedding.clone();
+        for block in &self.blocks {
+            let out = block.forward(h, bias.clone());
+            h = out.hidden;
+            hidden.push(h.clone());
+            attention.push(out.attention);
+            qkv.push(out.qkv);
+        }
+        Forward {
+            logits: self.classify(h),
+            taps: Taps::new(hidden)
+                .with_embedding(embedding, mask)
+                .with_attention(attention, qkv),
+        }
+    }
+
+    fn logits(&self, input: Input) -> Tensor<2> {
+        let ids = input.tokens();
+        let bias = key_bias(token_mask(&ids));
+        let h = self
+            .blocks
+            .iter()
+            .fold(self.embed(ids), |h, b| b.forward(h, bias.clone()).hidden);
+        self.classify(h)
+    }
+
+    fn architecture(&self) -> Architecture {
+        let [vocab, width] = self.token_embedding.weight.dims();
+        let [max_len, _] = self.position_embedding.weight.dims();
+        let [_, classes] = self.classifier.weight.dims();
+        let (heads, ff) = self
+            .blocks
+            .first()
+            .map_or((1, width), |b| (b.heads, b.linear1.weight.dims()[1]));
+        Architecture::Transformer(TransformerConfig {
+            vocab,
+            max_len,
+            width,
+            heads,
+            blocks: self.blocks.len(),
+            ff,
+            classes,
+        })
+    }
+}
+
+impl Transformer {
+    /// Every tensor by PyTorch name, in PyTorch layout.
+    pub fn torch_tensors(&self) -> TorchTensors {
+        let mut out = Vec::new();
+        push_embedding(&mut out, "token_embedding", &self.token_embedding);
+        push_embedding(&mut out, "position_embedding", &self.position_embedding);
+        push_norm(&mut out, "embedding_norm", &self.embedding_norm);
+        for (b, block) in self.blocks.iter().enumerate() {
+            let p = format!("layers.{b}");
+            let mut attn = Vec::new();
+            push_linear(&mut attn, "in_proj", &block.in_proj);
+            // nn.MultiheadAttention names its fused projection in_proj_weight / in_proj_bias.
+            for (name, t) in attn {
+                out.push((format!("{p}.self_attn.{}", name.replace('.', "_")), t));
+            }
+            push_linear(
+                &mut out,
+                &format!("{p}.self_attn.out_proj"),
+                &block.out_proj,
+            );
+            push_linear(&mut out, &format!("{p}.linear1"), &block.linear1);
+            push_linear(&mut out, &format!("{p}.linear2"), &block.linear2);
+            push_norm(&mut out, &format!("{p}.norm1"), &block.norm1);
+            push_norm(&mut out, &format!("{p}.norm2"), &block.norm2);
+        }
+        push_linear(&mut out, "classifier", &self.classifier);
+        out
+    }
+
+    /// An encoder from checked PyTorch-layout values.
+    pub fn from_torch(c: &TransformerConfig, v: &TorchValues) -> Result<Self> {
+        let d = c.width;
+        let blocks = (0..c.blocks)
+            .map(|b| {
+                let p = format!("layers.{b}");
+                Ok(Block {
+                    in_proj: v.linear_fused(&format!("{p}.self_attn.in_proj"), d, 3 * d)?,
+                    out_proj: v.linear(&format!("{p}.self_attn.out_proj"), d, d)?,
+                    linear1: v.linear(&format!("{p}.linear1"), d, c.ff)?,
+                    linear2: v.linear(&format!("{p}.linear2"), c.ff, d)?,
+                    norm1: v.norm(&format!("{p}.norm1"), d)?,
+                    norm2: v.norm(&format!("{p}.norm2"), d)?,
+                    heads: c.heads,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self {
+            token_embedding: v.embedding("token_embedding", c.vocab, d)?,
+            position_embedding: v.embedding("position_embedding", c.max_len, d)?,
+            embedding_norm: v.norm("embedding_norm", d)?,
+            blocks,
+            classifier: v.linear("classifier", d, c.classes)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(rows: &[&[i64]], device: &Device) -> Tensor<2, Int> {
+        let n = rows.len();
+        let m = rows[0].len();
+        let flat: Vec<i64> = rows.iter().flat_map(|r| r.iter().copied()).collect();
+        Tensor::from_data(TensorData::new(flat, [n, m]), device)
+    }
+
+    fn small() -> TransformerConfig {
+        TransformerConfig {
+            vocab: 20,
+            max_len: 6,
+            width: 8,
+            heads: 2,
+            blocks: 3,
+            ff: 16,
+            classes: 3,
+        }
+    }
+
+    #[test]
+    fn shapes_taps_and_masked_padding() {
+        let device = Device::flex();
+        let net = small().init(&device, 1).unwrap();
+        assert_eq!(net.architecture(), Architecture::Transformer(small()));
+        let x = ids(&[&[2, 7, 9, 3, 0, 0], &[2, 5, 3, 0, 0, 0]], &device);
+        let out = net.forward(Input::Tokens(x.clone()));
+        assert_eq!(out.logits.dims(), [2, 3]);
+        assert_eq!(out.taps.hidden(0).unwrap().dims(), [2, 6, 8]);
+        assert_eq!(out.taps.hidden(3).unwrap().dims(), [2, 6, 8]);
+        assert_eq!(out.taps.attention(2).unwrap().dims(), [2, 2, 6, 6]);
+        assert_eq!(out.taps.qkv(1).unwrap().value.dims(), [2, 2, 6, 4]);
+        let names: Vec<String> = out.taps.names().iter().map(|t| t.to_string()).collect();
+        assert_eq!(names[0], "hidden.0");
+        assert_eq!(names.len(), 4 + 3);
+        // Every query's probabilities sum to one, and padded keys get none of it.
+        let p = out.taps.attention(1).unwrap().clone();
+        let sums = p
+            .clone()
+            .sum_dim(3)
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        assert!(sums.iter().all(|s| (s - 1.0).abs() < 1e-5));
+        let to_pads = p.narrow(3, 4, 2).into_data().try_to_vec::<f32>().unwrap();
+        assert!(to_pads.iter().all(|v| *v == 0.0));
+        // Features holding ids read the same as token ids; logits() is forward() without taps.
+        let same = net.logits(Input::Features(x.float()));
+        let diff = (same - out.logits).abs().max().into_scalar::<f32>();
+        assert_eq!(diff, 0.0);
+    }
+
+    #[test]
+    fn padding_does_not_change_a_sentence() {
+        // What follows [SEP] is padding: the logits of a sentence do not depend on its amount,
+        // which is what masking the keys promises.
+        let device = Device::flex();
+        let mut config = small();
+        config.max_len = 9;
+        let net = config.init(&device, 4).unwrap();
+        let short = net.logits(Input::Tokens(ids(&[&[2, 7, 9, 3]], &device)));
+        let long = net.logits(Input::Tokens(ids(&[&[2, 7, 9, 3, 0, 0, 0, 0, 0]], &device)));
+        let diff = (short - long).abs().max().into_scalar::<f32>();
+        assert!(diff < 1e-5, "{diff}");
+    }
+
+    #[test]
+    fn bad_shapes_are_refused() {
+        let mut c = small();
+        c.heads = 3;
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("heads do not divide")
+        );
+        let mut c = small();
+        c.vocab = 2;
+        assert!(c.validate().is_err());
+        assert_eq!(small().declared_params(), {
+            let (v, l, d, f, k) = (20u64, 6, 8, 16, 3);
+            v * d
+                + l * d
+                + 2 * d
+                + 3 * (3 * d * d + 3 * d + d * d + d + f * d + f + d * f + d + 4 * d)
+                + k * d
+                + k
+        });
+    }
+}

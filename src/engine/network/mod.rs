@@ -7,6 +7,8 @@
 //!
 //! Members: the multilayer perceptron ([`mlp`]).
 
+pub mod bilstm;
+pub mod bow;
 pub mod mlp;
 pub mod torch;
 pub mod transformer;
@@ -16,6 +18,8 @@ use burn::tensor::{Device, Int, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::error::Result;
+pub use bilstm::{BiLstm, BiLstmConfig};
+pub use bow::{Bow, BowConfig};
 pub use mlp::*;
 pub use transformer::{Transformer, TransformerConfig};
 
@@ -171,6 +175,9 @@ pub trait Classifier {
 pub enum Architecture {
     Mlp(MlpConfig),
     Transformer(TransformerConfig),
+    #[serde(rename = "bilstm")]
+    BiLstm(BiLstmConfig),
+    Bow(BowConfig),
 }
 
 impl From<MlpConfig> for Architecture {
@@ -190,6 +197,8 @@ impl Architecture {
         match self {
             Architecture::Mlp(_) => "mlp",
             Architecture::Transformer(_) => "transformer",
+            Architecture::BiLstm(_) => "bilstm",
+            Architecture::Bow(_) => "bow",
         }
     }
 
@@ -197,6 +206,8 @@ impl Architecture {
         match self {
             Architecture::Mlp(c) => c.validate(),
             Architecture::Transformer(c) => c.validate(),
+            Architecture::BiLstm(c) => c.validate(),
+            Architecture::Bow(c) => c.validate(),
         }
     }
 
@@ -204,6 +215,8 @@ impl Architecture {
         match self {
             Architecture::Mlp(c) => c.describe(),
             Architecture::Transformer(c) => c.describe(),
+            Architecture::BiLstm(c) => c.describe(),
+            Architecture::Bow(c) => c.describe(),
         }
     }
 
@@ -212,6 +225,8 @@ impl Architecture {
         match self {
             Architecture::Mlp(c) => c.inputs,
             Architecture::Transformer(c) => c.max_len,
+            Architecture::BiLstm(c) => c.max_len,
+            Architecture::Bow(c) => c.max_len,
         }
     }
 
@@ -220,6 +235,8 @@ impl Architecture {
         match self {
             Architecture::Mlp(_) => None,
             Architecture::Transformer(c) => Some(c.vocab),
+            Architecture::BiLstm(c) => Some(c.vocab),
+            Architecture::Bow(c) => Some(c.vocab),
         }
     }
 
@@ -235,10 +252,10 @@ impl Architecture {
     pub fn positions(&self, layer: usize) -> usize {
         match self {
             Architecture::Mlp(_) => 1,
-            Architecture::Transformer(c) => {
-                let _ = layer;
-                c.max_len
-            }
+            Architecture::Transformer(c) => c.max_len,
+            Architecture::BiLstm(c) if layer <= 1 => c.max_len,
+            Architecture::Bow(c) if layer == 0 => c.max_len,
+            Architecture::BiLstm(_) | Architecture::Bow(_) => 1,
         }
     }
 
@@ -246,6 +263,8 @@ impl Architecture {
         match self {
             Architecture::Mlp(c) => c.classes,
             Architecture::Transformer(c) => c.classes,
+            Architecture::BiLstm(c) => c.classes,
+            Architecture::Bow(c) => c.classes,
         }
     }
 
@@ -254,6 +273,8 @@ impl Architecture {
         match self {
             Architecture::Mlp(c) => c.depth(),
             Architecture::Transformer(c) => c.blocks,
+            Architecture::BiLstm(_) => 2,
+            Architecture::Bow(c) => c.hidden.len(),
         }
     }
 
@@ -263,6 +284,8 @@ impl Architecture {
         match self {
             Architecture::Mlp(c) => c.width(layer),
             Architecture::Transformer(c) => (layer <= c.blocks).then_some(c.width),
+            Architecture::BiLstm(c) => c.width(layer),
+            Architecture::Bow(c) => c.width(layer),
         }
     }
 
@@ -271,6 +294,8 @@ impl Architecture {
         match self {
             Architecture::Mlp(c) => c.declared_params(),
             Architecture::Transformer(c) => c.declared_params(),
+            Architecture::BiLstm(c) => c.declared_params(),
+            Architecture::Bow(c) => c.declared_params(),
         }
     }
 
@@ -280,6 +305,8 @@ impl Architecture {
         match self {
             Architecture::Mlp(c) => c.pytorch_shapes(),
             Architecture::Transformer(c) => c.pytorch_shapes(),
+            Architecture::BiLstm(c) => c.pytorch_shapes(),
+            Architecture::Bow(c) => c.pytorch_shapes(),
         }
     }
 
@@ -288,15 +315,21 @@ impl Architecture {
         match self {
             Architecture::Mlp(c) => Ok(Network::Mlp(c.init(device, seed)?)),
             Architecture::Transformer(c) => Ok(Network::Transformer(c.init(device, seed)?)),
+            Architecture::BiLstm(c) => Ok(Network::BiLstm(c.init(device, seed)?)),
+            Architecture::Bow(c) => Ok(Network::Bow(c.init(device, seed)?)),
         }
     }
 }
 
 /// Any member of the family, as one burn module (so the trainer and its optimizer hold one type).
+// burn's Module derive does not see through a Box; a network is built once and moved rarely.
+#[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum Network {
     Mlp(Mlp),
     Transformer(Transformer),
+    BiLstm(BiLstm),
+    Bow(Bow),
 }
 
 impl From<Mlp> for Network {
@@ -308,6 +341,18 @@ impl From<Mlp> for Network {
 impl From<Transformer> for Network {
     fn from(net: Transformer) -> Self {
         Network::Transformer(net)
+    }
+}
+
+impl From<BiLstmConfig> for Architecture {
+    fn from(config: BiLstmConfig) -> Self {
+        Architecture::BiLstm(config)
+    }
+}
+
+impl From<BowConfig> for Architecture {
+    fn from(config: BowConfig) -> Self {
+        Architecture::Bow(config)
     }
 }
 
@@ -340,6 +385,8 @@ impl Network {
         match self {
             Network::Mlp(net) => net.torch_tensors(),
             Network::Transformer(net) => net.torch_tensors(),
+            Network::BiLstm(net) => net.torch_tensors(),
+            Network::Bow(net) => net.torch_tensors(),
         }
     }
 
@@ -350,6 +397,8 @@ impl Network {
             Architecture::Transformer(c) => {
                 Network::Transformer(Transformer::from_torch(c, values)?)
             }
+            Architecture::BiLstm(c) => Network::BiLstm(BiLstm::from_torch(c, values)?),
+            Architecture::Bow(c) => Network::Bow(Bow::from_torch(c, values)?),
         })
     }
 }
@@ -359,6 +408,8 @@ impl Classifier for Network {
         match self {
             Network::Mlp(net) => net.forward(input),
             Network::Transformer(net) => net.forward(input),
+            Network::BiLstm(net) => net.forward(input),
+            Network::Bow(net) => net.forward(input),
         }
     }
 
@@ -366,6 +417,8 @@ impl Classifier for Network {
         match self {
             Network::Mlp(net) => net.logits(input),
             Network::Transformer(net) => net.logits(input),
+            Network::BiLstm(net) => net.logits(input),
+            Network::Bow(net) => net.logits(input),
         }
     }
 
@@ -373,6 +426,8 @@ impl Classifier for Network {
         match self {
             Network::Mlp(net) => Classifier::architecture(net),
             Network::Transformer(net) => net.architecture(),
+            Network::BiLstm(net) => net.architecture(),
+            Network::Bow(net) => net.architecture(),
         }
     }
 }

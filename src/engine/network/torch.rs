@@ -68,6 +68,21 @@ impl TorchValues<'_> {
         Ok(linear_from_host(w, b, inputs, outputs, self.device))
     }
 
+    /// A linear layer whose weight `[out, in]` and bias are stored under names of their own.
+    pub fn linear_named(
+        &self,
+        weight: &str,
+        bias: &str,
+        inputs: usize,
+        outputs: usize,
+    ) -> Result<Linear> {
+        let (w, b) = (self.get(weight)?, self.get(bias)?);
+        if w.len() != inputs * outputs || b.len() != outputs {
+            return Err(Error::Weights(format!("{weight} has the wrong size")));
+        }
+        Ok(linear_from_host(w, b, inputs, outputs, self.device))
+    }
+
     /// A linear layer stored as `{prefix}_weight` / `{prefix}_bias` (nn.MultiheadAttention's
     /// fused input projection).
     pub fn linear_fused(&self, prefix: &str, inputs: usize, outputs: usize) -> Result<Linear> {

@@ -74,7 +74,7 @@ impl TransformerConfig {
                 self.width, self.ff
             ));
         }
-        if self.heads == 0 || self.width % self.heads != 0 {
+        if self.heads == 0 || !self.width.is_multiple_of(self.heads) {
             return bad(format!(
                 "{} heads do not divide the width {}",
                 self.heads, self.width

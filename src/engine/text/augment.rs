@@ -76,7 +76,7 @@ impl Neighbours {
     /// The `k` nearest words of every word, from an embedding table `[vocab, width]` (row-major).
     /// Special tokens are neither replaced nor used as replacements.
     pub fn from_embeddings(table: &[f32], width: usize, k: usize) -> Result<Self> {
-        if width == 0 || table.len() % width != 0 {
+        if width == 0 || !table.len().is_multiple_of(width) {
             return Err(Error::Settings(
                 "the embedding table does not have whole rows".into(),
             ));

@@ -313,7 +313,7 @@ fn check_text_pair(
         ))),
         AttentionLoss::MiniLm => {
             let wt = teacher.width(teacher.depth()).unwrap_or(0);
-            if wt % hs != 0 {
+            if !wt.is_multiple_of(hs) {
                 return Err(Error::Settings(format!(
                     "MiniLM splits both last blocks into the student's {hs} relation heads; the \
                      teacher's width {wt} is not a multiple of {hs}"

@@ -177,6 +177,8 @@ impl NetworkWeights {
         let saved = match &net {
             Network::Mlp(n) => n.save_into(&mut store),
             Network::Transformer(n) => n.save_into(&mut store),
+            Network::BiLstm(n) => n.save_into(&mut store),
+            Network::Bow(n) => n.save_into(&mut store),
         };
         saved.map_err(burnpack_err("could not write burnpack"))?;
         let bytes = store
@@ -206,6 +208,8 @@ impl NetworkWeights {
         let applied = match &mut net {
             Network::Mlp(n) => n.load_from(&mut store),
             Network::Transformer(n) => n.load_from(&mut store),
+            Network::BiLstm(n) => n.load_from(&mut store),
+            Network::Bow(n) => n.load_from(&mut store),
         }
         .map_err(burnpack_err(
             "the burnpack file does not fit its architecture",
@@ -509,6 +513,79 @@ mod tests {
         let relabelled = safetensors::serialize(file.tensors(), Some(meta)).unwrap();
         let err = MlpWeights::from_bytes(&relabelled).unwrap_err().to_string();
         assert!(err.contains("unreadable 'architecture' metadata"), "{err}");
+    }
+
+    /// Every text kind writes the tensors its architecture lists, in PyTorch layout, and reads
+    /// back into a network with bit-identical logits, in both formats.
+    #[test]
+    fn text_networks_round_trip_in_both_formats() {
+        use crate::engine::network::{
+            BiLstmConfig, BowConfig, Classifier, Input, TransformerConfig,
+        };
+        use burn::tensor::{Int, Tensor, TensorData};
+        let device = Device::flex();
+        let kinds: Vec<Architecture> = vec![
+            TransformerConfig {
+                vocab: 30,
+                max_len: 7,
+                width: 8,
+                heads: 2,
+                blocks: 2,
+                ff: 12,
+                classes: 3,
+            }
+            .into(),
+            BiLstmConfig {
+                vocab: 30,
+                max_len: 7,
+                embed: 5,
+                hidden: 4,
+                fc: 6,
+                classes: 3,
+            }
+            .into(),
+            BowConfig {
+                vocab: 30,
+                max_len: 7,
+                embed: 5,
+                hidden: vec![6],
+                classes: 3,
+            }
+            .into(),
+        ];
+        let ids = Tensor::<2, Int>::from_data(
+            TensorData::new(vec![2i64, 9, 17, 3, 0, 0, 0, 2, 5, 6, 7, 8, 29, 3], [2, 7]),
+            &device,
+        );
+        for arch in kinds {
+            let net = arch.init(&device, 11).unwrap();
+            let logits = net.logits(Input::Tokens(ids.clone())).into_data();
+            for format in [WeightFormat::Safetensors, WeightFormat::Burnpack] {
+                let weights = NetworkWeights::from_network(&net).unwrap();
+                let bytes = weights.to_format(format, &info()).unwrap();
+                let (back, file) = NetworkWeights::from_bytes(&bytes).unwrap();
+                assert_eq!(
+                    (&back, &file),
+                    (&weights, &info()),
+                    "{} {format:?}",
+                    arch.kind()
+                );
+                let again = back.to_network(&device).unwrap();
+                assert_eq!(again.logits(Input::Tokens(ids.clone())).into_data(), logits);
+            }
+            let bytes = save_network(&net, &info()).unwrap();
+            let file = SafeTensors::deserialize(&bytes).unwrap();
+            for (name, shape) in arch.pytorch_shapes() {
+                assert_eq!(
+                    file.tensor(&name).unwrap().shape(),
+                    shape.as_slice(),
+                    "{name}"
+                );
+            }
+            // An MLP reader names what the file holds instead.
+            let err = MlpWeights::from_bytes(&bytes).unwrap_err().to_string();
+            assert!(err.contains(&format!("holds a {}", arch.kind())), "{err}");
+        }
     }
 
     #[test]

@@ -287,7 +287,15 @@ impl Settings {
         let text = |e: Error| e.to_string();
         match key {
             "data" => {
-                self.dataset = value.parse().map_err(text)?;
+                let kind: DatasetKind = value.parse().map_err(text)?;
+                if !DatasetKind::ALL.contains(&kind) {
+                    return Err(format!(
+                        "the page does not show the {} set yet (the CLI does: distill train-teacher --dataset {})",
+                        kind.name(),
+                        kind.name()
+                    ));
+                }
+                self.dataset = kind;
                 // An omitted class read earlier may not exist in this set.
                 if self
                     .omit_class

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::engine::data::DatasetKind;
-use crate::engine::loss::{HiddenLoss, SoftLoss};
+use crate::engine::loss::{AttentionLoss, HiddenLoss, SoftLoss};
+
+use super::kinds::NetKind;
 use crate::engine::network::Activation;
 
 #[derive(Args, Debug)]
@@ -26,7 +28,7 @@ pub struct BenchArgs {
 
 #[derive(Args, Debug)]
 pub struct TrainArgs {
-    /// digits, mnist, moons, circles, spirals or xor.
+    /// digits, mnist, moons, circles, spirals, xor, or spam (text: SpamAssassin e-mails).
     #[arg(long, default_value = "digits")]
     pub dataset: DatasetKind,
     /// Passes over the training data.
@@ -49,11 +51,21 @@ pub struct TrainArgs {
 pub struct TrainTeacherArgs {
     #[command(flatten)]
     pub train: TrainArgs,
-    /// Hidden layers: "128x6" (six of 128) or "256,128".
-    #[arg(long, default_value = "128x6")]
-    pub hidden: String,
+    /// mlp, transformer, bilstm or bow (default: transformer for text, mlp otherwise).
+    #[arg(long)]
+    pub kind: Option<NetKind>,
+    /// Shape: MLP "128x6" (six of 128) or "256,128"; transformer "128x4" (width × blocks);
+    /// bilstm "64" or "300,150,400"; bow "32" or "64,32".
+    #[arg(long)]
+    pub hidden: Option<String>,
+    /// Attention heads per transformer block.
+    #[arg(long, default_value_t = 4)]
+    pub heads: usize,
     #[arg(long, default_value = "relu")]
     pub activation: Activation,
+    /// A tokenizer file (JSON: max_len and vocab) instead of one built from the training split.
+    #[arg(long)]
+    pub tokenizer: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -63,9 +75,16 @@ pub struct DistillArgs {
     /// Teacher weights (default: the shipped teacher of the dataset).
     #[arg(long)]
     pub teacher: Option<PathBuf>,
-    /// Student hidden layers: "32x3" or "64,32".
-    #[arg(long, default_value = "32x3")]
-    pub student: String,
+    /// mlp, transformer, bilstm or bow (default: transformer for text, mlp otherwise).
+    #[arg(long)]
+    pub kind: Option<NetKind>,
+    /// Student shape: MLP "32x3" or "64,32"; transformer "64x2" (width × blocks); bilstm "64"
+    /// or "300,150,400"; bow "32" or "64,32".
+    #[arg(long)]
+    pub student: Option<String>,
+    /// Attention heads per transformer block of the student.
+    #[arg(long, default_value_t = 4)]
+    pub heads: usize,
     #[arg(long, default_value = "relu")]
     pub activation: Activation,
     /// Temperature T: a number (4), a linear schedule (8..1).
@@ -86,6 +105,28 @@ pub struct DistillArgs {
     /// skip, last, none, teacher layers for student 1,2,3 ("2,4,6") or pairs ("1:2,3:6").
     #[arg(long, default_value = "skip")]
     pub mapping: String,
+    /// Also match the embedding outputs (TinyBERT's embedding-layer loss; text, β > 0).
+    #[arg(long)]
+    pub match_embeddings: bool,
+    /// Attention transfer between transformers: off, tinybert (attention MSE per mapped block,
+    /// heads must match) or minilm (last-block Q·K and V·V relations).
+    #[arg(long, default_value = "off")]
+    pub attention: AttentionLoss,
+    /// γ, the weight of the attention term.
+    #[arg(long, default_value_t = 1.0)]
+    pub gamma: f32,
+    /// Text augmentation (Tang et al.): probability of masking a word in an augmented copy.
+    #[arg(long, default_value_t = 0.1)]
+    pub p_mask: f32,
+    /// Probability of replacing a word by a near neighbour in the teacher's embedding space.
+    #[arg(long, default_value_t = 0.1)]
+    pub p_replace: f32,
+    /// Probability of keeping only a random n-gram (n = 1..5) of an augmented copy.
+    #[arg(long, default_value_t = 0.25)]
+    pub p_ngram: f32,
+    /// A tokenizer file instead of the teacher's.
+    #[arg(long)]
+    pub tokenizer: Option<PathBuf>,
     /// Fraction of training examples (per class) that keep their label.
     #[arg(long, default_value_t = 1.0)]
     pub labeled_fraction: f32,
@@ -121,6 +162,9 @@ pub struct EvalArgs {
     /// Seed of the toy sets' generation and split (image sets have fixed splits).
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// A tokenizer file instead of the one the weights carry (text).
+    #[arg(long)]
+    pub tokenizer: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -156,6 +200,12 @@ pub struct PredictArgs {
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
     /// Output safetensors with `inputs` [n, in], `logits` [n, classes] (float32), `labels` [n] (uint8).
+    #[arg(long, required_unless_present = "text")]
+    pub out: Option<PathBuf>,
+    /// Classify this sentence instead (text networks) and print the class probabilities.
     #[arg(long)]
-    pub out: PathBuf,
+    pub text: Option<String>,
+    /// A tokenizer file instead of the one the weights carry (text).
+    #[arg(long)]
+    pub tokenizer: Option<PathBuf>,
 }

@@ -17,7 +17,8 @@ pub(super) fn bench(args: BenchArgs, assets: &Path, device: &Device, quiet: bool
     let bar = if quiet {
         ProgressBar::hidden()
     } else {
-        ProgressBar::new((datasets.len() * batches.len() + 1) as u64)
+        let students: usize = datasets.iter().map(|d| if d.is_text() { 3 } else { 1 }).sum();
+        ProgressBar::new((students * batches.len() + 1) as u64)
     };
     bar.set_style(
         ProgressStyle::with_template(
@@ -31,19 +32,24 @@ pub(super) fn bench(args: BenchArgs, assets: &Path, device: &Device, quiet: bool
     bar.inc(1);
     let mut results = Vec::new();
     for kind in &datasets {
-        let split = load_split(*kind, assets, 42)?;
-        let (teacher, _) = load_weights(&shipped_teacher(assets, *kind), device)?;
-        for &batch in &batches {
-            bar.set_message(format!("{} batch {batch}", kind.name()));
-            results.push(crate::engine::bench::distill_steps(
-                kind.name(),
-                &split,
-                &teacher,
-                batch,
-                args.steps,
-                device,
-            )?);
-            bar.inc(1);
+        let path = shipped_teacher(assets, *kind);
+        let (teacher, info) = load_weights(&path, device)?;
+        let tokenizer = text_tokenizer(&teacher, &info, None, &path)?;
+        let data = load_data(*kind, assets, 42, tokenizer)?;
+        for student in students(*kind, &data)? {
+            for &batch in &batches {
+                bar.set_message(format!("{} {} batch {batch}", kind.name(), student.kind()));
+                results.push(crate::engine::bench::distill_steps(
+                    kind.name(),
+                    &data.split,
+                    &teacher,
+                    &student,
+                    batch,
+                    args.steps,
+                    device,
+                )?);
+                bar.inc(1);
+            }
         }
     }
     bar.finish_and_clear();
@@ -55,37 +61,57 @@ pub(super) fn bench(args: BenchArgs, assets: &Path, device: &Device, quiet: bool
     Ok(())
 }
 
+/// The students measured on a dataset: the default MLP, or each text kind's default shape.
+fn students(kind: DatasetKind, data: &Data) -> Result<Vec<Architecture>> {
+    use super::kinds::{NetKind, Role, architecture};
+    let kinds: &[NetKind] = if kind.is_text() {
+        &[NetKind::Transformer, NetKind::Bilstm, NetKind::Bow]
+    } else {
+        &[NetKind::Mlp]
+    };
+    kinds
+        .iter()
+        .map(|&k| architecture(k, None, Role::Student, 4, Default::default(), &data.shape()))
+        .collect()
+}
+
 fn print_table(peak: &MatmulPeak, results: &[StepBench], threads: usize) {
     println!(
         "CPU (burn Flex, {threads} threads): f32 matmul 1024³ peak {:.1} GFLOP/s",
         peak.gflops
     );
     println!(
-        "{:<7} {:>5} {:>9} {:>9} {:>12} {:>11} {:>10} {:>10}",
+        "{:<7} {:<12} {:>5} {:>9} {:>9} {:>12} {:>13} {:>11} {:>12} {:>10}",
         "dataset",
+        "student",
         "batch",
         "steps/s",
         "step ms",
         "student GF/s",
+        "+teacher ms",
         "teacher ms",
         "teacher GF/s",
         "cache ms"
     );
     for r in results {
+        let kind = r.student.split_whitespace().next().unwrap_or("");
         println!(
-            "{:<7} {:>5} {:>9.0} {:>9.3} {:>12.2} {:>11.3} {:>10.2} {:>10.0}",
+            "{:<7} {:<12} {:>5} {:>9.0} {:>9.3} {:>12.2} {:>13.3} {:>11.3} {:>12.2} {:>10.0}",
             r.dataset,
+            kind,
             r.batch,
             r.steps_per_s,
             r.step_ms,
             r.student_gflops,
+            r.step_with_teacher_ms,
             r.teacher_forward_ms,
             r.teacher_gflops,
             r.teacher_cache_ms
         );
     }
     println!(
-        "FLOPs per step: student 6·B·W (forward 2·B·W, backward 4·B·W; W = weights), teacher 2·B·W per batch (once per transfer row, cached)."
+        "step ms: the teacher's logits come from the cache; +teacher ms: the teacher runs on every batch. \
+         FLOPs: student 3·B·F per step (F = one example's forward FLOPs), teacher B·F per batch."
     );
 }
 

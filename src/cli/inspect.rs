@@ -2,49 +2,62 @@
 
 use std::path::{Path, PathBuf};
 
-use burn::tensor::Device;
+use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde_json::json;
 
 use crate::engine::error::{Error, Result};
-use crate::engine::train::accuracy;
-use crate::engine::weights::{MlpWeights, WeightFormat};
+use crate::engine::loss::host;
+use crate::engine::network::{Classifier, Input};
+use crate::engine::text::SPAM_CLASSES;
+use crate::engine::train::{accuracy, fraction_equal, logits_host, predictions};
+use crate::engine::weights::{NetworkWeights, WeightFormat};
 
 use super::*;
 
+/// A weight file and the data it runs on (text tokenized with the network's tokenizer).
+fn network_and_data(
+    weights: &Path,
+    tokenizer: Option<&Path>,
+    dataset: DatasetKind,
+    seed: u64,
+    assets: &Path,
+    device: &Device,
+) -> Result<(Network, FileInfo, Data)> {
+    let (net, file) = load_weights(weights, device)?;
+    let tokenizer = text_tokenizer(&net, &file, tokenizer, weights)?;
+    let data = load_data(dataset, assets, seed, tokenizer)?;
+    check_fits(&net.architecture(), weights, dataset, &data)?;
+    Ok((net, file, data))
+}
+
 pub(super) fn eval(args: EvalArgs, assets: &Path, device: &Device) -> Result<()> {
-    let split = load_split(args.dataset, assets, args.seed)?;
-    let (net, file) = load_weights(&args.weights, device)?;
-    let config = net.config();
-    check_fits(&config, &args.weights, args.dataset, &split.test)?;
-    let acc = accuracy(&net, &split.test, device)?;
+    let (net, file, data) = network_and_data(
+        &args.weights,
+        args.tokenizer.as_deref(),
+        args.dataset,
+        args.seed,
+        assets,
+        device,
+    )?;
+    let test = &data.split.test;
+    let acc = accuracy(&net, test, device)?;
+    let role = if file.role.is_empty() { "network" } else { &file.role };
     println!(
-        "{} ({} {}): test accuracy {:.2} % on {} {} examples",
+        "{} ({role} {}): test accuracy {:.2} % on {} {} examples",
         args.weights.display(),
-        if file.role.is_empty() {
-            "network"
-        } else {
-            &file.role
-        },
-        config.describe(),
+        net.architecture().describe(),
         acc * 100.0,
-        split.test.len(),
+        test.len(),
         args.dataset.name()
     );
     if let Some(path) = &args.teacher {
         let (teacher, _) = load_weights(path, device)?;
-        let classes = split.test.classes;
-        let a = crate::engine::train::predictions(
-            &crate::engine::train::logits_host(&net, &split.test, device)?,
-            classes,
-        );
-        let b = crate::engine::train::predictions(
-            &crate::engine::train::logits_host(&teacher, &split.test, device)?,
-            classes,
-        );
-        let agree = crate::engine::train::fraction_equal(&a, b.into_iter());
+        check_fits(&teacher.architecture(), path, args.dataset, &data)?;
+        let a = predictions(&logits_host(&net, test, device)?, test.classes);
+        let b = predictions(&logits_host(&teacher, test, device)?, test.classes);
         println!(
             "Agrees with the teacher on {:.2} % of test examples",
-            agree * 100.0
+            fraction_equal(&a, b.into_iter()) * 100.0
         );
     }
     Ok(())
@@ -52,7 +65,7 @@ pub(super) fn eval(args: EvalArgs, assets: &Path, device: &Device) -> Result<()>
 
 pub(super) fn export(args: ExportArgs, device: &Device) -> Result<()> {
     let (net, file) = load_weights(&args.weights, device)?;
-    let config = net.config();
+    let arch = net.architecture();
     let format = match args.format {
         Some(ExportFormat::Safetensors) => WeightFormat::Safetensors,
         Some(ExportFormat::Burnpack) => WeightFormat::Burnpack,
@@ -61,26 +74,20 @@ pub(super) fn export(args: ExportArgs, device: &Device) -> Result<()> {
     };
     write(
         &args.out,
-        &MlpWeights::from_mlp(&net)?.to_format(format, &file)?,
+        &NetworkWeights::from_network(&net)?.to_format(format, &file)?,
     )?;
-    let names: Vec<serde_json::Value> = (0..=config.depth())
-        .map(|k| json!({"weight": format!("{}.weight", 2 * k), "bias": format!("{}.bias", 2 * k)}))
+    let tensors: Vec<serde_json::Value> = arch
+        .pytorch_shapes()
+        .into_iter()
+        .map(|(name, shape)| json!({"name": name, "shape": shape}))
         .collect();
-    let layout = match format {
-        WeightFormat::Safetensors => {
-            "safetensors in PyTorch nn.Linear layout: weight [out, in], bias [out], float32; names are torch.nn.Sequential indices (Linear at even indices, activation at odd)"
-        }
-        WeightFormat::Burnpack => {
-            "burnpack (burn's format): burn module names (hidden.{i}, output), weight [in, out], bias [out], float32"
-        }
-    };
     let sidecar = json!({
         "format": crate::engine::weights::FORMAT,
         "file": format.extension(),
-        "layout": layout,
-        "architecture": crate::engine::network::Architecture::from(&config),
-        "parameters": config.num_params(),
-        "layers": names,
+        "layout": layout(format, &arch),
+        "architecture": arch,
+        "parameters": arch.declared_params(),
+        "tensors": tensors,
         "role": file.role,
         "info": file.info,
     });
@@ -93,36 +100,53 @@ pub(super) fn export(args: ExportArgs, device: &Device) -> Result<()> {
     Ok(())
 }
 
+/// How the exported file is laid out, for the sidecar.
+fn layout(format: WeightFormat, arch: &Architecture) -> &'static str {
+    match (format, arch) {
+        (WeightFormat::Burnpack, _) => {
+            "burnpack (burn's format): burn module names, linear weights [in, out], float32"
+        }
+        (_, Architecture::Mlp(_)) => {
+            "safetensors in PyTorch nn.Linear layout: weight [out, in], bias [out], float32; names are torch.nn.Sequential indices (Linear at even indices, activation at odd)"
+        }
+        (_, Architecture::Transformer(_)) => {
+            "safetensors, PyTorch names and layout: nn.Embedding token_embedding / position_embedding, nn.LayerNorm embedding_norm, layers.{b} = nn.TransformerEncoderLayer(d, heads, ff, dropout=0, activation='gelu', batch_first=True) (post-norm), nn.Linear classifier on position 0; float32"
+        }
+        (_, Architecture::BiLstm(_)) => {
+            "safetensors, PyTorch names and layout: nn.Embedding embedding, nn.LSTM(embed, hidden, bidirectional=True, batch_first=True) lstm (gates i, f, g, o; run packed), max-pool over words, nn.Linear fc + ReLU, nn.Linear classifier; float32"
+        }
+        (_, Architecture::Bow(_)) => {
+            "safetensors, PyTorch names and layout: nn.EmbeddingBag(mode='mean', padding_idx=0) embedding, nn.Linear hidden.{k} + ReLU, nn.Linear classifier; float32"
+        }
+    }
+}
+
 pub(super) fn predict(args: PredictArgs, assets: &Path, device: &Device) -> Result<()> {
-    let split = load_split(args.dataset, assets, args.seed)?;
-    let (net, _) = load_weights(&args.weights, device)?;
-    let test = &split.test;
-    check_fits(&net.config(), &args.weights, args.dataset, test)?;
+    let (net, _, data) = network_and_data(
+        &args.weights,
+        args.tokenizer.as_deref(),
+        args.dataset,
+        args.seed,
+        assets,
+        device,
+    )?;
+    if let Some(sentence) = &args.text {
+        return classify(&net, &data, sentence, device);
+    }
+    let Some(out) = &args.out else {
+        return Err(Error::Settings("give --out (or --text for one sentence)".into()));
+    };
+    let test = &data.split.test;
     let n = args.count.min(test.len());
     let rows: Vec<usize> = (0..n).collect();
     let subset = test.subset(&rows);
-    let logits = crate::engine::train::logits_host(&net, &subset, device)?;
+    let logits = logits_host(&net, &subset, device)?;
     let le = |v: &[f32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
     let (inputs, logits_bytes) = (le(&subset.features), le(&logits));
     let views = [
-        (
-            "inputs",
-            safetensors::Dtype::F32,
-            vec![n, test.dim],
-            &inputs[..],
-        ),
-        (
-            "logits",
-            safetensors::Dtype::F32,
-            vec![n, test.classes],
-            &logits_bytes[..],
-        ),
-        (
-            "labels",
-            safetensors::Dtype::U8,
-            vec![n],
-            &subset.labels[..],
-        ),
+        ("inputs", safetensors::Dtype::F32, vec![n, test.dim], &inputs[..]),
+        ("logits", safetensors::Dtype::F32, vec![n, test.classes], &logits_bytes[..]),
+        ("labels", safetensors::Dtype::U8, vec![n], &subset.labels[..]),
     ]
     .into_iter()
     .map(|(name, dtype, shape, data)| {
@@ -132,11 +156,33 @@ pub(super) fn predict(args: PredictArgs, assets: &Path, device: &Device) -> Resu
     })
     .collect::<Result<Vec<_>>>()?;
     let bytes = safetensors::serialize(views, None).map_err(|e| Error::Weights(e.to_string()))?;
-    write(&args.out, &bytes)?;
+    write(out, &bytes)?;
     println!(
         "Wrote the logits of {n} {} test examples to {}",
         args.dataset.name(),
-        args.out.display()
+        out.display()
     );
+    Ok(())
+}
+
+/// One sentence through a text network: its tokens and the class probabilities.
+fn classify(net: &Network, data: &Data, sentence: &str, device: &Device) -> Result<()> {
+    let Some(tokenizer) = data.tokenizer() else {
+        return Err(Error::Settings(
+            "--text needs a text network and a text dataset (--dataset spam)".into(),
+        ));
+    };
+    let row = tokenizer.encode(sentence)?;
+    let ids: Vec<i64> = row.iter().map(|&id| i64::from(id)).collect();
+    let x = Tensor::<2, Int>::from_data(TensorData::new(ids, [1, row.len()]), device);
+    let logits = net
+        .logits(Input::Tokens(x))
+        .into_data()
+        .try_to_vec::<f32>()
+        .map_err(|e| Error::Read(format!("{e:?}")))?;
+    println!("Tokens: {}", tokenizer.decode(&row));
+    for (name, p) in SPAM_CLASSES.iter().zip(host::softmax_t(&logits, 1.0)) {
+        println!("{name:>9}: {:5.1} %", p * 100.0);
+    }
     Ok(())
 }

@@ -4,6 +4,7 @@
 mod args;
 mod bench;
 mod inspect;
+mod kinds;
 mod train;
 
 pub use args::*;
@@ -16,9 +17,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::engine::data::{self, DatasetKind, Split};
 use crate::engine::error::{Error, Result};
-use crate::engine::network::{Mlp, MlpConfig};
+use crate::engine::network::{Architecture, Network};
+use crate::engine::text::{TextSplit, Tokenizer};
 use crate::engine::train::{Evaluation, StepMetrics, Trainer};
-use crate::engine::weights::{FileInfo, load_mlp};
+use crate::engine::weights::{FileInfo, load_network};
 
 use bench::bench;
 use inspect::{eval, export, predict};
@@ -31,6 +33,8 @@ use train::{distill, train_teacher};
     about = "Knowledge distillation on the command line: train a teacher, distil a student, evaluate, export.",
     after_help = "Examples:\n  distill train-teacher --dataset digits --out teacher.safetensors\n  \
                   distill distill --dataset digits --labeled-fraction 0.1 --compare-scratch --out student.safetensors\n  \
+                  distill distill --dataset spam --kind bilstm --soft-loss mse --augment-copies 4 --out bilstm.safetensors\n  \
+                  distill predict --weights bilstm.safetensors --text \"WIN a FREE trip now!!!\"\n  \
                   distill eval --weights student.safetensors --dataset digits\n  \
                   distill export --weights student.safetensors --out student-export.safetensors"
 )]
@@ -90,11 +94,93 @@ pub(super) fn write(path: &Path, bytes: &[u8]) -> Result<()> {
         .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
 }
 
-pub(super) fn load_weights(path: &Path, device: &Device) -> Result<(Mlp, FileInfo)> {
-    load_mlp(&read(path)?, device).map_err(|e| match e {
+pub(super) fn load_weights(path: &Path, device: &Device) -> Result<(Network, FileInfo)> {
+    load_network(&read(path)?, device).map_err(|e| match e {
         Error::Weights(m) => Error::Weights(format!("{}: {m}", path.display())),
         other => other,
     })
+}
+
+/// A dataset as a command uses it: its split and, for text, the sentences and the tokenizer.
+pub(super) struct Data {
+    pub split: Split,
+    pub text: Option<TextSplit>,
+}
+
+impl Data {
+    /// What a network on this data must take and give.
+    pub fn shape(&self) -> kinds::Shape {
+        kinds::Shape {
+            inputs: self.split.train.dim,
+            classes: self.split.train.classes,
+            vocab: self.text.as_ref().map(|t| t.tokenizer.vocab_size()),
+        }
+    }
+
+    pub fn tokenizer(&self) -> Option<&Tokenizer> {
+        self.text.as_ref().map(|t| &t.tokenizer)
+    }
+}
+
+/// Loads a dataset; a text set is tokenized with `tokenizer` (a network's), or with a
+/// vocabulary built from its training split.
+pub(super) fn load_data(
+    kind: DatasetKind,
+    assets: &Path,
+    seed: u64,
+    tokenizer: Option<Tokenizer>,
+) -> Result<Data> {
+    if !kind.is_text() {
+        return Ok(Data {
+            split: data::load(kind, assets, seed)?,
+            text: None,
+        });
+    }
+    let text = crate::engine::text::spam(tokenizer)?;
+    Ok(Data {
+        split: Split {
+            train: text.train.clone(),
+            test: text.test.clone(),
+        },
+        text: Some(text),
+    })
+}
+
+/// The tokenizer of a text network: from `--tokenizer FILE` if given, else the one its weight
+/// file carries (`None` for networks that read features).
+pub(super) fn tokenizer_of(info: &FileInfo, flag: Option<&Path>) -> Result<Option<Tokenizer>> {
+    if let Some(path) = flag {
+        let text = String::from_utf8(read(path)?).map_err(|_| {
+            Error::Dataset(format!("{} is not a text (JSON) tokenizer file", path.display()))
+        })?;
+        return Tokenizer::from_json(&text)
+            .map(Some)
+            .map_err(|e| Error::Dataset(format!("{}: {e}", path.display())));
+    }
+    match info.info.get("tokenizer") {
+        Some(value) => serde_json::from_value(value.clone())
+            .map(Some)
+            .map_err(|e| Error::Weights(format!("the tokenizer in the weight file: {e}"))),
+        None => Ok(None),
+    }
+}
+
+/// The tokenizer of a text network, which must have one.
+pub(super) fn text_tokenizer(
+    net: &Network,
+    info: &FileInfo,
+    flag: Option<&Path>,
+    path: &Path,
+) -> Result<Option<Tokenizer>> {
+    use crate::engine::network::Classifier;
+    let tokenizer = tokenizer_of(info, flag)?;
+    if net.architecture().vocab().is_some() && tokenizer.is_none() {
+        return Err(Error::Weights(format!(
+            "{} is a text network without a tokenizer: give one with --tokenizer",
+            path.display()
+        )));
+    }
+    Ok(tokenizer)
 }
 
 struct Progress {
@@ -147,10 +233,6 @@ pub(super) fn steps_for(epochs: usize, examples: usize, batch: usize) -> usize {
     (epochs * examples.div_ceil(batch.max(1))).max(1)
 }
 
-pub(super) fn load_split(kind: DatasetKind, assets: &Path, seed: u64) -> Result<Split> {
-    data::load(kind, assets, seed)
-}
-
 pub fn run(cli: Cli) -> Result<()> {
     let assets = assets_dir(&cli.assets);
     let device = Device::flex();
@@ -178,22 +260,32 @@ pub(super) fn report(what: &str, eval: &Evaluation, secs: f32) {
     }
 }
 
-/// A network read from `path` must take the dataset's inputs and give its classes.
+/// A network read from `path` must take the dataset's inputs (and vocabulary) and give its
+/// classes.
 pub(super) fn check_fits(
-    config: &MlpConfig,
+    arch: &Architecture,
     path: &Path,
     dataset: DatasetKind,
-    data: &crate::engine::data::Dataset,
+    data: &Data,
 ) -> Result<()> {
-    if config.inputs != data.dim || config.classes != data.classes {
+    let shape = data.shape();
+    if (arch.inputs(), arch.classes()) != (shape.inputs, shape.classes) {
         return Err(Error::Weights(format!(
             "{} expects {} inputs and {} classes; {} has {} and {}",
             path.display(),
-            config.inputs,
-            config.classes,
+            arch.inputs(),
+            arch.classes(),
             dataset.name(),
-            data.dim,
-            data.classes
+            shape.inputs,
+            shape.classes
+        )));
+    }
+    if arch.vocab() != shape.vocab {
+        return Err(Error::Weights(format!(
+            "{} reads a vocabulary of {} words; the tokenizer has {}",
+            path.display(),
+            arch.vocab().unwrap_or(0),
+            shape.vocab.unwrap_or(0)
         )));
     }
     Ok(())

@@ -8,8 +8,10 @@ use serde_json::json;
 
 use crate::engine::data::{TransferConfig, TransferSet};
 use crate::engine::error::Result;
+use crate::engine::loss::AttentionLoss;
 use crate::engine::mapping::MappingScheme;
-use crate::engine::network::MlpConfig;
+use crate::engine::network::Classifier;
+use crate::engine::text::{Neighbours, TangAugment, text_transfer_set};
 use crate::engine::schedule::Schedule;
 use crate::engine::train::{DistillSettings, Trainer, accuracy};
 use crate::engine::weights::{FileInfo, save_network};
@@ -23,13 +25,18 @@ pub(super) fn train_teacher(
     quiet: bool,
 ) -> Result<()> {
     let t = &args.train;
-    let split = load_split(t.dataset, assets, t.seed)?;
-    let config = MlpConfig {
-        inputs: split.train.dim,
-        hidden: MlpConfig::parse_hidden(&args.hidden)?,
-        classes: split.train.classes,
-        activation: args.activation,
-    };
+    let kind = kinds::kind_for(args.kind, t.dataset)?;
+    let tokenizer = tokenizer_of(&FileInfo::default(), args.tokenizer.as_deref())?;
+    let data_set = load_data(t.dataset, assets, t.seed, tokenizer)?;
+    let split = &data_set.split;
+    let config = kinds::architecture(
+        kind,
+        args.hidden.as_deref(),
+        kinds::Role::Teacher,
+        args.heads,
+        args.activation,
+        &data_set.shape(),
+    )?;
     let data = TransferSet::build(&split.train, &TransferConfig::default(), t.seed)?;
     let steps = steps_for(t.epochs, data.len(), t.batch_size);
     let settings = DistillSettings {
@@ -42,13 +49,13 @@ pub(super) fn train_teacher(
     println!(
         "Training a teacher {} ({} parameters) on {} ({} examples) for {} epochs ({steps} steps)",
         config.describe(),
-        config.num_params(),
+        config.declared_params(),
         t.dataset.name(),
         data.len(),
         t.epochs
     );
     let start = Instant::now();
-    let mut trainer = Trainer::supervised(&config, data, settings.clone(), device)?;
+    let mut trainer = Trainer::supervised(config, data, settings.clone(), device)?;
     run_steps(&mut trainer, steps, "teacher", quiet)?;
     let eval = trainer.evaluate(&split.test)?;
     println!(
@@ -57,19 +64,33 @@ pub(super) fn train_teacher(
         split.test.len(),
         start.elapsed().as_secs_f32()
     );
+    let mut info = json!({
+        "dataset": t.dataset.name(),
+        "epochs": t.epochs,
+        "steps": steps,
+        "settings": settings,
+        "metrics": {"test_accuracy": eval.accuracy},
+    });
+    with_tokenizer(&mut info, data_set.tokenizer());
     let info = FileInfo {
         role: "teacher".into(),
-        info: json!({
-            "dataset": t.dataset.name(),
-            "epochs": t.epochs,
-            "steps": steps,
-            "settings": settings,
-            "metrics": {"test_accuracy": eval.accuracy},
-        }),
+        info,
     };
     write(&t.out, &save_network(&trainer.network(), &info)?)?;
     println!("Saved {}", t.out.display());
     Ok(())
+}
+
+/// A text network's file carries its tokenizer, so every later command reads the same tokens.
+fn with_tokenizer(info: &mut serde_json::Value, tokenizer: Option<&Tokenizer>) {
+    if let (Some(t), Some(map)) = (tokenizer, info.as_object_mut()) {
+        match serde_json::to_value(t) {
+            Ok(v) => {
+                map.insert("tokenizer".into(), v);
+            }
+            Err(e) => eprintln!("warning: the tokenizer could not be stored ({e})"),
+        }
+    }
 }
 
 pub(super) fn distill(
@@ -79,36 +100,42 @@ pub(super) fn distill(
     quiet: bool,
 ) -> Result<()> {
     let t = &args.train;
-    let split = load_split(t.dataset, assets, t.seed)?;
     let teacher_path = args
         .teacher
         .clone()
         .unwrap_or_else(|| shipped_teacher(assets, t.dataset));
-    let (teacher, _) = load_weights(&teacher_path, device)?;
-    let config = MlpConfig {
-        inputs: split.train.dim,
-        hidden: MlpConfig::parse_hidden(&args.student)?,
-        classes: split.train.classes,
-        activation: args.activation,
-    };
+    let (teacher, teacher_info) = load_weights(&teacher_path, device)?;
+    let tokenizer = text_tokenizer(&teacher, &teacher_info, args.tokenizer.as_deref(), &teacher_path)?;
+    let data_set = load_data(t.dataset, assets, t.seed, tokenizer)?;
+    check_fits(&teacher.architecture(), &teacher_path, t.dataset, &data_set)?;
+    let split = &data_set.split;
+    let kind = kinds::kind_for(args.kind, t.dataset)?;
+    let config = kinds::architecture(
+        kind,
+        args.student.as_deref(),
+        kinds::Role::Student,
+        args.heads,
+        args.activation,
+        &data_set.shape(),
+    )?;
     let transfer = args.transfer();
-    let data = TransferSet::build(&split.train, &transfer, t.seed)?;
+    let data = args.transfer_set(&data_set, &transfer, &teacher)?;
     let steps = steps_for(t.epochs, data.len(), t.batch_size);
     let settings = args.settings(steps)?;
     let teacher_acc = accuracy(&teacher, &split.test, device)?;
     let scratch_data = data.labeled_only();
-    let mut trainer = Trainer::distill(&config, &teacher, data, settings.clone(), device)?;
+    let mut trainer = Trainer::distill(config.clone(), teacher.clone(), data, settings.clone(), device)?;
     announce(&trainer, &config, &teacher, teacher_acc, &settings, steps);
     let start = Instant::now();
     let last = run_steps(&mut trainer, steps, "distill", quiet)?;
     let eval = trainer.evaluate(&split.test)?;
     report("distilled", &eval, start.elapsed().as_secs_f32());
     if let Some(m) = last {
-        print_final_losses(&m, settings.beta);
+        print_final_losses(&m, &settings);
     }
     let scratch_eval = if args.compare_scratch {
         let scratch = Trainer::supervised(
-            &config,
+            config.clone(),
             scratch_data,
             DistillSettings {
                 mapping: MappingScheme::None,
@@ -116,25 +143,27 @@ pub(super) fn distill(
             },
             device,
         )?;
-        Some(versus_scratch(scratch, &split, steps, quiet, &eval)?)
+        Some(versus_scratch(scratch, split, steps, quiet, &eval)?)
     } else {
         None
     };
+    let mut info = json!({
+        "dataset": t.dataset.name(),
+        "teacher": teacher_path.display().to_string(),
+        "transfer": transfer,
+        "settings": settings,
+        "steps": steps,
+        "metrics": {
+            "test_accuracy": eval.accuracy,
+            "teacher_agreement": eval.teacher_agreement,
+            "teacher_test_accuracy": teacher_acc,
+            "scratch_test_accuracy": scratch_eval.map(|e| e.accuracy),
+        },
+    });
+    with_tokenizer(&mut info, data_set.tokenizer());
     let info = FileInfo {
         role: "student".into(),
-        info: json!({
-            "dataset": t.dataset.name(),
-            "teacher": teacher_path.display().to_string(),
-            "transfer": transfer,
-            "settings": settings,
-            "steps": steps,
-            "metrics": {
-                "test_accuracy": eval.accuracy,
-                "teacher_agreement": eval.teacher_agreement,
-                "teacher_test_accuracy": teacher_acc,
-                "scratch_test_accuracy": scratch_eval.map(|e| e.accuracy),
-            },
-        }),
+        info,
     };
     write(&t.out, &save_network(&trainer.network(), &info)?)?;
     println!("Saved {}", t.out.display());
@@ -142,6 +171,32 @@ pub(super) fn distill(
 }
 
 impl DistillArgs {
+    /// The transfer set: for text, Tang's augmentation replaces the image one, with word
+    /// replacement drawn from the teacher's embeddings; three augmented sentences are shown.
+    fn transfer_set(&self, data: &Data, transfer: &TransferConfig, teacher: &Network) -> Result<TransferSet> {
+        let seed = self.train.seed;
+        let Some(text) = &data.text else {
+            return TransferSet::build(&data.split.train, transfer, seed);
+        };
+        let aug = TangAugment {
+            p_mask: self.p_mask,
+            p_replace: self.p_replace,
+            p_ngram: self.p_ngram,
+            copies: self.augment_copies,
+        };
+        let neighbours = match teacher.token_embeddings() {
+            Some(table) if aug.copies > 0 && aug.p_replace > 0.0 => {
+                let [_, width] = table.dims();
+                let values = table.into_data().try_to_vec::<f32>().map_err(|e| Error::Read(format!("{e:?}")))?;
+                Some(Neighbours::from_embeddings(&values, width, 5)?)
+            }
+            _ => None,
+        };
+        let set = text_transfer_set(&data.split.train, transfer, &text.tokenizer, &aug, neighbours.as_ref(), seed)?;
+        show_augmented(&set, &text.tokenizer);
+        Ok(set)
+    }
+
     /// The transfer set the flags describe.
     fn transfer(&self) -> TransferConfig {
         TransferConfig {
@@ -164,6 +219,9 @@ impl DistillArgs {
             soft_loss: self.soft_loss,
             hidden_loss: self.hidden_loss,
             mapping: MappingScheme::parse(&self.mapping)?,
+            match_embeddings: self.match_embeddings,
+            attention_loss: self.attention,
+            gamma: self.gamma,
             learning_rate: t.lr,
             batch_size: t.batch_size,
             total_steps: steps,
@@ -173,16 +231,35 @@ impl DistillArgs {
     }
 }
 
-fn print_final_losses(m: &StepMetrics, beta: f32) {
-    let hidden = if beta > 0.0 {
+fn print_final_losses(m: &StepMetrics, settings: &DistillSettings) {
+    let hidden = if settings.beta > 0.0 {
         format!("{:.4}", m.hidden)
     } else {
         "off (β = 0)".to_string()
     };
+    let attention = match settings.attention_loss {
+        AttentionLoss::Off => String::new(),
+        kind => format!(", attention ({}) {:.4}", kind.name(), m.attention),
+    };
     println!(
-        "Final losses: hard {:.4}, soft {:.4}, hidden {hidden}",
+        "Final losses: hard {:.4}, soft {:.4}, hidden {hidden}{attention}",
         m.hard, m.soft
     );
+}
+
+/// Three augmented sentences next to their originals, so what the student reads is visible.
+fn show_augmented(set: &TransferSet, tokenizer: &Tokenizer) {
+    if set.augmented == 0 {
+        return;
+    }
+    let base = set.labeled + set.unlabeled;
+    let row = |i: usize| -> Vec<u32> {
+        set.features[i * set.dim..(i + 1) * set.dim].iter().map(|&v| v as u32).collect()
+    };
+    println!("Augmented copies (Tang et al.), for example:");
+    for i in 0..3.min(base) {
+        println!("  {}\n→ {}", tokenizer.decode(&row(i)), tokenizer.decode(&row(base + i)));
+    }
 }
 
 /// Trains the same student from the labels alone, on the same batches, and reports the gain.
@@ -207,19 +284,20 @@ fn versus_scratch(
 /// What is about to be distilled from what, on which transfer set.
 fn announce(
     trainer: &Trainer,
-    config: &MlpConfig,
-    teacher: &Mlp,
+    config: &Architecture,
+    teacher: &Network,
     teacher_acc: f32,
     settings: &DistillSettings,
     steps: usize,
 ) {
     let set = trainer.transfer_set();
+    let t = teacher.architecture();
     println!(
         "Distilling {} ({} parameters) from teacher {} ({} parameters, test accuracy {:.2} %)",
         config.describe(),
-        config.num_params(),
-        teacher.config().describe(),
-        teacher.config().num_params(),
+        config.declared_params(),
+        t.describe(),
+        t.declared_params(),
         teacher_acc * 100.0
     );
     let mapping = trainer.mapping().map(|m| m.pairs().to_vec());

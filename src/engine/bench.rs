@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::engine::data::{Split, TransferConfig, TransferSet};
 use crate::engine::error::{Error, Result};
-use crate::engine::network::{Classifier, Input, Mlp, MlpConfig};
+use crate::engine::network::{Architecture, Classifier, Input, Network};
 use crate::engine::train::{DistillSettings, Trainer};
 
 /// One dataset × batch-size measurement.
@@ -23,12 +23,16 @@ pub struct StepBench {
     /// targets gathered from the precomputed cache).
     pub steps_per_s: f64,
     pub step_ms: f64,
+    /// A whole step when the teacher runs on every batch (its forward pass, then the student's
+    /// step): what a step costs without the cache, as with attention transfer.
+    pub step_with_teacher_ms: f64,
     /// What the teacher's forward pass on one batch costs (paid once per transfer row, up front,
     /// since the teacher is frozen; this is what every step would pay without the cache).
     pub teacher_forward_ms: f64,
     /// One-off: the teacher over the whole transfer set.
     pub teacher_cache_ms: f64,
-    /// Multiply-adds × 2 of one student step: forward 2·B·W, backward 4·B·W (W = weights).
+    /// Multiply-adds × 2 of one student step: forward F·B, backward 2·F·B (F = forward FLOPs
+    /// of one example, [`forward_flops`]).
     pub student_flops_per_step: f64,
     pub teacher_flops_per_batch: f64,
     pub student_gflops: f64,
@@ -43,8 +47,33 @@ pub struct MatmulPeak {
     pub gflops: f64,
 }
 
-fn weights(config: &MlpConfig) -> f64 {
-    config.layer_shapes().map(|(i, o)| (i * o) as f64).sum()
+/// Multiply-adds × 2 of one example's forward pass (the matrix products; element-wise work
+/// is left out). MLP: 2·W. Transformer, per token: the projections 2·(4d² + 2·d·ff) and the
+/// attention 4·L·d per block. BiLSTM: per token and direction 2·4h·(e + h). Bag of words: the
+/// mean L·e plus its MLP.
+pub fn forward_flops(arch: &Architecture) -> f64 {
+    let mlp = |widths: &[usize]| -> f64 {
+        widths.windows(2).map(|w| 2.0 * (w[0] * w[1]) as f64).sum()
+    };
+    match arch {
+        Architecture::Mlp(c) => c.layer_shapes().map(|(i, o)| 2.0 * (i * o) as f64).sum(),
+        Architecture::Transformer(c) => {
+            let (l, d, f) = (c.max_len as f64, c.width as f64, c.ff as f64);
+            let per_token = c.blocks as f64 * (2.0 * (4.0 * d * d + 2.0 * d * f) + 4.0 * l * d);
+            l * per_token + mlp(&[c.width, c.classes])
+        }
+        Architecture::BiLstm(c) => {
+            let (l, e, h) = (c.max_len as f64, c.embed as f64, c.hidden as f64);
+            2.0 * l * 2.0 * 4.0 * h * (e + h) + mlp(&[2 * c.hidden, c.fc, c.classes])
+        }
+        Architecture::Bow(c) => {
+            let widths: Vec<usize> = std::iter::once(c.embed)
+                .chain(c.hidden.iter().copied())
+                .chain([c.classes])
+                .collect();
+            (c.max_len * c.embed) as f64 + mlp(&widths)
+        }
+    }
 }
 
 /// Median of `runs` timings of `f`, in milliseconds.
@@ -69,32 +98,37 @@ fn read(t: Tensor<2>) -> Result<Vec<f32>> {
 pub fn distill_steps(
     dataset: &str,
     split: &Split,
-    teacher: &Mlp,
+    teacher: &Network,
+    student: &Architecture,
     batch: usize,
     steps: usize,
     device: &Device,
 ) -> Result<StepBench> {
-    let student = MlpConfig::student(split.train.dim, split.train.classes);
     let data = TransferSet::build(&split.train, &TransferConfig::default(), 1)?;
     let rows = data.len();
     let settings = DistillSettings {
         batch_size: batch,
-        total_steps: steps + 20,
+        total_steps: 2 * steps + 40,
         ..Default::default()
     };
     let cache_start = Instant::now();
-    let mut trainer = Trainer::distill(&student, teacher, data, settings, device)?;
+    let mut trainer = Trainer::distill(student.clone(), teacher.clone(), data, settings, device)?;
     // The cache is built lazily by the backend: the first step forces it.
     trainer.step()?;
     let teacher_cache_ms = cache_start.elapsed().as_secs_f64() * 1e3;
-    for _ in 0..20 {
-        trainer.step()?;
-    }
-    let start = Instant::now();
-    for _ in 0..steps {
-        trainer.step()?;
-    }
-    let step_ms = start.elapsed().as_secs_f64() * 1e3 / steps as f64;
+    let timed = |trainer: &mut Trainer| -> Result<f64> {
+        for _ in 0..steps.min(20) {
+            trainer.step()?;
+        }
+        let start = Instant::now();
+        for _ in 0..steps {
+            trainer.step()?;
+        }
+        Ok(start.elapsed().as_secs_f64() * 1e3 / steps as f64)
+    };
+    let step_ms = timed(&mut trainer)?;
+    trainer.drop_teacher_cache();
+    let step_with_teacher_ms = timed(&mut trainer)?;
 
     let x = Tensor::<2>::from_data(
         TensorData::new(
@@ -107,15 +141,16 @@ pub fn distill_steps(
         read(teacher.logits(Input::Features(x.clone()))).map(|_| ())
     })?;
     let b = batch as f64;
-    let student_flops_per_step = 6.0 * b * weights(&student);
-    let teacher_flops_per_batch = 2.0 * b * weights(&teacher.config());
+    let student_flops_per_step = 3.0 * b * forward_flops(student);
+    let teacher_flops_per_batch = b * forward_flops(&teacher.architecture());
     Ok(StepBench {
         dataset: dataset.into(),
         batch,
-        teacher: teacher.config().describe(),
+        teacher: teacher.architecture().describe(),
         student: student.describe(),
         steps_per_s: 1e3 / step_ms,
         step_ms,
+        step_with_teacher_ms,
         teacher_forward_ms,
         teacher_cache_ms,
         student_flops_per_step,
@@ -142,13 +177,16 @@ pub fn matmul_peak(size: usize, device: &Device) -> Result<MatmulPeak> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::network::MlpConfig;
 
     #[test]
     fn a_short_bench_reports_consistent_numbers() {
         let device = Device::flex();
         let split = crate::engine::data::digits().unwrap();
         let teacher = MlpConfig::teacher(64, 10).init(&device, 1).unwrap();
-        let r = distill_steps("digits", &split, &teacher, 32, 5, &device).unwrap();
+        let student = Architecture::from(MlpConfig::student(64, 10));
+        let r = distill_steps("digits", &split, &teacher, &student, 32, 5, &device).unwrap();
+        assert!(r.step_with_teacher_ms > 0.0);
         assert!(r.step_ms > 0.0 && r.teacher_forward_ms > 0.0);
         assert!((r.steps_per_s * r.step_ms - 1e3).abs() < 1e-6);
         // 64·32 + 32·32·2 + 32·10 = 4,416 weights in the default student.

@@ -143,9 +143,28 @@ pub enum DatasetKind {
     Circles,
     Spirals,
     Xor,
+    /// SpamAssassin e-mails, three classes (text; the CLI's for now).
+    Spam,
 }
 
 impl DatasetKind {
+    /// Every set, the page's and the text set.
+    pub const EVERY: [DatasetKind; 7] = [
+        DatasetKind::Digits,
+        DatasetKind::Mnist,
+        DatasetKind::Moons,
+        DatasetKind::Circles,
+        DatasetKind::Spirals,
+        DatasetKind::Xor,
+        DatasetKind::Spam,
+    ];
+
+    /// Whether its examples are sentences (token-id rows).
+    pub fn is_text(self) -> bool {
+        self == DatasetKind::Spam
+    }
+
+    /// The sets the page offers.
     pub const ALL: [DatasetKind; 6] = [
         DatasetKind::Digits,
         DatasetKind::Mnist,
@@ -163,6 +182,7 @@ impl DatasetKind {
             DatasetKind::Circles => "circles",
             DatasetKind::Spirals => "spirals",
             DatasetKind::Xor => "xor",
+            DatasetKind::Spam => "spam",
         }
     }
 
@@ -171,12 +191,17 @@ impl DatasetKind {
         match self {
             DatasetKind::Digits => 64,
             DatasetKind::Mnist => 28 * 28,
+            DatasetKind::Spam => crate::engine::text::SPAM_MAX_LEN,
             _ => 2,
         }
     }
 
     pub fn classes(self) -> usize {
-        if self.toy().is_some() { 2 } else { 10 }
+        match self {
+            DatasetKind::Spam => crate::engine::text::SPAM_CLASSES.len(),
+            _ if self.toy().is_some() => 2,
+            _ => 10,
+        }
     }
 
     /// Side of the square images; `None` for the 2-D sets.
@@ -197,6 +222,7 @@ impl DatasetKind {
             DatasetKind::Circles => "Circles (2-D)",
             DatasetKind::Spirals => "Spirals (2-D)",
             DatasetKind::Xor => "XOR (2-D)",
+            DatasetKind::Spam => "SpamAssassin e-mails (text)",
         }
     }
 
@@ -206,7 +232,7 @@ impl DatasetKind {
             DatasetKind::Circles => Some(ToyKind::Circles),
             DatasetKind::Spirals => Some(ToyKind::Spirals),
             DatasetKind::Xor => Some(ToyKind::Xor),
-            DatasetKind::Digits | DatasetKind::Mnist => None,
+            DatasetKind::Digits | DatasetKind::Mnist | DatasetKind::Spam => None,
         }
     }
 }
@@ -215,11 +241,11 @@ impl std::str::FromStr for DatasetKind {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
         let s = s.to_ascii_lowercase();
-        DatasetKind::ALL
+        DatasetKind::EVERY
             .into_iter()
             .find(|k| k.name() == s)
             .ok_or_else(|| {
-                let names: Vec<&str> = DatasetKind::ALL.iter().map(|k| k.name()).collect();
+                let names: Vec<&str> = DatasetKind::EVERY.iter().map(|k| k.name()).collect();
                 Error::Dataset(format!(
                     "unknown dataset '{s}' (expected one of: {})",
                     names.join(", ")
@@ -328,6 +354,13 @@ pub fn load(kind: DatasetKind, assets_dir: &std::path::Path, seed: u64) -> Resul
                 &read("t10k-labels-idx1-ubyte.gz")?,
                 usize::MAX,
             )
+        }
+        DatasetKind::Spam => {
+            let text = crate::engine::text::spam(None)?;
+            Ok(Split {
+                train: text.train,
+                test: text.test,
+            })
         }
         toy => {
             let kind = toy

@@ -164,6 +164,27 @@ impl TransferSet {
         self.labels.len()
     }
 
+    /// The labeled and unlabeled examples, before any augmented copies (row-major).
+    pub fn base_rows(&self) -> &[f32] {
+        &self.features[..(self.labeled + self.unlabeled) * self.dim]
+    }
+
+    /// Appends augmented copies made elsewhere (text augmentation), without labels.
+    pub fn push_augmented(&mut self, rows: Vec<f32>) -> Result<()> {
+        if self.dim == 0 || !rows.len().is_multiple_of(self.dim) {
+            return Err(Error::Settings(format!(
+                "{} augmented values do not make rows of {}",
+                rows.len(),
+                self.dim
+            )));
+        }
+        let n = rows.len() / self.dim;
+        self.features.extend(rows);
+        self.labels.extend(std::iter::repeat_n(None, n));
+        self.augmented += n;
+        Ok(())
+    }
+
     pub fn is_empty(&self) -> bool {
         self.labels.is_empty()
     }

@@ -390,6 +390,17 @@ impl Network {
         }
     }
 
+    /// The word-embedding table `[vocab, width]` of a network that embeds tokens (Tang's word
+    /// replacement draws neighbours from the teacher's).
+    pub fn token_embeddings(&self) -> Option<Tensor<2>> {
+        match self {
+            Network::Mlp(_) => None,
+            Network::Transformer(net) => Some(net.token_embedding.weight.val()),
+            Network::BiLstm(net) => Some(net.embedding.weight.val()),
+            Network::Bow(net) => Some(net.embedding.weight.val()),
+        }
+    }
+
     /// A network of `architecture` from PyTorch-layout values checked against its shapes.
     pub fn from_torch(architecture: &Architecture, values: &torch::TorchValues) -> Result<Self> {
         Ok(match architecture {

@@ -13,3 +13,27 @@ pub mod tokenizer;
 pub use augment::{Neighbours, TangAugment, augment_examples};
 pub use spam::{SPAM_CLASSES, SPAM_MAX_LEN, SPAM_TSV_GZ, TextSplit, spam, spam_sentences};
 pub use tokenizer::{Special, Tokenizer, words};
+
+use crate::engine::data::{Dataset, TransferConfig, TransferSet};
+use crate::engine::error::Result;
+
+/// A transfer set of sentences: labeled and unlabeled ones as `config` says, then Tang's
+/// augmented copies of all of them (`aug.copies` each; the image augmentation of `config` does
+/// not apply to token ids and is switched off).
+pub fn text_transfer_set(
+    train: &Dataset,
+    config: &TransferConfig,
+    tokenizer: &Tokenizer,
+    aug: &TangAugment,
+    neighbours: Option<&Neighbours>,
+    seed: u64,
+) -> Result<TransferSet> {
+    let plain = TransferConfig {
+        augment_copies: 0,
+        ..config.clone()
+    };
+    let mut set = TransferSet::build(train, &plain, seed)?;
+    let copies = augment_examples(set.base_rows(), tokenizer, aug, neighbours, seed)?;
+    set.push_augmented(copies)?;
+    Ok(set)
+}

@@ -271,6 +271,15 @@ impl Trainer {
         self.seek(steps)
     }
 
+    /// Runs the teacher on every batch from now on, as without a cache (benchmarks measure what
+    /// the cache saves).
+    #[doc(hidden)]
+    pub fn drop_teacher_cache(&mut self) {
+        if let Some(t) = &mut self.teacher {
+            t.cache = None;
+        }
+    }
+
     /// Replaces the network's weights (used by tests to provoke a divergence).
     #[doc(hidden)]
     pub fn map_network(&mut self, f: impl FnOnce(Mlp) -> Mlp) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# numpy (from PyPI, in .venv) reads an exported student and reproduces the Rust logits on 100
-# test digits to 1e-5; burnpack export round-trips through the CLI. Needs `bash scripts/setup.sh`.
+# numpy (from PyPI, in .venv) reads exported networks (an MLP student on digits; the text
+# transformer teacher, a BiLSTM and a bag of words on spam) and reproduces the Rust logits on 100
+# test examples to 1e-5; burnpack export round-trips through the CLI. Needs `bash scripts/setup.sh`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
@@ -16,3 +17,13 @@ distill export --weights "$work/student.safetensors" --out "$work/student.bpk"
 distill predict --weights "$work/student.bpk" --dataset digits --count 100 --out "$work/bpk-logits.safetensors"
 cmp "$work/rust-logits.safetensors" "$work/bpk-logits.safetensors"
 echo "burnpack export gives byte-identical logits"
+
+# Text networks: the shipped transformer teacher, and a BiLSTM and a bag-of-words trained for one
+# epoch, each exported and checked against numpy's reference forward pass on 100 test sentences.
+distill export --weights assets/teachers/spam.safetensors --out "$work/transformer.safetensors"
+distill train-teacher --dataset spam --kind bilstm --hidden 32 --epochs 1 --out "$work/bilstm.safetensors" >/dev/null
+distill train-teacher --dataset spam --kind bow --epochs 1 --lr 0.01 --out "$work/bow.safetensors" >/dev/null
+for kind in transformer bilstm bow; do
+  distill predict --weights "$work/$kind.safetensors" --dataset spam --count 100 --out "$work/$kind-logits.safetensors"
+  .venv/bin/python tests/interop/check_text.py "$work/$kind.safetensors" "$work/$kind-logits.safetensors"
+done

@@ -7,8 +7,10 @@ use std::collections::HashMap;
 use burn::store::{BurnpackStore, ModuleSnapshot};
 use burn::tensor::Device;
 use distill_playground::Error;
-use distill_playground::engine::network::MlpConfig;
-use distill_playground::engine::weights::{FileInfo, MlpWeights, WeightFormat};
+use distill_playground::engine::network::{
+    Architecture, BiLstmConfig, BowConfig, MlpConfig, TransformerConfig,
+};
+use distill_playground::engine::weights::{FileInfo, MlpWeights, NetworkWeights, WeightFormat};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use safetensors::SafeTensors;
@@ -27,6 +29,54 @@ fn valid_file(format: WeightFormat) -> Vec<u8> {
         .unwrap()
         .to_format(format, &info)
         .unwrap()
+}
+
+/// Small networks of every text kind, as files.
+fn text_file(kind: usize, format: WeightFormat) -> Vec<u8> {
+    let arch: Architecture = match kind % 3 {
+        0 => TransformerConfig {
+            vocab: 12,
+            max_len: 5,
+            width: 4,
+            heads: 2,
+            blocks: 2,
+            ff: 6,
+            classes: 3,
+        }
+        .into(),
+        1 => BiLstmConfig {
+            vocab: 12,
+            max_len: 5,
+            embed: 3,
+            hidden: 2,
+            fc: 4,
+            classes: 3,
+        }
+        .into(),
+        _ => BowConfig {
+            vocab: 12,
+            max_len: 5,
+            embed: 3,
+            hidden: vec![4],
+            classes: 3,
+        }
+        .into(),
+    };
+    let net = arch.init(&Device::flex(), 3).unwrap();
+    NetworkWeights::from_network(&net)
+        .unwrap()
+        .to_format(format, &FileInfo::default())
+        .unwrap()
+}
+
+/// A successful read of any kind must be a usable network: valid, finite, buildable.
+fn check_any(bytes: &[u8]) {
+    if let Ok((weights, _)) = NetworkWeights::from_bytes(bytes) {
+        assert!(weights.architecture.validate().is_ok());
+        assert!(weights.tensors.values().flatten().all(|v| v.is_finite()));
+        assert!(weights.architecture.declared_params() * 4 <= bytes.len() as u64);
+        weights.to_network(&Device::flex()).unwrap();
+    }
 }
 
 /// A successful read must be a usable network: loadable, finite.
@@ -191,6 +241,91 @@ proptest! {
     #[test]
     fn mutated_burnpack_never_panic(mutations in proptest::collection::vec(mutation(), 1..6)) {
         check(&apply(valid_file(WeightFormat::Burnpack), &mutations));
+    }
+}
+
+/// A text architecture as a file's metadata may declare it, often at the limits.
+fn text_architecture() -> impl Strategy<Value = serde_json::Value> {
+    let size = prop_oneof![3 => 1usize..9, 2 => Just(1024), 1 => Just(100_000), 1 => Just(usize::MAX >> 1)];
+    (0usize..3, size.clone(), size.clone(), size.clone(), size)
+        .prop_map(|(kind, a, b, c, d)| match kind {
+            0 => serde_json::json!({"kind": "transformer", "vocab": a, "max_len": 5, "width": b, "heads": 2, "blocks": c % 30, "ff": d, "classes": 3}),
+            1 => serde_json::json!({"kind": "bilstm", "vocab": a, "max_len": 5, "embed": b, "hidden": c, "fc": d, "classes": 3}),
+            _ => serde_json::json!({"kind": "bow", "vocab": a, "max_len": b, "embed": c, "hidden": [d], "classes": 3}),
+        })
+}
+
+/// A small text network's tensors under another declared architecture.
+fn relabelled(kind: usize, format: WeightFormat, architecture: &serde_json::Value) -> Vec<u8> {
+    let bytes = text_file(kind, format);
+    let meta = |k: &str, v: String| (k.to_string(), v);
+    match format {
+        WeightFormat::Safetensors => {
+            let file = SafeTensors::deserialize(&bytes).unwrap();
+            let metadata = HashMap::from([
+                meta("format", "distill-playground/v2".into()),
+                meta("architecture", architecture.to_string()),
+            ]);
+            safetensors::serialize(file.tensors(), Some(metadata)).unwrap()
+        }
+        WeightFormat::Burnpack => {
+            let (weights, _) = NetworkWeights::from_bytes(&bytes).unwrap();
+            let net = weights.to_network(&Device::flex()).unwrap();
+            let mut store = BurnpackStore::from_bytes(None)
+                .metadata("format", "distill-playground/v2")
+                .metadata("architecture", architecture.to_string());
+            use distill_playground::engine::network::Network;
+            match net {
+                Network::Transformer(n) => n.save_into(&mut store).unwrap(),
+                Network::BiLstm(n) => n.save_into(&mut store).unwrap(),
+                Network::Bow(n) => n.save_into(&mut store).unwrap(),
+                Network::Mlp(n) => n.save_into(&mut store).unwrap(),
+            }
+            store.get_bytes().unwrap().to_vec()
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    /// Text files, mutated: an error or a usable network, never a panic.
+    #[test]
+    fn mutated_text_networks_never_panic(
+        kind in 0usize..3,
+        burnpack in any::<bool>(),
+        mutations in proptest::collection::vec(mutation(), 1..6),
+    ) {
+        let format = if burnpack { WeightFormat::Burnpack } else { WeightFormat::Safetensors };
+        check_any(&apply(text_file(kind, format), &mutations));
+    }
+
+    /// Whatever text architecture the metadata declares, reading returns at once with an error
+    /// or the network the tensors hold; nothing bigger than the file is built.
+    #[test]
+    fn declared_text_architectures_never_build_more_than_the_file_holds(
+        kind in 0usize..3,
+        burnpack in any::<bool>(),
+        arch in text_architecture(),
+    ) {
+        let format = if burnpack { WeightFormat::Burnpack } else { WeightFormat::Safetensors };
+        let bytes = relabelled(kind, format, &arch);
+        match NetworkWeights::from_bytes(&bytes) {
+            Ok((weights, _)) => {
+                prop_assert!(weights.architecture.declared_params() * 4 <= bytes.len() as u64);
+            }
+            Err(e) => prop_assert!(matches!(e, Error::Weights(_)), "{}", e),
+        }
+    }
+}
+
+#[test]
+fn the_unmutated_text_files_are_read() {
+    for kind in 0..3 {
+        for format in [WeightFormat::Safetensors, WeightFormat::Burnpack] {
+            let (weights, _) = NetworkWeights::from_bytes(&text_file(kind, format)).unwrap();
+            assert_eq!(weights.architecture.vocab(), Some(12));
+        }
     }
 }
 

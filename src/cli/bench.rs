@@ -17,7 +17,10 @@ pub(super) fn bench(args: BenchArgs, assets: &Path, device: &Device, quiet: bool
     let bar = if quiet {
         ProgressBar::hidden()
     } else {
-        let students: usize = datasets.iter().map(|d| if d.is_text() { 3 } else { 1 }).sum();
+        let students: usize = datasets
+            .iter()
+            .map(|d| if d.is_text() { 3 } else { 1 })
+            .sum();
         ProgressBar::new((students * batches.len() + 1) as u64)
     };
     bar.set_style(

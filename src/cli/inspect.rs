@@ -41,7 +41,11 @@ pub(super) fn eval(args: EvalArgs, assets: &Path, device: &Device) -> Result<()>
     )?;
     let test = &data.split.test;
     let acc = accuracy(&net, test, device)?;
-    let role = if file.role.is_empty() { "network" } else { &file.role };
+    let role = if file.role.is_empty() {
+        "network"
+    } else {
+        &file.role
+    };
     println!(
         "{} ({role} {}): test accuracy {:.2} % on {} {} examples",
         args.weights.display(),
@@ -134,7 +138,9 @@ pub(super) fn predict(args: PredictArgs, assets: &Path, device: &Device) -> Resu
         return classify(&net, &data, sentence, device);
     }
     let Some(out) = &args.out else {
-        return Err(Error::Settings("give --out (or --text for one sentence)".into()));
+        return Err(Error::Settings(
+            "give --out (or --text for one sentence)".into(),
+        ));
     };
     let test = &data.split.test;
     let n = args.count.min(test.len());
@@ -144,9 +150,24 @@ pub(super) fn predict(args: PredictArgs, assets: &Path, device: &Device) -> Resu
     let le = |v: &[f32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
     let (inputs, logits_bytes) = (le(&subset.features), le(&logits));
     let views = [
-        ("inputs", safetensors::Dtype::F32, vec![n, test.dim], &inputs[..]),
-        ("logits", safetensors::Dtype::F32, vec![n, test.classes], &logits_bytes[..]),
-        ("labels", safetensors::Dtype::U8, vec![n], &subset.labels[..]),
+        (
+            "inputs",
+            safetensors::Dtype::F32,
+            vec![n, test.dim],
+            &inputs[..],
+        ),
+        (
+            "logits",
+            safetensors::Dtype::F32,
+            vec![n, test.classes],
+            &logits_bytes[..],
+        ),
+        (
+            "labels",
+            safetensors::Dtype::U8,
+            vec![n],
+            &subset.labels[..],
+        ),
     ]
     .into_iter()
     .map(|(name, dtype, shape, data)| {

@@ -106,7 +106,15 @@ pub fn architecture(
                 [e, h, f] => (e, h, f),
                 _ => return Err(bad_spec(spec, "bilstm", "64 or 300,150,400")),
             };
-            BiLstmConfig { vocab, max_len, embed, hidden, fc, classes }.into()
+            BiLstmConfig {
+                vocab,
+                max_len,
+                embed,
+                hidden,
+                fc,
+                classes,
+            }
+            .into()
         }
         NetKind::Bow => {
             let (embed, hidden) = match widths[..] {
@@ -114,7 +122,14 @@ pub fn architecture(
                 [e, ref rest @ ..] => (e, rest.to_vec()),
                 [] => return Err(bad_spec(spec, "bow", "32 or 64,32")),
             };
-            BowConfig { vocab, max_len, embed, hidden, classes }.into()
+            BowConfig {
+                vocab,
+                max_len,
+                embed,
+                hidden,
+                classes,
+            }
+            .into()
         }
     };
     arch.validate()?;
@@ -130,7 +145,9 @@ fn transformer_spec(spec: &str) -> Result<(usize, usize)> {
 }
 
 fn bad_spec(spec: &str, kind: &str, example: &str) -> Error {
-    Error::ModelConfig(format!("'{spec}' is not a {kind} shape (for example {example})"))
+    Error::ModelConfig(format!(
+        "'{spec}' is not a {kind} shape (for example {example})"
+    ))
 }
 
 #[cfg(test)]
@@ -138,26 +155,76 @@ mod tests {
     use super::*;
 
     fn text() -> Shape {
-        Shape { inputs: 64, classes: 3, vocab: Some(500) }
+        Shape {
+            inputs: 64,
+            classes: 3,
+            vocab: Some(500),
+        }
     }
 
     #[test]
     fn specs_read_per_kind() {
-        let t = architecture(NetKind::Transformer, None, Role::Teacher, 4, Activation::Relu, &text()).unwrap();
+        let t = architecture(
+            NetKind::Transformer,
+            None,
+            Role::Teacher,
+            4,
+            Activation::Relu,
+            &text(),
+        )
+        .unwrap();
         assert_eq!((t.depth(), t.width(1), t.heads()), (4, Some(128), Some(4)));
-        let b = architecture(NetKind::Bilstm, Some("300,150,400"), Role::Student, 4, Activation::Relu, &text()).unwrap();
-        assert_eq!((b.width(0), b.width(1), b.width(2)), (Some(300), Some(300), Some(400)));
-        let w = architecture(NetKind::Bow, Some("64,32,16"), Role::Student, 4, Activation::Relu, &text()).unwrap();
+        let b = architecture(
+            NetKind::Bilstm,
+            Some("300,150,400"),
+            Role::Student,
+            4,
+            Activation::Relu,
+            &text(),
+        )
+        .unwrap();
+        assert_eq!(
+            (b.width(0), b.width(1), b.width(2)),
+            (Some(300), Some(300), Some(400))
+        );
+        let w = architecture(
+            NetKind::Bow,
+            Some("64,32,16"),
+            Role::Student,
+            4,
+            Activation::Relu,
+            &text(),
+        )
+        .unwrap();
         assert_eq!((w.depth(), w.width(2)), (2, Some(16)));
-        let err = architecture(NetKind::Transformer, Some("64"), Role::Student, 4, Activation::Relu, &text()).unwrap_err();
+        let err = architecture(
+            NetKind::Transformer,
+            Some("64"),
+            Role::Student,
+            4,
+            Activation::Relu,
+            &text(),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("not a transformer shape"), "{err}");
-        let err = architecture(NetKind::Transformer, Some("30x2"), Role::Student, 4, Activation::Relu, &text()).unwrap_err();
+        let err = architecture(
+            NetKind::Transformer,
+            Some("30x2"),
+            Role::Student,
+            4,
+            Activation::Relu,
+            &text(),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("heads do not divide"), "{err}");
     }
 
     #[test]
     fn kinds_match_their_data() {
-        assert_eq!(kind_for(None, DatasetKind::Spam).unwrap(), NetKind::Transformer);
+        assert_eq!(
+            kind_for(None, DatasetKind::Spam).unwrap(),
+            NetKind::Transformer
+        );
         assert_eq!(kind_for(None, DatasetKind::Digits).unwrap(), NetKind::Mlp);
         assert!(kind_for(Some(NetKind::Mlp), DatasetKind::Spam).is_err());
         assert!(kind_for(Some(NetKind::Bow), DatasetKind::Moons).is_err());

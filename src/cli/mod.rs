@@ -151,7 +151,10 @@ pub(super) fn load_data(
 pub(super) fn tokenizer_of(info: &FileInfo, flag: Option<&Path>) -> Result<Option<Tokenizer>> {
     if let Some(path) = flag {
         let text = String::from_utf8(read(path)?).map_err(|_| {
-            Error::Dataset(format!("{} is not a text (JSON) tokenizer file", path.display()))
+            Error::Dataset(format!(
+                "{} is not a text (JSON) tokenizer file",
+                path.display()
+            ))
         })?;
         return Tokenizer::from_json(&text)
             .map(Some)

@@ -11,8 +11,8 @@ use crate::engine::error::Result;
 use crate::engine::loss::AttentionLoss;
 use crate::engine::mapping::MappingScheme;
 use crate::engine::network::Classifier;
-use crate::engine::text::{Neighbours, TangAugment, text_transfer_set};
 use crate::engine::schedule::Schedule;
+use crate::engine::text::{Neighbours, TangAugment, text_transfer_set};
 use crate::engine::train::{DistillSettings, Trainer, accuracy};
 use crate::engine::weights::{FileInfo, save_network};
 
@@ -105,7 +105,12 @@ pub(super) fn distill(
         .clone()
         .unwrap_or_else(|| shipped_teacher(assets, t.dataset));
     let (teacher, teacher_info) = load_weights(&teacher_path, device)?;
-    let tokenizer = text_tokenizer(&teacher, &teacher_info, args.tokenizer.as_deref(), &teacher_path)?;
+    let tokenizer = text_tokenizer(
+        &teacher,
+        &teacher_info,
+        args.tokenizer.as_deref(),
+        &teacher_path,
+    )?;
     let data_set = load_data(t.dataset, assets, t.seed, tokenizer)?;
     check_fits(&teacher.architecture(), &teacher_path, t.dataset, &data_set)?;
     let split = &data_set.split;
@@ -124,7 +129,13 @@ pub(super) fn distill(
     let settings = args.settings(steps)?;
     let teacher_acc = accuracy(&teacher, &split.test, device)?;
     let scratch_data = data.labeled_only();
-    let mut trainer = Trainer::distill(config.clone(), teacher.clone(), data, settings.clone(), device)?;
+    let mut trainer = Trainer::distill(
+        config.clone(),
+        teacher.clone(),
+        data,
+        settings.clone(),
+        device,
+    )?;
     announce(&trainer, &config, &teacher, teacher_acc, &settings, steps);
     let start = Instant::now();
     let last = run_steps(&mut trainer, steps, "distill", quiet)?;
@@ -173,7 +184,12 @@ pub(super) fn distill(
 impl DistillArgs {
     /// The transfer set: for text, Tang's augmentation replaces the image one, with word
     /// replacement drawn from the teacher's embeddings; three augmented sentences are shown.
-    fn transfer_set(&self, data: &Data, transfer: &TransferConfig, teacher: &Network) -> Result<TransferSet> {
+    fn transfer_set(
+        &self,
+        data: &Data,
+        transfer: &TransferConfig,
+        teacher: &Network,
+    ) -> Result<TransferSet> {
         let seed = self.train.seed;
         let Some(text) = &data.text else {
             return TransferSet::build(&data.split.train, transfer, seed);
@@ -187,12 +203,22 @@ impl DistillArgs {
         let neighbours = match teacher.token_embeddings() {
             Some(table) if aug.copies > 0 && aug.p_replace > 0.0 => {
                 let [_, width] = table.dims();
-                let values = table.into_data().try_to_vec::<f32>().map_err(|e| Error::Read(format!("{e:?}")))?;
+                let values = table
+                    .into_data()
+                    .try_to_vec::<f32>()
+                    .map_err(|e| Error::Read(format!("{e:?}")))?;
                 Some(Neighbours::from_embeddings(&values, width, 5)?)
             }
             _ => None,
         };
-        let set = text_transfer_set(&data.split.train, transfer, &text.tokenizer, &aug, neighbours.as_ref(), seed)?;
+        let set = text_transfer_set(
+            &data.split.train,
+            transfer,
+            &text.tokenizer,
+            &aug,
+            neighbours.as_ref(),
+            seed,
+        )?;
         show_augmented(&set, &text.tokenizer);
         Ok(set)
     }
@@ -254,11 +280,18 @@ fn show_augmented(set: &TransferSet, tokenizer: &Tokenizer) {
     }
     let base = set.labeled + set.unlabeled;
     let row = |i: usize| -> Vec<u32> {
-        set.features[i * set.dim..(i + 1) * set.dim].iter().map(|&v| v as u32).collect()
+        set.features[i * set.dim..(i + 1) * set.dim]
+            .iter()
+            .map(|&v| v as u32)
+            .collect()
     };
     println!("Augmented copies (Tang et al.), for example:");
     for i in 0..3.min(base) {
-        println!("  {}\n→ {}", tokenizer.decode(&row(i)), tokenizer.decode(&row(base + i)));
+        println!(
+            "  {}\n→ {}",
+            tokenizer.decode(&row(i)),
+            tokenizer.decode(&row(base + i))
+        );
     }
 }
 

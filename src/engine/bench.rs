@@ -52,9 +52,8 @@ pub struct MatmulPeak {
 /// attention 4·L·d per block. BiLSTM: per token and direction 2·4h·(e + h). Bag of words: the
 /// mean L·e plus its MLP.
 pub fn forward_flops(arch: &Architecture) -> f64 {
-    let mlp = |widths: &[usize]| -> f64 {
-        widths.windows(2).map(|w| 2.0 * (w[0] * w[1]) as f64).sum()
-    };
+    let mlp =
+        |widths: &[usize]| -> f64 { widths.windows(2).map(|w| 2.0 * (w[0] * w[1]) as f64).sum() };
     match arch {
         Architecture::Mlp(c) => c.layer_shapes().map(|(i, o)| 2.0 * (i * o) as f64).sum(),
         Architecture::Transformer(c) => {
@@ -185,6 +184,7 @@ mod tests {
         let split = crate::engine::data::digits().unwrap();
         let teacher = MlpConfig::teacher(64, 10).init(&device, 1).unwrap();
         let student = Architecture::from(MlpConfig::student(64, 10));
+        let teacher = Network::from(teacher);
         let r = distill_steps("digits", &split, &teacher, &student, 32, 5, &device).unwrap();
         assert!(r.step_with_teacher_ms > 0.0);
         assert!(r.step_ms > 0.0 && r.teacher_forward_ms > 0.0);

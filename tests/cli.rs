@@ -119,7 +119,8 @@ fn train_distill_eval_export() {
     )
     .unwrap();
     assert_eq!(sidecar["architecture"]["hidden"], serde_json::json!([8, 8]));
-    assert_eq!(sidecar["layers"][2]["weight"], "4.weight");
+    assert_eq!(sidecar["tensors"][4]["name"], "4.weight");
+    assert_eq!(sidecar["tensors"][4]["shape"], serde_json::json!([2, 8]));
     assert_eq!(
         sidecar["info"]["settings"]["alpha"]["kind"],
         "teacher-annealing"

@@ -42,6 +42,7 @@ fn text_file(kind: usize, format: WeightFormat) -> Vec<u8> {
             blocks: 2,
             ff: 6,
             classes: 3,
+            dropout: 0.0,
         }
         .into(),
         1 => BiLstmConfig {

@@ -61,6 +61,9 @@ pub struct TrainTeacherArgs {
     /// Attention heads per transformer block.
     #[arg(long, default_value_t = 4)]
     pub heads: usize,
+    /// Dropout while training a transformer (0 to 0.9).
+    #[arg(long, default_value_t = 0.1)]
+    pub dropout: f32,
     #[arg(long, default_value = "relu")]
     pub activation: Activation,
     /// A tokenizer file (JSON: max_len and vocab) instead of one built from the training split.
@@ -85,6 +88,9 @@ pub struct DistillArgs {
     /// Attention heads per transformer block of the student.
     #[arg(long, default_value_t = 4)]
     pub heads: usize,
+    /// Dropout while training a transformer student (0 to 0.9).
+    #[arg(long, default_value_t = 0.0)]
+    pub dropout: f32,
     #[arg(long, default_value = "relu")]
     pub activation: Activation,
     /// Temperature T: a number (4), a linear schedule (8..1).

@@ -74,7 +74,17 @@ fn students(kind: DatasetKind, data: &Data) -> Result<Vec<Architecture>> {
     };
     kinds
         .iter()
-        .map(|&k| architecture(k, None, Role::Student, 4, Default::default(), &data.shape()))
+        .map(|&k| {
+            architecture(
+                k,
+                None,
+                Role::Student,
+                4,
+                0.0,
+                Default::default(),
+                &data.shape(),
+            )
+        })
         .collect()
 }
 

@@ -2,7 +2,7 @@
 //!
 //! `--hidden` (teachers) and `--student` (students) read a shape per kind:
 //! - mlp: hidden widths, "128x6" (six of 128) or "64,32";
-//! - transformer: "128x4", four blocks of width 128 (feed-forward 2× the width; `--heads`);
+//! - transformer: "64x4", four blocks of width 64 (feed-forward 2× the width; `--heads`);
 //! - bilstm: "64" (embeddings, states per direction and ReLU layer all 64) or "300,150,400"
 //!   (embedding, state, ReLU: Tang et al.'s SST-2 student);
 //! - bow: "32" (embedding and one ReLU layer of 32) or "64,32,16" (embedding, then ReLU layers).
@@ -59,8 +59,8 @@ fn default_spec(kind: NetKind, role: Role) -> &'static str {
     match (kind, role) {
         (NetKind::Mlp, Role::Teacher) => "128x6",
         (NetKind::Mlp, Role::Student) => "32x3",
-        (NetKind::Transformer, Role::Teacher) => "128x4",
-        (NetKind::Transformer, Role::Student) => "64x2",
+        (NetKind::Transformer, Role::Teacher) => "64x4",
+        (NetKind::Transformer, Role::Student) => "32x2",
         (NetKind::Bilstm, _) => "64",
         (NetKind::Bow, _) => "32",
     }
@@ -72,6 +72,7 @@ pub fn architecture(
     spec: Option<&str>,
     role: Role,
     heads: usize,
+    dropout: f32,
     activation: Activation,
     shape: &Shape,
 ) -> Result<Architecture> {
@@ -97,6 +98,7 @@ pub fn architecture(
                 blocks,
                 ff: 2 * width,
                 classes,
+                dropout,
             }
             .into()
         }
@@ -169,16 +171,18 @@ mod tests {
             None,
             Role::Teacher,
             4,
+            0.0,
             Activation::Relu,
             &text(),
         )
         .unwrap();
-        assert_eq!((t.depth(), t.width(1), t.heads()), (4, Some(128), Some(4)));
+        assert_eq!((t.depth(), t.width(1), t.heads()), (4, Some(64), Some(4)));
         let b = architecture(
             NetKind::Bilstm,
             Some("300,150,400"),
             Role::Student,
             4,
+            0.0,
             Activation::Relu,
             &text(),
         )
@@ -192,6 +196,7 @@ mod tests {
             Some("64,32,16"),
             Role::Student,
             4,
+            0.0,
             Activation::Relu,
             &text(),
         )
@@ -202,6 +207,7 @@ mod tests {
             Some("64"),
             Role::Student,
             4,
+            0.0,
             Activation::Relu,
             &text(),
         )
@@ -212,6 +218,7 @@ mod tests {
             Some("30x2"),
             Role::Student,
             4,
+            0.0,
             Activation::Relu,
             &text(),
         )

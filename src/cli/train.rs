@@ -34,6 +34,7 @@ pub(super) fn train_teacher(
         args.hidden.as_deref(),
         kinds::Role::Teacher,
         args.heads,
+        args.dropout,
         args.activation,
         &data_set.shape(),
     )?;
@@ -120,6 +121,7 @@ pub(super) fn distill(
         args.student.as_deref(),
         kinds::Role::Student,
         args.heads,
+        args.dropout,
         args.activation,
         &data_set.shape(),
     )?;
@@ -252,7 +254,6 @@ impl DistillArgs {
             batch_size: t.batch_size,
             total_steps: steps,
             seed: t.seed,
-            ..DistillSettings::default()
         })
     }
 }

@@ -4,8 +4,8 @@ Usage: python check_text.py NETWORK.safetensors PREDICTIONS.safetensors
 (the second file comes from `distill predict`: token ids as `inputs`, the Rust `logits`).
 Each forward pass below follows the PyTorch module the export names, in float64:
 - transformer: nn.Embedding ×2, nn.LayerNorm, nn.TransformerEncoderLayer(d, heads, ff,
-  dropout=0, activation="gelu", batch_first=True) per block (post-norm, padded keys masked),
-  nn.Linear on position 0;
+  activation="gelu", batch_first=True, norm_first=True) per block (pre-norm, padded keys masked,
+  eval mode), a final nn.LayerNorm and nn.Linear on position 0;
 - bilstm: nn.Embedding, nn.LSTM(bidirectional=True) over the packed sentence (gates i, f, g, o),
   max over the words, nn.Linear + ReLU, nn.Linear;
 - bow: nn.EmbeddingBag(mode="mean", padding_idx=0), then nn.Linear + ReLU layers, nn.Linear.
@@ -47,17 +47,19 @@ def transformer(p, a, ids):
     pad = (ids == 0)[:, None, None, :]
     for b in range(a["blocks"]):
         q = lambda name: p[f"layers.{b}.{name}"]
-        qkv = linear(q("self_attn.in_proj_weight"), q("self_attn.in_proj_bias"), x)
+        normed = layer_norm(x, q("norm1.weight"), q("norm1.bias"))
+        qkv = linear(q("self_attn.in_proj_weight"), q("self_attn.in_proj_bias"), normed)
         split = [t.reshape(n, length, heads, dh).transpose(0, 2, 1, 3) for t in np.split(qkv, 3, axis=-1)]
         scores = split[0] @ split[1].transpose(0, 1, 3, 2) / math.sqrt(dh)
         probs = softmax(np.where(pad, -np.inf, scores))
         context = (probs @ split[2]).transpose(0, 2, 1, 3).reshape(n, length, d)
         attended = linear(q("self_attn.out_proj.weight"), q("self_attn.out_proj.bias"), context)
-        x = layer_norm(x + attended, q("norm1.weight"), q("norm1.bias"))
-        h = linear(q("linear1.weight"), q("linear1.bias"), x)
+        x = x + attended
+        h = linear(q("linear1.weight"), q("linear1.bias"), layer_norm(x, q("norm2.weight"), q("norm2.bias")))
         h = 0.5 * h * (1.0 + ERF(h / math.sqrt(2.0)))
-        x = layer_norm(x + linear(q("linear2.weight"), q("linear2.bias"), h), q("norm2.weight"), q("norm2.bias"))
-    return linear(p["classifier.weight"], p["classifier.bias"], x[:, 0])
+        x = x + linear(q("linear2.weight"), q("linear2.bias"), h)
+    cls = layer_norm(x[:, 0], p["final_norm.weight"], p["final_norm.bias"])
+    return linear(p["classifier.weight"], p["classifier.bias"], cls)
 
 
 def lstm_direction(p, suffix, x, mask, reverse):

@@ -98,7 +98,7 @@ impl BiLstmConfig {
         self.validate()?;
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let (e, h) = (self.embed, self.hidden);
-        let embedding = random_embedding(self.vocab, e, &mut rng, device);
+        let embedding = random_embedding(self.vocab, e, 1.0, &mut rng, device);
         // nn.LSTM draws every weight from U(−1/√h, 1/√h); random_linear's bound is 1/√in.
         let mut direction = || Direction {
             input: scaled_linear(e, 4 * h, h, &mut rng, device),

@@ -100,7 +100,7 @@ impl BowConfig {
     pub fn init(&self, device: &Device, seed: u64) -> Result<Bow> {
         self.validate()?;
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let embedding = random_embedding(self.vocab, self.embed, &mut rng, device);
+        let embedding = random_embedding(self.vocab, self.embed, 1.0, &mut rng, device);
         let mut layers: Vec<Linear> = self
             .layer_shapes()
             .into_iter()

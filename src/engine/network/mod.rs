@@ -240,6 +240,14 @@ impl Architecture {
         }
     }
 
+    /// Dropout while training (transformers; the other kinds have none).
+    pub fn dropout(&self) -> f32 {
+        match self {
+            Architecture::Transformer(c) => c.dropout,
+            _ => 0.0,
+        }
+    }
+
     /// Attention heads per block, for kinds with attention.
     pub fn heads(&self) -> Option<usize> {
         match self {

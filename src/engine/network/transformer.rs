@@ -1,13 +1,16 @@
 //! A BERT-like transformer encoder for text classification.
 //!
 //! Token and position embeddings, summed and layer-normalised (BERT's embedding layer), then
-//! `blocks` encoder blocks, then a linear classifier on the `[CLS]` position (BERT's tanh pooler
-//! is left out: one layer fewer to explain, no measurable loss here).
+//! `blocks` encoder blocks, a final layer norm, and a linear classifier on the `[CLS]` position
+//! (BERT's tanh pooler is left out: one layer fewer to explain).
 //!
-//! Each block is PyTorch's `nn.TransformerEncoderLayer(d, heads, ff, dropout=0,
-//! activation="gelu", batch_first=True)` with its default **post**-layer-norm placement, as in
-//! BERT: `x = norm1(x + attention(x)); x = norm2(x + linear2(gelu(linear1(x))))`. Padded keys are
-//! masked out of every softmax. The queries, keys and values come from one `in_proj` linear
+//! Each block is PyTorch's `nn.TransformerEncoderLayer(d, heads, ff, dropout,
+//! activation="gelu", batch_first=True, norm_first=True)`: **pre**-layer-norm,
+//! `x = x + attention(norm1(x)); x = x + linear2(gelu(linear1(norm2(x))))`. BERT puts the norms
+//! after the residual sums (post-LN); trained from scratch here without a warm-up, that
+//! placement reached 93–94 % on the spam set against a bag of words' 96.7 %, so the blocks use
+//! the placement that trains stably without one (as GPT-2 and most later models do). Padded keys
+//! are masked out of every softmax. The queries, keys and values come from one `in_proj` linear
 //! layer (rows q, k, v), as PyTorch stores them, so an export is a reshape, not a re-shuffle.
 
 use burn::module::{Module, Param};
@@ -24,7 +27,7 @@ use crate::engine::error::{Error, Result};
 use crate::engine::loss::key_bias;
 
 /// Shape of a transformer encoder.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TransformerConfig {
     pub vocab: usize,
     pub max_len: usize,
@@ -35,33 +38,44 @@ pub struct TransformerConfig {
     /// Width of the feed-forward layer inside each block.
     pub ff: usize,
     pub classes: usize,
+    /// Dropout while training (BERT's 0.1 keeps a teacher trained from scratch on a few
+    /// thousand e-mails from memorising them): on the embeddings, inside the feed-forward layer
+    /// and on each sublayer's output. Never at inference.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub dropout: f32,
+}
+
+fn is_zero(p: &f32) -> bool {
+    *p == 0.0
 }
 
 impl TransformerConfig {
-    /// The shipped teacher's shape: 4 blocks, d = 128, 4 heads, ff = 256.
+    /// The shipped teacher's shape: 4 blocks, d = 64, 4 heads, ff = 128, dropout 0.1.
     pub fn teacher(vocab: usize, max_len: usize, classes: usize) -> Self {
-        Self {
-            vocab,
-            max_len,
-            width: 128,
-            heads: 4,
-            blocks: 4,
-            ff: 256,
-            classes,
-        }
-    }
-
-    /// The default student: 2 blocks of width 64 with the teacher's 4 heads (so TinyBERT's
-    /// head-by-head attention loss applies).
-    pub fn student(vocab: usize, max_len: usize, classes: usize) -> Self {
         Self {
             vocab,
             max_len,
             width: 64,
             heads: 4,
-            blocks: 2,
+            blocks: 4,
             ff: 128,
             classes,
+            dropout: 0.1,
+        }
+    }
+
+    /// The default student: 2 blocks of width 32 with the teacher's 4 heads (so TinyBERT's
+    /// head-by-head attention loss applies).
+    pub fn student(vocab: usize, max_len: usize, classes: usize) -> Self {
+        Self {
+            vocab,
+            max_len,
+            width: 32,
+            heads: 4,
+            blocks: 2,
+            ff: 64,
+            classes,
+            dropout: 0.0,
         }
     }
 
@@ -79,6 +93,9 @@ impl TransformerConfig {
                 "{} heads do not divide the width {}",
                 self.heads, self.width
             ));
+        }
+        if !(0.0..0.9).contains(&self.dropout) {
+            return bad(format!("dropout {}: 0 to 0.9", self.dropout));
         }
         if !(1..=24).contains(&self.blocks) {
             return bad(format!("{} blocks: 1 to 24", self.blocks));
@@ -121,6 +138,8 @@ impl TransformerConfig {
                 out.push((format!("{p}{name}"), shape));
             }
         }
+        out.push(("final_norm.weight".into(), vec![d]));
+        out.push(("final_norm.bias".into(), vec![d]));
         out.push(("classifier.weight".into(), vec![self.classes, d]));
         out.push(("classifier.bias".into(), vec![self.classes]));
         out
@@ -144,17 +163,35 @@ impl TransformerConfig {
                 norm1: LayerNormConfig::new(d).init(device),
                 norm2: LayerNormConfig::new(d).init(device),
                 heads: self.heads,
+                dropout: self.dropout.into(),
             })
             .collect();
         Ok(Transformer {
-            token_embedding: random_embedding(self.vocab, d, &mut rng, device),
-            position_embedding: random_embedding(self.max_len, d, &mut rng, device),
+            token_embedding: random_embedding(self.vocab, d, BERT_INIT_STD, &mut rng, device),
+            position_embedding: random_embedding(self.max_len, d, BERT_INIT_STD, &mut rng, device),
             embedding_norm: LayerNormConfig::new(d).init(device),
             blocks,
+            final_norm: LayerNormConfig::new(d).init(device),
             classifier: random_linear(d, self.classes, &mut rng, device),
+            dropout: self.dropout.into(),
         })
     }
 }
+
+/// Inverted dropout, only on a training (autodiff) device: the teacher inside a distillation
+/// run, evaluation and export see every unit.
+pub fn dropout<const D: usize>(x: Tensor<D>, p: f64) -> Tensor<D> {
+    if p <= 0.0 || !x.device().is_autodiff() {
+        return x;
+    }
+    let keep = x.random_like(burn::tensor::Distribution::Bernoulli(1.0 - p));
+    x * keep / (1.0 - p)
+}
+
+/// BERT's initializer range: small embeddings that Adam moves quickly relative to their size
+/// (unit-variance embeddings, `nn.Embedding`'s default, left a transformer trained from scratch
+/// here several points behind a bag of words).
+pub const BERT_INIT_STD: f32 = 0.02;
 
 /// Sum of the element counts of `shapes`, saturating (checked before anything is built).
 pub fn declared(shapes: &[(String, Vec<usize>)]) -> u64 {
@@ -185,16 +222,16 @@ pub fn check_text_sizes(vocab: usize, max_len: usize, classes: usize) -> Result<
     Ok(())
 }
 
-/// An embedding table drawn from N(0, 1)-like uniform values (unit variance), as
-/// `nn.Embedding` starts.
+/// An embedding table of uniform values with standard deviation `std`.
 pub fn random_embedding(
     rows: usize,
     width: usize,
+    std: f32,
     rng: &mut ChaCha8Rng,
     device: &Device,
 ) -> Embedding {
     use rand::RngExt;
-    let bound = 3f32.sqrt();
+    let bound = std * 3f32.sqrt();
     let values = (0..rows * width)
         .map(|_| rng.random_range(-bound..bound))
         .collect();
@@ -215,7 +252,7 @@ pub fn embedding_from_host(
     }
 }
 
-/// One post-layer-norm encoder block.
+/// One pre-layer-norm encoder block.
 #[derive(Module, Debug)]
 pub struct Block {
     /// `d → 3d`: queries, keys and values.
@@ -227,6 +264,8 @@ pub struct Block {
     pub norm2: LayerNorm,
     #[module(skip)]
     pub heads: usize,
+    #[module(skip)]
+    pub dropout: f64,
 }
 
 /// A block's output with what its attention saw.
@@ -241,7 +280,8 @@ impl Block {
         let [batch, positions, d] = x.dims();
         let (h, w) = (self.heads, d / self.heads);
         let split = |t: Tensor<3>| t.reshape([batch, positions, h, w]).swap_dims(1, 2);
-        let mut qkv = self.in_proj.forward(x.clone()).chunk(3, 2).into_iter();
+        let normed = self.norm1.forward(x.clone());
+        let mut qkv = self.in_proj.forward(normed).chunk(3, 2).into_iter();
         let mut next = || qkv.next().map(split);
         let (Some(query), Some(key), Some(value)) = (next(), next(), next()) else {
             unreachable!("chunk(3) gives three parts")
@@ -253,10 +293,11 @@ impl Block {
             .matmul(value.clone())
             .swap_dims(1, 2)
             .reshape([batch, positions, d]);
-        let x = self.norm1.forward(x + self.out_proj.forward(context));
-        let ff = self.linear2.forward(gelu(self.linear1.forward(x.clone())));
+        let x = x + dropout(self.out_proj.forward(context), self.dropout);
+        let inner = gelu(self.linear1.forward(self.norm2.forward(x.clone())));
+        let ff = self.linear2.forward(dropout(inner, self.dropout));
         BlockOut {
-            hidden: self.norm2.forward(x + ff),
+            hidden: x + dropout(ff, self.dropout),
             attention,
             qkv: Qkv { query, key, value },
         }
@@ -271,7 +312,10 @@ pub struct Transformer {
     pub position_embedding: Embedding,
     pub embedding_norm: LayerNorm,
     pub blocks: Vec<Block>,
+    pub final_norm: LayerNorm,
     pub classifier: Linear,
+    #[module(skip)]
+    pub dropout: f64,
 }
 
 /// 1 where a token is, 0 where padding is: `[batch, positions]`.
@@ -287,13 +331,13 @@ impl Transformer {
             .unsqueeze_dim::<2>(0)
             .repeat_dim(0, batch);
         let x = self.token_embedding.forward(ids) + self.position_embedding.forward(places);
-        self.embedding_norm.forward(x)
+        dropout(self.embedding_norm.forward(x), self.dropout)
     }
 
     fn classify(&self, h: Tensor<3>) -> Tensor<2> {
         let [batch, _, d] = h.dims();
         let cls = h.narrow(1, 0, 1).reshape([batch, d]);
-        self.classifier.forward(cls)
+        self.classifier.forward(self.final_norm.forward(cls))
     }
 }
 
@@ -346,6 +390,7 @@ impl Classifier for Transformer {
             blocks: self.blocks.len(),
             ff,
             classes,
+            dropout: self.dropout as f32,
         })
     }
 }
@@ -375,6 +420,7 @@ impl Transformer {
             push_norm(&mut out, &format!("{p}.norm1"), &block.norm1);
             push_norm(&mut out, &format!("{p}.norm2"), &block.norm2);
         }
+        push_norm(&mut out, "final_norm", &self.final_norm);
         push_linear(&mut out, "classifier", &self.classifier);
         out
     }
@@ -393,6 +439,7 @@ impl Transformer {
                     norm1: v.norm(&format!("{p}.norm1"), d)?,
                     norm2: v.norm(&format!("{p}.norm2"), d)?,
                     heads: c.heads,
+                    dropout: c.dropout.into(),
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -401,7 +448,9 @@ impl Transformer {
             position_embedding: v.embedding("position_embedding", c.max_len, d)?,
             embedding_norm: v.norm("embedding_norm", d)?,
             blocks,
+            final_norm: v.norm("final_norm", d)?,
             classifier: v.linear("classifier", d, c.classes)?,
+            dropout: c.dropout.into(),
         })
     }
 }
@@ -426,6 +475,7 @@ mod tests {
             blocks: 3,
             ff: 16,
             classes: 3,
+            dropout: 0.0,
         }
     }
 
@@ -476,6 +526,32 @@ mod tests {
     }
 
     #[test]
+    fn dropout_acts_only_while_training() {
+        let mut config = small();
+        config.dropout = 0.5;
+        let x = ids(&[&[2, 7, 9, 3, 0, 0]], &Device::flex());
+        let inference = config.init(&Device::flex(), 1).unwrap();
+        let training = config.init(&Device::flex().autodiff(), 1).unwrap();
+        let a = inference.logits(Input::Tokens(x.clone()));
+        let b = inference.logits(Input::Tokens(x.clone()));
+        assert_eq!(
+            a.clone().into_data(),
+            b.into_data(),
+            "no dropout at inference"
+        );
+        let xt = Tensor::<2, Int>::from_data(x.into_data(), &Device::flex().autodiff());
+        let c = training.logits(Input::Tokens(xt)).inner();
+        assert!(
+            (a - c).abs().max().into_scalar::<f32>() > 1e-4,
+            "dropout while training"
+        );
+        // Files of networks without dropout do not mention it.
+        let json = serde_json::to_value(Architecture::Transformer(small())).unwrap();
+        assert!(json.get("dropout").is_none());
+        assert_eq!(inference.architecture(), Architecture::Transformer(config));
+    }
+
+    #[test]
     fn bad_shapes_are_refused() {
         let mut c = small();
         c.heads = 3;
@@ -494,6 +570,7 @@ mod tests {
                 + l * d
                 + 2 * d
                 + 3 * (3 * d * d + 3 * d + d * d + d + f * d + f + d * f + d + 4 * d)
+                + 2 * d
                 + k * d
                 + k
         });

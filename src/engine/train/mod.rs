@@ -284,6 +284,30 @@ mod tests {
     }
 
     #[test]
+    fn a_reseeded_trainer_is_a_fresh_trainer_of_that_seed() {
+        let (data, _) = digits_transfer(0.3);
+        let device = Device::flex();
+        let teacher = MlpConfig::teacher(64, 10).init(&device, 7).unwrap();
+        let config = MlpConfig::student(64, 10);
+        let settings = |seed| DistillSettings {
+            beta: 0.5,
+            seed,
+            ..Default::default()
+        };
+        let mut reused =
+            Trainer::distill(&config, &teacher, data.clone(), settings(1), &device).unwrap();
+        for _ in 0..3 {
+            reused.step().unwrap();
+        }
+        reused.reseed(5).unwrap();
+        let mut fresh = Trainer::distill(&config, &teacher, data, settings(5), &device).unwrap();
+        assert_eq!(reused.steps_done(), 0);
+        for _ in 0..4 {
+            assert_eq!(reused.step().unwrap(), fresh.step().unwrap());
+        }
+    }
+
+    #[test]
     fn cached_teacher_targets_equal_a_teacher_forward_per_step() {
         let (data, _) = digits_transfer(0.3);
         let device = Device::flex();

@@ -93,33 +93,12 @@ impl Trainer {
             ));
         }
         let device = device.clone().inner();
-        let train_device = device.clone().autodiff();
-        let net = config.init(&train_device, settings.seed)?;
-        let config = config.clone();
-        let mut rng = ChaCha8Rng::seed_from_u64(settings.seed ^ 0x7072_6f6a);
-        let projections = match &teacher {
-            None => Vec::new(),
-            Some(t) => {
-                let tc = t.net.architecture();
-                t.hidden_pairs
-                    .iter()
-                    .map(|&(s, l)| {
-                        let (ws, wt) = (config.width(s), tc.width(l));
-                        match (ws, wt) {
-                            (Some(ws), Some(wt)) if ws != wt => {
-                                Some(random_linear(ws, wt, &mut rng, &train_device))
-                            }
-                            _ => None,
-                        }
-                    })
-                    .collect()
-            }
-        };
+        let student = fresh_student(&config, teacher.as_ref(), settings.seed, &device)?;
         let batches = Batches::new(data.len(), settings.batch_size, settings.seed)?;
         Ok(Self {
             device,
             architecture: config,
-            student: StudentModule { net, projections },
+            student,
             optimizer: AdamConfig::new().init(),
             last_good: None,
             teacher,
@@ -129,6 +108,27 @@ impl Trainer {
             step: 0,
             halted: None,
         })
+    }
+
+    /// Starts over with another seed: a fresh student (and projections), optimizer and batch
+    /// order, on the same data and with the same teacher and teacher cache (which is what makes
+    /// this cheaper than a new trainer: the cache is the teacher over every transfer row).
+    pub fn reseed(&mut self, seed: u64) -> Result<()> {
+        let mut settings = self.settings.clone();
+        settings.seed = seed;
+        self.student = fresh_student(
+            &self.architecture,
+            self.teacher.as_ref(),
+            seed,
+            &self.device,
+        )?;
+        self.batches = Batches::new(self.data.len(), settings.batch_size, seed)?;
+        self.settings = settings;
+        self.optimizer = AdamConfig::new().init();
+        self.last_good = None;
+        self.step = 0;
+        self.halted = None;
+        Ok(())
     }
 
     pub fn settings(&self) -> &DistillSettings {
@@ -365,4 +365,36 @@ fn hidden_pairs(
         }
     }
     Ok(pairs)
+}
+
+/// A student drawn from `seed`, with a projection for every hidden pair whose widths differ.
+fn fresh_student(
+    config: &Architecture,
+    teacher: Option<&Teacher>,
+    seed: u64,
+    device: &Device,
+) -> Result<StudentModule> {
+    let train_device = device.clone().autodiff();
+    if config.dropout() > 0.0 {
+        // Dropout draws from the device's generator: seeded, a run repeats.
+        train_device.seed(seed);
+    }
+    let net = config.init(&train_device, seed)?;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x7072_6f6a);
+    let projections = match teacher {
+        None => Vec::new(),
+        Some(t) => {
+            let tc = t.net.architecture();
+            t.hidden_pairs
+                .iter()
+                .map(|&(s, l)| match (config.width(s), tc.width(l)) {
+                    (Some(ws), Some(wt)) if ws != wt => {
+                        Some(random_linear(ws, wt, &mut rng, &train_device))
+                    }
+                    _ => None,
+                })
+                .collect()
+        }
+    };
+    Ok(StudentModule { net, projections })
 }

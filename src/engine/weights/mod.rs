@@ -533,6 +533,7 @@ mod tests {
                 blocks: 2,
                 ff: 12,
                 classes: 3,
+                dropout: 0.0,
             }
             .into(),
             BiLstmConfig {

@@ -1,9 +1,14 @@
 //! Evidence on text (SpamAssassin, three classes), over fixed seeds, with margins measured in
-//! the README's runs (see the numbers on each test):
+//! the README's runs (the numbers are on each test):
 //! - with little labeled data, a distilled transformer student and a distilled BiLSTM student
 //!   each beat the same network trained from scratch on the labeled sentences;
 //! - Tang et al.'s augmentation helps the BiLSTM when the transfer set is small;
+//! - matching embeddings, block states and MiniLM relations brings a transformer student closer
+//!   to its teacher than the logits alone;
 //! - the shipped transformer teacher scores what the README says.
+//!
+//! The students are small (one 32-wide block; 32-wide BiLSTM states) so that the three seeds of
+//! each comparison run in about a minute in the test build.
 #![cfg(not(target_arch = "wasm32"))]
 
 use burn::tensor::Device;
@@ -75,24 +80,36 @@ fn distilled_and_scratch(
     (distilled, scratch)
 }
 
-fn knob(name: &str, default: f32) -> f32 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+/// The shipped teacher's test accuracy, as the README states it (96.83 %).
+#[test]
+fn the_shipped_spam_teacher_scores_what_the_readme_says() {
+    let device = Device::flex();
+    let (teacher, text) = teacher(&device);
+    let arch = teacher.architecture();
+    let shape = (arch.kind(), arch.depth(), arch.width(1), arch.heads());
+    assert_eq!(shape, ("transformer", 4, Some(64), Some(4)));
+    let acc = accuracy(&teacher, &text.test, &device).unwrap();
+    assert!((acc * 100.0 - 96.83).abs() < 0.005, "{acc}");
 }
 
+/// 5 % of the training e-mails labeled (233), the other 4,437 unlabeled; two passes over the
+/// transfer set (146 steps of 64); T = 4, α = 0.5 (Hinton) for the transformer, Tang's logit MSE
+/// for the BiLSTM; learning rate 3e-3. Measured (seeds 1, 2, 3):
+/// - transformer 1×32: distilled 96.66 / 96.40 / 95.72 %, scratch 86.38 / 87.75 / 87.83 %;
+/// - BiLSTM 32: distilled 90.57 / 91.09 / 89.29 %, scratch 87.83 / 87.15 / 86.46 %.
+///
+/// Asserted with about half the measured gaps as margin.
 #[test]
 fn distilled_text_students_beat_scratch_with_little_labeled_data() {
     let device = Device::flex();
     let (teacher, text) = teacher(&device);
     let (vocab, len) = (text.tokenizer.vocab_size(), text.tokenizer.max_len());
     let transfer = TransferConfig {
-        labeled_fraction: knob("KD_LABELED", 0.05),
+        labeled_fraction: 0.05,
         ..Default::default()
     };
     let data = TransferSet::build(&text.train, &transfer, 1).unwrap();
-    let epochs = knob("KD_EPOCHS", 2.0) as usize;
+    assert_eq!((data.labeled, data.unlabeled), (233, 4437));
     let transformer: Architecture = TransformerConfig {
         width: 32,
         heads: 4,
@@ -108,13 +125,15 @@ fn distilled_text_students_beat_scratch_with_little_labeled_data() {
         ..BiLstmConfig::student(vocab, len, 3)
     }
     .into();
-    for (student, soft_loss) in [
-        (transformer, SoftLoss::HintonKl),
-        (bilstm, SoftLoss::LogitMse),
-    ] {
+    // (student, soft loss, least mean gap, least gap on any seed), in accuracy.
+    let cases = [
+        (transformer, SoftLoss::HintonKl, 0.05, 0.04),
+        (bilstm, SoftLoss::LogitMse, 0.015, 0.005),
+    ];
+    for (student, soft_loss, mean_gap, seed_gap) in cases {
         let settings = DistillSettings {
             soft_loss,
-            learning_rate: knob("KD_LR", 3e-3) as f64,
+            learning_rate: 3e-3,
             ..Default::default()
         };
         let (d, s) = distilled_and_scratch(
@@ -123,31 +142,44 @@ fn distilled_text_students_beat_scratch_with_little_labeled_data() {
             data.clone(),
             &text,
             settings,
-            epochs,
+            2,
             &[1, 2, 3],
         );
-        eprintln!("means: distilled {}, scratch {}", mean(&d), mean(&s));
+        let kind = student.kind();
+        assert!(
+            mean(&d) > mean(&s) + mean_gap,
+            "{kind}: distilled {d:?} vs scratch {s:?}"
+        );
+        for (a, b) in d.iter().zip(&s) {
+            assert!(
+                *a > b + seed_gap,
+                "{kind}: distilled {d:?} vs scratch {s:?}"
+            );
+        }
     }
 }
 
 /// Tang et al.'s setting: the transfer set is the labeled sentences and their augmented copies
-/// (no other unlabeled text). The same BiLSTM distilled with and without the copies.
+/// (no other unlabeled text). The same BiLSTM distilled (logit MSE) with and without four
+/// copies of each of the 467 labeled sentences (10 %), 300 steps of 64 each. Measured (seeds
+/// 1, 2, 3): augmented 91.43 / 90.83 / 90.66 %, plain 87.40 / 86.80 / 86.20 % — 4.2 points.
 #[test]
 fn tang_augmentation_helps_the_bilstm() {
     let device = Device::flex();
     let (teacher, text) = teacher(&device);
     let (vocab, len) = (text.tokenizer.vocab_size(), text.tokenizer.max_len());
     let transfer = TransferConfig {
-        labeled_fraction: knob("AUG_LABELED", 0.1),
+        labeled_fraction: 0.1,
         include_unlabeled: false,
         ..Default::default()
     };
     let table = teacher.token_embeddings().unwrap();
     let width = table.dims()[1];
     let near =
-        Neighbours::from_embeddings(&table.into_data().to_vec::<f32>().unwrap(), width, 5).unwrap();
+        Neighbours::from_embeddings(&table.into_data().try_to_vec::<f32>().unwrap(), width, 5)
+            .unwrap();
     let aug = TangAugment {
-        copies: knob("AUG_COPIES", 4.0) as usize,
+        copies: 4,
         ..Default::default()
     };
     let plain = TransferSet::build(&text.train, &transfer, 1).unwrap();
@@ -170,10 +202,10 @@ fn tang_augmentation_helps_the_bilstm() {
     .into();
     let settings = DistillSettings {
         soft_loss: SoftLoss::LogitMse,
-        learning_rate: knob("AUG_LR", 3e-3) as f64,
+        learning_rate: 3e-3,
         ..Default::default()
     };
-    let steps = knob("AUG_STEPS", 300.0) as usize;
+    let steps = 300;
     let run = |data: TransferSet| {
         let settings = DistillSettings {
             total_steps: steps,
@@ -192,9 +224,69 @@ fn tang_augmentation_helps_the_bilstm() {
         out
     };
     let (with, without) = (run(augmented), run(plain));
-    eprintln!(
-        "augmented {with:?} (mean {}), plain {without:?} (mean {})",
-        mean(&with),
-        mean(&without)
-    );
+    eprintln!("augmented {with:?}, plain {without:?}");
+    let verdict = format!("augmented {with:?} vs plain {without:?}");
+    assert!(mean(&with) > mean(&without) + 0.02, "{verdict}");
+    assert!(with.iter().zip(&without).all(|(a, b)| a > b), "{verdict}");
+}
+
+/// TinyBERT-style layer matching on a transformer student (2 blocks × 32, the teacher's 4 heads):
+/// the logits alone, against the logits plus the embeddings and skip-mapped block states (MSE,
+/// β = 1, learned projections 32 → 64) plus MiniLM's last-block relations (γ = 1). 5 % labeled,
+/// 146 steps, seeds 1, 2, 3. Measured: accuracy 94.52 / 94.69 / 94.77 % against
+/// 96.74 / 97.00 / 97.17 %; agreement with the teacher 95.97 / 96.14 / 95.89 % against
+/// 98.37 / 98.54 / 98.63 %. Asserted with about half the gaps as margin.
+#[test]
+fn matching_layers_and_relations_brings_the_student_closer_to_its_teacher() {
+    use distill_playground::engine::loss::AttentionLoss;
+    use distill_playground::engine::mapping::MappingScheme;
+    let device = Device::flex();
+    let (teacher, text) = teacher(&device);
+    let (vocab, len) = (text.tokenizer.vocab_size(), text.tokenizer.max_len());
+    let transfer = TransferConfig {
+        labeled_fraction: 0.05,
+        ..Default::default()
+    };
+    let data = TransferSet::build(&text.train, &transfer, 1).unwrap();
+    let student: Architecture = TransformerConfig::student(vocab, len, 3).into();
+    let steps = 2 * data.len().div_ceil(64);
+    let base = DistillSettings {
+        learning_rate: 3e-3,
+        total_steps: steps,
+        ..Default::default()
+    };
+    let layers = DistillSettings {
+        beta: 1.0,
+        match_embeddings: true,
+        mapping: MappingScheme::Skip,
+        attention_loss: AttentionLoss::MiniLm,
+        gamma: 1.0,
+        ..base.clone()
+    };
+    let run = |settings: DistillSettings| {
+        let mut kd = Trainer::distill(
+            student.clone(),
+            teacher.clone(),
+            data.clone(),
+            settings,
+            &device,
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        for seed in [1, 2, 3] {
+            kd.reseed(seed).unwrap();
+            for _ in 0..steps {
+                kd.step().unwrap();
+            }
+            let e = kd.evaluate(&text.test).unwrap();
+            out.push((e.accuracy, e.teacher_agreement.unwrap_or(0.0)));
+        }
+        out
+    };
+    let (plain, matched) = (run(base), run(layers));
+    eprintln!("logits only {plain:?}, layers + relations {matched:?}");
+    let verdict = format!("logits only {plain:?} vs layers + relations {matched:?}");
+    for ((acc, agree), (acc_m, agree_m)) in plain.iter().zip(&matched) {
+        assert!(*acc_m > acc + 0.01 && *agree_m > agree + 0.012, "{verdict}");
+    }
 }

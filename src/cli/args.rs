@@ -13,7 +13,7 @@ use crate::engine::network::Activation;
 #[derive(Args, Debug)]
 pub struct BenchArgs {
     /// Datasets to measure, comma-separated (their shipped teachers are used).
-    #[arg(long, default_value = "digits,mnist")]
+    #[arg(long, default_value = "digits,mnist,spam")]
     pub datasets: String,
     /// Batch sizes, comma-separated.
     #[arg(long, default_value = "64,256")]

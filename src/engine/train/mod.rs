@@ -283,6 +283,152 @@ mod tests {
         assert!(eval.teacher_agreement.is_some());
     }
 
+    /// Token rows for the attention tests: class 1 sentences contain word 7.
+    fn token_set() -> TransferSet {
+        let (mut features, mut labels) = (Vec::new(), Vec::new());
+        for i in 0..48u32 {
+            let class = (i % 2) as u8;
+            let mut row = vec![
+                2.0,
+                (5 + i % 3) as f32,
+                if class == 1 { 7.0 } else { 8.0 },
+                3.0,
+            ];
+            row.resize(6, 0.0);
+            features.extend(row);
+            labels.push(class);
+        }
+        let train = Dataset::new("tokens", features, labels, 6, 2, None).unwrap();
+        TransferSet::build(&train, &TransferConfig::default(), 1).unwrap()
+    }
+
+    fn tiny_transformer(
+        width: usize,
+        heads: usize,
+        blocks: usize,
+    ) -> crate::engine::network::TransformerConfig {
+        crate::engine::network::TransformerConfig {
+            vocab: 12,
+            max_len: 6,
+            width,
+            heads,
+            blocks,
+            ff: 2 * width,
+            classes: 2,
+            dropout: 0.0,
+        }
+    }
+
+    #[test]
+    fn attention_transfer_trains_and_names_what_cannot_match() {
+        let device = Device::flex();
+        let teacher = tiny_transformer(16, 4, 4).init(&device, 1).unwrap();
+        let attention = |kind, gamma| DistillSettings {
+            attention_loss: kind,
+            gamma,
+            batch_size: 16,
+            learning_rate: 1e-2,
+            ..Default::default()
+        };
+        // TinyBERT: heads must match, and the error says what to do.
+        let two_heads = tiny_transformer(8, 2, 2);
+        let err = Trainer::distill(
+            two_heads.clone(),
+            teacher.clone(),
+            token_set(),
+            attention(AttentionLoss::TinyBert, 1.0),
+            &device,
+        )
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("the student has 2 heads, the teacher 4") && err.contains("MiniLM"),
+            "{err}"
+        );
+        // MiniLM works across widths and head counts; its term falls as the student learns.
+        for (student, kind) in [
+            (two_heads, AttentionLoss::MiniLm),
+            (tiny_transformer(8, 4, 2), AttentionLoss::TinyBert),
+        ] {
+            let mut t = Trainer::distill(
+                student,
+                teacher.clone(),
+                token_set(),
+                attention(kind, 1.0),
+                &device,
+            )
+            .unwrap();
+            let first = t.step().unwrap();
+            let mut last = first;
+            for _ in 0..40 {
+                last = t.step().unwrap();
+            }
+            assert!(
+                first.attention > 0.0 && last.attention < first.attention,
+                "{kind:?}: {first:?} → {last:?}"
+            );
+            let expected = last.alpha * last.hard + (1.0 - last.alpha) * last.soft + last.attention;
+            assert!((last.total - expected).abs() < 1e-4, "{last:?}");
+        }
+        // γ = 0 switches the term off; an MLP has no attention to transfer.
+        let mut off = Trainer::distill(
+            tiny_transformer(8, 4, 2),
+            teacher.clone(),
+            token_set(),
+            attention(AttentionLoss::MiniLm, 0.0),
+            &device,
+        )
+        .unwrap();
+        assert_eq!(off.step().unwrap().attention, 0.0);
+        let mlp = MlpConfig::student(6, 2);
+        let err = Trainer::distill(
+            &mlp,
+            teacher,
+            token_set(),
+            attention(AttentionLoss::MiniLm, 1.0),
+            &device,
+        )
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("vocabulary") || err.contains("transformer"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn embeddings_join_the_hidden_term_when_matched() {
+        let device = Device::flex();
+        let teacher = tiny_transformer(16, 4, 2).init(&device, 1).unwrap();
+        let settings = |embeddings| DistillSettings {
+            beta: 1.0,
+            match_embeddings: embeddings,
+            mapping: MappingScheme::Last,
+            batch_size: 16,
+            ..Default::default()
+        };
+        let student = tiny_transformer(8, 4, 1);
+        let with = Trainer::distill(
+            student.clone(),
+            teacher.clone(),
+            token_set(),
+            settings(true),
+            &device,
+        )
+        .unwrap();
+        let without =
+            Trainer::distill(student, teacher, token_set(), settings(false), &device).unwrap();
+        // (0, 0) first, then the mapping's pair; a projection for each (8 → 16 wide).
+        assert_eq!(
+            with.teacher.as_ref().unwrap().hidden_pairs,
+            [(0, 0), (1, 2)]
+        );
+        assert_eq!(without.teacher.as_ref().unwrap().hidden_pairs, [(1, 2)]);
+        assert_eq!(with.student.projections.iter().flatten().count(), 2);
+    }
+
     #[test]
     fn a_reseeded_trainer_is_a_fresh_trainer_of_that_seed() {
         let (data, _) = digits_transfer(0.3);

@@ -104,11 +104,16 @@ wasm linear memory ${mb(c.memory.after_1000_steps.wasm_memory_bytes)} → ${mb(c
   few GFLOP/s of a ${fmt(native.matmul_peak.gflops)} GFLOP/s machine. The time goes to per-op overhead (autodiff graph,
   allocation, Adam's per-parameter ops), not arithmetic; the bigger MNIST student at batch 256
   reaches ~${fmt(native.distill.find((r) => r.dataset === 'mnist' && r.batch === 256)?.student_gflops ?? 0)} GFLOP/s. Fusing the step (burn's fusion backend) is the next lever.
-- **Native, text:** the transformer student (2 blocks of 32 over 64 tokens) and the BiLSTM
-  (64 sequential time steps per direction, each a handful of small ops, forward and backward)
-  are dominated by op count, not FLOPs: the BiLSTM's recurrence cannot be batched over time. The
-  bag of words is one embedding gather and a mean. The 4-block teacher's forward pass is the
-  biggest single cost, which is why its logits are cached; attention transfer pays it per step.
+- **Native, text:** the students run at 8–15 GFLOP/s of a ${fmt(native.matmul_peak.gflops)} GFLOP/s machine: the
+  matrices are small (32–64 wide, 64 tokens) and the step is many small ops. The BiLSTM is the
+  slowest: its recurrence is 64 sequential time steps, forward and backward. Its two directions
+  run as one batch of two (half the ops per time step), which measured the same speed on the CPU
+  — a profile of a training epoch shows the time in the backward pass: scalar \`exp\`/\`tanh\`
+  of the gate activations (~16 %), copies and zero-fills of the per-time-step slices (~15 %),
+  and the small matrix products (~7 %), not in dispatching ops (fewer ops will matter on
+  WebGPU, where each is a kernel launch). The bag of words is one embedding gather and a mean.
+  The 4-block teacher's forward pass is the biggest single cost (${fmt(native.distill.find((r) => r.dataset === 'spam' && r.batch === 64)?.teacher_forward_ms ?? 0)} ms per batch of 64), which is why its
+  logits are cached (the whole transfer set in ~7 s, once); attention transfer pays it per step.
 - **Browser, CPU:** the same overheads plus a single thread. Training runs in quanta of 5 steps
   (~8 ms) with a yield to pending input between them, up to 12 ms per frame, then waits for the
   next paint: a slider drag waits for at most one quantum, and every frame is painted (about 70 %

@@ -171,6 +171,113 @@ fn shipped_digits_teacher_accuracy_is_recreated_from_its_seed() {
     std::fs::remove_dir_all(dir).ok();
 }
 
+/// The text side end to end, with a bag-of-words teacher to keep it quick: train, distil with
+/// Tang's augmentation (example sentences printed), evaluate, classify a sentence, export.
+#[test]
+fn text_train_distill_eval_predict_export() {
+    let dir = temp_dir("text");
+    let (teacher, student) = (dir.join("bow.safetensors"), dir.join("student.safetensors"));
+    let exported = dir.join("export/student.safetensors");
+    let run = |args: &[&str]| {
+        let out = distill(args);
+        let log = text(&out);
+        assert!(out.status.success(), "{args:?}: {log}");
+        log
+    };
+    let log = run(&[
+        "train-teacher",
+        "--dataset",
+        "spam",
+        "--kind",
+        "bow",
+        "--hidden",
+        "32",
+        "--epochs",
+        "4",
+        "--lr",
+        "0.01",
+        "--out",
+        p(&teacher),
+    ]);
+    assert!(log.contains("bag of words (embed 32, ReLU [32])"), "{log}");
+    assert!(accuracy_in(&log) > 85.0, "{log}");
+    let log = run(&[
+        "distill",
+        "--dataset",
+        "spam",
+        "--teacher",
+        p(&teacher),
+        "--kind",
+        "bilstm",
+        "--student",
+        "8",
+        "--soft-loss",
+        "mse",
+        "--labeled-fraction",
+        "0.1",
+        "--no-unlabeled",
+        "--augment-copies",
+        "1",
+        "--epochs",
+        "1",
+        "--out",
+        p(&student),
+    ]);
+    assert!(
+        log.contains("Augmented copies (Tang et al.), for example:"),
+        "{log}"
+    );
+    assert!(log.contains("→ "), "{log}");
+    let log = run(&[
+        "eval",
+        "--weights",
+        p(&student),
+        "--dataset",
+        "spam",
+        "--teacher",
+        p(&teacher),
+    ]);
+    assert!(
+        log.contains("BiLSTM (embed 8, 2×8 states, ReLU 8)"),
+        "{log}"
+    );
+    assert!(log.contains("Agrees with the teacher"), "{log}");
+    let log = run(&[
+        "predict",
+        "--weights",
+        p(&teacher),
+        "--dataset",
+        "spam",
+        "--text",
+        "Click here to WIN $1000 now!!!",
+    ]);
+    assert!(
+        log.contains("Tokens: click here to win $ 1000 now ! ! !"),
+        "{log}"
+    );
+    let probabilities: f32 = log
+        .lines()
+        .filter_map(|l| {
+            l.strip_suffix(" %")?
+                .rsplit(' ')
+                .next()?
+                .parse::<f32>()
+                .ok()
+        })
+        .sum();
+    assert!((probabilities - 100.0).abs() < 0.5, "{log}");
+    run(&["export", "--weights", p(&student), "--out", p(&exported)]);
+    let sidecar: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dir.join("export/student.safetensors.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(sidecar["architecture"]["kind"], "bilstm");
+    assert_eq!(sidecar["tensors"][1]["name"], "lstm.weight_ih_l0");
+    assert_eq!(sidecar["tensors"][1]["shape"], serde_json::json!([32, 8]));
+    assert!(sidecar["info"]["tokenizer"]["vocab"][4] == "[MASK]");
+    std::fs::remove_dir_all(dir).ok();
+}
+
 #[test]
 fn bad_input_is_a_plain_error_not_a_panic() {
     let dir = temp_dir("bad");
@@ -243,6 +350,91 @@ fn bad_input_is_a_plain_error_not_a_panic() {
         (
             vec!["train-teacher", "--dataset", "cifar", "--out", "/tmp/x"],
             "unknown dataset 'cifar'",
+        ),
+        // Text.
+        (
+            vec![
+                "distill",
+                "--dataset",
+                "spam",
+                "--tokenizer",
+                "/nonexistent/t.json",
+                "--out",
+                "/tmp/x",
+            ],
+            "cannot read /nonexistent/t.json",
+        ),
+        (
+            vec![
+                "distill",
+                "--dataset",
+                "spam",
+                "--tokenizer",
+                p(&corrupt),
+                "--out",
+                "/tmp/x",
+            ],
+            "tokenizer file",
+        ),
+        (
+            vec![
+                "predict",
+                "--weights",
+                "assets/teachers/spam.safetensors",
+                "--dataset",
+                "spam",
+                "--text",
+                " \t ",
+            ],
+            "the sentence is empty",
+        ),
+        (
+            vec![
+                "distill",
+                "--dataset",
+                "spam",
+                "--attention",
+                "tinybert",
+                "--heads",
+                "2",
+                "--out",
+                "/tmp/x",
+            ],
+            "the student has 2 heads, the teacher 4",
+        ),
+        (
+            vec![
+                "distill",
+                "--dataset",
+                "spam",
+                "--kind",
+                "mlp",
+                "--out",
+                "/tmp/x",
+            ],
+            "an MLP reads feature rows",
+        ),
+        (
+            vec![
+                "distill",
+                "--dataset",
+                "digits",
+                "--kind",
+                "bilstm",
+                "--out",
+                "/tmp/x",
+            ],
+            "reads sentences",
+        ),
+        (
+            vec![
+                "eval",
+                "--weights",
+                "assets/teachers/spam.safetensors",
+                "--dataset",
+                "digits",
+            ],
+            "expects 64 inputs and 3 classes",
         ),
     ];
     for (args, needle) in cases {

@@ -206,3 +206,28 @@ fn the_loader_contract_is_one_typed_object() {
     assert_eq!(loader::state(), LoaderState::default());
     js_sys::Reflect::delete_property(&window, &"distillLoader".into()).unwrap();
 }
+
+/// The tokenizer gives in wasm exactly what it gives natively (the same literal ids are asserted
+/// by `engine::text::spam`'s native test), and a text network runs in the page's build.
+#[wasm_bindgen_test]
+fn text_tokenizes_and_classifies_in_wasm() {
+    use distill_playground::engine::network::{Classifier, Input, TransformerConfig};
+    use distill_playground::engine::text::spam;
+    let text = spam(None).unwrap();
+    assert_eq!(text.tokenizer.vocab_size(), 6005);
+    let row = text
+        .tokenizer
+        .encode("Click here to WIN $1000 now!!!")
+        .unwrap();
+    assert_eq!(&row[..12], SPAM_FINGERPRINT);
+    let device = burn::tensor::Device::flex();
+    let net = TransformerConfig::student(6005, 64, 3)
+        .init(&device, 1)
+        .unwrap();
+    let ids: Vec<f32> = row.iter().map(|&id| id as f32).collect();
+    let x =
+        burn::tensor::Tensor::<2>::from_data(burn::tensor::TensorData::new(ids, [1, 64]), &device);
+    assert_eq!(net.logits(Input::Features(x)).dims(), [1, 3]);
+}
+
+const SPAM_FINGERPRINT: &[u32] = &[2, 118, 99, 13, 929, 57, 1318, 75, 18, 18, 18, 3];

@@ -150,6 +150,20 @@ mod tests {
         assert_eq!(split.tokenizer.id(&test_only), 1);
     }
 
+    /// The same ids are asserted in wasm (tests/web.rs): the tokenizer is platform-independent.
+    #[test]
+    fn the_tokenizer_fingerprint() {
+        let split = spam(None).unwrap();
+        assert_eq!(split.tokenizer.vocab_size(), 6005);
+        let row = split
+            .tokenizer
+            .encode("Click here to WIN $1000 now!!!")
+            .unwrap();
+        assert_eq!(&row[..12], FINGERPRINT);
+    }
+
+    const FINGERPRINT: &[u32] = &[2, 118, 99, 13, 929, 57, 1318, 75, 18, 18, 18, 3];
+
     #[test]
     fn bad_lines_are_named() {
         let gz = |text: &str| {

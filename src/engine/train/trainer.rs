@@ -9,7 +9,7 @@ use rand::rngs::ChaCha8Rng;
 use crate::engine::data::{Batches, Dataset, TransferSet};
 use crate::engine::error::{Error, Result};
 use crate::engine::loss::AttentionLoss;
-use crate::engine::mapping::LayerMapping;
+use crate::engine::mapping::{LayerMapping, MappingScheme};
 use crate::engine::network::{Architecture, Classifier, Mlp, Network, random_linear};
 use crate::engine::schedule::Schedule;
 use crate::engine::weights::MlpWeights;
@@ -48,9 +48,20 @@ impl Trainer {
                 config.classes()
             )));
         }
-        let mapping = settings
+        // A mapping only matters to the hidden term and TinyBERT's attention term. With both
+        // off, a skip or last scheme that the depths do not allow (a BiLSTM from a bag of
+        // words) maps nothing; a custom mapping is always checked, as the user wrote it.
+        let mapped = settings.beta > 0.0
+            || (settings.gamma > 0.0 && settings.attention_loss == AttentionLoss::TinyBert);
+        let mapping = match settings
             .mapping
-            .resolve(config.depth(), teacher_config.depth())?;
+            .resolve(config.depth(), teacher_config.depth())
+        {
+            Err(_) if !mapped && !matches!(settings.mapping, MappingScheme::Custom(_)) => {
+                MappingScheme::None.resolve(config.depth(), teacher_config.depth())?
+            }
+            resolved => resolved?,
+        };
         check_text_pair(&config, &teacher_config, &settings)?;
         let hidden_pairs = hidden_pairs(&config, &teacher_config, &mapping, &settings)?;
         let mut teacher = Teacher {

@@ -7,6 +7,7 @@
 //!
 //! Members: the multilayer perceptron ([`mlp`]).
 
+pub mod attention_maps;
 pub mod bilstm;
 pub mod bow;
 pub mod mlp;
@@ -18,6 +19,7 @@ use burn::tensor::{Device, Int, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::error::Result;
+pub use attention_maps::{AttentionMaps, attention_maps};
 pub use bilstm::{BiLstm, BiLstmConfig};
 pub use bow::{Bow, BowConfig};
 pub use mlp::*;
@@ -367,6 +369,18 @@ impl From<BowConfig> for Architecture {
 impl From<TransformerConfig> for Architecture {
     fn from(config: TransformerConfig) -> Self {
         Architecture::Transformer(config)
+    }
+}
+
+impl From<Bow> for Network {
+    fn from(net: Bow) -> Self {
+        Network::Bow(net)
+    }
+}
+
+impl From<BiLstm> for Network {
+    fn from(net: BiLstm) -> Self {
+        Network::BiLstm(net)
     }
 }
 

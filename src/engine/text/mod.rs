@@ -11,7 +11,9 @@ mod spam;
 pub mod tokenizer;
 
 pub use augment::{Neighbours, TangAugment, augment_examples};
-pub use spam::{SPAM_CLASSES, SPAM_MAX_LEN, SPAM_TSV_GZ, TextSplit, spam, spam_sentences};
+pub use spam::{
+    SPAM_CLASSES, SPAM_MAX_LEN, SPAM_TSV_GZ, TextSplit, spam, spam_from_gz, spam_sentences,
+};
 pub use tokenizer::{Special, Tokenizer, words};
 
 use crate::engine::data::{Dataset, TransferConfig, TransferSet};

@@ -105,7 +105,13 @@ impl TextSplit {
 /// The shipped SpamAssassin set, tokenized with `tokenizer` (a teacher's), or with a vocabulary
 /// built from its training split when `None`.
 pub fn spam(tokenizer: Option<Tokenizer>) -> Result<TextSplit> {
-    let [train, test] = spam_sentences(SPAM_TSV_GZ)?;
+    spam_from_gz(SPAM_TSV_GZ, tokenizer)
+}
+
+/// The SpamAssassin set from the bytes of `spam.tsv.gz` (the page fetches them rather than
+/// carrying 0.7 MB in its wasm), tokenized as [`spam`] does.
+pub fn spam_from_gz(bytes: &[u8], tokenizer: Option<Tokenizer>) -> Result<TextSplit> {
+    let [train, test] = spam_sentences(bytes)?;
     let tokenizer = match tokenizer {
         Some(t) => t,
         None => TextSplit::tokenizer_for(&train)?,

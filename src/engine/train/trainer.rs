@@ -12,7 +12,7 @@ use crate::engine::loss::AttentionLoss;
 use crate::engine::mapping::{LayerMapping, MappingScheme};
 use crate::engine::network::{Architecture, Classifier, Mlp, Network, random_linear};
 use crate::engine::schedule::Schedule;
-use crate::engine::weights::MlpWeights;
+use crate::engine::weights::NetworkWeights;
 
 use super::*;
 
@@ -266,16 +266,17 @@ impl Trainer {
     /// Continues a run from saved weights: the network takes them, and the batch order and the
     /// schedules move on to step `steps` as if it had trained here. Adam's moments and any
     /// hidden-state projections start afresh (they are not part of a weight file).
-    pub fn restore(&mut self, weights: &MlpWeights, steps: usize) -> Result<()> {
+    pub fn restore(&mut self, weights: impl Into<NetworkWeights>, steps: usize) -> Result<()> {
+        let weights = weights.into();
         let config = self.student.net.architecture();
-        if Architecture::from(&weights.config) != config {
+        if weights.architecture != config {
             return Err(Error::ModelConfig(format!(
                 "the saved network is {}, this run trains {}",
-                weights.config.describe(),
+                weights.architecture.describe(),
                 config.describe()
             )));
         }
-        self.student.net = Network::Mlp(weights.to_mlp(&self.device.clone().autodiff())?);
+        self.student.net = weights.to_network(&self.device.clone().autodiff())?;
         self.optimizer = AdamConfig::new().init();
         self.last_good = None;
         self.halted = None;

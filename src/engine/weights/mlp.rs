@@ -59,6 +59,12 @@ impl From<&MlpWeights> for NetworkWeights {
     }
 }
 
+impl From<MlpWeights> for NetworkWeights {
+    fn from(w: MlpWeights) -> Self {
+        NetworkWeights::from(&w)
+    }
+}
+
 impl MlpWeights {
     /// Reads the weights synchronously (CPU devices; not WebGPU in a browser).
     pub fn from_mlp(net: &Mlp) -> Result<Self> {

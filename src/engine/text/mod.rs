@@ -10,7 +10,7 @@ mod augment;
 mod spam;
 pub mod tokenizer;
 
-pub use augment::{Neighbours, TangAugment, augment_examples};
+pub use augment::{Neighbours, TangAugment, augment_examples, augment_words};
 pub use spam::{
     SPAM_CLASSES, SPAM_MAX_LEN, SPAM_TSV_GZ, TextSplit, spam, spam_from_gz, spam_sentences,
 };

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::{CurvePoint, Settings};
 use crate::engine::error::{Error, Result};
-use crate::engine::network::MlpConfig;
-use crate::engine::weights::{FileInfo, MlpWeights};
+use crate::engine::network::Architecture;
+use crate::engine::weights::{FileInfo, NetworkWeights};
 
 /// Saved runs beyond this size are not written (browsers give a site about 5 MB of storage).
 pub const MAX_SAVED_CHARS: usize = 4 << 20;
@@ -20,8 +20,8 @@ pub struct SavedRun {
     pub settings: Settings,
     pub steps: usize,
     pub curves: Vec<CurvePoint>,
-    pub distilled: MlpWeights,
-    pub scratch: MlpWeights,
+    pub distilled: NetworkWeights,
+    pub scratch: NetworkWeights,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -38,7 +38,7 @@ const FORMAT: &str = "distill-playground/run-v1";
 
 impl SavedRun {
     pub fn encode(&self) -> Result<String> {
-        let file = |role: &str, w: &MlpWeights| -> Result<String> {
+        let file = |role: &str, w: &NetworkWeights| -> Result<String> {
             let info = FileInfo {
                 role: role.into(),
                 info: serde_json::Value::Null,
@@ -57,7 +57,7 @@ impl SavedRun {
     }
 
     /// Reads a saved run whose students must have the architecture `expected`.
-    pub fn decode(text: &str, expected: &MlpConfig) -> Result<Self> {
+    pub fn decode(text: &str, expected: &Architecture) -> Result<Self> {
         let bad = |m: String| Error::Settings(format!("the saved run {m}"));
         if text.len() > MAX_SAVED_CHARS {
             return Err(bad("is too large".into()));
@@ -67,15 +67,15 @@ impl SavedRun {
         if stored.format != FORMAT {
             return Err(bad(format!("has an unknown format '{}'", stored.format)));
         }
-        let weights = |b64: &str| -> Result<MlpWeights> {
+        let weights = |b64: &str| -> Result<NetworkWeights> {
             let bytes = STANDARD
                 .decode(b64)
                 .map_err(|e| bad(format!("has damaged weights ({e})")))?;
-            let (w, _) = MlpWeights::from_safetensors(&bytes)?;
-            if &w.config != expected {
+            let (w, _) = NetworkWeights::from_safetensors(&bytes)?;
+            if &w.architecture != expected {
                 return Err(bad(format!(
                     "holds a {} student, the settings ask for {}",
-                    w.config.describe(),
+                    w.architecture.describe(),
                     expected.describe()
                 )));
             }
@@ -94,13 +94,17 @@ impl SavedRun {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::network::MlpConfig;
     use burn::tensor::Device;
 
     fn run() -> SavedRun {
         let settings = Settings::default();
         let config = settings.student_config(64, 10);
         let device = Device::flex();
-        let net = |seed| MlpWeights::from_mlp(&config.init(&device, seed).unwrap()).unwrap();
+        let net = |seed| {
+            let mlp = config.init(&device, seed).unwrap();
+            NetworkWeights::from_network(&mlp.into()).unwrap()
+        };
         SavedRun {
             steps: 250,
             curves: vec![CurvePoint {
@@ -123,7 +127,7 @@ mod tests {
     #[test]
     fn round_trip_is_exact() {
         let mut saved = run();
-        let config = saved.settings.student_config(64, 10);
+        let config = Architecture::from(saved.settings.student_config(64, 10));
         let text = saved.encode().unwrap();
         assert_eq!(SavedRun::decode(&text, &config).unwrap(), saved);
         // A curve point without labeled rows (NaN train accuracy) survives JSON.
@@ -136,12 +140,13 @@ mod tests {
     #[test]
     fn damaged_or_mismatched_runs_are_errors() {
         let saved = run();
-        let config = saved.settings.student_config(64, 10);
+        let mlp = saved.settings.student_config(64, 10);
+        let config = Architecture::from(&mlp);
         let text = saved.encode().unwrap();
-        let wider = MlpConfig {
+        let wider = Architecture::from(MlpConfig {
             hidden: vec![64; 3],
-            ..config.clone()
-        };
+            ..mlp
+        });
         let cases = [
             (String::new(), "not readable"),
             ("{\"format\":1}".to_string(), "not readable"),

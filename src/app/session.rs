@@ -13,9 +13,11 @@ use crate::app::{Settings, omitted_class_report};
 use crate::engine::data::{DatasetKind, Split, TransferSet};
 use crate::engine::decision_map::PAGE_GRID;
 use crate::engine::loss::host;
-use crate::engine::network::{Classifier, Mlp, Network};
+#[cfg(test)]
+use crate::engine::network::Mlp;
+use crate::engine::network::{Architecture, Classifier, Network};
 use crate::engine::train::{Trainer, fraction_equal, logits_host, predictions};
-use crate::engine::weights::MlpWeights;
+use crate::engine::weights::NetworkWeights;
 
 const DIGITS_TEACHER: &[u8] = include_bytes!("../../assets/teachers/digits.safetensors");
 
@@ -54,12 +56,12 @@ where
 }
 
 /// The digits teacher, built into the page.
-pub fn built_in_teacher() -> crate::Result<MlpWeights> {
-    Ok(MlpWeights::from_safetensors(DIGITS_TEACHER)?.0)
+pub fn built_in_teacher() -> crate::Result<NetworkWeights> {
+    Ok(NetworkWeights::from_safetensors(DIGITS_TEACHER)?.0)
 }
 
 /// The teacher shipped for a dataset: the digits one is built in, the others are fetched.
-pub async fn shipped_teacher<F, Fut>(kind: DatasetKind, fetch: F) -> crate::Result<MlpWeights>
+pub async fn shipped_teacher<F, Fut>(kind: DatasetKind, fetch: F) -> crate::Result<NetworkWeights>
 where
     F: FnOnce(String) -> Fut,
     Fut: std::future::Future<Output = Result<Vec<u8>, String>>,
@@ -70,14 +72,14 @@ where
             .await
             .map_err(crate::Error::Dataset)?,
     };
-    let weights = MlpWeights::from_safetensors(&bytes)?.0;
-    let c = &weights.config;
-    if (c.inputs, c.classes) != (kind.inputs(), kind.classes()) {
+    let weights = NetworkWeights::from_safetensors(&bytes)?.0;
+    let c = &weights.architecture;
+    if (c.inputs(), c.classes()) != (kind.inputs(), kind.classes()) {
         return Err(crate::Error::Dataset(format!(
             "the shipped {} teacher maps {} inputs to {} classes",
             kind.name(),
-            c.inputs,
-            c.classes
+            c.inputs(),
+            c.classes()
         )));
     }
     Ok(weights)
@@ -85,8 +87,8 @@ where
 
 /// Both students on the CPU, read once per refresh and shared by the views that need them.
 pub struct Students {
-    distilled: Mlp,
-    scratch: Mlp,
+    distilled: Network,
+    scratch: Network,
 }
 
 pub struct Session {
@@ -97,9 +99,9 @@ pub struct Session {
     teacher_grid: Option<Vec<f32>>,
     pub distilled: Trainer,
     pub scratch: Trainer,
-    pub teacher: MlpWeights,
+    pub teacher: NetworkWeights,
     /// The teacher on the CPU, for drawn digits and timing (built once).
-    teacher_cpu: Mlp,
+    teacher_cpu: Network,
     omit_class: Option<u8>,
     device: Device,
     cpu: Device,
@@ -124,13 +126,13 @@ impl Session {
     pub fn new(
         settings: &Settings,
         device: Device,
-        teacher: &MlpWeights,
+        teacher: &NetworkWeights,
         split: Rc<Split>,
     ) -> crate::Result<Self> {
         let cpu = Device::flex();
         let teacher_weights = teacher.clone();
-        let teacher = teacher_weights.to_mlp(&device)?;
-        let teacher_cpu = teacher_weights.to_mlp(&cpu)?;
+        let teacher = teacher_weights.to_network(&device)?;
+        let teacher_cpu = teacher_weights.to_network(&cpu)?;
         let teacher_test_logits = logits_host(&teacher_cpu, &split.test, &cpu)?;
         let teacher_grid = if split.test.dim == 2 {
             Some(logits_host(
@@ -149,7 +151,7 @@ impl Session {
         // learns from the labels in them, the distilled one also from the teacher.
         let scratch =
             Trainer::supervised(&config, data.clone(), distill_settings.clone(), &device)?;
-        let distilled = Trainer::distill(&config, &teacher, data, distill_settings, &device)?;
+        let distilled = Trainer::distill(&config, teacher, data, distill_settings, &device)?;
         Ok(Self {
             split,
             teacher_test_logits,
@@ -221,22 +223,24 @@ impl Session {
             settings: settings.clone(),
             steps: self.steps_done(),
             curves: curves.to_vec(),
-            distilled: MlpWeights::from_network_async(&self.distilled.network()).await?,
-            scratch: MlpWeights::from_network_async(&self.scratch.network()).await?,
+            distilled: NetworkWeights::from_network_async(&self.distilled.network()).await?,
+            scratch: NetworkWeights::from_network_async(&self.scratch.network()).await?,
         })
     }
 
     /// Continues a saved run in this session (same students, same batches from its step on).
     pub fn restore(&mut self, run: &SavedRun) -> crate::Result<()> {
-        self.distilled.restore(&run.distilled, run.steps)?;
-        self.scratch.restore(&run.scratch, run.steps)?;
+        self.distilled.restore(run.distilled.clone(), run.steps)?;
+        self.scratch.restore(run.scratch.clone(), run.steps)?;
         self.window = (0, 0.0, 0.0, 0.0, 0.0, 0);
         Ok(())
     }
 
     /// A CPU copy of a network, read asynchronously.
-    async fn on_cpu(&self, net: &Network) -> crate::Result<Mlp> {
-        MlpWeights::from_network_async(net).await?.to_mlp(&self.cpu)
+    async fn on_cpu(&self, net: &Network) -> crate::Result<Network> {
+        NetworkWeights::from_network_async(net)
+            .await?
+            .to_network(&self.cpu)
     }
 
     /// Both students, read from their device once.
@@ -251,7 +255,7 @@ impl Session {
     /// MNIST evaluation never holds the page for long.
     async fn logits_sliced<F: std::future::Future<Output = ()>>(
         &self,
-        net: &Mlp,
+        net: &Network,
         data: &crate::engine::data::Dataset,
         between: &mut impl FnMut() -> F,
     ) -> crate::Result<Vec<f32>> {
@@ -387,7 +391,7 @@ impl Session {
         let time = |net: &dyn Classifier| forward_ms(net, &timed, &self.cpu, &now_ms);
         let labels: Vec<usize> = test.labels.iter().map(|l| usize::from(*l)).collect();
         Ok(Compression {
-            teacher_params: self.teacher.config.num_params(),
+            teacher_params: self.teacher.architecture.declared_params() as usize,
             student_params: self.distilled.network().architecture().declared_params() as usize,
             examples: timed.len(),
             teacher_ms: time(&self.teacher_cpu)?,
@@ -423,7 +427,7 @@ fn forward_ms(
 /// initial weights are drawn on the host and so equal the GPU students' exactly.
 pub fn preview(
     settings: &Settings,
-    teacher: &MlpWeights,
+    teacher: &NetworkWeights,
     split: &Split,
     index: usize,
     run: Option<&SavedRun>,
@@ -431,14 +435,13 @@ pub fn preview(
     let cpu = Device::flex();
     let test = &split.test;
     let one = test.subset(&[index.min(test.len().saturating_sub(1))]);
-    let teacher = logits_host(&teacher.to_mlp(&cpu)?, &one, &cpu)?;
+    let teacher = logits_host(&teacher.to_network(&cpu)?, &one, &cpu)?;
     if let Some(run) = run {
-        let distilled = logits_host(&run.distilled.to_mlp(&cpu)?, &one, &cpu)?;
-        let scratch = logits_host(&run.scratch.to_mlp(&cpu)?, &one, &cpu)?;
+        let distilled = logits_host(&run.distilled.to_network(&cpu)?, &one, &cpu)?;
+        let scratch = logits_host(&run.scratch.to_network(&cpu)?, &one, &cpu)?;
         return Ok([teacher, distilled, scratch]);
     }
-    let student = settings
-        .student_config(test.dim, test.classes)
+    let student = Architecture::from(settings.student_config(test.dim, test.classes))
         .init(&cpu, settings.seed)?;
     let student = logits_host(&student, &one, &cpu)?;
     Ok([teacher, student.clone(), student])

@@ -44,7 +44,9 @@ pub fn saved_run(settings: &Settings) -> Result<Option<SavedRun>, String> {
         return Ok(None);
     };
     let kind = settings.dataset;
-    let expected = settings.student_config(kind.inputs(), kind.classes());
+    let expected = crate::engine::network::Architecture::from(
+        settings.student_config(kind.inputs(), kind.classes()),
+    );
     match SavedRun::decode(&text, &expected) {
         Ok(run) if !run.settings.needs_restart(settings) => Ok(Some(run)),
         Ok(_) => Ok(None),

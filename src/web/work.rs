@@ -16,7 +16,7 @@ use crate::app::session::{self, CurvePoint, Session};
 use crate::app::state::{self, Action, AppState};
 use crate::app::{PageTraining, Settings};
 use crate::engine::data::DatasetKind;
-use crate::engine::weights::{FileInfo, MlpWeights, WeightFormat};
+use crate::engine::weights::{FileInfo, MlpWeights, NetworkWeights, WeightFormat};
 
 /// Which network a file request is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,7 +87,7 @@ pub fn hand_over_to_webgpu(
 pub async fn load_dataset(
     kind: DatasetKind,
     dispatch: &UseReducerDispatcher<AppState>,
-) -> crate::Result<(state::Data, MlpWeights)> {
+) -> crate::Result<(state::Data, NetworkWeights)> {
     if kind == DatasetKind::Mnist {
         dispatch.dispatch(Action::Notice(
             "Loading MNIST (11 MB of images, and its teacher)…".into(),
@@ -113,10 +113,10 @@ pub async fn load_dataset(
 /// weights and test accuracy.
 pub async fn train_network(
     s: &Session,
-    from: Option<&MlpWeights>,
+    from: Option<&NetworkWeights>,
     plan: &PageTraining,
     dispatch: &UseReducerDispatcher<AppState>,
-) -> crate::Result<(MlpWeights, f32)> {
+) -> crate::Result<(NetworkWeights, f32)> {
     let train = &s.split.train;
     let data = crate::engine::data::TransferSet::build(
         train,
@@ -137,10 +137,10 @@ pub async fn train_network(
             crate::engine::train::Trainer::supervised(&plan.config, data, settings, &s.device())?
         }
         Some(teacher) => {
-            let teacher = teacher.to_mlp(&s.device())?;
+            let teacher = teacher.to_network(&s.device())?;
             crate::engine::train::Trainer::distill(
                 &plan.config,
-                &teacher,
+                teacher,
                 data,
                 settings,
                 &s.device(),
@@ -161,9 +161,9 @@ pub async fn train_network(
         }
         after_next_paint().await;
     }
-    let weights = MlpWeights::from_network_async(&trainer.network()).await?;
+    let weights = NetworkWeights::from_network_async(&trainer.network()).await?;
     let cpu = burn::tensor::Device::flex();
-    let accuracy = crate::engine::train::accuracy(&weights.to_mlp(&cpu)?, &s.split.test, &cpu)?;
+    let accuracy = crate::engine::train::accuracy(&weights.to_network(&cpu)?, &s.split.test, &cpu)?;
     Ok((weights, accuracy))
 }
 
@@ -225,12 +225,12 @@ pub async fn offer_download(
     let steps = s.steps_done();
     let (weights, role, name) = match which {
         Which::Student => (
-            MlpWeights::from_network_async(&s.distilled.network()).await?,
+            NetworkWeights::from_network_async(&s.distilled.network()).await?,
             "student",
             format!("distilled-student-step{steps}"),
         ),
         Which::Scratch => (
-            MlpWeights::from_network_async(&s.scratch.network()).await?,
+            NetworkWeights::from_network_async(&s.scratch.network()).await?,
             "scratch-student",
             format!("scratch-student-step{steps}"),
         ),

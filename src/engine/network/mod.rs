@@ -299,6 +299,11 @@ impl Architecture {
         }
     }
 
+    /// Width of every layer a mapping can address, first to last.
+    pub fn hidden_widths(&self) -> Vec<usize> {
+        (1..=self.depth()).filter_map(|l| self.width(l)).collect()
+    }
+
     /// Trainable parameters, counted in u64 and saturating (checked before anything is built).
     pub fn declared_params(&self) -> u64 {
         match self {

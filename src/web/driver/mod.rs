@@ -21,7 +21,7 @@ use crate::app::saved_run::SavedRun;
 use crate::app::session::{CurvePoint, Session};
 use crate::app::state::{Action, AppState, Data};
 use crate::engine::data::DatasetKind;
-use crate::engine::weights::MlpWeights;
+use crate::engine::weights::{MlpWeights, NetworkWeights};
 use crate::web::device::{DeviceChoice, DeviceKind};
 use crate::web::pace::{after_next_paint, now_ms, sleep_ms, yield_to_input};
 use crate::web::storage;
@@ -94,8 +94,8 @@ struct Material {
     /// A set that failed to load (not retried until another is chosen).
     failed: Option<DatasetKind>,
     /// A set loaded on request, waiting for the settings to switch to it.
-    staged: Option<(Data, MlpWeights)>,
-    teacher: MlpWeights,
+    staged: Option<(Data, NetworkWeights)>,
+    teacher: NetworkWeights,
     /// A teacher trained or loaded here (not kept across a reload or a build hand-over).
     own_teacher: bool,
     /// A loaded student of another shape, used once students of that shape are built.
@@ -296,7 +296,7 @@ impl Driver {
         }
     }
 
-    fn data_ready(&mut self, data: Data, teacher: MlpWeights) {
+    fn data_ready(&mut self, data: Data, teacher: NetworkWeights) {
         let w = &self.wanted;
         if let Ok(l) =
             crate::app::session::preview(&w.settings, &teacher, &data.split, w.example, None)
@@ -305,7 +305,7 @@ impl Driver {
         }
         self.emit(Action::DataReady {
             data: data.clone(),
-            teacher_hidden: teacher.config.hidden.clone(),
+            teacher_hidden: teacher.architecture.hidden_widths(),
         });
         self.material.teacher = teacher;
         self.material.own_teacher = false;

@@ -45,7 +45,7 @@ impl Driver {
                         plan.epochs,
                         accuracy * 100.0
                     ),
-                    hidden: weights.config.hidden.clone(),
+                    hidden: weights.architecture.hidden_widths(),
                 });
                 self.material.teacher = weights;
                 self.material.own_teacher = true;
@@ -63,7 +63,7 @@ impl Driver {
         let cpu = burn::tensor::Device::flex();
         let plan = PageTraining::assistant(self.wanted.settings.dataset);
         let trained = async {
-            let net = teacher.to_mlp(&cpu)?;
+            let net = teacher.to_network(&cpu)?;
             let teacher_accuracy = crate::engine::train::accuracy(&net, &s.split.test, &cpu)?;
             let (weights, accuracy) =
                 work::train_network(s, Some(teacher), &plan, &self.events).await?;
@@ -74,7 +74,7 @@ impl Driver {
                 self.emit(Action::AssistantLoaded {
                     teacher_accuracy,
                     assistant_accuracy,
-                    hidden: weights.config.hidden.clone(),
+                    hidden: weights.architecture.hidden_widths(),
                 });
                 self.material.teacher = weights;
                 self.material.own_teacher = true;
@@ -124,7 +124,7 @@ impl Driver {
                 name,
                 hidden: weights.config.hidden.clone(),
             });
-            self.material.teacher = weights;
+            self.material.teacher = weights.into();
             self.material.own_teacher = true;
             return;
         }

@@ -16,6 +16,7 @@ use crate::engine::loss::host;
 #[cfg(test)]
 use crate::engine::network::Mlp;
 use crate::engine::network::{Architecture, Classifier, Network};
+use crate::engine::text::{TextSplit, Tokenizer, spam_from_gz};
 use crate::engine::train::{Trainer, fraction_equal, logits_host, predictions};
 use crate::engine::weights::NetworkWeights;
 
@@ -53,6 +54,42 @@ where
             Ok(data::toy_split(kind, data::TOY_SEED))
         }
     }
+}
+
+/// The text set as the page holds it, with its teacher: the teacher first, since its file
+/// carries the tokenizer the sentences must be read with; then the sentences, fetched (0.7 MB)
+/// rather than built into the page.
+pub async fn load_text_set<F, Fut>(fetch: F) -> crate::Result<(TextSplit, NetworkWeights)>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<u8>, String>>,
+{
+    let teacher_path = "assets/teachers/spam.safetensors";
+    let bytes = fetch(teacher_path.into())
+        .await
+        .map_err(crate::Error::Dataset)?;
+    let (teacher, info) = NetworkWeights::from_safetensors(&bytes)?;
+    let tokenizer: Tokenizer = match info.info.get("tokenizer") {
+        Some(t) => serde_json::from_value(t.clone())
+            .map_err(|e| crate::Error::Weights(format!("{teacher_path}: its tokenizer: {e}")))?,
+        None => {
+            return Err(crate::Error::Weights(format!(
+                "{teacher_path} has no tokenizer: it is not a text teacher"
+            )));
+        }
+    };
+    let arch = &teacher.architecture;
+    if arch.vocab() != Some(tokenizer.vocab_size()) || arch.inputs() != tokenizer.max_len() {
+        return Err(crate::Error::Weights(format!(
+            "{teacher_path} does not read its own tokenizer's {} words × {} tokens",
+            tokenizer.vocab_size(),
+            tokenizer.max_len()
+        )));
+    }
+    let sentences = fetch("assets/data/spam/spam.tsv.gz".into())
+        .await
+        .map_err(crate::Error::Dataset)?;
+    Ok((spam_from_gz(&sentences, Some(tokenizer))?, teacher))
 }
 
 /// The digits teacher, built into the page.
@@ -462,6 +499,46 @@ mod tests {
         let split = Rc::new(crate::engine::data::digits().unwrap());
         let teacher = built_in_teacher().unwrap();
         Session::new(settings, Device::flex(), &teacher, split).unwrap()
+    }
+
+    /// Files of the repository, as the page's server would give them.
+    fn served(path: String) -> std::future::Ready<Result<Vec<u8>, String>> {
+        let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(&path);
+        std::future::ready(std::fs::read(file).map_err(|e| format!("{path}: {e}")))
+    }
+
+    #[test]
+    fn the_text_set_loads_with_its_teachers_tokenizer_and_failures_say_which_file() {
+        let (text, teacher) = block_on(load_text_set(served)).unwrap();
+        assert_eq!(teacher.architecture.kind(), "transformer");
+        assert_eq!((text.train.len(), text.test.len()), (4670, 1167));
+        assert_eq!(
+            Some(text.tokenizer.vocab_size()),
+            teacher.architecture.vocab()
+        );
+        // A missing file, and a teacher that is not a text teacher.
+        let missing = |path: String| {
+            let gone = path.ends_with(".tsv.gz");
+            let out = served(path.clone());
+            async move {
+                if gone {
+                    Err(format!("{path}: 404"))
+                } else {
+                    out.await
+                }
+            }
+        };
+        let err = block_on(load_text_set(missing))
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("spam.tsv.gz: 404"), "{err}");
+        let digits = |path: String| served(path.replace("spam.safetensors", "digits.safetensors"));
+        let err = block_on(load_text_set(digits))
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("has no tokenizer"), "{err}");
     }
 
     #[test]

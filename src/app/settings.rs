@@ -485,6 +485,17 @@ mod tests {
     }
 
     #[test]
+    fn a_link_to_the_text_set_says_the_page_does_not_show_it_yet() {
+        let (s, ignored) = Settings::from_hash("data=spam&T=3");
+        assert_eq!((s.dataset, s.temperature), (DatasetKind::Digits, 3.0));
+        assert_eq!(ignored.len(), 1);
+        assert!(
+            ignored[0].contains("does not show the spam set yet"),
+            "{ignored:?}"
+        );
+    }
+
+    #[test]
     fn bad_fields_fall_back_one_by_one() {
         let (s, ignored) = Settings::from_hash(
             "T=1e9&alpha=0.2&beta=abc&soft=l1&map=2,9,6&student=32x3&lr=0.01&evil=<script>&batch=0&omit=12&augment=9&data=cifar",

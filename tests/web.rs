@@ -231,3 +231,52 @@ fn text_tokenizes_and_classifies_in_wasm() {
 }
 
 const SPAM_FINGERPRINT: &[u32] = &[2, 118, 99, 13, 929, 57, 1318, 75, 18, 18, 18, 3];
+
+/// An attention map names the cell it shows: at first [CLS] → [CLS], then whatever the pointer
+/// enters; arrow keys move the cell within the map.
+#[wasm_bindgen_test]
+async fn the_attention_heatmap_names_the_tokens_and_the_weight() {
+    use distill_playground::web::components::{
+        AttentionHeatmap, AttentionHeatmapProps, describe, step,
+    };
+    let tokens: Vec<String> = ["[CLS]", "free", "money", "[SEP]"]
+        .map(String::from)
+        .to_vec();
+    let mut weights = vec![0.25; 16];
+    weights[4..8].copy_from_slice(&[0.1, 0.6, 0.2, 0.1]);
+    let props = AttentionHeatmapProps {
+        title: "block 1, head 2".into(),
+        tokens: tokens.clone(),
+        weights,
+    };
+    let root = mount::<AttentionHeatmap>(props).await;
+    let cells = root
+        .query_selector_all("figure.attention-map rect")
+        .unwrap();
+    assert_eq!(cells.length(), 16);
+    let caption = |root: &web_sys::Element| {
+        element::<web_sys::Element>(root, ".attention-cell")
+            .text_content()
+            .unwrap_or_default()
+    };
+    assert_eq!(caption(&root), "“[CLS]” looks at “[CLS]”: 0.25");
+    let cell: web_sys::Element = cells.item(5).unwrap().dyn_into().unwrap();
+    assert_eq!(cell.get_attribute("fill-opacity").as_deref(), Some("0.600"));
+    cell.dispatch_event(&web_sys::MouseEvent::new("mouseenter").unwrap())
+        .unwrap();
+    settle().await;
+    assert_eq!(caption(&root), "“free” looks at “free”: 0.60");
+    assert_eq!(
+        root.query_selector_all("rect.selected").unwrap().length(),
+        1
+    );
+    // Keys: clamped at the edges, other keys ignored.
+    assert_eq!(step("ArrowRight", (1, 3), 4), (1, 3));
+    assert_eq!(step("ArrowDown", (1, 3), 4), (2, 3));
+    assert_eq!(step("ArrowUp", (0, 0), 4), (0, 0));
+    assert_eq!(step("x", (2, 2), 4), (2, 2));
+    assert_eq!(
+        describe(&tokens, 2, 1, 0.2),
+        "“money” looks at “free”: 0.20"
+    );
+}

@@ -2,6 +2,7 @@
 //! actions; none holds state of its own. Shared here: the helpers that turn an input event into a
 //! settings edit, and the "calm" view that spares panels the slider's re-renders.
 
+mod attention_heatmap;
 mod bars;
 mod compression;
 mod dataset_menu;
@@ -20,6 +21,7 @@ mod soft_targets;
 mod tour;
 mod training;
 
+pub use attention_heatmap::*;
 pub use bars::*;
 pub use compression::*;
 pub use dataset_menu::*;

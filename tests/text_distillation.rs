@@ -31,6 +31,26 @@ fn teacher(device: &Device) -> (Network, TextSplit) {
     (net, spam(Some(tokenizer)).unwrap())
 }
 
+/// The transfer set of the label-scarce tests: 5 % of the training e-mails keep their labels.
+fn five_percent_labeled(text: &TextSplit) -> TransferSet {
+    let transfer = TransferConfig {
+        labeled_fraction: 0.05,
+        ..Default::default()
+    };
+    TransferSet::build(&text.train, &transfer, 1).unwrap()
+}
+
+/// The BiLSTM of the tests: 32-wide embeddings, states and ReLU layer.
+fn small_bilstm(vocab: usize, len: usize) -> Architecture {
+    BiLstmConfig {
+        embed: 32,
+        hidden: 32,
+        fc: 32,
+        ..BiLstmConfig::student(vocab, len, 3)
+    }
+    .into()
+}
+
 fn mean(v: &[f32]) -> f32 {
     v.iter().sum::<f32>() / v.len() as f32
 }
@@ -104,11 +124,7 @@ fn distilled_text_students_beat_scratch_with_little_labeled_data() {
     let device = Device::flex();
     let (teacher, text) = teacher(&device);
     let (vocab, len) = (text.tokenizer.vocab_size(), text.tokenizer.max_len());
-    let transfer = TransferConfig {
-        labeled_fraction: 0.05,
-        ..Default::default()
-    };
-    let data = TransferSet::build(&text.train, &transfer, 1).unwrap();
+    let data = five_percent_labeled(&text);
     assert_eq!((data.labeled, data.unlabeled), (233, 4437));
     let transformer: Architecture = TransformerConfig {
         width: 32,
@@ -118,13 +134,7 @@ fn distilled_text_students_beat_scratch_with_little_labeled_data() {
         ..TransformerConfig::student(vocab, len, 3)
     }
     .into();
-    let bilstm: Architecture = BiLstmConfig {
-        embed: 32,
-        hidden: 32,
-        fc: 32,
-        ..BiLstmConfig::student(vocab, len, 3)
-    }
-    .into();
+    let bilstm: Architecture = small_bilstm(vocab, len);
     // (student, soft loss, least mean gap, least gap on any seed), in accuracy.
     let cases = [
         (transformer, SoftLoss::HintonKl, 0.05, 0.04),
@@ -193,13 +203,7 @@ fn tang_augmentation_helps_the_bilstm() {
     )
     .unwrap();
     assert_eq!(augmented.augmented, aug.copies * plain.len());
-    let student: Architecture = BiLstmConfig {
-        embed: 32,
-        hidden: 32,
-        fc: 32,
-        ..BiLstmConfig::student(vocab, len, 3)
-    }
-    .into();
+    let student: Architecture = small_bilstm(vocab, len);
     let settings = DistillSettings {
         soft_loss: SoftLoss::LogitMse,
         learning_rate: 3e-3,
@@ -243,11 +247,7 @@ fn matching_layers_and_relations_brings_the_student_closer_to_its_teacher() {
     let device = Device::flex();
     let (teacher, text) = teacher(&device);
     let (vocab, len) = (text.tokenizer.vocab_size(), text.tokenizer.max_len());
-    let transfer = TransferConfig {
-        labeled_fraction: 0.05,
-        ..Default::default()
-    };
-    let data = TransferSet::build(&text.train, &transfer, 1).unwrap();
+    let data = five_percent_labeled(&text);
     let student: Architecture = TransformerConfig::student(vocab, len, 3).into();
     let steps = 2 * data.len().div_ceil(64);
     let base = DistillSettings {

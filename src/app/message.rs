@@ -49,15 +49,12 @@ impl std::fmt::Display for MessageProblem {
     }
 }
 
-/// The tokens of `text` as the model reads them. Control characters count as spaces; emoji and
+/// The tokens of `text` as the model reads them. Control characters separate words; emoji and
 /// other symbols are tokens of their own (unknown to this vocabulary, so `[UNK]`).
 pub fn read_message(text: &str, tokenizer: &Tokenizer) -> Result<Message, MessageProblem> {
     let cut_text = text.chars().count() > MAX_MESSAGE_CHARS;
-    let text: String = text
-        .chars()
-        .take(MAX_MESSAGE_CHARS)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    // Control characters separate words and are dropped by the tokenizer's own rules.
+    let text: String = text.chars().take(MAX_MESSAGE_CHARS).collect();
     let typed = words(&text);
     if typed.is_empty() {
         return Err(MessageProblem::Empty);

@@ -101,19 +101,7 @@ pub(super) fn distill(
     quiet: bool,
 ) -> Result<()> {
     let t = &args.train;
-    let teacher_path = args
-        .teacher
-        .clone()
-        .unwrap_or_else(|| shipped_teacher(assets, t.dataset));
-    let (teacher, teacher_info) = load_weights(&teacher_path, device)?;
-    let tokenizer = text_tokenizer(
-        &teacher,
-        &teacher_info,
-        args.tokenizer.as_deref(),
-        &teacher_path,
-    )?;
-    let data_set = load_data(t.dataset, assets, t.seed, tokenizer)?;
-    check_fits(&teacher.architecture(), &teacher_path, t.dataset, &data_set)?;
+    let (teacher, teacher_path, data_set) = args.teacher_and_data(assets, device)?;
     let split = &data_set.split;
     let kind = kinds::kind_for(args.kind, t.dataset)?;
     let config = kinds::architecture(
@@ -147,15 +135,11 @@ pub(super) fn distill(
         print_final_losses(&m, &settings);
     }
     let scratch_eval = if args.compare_scratch {
-        let scratch = Trainer::supervised(
-            config.clone(),
-            scratch_data,
-            DistillSettings {
-                mapping: MappingScheme::None,
-                ..settings.clone()
-            },
-            device,
-        )?;
+        let plain = DistillSettings {
+            mapping: MappingScheme::None,
+            ..settings.clone()
+        };
+        let scratch = Trainer::supervised(config.clone(), scratch_data, plain, device)?;
         Some(versus_scratch(scratch, split, steps, quiet, &eval)?)
     } else {
         None
@@ -184,6 +168,25 @@ pub(super) fn distill(
 }
 
 impl DistillArgs {
+    /// The teacher (the given file or the shipped one), its path, and the data read with its
+    /// tokenizer, checked to fit each other.
+    fn teacher_and_data(
+        &self,
+        assets: &Path,
+        device: &Device,
+    ) -> Result<(Network, std::path::PathBuf, Data)> {
+        let t = &self.train;
+        let path = self
+            .teacher
+            .clone()
+            .unwrap_or_else(|| shipped_teacher(assets, t.dataset));
+        let (teacher, info) = load_weights(&path, device)?;
+        let tokenizer = text_tokenizer(&teacher, &info, self.tokenizer.as_deref(), &path)?;
+        let data = load_data(t.dataset, assets, t.seed, tokenizer)?;
+        check_fits(&teacher.architecture(), &path, t.dataset, &data)?;
+        Ok((teacher, path, data))
+    }
+
     /// The transfer set: for text, Tang's augmentation replaces the image one, with word
     /// replacement drawn from the teacher's embeddings; three augmented sentences are shown.
     fn transfer_set(

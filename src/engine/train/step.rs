@@ -71,39 +71,7 @@ impl Trainer {
 
         let student = self.student.net.forward(x.clone());
         let hard = loss::hard_cross_entropy(student.logits.clone(), one_hot, batch.labeled);
-        let weights = loss::Weights {
-            alpha,
-            beta: self.settings.beta,
-            gamma: self.settings.gamma,
-        };
-        let terms = match &self.teacher {
-            None => loss::combine(
-                loss::Weights {
-                    alpha: 1.0,
-                    beta: 0.0,
-                    gamma: 0.0,
-                },
-                hard,
-                self.zero(),
-                self.zero(),
-                self.zero(),
-            ),
-            Some(teacher) => {
-                let targets = match teacher.cached(&rows, &self.settings, &self.device) {
-                    Some(t) => t,
-                    None => teacher.targets(x, &self.settings, &self.architecture)?,
-                };
-                let soft = loss::soft_loss(
-                    self.settings.soft_loss,
-                    student.logits.clone(),
-                    targets.logits.clone(),
-                    temperature,
-                );
-                let hidden = self.hidden_term(teacher, &student.taps, &targets)?;
-                let attention = self.attention_term(teacher, &student.taps, &targets)?;
-                loss::combine(weights, hard, soft, hidden, attention)
-            }
-        };
+        let terms = self.loss_terms(&rows, x, &student, hard, temperature, alpha)?;
         let readout = Tensor::cat(
             vec![
                 terms.total.clone().detach(),
@@ -124,6 +92,51 @@ impl Trainer {
             alpha,
             epoch: self.batches.epoch(),
         })
+    }
+
+    /// The mixed loss of a step: the hard term alone without a teacher; with one, its targets
+    /// (cached or from a forward pass) and the soft, hidden and attention terms.
+    fn loss_terms(
+        &self,
+        rows: &[usize],
+        x: Input,
+        student: &crate::engine::network::Forward,
+        hard: Tensor<1>,
+        temperature: f32,
+        alpha: f32,
+    ) -> Result<loss::LossTerms> {
+        let Some(teacher) = &self.teacher else {
+            let only_hard = loss::Weights {
+                alpha: 1.0,
+                beta: 0.0,
+                gamma: 0.0,
+            };
+            return Ok(loss::combine(
+                only_hard,
+                hard,
+                self.zero(),
+                self.zero(),
+                self.zero(),
+            ));
+        };
+        let targets = match teacher.cached(rows, &self.settings, &self.device) {
+            Some(t) => t,
+            None => teacher.targets(x, &self.settings, &self.architecture)?,
+        };
+        let soft = loss::soft_loss(
+            self.settings.soft_loss,
+            student.logits.clone(),
+            targets.logits.clone(),
+            temperature,
+        );
+        let hidden = self.hidden_term(teacher, &student.taps, &targets)?;
+        let attention = self.attention_term(teacher, &student.taps, &targets)?;
+        let weights = loss::Weights {
+            alpha,
+            beta: self.settings.beta,
+            gamma: self.settings.gamma,
+        };
+        Ok(loss::combine(weights, hard, soft, hidden, attention))
     }
 
     fn zero(&self) -> Tensor<1> {

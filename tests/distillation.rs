@@ -71,7 +71,7 @@ fn every_page_dataset_has_a_fitting_shipped_teacher() {
         (DatasetKind::Spirals, 98.33),
         (DatasetKind::Xor, 98.0),
     ];
-    for kind in DatasetKind::ALL {
+    for kind in DatasetKind::ALL.into_iter().filter(|k| !k.is_text()) {
         let bytes = std::fs::read(dir.join(format!("{}.safetensors", kind.name()))).unwrap();
         let (teacher, _) = load_mlp(&bytes, &device).unwrap();
         let c = teacher.config();

@@ -126,6 +126,60 @@ pub const STUDENT_WIDTH: Bound<usize> = Bound {
     default: 32,
 };
 
+/// Width of the page's text students (embeddings, states, blocks).
+pub const TEXT_WIDTH: Bound<usize> = Bound {
+    key: "text",
+    what: "text student width",
+    min: 4,
+    max: 128,
+    default: 32,
+};
+
+/// Transformer blocks (or bag-of-words ReLU layers) of the page's text students.
+pub const TEXT_DEPTH: Bound<usize> = Bound {
+    key: "text",
+    what: "text student blocks",
+    min: 1,
+    max: 4,
+    default: 2,
+};
+
+/// Attention heads per block of the page's transformer students.
+pub const HEADS: Bound<usize> = Bound {
+    key: "heads",
+    what: "attention heads",
+    min: 1,
+    max: 8,
+    default: 4,
+};
+
+/// Tang et al.'s augmentation: the chance a word is masked.
+pub const P_MASK: Bound<f32> = Bound {
+    key: "pMask",
+    what: "masking probability",
+    min: 0.0,
+    max: 1.0,
+    default: 0.1,
+};
+
+/// The chance a word is replaced by one of its nearest words.
+pub const P_REPLACE: Bound<f32> = Bound {
+    key: "pReplace",
+    what: "replacement probability",
+    min: 0.0,
+    max: 1.0,
+    default: 0.1,
+};
+
+/// The chance a sentence is cut to one of its n-grams.
+pub const P_NGRAM: Bound<f32> = Bound {
+    key: "pNgram",
+    what: "n-gram probability",
+    min: 0.0,
+    max: 1.0,
+    default: 0.25,
+};
+
 /// The test example on show.
 pub const EXAMPLE: Bound<usize> = Bound {
     key: "example",

@@ -143,13 +143,13 @@ pub enum DatasetKind {
     Circles,
     Spirals,
     Xor,
-    /// SpamAssassin e-mails, three classes (text; the CLI's for now).
+    /// SpamAssassin e-mails, three classes (text).
     Spam,
 }
 
 impl DatasetKind {
-    /// Every set, the page's and the text set.
-    pub const EVERY: [DatasetKind; 7] = [
+    /// Every set; the page and the CLI offer them all.
+    pub const ALL: [DatasetKind; 7] = [
         DatasetKind::Digits,
         DatasetKind::Mnist,
         DatasetKind::Moons,
@@ -163,16 +163,6 @@ impl DatasetKind {
     pub fn is_text(self) -> bool {
         self == DatasetKind::Spam
     }
-
-    /// The sets the page offers.
-    pub const ALL: [DatasetKind; 6] = [
-        DatasetKind::Digits,
-        DatasetKind::Mnist,
-        DatasetKind::Moons,
-        DatasetKind::Circles,
-        DatasetKind::Spirals,
-        DatasetKind::Xor,
-    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -241,11 +231,11 @@ impl std::str::FromStr for DatasetKind {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
         let s = s.to_ascii_lowercase();
-        DatasetKind::EVERY
+        DatasetKind::ALL
             .into_iter()
             .find(|k| k.name() == s)
             .ok_or_else(|| {
-                let names: Vec<&str> = DatasetKind::EVERY.iter().map(|k| k.name()).collect();
+                let names: Vec<&str> = DatasetKind::ALL.iter().map(|k| k.name()).collect();
                 Error::Dataset(format!(
                     "unknown dataset '{s}' (expected one of: {})",
                     names.join(", ")

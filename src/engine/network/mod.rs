@@ -11,6 +11,7 @@ pub mod attention_maps;
 pub mod bilstm;
 pub mod bow;
 pub mod mlp;
+pub mod spec;
 pub mod torch;
 pub mod transformer;
 
@@ -23,6 +24,7 @@ pub use attention_maps::{AttentionMaps, attention_maps};
 pub use bilstm::{BiLstm, BiLstmConfig};
 pub use bow::{Bow, BowConfig};
 pub use mlp::*;
+pub use spec::NetKind;
 pub use transformer::{Transformer, TransformerConfig};
 
 /// What a network reads: a batch of feature rows (images, points), or of token ids (text).

@@ -6,11 +6,13 @@
 //! - a student distilled from a teacher: [`Trainer::distill`].
 
 mod eval;
+mod known;
 mod step;
 mod teacher;
 mod trainer;
 
 pub use eval::{accuracy, fraction_equal, logits_host, predictions};
+pub use known::KnownLogits;
 
 use crate::engine::limits;
 use burn::module::Module;

@@ -35,6 +35,19 @@ impl Trainer {
         settings: DistillSettings,
         device: &Device,
     ) -> Result<Self> {
+        Self::distill_known(config, teacher, data, settings, device, None)
+    }
+
+    /// A student distilled from `teacher`, whose logits of some rows are already `known` (its
+    /// cache then reads only the others).
+    pub fn distill_known(
+        config: impl Into<Architecture>,
+        teacher: impl Into<Network>,
+        data: TransferSet,
+        settings: DistillSettings,
+        device: &Device,
+        known: Option<&KnownLogits>,
+    ) -> Result<Self> {
         let (config, teacher) = (config.into(), teacher.into());
         let teacher_config = teacher.architecture();
         if (teacher_config.inputs(), teacher_config.classes())
@@ -75,6 +88,7 @@ impl Trainer {
             &config,
             settings.beta > 0.0,
             &data,
+            known,
             &device.clone().inner(),
         );
         Self::build(config, data, settings, Some(teacher), device)

@@ -1,0 +1,126 @@
+//! The teacher's logits of rows it has already read, by row. A text teacher reads a sentence in
+//! milliseconds, and the page would otherwise read the same 6,000 sentences again for every new
+//! pair of students; a trainer given these looks each transfer row up and computes only the
+//! rows it does not find (augmented copies, a changed transfer set).
+
+use std::collections::HashMap;
+
+use crate::engine::data::Dataset;
+use crate::engine::error::{Error, Result};
+use crate::engine::network::Classifier;
+
+use super::logits_host;
+
+#[derive(Clone, Debug, Default)]
+pub struct KnownLogits {
+    dim: usize,
+    classes: usize,
+    rows: HashMap<Vec<u32>, Vec<f32>>,
+}
+
+fn key(row: &[f32]) -> Vec<u32> {
+    row.iter().map(|v| v.to_bits()).collect()
+}
+
+impl KnownLogits {
+    pub fn new(dim: usize, classes: usize) -> Self {
+        Self {
+            dim,
+            classes,
+            rows: HashMap::new(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    pub fn get(&self, row: &[f32]) -> Option<&[f32]> {
+        self.rows.get(&key(row)).map(Vec::as_slice)
+    }
+
+    /// Indices of the rows of `features` (`dim` values each) not known yet, once each.
+    pub fn missing(&self, features: &[f32]) -> Vec<usize> {
+        let mut seen = std::collections::HashSet::new();
+        features
+            .chunks(self.dim.max(1))
+            .enumerate()
+            .filter(|(_, row)| !self.rows.contains_key(&key(row)) && seen.insert(key(row)))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// Reads the rows `which` of `features` with `teacher` and remembers their logits.
+    pub fn learn(
+        &mut self,
+        teacher: &(impl Classifier + ?Sized),
+        features: &[f32],
+        which: &[usize],
+        device: &burn::tensor::Device,
+    ) -> Result<()> {
+        let c = teacher.architecture();
+        if (c.inputs(), c.classes()) != (self.dim, self.classes) {
+            return Err(Error::ModelConfig(format!(
+                "the teacher maps {} inputs to {} classes; the known logits are for {} to {}",
+                c.inputs(),
+                c.classes(),
+                self.dim,
+                self.classes
+            )));
+        }
+        let rows: Vec<&[f32]> = which
+            .iter()
+            .filter_map(|&i| features.get(i * self.dim..(i + 1) * self.dim))
+            .collect();
+        let batch = Dataset::new(
+            "teacher input",
+            rows.concat(),
+            vec![0; rows.len()],
+            self.dim,
+            self.classes,
+            None,
+        )?;
+        let logits = logits_host(teacher, &batch, device)?;
+        for (row, l) in rows.iter().zip(logits.chunks(self.classes)) {
+            self.rows.insert(key(row), l.to_vec());
+        }
+        Ok(())
+    }
+
+    /// The logits of every row of `features`, if all are known.
+    pub fn all(&self, features: &[f32]) -> Option<Vec<f32>> {
+        let mut out = Vec::with_capacity(features.len() / self.dim.max(1) * self.classes);
+        for row in features.chunks(self.dim.max(1)) {
+            out.extend_from_slice(self.get(row)?);
+        }
+        Some(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::network::MlpConfig;
+    use burn::tensor::Device;
+
+    #[test]
+    fn rows_are_read_once_and_looked_up_by_content() {
+        let device = Device::flex();
+        let net = MlpConfig::teacher(2, 3).init(&device, 1).unwrap();
+        let features = [0.5, 1.0, -1.0, 2.0, 0.5, 1.0];
+        let mut known = KnownLogits::new(2, 3);
+        assert_eq!(known.missing(&features), [0, 1], "the repeated row once");
+        known.learn(&net, &features, &[0, 1], &device).unwrap();
+        assert!(known.missing(&features).is_empty());
+        let all = known.all(&features).unwrap();
+        let data = Dataset::new("x", features.to_vec(), vec![0; 3], 2, 3, None).unwrap();
+        assert_eq!(all, logits_host(&net, &data, &device).unwrap());
+        assert!(known.all(&[9.0, 9.0]).is_none());
+        let wrong = MlpConfig::teacher(3, 3).init(&device, 1).unwrap();
+        assert!(known.learn(&wrong, &[0.0; 3], &[0], &device).is_err());
+    }
+}

@@ -11,6 +11,9 @@ pub mod saved_run;
 pub mod session;
 pub mod settings;
 pub mod state;
+pub mod students;
+pub mod text_data;
+pub mod torch_lines;
 pub mod tour;
 
 pub use drawing::Drawing;
@@ -18,4 +21,5 @@ pub use omitted::{OmittedReport, omitted_class_report};
 pub use page_training::PageTraining;
 pub use presets::Preset;
 pub use settings::*;
+pub use students::teacher_depth;
 pub use tour::{TOUR, TourStep};

@@ -2,8 +2,9 @@
 
 use super::settings::{AlphaSchedule, Settings};
 use crate::engine::data::DatasetKind;
-use crate::engine::loss::{HiddenLoss, SoftLoss};
+use crate::engine::loss::{AttentionLoss, HiddenLoss, SoftLoss};
 use crate::engine::mapping::MappingScheme;
+use crate::engine::network::NetKind;
 
 /// One-click setups of the papers' experiments.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,10 +16,13 @@ pub enum Preset {
     LittleLabeledData,
     OmittedClass,
     TeacherAnnealing,
+    TinyBert,
+    MiniLm,
+    TextAssistant,
 }
 
 impl Preset {
-    pub const ALL: [Preset; 7] = [
+    pub const ALL: [Preset; 10] = [
         Preset::Hinton2015,
         Preset::Tang2019,
         Preset::PatientKdSkip,
@@ -26,7 +30,23 @@ impl Preset {
         Preset::LittleLabeledData,
         Preset::OmittedClass,
         Preset::TeacherAnnealing,
+        Preset::TinyBert,
+        Preset::MiniLm,
+        Preset::TextAssistant,
     ];
+
+    /// Whether the preset is about text (it switches to the text set).
+    pub fn text_only(self) -> bool {
+        matches!(
+            self,
+            Preset::TinyBert | Preset::MiniLm | Preset::TextAssistant
+        )
+    }
+
+    /// Whether the preset also puts a teacher assistant between the teacher and the students.
+    pub fn trains_assistant(self) -> bool {
+        self == Preset::TextAssistant
+    }
 
     pub fn id(self) -> &'static str {
         match self {
@@ -37,6 +57,9 @@ impl Preset {
             Preset::LittleLabeledData => "little-labeled",
             Preset::OmittedClass => "omitted-class",
             Preset::TeacherAnnealing => "bam",
+            Preset::TinyBert => "tinybert",
+            Preset::MiniLm => "minilm",
+            Preset::TextAssistant => "text-assistant",
         }
     }
 
@@ -49,6 +72,35 @@ impl Preset {
             Preset::LittleLabeledData => "Little labeled data",
             Preset::OmittedClass => "The omitted class (Hinton et al. 2015)",
             Preset::TeacherAnnealing => "Teacher annealing (Clark et al. 2019, BAM)",
+            Preset::TinyBert => "TinyBERT (Jiao et al. 2020)",
+            Preset::MiniLm => "MiniLM (Wang et al. 2020)",
+            Preset::TextAssistant => "Teacher assistant for text (Mirzadeh et al. 2020)",
+        }
+    }
+
+    /// Two lines for students: what is set, and what to look for (on the text set, what the
+    /// text version sets).
+    pub fn explain_for(self, text: bool) -> &'static str {
+        if !text {
+            return self.explain();
+        }
+        match self {
+            Preset::Tang2019 => {
+                "A BiLSTM student regresses its logits onto the transformer's (MSE, α = 0), and learns from one augmented copy of every message (masked, replaced, cut to n-grams) that only the teacher labels."
+            }
+            Preset::PatientKdSkip => {
+                "A 2-block transformer student: β = 1, block 1 imitates teacher block 2 and block 2 block 4 (normalised [CLS] states). Compare its curve with Patient KD, last."
+            }
+            Preset::PatientKdLast => {
+                "The same student, its blocks mapped onto the teacher's last two blocks, 3 and 4. The PKD paper found skip slightly better on most GLUE tasks."
+            }
+            Preset::OmittedClass => {
+                "No spam message is in the transfer set: the student hears about spam only through the teacher's probabilities on ham. The training panel shows how much spam it still catches."
+            }
+            Preset::LittleLabeledData => {
+                "Only 3 % of the messages keep their label (140); the rest teach through the teacher alone. The scratch student has only the labels: the gap is largest here."
+            }
+            other => other.explain(),
         }
     }
 
@@ -76,21 +128,34 @@ impl Preset {
             Preset::TeacherAnnealing => {
                 "α moves from 0 to 1 over the run: the student first only imitates the teacher, and ends on the gold labels — so it can end up better than its teacher."
             }
+            Preset::TinyBert => {
+                "Text: a 2-block transformer learns the teacher's logits, the states of blocks 2 and 4, their attention head by head (γ = 1) and the word embeddings. Watch its attention maps take the teacher's shape."
+            }
+            Preset::MiniLm => {
+                "Text: only the last block's self-attention relations (Q·K and V·V, KL) and the logits; width and heads may differ from the teacher's. Compare the relation maps under the attention panel."
+            }
+            Preset::TextAssistant => {
+                "Text: a half-width transformer assistant (32 wide, 4 blocks) is distilled from the teacher first, in the page; then both students learn from the assistant instead, a smaller step."
+            }
         }
     }
 
     /// The settings of the preset, from the defaults (the dataset and the selected example are
-    /// kept; the omitted class needs ten classes, so on a 2-D set it switches to digits).
+    /// kept; the omitted class needs ten classes, so on a 2-D set it switches to digits; the text
+    /// presets switch to the text set).
     pub fn apply(self, current: &Settings) -> Settings {
         let dataset = match self {
-            Preset::OmittedClass if current.dataset.classes() < 10 => DatasetKind::Digits,
+            Preset::OmittedClass if current.dataset.toy().is_some() => DatasetKind::Digits,
+            p if p.text_only() => DatasetKind::Spam,
             _ => current.dataset,
         };
         let base = Settings {
-            dataset,
             example: current.example,
-            ..Settings::default()
+            ..Settings::default().with_dataset(dataset)
         };
+        if dataset.is_text() {
+            return self.apply_text(base);
+        }
         match self {
             Preset::Hinton2015 => Settings {
                 labeled_fraction: 1.0,
@@ -102,19 +167,9 @@ impl Preset {
                 labeled_fraction: 1.0,
                 ..base
             },
-            Preset::PatientKdSkip => Settings {
-                beta: 1.0,
-                hidden_loss: HiddenLoss::Pkd,
-                mapping: MappingScheme::Skip,
+            Preset::PatientKdSkip | Preset::PatientKdLast => Settings {
                 labeled_fraction: 1.0,
-                ..base
-            },
-            Preset::PatientKdLast => Settings {
-                beta: 1.0,
-                hidden_loss: HiddenLoss::Pkd,
-                mapping: MappingScheme::Last,
-                labeled_fraction: 1.0,
-                ..base
+                ..patient(self, base)
             },
             Preset::LittleLabeledData => Settings {
                 labeled_fraction: 0.03,
@@ -131,7 +186,72 @@ impl Preset {
                 labeled_fraction: 1.0,
                 ..base
             },
+            // Text presets always switch to the text set.
+            Preset::TinyBert | Preset::MiniLm | Preset::TextAssistant => base,
         }
+    }
+
+    /// The text version: a small transformer (or Tang's BiLSTM) with 10 % of the messages
+    /// labeled, so the teacher has much to add in a short run.
+    fn apply_text(self, base: Settings) -> Settings {
+        let base = Settings {
+            labeled_fraction: 0.1,
+            ..base
+        };
+        match self {
+            Preset::Tang2019 => Settings {
+                student_kind: NetKind::Bilstm,
+                soft_loss: SoftLoss::LogitMse,
+                alpha: 0.0,
+                augment_copies: 1,
+                ..base
+            },
+            Preset::PatientKdSkip | Preset::PatientKdLast => patient(self, base),
+            Preset::TinyBert => Settings {
+                beta: 1.0,
+                hidden_loss: HiddenLoss::Mse,
+                mapping: MappingScheme::Skip,
+                attention_loss: AttentionLoss::TinyBert,
+                gamma: 1.0,
+                match_embeddings: true,
+                ..base
+            },
+            Preset::MiniLm => Settings {
+                attention_loss: AttentionLoss::MiniLm,
+                gamma: 1.0,
+                ..base
+            },
+            Preset::LittleLabeledData => Settings {
+                labeled_fraction: 0.03,
+                ..base
+            },
+            Preset::TeacherAnnealing => Settings {
+                alpha_schedule: AlphaSchedule::TeacherAnnealing,
+                ..base
+            },
+            // The omitted class: spam, hidden from the student.
+            Preset::OmittedClass => Settings {
+                omit_class: Some(2),
+                labeled_fraction: 1.0,
+                alpha: 0.1,
+                ..base
+            },
+            Preset::Hinton2015 | Preset::TextAssistant => base,
+        }
+    }
+}
+
+/// Patient KD: β = 1 on normalised states, every other teacher layer (skip) or the last ones.
+fn patient(preset: Preset, base: Settings) -> Settings {
+    Settings {
+        beta: 1.0,
+        hidden_loss: HiddenLoss::Pkd,
+        mapping: if preset == Preset::PatientKdLast {
+            MappingScheme::Last
+        } else {
+            MappingScheme::Skip
+        },
+        ..base
     }
 }
 
@@ -149,7 +269,7 @@ mod tests {
         };
         for preset in Preset::ALL {
             let s = preset.apply(&current);
-            check(&s, 6).unwrap();
+            check(&s).unwrap();
             assert_eq!(s.example, 42, "{preset:?} keeps the selected example");
             assert!(preset.explain().len() > 40 && !preset.title().is_empty());
             // A preset survives a shared link.
@@ -179,14 +299,41 @@ mod tests {
         };
         for preset in Preset::ALL {
             let s = preset.apply(&moons);
-            check(&s, 6).unwrap();
+            check(&s).unwrap();
             let want = if preset == Preset::OmittedClass {
                 DatasetKind::Digits
+            } else if preset.text_only() {
+                DatasetKind::Spam
             } else {
                 DatasetKind::Moons
             };
             assert_eq!(s.dataset, want, "{preset:?}");
         }
+        // On the text set every preset stays there, each a valid text setup.
+        let text = current.with_dataset(DatasetKind::Spam);
+        for preset in Preset::ALL {
+            let s = preset.apply(&text);
+            check(&s).unwrap();
+            assert_eq!(s.dataset, DatasetKind::Spam, "{preset:?}");
+            assert!(preset.explain_for(true).len() > 40);
+        }
+        let tang = Preset::Tang2019.apply(&text);
+        assert_eq!(
+            (tang.student_kind, tang.soft_loss, tang.augment_copies),
+            (NetKind::Bilstm, SoftLoss::LogitMse, 1)
+        );
+        let tiny = Preset::TinyBert
+            .apply(&Settings::default())
+            .distill_settings();
+        assert_eq!(
+            (tiny.attention_loss, tiny.match_embeddings, tiny.beta),
+            (AttentionLoss::TinyBert, true, 1.0)
+        );
+        assert_eq!(
+            Preset::MiniLm.apply(&current).attention_loss,
+            AttentionLoss::MiniLm
+        );
+        assert!(Preset::TextAssistant.trains_assistant());
         let ids: std::collections::HashSet<_> = Preset::ALL.iter().map(|p| p.id()).collect();
         assert_eq!(ids.len(), Preset::ALL.len());
     }

@@ -9,13 +9,15 @@ use burn::tensor::Device;
 
 pub use crate::app::CurvePoint;
 use crate::app::saved_run::SavedRun;
+use crate::app::state::Data;
+use crate::app::text_data::{TextData, fingerprint};
 use crate::app::{Settings, omitted_class_report};
 use crate::engine::data::{DatasetKind, Split, TransferSet};
 use crate::engine::decision_map::PAGE_GRID;
 use crate::engine::loss::host;
 #[cfg(test)]
 use crate::engine::network::Mlp;
-use crate::engine::network::{Architecture, Classifier, Network};
+use crate::engine::network::{AttentionMaps, Classifier, Network, attention_maps};
 use crate::engine::text::{TextSplit, Tokenizer, spam_from_gz};
 use crate::engine::train::{Trainer, fraction_equal, logits_host, predictions};
 use crate::engine::weights::NetworkWeights;
@@ -122,6 +124,20 @@ where
     Ok(weights)
 }
 
+/// Augmented versions of the message shown, so a class sees what masking and replacement do.
+pub const AUGMENTED_SHOWN: usize = 5;
+
+/// What the attention view draws for one sentence, and its augmented versions.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ShownAttention {
+    pub tokens: Vec<String>,
+    /// [`AUGMENTED_SHOWN`] versions of the sentence under Tang's augmentation, decoded.
+    pub augmented: Vec<String>,
+    /// `None` for a student without attention (a BiLSTM, a bag of words).
+    pub teacher: Option<AttentionMaps>,
+    pub student: Option<AttentionMaps>,
+}
+
 /// Both students on the CPU, read once per refresh and shared by the views that need them.
 pub struct Students {
     distilled: Network,
@@ -130,6 +146,8 @@ pub struct Students {
 
 pub struct Session {
     pub split: Rc<Split>,
+    /// The text set's sentences and tokenizer (text only).
+    pub text: Option<Rc<TextData>>,
     /// Teacher logits of every test example, `[test, classes]`, computed once.
     pub teacher_test_logits: Vec<f32>,
     /// Teacher logits over the decision-map grid (2-D sets only), computed once.
@@ -160,17 +178,40 @@ fn rows(features: Vec<f32>, split: &Split) -> crate::engine::data::Dataset {
 }
 
 impl Session {
-    pub fn new(
+    /// Both students for `settings`, under `teacher`, on `data`. A text teacher first reads
+    /// the sentences it has not read yet, a slice at a time, awaiting `between(done, total)`
+    /// after each.
+    pub async fn new<F: std::future::Future<Output = ()>>(
         settings: &Settings,
         device: Device,
         teacher: &NetworkWeights,
-        split: Rc<Split>,
+        data: &Data,
+        between: impl FnMut(usize, usize) -> F,
     ) -> crate::Result<Self> {
+        let split = data.split.clone();
         let cpu = Device::flex();
         let teacher_weights = teacher.clone();
         let teacher = teacher_weights.to_network(&device)?;
         let teacher_cpu = teacher_weights.to_network(&cpu)?;
-        let teacher_test_logits = logits_host(&teacher_cpu, &split.test, &cpu)?;
+        let text = data.text.clone();
+        let (transfer, known) = match &text {
+            Some(t) => {
+                let fp = fingerprint(&teacher_weights);
+                let transfer = t.transfer_set(settings, &teacher_cpu, fp)?;
+                let rows = [&transfer.features[..], &split.test.features[..]].concat();
+                t.read_with_teacher(&teacher_cpu, fp, &rows, between)
+                    .await?;
+                (transfer, Some(t.known(fp)))
+            }
+            None => (
+                TransferSet::build(&split.train, &settings.transfer_config(), settings.seed)?,
+                None,
+            ),
+        };
+        let teacher_test_logits = match known.as_ref().and_then(|k| k.all(&split.test.features)) {
+            Some(l) => l,
+            None => logits_host(&teacher_cpu, &split.test, &cpu)?,
+        };
         let teacher_grid = if split.test.dim == 2 {
             Some(logits_host(
                 &teacher_cpu,
@@ -180,17 +221,27 @@ impl Session {
         } else {
             None
         };
-        let transfer = settings.transfer_config();
-        let data = TransferSet::build(&split.train, &transfer, settings.seed)?;
-        let config = settings.student_config(split.train.dim, split.train.classes);
+        let config = settings.student_architecture(&teacher_weights.architecture)?;
         let distill_settings = settings.distill_settings();
         // Same transfer set and seed, so the same batches in the same order: the scratch student
         // learns from the labels in them, the distilled one also from the teacher.
-        let scratch =
-            Trainer::supervised(&config, data.clone(), distill_settings.clone(), &device)?;
-        let distilled = Trainer::distill(&config, teacher, data, distill_settings, &device)?;
+        let scratch = Trainer::supervised(
+            config.clone(),
+            transfer.clone(),
+            distill_settings.clone(),
+            &device,
+        )?;
+        let distilled = Trainer::distill_known(
+            config,
+            teacher,
+            transfer,
+            distill_settings,
+            &device,
+            known.as_ref(),
+        )?;
         Ok(Self {
             split,
+            text,
             teacher_test_logits,
             teacher_grid,
             distilled,
@@ -391,6 +442,57 @@ impl Session {
         ])
     }
 
+    /// The attention of the teacher and the distilled student on one sentence (`row` of token
+    /// ids), with its tokens as words; `None` for data that is not text.
+    pub fn attention(
+        &self,
+        students: &Students,
+        row: &[u32],
+        settings: &Settings,
+    ) -> crate::Result<Option<ShownAttention>> {
+        let Some(text) = &self.text else {
+            return Ok(None);
+        };
+        let tokenizer = &text.split.tokenizer;
+        let aug = settings.tang();
+        let neighbours = if aug.p_replace > 0.0 {
+            Some(text.neighbours(&self.teacher_cpu, fingerprint(&self.teacher))?)
+        } else {
+            None
+        };
+        let words = crate::engine::text::Tokenizer::word_ids(row);
+        let mut rng = <rand::rngs::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(settings.seed);
+        let augmented = (0..AUGMENTED_SHOWN)
+            .map(|_| {
+                let ids = crate::engine::text::augment_words(
+                    &words,
+                    &aug,
+                    neighbours.as_deref(),
+                    &mut rng,
+                );
+                tokenizer.decode(&tokenizer.row(&ids))
+            })
+            .collect();
+        let tokens = row
+            .iter()
+            .take_while(|&&id| id != 0)
+            .map(|&id| tokenizer.word(id).to_string())
+            .collect();
+        Ok(Some(ShownAttention {
+            augmented,
+            tokens,
+            teacher: attention_maps(&self.teacher_cpu, row, &self.cpu)?,
+            student: attention_maps(&students.distilled, row, &self.cpu)?,
+        }))
+    }
+
+    /// The token ids of test example `index` (text).
+    pub fn example_row(&self, index: usize) -> Vec<u32> {
+        let test = &self.split.test;
+        let i = index.min(test.len().saturating_sub(1));
+        test.example(i).iter().map(|&v| v as u32).collect()
+    }
+
     /// Logits over the decision-map grid of the teacher and both students (2-D sets only).
     pub fn grid_logits(&self, students: &Students) -> crate::Result<Option<[Vec<f32>; 3]>> {
         let Some(teacher) = &self.teacher_grid else {
@@ -416,14 +518,34 @@ pub struct Compression {
     pub teacher_ms: f64,
     pub student_ms: f64,
     pub teacher_accuracy: f32,
+    /// Text: every student kind at the page's width, timed on the same messages.
+    pub kinds: Vec<KindCost>,
+}
+
+/// The size and speed of a student kind (untrained: its forward time does not depend on its
+/// weights).
+#[derive(Clone, Debug, PartialEq)]
+pub struct KindCost {
+    pub kind: crate::engine::network::NetKind,
+    pub describe: String,
+    pub params: usize,
+    /// Median forward time per message, milliseconds.
+    pub ms_per_example: f64,
 }
 
 impl Session {
-    /// Times the teacher's and the student's forward pass over the test set (median of 7).
-    pub fn compression(&self, now_ms: impl Fn() -> f64) -> crate::Result<Compression> {
+    /// Times the teacher's and the student's forward pass over the test set (median of 7), and
+    /// for text every student kind.
+    pub fn compression(
+        &self,
+        settings: &Settings,
+        now_ms: impl Fn() -> f64,
+    ) -> crate::Result<Compression> {
         let test = &self.split.test;
-        // At most 1,000 examples: timing MNIST's full test set seven times would hold the page.
-        let timed = test.subset(&(0..test.len().min(1000)).collect::<Vec<_>>());
+        // At most 1,000 examples (64 messages): timing MNIST's full test set or the text teacher
+        // on every message seven times would hold the page.
+        let most = if self.text.is_some() { 64 } else { 1000 };
+        let timed = test.subset(&(0..test.len().min(most)).collect::<Vec<_>>());
         let student = self.distilled.network().architecture().init(&self.cpu, 0)?;
         let time = |net: &dyn Classifier| forward_ms(net, &timed, &self.cpu, &now_ms);
         let labels: Vec<usize> = test.labels.iter().map(|l| usize::from(*l)).collect();
@@ -437,7 +559,34 @@ impl Session {
                 &predictions(&self.teacher_test_logits, test.classes),
                 labels.into_iter(),
             ),
+            kinds: self.kind_costs(settings, &timed, &now_ms)?,
         })
+    }
+
+    fn kind_costs(
+        &self,
+        settings: &Settings,
+        timed: &crate::engine::data::Dataset,
+        now_ms: &impl Fn() -> f64,
+    ) -> crate::Result<Vec<KindCost>> {
+        if self.text.is_none() {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        for kind in crate::engine::network::NetKind::TEXT {
+            let arch = settings
+                .with_kind(kind)?
+                .student_architecture(&self.teacher.architecture)?;
+            let net = arch.init(&self.cpu, 0)?;
+            out.push(KindCost {
+                kind,
+                describe: arch.describe(),
+                params: arch.declared_params() as usize,
+                ms_per_example: forward_ms(&net, timed, &self.cpu, now_ms)?
+                    / timed.len().max(1) as f64,
+            });
+        }
+        Ok(out)
     }
 }
 
@@ -472,16 +621,17 @@ pub fn preview(
     let cpu = Device::flex();
     let test = &split.test;
     let one = test.subset(&[index.min(test.len().saturating_sub(1))]);
-    let teacher = logits_host(&teacher.to_network(&cpu)?, &one, &cpu)?;
+    let teacher_logits = logits_host(&teacher.to_network(&cpu)?, &one, &cpu)?;
     if let Some(run) = run {
         let distilled = logits_host(&run.distilled.to_network(&cpu)?, &one, &cpu)?;
         let scratch = logits_host(&run.scratch.to_network(&cpu)?, &one, &cpu)?;
-        return Ok([teacher, distilled, scratch]);
+        return Ok([teacher_logits, distilled, scratch]);
     }
-    let student = Architecture::from(settings.student_config(test.dim, test.classes))
+    let student = settings
+        .student_architecture(&teacher.architecture)?
         .init(&cpu, settings.seed)?;
     let student = logits_host(&student, &one, &cpu)?;
-    Ok([teacher, student.clone(), student])
+    Ok([teacher_logits, student.clone(), student])
 }
 
 /// Top class and its probability, for labels.
@@ -493,13 +643,23 @@ pub fn top(probs: &[f32]) -> (usize, f32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::network::NetKind;
     use futures_lite::future::block_on;
 
     fn session(settings: &Settings) -> Session {
-        let split = Rc::new(crate::engine::data::digits().unwrap());
+        let data = Data::features(DatasetKind::Digits, crate::engine::data::digits().unwrap());
         let teacher = built_in_teacher().unwrap();
-        Session::new(settings, Device::flex(), &teacher, split).unwrap()
+        block_on(Session::new(
+            settings,
+            Device::flex(),
+            &teacher,
+            &data,
+            nothing,
+        ))
+        .unwrap()
     }
+
+    async fn nothing(_: usize, _: usize) {}
 
     /// Files of the repository, as the page's server would give them.
     fn served(path: String) -> std::future::Ready<Result<Vec<u8>, String>> {
@@ -539,6 +699,78 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("has no tokenizer"), "{err}");
+    }
+
+    #[test]
+    fn text_students_of_each_kind_train_and_show_their_attention() {
+        let (text, teacher) = block_on(load_text_set(served)).unwrap();
+        let data = Data::text(DatasetKind::Spam, text);
+        let reads = std::cell::Cell::new(0);
+        let build = |settings: &Settings| {
+            let counting = |_: usize, _: usize| {
+                reads.set(reads.get() + 1);
+                std::future::ready(())
+            };
+            block_on(Session::new(
+                settings,
+                Device::flex(),
+                &teacher,
+                &data,
+                counting,
+            ))
+            .unwrap()
+        };
+        let base = Settings {
+            text_width: 16,
+            text_depth: 1,
+            batch_size: 8,
+            ..Settings::default().with_dataset(DatasetKind::Spam)
+        };
+        let s = build(&base);
+        let first_reads = reads.get();
+        // A slice of 48 at a time (some messages read as the same tokens: fewer slices).
+        assert!(
+            (100..=(4670 + 1167usize).div_ceil(48)).contains(&first_reads),
+            "{first_reads}"
+        );
+        let c = s.compression(&base, || 0.0).unwrap();
+        let kinds: Vec<_> = c.kinds.iter().map(|k| k.kind.name()).collect();
+        assert_eq!(
+            (kinds, c.examples),
+            (vec!["transformer", "bilstm", "bow"], 64)
+        );
+        for kind in [NetKind::Transformer, NetKind::Bilstm] {
+            let mut s = build(&base.with_kind(kind).unwrap());
+            assert_eq!(reads.get(), first_reads, "the teacher read nothing again");
+            block_on(s.steps(2)).unwrap();
+            let students = block_on(s.students()).unwrap();
+            let row = s.example_row(0);
+            let shown = s.attention(&students, &row, &base).unwrap().unwrap();
+            assert_eq!(shown.augmented.len(), AUGMENTED_SHOWN);
+            assert_eq!(shown.tokens[0], "[CLS]");
+            let teacher = shown.teacher.unwrap();
+            assert_eq!(
+                (teacher.attention.len(), teacher.tokens),
+                (4, shown.tokens.len())
+            );
+            assert_eq!(
+                shown.student.is_some(),
+                kind == NetKind::Transformer,
+                "{kind:?}"
+            );
+            let row: Vec<f32> = row.iter().map(|&id| id as f32).collect();
+            let [t, d, _] = s.input_logits(&students, &row).unwrap();
+            assert_eq!(t, s.example_logits(&students, 0).unwrap()[0]);
+            assert_eq!(d.len(), 3);
+        }
+        // Tang's copies join the transfer set, one per sentence; only they are new to the teacher.
+        let augmented = Settings {
+            augment_copies: 1,
+            ..base
+        };
+        let s = build(&augmented);
+        assert_eq!(s.distilled.transfer_set().len(), 2 * 4670);
+        assert!(reads.get() > first_reads && reads.get() <= first_reads + 4670usize.div_ceil(48));
     }
 
     #[test]

@@ -4,13 +4,15 @@
 use serde::{Deserialize, Serialize};
 
 use super::omitted::OmittedReport;
+use super::students::teacher_depth;
 use crate::engine::data::{DatasetKind, TransferConfig};
 use crate::engine::error::{Error, Result};
 use crate::engine::limits::{self, Bound};
-use crate::engine::loss::{HiddenLoss, SoftLoss};
+use crate::engine::loss::{AttentionLoss, HiddenLoss, SoftLoss};
 use crate::engine::mapping::{LayerMapping, MappingScheme};
-use crate::engine::network::MlpConfig;
+use crate::engine::network::{MlpConfig, NetKind};
 use crate::engine::schedule::Schedule;
+use crate::engine::text::TangAugment;
 use crate::engine::train::DistillSettings;
 
 pub const T_MIN: f32 = limits::TEMPERATURE.min;
@@ -55,6 +57,25 @@ pub struct Settings {
     pub seed: u64,
     /// Test example shown in the soft-target view.
     pub example: usize,
+    /// The students' kind: an MLP on images and points; a transformer, a BiLSTM or a bag of
+    /// words on text.
+    pub student_kind: NetKind,
+    /// The text students' width (embeddings, states, blocks).
+    pub text_width: usize,
+    /// Transformer blocks, or the bag of words' ReLU layers.
+    pub text_depth: usize,
+    /// Attention heads per transformer block.
+    pub heads: usize,
+    /// Attention transfer between transformers (TinyBERT, MiniLM).
+    pub attention_loss: AttentionLoss,
+    /// γ, the attention term's weight.
+    pub gamma: f32,
+    /// TinyBERT's embedding-layer term: the student's embeddings against the teacher's.
+    pub match_embeddings: bool,
+    /// Tang et al.'s augmentation of text (used with `augment_copies` > 0).
+    pub p_mask: f32,
+    pub p_replace: f32,
+    pub p_ngram: f32,
 }
 
 impl Default for Settings {
@@ -78,6 +99,16 @@ impl Default for Settings {
             omit_class: None,
             seed: 1,
             example: limits::EXAMPLE.default,
+            student_kind: NetKind::Mlp,
+            text_width: limits::TEXT_WIDTH.default,
+            text_depth: limits::TEXT_DEPTH.default,
+            heads: limits::HEADS.default,
+            attention_loss: AttentionLoss::Off,
+            gamma: limits::GAMMA.default,
+            match_embeddings: false,
+            p_mask: limits::P_MASK.default,
+            p_replace: limits::P_REPLACE.default,
+            p_ngram: limits::P_NGRAM.default,
         }
     }
 }
@@ -144,7 +175,31 @@ impl Settings {
         }
     }
 
+    /// Tang et al.'s augmentation as these settings ask for it.
+    pub fn tang(&self) -> TangAugment {
+        TangAugment {
+            p_mask: self.p_mask,
+            p_replace: self.p_replace,
+            p_ngram: self.p_ngram,
+            copies: self.augment_copies,
+        }
+    }
+
     pub fn distill_settings(&self) -> DistillSettings {
+        if !self.has_blocks() {
+            // A BiLSTM or a bag of words has no blocks to map or attention to compare: only the
+            // logit terms apply.
+            return DistillSettings {
+                mapping: MappingScheme::None,
+                attention_loss: AttentionLoss::Off,
+                match_embeddings: false,
+                ..self.every_term()
+            };
+        }
+        self.every_term()
+    }
+
+    fn every_term(&self) -> DistillSettings {
         DistillSettings {
             temperature: if self.anneal_temperature {
                 Schedule::Linear {
@@ -162,11 +217,13 @@ impl Settings {
             soft_loss: self.soft_loss,
             hidden_loss: self.hidden_loss,
             mapping: self.mapping.clone(),
+            attention_loss: self.attention_loss,
+            gamma: self.gamma,
+            match_embeddings: self.match_embeddings,
             learning_rate: self.learning_rate,
             batch_size: self.batch_size,
             total_steps: RUN_STEPS,
             seed: self.seed,
-            ..DistillSettings::default()
         }
     }
 
@@ -231,6 +288,15 @@ impl Settings {
             ),
             ("seed", self.seed.to_string()),
             ("example", self.example.to_string()),
+            ("kind", self.student_kind.name().to_string()),
+            ("text", format!("{}x{}", self.text_width, self.text_depth)),
+            ("heads", self.heads.to_string()),
+            ("attn", self.attention_loss.name().to_string()),
+            ("gamma", self.gamma.to_string()),
+            ("embed", u8::from(self.match_embeddings).to_string()),
+            ("pMask", self.p_mask.to_string()),
+            ("pReplace", self.p_replace.to_string()),
+            ("pNgram", self.p_ngram.to_string()),
         ];
         fields
             .iter()
@@ -286,24 +352,7 @@ impl Settings {
         }
         let text = |e: Error| e.to_string();
         match key {
-            "data" => {
-                let kind: DatasetKind = value.parse().map_err(text)?;
-                if !DatasetKind::ALL.contains(&kind) {
-                    return Err(format!(
-                        "the page does not show the {} set yet (the CLI does: distill train-teacher --dataset {})",
-                        kind.name(),
-                        kind.name()
-                    ));
-                }
-                self.dataset = kind;
-                // An omitted class read earlier may not exist in this set.
-                if self
-                    .omit_class
-                    .is_some_and(|c| usize::from(c) >= self.dataset.classes())
-                {
-                    self.omit_class = None;
-                }
-            }
+            "data" => *self = self.with_dataset(value.parse().map_err(text)?),
             "T" => self.temperature = within(limits::TEMPERATURE, num(value)?)?,
             "annealT" => self.anneal_temperature = parse_bool(value)?,
             "alpha" => self.alpha = within(limits::ALPHA, num(value)?)?,
@@ -313,8 +362,9 @@ impl Settings {
             "hidden" => self.hidden_loss = parse_enum(value)?,
             "map" => {
                 let scheme = MappingScheme::parse(value).map_err(text)?;
-                // Checked against the default teacher depth; the page re-checks its teacher.
-                scheme.resolve(self.student_hidden.len(), 6).map_err(text)?;
+                // Checked against the shipped teacher's depth; the page re-checks its teacher.
+                let depths = (self.student_depth(), teacher_depth(self.dataset));
+                scheme.resolve(depths.0, depths.1).map_err(text)?;
                 self.mapping = scheme;
             }
             "student" => {
@@ -325,9 +375,7 @@ impl Settings {
                 }
                 self.student_hidden = hidden;
                 // A mapping read earlier may not fit the new depth.
-                if self.mapping.resolve(self.student_hidden.len(), 6).is_err() {
-                    self.mapping = MappingScheme::Skip;
-                }
+                self.keep_mapping_possible();
             }
             "lr" => self.learning_rate = within(limits::LEARNING_RATE, num(value)?)?,
             "batch" => self.batch_size = within(limits::BATCH_SIZE, num(value)?)?,
@@ -342,6 +390,22 @@ impl Settings {
             }
             "seed" => self.seed = num(value)?,
             "example" => self.example = within(limits::EXAMPLE, num(value)?)?,
+            "kind" => *self = self.with_kind(value.parse().map_err(text)?).map_err(text)?,
+            "text" => {
+                let (w, d) = value
+                    .split_once('x')
+                    .ok_or("not width x blocks, for example 32x2")?;
+                self.text_width = within(limits::TEXT_WIDTH, num(w)?)?;
+                self.text_depth = within(limits::TEXT_DEPTH, num(d)?)?;
+                self.keep_mapping_possible();
+            }
+            "heads" => self.heads = within(limits::HEADS, num(value)?)?,
+            "attn" => self.attention_loss = value.parse().map_err(text)?,
+            "gamma" => self.gamma = within(limits::GAMMA, num(value)?)?,
+            "embed" => self.match_embeddings = parse_bool(value)?,
+            "pMask" => self.p_mask = within(limits::P_MASK, num(value)?)?,
+            "pReplace" => self.p_replace = within(limits::P_REPLACE, num(value)?)?,
+            "pNgram" => self.p_ngram = within(limits::P_NGRAM, num(value)?)?,
             other => return Err(format!("unknown setting '{other}'")),
         }
         Ok(())
@@ -397,7 +461,7 @@ pub fn runners_up(probs: &[f32], count: usize) -> Vec<(usize, f32)> {
 }
 
 /// Rejects a settings change that would make training impossible, with the reason.
-pub fn check(settings: &Settings, teacher_depth: usize) -> Result<()> {
+pub fn check(settings: &Settings) -> Result<()> {
     settings.distill_settings().validate()?;
     let classes = settings.dataset.classes();
     if let Some(c) = settings.omit_class.filter(|c| usize::from(*c) >= classes) {
@@ -407,9 +471,28 @@ pub fn check(settings: &Settings, teacher_depth: usize) -> Result<()> {
             classes - 1
         )));
     }
-    settings
-        .mapping
-        .resolve(settings.student_hidden.len(), teacher_depth)?;
+    if settings.student_kind.reads_text() != settings.dataset.is_text() {
+        return Err(Error::Settings(format!(
+            "a {} student cannot read {}",
+            settings.student_kind.title(),
+            settings.dataset.title()
+        )));
+    }
+    if settings.dataset.is_text() {
+        settings.tang().validate()?;
+        if settings.student_kind == NetKind::Transformer
+            && !settings.text_width.is_multiple_of(settings.heads)
+        {
+            return Err(Error::Settings(format!(
+                "{} heads do not divide the width {}: each head takes an equal share",
+                settings.heads, settings.text_width
+            )));
+        }
+    }
+    if settings.has_blocks() {
+        let depths = (settings.student_depth(), teacher_depth(settings.dataset));
+        settings.mapping.resolve(depths.0, depths.1)?;
+    }
     Ok(())
 }
 
@@ -438,6 +521,16 @@ mod tests {
             omit_class: Some(3),
             seed: 9,
             example: 17,
+            student_kind: NetKind::Mlp,
+            text_width: 48,
+            text_depth: 3,
+            heads: 2,
+            attention_loss: AttentionLoss::TinyBert,
+            gamma: 3.5,
+            match_embeddings: true,
+            p_mask: 0.2,
+            p_replace: 0.3,
+            p_ngram: 0.4,
         };
         let (back, ignored) = Settings::from_hash(&format!("#{}", s.to_hash()));
         assert!(ignored.is_empty(), "{ignored:?}");
@@ -485,13 +578,46 @@ mod tests {
     }
 
     #[test]
-    fn a_link_to_the_text_set_says_the_page_does_not_show_it_yet() {
-        let (s, ignored) = Settings::from_hash("data=spam&T=3");
-        assert_eq!((s.dataset, s.temperature), (DatasetKind::Digits, 3.0));
-        assert_eq!(ignored.len(), 1);
+    fn a_link_carries_the_text_students() {
+        let (s, ignored) = Settings::from_hash(
+            "data=spam&kind=bilstm&text=48x3&heads=2&attn=minilm&gamma=5&embed=1&pMask=0.3&pReplace=0&pNgram=0.5",
+        );
+        assert!(ignored.is_empty(), "{ignored:?}");
+        assert_eq!(
+            (
+                s.dataset,
+                s.student_kind,
+                s.text_width,
+                s.text_depth,
+                s.heads
+            ),
+            (DatasetKind::Spam, NetKind::Bilstm, 48, 3, 2)
+        );
+        assert_eq!(
+            (s.attention_loss, s.gamma, s.match_embeddings),
+            (AttentionLoss::MiniLm, 5.0, true)
+        );
+        assert_eq!((s.p_mask, s.p_replace, s.p_ngram), (0.3, 0.0, 0.5));
+        assert_eq!(Settings::from_hash(&s.to_hash()), (s, vec![]));
+        // A text kind for images, a mapping the four-block teacher lacks, a bad shape.
+        let (s, ignored) = Settings::from_hash("kind=bilstm&data=spam&map=1,6&text=32&pMask=2");
+        assert_eq!(
+            (s.dataset, s.student_kind),
+            (DatasetKind::Spam, NetKind::Transformer)
+        );
+        let joined = ignored.join(" | ");
+        for needle in ["kind='bilstm'", "teacher layer 6", "text='32'", "pMask='2'"] {
+            assert!(joined.contains(needle), "{needle} missing from {joined}");
+        }
+        let heads = Settings {
+            heads: 3,
+            ..Settings::default().with_dataset(DatasetKind::Spam)
+        };
         assert!(
-            ignored[0].contains("does not show the spam set yet"),
-            "{ignored:?}"
+            check(&heads)
+                .unwrap_err()
+                .to_string()
+                .contains("do not divide")
         );
     }
 
@@ -540,7 +666,7 @@ mod tests {
             ..Settings::default()
         };
         assert!(
-            check(&bad, 6)
+            check(&bad)
                 .unwrap_err()
                 .to_string()
                 .contains("classes 0 to 1")
@@ -627,7 +753,7 @@ mod tests {
             mapping: MappingScheme::Custom(vec![(1, 7)]),
             ..Settings::default()
         };
-        assert!(check(&s, 6).is_err());
-        assert!(check(&Settings::default(), 6).is_ok());
+        assert!(check(&s).is_err());
+        assert!(check(&Settings::default()).is_ok());
     }
 }

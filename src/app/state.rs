@@ -4,10 +4,13 @@ use std::rc::Rc;
 
 use crate::app::session::{Compression, CurvePoint};
 use crate::app::{Drawing, Settings, TOUR, check};
-use crate::engine::data::{DatasetKind, Split};
+use std::collections::BTreeMap;
 
-/// Every teacher the page ships is 6 layers deep (the layer-mapping editor is drawn for six).
-pub const TEACHER_DEPTH: usize = 6;
+use crate::app::session::ShownAttention;
+use crate::app::text_data::TextData;
+use crate::engine::data::{DatasetKind, Split};
+use crate::engine::network::NetKind;
+use crate::engine::text::TextSplit;
 
 /// The dataset the page shows, shared with the driver; compared by identity, since MNIST's
 /// 20,000 images would make every re-render compare megabytes.
@@ -15,6 +18,32 @@ pub const TEACHER_DEPTH: usize = 6;
 pub struct Data {
     pub kind: DatasetKind,
     pub split: Rc<Split>,
+    /// For text: the sentences, the tokenizer and what is built from them.
+    pub text: Option<Rc<TextData>>,
+}
+
+impl Data {
+    /// A set of feature rows (images, points).
+    pub fn features(kind: DatasetKind, split: Split) -> Self {
+        Self {
+            kind,
+            split: Rc::new(split),
+            text: None,
+        }
+    }
+
+    /// The text set: its token rows are the split the students train on.
+    pub fn text(kind: DatasetKind, text: TextSplit) -> Self {
+        let split = Split {
+            train: text.train.clone(),
+            test: text.test.clone(),
+        };
+        Self {
+            kind,
+            split: Rc::new(split),
+            text: Some(Rc::new(TextData::new(text))),
+        }
+    }
 }
 
 impl PartialEq for Data {
@@ -73,6 +102,15 @@ pub struct AppState {
     pub teacher_training: Option<(usize, usize)>,
     /// With a teacher assistant: the original teacher's and the assistant's test accuracy.
     pub assistant: Option<(f32, f32)>,
+    /// A typed message shown instead of a test example (text); its version is `drawing_version`.
+    pub message: Option<String>,
+    /// The attention of the teacher and the distilled student on the message or example shown.
+    pub attention: Option<Rc<ShownAttention>>,
+    /// Sentences read and to read while a text teacher reads the transfer set.
+    pub reading: Option<(usize, usize)>,
+    /// The distilled student's latest test accuracy per text kind (the compression table's
+    /// "accuracy kept" of each kind trained in this visit).
+    pub kind_accuracy: Rc<BTreeMap<NetKind, f32>>,
 }
 
 impl Default for AppState {
@@ -95,7 +133,7 @@ impl Default for AppState {
             error: None,
             diverged: false,
             selected_teacher_layer: None,
-            teacher_hidden: vec![128; TEACHER_DEPTH],
+            teacher_hidden: vec![128; crate::app::teacher_depth(DatasetKind::Digits)],
             compression: None,
             projector: false,
             drawing: None,
@@ -103,6 +141,10 @@ impl Default for AppState {
             tour: None,
             teacher_training: None,
             assistant: None,
+            message: None,
+            attention: None,
+            reading: None,
+            kind_accuracy: Rc::default(),
         }
     }
 }
@@ -179,6 +221,10 @@ pub enum Action {
         hidden: Vec<usize>,
     },
     Projector(bool),
+    /// Show a typed message (or go back to the test examples).
+    Message(Option<String>),
+    Attention(Option<ShownAttention>),
+    Reading(Option<(usize, usize)>),
     Notice(String),
     Failed(String),
     /// Training diverged (the message says at which step and what blew up).
@@ -227,7 +273,7 @@ impl AppState {
         if settings == self.settings {
             return self;
         }
-        if let Err(e) = check(&settings, TEACHER_DEPTH) {
+        if let Err(e) = check(&settings) {
             return self.with(|s| s.error = Some(e.to_string()));
         }
         self.clone().with(|next| {
@@ -257,6 +303,8 @@ impl AppState {
         self.drawing_version += 1;
         self.assistant = None;
         self.compression = None;
+        self.message = None;
+        self.attention = None;
     }
 
     /// Edits of the hand-drawn digit (only where the dataset has images to draw).
@@ -325,6 +373,11 @@ impl AppState {
             Action::Progress { steps, point } => {
                 self.steps = steps;
                 if let Some(p) = point {
+                    if self.settings.dataset.is_text() {
+                        let mut kept = (*self.kind_accuracy).clone();
+                        kept.insert(self.settings.student_kind, p.test_accuracy);
+                        self.kind_accuracy = Rc::new(kept);
+                    }
                     let mut curves = (*self.curves).clone();
                     curves.push(p);
                     self.curves = Rc::new(curves);
@@ -437,6 +490,14 @@ impl AppState {
                 self.error = None;
             }
             Action::SelectTeacherLayer(l) => self.selected_teacher_layer = l,
+            Action::Message(text) => {
+                self.message = text;
+                self.drawing = None;
+                self.probe = None;
+                self.drawing_version += 1;
+            }
+            Action::Attention(a) => self.attention = a.map(Rc::new),
+            Action::Reading(r) => self.reading = r,
             _ => {}
         }
     }

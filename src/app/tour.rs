@@ -1,7 +1,11 @@
-//! The guided tour: soft targets → temperature → α → training → layer mapping → export.
+//! The guided tour: soft targets → temperature → α → training → layer mapping → attention (on
+//! the text set) → export.
 
 use super::settings::Settings;
+use crate::engine::data::DatasetKind;
+use crate::engine::loss::AttentionLoss;
 use crate::engine::mapping::MappingScheme;
+use crate::engine::network::NetKind;
 
 /// One stop of the guided tour: what to look at, and the settings that show it.
 pub struct TourStep {
@@ -13,7 +17,7 @@ pub struct TourStep {
 }
 
 /// A walk for a class: soft targets → temperature → α → training → layer mapping → export.
-pub const TOUR: [TourStep; 6] = [
+pub const TOUR: [TourStep; 7] = [
     TourStep {
         title: "1 · Soft targets",
         text: "The teacher does not just answer: it gives a probability to every class. At T = 1 almost all of it sits on one class, like the one-hot label on the left.",
@@ -61,7 +65,21 @@ pub const TOUR: [TourStep; 6] = [
         },
     },
     TourStep {
-        title: "6 · Take it with you",
+        title: "6 · Attention",
+        text: "Now text: a transformer teacher reads e-mails. Each of its blocks decides, per word, which other words to look at: the attention maps. With TinyBERT's loss (γ = 1) the student's mapped blocks learn to look where the teacher looks. Type a message, press Train, and watch the student's map change while the teacher's stays.",
+        panel: "attention",
+        apply: |s| {
+            let text = s.with_dataset(DatasetKind::Spam);
+            Settings {
+                student_kind: NetKind::Transformer,
+                attention_loss: AttentionLoss::TinyBert,
+                gamma: 1.0,
+                ..text
+            }
+        },
+    },
+    TourStep {
+        title: "7 · Take it with you",
         text: "Download the distilled student: a safetensors file in PyTorch's layout, with the settings inside. The three lines below load it in PyTorch.",
         panel: "files",
         apply: |s| s.clone(),
@@ -79,12 +97,16 @@ mod tests {
         let mut changes = 0;
         for step in &TOUR {
             let next = (step.apply)(&s);
-            check(&next, 6).unwrap();
+            check(&next).unwrap();
             changes += usize::from(next != s);
             assert!(step.text.len() > 60 && !step.panel.is_empty());
             s = next;
         }
         assert!(changes >= 4, "the tour moves the controls");
         assert_eq!((s.temperature, s.alpha, s.beta), (8.0, 0.3, 0.5));
+        assert_eq!(
+            (s.dataset, s.attention_loss),
+            (DatasetKind::Spam, AttentionLoss::TinyBert)
+        );
     }
 }

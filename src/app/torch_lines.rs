@@ -1,0 +1,116 @@
+//! The PyTorch lines that open a downloaded student, for its kind and shape: the module (the
+//! weight names and layouts of the README's "Weights" section) and the line that loads it.
+
+use crate::engine::network::Architecture;
+
+const ENCODER: &str = r#"class Encoder(nn.Module):
+    def __init__(s, vocab, max_len, d, heads, blocks, ff, classes):
+        super().__init__()
+        s.token_embedding, s.position_embedding = nn.Embedding(vocab, d), nn.Embedding(max_len, d)
+        s.embedding_norm, s.final_norm = nn.LayerNorm(d), nn.LayerNorm(d)
+        s.layers = nn.ModuleList(nn.TransformerEncoderLayer(d, heads, ff, dropout=0.0, activation="gelu",
+                                 batch_first=True, norm_first=True) for _ in range(blocks))
+        s.classifier = nn.Linear(d, classes)
+    def forward(s, ids):  # [batch, max_len]: [CLS] first, 0 = [PAD]
+        x = s.embedding_norm(s.token_embedding(ids) + s.position_embedding.weight[: ids.shape[1]])
+        for layer in s.layers:
+            x = layer(x, src_key_padding_mask=ids == 0)
+        return s.classifier(s.final_norm(x[:, 0]))"#;
+
+const BILSTM: &str = r#"class BiLstm(nn.Module):
+    def __init__(s, vocab, embed, hidden, fc, classes):
+        super().__init__()
+        s.embedding, s.lstm = nn.Embedding(vocab, embed), nn.LSTM(embed, hidden, batch_first=True, bidirectional=True)
+        s.fc, s.classifier = nn.Linear(2 * hidden, fc), nn.Linear(fc, classes)
+    def forward(s, ids):
+        packed = nn.utils.rnn.pack_padded_sequence(s.embedding(ids), (ids != 0).sum(1).cpu(), batch_first=True, enforce_sorted=False)
+        out, _ = nn.utils.rnn.pad_packed_sequence(s.lstm(packed)[0], batch_first=True, padding_value=float("-inf"))
+        return s.classifier(torch.relu(s.fc(out.max(1).values)))"#;
+
+const BOW: &str = r#"class Bow(nn.Module):
+    def __init__(s, vocab, embed, hidden, classes):
+        super().__init__()
+        s.embedding = nn.EmbeddingBag(vocab, embed, mode="mean", padding_idx=0)
+        widths = [embed] + hidden
+        s.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths, widths[1:]))
+        s.classifier = nn.Linear(widths[-1], classes)
+    def forward(s, ids):
+        x = s.embedding(ids)
+        for layer in s.hidden:
+            x = torch.relu(layer(x))
+        return s.classifier(x)"#;
+
+/// The lines for a student of `arch`, saved as `file`.
+pub fn torch_lines(arch: &Architecture, file: &str) -> String {
+    let head = "import torch, torch.nn as nn, safetensors.torch as st";
+    let (module, build) = match arch {
+        Architecture::Mlp(c) => {
+            let mut layers = Vec::new();
+            let mut inputs = c.inputs;
+            for w in &c.hidden {
+                layers.push(format!("nn.Linear({inputs}, {w}), nn.ReLU()"));
+                inputs = *w;
+            }
+            layers.push(format!("nn.Linear({inputs}, {})", c.classes));
+            (None, format!("nn.Sequential({})", layers.join(", ")))
+        }
+        Architecture::Transformer(c) => (
+            Some(ENCODER),
+            format!(
+                "Encoder({}, {}, {}, {}, {}, {}, {})",
+                c.vocab, c.max_len, c.width, c.heads, c.blocks, c.ff, c.classes
+            ),
+        ),
+        Architecture::BiLstm(c) => (
+            Some(BILSTM),
+            format!(
+                "BiLstm({}, {}, {}, {}, {})",
+                c.vocab, c.embed, c.hidden, c.fc, c.classes
+            ),
+        ),
+        Architecture::Bow(c) => (
+            Some(BOW),
+            format!(
+                "Bow({}, {}, {:?}, {})",
+                c.vocab, c.embed, c.hidden, c.classes
+            ),
+        ),
+    };
+    let load = format!("net = {build}\nnet.load_state_dict(st.load_file(\"{file}\"))\nnet.eval()");
+    match module {
+        Some(m) => format!("{head}\n\n{m}\n\n{load}"),
+        None => format!("{head}\n{load}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::network::{BowConfig, MlpConfig};
+
+    #[test]
+    fn lines_follow_the_kind_and_shape() {
+        let mlp: Architecture = MlpConfig {
+            hidden: vec![32, 16],
+            ..MlpConfig::teacher(64, 10)
+        }
+        .into();
+        let lines = torch_lines(&mlp, "s.safetensors");
+        assert!(
+            lines.contains(
+                "nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 16), nn.ReLU(), nn.Linear(16, 10)"
+            ),
+            "{lines}"
+        );
+        let bow: Architecture = BowConfig {
+            hidden: vec![24],
+            ..BowConfig::student(500, 64, 3)
+        }
+        .into();
+        let lines = torch_lines(&bow, "s.safetensors");
+        assert!(
+            lines.contains("class Bow") && lines.contains("Bow(500, 32, [24], 3)"),
+            "{lines}"
+        );
+    }
+}

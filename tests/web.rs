@@ -77,10 +77,10 @@ fn Harness() -> Html {
             vec![5.0, 1.0, 2.0, 3.0, 0.0, 1.0, 0.5, 2.0, 1.0, 1.0],
             vec![4.0, 1.0, 1.0, 1.0, 0.0, 1.0, 0.5, 1.0, 1.0, 1.0],
         ])),
-        data: Some(state::Data {
-            kind: distill_playground::engine::data::DatasetKind::Digits,
-            split: Rc::new(distill_playground::engine::data::digits().unwrap()),
-        }),
+        data: Some(state::Data::features(
+            distill_playground::engine::data::DatasetKind::Digits,
+            distill_playground::engine::data::digits().unwrap(),
+        )),
         ..Default::default()
     });
     html! {
@@ -250,26 +250,32 @@ async fn the_attention_heatmap_names_the_tokens_and_the_weight() {
         weights,
     };
     let root = mount::<AttentionHeatmap>(props).await;
-    let cells = root
-        .query_selector_all("figure.attention-map rect")
-        .unwrap();
-    assert_eq!(cells.length(), 16);
     let caption = |root: &web_sys::Element| {
         element::<web_sys::Element>(root, ".attention-cell")
             .text_content()
             .unwrap_or_default()
     };
     assert_eq!(caption(&root), "“[CLS]” looks at “[CLS]”: 0.25");
-    let cell: web_sys::Element = cells.item(5).unwrap().dyn_into().unwrap();
-    assert_eq!(cell.get_attribute("fill-opacity").as_deref(), Some("0.600"));
-    cell.dispatch_event(&web_sys::MouseEvent::new("mouseenter").unwrap())
-        .unwrap();
+    // The pointer over the second row's second cell: 4 × 4 cells of 64 canvas pixels after 64
+    // pixels of labels, 320 in all, so the cell's middle is at half the width.
+    let canvas = element::<web_sys::HtmlCanvasElement>(&root, "figure.attention-map canvas");
+    let rect = canvas.get_bounding_client_rect();
+    let init = web_sys::MouseEventInit::new();
+    init.set_client_x((rect.left() + rect.width() * 0.5) as i32);
+    init.set_client_y((rect.top() + rect.height() * 0.5) as i32);
+    init.set_bubbles(true);
+    let moved = web_sys::MouseEvent::new_with_mouse_event_init_dict("mousemove", &init).unwrap();
+    canvas.dispatch_event(&moved).unwrap();
     settle().await;
     assert_eq!(caption(&root), "“free” looks at “free”: 0.60");
-    assert_eq!(
-        root.query_selector_all("rect.selected").unwrap().length(),
-        1
-    );
+    // Then the arrow keys move the cell.
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key("ArrowRight");
+    init.set_bubbles(true);
+    let key = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    canvas.dispatch_event(&key).unwrap();
+    settle().await;
+    assert_eq!(caption(&root), "“free” looks at “money”: 0.20");
     // Keys: clamped at the edges, other keys ignored.
     assert_eq!(step("ArrowRight", (1, 3), 4), (1, 3));
     assert_eq!(step("ArrowDown", (1, 3), 4), (2, 3));

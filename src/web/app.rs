@@ -36,9 +36,7 @@ fn initial_state() -> AppState {
     }
     match storage::saved_settings() {
         None => {}
-        Some(Ok((s, ignored)))
-            if crate::app::check(&s, crate::app::state::TEACHER_DEPTH).is_ok() =>
-        {
+        Some(Ok((s, ignored))) if crate::app::check(&s).is_ok() => {
             state.settings = s;
             if !ignored.is_empty() {
                 state.notices.push(format!(
@@ -57,6 +55,16 @@ fn initial_state() -> AppState {
 /// What the soft-target view shows besides a test example: the drawing (centred by mass on
 /// MNIST, as its digits were) or a clicked point, with its version.
 fn shown_input(state: &AppState) -> Option<(u64, Vec<f32>)> {
+    if let (Some(text), Some(data)) = (&state.message, &state.data)
+        && let Some(t) = &data.text
+    {
+        // A message with no words shows nothing new (the box says why).
+        let message = crate::app::message::read_message(text, &t.split.tokenizer).ok()?;
+        return Some((
+            state.drawing_version,
+            message.row.iter().map(|&id| id as f32).collect(),
+        ));
+    }
     match (&state.drawing, state.probe) {
         (Some(d), _) if state.settings.dataset == DatasetKind::Mnist => {
             Some((state.drawing_version, d.centered()))
@@ -103,7 +111,7 @@ fn use_driver(state: &UseReducerHandle<AppState>) -> Callback<Command> {
     let c = command.clone();
     use_effect_with((settings, generation), move |(settings, generation)| {
         c.emit(Command::Settings {
-            settings: settings.clone(),
+            settings: Box::new(settings.clone()),
             generation: *generation,
         })
     });
@@ -257,8 +265,9 @@ pub fn App() -> Html {
             <main class={classes!("grid", tour.map(|t| format!("tour-focus-{}", t.panel)))}>
                 <components::SoftTargets state={state.clone()} />
                 <components::DecisionMaps state={state.clone()} />
+                <components::AttentionView state={state.clone()} />
                 <components::Training state={state.clone()} view={view.clone()} step_once={step_once} request={request.clone()} />
-                <components::Presets state={state.clone()} view={view.clone()} />
+                <components::Presets state={state.clone()} view={view.clone()} request={request.clone()} />
                 <components::Compression state={state.clone()} view={view.clone()} />
                 <components::LossControls state={state.clone()} view={view.clone()} />
                 <components::MappingEditor state={state.clone()} view={view.clone()} />

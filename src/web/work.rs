@@ -2,8 +2,6 @@
 //! progress, checking an imported weight file, offering a download, and handing the page to the
 //! WebGPU build. Each reports through the reducer's actions.
 
-use std::rc::Rc;
-
 use yew::prelude::*;
 
 use super::error::WebError;
@@ -16,7 +14,8 @@ use crate::app::session::{self, CurvePoint, Session};
 use crate::app::state::{self, Action, AppState};
 use crate::app::{PageTraining, Settings};
 use crate::engine::data::DatasetKind;
-use crate::engine::weights::{FileInfo, MlpWeights, NetworkWeights, WeightFormat};
+use crate::engine::network::Architecture;
+use crate::engine::weights::{FileInfo, NetworkWeights, WeightFormat};
 
 /// Which network a file request is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,7 +34,7 @@ pub enum Request {
     },
     Import {
         which: Which,
-        weights: MlpWeights,
+        weights: NetworkWeights,
         name: String,
     },
     /// Train a new teacher (the shipped shape) on all labeled training examples, then distil
@@ -88,24 +87,25 @@ pub async fn load_dataset(
     kind: DatasetKind,
     dispatch: &UseReducerDispatcher<AppState>,
 ) -> crate::Result<(state::Data, NetworkWeights)> {
-    if kind == DatasetKind::Mnist {
-        dispatch.dispatch(Action::Notice(
-            "Loading MNIST (11 MB of images, and its teacher)…".into(),
-        ));
+    let notice = match kind {
+        DatasetKind::Mnist => Some("Loading MNIST (11 MB of images, and its teacher)…"),
+        DatasetKind::Spam => Some("Loading the e-mails (0.7 MB) and their transformer teacher…"),
+        _ => None,
+    };
+    if let Some(notice) = notice {
+        dispatch.dispatch(Action::Notice(notice.into()));
         // Let the notice show before decompressing blocks the page for a moment.
         after_next_paint().await;
     }
     // The app's loaders take any fetch; the message of a failed one is what the user reads.
     let fetch = |path: String| async move { files::fetch(&path).await.map_err(|e| e.to_string()) };
+    if kind.is_text() {
+        let (text, teacher) = session::load_text_set(fetch).await?;
+        return Ok((state::Data::text(kind, text), teacher));
+    }
     let split = session::load_split(kind, fetch).await?;
     let teacher = session::shipped_teacher(kind, fetch).await?;
-    Ok((
-        state::Data {
-            kind,
-            split: Rc::new(split),
-        },
-        teacher,
-    ))
+    Ok((state::Data::features(kind, split), teacher))
 }
 
 /// Trains, on every labeled training example, in chunks between frames with progress: a teacher
@@ -123,6 +123,11 @@ pub async fn train_network(
         &crate::engine::data::TransferConfig::default(),
         2,
     )?;
+    // A text teacher has read the training sentences already (the session's).
+    let known = match &s.text {
+        Some(t) => from.map(|w| t.known(crate::app::text_data::fingerprint(w))),
+        None => None,
+    };
     let batch = 64;
     let total = (plan.epochs * data.len().div_ceil(batch)).max(1);
     let settings = crate::engine::train::DistillSettings {
@@ -133,17 +138,21 @@ pub async fn train_network(
         ..Default::default()
     };
     let mut trainer = match from {
-        None => {
-            crate::engine::train::Trainer::supervised(&plan.config, data, settings, &s.device())?
-        }
+        None => crate::engine::train::Trainer::supervised(
+            plan.config.clone(),
+            data,
+            settings,
+            &s.device(),
+        )?,
         Some(teacher) => {
             let teacher = teacher.to_network(&s.device())?;
-            crate::engine::train::Trainer::distill(
-                &plan.config,
+            crate::engine::train::Trainer::distill_known(
+                plan.config.clone(),
                 teacher,
                 data,
                 settings,
                 &s.device(),
+                known.as_ref(),
             )?
         }
     };
@@ -167,50 +176,94 @@ pub async fn train_network(
     Ok((weights, accuracy))
 }
 
-/// What the page accepts: a network for the dataset in use, ReLU, and for a teacher, six hidden
-/// layers (the layer-mapping editor is drawn for them).
+/// What the page accepts: a network for the dataset in use (its inputs, classes and for text
+/// its vocabulary), of a kind that reads that data; a teacher as deep as the shipped one (the
+/// layer-mapping editor is drawn for it); a student no deeper than the page's students.
 pub fn check_import(
     which: Which,
-    weights: &MlpWeights,
+    weights: &NetworkWeights,
     name: &str,
-    kind: DatasetKind,
+    data: &state::Data,
 ) -> Result<(), String> {
-    let c = &weights.config;
+    let c = &weights.architecture;
+    let kind = data.kind;
     let refuse = |why: String| {
         Err(format!(
             "Could not load {name}: {why}. Nothing was changed."
         ))
     };
-    if c.inputs != kind.inputs() || c.classes != kind.classes() {
+    if c.inputs() != kind.inputs() || c.classes() != kind.classes() {
         return refuse(format!(
             "it maps {} inputs to {} classes; {} needs {} → {}",
-            c.inputs,
-            c.classes,
+            c.inputs(),
+            c.classes(),
             kind.title(),
             kind.inputs(),
             kind.classes()
         ));
     }
-    if c.activation != crate::engine::network::Activation::Relu {
+    let vocab = data.text.as_ref().map(|t| t.split.tokenizer.vocab_size());
+    if (c.kind() != "mlp") != kind.is_text() || c.vocab() != vocab {
+        return refuse(format!(
+            "it is a {} network{}; {} needs {}",
+            c.kind(),
+            c.vocab()
+                .map_or(String::new(), |v| format!(" over {v} words")),
+            kind.title(),
+            vocab.map_or("an MLP".to_string(), |v| format!(
+                "a text network over its {v} words"
+            ))
+        ));
+    }
+    if let Architecture::Mlp(m) = c
+        && m.activation != crate::engine::network::Activation::Relu
+    {
         return refuse(format!(
             "it uses {:?}; the page trains ReLU networks",
-            c.activation
+            m.activation
         ));
     }
-    if which == Which::Teacher && c.depth() != state::TEACHER_DEPTH {
+    let depth = crate::app::teacher_depth(kind);
+    if which == Which::Teacher && c.depth() != depth {
         return refuse(format!(
-            "it has {} hidden layers; the page's teacher has {}",
-            c.depth(),
-            state::TEACHER_DEPTH
+            "it has {} layers or blocks; the page's teacher has {depth}",
+            c.depth()
         ));
     }
-    if which == Which::Student && c.depth() > crate::app::MAX_STUDENT_DEPTH {
-        return refuse(format!(
-            "a student has at most {} hidden layers",
-            crate::app::MAX_STUDENT_DEPTH
-        ));
+    if which == Which::Student {
+        student_fits(c).or_else(refuse)?;
     }
     Ok(())
+}
+
+/// Whether the page's student controls can hold a student of this shape.
+fn student_fits(c: &Architecture) -> Result<(), String> {
+    use crate::engine::limits::{HEADS, STUDENT_DEPTH, TEXT_DEPTH, TEXT_WIDTH};
+    let fits = match c {
+        Architecture::Mlp(m) => m.depth() <= STUDENT_DEPTH.max,
+        Architecture::Transformer(t) => {
+            TEXT_DEPTH.contains(t.blocks)
+                && TEXT_WIDTH.contains(t.width)
+                && HEADS.contains(t.heads)
+                && t.ff == 2 * t.width
+        }
+        Architecture::BiLstm(b) => {
+            TEXT_WIDTH.contains(b.embed) && b.embed == b.hidden && b.hidden == b.fc
+        }
+        Architecture::Bow(b) => {
+            TEXT_WIDTH.contains(b.embed)
+                && TEXT_DEPTH.contains(b.hidden.len())
+                && b.hidden.iter().all(|w| *w == b.embed)
+        }
+    };
+    if fits {
+        Ok(())
+    } else {
+        Err(format!(
+            "the page's students cannot take its shape ({}); the CLI can: distill distill --student …",
+            c.describe()
+        ))
+    }
 }
 
 /// Reads a network from its device (asynchronously: WebGPU allows nothing else), writes the file

@@ -14,15 +14,37 @@ pub struct AttentionHeatmapProps {
     pub weights: Vec<f32>,
 }
 
+/// Canvas pixels per side: a 64-token map is 4,096 cells, painted rather than made elements
+/// (4,096 SVG rectangles per map re-rendered a dozen times a second would cost the page frames).
+const MAP_PX: f64 = 320.0;
+
+/// Room for the token labels, drawn along the left and top edges when the tokens are few enough
+/// to read (a long message is read cell by cell through the caption).
+fn margin(n: usize) -> f64 {
+    if n <= 32 { 64.0 } else { 0.0 }
+}
+
 /// A token × token attention map with a keyboard- and pointer-selectable cell.
 #[component]
 pub fn AttentionHeatmap(props: &AttentionHeatmapProps) -> Html {
     let n = props.tokens.len();
     let selected = use_state(|| (0usize, 0usize));
+    let canvas = use_node_ref();
+    let (row, col) = (selected.0.min(n.max(1) - 1), selected.1.min(n.max(1) - 1));
+    {
+        let (canvas, weights, tokens) =
+            (canvas.clone(), props.weights.clone(), props.tokens.clone());
+        use_effect_with((props.weights.clone(), row, col), move |_| {
+            if let Some(c) = canvas.cast::<web_sys::HtmlCanvasElement>()
+                && let Err(e) = paint(&c, &weights, &tokens, (row, col))
+            {
+                gloo::console::warn!("the attention map could not be drawn:", e);
+            }
+        });
+    }
     if n == 0 || props.weights.len() != n * n {
         return html! { <figure class="attention-map empty"><figcaption>{ props.title.clone() }</figcaption></figure> };
     }
-    let (row, col) = (selected.0.min(n - 1), selected.1.min(n - 1));
     let onkeydown = {
         let selected = selected.clone();
         Callback::from(move |e: KeyboardEvent| {
@@ -33,32 +55,117 @@ pub fn AttentionHeatmap(props: &AttentionHeatmapProps) -> Html {
             }
         })
     };
-    let cell = 12.0;
-    let size = cell * n as f64;
+    let onmousemove = {
+        let selected = selected.clone();
+        Callback::from(move |e: MouseEvent| {
+            let Some(target) = e.target_dyn_into::<web_sys::Element>() else {
+                return;
+            };
+            let rect = target.get_bounding_client_rect();
+            let (m, side) = (margin(n), MAP_PX - margin(n));
+            // From CSS pixels to the canvas's, then past the labels to a cell.
+            let at = |offset: f64, size: f64| {
+                let px = offset / size.max(1.0) * MAP_PX - m;
+                (px.max(0.0) / side * n as f64) as usize
+            };
+            let c = at(f64::from(e.client_x()) - rect.left(), rect.width());
+            let r = at(f64::from(e.client_y()) - rect.top(), rect.height());
+            let cell = (r.min(n - 1), c.min(n - 1));
+            if cell != *selected {
+                selected.set(cell);
+            }
+        })
+    };
     let weight = props.weights[row * n + col];
+    let digest: f32 = props
+        .weights
+        .iter()
+        .enumerate()
+        .map(|(k, w)| w * (k % 97) as f32)
+        .sum();
     html! {
-        <figure class="attention-map">
+        <figure class="attention-map" data-digest={format!("{digest:.5}")}>
             <figcaption>{ props.title.clone() }</figcaption>
-            <svg viewBox={format!("0 0 {size} {size}")} tabindex="0" role="img" {onkeydown}
-                 aria-label={format!("{}: {}", props.title, describe(&props.tokens, row, col, weight))}>
-                { for (0..n * n).map(|k| {
-                    let (r, c) = (k / n, k % n);
-                    let onmouseenter = {
-                        let selected = selected.clone();
-                        Callback::from(move |_: MouseEvent| selected.set((r, c)))
-                    };
-                    html! {
-                        <rect class={classes!(((r, c) == (row, col)).then_some("selected"))}
-                              x={format!("{:.0}", c as f64 * cell)} y={format!("{:.0}", r as f64 * cell)}
-                              width={cell.to_string()} height={cell.to_string()}
-                              fill-opacity={format!("{:.3}", props.weights[k].clamp(0.0, 1.0))}
-                              {onmouseenter} />
-                    }
-                }) }
-            </svg>
+            <canvas ref={canvas} width={MAP_PX.to_string()} height={MAP_PX.to_string()} tabindex="0" role="img"
+                    {onkeydown} {onmousemove}
+                    aria-label={format!("{}: {}", props.title, describe(&props.tokens, row, col, weight))} />
             <p class="attention-cell" aria-live="polite">{ describe(&props.tokens, row, col, weight) }</p>
         </figure>
     }
+}
+
+/// Cells shaded by weight (darker is more attention, relative to the row's largest), the
+/// selected one outlined.
+fn paint(
+    canvas: &web_sys::HtmlCanvasElement,
+    weights: &[f32],
+    tokens: &[String],
+    (row, col): (usize, usize),
+) -> Result<(), wasm_bindgen::JsValue> {
+    let n = tokens.len();
+    use wasm_bindgen::JsCast;
+    let ctx = canvas
+        .get_context("2d")?
+        .ok_or("no 2-D context")?
+        .dyn_into::<web_sys::CanvasRenderingContext2d>()?;
+    ctx.set_fill_style_str("#ffffff");
+    ctx.fill_rect(0.0, 0.0, MAP_PX, MAP_PX);
+    if n == 0 || weights.len() != n * n {
+        return Ok(());
+    }
+    let m = margin(n);
+    let cell = (MAP_PX - m) / n as f64;
+    if m > 0.0 {
+        labels(&ctx, tokens, m, cell)?;
+    }
+    ctx.translate(m, m)?;
+    for (r, row) in weights.chunks(n).enumerate() {
+        // Shaded against the row's largest weight: over 60 tokens even a clear favourite gets
+        // 0.1, which would be near-white on an absolute scale.
+        let top = row.iter().copied().fold(0.0f32, f32::max).max(1e-6);
+        for (c, w) in row.iter().enumerate() {
+            let shade = (w / top).clamp(0.0, 1.0);
+            ctx.set_fill_style_str(&format!("rgba(37, 99, 235, {shade:.3})"));
+            ctx.fill_rect(c as f64 * cell, r as f64 * cell, cell, cell);
+        }
+    }
+    ctx.set_stroke_style_str("#dc2626");
+    ctx.set_line_width(2.0);
+    ctx.stroke_rect(
+        col as f64 * cell + 1.0,
+        row as f64 * cell + 1.0,
+        cell - 2.0,
+        cell - 2.0,
+    );
+    ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0)?;
+    Ok(())
+}
+
+/// The tokens along the left edge (who looks) and the top edge (at whom), cut to fit.
+fn labels(
+    ctx: &web_sys::CanvasRenderingContext2d,
+    tokens: &[String],
+    m: f64,
+    cell: f64,
+) -> Result<(), wasm_bindgen::JsValue> {
+    let size = (cell * 0.8).clamp(6.0, 11.0);
+    ctx.set_font(&format!("{size:.0}px sans-serif"));
+    ctx.set_fill_style_str("#444");
+    let short = |t: &String| t.chars().take(9).collect::<String>();
+    ctx.set_text_align("right");
+    ctx.set_text_baseline("middle");
+    for (i, t) in tokens.iter().enumerate() {
+        ctx.fill_text(&short(t), m - 3.0, m + (i as f64 + 0.5) * cell)?;
+    }
+    for (i, t) in tokens.iter().enumerate() {
+        ctx.save();
+        ctx.translate(m + (i as f64 + 0.5) * cell, m - 3.0)?;
+        ctx.rotate(-std::f64::consts::FRAC_PI_2)?;
+        ctx.set_text_align("left");
+        ctx.fill_text(&short(t), 0.0, 0.0)?;
+        ctx.restore();
+    }
+    Ok(())
 }
 
 /// The cell an arrow key moves to (unchanged for other keys and at the edges).

@@ -12,6 +12,9 @@ pub struct BarsProps {
     pub label: Option<usize>,
     /// CSS class giving the colour (teacher, student, scratch, hard).
     pub kind: AttrValue,
+    /// Class names under the bars (text: "spam"); their numbers when empty.
+    #[prop_or_default]
+    pub names: Vec<AttrValue>,
 }
 
 /// A distribution over classes as bars, with its entropy.
@@ -29,7 +32,7 @@ pub fn Bars(props: &BarsProps) -> Html {
                 <span class="entropy">{ format!("entropy {entropy:.2} bits") }</span>
             </figcaption>
             <svg viewBox={format!("0 0 {w} {}", h + pad)} role="img"
-                 aria-label={format!("{}: {}", props.title, describe(&props.probs))}>
+                 aria-label={format!("{}: {}", props.title, describe(&props.probs, &props.names))}>
                 { for props.probs.iter().enumerate().map(|(i, p)| {
                     let bar_h = (*p as f64).clamp(0.0, 1.0) * (h - 14.0);
                     let x = i as f64 * bw;
@@ -44,7 +47,7 @@ pub fn Bars(props: &BarsProps) -> Html {
                                 </text>
                             }
                             <text class="cls" x={format!("{:.1}", x + bw / 2.0)} y={format!("{:.1}", h + pad - 3.0)}>
-                                { if is_label { format!("[{i}]") } else { i.to_string() } }
+                                { name_of(&props.names, i, is_label) }
                             </text>
                         </g>
                     }
@@ -62,11 +65,17 @@ fn format_prob(p: f32) -> String {
     }
 }
 
-fn describe(probs: &[f32]) -> String {
+/// A bar's label: the class's name or number, bracketed for the true class.
+fn name_of(names: &[AttrValue], i: usize, is_label: bool) -> String {
+    let name = names.get(i).map_or(i.to_string(), ToString::to_string);
+    if is_label { format!("[{name}]") } else { name }
+}
+
+fn describe(probs: &[f32], names: &[AttrValue]) -> String {
     probs
         .iter()
         .enumerate()
-        .map(|(i, p)| format!("{i}: {:.1}%", p * 100.0))
+        .map(|(i, p)| format!("{}: {:.1}%", name_of(names, i, false), p * 100.0))
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -39,6 +39,9 @@ pub fn DatasetMenu(props: &DatasetMenuProps) -> Html {
         DatasetKind::Mnist => {
             " 28×28 digits: the first 10,000 training images, all 10,000 test images."
         }
+        DatasetKind::Spam => {
+            " 5,837 e-mails (subject and first words), easy ham, hard ham or spam (SpamAssassin, via npm's @stdlib); a 4-block transformer teaches."
+        }
         _ => " 1,000 points in the plane, two classes: watch the decision boundaries form.",
     };
     html! {

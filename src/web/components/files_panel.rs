@@ -6,7 +6,8 @@ use yew::prelude::*;
 
 use super::*;
 use crate::app::state::{Action, AppState};
-use crate::engine::weights::{MlpWeights, WeightFormat};
+use crate::engine::network::{Architecture, MlpConfig, TransformerConfig};
+use crate::engine::weights::{NetworkWeights, WeightFormat};
 use crate::web::error::WebError;
 use crate::web::files;
 use crate::web::{Request, Which};
@@ -37,7 +38,7 @@ pub fn Files(props: &FilesProps) -> Html {
             { loader(state, &props.request, load_as) }
             { teachers_made_here(state, &props.request) }
             <p class="explain">{ "In PyTorch:" }</p>
-            <pre id="torch-snippet" class="code">{ torch_snippet(&state.settings) }</pre>
+            <pre id="torch-snippet" class="code">{ torch_snippet(state) }</pre>
         </section>
     }
 }
@@ -65,7 +66,7 @@ fn read_and_import(state: &State, request: &Callback<Request>, which: Which, fil
     wasm_bindgen_futures::spawn_local(async move {
         let name = file.name();
         let parsed = match files::read(file).await {
-            Ok(bytes) => MlpWeights::from_bytes(&bytes).map_err(WebError::from),
+            Ok(bytes) => NetworkWeights::from_bytes(&bytes).map_err(WebError::from),
             Err(e) => Err(e),
         };
         match parsed {
@@ -133,8 +134,9 @@ fn loader(state: &State, request: &Callback<Request>, load_as: NodeRef) -> Html 
 /// A new teacher trained here, or a teacher assistant, with progress.
 fn teachers_made_here(state: &State, request: &Callback<Request>) -> Html {
     let kind = state.settings.dataset;
-    let teacher_plan = crate::app::PageTraining::teacher(kind);
-    let assistant_plan = crate::app::PageTraining::assistant(kind);
+    let vocab = vocab(state);
+    let teacher_plan = crate::app::PageTraining::teacher(kind, vocab);
+    let assistant_plan = crate::app::PageTraining::assistant(kind, vocab);
     let train_teacher = request.reform(|_: MouseEvent| Request::TrainTeacher);
     let train_assistant = request.reform(|_: MouseEvent| Request::TrainAssistant);
     html! {
@@ -162,18 +164,23 @@ fn teachers_made_here(state: &State, request: &Callback<Request>) -> Html {
     }
 }
 
+/// The vocabulary of the text set in use.
+fn vocab(state: &State) -> Option<usize> {
+    let text = state.data.as_ref()?.text.as_ref()?;
+    Some(text.split.tokenizer.vocab_size())
+}
+
 /// The PyTorch lines that load the current student shape.
-fn torch_snippet(settings: &crate::app::Settings) -> String {
-    let kind = settings.dataset;
-    let mut layers = Vec::new();
-    let mut inputs = kind.inputs();
-    for w in &settings.student_hidden {
-        layers.push(format!("nn.Linear({inputs}, {w}), nn.ReLU()"));
-        inputs = *w;
+fn torch_snippet(state: &State) -> String {
+    let s = &state.settings;
+    let kind = s.dataset;
+    // Only the teacher's inputs, classes and vocabulary matter to the student's shape.
+    let like: Architecture = match vocab(state) {
+        Some(v) => TransformerConfig::teacher(v, kind.inputs(), kind.classes()).into(),
+        None => MlpConfig::teacher(kind.inputs(), kind.classes()).into(),
+    };
+    match s.student_architecture(&like) {
+        Ok(arch) => crate::app::torch_lines::torch_lines(&arch, "distilled-student.safetensors"),
+        Err(e) => format!("# the student's shape is not possible: {e}"),
     }
-    layers.push(format!("nn.Linear({inputs}, {})", kind.classes()));
-    format!(
-        "import torch.nn as nn, safetensors.torch as st\nnet = nn.Sequential({})\nnet.load_state_dict(st.load_file(\"distilled-student.safetensors\"))",
-        layers.join(", ")
-    )
 }

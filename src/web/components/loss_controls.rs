@@ -5,21 +5,24 @@ use yew::prelude::*;
 use super::*;
 use crate::app::{AlphaSchedule, Settings};
 use crate::engine::limits::{ALPHA, BETA};
-use crate::engine::loss::{HiddenLoss, SoftLoss};
+use crate::engine::loss::{AttentionLoss, HiddenLoss, SoftLoss};
 
 /// α, the loss kinds, β, schedules, learning rate, batch size, labeled fraction.
 #[component]
 pub fn LossControls(props: &CalmProps) -> Html {
     let state = &props.state;
+    let text = state.settings.dataset.is_text();
     html! {
         <section class="panel controls" aria-labelledby="loss-h">
             <h2 id="loss-h">{ "The loss" }</h2>
-            <p class="formula">{ "L = α · CE(labels) + (1 − α) · soft + β · hidden" }</p>
+            <p class="formula">{ if text { "L = α · CE(labels) + (1 − α) · soft + β · hidden + γ · attention" } else { "L = α · CE(labels) + (1 − α) · soft + β · hidden" } }</p>
             { loss_terms(state) }
+            if text { { attention_controls(state) } }
             { schedules(state) }
             { optimiser(state) }
             <h3 class="sub">{ "Transfer set: what the distilled student learns from" }</h3>
             { transfer_set(state) }
+            if text { { augmentation(state) } }
         </section>
     }
 }
@@ -56,6 +59,71 @@ fn loss_terms(state: &State) -> Html {
             { select("hidden-loss", "Hidden-state loss", s.hidden_loss.name(), &[(HiddenLoss::Mse.name(), "MSE"), (HiddenLoss::Pkd.name(), "PKD: distance of normalised vectors"), (HiddenLoss::Cosine.name(), "1 − cosine")], hidden,
                 "How far apart a student layer and its teacher layer are.") }
         </>
+    }
+}
+
+/// Attention transfer (TinyBERT, MiniLM), γ and TinyBERT's embedding term: transformers only.
+fn attention_controls(state: &State) -> Html {
+    let s = &state.settings;
+    if !s.has_blocks() {
+        return html! {
+            <p id="attention-off" class="note">{ format!("Attention transfer, β and the layer mapping need a transformer student; a {} learns from the logits (α, T and the soft loss).", s.student_kind.title()) }</p>
+        };
+    }
+    let kind = edit_parsed(state, |s, k: AttentionLoss| s.attention_loss = k);
+    let gamma = edit_input(state, |s, v| {
+        if let Ok(g) = v.parse::<f32>() {
+            s.gamma = g;
+        }
+    });
+    let embed = edit(state, |s, v| s.match_embeddings = v == "1");
+    html! {
+        <>
+            { select("attention-loss", "Attention transfer", s.attention_loss.name(),
+                &[(AttentionLoss::Off.name(), "off"), (AttentionLoss::TinyBert.name(), "TinyBERT: MSE of mapped blocks' attention, head by head"), (AttentionLoss::MiniLm.name(), "MiniLM: last block's Q·K and V·V relations (KL)")], kind,
+                "TinyBERT (Jiao et al. 2020) makes each mapped student block attend like its teacher block, head by head (so the heads must match). MiniLM (Wang et al. 2020) matches only the last blocks' self-attention relations, whatever the widths.") }
+            <div class="control">
+                <label for="gamma">{ "γ — weight of the attention term " }<strong id="gamma-value">{ format!("{:.1}", s.gamma) }</strong></label>
+                <input id="gamma" type="range" min="0" max="10" step="0.5" value={s.gamma.to_string()} oninput={gamma}
+                       disabled={s.attention_loss == AttentionLoss::Off} />
+            </div>
+            { select("match-embeddings", "Embedding layer", if s.match_embeddings { "1" } else { "0" },
+                &[("0", "not matched"), ("1", "matched to the teacher's (TinyBERT, with β)")], embed,
+                "TinyBERT also pulls the student's word embeddings toward the teacher's, through a learned projection.") }
+        </>
+    }
+}
+
+/// Tang et al.'s augmentation: its three probabilities.
+fn augmentation(state: &State) -> Html {
+    let s = &state.settings;
+    let p = |f: fn(&mut Settings, f32)| {
+        edit(state, move |s, v| {
+            if let Ok(x) = v.parse::<f32>() {
+                f(s, x.clamp(0.0, 1.0));
+            }
+        })
+    };
+    let field = |id: &'static str,
+                 label: &'static str,
+                 value: f32,
+                 on: Callback<Event>,
+                 help: &'static str| {
+        html! {
+            <div class="control inline">
+                <label for={id}>{ label }</label>
+                <input id={id} type="number" min="0" max="1" step="0.05" value={value.to_string()} onchange={on} />
+                <span class="note">{ help }</span>
+            </div>
+        }
+    };
+    html! {
+        <div class="augmentation">
+            <p class="explain">{ "Tang et al. 2019 make new, unlabeled sentences for the teacher to label: each word is masked or replaced by a similar word (here: one of its 5 nearest words in the teacher's embedding space), and some sentences are cut to a short n-gram. They count only with augmented copies above; five versions of the message shown are listed under it." }</p>
+            { field("p-mask", "masking", s.p_mask, p(|s, x| s.p_mask = x), " a word becomes [MASK]") }
+            { field("p-replace", "replacement", s.p_replace, p(|s, x| s.p_replace = x), " a word becomes a similar word") }
+            { field("p-ngram", "n-gram sampling", s.p_ngram, p(|s, x| s.p_ngram = x), " keep only 1 to 5 consecutive words") }
+        </div>
     }
 }
 

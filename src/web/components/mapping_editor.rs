@@ -4,7 +4,7 @@ use yew::prelude::*;
 
 use super::*;
 use crate::app::Settings;
-use crate::app::state::{Action, TEACHER_DEPTH};
+use crate::app::state::Action;
 use crate::engine::mapping::MappingScheme;
 
 /// The teacher's and the student's layers with a line for every mapped pair.
@@ -12,9 +12,19 @@ use crate::engine::mapping::MappingScheme;
 pub fn MappingEditor(props: &CalmProps) -> Html {
     let state = &props.state;
     let s = &state.settings;
+    if !s.has_blocks() {
+        return html! {
+            <section class="panel mapping" aria-labelledby="map-h">
+                <h2 id="map-h">{ "Layer mapping" }</h2>
+                <p id="mapping-off" class="reading" role="note">{ format!(
+                    "Off for a {} student: it has no blocks to pair with the teacher's, so it learns from the teacher's logits alone (Tang et al. 2019 distil BERT into a BiLSTM that way). Choose a transformer student to map blocks.",
+                    s.student_kind.title()) }</p>
+            </section>
+        };
+    }
     let pairs = s
         .mapping
-        .resolve(s.student_hidden.len(), TEACHER_DEPTH)
+        .resolve(s.student_depth(), teacher_depth(state))
         .map(|m| m.pairs().to_vec())
         .unwrap_or_default();
     let preset = |scheme: MappingScheme| {
@@ -42,7 +52,7 @@ pub fn MappingEditor(props: &CalmProps) -> Html {
                 <span id="mapping-text" class="note">{ text }</span>
             </div>
             { diagram(state, &pairs) }
-            <p class="explain">{ "Click a teacher layer, then a student layer, to connect them (or disconnect them). Lines may not cross: layers stay in order. skip = every other teacher layer (PKD-skip), last = the last ones (PKD-last). Has an effect when β > 0." }</p>
+            <p class="explain">{ "Click a teacher layer, then a student layer, to connect them (or disconnect them). Lines may not cross: layers stay in order. skip = every other teacher layer (PKD-skip), last = the last ones (PKD-last). Has an effect when β > 0 (and for text with TinyBERT's attention loss, which compares the mapped blocks' attention)." }</p>
         </section>
     }
 }
@@ -54,7 +64,13 @@ fn layer_y(l: usize, depth: usize) -> f64 {
 }
 
 const ROW: f64 = 34.0;
-const DIAGRAM_HEIGHT: f64 = ROW * TEACHER_DEPTH as f64 + 20.0;
+/// Drawn for the deepest teacher the page has (six layers).
+const DIAGRAM_HEIGHT: f64 = ROW * 6.0 + 20.0;
+
+/// Layers (MLP) or blocks (transformer) of the teacher in use.
+fn teacher_depth(state: &State) -> usize {
+    state.teacher_hidden.len().max(1)
+}
 
 /// Enter or Space on a focused layer clicks it.
 fn click_on_key(f: Callback<MouseEvent>) -> Callback<KeyboardEvent> {
@@ -82,10 +98,11 @@ fn teacher_click(state: &State, l: usize) -> Callback<MouseEvent> {
 /// pick a teacher layer first.
 fn student_click(state: &State, l: usize) -> Callback<MouseEvent> {
     let d = state.dispatcher();
+    let depth = teacher_depth(state);
     let toggle = state.selected_teacher_layer.map(|t| {
         update(state, move |current| {
             current
-                .toggle_pair(l, t, TEACHER_DEPTH)
+                .toggle_pair(l, t, depth)
                 .map(|m| Settings {
                     mapping: m,
                     ..current.clone()
@@ -106,12 +123,14 @@ fn student_click(state: &State, l: usize) -> Callback<MouseEvent> {
 
 /// The two columns of layers and the lines between mapped pairs.
 fn diagram(state: &State, pairs: &[(usize, usize)]) -> Html {
-    let hidden = &state.settings.student_hidden;
-    let depth = hidden.len();
-    let (ty, sy) = (
-        |l: usize| layer_y(l, TEACHER_DEPTH),
-        |l: usize| layer_y(l, depth),
-    );
+    let s = &state.settings;
+    let teacher = teacher_depth(state);
+    let depth = s.student_depth();
+    let width = |l: usize| match s.student_kind {
+        crate::engine::network::NetKind::Mlp => s.student_hidden.get(l - 1).copied().unwrap_or(0),
+        _ => s.text_width,
+    };
+    let (ty, sy) = (|l: usize| layer_y(l, teacher), |l: usize| layer_y(l, depth));
     let selected = state.selected_teacher_layer;
     html! {
         <svg class="mapping-diagram" viewBox={format!("0 0 320 {DIAGRAM_HEIGHT}")} role="group" aria-label="teacher and student layers">
@@ -120,7 +139,7 @@ fn diagram(state: &State, pairs: &[(usize, usize)]) -> Html {
             { for pairs.iter().map(|(s, t)| html! {
                 <line class="pair" x1="90" y1={format!("{:.1}", ty(*t))} x2="230" y2={format!("{:.1}", sy(*s))} />
             }) }
-            { for (1..=TEACHER_DEPTH).map(|l| {
+            { for (1..=teacher).map(|l| {
                 let click = teacher_click(state, l);
                 html! {
                     <g class={classes!("layer", "teacher-layer", (selected == Some(l)).then_some("selected"))} id={format!("teacher-layer-{l}")}
@@ -136,7 +155,7 @@ fn diagram(state: &State, pairs: &[(usize, usize)]) -> Html {
                     <g class="layer student-layer" id={format!("student-layer-{l}")} tabindex="0" role="button"
                        aria-label={format!("student layer {l}")} onclick={click.clone()} onkeydown={click_on_key(click)}>
                         <rect x="230" y={format!("{:.1}", sy(l) - 12.0)} width="70" height="24" rx="5" />
-                        <text x="265" y={format!("{:.1}", sy(l) + 5.0)}>{ format!("S{l} · {}", hidden[l - 1]) }</text>
+                        <text x="265" y={format!("{:.1}", sy(l) + 5.0)}>{ format!("S{l} · {}", width(l)) }</text>
                     </g>
                 }
             }) }

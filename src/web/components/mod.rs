@@ -3,6 +3,7 @@
 //! settings edit, and the "calm" view that spares panels the slider's re-renders.
 
 mod attention_heatmap;
+mod attention_view;
 mod bars;
 mod compression;
 mod dataset_menu;
@@ -15,6 +16,7 @@ mod lines;
 mod loss_controls;
 mod map_canvas;
 mod mapping_editor;
+mod message_box;
 mod notices;
 mod presets;
 mod soft_targets;
@@ -22,6 +24,7 @@ mod tour;
 mod training;
 
 pub use attention_heatmap::*;
+pub use attention_view::*;
 pub use bars::*;
 pub use compression::*;
 pub use dataset_menu::*;
@@ -34,6 +37,7 @@ pub use lines::*;
 pub use loss_controls::*;
 pub use map_canvas::*;
 pub use mapping_editor::*;
+pub use message_box::*;
 pub use notices::*;
 pub use presets::*;
 pub use soft_targets::*;
@@ -143,6 +147,8 @@ pub fn calm(state: &AppState) -> Rc<AppState> {
         drawing: None,
         drawing_version: 0,
         probe: None,
+        message: None,
+        attention: None,
         ..state.clone()
     })
 }

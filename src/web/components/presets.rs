@@ -2,13 +2,30 @@
 
 use yew::prelude::*;
 
+use std::rc::Rc;
+
 use super::*;
 use crate::app::Preset;
+use crate::app::state::AppState;
 
 /// One click per paper experiment, each explained.
+#[derive(Properties)]
+pub struct PresetsProps {
+    pub state: State,
+    pub view: Rc<AppState>,
+    pub request: Callback<crate::web::Request>,
+}
+
+impl PartialEq for PresetsProps {
+    fn eq(&self, other: &Self) -> bool {
+        self.view == other.view
+    }
+}
+
 #[component]
-pub fn Presets(props: &CalmProps) -> Html {
+pub fn Presets(props: &PresetsProps) -> Html {
     let state = &props.state;
+    let text = state.settings.dataset.is_text();
     html! {
         <section class="panel presets" aria-labelledby="presets-h">
             <h2 id="presets-h">{ "Experiments" }</h2>
@@ -16,11 +33,17 @@ pub fn Presets(props: &CalmProps) -> Html {
             <ul class="preset-list">
                 { for Preset::ALL.iter().map(|&preset| {
                     let choose = update(state, move |current| Ok(preset.apply(current)));
-                    let onclick = Callback::from(move |_: MouseEvent| choose());
+                    let request = props.request.clone();
+                    let onclick = Callback::from(move |_: MouseEvent| {
+                        choose();
+                        if preset.trains_assistant() {
+                            request.emit(crate::web::Request::TrainAssistant);
+                        }
+                    });
                     html! {
                         <li>
                             <button id={format!("preset-{}", preset.id())} {onclick}>{ preset.title() }</button>
-                            <span class="note">{ preset.explain() }</span>
+                            <span class="note">{ preset.explain_for(text) }</span>
                         </li>
                     }
                 }) }

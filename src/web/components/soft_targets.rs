@@ -7,7 +7,7 @@ use crate::app::state::{Action, DrawAction};
 use crate::app::{Drawing, runners_up, slider_from_temperature, temperature_from_slider};
 use crate::engine::data::Dataset;
 use crate::engine::loss::host;
-use crate::web::components::{Bars, Digit};
+use crate::web::components::{Bars, Digit, MessageBox};
 
 /// The selected test digit and the teacher's and students' soft targets at temperature T.
 #[component]
@@ -25,7 +25,14 @@ pub fn SoftTargets(props: &StateProps) -> Html {
     let test = &data.split.test;
     let index = s.example.min(test.len().saturating_sub(1));
     let label = test.labels.get(index).map_or(0, |l| usize::from(*l));
-    let example = if let Some(d) = &state.drawing {
+    let example = if data.text.is_some() {
+        html! {
+            <>
+                if state.message.is_none() { { test_example(state, test, index, label) } }
+                <MessageBox state={state.clone()} />
+            </>
+        }
+    } else if let Some(d) = &state.drawing {
         drawing(state, d)
     } else if let Some(point) = state.probe {
         probe(state, point)
@@ -37,7 +44,7 @@ pub fn SoftTargets(props: &StateProps) -> Html {
             <h2 id="soft-h">{ "Soft targets" }</h2>
             { example }
             { temperature_slider(state) }
-            { bars(state, test.classes, label) }
+            if !message_has_no_words(state) { { bars(state, test.classes, label) } }
         </section>
     }
 }
@@ -76,6 +83,26 @@ fn probe(state: &State, [x, y]: [f32; 2]) -> Html {
     }
 }
 
+/// A typed message that cannot be classified (the message box says why): no bars for it.
+fn message_has_no_words(state: &State) -> bool {
+    let tokenizer = state.data.as_ref().and_then(|d| d.text.as_ref());
+    match (&state.message, tokenizer) {
+        (Some(m), Some(t)) => crate::app::message::read_message(m, &t.split.tokenizer).is_err(),
+        _ => false,
+    }
+}
+
+/// Class names for bars and readings: the text set's names, else the numbers.
+pub fn class_name(state: &State, c: usize) -> String {
+    if state.settings.dataset.is_text() {
+        crate::engine::text::SPAM_CLASSES
+            .get(c)
+            .map_or(c.to_string(), ToString::to_string)
+    } else {
+        c.to_string()
+    }
+}
+
 /// A test example with previous / next, its number and label, and "Draw your own".
 fn test_example(state: &State, test: &Dataset, index: usize, label: usize) -> Html {
     let s = &state.settings;
@@ -98,6 +125,8 @@ fn test_example(state: &State, test: &Dataset, index: usize, label: usize) -> Ht
         <div class="example">
             if let Some(side) = s.dataset.image_side() {
                 <Digit pixels={x.to_vec()} side={side} />
+            } else if s.dataset.is_text() {
+                <p class="note">{ "A test message (its text and tokens are below)." }</p>
             } else {
                 <p class="note point">{ format!("Test point ({:.2}, {:.2}); click a decision map to probe any point.", x[0], x[1]) }</p>
             }
@@ -107,7 +136,7 @@ fn test_example(state: &State, test: &Dataset, index: usize, label: usize) -> Ht
                     <input id="example" type="number" min="0" max={(test.len() - 1).to_string()} value={index.to_string()} onchange={on_index} />
                 </label>
                 <button aria-label="next example" onclick={go(1)}>{ "▶" }</button>
-                <p>{ format!("True label: {label}") }</p>
+                <p>{ format!("True label: {}", class_name(state, label)) }</p>
                 if s.dataset.image_side().is_some() {
                     <button id="draw-start" onclick={draw(state, DrawAction::Start)}>{ "Draw your own" }</button>
                 }
@@ -150,8 +179,13 @@ fn bars(state: &State, classes: usize, label: usize) -> Html {
         }
         _ => (vec![1.0 / classes as f32; classes], None),
     };
-    let reading = dark_knowledge(&teacher, t);
-    let drawn = state.drawing.is_some() || state.probe.is_some();
+    let reading = dark_knowledge(state, &teacher, t);
+    let drawn = state.drawing.is_some() || state.probe.is_some() || state.message.is_some();
+    let names: Vec<AttrValue> = if state.settings.dataset.is_text() {
+        (0..classes).map(|c| class_name(state, c).into()).collect()
+    } else {
+        Vec::new()
+    };
     // A drawing has no true label.
     let label = (!drawn).then_some(label);
     html! {
@@ -159,11 +193,11 @@ fn bars(state: &State, classes: usize, label: usize) -> Html {
             <div class="bars-row" data-input={state.drawing_version.to_string()}
                  data-shown={state.logits_input.map(|v| v.to_string()).unwrap_or_default()}>
                 if !drawn {
-                    <Bars title="Hard target (one-hot label)" probs={hard} label={label} kind="hard" />
+                    <Bars title="Hard target (one-hot label)" probs={hard} label={label} kind="hard" names={names.clone()} />
                 }
-                <Bars title="Teacher at T" probs={teacher} label={label} kind="teacher" />
+                <Bars title="Teacher at T" probs={teacher} label={label} kind="teacher" names={names.clone()} />
                 if let Some(st) = student {
-                    <Bars title="Distilled student at T" probs={st} label={label} kind="student" />
+                    <Bars title="Distilled student at T" probs={st} label={label} kind="student" names={names} />
                 }
             </div>
             <p id="dark-knowledge" class="reading">{ reading }</p>
@@ -171,14 +205,15 @@ fn bars(state: &State, classes: usize, label: usize) -> Html {
     }
 }
 
-fn dark_knowledge(teacher: &[f32], t: f32) -> String {
+fn dark_knowledge(state: &State, teacher: &[f32], t: f32) -> String {
     let (top, p) = crate::app::session::top(teacher);
     let ups: Vec<String> = runners_up(teacher, 3)
         .into_iter()
-        .map(|(c, q)| format!("{c} ({:.1} %)", q * 100.0))
+        .map(|(c, q)| format!("{} ({:.1} %)", class_name(state, c), q * 100.0))
         .collect();
     format!(
-        "At T = {t:.2} the teacher says {top} ({:.0} %), and of the wrong answers it finds {} the most plausible — that ranking is the \"dark knowledge\" the student learns from.",
+        "At T = {t:.2} the teacher says {} ({:.0} %), and of the wrong answers it finds {} the most plausible — that ranking is the \"dark knowledge\" the student learns from.",
+        class_name(state, top),
         p * 100.0,
         ups.join(", ")
     )

@@ -4,13 +4,12 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::engine::limits::{STUDENT_DEPTH, STUDENT_WIDTH};
+use crate::engine::limits::{HEADS, STUDENT_DEPTH, STUDENT_WIDTH, TEXT_DEPTH, TEXT_WIDTH};
 
 use super::*;
 use crate::app::session::CurvePoint;
-use crate::app::state::{Action, AppState, TEACHER_DEPTH};
-use crate::engine::mapping::MappingScheme;
-use crate::engine::network::MlpConfig;
+use crate::app::state::{Action, AppState};
+use crate::engine::network::{MlpConfig, NetKind};
 use crate::web::Request;
 use crate::web::components::{DatasetMenu, Lines, Series};
 
@@ -70,6 +69,12 @@ fn run_buttons(state: &State, step_once: &Callback<MouseEvent>) -> Html {
                 <button id="reset" onclick={reset}>{ "Reset" }</button>
                 <span id="steps" class="steps">{ format!("step {}", state.steps) }</span>
             </div>
+            if let Some((done, total)) = state.reading {
+                <label class="progress" id="reading">{ "The teacher reads the messages it has not read yet " }
+                    <progress max={total.to_string()} value={done.to_string()} />
+                    { format!(" {done} / {total} (once per teacher; the students start after)") }
+                </label>
+            }
             if state.diverged {
                 <p id="diverged" class="reading" role="status">{ "The losses became infinite or NaN, so training stopped and the students went back to their last good weights. A smaller learning rate (or a lower T) usually cures it; then press Resume." }</p>
             }
@@ -79,18 +84,16 @@ fn run_buttons(state: &State, step_once: &Callback<MouseEvent>) -> Html {
 
 /// The students' depth and width, with their parameter count against the teacher's.
 fn student_shape(state: &State) -> Html {
+    if state.settings.dataset.is_text() {
+        return text_student_shape(state);
+    }
     let s = &state.settings;
     let kind = s.dataset;
     let on_depth = edit(state, |s, v| {
         if let Ok(n) = v.parse::<usize>() {
             let w = s.student_hidden.first().copied().unwrap_or(32);
             s.student_hidden = vec![w; n.clamp(STUDENT_DEPTH.min, STUDENT_DEPTH.max)];
-            if s.mapping
-                .resolve(s.student_hidden.len(), TEACHER_DEPTH)
-                .is_err()
-            {
-                s.mapping = MappingScheme::Skip;
-            }
+            s.keep_mapping_possible();
         }
     });
     let on_width = edit(state, |s, v| {
@@ -115,6 +118,73 @@ fn student_shape(state: &State) -> Html {
                 <input id="student-width" type="number" min={STUDENT_WIDTH.min.to_string()} max={STUDENT_WIDTH.max.to_string()} value={width.to_string()} onchange={on_width} />
             </label>
             <span class="note">{ format!(" ({student_params} parameters; the teacher has {teacher_params})") }</span>
+        </div>
+    }
+}
+
+/// The text students' kind and shape: width, blocks (transformer, bag of words) and heads.
+fn text_student_shape(state: &State) -> Html {
+    let s = &state.settings;
+    let on_kind = {
+        let change = move |current: &crate::app::Settings, v: &str| {
+            let kind: NetKind = v.parse().map_err(|e: crate::Error| e.to_string())?;
+            current.with_kind(kind).map_err(|e| e.to_string())
+        };
+        let d = state.dispatcher();
+        Callback::from(move |e: Event| {
+            let v = input_value(&e);
+            d.dispatch(Action::Update(Rc::new(move |c| change(c, &v))));
+        })
+    };
+    let number = |f: fn(&mut crate::app::Settings, usize)| {
+        edit(state, move |s, v| {
+            if let Ok(n) = v.parse::<usize>() {
+                f(s, n);
+                s.keep_mapping_possible();
+            }
+        })
+    };
+    let on_width = number(|s, n| s.text_width = n.clamp(TEXT_WIDTH.min, TEXT_WIDTH.max));
+    let on_depth = number(|s, n| s.text_depth = n.clamp(TEXT_DEPTH.min, TEXT_DEPTH.max));
+    let on_heads = number(|s, n| s.heads = n.clamp(HEADS.min, HEADS.max));
+    let kinds = [
+        (
+            NetKind::Transformer.name(),
+            "transformer (attention blocks)",
+        ),
+        (NetKind::Bilstm.name(), "BiLSTM (Tang et al. 2019)"),
+        (NetKind::Bow.name(), "bag of words (mean of word vectors)"),
+    ];
+    let blocks_label = match s.student_kind {
+        NetKind::Transformer => Some("blocks"),
+        NetKind::Bow => Some("ReLU layers"),
+        _ => None,
+    };
+    let sizes = state.compression.as_ref().and_then(|c| {
+        let me = c.kinds.iter().find(|k| k.kind == s.student_kind)?;
+        Some(format!(
+            " ({} parameters; the teacher has {})",
+            me.params, c.teacher_params
+        ))
+    });
+    html! {
+        <div class="shape">
+            { select("student-kind", "Student", s.student_kind.name(), &kinds, on_kind,
+                "Three ways to read a sentence: attention over all its words, a recurrent pass in both directions, or the average of its words' vectors.") }
+            <label>{ "width " }
+                <input id="text-width" type="number" min={TEXT_WIDTH.min.to_string()} max={TEXT_WIDTH.max.to_string()} value={s.text_width.to_string()} onchange={on_width} />
+            </label>
+            if let Some(label) = blocks_label {
+                <label>{ format!(" {label} ") }
+                    <input id="text-depth" type="number" min={TEXT_DEPTH.min.to_string()} max={TEXT_DEPTH.max.to_string()} value={s.text_depth.to_string()} onchange={on_depth} />
+                </label>
+            }
+            if s.student_kind == NetKind::Transformer {
+                <label>{ " heads " }
+                    <input id="text-heads" type="number" min={HEADS.min.to_string()} max={HEADS.max.to_string()} value={s.heads.to_string()} onchange={on_heads} />
+                </label>
+            }
+            <span class="note">{ sizes.unwrap_or_default() }</span>
         </div>
     }
 }

@@ -21,7 +21,7 @@ use crate::app::saved_run::SavedRun;
 use crate::app::session::{CurvePoint, Session};
 use crate::app::state::{Action, AppState, Data};
 use crate::engine::data::DatasetKind;
-use crate::engine::weights::{MlpWeights, NetworkWeights};
+use crate::engine::weights::NetworkWeights;
 use crate::web::device::{DeviceChoice, DeviceKind};
 use crate::web::pace::{after_next_paint, now_ms, sleep_ms, yield_to_input};
 use crate::web::storage;
@@ -30,8 +30,12 @@ use crate::web::work::{self, Request};
 /// What the page tells the driver.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
-    /// The settings in force, and the generation of the students (bumped by a restart).
-    Settings { settings: Settings, generation: u64 },
+    /// The settings in force, and the generation of the students (bumped by a restart). Boxed:
+    /// every other command is small.
+    Settings {
+        settings: Box<Settings>,
+        generation: u64,
+    },
     /// Train continuously, or pause.
     Run(bool),
     /// One chunk of a single step.
@@ -99,7 +103,7 @@ struct Material {
     /// A teacher trained or loaded here (not kept across a reload or a build hand-over).
     own_teacher: bool,
     /// A loaded student of another shape, used once students of that shape are built.
-    pending_student: Option<(MlpWeights, String)>,
+    pending_student: Option<(NetworkWeights, String)>,
 }
 
 /// Where the students train.
@@ -197,7 +201,7 @@ impl Driver {
             }
             let flow = match self.data().await {
                 Flow::Next => match self.device().await {
-                    Flow::Next => self.session(),
+                    Flow::Next => self.session().await,
                     other => other,
                 },
                 other => other,
@@ -247,7 +251,7 @@ impl Driver {
                 generation,
             } => {
                 w.example = settings.example;
-                w.settings = settings;
+                w.settings = *settings;
                 w.generation = generation;
             }
             Command::Run(on) => w.running = on,
@@ -468,13 +472,22 @@ impl Driver {
                 Some((_, pixels)) => s.input_logits(&students, pixels)?,
                 None => s.example_logits(&students, w.example)?,
             };
-            Ok::<_, crate::Error>((logits, s.grid_logits(&students)?))
+            // Text: the attention on the same sentence (a typed message's row holds token ids).
+            let row = match &w.input {
+                Some((_, ids)) => ids.iter().map(|&id| id as u32).collect(),
+                None => s.example_row(w.example),
+            };
+            let attention = s.attention(&students, &row, &w.settings)?;
+            Ok::<_, crate::Error>((logits, s.grid_logits(&students)?, attention))
         };
         match views.await {
-            Ok((logits, grid)) => {
+            Ok((logits, grid, attention)) => {
                 self.events.dispatch(Action::Logits(logits, drawing));
                 if let Some(g) = grid {
                     self.events.dispatch(Action::Grid(g));
+                }
+                if attention.is_some() {
+                    self.events.dispatch(Action::Attention(attention));
                 }
             }
             Err(e) => self.events.dispatch(Action::Failed(e.to_string())),

@@ -1,10 +1,10 @@
 //! The driver's requests: files out and in, teachers trained in the page, another dataset.
 
 use super::*;
-use crate::app::{PageTraining, state};
+use crate::app::PageTraining;
 use crate::engine::data::DatasetKind;
-use crate::engine::network::{Architecture, Classifier};
-use crate::engine::weights::{MlpWeights, WeightFormat};
+use crate::engine::network::Classifier;
+use crate::engine::weights::WeightFormat;
 use crate::web::work::{self, Request, Which};
 
 impl Driver {
@@ -36,7 +36,8 @@ impl Driver {
 
     async fn train_teacher(&mut self) {
         let Some(s) = &self.run.session else { return };
-        let plan = PageTraining::teacher(self.wanted.settings.dataset);
+        let vocab = self.material.teacher.architecture.vocab();
+        let plan = PageTraining::teacher(self.wanted.settings.dataset, vocab);
         match work::train_network(s, None, &plan, &self.events).await {
             Ok((weights, accuracy)) => {
                 self.emit(Action::TeacherLoaded {
@@ -61,7 +62,8 @@ impl Driver {
         let Some(s) = &self.run.session else { return };
         let teacher = &self.material.teacher;
         let cpu = burn::tensor::Device::flex();
-        let plan = PageTraining::assistant(self.wanted.settings.dataset);
+        let vocab = teacher.architecture.vocab();
+        let plan = PageTraining::assistant(self.wanted.settings.dataset, vocab);
         let trained = async {
             let net = teacher.to_network(&cpu)?;
             let teacher_accuracy = crate::engine::train::accuracy(&net, &s.split.test, &cpu)?;
@@ -95,15 +97,7 @@ impl Driver {
         match work::load_dataset(next, &self.events).await {
             Ok(loaded) => {
                 self.material.staged = Some(loaded);
-                let mut settings = self.wanted.settings.clone();
-                settings.dataset = next;
-                if settings
-                    .omit_class
-                    .is_some_and(|c| usize::from(c) >= next.classes())
-                {
-                    settings.omit_class = None;
-                }
-                self.emit(Action::Edit(settings));
+                self.emit(Action::Edit(self.wanted.settings.with_dataset(next)));
             }
             Err(e) => self.emit(Action::Failed(format!(
                 "Could not load {}: {e}. Nothing was changed.",
@@ -114,25 +108,27 @@ impl Driver {
 
     /// A checked weight file: the teacher, the distilled student (same shape: it goes on from
     /// the current step), or students of another shape (they restart with it).
-    fn import(&mut self, which: Which, weights: MlpWeights, name: String) {
-        let kind = self.wanted.settings.dataset;
-        if let Err(e) = work::check_import(which, &weights, &name, kind) {
+    fn import(&mut self, which: Which, weights: NetworkWeights, name: String) {
+        let Some(data) = &self.material.data else {
+            return;
+        };
+        if let Err(e) = work::check_import(which, &weights, &name, data) {
             return self.emit(Action::Failed(e));
         }
         if which == Which::Teacher {
             self.emit(Action::TeacherLoaded {
                 name,
-                hidden: weights.config.hidden.clone(),
+                hidden: weights.architecture.hidden_widths(),
             });
-            self.material.teacher = weights.into();
+            self.material.teacher = weights;
             self.material.own_teacher = true;
             return;
         }
         let Some(s) = self.run.session.as_mut() else {
             return;
         };
-        if Architecture::from(&weights.config) == s.distilled.network().architecture() {
-            match s.distilled.restore(&weights, s.steps_done()) {
+        if weights.architecture == s.distilled.network().architecture() {
+            match s.distilled.restore(weights, s.steps_done()) {
                 Ok(()) => {
                     self.shown.example = usize::MAX;
                     let step = s.steps_done();
@@ -144,16 +140,8 @@ impl Driver {
             }
             return;
         }
-        // Another shape: new students of that shape, then these weights.
-        let mut settings = self.wanted.settings.clone();
-        settings.student_hidden = weights.config.hidden.clone();
-        if settings
-            .mapping
-            .resolve(settings.student_hidden.len(), state::TEACHER_DEPTH)
-            .is_err()
-        {
-            settings.mapping = crate::engine::mapping::MappingScheme::Skip;
-        }
+        // Another kind or shape: new students of that shape, then these weights.
+        let settings = self.wanted.settings.with_student(&weights.architecture);
         self.material.pending_student = Some((weights, name));
         self.emit(Action::Edit(settings));
     }

@@ -6,13 +6,13 @@ use crate::app::saved_run::SavedRun;
 use crate::app::session::Session;
 use crate::app::state::Action;
 use crate::web::loader;
-use crate::web::pace::now_ms;
+use crate::web::pace::{after_next_paint, now_ms};
 use crate::web::storage;
 
 impl Driver {
     /// The students: built when the generation, the data or the device changed, continuing a
     /// carried or saved run where there is one.
-    pub(super) fn session(&mut self) -> Flow {
+    pub(super) async fn session(&mut self) -> Flow {
         let generation = self.wanted.generation;
         if !self.run.rebuild && self.run.built_generation == Some(generation) {
             return if self.run.session.is_some() {
@@ -36,7 +36,7 @@ impl Driver {
         self.run.curves.clear();
         self.run.saved_at = (0, now_ms());
         self.show_preview();
-        self.build_session();
+        self.build_session().await;
         if self.run.session.is_some() {
             Flow::Next
         } else {
@@ -75,16 +75,25 @@ impl Driver {
         }
     }
 
-    fn build_session(&mut self) {
+    async fn build_session(&mut self) {
         let (Some(d), Some((_, choice))) = (&self.material.data, &self.engine.device) else {
             return;
+        };
+        let events = self.events.clone();
+        // A text teacher reads the sentences it has not read yet first: seconds, with progress.
+        let reading = move |done: usize, total: usize| {
+            events.dispatch(Action::Reading(Some((done, total))));
+            after_next_paint()
         };
         let built = Session::new(
             &self.wanted.settings,
             choice.device.clone(),
             &self.material.teacher,
-            d.split.clone(),
-        );
+            d,
+            reading,
+        )
+        .await;
+        self.emit(Action::Reading(None));
         let mut s = match built {
             Ok(s) => s,
             Err(e) => {
@@ -94,10 +103,10 @@ impl Driver {
             }
         };
         if let Some((weights, name)) = self.material.pending_student.take() {
-            match s.distilled.restore(&weights, 0) {
+            let describe = weights.architecture.describe();
+            match s.distilled.restore(weights, 0) {
                 Ok(()) => self.emit(Action::Notice(format!(
-                    "Loaded {name} as the distilled student ({}).",
-                    weights.config.describe()
+                    "Loaded {name} as the distilled student ({describe})."
                 ))),
                 Err(e) => self.emit(Action::Failed(format!("Could not load {name}: {e}"))),
             }
@@ -105,7 +114,7 @@ impl Driver {
         if let Some(run) = self.run.carry.take() {
             self.continue_run(&mut s, run);
         }
-        match s.compression(now_ms) {
+        match s.compression(&self.wanted.settings, now_ms) {
             Ok(c) => self.emit(Action::Compression(c)),
             Err(e) => self.emit(Action::Failed(e.to_string())),
         }

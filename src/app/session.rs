@@ -19,7 +19,7 @@ use crate::engine::loss::host;
 use crate::engine::network::Mlp;
 use crate::engine::network::{AttentionMaps, Classifier, Network, attention_maps};
 use crate::engine::text::{TextSplit, Tokenizer, spam_from_gz};
-use crate::engine::train::{Trainer, fraction_equal, logits_host, predictions};
+use crate::engine::train::{KnownLogits, Trainer, fraction_equal, logits_host, predictions};
 use crate::engine::weights::NetworkWeights;
 
 const DIGITS_TEACHER: &[u8] = include_bytes!("../../assets/teachers/digits.safetensors");
@@ -194,20 +194,8 @@ impl Session {
         let teacher = teacher_weights.to_network(&device)?;
         let teacher_cpu = teacher_weights.to_network(&cpu)?;
         let text = data.text.clone();
-        let (transfer, known) = match &text {
-            Some(t) => {
-                let fp = fingerprint(&teacher_weights);
-                let transfer = t.transfer_set(settings, &teacher_cpu, fp)?;
-                let rows = [&transfer.features[..], &split.test.features[..]].concat();
-                t.read_with_teacher(&teacher_cpu, fp, &rows, between)
-                    .await?;
-                (transfer, Some(t.known(fp)))
-            }
-            None => (
-                TransferSet::build(&split.train, &settings.transfer_config(), settings.seed)?,
-                None,
-            ),
-        };
+        let (transfer, known) =
+            transfer_set(settings, data, &teacher_weights, &teacher_cpu, between).await?;
         let teacher_test_logits = match known.as_ref().and_then(|k| k.all(&split.test.features)) {
             Some(l) => l,
             None => logits_host(&teacher_cpu, &split.test, &cpu)?,
@@ -505,6 +493,29 @@ impl Session {
             logits_host(&students.scratch, &grid, &self.cpu)?,
         ]))
     }
+}
+
+/// The transfer set the settings ask for; for text, with the teacher's logits of it and of the
+/// test set, read where the teacher has not read them yet.
+async fn transfer_set<F: std::future::Future<Output = ()>>(
+    settings: &Settings,
+    data: &Data,
+    teacher: &NetworkWeights,
+    teacher_cpu: &Network,
+    between: impl FnMut(usize, usize) -> F,
+) -> crate::Result<(TransferSet, Option<KnownLogits>)> {
+    let split = &data.split;
+    let Some(text) = &data.text else {
+        let transfer =
+            TransferSet::build(&split.train, &settings.transfer_config(), settings.seed)?;
+        return Ok((transfer, None));
+    };
+    let fp = fingerprint(teacher);
+    let transfer = text.transfer_set(settings, teacher_cpu, fp)?;
+    let rows = [&transfer.features[..], &split.test.features[..]].concat();
+    text.read_with_teacher(teacher_cpu, fp, &rows, between)
+        .await?;
+    Ok((transfer, Some(text.known(fp))))
 }
 
 /// What distillation buys, measured on the CPU copy the page reads from.

@@ -68,6 +68,14 @@ impl NetKind {
     pub fn reads_text(self) -> bool {
         self != NetKind::Mlp
     }
+
+    /// The Adam learning rate this kind trains well with from scratch in a few hundred steps.
+    pub fn learning_rate(self) -> f64 {
+        match self {
+            NetKind::Mlp | NetKind::Transformer => 1e-3,
+            NetKind::Bilstm | NetKind::Bow => 3e-3,
+        }
+    }
 }
 
 impl std::str::FromStr for NetKind {

@@ -36,6 +36,18 @@ async function type(page, text) {
   }, before, { timeout: 30_000 });
 }
 
+/** The distilled and the scratch student's test accuracy (percent) at exactly step `n`, read from
+ * the accuracy chart's values (the run pauses a little later; this is the same step every run). */
+async function accuracyAt(page, n) {
+  const at = async (cls) => {
+    const values = await page.locator(`#acc-chart polyline.${cls}`).getAttribute('data-values');
+    const point = values.split(' ').map((p) => p.split(':').map(Number)).find(([x]) => x === n);
+    assert.ok(point, `no point at step ${n} in ${values}`);
+    return Math.round(point[1] * 1000) / 10;
+  };
+  return { step: n, distilled: await at('student'), scratch: await at('scratch') };
+}
+
 const digest = (page, id) => page.locator(`#${id} figure.attention-map`).first().getAttribute('data-digest');
 
 test('text: typing changes the bars, the tokens show [CLS], [UNK] and the cut, T redraws in the same frame, bad text gets a word', async () => {
@@ -80,6 +92,150 @@ test('text: typing changes the bars, the tokens show [CLS], [UNK] and the cut, T
   await page.click('#message-stop');
   await page.locator('#example').waitFor();
   await page.screenshot({ path: 'tests/output/text-message.png', fullPage: true });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+/** Distilled minus scratch test accuracy (points) of each text preset at step 100, measured in
+ * this page (seed 1, the same batches every run): Tang +20.9, PKD skip +2.8, PKD last +2.7,
+ * TinyBERT +3.2, MiniLM +2.1, assistant chain +2.5. Each bar is about half to two thirds of it. */
+const PRESET_GAPS = { tang: 10, 'pkd-skip': 1.5, 'pkd-last': 1.5, tinybert: 2, minilm: 1, 'text-assistant': 1.5 };
+
+test('text presets: each trains, and the distilled student beats scratch', async () => {
+  const { page, context, errors } = await openText();
+  const ids = (process.env.PRESETS || Object.keys(PRESET_GAPS).join(',')).split(',');
+  for (const id of ids) {
+    await page.click(`#preset-${id}`);
+    if (id === 'text-assistant') {
+      // The assistant is distilled first (with progress); the students then restart under it.
+      await page.locator('#chain').waitFor({ timeout: 240_000 });
+      await page.waitForFunction(() => !document.querySelector('#reading'), null, { timeout: 120_000 });
+    }
+    const t0 = Date.now();
+    await trainTo(page, 100);
+    const r = await accuracyAt(page, 100);
+    console.log(id, JSON.stringify({ ...r, seconds: (Date.now() - t0) / 1000 }));
+    assert.ok(r.distilled > r.scratch + PRESET_GAPS[id], `${id}: ${JSON.stringify(r)}`);
+  }
+  assert.match(await page.locator('#chain').textContent(), /Teacher-assistant chain: teacher 96\.8 % → assistant \d/);
+  await page.screenshot({ path: 'tests/output/text-presets.png', fullPage: true });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('attention: the student\'s map changes as it trains while the teacher\'s stays; mapped pairs are marked; keys name a cell', async () => {
+  const { page, context, errors } = await openText('&attn=tinybert&beta=1');
+  await type(page, 'Free money, click now to claim your prize');
+  // The first mapped pair is on show: skip maps student block 1 onto teacher block 2.
+  assert.equal(await page.locator('#att-teacher-block').inputValue(), '2');
+  assert.equal(await page.locator('#att-student-block').inputValue(), '1');
+  assert.equal(await page.locator('.attention-side.mapped').count(), 2);
+  const teacher0 = await digest(page, 'attention-teacher');
+  const student0 = await digest(page, 'attention-student');
+  await trainTo(page, 25);
+  await page.waitForFunction(() => document.querySelector('.bars-row')?.dataset.shown !== undefined);
+  const teacher1 = await digest(page, 'attention-teacher');
+  const student1 = await digest(page, 'attention-student');
+  assert.equal(teacher1, teacher0, 'the teacher is frozen');
+  assert.notEqual(student1, student0, 'the student learns');
+  // The other pair, by its button.
+  await page.click('#pair-4-2');
+  assert.equal(await page.locator('#att-teacher-block').inputValue(), '4');
+  assert.equal(await page.locator('#att-student-block').inputValue(), '2');
+  // Arrow keys move the named cell.
+  const canvas = page.locator('#attention-teacher canvas');
+  await canvas.focus();
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowRight');
+  assert.match(await page.locator('#attention-teacher .attention-cell').textContent(), /^“free” looks at “free”: 0\.\d\d$/);
+  // MiniLM shows the last block's relations of both networks.
+  await page.selectOption('#attention-loss', 'minilm');
+  for (const id of ['teacher-qk', 'student-qk', 'teacher-vv', 'student-vv']) await page.locator(`#${id} canvas`).waitFor();
+  await page.locator('.panel.attention').screenshot({ path: 'tests/output/text-attention.png' });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('student kinds: a BiLSTM and a bag of words train on the same batches; the mapping editor says why it is off', async () => {
+  const { page, context, errors } = await openText();
+  await page.selectOption('#student-kind', 'bilstm');
+  await page.locator('#mapping-off').waitFor();
+  assert.match(await page.locator('#mapping-off').textContent(), /no blocks to pair/);
+  await page.locator('#no-student-attention').waitFor();
+  assert.match(page.url(), /kind=bilstm/);
+  await page.selectOption('#student-kind', 'bow');
+  await page.fill('#text-depth', '2');
+  await page.locator('#text-depth').dispatchEvent('change');
+  await trainTo(page, 50);
+  const r = await summary(page);
+  assert.ok(r.distilled > 80, JSON.stringify(r));
+  // The kinds table keeps what each kind reached.
+  const kept = await page.locator('#kinds-table tbody tr').allTextContents();
+  assert.equal(kept.length, 4);
+  assert.match(kept[2], /bag of words.*% of the teacher's/);
+  assert.match(await page.locator('#torch-snippet').textContent(), /class Bow[\s\S]*Bow\(6005, 32, \[32, 32\], 3\)/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the text set or its teacher failing to load changes nothing and says why', async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await page.goto(env.server.url);
+  await page.locator('.bars.student').waitFor({ timeout: 120_000 });
+  await context.route('**/assets/data/spam/**', (route) => route.fulfill({ status: 404, body: 'gone' }));
+  await page.selectOption('#dataset', 'spam');
+  await page.locator('#error').waitFor();
+  assert.match(await page.locator('#error').textContent(), /Could not load SpamAssassin.*404.*Nothing was changed/);
+  assert.equal(await page.locator('#dataset').inputValue(), 'digits');
+  await context.unroute('**/assets/data/spam/**');
+  await context.route('**/assets/teachers/spam.safetensors', (route) => route.fulfill({ status: 200, body: 'not a weight file' }));
+  await page.selectOption('#dataset', 'spam');
+  await page.waitForFunction(() => /safetensors|header|weight/i.test(document.querySelector('#error')?.textContent ?? '') && !/404/.test(document.querySelector('#error').textContent));
+  assert.equal(await page.locator('#dataset').inputValue(), 'digits');
+  assert.match(page.url(), /data=digits/);
+  await context.close();
+});
+
+test('phone width: the text panels stack, one block and head at a time', async () => {
+  await withOwnBrowser({ webgpu: false, page: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true } }, async ({ page, errors }) => {
+    await page.goto(env.server.url + '#data=spam');
+    await ready(page);
+    await page.fill('#message', 'Win a free cruise now, reply to claim');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `the page scrolls sideways by ${overflow}px`);
+    const box = await page.locator('#attention-teacher canvas').boundingBox();
+    assert.ok(box.width > 200 && box.x + box.width <= 390, JSON.stringify(box));
+    await page.selectOption('#att-teacher-head', { value: '3' });
+    assert.match(await page.locator('#attention-teacher figcaption').textContent(), /head 4/);
+    await page.locator('.panel.attention').screenshot({ path: 'tests/output/text-phone-attention.png' });
+    await page.screenshot({ path: 'tests/output/text-phone.png', fullPage: true });
+    assert.deepEqual(errors, []);
+  });
+});
+
+test('text weight files: download the student, load it back, another kind restarts, a wrong network is refused', async () => {
+  const { page, context, errors } = await openText('', { downloads: true });
+  await trainTo(page, 25);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-student')]);
+  const file = 'tests/output/text-student.safetensors';
+  await download.saveAs(file);
+  assert.match(download.suggestedFilename(), /^distilled-student-step\d+\.safetensors$/);
+  // Back as the student of the same shape: training goes on.
+  await page.setInputFiles('#load-file', file);
+  await page.waitForFunction(() => /Loaded text-student\.safetensors as the distilled student; training continues/.test(document.querySelector('.notices')?.textContent ?? ''));
+  // Students of another kind: the page switches to it and restarts with the file's weights.
+  await page.selectOption('#student-kind', 'bilstm');
+  await page.waitForFunction(() => document.querySelector('#steps')?.textContent === 'step 0');
+  await page.setInputFiles('#load-file', file);
+  await page.waitForFunction(() => document.querySelector('#student-kind')?.value === 'transformer');
+  await page.waitForFunction(() => /Loaded text-student\.safetensors as the distilled student \(transformer/.test(document.querySelector('.notices')?.textContent ?? ''), null, { timeout: 60_000 });
+  // An MLP for the digits is no text teacher.
+  await page.selectOption('#load-as', 'teacher');
+  await page.setInputFiles('#load-file', 'assets/teachers/digits.safetensors');
+  await page.locator('#error').waitFor();
+  assert.match(await page.locator('#error').textContent(), /Could not load digits\.safetensors: it maps 64 inputs to 10 classes/);
+  assert.equal(await page.locator('#dataset').inputValue(), 'spam');
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -51,7 +51,13 @@ pub fn Lines(props: &LinesProps) -> Html {
                         .filter(|(x, y)| finite(x) && finite(y))
                         .map(|(x, y)| format!("{:.1},{:.1}", sx(*x), sy(*y)))
                         .collect();
-                    html! { <polyline class={classes!("series", s.class)} points={pts.join(" ")} data-n={pts.len().to_string()} /> }
+                    // The values themselves, as "step:value" pairs, for anyone (or any test) who
+                    // wants the numbers rather than the drawing.
+                    let values: Vec<String> = s.points.iter()
+                        .filter(|(x, y)| finite(x) && finite(y))
+                        .map(|(x, y)| format!("{x}:{y:.4}"))
+                        .collect();
+                    html! { <polyline class={classes!("series", s.class)} points={pts.join(" ")} data-n={pts.len().to_string()} data-values={values.join(" ")} /> }
                 }) }
             </svg>
             <div class="legend">

@@ -379,8 +379,9 @@ impl Driver {
         if std::mem::take(&mut self.run.diverged) {
             s.resume();
         }
-        // Steps per device read: on WebGPU every read is a GPU round trip.
-        let per_read = if single {
+        // Steps per device read: on WebGPU every read is a GPU round trip. A text step on the CPU
+        // takes tens of milliseconds (a BiLSTM's hundreds): one at a time, so input waits for one.
+        let per_read = if single || (s.text.is_some() && !on_gpu) {
             1
         } else if on_gpu {
             8

@@ -256,9 +256,22 @@ impl Session {
     /// lockstep: if either fails (a divergence, a lost device), both go back to where the chunk
     /// began, so they keep seeing the same batches.
     pub async fn steps(&mut self, n: usize) -> crate::Result<()> {
+        self.steps_between(n, || std::future::ready(())).await
+    }
+
+    /// [`Session::steps`], awaiting `between` after the distilled student's steps, before the
+    /// scratch student's: a text step takes long enough that the page handles input there.
+    pub async fn steps_between<F: std::future::Future<Output = ()>>(
+        &mut self,
+        n: usize,
+        mut between: impl FnMut() -> F,
+    ) -> crate::Result<()> {
         let marks = (self.distilled.checkpoint(), self.scratch.checkpoint());
         let stepped = match self.distilled.steps_async(n).await {
-            Ok(metrics) => self.scratch.steps_async(n).await.map(|_| metrics),
+            Ok(metrics) => {
+                between().await;
+                self.scratch.steps_async(n).await.map(|_| metrics)
+            }
             Err(e) => Err(e),
         };
         let metrics = match stepped {
@@ -327,22 +340,23 @@ impl Session {
         })
     }
 
-    /// Logits of a large set in slices of 2,000 rows, awaiting `between` after each, so a full
-    /// MNIST evaluation never holds the page for long.
+    /// Logits of a large set in slices (2,000 rows, or 96 messages), awaiting `between` after
+    /// each, so a full MNIST or text evaluation never holds the page for long.
     async fn logits_sliced<F: std::future::Future<Output = ()>>(
         &self,
         net: &Network,
         data: &crate::engine::data::Dataset,
         between: &mut impl FnMut() -> F,
     ) -> crate::Result<Vec<f32>> {
-        const SLICE: usize = 2000;
-        if data.len() <= SLICE {
+        // A text message costs a transformer far more than an image an MLP: smaller slices.
+        let slice = if self.text.is_some() { 96 } else { 2000 };
+        if data.len() <= slice {
             return logits_host(net, data, &self.cpu);
         }
         let mut out = Vec::with_capacity(data.len() * data.classes);
-        for start in (0..data.len()).step_by(SLICE) {
+        for start in (0..data.len()).step_by(slice) {
             let part = rows(
-                data.features[start * data.dim..(start + SLICE).min(data.len()) * data.dim]
+                data.features[start * data.dim..(start + slice).min(data.len()) * data.dim]
                     .to_vec(),
                 &self.split,
             );

@@ -135,6 +135,13 @@ test('the guided tour walks through the ideas and moves the controls', async () 
   assert.equal(await page.locator('#beta-value').textContent(), '0.50');
   assert.match(await page.locator('#mapping-text').textContent(), /T2→S1, T4→S2, T6→S3/);
   await page.screenshot({ path: 'tests/output/tour.png' });
+  // Attention: the tour moves to the text set with TinyBERT's attention loss on.
+  await page.click('#tour-next');
+  assert.match(await page.locator('#tour-title').textContent(), /Attention/);
+  assert.equal(await page.locator('main.tour-focus-attention').count(), 1, 'the attention panel is highlighted');
+  await page.locator('#attention-teacher canvas').waitFor({ timeout: 120_000 });
+  assert.equal(await page.locator('#dataset').inputValue(), 'spam');
+  assert.equal(await page.locator('#attention-loss').inputValue(), 'tinybert');
   await page.click('#tour-next');
   assert.match(await page.locator('#tour-title').textContent(), /Take it with you/);
   assert.equal(await page.locator('#tour-next').count(), 0);

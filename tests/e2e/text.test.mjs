@@ -166,7 +166,7 @@ test('student kinds: a BiLSTM and a bag of words train on the same batches; the 
   await page.selectOption('#student-kind', 'bow');
   await page.fill('#text-depth', '2');
   await page.locator('#text-depth').dispatchEvent('change');
-  await trainTo(page, 50);
+  await trainTo(page, 200);
   const r = await summary(page);
   assert.ok(r.distilled > 80, JSON.stringify(r));
   // The kinds table keeps what each kind reached.

@@ -430,6 +430,9 @@ mod tests {
                     assert_eq!((split.train.len(), split.test.len()), (700, 300));
                     assert_eq!(kind.image_side(), None);
                 }
+                None if kind.is_text() => {
+                    assert_eq!((kind.image_side(), classes), (None, 3));
+                }
                 None => {
                     let side = kind.image_side().unwrap();
                     assert_eq!(side * side, kind.inputs());

@@ -392,7 +392,7 @@ impl Driver {
         let (start, mut stepped) = (now_ms(), false);
         loop {
             let before = s.steps_done();
-            match s.steps(per_read).await {
+            match s.steps_between(per_read, yield_to_input).await {
                 Ok(()) => stepped = true,
                 // Blown-up numbers are the run's, not the device's: never a fallback.
                 Err(e) if e.is_divergence() => {

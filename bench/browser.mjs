@@ -1,6 +1,7 @@
 // In-browser benchmark of the served release build (dist/), headless Chromium driven by
 // playwright-core: load time, training steps/s on the CPU (wasm) and WebGPU, T-slider latency and
-// the longest main-thread task while training, memory after 1,000 and 10,000 steps, wasm size.
+// the longest main-thread task while training, memory after 1,000 and 10,000 steps, wasm size,
+// and each text student kind's steps/s and slider latency.
 // Writes bench/browser.json. Numbers are reported, never asserted.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
@@ -89,7 +90,10 @@ const size = (file) => {
 results.wasm = { cpu: size(engines.cpu.wasm), webgpu: size(engines.webgpu.wasm) };
 log('wasm', results.wasm);
 
-for (const webgpu of [false, true]) {
+// BENCH_TEXT_ONLY=1 measures the text students alone and keeps the other figures of the last run.
+const textOnly = Boolean(process.env.BENCH_TEXT_ONLY);
+if (textOnly) Object.assign(results, JSON.parse(readFileSync('bench/browser.json', 'utf8')), { wasm: results.wasm });
+for (const webgpu of textOnly ? [] : [false, true]) {
   const key = webgpu ? 'webgpu' : 'cpu';
   const browser = await launch({ webgpu, extraArgs: ['--enable-precise-memory-info'] });
   const r = (results[key] = {});
@@ -158,6 +162,45 @@ for (const webgpu of [false, true]) {
     log(key, 'memory', r.memory);
   }
   await context.close();
+  await browser.close();
+}
+// Text, on the CPU: steps/s of each student kind at the page's default shape (both students, the
+// teacher's logits read once), and the T slider while it trains.
+{
+  const browser = await launch({ webgpu: false });
+  results.text = {};
+  for (const kind of ['transformer', 'bilstm', 'bow']) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.addInitScript(instrument);
+    const t0 = Date.now();
+    await page.goto(server.url + `#data=spam&kind=${kind}`);
+    await page.locator('#kinds-table').waitFor({ timeout: 300_000 });
+    const ready = (Date.now() - t0) / 1000;
+    const { rate } = await trainingRate(page, 25, 20);
+    await page.click('#play');
+    await page.waitForTimeout(500);
+    await page.evaluate(() => { window.__dom.length = 0; window.__latency.length = 0; window.__long.length = 0; });
+    const slider = page.getByLabel('Temperature');
+    for (let i = 0; i < 40; i++) {
+      await slider.fill(String(100 + ((i * 37) % 800)));
+      await page.waitForTimeout(10);
+    }
+    await page.waitForTimeout(300);
+    const m = await page.evaluate(() => ({ dom: window.__dom, latency: window.__latency, long: window.__long }));
+    await page.click('#play');
+    results.text[kind] = {
+      load_to_students_s: round(ready, 1),
+      steps_per_s: round(rate, 1),
+      slider_to_dom_ms: { n: m.dom.length, p50: round(quantile(m.dom, 0.5)), p95: round(quantile(m.dom, 0.95)), max: round(Math.max(...m.dom)) },
+      // Input waits for the task in progress: one training step of both students at most.
+      longest_task_ms: m.long.length ? round(Math.max(...m.long)) : '< 50 (no long task)',
+      long_tasks_p95_ms: m.long.length ? round(quantile(m.long, 0.95)) : null,
+    };
+    results.text_when = new Date().toISOString();
+    log('text', kind, results.text[kind]);
+    await context.close();
+  }
   await browser.close();
 }
 await server.close();

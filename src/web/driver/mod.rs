@@ -380,8 +380,10 @@ impl Driver {
             s.resume();
         }
         // Steps per device read: on WebGPU every read is a GPU round trip. A text step on the CPU
-        // takes tens of milliseconds (a BiLSTM's hundreds): one at a time, so input waits for one.
-        let per_read = if single || (s.text.is_some() && !on_gpu) {
+        // takes tens of milliseconds (not the bag of words'): one at a time, so input waits for one.
+        let slow_text = s.text.is_some()
+            && self.wanted.settings.student_kind != crate::engine::network::NetKind::Bow;
+        let per_read = if single || (slow_text && !on_gpu) {
             1
         } else if on_gpu {
             8

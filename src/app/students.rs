@@ -172,10 +172,10 @@ mod tests {
             1e-3
         );
         let chosen = Settings {
-            learning_rate: 0.01,
+            learning_rate: 0.03,
             ..text
         };
-        assert_eq!(chosen.with_kind(NetKind::Bow).unwrap().learning_rate, 0.01);
+        assert_eq!(chosen.with_kind(NetKind::Bow).unwrap().learning_rate, 0.03);
     }
 
     #[test]

@@ -15,6 +15,9 @@ pub mod students;
 pub mod text_data;
 pub mod torch_lines;
 pub mod tour;
+pub mod trainer_host;
+pub mod trainer_protocol;
+pub mod views;
 
 pub use drawing::Drawing;
 pub use omitted::{OmittedReport, omitted_class_report};

@@ -94,6 +94,21 @@ where
     Ok((spam_from_gz(&sentences, Some(tokenizer))?, teacher))
 }
 
+/// A dataset with its shipped teacher, as the page holds them.
+pub async fn load_data<F, Fut>(kind: DatasetKind, fetch: F) -> crate::Result<(Data, NetworkWeights)>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<u8>, String>>,
+{
+    if kind.is_text() {
+        let (text, teacher) = load_text_set(fetch).await?;
+        return Ok((Data::text(kind, text), teacher));
+    }
+    let split = load_split(kind, &fetch).await?;
+    let teacher = shipped_teacher(kind, fetch).await?;
+    Ok((Data::features(kind, split), teacher))
+}
+
 /// The digits teacher, built into the page.
 pub fn built_in_teacher() -> crate::Result<NetworkWeights> {
     Ok(NetworkWeights::from_safetensors(DIGITS_TEACHER)?.0)
@@ -128,7 +143,7 @@ where
 pub const AUGMENTED_SHOWN: usize = 5;
 
 /// What the attention view draws for one sentence, and its augmented versions.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ShownAttention {
     pub tokens: Vec<String>,
     /// [`AUGMENTED_SHOWN`] versions of the sentence under Tang's augmentation, decoded.
@@ -250,6 +265,23 @@ impl Session {
 
     pub fn steps_done(&self) -> usize {
         self.distilled.steps_done()
+    }
+
+    /// Steps per device read on the CPU: a text step takes tens of milliseconds (not the bag of
+    /// words'), so one at a time.
+    pub fn steps_per_read(&self, settings: &Settings) -> usize {
+        let slow_text =
+            self.text.is_some() && settings.student_kind != crate::engine::network::NetKind::Bow;
+        if slow_text { 1 } else { 5 }
+    }
+
+    /// Steps between two curve points (a large test set costs more to evaluate).
+    pub fn point_every(&self) -> usize {
+        if self.split.test.len() > 2000 {
+            100
+        } else {
+            25
+        }
     }
 
     /// `n` steps of each student, their numbers read back once per student. The two stay in

@@ -139,9 +139,11 @@ pub struct CurvePoint {
 mod nan_as_null {
     use serde::{Deserialize, Deserializer, Serializer};
 
+    /// As an option (JSON writes the bare number): formats without field types, like the
+    /// training worker's bincode, read back exactly what was written.
     pub fn serialize<S: Serializer>(v: &f32, s: S) -> Result<S::Ok, S::Error> {
         if v.is_finite() {
-            s.serialize_f32(*v)
+            s.serialize_some(v)
         } else {
             s.serialize_none()
         }

@@ -63,6 +63,8 @@ pub struct AppState {
     pub running: bool,
     pub steps: usize,
     pub device: Option<(String, Option<String>)>,
+    /// The students train in a background worker (on the CPU), not in the page itself.
+    pub in_worker: bool,
     pub prefer_cpu: bool,
     /// Why the page moved to the CPU on its own (a lost GPU); `None` when the user chose.
     pub cpu_reason: Option<String>,
@@ -121,6 +123,7 @@ impl Default for AppState {
             running: false,
             steps: 0,
             device: None,
+            in_worker: false,
             prefer_cpu: false,
             cpu_reason: None,
             logits: None,
@@ -175,6 +178,8 @@ pub enum Action {
     Reset,
     PreferCpu(bool),
     DeviceReady(String, Option<String>),
+    /// Where the students train now: a background worker (`true`) or the page.
+    InWorker(bool),
     Progress {
         steps: usize,
         point: Option<CurvePoint>,
@@ -350,6 +355,7 @@ impl AppState {
             | Action::Diverged(_) => self.training(action),
             Action::PreferCpu(_)
             | Action::DeviceReady(..)
+            | Action::InWorker(_)
             | Action::KeepCpu(_)
             | Action::DeviceLost(_) => self.device(action),
             Action::TeacherLoaded { .. }
@@ -410,6 +416,7 @@ impl AppState {
                 self.cpu_reason = None;
             }
             Action::DeviceReady(label, reason) => self.device = Some((label, reason)),
+            Action::InWorker(on) => self.in_worker = on,
             Action::KeepCpu(reason) => {
                 self.prefer_cpu = true;
                 self.cpu_reason = Some(reason);

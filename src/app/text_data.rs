@@ -129,6 +129,20 @@ impl TextData {
         self.reading(fingerprint, |r| r.known.clone())
     }
 
+    /// Takes logits another copy of the page read with the same teacher (the training worker
+    /// gets the page's, so the teacher does not read every sentence twice). Logits of another
+    /// shape are refused.
+    pub fn remember(&self, fingerprint: u64, known: KnownLogits) -> Result<()> {
+        let (dim, classes) = (self.split.train.dim, self.split.train.classes);
+        if !known.fits(dim, classes) {
+            return Err(Error::ModelConfig(format!(
+                "the teacher's logits handed over are not for {dim} inputs and {classes} classes"
+            )));
+        }
+        self.reading(fingerprint, |r| r.known.absorb(known));
+        Ok(())
+    }
+
     /// The transfer set the settings ask for, with Tang's augmented copies when asked.
     pub fn transfer_set(
         &self,

@@ -8,7 +8,7 @@ use crate::engine::error::{Error, Result};
 use crate::engine::loss::{key_bias, log_relation};
 
 /// Square maps of `tokens × tokens` weights, row-major, rows summing to one.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AttentionMaps {
     pub tokens: usize,
     /// `[block][head]`.

@@ -11,7 +11,8 @@ use crate::engine::network::Classifier;
 
 use super::logits_host;
 
-#[derive(Clone, Debug, Default)]
+/// Serializable so the page can hand what its teacher read to the training worker.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct KnownLogits {
     dim: usize,
     classes: usize,
@@ -37,6 +38,20 @@ impl KnownLogits {
 
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
+    }
+
+    /// Whether these are logits of rows of `dim` values over `classes` classes.
+    pub fn fits(&self, dim: usize, classes: usize) -> bool {
+        (self.dim, self.classes) == (dim, classes)
+            && self
+                .rows
+                .iter()
+                .all(|(k, v)| k.len() == dim && v.len() == classes)
+    }
+
+    /// Adds the rows `other` knows (same shape: see [`KnownLogits::fits`]).
+    pub fn absorb(&mut self, other: KnownLogits) {
+        self.rows.extend(other.rows);
     }
 
     pub fn get(&self, row: &[f32]) -> Option<&[f32]> {
@@ -122,5 +137,23 @@ mod tests {
         assert!(known.all(&[9.0, 9.0]).is_none());
         let wrong = MlpConfig::teacher(3, 3).init(&device, 1).unwrap();
         assert!(known.learn(&wrong, &[0.0; 3], &[0], &device).is_err());
+    }
+
+    #[test]
+    fn logits_read_elsewhere_are_taken_only_in_their_shape() {
+        let device = Device::flex();
+        let net = MlpConfig::teacher(2, 3).init(&device, 1).unwrap();
+        let features = [0.5, 1.0, -1.0, 2.0];
+        let mut read = KnownLogits::new(2, 3);
+        read.learn(&net, &features, &[0, 1], &device).unwrap();
+        let mut here = KnownLogits::new(2, 3);
+        assert!(read.fits(2, 3) && !read.fits(3, 3) && !read.fits(2, 4));
+        here.absorb(read.clone());
+        assert!(here.missing(&features).is_empty());
+        assert_eq!(here, read);
+        // A forged entry of the wrong width does not fit.
+        let mut forged = read;
+        forged.rows.insert(vec![0; 5], vec![0.0; 3]);
+        assert!(!forged.fits(2, 3));
     }
 }

@@ -1,0 +1,147 @@
+//! The messages between the page and its training worker. On the CPU a text student's step
+//! takes a tenth of a second, which the page cannot spend between two slider events, so the
+//! students train in a worker ([`super::trainer_host`]) and the page only draws. The page keeps a
+//! copy of the session (for files and teachers), brought up to date by the worker's snapshots.
+//!
+//! Every message of a run carries the run's id: the page drops what an older run still sends.
+
+use serde::{Deserialize, Serialize};
+
+use crate::app::Settings;
+use crate::app::session::CurvePoint;
+use crate::app::views::{Shown, Views};
+use crate::engine::data::DatasetKind;
+use crate::engine::train::KnownLogits;
+use crate::engine::weights::NetworkWeights;
+
+/// A run for the worker: the settings, the set (the worker loads it by name), the teacher and
+/// both students as the page has them, at step `steps`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Start {
+    pub id: u64,
+    #[serde(with = "as_json")]
+    pub settings: Settings,
+    pub dataset: DatasetKind,
+    #[serde(with = "as_safetensors")]
+    pub teacher: NetworkWeights,
+    #[serde(with = "as_safetensors")]
+    pub distilled: NetworkWeights,
+    #[serde(with = "as_safetensors")]
+    pub scratch: NetworkWeights,
+    pub steps: usize,
+    /// The text teacher's logits of the sentences the page had it read.
+    pub known: Option<KnownLogits>,
+    pub shown: Shown,
+    pub running: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ToTrainer {
+    Start(Box<Start>),
+    /// The settings in force (T, α, the learning rate retune the students at once), and whether
+    /// to train on, or take one step.
+    Control {
+        #[serde(with = "as_json")]
+        settings: Settings,
+        running: bool,
+        single_step: bool,
+    },
+    Show(Shown),
+    /// Both students now (a file, a device switch), after pausing if asked.
+    Snapshot {
+        pause: bool,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum FromTrainer {
+    /// The worker is up and takes runs.
+    Hello,
+    /// The run is built; training follows the controls from here.
+    Ready {
+        id: u64,
+    },
+    Progress {
+        id: u64,
+        steps: usize,
+        point: Option<CurvePoint>,
+    },
+    Views {
+        id: u64,
+        steps: usize,
+        views: Box<Views>,
+    },
+    /// Both students, about once a second while training, whenever training stops, and when
+    /// the page asks (`asked`).
+    Snapshot {
+        id: u64,
+        steps: usize,
+        asked: bool,
+        #[serde(with = "as_safetensors")]
+        distilled: NetworkWeights,
+        #[serde(with = "as_safetensors")]
+        scratch: NetworkWeights,
+    },
+    /// The students stopped on blown-up numbers (they keep their last good weights).
+    Diverged {
+        id: u64,
+        message: String,
+    },
+    Failed {
+        id: u64,
+        message: String,
+    },
+}
+
+impl FromTrainer {
+    /// The run a message is about (`None` for [`FromTrainer::Hello`]).
+    pub fn run(&self) -> Option<u64> {
+        match self {
+            FromTrainer::Hello => None,
+            FromTrainer::Ready { id }
+            | FromTrainer::Progress { id, .. }
+            | FromTrainer::Views { id, .. }
+            | FromTrainer::Snapshot { id, .. }
+            | FromTrainer::Diverged { id, .. }
+            | FromTrainer::Failed { id, .. } => Some(*id),
+        }
+    }
+}
+
+/// Settings travel as their JSON (the form the page stores them in, which keeps NaN schedules).
+mod as_json {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error as _, ser::Error as _};
+
+    use crate::app::Settings;
+
+    pub fn serialize<S: Serializer>(settings: &Settings, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&serde_json::to_string(settings).map_err(S::Error::custom)?)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Settings, D::Error> {
+        serde_json::from_str(&String::deserialize(d)?).map_err(D::Error::custom)
+    }
+}
+
+/// Networks travel as safetensors bytes, read back through the weight-file checks.
+mod as_safetensors {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error as _, ser::Error as _};
+
+    use crate::engine::weights::{FileInfo, NetworkWeights};
+
+    pub fn serialize<S: Serializer>(weights: &NetworkWeights, s: S) -> Result<S::Ok, S::Error> {
+        let info = FileInfo {
+            role: "in transit".into(),
+            info: serde_json::Value::Null,
+        };
+        let bytes = weights.to_safetensors(&info).map_err(S::Error::custom)?;
+        s.serialize_bytes(&bytes)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NetworkWeights, D::Error> {
+        let bytes = serde_bytes::ByteBuf::deserialize(d)?;
+        NetworkWeights::from_safetensors(&bytes)
+            .map(|(weights, _)| weights)
+            .map_err(D::Error::custom)
+    }
+}

@@ -1,7 +1,8 @@
 //! The page: Yew and the browser only. `app` is the root component; `driver` owns the training
 //! session and is fed by one command channel; `components/` has one component per file; `work`
 //! holds the driver's longer tasks, `storage` what the browser keeps, `pace` how long work gives
-//! way to the browser, `device` the engine choice and the loader contract, `files` files in and out.
+//! way to the browser, `training_worker` where the students train on the CPU, `device` the engine
+//! choice and the loader contract, `files` files in and out.
 
 mod app;
 pub mod components;
@@ -12,6 +13,7 @@ mod files;
 pub mod loader;
 mod pace;
 mod storage;
+mod training_worker;
 mod work;
 
 pub use crate::app::{session, state};
@@ -42,10 +44,14 @@ unsafe extern "C" {
     fn __wasm_call_ctors();
 }
 
-/// The page binaries' `main`: runs the constructors once, then mounts the page.
+/// The page binaries' `main`: runs the constructors once, then mounts the page — or, started in
+/// the training worker (no document there), serves training.
 pub fn boot() {
     // SAFETY: called once, first thing in `main`, before any code that relies on the constructors.
     unsafe { __wasm_call_ctors() };
+    if web_sys::window().is_none() {
+        return training_worker::register();
+    }
     start();
 }
 

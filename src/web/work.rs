@@ -99,13 +99,7 @@ pub async fn load_dataset(
     }
     // The app's loaders take any fetch; the message of a failed one is what the user reads.
     let fetch = |path: String| async move { files::fetch(&path).await.map_err(|e| e.to_string()) };
-    if kind.is_text() {
-        let (text, teacher) = session::load_text_set(fetch).await?;
-        return Ok((state::Data::text(kind, text), teacher));
-    }
-    let split = session::load_split(kind, fetch).await?;
-    let teacher = session::shipped_teacher(kind, fetch).await?;
-    Ok((state::Data::features(kind, split), teacher))
+    session::load_data(kind, fetch).await
 }
 
 /// Trains, on every labeled training example, in chunks between frames with progress: a teacher

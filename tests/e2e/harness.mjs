@@ -38,7 +38,7 @@ export async function summary(page) {
   return { step: Number(step), distilled: Number(distilled), scratch: Number(scratch) };
 }
 
-/** Trains until the summary reports at least `n` steps, then pauses. */
+/** Trains until the summary reports at least `n` steps, then pauses and waits for the students to stop. */
 export async function trainTo(page, n) {
   await page.click('#play');
   await page.waitForFunction(
@@ -47,6 +47,15 @@ export async function trainTo(page, n) {
     { timeout: 240_000, polling: 100 },
   );
   await page.click('#play');
+  // On the CPU the students train in a worker: the pause reaches it after the steps in flight.
+  // Wait until the counter stands still, as a user sees it stop.
+  let last = -1;
+  for (;;) {
+    const now = await page.evaluate(() => Number(document.querySelector('#steps').textContent.match(/\d+/)[0]));
+    if (now === last) break;
+    last = now;
+    await page.waitForTimeout(250);
+  }
 }
 
 /**

@@ -61,7 +61,8 @@ test('a software WebGPU adapter keeps the CPU build, saying why; Try WebGPU hand
     };
     await page.goto(env.server.url);
     await ready('cpu', 'CPU (wasm)');
-    assert.ok(wasms.length === 1 && !wasms[0].startsWith('/webgpu/'), `only the CPU build: ${wasms}`);
+    // The CPU build, for the page and again for the worker the students train in.
+    assert.ok(wasms.length >= 1 && wasms.length <= 2 && wasms.every((w) => !w.startsWith('/webgpu/')), `only the CPU build: ${wasms}`);
     assert.match(await page.locator('#fallback-reason').textContent(), /software emulation \(swiftshader\)/);
     assert.equal(await page.locator('#switch-device').textContent(), 'Try WebGPU');
     assert.equal(await choice(), null, 'nothing chosen yet');
@@ -94,7 +95,8 @@ test('a software WebGPU adapter keeps the CPU build, saying why; Try WebGPU hand
     wasms.length = 0;
     await page.reload();
     await ready('cpu', 'CPU (wasm)');
-    assert.ok(wasms.length === 1 && !wasms[0].startsWith('/webgpu/'), `only the CPU build: ${wasms}`);
+    // The CPU build, for the page and again for the worker the students train in.
+    assert.ok(wasms.length >= 1 && wasms.length <= 2 && wasms.every((w) => !w.startsWith('/webgpu/')), `only the CPU build: ${wasms}`);
     assert.match(await page.locator('#fallback-reason').textContent(), /you chose the CPU/);
     assert.equal((await summary(page)).step, trained.step);
     assert.deepEqual(errors, []);

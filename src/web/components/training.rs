@@ -68,6 +68,11 @@ fn run_buttons(state: &State, step_once: &Callback<MouseEvent>) -> Html {
                 <button id="step" onclick={step_once.clone()} disabled={state.running}>{ "One step" }</button>
                 <button id="reset" onclick={reset}>{ "Reset" }</button>
                 <span id="steps" class="steps">{ format!("step {}", state.steps) }</span>
+                if state.in_worker {
+                    <span id="in-worker" class="note" title="The students train in a background worker, so the page stays responsive while they do.">
+                        { "in a background worker" }
+                    </span>
+                }
             </div>
             if let Some((done, total)) = state.reading {
                 <label class="progress" id="reading">{ "The teacher reads the messages it has not read yet " }

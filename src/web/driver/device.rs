@@ -36,6 +36,9 @@ impl Driver {
         }
         self.engine.awaiting_webgpu = false;
         // Carry the students over: from the old device if it still answers, else the last save.
+        // The worker's students, exactly as far as they got.
+        self.settle_worker(true).await;
+        self.remote.forget_run();
         if let Some(s) = self.run.session.take() {
             let snapshot = s.snapshot(&self.wanted.settings, &self.run.curves).await;
             self.run.carry = snapshot.ok().or(self.run.last_saved.clone());
@@ -110,6 +113,7 @@ impl Driver {
     /// the CPU from the last save.
     pub(super) fn fall_back_to_cpu(&mut self, reason: &str) {
         self.run.session = None;
+        self.remote.forget_run();
         self.run.carry = self.run.last_saved.clone();
         // wgpu's errors run on with causes and backtraces; the first clause says it.
         let short = reason.split("Caused by").next().unwrap_or(reason).trim();

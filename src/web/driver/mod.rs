@@ -8,6 +8,7 @@
 //! effect sends a `Command` → the driver applies it before its next chunk.
 
 mod device;
+mod remote;
 mod requests;
 mod session;
 
@@ -133,6 +134,7 @@ pub struct Driver {
     material: Material,
     engine: Engine,
     shown: Shown,
+    remote: remote::Remote,
 }
 
 /// Whether a turn goes on to the next stage.
@@ -186,6 +188,7 @@ impl Driver {
                 drawing: None,
                 at: f64::NEG_INFINITY,
             },
+            remote: remote::Remote::new(),
         })
     }
 
@@ -199,6 +202,7 @@ impl Driver {
             if !self.take_commands() {
                 return;
             }
+            self.hear_worker();
             let flow = match self.data().await {
                 Flow::Next => match self.device().await {
                     Flow::Next => self.session().await,
@@ -213,6 +217,9 @@ impl Driver {
                     continue;
                 }
                 Flow::Next => {}
+            }
+            if self.remote.stale {
+                self.hand_to_worker().await;
             }
             self.requests().await;
             let stepped = match self.train_chunk().await {
@@ -284,6 +291,7 @@ impl Driver {
             };
         }
         self.run.session = None;
+        self.remote.forget_run();
         self.run.rebuild = true;
         let loaded = match m.staged.take() {
             Some((d, t)) if d.kind == kind => Ok((d, t)),
@@ -340,28 +348,21 @@ impl Driver {
 
     /// Retunes the running students to the settings (T, α, learning rate apply at once).
     fn retune(&mut self) {
-        let d = self.wanted.settings.distill_settings();
         let Some(s) = self.run.session.as_mut() else {
             return;
         };
-        let mut refused = None;
-        for trainer in [&mut s.distilled, &mut s.scratch] {
-            let now = trainer.settings();
-            let changed = now.temperature != d.temperature
-                || now.alpha != d.alpha
-                || now.learning_rate != d.learning_rate;
-            if changed && let Err(e) = trainer.retune(d.temperature, d.alpha, d.learning_rate) {
-                refused = Some(e.to_string());
-            }
-        }
-        if let Some(e) = refused {
-            self.emit(Action::Failed(e));
+        if let Err(e) = s.retune(&self.wanted.settings) {
+            self.emit(Action::Failed(e.to_string()));
         }
     }
 
     /// One chunk of training, time-boxed to a frame, in quanta with a yield to input between
     /// them. `Ok(stepped)`; `Err(reason)` when the WebGPU device failed.
     async fn train_chunk(&mut self) -> Result<bool, String> {
+        if self.remote.training() {
+            self.tell_worker();
+            return Ok(false);
+        }
         self.retune();
         let single = std::mem::take(&mut self.wanted.single_step);
         if !(self.wanted.running || single) {
@@ -379,18 +380,15 @@ impl Driver {
         if std::mem::take(&mut self.run.diverged) {
             s.resume();
         }
-        // Steps per device read: on WebGPU every read is a GPU round trip. A text step on the CPU
-        // takes tens of milliseconds (not the bag of words'): one at a time, so input waits for one.
-        let slow_text = s.text.is_some()
-            && self.wanted.settings.student_kind != crate::engine::network::NetKind::Bow;
-        let per_read = if single || (slow_text && !on_gpu) {
+        // Steps per device read: on WebGPU every read is a GPU round trip.
+        let per_read = if single {
             1
         } else if on_gpu {
             8
         } else {
-            5
+            s.steps_per_read(&self.wanted.settings)
         };
-        let every = if s.split.test.len() > 2000 { 100 } else { 25 };
+        let every = s.point_every();
         let (start, mut stepped) = (now_ms(), false);
         loop {
             let before = s.steps_done();
@@ -431,6 +429,10 @@ impl Driver {
     /// Keeps the run saved (in memory and in the browser) about once a second while training,
     /// and at once when paused, so a reload, a device switch or a lost GPU loses nothing.
     async fn save(&mut self) {
+        // The worker's snapshots keep a run it trains saved.
+        if self.remote.training() {
+            return;
+        }
         let Some(s) = &self.run.session else { return };
         let (steps, now) = (s.steps_done(), now_ms());
         let due = !self.wanted.running || now - self.run.saved_at.1 > SAVE_EVERY_MS;
@@ -454,6 +456,10 @@ impl Driver {
     /// The step counter, the bars of the example (or drawing) and the decision maps, refreshed
     /// when what they show changed, at most about 15 times a second while training.
     async fn views(&mut self, stepped: bool) {
+        // The worker sends the views of a run it trains.
+        if self.remote.training() {
+            return;
+        }
         let Some(s) = &self.run.session else { return };
         let w = &self.wanted;
         let due = !w.running || now_ms() - self.shown.at > UI_EVERY_MS;
@@ -469,28 +475,19 @@ impl Driver {
             steps: s.steps_done(),
             point: None,
         });
-        let views = async {
-            let students = s.students().await?;
-            let logits = match &w.input {
-                Some((_, pixels)) => s.input_logits(&students, pixels)?,
-                None => s.example_logits(&students, w.example)?,
-            };
-            // Text: the attention on the same sentence (a typed message's row holds token ids).
-            let row = match &w.input {
-                Some((_, ids)) => ids.iter().map(|&id| id as u32).collect(),
-                None => s.example_row(w.example),
-            };
-            let attention = s.attention(&students, &row, &w.settings)?;
-            Ok::<_, crate::Error>((logits, s.grid_logits(&students)?, attention))
+        let shown = crate::app::views::Shown {
+            example: w.example,
+            input: w.input.clone(),
         };
-        match views.await {
-            Ok((logits, grid, attention)) => {
-                self.events.dispatch(Action::Logits(logits, drawing));
-                if let Some(g) = grid {
+        match s.views(&shown, &w.settings).await {
+            Ok(views) => {
+                self.events
+                    .dispatch(Action::Logits(views.logits, views.drawing));
+                if let Some(g) = views.grid {
                     self.events.dispatch(Action::Grid(g));
                 }
-                if attention.is_some() {
-                    self.events.dispatch(Action::Attention(attention));
+                if views.attention.is_some() {
+                    self.events.dispatch(Action::Attention(views.attention));
                 }
             }
             Err(e) => self.events.dispatch(Action::Failed(e.to_string())),

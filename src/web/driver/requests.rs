@@ -20,12 +20,17 @@ impl Driver {
                     which,
                     weights,
                     name,
-                } => self.import(which, weights, name),
+                } => {
+                    // A student loaded goes on from the students as they are now.
+                    self.settle_worker(false).await;
+                    self.import(which, weights, name)
+                }
             }
         }
     }
 
     async fn download(&mut self, which: Which, format: WeightFormat) {
+        self.settle_worker(false).await;
         let Some(s) = &self.run.session else { return };
         let offered =
             work::offer_download(s, which, format, &self.wanted.settings, &self.run.curves).await;
@@ -131,6 +136,7 @@ impl Driver {
             match s.distilled.restore(weights, s.steps_done()) {
                 Ok(()) => {
                     self.shown.example = usize::MAX;
+                    self.remote.stale = true;
                     let step = s.steps_done();
                     self.emit(Action::Notice(format!(
                         "Loaded {name} as the distilled student; training continues from step {step}."

@@ -21,6 +21,15 @@ impl Driver {
                 Flow::Wait
             };
         }
+        // On the CPU the students train in a worker: give it a moment to start. Not while the
+        // WebGPU build loads: the page moves there in a moment.
+        let on_cpu = (self.engine.device.as_ref()).is_some_and(|(_, c)| c.kind == DeviceKind::Cpu);
+        if on_cpu && !self.engine.awaiting_webgpu {
+            self.remote.wake();
+            if self.remote.starting() {
+                return Flow::Wait;
+            }
+        }
         self.run.rebuild = false;
         if self.run.built_generation.is_some_and(|g| g != generation) {
             // The user restarted: the old run is gone for good.
@@ -98,6 +107,7 @@ impl Driver {
             Ok(s) => s,
             Err(e) => {
                 self.run.session = None;
+                self.remote.forget_run();
                 self.emit(Action::Failed(format!("Could not start training: {e}")));
                 return;
             }
@@ -120,6 +130,7 @@ impl Driver {
         }
         self.run.session = Some(s);
         self.run.diverged = false;
+        self.hand_to_worker().await;
     }
 
     fn continue_run(&mut self, s: &mut Session, run: SavedRun) {

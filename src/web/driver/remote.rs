@@ -1,0 +1,302 @@
+//! The driver's training worker: on the CPU the students train there and the page only draws.
+//! The page's session stays the reference for files and teachers; it is handed to the worker
+//! whenever it is built or its students change, and kept up to date by the worker's snapshots.
+
+use super::*;
+use crate::app::trainer_protocol::{FromTrainer, Start, ToTrainer};
+use crate::app::views::{Shown, Views};
+use crate::web::training_worker::TrainerLink;
+
+/// How long a page on the CPU waits for the worker before training by itself (a worker that
+/// comes up later still takes the run over).
+const WORKER_WAIT_MS: f64 = 5_000.0;
+/// How long the page waits for the snapshot it asked for.
+const SETTLE_WAIT_MS: f64 = 10_000.0;
+
+enum Link {
+    /// Not needed yet (the page has trained only on WebGPU so far).
+    Idle,
+    /// Started at this time, not heard from yet.
+    Starting(TrainerLink, f64),
+    Up(TrainerLink),
+    /// No worker (this browser has none, or it failed): the page trains itself.
+    Off,
+}
+
+/// The worker, and the run it trains for the page.
+pub(super) struct Remote {
+    link: Link,
+    next_id: u64,
+    /// The run handed over (the page's session), and whether the worker has built it.
+    run: Option<(u64, bool)>,
+    /// What the worker was last told: the settings and whether to train; what to show.
+    told: Option<(Settings, bool)>,
+    shown: Option<Shown>,
+    /// The page's students changed (a file loaded): hand the run over again.
+    pub(super) stale: bool,
+    /// The snapshot the page asked for has arrived.
+    answered: bool,
+}
+
+impl Remote {
+    pub(super) fn new() -> Self {
+        Self {
+            link: Link::Idle,
+            next_id: 1,
+            run: None,
+            told: None,
+            shown: None,
+            stale: false,
+            answered: false,
+        }
+    }
+
+    /// Starts the worker the first time a run is on the CPU.
+    pub(super) fn wake(&mut self) {
+        if !matches!(self.link, Link::Idle) {
+            return;
+        }
+        self.link = match TrainerLink::spawn() {
+            Ok(link) => Link::Starting(link, now_ms()),
+            Err(e) => {
+                gloo::console::warn!(format!("the students train in the page: {e}"));
+                Link::Off
+            }
+        };
+    }
+
+    /// Whether the page should wait for the worker before building a CPU run.
+    pub(super) fn starting(&self) -> bool {
+        matches!(self.link, Link::Starting(_, since) if now_ms() - since < WORKER_WAIT_MS)
+    }
+
+    fn up(&self) -> Option<&TrainerLink> {
+        match &self.link {
+            Link::Up(link) => Some(link),
+            _ => None,
+        }
+    }
+
+    /// The run the worker trains, if the page's session is handed over.
+    pub(super) fn training(&self) -> bool {
+        self.run.is_some()
+    }
+
+    /// The page's session is gone (new students, data or device): the worker's run stops.
+    pub(super) fn forget_run(&mut self) {
+        if let (Some(_), Some((settings, _)), Some(link)) = (self.run, self.told.take(), self.up())
+        {
+            link.send(ToTrainer::Control {
+                settings,
+                running: false,
+                single_step: false,
+            });
+        }
+        self.run = None;
+        self.shown = None;
+    }
+}
+
+impl Driver {
+    /// Hands the page's session to the worker (CPU only, once the worker is up).
+    pub(super) async fn hand_to_worker(&mut self) {
+        self.remote.stale = false;
+        self.remote.forget_run();
+        self.emit(Action::InWorker(false));
+        let on_cpu = self
+            .engine
+            .device
+            .as_ref()
+            .is_some_and(|(_, c)| c.kind == DeviceKind::Cpu);
+        let (Some(s), Some(data), true) = (&self.run.session, &self.material.data, on_cpu) else {
+            return;
+        };
+        if self.remote.up().is_none() {
+            return;
+        }
+        let w = &self.wanted;
+        let start = async {
+            let run = s.snapshot(&w.settings, &[]).await?;
+            let known = data
+                .text
+                .as_ref()
+                .map(|t| t.known(crate::app::text_data::fingerprint(&self.material.teacher)));
+            Ok::<_, crate::Error>((run, known))
+        };
+        let (run, known) = match start.await {
+            Ok(parts) => parts,
+            Err(e) => return self.emit(Action::Failed(e.to_string())),
+        };
+        let id = self.remote.next_id;
+        self.remote.next_id += 1;
+        let shown = Shown {
+            example: w.example,
+            input: w.input.clone(),
+        };
+        let start = Start {
+            id,
+            settings: w.settings.clone(),
+            dataset: data.kind,
+            teacher: self.material.teacher.clone(),
+            distilled: run.distilled,
+            scratch: run.scratch,
+            steps: run.steps,
+            known,
+            shown: shown.clone(),
+            running: w.running,
+        };
+        if let Some(link) = self.remote.up() {
+            link.send(ToTrainer::Start(Box::new(start)));
+        }
+        self.remote.run = Some((id, false));
+        self.emit(Action::InWorker(true));
+        self.remote.told = Some((w.settings.clone(), w.running));
+        self.remote.shown = Some(shown);
+    }
+
+    /// Brings the page's session up to the worker's students (pausing them first if asked):
+    /// before a file is written or loaded, and before the students move to another device.
+    pub(super) async fn settle_worker(&mut self, pause: bool) {
+        let Some(link) = self.remote.up().filter(|_| self.remote.training()) else {
+            return;
+        };
+        link.send(ToTrainer::Snapshot { pause });
+        self.remote.answered = false;
+        // A text step takes a fraction of a second; a worker gone silent is not waited for.
+        let since = now_ms();
+        while !self.remote.answered && now_ms() - since < SETTLE_WAIT_MS {
+            sleep_ms(5).await;
+            self.hear_worker();
+        }
+    }
+
+    /// Tells the worker what changed: the settings, train or pause, one step, what to show.
+    pub(super) fn tell_worker(&mut self) {
+        let single = std::mem::take(&mut self.wanted.single_step);
+        let w = &self.wanted;
+        let told = (w.settings.clone(), w.running);
+        let shown = Shown {
+            example: w.example,
+            input: w.input.clone(),
+        };
+        let r = &mut self.remote;
+        let control = single || r.told.as_ref() != Some(&told);
+        let show = r.shown.as_ref() != Some(&shown);
+        let Some(link) = r.up() else { return };
+        if control {
+            link.send(ToTrainer::Control {
+                settings: told.0.clone(),
+                running: told.1,
+                single_step: single,
+            });
+        }
+        if show {
+            link.send(ToTrainer::Show(shown.clone()));
+        }
+        r.told = Some(told);
+        r.shown = Some(shown);
+    }
+
+    /// Takes what the worker sent: its greeting, then the current run's progress, views and
+    /// snapshots (an older run's messages are dropped).
+    pub(super) fn hear_worker(&mut self) {
+        loop {
+            let message = match &mut self.remote.link {
+                Link::Starting(link, _) | Link::Up(link) => link.next(),
+                Link::Idle | Link::Off => None,
+            };
+            let Some(message) = message else { break };
+            if message == FromTrainer::Hello {
+                self.worker_up();
+                continue;
+            }
+            if message.run() == self.remote.run.map(|(id, _)| id) {
+                self.take_worker_message(message);
+            }
+        }
+    }
+
+    fn worker_up(&mut self) {
+        if let Link::Starting(..) = self.remote.link
+            && let Link::Starting(link, _) = std::mem::replace(&mut self.remote.link, Link::Off)
+        {
+            self.remote.link = Link::Up(link);
+            // A CPU run the page built meanwhile goes to the worker.
+            self.remote.stale = self.run.session.is_some();
+        }
+    }
+
+    fn take_worker_message(&mut self, message: FromTrainer) {
+        match message {
+            FromTrainer::Hello => {}
+            FromTrainer::Ready { id } => self.remote.run = Some((id, true)),
+            FromTrainer::Progress { steps, point, .. } => {
+                if let Some(p) = point {
+                    self.run.curves.push(p);
+                }
+                self.emit(Action::Progress { steps, point });
+            }
+            FromTrainer::Views { steps, views, .. } => self.show_views(steps, *views),
+            FromTrainer::Snapshot {
+                steps,
+                asked,
+                distilled,
+                scratch,
+                ..
+            } => {
+                self.keep_snapshot(steps, distilled, scratch);
+                self.remote.answered |= asked;
+            }
+            FromTrainer::Diverged { message, .. } => self.emit(Action::Diverged(message)),
+            FromTrainer::Failed { message, .. } => self.worker_failed(message),
+        }
+    }
+
+    fn show_views(&mut self, steps: usize, views: Views) {
+        self.shown.steps = steps;
+        self.emit(Action::Progress { steps, point: None });
+        self.emit(Action::Logits(views.logits, views.drawing));
+        if let Some(g) = views.grid {
+            self.emit(Action::Grid(g));
+        }
+        if views.attention.is_some() {
+            self.emit(Action::Attention(views.attention));
+        }
+    }
+
+    /// The worker's students: the page's session takes them (files and teachers read it), and
+    /// they are saved in the browser as the page's own run would be.
+    fn keep_snapshot(&mut self, steps: usize, distilled: NetworkWeights, scratch: NetworkWeights) {
+        let run = SavedRun {
+            settings: self.wanted.settings.clone(),
+            steps,
+            curves: self.run.curves.clone(),
+            distilled,
+            scratch,
+        };
+        if let Some(s) = self.run.session.as_mut()
+            && let Err(e) = s.restore(&run)
+        {
+            self.emit(Action::Failed(e.to_string()));
+        }
+        self.run.saved_at = (steps, now_ms());
+        if let Err(notice) = storage::save_run(&run)
+            && !std::mem::replace(&mut self.run.save_refused, true)
+        {
+            self.emit(Action::Notice(notice));
+        }
+        self.run.last_saved = Some(run);
+    }
+
+    /// A run the worker could not build goes back to the page, which trains it itself; a
+    /// failure during training is shown like the page's own.
+    fn worker_failed(&mut self, message: String) {
+        if self.remote.run.is_some_and(|(_, ready)| !ready) {
+            gloo::console::warn!(format!("{message}: the students train in the page"));
+            self.remote.forget_run();
+            self.remote.link = Link::Off;
+            return self.emit(Action::InWorker(false));
+        }
+        self.emit(Action::Failed(message));
+    }
+}

@@ -351,6 +351,31 @@ fn bad_input_is_a_plain_error_not_a_panic() {
             vec!["train-teacher", "--dataset", "cifar", "--out", "/tmp/x"],
             "unknown dataset 'cifar'",
         ),
+        // Regularisation.
+        (
+            vec![
+                "train-teacher",
+                "--dataset",
+                "moons",
+                "--jitter",
+                "2",
+                "--out",
+                "/tmp/x",
+            ],
+            "jitter shifts images",
+        ),
+        (
+            vec!["distill", "--jitter", "1", "--out", "/tmp/x"],
+            "jitter is for training from labels",
+        ),
+        (
+            vec!["train-teacher", "--dropout", "0.95", "--out", "/tmp/x"],
+            "hidden dropout 0.95",
+        ),
+        (
+            vec!["train-teacher", "--weight-decay", "2", "--out", "/tmp/x"],
+            "weight decay 2",
+        ),
         // Text.
         (
             vec![
@@ -448,4 +473,41 @@ fn bad_input_is_a_plain_error_not_a_panic() {
         assert!(!log.contains("panicked"), "{args:?} panicked:\n{log}");
     }
     std::fs::remove_dir_all(dir).ok();
+}
+
+/// Hinton et al.'s regularisation of a teacher, asked for by flags, trains and is recorded in
+/// the weight file with the other settings.
+#[test]
+fn a_regularised_teacher_records_its_regularisation() {
+    let dir = temp_dir("regularised");
+    let teacher = dir.join("teacher.safetensors");
+    let out = distill(&[
+        "train-teacher",
+        "--hidden",
+        "64x2",
+        "--epochs",
+        "3",
+        "--dropout",
+        "0.5",
+        "--input-dropout",
+        "0.2",
+        "--jitter",
+        "2",
+        "--weight-decay",
+        "0.0001",
+        "--out",
+        p(&teacher),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let bytes = std::fs::read(&teacher).unwrap();
+    let (_, info) =
+        distill_playground::engine::weights::NetworkWeights::from_safetensors(&bytes).unwrap();
+    let reg = &info.info["settings"]["regularisation"];
+    assert_eq!(reg["hidden_dropout"], 0.5, "{reg}");
+    assert_eq!(
+        reg["input_dropout"].as_f64().map(|v| (v * 10.0).round()),
+        Some(2.0)
+    );
+    assert_eq!(reg["jitter"], 2);
+    assert!(reg["weight_decay"].as_f64().is_some_and(|v| v > 0.0));
 }

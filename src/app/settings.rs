@@ -226,6 +226,7 @@ impl Settings {
             batch_size: self.batch_size,
             total_steps: RUN_STEPS,
             seed: self.seed,
+            regularisation: Default::default(),
         }
     }
 

@@ -29,12 +29,16 @@ pub(super) fn train_teacher(
     let tokenizer = tokenizer_of(&FileInfo::default(), args.tokenizer.as_deref())?;
     let data_set = load_data(t.dataset, assets, t.seed, tokenizer)?;
     let split = &data_set.split;
+    let dropout = args.dropout.unwrap_or(match kind {
+        kinds::NetKind::Transformer => 0.1,
+        _ => 0.0,
+    });
     let config = kinds::architecture(
         kind,
         args.hidden.as_deref(),
         kinds::Role::Teacher,
         args.heads,
-        args.dropout,
+        dropout,
         args.activation,
         &data_set.shape(),
     )?;
@@ -45,6 +49,7 @@ pub(super) fn train_teacher(
         batch_size: t.batch_size,
         total_steps: steps,
         seed: t.seed,
+        regularisation: t.regularisation(kind, dropout),
         ..Default::default()
     };
     println!(
@@ -116,7 +121,10 @@ pub(super) fn distill(
     let transfer = args.transfer();
     let data = args.transfer_set(&data_set, &transfer, &teacher)?;
     let steps = steps_for(t.epochs, data.len(), t.batch_size);
-    let settings = args.settings(steps)?;
+    let settings = DistillSettings {
+        regularisation: t.regularisation(kind, args.dropout),
+        ..args.settings(steps)?
+    };
     let teacher_acc = accuracy(&teacher, &split.test, device)?;
     let scratch_data = data.labeled_only();
     let mut trainer = Trainer::distill(
@@ -257,6 +265,7 @@ impl DistillArgs {
             batch_size: t.batch_size,
             total_steps: steps,
             seed: t.seed,
+            regularisation: Default::default(),
         })
     }
 }

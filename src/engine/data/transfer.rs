@@ -81,6 +81,8 @@ pub struct TransferSet {
     pub labeled: usize,
     pub unlabeled: usize,
     pub augmented: usize,
+    /// `(height, width)` when the rows are images (they can then be jittered).
+    pub image: Option<(usize, usize)>,
 }
 
 impl TransferSet {
@@ -157,6 +159,7 @@ impl TransferSet {
             classes: train.classes,
             labeled,
             unlabeled,
+            image: train.image,
         })
     }
 
@@ -206,6 +209,7 @@ impl TransferSet {
             labeled: rows.len(),
             unlabeled: 0,
             augmented: 0,
+            image: self.image,
         }
     }
 

@@ -12,6 +12,7 @@ use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 
+use super::transformer::dropout;
 use super::{Architecture, Classifier, Forward, Input, Taps};
 use crate::engine::error::{Error, Result};
 
@@ -225,6 +226,7 @@ impl MlpConfig {
             hidden: layers,
             output,
             activation: self.activation,
+            dropout: MlpDropout::default(),
         })
     }
 }
@@ -278,16 +280,28 @@ pub struct Mlp {
     pub output: Linear,
     #[module(skip)]
     pub activation: Activation,
+    /// Dropout while training (a setting of the run, not part of the architecture or the file).
+    #[module(skip)]
+    pub dropout: MlpDropout,
+}
+
+/// Dropout rates of an MLP: on its inputs, and after each hidden layer. Active only on a
+/// training (autodiff) device, so evaluation and the teacher in a distillation see every unit.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct MlpDropout {
+    pub input: f64,
+    pub hidden: f64,
 }
 
 /// Its taps are the hidden states after each hidden layer's activation.
 impl Classifier for Mlp {
     fn forward(&self, input: Input) -> Forward {
         let mut hidden = Vec::with_capacity(self.hidden.len());
-        let mut h = input.features();
+        let mut h = dropout(input.features(), self.dropout.input);
         for layer in &self.hidden {
             h = self.activation.apply(layer.forward(h));
             hidden.push(h.clone().unsqueeze_dim(1));
+            h = dropout(h, self.dropout.hidden);
         }
         Forward {
             logits: self.output.forward(h),
@@ -297,8 +311,9 @@ impl Classifier for Mlp {
 
     /// Logits only; skips keeping the hidden states.
     fn logits(&self, input: Input) -> Tensor<2> {
-        let h = self.hidden.iter().fold(input.features(), |h, layer| {
-            self.activation.apply(layer.forward(h))
+        let x = dropout(input.features(), self.dropout.input);
+        let h = self.hidden.iter().fold(x, |h, layer| {
+            dropout(self.activation.apply(layer.forward(h)), self.dropout.hidden)
         });
         self.output.forward(h)
     }
@@ -352,6 +367,7 @@ impl Mlp {
             hidden: layers,
             output,
             activation: config.activation,
+            dropout: MlpDropout::default(),
         })
     }
 }

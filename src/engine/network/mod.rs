@@ -349,6 +349,15 @@ pub enum Network {
     Bow(Bow),
 }
 
+impl Network {
+    /// Dropout while training, for an MLP (the other kinds carry theirs in their configuration).
+    pub fn set_mlp_dropout(&mut self, dropout: MlpDropout) {
+        if let Network::Mlp(m) = self {
+            m.dropout = dropout;
+        }
+    }
+}
+
 impl From<Mlp> for Network {
     fn from(net: Mlp) -> Self {
         Network::Mlp(net)

@@ -7,12 +7,14 @@
 
 mod eval;
 mod known;
+mod regularise;
 mod step;
 mod teacher;
 mod trainer;
 
 pub use eval::{accuracy, fraction_equal, logits_host, predictions};
 pub use known::KnownLogits;
+pub use regularise::{Regularisation, jitter_images, shift};
 
 use crate::engine::limits;
 use burn::module::Module;
@@ -54,6 +56,8 @@ pub struct DistillSettings {
     /// Length of the run, which the schedules are spread over.
     pub total_steps: usize,
     pub seed: u64,
+    /// Dropout, jittered images and weight decay (all off by default).
+    pub regularisation: Regularisation,
 }
 
 impl Default for DistillSettings {
@@ -72,6 +76,7 @@ impl Default for DistillSettings {
             batch_size: limits::BATCH_SIZE.default,
             total_steps: 1000,
             seed: 42,
+            regularisation: Regularisation::default(),
         }
     }
 }
@@ -95,7 +100,7 @@ impl DistillSettings {
         if self.total_steps == 0 {
             return Err(Error::Settings("a run needs at least one step".into()));
         }
-        Ok(())
+        self.regularisation.validate()
     }
 
     fn progress(&self, step: usize) -> f32 {

@@ -61,7 +61,7 @@ impl Trainer {
         let batch = self.data.batch(&rows);
         let (n, dim, classes) = (batch.rows, self.data.dim, self.data.classes);
         let x = Input::Features(Tensor::<2>::from_data(
-            TensorData::new(batch.features.clone(), [n, dim]),
+            TensorData::new(self.jittered(&batch.features), [n, dim]),
             &self.device,
         ));
         let one_hot = Tensor::<2>::from_data(
@@ -92,6 +92,19 @@ impl Trainer {
             alpha,
             epoch: self.batches.epoch(),
         })
+    }
+
+    /// The batch's images, each shifted at random when the run jitters them. The shifts are
+    /// drawn from the seed and the step, so a rewound or restored run repeats them.
+    fn jittered(&self, features: &[f32]) -> Vec<f32> {
+        let mut rows = features.to_vec();
+        let jitter = self.settings.regularisation.jitter;
+        if let (Some(image), true) = (self.data.image, jitter > 0) {
+            let seed = self.settings.seed ^ (self.step as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            let mut rng = <rand::rngs::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(seed);
+            super::jitter_images(&mut rows, image, jitter, &mut rng);
+        }
+        rows
     }
 
     /// The mixed loss of a step: the hard term alone without a teacher; with one, its targets

@@ -1,7 +1,6 @@
 //! Building a trainer, its settings while it runs, checkpoints, and restoring saved weights.
 
 use burn::module::Module;
-use burn::optim::AdamConfig;
 use burn::tensor::Device;
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
@@ -10,7 +9,7 @@ use crate::engine::data::{Batches, Dataset, TransferSet};
 use crate::engine::error::{Error, Result};
 use crate::engine::loss::AttentionLoss;
 use crate::engine::mapping::{LayerMapping, MappingScheme};
-use crate::engine::network::{Architecture, Classifier, Mlp, Network, random_linear};
+use crate::engine::network::{Architecture, Classifier, Mlp, MlpDropout, Network, random_linear};
 use crate::engine::schedule::Schedule;
 use crate::engine::weights::NetworkWeights;
 
@@ -118,13 +117,14 @@ impl Trainer {
             ));
         }
         let device = device.clone().inner();
-        let student = fresh_student(&config, teacher.as_ref(), settings.seed, &device)?;
+        settings.regularisation.fits(&data, teacher.is_some())?;
+        let student = fresh_student(&config, teacher.as_ref(), &settings, &device)?;
         let batches = Batches::new(data.len(), settings.batch_size, settings.seed)?;
         Ok(Self {
             device,
             architecture: config,
             student,
-            optimizer: AdamConfig::new().init(),
+            optimizer: settings.regularisation.optimizer().init(),
             last_good: None,
             teacher,
             settings,
@@ -144,12 +144,12 @@ impl Trainer {
         self.student = fresh_student(
             &self.architecture,
             self.teacher.as_ref(),
-            seed,
+            &settings,
             &self.device,
         )?;
         self.batches = Batches::new(self.data.len(), settings.batch_size, seed)?;
+        self.optimizer = settings.regularisation.optimizer().init();
         self.settings = settings;
-        self.optimizer = AdamConfig::new().init();
         self.last_good = None;
         self.step = 0;
         self.halted = None;
@@ -291,7 +291,10 @@ impl Trainer {
             )));
         }
         self.student.net = weights.to_network(&self.device.clone().autodiff())?;
-        self.optimizer = AdamConfig::new().init();
+        self.student
+            .net
+            .set_mlp_dropout(mlp_dropout(&self.settings));
+        self.optimizer = self.settings.regularisation.optimizer().init();
         self.last_good = None;
         self.halted = None;
         self.seek(steps)
@@ -397,15 +400,17 @@ fn hidden_pairs(
 fn fresh_student(
     config: &Architecture,
     teacher: Option<&Teacher>,
-    seed: u64,
+    settings: &DistillSettings,
     device: &Device,
 ) -> Result<StudentModule> {
+    let seed = settings.seed;
     let train_device = device.clone().autodiff();
-    if config.dropout() > 0.0 {
+    if config.dropout() > 0.0 || settings.regularisation.drops() {
         // Dropout draws from the device's generator: seeded, a run repeats.
         train_device.seed(seed);
     }
-    let net = config.init(&train_device, seed)?;
+    let mut net = config.init(&train_device, seed)?;
+    net.set_mlp_dropout(mlp_dropout(settings));
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x7072_6f6a);
     let projections = match teacher {
         None => Vec::new(),
@@ -423,4 +428,13 @@ fn fresh_student(
         }
     };
     Ok(StudentModule { net, projections })
+}
+
+/// An MLP student's dropout rates in a run with `settings`.
+fn mlp_dropout(settings: &DistillSettings) -> MlpDropout {
+    let r = &settings.regularisation;
+    MlpDropout {
+        input: r.input_dropout.into(),
+        hidden: r.hidden_dropout.into(),
+    }
 }

@@ -110,6 +110,7 @@ impl MlpWeights {
             hidden: linears,
             output,
             activation: self.config.activation,
+            dropout: Default::default(),
         })
     }
 

@@ -511,3 +511,49 @@ fn a_regularised_teacher_records_its_regularisation() {
     assert_eq!(reg["jitter"], 2);
     assert!(reg["weight_decay"].as_f64().is_some_and(|v| v > 0.0));
 }
+
+/// Hinton's omitted 3 from the command line alone: a student that never saw a 3, then `eval`
+/// with the per-class accuracy and the bias-fix reading (the bias chosen on training data).
+#[test]
+fn eval_reads_an_omitted_class_before_and_after_the_bias_fix() {
+    let dir = temp_dir("omitted");
+    let student = dir.join("student.safetensors");
+    let out = distill(&[
+        "distill",
+        "--omit-class",
+        "3",
+        "--epochs",
+        "10",
+        "--out",
+        p(&student),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = distill(&["eval", "--weights", p(&student), "--omitted-class", "3"]);
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    let per_class = said
+        .lines()
+        .find(|l| l.starts_with("Per class"))
+        .expect(&said);
+    assert_eq!(
+        per_class.matches(": ").count(),
+        11,
+        "ten classes: {per_class}"
+    );
+    let omitted = said
+        .lines()
+        .find(|l| l.starts_with("Omitted class 3"))
+        .expect(&said);
+    let percents: Vec<f32> = omitted
+        .split(['(', ')', ' ', ';'])
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    // recognised, accuracy, bias, recognised with the bias, accuracy with it.
+    assert_eq!(percents.len(), 5, "{omitted}");
+    assert!(
+        percents[3] >= percents[0],
+        "the fix never recognises fewer: {omitted}"
+    );
+    let out = distill(&["eval", "--weights", p(&student), "--omitted-class", "12"]);
+    assert!(!out.status.success() && text(&out).contains("class 12 does not exist"));
+}

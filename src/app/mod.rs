@@ -4,7 +4,6 @@
 
 pub mod drawing;
 pub mod message;
-pub mod omitted;
 pub mod page_training;
 pub mod presets;
 pub mod saved_run;
@@ -19,8 +18,8 @@ pub mod trainer_host;
 pub mod trainer_protocol;
 pub mod views;
 
+pub use crate::engine::train::{OmittedReport, omitted_class_report};
 pub use drawing::Drawing;
-pub use omitted::{OmittedReport, omitted_class_report};
 pub use page_training::PageTraining;
 pub use presets::Preset;
 pub use settings::*;

@@ -3,7 +3,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::omitted::OmittedReport;
 use super::students::teacher_depth;
 use crate::engine::data::{DatasetKind, TransferConfig};
 use crate::engine::error::{Error, Result};
@@ -14,6 +13,7 @@ use crate::engine::network::{MlpConfig, NetKind};
 use crate::engine::schedule::Schedule;
 use crate::engine::text::TangAugment;
 use crate::engine::train::DistillSettings;
+use crate::engine::train::OmittedReport;
 
 pub const T_MIN: f32 = limits::TEMPERATURE.min;
 pub const T_MAX: f32 = limits::TEMPERATURE.max;

@@ -184,6 +184,11 @@ pub struct EvalArgs {
     /// A tokenizer file instead of the one the weights carry (text).
     #[arg(long)]
     pub tokenizer: Option<PathBuf>,
+    /// The class the network never saw (Hinton's omitted 3): how many of its test examples it
+    /// recognises, before and after raising that class's logit by a bias chosen on the
+    /// training set.
+    #[arg(long)]
+    pub omitted_class: Option<u8>,
 }
 
 #[derive(Args, Debug)]

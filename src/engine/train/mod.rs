@@ -7,6 +7,7 @@
 
 mod eval;
 mod known;
+mod omitted;
 mod regularise;
 mod step;
 mod teacher;
@@ -14,6 +15,7 @@ mod trainer;
 
 pub use eval::{accuracy, fraction_equal, logits_host, predictions};
 pub use known::KnownLogits;
+pub use omitted::{OmittedReport, omitted_class_report};
 pub use regularise::{Regularisation, jitter_images, shift};
 
 use crate::engine::limits;

@@ -1,9 +1,9 @@
 //! Hinton's omitted-class experiment: how a student recognises a class it never saw, with and
-//! without the bias fix.
+//! without the bias fix (the page's training panel and `distill eval --omitted-class` read it).
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::train::predictions;
+use super::predictions;
 
 /// How well a student recognises a class it never saw, before and after Hinton's fix: raising
 /// that class's logit by a bias, chosen here on the training digits (never on the test set).

@@ -12,7 +12,6 @@ use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 
-use super::transformer::dropout;
 use super::{Architecture, Classifier, Forward, Input, Taps};
 use crate::engine::error::{Error, Result};
 
@@ -297,11 +296,11 @@ pub struct MlpDropout {
 impl Classifier for Mlp {
     fn forward(&self, input: Input) -> Forward {
         let mut hidden = Vec::with_capacity(self.hidden.len());
-        let mut h = dropout(input.features(), self.dropout.input);
+        let mut h = self.drop(input.features(), self.dropout.input);
         for layer in &self.hidden {
             h = self.activation.apply(layer.forward(h));
             hidden.push(h.clone().unsqueeze_dim(1));
-            h = dropout(h, self.dropout.hidden);
+            h = self.drop(h, self.dropout.hidden);
         }
         Forward {
             logits: self.output.forward(h),
@@ -311,9 +310,9 @@ impl Classifier for Mlp {
 
     /// Logits only; skips keeping the hidden states.
     fn logits(&self, input: Input) -> Tensor<2> {
-        let x = dropout(input.features(), self.dropout.input);
+        let x = self.drop(input.features(), self.dropout.input);
         let h = self.hidden.iter().fold(x, |h, layer| {
-            dropout(self.activation.apply(layer.forward(h)), self.dropout.hidden)
+            self.drop(self.activation.apply(layer.forward(h)), self.dropout.hidden)
         });
         self.output.forward(h)
     }
@@ -324,6 +323,16 @@ impl Classifier for Mlp {
 }
 
 impl Mlp {
+    /// Inverted dropout while this network trains. Whether it trains is read off its weights'
+    /// device, not the input's: a trainer's batches come from the plain device.
+    fn drop(&self, x: Tensor<2>, p: f64) -> Tensor<2> {
+        if p <= 0.0 || !self.output.weight.device().is_autodiff() {
+            return x;
+        }
+        let keep = x.random_like(burn::tensor::Distribution::Bernoulli(1.0 - p));
+        x * keep / (1.0 - p)
+    }
+
     /// The configuration this network was built from, read off its weights.
     pub fn config(&self) -> MlpConfig {
         let dims = |l: &Linear| {

@@ -133,7 +133,7 @@ pub fn shift(image: &[f32], (height, width): (usize, usize), (dy, dx): (isize, i
 mod tests {
     use super::*;
     use crate::engine::data::{ToyKind, TransferConfig, digits, toy_dataset};
-    use crate::engine::network::{Classifier, Input, MlpConfig, MlpDropout};
+    use crate::engine::network::{Classifier, Input, Mlp, MlpConfig, MlpDropout};
     use crate::engine::train::{DistillSettings, Trainer};
     use crate::engine::weights::NetworkWeights;
     use burn::module::Module;
@@ -176,9 +176,23 @@ mod tests {
             input: 0.2,
             hidden: 0.5,
         };
-        let x = || Input::Features(Tensor::<2>::ones([4, 64], &train));
+        // A trainer's batches come from the plain device; the network's weights are on the
+        // training one. Inputs alone (no hidden dropout) must be dropped too.
+        let x = || Input::Features(Tensor::<2>::ones([4, 64], &device));
         let (a, b) = (host(net.logits(x()).inner()), host(net.logits(x()).inner()));
         assert_ne!(a, b, "two training passes drop different units");
+        let only_inputs = Mlp {
+            dropout: MlpDropout {
+                input: 0.5,
+                hidden: 0.0,
+            },
+            ..net.clone()
+        };
+        let (a, b) = (
+            host(only_inputs.logits(x()).inner()),
+            host(only_inputs.logits(x()).inner()),
+        );
+        assert_ne!(a, b, "input dropout drops inputs");
         let eval = net.valid();
         let mut plain = eval.clone();
         plain.dropout = MlpDropout::default();

@@ -28,7 +28,12 @@ for (const webgpu of [false, true]) {
       if (webgpu) await page.locator('#device', { hasText: 'WebGPU' }).waitFor({ timeout: 120_000 });
       assert.equal(await page.evaluate(() => window.distillLoader.engine), webgpu ? 'webgpu' : 'cpu');
       const builds = wasms.map((w) => (w.startsWith('/webgpu/') ? 'webgpu' : 'cpu'));
-      assert.deepEqual(builds, webgpu ? ['cpu', 'webgpu'] : ['cpu'], `builds fetched: ${wasms}`);
+      if (webgpu) {
+        assert.deepEqual(builds, ['cpu', 'webgpu'], `builds fetched: ${wasms}`);
+      } else {
+        // The CPU build, and maybe already once more for the worker the students train in.
+        assert.ok(builds.length <= 2 && builds.every((b) => b === 'cpu'), `builds fetched: ${wasms}`);
+      }
       assert.equal(await page.locator('header.top').count(), 1, 'one app in the document');
       assert.equal(await page.locator('.version').textContent(), `engine v${version}`);
       const device = await page.locator('#device').textContent();

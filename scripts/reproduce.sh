@@ -44,23 +44,28 @@ hinton_mnist() {
 # Hinton et al. 2015, the omitted 3: the same student distilled from a transfer set without a
 # single 3, then read with and without the bias fix (the bias chosen on the training set).
 omitted_three() {
-    say "Hinton MNIST, omitted 3"
-    hinton_teacher 1
-    distill distill --dataset mnist --teacher "$out/hinton-teacher-1.safetensors" \
-        --student 800x2 --temperature 20 --alpha 0.1 --epochs 20 --batch-size 128 --seed 1 \
-        --omit-class 3 --out "$out/omitted-three.safetensors" | tee "$out/omitted-three.log"
-    distill eval --dataset mnist --weights "$out/omitted-three.safetensors" --omitted-class 3 |
-        tee -a "$out/omitted-three.log"
+    for seed in $seeds; do
+        say "Hinton MNIST, omitted 3, seed $seed"
+        hinton_teacher "$seed"
+        distill distill --dataset mnist --teacher "$out/hinton-teacher-$seed.safetensors" \
+            --student 800x2 --temperature 20 --alpha 0.1 --epochs 20 --batch-size 128 \
+            --seed "$seed" --omit-class 3 --out "$out/omitted-three-$seed.safetensors" |
+            tee "$out/omitted-three-$seed.log"
+        distill eval --dataset mnist --weights "$out/omitted-three-$seed.safetensors" \
+            --omitted-class 3 | tee -a "$out/omitted-three-$seed.log"
+    done
 }
 
 # Hinton et al. 2015, little data: 3 % of the training set, soft targets against hard labels.
 little_data() {
-    say "Hinton MNIST, 3 % of the training data"
-    hinton_teacher 1
-    distill distill --dataset mnist --teacher "$out/hinton-teacher-1.safetensors" \
-        --student 800x2 --temperature 20 --alpha 0.1 --labeled-fraction 0.03 --no-unlabeled \
-        --epochs 200 --batch-size 128 --seed 1 --compare-scratch \
-        --out "$out/little-data.safetensors" | tee "$out/little-data.log"
+    for seed in $seeds; do
+        say "Hinton MNIST, 3 % of the training data, seed $seed"
+        hinton_teacher "$seed"
+        distill distill --dataset mnist --teacher "$out/hinton-teacher-$seed.safetensors" \
+            --student 800x2 --temperature 20 --alpha 0.1 --labeled-fraction 0.03 \
+            --no-unlabeled --epochs 200 --batch-size 128 --seed "$seed" --compare-scratch \
+            --out "$out/little-data-$seed.safetensors" | tee "$out/little-data-$seed.log"
+    done
 }
 
 claims=("$@")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The full runs behind REPRODUCTIONS.md: each paper's claim, run by the CLI alone. They take
-# minutes per claim on 2 cores (about 45 minutes in all), so they are not tests; CI runs their fast variants
+# minutes per claim on 2 cores (about 30 minutes in all), so they are not tests; CI runs their fast variants
 # (tests/reproductions.rs and the distillation tests). Logs go to target/reproductions/.
 #
 #   bash scripts/reproduce.sh              every claim

@@ -68,14 +68,97 @@ little_data() {
     done
 }
 
+# Tang et al. 2019: a BiLSTM student on the text set, from scratch, distilled with MSE on the
+# teacher's logits (α = 0), and the same with four augmented copies of every message. 10 % of
+# the messages keep their label and the rest are left out, so the augmented copies are the
+# only extra text the student sees (Tang et al.'s reason for augmenting).
+tang() {
+    for seed in $seeds; do
+        say "Tang et al., seed $seed: distilled (MSE on logits) and scratch BiLSTM"
+        local common=(--dataset spam --kind bilstm --soft-loss mse --alpha 0 --labeled-fraction 0.1
+            --no-unlabeled --epochs 40 --lr 3e-3 --seed "$seed")
+        distill distill "${common[@]}" --compare-scratch --out "$out/tang-mse-$seed.safetensors" |
+            tee "$out/tang-mse-$seed.log"
+        say "Tang et al., seed $seed: distilled with four augmented copies"
+        distill distill "${common[@]}" --augment-copies 4 --out "$out/tang-aug-$seed.safetensors" |
+            tee "$out/tang-aug-$seed.log"
+    done
+}
+
+# TinyBERT, MiniLM and Patient KD on the text set: a 2-block transformer student of the
+# shipped 4-block teacher, 10 % of the messages labeled, 3 epochs, against logits alone.
+attention() {
+    for seed in $seeds; do
+        local common=(--dataset spam --kind transformer --labeled-fraction 0.1 --epochs 3 --seed "$seed")
+        say "Text transformer, seed $seed: logits only, and scratch"
+        distill distill "${common[@]}" --compare-scratch --out "$out/text-kd-$seed.safetensors" |
+            tee "$out/text-kd-$seed.log"
+        say "Text transformer, seed $seed: TinyBERT (hidden states, attention, embeddings)"
+        distill distill "${common[@]}" --beta 1 --hidden-loss mse --mapping skip --attention tinybert \
+            --gamma 1 --match-embeddings --out "$out/text-tinybert-$seed.safetensors" |
+            tee "$out/text-tinybert-$seed.log"
+        say "Text transformer, seed $seed: MiniLM (last block's attention and value relations)"
+        distill distill "${common[@]}" --attention minilm --gamma 1 \
+            --out "$out/text-minilm-$seed.safetensors" | tee "$out/text-minilm-$seed.log"
+        for mapping in skip last; do
+            say "Text transformer, seed $seed: Patient KD, $mapping"
+            distill distill "${common[@]}" --beta 1 --hidden-loss pkd --mapping "$mapping" \
+                --out "$out/text-pkd-$mapping-$seed.safetensors" | tee "$out/text-pkd-$mapping-$seed.log"
+        done
+    done
+}
+
+# Mirzadeh et al. 2020: students of 2×8, 2×32 and 2×128 distilled straight from Hinton's
+# teacher (2×1200) and through a 2×256 teacher assistant distilled from it first.
+assistant() {
+    for seed in $seeds; do
+        hinton_teacher "$seed"
+        local teacher="$out/hinton-teacher-$seed.safetensors" ta="$out/assistant-$seed.safetensors"
+        local common=(--dataset mnist --epochs 10 --batch-size 128 --seed "$seed")
+        say "Teacher assistant, seed $seed: the 2×256 assistant"
+        distill distill "${common[@]}" --teacher "$teacher" --student 256x2 --out "$ta" |
+            tee "$out/assistant-$seed.log"
+        for width in 8 32 128; do
+            say "Teacher assistant, seed $seed: 2×$width student, straight and through the assistant"
+            distill distill "${common[@]}" --teacher "$teacher" --student "${width}x2" --compare-scratch \
+                --out "$out/assistant-direct-$width-$seed.safetensors" |
+                tee "$out/assistant-direct-$width-$seed.log"
+            distill distill "${common[@]}" --teacher "$ta" --student "${width}x2" \
+                --out "$out/assistant-via-$width-$seed.safetensors" |
+                tee "$out/assistant-via-$width-$seed.log"
+        done
+    done
+}
+
+# Patient KD on MLPs: MNIST with 5 % of the labels, the shipped 6×128 teacher, a narrow 16×3
+# student, MSE on the projected hidden states; no hidden loss, the last layers, every other
+# layer. Five seeds: the differences are small.
+patient_kd() {
+    for seed in ${SEEDS:-1 2 3 4 5}; do
+        local common=(--dataset mnist --labeled-fraction 0.05 --epochs 3 --student 16x3
+            --hidden-loss mse --seed "$seed")
+        say "Patient KD on MNIST, seed $seed: no hidden loss, last, skip"
+        distill distill "${common[@]}" --beta 0 --out "$out/pkd-none-$seed.safetensors" |
+            tee "$out/pkd-none-$seed.log"
+        for mapping in last skip; do
+            distill distill "${common[@]}" --beta 0.5 --mapping "$mapping" \
+                --out "$out/pkd-$mapping-$seed.safetensors" | tee "$out/pkd-$mapping-$seed.log"
+        done
+    done
+}
+
 claims=("$@")
-[ ${#claims[@]} -gt 0 ] || claims=(hinton-mnist omitted-three little-data)
+[ ${#claims[@]} -gt 0 ] || claims=(hinton-mnist omitted-three little-data tang attention assistant patient-kd)
 for claim in "${claims[@]}"; do
     case "$claim" in
         hinton-mnist) hinton_mnist ;;
         omitted-three) omitted_three ;;
         little-data) little_data ;;
-        *) echo "unknown claim '$claim' (hinton-mnist, omitted-three, little-data)" >&2; exit 2 ;;
+        tang) tang ;;
+        attention) attention ;;
+        assistant) assistant ;;
+        patient-kd) patient_kd ;;
+        *) echo "unknown claim '$claim' (hinton-mnist, omitted-three, little-data, tang, attention, assistant, patient-kd)" >&2; exit 2 ;;
     esac
 done
 say "done: logs in $out/"

@@ -102,6 +102,8 @@ pub struct AppState {
     pub tour: Option<usize>,
     /// Steps done and total while a teacher trains in the page.
     pub teacher_training: Option<(usize, usize)>,
+    /// Whether a teacher trained here is regularised as Hinton et al.'s was (dropout, jitter).
+    pub regularise_teacher: bool,
     /// With a teacher assistant: the original teacher's and the assistant's test accuracy.
     pub assistant: Option<(f32, f32)>,
     /// A typed message shown instead of a test example (text); its version is `drawing_version`.
@@ -143,6 +145,7 @@ impl Default for AppState {
             drawing_version: 0,
             tour: None,
             teacher_training: None,
+            regularise_teacher: false,
             assistant: None,
             message: None,
             attention: None,
@@ -219,6 +222,8 @@ pub enum Action {
     /// Go to a step of the guided tour (setting its controls), or end it.
     Tour(Option<usize>),
     TeacherProgress(Option<(usize, usize)>),
+    /// Regularise (or not) the next teacher trained here.
+    RegulariseTeacher(bool),
     /// A teacher assistant now teaches the students.
     AssistantLoaded {
         teacher_accuracy: f32,
@@ -360,7 +365,8 @@ impl AppState {
             | Action::DeviceLost(_) => self.device(action),
             Action::TeacherLoaded { .. }
             | Action::AssistantLoaded { .. }
-            | Action::TeacherProgress(_) => self.teacher(action),
+            | Action::TeacherProgress(_)
+            | Action::RegulariseTeacher(_) => self.teacher(action),
             other => self.view(other),
         }
     }
@@ -458,6 +464,7 @@ impl AppState {
                 ));
             }
             Action::TeacherProgress(p) => self.teacher_training = p,
+            Action::RegulariseTeacher(on) => self.regularise_teacher = on,
             _ => {}
         }
     }

@@ -37,9 +37,11 @@ pub enum Request {
         weights: NetworkWeights,
         name: String,
     },
-    /// Train a new teacher (the shipped shape) on all labeled training examples, then distil
-    /// from it.
-    TrainTeacher,
+    /// Train a new teacher (the shipped shape) on all labeled training examples, regularised as
+    /// Hinton et al.'s or not, then distil from it.
+    TrainTeacher {
+        regularised: bool,
+    },
     /// Distil a teacher assistant (half the teacher's width) from the teacher; the students then
     /// learn from it.
     TrainAssistant,
@@ -129,6 +131,7 @@ pub async fn train_network(
         total_steps: total,
         seed: 2,
         learning_rate: plan.learning_rate,
+        regularisation: plan.regularisation.clone(),
         ..Default::default()
     };
     let mut trainer = match from {
@@ -268,6 +271,7 @@ pub async fn offer_download(
     format: WeightFormat,
     settings: &Settings,
     curves: &[CurvePoint],
+    teacher_made: Option<&serde_json::Value>,
 ) -> Result<(), WebError> {
     let steps = s.steps_done();
     let (weights, role, name) = match which {
@@ -283,16 +287,20 @@ pub async fn offer_download(
         ),
         Which::Teacher => (s.teacher.clone(), "teacher", "teacher".to_string()),
     };
+    let mut info = serde_json::json!({
+        "dataset": settings.dataset.name(),
+        "made_by": format!("Distill Playground v{} (page)", crate::VERSION),
+        "settings": settings.distill_settings(),
+        "transfer": settings.transfer_config(),
+        "steps": steps,
+        "metrics": curves.last(),
+    });
+    if let (Which::Teacher, Some(made), Some(map)) = (which, teacher_made, info.as_object_mut()) {
+        map.insert("trained_here".into(), made.clone());
+    }
     let info = FileInfo {
         role: role.into(),
-        info: serde_json::json!({
-            "dataset": settings.dataset.name(),
-            "made_by": format!("Distill Playground v{} (page)", crate::VERSION),
-            "settings": settings.distill_settings(),
-            "transfer": settings.transfer_config(),
-            "steps": steps,
-            "metrics": curves.last(),
-        }),
+        info,
     };
     let bytes = weights.to_format(format, &info)?;
     files::download(&format!("{name}.{}", format.extension()), &bytes)

@@ -2,12 +2,13 @@
 // what they predict (fixed seeds, short runs; margins measured on this build, see comments).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { sharedBrowser, openPage, summary, trainTo } from './harness.mjs';
 
 const env = sharedBrowser();
 
-async function open() {
-  const opened = await openPage(env);
+async function open(options) {
+  const opened = await openPage(env, options);
   await opened.page.locator('#compression-table').waitFor({ timeout: 120_000 });
   return opened;
 }
@@ -151,19 +152,33 @@ test('the guided tour walks through the ideas and moves the controls', async () 
   await context.close();
 });
 
-test('a teacher trained in the page, with progress, becomes the teacher the students learn from', async () => {
-  const { page, context, errors } = await open();
+test('a teacher trained in the page, regularised, with progress, becomes the teacher the students learn from', async () => {
+  const { page, context, errors } = await open({ downloads: true });
+  const plan = page.locator('.teacher-train .note').first();
+  assert.match(await plan.textContent(), /20 epochs;/);
+  await page.getByLabel(/Regularise it as Hinton et al\. did/).check();
+  assert.match(await plan.textContent(), /60 epochs, dropout 0\.2 after each hidden layer;/);
   await page.click('#train-teacher');
   await page.locator('#teacher-progress').waitFor({ timeout: 30_000 });
   const notice = page.locator('.notices', { hasText: 'Loaded the teacher trained here' });
   await notice.waitFor({ timeout: 180_000 });
-  const accuracy = Number((await notice.textContent()).match(/([\d.]+) % on the test set/)[1]);
-  console.log(`# teacher trained in the page: ${accuracy} %`);
+  const text = await notice.textContent();
+  assert.match(text, /60 epochs, dropout 0\.2 after each hidden layer/);
+  const accuracy = Number(text.match(/([\d.]+) % on the test set/)[1]);
+  console.log(`# regularised teacher trained in the page: ${accuracy} %`);
   assert.ok(accuracy > 90, `teacher ${accuracy} %`);
   assert.equal(await page.locator('#teacher-progress').count(), 0);
   assert.match(await page.locator('#steps').textContent(), /step 0/);
   // The compression table now reports the new teacher's accuracy.
   await page.waitForFunction((a) => document.querySelector('#compression-table').textContent.includes(`${a.toFixed(1)} %`), accuracy, { timeout: 30_000 });
+  // Its file says how it was trained.
+  const [file] = await Promise.all([page.waitForEvent('download'), page.click('#download-teacher')]);
+  await file.saveAs('tests/output/regularised-teacher.safetensors');
+  const bytes = await readFile('tests/output/regularised-teacher.safetensors');
+  const meta = JSON.parse(bytes.subarray(8, 8 + Number(bytes.readBigUInt64LE(0))).toString('utf8')).__metadata__;
+  const made = JSON.parse(meta.info).trained_here;
+  assert.deepEqual([made.role, made.epochs, Math.fround(made.regularisation.hidden_dropout), made.regularisation.jitter], ['teacher', 60, Math.fround(0.2), 0]);
+  assert.ok(Math.abs(made.test_accuracy * 100 - accuracy) < 0.06, `${made.test_accuracy} vs ${accuracy}`);
   assert.deepEqual(errors, []);
   await context.close();
 });

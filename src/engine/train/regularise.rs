@@ -82,6 +82,30 @@ impl Regularisation {
         Ok(())
     }
 
+    /// The settings in words, e.g. "dropout 0.2 on the inputs, 0.5 after each hidden layer,
+    /// jitter ±2 pixels"; None when there is nothing.
+    pub fn describe(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if self.input_dropout > 0.0 {
+            parts.push(format!("dropout {} on the inputs", self.input_dropout));
+        }
+        if self.hidden_dropout > 0.0 {
+            let dropout = if parts.is_empty() { "dropout " } else { "" };
+            parts.push(format!(
+                "{dropout}{} after each hidden layer",
+                self.hidden_dropout
+            ));
+        }
+        if self.jitter > 0 {
+            let unit = if self.jitter == 1 { "pixel" } else { "pixels" };
+            parts.push(format!("jitter ±{} {unit}", self.jitter));
+        }
+        if self.weight_decay > 0.0 {
+            parts.push(format!("weight decay {}", self.weight_decay));
+        }
+        (!parts.is_empty()).then(|| parts.join(", "))
+    }
+
     /// Whether dropout draws random numbers (the device's generator is then seeded).
     pub fn drops(&self) -> bool {
         self.input_dropout > 0.0 || self.hidden_dropout > 0.0
@@ -127,6 +151,30 @@ pub fn shift(image: &[f32], (height, width): (usize, usize), (dy, dx): (isize, i
         }
     }
     out
+}
+
+#[cfg(test)]
+mod described {
+    use super::*;
+
+    #[test]
+    fn each_setting_is_described_and_none_is_nothing() {
+        assert_eq!(Regularisation::default().describe(), None);
+        assert_eq!(
+            Regularisation::hinton().describe().as_deref(),
+            Some("dropout 0.2 on the inputs, 0.5 after each hidden layer, jitter ±2 pixels")
+        );
+        let one = Regularisation {
+            hidden_dropout: 0.1,
+            jitter: 1,
+            weight_decay: 1e-4,
+            ..Default::default()
+        };
+        assert_eq!(
+            one.describe().as_deref(),
+            Some("dropout 0.1 after each hidden layer, jitter ±1 pixel, weight decay 0.0001")
+        );
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use yew::prelude::*;
 
 use super::*;
 use crate::app::state::{Action, AppState};
+use crate::engine::data::DatasetKind;
 use crate::engine::network::{Architecture, MlpConfig, TransformerConfig};
 use crate::engine::weights::{NetworkWeights, WeightFormat};
 use crate::web::error::WebError;
@@ -131,13 +132,14 @@ fn loader(state: &State, request: &Callback<Request>, load_as: NodeRef) -> Html 
     }
 }
 
-/// A new teacher trained here, or a teacher assistant, with progress.
+/// A new teacher trained here (regularised or not), or a teacher assistant, with progress.
 fn teachers_made_here(state: &State, request: &Callback<Request>) -> Html {
     let kind = state.settings.dataset;
     let vocab = vocab(state);
-    let teacher_plan = crate::app::PageTraining::teacher(kind, vocab);
+    let regularised = state.regularise_teacher;
+    let teacher_plan = crate::app::PageTraining::teacher_for(kind, vocab, regularised);
     let assistant_plan = crate::app::PageTraining::assistant(kind, vocab);
-    let train_teacher = request.reform(|_: MouseEvent| Request::TrainTeacher);
+    let train_teacher = request.reform(move |_: MouseEvent| Request::TrainTeacher { regularised });
     let train_assistant = request.reform(|_: MouseEvent| Request::TrainAssistant);
     html! {
         <>
@@ -145,7 +147,8 @@ fn teachers_made_here(state: &State, request: &Callback<Request>) -> Html {
                 <button id="train-teacher" disabled={state.teacher_training.is_some()} onclick={train_teacher}>
                     { "Train a new teacher here" }
                 </button>
-                <span class="note">{ format!(" {} on all labeled training examples, {} epochs; then both students distil from it.", teacher_plan.config.describe(), teacher_plan.epochs) }</span>
+                <span class="note">{ format!(" {} on all labeled training examples, {} epochs{}; then both students distil from it.", teacher_plan.config.describe(), teacher_plan.epochs, teacher_plan.regularisation.describe().map(|d| format!(", {d}")).unwrap_or_default()) }</span>
+                { regularise_choice(state, kind, vocab) }
             </div>
             <div class="teacher-train">
                 <button id="train-assistant" disabled={state.teacher_training.is_some() || state.assistant.is_some()}
@@ -161,6 +164,27 @@ fn teachers_made_here(state: &State, request: &Callback<Request>) -> Html {
                 }
             </div>
         </>
+    }
+}
+
+/// The choice of a teacher regularised as Hinton et al.'s, and why it matters (none for text:
+/// its transformer already trains with dropout).
+fn regularise_choice(state: &State, kind: DatasetKind, vocab: Option<usize>) -> Html {
+    if crate::app::PageTraining::regularised_teacher(kind, vocab).is_none() {
+        return html! {};
+    }
+    let dispatch = state.dispatcher();
+    let toggle = Callback::from(move |e: Event| {
+        let on = e
+            .target_unchecked_into::<web_sys::HtmlInputElement>()
+            .checked();
+        dispatch.dispatch(Action::RegulariseTeacher(on));
+    });
+    html! {
+        <label class="teacher-option">
+            <input id="teacher-regularised" type="checkbox" checked={state.regularise_teacher} onchange={toggle} />
+            <span>{ "Regularise it as Hinton et al. did: dropout, and on MNIST images shifted by a pixel. It trains three times as long and memorises its training set less, so its soft targets say more." }</span>
+        </label>
     }
 }
 

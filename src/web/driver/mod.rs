@@ -103,6 +103,8 @@ struct Material {
     teacher: NetworkWeights,
     /// A teacher trained or loaded here (not kept across a reload or a build hand-over).
     own_teacher: bool,
+    /// How a teacher trained here was trained, for the metadata of its downloaded file.
+    teacher_made: Option<serde_json::Value>,
     /// A loaded student of another shape, used once students of that shape are built.
     pending_student: Option<(NetworkWeights, String)>,
 }
@@ -179,6 +181,7 @@ impl Driver {
                 staged: None,
                 teacher: crate::app::session::built_in_teacher()?,
                 own_teacher: false,
+                teacher_made: None,
                 pending_student: None,
             },
             engine: Engine::default(),
@@ -321,6 +324,7 @@ impl Driver {
         });
         self.material.teacher = teacher;
         self.material.own_teacher = false;
+        self.material.teacher_made = None;
         self.material.data = Some(data);
     }
 

@@ -13,7 +13,7 @@ impl Driver {
         while let Some(request) = self.wanted.requests.pop_front() {
             match request {
                 Request::Download { which, format } => self.download(which, format).await,
-                Request::TrainTeacher => self.train_teacher().await,
+                Request::TrainTeacher { regularised } => self.train_teacher(regularised).await,
                 Request::TrainAssistant => self.train_assistant().await,
                 Request::SwitchData(next) => self.switch_data(next).await,
                 Request::Import {
@@ -32,29 +32,41 @@ impl Driver {
     async fn download(&mut self, which: Which, format: WeightFormat) {
         self.settle_worker(false).await;
         let Some(s) = &self.run.session else { return };
-        let offered =
-            work::offer_download(s, which, format, &self.wanted.settings, &self.run.curves).await;
+        let offered = work::offer_download(
+            s,
+            which,
+            format,
+            &self.wanted.settings,
+            &self.run.curves,
+            self.material.teacher_made.as_ref(),
+        )
+        .await;
         if let Err(e) = offered {
             self.emit(Action::Failed(format!("Could not export: {e}")));
         }
     }
 
-    async fn train_teacher(&mut self) {
+    async fn train_teacher(&mut self, regularised: bool) {
         let Some(s) = &self.run.session else { return };
         let vocab = self.material.teacher.architecture.vocab();
-        let plan = PageTraining::teacher(self.wanted.settings.dataset, vocab);
+        let plan = PageTraining::teacher_for(self.wanted.settings.dataset, vocab, regularised);
         match work::train_network(s, None, &plan, &self.events).await {
             Ok((weights, accuracy)) => {
                 self.emit(Action::TeacherLoaded {
                     name: format!(
-                        "trained here ({} epochs, {:.1} % on the test set)",
+                        "trained here ({} epochs{}, {:.1} % on the test set)",
                         plan.epochs,
+                        plan.regularisation
+                            .describe()
+                            .map(|d| format!(", {d}"))
+                            .unwrap_or_default(),
                         accuracy * 100.0
                     ),
                     hidden: weights.architecture.hidden_widths(),
                 });
                 self.material.teacher = weights;
                 self.material.own_teacher = true;
+                self.material.teacher_made = Some(plan.record("teacher", accuracy));
             }
             Err(e) => self.emit(Action::Failed(format!(
                 "Training the teacher failed: {e}. The current teacher is kept."
@@ -85,6 +97,7 @@ impl Driver {
                 });
                 self.material.teacher = weights;
                 self.material.own_teacher = true;
+                self.material.teacher_made = Some(plan.record("assistant", assistant_accuracy));
             }
             Err(e) => self.emit(Action::Failed(format!(
                 "Training the assistant failed: {e}. The current teacher is kept."
@@ -127,6 +140,7 @@ impl Driver {
             });
             self.material.teacher = weights;
             self.material.own_teacher = true;
+            self.material.teacher_made = None;
             return;
         }
         let Some(s) = self.run.session.as_mut() else {

@@ -2,7 +2,7 @@
 
 use crate::engine::data::DatasetKind;
 use crate::engine::network::{Architecture, MlpConfig, TransformerConfig};
-use crate::engine::train::Regularisation;
+use crate::engine::train::{DistillSettings, Regularisation};
 
 /// How the page trains a network of its own on a dataset: a teacher from the labels, or a teacher
 /// assistant distilled from the teacher.
@@ -91,6 +91,20 @@ impl PageTraining {
             regularisation,
             ..plain
         })
+    }
+
+    /// The training settings for `examples` training examples: batches of 64, seed 2, the plan's
+    /// rate and regularisation.
+    pub fn settings(&self, examples: usize) -> DistillSettings {
+        let batch_size = 64;
+        DistillSettings {
+            batch_size,
+            total_steps: (self.epochs * examples.div_ceil(batch_size)).max(1),
+            seed: 2,
+            learning_rate: self.learning_rate,
+            regularisation: self.regularisation.clone(),
+            ..Default::default()
+        }
     }
 
     /// How a network was trained here, for its weight file: its role, shape, epochs, rate,
@@ -213,7 +227,7 @@ mod tests {
     #[test]
     fn the_regularised_image_teacher_trains_on_images() {
         use crate::engine::data::{TransferConfig, TransferSet, digits};
-        use crate::engine::train::{DistillSettings, Trainer};
+        use crate::engine::train::Trainer;
         let plan = PageTraining::regularised_teacher(DatasetKind::Mnist, None).unwrap();
         let plan = PageTraining {
             config: PageTraining::teacher(DatasetKind::Digits, None).config,
@@ -221,11 +235,9 @@ mod tests {
         };
         let data =
             TransferSet::build(&digits().unwrap().train, &TransferConfig::default(), 2).unwrap();
-        let settings = DistillSettings {
-            regularisation: plan.regularisation.clone(),
-            total_steps: 3,
-            ..Default::default()
-        };
+        let settings = plan.settings(data.len());
+        assert_eq!(settings.regularisation, plan.regularisation);
+        assert_eq!(settings.total_steps, plan.epochs * data.len().div_ceil(64));
         let device = burn::tensor::Device::flex();
         let mut t = Trainer::supervised(plan.config, data, settings, &device).unwrap();
         t.step().unwrap();

@@ -124,16 +124,8 @@ pub async fn train_network(
         Some(t) => from.map(|w| t.known(crate::app::text_data::fingerprint(w))),
         None => None,
     };
-    let batch = 64;
-    let total = (plan.epochs * data.len().div_ceil(batch)).max(1);
-    let settings = crate::engine::train::DistillSettings {
-        batch_size: batch,
-        total_steps: total,
-        seed: 2,
-        learning_rate: plan.learning_rate,
-        regularisation: plan.regularisation.clone(),
-        ..Default::default()
-    };
+    let settings = plan.settings(data.len());
+    let total = settings.total_steps;
     let mut trainer = match from {
         None => crate::engine::train::Trainer::supervised(
             plan.config.clone(),

@@ -10,6 +10,8 @@ use burn::tensor::Device;
 use distill_playground::engine::data::{
     Dataset, Split, TransferConfig, TransferSet, digits, mnist_from_gz,
 };
+use distill_playground::engine::loss::HiddenLoss;
+use distill_playground::engine::mapping::MappingScheme;
 use distill_playground::engine::network::{Architecture, MlpConfig, Network};
 use distill_playground::engine::schedule::Schedule;
 use distill_playground::engine::train::{
@@ -289,5 +291,53 @@ fn distillation_helps_less_across_a_wide_gap_and_an_assistant_does_not_bridge_it
     assert!(
         via_gain < -0.02,
         "and still loses through the assistant: {via_gain}"
+    );
+}
+
+/// Patient KD (Sun et al. 2019) on MLPs: the hidden-state loss, β = 0.5, on a narrow 8×3 student
+/// of the shipped 6×128 digits teacher (10 % labeled, 40 epochs). Two of the paper's choices hold
+/// in shape: PKD's normalised states beat raw MSE on them, and "skip" (teacher layers 2, 4, 6)
+/// beats "last" (4, 5, 6). The paper's main claim does not hold here: no hidden loss at all
+/// does as well (74.03 % mean; REPRODUCTIONS.md). Measured (seeds 1–5, test accuracy %): skip
+/// 75.77 / 79.11 / 70.75 / 70.47 / 71.31, last 50.97 / 66.02 / 69.36 / 69.92 / 65.74, skip with
+/// MSE 34.26 / 64.90 / 55.43 / 56.27 / 64.90; means 73.48, 64.40, 55.15.
+#[test]
+fn patient_kd_normalised_states_and_skip_in_the_papers_order() {
+    let device = Device::flex();
+    let split = digits().unwrap();
+    let (teacher, _) = load_mlp(DIGITS_TEACHER, &device).unwrap();
+    let few = TransferConfig {
+        labeled_fraction: 0.1,
+        ..Default::default()
+    };
+    let student = digits_mlp(&[8; 3]);
+    let mut sums = [0.0; 3];
+    for seed in 1..=5 {
+        let data = TransferSet::build(&split.train, &few, seed).unwrap();
+        let runs = [
+            (HiddenLoss::Pkd, MappingScheme::Skip),
+            (HiddenLoss::Pkd, MappingScheme::Last),
+            (HiddenLoss::Mse, MappingScheme::Skip),
+        ];
+        for (sum, (hidden_loss, mapping)) in sums.iter_mut().zip(runs) {
+            let settings = DistillSettings {
+                beta: 0.5,
+                hidden_loss,
+                mapping,
+                total_steps: 40 * data.len().div_ceil(64),
+                seed,
+                ..Default::default()
+            };
+            let t = Trainer::distill(student.clone(), &teacher, data.clone(), settings, &device);
+            let net = train(t.unwrap(), 40);
+            *sum += accuracy(&net, &split.test, &device).unwrap() / 5.0;
+        }
+    }
+    let [skip, last, mse] = sums;
+    eprintln!("means: skip {skip:.4}, last {last:.4}, skip with MSE {mse:.4}");
+    assert!(skip > last + 0.04, "skip {skip} ahead of last {last}");
+    assert!(
+        skip > mse + 0.08,
+        "normalised {skip} ahead of raw MSE {mse}"
     );
 }

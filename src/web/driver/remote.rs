@@ -98,21 +98,27 @@ impl Remote {
 }
 
 impl Driver {
-    /// Hands the page's session to the worker (CPU only, once the worker is up).
+    /// Hands the page's session to the worker (CPU only, once the worker is up), and says
+    /// where the students train now (one dispatch, so one render).
     pub(super) async fn hand_to_worker(&mut self) {
         self.remote.stale = false;
         self.remote.forget_run();
-        self.emit(Action::InWorker(false));
+        let handed = self.start_worker_run().await;
+        self.emit(Action::InWorker(handed));
+    }
+
+    /// Sends the run to the worker; whether it went.
+    async fn start_worker_run(&mut self) -> bool {
         let on_cpu = self
             .engine
             .device
             .as_ref()
             .is_some_and(|(_, c)| c.kind == DeviceKind::Cpu);
         let (Some(s), Some(data), true) = (&self.run.session, &self.material.data, on_cpu) else {
-            return;
+            return false;
         };
         if self.remote.up().is_none() {
-            return;
+            return false;
         }
         let w = &self.wanted;
         let start = async {
@@ -125,7 +131,10 @@ impl Driver {
         };
         let (run, known) = match start.await {
             Ok(parts) => parts,
-            Err(e) => return self.emit(Action::Failed(e.to_string())),
+            Err(e) => {
+                self.emit(Action::Failed(e.to_string()));
+                return false;
+            }
         };
         let id = self.remote.next_id;
         self.remote.next_id += 1;
@@ -149,9 +158,9 @@ impl Driver {
             link.send(ToTrainer::Start(Box::new(start)));
         }
         self.remote.run = Some((id, false));
-        self.emit(Action::InWorker(true));
         self.remote.told = Some((w.settings.clone(), w.running));
         self.remote.shown = Some(shown);
+        true
     }
 
     /// Brings the page's session up to the worker's students (pausing them first if asked):

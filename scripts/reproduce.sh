@@ -165,12 +165,11 @@ patient_kd() {
                 --mapping "$mapping" --out "$out/pkd-$mapping-$seed.safetensors" |
                 tee "$out/pkd-$mapping-$seed.log"
         done
-        for beta in 0 0.5; do
-            for mapping in skip last; do
-                distill distill "${common[@]}" --hidden-loss pkd --beta "$beta" --mapping "$mapping" \
-                    --out "$out/pkd-32-$beta-$mapping-$seed.safetensors" |
-                    tee "$out/pkd-32-$beta-$mapping-$seed.log"
-            done
+        for run in "0 skip" "0.5 skip" "0.5 last"; do
+            read -r beta mapping <<<"$run"
+            distill distill "${common[@]}" --hidden-loss pkd --beta "$beta" --mapping "$mapping" \
+                --out "$out/pkd-32-$beta-$mapping-$seed.safetensors" |
+                tee "$out/pkd-32-$beta-$mapping-$seed.log"
         done
         say "Patient KD on the digits, seed $seed"
         for width in 8 16 32; do

@@ -550,9 +550,10 @@ fn eval_reads_an_omitted_class_before_and_after_the_bias_fix() {
         .collect();
     // recognised, accuracy, bias, recognised with the bias, accuracy with it.
     assert_eq!(percents.len(), 5, "{omitted}");
+    // Measured: 0.0 % of the 3s before the fix, 40.5 % after (bias 9.75); half as margin.
     assert!(
-        percents[3] >= percents[0],
-        "the fix never recognises fewer: {omitted}"
+        percents[3] > percents[0] + 20.0,
+        "the fix recognises far more 3s: {omitted}"
     );
     let out = distill(&["eval", "--weights", p(&student), "--omitted-class", "12"]);
     assert!(!out.status.success() && text(&out).contains("class 12 does not exist"));

@@ -29,15 +29,22 @@ hinton_teacher() {
         --out "$teacher" | tee "$out/hinton-teacher-$seed.log"
 }
 
+# A 2×800 student of that seed's teacher at Hinton's T = 20 and α = 0.1, batches of 128; the
+# rest of the flags are the claim's.
+hinton_student() {
+    local seed=$1
+    shift
+    distill distill --dataset mnist --teacher "$out/hinton-teacher-$seed.safetensors" \
+        --student 800x2 --temperature 20 --alpha 0.1 --batch-size 128 --seed "$seed" "$@"
+}
+
 hinton_mnist() {
     for seed in $seeds; do
         say "Hinton MNIST, seed $seed: teacher"
         hinton_teacher "$seed"
         say "Hinton MNIST, seed $seed: distilled and scratch students"
-        distill distill --dataset mnist --teacher "$out/hinton-teacher-$seed.safetensors" \
-            --student 800x2 --temperature 20 --alpha 0.1 --epochs 20 --batch-size 128 \
-            --seed "$seed" --compare-scratch --out "$out/hinton-student-$seed.safetensors" |
-            tee "$out/hinton-student-$seed.log"
+        hinton_student "$seed" --epochs 20 --compare-scratch \
+            --out "$out/hinton-student-$seed.safetensors" | tee "$out/hinton-student-$seed.log"
     done
 }
 
@@ -47,10 +54,8 @@ omitted_three() {
     for seed in $seeds; do
         say "Hinton MNIST, omitted 3, seed $seed"
         hinton_teacher "$seed"
-        distill distill --dataset mnist --teacher "$out/hinton-teacher-$seed.safetensors" \
-            --student 800x2 --temperature 20 --alpha 0.1 --epochs 20 --batch-size 128 \
-            --seed "$seed" --omit-class 3 --out "$out/omitted-three-$seed.safetensors" |
-            tee "$out/omitted-three-$seed.log"
+        hinton_student "$seed" --epochs 20 --omit-class 3 \
+            --out "$out/omitted-three-$seed.safetensors" | tee "$out/omitted-three-$seed.log"
         distill eval --dataset mnist --weights "$out/omitted-three-$seed.safetensors" \
             --omitted-class 3 | tee -a "$out/omitted-three-$seed.log"
     done
@@ -61,10 +66,9 @@ little_data() {
     for seed in $seeds; do
         say "Hinton MNIST, 3 % of the training data, seed $seed"
         hinton_teacher "$seed"
-        distill distill --dataset mnist --teacher "$out/hinton-teacher-$seed.safetensors" \
-            --student 800x2 --temperature 20 --alpha 0.1 --labeled-fraction 0.03 \
-            --no-unlabeled --epochs 200 --batch-size 128 --seed "$seed" --compare-scratch \
-            --out "$out/little-data-$seed.safetensors" | tee "$out/little-data-$seed.log"
+        hinton_student "$seed" --labeled-fraction 0.03 --no-unlabeled --epochs 200 \
+            --compare-scratch --out "$out/little-data-$seed.safetensors" |
+            tee "$out/little-data-$seed.log"
     done
 }
 

@@ -28,6 +28,30 @@ pub struct BenchArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct ExitsArgs {
+    #[arg(long, default_value = "digits")]
+    pub dataset: DatasetKind,
+    /// Teacher weights (default: the shipped teacher of the dataset).
+    #[arg(long)]
+    pub teacher: Option<PathBuf>,
+    /// A distilled student to set against the curve.
+    #[arg(long)]
+    pub student: Option<PathBuf>,
+    /// Passes over the training inputs.
+    #[arg(long, default_value_t = 10)]
+    pub epochs: usize,
+    #[arg(long, default_value_t = 3e-3)]
+    pub lr: f64,
+    #[arg(long, default_value_t = 64)]
+    pub batch_size: usize,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Speeds on the curve, evenly spaced from 0 to 1.
+    #[arg(long, default_value_t = 11)]
+    pub points: usize,
+}
+
+#[derive(Args, Debug)]
 pub struct TrainArgs {
     /// digits, mnist, moons, circles, spirals, xor, or spam (text: SpamAssassin e-mails).
     #[arg(long, default_value = "digits")]
@@ -87,9 +111,13 @@ pub struct TrainTeacherArgs {
 pub struct DistillArgs {
     #[command(flatten)]
     pub train: TrainArgs,
-    /// Teacher weights (default: the shipped teacher of the dataset).
+    /// Teacher weights (default: the shipped teacher of the dataset). Give it more than once to
+    /// distil from an ensemble (MT-DNN): the weighted average of the teachers' soft targets.
     #[arg(long)]
-    pub teacher: Option<PathBuf>,
+    pub teacher: Vec<PathBuf>,
+    /// The ensemble's weights, one per --teacher, comma-separated (default: equal).
+    #[arg(long)]
+    pub teacher_weights: Option<String>,
     /// mlp, transformer, bilstm or bow (default: transformer for text, mlp otherwise).
     #[arg(long)]
     pub kind: Option<NetKind>,

@@ -3,6 +3,7 @@
 
 mod args;
 mod bench;
+mod exits;
 mod inspect;
 mod kinds;
 mod train;
@@ -23,6 +24,7 @@ use crate::engine::train::{Evaluation, StepMetrics, Trainer};
 use crate::engine::weights::{FileInfo, load_network};
 
 use bench::bench;
+use exits::exits;
 use inspect::{eval, export, predict};
 use train::{distill, train_teacher};
 
@@ -64,6 +66,9 @@ pub enum Command {
     Predict(PredictArgs),
     /// Measure distillation speed on this machine's CPU (steps/s, teacher vs student, GFLOP/s).
     Bench(BenchArgs),
+    /// FastBERT's early exits: a classifier after every layer of a frozen teacher, taught by its
+    /// final classifier without labels; prints accuracy against layers run at each speed.
+    Exits(ExitsArgs),
 }
 
 pub(super) fn assets_dir(flag: &Option<PathBuf>) -> PathBuf {
@@ -246,6 +251,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Export(args) => export(args, &device),
         Command::Predict(args) => predict(args, &assets, &device),
         Command::Bench(args) => bench(args, &assets, &device, cli.quiet),
+        Command::Exits(args) => exits(args, &assets, &device, cli.quiet),
     }
 }
 

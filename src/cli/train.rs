@@ -6,11 +6,12 @@ use std::time::Instant;
 use burn::tensor::Device;
 use serde_json::json;
 
+use crate::engine::data::Dataset;
 use crate::engine::data::{TransferConfig, TransferSet};
 use crate::engine::error::Result;
 use crate::engine::loss::AttentionLoss;
 use crate::engine::mapping::MappingScheme;
-use crate::engine::network::Classifier;
+use crate::engine::network::{Classifier, Ensemble};
 use crate::engine::schedule::Schedule;
 use crate::engine::text::{Neighbours, TangAugment, text_transfer_set};
 use crate::engine::train::{DistillSettings, Trainer, accuracy};
@@ -125,16 +126,18 @@ pub(super) fn distill(
         regularisation: t.regularisation(kind, args.dropout),
         ..args.settings(steps)?
     };
-    let teacher_acc = accuracy(&teacher, &split.test, device)?;
+    let teachers = args.ensemble(teacher, &data_set, device)?;
+    let teacher_acc = accuracy(&teachers, &split.test, device)?;
     let scratch_data = data.labeled_only();
-    let mut trainer = Trainer::distill(
+    let mut trainer = Trainer::distill_ensemble(
         config.clone(),
-        teacher.clone(),
+        teachers.clone(),
         data,
         settings.clone(),
         device,
     )?;
-    announce(&trainer, &config, &teacher, teacher_acc, &settings, steps);
+    announce(&trainer, &config, &teachers, teacher_acc, &settings, steps);
+    let member_accs = members_report(&teachers, &split.test, device)?;
     let start = Instant::now();
     let last = run_steps(&mut trainer, steps, "distill", quiet)?;
     let eval = trainer.evaluate(&split.test)?;
@@ -155,6 +158,8 @@ pub(super) fn distill(
     let mut info = json!({
         "dataset": t.dataset.name(),
         "teacher": teacher_path.display().to_string(),
+        "teachers": args.teacher.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+        "teacher_weights": teachers.weights(),
         "transfer": transfer,
         "settings": settings,
         "steps": steps,
@@ -162,6 +167,7 @@ pub(super) fn distill(
             "test_accuracy": eval.accuracy,
             "teacher_agreement": eval.teacher_agreement,
             "teacher_test_accuracy": teacher_acc,
+            "each_teacher_test_accuracy": member_accs,
             "scratch_test_accuracy": scratch_eval.map(|e| e.accuracy),
         },
     });
@@ -186,13 +192,30 @@ impl DistillArgs {
         let t = &self.train;
         let path = self
             .teacher
-            .clone()
+            .first()
+            .cloned()
             .unwrap_or_else(|| shipped_teacher(assets, t.dataset));
         let (teacher, info) = load_weights(&path, device)?;
         let tokenizer = text_tokenizer(&teacher, &info, self.tokenizer.as_deref(), &path)?;
         let data = load_data(t.dataset, assets, t.seed, tokenizer)?;
         check_fits(&teacher.architecture(), &path, t.dataset, &data)?;
         Ok((teacher, path, data))
+    }
+
+    /// The lead teacher and any further --teacher, with their weights, each checked to fit the
+    /// data and read the lead's tokens.
+    fn ensemble(&self, lead: Network, data: &Data, device: &Device) -> Result<Ensemble> {
+        let mut members = vec![lead];
+        for path in self.teacher.iter().skip(1) {
+            let (net, _) = load_weights(path, device)?;
+            check_fits(&net.architecture(), path, self.train.dataset, data)?;
+            members.push(net);
+        }
+        let weights = match &self.teacher_weights {
+            None => vec![1.0; members.len()],
+            Some(list) => parse_weights(list)?,
+        };
+        Ensemble::new(members, &weights)
     }
 
     /// The transfer set: for text, Tang's augmentation replaces the image one, with word
@@ -327,23 +350,66 @@ fn versus_scratch(
     Ok(e)
 }
 
+/// "1,2,0.5" as weights.
+fn parse_weights(list: &str) -> Result<Vec<f32>> {
+    list.split(',')
+        .map(|w| {
+            w.trim().parse::<f32>().map_err(|_| {
+                Error::Settings(format!(
+                    "'{w}' in --teacher-weights '{list}' is not a number (use e.g. 1,1,2)"
+                ))
+            })
+        })
+        .collect()
+}
+
+/// Each teacher's test accuracy, printed for an ensemble (one teacher was announced already).
+fn members_report(teachers: &Ensemble, test: &Dataset, device: &Device) -> Result<Vec<f32>> {
+    let mut accs = Vec::new();
+    for (k, (net, w)) in teachers
+        .members()
+        .iter()
+        .zip(teachers.weights())
+        .enumerate()
+    {
+        let acc = accuracy(net, test, device)?;
+        if teachers.members().len() > 1 {
+            println!(
+                "  teacher {}: {}, weight {w:.2}, test accuracy {:.2} %",
+                k + 1,
+                net.architecture().describe(),
+                acc * 100.0
+            );
+        }
+        accs.push(acc);
+    }
+    Ok(accs)
+}
+
 /// What is about to be distilled from what, on which transfer set.
 fn announce(
     trainer: &Trainer,
     config: &Architecture,
-    teacher: &Network,
+    teacher: &Ensemble,
     teacher_acc: f32,
     settings: &DistillSettings,
     steps: usize,
 ) {
     let set = trainer.transfer_set();
     let t = teacher.architecture();
+    let k = teacher.members().len();
+    let from = match k {
+        1 => format!(
+            "teacher {} ({} parameters",
+            t.describe(),
+            t.declared_params()
+        ),
+        _ => format!("an ensemble of {k} teachers (the weighted average of their soft targets"),
+    };
     println!(
-        "Distilling {} ({} parameters) from teacher {} ({} parameters, test accuracy {:.2} %)",
+        "Distilling {} ({} parameters) from {from}, test accuracy {:.2} %)",
         config.describe(),
         config.declared_params(),
-        t.describe(),
-        t.declared_params(),
         teacher_acc * 100.0
     );
     let mapping = trainer.mapping().map(|m| m.pairs().to_vec());

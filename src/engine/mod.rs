@@ -8,6 +8,7 @@ pub mod bench;
 pub mod data;
 pub mod decision_map;
 pub mod error;
+pub mod exits;
 pub mod limits;
 pub mod loss;
 pub mod mapping;

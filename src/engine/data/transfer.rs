@@ -213,6 +213,20 @@ impl TransferSet {
         }
     }
 
+    /// The same rows with every label dropped (for training that must not read labels).
+    pub fn inputs_only(&self) -> TransferSet {
+        TransferSet {
+            features: self.features.clone(),
+            labels: vec![None; self.labels.len()],
+            dim: self.dim,
+            classes: self.classes,
+            labeled: 0,
+            unlabeled: self.labeled + self.unlabeled,
+            augmented: self.augmented,
+            image: self.image,
+        }
+    }
+
     /// Gathers rows into a batch; unlabeled rows get an all-zero target.
     pub fn batch(&self, rows: &[usize]) -> Batch {
         let mut features = Vec::with_capacity(rows.len() * self.dim);

@@ -10,6 +10,7 @@
 pub mod attention_maps;
 pub mod bilstm;
 pub mod bow;
+pub mod ensemble;
 pub mod mlp;
 pub mod spec;
 pub mod torch;
@@ -23,6 +24,7 @@ use crate::engine::error::Result;
 pub use attention_maps::{AttentionMaps, attention_maps};
 pub use bilstm::{BiLstm, BiLstmConfig};
 pub use bow::{Bow, BowConfig};
+pub use ensemble::Ensemble;
 pub use mlp::*;
 pub use spec::NetKind;
 pub use transformer::{Transformer, TransformerConfig};

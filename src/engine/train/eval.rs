@@ -9,7 +9,7 @@ use crate::engine::network::{Classifier, Input};
 
 /// Row-major feature rows (`dim` each) as tensors of at most 1,024 rows (a whole test set at
 /// once would be one large allocation on the device).
-pub(super) fn feature_slices<'a>(
+pub fn feature_slices<'a>(
     features: &'a [f32],
     dim: usize,
     device: &'a Device,

@@ -13,7 +13,7 @@ mod step;
 mod teacher;
 mod trainer;
 
-pub use eval::{accuracy, fraction_equal, logits_host, predictions};
+pub use eval::{accuracy, feature_slices, fraction_equal, logits_host, predictions};
 pub use known::KnownLogits;
 pub use omitted::{OmittedReport, omitted_class_report};
 pub use regularise::{Regularisation, jitter_images, shift};
@@ -29,7 +29,7 @@ use crate::engine::data::{Batch, Batches, TransferSet};
 use crate::engine::error::{Error, Result};
 use crate::engine::loss::{self, AttentionLoss, HiddenLoss, SoftLoss};
 use crate::engine::mapping::{LayerMapping, MappingScheme};
-use crate::engine::network::{Architecture, Network};
+use crate::engine::network::{Architecture, Ensemble, Network};
 use crate::engine::schedule::Schedule;
 
 /// Every knob of a distillation run. Defaults are sensible for the digits set.
@@ -146,7 +146,8 @@ pub struct StudentModule {
 }
 
 struct Teacher {
-    net: Network,
+    /// One teacher, or several whose soft targets are averaged (MT-DNN).
+    net: Ensemble,
     mapping: LayerMapping,
     /// The `(student, teacher)` layers of the hidden term: the mapping's pairs, after (0, 0)
     /// when the embeddings are matched too. Empty when β = 0.
@@ -161,7 +162,8 @@ struct Teacher {
 /// teacher layers `[rows, positions, width]`, in `hidden_pairs` order (already cut to the
 /// student's positions). They stay on the training device.
 struct TeacherCache {
-    logits: Tensor<2>,
+    /// One per ensemble member, combined when gathered (so the weights can change live).
+    logits: Vec<Tensor<2>>,
     hidden: Option<Vec<Tensor<3>>>,
 }
 

@@ -114,8 +114,13 @@ impl Teacher {
                 .collect(),
             _ => Vec::new(),
         };
+        let logits = cache
+            .logits
+            .iter()
+            .map(|l| l.clone().select(0, index.clone()))
+            .collect();
         Some(Targets {
-            logits: cache.logits.clone().select(0, index),
+            logits: self.net.combine(logits),
             hidden,
             attention: Vec::new(),
             qkv: None,
@@ -137,7 +142,8 @@ impl TeacherCache {
     ) -> Option<Self> {
         let config = teacher.net.architecture();
         let rows = data.len();
-        if rows.checked_mul(config.classes())? > TEACHER_CACHE_FLOATS {
+        let logit_floats = config.classes() * teacher.net.members().len();
+        if rows.checked_mul(logit_floats)? > TEACHER_CACHE_FLOATS {
             return None;
         }
         let hidden_floats: usize = teacher
@@ -150,23 +156,31 @@ impl TeacherCache {
             .sum();
         let keep_hidden = with_hidden
             && !teacher.hidden_pairs.is_empty()
-            && rows.checked_mul(config.classes() + hidden_floats)? <= TEACHER_CACHE_FLOATS;
-        if !keep_hidden && let Some(host) = known.and_then(|k| k.all(&data.features)) {
+            && rows.checked_mul(logit_floats + hidden_floats)? <= TEACHER_CACHE_FLOATS;
+        let members = teacher.net.members();
+        let lone = members.len() == 1;
+        if lone
+            && !keep_hidden
+            && let Some(host) = known.and_then(|k| k.all(&data.features))
+        {
             let logits = TensorData::new(host, [rows, config.classes()]);
             return Some(Self {
-                logits: Tensor::from_data(logits, device),
+                logits: vec![Tensor::from_data(logits, device)],
                 hidden: None,
             });
         }
-        let mut logits = Vec::new();
+        let mut logits: Vec<Vec<Tensor<2>>> = vec![Vec::new(); members.len()];
         let mut hidden: Vec<Vec<Tensor<3>>> = vec![Vec::new(); teacher.hidden_pairs.len()];
         for x in super::eval::feature_slices(&data.features, data.dim, device) {
+            for (k, m) in members.iter().enumerate().skip(1) {
+                logits[k].push(m.logits(Input::Features(x.clone())));
+            }
             if !keep_hidden {
-                logits.push(teacher.net.logits(Input::Features(x)));
+                logits[0].push(members[0].logits(Input::Features(x)));
                 continue;
             }
-            let out = teacher.net.forward(Input::Features(x));
-            logits.push(out.logits);
+            let out = members[0].forward(Input::Features(x));
+            logits[0].push(out.logits);
             for (k, h) in teacher
                 .hidden_taps(&out.taps, student)
                 .ok()?
@@ -177,7 +191,7 @@ impl TeacherCache {
             }
         }
         Some(Self {
-            logits: Tensor::cat(logits, 0),
+            logits: logits.into_iter().map(|l| Tensor::cat(l, 0)).collect(),
             hidden: keep_hidden.then(|| {
                 hidden
                     .into_iter()

@@ -47,7 +47,38 @@ impl Trainer {
         device: &Device,
         known: Option<&KnownLogits>,
     ) -> Result<Self> {
-        let (config, teacher) = (config.into(), teacher.into());
+        let teacher = Ensemble::from(teacher.into());
+        Self::from_teachers(config.into(), teacher, data, settings, device, known)
+    }
+
+    /// A student distilled from several teachers at once: the weighted average of their soft
+    /// targets (MT-DNN). The hidden and attention terms need one teacher, so they are refused.
+    pub fn distill_ensemble(
+        config: impl Into<Architecture>,
+        teachers: Ensemble,
+        data: TransferSet,
+        settings: DistillSettings,
+        device: &Device,
+    ) -> Result<Self> {
+        let attention = settings.gamma > 0.0 && settings.attention_loss != AttentionLoss::Off;
+        if teachers.members().len() > 1 && (settings.beta > 0.0 || attention) {
+            return Err(Error::Settings(
+                "an ensemble of teachers gives soft targets only: set β to 0 and attention \
+                 transfer off, or distil from one teacher"
+                    .into(),
+            ));
+        }
+        Self::from_teachers(config.into(), teachers, data, settings, device, None)
+    }
+
+    fn from_teachers(
+        config: Architecture,
+        teacher: Ensemble,
+        data: TransferSet,
+        settings: DistillSettings,
+        device: &Device,
+        known: Option<&KnownLogits>,
+    ) -> Result<Self> {
         let teacher_config = teacher.architecture();
         if (teacher_config.inputs(), teacher_config.classes())
             != (config.inputs(), config.classes())
@@ -170,6 +201,23 @@ impl Trainer {
 
     pub fn transfer_set(&self) -> &TransferSet {
         &self.data
+    }
+
+    /// The teachers' weights (normalised), one per teacher; empty without a teacher.
+    pub fn teacher_weights(&self) -> &[f32] {
+        self.teacher.as_ref().map_or(&[], |t| t.net.weights())
+    }
+
+    /// Reweights the ensemble from the next step on. The cache keeps every teacher's logits,
+    /// so nothing is recomputed; refused weights change nothing.
+    pub fn set_teacher_weights(&mut self, weights: &[f32]) -> Result<()> {
+        let teacher = self
+            .teacher
+            .as_mut()
+            .ok_or_else(|| Error::Settings("this run has no teacher to weigh".into()))?;
+        teacher.net.set_weights(weights)?;
+        self.halted = None;
+        Ok(())
     }
 
     pub fn mapping(&self) -> Option<&LayerMapping> {

@@ -1,0 +1,108 @@
+//! `exits`: FastBERT's early exits on a trained teacher, and the accuracy–speed curve.
+
+use std::path::Path;
+use std::time::Instant;
+
+use burn::tensor::Device;
+
+use crate::engine::data::{TransferConfig, TransferSet};
+use crate::engine::error::Result;
+use crate::engine::exits::{ExitSettings, ExitTable, ExitTrainer, exit_flops, layer_flops};
+use crate::engine::network::Classifier;
+use crate::engine::train::accuracy;
+
+use super::*;
+
+pub(super) fn exits(args: ExitsArgs, assets: &Path, device: &Device, quiet: bool) -> Result<()> {
+    let path = args
+        .teacher
+        .clone()
+        .unwrap_or_else(|| shipped_teacher(assets, args.dataset));
+    let (teacher, info) = load_weights(&path, device)?;
+    let tokenizer = text_tokenizer(&teacher, &info, None, &path)?;
+    let data = load_data(args.dataset, assets, args.seed, tokenizer)?;
+    check_fits(&teacher.architecture(), &path, args.dataset, &data)?;
+    // The trainer drops the labels: the exits learn from the teacher alone.
+    let transfer = TransferSet::build(&data.split.train, &TransferConfig::default(), args.seed)?;
+    let settings = ExitSettings {
+        learning_rate: args.lr,
+        batch_size: args.batch_size,
+        seed: args.seed,
+    };
+    let mut trainer = ExitTrainer::new(&teacher, transfer, settings, device)?;
+    let steps = trainer.steps_for(args.epochs);
+    let arch = teacher.architecture();
+    println!(
+        "Training {} exits of teacher {} for {} epochs ({steps} steps), the teacher frozen and \
+         no labels read",
+        arch.depth() - 1,
+        arch.describe(),
+        args.epochs
+    );
+    let start = Instant::now();
+    let bar = progress_bar(steps, quiet);
+    let mut loss = 0.0;
+    for _ in 0..steps {
+        loss = trainer.step()?;
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    println!(
+        "Final exit loss (Σ KL to the teacher) {loss:.4} ({:.1} s)",
+        start.elapsed().as_secs_f32()
+    );
+    let table = ExitTable::measure(&teacher, &trainer.branches(), &data.split.test, device)?;
+    print_curve(&table, args.points);
+    if let Some(student) = &args.student {
+        let (net, _) = load_weights(student, device)?;
+        check_fits(&net.architecture(), student, args.dataset, &data)?;
+        let acc = accuracy(&net, &data.split.test, device)?;
+        let flops = network_flops(&net.architecture());
+        println!(
+            "Distilled student {}: {:.2} %, {} layers, {:.3} of the teacher's FLOPs",
+            net.architecture().describe(),
+            acc * 100.0,
+            net.architecture().depth(),
+            flops as f64 / table.full_flops().max(1) as f64
+        );
+    }
+    Ok(())
+}
+
+fn print_curve(table: &ExitTable, points: usize) {
+    println!(
+        "{:>6} {:>9} {:>7} {:>7}  left at exit 1..{}",
+        "speed",
+        "accuracy",
+        "layers",
+        "FLOPs",
+        table.exits()
+    );
+    for p in table.curve(points) {
+        println!(
+            "{:>6.2} {:>8.2} % {:>7.2} {:>7.3}  {:?}",
+            p.speed,
+            p.accuracy * 100.0,
+            p.layers,
+            p.flops_fraction,
+            p.left_at
+        );
+    }
+}
+
+/// FLOPs per example of a whole network: every layer and its classifier.
+fn network_flops(arch: &Architecture) -> u64 {
+    let layers: u64 = (1..=arch.depth()).map(|l| layer_flops(arch, l)).sum();
+    layers + exit_flops(arch, arch.depth())
+}
+
+fn progress_bar(steps: usize, quiet: bool) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(steps as u64);
+    if let Ok(style) = ProgressStyle::with_template("exits {bar:30} {pos}/{len} steps, {eta}") {
+        bar.set_style(style);
+    }
+    bar
+}

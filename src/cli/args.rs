@@ -52,6 +52,39 @@ pub struct ExitsArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct TheseusArgs {
+    #[arg(long, default_value = "digits")]
+    pub dataset: DatasetKind,
+    /// Teacher weights (default: the shipped teacher of the dataset).
+    #[arg(long)]
+    pub teacher: Option<PathBuf>,
+    /// Successor modules: the student's layers. The teacher's depth must be a multiple.
+    #[arg(long, default_value_t = 3)]
+    pub successors: usize,
+    /// Replacement rate p: a number (0.5) or a curriculum base+slope·t (0.3+0.001t).
+    #[arg(long, default_value = "0.5")]
+    pub rate: String,
+    /// Epochs of phase 1 (modules replaced at random).
+    #[arg(long, default_value_t = 20)]
+    pub replacing_epochs: usize,
+    /// Epochs of phase 2 (the successors alone).
+    #[arg(long, default_value_t = 10)]
+    pub finetune_epochs: usize,
+    #[arg(long, default_value_t = 1e-3)]
+    pub lr: f64,
+    #[arg(long, default_value_t = 64)]
+    pub batch_size: usize,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Also distil the same student by KD for as many steps, and report both.
+    #[arg(long)]
+    pub compare_kd: bool,
+    /// Where to write the successor network (safetensors).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+#[derive(Args, Debug)]
 pub struct TrainArgs {
     /// digits, mnist, moons, circles, spirals, xor, or spam (text: SpamAssassin e-mails).
     #[arg(long, default_value = "digits")]

@@ -6,6 +6,7 @@ mod bench;
 mod exits;
 mod inspect;
 mod kinds;
+mod theseus;
 mod train;
 
 pub use args::*;
@@ -26,6 +27,7 @@ use crate::engine::weights::{FileInfo, load_network};
 use bench::bench;
 use exits::exits;
 use inspect::{eval, export, predict};
+use theseus::theseus;
 use train::{distill, train_teacher};
 
 #[derive(Parser, Debug)]
@@ -69,6 +71,9 @@ pub enum Command {
     /// FastBERT's early exits: a classifier after every layer of a frozen teacher, taught by its
     /// final classifier without labels; prints accuracy against layers run at each speed.
     Exits(ExitsArgs),
+    /// BERT-of-Theseus: successors of one layer replace the teacher's modules at random, then
+    /// train alone; labels only, no distillation loss. Compare with KD with --compare-kd.
+    Theseus(TheseusArgs),
 }
 
 pub(super) fn assets_dir(flag: &Option<PathBuf>) -> PathBuf {
@@ -252,6 +257,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Predict(args) => predict(args, &assets, &device),
         Command::Bench(args) => bench(args, &assets, &device, cli.quiet),
         Command::Exits(args) => exits(args, &assets, &device, cli.quiet),
+        Command::Theseus(args) => theseus(args, &assets, &device, cli.quiet),
     }
 }
 

@@ -15,6 +15,7 @@ pub mod mapping;
 pub mod network;
 pub mod schedule;
 pub mod text;
+pub mod theseus;
 pub mod train;
 pub mod weights;
 

@@ -324,6 +324,21 @@ pub fn token_mask(ids: &Tensor<2, Int>) -> Tensor<2> {
 }
 
 impl Transformer {
+    /// The embedding output of a batch and the attention bias of its padding, before block 1.
+    pub fn enter(&self, input: Input) -> (Tensor<3>, Tensor<4>) {
+        let ids = input.tokens();
+        let bias = key_bias(token_mask(&ids));
+        (self.embed(ids), bias)
+    }
+
+    /// Block `index` (0-based) alone.
+    pub fn block(&self, index: usize, h: Tensor<3>, bias: Tensor<4>) -> Tensor<3> {
+        match self.blocks.get(index) {
+            Some(block) => block.forward(h, bias).hidden,
+            None => h,
+        }
+    }
+
     fn embed(&self, ids: Tensor<2, Int>) -> Tensor<3> {
         let [batch, positions] = ids.dims();
         let device = ids.device();
@@ -334,7 +349,8 @@ impl Transformer {
         dropout(self.embedding_norm.forward(x), self.dropout)
     }
 
-    fn classify(&self, h: Tensor<3>) -> Tensor<2> {
+    /// The classifier on the `[CLS]` position of the last hidden state.
+    pub fn classify(&self, h: Tensor<3>) -> Tensor<2> {
         let [batch, _, d] = h.dims();
         let cls = h.narrow(1, 0, 1).reshape([batch, d]);
         self.classifier.forward(self.final_norm.forward(cls))

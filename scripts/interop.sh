@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# numpy (from PyPI, in .venv) reads exported networks (an MLP student on digits; the text
-# transformer teacher, a BiLSTM and a bag of words on spam) and reproduces the Rust logits on 100
+# numpy (from PyPI, in .venv) reads exported networks (an MLP student on digits, FastBERT exits
+# of the digits teacher; the text transformer teacher, a BiLSTM and a bag of words on spam) and reproduces the Rust logits on 100
 # test examples to 1e-5; burnpack export round-trips through the CLI. Needs `bash scripts/setup.sh`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +17,13 @@ distill export --weights "$work/student.safetensors" --out "$work/student.bpk"
 distill predict --weights "$work/student.bpk" --dataset digits --count 100 --out "$work/bpk-logits.safetensors"
 cmp "$work/rust-logits.safetensors" "$work/bpk-logits.safetensors"
 echo "burnpack export gives byte-identical logits"
+
+# FastBERT's exits: trained, written, read back by the CLI (same probabilities as trained) and
+# by numpy beside the exported teacher.
+distill exits --dataset digits --epochs 2 --out "$work/exits.safetensors" >/dev/null
+distill exits --dataset digits --load "$work/exits.safetensors" --probs-out "$work/exit-probs.safetensors" >/dev/null
+distill export --weights assets/teachers/digits.safetensors --out "$work/digits-teacher.safetensors"
+.venv/bin/python tests/interop/check_exits.py "$work/digits-teacher.safetensors" "$work/exits.safetensors" "$work/exit-probs.safetensors"
 
 # Text networks: the shipped transformer teacher, and a BiLSTM and a bag-of-words trained for one
 # epoch, each exported and checked against numpy's reference forward pass on 100 test sentences.

@@ -192,8 +192,39 @@ patient_kd() {
     done
 }
 
+# MT-DNN (Liu et al. 2019): a 2×1200 student from the average of the three Hinton teachers'
+# soft targets, set against the same student from its own seed's teacher alone.
+ensemble() {
+    for seed in 1 2 3; do hinton_teacher "$seed"; done
+    local teachers=()
+    for seed in 1 2 3; do teachers+=(--teacher "$out/hinton-teacher-$seed.safetensors"); done
+    for seed in $seeds; do
+        say "MT-DNN ensemble on MNIST, seed $seed"
+        distill distill --dataset mnist "${teachers[@]}" --student 1200x2 --temperature 20 \
+            --alpha 0.1 --batch-size 128 --seed "$seed" --epochs 20 \
+            --out "$out/ensemble-$seed.safetensors" | tee "$out/ensemble-$seed.log"
+        hinton_student "$seed" --student 1200x2 --epochs 20 \
+            --out "$out/ensemble-single-$seed.safetensors" | tee "$out/ensemble-single-$seed.log"
+    done
+}
+
+# FastBERT's exits on the shipped digits teacher, and BERT-of-Theseus against KD (seconds each).
+exits_and_theseus() {
+    distill distill --dataset digits --out "$out/exits-student.safetensors" | tee "$out/exits-student.log"
+    distill exits --dataset digits --student "$out/exits-student.safetensors" | tee "$out/exits.log"
+    for seed in ${SEEDS:-1 2 3 4 5}; do
+        for rate in 0.5 0.3+0.002t; do
+            say "Theseus on the digits, rate $rate, seed $seed"
+            distill theseus --dataset digits --rate "$rate" --compare-kd --seed "$seed" \
+                --out "$out/theseus-$rate-$seed.safetensors" | tee "$out/theseus-$rate-$seed.log"
+        done
+        distill theseus --dataset digits --replacing-epochs 0 --finetune-epochs 30 --seed "$seed" \
+            --out "$out/theseus-start-$seed.safetensors" | tee "$out/theseus-start-$seed.log"
+    done
+}
+
 claims=("$@")
-[ ${#claims[@]} -gt 0 ] || claims=(hinton-mnist omitted-three little-data tang attention assistant patient-kd)
+[ ${#claims[@]} -gt 0 ] || claims=(hinton-mnist omitted-three little-data tang attention assistant patient-kd ensemble exits-theseus)
 for claim in "${claims[@]}"; do
     case "$claim" in
         hinton-mnist) hinton_mnist ;;
@@ -203,7 +234,9 @@ for claim in "${claims[@]}"; do
         attention) attention ;;
         assistant) assistant ;;
         patient-kd) patient_kd ;;
-        *) echo "unknown claim '$claim' (hinton-mnist, omitted-three, little-data, tang, attention, assistant, patient-kd)" >&2; exit 2 ;;
+        ensemble) ensemble ;;
+        exits-theseus) exits_and_theseus ;;
+        *) echo "unknown claim '$claim' (hinton-mnist, omitted-three, little-data, tang, attention, assistant, patient-kd, ensemble, exits-theseus)" >&2; exit 2 ;;
     esac
 done
 say "done: logs in $out/"

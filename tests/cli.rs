@@ -558,3 +558,106 @@ fn eval_reads_an_omitted_class_before_and_after_the_bias_fix() {
     let out = distill(&["eval", "--weights", p(&student), "--omitted-class", "12"]);
     assert!(!out.status.success() && text(&out).contains("class 12 does not exist"));
 }
+
+/// The three method commands: exits written and read back (the same curve), an ensemble
+/// announced with its teachers, module replacing against KD; and their bad input refused.
+#[test]
+fn exits_ensemble_and_theseus_commands() {
+    let dir = temp_dir("methods");
+    let exits = dir.join("exits.safetensors");
+    let trained = distill(&["exits", "--epochs", "3", "--out", p(&exits)]);
+    assert!(trained.status.success(), "{}", text(&trained));
+    let loaded = distill(&["exits", "--load", p(&exits)]);
+    assert!(loaded.status.success(), "{}", text(&loaded));
+    let curve = |o: &Output| -> Vec<String> {
+        text(o)
+            .lines()
+            .filter(|l| l.trim_start().starts_with("0.") || l.trim_start().starts_with("1.00"))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(curve(&trained).len(), 11);
+    assert_eq!(
+        curve(&trained),
+        curve(&loaded),
+        "the file gives the same exits"
+    );
+    let wrong = distill(&["exits", "--dataset", "moons", "--load", p(&exits)]);
+    assert!(!wrong.status.success());
+    assert!(
+        text(&wrong).contains("belong to the teacher"),
+        "{}",
+        text(&wrong)
+    );
+
+    let teacher = "assets/teachers/digits.safetensors";
+    let student = dir.join("ensemble.safetensors");
+    let args = |weights: &str| {
+        let mut a = vec![
+            "distill",
+            "--epochs",
+            "2",
+            "--teacher",
+            teacher,
+            "--teacher",
+            teacher,
+        ];
+        a.extend(["--teacher-weights", weights, "--out", p(&student)]);
+        a.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let run = |a: Vec<String>| distill(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    let ok = run(args("1,3"));
+    assert!(ok.status.success(), "{}", text(&ok));
+    assert!(
+        text(&ok).contains("an ensemble of 2 teachers"),
+        "{}",
+        text(&ok)
+    );
+    assert!(text(&ok).contains("weight 0.75"), "{}", text(&ok));
+    for (bad, why) in [
+        ("1", "1 teacher weights for 2"),
+        ("0,0", "every teacher weight is 0"),
+        ("1,x", "'x'"),
+    ] {
+        let out = run(args(bad));
+        assert!(
+            !out.status.success() && text(&out).contains(why),
+            "{bad}: {}",
+            text(&out)
+        );
+    }
+
+    let theseus = dir.join("theseus.safetensors");
+    let out = distill(&[
+        "theseus",
+        "--replacing-epochs",
+        "2",
+        "--finetune-epochs",
+        "1",
+        "--compare-kd",
+        "--out",
+        p(&theseus),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("KD: the same student, same start"),
+        "{}",
+        text(&out)
+    );
+    let eval = distill(&["eval", "--weights", p(&theseus)]);
+    assert!(text(&eval).contains("64→128×3→10"), "{}", text(&eval));
+    for (args, why) in [
+        (vec!["theseus", "--successors", "4"], "do not split into 4"),
+        (vec!["theseus", "--rate", "0.3-0.1t"], "replacement rate"),
+        (vec!["theseus", "--rate", "2"], "must be in (0, 1]"),
+    ] {
+        let mut a = args.clone();
+        a.extend(["--out", p(&theseus)]);
+        let out = distill(&a);
+        assert!(
+            !out.status.success() && text(&out).contains(why),
+            "{args:?}: {}",
+            text(&out)
+        );
+    }
+}

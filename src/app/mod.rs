@@ -3,6 +3,7 @@
 //! only renders it and feeds it browser events.
 
 pub mod drawing;
+pub mod labs;
 pub mod message;
 pub mod page_training;
 pub mod presets;

@@ -12,6 +12,9 @@ pub struct PageTraining {
     pub epochs: usize,
     pub learning_rate: f64,
     pub regularisation: Regularisation,
+    /// Seed of the weights and the batch order (another seed, another teacher of the same
+    /// shape: the members of an ensemble).
+    pub seed: u64,
 }
 
 impl PageTraining {
@@ -25,6 +28,7 @@ impl PageTraining {
                 epochs: 4,
                 learning_rate: 1e-3,
                 regularisation: Regularisation::default(),
+                seed: 2,
             };
         }
         let width = if kind.toy().is_some() { 64 } else { 128 };
@@ -41,6 +45,7 @@ impl PageTraining {
             },
             learning_rate: 1e-3,
             regularisation: Regularisation::default(),
+            seed: 2,
         }
     }
 
@@ -100,7 +105,7 @@ impl PageTraining {
         DistillSettings {
             batch_size,
             total_steps: (self.epochs * examples.div_ceil(batch_size)).max(1),
-            seed: 2,
+            seed: self.seed,
             learning_rate: self.learning_rate,
             regularisation: self.regularisation.clone(),
             ..Default::default()
@@ -150,6 +155,7 @@ impl PageTraining {
             epochs,
             learning_rate: 3e-3,
             regularisation: Regularisation::default(),
+            seed: 2,
         }
     }
 }

@@ -19,10 +19,26 @@ pub enum Preset {
     TinyBert,
     MiniLm,
     TextAssistant,
+    FastBert,
+    Theseus,
+    Ensemble,
+}
+
+/// Work a preset starts in the page beyond its settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PresetWork {
+    /// Distil a teacher assistant, which then teaches the students.
+    Assistant,
+    /// Train early exits on the teacher.
+    Exits,
+    /// Replace the teacher's modules, with the curriculum.
+    Theseus,
+    /// Train two more teachers, then a student from the three.
+    Ensemble,
 }
 
 impl Preset {
-    pub const ALL: [Preset; 10] = [
+    pub const ALL: [Preset; 13] = [
         Preset::Hinton2015,
         Preset::Tang2019,
         Preset::PatientKdSkip,
@@ -33,6 +49,9 @@ impl Preset {
         Preset::TinyBert,
         Preset::MiniLm,
         Preset::TextAssistant,
+        Preset::FastBert,
+        Preset::Theseus,
+        Preset::Ensemble,
     ];
 
     /// Whether the preset is about text (it switches to the text set).
@@ -43,9 +62,20 @@ impl Preset {
         )
     }
 
-    /// Whether the preset also puts a teacher assistant between the teacher and the students.
-    pub fn trains_assistant(self) -> bool {
-        self == Preset::TextAssistant
+    /// What the preset starts besides its settings.
+    pub fn work(self) -> Option<PresetWork> {
+        match self {
+            Preset::TextAssistant => Some(PresetWork::Assistant),
+            Preset::FastBert => Some(PresetWork::Exits),
+            Preset::Theseus => Some(PresetWork::Theseus),
+            Preset::Ensemble => Some(PresetWork::Ensemble),
+            _ => None,
+        }
+    }
+
+    /// Whether the preset only starts a lab and leaves the settings (and the students) alone.
+    pub fn keeps_settings(self) -> bool {
+        matches!(self, Preset::FastBert | Preset::Theseus | Preset::Ensemble)
     }
 
     pub fn id(self) -> &'static str {
@@ -60,6 +90,9 @@ impl Preset {
             Preset::TinyBert => "tinybert",
             Preset::MiniLm => "minilm",
             Preset::TextAssistant => "text-assistant",
+            Preset::FastBert => "fastbert",
+            Preset::Theseus => "theseus",
+            Preset::Ensemble => "ensemble",
         }
     }
 
@@ -75,6 +108,9 @@ impl Preset {
             Preset::TinyBert => "TinyBERT (Jiao et al. 2020)",
             Preset::MiniLm => "MiniLM (Wang et al. 2020)",
             Preset::TextAssistant => "Teacher assistant for text (Mirzadeh et al. 2020)",
+            Preset::FastBert => "Early exits (FastBERT, Liu et al. 2020)",
+            Preset::Theseus => "Module replacing (BERT-of-Theseus, Xu et al. 2020)",
+            Preset::Ensemble => "Several teachers (MT-DNN, Liu et al. 2019)",
         }
     }
 
@@ -137,6 +173,15 @@ impl Preset {
             Preset::TextAssistant => {
                 "Text: a half-width transformer assistant (32 wide, 4 blocks) is distilled from the teacher first, in the page; then both students learn from the assistant instead, a smaller step."
             }
+            Preset::FastBert => {
+                "Trains a classifier after every teacher layer from the teacher's own answers, without labels. Then drag the speed S in the early-exits panel: sure examples leave early."
+            }
+            Preset::Theseus => {
+                "Successors of one layer replace pairs of teacher layers at random (p rising from 0.3 to 1), then train alone, from labels only. The panel sets them against KD."
+            }
+            Preset::Ensemble => {
+                "Trains two more teachers with other seeds, then a student from the average of the three. Move the weights while it learns; does it beat every teacher?"
+            }
         }
     }
 
@@ -144,6 +189,9 @@ impl Preset {
     /// kept; the omitted class needs ten classes, so on a 2-D set it switches to digits; the text
     /// presets switch to the text set).
     pub fn apply(self, current: &Settings) -> Settings {
+        if self.keeps_settings() {
+            return current.clone();
+        }
         let dataset = match self {
             Preset::OmittedClass if current.dataset.toy().is_some() => DatasetKind::Digits,
             p if p.text_only() => DatasetKind::Spam,
@@ -188,6 +236,7 @@ impl Preset {
             },
             // Text presets always switch to the text set.
             Preset::TinyBert | Preset::MiniLm | Preset::TextAssistant => base,
+            Preset::FastBert | Preset::Theseus | Preset::Ensemble => base,
         }
     }
 
@@ -239,6 +288,7 @@ impl Preset {
                 ..base
             },
             Preset::Hinton2015 | Preset::TextAssistant => base,
+            Preset::FastBert | Preset::Theseus | Preset::Ensemble => base,
         }
     }
 }
@@ -335,7 +385,12 @@ mod tests {
             Preset::MiniLm.apply(&current).attention_loss,
             AttentionLoss::MiniLm
         );
-        assert!(Preset::TextAssistant.trains_assistant());
+        assert_eq!(Preset::TextAssistant.work(), Some(PresetWork::Assistant));
+        // The labs' presets start their work and leave the students as they are.
+        for lab in [Preset::FastBert, Preset::Theseus, Preset::Ensemble] {
+            assert!(lab.work().is_some());
+            assert_eq!(lab.apply(&current), current);
+        }
         let ids: std::collections::HashSet<_> = Preset::ALL.iter().map(|p| p.id()).collect();
         assert_eq!(ids.len(), Preset::ALL.len());
     }

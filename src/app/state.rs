@@ -115,6 +115,8 @@ pub struct AppState {
     /// The distilled student's latest test accuracy per text kind (the compression table's
     /// "accuracy kept" of each kind trained in this visit).
     pub kind_accuracy: Rc<BTreeMap<NetKind, f32>>,
+    /// The method labs (early exits, module replacing, an ensemble of teachers).
+    pub labs: crate::app::labs::Labs,
 }
 
 impl Default for AppState {
@@ -151,6 +153,7 @@ impl Default for AppState {
             attention: None,
             reading: None,
             kind_accuracy: Rc::default(),
+            labs: Default::default(),
         }
     }
 }
@@ -241,6 +244,7 @@ pub enum Action {
     Diverged(String),
     DismissNotices,
     SelectTeacherLayer(Option<usize>),
+    Lab(crate::app::labs::LabAction),
 }
 
 impl AppState {
@@ -315,6 +319,7 @@ impl AppState {
         self.compression = None;
         self.message = None;
         self.attention = None;
+        self.labs = Default::default();
     }
 
     /// Edits of the hand-drawn digit (only where the dataset has images to draw).
@@ -367,6 +372,7 @@ impl AppState {
             | Action::AssistantLoaded { .. }
             | Action::TeacherProgress(_)
             | Action::RegulariseTeacher(_) => self.teacher(action),
+            Action::Lab(a) => self.labs.apply(a),
             other => self.view(other),
         }
     }
@@ -440,6 +446,8 @@ impl AppState {
         match action {
             Action::TeacherLoaded { name, hidden } => {
                 self.restart();
+                // Exits and ensembles were built on the old teacher.
+                self.labs = Default::default();
                 self.assistant = None;
                 self.teacher_hidden = hidden;
                 self.error = None;
@@ -453,6 +461,7 @@ impl AppState {
                 hidden,
             } => {
                 self.restart();
+                self.labs = Default::default();
                 self.teacher_hidden = hidden;
                 self.assistant = Some((teacher_accuracy, assistant_accuracy));
                 self.notices.push(format!(

@@ -49,6 +49,17 @@ pub struct ExitsArgs {
     /// Speeds on the curve, evenly spaced from 0 to 1.
     #[arg(long, default_value_t = 11)]
     pub points: usize,
+    /// Write the trained exits here (safetensors, nn.Linear layout: exits.{k}.weight/bias).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Read exits from this file instead of training them (they must be this teacher's).
+    #[arg(long, conflicts_with = "out")]
+    pub load: Option<PathBuf>,
+    /// Write every exit's probabilities for the first 100 test examples, with the inputs
+    /// (safetensors: inputs [n, in], probs [n, exits, classes]), to check another
+    /// implementation against.
+    #[arg(long)]
+    pub probs_out: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

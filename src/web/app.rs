@@ -126,6 +126,10 @@ fn use_driver(state: &UseReducerHandle<AppState>) -> Callback<Command> {
         })
     });
     let c = command.clone();
+    use_effect_with(state.labs.ensemble.weights.clone(), move |w| {
+        c.emit(Command::EnsembleWeights(w.clone()))
+    });
+    let c = command.clone();
     // The drawing is copied for the driver only when it (or the example) changed.
     let latest = state.clone();
     use_effect_with(
@@ -271,7 +275,10 @@ pub fn App() -> Html {
                 <components::Compression state={state.clone()} view={view.clone()} />
                 <components::LossControls state={state.clone()} view={view.clone()} />
                 <components::MappingEditor state={state.clone()} view={view.clone()} />
-                <components::Files state={state.clone()} view={view} request={request} />
+                <components::Files state={state.clone()} view={view.clone()} request={request.clone()} />
+                <components::EarlyExits state={state.clone()} view={view.clone()} request={request.clone()} />
+                <components::ModuleReplacing state={state.clone()} view={view.clone()} request={request.clone()} />
+                <components::EnsembleTeachers state={state.clone()} view={view} request={request} />
             </main>
             <components::Tour state={state.clone()} />
             <footer class="credits">

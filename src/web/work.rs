@@ -47,6 +47,18 @@ pub enum Request {
     TrainAssistant,
     /// Load another dataset (and its shipped teacher), then switch the settings to it.
     SwitchData(DatasetKind),
+    /// FastBERT: train exits on the teacher.
+    TrainExits,
+    /// BERT-of-Theseus on the teacher, with a curriculum rate or a constant one.
+    ReplaceModules {
+        curriculum: bool,
+    },
+    /// Another teacher for the ensemble, trained here with the next seed.
+    AddEnsembleTeacher,
+    /// A student distilled from the ensemble: of the teachers' shape, or the page's student's.
+    DistilEnsemble {
+        teacher_sized: bool,
+    },
 }
 
 /// Saves what the WebGPU build picks up (settings, the students), unmounts this app and hands

@@ -11,9 +11,11 @@
 //! branches are themselves small transformers; a linear layer is the smallest classifier that
 //! shows the idea, and it is what the FLOP counts below charge.
 
+mod file;
 mod table;
 mod trainer;
 
+pub use file::exit_shapes;
 pub use table::{ExitPoint, ExitTable, normalised_entropy};
 pub use trainer::{ExitSettings, ExitTrainer};
 
@@ -84,9 +86,9 @@ pub fn branch_widths(teacher: &Architecture) -> Result<Vec<usize>> {
         .collect())
 }
 
-/// Multiply-adds ×2 of running layer `layer` (1-based) for one example, and of one branch.
+/// Multiply-adds ×2 of running layer `layer` (1-based) for one example (0 for the kinds
+/// without a count).
 pub fn layer_flops(teacher: &Architecture, layer: usize) -> u64 {
-    let classes = teacher.classes() as u64;
     match teacher {
         Architecture::Mlp(c) => {
             let input = match layer {
@@ -103,12 +105,18 @@ pub fn layer_flops(teacher: &Architecture, layer: usize) -> u64 {
         }
         _ => 0,
     }
-    .max(classes)
 }
 
 /// FLOPs of one exit classifier (a branch, or the teacher's own at the last layer).
 pub fn exit_flops(teacher: &Architecture, layer: usize) -> u64 {
     2 * teacher.width(layer).unwrap_or(0) as u64 * teacher.classes() as u64
+}
+
+/// FLOPs per example of a whole network: every layer and its classifier (MLPs and
+/// transformers; 0 for the kinds without a count).
+pub fn network_flops(arch: &Architecture) -> u64 {
+    let layers: u64 = (1..=arch.depth()).map(|l| layer_flops(arch, l)).sum();
+    layers + exit_flops(arch, arch.depth())
 }
 
 #[cfg(test)]

@@ -102,6 +102,11 @@ impl ExitTable {
         self.exits
     }
 
+    /// Test examples in the table.
+    pub fn examples(&self) -> usize {
+        self.labels.len()
+    }
+
     /// Example `i`'s distribution at every exit.
     pub fn distributions(&self, i: usize) -> Vec<&[f32]> {
         let row = &self.probs[i * self.exits * self.classes..(i + 1) * self.exits * self.classes];

@@ -17,12 +17,9 @@ pub(super) enum Layered<'a> {
     Transformer(&'a Transformer),
 }
 
-/// What every layer of a forward pass needs besides the hidden state.
-pub(super) enum Context {
-    None,
-    /// A transformer's attention bias (where the padding is).
-    Bias(Tensor<4>),
-}
+/// What every layer of a forward pass needs besides the hidden state: a transformer's
+/// attention bias (where the padding is).
+type Context = Option<Tensor<4>>;
 
 impl<'a> Layered<'a> {
     pub(super) fn of(net: &'a Network) -> Result<Self> {
@@ -41,21 +38,21 @@ impl<'a> Layered<'a> {
         match self {
             Layered::Transformer(t) => {
                 let (h, bias) = t.enter(input);
-                (h, Context::Bias(bias))
+                (h, Some(bias))
             }
-            Layered::Mlp(_) => (input.features().unsqueeze_dim(1), Context::None),
+            Layered::Mlp(_) => (input.features().unsqueeze_dim(1), None),
         }
     }
 
     /// Layer `index` (0-based).
     fn layer(self, index: usize, h: Tensor<3>, context: &Context) -> Tensor<3> {
         match (self, context) {
-            (Layered::Transformer(t), Context::Bias(bias)) => t.block(index, h, bias.clone()),
+            (Layered::Transformer(t), Some(bias)) => t.block(index, h, bias.clone()),
             (Layered::Mlp(m), _) => match m.hidden.get(index) {
                 Some(linear) => m.activation.apply(linear.forward(h)),
                 None => h,
             },
-            (Layered::Transformer(_), Context::None) => h,
+            (Layered::Transformer(_), None) => h,
         }
     }
 

@@ -55,7 +55,7 @@ fn read_err(e: impl std::fmt::Debug) -> Error {
     Error::Read(format!("{e:?}"))
 }
 
-fn too_big(bytes: usize) -> Result<()> {
+pub(crate) fn too_big(bytes: usize) -> Result<()> {
     if bytes > MAX_FILE_BYTES {
         return Err(Error::Weights(format!(
             "the file is {:.1} MB; weight files of this tool are at most {} MB",
@@ -283,7 +283,7 @@ fn check_finite(name: &str, values: &[f32]) -> Result<()> {
 }
 
 /// One float32 tensor of the file, of shape `want`, all finite.
-fn read_tensor(file: &SafeTensors, name: &str, want: &[usize]) -> Result<Vec<f32>> {
+pub(crate) fn read_tensor(file: &SafeTensors, name: &str, want: &[usize]) -> Result<Vec<f32>> {
     let view = file
         .tensor(name)
         .map_err(|e| Error::Weights(format!("{name}: {e}")))?;

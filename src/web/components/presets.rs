@@ -6,7 +6,8 @@ use std::rc::Rc;
 
 use super::*;
 use crate::app::Preset;
-use crate::app::state::AppState;
+use crate::app::state::{Action, AppState};
+use crate::web::Request;
 
 /// One click per paper experiment, each explained.
 #[derive(Properties)]
@@ -22,6 +23,35 @@ impl PartialEq for PresetsProps {
     }
 }
 
+/// The work a preset starts, as requests to the driver (served in order).
+fn preset_requests(preset: Preset, d: &UseReducerDispatcher<AppState>) -> Vec<Request> {
+    use crate::app::labs::{LabAction, ensemble::EnsembleAction, theseus::TheseusAction};
+    use crate::app::presets::PresetWork;
+    match preset.work() {
+        None => Vec::new(),
+        Some(PresetWork::Assistant) => vec![Request::TrainAssistant],
+        Some(PresetWork::Exits) => vec![Request::TrainExits],
+        Some(PresetWork::Theseus) => {
+            d.dispatch(Action::Lab(LabAction::Theseus(TheseusAction::Curriculum(
+                true,
+            ))));
+            vec![Request::ReplaceModules { curriculum: true }]
+        }
+        Some(PresetWork::Ensemble) => {
+            d.dispatch(Action::Lab(LabAction::Ensemble(
+                EnsembleAction::TeacherSized(true),
+            )));
+            vec![
+                Request::AddEnsembleTeacher,
+                Request::AddEnsembleTeacher,
+                Request::DistilEnsemble {
+                    teacher_sized: true,
+                },
+            ]
+        }
+    }
+}
+
 #[component]
 pub fn Presets(props: &PresetsProps) -> Html {
     let state = &props.state;
@@ -34,10 +64,11 @@ pub fn Presets(props: &PresetsProps) -> Html {
                 { for Preset::ALL.iter().map(|&preset| {
                     let choose = update(state, move |current| Ok(preset.apply(current)));
                     let request = props.request.clone();
+                    let d = state.dispatcher();
                     let onclick = Callback::from(move |_: MouseEvent| {
                         choose();
-                        if preset.trains_assistant() {
-                            request.emit(crate::web::Request::TrainAssistant);
+                        for r in preset_requests(preset, &d) {
+                            request.emit(r);
                         }
                     });
                     html! {

@@ -8,6 +8,7 @@
 //! effect sends a `Command` → the driver applies it before its next chunk.
 
 mod device;
+mod labs;
 mod remote;
 mod requests;
 mod session;
@@ -53,6 +54,8 @@ pub enum Command {
     },
     /// Work that needs the session: files out and in, teachers trained in the page, datasets.
     Request(Request),
+    /// The ensemble's weights as the sliders set them (read between slices of its student).
+    EnsembleWeights(Vec<f32>),
 }
 
 /// Work per frame, in quanta of a few steps with a yield between them: input is handled within
@@ -73,6 +76,7 @@ struct Wanted {
     example: usize,
     input: Option<(u64, Vec<f32>)>,
     requests: VecDeque<Request>,
+    ensemble_weights: Vec<f32>,
 }
 
 /// The run: its students, what they learned, and what keeps them across reloads and devices.
@@ -137,6 +141,7 @@ pub struct Driver {
     engine: Engine,
     shown: Shown,
     remote: remote::Remote,
+    labs: labs::LabWork,
 }
 
 /// Whether a turn goes on to the next stage.
@@ -168,6 +173,7 @@ impl Driver {
                 example: first.settings.example,
                 input: None,
                 requests: VecDeque::new(),
+                ensemble_weights: Vec::new(),
             },
             run: Run {
                 rebuild: true,
@@ -192,6 +198,7 @@ impl Driver {
                 at: f64::NEG_INFINITY,
             },
             remote: remote::Remote::new(),
+            labs: labs::LabWork::default(),
         })
     }
 
@@ -275,6 +282,7 @@ impl Driver {
                 w.input = input;
             }
             Command::Request(r) => w.requests.push_back(r),
+            Command::EnsembleWeights(weights) => w.ensemble_weights = weights,
         }
     }
 

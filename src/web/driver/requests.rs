@@ -16,6 +16,12 @@ impl Driver {
                 Request::TrainTeacher { regularised } => self.train_teacher(regularised).await,
                 Request::TrainAssistant => self.train_assistant().await,
                 Request::SwitchData(next) => self.switch_data(next).await,
+                Request::TrainExits => self.train_exits().await,
+                Request::ReplaceModules { curriculum } => self.replace_modules(curriculum).await,
+                Request::AddEnsembleTeacher => self.add_ensemble_teacher().await,
+                Request::DistilEnsemble { teacher_sized } => {
+                    self.distil_ensemble(teacher_sized).await
+                }
                 Request::Import {
                     which,
                     weights,

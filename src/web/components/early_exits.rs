@@ -1,0 +1,148 @@
+//! FastBERT's early exits: train them on the teacher, then drag the speed S and watch accuracy
+//! against the layers and FLOPs the test set needs, and where the shown example leaves.
+
+use yew::prelude::*;
+
+use super::*;
+use crate::app::labs::exits::{ExitsAction, ExitsResult, example_rows};
+use crate::app::labs::{LabAction, polyline, scale};
+use crate::web::Request;
+
+#[derive(Properties)]
+pub struct LabProps {
+    pub state: State,
+    pub view: std::rc::Rc<AppState>,
+    pub request: Callback<Request>,
+}
+
+impl PartialEq for LabProps {
+    fn eq(&self, other: &Self) -> bool {
+        self.view == other.view
+    }
+}
+
+#[component]
+pub fn EarlyExits(props: &LabProps) -> Html {
+    let state = &props.state;
+    let lab = &state.labs.exits;
+    let busy = state.labs.busy() || state.teacher_training.is_some();
+    let train = props.request.reform(|_: MouseEvent| Request::TrainExits);
+    html! {
+        <section class="panel exits" aria-labelledby="exits-h">
+            <h2 id="exits-h">{ "Early exits (FastBERT, Liu et al. 2020)" }</h2>
+            <p class="explain">{ "A small classifier after every layer of the teacher learns the teacher's own final answer (KL divergence, the teacher frozen). No label is read. An example then leaves at the first exit that is sure enough — its normalised entropy below the speed S — so easy inputs run fewer layers." }</p>
+            <button id="exits-train" disabled={busy} onclick={train}>
+                { if lab.result.is_some() { "Train the exits again" } else { "Train exits on the teacher" } }
+            </button>
+            if let Some((done, total)) = lab.progress {
+                <label class="progress">{ "Exits training " }
+                    <progress id="exits-progress" max={total.to_string()} value={done.to_string()} />
+                </label>
+            }
+            if let Some(result) = &lab.result {
+                { speed_view(state, result, lab.speed) }
+            }
+        </section>
+    }
+}
+
+fn speed_view(state: &State, r: &ExitsResult, speed: f32) -> Html {
+    let d = state.dispatcher();
+    let on_speed = Callback::from(move |e: InputEvent| {
+        let v = e
+            .target_unchecked_into::<web_sys::HtmlInputElement>()
+            .value();
+        if let Ok(s) = v.parse::<f32>() {
+            d.dispatch(Action::Lab(LabAction::Exits(ExitsAction::Speed(s))));
+        }
+    });
+    let p = r.table.at(speed);
+    html! {
+        <>
+            <div class="control">
+                <label for="exit-speed">{ format!("Speed S = {speed:.2}") }</label>
+                <input id="exit-speed" type="range" min="0" max="1" step="0.05" value={speed.to_string()} oninput={on_speed} />
+                <p class="explain">{ "S = 0 runs every layer (the teacher); S = 1 lets every example leave at the first exit." }</p>
+            </div>
+            <p id="exit-readout" class="readout">{ format!(
+                "At S = {speed:.2}: {:.1} % accuracy, {:.2} of {} layers on average, {:.0} % of the teacher's FLOPs (the teacher: {:.1} %).",
+                p.accuracy * 100.0, p.layers, r.table.exits(), p.flops_fraction * 100.0, r.teacher_accuracy * 100.0) }</p>
+            { chart(r, speed) }
+            <p class="explain">{ format!("Test examples leaving at exit 1 … {}: {}", p.left_at.len(),
+                p.left_at.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" · ")) }</p>
+            { example(state, r, speed) }
+        </>
+    }
+}
+
+/// Accuracy against the share of the teacher's FLOPs, over S from 0 to 1, with the teacher and
+/// the distilled student as points.
+fn chart(r: &ExitsResult, speed: f32) -> Html {
+    let (w, h) = (320.0, 170.0);
+    let lowest = r
+        .curve
+        .iter()
+        .map(|p| p.accuracy)
+        .chain(r.student.map(|s| s.0))
+        .fold(r.teacher_accuracy, f32::min) as f64;
+    let y = ((lowest - 0.02).max(0.0), 1.0);
+    let x = (0.0, 1.0);
+    let points: Vec<(f64, f64)> = r
+        .curve
+        .iter()
+        .map(|p| (p.flops_fraction, p.accuracy as f64))
+        .collect();
+    let now = r.table.at(speed);
+    let (cx, cy) = scale((now.flops_fraction, now.accuracy as f64), x, y, (w, h));
+    let (tx, ty) = scale((1.0, r.teacher_accuracy as f64), x, y, (w, h));
+    let student = r
+        .student
+        .map(|(acc, flops)| scale((flops, acc as f64), x, y, (w, h)));
+    html! {
+        <figure class="chart">
+            <svg id="exit-chart" viewBox={format!("-40 -4 {} {}", w + 44.0, h + 8.0)} role="img"
+                 aria-label="Test accuracy against the share of the teacher's FLOPs, one point per speed S">
+                <rect class="frame" x="0" y="0" width={w.to_string()} height={h.to_string()} />
+                <text class="tick" x="-4" y="8" text-anchor="end">{ "100 %" }</text>
+                <text class="tick" x="-4" y={h.to_string()} text-anchor="end">{ format!("{:.0} %", y.0 * 100.0) }</text>
+                <text class="tick" x={(w - 4.0).to_string()} y={(h - 4.0).to_string()} text-anchor="end">{ "all the teacher's FLOPs" }</text>
+                <polyline class="curve" points={polyline(&points, x, y, (w, h))} />
+                <circle class="teacher" cx={tx.to_string()} cy={ty.to_string()} r="5"><title>{ "the teacher" }</title></circle>
+                if let Some((sx, sy)) = student {
+                    <circle class="student" cx={sx.to_string()} cy={sy.to_string()} r="5"><title>{ "the distilled student" }</title></circle>
+                }
+                <circle class="now" cx={cx.to_string()} cy={cy.to_string()} r="4"><title>{ format!("S = {speed:.2}") }</title></circle>
+            </svg>
+            <figcaption>{ format!(
+                "Accuracy ({:.0}–100 %) against FLOPs (0–100 % of the teacher's), S from 0 (right) to 1 (left). Dark: the teacher; ring: S now{}.",
+                y.0 * 100.0,
+                if r.student.is_some() { "; blue: the distilled student" } else { " (train the students first to add the distilled one)" }) }</figcaption>
+        </figure>
+    }
+}
+
+/// The test example on show: each exit's guess, its sureness, and where the example leaves.
+fn example(state: &State, r: &ExitsResult, speed: f32) -> Html {
+    let i = state.settings.example;
+    let rows = example_rows(&r.table, i, speed);
+    if rows.is_empty() {
+        return html! {};
+    }
+    html! {
+        <table id="exit-example">
+            <caption>{ format!("Test example {i} at S = {speed:.2}") }</caption>
+            <thead><tr><th>{ "exit" }</th><th>{ "guess" }</th><th>{ "probability" }</th><th>{ "entropy" }</th><th></th></tr></thead>
+            <tbody>
+                { for rows.iter().map(|row| html! {
+                    <tr class={classes!(row.leaves.then_some("leaves"), row.skipped.then_some("skipped"))}>
+                        <th scope="row">{ row.exit }</th>
+                        <td>{ row.top }</td>
+                        <td>{ format!("{:.2}", row.confidence) }</td>
+                        <td>{ format!("{:.2}", row.entropy) }</td>
+                        <td>{ if row.leaves { "leaves here" } else if row.skipped { "not run" } else { "" } }</td>
+                    </tr>
+                }) }
+            </tbody>
+        </table>
+    }
+}

@@ -1,0 +1,113 @@
+// The method labs, driven as a user would: FastBERT's early exits (train, drag the speed),
+// BERT-of-Theseus (the strip of modules, the rate, the KD comparison) and an ensemble of
+// teachers (train two more, move a weight while the student learns). Digits, fixed seeds.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { sharedBrowser, openPage, trainTo } from './harness.mjs';
+
+const env = sharedBrowser();
+
+async function open() {
+  const opened = await openPage(env);
+  await opened.page.locator('#compression-table').waitFor({ timeout: 120_000 });
+  return opened;
+}
+
+/** Sets a range input by keyboard, as a user tabbing to it would. */
+async function setRange(page, selector, value) {
+  await page.locator(selector).evaluate((el, v) => {
+    el.value = v;
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  }, String(value));
+}
+
+const readout = async (page) => {
+  const text = await page.locator('#exit-readout').textContent();
+  const [, acc, layers, flops, teacher] = text.match(/([\d.]+) % accuracy, ([\d.]+) of \d+ layers on average, ([\d.]+) % of the teacher's FLOPs \(the teacher: ([\d.]+) %\)/).map(Number);
+  return { acc, layers, flops, teacher };
+};
+
+test('early exits: trained without labels, the speed slider trades layers for accuracy at once', async () => {
+  const { page, context, errors } = await open();
+  await trainTo(page, 100);
+  await page.click('#preset-fastbert');
+  await page.locator('#exit-readout').waitFor({ timeout: 120_000 });
+  const start = await readout(page);
+  console.log(`# exits at S = 0.2: ${JSON.stringify(start)}`);
+  // Measured on this build: 98.1 % with 2.9 layers of 6 at S = 0.2 (the teacher 98.1 %).
+  assert.ok(start.layers < 4 && start.acc >= start.teacher - 1, JSON.stringify(start));
+  await setRange(page, '#exit-speed', 0);
+  await page.waitForFunction(() => document.querySelector('#exit-readout').textContent.includes('At S = 0.00'));
+  const slow = await readout(page);
+  assert.equal(slow.layers, 6);
+  assert.equal(slow.acc, slow.teacher);
+  await setRange(page, '#exit-speed', 1);
+  await page.waitForFunction(() => document.querySelector('#exit-readout').textContent.includes('At S = 1.00'));
+  const fast = await readout(page);
+  assert.equal(fast.layers, 1);
+  assert.ok(fast.flops < 15 && fast.acc < slow.acc, JSON.stringify(fast));
+  // The example on show leaves at one exit and skips the rest; the distilled student is a point.
+  await setRange(page, '#exit-speed', 0.2);
+  assert.equal(await page.locator('#exit-example tr.leaves').count(), 1);
+  assert.equal(await page.locator('#exit-chart circle.student').count(), 1);
+  await page.locator('.panel.exits').screenshot({ path: 'tests/output/exits.png' });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('module replacing: tiles show which modules ran, then the successors are set against KD', async () => {
+  const { page, context, errors } = await open();
+  await page.click('#preset-theseus');
+  assert.equal(await page.locator('#theseus-curriculum').isChecked(), true);
+  await page.locator('#theseus-strip .tile').first().waitFor({ timeout: 60_000 });
+  const result = page.locator('#theseus-result');
+  await result.waitFor({ timeout: 240_000 });
+  const [, theseus, kd, teacher] = (await result.textContent()).match(/: ([\d.]+) %\. The same student distilled by KD from the same start, for as many steps: ([\d.]+) %\. The teacher: ([\d.]+) %/).map(Number);
+  console.log(`# Theseus ${theseus} %, KD ${kd} %, teacher ${teacher} %`);
+  assert.ok(theseus > 94 && kd > 94, `Theseus ${theseus}, KD ${kd}`);
+  // Three modules of two layers; at the end every tile is a successor (fine-tuning).
+  assert.equal(await page.locator('#theseus-strip tr').count(), 3);
+  assert.equal(await page.locator('#theseus-strip .tile.teacher').count(), 0);
+  const rate = await page.locator('#theseus-chart polyline.rate').getAttribute('points');
+  assert.ok(rate.split(' ').length > 5, 'the curriculum draws a rising rate');
+  await page.locator('.panel.theseus').screenshot({ path: 'tests/output/theseus.png' });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('an ensemble of three teachers: weights act at once, and the student is set against each teacher', async () => {
+  const { page, context, errors } = await open();
+  await page.click('#ensemble-add');
+  await page.locator('#ensemble-weight-1').waitFor({ timeout: 120_000 });
+  const ensemble = async () => Number((await page.locator('#ensemble-accuracy').textContent()).match(/([\d.]+) %/)[1]);
+  const even = await ensemble();
+  // All the weight on one teacher: the ensemble is that teacher.
+  await setRange(page, '#ensemble-weight-0', 0);
+  const second = Number((await page.locator('#ensemble-teachers tbody tr').nth(1).locator('td').first().textContent()).match(/[\d.]+/)[0]);
+  await page.waitForFunction((a) => document.querySelector('#ensemble-accuracy').textContent.includes(`${a.toFixed(1)} %`), second);
+  await setRange(page, '#ensemble-weight-1', 0);
+  await page.locator('#ensemble-accuracy', { hasText: 'every weight is 0' }).waitFor();
+  assert.equal(await page.locator('#ensemble-distil').isDisabled(), true);
+  await setRange(page, '#ensemble-weight-0', 1);
+  await setRange(page, '#ensemble-weight-1', 1);
+  await page.waitForFunction((a) => document.querySelector('#ensemble-accuracy').textContent.includes(`${a.toFixed(1)} %`), even);
+  await page.click('#ensemble-add');
+  await page.locator('#ensemble-weight-2').waitFor({ timeout: 120_000 });
+  assert.equal(await page.locator("#ensemble-teacher-sized").isChecked(), true);
+  await page.click("#ensemble-distil");
+  await page.locator('#ensemble-progress').waitFor({ timeout: 30_000 });
+  // A weight moved while the student learns reaches it (and the ensemble readout) at once.
+  await setRange(page, '#ensemble-weight-2', 2);
+  await page.locator('#ensemble-teachers tbody tr', { hasText: 'seed 4' }).locator('td.weight', { hasText: '50 %' }).waitFor();
+  const student = page.locator('#ensemble-student');
+  await student.waitFor({ timeout: 180_000 });
+  const text = await student.textContent();
+  console.log(`# ${text}`);
+  assert.match(text, /The student distilled from the ensemble: [\d.]+ % — /);
+  // The student has a teacher's shape (MT-DNN's setting): it is within reach of the teachers.
+  const acc = Number(text.match(/ensemble: ([\d.]+) %/)[1]);
+  assert.ok(acc > 94, `student ${acc} %`);
+  await page.locator('.panel.ensemble').screenshot({ path: 'tests/output/ensemble.png' });
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -95,6 +95,62 @@ pub struct TheseusArgs {
     pub out: PathBuf,
 }
 
+/// An encoder–decoder's shape; unset fields take the role's default.
+#[derive(Args, Debug)]
+pub struct G2pShape {
+    #[arg(long)]
+    pub width: Option<usize>,
+    #[arg(long)]
+    pub heads: Option<usize>,
+    /// Layers on each side (encoder and decoder).
+    #[arg(long)]
+    pub layers: Option<usize>,
+    #[arg(long)]
+    pub ff: Option<usize>,
+}
+
+#[derive(Args, Debug)]
+pub struct G2pTeacherArgs {
+    #[command(flatten)]
+    pub shape: G2pShape,
+    #[arg(long, default_value_t = 30)]
+    pub epochs: usize,
+    #[arg(long, default_value_t = 1e-3)]
+    pub lr: f64,
+    #[arg(long, default_value_t = 64)]
+    pub batch_size: usize,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct G2pArgs {
+    #[command(flatten)]
+    pub shape: G2pShape,
+    /// Teacher weights (default: the shipped CMUdict teacher).
+    #[arg(long)]
+    pub teacher: Option<PathBuf>,
+    /// gold, word, sequence or both (default: all four, one after another).
+    #[arg(long)]
+    pub targets: Option<String>,
+    #[arg(long, default_value_t = 10)]
+    pub epochs: usize,
+    #[arg(long, default_value_t = 1e-3)]
+    pub lr: f64,
+    #[arg(long, default_value_t = 64)]
+    pub batch_size: usize,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Save the (last) student here.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Print the teacher's and the student's pronunciation of this word.
+    #[arg(long)]
+    pub say: Option<String>,
+}
+
 #[derive(Args, Debug)]
 pub struct TrainArgs {
     /// digits, mnist, moons, circles, spirals, xor, or spam (text: SpamAssassin e-mails).

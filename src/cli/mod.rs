@@ -4,6 +4,7 @@
 mod args;
 mod bench;
 mod exits;
+mod g2p;
 mod inspect;
 mod kinds;
 mod theseus;
@@ -26,6 +27,7 @@ use crate::engine::weights::{FileInfo, load_network};
 
 use bench::bench;
 use exits::exits;
+use g2p::{g2p, g2p_teacher};
 use inspect::{eval, export, predict};
 use theseus::theseus;
 use train::{distill, train_teacher};
@@ -74,6 +76,11 @@ pub enum Command {
     /// BERT-of-Theseus: successors of one layer replace the teacher's modules at random, then
     /// train alone; labels only, no distillation loss. Compare with KD with --compare-kd.
     Theseus(TheseusArgs),
+    /// Train an encoder–decoder teacher on CMUdict (a word's letters to its phonemes).
+    G2pTeacher(G2pTeacherArgs),
+    /// Sequence-level KD (Kim & Rush 2016) on CMUdict: a small student from the gold
+    /// pronunciations, word-level KD, sequence-level KD, or both.
+    G2p(G2pArgs),
 }
 
 pub(super) fn assets_dir(flag: &Option<PathBuf>) -> PathBuf {
@@ -258,6 +265,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Bench(args) => bench(args, &assets, &device, cli.quiet),
         Command::Exits(args) => exits(args, &assets, &device, cli.quiet),
         Command::Theseus(args) => theseus(args, &assets, &device, cli.quiet),
+        Command::G2pTeacher(args) => g2p_teacher(args, &assets, &device, cli.quiet),
+        Command::G2p(args) => g2p(args, &assets, &device, cli.quiet),
     }
 }
 

@@ -14,6 +14,7 @@ pub mod loss;
 pub mod mapping;
 pub mod network;
 pub mod schedule;
+pub mod seq2seq;
 pub mod text;
 pub mod theseus;
 pub mod train;

@@ -276,7 +276,8 @@ pub fn App() -> Html {
                 <components::LossControls state={state.clone()} view={view.clone()} />
                 <components::MappingEditor state={state.clone()} view={view.clone()} />
                 <components::Files state={state.clone()} view={view.clone()} request={request.clone()} />
-                <components::EarlyExits state={state.clone()} view={view.clone()} request={request.clone()} />
+                <components::EarlyExits state={state.clone()} view={view.clone()} request={request.clone()}
+                    drawn={state.drawing.is_some() || state.message.is_some() || state.probe.is_some()} />
                 <components::ModuleReplacing state={state.clone()} view={view.clone()} request={request.clone()} />
                 <components::EnsembleTeachers state={state.clone()} view={view} request={request} />
             </main>

@@ -51,6 +51,24 @@ test('early exits: trained without labels, the speed slider trades layers for ac
   assert.equal(await page.locator('#exit-example tr.leaves').count(), 1);
   assert.equal(await page.locator('#exit-chart circle.student').count(), 1);
   await page.locator('.panel.exits').screenshot({ path: 'tests/output/exits.png' });
+  // A drawing is read by the exits too: a vertical stroke, a "1", leaving somewhere.
+  await page.click('#draw-start');
+  await page.locator('#draw-grid').waitFor();
+  const centre = async (i) => {
+    const b = await page.locator(`#draw-grid .cell[data-cell="${i}"]`).boundingBox();
+    return [b.x + b.width / 2, b.y + b.height / 2];
+  };
+  await page.mouse.move(...(await centre(4)));
+  await page.mouse.down();
+  for (let r = 1; r < 8; r++) await page.mouse.move(...(await centre(r * 8 + 4)), { steps: 2 });
+  await page.mouse.up();
+  await page.locator('#exit-example caption', { hasText: 'Your input' }).waitFor({ timeout: 10_000 });
+  const guesses = await page.locator('#exit-example tbody tr td:first-of-type').allTextContents();
+  console.log(`# the drawn 1, each exit's guess: ${guesses.join(' ')}`);
+  assert.equal(guesses.length, 6);
+  assert.equal(await page.locator('#exit-example tr.leaves').count(), 1);
+  await page.click('#draw-stop');
+  await page.locator('#exit-example caption', { hasText: 'Test example' }).waitFor({ timeout: 10_000 });
   assert.deepEqual(errors, []);
   await context.close();
 });

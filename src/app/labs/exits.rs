@@ -3,7 +3,7 @@
 use std::rc::Rc;
 
 use super::Shared;
-use crate::engine::exits::{ExitPoint, ExitTable, normalised_entropy};
+use crate::engine::exits::{ExitPoint, ExitTable, leave_at, normalised_entropy};
 
 /// The speed the panel opens at: most digits leave by the third layer at the teacher's accuracy.
 pub const DEFAULT_SPEED: f32 = 0.2;
@@ -14,6 +14,9 @@ pub struct ExitsLab {
     /// Steps done and total while the exits train.
     pub progress: Option<(usize, usize)>,
     pub result: Option<Shared<ExitsResult>>,
+    /// Every exit's distribution for the drawing or message on show (exits × classes), with
+    /// the input version it belongs to.
+    pub input: Option<(u64, Vec<f32>)>,
 }
 
 impl Default for ExitsLab {
@@ -22,6 +25,7 @@ impl Default for ExitsLab {
             speed: DEFAULT_SPEED,
             progress: None,
             result: None,
+            input: None,
         }
     }
 }
@@ -53,6 +57,8 @@ pub enum ExitsAction {
     Progress(Option<(usize, usize)>),
     Ready(ExitsResult),
     Speed(f32),
+    /// The exits' distributions for a drawn or typed input (None: back to test examples).
+    Input(Option<(u64, Vec<f32>)>),
 }
 
 impl ExitsLab {
@@ -65,6 +71,7 @@ impl ExitsLab {
             }
             ExitsAction::Speed(s) if s.is_finite() => self.speed = s.clamp(0.0, 1.0),
             ExitsAction::Speed(_) => {}
+            ExitsAction::Input(input) => self.input = input,
         }
     }
 }
@@ -88,9 +95,17 @@ pub fn example_rows(table: &ExitTable, i: usize, speed: f32) -> Vec<ExitRow> {
     if i >= table.examples() {
         return Vec::new();
     }
-    let exit = table.exit_of(i, speed);
-    table
-        .distributions(i)
+    rows(&table.distributions(i), speed)
+}
+
+/// The rows of an input's exits from their distributions (flat, `classes` each).
+pub fn input_rows(flat: &[f32], classes: usize, speed: f32) -> Vec<ExitRow> {
+    rows(&flat.chunks(classes.max(1)).collect::<Vec<_>>(), speed)
+}
+
+fn rows(distributions: &[&[f32]], speed: f32) -> Vec<ExitRow> {
+    let exit = leave_at(distributions, speed);
+    distributions
         .iter()
         .enumerate()
         .map(|(k, p)| {
@@ -109,4 +124,21 @@ pub fn example_rows(table: &ExitTable, i: usize, speed: f32) -> Vec<ExitRow> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_input_leaves_at_its_first_sure_exit() {
+        // Three exits, two classes: unsure, sure, sure.
+        let flat = [0.5, 0.5, 0.02, 0.98, 0.01, 0.99];
+        let rows = input_rows(&flat, 2, 0.2);
+        let marks: Vec<(bool, bool)> = rows.iter().map(|r| (r.leaves, r.skipped)).collect();
+        assert_eq!(marks, vec![(false, false), (true, false), (false, true)]);
+        assert_eq!((rows[1].top, rows[0].entropy), (1, 1.0));
+        // At S = 0 nothing leaves early.
+        assert!(input_rows(&flat, 2, 0.0)[2].leaves);
+    }
 }

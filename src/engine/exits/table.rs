@@ -102,6 +102,10 @@ impl ExitTable {
         self.exits
     }
 
+    pub fn classes(&self) -> usize {
+        self.classes
+    }
+
     /// Test examples in the table.
     pub fn examples(&self) -> usize {
         self.labels.len()

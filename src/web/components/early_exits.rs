@@ -4,7 +4,7 @@
 use yew::prelude::*;
 
 use super::*;
-use crate::app::labs::exits::{ExitsAction, ExitsResult, example_rows};
+use crate::app::labs::exits::{ExitsAction, ExitsResult, example_rows, input_rows};
 use crate::app::labs::{LabAction, polyline, scale};
 use crate::web::Request;
 
@@ -21,8 +21,24 @@ impl PartialEq for LabProps {
     }
 }
 
+/// The exits panel also follows whether a drawing, message or point is on show (which the calm
+/// view leaves out).
+#[derive(Properties)]
+pub struct ExitsProps {
+    pub state: State,
+    pub view: std::rc::Rc<AppState>,
+    pub request: Callback<Request>,
+    pub drawn: bool,
+}
+
+impl PartialEq for ExitsProps {
+    fn eq(&self, other: &Self) -> bool {
+        self.view == other.view && self.drawn == other.drawn
+    }
+}
+
 #[component]
-pub fn EarlyExits(props: &LabProps) -> Html {
+pub fn EarlyExits(props: &ExitsProps) -> Html {
     let state = &props.state;
     let lab = &state.labs.exits;
     let busy = state.labs.busy() || state.teacher_training.is_some();
@@ -40,13 +56,13 @@ pub fn EarlyExits(props: &LabProps) -> Html {
                 </label>
             }
             if let Some(result) = &lab.result {
-                { speed_view(state, result, lab.speed) }
+                { speed_view(state, result, lab.speed, props.drawn) }
             }
         </section>
     }
 }
 
-fn speed_view(state: &State, r: &ExitsResult, speed: f32) -> Html {
+fn speed_view(state: &State, r: &ExitsResult, speed: f32, drawn: bool) -> Html {
     let d = state.dispatcher();
     let on_speed = Callback::from(move |e: InputEvent| {
         let v = e
@@ -70,7 +86,7 @@ fn speed_view(state: &State, r: &ExitsResult, speed: f32) -> Html {
             { chart(r, speed) }
             <p class="explain">{ format!("Test examples leaving at exit 1 … {}: {}", p.left_at.len(),
                 p.left_at.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" · ")) }</p>
-            { example(state, r, speed) }
+            { example(state, r, speed, drawn) }
         </>
     }
 }
@@ -121,16 +137,26 @@ fn chart(r: &ExitsResult, speed: f32) -> Html {
     }
 }
 
-/// The test example on show: each exit's guess, its sureness, and where the example leaves.
-fn example(state: &State, r: &ExitsResult, speed: f32) -> Html {
+/// The input on show (a test example, or the drawing or message): each exit's guess, its
+/// sureness, and where the input leaves.
+fn example(state: &State, r: &ExitsResult, speed: f32, drawn: bool) -> Html {
     let i = state.settings.example;
-    let rows = example_rows(&r.table, i, speed);
+    let (rows, what) = match (&state.labs.exits.input, drawn) {
+        (Some((_, flat)), true) => (
+            input_rows(flat, r.table.classes(), speed),
+            "Your input".to_string(),
+        ),
+        _ => (
+            example_rows(&r.table, i, speed),
+            format!("Test example {i}"),
+        ),
+    };
     if rows.is_empty() {
         return html! {};
     }
     html! {
         <table id="exit-example">
-            <caption>{ format!("Test example {i} at S = {speed:.2}") }</caption>
+            <caption>{ format!("{what} at S = {speed:.2}") }</caption>
             <thead><tr><th>{ "exit" }</th><th>{ "guess" }</th><th>{ "probability" }</th><th>{ "entropy" }</th><th></th></tr></thead>
             <tbody>
                 { for rows.iter().map(|row| html! {

@@ -91,7 +91,10 @@ impl Driver {
         let Some(s) = &self.run.session else {
             return Err(crate::Error::Settings("the data changed".into()));
         };
-        let table = ExitTable::measure(&teacher, &trainer.branches(), &s.split.test, &cpu)?;
+        let branches = trainer.branches();
+        let table = ExitTable::measure(&teacher, &branches, &s.split.test, &cpu)?;
+        self.labs.exits = Some((teacher.clone(), branches));
+        self.labs.exit_input = None;
         let teacher_accuracy = table.at(0.0).accuracy;
         let student = match s.steps_done() {
             0 => None,
@@ -383,9 +386,51 @@ impl Driver {
 }
 
 /// The teachers trained here for an ensemble, with their seeds, and the page teacher they were
-/// trained beside (another teacher starts a new ensemble).
+/// trained beside (another teacher starts a new ensemble); the trained exits with their
+/// teacher, and the input version their view last showed.
 #[derive(Default)]
 pub(super) struct LabWork {
     pub base: Option<u64>,
     pub members: Vec<(crate::engine::weights::NetworkWeights, u64)>,
+    pub exits: Option<(Network, crate::engine::exits::ExitBranches)>,
+    pub exit_input: Option<u64>,
+}
+
+impl Driver {
+    /// Every exit's distribution for the drawing or message on show, when it changed (the
+    /// exits panel lists them instead of a test example's).
+    pub(super) fn exit_view(&mut self) {
+        let Some((teacher, branches)) = &self.labs.exits else {
+            return;
+        };
+        let version = self.wanted.input.as_ref().map(|(v, _)| *v);
+        if version == self.labs.exit_input {
+            return;
+        }
+        self.labs.exit_input = version;
+        let Some((version, input)) = &self.wanted.input else {
+            return self.lab(LabAction::Exits(ExitsAction::Input(None)));
+        };
+        let cpu = Device::flex();
+        let x = burn::tensor::Tensor::<2>::from_data(
+            burn::tensor::TensorData::new(input.clone(), [1, input.len()]),
+            &cpu,
+        );
+        let probs = crate::engine::exits::every_exit(
+            teacher,
+            branches,
+            crate::engine::network::Input::Features(x),
+        )
+        .and_then(|p| {
+            p.into_data()
+                .try_to_vec::<f32>()
+                .map_err(|e| crate::Error::Read(format!("{e:?}")))
+        });
+        match probs {
+            Ok(p) => self.lab(LabAction::Exits(ExitsAction::Input(Some((*version, p))))),
+            Err(e) => self.emit(Action::Failed(format!(
+                "The exits could not read the input: {e}"
+            ))),
+        }
+    }
 }

@@ -232,6 +232,7 @@ impl Driver {
                 self.hand_to_worker().await;
             }
             self.requests().await;
+            self.exit_view();
             let stepped = match self.train_chunk().await {
                 Ok(stepped) => stepped,
                 Err(lost) => {

@@ -1,0 +1,179 @@
+//! `g2p-teacher` and `g2p`: sequence-level knowledge distillation on CMUdict.
+
+use std::path::Path;
+use std::time::Instant;
+
+use burn::tensor::Device;
+use serde_json::json;
+
+use crate::engine::error::Result;
+use crate::engine::seq2seq::data::spell;
+use crate::engine::seq2seq::{
+    G2p, G2pScore, Seq2Seq, Seq2SeqConfig, Seq2SeqSettings, Seq2SeqTrainer, Targets, evaluate,
+    load_seq2seq, save_seq2seq,
+};
+
+use super::*;
+
+fn cmudict(assets: &Path) -> Result<G2p> {
+    G2p::from_gz(&read(&assets.join("data/cmudict/cmudict.tsv.gz"))?)
+}
+
+/// The shipped encoder–decoder teacher.
+pub fn shipped_g2p_teacher(assets: &Path) -> PathBuf {
+    assets.join("teachers/cmudict.safetensors")
+}
+
+fn shape(args: &G2pShape, default: Seq2SeqConfig) -> Seq2SeqConfig {
+    Seq2SeqConfig {
+        width: args.width.unwrap_or(default.width),
+        heads: args.heads.unwrap_or(default.heads),
+        layers: args.layers.unwrap_or(default.layers),
+        ff: args.ff.unwrap_or(default.ff),
+    }
+}
+
+/// Trains `config` for `epochs` on the training words, with progress.
+fn train(
+    config: &Seq2SeqConfig,
+    data: &G2p,
+    teacher: Option<&Seq2Seq>,
+    settings: Seq2SeqSettings,
+    epochs: usize,
+    device: &Device,
+    quiet: bool,
+) -> Result<Seq2Seq> {
+    let what = settings.targets.name();
+    let mut trainer = Seq2SeqTrainer::new(config, &data.train, teacher, settings, device)?;
+    let steps = epochs * trainer.steps_per_epoch();
+    let bar = if quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(steps as u64)
+    };
+    if let Ok(style) =
+        ProgressStyle::with_template(&format!("{what} {{bar:30}} {{pos}}/{{len}} steps, {{eta}}"))
+    {
+        bar.set_style(style);
+    }
+    for _ in 0..steps {
+        trainer.step()?;
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    Ok(trainer.network())
+}
+
+fn show(what: &str, s: &G2pScore, secs: f32) {
+    println!(
+        "{what:>9}: {:.2} % of test words exactly right, phoneme error rate {:.2} % ({secs:.0} s)",
+        s.sequence_accuracy * 100.0,
+        s.phoneme_error_rate * 100.0
+    );
+}
+
+pub(super) fn g2p_teacher(
+    args: G2pTeacherArgs,
+    assets: &Path,
+    device: &Device,
+    quiet: bool,
+) -> Result<()> {
+    let data = cmudict(assets)?;
+    let config = shape(&args.shape, Seq2SeqConfig::teacher());
+    println!(
+        "Training an encoder–decoder teacher ({}) on {} CMUdict words for {} epochs",
+        config.describe(),
+        data.train.len(),
+        args.epochs
+    );
+    let settings = Seq2SeqSettings {
+        targets: Targets::Gold,
+        learning_rate: args.lr,
+        batch_size: args.batch_size,
+        seed: args.seed,
+    };
+    let start = Instant::now();
+    let model = train(&config, &data, None, settings, args.epochs, device, quiet)?;
+    let score = evaluate(&model, &data.test, device)?;
+    show("teacher", &score, start.elapsed().as_secs_f32());
+    let info = json!({"role": "teacher", "dataset": "cmudict", "epochs": args.epochs,
+                      "seed": args.seed, "test": score});
+    write(
+        &args.out,
+        &save_seq2seq(&model, &config, &info.to_string())?,
+    )?;
+    println!("Saved {}", args.out.display());
+    Ok(())
+}
+
+pub(super) fn g2p(args: G2pArgs, assets: &Path, device: &Device, quiet: bool) -> Result<()> {
+    let data = cmudict(assets)?;
+    let path = args
+        .teacher
+        .clone()
+        .unwrap_or_else(|| shipped_g2p_teacher(assets));
+    let (teacher, teacher_config, _) =
+        load_seq2seq(&read(&path)?, device).map_err(|e| match e {
+            Error::Weights(m) => Error::Weights(format!("{}: {m}", path.display())),
+            other => other,
+        })?;
+    let config = shape(&args.shape, Seq2SeqConfig::student());
+    let teacher_score = evaluate(&teacher, &data.test, device)?;
+    println!("Teacher {}:", teacher_config.describe());
+    show("teacher", &teacher_score, 0.0);
+    println!("Student {}, {} epochs:", config.describe(), args.epochs);
+    let runs: Vec<Targets> = match args.targets {
+        Some(t) => vec![t.parse()?],
+        None => Targets::ALL.to_vec(),
+    };
+    let mut last = None;
+    for targets in runs {
+        let settings = Seq2SeqSettings {
+            targets,
+            learning_rate: args.lr,
+            batch_size: args.batch_size,
+            seed: args.seed,
+        };
+        let start = Instant::now();
+        let model = train(
+            &config,
+            &data,
+            Some(&teacher),
+            settings,
+            args.epochs,
+            device,
+            quiet,
+        )?;
+        show(
+            targets.name(),
+            &evaluate(&model, &data.test, device)?,
+            start.elapsed().as_secs_f32(),
+        );
+        last = Some((model, targets));
+    }
+    if let (Some(out), Some((model, targets))) = (&args.out, &last) {
+        let info = json!({"role": "student", "dataset": "cmudict", "targets": targets,
+                          "teacher": path.display().to_string()});
+        write(out, &save_seq2seq(model, &config, &info.to_string())?)?;
+        println!("Saved {} (the {} student)", out.display(), targets.name());
+    }
+    if let Some(word) = &args.say {
+        say(word, &teacher, last.as_ref().map(|(m, _)| m), device)?;
+    }
+    Ok(())
+}
+
+/// A word's pronunciation by the teacher and the last student.
+fn say(word: &str, teacher: &Seq2Seq, student: Option<&Seq2Seq>, device: &Device) -> Result<()> {
+    let letters = crate::engine::seq2seq::data::letters(word)?;
+    let by = |m: &Seq2Seq| -> Result<String> {
+        Ok(spell(
+            &m.greedy(std::slice::from_ref(&letters), device)?.concat(),
+        ))
+    };
+    println!("{word}: teacher /{}/", by(teacher)?);
+    if let Some(s) = student {
+        println!("{word}: student /{}/", by(s)?);
+    }
+    Ok(())
+}

@@ -1,0 +1,123 @@
+//! The encoder–decoder of sequence-level KD: its decoder sees only the past, its files round-trip
+//! and refuse what is not theirs, and the four kinds of targets train.
+
+#![cfg(not(target_arch = "wasm32"))]
+
+use burn::tensor::{Device, Tensor};
+use distill_playground::engine::seq2seq::data::{BOS, MAX_LETTERS, TARGET_LEN, letters};
+use distill_playground::engine::seq2seq::model::id_rows;
+use distill_playground::engine::seq2seq::{
+    G2p, Seq2SeqConfig, Seq2SeqSettings, Seq2SeqTrainer, Targets, load_seq2seq, save_seq2seq,
+};
+
+fn tiny() -> Seq2SeqConfig {
+    Seq2SeqConfig {
+        width: 16,
+        heads: 2,
+        layers: 1,
+        ff: 32,
+    }
+}
+
+fn values(t: Tensor<3>) -> Vec<f32> {
+    t.into_data().try_to_vec::<f32>().unwrap()
+}
+
+#[test]
+fn the_decoder_sees_only_the_phonemes_before_each_position() {
+    let device = Device::flex();
+    let model = tiny().init(&device).unwrap();
+    let word = id_rows(&[letters("cat").unwrap()], MAX_LETTERS, &device);
+    let a = id_rows(&[vec![BOS, 22, 4, 33]], TARGET_LEN, &device);
+    let b = id_rows(&[vec![BOS, 22, 4, 9]], TARGET_LEN, &device);
+    let (la, lb) = (
+        values(model.forward(word.clone(), a).narrow(1, 0, 3)),
+        values(model.forward(word.clone(), b.clone()).narrow(1, 0, 3)),
+    );
+    assert_eq!(la, lb, "positions 0–2 do not see position 3");
+    let c = id_rows(&[vec![BOS, 22, 5, 9]], TARGET_LEN, &device);
+    let (lb2, lc) = (
+        values(model.forward(word.clone(), b).narrow(1, 2, 1)),
+        values(model.forward(word, c).narrow(1, 2, 1)),
+    );
+    assert_ne!(lb2, lc, "position 2 sees position 2");
+}
+
+#[test]
+fn files_round_trip_and_refuse_what_is_not_an_encoder_decoder() {
+    let device = Device::flex();
+    let model = tiny().init(&device).unwrap();
+    let bytes = save_seq2seq(&model, &tiny(), "{\"role\":\"test\"}").unwrap();
+    let (back, config, info) = load_seq2seq(&bytes, &device).unwrap();
+    assert_eq!((config, info.as_str()), (tiny(), "{\"role\":\"test\"}"));
+    let words = vec![letters("photo").unwrap(), letters("graph").unwrap()];
+    assert_eq!(
+        model.greedy(&words, &device).unwrap(),
+        back.greedy(&words, &device).unwrap()
+    );
+    let err = load_seq2seq(&bytes[..bytes.len() / 2], &device).unwrap_err();
+    assert!(err.to_string().contains("not a valid safetensors"), "{err}");
+    let mlp = std::fs::read("assets/teachers/digits.safetensors").unwrap();
+    let err = load_seq2seq(&mlp, &device).unwrap_err();
+    assert!(
+        err.to_string().contains("not an encoder–decoder file"),
+        "{err}"
+    );
+    // A shape out of bounds is refused before anything is built.
+    let mut odd = bytes.clone();
+    let at = odd
+        .windows(10)
+        .position(|w| w == b"width\\\":16")
+        .unwrap();
+    odd[at + 8..at + 10].copy_from_slice(b"99");
+    let err = load_seq2seq(&odd, &device).unwrap_err();
+    assert!(err.to_string().contains("width"), "{err}");
+}
+
+#[test]
+fn every_kind_of_target_trains_and_distilling_needs_a_teacher() {
+    let device = Device::flex();
+    let text = "train\tcat\tK AE T\ntrain\tdog\tD AO G\ntrain\tcar\tK AA R\ntest\tcot\tK AA T\n";
+    let data = G2p::parse(text).unwrap();
+    let teacher = tiny().init(&device).unwrap();
+    for targets in Targets::ALL {
+        let settings = Seq2SeqSettings {
+            targets,
+            learning_rate: 3e-3,
+            batch_size: 2,
+            seed: 1,
+        };
+        let mut t = Seq2SeqTrainer::new(
+            &tiny(),
+            &data.train,
+            Some(&teacher),
+            settings.clone(),
+            &device,
+        )
+        .unwrap();
+        let first = t.step().unwrap();
+        assert!(first.is_finite() && first > 0.0, "{targets:?}: {first}");
+        if targets.needs_teacher() {
+            let err = Seq2SeqTrainer::new(&tiny(), &data.train, None, settings, &device)
+                .err()
+                .unwrap();
+            assert!(err.to_string().contains("needs a teacher"), "{err}");
+        }
+        // Sequence-level targets are the teacher's pronunciations, not the dictionary's.
+        let gold: Vec<Vec<u32>> = data.train.iter().map(|p| p.phones.clone()).collect();
+        let own = teacher
+            .greedy(
+                &data
+                    .train
+                    .iter()
+                    .map(|p| p.letters.clone())
+                    .collect::<Vec<_>>(),
+                &device,
+            )
+            .unwrap();
+        match targets {
+            Targets::Sequence | Targets::Both => assert_eq!(t.targets(), own.as_slice()),
+            _ => assert_eq!(t.targets(), gold.as_slice()),
+        }
+    }
+}

@@ -65,10 +65,7 @@ fn files_round_trip_and_refuse_what_is_not_an_encoder_decoder() {
     );
     // A shape out of bounds is refused before anything is built.
     let mut odd = bytes.clone();
-    let at = odd
-        .windows(10)
-        .position(|w| w == b"width\\\":16")
-        .unwrap();
+    let at = odd.windows(10).position(|w| w == b"width\\\":16").unwrap();
     odd[at + 8..at + 10].copy_from_slice(b"99");
     let err = load_seq2seq(&odd, &device).unwrap_err();
     assert!(err.to_string().contains("width"), "{err}");

@@ -90,7 +90,7 @@ fn train(
         args.epochs
     );
     let start = Instant::now();
-    let bar = progress_bar(steps, quiet);
+    let bar = step_bar(steps, "exits", quiet);
     let mut loss = 0.0;
     for _ in 0..steps {
         loss = trainer.step()?;
@@ -153,15 +153,4 @@ fn print_curve(table: &ExitTable, points: usize) {
             p.left_at
         );
     }
-}
-
-fn progress_bar(steps: usize, quiet: bool) -> ProgressBar {
-    if quiet {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(steps as u64);
-    if let Ok(style) = ProgressStyle::with_template("exits {bar:30} {pos}/{len} steps, {eta}") {
-        bar.set_style(style);
-    }
-    bar
 }

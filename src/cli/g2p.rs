@@ -46,16 +46,7 @@ fn train(
     let what = settings.targets.name();
     let mut trainer = Seq2SeqTrainer::new(config, &data.train, teacher, settings, device)?;
     let steps = epochs * trainer.steps_per_epoch();
-    let bar = if quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new(steps as u64)
-    };
-    if let Ok(style) =
-        ProgressStyle::with_template(&format!("{what} {{bar:30}} {{pos}}/{{len}} steps, {{eta}}"))
-    {
-        bar.set_style(style);
-    }
+    let bar = step_bar(steps, what, quiet);
     for _ in 0..steps {
         trainer.step()?;
         bar.inc(1);

@@ -231,6 +231,11 @@ impl Progress {
     }
 }
 
+/// A progress bar of `len` steps, labelled, hidden when `quiet`.
+pub(super) fn step_bar(len: usize, label: &str, quiet: bool) -> ProgressBar {
+    Progress::new(len, label, quiet).bar
+}
+
 /// Runs `steps` training steps with a progress bar.
 pub(super) fn run_steps(
     trainer: &mut Trainer,

@@ -55,7 +55,7 @@ pub(super) fn theseus(
     );
     let initial = trainer.network();
     let start = Instant::now();
-    let bar = bar(trainer.total_steps(), quiet);
+    let bar = step_bar(trainer.total_steps(), "theseus", quiet);
     let mut replaced = 0usize;
     for _ in 0..trainer.total_steps() {
         let s = trainer.step()?;
@@ -155,15 +155,4 @@ fn versus_kd(
         }
     }
     Ok(same)
-}
-
-fn bar(steps: usize, quiet: bool) -> ProgressBar {
-    if quiet {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(steps as u64);
-    if let Ok(style) = ProgressStyle::with_template("theseus {bar:30} {pos}/{len} steps, {eta}") {
-        bar.set_style(style);
-    }
-    bar
 }

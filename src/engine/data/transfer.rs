@@ -213,6 +213,18 @@ impl TransferSet {
         }
     }
 
+    /// An error unless these rows fit a network (`who`, e.g. "the teacher") that reads
+    /// `inputs` values and predicts `classes`.
+    pub fn check_fits(&self, inputs: usize, classes: usize, who: &str) -> Result<()> {
+        if (self.dim, self.classes) == (inputs, classes) {
+            return Ok(());
+        }
+        Err(Error::ModelConfig(format!(
+            "the data has {} inputs and {} classes, {who} expects {inputs} and {classes}",
+            self.dim, self.classes
+        )))
+    }
+
     /// The same rows with every label dropped (for training that must not read labels).
     pub fn inputs_only(&self) -> TransferSet {
         TransferSet {
@@ -288,6 +300,15 @@ impl Batches {
     }
 
     /// Completed passes over the data.
+    /// The seeded order, already `step` batches in (the RNG cannot be cloned: it is replayed).
+    pub fn at(len: usize, batch_size: usize, seed: u64, step: usize) -> Result<Self> {
+        let mut batches = Self::new(len, batch_size, seed)?;
+        for _ in 0..step {
+            batches.next_rows();
+        }
+        Ok(batches)
+    }
+
     pub fn epoch(&self) -> usize {
         self.epoch
     }

@@ -53,15 +53,7 @@ impl ExitTrainer {
         limits::LEARNING_RATE.check(settings.learning_rate)?;
         limits::BATCH_SIZE.check(settings.batch_size)?;
         let arch = teacher.architecture();
-        if (data.dim, data.classes) != (arch.inputs(), arch.classes()) {
-            return Err(Error::ModelConfig(format!(
-                "the data has {} inputs and {} classes, the teacher expects {} and {}",
-                data.dim,
-                data.classes,
-                arch.inputs(),
-                arch.classes()
-            )));
-        }
+        data.check_fits(arch.inputs(), arch.classes(), "the teacher")?;
         let device = device.clone().inner();
         let branches = ExitBranches::init(&arch, &device.clone().autodiff(), settings.seed)?;
         let batches = Batches::new(data.len(), settings.batch_size, settings.seed)?;
@@ -148,14 +140,12 @@ impl ExitTrainer {
 
     /// Puts the batch order back at `step` (the seeded order is replayed).
     fn seek(&mut self, step: usize) -> Result<()> {
-        self.batches = Batches::new(
+        self.batches = Batches::at(
             self.data.len(),
             self.settings.batch_size,
             self.settings.seed,
+            step,
         )?;
-        for _ in 0..step {
-            self.batches.next_rows();
-        }
         self.step = step;
         Ok(())
     }

@@ -16,7 +16,7 @@ use crate::engine::error::{Error, Result};
 use crate::engine::limits;
 use crate::engine::loss::hard_cross_entropy;
 use crate::engine::network::{Architecture, Classifier, Input, Network};
-use crate::engine::train::predictions;
+use crate::engine::train::{host, host_async, predictions};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -112,15 +112,7 @@ impl TheseusTrainer {
                 "module replacing learns from labels alone: the data has none".into(),
             ));
         }
-        if (data.dim, data.classes) != (arch.inputs(), arch.classes()) {
-            return Err(Error::ModelConfig(format!(
-                "the data has {} inputs and {} classes, the teacher expects {} and {}",
-                data.dim,
-                data.classes,
-                arch.inputs(),
-                arch.classes()
-            )));
-        }
+        data.check_fits(arch.inputs(), arch.classes(), "the teacher")?;
         let device = device.clone().inner();
         let train = device.clone().autodiff();
         let plain = teacher.valid();
@@ -272,26 +264,14 @@ impl TheseusTrainer {
     /// One step, read back synchronously.
     pub fn step(&mut self) -> Result<TheseusStep> {
         let pending = self.begin()?;
-        let values = pending
-            .readout
-            .clone()
-            .into_data()
-            .try_to_vec::<f32>()
-            .map_err(|e| Error::Read(format!("{e:?}")))?;
+        let values = host(pending.readout.clone())?;
         self.finish(pending, &values)
     }
 
     /// One step, read back asynchronously (WebGPU in a browser).
     pub async fn step_async(&mut self) -> Result<TheseusStep> {
         let pending = self.begin()?;
-        let values = pending
-            .readout
-            .clone()
-            .into_data_async()
-            .await
-            .map_err(|e| Error::Read(format!("{e:?}")))?
-            .try_to_vec::<f32>()
-            .map_err(|e| Error::Read(format!("{e:?}")))?;
+        let values = host_async(pending.readout.clone()).await?;
         self.finish(pending, &values)
     }
 }

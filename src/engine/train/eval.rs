@@ -20,6 +20,22 @@ pub fn feature_slices<'a>(
     })
 }
 
+/// A device tensor's values on the host (a synchronous read: the CPU, or natively).
+pub fn host<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>> {
+    t.into_data()
+        .try_to_vec::<f32>()
+        .map_err(|e| Error::Read(format!("{e:?}")))
+}
+
+/// A device tensor's values on the host, read asynchronously (WebGPU in a browser).
+pub async fn host_async<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>> {
+    t.into_data_async()
+        .await
+        .map_err(|e| Error::Read(format!("{e:?}")))?
+        .try_to_vec::<f32>()
+        .map_err(|e| Error::Read(format!("{e:?}")))
+}
+
 /// Host copy of logits for rows of a dataset.
 pub fn logits_host(
     net: &(impl Classifier + ?Sized),

@@ -13,7 +13,9 @@ mod step;
 mod teacher;
 mod trainer;
 
-pub use eval::{accuracy, feature_slices, fraction_equal, logits_host, predictions};
+pub use eval::{
+    accuracy, feature_slices, fraction_equal, host, host_async, logits_host, predictions,
+};
 pub use known::KnownLogits;
 pub use omitted::{OmittedReport, omitted_class_report};
 pub use regularise::{Regularisation, jitter_images, shift};

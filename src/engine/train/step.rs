@@ -25,26 +25,14 @@ impl Trainer {
     /// One training step on the next batch. Reads its metrics back synchronously.
     pub fn step(&mut self) -> Result<StepMetrics> {
         let pending = self.begin_step()?;
-        let values = pending
-            .readout
-            .clone()
-            .into_data()
-            .try_to_vec::<f32>()
-            .map_err(|e| Error::Read(format!("{e:?}")))?;
+        let values = host(pending.readout.clone())?;
         self.finish_step(pending, &values)
     }
 
     /// One training step whose metrics are read asynchronously (required on WebGPU in a browser).
     pub async fn step_async(&mut self) -> Result<StepMetrics> {
         let pending = self.begin_step()?;
-        let values = pending
-            .readout
-            .clone()
-            .into_data_async()
-            .await
-            .map_err(|e| Error::Read(format!("{e:?}")))?
-            .try_to_vec::<f32>()
-            .map_err(|e| Error::Read(format!("{e:?}")))?;
+        let values = host_async(pending.readout.clone()).await?;
         self.finish_step(pending, &values)
     }
 

@@ -133,15 +133,7 @@ impl Trainer {
     ) -> Result<Self> {
         settings.validate()?;
         config.validate()?;
-        if (data.dim, data.classes) != (config.inputs(), config.classes()) {
-            return Err(Error::ModelConfig(format!(
-                "the data has {} inputs and {} classes, the network expects {} and {}",
-                data.dim,
-                data.classes,
-                config.inputs(),
-                config.classes()
-            )));
-        }
+        data.check_fits(config.inputs(), config.classes(), "the network")?;
         if teacher.is_none() && data.labeled == 0 {
             return Err(Error::Settings(
                 "training without a teacher needs labeled examples".into(),
@@ -295,14 +287,12 @@ impl Trainer {
 
     /// Puts the batch order at `step` (the seeded order is replayed: the RNG cannot be cloned).
     pub(super) fn seek(&mut self, step: usize) -> Result<()> {
-        self.batches = Batches::new(
+        self.batches = Batches::at(
             self.data.len(),
             self.settings.batch_size,
             self.settings.seed,
+            step,
         )?;
-        for _ in 0..step {
-            self.batches.next_rows();
-        }
         self.step = step;
         Ok(())
     }

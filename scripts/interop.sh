@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # numpy (from PyPI, in .venv) reads exported networks (an MLP student on digits, FastBERT exits
-# of the digits teacher; the text transformer teacher, a BiLSTM and a bag of words on spam) and reproduces the Rust logits on 100
+# of the digits teacher, the CMUdict encoder-decoder; the text transformer teacher, a BiLSTM and
+# a bag of words on spam) and reproduces the Rust logits on 100
 # test examples to 1e-5; burnpack export round-trips through the CLI. Needs `bash scripts/setup.sh`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +25,11 @@ distill exits --dataset digits --epochs 2 --out "$work/exits.safetensors" >/dev/
 distill exits --dataset digits --load "$work/exits.safetensors" --probs-out "$work/exit-probs.safetensors" >/dev/null
 distill export --weights assets/teachers/digits.safetensors --out "$work/digits-teacher.safetensors"
 .venv/bin/python tests/interop/check_exits.py "$work/digits-teacher.safetensors" "$work/exits.safetensors" "$work/exit-probs.safetensors"
+
+# The CMUdict encoder-decoder teacher (burn's transformer encoder and decoder), against numpy's
+# forward pass of its file on 100 test words (teacher-forced along the gold pronunciations).
+distill g2p --targets gold --epochs 0 --logits-out "$work/g2p-logits.safetensors" >/dev/null
+.venv/bin/python tests/interop/check_seq2seq.py assets/teachers/cmudict.safetensors "$work/g2p-logits.safetensors"
 
 # Text networks: the shipped transformer teacher, and a BiLSTM and a bag-of-words trained for one
 # epoch, each exported and checked against numpy's reference forward pass on 100 test sentences.

@@ -19,7 +19,7 @@ say "clippy (wasm32, the page with its WebGPU feature)"
 cargo clippy --target wasm32-unknown-unknown --all-targets --features webgpu -- -D warnings
 say "native tests (engine, CLI, import fuzzing)"
 cargo test
-say "interop: numpy reads exported networks (MLP, transformer, BiLSTM, bag of words)"
+say "interop: numpy reads exported networks (MLP, exits, encoder-decoder, transformer, BiLSTM, bag of words)"
 bash scripts/interop.sh
 say "web build (trunk --release: the CPU-only and the WebGPU build, profile release-web, simd128)"
 trunk build --release

@@ -149,6 +149,10 @@ pub struct G2pArgs {
     /// Print the teacher's and the student's pronunciation of this word.
     #[arg(long)]
     pub say: Option<String>,
+    /// Write the teacher's teacher-forced logits for the first 100 test words (safetensors:
+    /// letters [n, 10], prefix [n, 15], logits [n, 15, 42]), to check another implementation.
+    #[arg(long)]
+    pub logits_out: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -108,6 +108,10 @@ pub(super) fn g2p(args: G2pArgs, assets: &Path, device: &Device, quiet: bool) ->
             Error::Weights(m) => Error::Weights(format!("{}: {m}", path.display())),
             other => other,
         })?;
+    if let Some(out) = &args.logits_out {
+        write(out, &teacher_logits(&teacher, &data, device)?)?;
+        println!("Saved {}", out.display());
+    }
     let config = shape(&args.shape, Seq2SeqConfig::student());
     let teacher_score = evaluate(&teacher, &data.test, device)?;
     println!("Teacher {}:", teacher_config.describe());
@@ -152,6 +156,42 @@ pub(super) fn g2p(args: G2pArgs, assets: &Path, device: &Device, quiet: bool) ->
         say(word, &teacher, last.as_ref().map(|(m, _)| m), device)?;
     }
     Ok(())
+}
+
+/// The first 100 test words, their gold prefixes and the teacher's logits along them.
+fn teacher_logits(teacher: &Seq2Seq, data: &G2p, device: &Device) -> Result<Vec<u8>> {
+    use crate::engine::seq2seq::data::{BOS, MAX_LETTERS, PHONE_IDS, TARGET_LEN};
+    use crate::engine::seq2seq::model::id_rows;
+    let pairs = &data.test[..data.test.len().min(100)];
+    let letters: Vec<Vec<u32>> = pairs.iter().map(|p| p.letters.clone()).collect();
+    let prefixes: Vec<Vec<u32>> = pairs
+        .iter()
+        .map(|p| [&[BOS][..], &p.phones].concat())
+        .collect();
+    let (l, pr) = (
+        id_rows(&letters, MAX_LETTERS, device),
+        id_rows(&prefixes, TARGET_LEN, device),
+    );
+    let logits = crate::engine::train::host(teacher.forward(l.clone(), pr.clone()))?;
+    let as_f32 = |t: burn::tensor::Tensor<2, burn::tensor::Int>| -> Result<Vec<f32>> {
+        crate::engine::train::host(t.float())
+    };
+    let n = pairs.len();
+    let le = |v: &[f32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+    let parts = [
+        ("letters", vec![n, MAX_LETTERS], le(&as_f32(l)?)),
+        ("prefix", vec![n, TARGET_LEN], le(&as_f32(pr)?)),
+        ("logits", vec![n, TARGET_LEN, PHONE_IDS], le(&logits)),
+    ];
+    let views = parts
+        .iter()
+        .map(|(name, shape, data)| {
+            safetensors::tensor::TensorView::new(safetensors::Dtype::F32, shape.clone(), data)
+                .map(|v| (name.to_string(), v))
+                .map_err(|e| Error::Weights(e.to_string()))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    safetensors::serialize(views, None).map_err(|e| Error::Weights(e.to_string()))
 }
 
 /// A word's pronunciation by the teacher and the last student.

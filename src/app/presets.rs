@@ -22,6 +22,7 @@ pub enum Preset {
     FastBert,
     Theseus,
     Ensemble,
+    SequenceKd,
 }
 
 /// Work a preset starts in the page beyond its settings.
@@ -35,10 +36,12 @@ pub enum PresetWork {
     Theseus,
     /// Train two more teachers, then a student from the three.
     Ensemble,
+    /// Load CMUdict and its teacher, then train a student on the teacher's pronunciations.
+    Sequence,
 }
 
 impl Preset {
-    pub const ALL: [Preset; 13] = [
+    pub const ALL: [Preset; 14] = [
         Preset::Hinton2015,
         Preset::Tang2019,
         Preset::PatientKdSkip,
@@ -52,6 +55,7 @@ impl Preset {
         Preset::FastBert,
         Preset::Theseus,
         Preset::Ensemble,
+        Preset::SequenceKd,
     ];
 
     /// Whether the preset is about text (it switches to the text set).
@@ -69,13 +73,17 @@ impl Preset {
             Preset::FastBert => Some(PresetWork::Exits),
             Preset::Theseus => Some(PresetWork::Theseus),
             Preset::Ensemble => Some(PresetWork::Ensemble),
+            Preset::SequenceKd => Some(PresetWork::Sequence),
             _ => None,
         }
     }
 
     /// Whether the preset only starts a lab and leaves the settings (and the students) alone.
     pub fn keeps_settings(self) -> bool {
-        matches!(self, Preset::FastBert | Preset::Theseus | Preset::Ensemble)
+        matches!(
+            self,
+            Preset::FastBert | Preset::Theseus | Preset::Ensemble | Preset::SequenceKd
+        )
     }
 
     pub fn id(self) -> &'static str {
@@ -93,6 +101,7 @@ impl Preset {
             Preset::FastBert => "fastbert",
             Preset::Theseus => "theseus",
             Preset::Ensemble => "ensemble",
+            Preset::SequenceKd => "sequence-kd",
         }
     }
 
@@ -111,6 +120,7 @@ impl Preset {
             Preset::FastBert => "Early exits (FastBERT, Liu et al. 2020)",
             Preset::Theseus => "Module replacing (BERT-of-Theseus, Xu et al. 2020)",
             Preset::Ensemble => "Several teachers (MT-DNN, Liu et al. 2019)",
+            Preset::SequenceKd => "Sequence-level KD (Kim & Rush 2016)",
         }
     }
 
@@ -182,6 +192,9 @@ impl Preset {
             Preset::Ensemble => {
                 "Trains two more teachers with other seeds, then a student from the average of the three. Move the weights while it learns; does it beat every teacher?"
             }
+            Preset::SequenceKd => {
+                "Loads CMUdict and an encoder–decoder teacher, then trains a small student on the teacher's own pronunciations. Type a word to compare the two."
+            }
         }
     }
 
@@ -236,7 +249,7 @@ impl Preset {
             },
             // Text presets always switch to the text set.
             Preset::TinyBert | Preset::MiniLm | Preset::TextAssistant => base,
-            Preset::FastBert | Preset::Theseus | Preset::Ensemble => base,
+            Preset::FastBert | Preset::Theseus | Preset::Ensemble | Preset::SequenceKd => base,
         }
     }
 
@@ -288,7 +301,7 @@ impl Preset {
                 ..base
             },
             Preset::Hinton2015 | Preset::TextAssistant => base,
-            Preset::FastBert | Preset::Theseus | Preset::Ensemble => base,
+            Preset::FastBert | Preset::Theseus | Preset::Ensemble | Preset::SequenceKd => base,
         }
     }
 }
@@ -387,7 +400,12 @@ mod tests {
         );
         assert_eq!(Preset::TextAssistant.work(), Some(PresetWork::Assistant));
         // The labs' presets start their work and leave the students as they are.
-        for lab in [Preset::FastBert, Preset::Theseus, Preset::Ensemble] {
+        for lab in [
+            Preset::FastBert,
+            Preset::Theseus,
+            Preset::Ensemble,
+            Preset::SequenceKd,
+        ] {
             assert!(lab.work().is_some());
             assert_eq!(lab.apply(&current), current);
         }

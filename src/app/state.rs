@@ -319,7 +319,7 @@ impl AppState {
         self.compression = None;
         self.message = None;
         self.attention = None;
-        self.labs = Default::default();
+        self.labs = self.labs.after_new_teacher();
     }
 
     /// Edits of the hand-drawn digit (only where the dataset has images to draw).
@@ -447,7 +447,7 @@ impl AppState {
             Action::TeacherLoaded { name, hidden } => {
                 self.restart();
                 // Exits and ensembles were built on the old teacher.
-                self.labs = Default::default();
+                self.labs = self.labs.after_new_teacher();
                 self.assistant = None;
                 self.teacher_hidden = hidden;
                 self.error = None;
@@ -461,7 +461,7 @@ impl AppState {
                 hidden,
             } => {
                 self.restart();
-                self.labs = Default::default();
+                self.labs = self.labs.after_new_teacher();
                 self.teacher_hidden = hidden;
                 self.assistant = Some((teacher_accuracy, assistant_accuracy));
                 self.notices.push(format!(

@@ -279,7 +279,8 @@ pub fn App() -> Html {
                 <components::EarlyExits state={state.clone()} view={view.clone()} request={request.clone()}
                     drawn={state.drawing.is_some() || state.message.is_some() || state.probe.is_some()} />
                 <components::ModuleReplacing state={state.clone()} view={view.clone()} request={request.clone()} />
-                <components::EnsembleTeachers state={state.clone()} view={view} request={request} />
+                <components::EnsembleTeachers state={state.clone()} view={view.clone()} request={request.clone()} />
+                <components::SequenceKd state={state.clone()} view={view} request={request} />
             </main>
             <components::Tour state={state.clone()} />
             <footer class="credits">

@@ -59,6 +59,12 @@ pub enum Request {
     DistilEnsemble {
         teacher_sized: bool,
     },
+    /// Fetch CMUdict and its encoder–decoder teacher.
+    LoadCmudict,
+    /// An encoder–decoder student on CMUdict, learning from these targets.
+    TrainSequenceStudent(crate::engine::seq2seq::Targets),
+    /// Pronounce a typed word with the teacher and the student.
+    Pronounce(String),
 }
 
 /// Saves what the WebGPU build picks up (settings, the students), unmounts this app and hands

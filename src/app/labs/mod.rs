@@ -4,6 +4,7 @@
 
 pub mod ensemble;
 pub mod exits;
+pub mod sequence;
 pub mod theseus;
 
 use std::rc::Rc;
@@ -37,12 +38,14 @@ pub struct Labs {
     pub exits: exits::ExitsLab,
     pub theseus: theseus::TheseusLab,
     pub ensemble: ensemble::EnsembleLab,
+    pub sequence: sequence::SequenceLab,
 }
 
 pub enum LabAction {
     Exits(exits::ExitsAction),
     Theseus(theseus::TheseusAction),
     Ensemble(ensemble::EnsembleAction),
+    Sequence(sequence::SequenceAction),
 }
 
 impl Labs {
@@ -51,6 +54,15 @@ impl Labs {
             LabAction::Exits(a) => self.exits.apply(a),
             LabAction::Theseus(a) => self.theseus.apply(a),
             LabAction::Ensemble(a) => self.ensemble.apply(a),
+            LabAction::Sequence(a) => self.sequence.apply(a),
+        }
+    }
+
+    /// What stays when the page's data or teacher changes: the sequence lab, which has its own.
+    pub fn after_new_teacher(&self) -> Self {
+        Self {
+            sequence: self.sequence.clone(),
+            ..Self::default()
         }
     }
 
@@ -59,6 +71,7 @@ impl Labs {
         self.exits.progress.is_some()
             || self.theseus.progress.is_some()
             || self.ensemble.progress.is_some()
+            || self.sequence.progress.is_some()
     }
 }
 

@@ -170,6 +170,24 @@ impl Seq2Seq {
         Ok(out)
     }
 
+    /// One word's greedy pronunciation, and the distribution over phoneme ids at each of its
+    /// positions (the last is where it chose the end token).
+    pub fn pronounce(&self, letters: &[u32], device: &Device) -> Result<(Vec<u32>, Vec<Vec<f32>>)> {
+        let said = self.greedy(&[letters.to_vec()], device)?.concat();
+        let prefix = [&[BOS][..], &said].concat();
+        let logits = self.forward(
+            id_rows(&[letters.to_vec()], MAX_LETTERS, device),
+            id_rows(&[prefix], TARGET_LEN, device),
+        );
+        let probs = crate::engine::train::host(burn::tensor::activation::softmax(logits, 2))?;
+        let rows = probs
+            .chunks(PHONE_IDS)
+            .take((said.len() + 1).min(TARGET_LEN))
+            .map(<[f32]>::to_vec)
+            .collect();
+        Ok((said, rows))
+    }
+
     fn greedy_chunk(&self, words: &[Vec<u32>], device: &Device) -> Result<Vec<Vec<u32>>> {
         let n = words.len();
         let (memory, pad) = self.encode(id_rows(words, MAX_LETTERS, device));

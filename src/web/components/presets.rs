@@ -25,6 +25,7 @@ impl PartialEq for PresetsProps {
 
 /// The work a preset starts, as requests to the driver (served in order).
 fn preset_requests(preset: Preset, d: &UseReducerDispatcher<AppState>) -> Vec<Request> {
+    use crate::app::labs::sequence::SequenceAction;
     use crate::app::labs::{LabAction, ensemble::EnsembleAction, theseus::TheseusAction};
     use crate::app::presets::PresetWork;
     match preset.work() {
@@ -36,6 +37,15 @@ fn preset_requests(preset: Preset, d: &UseReducerDispatcher<AppState>) -> Vec<Re
                 true,
             ))));
             vec![Request::ReplaceModules { curriculum: true }]
+        }
+        Some(PresetWork::Sequence) => {
+            d.dispatch(Action::Lab(LabAction::Sequence(SequenceAction::Targets(
+                crate::engine::seq2seq::Targets::Sequence,
+            ))));
+            vec![
+                Request::LoadCmudict,
+                Request::TrainSequenceStudent(crate::engine::seq2seq::Targets::Sequence),
+            ]
         }
         Some(PresetWork::Ensemble) => {
             d.dispatch(Action::Lab(LabAction::Ensemble(

@@ -11,6 +11,7 @@ mod device;
 mod labs;
 mod remote;
 mod requests;
+mod sequence;
 mod session;
 
 use std::collections::VecDeque;
@@ -142,6 +143,8 @@ pub struct Driver {
     shown: Shown,
     remote: remote::Remote,
     labs: labs::LabWork,
+    /// CMUdict and its teacher, once the sequence lab asked for them.
+    sequence: Option<sequence::SequenceWork>,
 }
 
 /// Whether a turn goes on to the next stage.
@@ -199,6 +202,7 @@ impl Driver {
             },
             remote: remote::Remote::new(),
             labs: labs::LabWork::default(),
+            sequence: None,
         })
     }
 

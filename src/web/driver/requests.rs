@@ -22,6 +22,11 @@ impl Driver {
                 Request::DistilEnsemble { teacher_sized } => {
                     self.distil_ensemble(teacher_sized).await
                 }
+                Request::LoadCmudict => self.load_cmudict().await,
+                Request::TrainSequenceStudent(targets) => {
+                    self.train_sequence_student(targets).await
+                }
+                Request::Pronounce(word) => self.pronounce(word),
                 Request::Import {
                     which,
                     weights,

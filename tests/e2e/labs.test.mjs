@@ -49,6 +49,9 @@ test('early exits: trained without labels, the speed slider trades layers for ac
   // The example on show leaves at one exit and skips the rest; the distilled student is a point.
   await setRange(page, '#exit-speed', 0.2);
   assert.equal(await page.locator('#exit-example tr.leaves').count(), 1);
+  // Every exit's whole distribution: ten bars each, their heights its probabilities.
+  assert.equal(await page.locator('#exit-example .mini-bars').count(), 6);
+  assert.equal(await page.locator('#exit-example tr').nth(1).locator('.mini-bars rect').count(), 10);
   assert.equal(await page.locator('#exit-chart circle.student').count(), 1);
   await page.locator('.panel.exits').screenshot({ path: 'tests/output/exits.png' });
   // A drawing is read by the exits too: a vertical stroke, a "1", leaving somewhere.

@@ -87,6 +87,8 @@ pub struct ExitRow {
     pub leaves: bool,
     /// It never reaches this exit.
     pub skipped: bool,
+    /// The exit's whole distribution over the classes.
+    pub probs: Vec<f32>,
 }
 
 /// Test example `i` at `speed`: every exit's top class, confidence and normalised entropy, and
@@ -121,6 +123,7 @@ fn rows(distributions: &[&[f32]], speed: f32) -> Vec<ExitRow> {
                 entropy: normalised_entropy(p),
                 leaves: k + 1 == exit,
                 skipped: k + 1 > exit,
+                probs: p.to_vec(),
             }
         })
         .collect()

@@ -157,11 +157,12 @@ fn example(state: &State, r: &ExitsResult, speed: f32, drawn: bool) -> Html {
     html! {
         <table id="exit-example">
             <caption>{ format!("{what} at S = {speed:.2}") }</caption>
-            <thead><tr><th>{ "exit" }</th><th>{ "guess" }</th><th>{ "probability" }</th><th>{ "entropy" }</th><th></th></tr></thead>
+            <thead><tr><th>{ "exit" }</th><th>{ "distribution" }</th><th>{ "guess" }</th><th>{ "probability" }</th><th>{ "entropy" }</th><th></th></tr></thead>
             <tbody>
                 { for rows.iter().map(|row| html! {
                     <tr class={classes!(row.leaves.then_some("leaves"), row.skipped.then_some("skipped"))}>
                         <th scope="row">{ row.exit }</th>
+                        <td>{ mini_bars(&row.probs) }</td>
                         <td>{ row.top }</td>
                         <td>{ format!("{:.2}", row.confidence) }</td>
                         <td>{ format!("{:.2}", row.entropy) }</td>
@@ -170,5 +171,19 @@ fn example(state: &State, r: &ExitsResult, speed: f32, drawn: bool) -> Html {
                 }) }
             </tbody>
         </table>
+    }
+}
+
+/// An exit's distribution as a row of small bars, one per class (class 0 first).
+fn mini_bars(probs: &[f32]) -> Html {
+    let w = 6.0;
+    html! {
+        <svg class="mini-bars" viewBox={format!("0 0 {} 20", probs.len() as f32 * w)} role="img"
+             aria-label={probs.iter().enumerate().map(|(c, p)| format!("{c}: {p:.2}")).collect::<Vec<_>>().join(", ")}>
+            { for probs.iter().enumerate().map(|(c, &p)| {
+                let h = (p.clamp(0.0, 1.0) * 20.0).max(0.5);
+                html! { <rect x={(c as f32 * w + 0.5).to_string()} y={(20.0 - h).to_string()} width={(w - 1.0).to_string()} height={h.to_string()} /> }
+            }) }
+        </svg>
     }
 }

@@ -15,14 +15,13 @@ use crate::engine::train::accuracy;
 use super::*;
 
 pub(super) fn exits(args: ExitsArgs, assets: &Path, device: &Device, quiet: bool) -> Result<()> {
-    let path = args
-        .teacher
-        .clone()
-        .unwrap_or_else(|| shipped_teacher(assets, args.dataset));
-    let (teacher, info) = load_weights(&path, device)?;
-    let tokenizer = text_tokenizer(&teacher, &info, None, &path)?;
-    let data = load_data(args.dataset, assets, args.seed, tokenizer)?;
-    check_fits(&teacher.architecture(), &path, args.dataset, &data)?;
+    let TeacherData { teacher, data, .. } = teacher_and_data(
+        args.dataset,
+        args.teacher.as_deref(),
+        None,
+        (assets, args.seed),
+        device,
+    )?;
     let branches = match &args.load {
         Some(file) => {
             let exits =

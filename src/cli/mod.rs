@@ -289,6 +289,39 @@ pub(super) fn report(what: &str, eval: &Evaluation, secs: f32) {
     }
 }
 
+/// What a command that starts from a teacher reads: the teacher (the given file, else the
+/// dataset's shipped one), its path, and the data read with its tokenizer (or the `tokenizer`
+/// file), checked to fit each other.
+pub(super) struct TeacherData {
+    pub teacher: Network,
+    pub path: PathBuf,
+    pub data: Data,
+}
+
+pub(super) fn teacher_and_data(
+    dataset: DatasetKind,
+    teacher: Option<&Path>,
+    tokenizer: Option<&Path>,
+    (assets, seed): (&Path, u64),
+    device: &Device,
+) -> Result<TeacherData> {
+    let path = teacher.map_or_else(|| shipped_teacher(assets, dataset), Path::to_path_buf);
+    let (net, info) = load_weights(&path, device)?;
+    let tokenizer = text_tokenizer(&net, &info, tokenizer, &path)?;
+    let data = load_data(dataset, assets, seed, tokenizer)?;
+    check_fits(
+        &crate::engine::network::Classifier::architecture(&net),
+        &path,
+        dataset,
+        &data,
+    )?;
+    Ok(TeacherData {
+        teacher: net,
+        path,
+        data,
+    })
+}
+
 /// A network read from `path` must take the dataset's inputs (and vocabulary) and give its
 /// classes.
 pub(super) fn check_fits(

@@ -21,14 +21,17 @@ pub(super) fn theseus(
     device: &Device,
     quiet: bool,
 ) -> Result<()> {
-    let path = args
-        .teacher
-        .clone()
-        .unwrap_or_else(|| shipped_teacher(assets, args.dataset));
-    let (teacher, info) = load_weights(&path, device)?;
-    let tokenizer = text_tokenizer(&teacher, &info, None, &path)?;
-    let data = load_data(args.dataset, assets, args.seed, tokenizer)?;
-    check_fits(&teacher.architecture(), &path, args.dataset, &data)?;
+    let TeacherData {
+        teacher,
+        path,
+        data,
+    } = teacher_and_data(
+        args.dataset,
+        args.teacher.as_deref(),
+        None,
+        (assets, args.seed),
+        device,
+    )?;
     let transfer = TransferSet::build(&data.split.train, &TransferConfig::default(), args.seed)?;
     let per_epoch = transfer.len().div_ceil(args.batch_size.max(1));
     let settings = TheseusSettings {

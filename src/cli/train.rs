@@ -190,15 +190,17 @@ impl DistillArgs {
         device: &Device,
     ) -> Result<(Network, std::path::PathBuf, Data)> {
         let t = &self.train;
-        let path = self
-            .teacher
-            .first()
-            .cloned()
-            .unwrap_or_else(|| shipped_teacher(assets, t.dataset));
-        let (teacher, info) = load_weights(&path, device)?;
-        let tokenizer = text_tokenizer(&teacher, &info, self.tokenizer.as_deref(), &path)?;
-        let data = load_data(t.dataset, assets, t.seed, tokenizer)?;
-        check_fits(&teacher.architecture(), &path, t.dataset, &data)?;
+        let TeacherData {
+            teacher,
+            path,
+            data,
+        } = teacher_and_data(
+            t.dataset,
+            self.teacher.first().map(PathBuf::as_path),
+            self.tokenizer.as_deref(),
+            (assets, t.seed),
+            device,
+        )?;
         Ok((teacher, path, data))
     }
 

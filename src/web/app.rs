@@ -284,8 +284,8 @@ pub fn App() -> Html {
             </main>
             <components::Tour state={state.clone()} />
             <footer class="credits">
-                { "Digits: E. Alpaydin, C. Kaynak (UCI, CC BY 4.0). MNIST: Y. LeCun, C. Cortes, C. J. C. Burges (CC BY-SA 3.0). Teachers (128×6; 64×6 for the 2-D sets) shipped with the page. " }
-                { "Hinton, Vinyals & Dean 2015 · Tang et al. 2019 · Sun et al. 2019 (Patient KD) · Clark et al. 2019 (BAM)." }
+                { "Digits: E. Alpaydin, C. Kaynak (UCI, CC BY 4.0). MNIST: Y. LeCun, C. Cortes, C. J. C. Burges (CC BY-SA 3.0). SpamAssassin corpus (PDDL 1.0 / CC0). CMUdict: Carnegie Mellon University (BSD-2-Clause). Teachers (128×6; 64×6 for the 2-D sets) shipped with the page. " }
+                { "Hinton, Vinyals & Dean 2015 · Tang et al. 2019 · Sun et al. 2019 (Patient KD) · Clark et al. 2019 (BAM) · Xu et al. 2020 (BERT-of-Theseus) · Liu et al. 2020 (FastBERT) · Liu et al. 2019 (MT-DNN) · Kim & Rush 2016." }
             </footer>
         </>
     }

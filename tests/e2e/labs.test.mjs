@@ -163,3 +163,21 @@ test("sequence-level KD: load CMUdict, train a student on the teacher's pronunci
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('on a phone the labs fit the width: wide tables scroll inside their panels', async () => {
+  const context = await env.browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(env.server.url);
+  await page.locator('#compression-table').waitFor({ timeout: 120_000 });
+  await page.click('#preset-fastbert');
+  await page.locator('#exit-example').waitFor({ timeout: 120_000 });
+  await page.click('#ensemble-add');
+  await page.locator('#ensemble-weight-1').waitFor({ timeout: 120_000 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the page is ${overflow} px wider than the phone`);
+  await page.locator('.panel.exits').screenshot({ path: 'tests/output/exits-phone.png' });
+  assert.deepEqual(errors, []);
+  await context.close();
+});

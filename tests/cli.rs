@@ -646,6 +646,21 @@ fn exits_ensemble_and_theseus_commands() {
     );
     let eval = distill(&["eval", "--weights", p(&theseus)]);
     assert!(text(&eval).contains("64→128×3→10"), "{}", text(&eval));
+    // Layer similarity of the teacher and that student: 6 rows of 3 values in [0, 1].
+    let cka = distill(&["cka", "--student", p(&theseus), "--probe", "100"]);
+    assert!(cka.status.success(), "{}", text(&cka));
+    let rows: Vec<Vec<f32>> = text(&cka)
+        .lines()
+        .filter(|l| l.trim_start().starts_with('T'))
+        .map(|l| {
+            l.split_whitespace()
+                .skip(1)
+                .map(|v| v.parse().unwrap())
+                .collect()
+        })
+        .collect();
+    assert_eq!((rows.len(), rows[0].len()), (6, 3), "{}", text(&cka));
+    assert!(rows.iter().flatten().all(|v| (0.0..=1.0).contains(v)));
     for (args, why) in [
         (vec!["theseus", "--successors", "4"], "do not split into 4"),
         (vec!["theseus", "--rate", "0.3-0.1t"], "replacement rate"),

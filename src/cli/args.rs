@@ -156,6 +156,24 @@ pub struct G2pArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct CkaArgs {
+    #[arg(long, default_value = "digits")]
+    pub dataset: DatasetKind,
+    /// Teacher weights (default: the shipped teacher of the dataset).
+    #[arg(long)]
+    pub teacher: Option<PathBuf>,
+    /// The student to compare, layer by layer.
+    #[arg(long)]
+    pub student: PathBuf,
+    /// Test examples in the probe batch.
+    #[arg(long, default_value_t = 256)]
+    pub probe: usize,
+    /// Seed of the toy sets' generation and split (image sets have fixed splits).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+#[derive(Args, Debug)]
 pub struct TrainArgs {
     /// digits, mnist, moons, circles, spirals, xor, or spam (text: SpamAssassin e-mails).
     #[arg(long, default_value = "digits")]

@@ -3,6 +3,7 @@
 
 mod args;
 mod bench;
+mod cka;
 mod exits;
 mod g2p;
 mod inspect;
@@ -26,6 +27,7 @@ use crate::engine::train::{Evaluation, StepMetrics, Trainer};
 use crate::engine::weights::{FileInfo, load_network};
 
 use bench::bench;
+use cka::cka;
 use exits::exits;
 use g2p::{g2p, g2p_teacher};
 use inspect::{eval, export, predict};
@@ -81,6 +83,8 @@ pub enum Command {
     /// Sequence-level KD (Kim & Rush 2016) on CMUdict: a small student from the gold
     /// pronunciations, word-level KD, sequence-level KD, or both.
     G2p(G2pArgs),
+    /// Linear CKA of every teacher layer with every student layer, on a probe batch.
+    Cka(CkaArgs),
 }
 
 pub(super) fn assets_dir(flag: &Option<PathBuf>) -> PathBuf {
@@ -272,6 +276,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Theseus(args) => theseus(args, &assets, &device, cli.quiet),
         Command::G2pTeacher(args) => g2p_teacher(args, &assets, &device, cli.quiet),
         Command::G2p(args) => g2p(args, &assets, &device, cli.quiet),
+        Command::Cka(args) => cka(args, &assets, &device),
     }
 }
 

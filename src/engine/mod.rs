@@ -5,6 +5,7 @@
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod bench;
+pub mod cka;
 pub mod data;
 pub mod decision_map;
 pub mod error;

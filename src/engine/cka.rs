@@ -1,0 +1,160 @@
+//! Linear CKA (Kornblith et al. 2019): how alike two layers' representations of the same
+//! examples are, from 0 to 1, whatever their widths. For centred `X` `[n, d₁]` and `Y`
+//! `[n, d₂]`: CKA = ‖YᵀX‖²_F / (‖XᵀX‖_F ‖YᵀY‖_F). It ignores rotations and overall scale, so a
+//! student layer can be compared with any teacher layer. Computed on the host in f64 (a probe of
+//! a few hundred examples).
+
+use burn::tensor::Device;
+
+use crate::engine::data::Dataset;
+use crate::engine::error::{Error, Result};
+use crate::engine::network::{Classifier, Input, Network};
+use crate::engine::train::{feature_slices, host};
+
+/// Rows of `width` values, centred column by column.
+fn centred(values: &[f32], width: usize) -> Vec<f64> {
+    let n = values.len() / width.max(1);
+    let mut out: Vec<f64> = values.iter().map(|&v| f64::from(v)).collect();
+    for c in 0..width {
+        let mean = (0..n).map(|r| out[r * width + c]).sum::<f64>() / n.max(1) as f64;
+        for r in 0..n {
+            out[r * width + c] -= mean;
+        }
+    }
+    out
+}
+
+/// ‖AᵀB‖²_F for row-major `[n, da]` and `[n, db]`.
+fn cross(a: &[f64], da: usize, b: &[f64], db: usize) -> f64 {
+    let n = a.len() / da.max(1);
+    let mut total = 0.0;
+    for i in 0..da {
+        for j in 0..db {
+            let dot: f64 = (0..n).map(|r| a[r * da + i] * b[r * db + j]).sum();
+            total += dot * dot;
+        }
+    }
+    total
+}
+
+/// Linear CKA of two representations of the same `n` examples (row-major `[n, dx]`, `[n, dy]`).
+pub fn linear_cka(x: &[f32], dx: usize, y: &[f32], dy: usize) -> Result<f32> {
+    let rows = |v: &[f32], d: usize| (d > 0 && v.len().is_multiple_of(d)).then(|| v.len() / d);
+    if rows(x, dx).is_none() || rows(x, dx) != rows(y, dy) {
+        return Err(Error::Settings(
+            "CKA compares two representations of the same examples".into(),
+        ));
+    }
+    let (x, y) = (centred(x, dx), centred(y, dy));
+    let denominator = (cross(&x, dx, &x, dx) * cross(&y, dy, &y, dy)).sqrt();
+    if denominator <= 0.0 {
+        return Ok(0.0);
+    }
+    Ok((cross(&y, dy, &x, dx) / denominator) as f32)
+}
+
+/// Every layer's representation of `probe` (the first position of each hidden state: an MLP's
+/// only one, a transformer's `[CLS]`), with its width, layer 1 first.
+fn representations(
+    net: &Network,
+    probe: &Dataset,
+    device: &Device,
+) -> Result<Vec<(Vec<f32>, usize)>> {
+    let depth = net.architecture().depth();
+    let mut layers: Vec<(Vec<f32>, usize)> = vec![(Vec::new(), 0); depth];
+    for x in feature_slices(&probe.features, probe.dim, device) {
+        let taps = net.forward(Input::Features(x)).taps;
+        for (l, slot) in layers.iter_mut().enumerate() {
+            let h = taps.hidden(l + 1).cloned().ok_or_else(|| {
+                Error::Mapping(format!("the network has no tap hidden.{}", l + 1))
+            })?;
+            let [batch, _, width] = h.dims();
+            slot.0
+                .extend(host(h.narrow(1, 0, 1).reshape([batch, width]))?);
+            slot.1 = width;
+        }
+    }
+    Ok(layers)
+}
+
+/// CKA of every teacher layer (rows) with every student layer (columns) on `probe`.
+pub fn layer_similarity(
+    teacher: &Network,
+    student: &Network,
+    probe: &Dataset,
+    device: &Device,
+) -> Result<Vec<Vec<f32>>> {
+    let t = representations(teacher, probe, device)?;
+    let s = representations(student, probe, device)?;
+    t.iter()
+        .map(|(tv, tw)| {
+            s.iter()
+                .map(|(sv, sw)| linear_cka(tv, *tw, sv, *sw))
+                .collect()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn x() -> Vec<f32> {
+        (0..6)
+            .flat_map(|i| (0..3).map(move |j| (0.7 * i as f64 + 1.3 * j as f64).sin() as f32))
+            .collect()
+    }
+
+    #[test]
+    fn matches_numpy_and_is_one_for_a_rotated_scaled_copy() {
+        let y: Vec<f32> = (0..6)
+            .flat_map(|i| {
+                (0..2).map(move |j| {
+                    ((0.4 * (i * i) as f64 + 0.9 * j as f64).cos() + 0.1 * i as f64) as f32
+                })
+            })
+            .collect();
+        // numpy, float64, the same X and Y: 0.18753365403222413.
+        let got = linear_cka(&x(), 3, &y, 2).unwrap();
+        assert!((got - 0.187_533_65).abs() < 1e-5, "{got}");
+        assert!((linear_cka(&x(), 3, &x(), 3).unwrap() - 1.0).abs() < 1e-6);
+        // A rotation in the plane of columns 0 and 1, times 5, plus a shift: the same
+        // representation to CKA.
+        let (c, s) = (0.6f32, 0.8f32);
+        let moved: Vec<f32> = x()
+            .chunks(3)
+            .flat_map(|r| {
+                [
+                    5.0 * (c * r[0] - s * r[1]) + 2.0,
+                    5.0 * (s * r[0] + c * r[1]),
+                    5.0 * r[2],
+                ]
+            })
+            .collect();
+        assert!((linear_cka(&x(), 3, &moved, 3).unwrap() - 1.0).abs() < 1e-5);
+        assert!(
+            linear_cka(&x(), 3, &x()[..12], 3).is_err(),
+            "different examples"
+        );
+    }
+
+    #[test]
+    fn a_teacher_against_itself_has_ones_on_the_diagonal_and_near_layers_alike() {
+        let device = Device::flex();
+        let bytes = include_bytes!("../../assets/teachers/digits.safetensors");
+        let (teacher, _) = crate::engine::weights::load_network(bytes, &device).unwrap();
+        let split = crate::engine::data::digits().unwrap();
+        let probe = split.test.subset(&(0..200).collect::<Vec<_>>());
+        let m = layer_similarity(&teacher, &teacher, &probe, &device).unwrap();
+        assert_eq!((m.len(), m[0].len()), (6, 6));
+        for (l, row) in m.iter().enumerate() {
+            assert!((row[l] - 1.0).abs() < 1e-4, "layer {l}: {}", row[l]);
+        }
+        assert!(
+            m[0][1] > m[0][5],
+            "layer 1 is more like 2 ({}) than 6 ({})",
+            m[0][1],
+            m[0][5]
+        );
+    }
+}

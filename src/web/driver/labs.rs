@@ -45,6 +45,31 @@ async fn in_slices(
     Ok(())
 }
 
+/// Module replacing in the page: half as many successors as teacher layers, 20 + 10 epochs
+/// (1 + 1 on text); the curriculum reaches p = 1 three quarters into phase 1.
+fn page_theseus(
+    teacher: &Network,
+    examples: usize,
+    kind: DatasetKind,
+    curriculum: bool,
+) -> TheseusSettings {
+    let per_epoch = examples.div_ceil(64);
+    let replacing = epochs(kind, 20, 1) * per_epoch;
+    TheseusSettings {
+        successors: (teacher.architecture().depth() / 2).max(1),
+        rate: match curriculum {
+            true => ReplaceRate::Linear {
+                base: 0.3,
+                slope: 0.7 / (0.75 * replacing as f32).max(1.0),
+            },
+            false => ReplaceRate::Constant { p: 0.5 },
+        },
+        replacing_steps: replacing,
+        finetune_steps: epochs(kind, 10, 1) * per_epoch,
+        ..TheseusSettings::default()
+    }
+}
+
 impl Driver {
     fn lab(&self, action: LabAction) {
         self.emit(Action::Lab(action));
@@ -125,23 +150,13 @@ impl Driver {
     async fn theseus_run(&mut self, curriculum: bool) -> crate::Result<()> {
         let cpu = Device::flex();
         let (teacher, data) = self.lab_material()?;
-        let kind = self.wanted.settings.dataset;
-        let per_epoch = data.len().div_ceil(64);
-        let replacing = epochs(kind, 20, 1) * per_epoch;
-        let settings = TheseusSettings {
-            successors: (teacher.architecture().depth() / 2).max(1),
-            // The curriculum reaches p = 1 three quarters into phase 1.
-            rate: match curriculum {
-                true => ReplaceRate::Linear {
-                    base: 0.3,
-                    slope: 0.7 / (0.75 * replacing as f32).max(1.0),
-                },
-                false => ReplaceRate::Constant { p: 0.5 },
-            },
-            replacing_steps: replacing,
-            finetune_steps: epochs(kind, 10, 1) * per_epoch,
-            ..TheseusSettings::default()
-        };
+        let settings = page_theseus(
+            &teacher,
+            data.len(),
+            self.wanted.settings.dataset,
+            curriculum,
+        );
+        let replacing = settings.replacing_steps;
         let mut t = TheseusTrainer::new(&teacher, &data, settings, &cpu)?;
         let (total, initial) = (t.total_steps(), t.network());
         self.lab(LabAction::Theseus(TheseusAction::Start {
@@ -149,14 +164,36 @@ impl Driver {
             replacing_steps: replacing,
             total,
         }));
-        let test = self.run.session.as_ref().map(|s| s.split.clone());
-        let Some(test) = test else { return Ok(()) };
+        let Some(split) = self.run.session.as_ref().map(|s| s.split.clone()) else {
+            return Ok(());
+        };
+        self.replace_in_slices(&mut t, &split.test).await?;
+        let theseus_accuracy = accuracy(&t.network(), &split.test, &cpu)?;
+        let kd_accuracy = self.kd_from(&initial, &teacher, data, total).await?;
+        self.lab(LabAction::Theseus(TheseusAction::Done(Some(
+            TheseusResult {
+                student: initial.architecture().describe(),
+                teacher_accuracy: accuracy(&teacher, &split.test, &cpu)?,
+                theseus_accuracy,
+                kd_accuracy,
+            },
+        ))));
+        Ok(())
+    }
+
+    /// Every step of `t`, in 10 ms slices: the steps go to the strip, and the successors'
+    /// accuracy alone about twelve times over the run.
+    async fn replace_in_slices(
+        &self,
+        t: &mut TheseusTrainer,
+        test: &crate::engine::data::Dataset,
+    ) -> crate::Result<()> {
+        let (cpu, total) = (Device::flex(), t.total_steps());
         let every = (total / 12).max(1);
         let mut batch = Vec::new();
-        let events = self.events.clone();
         let send = |batch: &mut Vec<_>| {
-            events.dispatch(Action::Lab(LabAction::Theseus(TheseusAction::Steps(
-                std::mem::take(batch),
+            self.lab(LabAction::Theseus(TheseusAction::Steps(std::mem::take(
+                batch,
             ))))
         };
         let mut slice = 0.0;
@@ -166,7 +203,7 @@ impl Driver {
             batch.push(s);
             if step % every == 0 || step == total {
                 send(&mut batch);
-                let acc = accuracy(&t.network(), &test.test, &cpu)?;
+                let acc = accuracy(&t.network(), test, &cpu)?;
                 self.lab(LabAction::Theseus(TheseusAction::Accuracy(step, acc)));
             }
             if now_ms() - slice > 10.0 {
@@ -175,17 +212,6 @@ impl Driver {
                 slice = now_ms();
             }
         }
-        let theseus_accuracy = accuracy(&t.network(), &test.test, &cpu)?;
-        let kd_accuracy = self.kd_from(&initial, &teacher, data, total).await?;
-        let student = initial.architecture().describe();
-        self.lab(LabAction::Theseus(TheseusAction::Done(Some(
-            TheseusResult {
-                student,
-                teacher_accuracy: accuracy(&teacher, &test.test, &cpu)?,
-                theseus_accuracy,
-                kd_accuracy,
-            },
-        ))));
         Ok(())
     }
 

@@ -18,6 +18,8 @@ fn point(step: usize) -> CurvePoint {
         hard: 1.0,
         soft: 1.0,
         hidden: 0.0,
+        attention: 0.0,
+        logit_gradients: None,
         train_accuracy: 0.5,
         test_accuracy: 0.5,
         scratch_test_accuracy: 0.4,

@@ -4,6 +4,7 @@
 
 pub mod drawing;
 pub mod labs;
+pub mod loss_window;
 pub mod message;
 pub mod page_training;
 pub mod presets;

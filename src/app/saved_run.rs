@@ -112,6 +112,8 @@ mod tests {
                 hard: 1.5,
                 soft: 2.0,
                 hidden: 0.0,
+                attention: 0.0,
+                logit_gradients: Some([0.25, 0.125]),
                 train_accuracy: 0.5,
                 test_accuracy: 0.6,
                 scratch_test_accuracy: 0.4,

@@ -8,6 +8,7 @@ use std::rc::Rc;
 use burn::tensor::Device;
 
 pub use crate::app::CurvePoint;
+use crate::app::loss_window::LossWindow;
 use crate::app::saved_run::SavedRun;
 use crate::app::state::Data;
 use crate::app::text_data::{TextData, fingerprint};
@@ -176,7 +177,7 @@ pub struct Session {
     device: Device,
     cpu: Device,
     /// Running sums since the last curve point.
-    window: (usize, f32, f32, f32, f32, usize),
+    window: LossWindow,
 }
 
 /// A batch of 2-D points (or any rows) as a dataset the evaluation helpers take.
@@ -234,7 +235,7 @@ impl Session {
             distill_settings.clone(),
             &device,
         )?;
-        let distilled = Trainer::distill_known(
+        let mut distilled = Trainer::distill_known(
             config,
             teacher,
             transfer,
@@ -242,6 +243,8 @@ impl Session {
             &device,
             known.as_ref(),
         )?;
+        // The page shows how hard each term pulls on the logits (the loss laid bare).
+        distilled.probe_gradients(true);
         Ok(Self {
             split,
             text,
@@ -254,7 +257,7 @@ impl Session {
             omit_class: settings.omit_class,
             device,
             cpu,
-            window: (0, 0.0, 0.0, 0.0, 0.0, 0),
+            window: LossWindow::default(),
         })
     }
 
@@ -314,16 +317,12 @@ impl Session {
                 return Err(e);
             }
         };
-        let w = &mut self.window;
-        for m in metrics {
-            w.0 += 1;
-            w.1 += m.hard;
-            w.2 += m.soft;
-            w.3 += m.hidden;
-            if let Some(acc) = m.batch_accuracy {
-                w.4 += acc;
-                w.5 += 1;
-            }
+        let (beta, gamma) = (
+            self.distilled.settings().beta,
+            self.distilled.settings().gamma,
+        );
+        for m in &metrics {
+            self.window.add(m, beta, gamma);
         }
         Ok(())
     }
@@ -353,7 +352,7 @@ impl Session {
     pub fn restore(&mut self, run: &SavedRun) -> crate::Result<()> {
         self.distilled.restore(run.distilled.clone(), run.steps)?;
         self.scratch.restore(run.scratch.clone(), run.steps)?;
-        self.window = (0, 0.0, 0.0, 0.0, 0.0, 0);
+        self.window = LossWindow::default();
         Ok(())
     }
 
@@ -432,15 +431,16 @@ impl Session {
                 ))
             }
         };
-        let (n, hard, soft, hidden, acc, labeled) = self.window;
-        self.window = (0, 0.0, 0.0, 0.0, 0.0, 0);
-        let mean = |v: f32, k: usize| if k == 0 { f32::NAN } else { v / k as f32 };
+        let means = self.window.take();
+        let [hard, soft, hidden, attention] = means.parts;
         Ok(CurvePoint {
             step: self.steps_done(),
-            hard: mean(hard, n),
-            soft: mean(soft, n),
-            hidden: mean(hidden, n),
-            train_accuracy: mean(acc, labeled),
+            hard,
+            soft,
+            hidden,
+            attention,
+            logit_gradients: means.gradients,
+            train_accuracy: means.train_accuracy,
             test_accuracy: frac(&preds, &labels),
             scratch_test_accuracy: frac(&scratch_preds, &labels),
             agreement: frac(&preds, &teacher_preds),

@@ -7,7 +7,7 @@ use super::students::teacher_depth;
 use crate::engine::data::{DatasetKind, TransferConfig};
 use crate::engine::error::{Error, Result};
 use crate::engine::limits::{self, Bound};
-use crate::engine::loss::{AttentionLoss, HiddenLoss, SoftLoss};
+use crate::engine::loss::{AttentionLoss, HiddenLoss, KlForm, KlReduction, SoftLoss};
 use crate::engine::mapping::{LayerMapping, MappingScheme};
 use crate::engine::network::{MlpConfig, NetKind};
 use crate::engine::schedule::Schedule;
@@ -42,6 +42,10 @@ pub struct Settings {
     pub alpha_schedule: AlphaSchedule,
     pub beta: f32,
     pub soft_loss: SoftLoss,
+    /// The KL's T² factor (on is right; off shows the classic mistake).
+    pub t_squared: bool,
+    /// The KL's reduction (batch mean is right; the element mean is a shipped bug).
+    pub kl_reduction: KlReduction,
     pub hidden_loss: HiddenLoss,
     pub mapping: MappingScheme,
     pub student_hidden: Vec<usize>,
@@ -88,6 +92,8 @@ impl Default for Settings {
             alpha_schedule: AlphaSchedule::Constant,
             beta: limits::BETA.default,
             soft_loss: SoftLoss::HintonKl,
+            t_squared: true,
+            kl_reduction: KlReduction::BatchMean,
             hidden_loss: HiddenLoss::Mse,
             mapping: MappingScheme::Skip,
             student_hidden: vec![limits::STUDENT_WIDTH.default; limits::STUDENT_DEPTH.default],
@@ -113,8 +119,9 @@ impl Default for Settings {
     }
 }
 
-/// One point of the page's live curves: losses averaged since the previous point, accuracies
-/// on the test set.
+/// One point of the page's live curves: the loss's parts as they enter the total (α·hard,
+/// (1−α)·soft, β·hidden, γ·attention) averaged since the previous point, accuracies on the test
+/// set.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CurvePoint {
     pub step: usize,
@@ -124,6 +131,11 @@ pub struct CurvePoint {
     pub soft: f32,
     #[serde(with = "nan_as_null")]
     pub hidden: f32,
+    #[serde(with = "nan_as_null", default)]
+    pub attention: f32,
+    /// The mean sizes of the hard and soft terms' gradients into the logits.
+    #[serde(default)]
+    pub logit_gradients: Option<[f32; 2]>,
     /// NaN when no labeled row was seen since the previous point.
     #[serde(with = "nan_as_null")]
     pub train_accuracy: f32,
@@ -227,6 +239,10 @@ impl Settings {
             total_steps: RUN_STEPS,
             seed: self.seed,
             regularisation: Default::default(),
+            kl: KlForm {
+                t_squared: self.t_squared,
+                reduction: self.kl_reduction,
+            },
         }
     }
 
@@ -276,6 +292,8 @@ impl Settings {
             ("alphaSchedule", enum_name(&self.alpha_schedule)),
             ("beta", self.beta.to_string()),
             ("soft", enum_name(&self.soft_loss)),
+            ("tSquared", u8::from(self.t_squared).to_string()),
+            ("klReduction", self.kl_reduction.name().to_string()),
             ("hidden", enum_name(&self.hidden_loss)),
             ("map", self.mapping.to_string()),
             ("student", hidden.join(",")),
@@ -362,6 +380,8 @@ impl Settings {
             "alphaSchedule" => self.alpha_schedule = parse_enum(value)?,
             "beta" => self.beta = within(limits::BETA, num(value)?)?,
             "soft" => self.soft_loss = parse_enum(value)?,
+            "tSquared" => self.t_squared = parse_bool(value)?,
+            "klReduction" => self.kl_reduction = value.parse().map_err(text)?,
             "hidden" => self.hidden_loss = parse_enum(value)?,
             "map" => {
                 let scheme = MappingScheme::parse(value).map_err(text)?;
@@ -513,6 +533,8 @@ mod tests {
             alpha_schedule: AlphaSchedule::TeacherAnnealing,
             beta: 0.5,
             soft_loss: SoftLoss::LogitMse,
+            t_squared: false,
+            kl_reduction: KlReduction::ElementMean,
             hidden_loss: HiddenLoss::Pkd,
             mapping: MappingScheme::Custom(vec![(1, 3), (2, 6)]),
             student_hidden: vec![48, 24],

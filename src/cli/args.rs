@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::engine::data::DatasetKind;
-use crate::engine::loss::{AttentionLoss, HiddenLoss, SoftLoss};
+use crate::engine::loss::{AttentionLoss, HiddenLoss, KlReduction, SoftLoss};
 use crate::engine::train::Regularisation;
 
 use super::kinds::NetKind;
@@ -268,6 +268,13 @@ pub struct DistillArgs {
     /// hinton (T²·KL of soft targets) or mse (Tang et al.: MSE of logits).
     #[arg(long, default_value = "hinton")]
     pub soft_loss: SoftLoss,
+    /// Leave out the KL's T² factor (a classic mistake: the soft gradients shrink like 1/T²).
+    #[arg(long)]
+    pub no_t_squared: bool,
+    /// The KL's reduction: batchmean (sum over classes, mean over the batch) or mean (over every
+    /// element: a classic bug that divides the soft gradients by the number of classes).
+    #[arg(long, default_value = "batchmean")]
+    pub kl_reduction: KlReduction,
     /// mse, pkd (normalised, Patient KD) or cosine.
     #[arg(long, default_value = "mse")]
     pub hidden_loss: HiddenLoss,

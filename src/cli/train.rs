@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::engine::data::Dataset;
 use crate::engine::data::{TransferConfig, TransferSet};
 use crate::engine::error::Result;
-use crate::engine::loss::AttentionLoss;
+use crate::engine::loss::{AttentionLoss, KlForm};
 use crate::engine::mapping::MappingScheme;
 use crate::engine::network::{Classifier, Ensemble};
 use crate::engine::schedule::Schedule;
@@ -291,6 +291,10 @@ impl DistillArgs {
             total_steps: steps,
             seed: t.seed,
             regularisation: Default::default(),
+            kl: KlForm {
+                t_squared: !self.no_t_squared,
+                reduction: self.kl_reduction,
+            },
         })
     }
 }

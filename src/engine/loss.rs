@@ -116,6 +116,7 @@ macro_rules! parse_enum {
 parse_enum!(SoftLoss, "soft loss", { "hinton" => SoftLoss::HintonKl, "mse" => SoftLoss::LogitMse, "hinton-kl" => SoftLoss::HintonKl, "logit-mse" => SoftLoss::LogitMse, "kl" => SoftLoss::HintonKl, "tang" => SoftLoss::LogitMse });
 parse_enum!(AttentionLoss, "attention loss", { "off" => AttentionLoss::Off, "tinybert" => AttentionLoss::TinyBert, "minilm" => AttentionLoss::MiniLm });
 parse_enum!(HiddenLoss, "hidden loss", { "mse" => HiddenLoss::Mse, "pkd" => HiddenLoss::Pkd, "cosine" => HiddenLoss::Cosine });
+parse_enum!(KlReduction, "KL reduction", { "batchmean" => KlReduction::BatchMean, "mean" => KlReduction::ElementMean });
 
 /// Soft targets: `softmax(z / T)` over the class dimension.
 pub fn soft_targets(logits: Tensor<2>, temperature: f32) -> Tensor<2> {
@@ -135,14 +136,84 @@ pub fn hinton_kl(
     teacher_logits: Tensor<2>,
     temperature: f32,
 ) -> Tensor<1> {
-    let [batch, _] = student_logits.dims();
+    scaled_kl(student_logits, teacher_logits, temperature, KlForm::HINTON)
+}
+
+/// How the KL term is scaled. Hinton's form is the right one; the other settings are two
+/// mistakes the page lets a class make on purpose, to watch the soft gradients shrink.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct KlForm {
+    /// Multiply by T², so the soft gradients keep their size as T changes.
+    pub t_squared: bool,
+    pub reduction: KlReduction,
+}
+
+/// How the KL's per-element terms are reduced to one number.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum KlReduction {
+    /// Summed over classes, averaged over the batch (PyTorch's `reduction="batchmean"`).
+    #[default]
+    #[serde(rename = "batchmean")]
+    BatchMean,
+    /// Averaged over every element (PyTorch's default `"mean"`): the batch mean divided by the
+    /// number of classes, a bug several public distillation codebases shipped.
+    #[serde(rename = "mean")]
+    ElementMean,
+}
+
+impl KlReduction {
+    pub const ALL: [KlReduction; 2] = [KlReduction::BatchMean, KlReduction::ElementMean];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            KlReduction::BatchMean => "batchmean",
+            KlReduction::ElementMean => "mean",
+        }
+    }
+}
+
+impl KlForm {
+    pub const HINTON: KlForm = KlForm {
+        t_squared: true,
+        reduction: KlReduction::BatchMean,
+    };
+
+    /// The factor on the summed `Σ p_t (log p_t − log p_s)` of a `[batch, classes]` batch.
+    pub fn scale(self, temperature: f32, batch: usize, classes: usize) -> f32 {
+        let t2 = if self.t_squared {
+            temperature * temperature
+        } else {
+            1.0
+        };
+        let count = match self.reduction {
+            KlReduction::BatchMean => batch,
+            KlReduction::ElementMean => batch * classes,
+        };
+        t2 / count.max(1) as f32
+    }
+}
+
+impl Default for KlForm {
+    fn default() -> Self {
+        KlForm::HINTON
+    }
+}
+
+/// `KL(softmax(z_t/T) ‖ softmax(z_s/T))` summed, then scaled as `form` says.
+pub fn scaled_kl(
+    student_logits: Tensor<2>,
+    teacher_logits: Tensor<2>,
+    temperature: f32,
+    form: KlForm,
+) -> Tensor<1> {
+    let [batch, classes] = student_logits.dims();
     let log_p_s = log_softmax(student_logits.div_scalar(temperature), 1);
     let log_p_t = log_softmax(teacher_logits.div_scalar(temperature), 1);
     let p_t = log_p_t.clone().exp();
     p_t.mul(log_p_t.sub(log_p_s))
         .sum()
-        .div_scalar(batch as f32)
-        .mul_scalar(temperature * temperature)
+        .mul_scalar(form.scale(temperature, batch, classes))
 }
 
 /// Tang et al. 2019: mean squared error between student and teacher logits.
@@ -150,16 +221,55 @@ pub fn logit_mse(student_logits: Tensor<2>, teacher_logits: Tensor<2>) -> Tensor
     student_logits.sub(teacher_logits).powi_scalar(2).mean()
 }
 
-/// The soft term of the chosen kind.
+/// The soft term of the chosen kind (`form` scales the KL; the logit MSE has no T).
 pub fn soft_loss(
     kind: SoftLoss,
     student_logits: Tensor<2>,
     teacher_logits: Tensor<2>,
     temperature: f32,
+    form: KlForm,
 ) -> Tensor<1> {
     match kind {
-        SoftLoss::HintonKl => hinton_kl(student_logits, teacher_logits, temperature),
+        SoftLoss::HintonKl => scaled_kl(student_logits, teacher_logits, temperature, form),
         SoftLoss::LogitMse => logit_mse(student_logits, teacher_logits),
+    }
+}
+
+/// What sizes the gradients that the weighted hard and soft terms send into the student's
+/// logits. They are written out in closed form, so a step needs no second backward pass:
+/// - `∂(α·CE)/∂z = α (softmax(z) − y) / labeled`, on labeled rows;
+/// - `∂((1−α)·KL)/∂z = (1−α) · scale · (p_s − p_t) / T`;
+/// - for the logit MSE, `(1−α) · 2 (z_s − z_t) / (batch · classes)`.
+pub struct LogitGradients<'a> {
+    pub kind: SoftLoss,
+    pub form: KlForm,
+    pub temperature: f32,
+    pub alpha: f32,
+    pub one_hot: &'a Tensor<2>,
+    pub labeled: usize,
+}
+
+impl LogitGradients<'_> {
+    /// `[‖hard gradient‖, ‖soft gradient‖]`, Frobenius norms over the batch.
+    pub fn norms(&self, student_logits: Tensor<2>, teacher_logits: Tensor<2>) -> Tensor<1> {
+        let [batch, classes] = student_logits.dims();
+        let labeled_rows = self.one_hot.clone().sum_dim(1);
+        let hard = softmax(student_logits.clone(), 1)
+            .mul(labeled_rows)
+            .sub(self.one_hot.clone())
+            .mul_scalar(self.alpha / self.labeled.max(1) as f32);
+        let t = self.temperature;
+        let soft = match self.kind {
+            SoftLoss::HintonKl => softmax(student_logits.div_scalar(t), 1)
+                .sub(softmax(teacher_logits.div_scalar(t), 1))
+                .mul_scalar(self.form.scale(t, batch, classes) / t),
+            SoftLoss::LogitMse => student_logits
+                .sub(teacher_logits)
+                .mul_scalar(2.0 / (batch * classes).max(1) as f32),
+        }
+        .mul_scalar(1.0 - self.alpha);
+        let norm = |g: Tensor<2>| g.powi_scalar(2).sum().sqrt();
+        Tensor::cat(vec![norm(hard), norm(soft)], 0)
     }
 }
 
@@ -547,5 +657,67 @@ mod tests {
         assert_eq!("tang".parse::<SoftLoss>().unwrap(), SoftLoss::LogitMse);
         let err = "l1".parse::<HiddenLoss>().unwrap_err().to_string();
         assert!(err.contains("mse, pkd, cosine"), "{err}");
+    }
+
+    #[test]
+    fn kl_forms_divide_by_t_squared_and_by_classes() {
+        let hinton = scalar(hinton_kl(t2(&ZS), t2(&ZT), 2.0));
+        let form = |t_squared, reduction| KlForm {
+            t_squared,
+            reduction,
+        };
+        let no_t2 = scaled_kl(t2(&ZS), t2(&ZT), 2.0, form(false, KlReduction::BatchMean));
+        close(scalar(no_t2), hinton / 4.0, 1e-6);
+        let mean = scaled_kl(t2(&ZS), t2(&ZT), 2.0, form(true, KlReduction::ElementMean));
+        close(scalar(mean), hinton / 3.0, 1e-6);
+    }
+
+    /// The closed-form logit gradients against burn's autodiff, for both soft losses, every
+    /// KL form and a batch with an unlabeled row.
+    #[test]
+    fn logit_gradient_norms_match_autodiff() {
+        let zs = [&[1.0, 2.0, 0.5][..], &[0.0, -1.0, 3.0], &[0.3, 0.2, -0.4]];
+        let zt = [&[2.0, 1.0, 0.0][..], &[0.5, 0.5, 2.5], &[-1.0, 0.0, 1.0]];
+        let ad = Device::flex().autodiff();
+        let on_ad = |rows: &[&[f32]]| Tensor::<2>::from_data(t2(rows).into_data(), &ad);
+        let y = on_ad(&[&[0.0, 1.0, 0.0], &[0.0, 0.0, 1.0], &[0.0, 0.0, 0.0]]);
+        let (alpha, t) = (0.3, 3.0);
+        for kind in SoftLoss::ALL {
+            for t_squared in [true, false] {
+                for reduction in KlReduction::ALL {
+                    let form = KlForm {
+                        t_squared,
+                        reduction,
+                    };
+                    let grad_norm = |loss: &dyn Fn(Tensor<2>) -> Tensor<1>| {
+                        let z = on_ad(&zs).require_grad();
+                        let grads = loss(z.clone()).backward();
+                        let g = z.grad(&grads).expect("z is tracked");
+                        vec2(g).iter().map(|v| v * v).sum::<f32>().sqrt()
+                    };
+                    let hard =
+                        grad_norm(&|z| hard_cross_entropy(z, y.clone(), 2).mul_scalar(alpha));
+                    let soft = grad_norm(&|z| {
+                        soft_loss(kind, z, on_ad(&zt), t, form).mul_scalar(1.0 - alpha)
+                    });
+                    let probe = LogitGradients {
+                        kind,
+                        form,
+                        temperature: t,
+                        alpha,
+                        one_hot: &y,
+                        labeled: 2,
+                    };
+                    let v = probe
+                        .norms(on_ad(&zs), on_ad(&zt))
+                        .into_data()
+                        .try_to_vec::<f32>()
+                        .unwrap();
+                    close(v[0], hard, 1e-6);
+                    close(v[1], soft, 1e-6 + 1e-5 * soft);
+                    assert!(soft > 0.0 && hard > 0.0);
+                }
+            }
+        }
     }
 }

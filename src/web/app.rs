@@ -274,6 +274,7 @@ pub fn App() -> Html {
                 <components::Presets state={state.clone()} view={view.clone()} request={request.clone()} />
                 <components::Compression state={state.clone()} view={view.clone()} />
                 <components::LossControls state={state.clone()} view={view.clone()} />
+                <components::LossLaidBare state={state.clone()} />
                 <components::MappingEditor state={state.clone()} view={view.clone()} />
                 <components::Files state={state.clone()} view={view.clone()} request={request.clone()} />
                 <components::EarlyExits state={state.clone()} view={view.clone()} request={request.clone()}

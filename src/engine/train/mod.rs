@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::data::{Batch, Batches, TransferSet};
 use crate::engine::error::{Error, Result};
-use crate::engine::loss::{self, AttentionLoss, HiddenLoss, SoftLoss};
+use crate::engine::loss::{self, AttentionLoss, HiddenLoss, KlForm, SoftLoss};
 use crate::engine::mapping::{LayerMapping, MappingScheme};
 use crate::engine::network::{Architecture, Ensemble, Network};
 use crate::engine::schedule::Schedule;
@@ -62,6 +62,9 @@ pub struct DistillSettings {
     pub seed: u64,
     /// Dropout, jittered images and weight decay (all off by default).
     pub regularisation: Regularisation,
+    /// How the KL soft term is scaled (T² and its reduction; Hinton's by default).
+    #[serde(default)]
+    pub kl: KlForm,
 }
 
 impl Default for DistillSettings {
@@ -81,6 +84,7 @@ impl Default for DistillSettings {
             total_steps: 1000,
             seed: 42,
             regularisation: Regularisation::default(),
+            kl: KlForm::HINTON,
         }
     }
 }
@@ -129,6 +133,22 @@ pub struct StepMetrics {
     pub batch_accuracy: Option<f32>,
     pub temperature: f32,
     pub alpha: f32,
+    /// With the gradient probe on ([`Trainer::probe_gradients`]): the sizes of the gradients the
+    /// weighted hard and soft terms send into the logits, `[hard, soft]`.
+    #[serde(default)]
+    pub logit_gradients: Option<[f32; 2]>,
+}
+
+impl StepMetrics {
+    /// The loss's parts as they enter the total: `[α·hard, (1−α)·soft, β·hidden, γ·attention]`.
+    pub fn weighted(&self, beta: f32, gamma: f32) -> [f32; 4] {
+        [
+            self.alpha * self.hard,
+            (1.0 - self.alpha) * self.soft,
+            beta * self.hidden,
+            gamma * self.attention,
+        ]
+    }
 }
 
 /// Test-set quality of a network.
@@ -187,6 +207,8 @@ pub struct Trainer {
     batches: Batches,
     step: usize,
     halted: Option<Error>,
+    /// Whether steps also measure the logit gradients of the hard and soft terms.
+    gradient_probe: bool,
 }
 
 /// A trainer's place, to go back to (see [`Trainer::checkpoint`]).
@@ -207,6 +229,8 @@ struct PendingStep {
     temperature: f32,
     alpha: f32,
     epoch: usize,
+    /// Whether `readout` holds the two logit-gradient norms after the losses.
+    probed: bool,
 }
 
 #[cfg(test)]
@@ -294,6 +318,58 @@ mod tests {
         assert!((m5.alpha - 0.5).abs() < 1e-6);
         let eval = trainer.evaluate(&test).unwrap();
         assert!(eval.teacher_agreement.is_some());
+    }
+
+    /// The probe's soft gradient shrinks by T² without the factor and by the number of classes
+    /// with the element mean; the hard one does not move, and the probe leaves the rest alone.
+    #[test]
+    fn gradient_probe_shows_the_kl_mistakes() {
+        let (data, _) = digits_transfer(1.0);
+        let device = Device::flex();
+        let teacher = MlpConfig::teacher(64, 10).init(&device, 7).unwrap();
+        let run = |kl: KlForm, probe: bool| {
+            let settings = DistillSettings {
+                temperature: Schedule::constant(4.0),
+                kl,
+                ..Default::default()
+            };
+            let config = MlpConfig::student(64, 10);
+            let mut t =
+                Trainer::distill(&config, &teacher, data.clone(), settings, &device).unwrap();
+            t.probe_gradients(probe);
+            let first = t.step().unwrap();
+            let chunk = block_on(t.steps_async(2)).unwrap();
+            (first, chunk)
+        };
+        let (right, right_chunk) = run(KlForm::HINTON, true);
+        let no_t2 = KlForm {
+            t_squared: false,
+            ..KlForm::HINTON
+        };
+        let mean = KlForm {
+            reduction: loss::KlReduction::ElementMean,
+            ..KlForm::HINTON
+        };
+        let [hard, soft] = right.logit_gradients.unwrap();
+        let [hard_no_t2, soft_no_t2] = run(no_t2, true).0.logit_gradients.unwrap();
+        let [hard_mean, soft_mean] = run(mean, true).0.logit_gradients.unwrap();
+        assert!((hard - hard_no_t2).abs() < 1e-6 && (hard - hard_mean).abs() < 1e-6);
+        assert!(
+            (soft / soft_no_t2 - 16.0).abs() < 1e-3,
+            "{soft} / {soft_no_t2}"
+        );
+        assert!(
+            (soft / soft_mean - 10.0).abs() < 1e-3,
+            "{soft} / {soft_mean}"
+        );
+        // Unprobed, the same run reads the same batch accuracies and losses.
+        let (plain, plain_chunk) = run(KlForm::HINTON, false);
+        assert_eq!(plain.logit_gradients, None);
+        assert_eq!(plain.batch_accuracy, right.batch_accuracy);
+        for (a, b) in plain_chunk.iter().zip(&right_chunk) {
+            assert_eq!((a.batch_accuracy, a.total), (b.batch_accuracy, b.total));
+            assert!(b.logit_gradients.is_some());
+        }
     }
 
     /// Token rows for the attention tests: class 1 sentences contain word 7.

@@ -58,27 +58,37 @@ impl Trainer {
         );
 
         let student = self.student.net.forward(x.clone());
-        let hard = loss::hard_cross_entropy(student.logits.clone(), one_hot, batch.labeled);
-        let terms = self.loss_terms(&rows, x, &student, hard, temperature, alpha)?;
-        let readout = Tensor::cat(
-            vec![
-                terms.total.clone().detach(),
-                terms.hard.clone().detach(),
-                terms.soft.clone().detach(),
-                terms.hidden.clone().detach(),
-                terms.attention.clone().detach(),
-                student.logits.detach().reshape([n * classes]),
-            ],
-            0,
-        )
-        .inner();
+        let hard = loss::hard_cross_entropy(student.logits.clone(), one_hot.clone(), batch.labeled);
+        let (terms, teacher_logits) =
+            self.loss_terms(&rows, x, &student, hard, temperature, alpha)?;
+        let mut readout = vec![
+            terms.total.clone().detach(),
+            terms.hard.clone().detach(),
+            terms.soft.clone().detach(),
+            terms.hidden.clone().detach(),
+            terms.attention.clone().detach(),
+        ];
+        let probed = self.gradient_probe && teacher_logits.is_some();
+        if let (true, Some(z_t)) = (self.gradient_probe, teacher_logits) {
+            let probe = loss::LogitGradients {
+                kind: self.settings.soft_loss,
+                form: self.settings.kl,
+                temperature,
+                alpha,
+                one_hot: &one_hot,
+                labeled: batch.labeled,
+            };
+            readout.push(probe.norms(student.logits.clone().detach(), z_t.detach()));
+        }
+        readout.push(student.logits.detach().reshape([n * classes]));
         Ok(PendingStep {
             terms,
-            readout,
+            readout: Tensor::cat(readout, 0).inner(),
             batch,
             temperature,
             alpha,
             epoch: self.batches.epoch(),
+            probed,
         })
     }
 
@@ -96,7 +106,8 @@ impl Trainer {
     }
 
     /// The mixed loss of a step: the hard term alone without a teacher; with one, its targets
-    /// (cached or from a forward pass) and the soft, hidden and attention terms.
+    /// (cached or from a forward pass) and the soft, hidden and attention terms. Also returns
+    /// the teacher's logits for the batch, when there is a teacher.
     fn loss_terms(
         &self,
         rows: &[usize],
@@ -105,20 +116,15 @@ impl Trainer {
         hard: Tensor<1>,
         temperature: f32,
         alpha: f32,
-    ) -> Result<loss::LossTerms> {
+    ) -> Result<(loss::LossTerms, Option<Tensor<2>>)> {
         let Some(teacher) = &self.teacher else {
             let only_hard = loss::Weights {
                 alpha: 1.0,
                 beta: 0.0,
                 gamma: 0.0,
             };
-            return Ok(loss::combine(
-                only_hard,
-                hard,
-                self.zero(),
-                self.zero(),
-                self.zero(),
-            ));
+            let terms = loss::combine(only_hard, hard, self.zero(), self.zero(), self.zero());
+            return Ok((terms, None));
         };
         let targets = match teacher.cached(rows, &self.settings, &self.device) {
             Some(t) => t,
@@ -129,6 +135,7 @@ impl Trainer {
             student.logits.clone(),
             targets.logits.clone(),
             temperature,
+            self.settings.kl,
         );
         let hidden = self.hidden_term(teacher, &student.taps, &targets)?;
         let attention = self.attention_term(teacher, &student.taps, &targets)?;
@@ -137,7 +144,8 @@ impl Trainer {
             beta: self.settings.beta,
             gamma: self.settings.gamma,
         };
-        Ok(loss::combine(weights, hard, soft, hidden, attention))
+        let terms = loss::combine(weights, hard, soft, hidden, attention);
+        Ok((terms, Some(targets.logits)))
     }
 
     fn zero(&self) -> Tensor<1> {
@@ -252,15 +260,20 @@ impl Trainer {
         Ok(self.metrics(&pending, losses, &values[LOSSES..], self.step))
     }
 
-    /// What a step measured, from its losses and its batch's logits.
+    /// What a step measured, from its losses, then its gradient norms (when probed) and its
+    /// batch's logits.
     fn metrics(
         &self,
         pending: &PendingStep,
         [total, hard, soft, hidden, attention]: [f32; LOSSES],
-        logits: &[f32],
+        rest: &[f32],
         step: usize,
     ) -> StepMetrics {
         let classes = self.data.classes;
+        let (logit_gradients, logits) = match (pending.probed, rest) {
+            (true, [h, s, logits @ ..]) => (Some([*h, *s]), logits),
+            _ => (None, rest),
+        };
         let preds = predictions(logits, classes);
         let (mut labeled, mut hits) = (0, 0);
         for (r, pred) in preds.iter().enumerate() {
@@ -281,6 +294,7 @@ impl Trainer {
             batch_accuracy: (labeled > 0).then(|| hits as f32 / labeled as f32),
             temperature: pending.temperature,
             alpha: pending.alpha,
+            logit_gradients,
         }
     }
 
@@ -314,7 +328,7 @@ impl Trainer {
         let mut out = Vec::with_capacity(n);
         let mut offset = 0;
         for (k, p) in pending.iter().enumerate() {
-            let len = LOSSES + p.batch.rows * self.data.classes;
+            let len = LOSSES + 2 * usize::from(p.probed) + p.batch.rows * self.data.classes;
             let Some(v) = values.get(offset..offset + len) else {
                 return Err(Error::Read("the chunk's metrics are missing".into()));
             };

@@ -155,6 +155,7 @@ impl Trainer {
             batches,
             step: 0,
             halted: None,
+            gradient_probe: false,
         })
     }
 
@@ -181,6 +182,12 @@ impl Trainer {
 
     pub fn settings(&self) -> &DistillSettings {
         &self.settings
+    }
+
+    /// Makes every later step also measure how hard the hard and soft terms pull on the logits
+    /// ([`StepMetrics::logit_gradients`]); off by default, it costs a few small operations.
+    pub fn probe_gradients(&mut self, on: bool) {
+        self.gradient_probe = on;
     }
 
     pub fn steps_done(&self) -> usize {

@@ -16,6 +16,7 @@ mod ensemble_lab;
 mod files_panel;
 mod lines;
 mod loss_controls;
+mod loss_laid_bare;
 mod map_canvas;
 mod mapping_editor;
 mod message_box;
@@ -41,6 +42,7 @@ pub use ensemble_lab::*;
 pub use files_panel::*;
 pub use lines::*;
 pub use loss_controls::*;
+pub use loss_laid_bare::*;
 pub use map_canvas::*;
 pub use mapping_editor::*;
 pub use message_box::*;
@@ -85,6 +87,23 @@ fn edit(state: &State, f: impl Fn(&mut Settings, String) + 'static) -> Callback<
         d.dispatch(Action::Update(Rc::new(move |current: &Settings| {
             let mut s = current.clone();
             f(&mut s, value.clone());
+            Ok(s)
+        })));
+    })
+}
+
+/// An edit from a checkbox: `f` gets whether it is ticked.
+fn edit_checked(state: &State, f: impl Fn(&mut Settings, bool) + 'static) -> Callback<Event> {
+    let d = state.dispatcher();
+    let f = Rc::new(f);
+    Callback::from(move |e: Event| {
+        let on = e
+            .target_unchecked_into::<web_sys::HtmlInputElement>()
+            .checked();
+        let f = f.clone();
+        d.dispatch(Action::Update(Rc::new(move |current: &Settings| {
+            let mut s = current.clone();
+            f(&mut s, on);
             Ok(s)
         })));
     })

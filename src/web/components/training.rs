@@ -212,13 +212,44 @@ fn curves(state: &State) -> Html {
                 Series { name: "agrees with teacher", class: "agree", points: pts(|p| p.agreement) },
                 Series { name: "train (batch)", class: "train", points: pts(|p| p.train_accuracy) },
             ]} />
-            <Lines id="loss-chart" title="Losses of the distilled student" series={vec![
-                Series { name: "hard", class: "hard", points: pts(|p| p.hard) },
-                Series { name: "soft", class: "teacher", points: pts(|p| p.soft) },
-                Series { name: "hidden", class: "hidden", points: pts(|p| p.hidden) },
-            ]} />
+            <Lines id="loss-chart" title="The distilled student's loss, part by part (as weighted in the total)" series={loss_parts(state)} />
         </>
     }
+}
+
+/// The loss's parts as they enter the total; a part whose weight is 0 is left out.
+fn loss_parts(state: &State) -> Vec<Series> {
+    let s = &state.settings;
+    let pts = |f: fn(&CurvePoint) -> f32| -> Vec<(f32, f32)> {
+        state.curves.iter().map(|p| (p.step as f32, f(p))).collect()
+    };
+    let mut parts = vec![
+        Series {
+            name: "α·CE (labels)",
+            class: "hard",
+            points: pts(|p| p.hard),
+        },
+        Series {
+            name: "(1−α)·soft",
+            class: "teacher",
+            points: pts(|p| p.soft),
+        },
+    ];
+    if s.beta > 0.0 {
+        parts.push(Series {
+            name: "β·hidden",
+            class: "hidden",
+            points: pts(|p| p.hidden),
+        });
+    }
+    if s.attention_loss != crate::engine::loss::AttentionLoss::Off && s.gamma > 0.0 {
+        parts.push(Series {
+            name: "γ·attention",
+            class: "agree",
+            points: pts(|p| p.attention),
+        });
+    }
+    parts
 }
 
 /// The run in sentences: the omitted class, the assistant chain, the distillation gain.

@@ -676,3 +676,49 @@ fn exits_ensemble_and_theseus_commands() {
         );
     }
 }
+
+/// `sweep` prints the α × T table with the best cell marked and writes the CSV; a bad grid is
+/// a plain error.
+#[test]
+fn sweep_prints_and_writes_the_grid() {
+    let dir = temp_dir("sweep");
+    let csv = dir.join("sweep.csv");
+    let out = distill(&[
+        "sweep",
+        "--steps",
+        "30",
+        "--alphas",
+        "0,1",
+        "--temperatures",
+        "2,8",
+        "--csv",
+        p(&csv),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("α down, T across") && text(&out).contains("Best (*): α = "));
+    let written = std::fs::read_to_string(&csv).unwrap();
+    let rows: Vec<Vec<&str>> = written
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    let cells: Vec<(&str, &str)> = rows.iter().map(|r| (r[0], r[1])).collect();
+    assert_eq!(cells, [("0", "2"), ("0", "8"), ("1", "2"), ("1", "8")]);
+    assert!(
+        rows.iter()
+            .all(|r| r[2] == "30" && r[3].parse::<f32>().is_ok_and(|a| a > 0.0))
+    );
+    // α = 1 learns from the labels alone: T changes nothing.
+    assert_eq!(rows[2][3], rows[3][3]);
+    for (alphas, temperatures, why) in [
+        ("0,2", "4", "out of range"),
+        ("0", "4,four", "'four' is not a number"),
+    ] {
+        let bad = distill(&["sweep", "--alphas", alphas, "--temperatures", temperatures]);
+        assert!(
+            !bad.status.success() && text(&bad).contains(why),
+            "{}",
+            text(&bad)
+        );
+    }
+}

@@ -174,6 +174,44 @@ pub struct CkaArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct SweepArgs {
+    #[arg(long, default_value = "digits")]
+    pub dataset: DatasetKind,
+    /// Teacher weights (default: the shipped teacher of the dataset).
+    #[arg(long)]
+    pub teacher: Option<PathBuf>,
+    /// mlp, transformer, bilstm or bow (default: transformer for text, mlp otherwise).
+    #[arg(long)]
+    pub kind: Option<NetKind>,
+    /// Student shape, as for distill (default: the dataset's default student).
+    #[arg(long)]
+    pub student: Option<String>,
+    /// The grid's α values, comma-separated.
+    #[arg(long, default_value = "0,0.25,0.5,0.75,1")]
+    pub alphas: String,
+    /// The grid's temperatures, comma-separated.
+    #[arg(long, default_value = "1,2,4,8,16")]
+    pub temperatures: String,
+    /// Training steps of every cell.
+    #[arg(long, default_value_t = 1000)]
+    pub steps: usize,
+    /// Fraction of training examples (per class) that keep their label; the rest learn from
+    /// the teacher only (the page's default, where a teacher has most to give).
+    #[arg(long, default_value_t = 0.1)]
+    pub labeled_fraction: f32,
+    #[arg(long, default_value_t = 1e-3)]
+    pub lr: f64,
+    #[arg(long, default_value_t = 64)]
+    pub batch_size: usize,
+    /// Seed of the student's initialisation and the batch order (the same in every cell).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Also write the grid as CSV (alpha, temperature, steps, test_accuracy).
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
 pub struct TrainArgs {
     /// digits, mnist, moons, circles, spirals, xor, or spam (text: SpamAssassin e-mails).
     #[arg(long, default_value = "digits")]

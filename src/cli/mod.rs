@@ -8,6 +8,7 @@ mod exits;
 mod g2p;
 mod inspect;
 mod kinds;
+mod sweep;
 mod theseus;
 mod train;
 
@@ -31,6 +32,7 @@ use cka::cka;
 use exits::exits;
 use g2p::{g2p, g2p_teacher};
 use inspect::{eval, export, predict};
+use sweep::sweep;
 use theseus::theseus;
 use train::{distill, train_teacher};
 
@@ -85,6 +87,9 @@ pub enum Command {
     G2p(G2pArgs),
     /// Linear CKA of every teacher layer with every student layer, on a probe batch.
     Cka(CkaArgs),
+    /// An α × T grid of short distillation runs (same steps, same batches, same start), as a
+    /// table of test accuracies with the best cell marked; --csv writes it out.
+    Sweep(SweepArgs),
 }
 
 pub(super) fn assets_dir(flag: &Option<PathBuf>) -> PathBuf {
@@ -277,6 +282,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::G2pTeacher(args) => g2p_teacher(args, &assets, &device, cli.quiet),
         Command::G2p(args) => g2p(args, &assets, &device, cli.quiet),
         Command::Cka(args) => cka(args, &assets, &device),
+        Command::Sweep(args) => sweep(args, &assets, &device, cli.quiet),
     }
 }
 

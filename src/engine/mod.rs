@@ -16,6 +16,7 @@ pub mod mapping;
 pub mod network;
 pub mod schedule;
 pub mod seq2seq;
+pub mod sweep;
 pub mod text;
 pub mod theseus;
 pub mod train;

@@ -48,6 +48,7 @@ fn start(id: u64, settings: &Settings, s: &Session) -> Start {
         shown: Shown {
             example: 3,
             input: None,
+            similarity: false,
         },
         running: false,
     }
@@ -179,6 +180,7 @@ fn a_step_retunes_and_shows_what_the_page_asks() {
     let drawn = Shown {
         example: 0,
         input: Some((4, vec![0.5; 64])),
+        similarity: false,
     };
     h.receive(ToTrainer::Show(drawn));
     turn(&mut h, &now);
@@ -193,6 +195,14 @@ fn a_step_retunes_and_shows_what_the_page_asks() {
         _ => None,
     });
     assert_eq!(drawing, Some(Some(4)), "the views are of the drawing");
+    // Paused, the views carry the layer similarity: 6 teacher layers × 3 student layers.
+    let similarity = log.iter().rev().find_map(|m| match m {
+        FromTrainer::Views { views, .. } => views.similarity.clone(),
+        _ => None,
+    });
+    let m = similarity.expect("the layer similarity");
+    assert_eq!((m.len(), m[0].len()), (6, 3));
+    assert!(m.iter().flatten().all(|v| (0.0..=1.0).contains(v)), "{m:?}");
     assert!(!log.iter().any(|m| matches!(m, FromTrainer::Failed { .. })));
     drop(log);
     // Asked for, a snapshot comes although the students have not moved since the last one;

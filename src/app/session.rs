@@ -3,6 +3,7 @@
 //! of the student's weights, read asynchronously, so WebGPU never sees a synchronous read. The
 //! data is one of the page's datasets (digits built in; MNIST and the toy teachers fetched).
 
+use std::cell::OnceCell;
 use std::rc::Rc;
 
 use burn::tensor::Device;
@@ -13,6 +14,7 @@ use crate::app::saved_run::SavedRun;
 use crate::app::state::Data;
 use crate::app::text_data::{TextData, fingerprint};
 use crate::app::{Settings, omitted_class_report};
+use crate::engine::cka::TeacherProbe;
 use crate::engine::data::{DatasetKind, Split, TransferSet};
 use crate::engine::decision_map::PAGE_GRID;
 use crate::engine::loss::host;
@@ -178,6 +180,9 @@ pub struct Session {
     cpu: Device,
     /// Running sums since the last curve point.
     window: LossWindow,
+    /// The teacher's layers on the probe batch of the layer-similarity view, made when first
+    /// asked for (`None` inside: a teacher without comparable layers).
+    probe: OnceCell<Option<TeacherProbe>>,
 }
 
 /// A batch of 2-D points (or any rows) as a dataset the evaluation helpers take.
@@ -258,6 +263,7 @@ impl Session {
             device,
             cpu,
             window: LossWindow::default(),
+            probe: OnceCell::new(),
         })
     }
 
@@ -446,6 +452,19 @@ impl Session {
             agreement: frac(&preds, &teacher_preds),
             omitted,
         })
+    }
+
+    /// Linear CKA of every teacher layer (rows) with every layer of the distilled student
+    /// (columns) on a fixed probe batch, the first test examples. `None` where the networks have
+    /// no layers to compare (a BiLSTM or a bag of words).
+    pub fn similarity(&self, students: &Students) -> Option<Vec<Vec<f32>>> {
+        let probe = self.probe.get_or_init(|| {
+            let test = &self.split.test;
+            let rows = if self.text.is_some() { 64 } else { 200 };
+            let rows: Vec<usize> = (0..test.len().min(rows)).collect();
+            TeacherProbe::new(&self.teacher_cpu, &test.subset(&rows), &self.cpu).ok()
+        });
+        probe.as_ref()?.against(&students.distilled, &self.cpu).ok()
     }
 
     /// Logits of any input (a hand-drawn digit, a clicked point) from the teacher and both students.

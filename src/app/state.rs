@@ -110,6 +110,8 @@ pub struct AppState {
     pub message: Option<String>,
     /// The attention of the teacher and the distilled student on the message or example shown.
     pub attention: Option<Rc<ShownAttention>>,
+    /// Linear CKA of each teacher layer (rows) with each layer of the distilled student.
+    pub similarity: Option<Rc<Vec<Vec<f32>>>>,
     /// Sentences read and to read while a text teacher reads the transfer set.
     pub reading: Option<(usize, usize)>,
     /// The distilled student's latest test accuracy per text kind (the compression table's
@@ -151,6 +153,7 @@ impl Default for AppState {
             assistant: None,
             message: None,
             attention: None,
+            similarity: None,
             reading: None,
             kind_accuracy: Rc::default(),
             labs: Default::default(),
@@ -237,6 +240,8 @@ pub enum Action {
     /// Show a typed message (or go back to the test examples).
     Message(Option<String>),
     Attention(Option<ShownAttention>),
+    /// The layer similarity, teacher layers × the distilled student's.
+    Similarity(Vec<Vec<f32>>),
     Reading(Option<(usize, usize)>),
     Notice(String),
     Failed(String),
@@ -319,6 +324,7 @@ impl AppState {
         self.compression = None;
         self.message = None;
         self.attention = None;
+        self.similarity = None;
         self.labs = self.labs.after_new_teacher();
     }
 
@@ -520,6 +526,7 @@ impl AppState {
                 self.drawing_version += 1;
             }
             Action::Attention(a) => self.attention = a.map(Rc::new),
+            Action::Similarity(m) => self.similarity = Some(Rc::new(m)),
             Action::Reading(r) => self.reading = r,
             _ => {}
         }
@@ -531,5 +538,6 @@ impl AppState {
         self.steps = 0;
         self.curves = Rc::new(Vec::new());
         self.running = false;
+        self.similarity = None;
     }
 }

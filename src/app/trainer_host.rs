@@ -24,6 +24,8 @@ pub type Fetch = Box<dyn Fn(String) -> Pin<Box<dyn Future<Output = Result<Vec<u8
 /// Where the worker's messages go.
 pub type Send = Box<dyn Fn(FromTrainer)>;
 
+/// The layer similarity comes with the views about once a second while training.
+const SIMILARITY_EVERY_MS: f64 = 1000.0;
 /// The views refresh at about 15 Hz while training, the page's own rate.
 const VIEWS_EVERY_MS: f64 = 66.0;
 const SNAPSHOT_EVERY_MS: f64 = 1000.0;
@@ -49,6 +51,8 @@ struct HostRun {
     /// What the views last showed: the step, when, and whether they are due anyway.
     views_at: (usize, f64),
     views_due: bool,
+    /// When the views last carried the layer similarity.
+    similarity_at: f64,
     snapshot_at: (usize, f64),
     snapshot_asked: bool,
 }
@@ -184,6 +188,7 @@ impl TrainerHost {
             shown: start.shown,
             views_at: (usize::MAX, f64::NEG_INFINITY),
             views_due: true,
+            similarity_at: f64::NEG_INFINITY,
             snapshot_asked: false,
         })
     }
@@ -278,7 +283,14 @@ impl HostRun {
         }
         self.views_due = false;
         self.views_at = (steps, now());
-        match self.session.views(&self.shown, &self.settings).await {
+        let shown = Shown {
+            similarity: !self.running || now() - self.similarity_at >= SIMILARITY_EVERY_MS,
+            ..self.shown.clone()
+        };
+        if shown.similarity {
+            self.similarity_at = now();
+        }
+        match self.session.views(&shown, &self.settings).await {
             Ok(views) => send(FromTrainer::Views {
                 id: self.id,
                 steps,

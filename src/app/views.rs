@@ -20,6 +20,8 @@ pub struct Views {
     pub grid: Option<Three>,
     /// Text only.
     pub attention: Option<ShownAttention>,
+    /// Linear CKA, teacher layers × the distilled student's, when asked for.
+    pub similarity: Option<Vec<Vec<f32>>>,
 }
 
 /// What the views show: a test example, or a drawing / typed message with its version.
@@ -27,6 +29,9 @@ pub struct Views {
 pub struct Shown {
     pub example: usize,
     pub input: Option<(u64, Vec<f32>)>,
+    /// Also measure the layer similarity (it costs more than the rest: about once a second).
+    #[serde(default)]
+    pub similarity: bool,
 }
 
 impl Session {
@@ -47,6 +52,10 @@ impl Session {
             drawing: shown.input.as_ref().map(|(version, _)| *version),
             grid: self.grid_logits(&students)?,
             attention: self.attention(&students, &row, settings)?,
+            similarity: match shown.similarity {
+                true => self.similarity(&students),
+                false => None,
+            },
         })
     }
 

@@ -24,17 +24,19 @@ fn centred(values: &[f32], width: usize) -> Vec<f64> {
     out
 }
 
-/// ‖AᵀB‖²_F for row-major `[n, da]` and `[n, db]`.
+/// ‖AᵀB‖²_F for row-major `[n, da]` and `[n, db]`: AᵀB accumulated row by row (each row's
+/// outer product), which reads both in memory order.
 fn cross(a: &[f64], da: usize, b: &[f64], db: usize) -> f64 {
-    let n = a.len() / da.max(1);
-    let mut total = 0.0;
-    for i in 0..da {
-        for j in 0..db {
-            let dot: f64 = (0..n).map(|r| a[r * da + i] * b[r * db + j]).sum();
-            total += dot * dot;
+    let mut product = vec![0.0; da * db];
+    for (ra, rb) in a.chunks_exact(da.max(1)).zip(b.chunks_exact(db.max(1))) {
+        for (i, &x) in ra.iter().enumerate() {
+            let out = &mut product[i * db..(i + 1) * db];
+            for (o, &y) in out.iter_mut().zip(rb) {
+                *o += x * y;
+            }
         }
     }
-    total
+    product.iter().map(|v| v * v).sum()
 }
 
 /// Linear CKA of two representations of the same `n` examples (row-major `[n, dx]`, `[n, dy]`).
@@ -45,12 +47,7 @@ pub fn linear_cka(x: &[f32], dx: usize, y: &[f32], dy: usize) -> Result<f32> {
             "CKA compares two representations of the same examples".into(),
         ));
     }
-    let (x, y) = (centred(x, dx), centred(y, dy));
-    let denominator = (cross(&x, dx, &x, dx) * cross(&y, dy, &y, dy)).sqrt();
-    if denominator <= 0.0 {
-        return Ok(0.0);
-    }
-    Ok((cross(&y, dy, &x, dx) / denominator) as f32)
+    Ok(Centred::new((x.to_vec(), dx)).cka(&Centred::new((y.to_vec(), dy))))
 }
 
 /// Every layer's representation of `probe` (the first position of each hidden state: an MLP's
@@ -84,15 +81,64 @@ pub fn layer_similarity(
     probe: &Dataset,
     device: &Device,
 ) -> Result<Vec<Vec<f32>>> {
-    let t = representations(teacher, probe, device)?;
-    let s = representations(student, probe, device)?;
-    t.iter()
-        .map(|(tv, tw)| {
-            s.iter()
-                .map(|(sv, sw)| linear_cka(tv, *tw, sv, *sw))
-                .collect()
+    TeacherProbe::new(teacher, probe, device)?.against(student, device)
+}
+
+/// One layer's centred representation and its ‖XᵀX‖_F.
+struct Centred {
+    values: Vec<f64>,
+    width: usize,
+    norm: f64,
+}
+
+impl Centred {
+    fn new((values, width): (Vec<f32>, usize)) -> Self {
+        let values = centred(&values, width);
+        let norm = cross(&values, width, &values, width).sqrt();
+        Self {
+            values,
+            width,
+            norm,
+        }
+    }
+
+    fn cka(&self, other: &Centred) -> f32 {
+        let denominator = self.norm * other.norm;
+        if denominator <= 0.0 {
+            return 0.0;
+        }
+        (cross(&other.values, other.width, &self.values, self.width) / denominator) as f32
+    }
+}
+
+/// The teacher's layers on a fixed probe batch, computed once, so a student can be compared
+/// with them again and again as it trains (the page does, about once a second).
+pub struct TeacherProbe {
+    probe: Dataset,
+    layers: Vec<Centred>,
+}
+
+impl TeacherProbe {
+    pub fn new(teacher: &Network, probe: &Dataset, device: &Device) -> Result<Self> {
+        let layers = representations(teacher, probe, device)?;
+        Ok(Self {
+            probe: probe.clone(),
+            layers: layers.into_iter().map(Centred::new).collect(),
         })
-        .collect()
+    }
+
+    /// CKA of every teacher layer (rows) with every layer of `student` (columns).
+    pub fn against(&self, student: &Network, device: &Device) -> Result<Vec<Vec<f32>>> {
+        let s: Vec<Centred> = representations(student, &self.probe, device)?
+            .into_iter()
+            .map(Centred::new)
+            .collect();
+        Ok(self
+            .layers
+            .iter()
+            .map(|t| s.iter().map(|sl| t.cka(sl)).collect())
+            .collect())
+    }
 }
 
 #[cfg(test)]

@@ -130,6 +130,12 @@ fn use_driver(state: &UseReducerHandle<AppState>) -> Callback<Command> {
         c.emit(Command::EnsembleWeights(w.clone()))
     });
     let c = command.clone();
+    use_effect_with(state.labs.cancels, move |n| {
+        if *n > 0 {
+            c.emit(Command::CancelLab)
+        }
+    });
+    let c = command.clone();
     // The drawing is copied for the driver only when it (or the example) changed.
     let latest = state.clone();
     use_effect_with(
@@ -276,11 +282,13 @@ pub fn App() -> Html {
                 <components::LossControls state={state.clone()} view={view.clone()} />
                 <components::LossLaidBare state={state.clone()} />
                 <components::MappingEditor state={state.clone()} view={view.clone()} />
+                <components::LayerSimilarity state={state.clone()} />
                 <components::Files state={state.clone()} view={view.clone()} request={request.clone()} />
                 <components::EarlyExits state={state.clone()} view={view.clone()} request={request.clone()}
                     drawn={state.drawing.is_some() || state.message.is_some() || state.probe.is_some()} />
                 <components::ModuleReplacing state={state.clone()} view={view.clone()} request={request.clone()} />
                 <components::EnsembleTeachers state={state.clone()} view={view.clone()} request={request.clone()} />
+                <components::AlphaTemperatureSweep state={state.clone()} view={view.clone()} request={request.clone()} />
                 <components::SequenceKd state={state.clone()} view={view} request={request} />
             </main>
             <components::Tour state={state.clone()} />

@@ -65,6 +65,8 @@ pub enum Request {
     TrainSequenceStudent(crate::engine::seq2seq::Targets),
     /// Pronounce a typed word with the teacher and the student.
     Pronounce(String),
+    /// An α × T sweep of short distillation runs, this many steps per cell.
+    RunSweep(usize),
 }
 
 /// Saves what the WebGPU build picks up (settings, the students), unmounts this app and hands

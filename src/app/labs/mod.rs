@@ -1,10 +1,11 @@
 //! The method labs, each a panel of its own beside the students: FastBERT's early exits,
-//! BERT-of-Theseus, and an ensemble of teachers. Their state, without a DOM; the driver does
-//! the work and reports here through [`LabAction`].
+//! BERT-of-Theseus, an ensemble of teachers, sequence-level KD and the α × T sweep. Their state,
+//! without a DOM; the driver does the work and reports here through [`LabAction`].
 
 pub mod ensemble;
 pub mod exits;
 pub mod sequence;
+pub mod sweep;
 pub mod theseus;
 
 use std::rc::Rc;
@@ -39,6 +40,9 @@ pub struct Labs {
     pub theseus: theseus::TheseusLab,
     pub ensemble: ensemble::EnsembleLab,
     pub sequence: sequence::SequenceLab,
+    pub sweep: sweep::SweepLab,
+    /// Cancel presses, counted: each change tells the driver to stop the lab work under way.
+    pub cancels: u64,
 }
 
 pub enum LabAction {
@@ -46,6 +50,8 @@ pub enum LabAction {
     Theseus(theseus::TheseusAction),
     Ensemble(ensemble::EnsembleAction),
     Sequence(sequence::SequenceAction),
+    Sweep(sweep::SweepAction),
+    Cancel,
 }
 
 impl Labs {
@@ -55,6 +61,8 @@ impl Labs {
             LabAction::Theseus(a) => self.theseus.apply(a),
             LabAction::Ensemble(a) => self.ensemble.apply(a),
             LabAction::Sequence(a) => self.sequence.apply(a),
+            LabAction::Sweep(a) => self.sweep.apply(a),
+            LabAction::Cancel => self.cancels += 1,
         }
     }
 
@@ -62,6 +70,11 @@ impl Labs {
     pub fn after_new_teacher(&self) -> Self {
         Self {
             sequence: self.sequence.clone(),
+            sweep: sweep::SweepLab {
+                steps: self.sweep.steps,
+                ..Default::default()
+            },
+            cancels: self.cancels,
             ..Self::default()
         }
     }
@@ -72,6 +85,7 @@ impl Labs {
             || self.theseus.progress.is_some()
             || self.ensemble.progress.is_some()
             || self.sequence.progress.is_some()
+            || self.sweep.progress.is_some()
     }
 }
 

@@ -13,6 +13,7 @@ mod remote;
 mod requests;
 mod sequence;
 mod session;
+mod sweep;
 
 use std::collections::VecDeque;
 
@@ -57,6 +58,8 @@ pub enum Command {
     Request(Request),
     /// The ensemble's weights as the sliders set them (read between slices of its student).
     EnsembleWeights(Vec<f32>),
+    /// Stop the lab work under way (the sweep, the few-classes lesson) after its current slice.
+    CancelLab,
 }
 
 /// Work per frame, in quanta of a few steps with a yield between them: input is handled within
@@ -65,6 +68,9 @@ const CHUNK_MS: f64 = 12.0;
 const SAVE_EVERY_MS: f64 = 1000.0;
 /// While training, the counter and the bars refresh at about 15 Hz (each refresh re-renders).
 const UI_EVERY_MS: f64 = 66.0;
+/// The layer similarity (a forward pass of the probe batch and CKA on the host) about once a
+/// second while training.
+const SIMILARITY_EVERY_MS: f64 = 1000.0;
 
 /// What the user asked for, as the commands said it.
 struct Wanted {
@@ -78,6 +84,8 @@ struct Wanted {
     input: Option<(u64, Vec<f32>)>,
     requests: VecDeque<Request>,
     ensemble_weights: Vec<f32>,
+    /// Cancel was pressed during lab work (read between its slices).
+    cancel_lab: bool,
 }
 
 /// The run: its students, what they learned, and what keeps them across reloads and devices.
@@ -131,6 +139,8 @@ struct Shown {
     steps: usize,
     drawing: Option<u64>,
     at: f64,
+    /// When the layer similarity was last measured.
+    similarity_at: f64,
 }
 
 pub struct Driver {
@@ -177,6 +187,7 @@ impl Driver {
                 input: None,
                 requests: VecDeque::new(),
                 ensemble_weights: Vec::new(),
+                cancel_lab: false,
             },
             run: Run {
                 rebuild: true,
@@ -199,6 +210,7 @@ impl Driver {
                 steps: usize::MAX,
                 drawing: None,
                 at: f64::NEG_INFINITY,
+                similarity_at: f64::NEG_INFINITY,
             },
             remote: remote::Remote::new(),
             labs: labs::LabWork::default(),
@@ -288,6 +300,7 @@ impl Driver {
             }
             Command::Request(r) => w.requests.push_back(r),
             Command::EnsembleWeights(weights) => w.ensemble_weights = weights,
+            Command::CancelLab => w.cancel_lab = true,
         }
     }
 
@@ -492,9 +505,14 @@ impl Driver {
             steps: s.steps_done(),
             point: None,
         });
+        let similarity = !w.running || now_ms() - self.shown.similarity_at >= SIMILARITY_EVERY_MS;
+        if similarity {
+            self.shown.similarity_at = now_ms();
+        }
         let shown = crate::app::views::Shown {
             example: w.example,
             input: w.input.clone(),
+            similarity,
         };
         match s.views(&shown, &w.settings).await {
             Ok(views) => {
@@ -505,6 +523,9 @@ impl Driver {
                 }
                 if views.attention.is_some() {
                     self.events.dispatch(Action::Attention(views.attention));
+                }
+                if let Some(m) = views.similarity {
+                    self.events.dispatch(Action::Similarity(m));
                 }
             }
             Err(e) => self.events.dispatch(Action::Failed(e.to_string())),

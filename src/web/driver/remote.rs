@@ -141,6 +141,7 @@ impl Driver {
         let shown = Shown {
             example: w.example,
             input: w.input.clone(),
+            similarity: false,
         };
         let start = Start {
             id,
@@ -187,6 +188,7 @@ impl Driver {
         let shown = Shown {
             example: w.example,
             input: w.input.clone(),
+            similarity: false,
         };
         let r = &mut self.remote;
         let control = single || r.told.as_ref() != Some(&told);
@@ -270,6 +272,9 @@ impl Driver {
         }
         if views.attention.is_some() {
             self.emit(Action::Attention(views.attention));
+        }
+        if let Some(m) = views.similarity {
+            self.emit(Action::Similarity(m));
         }
     }
 

@@ -27,6 +27,7 @@ impl Driver {
                     self.train_sequence_student(targets).await
                 }
                 Request::Pronounce(word) => self.pronounce(word),
+                Request::RunSweep(steps) => self.run_sweep(steps).await,
                 Request::Import {
                     which,
                     weights,

@@ -1,0 +1,89 @@
+//! The α × T sweep: a 5 × 5 grid of short distillation runs of the page's student, each the same
+//! steps on the same batches from the same start, shaded by test accuracy as cells finish.
+
+use yew::prelude::*;
+
+use super::*;
+use crate::app::labs::LabAction;
+use crate::app::labs::sweep::{STEPS_RANGE, SweepAction};
+use crate::web::Request;
+
+#[component]
+pub fn AlphaTemperatureSweep(props: &LabProps) -> Html {
+    let state = &props.state;
+    let lab = &state.labs.sweep;
+    let running = lab.progress.is_some();
+    let busy = state.labs.busy() || state.teacher_training.is_some();
+    let steps = lab.steps;
+    let run = props
+        .request
+        .reform(move |_: MouseEvent| Request::RunSweep(steps));
+    let d = state.dispatcher();
+    let cancel = Callback::from(move |_: MouseEvent| d.dispatch(Action::Lab(LabAction::Cancel)));
+    let d = state.dispatcher();
+    let set_steps = Callback::from(move |e: Event| {
+        if let Ok(n) = input_value(&e).parse::<usize>() {
+            d.dispatch(Action::Lab(LabAction::Sweep(SweepAction::Steps(n))));
+        }
+    });
+    html! {
+        <section class="panel sweep" aria-labelledby="sweep-h">
+            <h2 id="sweep-h">{ "α × T sweep" }</h2>
+            <p class="explain">{ "Twenty-five short runs of the page's student, one per cell. All start from the same weights and see the same batches; only α and T change. The row α = 1 learns from the labels alone, so it is the baseline the other rows must beat." }</p>
+            <div class="control inline">
+                <label for="sweep-steps">{ "Steps per cell " }</label>
+                <input id="sweep-steps" type="number" min={STEPS_RANGE.0.to_string()} max={STEPS_RANGE.1.to_string()} step="50"
+                    value={steps.to_string()} onchange={set_steps} disabled={running} />
+            </div>
+            <div class="buttons">
+                <button id="sweep-run" onclick={run} disabled={busy}>{ "Run the sweep" }</button>
+                if running {
+                    <button id="sweep-cancel" onclick={cancel}>{ "Cancel" }</button>
+                }
+            </div>
+            if let Some((done, total)) = lab.progress {
+                <label class="progress">{ "Training the cells " }
+                    <progress id="sweep-progress" max={total.to_string()} value={done.to_string()} />
+                </label>
+            }
+            { result(lab) }
+        </section>
+    }
+}
+
+fn result(lab: &crate::app::labs::sweep::SweepLab) -> Html {
+    let Some(r) = &lab.result else {
+        return html! {};
+    };
+    let done: Vec<f32> = r.cells.iter().flatten().copied().collect();
+    let lo = done.iter().copied().fold(f32::INFINITY, f32::min);
+    let hi = done.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let best = r.best();
+    let reading = match (
+        best.and_then(|(i, a)| r.grid.cell(i).map(|c| (c, a))),
+        lab.cancelled,
+    ) {
+        (Some(((alpha, t), acc)), cancelled) => format!(
+            "{}Best cell (★): α = {alpha}, T = {t}, {:.1} % test accuracy after {} steps.",
+            if cancelled {
+                "Cancelled; the finished cells are kept. "
+            } else {
+                ""
+            },
+            acc * 100.0,
+            r.steps
+        ),
+        (None, true) => "Cancelled before the first cell finished.".to_string(),
+        (None, false) => "The first cell is training…".to_string(),
+    };
+    html! {
+        <>
+            <GridHeatmap id="sweep-grid" caption="Test accuracy (%) of the distilled student" corner="α \\ T"
+                rows={r.grid.alphas.iter().map(|a| a.to_string()).collect::<Vec<_>>()}
+                columns={r.grid.temperatures.iter().map(|t| t.to_string()).collect::<Vec<_>>()}
+                values={r.cells.clone()} range={(lo.min(hi), hi)} percent=true best={best.map(|b| b.0)}
+                missing="diverged" />
+            <p id="sweep-reading" class="reading">{ reading }</p>
+        </>
+    }
+}

@@ -46,12 +46,12 @@ pub fn AlphaTemperatureSweep(props: &LabProps) -> Html {
                     <progress id="sweep-progress" max={total.to_string()} value={done.to_string()} />
                 </label>
             }
-            { result(lab) }
+            { result(lab, running) }
         </section>
     }
 }
 
-fn result(lab: &crate::app::labs::sweep::SweepLab) -> Html {
+fn result(lab: &crate::app::labs::sweep::SweepLab, running: bool) -> Html {
     let Some(r) = &lab.result else {
         return html! {};
     };

@@ -722,3 +722,44 @@ fn sweep_prints_and_writes_the_grid() {
         );
     }
 }
+
+/// `few-classes` prints one row per class count; bad counts are plain errors.
+#[test]
+fn few_classes_prints_a_row_per_count() {
+    let out = distill(&[
+        "few-classes",
+        "--classes",
+        "2,10",
+        "--seeds",
+        "1",
+        "--steps",
+        "40",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let rows: Vec<Vec<f32>> = text(&out)
+        .lines()
+        .filter_map(|l| {
+            let v: Vec<f32> = l
+                .split_whitespace()
+                .filter_map(|w| w.parse().ok())
+                .collect();
+            (v.len() == 4).then_some(v)
+        })
+        .collect();
+    assert_eq!(rows.iter().map(|r| r[0]).collect::<Vec<_>>(), [2.0, 10.0]);
+    assert!(
+        rows.iter().all(|r| (r[3] - (r[1] - r[2])).abs() < 0.02),
+        "{rows:?}"
+    );
+    for (classes, why) in [
+        ("2,x", "'x' is not a whole number"),
+        ("11", "2 to 10 classes"),
+    ] {
+        let bad = distill(&["few-classes", "--classes", classes]);
+        assert!(
+            !bad.status.success() && text(&bad).contains(why),
+            "{}",
+            text(&bad)
+        );
+    }
+}

@@ -212,6 +212,25 @@ pub struct SweepArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct FewClassesArgs {
+    /// The class counts, comma-separated (the first k digit classes each time).
+    #[arg(long, default_value = "2,3,5,10")]
+    pub classes: String,
+    /// Training steps of each student.
+    #[arg(long, default_value_t = 400)]
+    pub steps: usize,
+    /// Fraction of the training examples (per class) both students learn from.
+    #[arg(long, default_value_t = 0.02)]
+    pub labeled_fraction: f32,
+    /// Seeds averaged over, comma-separated.
+    #[arg(long, default_value = "1,2,3")]
+    pub seeds: String,
+    /// Student shape, as for distill.
+    #[arg(long, default_value = "32x3")]
+    pub student: String,
+}
+
+#[derive(Args, Debug)]
 pub struct TrainArgs {
     /// digits, mnist, moons, circles, spirals, xor, or spam (text: SpamAssassin e-mails).
     #[arg(long, default_value = "digits")]

@@ -5,6 +5,7 @@ mod args;
 mod bench;
 mod cka;
 mod exits;
+mod few_classes;
 mod g2p;
 mod inspect;
 mod kinds;
@@ -30,6 +31,7 @@ use crate::engine::weights::{FileInfo, load_network};
 use bench::bench;
 use cka::cka;
 use exits::exits;
+use few_classes::few_classes;
 use g2p::{g2p, g2p_teacher};
 use inspect::{eval, export, predict};
 use sweep::sweep;
@@ -90,6 +92,9 @@ pub enum Command {
     /// An α × T grid of short distillation runs (same steps, same batches, same start), as a
     /// table of test accuracies with the best cell marked; --csv writes it out.
     Sweep(SweepArgs),
+    /// "Few classes, little dark knowledge": distilled against scratch on the first 2, 3, 5
+    /// and 10 digit classes, with the gain per class count.
+    FewClasses(FewClassesArgs),
 }
 
 pub(super) fn assets_dir(flag: &Option<PathBuf>) -> PathBuf {
@@ -283,6 +288,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::G2p(args) => g2p(args, &assets, &device, cli.quiet),
         Command::Cka(args) => cka(args, &assets, &device),
         Command::Sweep(args) => sweep(args, &assets, &device, cli.quiet),
+        Command::FewClasses(args) => few_classes(args, &assets, &device, cli.quiet),
     }
 }
 

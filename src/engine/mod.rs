@@ -10,6 +10,7 @@ pub mod data;
 pub mod decision_map;
 pub mod error;
 pub mod exits;
+pub mod few_classes;
 pub mod limits;
 pub mod loss;
 pub mod mapping;

@@ -40,3 +40,9 @@ for kind in transformer bilstm bow; do
   distill predict --weights "$work/$kind.safetensors" --dataset spam --count 100 --out "$work/$kind-logits.safetensors"
   .venv/bin/python tests/interop/check_text.py "$work/$kind.safetensors" "$work/$kind-logits.safetensors"
 done
+
+# The run written for TextBrewer (JSON) and torchdistill (YAML): both parse as those tools read
+# them, use only their field names, and carry T, α, β, the mapping and the projections.
+distill distill --dataset digits --epochs 1 --alpha 0.3 --beta 0.5 --out "$work/recipe-student.safetensors" \
+  --textbrewer "$work/textbrewer.json" --torchdistill "$work/torchdistill.yaml" >/dev/null
+.venv/bin/python tests/interop/check_recipes.py "$work/textbrewer.json" "$work/torchdistill.yaml" 4 0.3 0.5 1:2,2:4,3:6 32 128

@@ -47,9 +47,10 @@ if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
 fi
 
-# numpy + safetensors from PyPI for the interop check (tests/interop), in a local virtual env.
-if ! .venv/bin/python -c "import numpy, safetensors" 2>/dev/null; then
-  say "Creating .venv with numpy and safetensors (PyPI)"
+# numpy, safetensors and PyYAML from PyPI for the interop checks (tests/interop), in a local
+# virtual env.
+if ! .venv/bin/python -c "import numpy, safetensors, yaml" 2>/dev/null; then
+  say "Creating .venv with numpy, safetensors and PyYAML (PyPI)"
   python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check -r tests/interop/requirements.txt
 fi

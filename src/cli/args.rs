@@ -381,6 +381,12 @@ pub struct DistillArgs {
     /// Also train the same student without the teacher on the labeled examples, and compare.
     #[arg(long)]
     pub compare_scratch: bool,
+    /// Also write the run as a TextBrewer DistillationConfig (JSON).
+    #[arg(long)]
+    pub textbrewer: Option<PathBuf>,
+    /// Also write the run as a torchdistill config (YAML).
+    #[arg(long)]
+    pub torchdistill: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

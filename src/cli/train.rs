@@ -126,6 +126,7 @@ pub(super) fn distill(
         regularisation: t.regularisation(kind, args.dropout),
         ..args.settings(steps)?
     };
+    write_recipes(&args, &teacher.architecture(), &config, &settings, data.len())?;
     let teachers = args.ensemble(teacher, &data_set, device)?;
     let teacher_acc = accuracy(&teachers, &split.test, device)?;
     let scratch_data = data.labeled_only();
@@ -297,6 +298,39 @@ impl DistillArgs {
             },
         })
     }
+}
+
+/// The run as TextBrewer's and torchdistill's configs, where asked for.
+fn write_recipes(
+    args: &DistillArgs,
+    teacher: &crate::engine::network::Architecture,
+    student: &crate::engine::network::Architecture,
+    settings: &DistillSettings,
+    examples: usize,
+) -> Result<()> {
+    let recipe = crate::engine::recipes::Recipe {
+        teacher,
+        student,
+        settings,
+        dataset: args.train.dataset.name(),
+        examples,
+    };
+    if let Some(path) = &args.textbrewer {
+        let (config, notes) = recipe.textbrewer()?;
+        // DistillationConfig.from_dict takes only its own fields: the notes are printed.
+        for n in notes {
+            println!("  TextBrewer: {n}");
+        }
+        let text = serde_json::to_string_pretty(&config)
+            .map_err(|e| crate::engine::error::Error::Settings(e.to_string()))?;
+        write(path, text.as_bytes())?;
+        println!("Saved {}", path.display());
+    }
+    if let Some(path) = &args.torchdistill {
+        write(path, recipe.torchdistill()?.0.as_bytes())?;
+        println!("Saved {}", path.display());
+    }
+    Ok(())
 }
 
 fn print_final_losses(m: &StepMetrics, settings: &DistillSettings) {

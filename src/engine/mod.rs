@@ -15,6 +15,7 @@ pub mod limits;
 pub mod loss;
 pub mod mapping;
 pub mod network;
+pub mod recipes;
 pub mod schedule;
 pub mod seq2seq;
 pub mod sweep;

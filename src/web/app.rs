@@ -289,6 +289,7 @@ pub fn App() -> Html {
                 <components::ModuleReplacing state={state.clone()} view={view.clone()} request={request.clone()} />
                 <components::EnsembleTeachers state={state.clone()} view={view.clone()} request={request.clone()} />
                 <components::AlphaTemperatureSweep state={state.clone()} view={view.clone()} request={request.clone()} />
+                <components::FewClasses state={state.clone()} view={view.clone()} request={request.clone()} />
                 <components::SequenceKd state={state.clone()} view={view} request={request} />
             </main>
             <components::Tour state={state.clone()} />

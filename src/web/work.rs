@@ -67,6 +67,8 @@ pub enum Request {
     Pronounce(String),
     /// An α × T sweep of short distillation runs, this many steps per cell.
     RunSweep(usize),
+    /// The few-classes lesson: distilled against scratch on 2, 3, 5 and 10 digit classes.
+    FewClasses,
 }
 
 /// Saves what the WebGPU build picks up (settings, the students), unmounts this app and hands

@@ -4,6 +4,7 @@
 
 pub mod ensemble;
 pub mod exits;
+pub mod few_classes;
 pub mod sequence;
 pub mod sweep;
 pub mod theseus;
@@ -41,6 +42,7 @@ pub struct Labs {
     pub ensemble: ensemble::EnsembleLab,
     pub sequence: sequence::SequenceLab,
     pub sweep: sweep::SweepLab,
+    pub few_classes: few_classes::FewClassesLab,
     /// Cancel presses, counted: each change tells the driver to stop the lab work under way.
     pub cancels: u64,
 }
@@ -51,6 +53,7 @@ pub enum LabAction {
     Ensemble(ensemble::EnsembleAction),
     Sequence(sequence::SequenceAction),
     Sweep(sweep::SweepAction),
+    FewClasses(few_classes::FewClassesAction),
     Cancel,
 }
 
@@ -62,6 +65,7 @@ impl Labs {
             LabAction::Ensemble(a) => self.ensemble.apply(a),
             LabAction::Sequence(a) => self.sequence.apply(a),
             LabAction::Sweep(a) => self.sweep.apply(a),
+            LabAction::FewClasses(a) => self.few_classes.apply(a),
             LabAction::Cancel => self.cancels += 1,
         }
     }
@@ -70,6 +74,8 @@ impl Labs {
     pub fn after_new_teacher(&self) -> Self {
         Self {
             sequence: self.sequence.clone(),
+            // Its own data and teacher (the shipped digits'), like the sequence lab.
+            few_classes: self.few_classes.clone(),
             sweep: sweep::SweepLab {
                 steps: self.sweep.steps,
                 ..Default::default()
@@ -86,6 +92,7 @@ impl Labs {
             || self.ensemble.progress.is_some()
             || self.sequence.progress.is_some()
             || self.sweep.progress.is_some()
+            || self.few_classes.progress.is_some()
     }
 }
 

@@ -63,16 +63,18 @@ fn result(lab: &crate::app::labs::sweep::SweepLab, running: bool) -> Html {
         best.and_then(|(i, a)| r.grid.cell(i).map(|c| (c, a))),
         lab.cancelled,
     ) {
-        (Some(((alpha, t), acc)), cancelled) => format!(
-            "{}Best cell (★): α = {alpha}, T = {t}, {:.1} % test accuracy after {} steps.",
-            if cancelled {
-                "Cancelled; the finished cells are kept. "
-            } else {
-                ""
-            },
-            acc * 100.0,
-            r.steps
-        ),
+        (Some(((alpha, t), acc)), cancelled) => {
+            let opening = match (cancelled, running) {
+                (true, _) => "Cancelled; the finished cells are kept. Best cell",
+                (false, true) => "Best so far",
+                (false, false) => "Best cell",
+            };
+            format!(
+                "{opening} (★): α = {alpha}, T = {t}, {:.1} % test accuracy after {} steps.",
+                acc * 100.0,
+                r.steps
+            )
+        }
         (None, true) => "Cancelled before the first cell finished.".to_string(),
         (None, false) => "The first cell is training…".to_string(),
     };

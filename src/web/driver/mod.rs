@@ -8,6 +8,7 @@
 //! effect sends a `Command` → the driver applies it before its next chunk.
 
 mod device;
+mod few_classes;
 mod labs;
 mod remote;
 mod requests;

@@ -28,6 +28,7 @@ impl Driver {
                 }
                 Request::Pronounce(word) => self.pronounce(word),
                 Request::RunSweep(steps) => self.run_sweep(steps).await,
+                Request::FewClasses => self.run_few_classes().await,
                 Request::Import {
                     which,
                     weights,

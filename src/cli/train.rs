@@ -126,7 +126,13 @@ pub(super) fn distill(
         regularisation: t.regularisation(kind, args.dropout),
         ..args.settings(steps)?
     };
-    write_recipes(&args, &teacher.architecture(), &config, &settings, data.len())?;
+    write_recipes(
+        &args,
+        &teacher.architecture(),
+        &config,
+        &settings,
+        data.len(),
+    )?;
     let teachers = args.ensemble(teacher, &data_set, device)?;
     let teacher_acc = accuracy(&teachers, &split.test, device)?;
     let scratch_data = data.labeled_only();

@@ -25,6 +25,13 @@ pub enum Which {
     Teacher,
 }
 
+/// The tools a run can be written out for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecipeFormat {
+    TextBrewer,
+    Torchdistill,
+}
+
 /// Work for the driver that needs the session: files out, files in (already parsed and checked).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Request {
@@ -69,6 +76,8 @@ pub enum Request {
     RunSweep(usize),
     /// The few-classes lesson: distilled against scratch on 2, 3, 5 and 10 digit classes.
     FewClasses,
+    /// The run's settings as a TextBrewer or torchdistill config, downloaded.
+    ExportRecipe(RecipeFormat),
 }
 
 /// Saves what the WebGPU build picks up (settings, the students), unmounts this app and hands

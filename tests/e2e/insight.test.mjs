@@ -1,8 +1,10 @@
 // Issue 19's lessons, driven as a user would: the loss laid bare (the T² and reduction
-// switches with the gradient readout), layer similarity with the mapping's pairs, and the
-// α × T sweep (cancel, then a full grid while the temperature slider still answers). Digits.
+// switches with the gradient readout), layer similarity with the mapping's pairs, the α × T
+// sweep (cancel, then a full grid while the temperature slider still answers), few classes,
+// and the run exported for TextBrewer and torchdistill (read back by PyYAML). Digits.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { sharedBrowser, openPage, trainTo } from './harness.mjs';
 
 const env = sharedBrowser();
@@ -120,6 +122,53 @@ test('the α × T sweep: cancel keeps the finished cells; a full grid marks its 
   const best = Math.max(...cells.flat());
   assert.ok((await page.locator('#sweep-grid td.best').textContent()).startsWith(best.toFixed(1)));
   await page.locator('.panel.sweep').screenshot({ path: 'tests/output/sweep.png' });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('few classes, little dark knowledge: ten classes gain more than two; a cancel keeps the finished counts', async () => {
+  const { page, context, errors } = await openPage(env);
+  await page.click('#few-classes-run');
+  await page.locator('#few-classes-progress').waitFor();
+  await page.waitForFunction(() => !document.querySelector('#few-classes-progress')
+    && document.querySelectorAll('#few-classes-table tbody tr').length === 4, null, { timeout: 240_000 });
+  const rows = await page.locator('#few-classes-table tbody tr').evaluateAll((trs) =>
+    trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => parseFloat(td.textContent))));
+  console.log(`# few classes (classes, distilled, scratch, gain): ${JSON.stringify(rows)}`);
+  assert.deepEqual(rows.map((r) => r[0]), [2, 3, 5, 10]);
+  for (const r of rows) assert.ok(Math.abs(r[3] - (r[1] - r[2])) < 0.11, JSON.stringify(r));
+  // Measured natively on seeds 1-3: +7.5 points for ten classes, -1.4 for two.
+  assert.ok(rows[3][3] > 3 && rows[3][3] > rows[0][3] + 3, JSON.stringify(rows));
+  assert.equal(await page.locator('#few-classes-chart rect').count(), 4);
+  await page.locator('.panel.few-classes').screenshot({ path: 'tests/output/few-classes.png' });
+  // Again, cancelled once the first count is in: that row stays, the rest is not made up.
+  await page.click('#few-classes-run');
+  await page.locator('#few-classes-table').waitFor({ state: 'detached' });
+  await page.waitForFunction(() => document.querySelectorAll('#few-classes-table tbody tr').length >= 1, null, { timeout: 120_000 });
+  await page.click('#few-classes-cancel');
+  await page.waitForFunction(() => !document.querySelector('#few-classes-progress'));
+  const kept = await page.locator('#few-classes-table tbody tr').count();
+  assert.ok(kept >= 1 && kept < 4, `${kept} rows`);
+  assert.ok((await page.locator('.panel.few-classes').textContent()).includes('Cancelled'));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the run exported for TextBrewer and torchdistill parses as those tools read it and carries the settings', async () => {
+  const { page, context, errors } = await openPage(env, { hash: '#T=3&alpha=0.3&beta=0.5', downloads: true });
+  const save = async (button, name) => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click(button)]);
+    const path = `tests/output/${name}`;
+    await download.saveAs(path);
+    return path;
+  };
+  const tb = await save('#export-textbrewer', 'textbrewer.json');
+  const td = await save('#export-torchdistill', 'torchdistill.yaml');
+  const out = execFileSync('.venv/bin/python',
+    ['tests/interop/check_recipes.py', tb, td, '3', '0.3', '0.5', '1:2,2:4,3:6', '32', '128']).toString();
+  assert.ok(out.includes('parse and carry'), out);
+  const notice = await page.locator('.notices').textContent();
+  assert.ok(notice.includes('Saved distill-playground-torchdistill.yaml') && notice.includes('Register the dataset'), notice);
   assert.deepEqual(errors, []);
   await context.close();
 });

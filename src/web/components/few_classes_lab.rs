@@ -69,7 +69,7 @@ fn results(lab: &FewClassesLab) -> Html {
                 <p class="note">{ "Cancelled; the class counts finished so far are kept." }</p>
             }
             <p class="explain">{ "A soft target over k classes holds k − 1 numbers about the wrong answers: which other digits this one resembles, and how much. That is the teacher's dark knowledge." }</p>
-            <p class="explain">{ "With two classes it holds one number, a confidence, and little is left to learn beyond the label. With ten there is far more, so the gain grows with the number of classes." }</p>
+            <p class="explain">{ "With two classes it holds one number, a confidence, which softened by T mostly teaches doubt: no gain, here a small loss. With ten classes there is far more to pass on, and the gain grows with the number of classes." }</p>
         </>
     }
 }

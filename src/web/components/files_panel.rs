@@ -11,6 +11,7 @@ use crate::engine::network::{Architecture, MlpConfig, TransformerConfig};
 use crate::engine::weights::{NetworkWeights, WeightFormat};
 use crate::web::error::WebError;
 use crate::web::files;
+use crate::web::work::RecipeFormat;
 use crate::web::{Request, Which};
 
 #[derive(Properties)]
@@ -40,7 +41,24 @@ pub fn Files(props: &FilesProps) -> Html {
             { teachers_made_here(state, &props.request) }
             <p class="explain">{ "In PyTorch:" }</p>
             <pre id="torch-snippet" class="code">{ torch_snippet(state) }</pre>
+            { recipes(&props.request) }
         </section>
+    }
+}
+
+/// The run's settings for the tools that take it to scale.
+fn recipes(request: &Callback<Request>) -> Html {
+    let export =
+        |format: RecipeFormat| request.reform(move |_: MouseEvent| Request::ExportRecipe(format));
+    html! {
+        <>
+            <h3 class="sub">{ "Take the run to PyTorch's distillation toolkits" }</h3>
+            <p class="explain">{ "The same experiment (T, α, the soft loss, β with the mapped layers and their projections, γ, the optimiser) as a TextBrewer DistillationConfig or a torchdistill config, to rerun at scale with the weights above, including torchdistill's distributed training. What has no equivalent in a tool is said when you save." }</p>
+            <div class="buttons">
+                <button id="export-textbrewer" onclick={export(RecipeFormat::TextBrewer)}>{ "TextBrewer config (.json)" }</button>
+                <button id="export-torchdistill" onclick={export(RecipeFormat::Torchdistill)}>{ "torchdistill config (.yaml)" }</button>
+            </div>
+        </>
     }
 }
 

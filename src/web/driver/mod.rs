@@ -10,6 +10,7 @@
 mod device;
 mod few_classes;
 mod labs;
+mod recipes;
 mod remote;
 mod requests;
 mod sequence;

@@ -29,6 +29,7 @@ impl Driver {
                 Request::Pronounce(word) => self.pronounce(word),
                 Request::RunSweep(steps) => self.run_sweep(steps).await,
                 Request::FewClasses => self.run_few_classes().await,
+                Request::ExportRecipe(format) => self.export_recipe(format),
                 Request::Import {
                     which,
                     weights,

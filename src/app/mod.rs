@@ -12,6 +12,7 @@ pub mod saved_run;
 pub mod session;
 pub mod settings;
 pub mod state;
+pub mod student_link;
 pub mod students;
 pub mod text_data;
 pub mod torch_lines;

@@ -43,7 +43,8 @@ fn forged(arch: &str, declared_len: u32, weight_bytes: usize) -> Vec<u8> {
 fn accept(result: Result<NetworkWeights, distill_playground::app::student_link::LinkError>) {
     match result {
         Ok(w) => {
-            w.to_network(&Device::flex()).expect("an accepted student builds");
+            w.to_network(&Device::flex())
+                .expect("an accepted student builds");
         }
         Err(e) => assert!(!e.to_string().is_empty()),
     }
@@ -105,5 +106,9 @@ fn the_right_size_of_forged_weights_is_a_student() {
     let err = decode(&packed(&forged(ARCHS[1], ARCHS[1].len() as u32, 10))).unwrap_err();
     assert!(err.to_string().contains("a link holds at most"), "{err}");
     let err = decode(&packed(&forged(ARCHS[0], ARCHS[0].len() as u32, 212))).unwrap_err();
-    assert!(err.to_string().contains("holds 212 bytes of weights; its architecture needs 214"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("holds 212 bytes of weights; its architecture needs 214"),
+        "{err}"
+    );
 }

@@ -369,6 +369,12 @@ impl Session {
             .to_network(&self.cpu)
     }
 
+    /// The distilled student's accuracy on the test set, read from its device.
+    pub async fn distilled_accuracy(&self) -> crate::Result<f32> {
+        let net = self.on_cpu(&self.distilled.network()).await?;
+        crate::engine::train::accuracy(&net, &self.split.test, &self.cpu)
+    }
+
     /// Both students, read from their device once.
     pub async fn students(&self) -> crate::Result<Students> {
         Ok(Students {

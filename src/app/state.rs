@@ -112,6 +112,10 @@ pub struct AppState {
     pub attention: Option<Rc<ShownAttention>>,
     /// Linear CKA of each teacher layer (rows) with each layer of the distilled student.
     pub similarity: Option<Rc<Vec<Vec<f32>>>>,
+    /// A student that came in the page's link, for the driver to load first.
+    pub link_student: Option<crate::app::labs::Shared<crate::engine::weights::NetworkWeights>>,
+    /// The last "link with student" made, or why it could not be.
+    pub student_link: Option<Result<String, String>>,
     /// Sentences read and to read while a text teacher reads the transfer set.
     pub reading: Option<(usize, usize)>,
     /// The distilled student's latest test accuracy per text kind (the compression table's
@@ -154,6 +158,8 @@ impl Default for AppState {
             message: None,
             attention: None,
             similarity: None,
+            link_student: None,
+            student_link: None,
             reading: None,
             kind_accuracy: Rc::default(),
             labs: Default::default(),
@@ -242,6 +248,8 @@ pub enum Action {
     Attention(Option<ShownAttention>),
     /// The layer similarity, teacher layers × the distilled student's.
     Similarity(Vec<Vec<f32>>),
+    /// A link with the student in it, or why there is none.
+    StudentLink(Result<String, String>),
     Reading(Option<(usize, usize)>),
     Notice(String),
     Failed(String),
@@ -527,6 +535,7 @@ impl AppState {
             }
             Action::Attention(a) => self.attention = a.map(Rc::new),
             Action::Similarity(m) => self.similarity = Some(Rc::new(m)),
+            Action::StudentLink(link) => self.student_link = Some(link),
             Action::Reading(r) => self.reading = r,
             _ => {}
         }

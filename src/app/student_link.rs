@@ -44,8 +44,8 @@ fn damaged(why: impl Into<String>) -> LinkError {
 
 /// The weights field for `weights` (without the `weights=`).
 pub fn encode(weights: &NetworkWeights) -> Result<String, LinkError> {
-    let arch = serde_json::to_vec(&weights.architecture)
-        .map_err(|e| LinkError::Encode(e.to_string()))?;
+    let arch =
+        serde_json::to_vec(&weights.architecture).map_err(|e| LinkError::Encode(e.to_string()))?;
     let mut body = Vec::with_capacity(8 + arch.len() + 2 * params(&weights.architecture));
     body.extend_from_slice(MAGIC);
     body.extend_from_slice(&(arch.len() as u32).to_le_bytes());
@@ -103,7 +103,9 @@ pub fn decode(field: &str) -> Result<NetworkWeights, LinkError> {
         .read_to_end(&mut body)
         .map_err(|e| damaged(format!("not a deflate stream ({e})")))?;
     if body.len() as u64 > limit {
-        return Err(damaged("it unpacks to more than the largest student a link holds"));
+        return Err(damaged(
+            "it unpacks to more than the largest student a link holds",
+        ));
     }
     let (architecture, values) = header(&body)?;
     tensors(architecture, values)
@@ -153,7 +155,9 @@ fn tensors(architecture: Architecture, values: &[u8]) -> Result<NetworkWeights, 
         let n: usize = shape.iter().product();
         let t: Vec<f32> = floats.by_ref().take(n).collect();
         if t.iter().any(|v| !v.is_finite()) {
-            return Err(damaged(format!("{name} holds a value that is not a number")));
+            return Err(damaged(format!(
+                "{name} holds a value that is not a number"
+            )));
         }
         tensors.insert(name, t);
     }
@@ -202,7 +206,10 @@ mod tests {
         }
         let link = format!("#T=2&weights={field}&alpha=0.3");
         let (settings, weights) = split_hash(&link);
-        assert_eq!((settings.as_str(), weights), ("T=2&alpha=0.3", Some(field.as_str())));
+        assert_eq!(
+            (settings.as_str(), weights),
+            ("T=2&alpha=0.3", Some(field.as_str()))
+        );
     }
 
     #[test]
@@ -215,6 +222,9 @@ mod tests {
         .unwrap();
         let err = encode(&NetworkWeights::from_network(&net.into()).unwrap()).unwrap_err();
         assert!(matches!(err, LinkError::TooBig { .. }), "{err}");
-        assert!(err.to_string().contains("at most 48000 characters"), "{err}");
+        assert!(
+            err.to_string().contains("at most 48000 characters"),
+            "{err}"
+        );
     }
 }

@@ -22,8 +22,17 @@ fn initial_state() -> AppState {
         prefer_cpu: loader::cpu_remembered(),
         ..AppState::default()
     };
-    let hash = gloo::utils::window().location().hash().unwrap_or_default();
-    if !hash.trim_start_matches('#').is_empty() {
+    let link = gloo::utils::window().location().hash().unwrap_or_default();
+    let (hash, weights) = crate::app::student_link::split_hash(&link);
+    if let Some(field) = weights {
+        match crate::app::student_link::decode(field) {
+            Ok(w) => state.link_student = Some(crate::app::labs::Shared(std::rc::Rc::new(w))),
+            Err(e) => state
+                .notices
+                .push(format!("{e}. The page starts with fresh students.")),
+        }
+    }
+    if !hash.is_empty() {
         let (settings, ignored) = Settings::from_hash(&hash);
         state.settings = settings;
         if !ignored.is_empty() {

@@ -78,6 +78,8 @@ pub enum Request {
     FewClasses,
     /// The run's settings as a TextBrewer or torchdistill config, downloaded.
     ExportRecipe(RecipeFormat),
+    /// A link with the settings and the distilled student's weights in its fragment.
+    StudentLink,
 }
 
 /// Saves what the WebGPU build picks up (settings, the students), unmounts this app and hands

@@ -37,12 +37,37 @@ pub fn Files(props: &FilesProps) -> Html {
             <h2 id="files-h">{ "Weights in and out" }</h2>
             <p class="explain">{ "Download a network to open it elsewhere: safetensors in PyTorch's nn.Linear layout (weight [out, in]) for PyTorch and numpy, or burnpack for burn. The file also records the settings and the test accuracy." }</p>
             { downloads(&props.request) }
+            { student_link(state, &props.request) }
             { loader(state, &props.request, load_as) }
             { teachers_made_here(state, &props.request) }
             <p class="explain">{ "In PyTorch:" }</p>
             <pre id="torch-snippet" class="code">{ torch_snippet(state) }</pre>
             { recipes(&props.request) }
         </section>
+    }
+}
+
+/// A link that carries the distilled student: whoever opens it sees its bars and accuracy.
+fn student_link(state: &State, request: &Callback<Request>) -> Html {
+    let make = request.reform(|_: MouseEvent| Request::StudentLink);
+    html! {
+        <>
+            <div class="buttons">
+                <button id="copy-student-link" onclick={make}>{ "Copy link with student" }</button>
+            </div>
+            { match &state.student_link {
+                None => html! {},
+                Some(Ok(link)) => html! {
+                    <>
+                        <input id="student-link" type="text" readonly=true value={link.clone()} aria-label="Link with the student" />
+                        <p class="note">{ format!(
+                            "Copied where the browser allows it. The settings and the distilled student travel in the link itself ({} characters): weights as 16-bit floats (about three significant digits), compressed. Nothing is uploaded.",
+                            link.len()) }</p>
+                    </>
+                },
+                Some(Err(why)) => html! { <p id="student-link-refused" class="note">{ format!("No link: {why}.") }</p> },
+            } }
+        </>
     }
 }
 

@@ -187,7 +187,15 @@ impl Driver {
                 cpu_reason: first.cpu_reason.clone(),
                 example: first.settings.example,
                 input: None,
-                requests: VecDeque::new(),
+                requests: first
+                    .link_student
+                    .iter()
+                    .map(|w| Request::Import {
+                        which: crate::web::Which::Student,
+                        weights: (*w.0).clone(),
+                        name: "the student from the link (16-bit weights)".into(),
+                    })
+                    .collect(),
                 ensemble_weights: Vec::new(),
                 cancel_lab: false,
             },

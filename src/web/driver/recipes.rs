@@ -47,3 +47,37 @@ impl Driver {
         }
     }
 }
+
+impl Driver {
+    /// The page's address with the settings and the distilled student in the fragment, copied
+    /// to the clipboard where the browser allows it; shown in the files panel either way.
+    pub(super) async fn student_link(&mut self) {
+        self.settle_worker(false).await;
+        let Some(s) = &self.run.session else { return };
+        let made = match NetworkWeights::from_network_async(&s.distilled.network()).await {
+            Ok(w) => crate::app::student_link::encode(&w).map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        let link = made.map(|field| {
+            let location = gloo::utils::window().location();
+            let base = format!(
+                "{}{}",
+                location.origin().unwrap_or_default(),
+                location.pathname().unwrap_or_default()
+            );
+            let settings = self.wanted.settings.to_hash();
+            format!(
+                "{base}#{settings}&{}={field}",
+                crate::app::student_link::FIELD
+            )
+        });
+        if let Ok(text) = &link {
+            let clipboard = gloo::utils::window().navigator().clipboard();
+            // Refused without a user gesture or permission: the link stays in its box.
+            if let Err(e) = wasm_bindgen_futures::JsFuture::from(clipboard.write_text(text)).await {
+                gloo::console::info!("the clipboard refused the link:", e);
+            }
+        }
+        self.emit(Action::StudentLink(link));
+    }
+}

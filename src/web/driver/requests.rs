@@ -37,8 +37,9 @@ impl Driver {
                 } => {
                     // A student loaded goes on from the students as they are now.
                     self.settle_worker(false).await;
-                    self.import(which, weights, name)
+                    self.import(which, weights, name).await
                 }
+                Request::StudentLink => self.student_link().await,
             }
         }
     }
@@ -140,7 +141,7 @@ impl Driver {
 
     /// A checked weight file: the teacher, the distilled student (same shape: it goes on from
     /// the current step), or students of another shape (they restart with it).
-    fn import(&mut self, which: Which, weights: NetworkWeights, name: String) {
+    async fn import(&mut self, which: Which, weights: NetworkWeights, name: String) {
         let Some(data) = &self.material.data else {
             return;
         };
@@ -166,8 +167,12 @@ impl Driver {
                     self.shown.example = usize::MAX;
                     self.remote.stale = true;
                     let step = s.steps_done();
+                    let accuracy = match s.distilled_accuracy().await {
+                        Ok(a) => format!(" ({:.1} % on the test set)", a * 100.0),
+                        Err(_) => String::new(),
+                    };
                     self.emit(Action::Notice(format!(
-                        "Loaded {name} as the distilled student; training continues from step {step}."
+                        "Loaded {name} as the distilled student{accuracy}; training continues from step {step}."
                     )));
                 }
                 Err(e) => self.emit(Action::Failed(format!("Could not load {name}: {e}"))),

@@ -55,6 +55,27 @@ impl PartialEq for Data {
 /// The device badge's reason after a lost GPU (the notice has the details).
 pub const GPU_LOST: &str = "WebGPU stopped working mid-run";
 
+/// The same training steps timed on the CPU engine and on WebGPU, on this machine.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Comparison {
+    /// Which device is being timed now.
+    pub running: Option<String>,
+    /// Steps per second on the CPU engine.
+    pub cpu: Option<f64>,
+    /// Steps per second on WebGPU, or why WebGPU was not timed.
+    pub webgpu: Option<Result<f64, String>>,
+}
+
+impl Comparison {
+    /// Whether the CPU beat WebGPU, once both were timed.
+    pub fn cpu_faster(&self) -> Option<bool> {
+        match (self.cpu, &self.webgpu) {
+            (Some(cpu), Some(Ok(gpu))) => Some(cpu > *gpu),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct AppState {
     pub settings: Settings,
@@ -116,6 +137,8 @@ pub struct AppState {
     pub link_student: Option<crate::app::labs::Shared<crate::engine::weights::NetworkWeights>>,
     /// The last "link with student" made, or why it could not be.
     pub student_link: Option<Result<String, String>>,
+    /// "Compare devices": running, or its last result.
+    pub comparison: Comparison,
     /// Sentences read and to read while a text teacher reads the transfer set.
     pub reading: Option<(usize, usize)>,
     /// The distilled student's latest test accuracy per text kind (the compression table's
@@ -160,6 +183,7 @@ impl Default for AppState {
             similarity: None,
             link_student: None,
             student_link: None,
+            comparison: Comparison::default(),
             reading: None,
             kind_accuracy: Rc::default(),
             labs: Default::default(),
@@ -250,6 +274,7 @@ pub enum Action {
     Similarity(Vec<Vec<f32>>),
     /// A link with the student in it, or why there is none.
     StudentLink(Result<String, String>),
+    Comparison(Comparison),
     Reading(Option<(usize, usize)>),
     Notice(String),
     Failed(String),
@@ -536,6 +561,7 @@ impl AppState {
             Action::Attention(a) => self.attention = a.map(Rc::new),
             Action::Similarity(m) => self.similarity = Some(Rc::new(m)),
             Action::StudentLink(link) => self.student_link = Some(link),
+            Action::Comparison(c) => self.comparison = c,
             Action::Reading(r) => self.reading = r,
             _ => {}
         }

@@ -293,6 +293,7 @@ pub fn App() -> Html {
                 <components::MappingEditor state={state.clone()} view={view.clone()} />
                 <components::LayerSimilarity state={state.clone()} />
                 <components::Files state={state.clone()} view={view.clone()} request={request.clone()} />
+                <components::CompareDevices state={state.clone()} view={view.clone()} request={request.clone()} />
                 <components::EarlyExits state={state.clone()} view={view.clone()} request={request.clone()}
                     drawn={state.drawing.is_some() || state.message.is_some() || state.probe.is_some()} />
                 <components::ModuleReplacing state={state.clone()} view={view.clone()} request={request.clone()} />

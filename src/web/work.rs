@@ -80,6 +80,8 @@ pub enum Request {
     ExportRecipe(RecipeFormat),
     /// A link with the settings and the distilled student's weights in its fragment.
     StudentLink,
+    /// Time the same training steps on the CPU engine and on WebGPU.
+    CompareDevices,
 }
 
 /// Saves what the WebGPU build picks up (settings, the students), unmounts this app and hands

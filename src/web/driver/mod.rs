@@ -7,6 +7,7 @@
 //! chunk, save, refresh the views. A slider's path: component → `Action` → reducer → the App's
 //! effect sends a `Command` → the driver applies it before its next chunk.
 
+mod compare;
 mod device;
 mod few_classes;
 mod labs;

@@ -40,6 +40,7 @@ impl Driver {
                     self.import(which, weights, name).await
                 }
                 Request::StudentLink => self.student_link().await,
+                Request::CompareDevices => self.compare_devices().await,
             }
         }
     }

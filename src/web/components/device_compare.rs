@@ -1,0 +1,62 @@
+//! "Compare devices": the same training steps timed on the CPU engine and on WebGPU on this
+//! machine, and the faster one picked and remembered on request. On some GPUs these small
+//! networks train faster on the CPU, so the page measures instead of assuming.
+
+use yew::prelude::*;
+
+use super::*;
+use crate::app::state::Comparison;
+use crate::web::Request;
+
+#[component]
+pub fn CompareDevices(props: &LabProps) -> Html {
+    let state = &props.state;
+    let c = &state.comparison;
+    let run = props
+        .request
+        .reform(|_: MouseEvent| Request::CompareDevices);
+    let busy = c.running.is_some() || state.labs.busy();
+    html! {
+        <section class="panel compare" aria-labelledby="compare-h">
+            <h2 id="compare-h">{ "Which device is faster here?" }</h2>
+            <p class="explain">{ "Trains the page's distilled student for 100 steps on the CPU engine and on WebGPU (after 10 warm-up steps: WebGPU compiles its kernels first), from the same start on the same batches, and shows steps per second. Small networks often train faster on the CPU, even beside a GPU." }</p>
+            <div class="buttons">
+                <button id="compare-devices" onclick={run} disabled={busy}>{ "Compare devices" }</button>
+            </div>
+            if let Some(what) = &c.running {
+                <p class="note" id="compare-running">{ format!("Timing {what}…") }</p>
+            }
+            { result(state, c) }
+        </section>
+    }
+}
+
+fn result(state: &State, c: &Comparison) -> Html {
+    let Some(cpu) = c.cpu else { return html! {} };
+    let webgpu = match &c.webgpu {
+        None => "…".to_string(),
+        Some(Ok(rate)) => format!("{rate:.0} steps/s"),
+        Some(Err(why)) => format!("not timed: {why}"),
+    };
+    let pick = c.cpu_faster().map(|cpu_faster| {
+        let d = state.dispatcher();
+        let choose = Callback::from(move |_: MouseEvent| {
+            // Remembered: the next visit starts on the measured device.
+            crate::web::loader::remember_choice(cpu_faster);
+            d.dispatch(Action::PreferCpu(cpu_faster));
+        });
+        let name = if cpu_faster { "the CPU" } else { "WebGPU" };
+        html! { <button id="use-faster" onclick={choose}>{ format!("Use {name} here, and remember") }</button> }
+    });
+    html! {
+        <>
+            <table id="compare-table" class="results">
+                <tbody>
+                    <tr><th scope="row">{ "CPU engine (wasm)" }</th><td id="compare-cpu">{ format!("{cpu:.0} steps/s") }</td></tr>
+                    <tr><th scope="row">{ "WebGPU" }</th><td id="compare-webgpu">{ webgpu }</td></tr>
+                </tbody>
+            </table>
+            if let Some(button) = pick { <div class="buttons">{ button }</div> }
+        </>
+    }
+}

@@ -1,6 +1,7 @@
 //! A link carries a student in its fragment, and anyone can edit a link: 1,000 damaged and
 //! forged weights fields must each give a reason or a valid student, never a panic, and the
-//! settings beside them are read as always.
+//! settings beside them are read as always. A damaged field (one character changed) is always
+//! refused: the checksum sees it.
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::io::Write;
@@ -36,6 +37,10 @@ fn forged(arch: &str, declared_len: u32, weight_bytes: usize) -> Vec<u8> {
     body.extend_from_slice(&declared_len.to_le_bytes());
     body.extend_from_slice(arch.as_bytes());
     body.extend(std::iter::repeat_n(0x3c, weight_bytes));
+    // A valid checksum, so the forgery reaches the checks behind it.
+    let mut crc = flate2::Crc::new();
+    crc.update(&body);
+    body.extend_from_slice(&crc.sum().to_le_bytes());
     body
 }
 
@@ -85,7 +90,11 @@ proptest! {
             }
             _ => junk.clone(),
         };
-        accept(decode(&text));
+        let decoded = decode(&text);
+        if case == 0 && text != good {
+            prop_assert!(decoded.is_err(), "a changed character was accepted");
+        }
+        accept(decoded);
         let link = format!("#T=2&{junk}&weights={text}");
         let (settings, weights) = split_hash(&link);
         // An '&' ends the field, as it ends any link field.

@@ -1,7 +1,8 @@
 //! A trained student inside a link: its weights as 16-bit floats, deflated and base64url-coded
 //! in the URL fragment beside the settings (`#…&weights=…`). Half precision keeps about three
-//! significant digits, more than a student's bars can show, at half the size. A damaged or
-//! forged field is refused with the reason; sizes are checked before anything is allocated.
+//! significant digits, more than a student's bars can show, at half the size. A CRC-32 closes
+//! the field, so a damaged link is refused with the reason; a forged one is checked like a file,
+//! sizes first, before anything is allocated.
 
 use std::io::{Read, Write};
 
@@ -59,6 +60,9 @@ pub fn encode(weights: &NetworkWeights) -> Result<String, LinkError> {
             body.extend_from_slice(&f16::from_f32(*v).to_le_bytes());
         }
     }
+    let mut crc = flate2::Crc::new();
+    crc.update(&body);
+    body.extend_from_slice(&crc.sum().to_le_bytes());
     let mut deflate = DeflateEncoder::new(Vec::new(), Compression::best());
     deflate
         .write_all(&body)
@@ -96,7 +100,7 @@ pub fn decode(field: &str) -> Result<NetworkWeights, LinkError> {
         .decode(field)
         .map_err(|e| damaged(format!("not base64url ({e})")))?;
     // Inflate no more than the largest student could need, whatever the stream claims.
-    let limit = 8 + MAX_ARCH_BYTES as u64 + 2 * MAX_PARAMS;
+    let limit = 12 + MAX_ARCH_BYTES as u64 + 2 * MAX_PARAMS;
     let mut body = Vec::new();
     DeflateDecoder::new(packed.as_slice())
         .take(limit + 1)
@@ -107,8 +111,24 @@ pub fn decode(field: &str) -> Result<NetworkWeights, LinkError> {
             "it unpacks to more than the largest student a link holds",
         ));
     }
-    let (architecture, values) = header(&body)?;
+    let (architecture, values) = header(checked(&body)?)?;
     tensors(architecture, values)
+}
+
+/// The body without its CRC-32, if the CRC matches: a changed character can still inflate to
+/// a well-formed student, so the link's bytes are checked whole first.
+fn checked(body: &[u8]) -> Result<&[u8], LinkError> {
+    let (content, sum) = body
+        .split_last_chunk::<4>()
+        .ok_or_else(|| damaged("it is too short"))?;
+    let mut crc = flate2::Crc::new();
+    crc.update(content);
+    if crc.sum() != u32::from_le_bytes(*sum) {
+        return Err(damaged(
+            "its checksum does not match (the link was changed or cut)",
+        ));
+    }
+    Ok(content)
 }
 
 /// The magic, the architecture (checked and bounded) and the bytes after it.

@@ -3,11 +3,13 @@
 
 mod digits;
 mod idx;
+mod own;
 mod toy;
 mod transfer;
 
 pub use digits::parse_digits_csv;
 pub use idx::{parse_idx_images, parse_idx_labels};
+pub use own::{OwnData, parse_own_csv};
 pub use toy::{ToyKind, toy_dataset};
 pub use transfer::{Batch, Batches, TransferConfig, TransferSet};
 

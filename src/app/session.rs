@@ -16,7 +16,7 @@ use crate::app::text_data::{TextData, fingerprint};
 use crate::app::{Settings, omitted_class_report};
 use crate::engine::cka::TeacherProbe;
 use crate::engine::data::{DatasetKind, Split, TransferSet};
-use crate::engine::decision_map::PAGE_GRID;
+use crate::engine::decision_map::{MapGrid, page_grid};
 use crate::engine::loss::host;
 #[cfg(test)]
 use crate::engine::network::Mlp;
@@ -180,6 +180,8 @@ pub struct Session {
     cpu: Device,
     /// Running sums since the last curve point.
     window: LossWindow,
+    /// The plane the decision maps show (2-D sets).
+    grid: MapGrid,
     /// The teacher's layers on the probe batch of the layer-similarity view, made when first
     /// asked for (`None` inside: a teacher without comparable layers).
     probe: OnceCell<Option<TeacherProbe>>,
@@ -224,7 +226,7 @@ impl Session {
         let teacher_grid = if split.test.dim == 2 {
             Some(logits_host(
                 &teacher_cpu,
-                &rows(PAGE_GRID.points(), &split),
+                &rows(page_grid(data.kind).points(), &split),
                 &cpu,
             )?)
         } else {
@@ -263,6 +265,7 @@ impl Session {
             device,
             cpu,
             window: LossWindow::default(),
+            grid: page_grid(data.kind),
             probe: OnceCell::new(),
         })
     }
@@ -557,7 +560,7 @@ impl Session {
         let Some(teacher) = &self.teacher_grid else {
             return Ok(None);
         };
-        let grid = rows(PAGE_GRID.points(), &self.split);
+        let grid = rows(self.grid.points(), &self.split);
         Ok(Some([
             teacher.clone(),
             logits_host(&students.distilled, &grid, &self.cpu)?,

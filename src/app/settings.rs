@@ -33,8 +33,11 @@ pub enum AlphaSchedule {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Settings {
-    /// What the networks learn: digits, MNIST or a 2-D toy set (each with its shipped teacher).
+    /// What the networks learn: digits, MNIST or a 2-D toy set (each with its shipped teacher),
+    /// the e-mails, or your own CSV.
     pub dataset: DatasetKind,
+    /// The name of your own CSV (the file stays in this browser; only its name is in a link).
+    pub own_name: String,
     pub temperature: f32,
     /// Anneal T linearly from `temperature` down to 1 over the run.
     pub anneal_temperature: bool,
@@ -86,6 +89,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             dataset: DatasetKind::Digits,
+            own_name: String::new(),
             temperature: limits::TEMPERATURE.default,
             anneal_temperature: false,
             alpha: limits::ALPHA.default,
@@ -286,6 +290,7 @@ impl Settings {
         let hidden: Vec<String> = self.student_hidden.iter().map(usize::to_string).collect();
         let fields = [
             ("data", self.dataset.name().to_string()),
+            ("own", self.own_name.clone()),
             ("T", self.temperature.to_string()),
             ("annealT", u8::from(self.anneal_temperature).to_string()),
             ("alpha", self.alpha.to_string()),
@@ -374,6 +379,7 @@ impl Settings {
         let text = |e: Error| e.to_string();
         match key {
             "data" => *self = self.with_dataset(value.parse().map_err(text)?),
+            "own" => self.own_name = value.chars().take(80).collect(),
             "T" => self.temperature = within(limits::TEMPERATURE, num(value)?)?,
             "annealT" => self.anneal_temperature = parse_bool(value)?,
             "alpha" => self.alpha = within(limits::ALPHA, num(value)?)?,
@@ -527,6 +533,7 @@ mod tests {
     fn hash_round_trips_every_field() {
         let s = Settings {
             dataset: DatasetKind::Mnist,
+            own_name: "iris.csv".into(),
             temperature: 7.5,
             anneal_temperature: true,
             alpha: 0.25,

@@ -55,6 +55,19 @@ impl PartialEq for Data {
 /// The device badge's reason after a lost GPU (the notice has the details).
 pub const GPU_LOST: &str = "WebGPU stopped working mid-run";
 
+impl AppState {
+    /// Inputs and classes of the data in use (your own data's come with its file).
+    pub fn data_shape(&self) -> (usize, usize) {
+        match &self.data {
+            Some(d) => (d.split.train.dim, d.split.train.classes),
+            None => (
+                self.settings.dataset.inputs(),
+                self.settings.dataset.classes(),
+            ),
+        }
+    }
+}
+
 /// The same training steps timed on the CPU engine and on WebGPU, on this machine.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Comparison {

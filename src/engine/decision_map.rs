@@ -20,8 +20,33 @@ pub const PAGE_GRID: MapGrid = MapGrid {
     hi: 1.3,
 };
 
-/// Class colours (Okabe–Ito blue and vermillion, safe for colour-blind readers).
-pub const CLASS_COLOURS: [[u8; 3]; 2] = [[0, 114, 178], [213, 94, 0]];
+/// Your own two-feature data, standardised: ±3 standard deviations.
+pub const OWN_GRID: MapGrid = MapGrid {
+    side: 48,
+    lo: -3.0,
+    hi: 3.0,
+};
+
+/// The grid a set's maps show.
+pub fn page_grid(kind: crate::engine::data::DatasetKind) -> MapGrid {
+    match kind {
+        crate::engine::data::DatasetKind::Own => OWN_GRID,
+        _ => PAGE_GRID,
+    }
+}
+
+/// Class colours: the Okabe–Ito palette, safe for colour-blind readers (blue and vermillion
+/// for the two-class sets; your own data may have more classes).
+pub const CLASS_COLOURS: [[u8; 3]; 8] = [
+    [0, 114, 178],
+    [213, 94, 0],
+    [0, 158, 115],
+    [230, 159, 0],
+    [204, 121, 167],
+    [86, 180, 233],
+    [240, 228, 66],
+    [0, 0, 0],
+];
 
 impl MapGrid {
     /// The cell centres as 2-D inputs, row-major, the top row first (y = `hi` is up).

@@ -287,6 +287,7 @@ pub fn App() -> Html {
                 <components::AttentionView state={state.clone()} />
                 <components::Training state={state.clone()} view={view.clone()} step_once={step_once} request={request.clone()} />
                 <components::Presets state={state.clone()} view={view.clone()} request={request.clone()} />
+                <components::OwnData state={state.clone()} view={view.clone()} request={request.clone()} />
                 <components::Compression state={state.clone()} view={view.clone()} />
                 <components::LossControls state={state.clone()} view={view.clone()} />
                 <components::LossLaidBare state={state.clone()} />

@@ -99,3 +99,32 @@ pub fn persist(settings: &Settings) {
         gloo::console::warn!("the settings were not saved:", e);
     }
 }
+
+/// Your own CSV, kept as text so a reload finds it (one file at a time).
+const OWN_KEY: &str = "distill-playground/own-data";
+/// Largest CSV kept in the browser (localStorage holds about 5 MB of text in all).
+pub const MAX_OWN_CHARS: usize = 2 << 20;
+
+/// Keeps your CSV under its name; `Err` says why it was not kept (too big, or refused).
+pub fn keep_own_csv(name: &str, text: &str) -> Result<(), String> {
+    if text.len() > MAX_OWN_CHARS {
+        return Err(format!(
+            "it is {:.1} MB, more than the {} MB this page keeps in the browser",
+            text.len() as f64 / 1048576.0,
+            MAX_OWN_CHARS >> 20
+        ));
+    }
+    if !available() {
+        return Err("this browser does not let the page keep anything".into());
+    }
+    let value = serde_json::json!({ "name": name, "text": text }).to_string();
+    LocalStorage::raw()
+        .set_item(OWN_KEY, &value)
+        .map_err(|_| "the browser refused to keep it (storage full)".to_string())
+}
+
+/// The CSV kept under `name`, if this browser has it.
+pub fn own_csv(name: &str) -> Option<String> {
+    let kept: serde_json::Value = serde_json::from_str(&read_text(OWN_KEY)?).ok()?;
+    (kept["name"].as_str() == Some(name)).then(|| kept["text"].as_str().map(str::to_string))?
+}

@@ -82,6 +82,13 @@ pub enum Request {
     StudentLink,
     /// Time the same training steps on the CPU engine and on WebGPU.
     CompareDevices,
+    /// Your own CSV, read in the page: check it, keep it, train its teacher, switch to it.
+    UseOwnData {
+        name: String,
+        text: std::rc::Rc<String>,
+        /// The label column's name; `None`: `label`, `class`, `target` or `y`, else the last.
+        label: Option<String>,
+    },
 }
 
 /// Saves what the WebGPU build picks up (settings, the students), unmounts this app and hands
@@ -148,35 +155,52 @@ pub async fn train_network(
     plan: &PageTraining,
     dispatch: &UseReducerDispatcher<AppState>,
 ) -> crate::Result<(NetworkWeights, f32)> {
-    let train = &s.split.train;
-    let data = crate::engine::data::TransferSet::build(
-        train,
-        &crate::engine::data::TransferConfig::default(),
-        2,
-    )?;
     // A text teacher has read the training sentences already (the session's).
     let known = match &s.text {
         Some(t) => from.map(|w| t.known(crate::app::text_data::fingerprint(w))),
         None => None,
     };
+    train_on(
+        &s.split,
+        &s.device(),
+        (from, known.as_ref()),
+        plan,
+        dispatch,
+    )
+    .await
+}
+
+/// [`train_network`] on any split and device (your own data's teacher has no session yet).
+pub async fn train_on(
+    split: &crate::engine::data::Split,
+    device: &burn::tensor::Device,
+    (from, known): (
+        Option<&NetworkWeights>,
+        Option<&crate::engine::train::KnownLogits>,
+    ),
+    plan: &PageTraining,
+    dispatch: &UseReducerDispatcher<AppState>,
+) -> crate::Result<(NetworkWeights, f32)> {
+    let data = crate::engine::data::TransferSet::build(
+        &split.train,
+        &crate::engine::data::TransferConfig::default(),
+        2,
+    )?;
     let settings = plan.settings(data.len());
     let total = settings.total_steps;
     let mut trainer = match from {
-        None => crate::engine::train::Trainer::supervised(
-            plan.config.clone(),
-            data,
-            settings,
-            &s.device(),
-        )?,
+        None => {
+            crate::engine::train::Trainer::supervised(plan.config.clone(), data, settings, device)?
+        }
         Some(teacher) => {
-            let teacher = teacher.to_network(&s.device())?;
+            let teacher = teacher.to_network(device)?;
             crate::engine::train::Trainer::distill_known(
                 plan.config.clone(),
                 teacher,
                 data,
                 settings,
-                &s.device(),
-                known.as_ref(),
+                device,
+                known,
             )?
         }
     };
@@ -196,7 +220,7 @@ pub async fn train_network(
     }
     let weights = NetworkWeights::from_network_async(&trainer.network()).await?;
     let cpu = burn::tensor::Device::flex();
-    let accuracy = crate::engine::train::accuracy(&weights.to_network(&cpu)?, &s.split.test, &cpu)?;
+    let accuracy = crate::engine::train::accuracy(&weights.to_network(&cpu)?, &split.test, &cpu)?;
     Ok((weights, accuracy))
 }
 

@@ -9,7 +9,7 @@ mod transfer;
 
 pub use digits::parse_digits_csv;
 pub use idx::{parse_idx_images, parse_idx_labels};
-pub use own::{OwnData, parse_own_csv};
+pub use own::{MAX_CLASSES as OWN_MAX_CLASSES, OwnData, parse_own_csv};
 pub use toy::{ToyKind, toy_dataset};
 pub use transfer::{Batch, Batches, TransferConfig, TransferSet};
 
@@ -147,6 +147,9 @@ pub enum DatasetKind {
     Xor,
     /// SpamAssassin e-mails, three classes (text).
     Spam,
+    /// A CSV the user brought: its shape comes with its data (see [`parse_own_csv`]), not from
+    /// the kind, and it has no shipped teacher.
+    Own,
 }
 
 impl DatasetKind {
@@ -175,10 +178,11 @@ impl DatasetKind {
             DatasetKind::Spirals => "spirals",
             DatasetKind::Xor => "xor",
             DatasetKind::Spam => "spam",
+            DatasetKind::Own => "own",
         }
     }
 
-    /// Input features per example.
+    /// Input features per example (your own data: as many as its file has; 2 until it is read).
     pub fn inputs(self) -> usize {
         match self {
             DatasetKind::Digits => 64,
@@ -188,9 +192,11 @@ impl DatasetKind {
         }
     }
 
+    /// Classes (your own data: the most a file may have, until it is read).
     pub fn classes(self) -> usize {
         match self {
             DatasetKind::Spam => crate::engine::text::SPAM_CLASSES.len(),
+            DatasetKind::Own => own::MAX_CLASSES,
             _ if self.toy().is_some() => 2,
             _ => 10,
         }
@@ -215,6 +221,7 @@ impl DatasetKind {
             DatasetKind::Spirals => "Spirals (2-D)",
             DatasetKind::Xor => "XOR (2-D)",
             DatasetKind::Spam => "SpamAssassin e-mails (text)",
+            DatasetKind::Own => "Your data (CSV)",
         }
     }
 
@@ -224,7 +231,7 @@ impl DatasetKind {
             DatasetKind::Circles => Some(ToyKind::Circles),
             DatasetKind::Spirals => Some(ToyKind::Spirals),
             DatasetKind::Xor => Some(ToyKind::Xor),
-            DatasetKind::Digits | DatasetKind::Mnist | DatasetKind::Spam => None,
+            DatasetKind::Digits | DatasetKind::Mnist | DatasetKind::Spam | DatasetKind::Own => None,
         }
     }
 }
@@ -235,6 +242,7 @@ impl std::str::FromStr for DatasetKind {
         let s = s.to_ascii_lowercase();
         DatasetKind::ALL
             .into_iter()
+            .chain([DatasetKind::Own])
             .find(|k| k.name() == s)
             .ok_or_else(|| {
                 let names: Vec<&str> = DatasetKind::ALL.iter().map(|k| k.name()).collect();

@@ -42,6 +42,7 @@ pub fn DatasetMenu(props: &DatasetMenuProps) -> Html {
         DatasetKind::Spam => {
             " 5,837 e-mails (subject and first words), easy ham, hard ham or spam (SpamAssassin, via npm's @stdlib); a 4-block transformer teaches."
         }
+        DatasetKind::Own => " Your CSV, read in this page (see \"Your own data\"); a teacher trained here teaches.",
         _ => " 1,000 points in the plane, two classes: watch the decision boundaries form.",
     };
     html! {
@@ -51,6 +52,9 @@ pub fn DatasetMenu(props: &DatasetMenuProps) -> Html {
                 { for DatasetKind::ALL.iter().map(|k| html! {
                     <option value={k.name()} selected={*k == kind}>{ k.title() }</option>
                 }) }
+                if kind == DatasetKind::Own {
+                    <option value="own" selected=true>{ format!("Your data: {}", props.state.settings.own_name) }</option>
+                }
             </select>
             <span class="note">{ note }</span>
         </div>

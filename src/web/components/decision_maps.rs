@@ -17,7 +17,7 @@ pub fn DecisionMaps(props: &StateProps) -> Html {
         let config = s.transfer_config();
         use_memo((data, config, s.seed), |(data, config, seed)| {
             data.as_ref()
-                .filter(|d| d.kind.toy().is_some())
+                .filter(|d| d.kind.toy().is_some() || d.split.test.dim == 2)
                 .and_then(|d| {
                     crate::engine::data::TransferSet::build(&d.split.train, config, *seed).ok()
                 })
@@ -27,7 +27,7 @@ pub fn DecisionMaps(props: &StateProps) -> Html {
     let Some(data) = &state.data else {
         return html! {};
     };
-    if data.kind.toy().is_none() {
+    if data.kind.toy().is_none() && data.split.test.dim != 2 {
         return html! {};
     }
     let test = &data.split.test;

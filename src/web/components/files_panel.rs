@@ -240,11 +240,11 @@ fn vocab(state: &State) -> Option<usize> {
 /// The PyTorch lines that load the current student shape.
 fn torch_snippet(state: &State) -> String {
     let s = &state.settings;
-    let kind = s.dataset;
+    let (inputs, classes) = state.data_shape();
     // Only the teacher's inputs, classes and vocabulary matter to the student's shape.
     let like: Architecture = match vocab(state) {
-        Some(v) => TransformerConfig::teacher(v, kind.inputs(), kind.classes()).into(),
-        None => MlpConfig::teacher(kind.inputs(), kind.classes()).into(),
+        Some(v) => TransformerConfig::teacher(v, inputs, classes).into(),
+        None => MlpConfig::teacher(inputs, classes).into(),
     };
     match s.student_architecture(&like) {
         Ok(arch) => crate::app::torch_lines::torch_lines(&arch, "distilled-student.safetensors"),

@@ -5,7 +5,7 @@ use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
 
-use crate::engine::decision_map::{CLASS_COLOURS, PAGE_GRID, shade};
+use crate::engine::decision_map::{CLASS_COLOURS, MapGrid, page_grid, shade};
 
 use crate::app::state::{Action, AppState};
 
@@ -58,14 +58,17 @@ pub fn MapCanvas(props: &MapProps) -> Html {
             props.selected,
             map_points(props),
         );
+        let grid = page_grid(props.train.kind);
         use_effect_with(deps, move |_| {
             if let Some(c) = canvas.cast::<web_sys::HtmlCanvasElement>()
-                && let Err(e) = paint_map(&c, logits.as_deref(), classes, t, &points, selected)
+                && let Err(e) =
+                    paint_map(&c, grid, logits.as_deref(), classes, t, &points, selected)
             {
                 gloo::console::warn!("the decision map could not be drawn:", e);
             }
         });
     }
+    let grid = page_grid(props.train.kind);
     let probe_at = {
         let d = props.dispatch.clone();
         Callback::from(move |e: MouseEvent| {
@@ -75,7 +78,7 @@ pub fn MapCanvas(props: &MapProps) -> Html {
             let rect = target.get_bounding_client_rect();
             let u = (f64::from(e.client_x()) - rect.left()) / rect.width().max(1.0);
             let v = (f64::from(e.client_y()) - rect.top()) / rect.height().max(1.0);
-            let (x, y) = crate::engine::decision_map::PAGE_GRID.from_unit(u as f32, v as f32);
+            let (x, y) = grid.from_unit(u as f32, v as f32);
             d.dispatch(Action::Probe(Some([x, y])));
         })
     };
@@ -93,7 +96,7 @@ pub fn MapCanvas(props: &MapProps) -> Html {
                 _ => return,
             };
             e.prevent_default();
-            let g = crate::engine::decision_map::PAGE_GRID;
+            let g = grid;
             d.dispatch(Action::Probe(Some(moved.map(|v| v.clamp(g.lo, g.hi)))));
         })
     };
@@ -135,6 +138,7 @@ type JsResult<T> = Result<T, JsValue>;
 
 fn paint_map(
     canvas: &Canvas,
+    grid: MapGrid,
     logits: Option<&[f32]>,
     classes: usize,
     temperature: f32,
@@ -149,7 +153,7 @@ fn paint_map(
         paint_shading(&ctx, logits, classes, temperature)?;
     }
     for &(x, y, label) in points {
-        circle(&ctx, x, y, 2.6)?;
+        circle(&ctx, grid, x, y, 2.6)?;
         match label {
             Some(c) => {
                 ctx.set_fill_style_str(&class_colour(c));
@@ -165,7 +169,7 @@ fn paint_map(
         ctx.stroke();
     }
     if let Some([x, y]) = selected {
-        circle(&ctx, x, y, 7.0)?;
+        circle(&ctx, grid, x, y, 7.0)?;
         ctx.set_stroke_style_str("#111");
         ctx.set_line_width(2.5);
         ctx.stroke();
@@ -183,7 +187,8 @@ fn context2d(canvas: &Canvas) -> JsResult<Context> {
 
 /// The grid's pixels on a small canvas, scaled up smoothly onto the visible one.
 fn paint_shading(ctx: &Context, logits: &[f32], classes: usize, temperature: f32) -> JsResult<()> {
-    let side = PAGE_GRID.side as u32;
+    // Every page grid has the same side; only the square of the plane differs.
+    let side = crate::engine::decision_map::PAGE_GRID.side as u32;
     let pixels = shade(logits, classes, temperature);
     let image = web_sys::ImageData::new_with_u8_clamped_array_and_sh(
         wasm_bindgen::Clamped(&pixels),
@@ -202,8 +207,8 @@ fn paint_shading(ctx: &Context, logits: &[f32], classes: usize, temperature: f32
 }
 
 /// A circle path of radius `r` pixels around the plane's point (x, y).
-fn circle(ctx: &Context, x: f32, y: f32, r: f64) -> JsResult<()> {
-    let (u, v) = PAGE_GRID.to_unit(x, y);
+fn circle(ctx: &Context, grid: MapGrid, x: f32, y: f32, r: f64) -> JsResult<()> {
+    let (u, v) = grid.to_unit(x, y);
     let size = f64::from(MAP_PX);
     ctx.begin_path();
     ctx.arc(

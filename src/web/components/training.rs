@@ -93,7 +93,6 @@ fn student_shape(state: &State) -> Html {
         return text_student_shape(state);
     }
     let s = &state.settings;
-    let kind = s.dataset;
     let on_depth = edit(state, |s, v| {
         if let Ok(n) = v.parse::<usize>() {
             let w = s.student_hidden.first().copied().unwrap_or(32);
@@ -107,12 +106,13 @@ fn student_shape(state: &State) -> Html {
             s.student_hidden = vec![w.clamp(STUDENT_WIDTH.min, STUDENT_WIDTH.max); n];
         }
     });
+    let (inputs, classes) = state.data_shape();
     let teacher_params = MlpConfig {
         hidden: state.teacher_hidden.clone(),
-        ..MlpConfig::teacher(kind.inputs(), kind.classes())
+        ..MlpConfig::teacher(inputs, classes)
     }
     .num_params();
-    let student_params = s.student_config(kind.inputs(), kind.classes()).num_params();
+    let student_params = s.student_config(inputs, classes).num_params();
     let width = s.student_hidden.first().copied().unwrap_or(32);
     html! {
         <div class="shape">

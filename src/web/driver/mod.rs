@@ -11,6 +11,7 @@ mod compare;
 mod device;
 mod few_classes;
 mod labs;
+mod own_data;
 mod recipes;
 mod remote;
 mod requests;
@@ -335,6 +336,7 @@ impl Driver {
         self.run.rebuild = true;
         let loaded = match m.staged.take() {
             Some((d, t)) if d.kind == kind => Ok((d, t)),
+            _ if kind == DatasetKind::Own => self.own_from_browser().await,
             _ => work::load_dataset(kind, &self.events).await,
         };
         match loaded {

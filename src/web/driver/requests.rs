@@ -41,6 +41,9 @@ impl Driver {
                 }
                 Request::StudentLink => self.student_link().await,
                 Request::CompareDevices => self.compare_devices().await,
+                Request::UseOwnData { name, text, label } => {
+                    self.use_own_data(name, text, label).await
+                }
             }
         }
     }

@@ -105,8 +105,9 @@ const OWN_KEY: &str = "distill-playground/own-data";
 /// Largest CSV kept in the browser (localStorage holds about 5 MB of text in all).
 pub const MAX_OWN_CHARS: usize = 2 << 20;
 
-/// Keeps your CSV under its name; `Err` says why it was not kept (too big, or refused).
-pub fn keep_own_csv(name: &str, text: &str) -> Result<(), String> {
+/// Keeps your CSV under its name, with the label column you named; `Err` says why it was not
+/// kept (too big, or refused).
+pub fn keep_own_csv(name: &str, text: &str, label: Option<&str>) -> Result<(), String> {
     if text.len() > MAX_OWN_CHARS {
         return Err(format!(
             "it is {:.1} MB, more than the {} MB this page keeps in the browser",
@@ -117,14 +118,18 @@ pub fn keep_own_csv(name: &str, text: &str) -> Result<(), String> {
     if !available() {
         return Err("this browser does not let the page keep anything".into());
     }
-    let value = serde_json::json!({ "name": name, "text": text }).to_string();
+    let value = serde_json::json!({ "name": name, "text": text, "label": label }).to_string();
     LocalStorage::raw()
         .set_item(OWN_KEY, &value)
         .map_err(|_| "the browser refused to keep it (storage full)".to_string())
 }
 
-/// The CSV kept under `name`, if this browser has it.
-pub fn own_csv(name: &str) -> Option<String> {
+/// The CSV kept under `name` and its label column, if this browser has it.
+pub fn own_csv(name: &str) -> Option<(String, Option<String>)> {
     let kept: serde_json::Value = serde_json::from_str(&read_text(OWN_KEY)?).ok()?;
-    (kept["name"].as_str() == Some(name)).then(|| kept["text"].as_str().map(str::to_string))?
+    if kept["name"].as_str() != Some(name) {
+        return None;
+    }
+    let text = kept["text"].as_str()?.to_string();
+    Some((text, kept["label"].as_str().map(str::to_string)))
 }

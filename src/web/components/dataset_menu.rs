@@ -42,7 +42,9 @@ pub fn DatasetMenu(props: &DatasetMenuProps) -> Html {
         DatasetKind::Spam => {
             " 5,837 e-mails (subject and first words), easy ham, hard ham or spam (SpamAssassin, via npm's @stdlib); a 4-block transformer teaches."
         }
-        DatasetKind::Own => " Your CSV, read in this page (see \"Your own data\"); a teacher trained here teaches.",
+        DatasetKind::Own => {
+            " Your CSV, read in this page (see \"Your own data\"); a teacher trained here teaches."
+        }
         _ => " 1,000 points in the plane, two classes: watch the decision boundaries form.",
     };
     html! {

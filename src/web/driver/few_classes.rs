@@ -4,12 +4,12 @@
 
 use burn::tensor::Device;
 
+use super::labs::Sliced;
 use super::*;
 use crate::app::labs::LabAction;
 use crate::app::labs::few_classes::FewClassesAction;
 use crate::engine::few_classes::{CountRun, FewClassesPlan, mean_row};
 use crate::engine::network::MlpConfig;
-use crate::web::pace::now_ms;
 
 impl Driver {
     pub(super) async fn run_few_classes(&mut self) {
@@ -65,22 +65,13 @@ impl Driver {
         done_before: usize,
         total: usize,
     ) -> crate::Result<bool> {
-        let mut shown = f64::NEG_INFINITY;
-        while run.steps_done() < steps {
-            let start = now_ms();
-            while run.steps_done() < steps && now_ms() - start < 10.0 {
-                run.step()?;
-            }
-            if now_ms() - shown > 66.0 {
-                shown = now_ms();
-                let done = done_before + run.steps_done();
-                self.few_classes_action(FewClassesAction::Progress(done, total));
-            }
-            after_next_paint().await;
-            if !self.take_commands() || self.wanted.cancel_lab {
-                return Ok(false);
-            }
-        }
-        Ok(true)
+        let events = self.events.clone();
+        let report = |done: usize| {
+            let progress = FewClassesAction::Progress(done_before + done, total);
+            events.dispatch(Action::Lab(LabAction::FewClasses(progress)))
+        };
+        let step = || run.step().map(|()| Some(run.steps_done()));
+        let ended = self.in_cancellable_slices(steps, step, report).await?;
+        Ok(!matches!(ended, Sliced::Cancelled))
     }
 }

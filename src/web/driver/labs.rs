@@ -45,6 +45,46 @@ async fn in_slices(
     Ok(())
 }
 
+/// How lab work in cancellable slices ended.
+pub(super) enum Sliced {
+    Done,
+    /// The work stopped itself (a run that diverged).
+    Stopped,
+    Cancelled,
+}
+
+impl Driver {
+    /// Runs `step` (which returns the steps done, or `None` to stop) until `total` steps are
+    /// done, in 10 ms slices with a paint between them, reporting about 15 times a second. A
+    /// cancel (or a closed page) is heard between slices.
+    pub(super) async fn in_cancellable_slices(
+        &mut self,
+        total: usize,
+        mut step: impl FnMut() -> crate::Result<Option<usize>>,
+        mut report: impl FnMut(usize),
+    ) -> crate::Result<Sliced> {
+        let (mut done, mut shown) = (0, f64::NEG_INFINITY);
+        while done < total {
+            let start = now_ms();
+            while done < total && now_ms() - start < 10.0 {
+                match step()? {
+                    Some(d) => done = d,
+                    None => return Ok(Sliced::Stopped),
+                }
+            }
+            if now_ms() - shown > 66.0 {
+                shown = now_ms();
+                report(done);
+            }
+            after_next_paint().await;
+            if !self.take_commands() || self.wanted.cancel_lab {
+                return Ok(Sliced::Cancelled);
+            }
+        }
+        Ok(Sliced::Done)
+    }
+}
+
 /// Module replacing in the page: half as many successors as teacher layers, 20 + 10 epochs
 /// (1 + 1 on text); the curriculum reaches p = 1 three quarters into phase 1.
 fn page_theseus(

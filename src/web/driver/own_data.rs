@@ -25,7 +25,7 @@ impl Driver {
         let name = safe_name(&name);
         match own_material(&name, &text, label.as_deref(), &self.events).await {
             Ok((data, teacher, accuracy)) => {
-                let kept = match storage::keep_own_csv(&name, &text) {
+                let kept = match storage::keep_own_csv(&name, &text, label.as_deref()) {
                     Ok(()) => "It is kept in this browser for the next visit.".to_string(),
                     Err(why) => format!(
                         "It is not kept in this browser ({why}): after a reload the page asks for it again."
@@ -45,7 +45,8 @@ impl Driver {
                 }));
             }
             Err(e) => self.emit(Action::Failed(format!(
-                "'{name}' could not be used: {e}. The page is as it was."
+                "'{name}' could not be used: {}. The page is as it was.",
+                plain(&e)
             ))),
         }
     }
@@ -53,12 +54,12 @@ impl Driver {
     /// Your data kept by an earlier visit, with its teacher trained again.
     pub(super) async fn own_from_browser(&mut self) -> crate::Result<(Data, NetworkWeights)> {
         let name = self.wanted.settings.own_name.clone();
-        let Some(text) = storage::own_csv(&name) else {
+        let Some((text, label)) = storage::own_csv(&name) else {
             return Err(crate::Error::Dataset(format!(
                 "'{name}' stays on your computer and this browser did not keep it; pick it again under \"Your own data\""
             )));
         };
-        let (data, teacher, _) = own_material(&name, &text, None, &self.events).await?;
+        let (data, teacher, _) = own_material(&name, &text, label.as_deref(), &self.events).await?;
         Ok((data, teacher))
     }
 }
@@ -81,6 +82,14 @@ async fn own_material(
         teacher,
         accuracy,
     ))
+}
+
+/// An error as a sentence, without the kind the engine files it under.
+fn plain(e: &crate::Error) -> String {
+    match e {
+        crate::Error::Dataset(m) => m.clone(),
+        other => other.to_string(),
+    }
 }
 
 /// A file name fit for a link: letters, digits, '.', '-' and '_' kept, the rest '_'.

@@ -4,12 +4,12 @@
 
 use burn::tensor::Device;
 
+use super::labs::Sliced;
 use super::*;
 use crate::app::labs::LabAction;
 use crate::app::labs::sweep::SweepAction;
 use crate::engine::sweep::{SweepGrid, SweepRun};
 use crate::engine::train::Trainer;
-use crate::web::pace::now_ms;
 
 /// Whether the sweep went to its end or stopped at a cancel.
 enum Ended {
@@ -84,26 +84,24 @@ impl Driver {
         total: usize,
     ) -> crate::Result<Option<Option<Trainer>>> {
         let steps = trainer.settings().total_steps;
-        let mut shown = f64::NEG_INFINITY;
-        while trainer.steps_done() < steps {
-            let start = now_ms();
-            while trainer.steps_done() < steps && now_ms() - start < 10.0 {
-                match trainer.step() {
-                    Ok(_) => {}
-                    Err(e) if e.is_divergence() => return Ok(Some(None)),
-                    Err(e) => return Err(e),
-                }
-            }
-            if now_ms() - shown > 66.0 {
-                shown = now_ms();
-                let done = done_before + trainer.steps_done();
-                self.sweep_action(SweepAction::Progress(done, total));
-            }
-            after_next_paint().await;
-            if !self.take_commands() || self.wanted.cancel_lab {
-                return Ok(None);
-            }
-        }
-        Ok(Some(Some(trainer)))
+        let events = self.events.clone();
+        let report = |done: usize| {
+            events.dispatch(Action::Lab(LabAction::Sweep(SweepAction::Progress(
+                done_before + done,
+                total,
+            ))))
+        };
+        let step = || match trainer.step() {
+            Ok(m) => Ok(Some(m.step)),
+            Err(e) if e.is_divergence() => Ok(None),
+            Err(e) => Err(e),
+        };
+        Ok(
+            match self.in_cancellable_slices(steps, step, report).await? {
+                Sliced::Done => Some(Some(trainer)),
+                Sliced::Stopped => Some(None),
+                Sliced::Cancelled => None,
+            },
+        )
     }
 }

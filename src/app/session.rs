@@ -372,10 +372,17 @@ impl Session {
             .to_network(&self.cpu)
     }
 
-    /// The distilled student's accuracy on the test set, read from its device.
-    pub async fn distilled_accuracy(&self) -> crate::Result<f32> {
+    /// The distilled student's accuracy on the test set, read from its device and evaluated in
+    /// slices (awaiting `between` after each), like a curve point.
+    pub async fn distilled_accuracy<F: std::future::Future<Output = ()>>(
+        &self,
+        mut between: impl FnMut() -> F,
+    ) -> crate::Result<f32> {
         let net = self.on_cpu(&self.distilled.network()).await?;
-        crate::engine::train::accuracy(&net, &self.split.test, &self.cpu)
+        let test = &self.split.test;
+        let logits = self.logits_sliced(&net, test, &mut between).await?;
+        let labels = test.labels.iter().map(|l| usize::from(*l));
+        Ok(fraction_equal(&predictions(&logits, test.classes), labels))
     }
 
     /// Both students, read from their device once.

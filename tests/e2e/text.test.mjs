@@ -223,7 +223,7 @@ test('text weight files: download the student, load it back, another kind restar
   assert.match(download.suggestedFilename(), /^distilled-student-step\d+\.safetensors$/);
   // Back as the student of the same shape: training goes on.
   await page.setInputFiles('#load-file', file);
-  await page.waitForFunction(() => /Loaded text-student\.safetensors as the distilled student; training continues/.test(document.querySelector('.notices')?.textContent ?? ''));
+  await page.waitForFunction(() => /Loaded text-student\.safetensors as the distilled student \([\d.]+ % on the test set\); training continues/.test(document.querySelector('.notices')?.textContent ?? ''));
   // Students of another kind: the page switches to it and restarts with the file's weights.
   await page.selectOption('#student-kind', 'bilstm');
   await page.waitForFunction(() => document.querySelector('#steps')?.textContent === 'step 0');

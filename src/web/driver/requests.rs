@@ -171,7 +171,7 @@ impl Driver {
                     self.shown.example = usize::MAX;
                     self.remote.stale = true;
                     let step = s.steps_done();
-                    let accuracy = match s.distilled_accuracy().await {
+                    let accuracy = match s.distilled_accuracy(after_next_paint).await {
                         Ok(a) => format!(" ({:.1} % on the test set)", a * 100.0),
                         Err(_) => String::new(),
                     };

@@ -141,23 +141,7 @@ fn loader(state: &State, request: &Callback<Request>, load_as: NodeRef) -> Html 
             read_and_import(&state, &request, which, file);
         }
     };
-    let on_pick = {
-        let load = load.clone();
-        Callback::from(move |e: Event| {
-            let input = e.target_unchecked_into::<web_sys::HtmlInputElement>();
-            if let Some(file) = input.files().and_then(|f| f.get(0)) {
-                load(file);
-            }
-            input.set_value("");
-        })
-    };
-    let on_drop = Callback::from(move |e: DragEvent| {
-        e.prevent_default();
-        let dropped = e.data_transfer().and_then(|d| d.files());
-        if let Some(file) = dropped.and_then(|f| f.get(0)) {
-            load(file);
-        }
-    });
+    let (on_pick, on_drop) = file_handlers(load);
     let on_drag_over = Callback::from(|e: DragEvent| e.prevent_default());
     html! {
         <div class="drop" ondrop={on_drop} ondragover={on_drag_over}>

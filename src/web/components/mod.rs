@@ -104,6 +104,34 @@ fn edit(state: &State, f: impl Fn(&mut Settings, String) + 'static) -> Callback<
     })
 }
 
+/// A file input's change and a drop zone's drop, each handing its first file to `load` (the
+/// input is cleared, so the same file can be picked again).
+fn file_handlers(
+    load: impl Fn(web_sys::File) + Clone + 'static,
+) -> (Callback<Event>, Callback<DragEvent>) {
+    let on_pick = {
+        let load = load.clone();
+        Callback::from(move |e: Event| {
+            let input = e.target_unchecked_into::<web_sys::HtmlInputElement>();
+            if let Some(file) = input.files().and_then(|f| f.get(0)) {
+                load(file);
+            }
+            input.set_value("");
+        })
+    };
+    let on_drop = Callback::from(move |e: DragEvent| {
+        e.prevent_default();
+        if let Some(file) = e
+            .data_transfer()
+            .and_then(|d| d.files())
+            .and_then(|f| f.get(0))
+        {
+            load(file);
+        }
+    });
+    (on_pick, on_drop)
+}
+
 /// An edit from a checkbox: `f` gets whether it is ticked.
 fn edit_checked(state: &State, f: impl Fn(&mut Settings, bool) + 'static) -> Callback<Event> {
     let d = state.dispatcher();

@@ -23,26 +23,7 @@ pub fn OwnData(props: &LabProps) -> Html {
             read_csv(&request, &dispatch, file, label);
         }
     };
-    let on_pick = {
-        let load = load.clone();
-        Callback::from(move |e: Event| {
-            let input = e.target_unchecked_into::<web_sys::HtmlInputElement>();
-            if let Some(file) = input.files().and_then(|f| f.get(0)) {
-                load(file);
-            }
-            input.set_value("");
-        })
-    };
-    let on_drop = Callback::from(move |e: DragEvent| {
-        e.prevent_default();
-        if let Some(file) = e
-            .data_transfer()
-            .and_then(|d| d.files())
-            .and_then(|f| f.get(0))
-        {
-            load(file);
-        }
-    });
+    let (on_pick, on_drop) = file_handlers(load);
     let busy = state.teacher_training.is_some() || state.labs.busy();
     html! {
         <section class="panel own-data" aria-labelledby="own-h">

@@ -31,8 +31,8 @@ pub fn LossLaidBare(props: &StateProps) -> Html {
             <div class="control">
                 <label for="kl-reduction">{ "KL reduction" }</label>
                 <select id="kl-reduction" onchange={reduction} disabled={!kl}>
-                    { option(KlReduction::BatchMean, "batch mean: sum over the classes, mean over the batch") }
-                    { option(KlReduction::ElementMean, "element mean: mean over every number (the bug)") }
+                    { option(KlReduction::BatchMean, "batch mean (right)") }
+                    { option(KlReduction::ElementMean, "element mean (the bug)") }
                 </select>
             </div>
             <p class="explain">{ "KL is a sum over the classes. Averaging over the classes as well (PyTorch's default reduction, \"mean\") divides the soft term and its gradients by the number of classes." }</p>

@@ -56,7 +56,7 @@ f32 matmul ${native.matmul_peak.size}³ on the same backend: **${fmt(native.matm
 
 | dataset | student | batch | steps/s | step ms | student GFLOP/s | step with the teacher run, ms | teacher forward ms / batch | teacher GFLOP/s | teacher cache (once) ms |
 |---|---|---|---|---|---|---|---|---|---|
-${native.distill.map((r) => `| ${r.dataset} | ${r.student.split(' ')[0]} | ${r.batch} | **${fmt(r.steps_per_s)}** | ${fmt(r.step_ms, 3)} | ${fmt(r.student_gflops, 1)} | ${fmt(r.step_with_teacher_ms ?? NaN, 2)} | ${fmt(r.teacher_forward_ms, 3)} | ${fmt(r.teacher_gflops, 1)} | ${fmt(r.teacher_cache_ms)} |`).join('\n')}
+${native.distill.map((r) => `| ${r.dataset} | ${r.student.split(' ')[0]}${r.loss === 'kd+hidden' ? ' + hidden' : ''} | ${r.batch} | **${fmt(r.steps_per_s)}** | ${fmt(r.step_ms, 3)} | ${fmt(r.student_gflops, 1)} | ${fmt(r.step_with_teacher_ms ?? NaN, 2)} | ${fmt(r.teacher_forward_ms, 3)} | ${fmt(r.teacher_gflops, 1)} | ${fmt(r.teacher_cache_ms)} |`).join('\n')}
 
 Students: ${[...new Set(native.distill.map((r) => `${r.dataset}: ${r.student}`))].join('; ')}. Teachers: ${[...new Set(native.distill.map((r) => `${r.dataset}: ${r.teacher}`))].join('; ')}.
 

@@ -17,9 +17,10 @@ pub(super) fn bench(args: BenchArgs, assets: &Path, device: &Device, quiet: bool
     let bar = if quiet {
         ProgressBar::hidden()
     } else {
+        // Text: three student kinds; images: the MLP with and without the hidden terms.
         let students: usize = datasets
             .iter()
-            .map(|d| if d.is_text() { 3 } else { 1 })
+            .map(|d| if d.is_text() { 3 } else { 2 })
             .sum();
         ProgressBar::new((students * batches.len() + 1) as u64)
     };
@@ -39,15 +40,14 @@ pub(super) fn bench(args: BenchArgs, assets: &Path, device: &Device, quiet: bool
         let (teacher, info) = load_weights(&path, device)?;
         let tokenizer = text_tokenizer(&teacher, &info, None, &path)?;
         let data = load_data(*kind, assets, 42, tokenizer)?;
-        for student in students(*kind, &data)? {
+        for (student, hidden) in students(*kind, &data)? {
             for &batch in &batches {
                 bar.set_message(format!("{} {} batch {batch}", kind.name(), student.kind()));
                 results.push(crate::engine::bench::distill_steps(
                     kind.name(),
                     &data.split,
-                    &teacher,
-                    &student,
-                    batch,
+                    (&teacher, &student),
+                    (batch, hidden),
                     args.steps,
                     device,
                 )?);
@@ -64,8 +64,9 @@ pub(super) fn bench(args: BenchArgs, assets: &Path, device: &Device, quiet: bool
     Ok(())
 }
 
-/// The students measured on a dataset: the default MLP, or each text kind's default shape.
-fn students(kind: DatasetKind, data: &Data) -> Result<Vec<Architecture>> {
+/// The students measured on a dataset, each with whether its loss has the hidden terms: the
+/// default MLP without and with them, or each text kind's default shape.
+fn students(kind: DatasetKind, data: &Data) -> Result<Vec<(Architecture, bool)>> {
     use super::kinds::{NetKind, Role, architecture};
     let kinds: &[NetKind] = if kind.is_text() {
         &[NetKind::Transformer, NetKind::Bilstm, NetKind::Bow]
@@ -85,7 +86,13 @@ fn students(kind: DatasetKind, data: &Data) -> Result<Vec<Architecture>> {
                 &data.shape(),
             )
         })
-        .collect()
+        .map(|arch| {
+            let arch = arch?;
+            let with_hidden = (!kind.is_text()).then(|| (arch.clone(), true));
+            Ok([Some((arch, false)), with_hidden])
+        })
+        .collect::<Result<Vec<_>>>()
+        .map(|v| v.into_iter().flatten().flatten().collect())
 }
 
 fn print_table(peak: &MatmulPeak, results: &[StepBench], threads: usize) {
@@ -94,37 +101,39 @@ fn print_table(peak: &MatmulPeak, results: &[StepBench], threads: usize) {
         peak.gflops
     );
     println!(
-        "{:<7} {:<12} {:>5} {:>9} {:>9} {:>12} {:>13} {:>11} {:>12} {:>10}",
+        "{:<7} {:<12} {:<9} {:>5} {:>10} {:>9} {:>9} {:>9} {:>12} {:>11} {:>12}",
         "dataset",
         "student",
+        "loss",
         "batch",
-        "steps/s",
-        "step ms",
+        "playground",
+        "ms",
+        "full/s",
+        "full ms",
         "student GF/s",
-        "+teacher ms",
         "teacher ms",
         "teacher GF/s",
-        "cache ms"
     );
     for r in results {
         let kind = r.student.split_whitespace().next().unwrap_or("");
         println!(
-            "{:<7} {:<12} {:>5} {:>9.0} {:>9.3} {:>12.2} {:>13.3} {:>11.3} {:>12.2} {:>10.0}",
+            "{:<7} {:<12} {:<9} {:>5} {:>10.0} {:>9.3} {:>9.0} {:>9.3} {:>12.2} {:>11.3} {:>12.2}",
             r.dataset,
             kind,
+            r.loss,
             r.batch,
             r.steps_per_s,
             r.step_ms,
-            r.student_gflops,
+            r.full_steps_per_s,
             r.step_with_teacher_ms,
+            r.student_gflops,
             r.teacher_forward_ms,
             r.teacher_gflops,
-            r.teacher_cache_ms
         );
     }
     println!(
-        "step ms: the teacher's logits come from the cache; +teacher ms: the teacher runs on every batch. \
-         FLOPs: student 3·B·F per step (F = one example's forward FLOPs), teacher B·F per batch."
+        "playground: steps/s with the teacher's outputs from the cache (one student); full: the teacher runs on every batch, \
+         the step the peers time. FLOPs: student 3·B·F per step (F = one example's forward FLOPs), teacher B·F per batch."
     );
 }
 

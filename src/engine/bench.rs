@@ -19,10 +19,16 @@ pub struct StepBench {
     pub batch: usize,
     pub teacher: String,
     pub student: String,
-    /// Whole distillation steps per second (student forward + backward + Adam, the teacher's
-    /// targets gathered from the precomputed cache).
+    /// `kd` (Hinton's loss), or `kd+hidden` (also β = 1 MSE terms on the skip mapping's pairs,
+    /// through learned projections: teacher layers 2, 4, 6 for a 3-layer student).
+    pub loss: String,
+    /// The playground step per second: student forward + backward + Adam, the teacher's targets
+    /// gathered from the precomputed cache.
     pub steps_per_s: f64,
     pub step_ms: f64,
+    /// The full step per second, what the peers time: the teacher's forward on every batch, then
+    /// the student's step.
+    pub full_steps_per_s: f64,
     /// A whole step when the teacher runs on every batch (its forward pass, then the student's
     /// step): what a step costs without the cache, as with attention transfer.
     pub step_with_teacher_ms: f64,
@@ -93,13 +99,13 @@ fn read(t: Tensor<2>) -> Result<Vec<f32>> {
         .map_err(|e| Error::Read(format!("{e:?}")))
 }
 
-/// Distillation speed for one dataset and batch size: `steps` timed steps after a warm-up.
+/// Distillation speed for one dataset and batch size: `steps` timed steps after a warm-up,
+/// with the hidden-state terms when `hidden`.
 pub fn distill_steps(
     dataset: &str,
     split: &Split,
-    teacher: &Network,
-    student: &Architecture,
-    batch: usize,
+    (teacher, student): (&Network, &Architecture),
+    (batch, hidden): (usize, bool),
     steps: usize,
     device: &Device,
 ) -> Result<StepBench> {
@@ -108,6 +114,7 @@ pub fn distill_steps(
     let settings = DistillSettings {
         batch_size: batch,
         total_steps: 2 * steps + 40,
+        beta: if hidden { 1.0 } else { 0.0 },
         ..Default::default()
     };
     let cache_start = Instant::now();
@@ -147,8 +154,10 @@ pub fn distill_steps(
         batch,
         teacher: teacher.architecture().describe(),
         student: student.describe(),
+        loss: if hidden { "kd+hidden" } else { "kd" }.into(),
         steps_per_s: 1e3 / step_ms,
         step_ms,
+        full_steps_per_s: 1e3 / step_with_teacher_ms,
         step_with_teacher_ms,
         teacher_forward_ms,
         teacher_cache_ms,
@@ -185,10 +194,30 @@ mod tests {
         let teacher = MlpConfig::teacher(64, 10).init(&device, 1).unwrap();
         let student = Architecture::from(MlpConfig::student(64, 10));
         let teacher = Network::from(teacher);
-        let r = distill_steps("digits", &split, &teacher, &student, 32, 5, &device).unwrap();
+        let r = distill_steps(
+            "digits",
+            &split,
+            (&teacher, &student),
+            (32, false),
+            5,
+            &device,
+        )
+        .unwrap();
         assert!(r.step_with_teacher_ms > 0.0);
         assert!(r.step_ms > 0.0 && r.teacher_forward_ms > 0.0);
         assert!((r.steps_per_s * r.step_ms - 1e3).abs() < 1e-6);
+        assert!((r.full_steps_per_s * r.step_with_teacher_ms - 1e3).abs() < 1e-6);
+        assert_eq!(r.loss, "kd");
+        let h = distill_steps(
+            "digits",
+            &split,
+            (&teacher, &student),
+            (32, true),
+            5,
+            &device,
+        )
+        .unwrap();
+        assert_eq!(h.loss, "kd+hidden");
         // 64·32 + 32·32·2 + 32·10 = 4,416 weights in the default student.
         assert_eq!(r.student_flops_per_step, 6.0 * 32.0 * 4416.0);
         // 2·n³ floating-point operations per multiplication, in the measured time.

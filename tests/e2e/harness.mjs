@@ -59,6 +59,14 @@ export async function trainTo(page, n) {
 }
 
 /**
+ * Waits until the page's link holds every one of `parts`. The page writes its link a quarter of a
+ * second after the last change (a slider drag would otherwise write it on every input event).
+ */
+export async function linkHolds(page, ...parts) {
+  await page.waitForFunction((parts) => parts.every((p) => location.hash.includes(p)), parts, { timeout: 10_000, polling: 50 });
+}
+
+/**
  * For tests that need a browser of their own (WebGPU or not, a phone): launches it, opens a page
  * (1280×800 unless `page` says otherwise) collecting uncaught page errors, runs `body`, closes.
  */

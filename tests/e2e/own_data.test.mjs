@@ -3,7 +3,7 @@
 // it kept, and a link to it on another computer (asked for again).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sharedBrowser, openPage, trainTo, summary } from './harness.mjs';
+import { sharedBrowser, openPage, trainTo, summary, linkHolds } from './harness.mjs';
 
 const env = sharedBrowser();
 
@@ -49,7 +49,7 @@ test('your own CSV: a mistake is named by line and column; a good file trains a 
   await page.locator('#own-summary').waitFor({ timeout: 60_000 });
   assert.match(await page.locator('#own-summary').textContent(), /480 training and 120 test rows, 2 features, 3 classes/);
   assert.equal(await page.locator('#dataset').inputValue(), 'own');
-  assert.ok(page.url().includes('data=own') && page.url().includes('own=blobs.csv'), page.url());
+  await linkHolds(page, 'data=own', 'own=blobs.csv');
   // Two features: decision maps, three of them.
   await page.locator('#map-teacher').waitFor({ timeout: 60_000 });
   await trainTo(page, 150);

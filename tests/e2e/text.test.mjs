@@ -3,7 +3,7 @@
 // phone width, and weight files in and out.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sharedBrowser, summary, trainTo, withOwnBrowser } from './harness.mjs';
+import { sharedBrowser, summary, trainTo, withOwnBrowser, linkHolds } from './harness.mjs';
 
 const env = sharedBrowser();
 
@@ -162,7 +162,7 @@ test('student kinds: a BiLSTM and a bag of words train on the same batches; the 
   await page.locator('#mapping-off').waitFor();
   assert.match(await page.locator('#mapping-off').textContent(), /no blocks to pair/);
   await page.locator('#no-student-attention').waitFor();
-  assert.match(page.url(), /kind=bilstm/);
+  await linkHolds(page, 'kind=bilstm');
   await page.selectOption('#student-kind', 'bow');
   await page.fill('#text-depth', '2');
   await page.locator('#text-depth').dispatchEvent('change');

@@ -2,7 +2,7 @@
 //! teacher's forward pass and the student's step, the FLOPs they do, and the machine's matmul
 //! peak on the same backend for scale. Numbers are reported, never asserted.
 
-use std::time::Instant;
+use web_time::Instant;
 
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::Serialize;

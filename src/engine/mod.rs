@@ -3,7 +3,6 @@
 //! of the page or the terminal (it never imports yew, web-sys or gloo), so all of it is tested
 //! natively.
 
-#[cfg(not(target_arch = "wasm32"))]
 pub mod bench;
 pub mod cka;
 pub mod data;

@@ -5,6 +5,7 @@
 //! choice and the loader contract, `files` files in and out.
 
 mod app;
+mod bench;
 pub mod components;
 mod device;
 mod driver;

@@ -1,0 +1,52 @@
+// The browser half of `bash scripts/bench.sh --peers`: in one headless Chromium, TensorFlow.js's
+// full distillation step (bench/peers/tfjs_step.js) and the page's own CPU build running the
+// engine's step benchmark (src/web/bench.rs) on the same shapes. Writes bench/peers/browser.json.
+// Numbers are reported, never asserted.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { serveDist } from '../../tests/e2e/server.mjs';
+import { launch } from '../../tests/e2e/browser.mjs';
+
+const STEPS = Number(process.env.PEER_STEPS ?? 500);
+const REPEATS = 3;
+const CONFIGS = [64, 256].flatMap((batch) => [false, true].map((hidden) => ({ batch, hidden })));
+const log = (...a) => console.error('#', ...a);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const peers = await serveDist(path.resolve('bench/peers'));
+const page = await serveDist();
+const browser = await launch({ webgpu: false });
+const results = { when: new Date().toISOString(), tfjs: [], ours: [] };
+try {
+  const tab = await browser.newPage();
+  tab.on('pageerror', (e) => log('tfjs page error', e));
+  await tab.goto(peers.url + 'tfjs.html');
+  for (const c of CONFIGS) {
+    const r = await tab.evaluate((a) => window.runPeer(a), { ...c, steps: STEPS, repeats: REPEATS });
+    results.tfjs.push({ ...c, loss: c.hidden ? 'kd+hidden' : 'kd', ...r });
+    log('tfjs', c, Math.round(r.full_steps_per_s), 'steps/s');
+  }
+  await tab.close();
+
+  const ours = await browser.newPage();
+  await ours.addInitScript(() => localStorage.setItem('distill-playground/engine', 'cpu'));
+  await ours.goto(page.url);
+  await ours.locator('.bars.student').waitFor({ timeout: 120_000 });
+  for (const c of CONFIGS) {
+    // The engine's benchmark times one run of `steps`; the median of three runs matches TF.js's.
+    const runs = [];
+    for (let i = 0; i < REPEATS; i++) {
+      runs.push(await ours.evaluate(({ batch, hidden, steps }) =>
+        window.distillLoader.exports.bench_distill_step(batch, hidden, steps), { ...c, steps: STEPS }));
+    }
+    const full = median(runs.map((r) => r.full_steps_per_s));
+    const playground = median(runs.map((r) => r.steps_per_s));
+    results.ours.push({ ...c, loss: runs[0].loss, full_steps_per_s: full, steps_per_s: playground });
+    log('ours', c, Math.round(full), 'full steps/s,', Math.round(playground), 'playground steps/s');
+  }
+} finally {
+  await browser.close();
+  await peers.close();
+  await page.close();
+}
+writeFileSync('bench/peers/browser.json', JSON.stringify(results, null, 2) + '\n');

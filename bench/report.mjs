@@ -1,8 +1,17 @@
-// Turns bench/native.json and bench/browser.json into BENCHMARKS.md and bench/steps.svg.
-import { readFileSync, writeFileSync } from 'node:fs';
+// Turns bench/native.json and bench/browser.json (and, after --peers, bench/peers/*) into
+// BENCHMARKS.md and bench/steps.svg, and prints the peer comparison on one screen.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 const native = JSON.parse(readFileSync('bench/native.json', 'utf8'));
 const browser = JSON.parse(readFileSync('bench/browser.json', 'utf8'));
+// The peers (\`bash scripts/bench.sh --peers\`): JAX natively, TF.js and the page's engine in Chromium.
+const peers = existsSync('bench/peers/jax.jsonl') && existsSync('bench/peers/browser.json')
+  ? {
+      jax: readFileSync('bench/peers/jax.jsonl', 'utf8').trim().split('\n').map((l) => JSON.parse(l)),
+      browser: JSON.parse(readFileSync('bench/peers/browser.json', 'utf8')),
+      native,
+    }
+  : null;
 const mb = (b) => (b / 1e6).toFixed(1);
 const mb2 = (b) => (b / 1e6).toFixed(2);
 const fmt = (x, d = 0) => (typeof x === 'number' ? x.toFixed(d) : String(x));
@@ -11,10 +20,15 @@ const ms = (x) => (typeof x === 'number' ? `${x.toFixed(0)} ms` : 'none over 50 
 // Steps/s per device, one bar each (log scale: SwiftShader's WebGPU is orders of magnitude slower).
 const digits64 = native.distill.find((r) => r.dataset === 'digits' && r.batch === 64);
 const bars = [
-  ['native CPU (Flex, 2 threads)', digits64.steps_per_s, 'distillation steps/s'],
+  ['native CPU, playground step', digits64.steps_per_s, 'distillation steps/s, teacher cached'],
   ['browser CPU (wasm, SIMD)', browser.cpu.steps_per_s, 'steps/s of both students'],
   ['browser WebGPU (SwiftShader)', browser.webgpu.steps_per_s, 'steps/s of both students, after warm-up'],
-  ['bar: TensorFlow.js wasm', 370, 'distillation steps/s (STACK.md)'],
+  ...(peers ? [
+    ['JAX, full step', peerRows[0].jax, 'full distillation steps/s'],
+    ['native CPU, full step', peerRows[0].native, 'full distillation steps/s'],
+    ['TensorFlow.js wasm, full step', peerRows[0].tfjs, 'full distillation steps/s'],
+    ['browser CPU, full step', peerRows[0].page, 'full distillation steps/s'],
+  ] : [['bar: TensorFlow.js wasm', 370, 'distillation steps/s (STACK.md)']]),
 ];
 const W = 640, row = 34, left = 230, H = bars.length * row + 40;
 const max = Math.log10(Math.max(...bars.map((b) => b[1])) * 2);
@@ -25,7 +39,7 @@ const svg = [
   `<text x="${left}" y="16" fill="#555">digits, batch 64, log scale</text>`,
   ...bars.map(([name, v], i) => {
     const y = 28 + i * row;
-    const colour = name.startsWith('bar') ? '#999' : name.includes('WebGPU') ? '#0072b2' : '#e69f00';
+    const colour = name.startsWith('bar') || /JAX|TensorFlow/.test(name) ? '#999' : name.includes('WebGPU') ? '#0072b2' : '#e69f00';
     return `<text x="${left - 8}" y="${y + 17}" text-anchor="end">${name}</text>` +
       `<rect x="${left}" y="${y + 4}" width="${(x(v) - left).toFixed(1)}" height="20" fill="${colour}"/>` +
       `<text x="${(x(v) + 6).toFixed(1)}" y="${y + 19}">${fmt(v, v < 10 ? 1 : 0)}</text>`;
@@ -38,6 +52,34 @@ const c = browser.cpu, g = browser.webgpu;
 const t = browser.text;
 const dom = (r) => `${r.slider_to_dom_ms.p50} / ${r.slider_to_dom_ms.p95} / ${r.slider_to_dom_ms.max} ms`;
 const textP95 = ['transformer', 'bilstm', 'bow'].map((k) => t[k].slider_to_dom_ms.p95);
+// Ours against the peers on the identical step, one row per batch × loss.
+const peerRows = peers ? [64, 256].flatMap((batch) => ['kd', 'kd+hidden'].map((loss) => {
+  const mine = peers.native.distill.find((r) => r.dataset === 'digits' && r.batch === batch && r.loss === loss);
+  const jax = peers.jax.find((r) => r.batch === batch && r.loss === loss);
+  const page = peers.browser.ours.find((r) => r.batch === batch && r.loss === loss);
+  const tfjs = peers.browser.tfjs.find((r) => r.batch === batch && r.loss === loss);
+  return { batch, loss, native: mine?.full_steps_per_s, jax: jax?.full_steps_per_s, page: page?.full_steps_per_s, tfjs: tfjs?.full_steps_per_s, playground: mine?.steps_per_s, pagePlayground: page?.steps_per_s };
+})) : [];
+const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}×` : '—');
+const peerTable = `| batch | loss | native (ours) | JAX | ours / JAX | page CPU (ours) | TF.js wasm | ours / TF.js | native playground step | page playground step |
+|---|---|---|---|---|---|---|---|---|---|
+${peerRows.map((r) => `| ${r.batch} | ${r.loss} | ${fmt(r.native)} | ${fmt(r.jax)} | **${ratio(r.native, r.jax)}** | ${fmt(r.page)} | ${fmt(r.tfjs)} | **${ratio(r.page, r.tfjs)}** | ${fmt(r.playground)} | ${fmt(r.pagePlayground)} |`).join('\n')}`;
+const peerSection = peers ? `## Against the peers, on the same step (\`bash scripts/bench.sh --peers\`)
+
+Full distillation steps per second: a batch drawn from the digits' 1,437 training rows, the
+teacher's forward pass, the student's forward and backward pass and Adam, every step. Teacher
+64→128×6→10, student 64→32×3→10, T = 4, α = 0.5; "kd+hidden" adds β = 1 MSE terms through
+learned 32→128 projections (student layers 1, 2, 3 → teacher layers 2, 4, 6). The peers' code is
+in \`bench/peers/\`: JAX ${peers.jax[0].version.replace(/^jax /, '')} (one jitted step, all cores), and
+${peers.browser.tfjs[0].version} in the same headless Chromium as the page's CPU build, which
+runs the engine's own benchmark (\`bench_distill_step\`, one thread). Measured in one run,
+${peers.browser.when.slice(0, 10)}; runs on this shared machine vary by 20–40 % from day to day, so
+only the ratios of one run count.
+
+${peerTable}
+
+The last two columns are what the playground itself does: the teacher's outputs cached, one student.
+` : '';
 const md = `# Benchmarks
 
 Measured with \`bash scripts/bench.sh\` (writes \`bench/native.json\`, \`bench/browser.json\`, this
@@ -50,13 +92,17 @@ file and \`bench/steps.svg\`). Numbers are measurements, not test assertions.
 
 ![steps per second per device](bench/steps.svg)
 
+${peerSection}
 ## Native (CPU, \`distill bench\`)
 
 f32 matmul ${native.matmul_peak.size}³ on the same backend: **${fmt(native.matmul_peak.gflops, 1)} GFLOP/s** (the ceiling for scale).
 
-| dataset | student | batch | steps/s | step ms | student GFLOP/s | step with the teacher run, ms | teacher forward ms / batch | teacher GFLOP/s | teacher cache (once) ms |
-|---|---|---|---|---|---|---|---|---|---|
-${native.distill.map((r) => `| ${r.dataset} | ${r.student.split(' ')[0]}${r.loss === 'kd+hidden' ? ' + hidden' : ''} | ${r.batch} | **${fmt(r.steps_per_s)}** | ${fmt(r.step_ms, 3)} | ${fmt(r.student_gflops, 1)} | ${fmt(r.step_with_teacher_ms ?? NaN, 2)} | ${fmt(r.teacher_forward_ms, 3)} | ${fmt(r.teacher_gflops, 1)} | ${fmt(r.teacher_cache_ms)} |`).join('\n')}
+| dataset | student | batch | playground steps/s (cached teacher) | step ms | student GFLOP/s | full steps/s (teacher every batch) | full step ms | teacher forward ms / batch | teacher GFLOP/s | teacher cache (once) ms |
+|---|---|---|---|---|---|---|---|---|---|---|
+${native.distill.map((r) => `| ${r.dataset} | ${r.student.split(' ')[0]}${r.loss === 'kd+hidden' ? ' + hidden' : ''} | ${r.batch} | **${fmt(r.steps_per_s)}** | ${fmt(r.step_ms, 3)} | ${fmt(r.student_gflops, 1)} | **${fmt(r.full_steps_per_s ?? 1e3 / r.step_with_teacher_ms)}** | ${fmt(r.step_with_teacher_ms ?? NaN, 3)} | ${fmt(r.teacher_forward_ms, 3)} | ${fmt(r.teacher_gflops, 1)} | ${fmt(r.teacher_cache_ms)} |`).join('\n')}
+
+"+ hidden": β = 1 MSE terms on Patient KD's skip pairs (student layers 1, 2, 3 → teacher layers
+2, 4, 6) through learned projections; the teacher then runs on every batch in the page as well.
 
 Students: ${[...new Set(native.distill.map((r) => `${r.dataset}: ${r.student}`))].join('; ')}. Teachers: ${[...new Set(native.distill.map((r) => `${r.dataset}: ${r.teacher}`))].join('; ')}.
 
@@ -184,3 +230,4 @@ bincode and serde_bytes the rest). The worker adds no download: it runs the same
 `;
 writeFileSync('BENCHMARKS.md', md);
 console.log('Wrote BENCHMARKS.md and bench/steps.svg');
+if (peers) console.log(`\nFull distillation steps/s, ours against the peers on the same step:\n\n${peerTable}`);

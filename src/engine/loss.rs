@@ -412,12 +412,20 @@ pub fn combine(
     hidden: Tensor<1>,
     attention: Tensor<1>,
 ) -> LossTerms {
-    let total = hard
-        .clone()
-        .mul_scalar(w.alpha)
-        .add(soft.clone().mul_scalar(1.0 - w.alpha))
-        .add(hidden.clone().mul_scalar(w.beta))
-        .add(attention.clone().mul_scalar(w.gamma));
+    // A term whose weight is 0 is left out rather than multiplied by 0: every operation costs a
+    // step about as much as its arithmetic here (BENCHMARKS.md, "where the time goes").
+    let weighted = [
+        (&hard, w.alpha),
+        (&soft, 1.0 - w.alpha),
+        (&hidden, w.beta),
+        (&attention, w.gamma),
+    ];
+    let total = weighted
+        .into_iter()
+        .filter(|(_, weight)| *weight != 0.0)
+        .map(|(term, weight)| term.clone().mul_scalar(weight))
+        .reduce(|a, b| a.add(b))
+        .unwrap_or_else(|| hard.clone().mul_scalar(0.0));
     LossTerms {
         total,
         hard,

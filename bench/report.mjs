@@ -48,6 +48,74 @@ const svg = [
 ].join('\n');
 writeFileSync('bench/steps.svg', svg + '\n');
 
+// How the full step scales: GFLOP/s against batch, one line per student width, natively and in
+// the page (bench/scale.svg).
+const WIDTH_COLOURS = ['#e69f00', '#56b4e9', '#009e73', '#0072b2', '#d55e00'];
+function scalePanel(points, title, x0, peak) {
+  const w = 300, h = 200, top = 30, left = x0 + 44;
+  const batches = [...new Set(points.map((p) => p.batch))].sort((a, b) => a - b);
+  const widths = [...new Set(points.map((p) => p.width))].sort((a, b) => a - b);
+  const ymax = Math.max(peak ?? 0, ...points.map((p) => p.gflops)) * 1.1;
+  const px = (b) => left + (Math.log2(b / batches[0]) / Math.log2(batches.at(-1) / batches[0])) * w;
+  const py = (v) => top + h - (v / ymax) * h;
+  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => Math.round(f * ymax));
+  return [
+    `<text x="${left}" y="${top - 12}" font-weight="bold">${title}</text>`,
+    `<line x1="${left}" y1="${top + h}" x2="${left + w}" y2="${top + h}" stroke="#333"/>`,
+    `<line x1="${left}" y1="${top}" x2="${left}" y2="${top + h}" stroke="#333"/>`,
+    ...ticks.map((t) => `<text x="${left - 6}" y="${py(t) + 4}" text-anchor="end" font-size="11">${t}</text>`),
+    ...batches.map((b) => `<text x="${px(b)}" y="${top + h + 16}" text-anchor="middle" font-size="11">${b}</text>`),
+    `<text x="${left + w / 2}" y="${top + h + 32}" text-anchor="middle" font-size="12">batch</text>`,
+    ...(peak ? [`<line x1="${left}" y1="${py(peak)}" x2="${left + w}" y2="${py(peak)}" stroke="#999" stroke-dasharray="4 3"/>`,
+      `<text x="${left + w - 2}" y="${py(peak) - 4}" text-anchor="end" font-size="11" fill="#666">matmul peak ${peak.toFixed(0)}</text>`] : []),
+    ...widths.map((wd, i) => {
+      const line = points.filter((p) => p.width === wd).sort((a, b) => a.batch - b.batch);
+      const d = line.map((p, k) => `${k ? 'L' : 'M'}${px(p.batch).toFixed(1)},${py(p.gflops).toFixed(1)}`).join(' ');
+      return `<path d="${d}" fill="none" stroke="${WIDTH_COLOURS[i % 5]}" stroke-width="2"/>` +
+        line.map((p) => `<circle cx="${px(p.batch).toFixed(1)}" cy="${py(p.gflops).toFixed(1)}" r="3" fill="${WIDTH_COLOURS[i % 5]}"/>`).join('');
+    }),
+  ].join('\n');
+}
+const pageScale = peers?.browser.scale ?? [];
+if (native.scale?.length) {
+  const widths = [...new Set(native.scale.map((p) => p.width))].sort((a, b) => a - b);
+  const W = pageScale.length ? 800 : 420;
+  const svg = [
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} 300" font-family="sans-serif" font-size="13">`,
+    `<text x="10" y="14" font-size="12" fill="#555">GFLOP/s of the full step (teacher forward + student forward, backward and Adam)</text>`,
+    scalePanel(native.scale, 'native (Flex, 2 threads)', 0, native.matmul_peak.gflops),
+    ...(pageScale.length ? [scalePanel(pageScale, 'page (wasm, one thread)', 400, null)] : []),
+    ...widths.map((wd, i) => `<rect x="${60 + i * 70}" y="276" width="12" height="12" fill="${WIDTH_COLOURS[i]}"/><text x="${76 + i * 70}" y="287" font-size="12">width ${wd}</text>`),
+    '</svg>',
+  ].join('\n');
+  writeFileSync('bench/scale.svg', svg + '\n');
+}
+const scaleTable = (points) => {
+  const batches = [...new Set(points.map((p) => p.batch))].sort((a, b) => a - b);
+  const widths = [...new Set(points.map((p) => p.width))].sort((a, b) => a - b);
+  const cell = (b, w) => { const p = points.find((q) => q.batch === b && q.width === w); return p ? `${fmt(p.full_steps_per_s)} (${fmt(p.gflops, 1)})` : '—'; };
+  return `| width \\ batch | ${batches.join(' | ')} |\n|---|${batches.map(() => '---').join('|')}|\n${widths.map((w) => `| ${w} | ${batches.map((b) => cell(b, w)).join(' | ')} |`).join('\n')}`;
+};
+const best = (points) => points.reduce((a, b) => (b.gflops > a.gflops ? b : a));
+const scaleSection = native.scale?.length ? `## Scale: batch 64–1,024, student width 32–512
+
+![GFLOP/s of the full step against batch, one line per width](bench/scale.svg)
+
+The full step (the digits' teacher 64→128×6→10 every batch, a student 64→width×3→10), as full
+steps/s and, in brackets, GFLOP/s of both networks' matrix products. Natively
+(\`distill bench --scale\`, matmul peak ${fmt(native.matmul_peak.gflops)} GFLOP/s):
+
+${scaleTable(native.scale)}
+${pageScale.length ? `
+In the page (\`bench/peers/compare.mjs\`, the CPU build's wasm on one thread):
+
+${scaleTable(pageScale)}
+` : ''}
+At batch 64 and width 32 the step runs at ${fmt(native.scale.find((p) => p.batch === 64 && p.width === 32)?.gflops ?? 0, 1)} GFLOP/s: it is bound by the fixed cost of each
+operation ("Where the time goes"). The rate grows with the work per operation; the best point,
+batch ${best(native.scale).batch} and width ${best(native.scale).width}, reaches ${fmt(best(native.scale).gflops)} GFLOP/s, ${fmt((100 * best(native.scale).gflops) / native.matmul_peak.gflops)} % of the ${native.matmul_peak.size}³
+matmul peak${pageScale.length ? `; in the page, ${fmt(best(pageScale).gflops, 1)} GFLOP/s at batch ${best(pageScale).batch} and width ${best(pageScale).width}` : ''}.
+` : '';
 const c = browser.cpu, g = browser.webgpu;
 const t = browser.text;
 const dom = (r) => `${r.slider_to_dom_ms.p50} / ${r.slider_to_dom_ms.p95} / ${r.slider_to_dom_ms.max} ms`;
@@ -93,6 +161,7 @@ file and \`bench/steps.svg\`). Numbers are measurements, not test assertions.
 ![steps per second per device](bench/steps.svg)
 
 ${peerSection}
+${scaleSection}
 ## Native (CPU, \`distill bench\`)
 
 f32 matmul ${native.matmul_peak.size}³ on the same backend: **${fmt(native.matmul_peak.gflops, 1)} GFLOP/s** (the ceiling for scale).
@@ -177,13 +246,55 @@ bincode and serde_bytes the rest). The worker adds no download: it runs the same
 | wasm ≤ 2 MB gzip | ${mb2(browser.wasm.cpu.gzip_bytes)} MB before the page is usable, everywhere (the CPU-only build); the WebGPU build, ${mb2(browser.wasm.webgpu.gzip_bytes)} MB, loads afterwards where WebGPU is wanted | ${browser.wasm.cpu.gzip_bytes <= 2e6 ? 'met for what the page needs to start' : 'not met'}; ${browser.wasm.webgpu.gzip_bytes <= 2e6 ? 'met' : 'not met'} for the WebGPU build itself (see below) |
 | no memory growth 1,000 → 10,000 steps | see above | ${c.memory.after_10000_steps.wasm_memory_bytes === c.memory.after_1000_steps.wasm_memory_bytes ? 'met: wasm memory flat' : 'wasm memory grew'} |
 | beat TensorFlow.js (~370 steps/s, wasm) | ${fmt(c.steps_per_s)} steps/s of two students | ${c.steps_per_s > 370 ? 'met' : 'not met'} |
+${peers ? `| native full step, batch 64, at least JAX's | ${fmt(peerRows[0].native)} against ${fmt(peerRows[0].jax)} steps/s (${ratio(peerRows[0].native, peerRows[0].jax)}) | ${peerRows[0].native >= peerRows[0].jax ? 'met' : 'not met: see "Where the time goes"'} |
+| page CPU full step, batch 64, one student, at least 2× TF.js | ${fmt(peerRows[0].page)} against ${fmt(peerRows[0].tfjs)} steps/s (${ratio(peerRows[0].page, peerRows[0].tfjs)}) | ${peerRows[0].page >= 2 * peerRows[0].tfjs ? 'met' : 'not met'} |
+` : ''}| page, both students, cached teacher, no slower than ~480 steps/s | ${fmt(c.steps_per_s)} steps/s | ${c.steps_per_s >= 480 ? 'met' : 'not met'} |
+| WebGPU: Play → step 200 not regressed (reported) | ${fmt(g.first_200_steps_s, 1)} s on SwiftShader | reported |
+
+## Where the time goes (native, digits, batch 64)
+
+Measured on 2026-12-01 with \`perf record --call-graph dwarf\` on 20,000 playground steps and with
+small timing programs on the same build (medians of thousands of calls; the machine's noise is
+±5 %). A playground step costs about 140 µs, a full step about 210 µs; JAX's full step costs 160 µs.
+
+| part of the step | µs | what it is made of |
+|---|---|---|
+| teacher forward, batch 64 (full step only) | 67 | 7 matrix products at 64×128·128×128 and smaller, bias adds and ReLUs, no autodiff graph (the teacher is frozen) — the same as JAX's 67 µs for its jitted teacher |
+| one 64×128·128×128 product | 10.0 | gemm's AVX-512 kernel (18.4 µs with its AVX2 kernel, before this issue) |
+| student forward without autodiff | 9.6 | 4 products, 4 bias adds, 3 ReLUs |
+| student forward + backward under autodiff, trivial loss | 46 | the same forward, recorded, and its backward pass: ~0.84 µs of graph bookkeeping per operation (registering nodes, a tape, hash maps) on top of the arithmetic |
+| + cross-entropy on the labels | +14 | log-softmax and its backward, 8 recorded operations |
+| + Adam (burn's) | +37 | ~12 tensor operations for each of the 8 parameter tensors, through the module mapper |
+| + Hinton's KL, the batch, the step's readout and the weights kept for a rollback | +44 | the KL is 10 recorded operations; keeping the last good weights (a diverging run rolls back to them) costs ~6 µs of copies |
+
+Across the profile, \`malloc\`/\`free\` take ~17 % of the samples and \`memmove\` ~7 %: each
+operation allocates its output and its graph node. A non-recorded operation on a 64×128 tensor
+costs 0.58 µs, on a 4×4 tensor 0.19 µs. What was tried:
+
+- **gemm's AVX-512 kernels** (its \`x86-v4\` feature, chosen at run time): the teacher's forward
+  pass from 0.113 to 0.067 ms, the full step at batch 64 from 3,646 to 4,769 steps/s, the matmul
+  peak from 160 to 230 GFLOP/s. Kept; a test holds the products to a float64 reference.
+- **Terms weighted 0 left out of the loss** rather than multiplied by 0: ~3 µs. Kept.
+- **One thread instead of rayon:** no change — burn-flex hands a product to rayon only above
+  192³ multiply-adds, so these already run on one thread.
+- **glibc's allocator tuned** (\`GLIBC_TUNABLES\` mmap and trim thresholds, a larger tcache):
+  within the noise.
+- **Fusion:** burn fuses only on its cubecl backends. The CPU one (burn-cpu, cubecl-cpu) compiles
+  kernels with LLVM 23 through \`llvm-sys\` 231, which Debian does not ship here and whose bundler
+  downloads LLVM at build time, which this project does not allow. burn-flex has no fusion.
+- **The page** (wasm, opt-level z): building gemm, burn-flex, macerator, burn's autodiff,
+  backend, dispatch, tensor, optimizer, nn and core crates at opt-level 3 raised the page's full
+  step at batch 64 from 1,052 to 1,439 steps/s (+0.2 MB raw wasm).
+
+What would close the rest of the gap to JAX on the native full step: fewer, fused operations —
+a fused CPU backend in burn (above), or an optimizer step over one flat buffer instead of ~100
+small tensor operations (Adam is a quarter of the playground step), and cheaper graph
+bookkeeping in burn-autodiff. A hand-written Adam for the CPU would do the second, as a last
+resort with a parity test against burn's.
 
 ## What limits the figures
 
-- **Native, small batches:** a digits step at batch 64 does ~1.7 MFLOP; at ~0.5 ms it runs at a
-  few GFLOP/s of a ${fmt(native.matmul_peak.gflops)} GFLOP/s machine. The time goes to per-op overhead (autodiff graph,
-  allocation, Adam's per-parameter ops), not arithmetic; the bigger MNIST student at batch 256
-  reaches ~${fmt(native.distill.find((r) => r.dataset === 'mnist' && r.batch === 256)?.student_gflops ?? 0)} GFLOP/s. Fusing the step (burn's fusion backend) is the next lever.
+- **Native, small batches:** see "Where the time goes" below: per-operation costs, not arithmetic.
 - **Native, text:** the students run at 8–15 GFLOP/s of a ${fmt(native.matmul_peak.gflops)} GFLOP/s machine: the
   matrices are small (32–64 wide, 64 tokens) and the step is many small ops. The BiLSTM is the
   slowest: its recurrence is 64 sequential time steps, forward and backward. Its two directions
@@ -229,5 +340,5 @@ bincode and serde_bytes the rest). The worker adds no download: it runs the same
   burn and cubecl, not in this crate.
 `;
 writeFileSync('BENCHMARKS.md', md);
-console.log('Wrote BENCHMARKS.md and bench/steps.svg');
+console.log(`Wrote BENCHMARKS.md and bench/steps.svg${native.scale?.length ? ' and bench/scale.svg' : ''}`);
 if (peers) console.log(`\nFull distillation steps/s, ours against the peers on the same step:\n\n${peerTable}`);

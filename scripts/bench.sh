@@ -25,7 +25,7 @@ if $peers; then
   (cd bench/peers && npm ci --no-audit --no-fund --silent)
 fi
 say "native: distill bench (release)"
-cargo run --release --quiet --bin distill -- bench --out bench/native.json
+cargo run --release --quiet --bin distill -- bench --scale --out bench/native.json
 if $peers; then
   say "peers: JAX, the same step, right after the native run"
   bench/.venv/bin/python bench/peers/jax_step.py > bench/peers/jax.jsonl

@@ -763,3 +763,41 @@ fn few_classes_prints_a_row_per_count() {
         );
     }
 }
+
+#[test]
+fn bench_reports_both_steps_and_the_scale_grid() {
+    let dir = temp_dir("bench");
+    let json = dir.join("bench.json");
+    let out = distill(&[
+        "bench",
+        "--datasets",
+        "digits",
+        "--batches",
+        "32",
+        "--steps",
+        "2",
+        "--scale",
+        "--out",
+        p(&json),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("Scale: full steps/s"), "{}", text(&out));
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let rows = report["distill"].as_array().unwrap();
+    let losses: Vec<&str> = rows.iter().map(|r| r["loss"].as_str().unwrap()).collect();
+    assert_eq!(losses, ["kd", "kd+hidden"]);
+    for r in rows {
+        assert!(r["full_steps_per_s"].as_f64().unwrap() > 0.0, "{r}");
+        assert!(r["steps_per_s"].as_f64().unwrap() > 0.0, "{r}");
+    }
+    let scale = report["scale"].as_array().unwrap();
+    assert_eq!(scale.len(), 25);
+    let corners = [(64, 32), (1024, 512)];
+    for (batch, width) in corners {
+        let point = scale
+            .iter()
+            .find(|s| s["batch"] == batch && s["width"] == width)
+            .unwrap_or_else(|| panic!("no point for batch {batch}, width {width}"));
+        assert!(point["gflops"].as_f64().unwrap() > 0.0, "{point}");
+    }
+}

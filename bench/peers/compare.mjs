@@ -1,6 +1,7 @@
 // The browser half of `bash scripts/bench.sh --peers`: in one headless Chromium, TensorFlow.js's
 // full distillation step (bench/peers/tfjs_step.js) and the page's own CPU build running the
-// engine's step benchmark (src/web/bench.rs) on the same shapes. Writes bench/peers/browser.json.
+// engine's step benchmark (src/web/bench.rs) on the same shapes, then the page's scale sweep.
+// Writes bench/peers/browser.json.
 // Numbers are reported, never asserted.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -43,6 +44,17 @@ try {
     const playground = median(runs.map((r) => r.steps_per_s));
     results.ours.push({ ...c, loss: runs[0].loss, full_steps_per_s: full, steps_per_s: playground });
     log('ours', c, Math.round(full), 'full steps/s,', Math.round(playground), 'playground steps/s');
+  }
+  // The scale sweep in the page: the full step over batch × width, as \`distill bench --scale\`.
+  results.scale = [];
+  for (const width of [32, 64, 128, 256, 512]) {
+    for (const batch of [64, 128, 256, 512, 1024]) {
+      const steps = Math.max(3, Math.floor((STEPS * 64 * 32) / (batch * width)));
+      const p = await ours.evaluate(({ batch, width, steps }) =>
+        window.distillLoader.exports.bench_scale_point(batch, width, steps), { batch, width, steps });
+      results.scale.push(p);
+      log('page scale', { batch, width }, Math.round(p.full_steps_per_s), 'steps/s', p.gflops.toFixed(1), 'GFLOP/s');
+    }
   }
 } finally {
   await browser.close();

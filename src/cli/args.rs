@@ -25,6 +25,9 @@ pub struct BenchArgs {
     /// Also write the results as JSON here.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Also sweep the full step over batch sizes 64–1,024 and student widths 32–512 (digits).
+    #[arg(long)]
+    pub scale: bool,
 }
 
 #[derive(Args, Debug)]

@@ -10,7 +10,7 @@ use crate::engine::data::DatasetKind;
 use crate::engine::error::{Error, Result};
 
 use super::*;
-use crate::engine::bench::{MatmulPeak, StepBench};
+use crate::engine::bench::{MatmulPeak, ScalePoint, StepBench};
 
 pub(super) fn bench(args: BenchArgs, assets: &Path, device: &Device, quiet: bool) -> Result<()> {
     let (datasets, batches) = args.lists()?;
@@ -56,12 +56,80 @@ pub(super) fn bench(args: BenchArgs, assets: &Path, device: &Device, quiet: bool
         }
     }
     bar.finish_and_clear();
+    let scale = if args.scale {
+        scale_sweep(assets, args.steps, device, quiet)?
+    } else {
+        Vec::new()
+    };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     print_table(&peak, &results, threads);
+    print_scale(&peak, &scale);
     if let Some(out) = &args.out {
-        write_report(out, &peak, &results, threads)?;
+        write_report(out, &peak, (&results, &scale), threads)?;
     }
     Ok(())
+}
+
+/// The full step over the scale grid on the digits, each point timed for about as long as
+/// `steps` steps of the smallest (a 1,024 × 512 step is ~250 times the work of a 64 × 32 one).
+fn scale_sweep(
+    assets: &Path,
+    steps: usize,
+    device: &Device,
+    quiet: bool,
+) -> Result<Vec<ScalePoint>> {
+    use crate::engine::bench::{SCALE_BATCHES, SCALE_WIDTHS, scale_point};
+    let path = shipped_teacher(assets, DatasetKind::Digits);
+    let (teacher, _) = load_weights(&path, device)?;
+    let data = load_data(DatasetKind::Digits, assets, 42, None)?;
+    let bar = if quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new((SCALE_BATCHES.len() * SCALE_WIDTHS.len()) as u64)
+    };
+    bar.set_prefix("scale");
+    let mut points = Vec::new();
+    for &width in &SCALE_WIDTHS {
+        for &batch in &SCALE_BATCHES {
+            bar.set_message(format!("batch {batch}, width {width}"));
+            let n = (steps * 64 * 32 / (batch * width)).max(10);
+            points.push(scale_point(
+                &data.split,
+                &teacher,
+                (batch, width),
+                n,
+                device,
+            )?);
+            bar.inc(1);
+        }
+    }
+    bar.finish_and_clear();
+    Ok(points)
+}
+
+fn print_scale(peak: &MatmulPeak, points: &[ScalePoint]) {
+    if points.is_empty() {
+        return;
+    }
+    println!(
+        "\nScale: full steps/s (GFLOP/s of teacher and student, of a {:.0} GFLOP/s peak)",
+        peak.gflops
+    );
+    print!("{:>7}", "width");
+    for &b in &crate::engine::bench::SCALE_BATCHES {
+        print!(" {:>16}", format!("batch {b}"));
+    }
+    println!();
+    for row in points.chunks(crate::engine::bench::SCALE_BATCHES.len()) {
+        print!("{:>7}", row[0].width);
+        for p in row {
+            print!(
+                " {:>16}",
+                format!("{:.0} ({:.0})", p.full_steps_per_s, p.gflops)
+            );
+        }
+        println!();
+    }
 }
 
 /// The students measured on a dataset, each with whether its loss has the hidden terms: the
@@ -141,7 +209,7 @@ fn print_table(peak: &MatmulPeak, results: &[StepBench], threads: usize) {
 fn write_report(
     out: &Path,
     peak: &MatmulPeak,
-    results: &[StepBench],
+    (results, scale): (&[StepBench], &[ScalePoint]),
     threads: usize,
 ) -> Result<()> {
     {
@@ -155,6 +223,7 @@ fn write_report(
             "backend": "burn 0.22 Flex (CPU), simd + rayon",
             "matmul_peak": peak,
             "distill": results,
+            "scale": scale,
         });
         let text =
             serde_json::to_string_pretty(&report).map_err(|e| Error::Settings(e.to_string()))?;

@@ -182,6 +182,62 @@ pub fn matmul_peak(size: usize, device: &Device) -> Result<MatmulPeak> {
     })
 }
 
+/// The scale sweep's batch sizes and student widths (`distill bench --scale`, and the page's).
+pub const SCALE_BATCHES: [usize; 5] = [64, 128, 256, 512, 1024];
+pub const SCALE_WIDTHS: [usize; 5] = [32, 64, 128, 256, 512];
+
+/// One point of the scale sweep: the full step (the teacher every batch) of a student with three
+/// hidden layers of `width`.
+#[derive(Clone, Debug, Serialize)]
+pub struct ScalePoint {
+    pub batch: usize,
+    pub width: usize,
+    pub full_steps_per_s: f64,
+    /// The teacher's forward FLOPs and the student's forward and backward FLOPs per full step,
+    /// over its time: how close the step gets to the matmul peak.
+    pub gflops: f64,
+}
+
+/// The full step of `teacher` with a `width`-wide three-layer student at `batch`: `steps` timed
+/// steps after a few untimed ones.
+pub fn scale_point(
+    split: &Split,
+    teacher: &Network,
+    (batch, width): (usize, usize),
+    steps: usize,
+    device: &Device,
+) -> Result<ScalePoint> {
+    let arch = teacher.architecture();
+    let student = Architecture::from(crate::engine::network::MlpConfig {
+        hidden: vec![width; 3],
+        ..crate::engine::network::MlpConfig::student(arch.inputs(), arch.classes())
+    });
+    let data = TransferSet::build(&split.train, &TransferConfig::default(), 1)?;
+    let settings = DistillSettings {
+        batch_size: batch,
+        total_steps: steps + 10,
+        ..Default::default()
+    };
+    let mut trainer = Trainer::distill(student.clone(), teacher.clone(), data, settings, device)?;
+    trainer.drop_teacher_cache();
+    for _ in 0..steps.clamp(1, 5) {
+        trainer.step()?;
+    }
+    let start = Instant::now();
+    for _ in 0..steps {
+        trainer.step()?;
+    }
+    let step_s = start.elapsed().as_secs_f64() / steps as f64;
+    let b = batch as f64;
+    let flops = 3.0 * b * forward_flops(&student) + b * forward_flops(&arch);
+    Ok(ScalePoint {
+        batch,
+        width,
+        full_steps_per_s: 1.0 / step_s,
+        gflops: flops / step_s / 1e9,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,5 +326,22 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_scale_point_counts_both_networks_flops() {
+        let device = Device::flex();
+        let split = crate::engine::data::digits().unwrap();
+        let teacher = Network::from(MlpConfig::teacher(64, 10).init(&device, 1).unwrap());
+        let p = scale_point(&split, &teacher, (128, 64), 3, &device).unwrap();
+        assert_eq!((p.batch, p.width), (128, 64));
+        // Student 64→64×3→10: 4,096 + 2·4,096 + 640 weights; teacher 64→128×6→10.
+        let student = 2.0 * (4096.0 + 8192.0 + 640.0);
+        let teacher = 2.0 * (64.0 * 128.0 + 5.0 * 128.0 * 128.0 + 1280.0);
+        let flops = 128.0 * (3.0 * student + teacher);
+        assert!(
+            (p.gflops * 1e9 / p.full_steps_per_s - flops).abs() < 1.0,
+            "{p:?}"
+        );
     }
 }

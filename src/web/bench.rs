@@ -7,9 +7,25 @@ use burn::tensor::Device;
 use wasm_bindgen::prelude::*;
 
 use crate::app::session;
-use crate::engine::bench::distill_steps;
+use crate::engine::bench::{distill_steps, scale_point};
 use crate::engine::data::DatasetKind;
+use crate::engine::network::Network;
+use crate::engine::weights::NetworkWeights;
 use crate::web::files;
+
+fn fail(e: impl std::fmt::Display) -> JsValue {
+    JsValue::from_str(&e.to_string())
+}
+
+/// The digits and their shipped teacher, on the CPU engine.
+async fn digits() -> Result<(crate::app::state::Data, NetworkWeights, Network), JsValue> {
+    let fetch = |path: String| async move { files::fetch(&path).await.map_err(|e| e.to_string()) };
+    let (data, weights) = session::load_data(DatasetKind::Digits, fetch)
+        .await
+        .map_err(fail)?;
+    let teacher = weights.to_network(&Device::flex()).map_err(fail)?;
+    Ok((data, weights, teacher))
+}
 
 /// The digits' shipped teacher and the page's default student (64→32×3→10) at `batch`, with the
 /// hidden-state terms when `hidden`: the playground step (cached teacher) and the full step
@@ -20,26 +36,38 @@ pub async fn bench_distill_step(
     hidden: bool,
     steps: usize,
 ) -> Result<JsValue, JsValue> {
-    let fail = |e: String| JsValue::from_str(&e);
-    let fetch = |path: String| async move { files::fetch(&path).await.map_err(|e| e.to_string()) };
-    let (data, weights) = session::load_data(DatasetKind::Digits, fetch)
-        .await
-        .map_err(|e| fail(e.to_string()))?;
-    let device = Device::flex();
-    let teacher = weights
-        .to_network(&device)
-        .map_err(|e| fail(e.to_string()))?;
+    let (data, weights, teacher) = digits().await?;
     let student = crate::app::settings::Settings::default()
         .student_architecture(&weights.architecture)
-        .map_err(|e| fail(e.to_string()))?;
+        .map_err(fail)?;
     let result = distill_steps(
         "digits",
         &data.split,
         (&teacher, &student),
         (batch, hidden),
         steps,
-        &device,
+        &Device::flex(),
     )
-    .map_err(|e| fail(e.to_string()))?;
-    serde_wasm_bindgen::to_value(&result).map_err(|e| fail(e.to_string()))
+    .map_err(fail)?;
+    serde_wasm_bindgen::to_value(&result).map_err(fail)
+}
+
+/// One point of the scale sweep ([`scale_point`]) in the page: the full step of a three-layer
+/// student of `width` at `batch`.
+#[wasm_bindgen]
+pub async fn bench_scale_point(
+    batch: usize,
+    width: usize,
+    steps: usize,
+) -> Result<JsValue, JsValue> {
+    let (data, _, teacher) = digits().await?;
+    let point = scale_point(
+        &data.split,
+        &teacher,
+        (batch, width),
+        steps,
+        &Device::flex(),
+    )
+    .map_err(fail)?;
+    serde_wasm_bindgen::to_value(&point).map_err(fail)
 }

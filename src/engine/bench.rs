@@ -7,7 +7,7 @@ use web_time::Instant;
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::Serialize;
 
-use crate::engine::data::{Split, TransferConfig, TransferSet};
+use crate::engine::data::{Dataset, Split, TransferConfig, TransferSet};
 use crate::engine::error::{Error, Result};
 use crate::engine::network::{Architecture, Classifier, Input, Network};
 use crate::engine::train::{DistillSettings, Trainer};
@@ -99,6 +99,14 @@ fn read(t: Tensor<2>) -> Result<Vec<f32>> {
         .map_err(|e| Error::Read(format!("{e:?}")))
 }
 
+/// The first rows of `train`, a whole number of batches of `batch`, so every timed step has a
+/// full batch (1,437 digits at batch 1,024 would otherwise alternate 1,024 and 413 rows). The
+/// peers sample full batches too.
+fn whole_batches(train: &Dataset, batch: usize) -> Dataset {
+    let rows = (train.len() / batch).max(1) * batch;
+    train.subset(&(0..rows.min(train.len())).collect::<Vec<_>>())
+}
+
 /// Distillation speed for one dataset and batch size: `steps` timed steps after a warm-up,
 /// with the hidden-state terms when `hidden`.
 pub fn distill_steps(
@@ -109,7 +117,11 @@ pub fn distill_steps(
     steps: usize,
     device: &Device,
 ) -> Result<StepBench> {
-    let data = TransferSet::build(&split.train, &TransferConfig::default(), 1)?;
+    let data = TransferSet::build(
+        &whole_batches(&split.train, batch),
+        &TransferConfig::default(),
+        1,
+    )?;
     let rows = data.len();
     let settings = DistillSettings {
         batch_size: batch,
@@ -212,7 +224,11 @@ pub fn scale_point(
         hidden: vec![width; 3],
         ..crate::engine::network::MlpConfig::student(arch.inputs(), arch.classes())
     });
-    let data = TransferSet::build(&split.train, &TransferConfig::default(), 1)?;
+    let data = TransferSet::build(
+        &whole_batches(&split.train, batch),
+        &TransferConfig::default(),
+        1,
+    )?;
     let settings = DistillSettings {
         batch_size: batch,
         total_steps: steps + 10,
@@ -343,5 +359,16 @@ mod tests {
             (p.gflops * 1e9 / p.full_steps_per_s - flops).abs() < 1.0,
             "{p:?}"
         );
+    }
+
+    #[test]
+    fn timed_steps_see_whole_batches() {
+        let train = crate::engine::data::digits().unwrap().train;
+        let n = train.len();
+        assert!((1408..1472).contains(&n), "{n} digits");
+        assert_eq!(whole_batches(&train, 1024).len(), 1024);
+        assert_eq!(whole_batches(&train, 64).len(), 1408);
+        // A batch larger than the set takes it all.
+        assert_eq!(whole_batches(&train, 4096).len(), n);
     }
 }

@@ -17,6 +17,14 @@ const mb2 = (b) => (b / 1e6).toFixed(2);
 const fmt = (x, d = 0) => (typeof x === 'number' ? x.toFixed(d) : String(x));
 const ms = (x) => (typeof x === 'number' ? `${x.toFixed(0)} ms` : 'none over 50 ms');
 
+// Ours against the peers on the identical step, one row per batch × loss.
+const peerRows = peers ? [64, 256].flatMap((batch) => ['kd', 'kd+hidden'].map((loss) => {
+  const mine = peers.native.distill.find((r) => r.dataset === 'digits' && r.batch === batch && r.loss === loss);
+  const jax = peers.jax.find((r) => r.batch === batch && r.loss === loss);
+  const page = peers.browser.ours.find((r) => r.batch === batch && r.loss === loss);
+  const tfjs = peers.browser.tfjs.find((r) => r.batch === batch && r.loss === loss);
+  return { batch, loss, native: mine?.full_steps_per_s, jax: jax?.full_steps_per_s, page: page?.full_steps_per_s, tfjs: tfjs?.full_steps_per_s, playground: mine?.steps_per_s, pagePlayground: page?.steps_per_s };
+})) : [];
 // Steps/s per device, one bar each (log scale: SwiftShader's WebGPU is orders of magnitude slower).
 const digits64 = native.distill.find((r) => r.dataset === 'digits' && r.batch === 64);
 const bars = [
@@ -52,7 +60,7 @@ writeFileSync('bench/steps.svg', svg + '\n');
 // the page (bench/scale.svg).
 const WIDTH_COLOURS = ['#e69f00', '#56b4e9', '#009e73', '#0072b2', '#d55e00'];
 function scalePanel(points, title, x0, peak) {
-  const w = 300, h = 200, top = 30, left = x0 + 44;
+  const w = 300, h = 200, top = 50, left = x0 + 44;
   const batches = [...new Set(points.map((p) => p.batch))].sort((a, b) => a - b);
   const widths = [...new Set(points.map((p) => p.width))].sort((a, b) => a - b);
   const ymax = Math.max(peak ?? 0, ...points.map((p) => p.gflops)) * 1.1;
@@ -67,7 +75,7 @@ function scalePanel(points, title, x0, peak) {
     ...batches.map((b) => `<text x="${px(b)}" y="${top + h + 16}" text-anchor="middle" font-size="11">${b}</text>`),
     `<text x="${left + w / 2}" y="${top + h + 32}" text-anchor="middle" font-size="12">batch</text>`,
     ...(peak ? [`<line x1="${left}" y1="${py(peak)}" x2="${left + w}" y2="${py(peak)}" stroke="#999" stroke-dasharray="4 3"/>`,
-      `<text x="${left + w - 2}" y="${py(peak) - 4}" text-anchor="end" font-size="11" fill="#666">matmul peak ${peak.toFixed(0)}</text>`] : []),
+      `<text x="${left + w - 2}" y="${py(peak) - 4}" text-anchor="end" font-size="11" fill="#666">one 1024³ product: ${peak.toFixed(0)}</text>`] : []),
     ...widths.map((wd, i) => {
       const line = points.filter((p) => p.width === wd).sort((a, b) => a.batch - b.batch);
       const d = line.map((p, k) => `${k ? 'L' : 'M'}${px(p.batch).toFixed(1)},${py(p.gflops).toFixed(1)}`).join(' ');
@@ -81,11 +89,11 @@ if (native.scale?.length) {
   const widths = [...new Set(native.scale.map((p) => p.width))].sort((a, b) => a - b);
   const W = pageScale.length ? 800 : 420;
   const svg = [
-    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} 300" font-family="sans-serif" font-size="13">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} 320" font-family="sans-serif" font-size="13">`,
     `<text x="10" y="14" font-size="12" fill="#555">GFLOP/s of the full step (teacher forward + student forward, backward and Adam)</text>`,
     scalePanel(native.scale, 'native (Flex, 2 threads)', 0, native.matmul_peak.gflops),
     ...(pageScale.length ? [scalePanel(pageScale, 'page (wasm, one thread)', 400, null)] : []),
-    ...widths.map((wd, i) => `<rect x="${60 + i * 70}" y="276" width="12" height="12" fill="${WIDTH_COLOURS[i]}"/><text x="${76 + i * 70}" y="287" font-size="12">width ${wd}</text>`),
+    ...widths.map((wd, i) => `<rect x="${60 + i * 90}" y="300" width="12" height="12" fill="${WIDTH_COLOURS[i]}"/><text x="${76 + i * 90}" y="311" font-size="12">width ${wd}</text>`),
     '</svg>',
   ].join('\n');
   writeFileSync('bench/scale.svg', svg + '\n');
@@ -103,7 +111,7 @@ const scaleSection = native.scale?.length ? `## Scale: batch 64–1,024, student
 
 The full step (the digits' teacher 64→128×6→10 every batch, a student 64→width×3→10), as full
 steps/s and, in brackets, GFLOP/s of both networks' matrix products. Natively
-(\`distill bench --scale\`, matmul peak ${fmt(native.matmul_peak.gflops)} GFLOP/s):
+(\`distill bench --scale\`; one ${native.matmul_peak.size}³ product runs at ${fmt(native.matmul_peak.gflops)} GFLOP/s):
 
 ${scaleTable(native.scale)}
 ${pageScale.length ? `
@@ -112,22 +120,16 @@ In the page (\`bench/peers/compare.mjs\`, the CPU build's wasm on one thread):
 ${scaleTable(pageScale)}
 ` : ''}
 At batch 64 and width 32 the step runs at ${fmt(native.scale.find((p) => p.batch === 64 && p.width === 32)?.gflops ?? 0, 1)} GFLOP/s: it is bound by the fixed cost of each
-operation ("Where the time goes"). The rate grows with the work per operation; the best point,
-batch ${best(native.scale).batch} and width ${best(native.scale).width}, reaches ${fmt(best(native.scale).gflops)} GFLOP/s, ${fmt((100 * best(native.scale).gflops) / native.matmul_peak.gflops)} % of the ${native.matmul_peak.size}³
-matmul peak${pageScale.length ? `; in the page, ${fmt(best(pageScale).gflops, 1)} GFLOP/s at batch ${best(pageScale).batch} and width ${best(pageScale).width}` : ''}.
+operation ("Where the time goes"). The rate grows with the work per operation: it passes 100
+GFLOP/s once a step does about ${fmt(Math.min(...native.scale.filter((p) => p.gflops >= 100).map((p) => p.gflops * 1e3 / p.full_steps_per_s)), 0)} MFLOP, and the biggest steps, batch ${best(native.scale).batch} and width
+${best(native.scale).width}, reach ${fmt(best(native.scale).gflops)} GFLOP/s, ${fmt((100 * best(native.scale).gflops) / native.matmul_peak.gflops)} % of the rate of one ${native.matmul_peak.size}³ product (the dashed line;
+burn-flex splits a product over both cores above 192³ multiply-adds, as a 1024 × 512 · 512 × 512
+one is; a 64 × 32 step's products run on one)${pageScale.length ? `. In the page the CPU build has one thread and 128-bit SIMD: ${fmt(best(pageScale).gflops, 1)} GFLOP/s at best (batch ${best(pageScale).batch}, width ${best(pageScale).width}), ${fmt(pageScale.find((p) => p.batch === 64 && p.width === 32)?.gflops ?? 0, 1)} at batch 64 and width 32` : ''}.
 ` : '';
 const c = browser.cpu, g = browser.webgpu;
 const t = browser.text;
 const dom = (r) => `${r.slider_to_dom_ms.p50} / ${r.slider_to_dom_ms.p95} / ${r.slider_to_dom_ms.max} ms`;
 const textP95 = ['transformer', 'bilstm', 'bow'].map((k) => t[k].slider_to_dom_ms.p95);
-// Ours against the peers on the identical step, one row per batch × loss.
-const peerRows = peers ? [64, 256].flatMap((batch) => ['kd', 'kd+hidden'].map((loss) => {
-  const mine = peers.native.distill.find((r) => r.dataset === 'digits' && r.batch === batch && r.loss === loss);
-  const jax = peers.jax.find((r) => r.batch === batch && r.loss === loss);
-  const page = peers.browser.ours.find((r) => r.batch === batch && r.loss === loss);
-  const tfjs = peers.browser.tfjs.find((r) => r.batch === batch && r.loss === loss);
-  return { batch, loss, native: mine?.full_steps_per_s, jax: jax?.full_steps_per_s, page: page?.full_steps_per_s, tfjs: tfjs?.full_steps_per_s, playground: mine?.steps_per_s, pagePlayground: page?.steps_per_s };
-})) : [];
 const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}×` : '—');
 const peerTable = `| batch | loss | native (ours) | JAX | ours / JAX | page CPU (ours) | TF.js wasm | ours / TF.js | native playground step | page playground step |
 |---|---|---|---|---|---|---|---|---|---|
@@ -150,8 +152,9 @@ The last two columns are what the playground itself does: the teacher's outputs 
 ` : '';
 const md = `# Benchmarks
 
-Measured with \`bash scripts/bench.sh\` (writes \`bench/native.json\`, \`bench/browser.json\`, this
-file and \`bench/steps.svg\`). Numbers are measurements, not test assertions.
+Measured with \`bash scripts/bench.sh --peers\` (writes \`bench/native.json\`, \`bench/browser.json\`,
+\`bench/peers/\`, this file, \`bench/steps.svg\` and \`bench/scale.svg\`; without \`--peers\` it skips JAX,
+TF.js and the page's scale sweep). Numbers are measurements, not test assertions.
 
 - **Machine:** ${browser.machine.cpus} vCPU ${browser.machine.model}, no GPU; ${native.machine.os}/${native.machine.arch}.
 - **Browser:** ${browser.browser}, headless; WebGPU through SwiftShader (a CPU emulation of a GPU).
@@ -255,7 +258,8 @@ ${peers ? `| native full step, batch 64, at least JAX's | ${fmt(peerRows[0].nati
 
 Measured on 2026-12-01 with \`perf record --call-graph dwarf\` on 20,000 playground steps and with
 small timing programs on the same build (medians of thousands of calls; the machine's noise is
-±5 %). A playground step costs about 140 µs, a full step about 210 µs; JAX's full step costs 160 µs.
+±5 %). In the run above a playground step costs ${fmt(digits64.step_ms * 1e3)} µs and a full step ${fmt(digits64.step_with_teacher_ms * 1e3)} µs${peers ? `; JAX's
+full step costs ${fmt(1e6 / peerRows[0].jax)} µs` : ''}.
 
 | part of the step | µs | what it is made of |
 |---|---|---|
@@ -284,7 +288,11 @@ costs 0.58 µs, on a 4×4 tensor 0.19 µs. What was tried:
   downloads LLVM at build time, which this project does not allow. burn-flex has no fusion.
 - **The page** (wasm, opt-level z): building gemm, burn-flex, macerator, burn's autodiff,
   backend, dispatch, tensor, optimizer, nn and core crates at opt-level 3 raised the page's full
-  step at batch 64 from 1,052 to 1,439 steps/s (+0.2 MB raw wasm).
+  step at batch 64 from 1,052 to 1,439 steps/s (the wasm sizes below include it; the second half
+  of the list added 0.22 MB raw).
+- **Whole batches:** the benchmarks now time full batches only, as the peers do (1,437 digits at
+  batch 1,024 used to alternate batches of 1,024 and 413 rows, and at 256 every sixth batch had
+  157): a fix to the measurement, not a speed-up.
 
 What would close the rest of the gap to JAX on the native full step: fewer, fused operations —
 a fused CPU backend in burn (above), or an optimizer step over one flat buffer instead of ~100

@@ -66,15 +66,19 @@ fn errors_of(net: &impl Classifier, split: &Split) -> usize {
 /// 0.2 / 0.5, ±2-pixel jitter, 24 epochs), a 2×64 student distilled from it at T = 20, α = 0.1,
 /// and the same student from the labels alone (the same 12 epochs at the same rate).
 ///
-/// Measured (seeds 1–3, test errors of 10,000): teacher 401 / 411 / 422, distilled 631 / 615 /
-/// 633, scratch 703 / 685 / 705; sums 1,234 < 1,879 < 2,093. With an 8-epoch teacher (1,995
-/// errors, before input dropout worked) the distilled student lost to scratch (2,298 vs 2,093):
-/// a teacher barely better than the student has little to pass on, which is the point.
-/// The margins are about half and 60 % of the measured gaps.
+/// Measured (seeds 1–3, test errors of 10,000): teacher 411 / 412 / 431, distilled 613 / 606 /
+/// 621, scratch 703 / 685 / 705; sums 1,254 < 1,840 < 2,093 (with gemm's AVX2 kernels, before
+/// its AVX-512 ones: 1,234 < 1,879 < 2,093). With an 8-epoch teacher (1,995 errors, before
+/// input dropout worked) the distilled student lost to scratch (2,298 vs 2,093): a teacher barely
+/// better than the student has little to pass on, which is the point. The margins are
+/// about half and 60 % of the measured gaps.
 ///
-/// Then MT-DNN's ensemble: the three teachers' averaged soft targets make 370 errors (the best
-/// teacher 401), and the same 2×64 student distilled from them makes 622 / 603 / 587, fewer than
-/// from its own seed's teacher on every seed (sum 1,812 vs 1,879). Margins: half of each gap.
+/// Then MT-DNN's ensemble: the three teachers' averaged soft targets make 378 errors against the
+/// best teacher's 411 (370 against 401 with AVX2); the margin is half the gap. A 2×64 student
+/// distilled from the ensemble beats scratch by a wide margin; against the students of single
+/// teachers its three-seed sum gained 23, −11 and 81 errors on seeds 1–3, 4–6 and 7–9 (67 on 1–3
+/// with AVX2), so at this scale that gain is within the seeds' noise and is only reported.
+/// REPRODUCTIONS.md measures the claim at full scale.
 const TEACHER_EPOCHS: usize = 24;
 const STUDENT_EPOCHS: usize = 12;
 const STUDENT_LR: f64 = 0.003;
@@ -85,6 +89,7 @@ fn hinton_mnist_in_shape_then_an_ensemble_of_the_teachers_helps() {
     let data = TransferSet::build(&split.train, &TransferConfig::default(), 1).unwrap();
     let device = Device::flex();
     let (mut t, mut d, mut s) = (0, 0, 0);
+    let mut best_teacher = usize::MAX;
     let mut teachers = Vec::new();
     for seed in [1, 2, 3] {
         let base = DistillSettings {
@@ -124,14 +129,13 @@ fn hinton_mnist_in_shape_then_an_ensemble_of_the_teachers_helps() {
             e.0, e.1, e.2
         );
         (t, d, s) = (t + e.0, d + e.1, s + e.2);
+        best_teacher = best_teacher.min(e.0);
         teachers.push(teacher);
     }
     eprintln!("sums over 3 seeds: teacher {t}, distilled {d}, scratch {s}");
     let ensemble = Ensemble::new(teachers, &[1.0; 3]).unwrap();
-    eprintln!(
-        "ensemble of the three teachers: {} errors",
-        errors_of(&ensemble, &split)
-    );
+    let ensemble_errors = errors_of(&ensemble, &split);
+    eprintln!("ensemble of the three teachers: {ensemble_errors} errors");
     let mut from_ensemble = 0;
     for seed in [1, 2, 3] {
         let kd = DistillSettings {
@@ -150,8 +154,14 @@ fn hinton_mnist_in_shape_then_an_ensemble_of_the_teachers_helps() {
     }
     eprintln!("sum: {from_ensemble} from the ensemble, {d} from one teacher each");
     assert!(
-        from_ensemble + 33 < d,
-        "ensemble {from_ensemble} vs one teacher {d}"
+        ensemble_errors + 16 < best_teacher,
+        "ensemble {ensemble_errors} vs the best teacher {best_teacher}"
+    );
+    // What the ensemble's student does show: it learns from the soft targets (1,817 against
+    // scratch's 2,093; the margin is half the gap).
+    assert!(
+        from_ensemble + 130 < s,
+        "from the ensemble {from_ensemble} vs scratch {s}"
     );
     assert!(t + 330 < d, "teacher {t} well ahead of distilled {d}");
     assert!(d + 130 < s, "distilled {d} well ahead of scratch {s}");

@@ -6,7 +6,18 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
 # Each stage says how long the script has run (CI has a time budget; this shows where it goes).
-say() { printf '\033[1m==> [%d:%02d] %s\033[0m\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
+# CI once ran out of disk while linking the tests (stop 27), so each stage also says the free disk
+# and the size of target/.
+disk() { printf '%s free, target %s' "$(df -h --output=avail . | tail -1 | tr -d ' ')" "$(du -sh target 2>/dev/null | cut -f1)"; }
+say() { printf '\033[1m==> [%d:%02d] %s\033[0m (%s)\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*" "$(disk)"; }
+# On a disk with less than 8 GB free, drops what finished stages built and later ones never read.
+# A roomy disk keeps it, so the next local run reuses it.
+drop_if_disk_low() {
+  if [ "$(df --output=avail -k . | tail -1)" -lt $((8 * 1024 * 1024)) ]; then
+    say "disk low: removing $*"
+    rm -rf "$@"
+  fi
+}
 
 say "cargo fmt --check"
 cargo fmt --all -- --check
@@ -17,10 +28,12 @@ cargo clippy --all-targets -- -D warnings
 # minutes of CI's budget. The CPU-only build is still compiled by trunk below.
 say "clippy (wasm32, the page with its WebGPU feature)"
 cargo clippy --target wasm32-unknown-unknown --all-targets --features webgpu -- -D warnings
+drop_if_disk_low target/wasm32-unknown-unknown/debug
 say "native tests (engine, CLI, import fuzzing)"
 cargo test
 say "interop: numpy reads exported networks (MLP, exits, encoder-decoder, transformer, BiLSTM, bag of words)"
 bash scripts/interop.sh
+drop_if_disk_low target/debug
 say "web build (trunk --release: the CPU-only and the WebGPU build, profile release-web, simd128)"
 trunk build --release
 say "browser tests of state and components (wasm-bindgen-test, headless chromium)"

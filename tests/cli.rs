@@ -801,3 +801,85 @@ fn bench_reports_both_steps_and_the_scale_grid() {
         assert!(point["gflops"].as_f64().unwrap() > 0.0, "{point}");
     }
 }
+
+/// A transformer file with its own six-word tokenizer, 512 tokens long, of `heads` heads: small
+/// on disk, but each of its attention passes grows with heads × 512².
+fn long_transformer(dir: &Path, heads: usize) -> PathBuf {
+    use distill_playground::engine::network::{Architecture, TransformerConfig};
+    use distill_playground::engine::text::Tokenizer;
+    use distill_playground::engine::weights::{FileInfo, NetworkWeights};
+    let words = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "free"];
+    let tokenizer = Tokenizer::from_words(words.map(String::from).to_vec(), 512).unwrap();
+    let config = TransformerConfig {
+        vocab: 6,
+        max_len: 512,
+        width: 64,
+        heads: 4,
+        blocks: 1,
+        ff: 64,
+        classes: 3,
+        dropout: 0.0,
+    };
+    let net = Architecture::Transformer(config).init(&burn::tensor::Device::flex(), 1);
+    let weights = NetworkWeights::from_network(&net.unwrap()).unwrap();
+    let info = FileInfo {
+        role: "teacher".into(),
+        info: serde_json::json!({ "tokenizer": tokenizer }),
+    };
+    let bytes = weights.to_safetensors(&info).unwrap();
+    // The head count edited in the file's metadata, as a stranger would.
+    let (_, header) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
+    let mut meta = header.metadata().clone().unwrap();
+    let arch = meta["architecture"].replace("\"heads\":4", &format!("\"heads\":{heads}"));
+    meta.insert("architecture".into(), arch);
+    let file = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    let edited = safetensors::serialize(file.tensors(), Some(meta)).unwrap();
+    let path = dir.join(format!("heads{heads}.safetensors"));
+    std::fs::write(&path, edited).unwrap();
+    path
+}
+
+/// Inputs a stranger tried: each is a clear error or a finished run, never a panic, a 68.7 GB
+/// allocation or a read that never ends.
+#[test]
+fn hostile_numbers_and_files_are_answered() {
+    let dir = temp_dir("hostile");
+    let refused = [
+        (
+            vec!["exits", "--points", "18446744073709551615"],
+            "18446744073709551615",
+        ),
+        (vec!["eval", "--weights", "/dev/zero"], "larger than 64 MB"),
+    ];
+    let many_heads = long_transformer(&dir, 64);
+    let heads_eval = ["eval", "--weights", p(&many_heads), "--dataset", "spam"];
+    for (args, needle) in refused
+        .into_iter()
+        .chain([(heads_eval.to_vec(), "64 heads: 1 to 16")])
+    {
+        let out = distill(&args);
+        let log = text(&out);
+        assert!(!out.status.success(), "{args:?} succeeded: {log}");
+        assert!(log.contains(needle), "{args:?}: no '{needle}' in {log}");
+        assert!(!log.contains("panicked"), "{args:?} panicked:\n{log}");
+    }
+    // Teacher weights whose sum overflows a float are shares like any others.
+    let teacher = "assets/teachers/moons.safetensors";
+    let out = distill(&[
+        "distill",
+        "--dataset",
+        "moons",
+        "--teacher",
+        teacher,
+        "--teacher",
+        teacher,
+        "--teacher-weights",
+        "3e38,3e38",
+        "--epochs",
+        "1",
+        "--out",
+        p(&dir.join("s.safetensors")),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    std::fs::remove_dir_all(dir).ok();
+}

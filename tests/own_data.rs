@@ -70,7 +70,7 @@ fn the_label_column_is_found_by_name_or_is_the_last() {
     assert_eq!(d.label_name, "b");
     assert!(
         err(&text, Some("colour"))
-            .contains("line 1: no column is named 'colour' (the columns: label, a, b)")
+            .contains("line 1: no column is named 'colour' (the columns: 'label', 'a', 'b')")
     );
     // Numeric labels are ordered as numbers: 2 before 10.
     let numeric = "x,y\n".to_string()
@@ -100,11 +100,11 @@ fn every_problem_names_its_line_and_column() {
     );
     assert!(
         err(&with_line(2, "NaN,1,setosa"), None)
-            .contains("line 3, column 'width': NaN is not a finite number")
+            .contains("line 3, column 'width': 'NaN' is not a finite number")
     );
     assert!(
         err(&with_line(2, "1,inf,setosa"), None)
-            .contains("column 'height': inf is not a finite number")
+            .contains("column 'height': 'inf' is not a finite number")
     );
     assert!(
         err(&with_line(4, "1,2,"), None).contains("line 5, column 'species': the label is empty")
@@ -121,4 +121,31 @@ fn every_problem_names_its_line_and_column() {
     assert!(err("a,b\n1,2\n", None).contains("1 rows; the page needs at least 10"));
     assert!(err("", None).contains("at least one feature column"));
     assert!(err("only\n1\n", None).contains("at least one feature column"));
+}
+
+/// Files a stranger could drop on the page: a header of 8 million columns is refused before a
+/// field is copied, and a 30 MB field is quoted in 40 characters with its length.
+#[test]
+fn hostile_files_get_short_errors_at_once() {
+    let wide = "c,".repeat(8_000_000) + "label\n1\n";
+    let e = err(&wide, None);
+    assert!(e.contains("line 1: more than 1025 columns"), "{e}");
+    // Quoted commas are not columns.
+    let quoted = format!("\"{}\",label\n", ",".repeat(5000)) + &"1,a\n1,b\n".repeat(6);
+    let names = parse_own_csv("q", quoted.as_bytes(), None, 1)
+        .unwrap()
+        .feature_names;
+    assert_eq!(names[0].len(), 5000);
+
+    let field = "9".repeat(15_000_000) + "x";
+    let huge = format!("a,label\n{field},1\n") + &"1,0\n".repeat(12);
+    let e = err(&huge, None);
+    assert!(
+        e.len() < 200 && e.contains("(15000001 characters) is not a number"),
+        "{e}"
+    );
+    let names: Vec<String> = (0..1000).map(|i| format!("column{i}")).collect();
+    let header = names.join(",") + "\n" + &"1,".repeat(999) + "1\n";
+    let e = err(&header, Some("missing"));
+    assert!(e.len() < 400 && e.contains("and 992 more"), "{e}");
 }

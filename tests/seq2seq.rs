@@ -71,6 +71,42 @@ fn files_round_trip_and_refuse_what_is_not_an_encoder_decoder() {
     assert!(err.to_string().contains("width"), "{err}");
 }
 
+/// The parameter count a file is checked against is the count burn builds.
+#[test]
+fn the_declared_size_is_what_burn_builds() {
+    use burn::module::Module;
+    let device = Device::flex();
+    for config in [tiny(), Seq2SeqConfig::teacher(), Seq2SeqConfig::student()] {
+        let built = config.init(&device).unwrap().num_params() as u64;
+        assert_eq!(config.declared_params(), built, "{}", config.describe());
+    }
+}
+
+/// A small file that declares the largest shape is refused before 44 M parameters are built.
+#[test]
+fn a_file_declaring_a_huge_shape_is_refused_unbuilt() {
+    let device = Device::flex();
+    let model = tiny().init(&device).unwrap();
+    let bytes = save_seq2seq(&model, &tiny(), "{}").unwrap();
+    let (from, to) = (
+        br#"{\"width\":16,\"heads\":2,\"layers\":1,\"ff\":32}"#.as_slice(),
+        br#"{\"width\":512,\"heads\":2,\"layers\":6,\"ff\":2048}"#.as_slice(),
+    );
+    let at = bytes.windows(from.len()).position(|w| w == from).unwrap();
+    let mut forged = bytes[..at].to_vec();
+    forged.extend_from_slice(to);
+    forged.extend_from_slice(&bytes[at + from.len()..]);
+    // The header's length prefix grows with the edit (8 little-endian bytes first).
+    let header =
+        u64::from_le_bytes(forged[..8].try_into().unwrap()) + (to.len() - from.len()) as u64;
+    forged[..8].copy_from_slice(&header.to_le_bytes());
+    let err = load_seq2seq(&forged, &device).unwrap_err().to_string();
+    assert!(
+        err.contains("declares the encoder–decoder 6+6 layers"),
+        "{err}"
+    );
+}
+
 #[test]
 fn every_kind_of_target_trains_and_distilling_needs_a_teacher() {
     let device = Device::flex();

@@ -3,6 +3,7 @@
 //! only renders it and feeds it browser events.
 
 pub mod drawing;
+pub mod imports;
 pub mod labs;
 pub mod loss_window;
 pub mod message;

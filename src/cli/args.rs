@@ -49,8 +49,9 @@ pub struct ExitsArgs {
     pub batch_size: usize,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Speeds on the curve, evenly spaced from 0 to 1.
-    #[arg(long, default_value_t = 11)]
+    /// Speeds on the curve, evenly spaced from 0 to 1 (2 to 1001).
+    #[arg(long, default_value_t = 11, value_parser = clap::builder::RangedU64ValueParser::<usize>::new()
+        .range(2..=crate::engine::exits::MAX_CURVE_POINTS as u64))]
     pub points: usize,
     /// Write the trained exits here (safetensors, nn.Linear layout: exits.{k}.weight/bias).
     #[arg(long)]

@@ -24,12 +24,15 @@ pub(super) fn exits(args: ExitsArgs, assets: &Path, device: &Device, quiet: bool
     )?;
     let branches = match &args.load {
         Some(file) => {
-            let exits =
-                ExitBranches::from_safetensors(&read(file)?, &teacher.architecture(), device)
-                    .map_err(|e| match e {
-                        Error::Weights(m) => Error::Weights(format!("{}: {m}", file.display())),
-                        other => other,
-                    })?;
+            let exits = ExitBranches::from_safetensors(
+                &read(file, MAX_FILE_BYTES)?,
+                &teacher.architecture(),
+                device,
+            )
+            .map_err(|e| match e {
+                Error::Weights(m) => Error::Weights(format!("{}: {m}", file.display())),
+                other => other,
+            })?;
             println!("Read the exits from {}", file.display());
             exits
         }

@@ -16,7 +16,10 @@ use crate::engine::seq2seq::{
 use super::*;
 
 fn cmudict(assets: &Path) -> Result<G2p> {
-    G2p::from_gz(&read(&assets.join("data/cmudict/cmudict.tsv.gz"))?)
+    G2p::from_gz(&read(
+        &assets.join("data/cmudict/cmudict.tsv.gz"),
+        MAX_FILE_BYTES,
+    )?)
 }
 
 /// The shipped encoder–decoder teacher.
@@ -103,8 +106,8 @@ pub(super) fn g2p(args: G2pArgs, assets: &Path, device: &Device, quiet: bool) ->
         .teacher
         .clone()
         .unwrap_or_else(|| shipped_g2p_teacher(assets));
-    let (teacher, teacher_config, _) =
-        load_seq2seq(&read(&path)?, device).map_err(|e| match e {
+    let (teacher, teacher_config, _) = load_seq2seq(&read(&path, MAX_FILE_BYTES)?, device)
+        .map_err(|e| match e {
             Error::Weights(m) => Error::Weights(format!("{}: {m}", path.display())),
             other => other,
         })?;

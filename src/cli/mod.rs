@@ -26,7 +26,7 @@ use crate::engine::error::{Error, Result};
 use crate::engine::network::{Architecture, Network};
 use crate::engine::text::{TextSplit, Tokenizer};
 use crate::engine::train::{Evaluation, StepMetrics, Trainer};
-use crate::engine::weights::{FileInfo, load_network};
+use crate::engine::weights::{FileInfo, MAX_FILE_BYTES, MAX_INFO_BYTES, load_network};
 
 use bench::bench;
 use cka::cka;
@@ -112,8 +112,8 @@ pub fn shipped_teacher(assets: &Path, dataset: DatasetKind) -> PathBuf {
         .join(format!("{}.safetensors", dataset.name()))
 }
 
-pub(super) fn read(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))
+pub(super) fn read(path: &Path, limit: usize) -> Result<Vec<u8>> {
+    data::read_capped(path, limit)
 }
 
 pub(super) fn write(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -126,7 +126,7 @@ pub(super) fn write(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 pub(super) fn load_weights(path: &Path, device: &Device) -> Result<(Network, FileInfo)> {
-    load_network(&read(path)?, device).map_err(|e| match e {
+    load_network(&read(path, MAX_FILE_BYTES)?, device).map_err(|e| match e {
         Error::Weights(m) => Error::Weights(format!("{}: {m}", path.display())),
         other => other,
     })
@@ -181,7 +181,7 @@ pub(super) fn load_data(
 /// file carries (`None` for networks that read features).
 pub(super) fn tokenizer_of(info: &FileInfo, flag: Option<&Path>) -> Result<Option<Tokenizer>> {
     if let Some(path) = flag {
-        let text = String::from_utf8(read(path)?).map_err(|_| {
+        let text = String::from_utf8(read(path, MAX_INFO_BYTES)?).map_err(|_| {
             Error::Dataset(format!(
                 "{} is not a text (JSON) tokenizer file",
                 path.display()

@@ -59,7 +59,8 @@ fn representations(
 ) -> Result<Vec<(Vec<f32>, usize)>> {
     let depth = net.architecture().depth();
     let mut layers: Vec<(Vec<f32>, usize)> = vec![(Vec::new(), 0); depth];
-    for x in feature_slices(&probe.features, probe.dim, device) {
+    let rows = net.architecture().rows_per_pass(probe.dim);
+    for x in feature_slices(&probe.features, probe.dim, rows, device) {
         let taps = net.forward(Input::Features(x)).taps;
         for (l, slot) in layers.iter_mut().enumerate() {
             let h = taps.hidden(l + 1).cloned().ok_or_else(|| {

@@ -65,3 +65,59 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Longest piece of a user's file quoted in an error: enough to recognise it, never megabytes.
+pub const QUOTE_CHARS: usize = 40;
+/// Most names listed in an error before "and N more".
+pub const LIST_ITEMS: usize = 8;
+
+/// `text` in quotes, cut to [`QUOTE_CHARS`] characters with its length said when longer.
+pub fn quote(text: &str) -> String {
+    let mut chars = text.chars();
+    let head: String = chars.by_ref().take(QUOTE_CHARS).collect();
+    match chars.count() {
+        0 => format!("'{head}'"),
+        rest => format!("'{head}…' ({} characters)", QUOTE_CHARS + rest),
+    }
+}
+
+/// The first [`LIST_ITEMS`] items, each quoted, joined with commas, then how many more there are.
+pub fn list<S: AsRef<str>>(items: &[S]) -> String {
+    let shown: Vec<String> = items
+        .iter()
+        .take(LIST_ITEMS)
+        .map(|s| quote(s.as_ref()))
+        .collect();
+    match items.len().saturating_sub(LIST_ITEMS) {
+        0 => shown.join(", "),
+        more => format!("{} and {more} more", shown.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_are_short_and_say_how_long_the_text_was() {
+        assert_eq!(quote("abc"), "'abc'");
+        let long = "x".repeat(30_000_000);
+        let q = quote(&long);
+        assert!(q.len() < 80, "{q}");
+        assert!(q.ends_with("(30000000 characters)"), "{q}");
+        // Multi-byte characters are cut on a character boundary.
+        assert_eq!(
+            quote(&"é".repeat(41)),
+            format!("'{}…' (41 characters)", "é".repeat(40))
+        );
+    }
+
+    #[test]
+    fn lists_give_a_count_past_the_first_items() {
+        assert_eq!(list(&["a", "b"]), "'a', 'b'");
+        let names: Vec<String> = (0..400_000).map(|i| format!("t{i}")).collect();
+        let l = list(&names);
+        assert!(l.ends_with("and 399992 more"), "{l}");
+        assert!(l.len() < 200, "{l}");
+    }
+}

@@ -24,10 +24,11 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+pub use crate::app::imports::Which;
 pub use device::{DeviceChoice, DeviceKind, Pick, pick_device};
 pub use driver::Command;
 use state::{Action, AppState};
-pub use work::{Request, Which};
+pub use work::Request;
 
 /// Yew's hook for the app's reducer, which lives in `app::state` and is tested natively.
 impl Reducible for AppState {

@@ -9,21 +9,13 @@ use super::files;
 use super::loader;
 use super::pace::{after_next_paint, now_ms};
 use super::storage;
+use crate::app::imports::Which;
 use crate::app::saved_run::SavedRun;
 use crate::app::session::{self, CurvePoint, Session};
 use crate::app::state::{self, Action, AppState};
 use crate::app::{PageTraining, Settings};
 use crate::engine::data::DatasetKind;
-use crate::engine::network::Architecture;
 use crate::engine::weights::{FileInfo, NetworkWeights, WeightFormat};
-
-/// Which network a file request is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Which {
-    Student,
-    Scratch,
-    Teacher,
-}
 
 /// The tools a run can be written out for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -222,96 +214,6 @@ pub async fn train_on(
     let cpu = burn::tensor::Device::flex();
     let accuracy = crate::engine::train::accuracy(&weights.to_network(&cpu)?, &split.test, &cpu)?;
     Ok((weights, accuracy))
-}
-
-/// What the page accepts: a network for the dataset in use (its inputs, classes and for text
-/// its vocabulary), of a kind that reads that data; a teacher as deep as the shipped one (the
-/// layer-mapping editor is drawn for it); a student no deeper than the page's students.
-pub fn check_import(
-    which: Which,
-    weights: &NetworkWeights,
-    name: &str,
-    data: &state::Data,
-) -> Result<(), String> {
-    let c = &weights.architecture;
-    let kind = data.kind;
-    let refuse = |why: String| {
-        Err(format!(
-            "Could not load {name}: {why}. Nothing was changed."
-        ))
-    };
-    if c.inputs() != kind.inputs() || c.classes() != kind.classes() {
-        return refuse(format!(
-            "it maps {} inputs to {} classes; {} needs {} → {}",
-            c.inputs(),
-            c.classes(),
-            kind.title(),
-            kind.inputs(),
-            kind.classes()
-        ));
-    }
-    let vocab = data.text.as_ref().map(|t| t.split.tokenizer.vocab_size());
-    if (c.kind() != "mlp") != kind.is_text() || c.vocab() != vocab {
-        return refuse(format!(
-            "it is a {} network{}; {} needs {}",
-            c.kind(),
-            c.vocab()
-                .map_or(String::new(), |v| format!(" over {v} words")),
-            kind.title(),
-            vocab.map_or("an MLP".to_string(), |v| format!(
-                "a text network over its {v} words"
-            ))
-        ));
-    }
-    if let Architecture::Mlp(m) = c
-        && m.activation != crate::engine::network::Activation::Relu
-    {
-        return refuse(format!(
-            "it uses {:?}; the page trains ReLU networks",
-            m.activation
-        ));
-    }
-    let depth = crate::app::teacher_depth(kind);
-    if which == Which::Teacher && c.depth() != depth {
-        return refuse(format!(
-            "it has {} layers or blocks; the page's teacher has {depth}",
-            c.depth()
-        ));
-    }
-    if which == Which::Student {
-        student_fits(c).or_else(refuse)?;
-    }
-    Ok(())
-}
-
-/// Whether the page's student controls can hold a student of this shape.
-fn student_fits(c: &Architecture) -> Result<(), String> {
-    use crate::engine::limits::{HEADS, STUDENT_DEPTH, TEXT_DEPTH, TEXT_WIDTH};
-    let fits = match c {
-        Architecture::Mlp(m) => m.depth() <= STUDENT_DEPTH.max,
-        Architecture::Transformer(t) => {
-            TEXT_DEPTH.contains(t.blocks)
-                && TEXT_WIDTH.contains(t.width)
-                && HEADS.contains(t.heads)
-                && t.ff == 2 * t.width
-        }
-        Architecture::BiLstm(b) => {
-            TEXT_WIDTH.contains(b.embed) && b.embed == b.hidden && b.hidden == b.fc
-        }
-        Architecture::Bow(b) => {
-            TEXT_WIDTH.contains(b.embed)
-                && TEXT_DEPTH.contains(b.hidden.len())
-                && b.hidden.iter().all(|w| *w == b.embed)
-        }
-    };
-    if fits {
-        Ok(())
-    } else {
-        Err(format!(
-            "the page's students cannot take its shape ({}); the CLI can: distill distill --student …",
-            c.describe()
-        ))
-    }
 }
 
 /// Reads a network from its device (asynchronously: WebGPU allows nothing else), writes the file

@@ -335,6 +335,26 @@ pub fn mnist_from_gz(
     })
 }
 
+/// A file's bytes, refused once it passes `limit` bytes: reading stops there, so a huge file
+/// or a device such as /dev/zero costs at most `limit` bytes and no wait.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn read_capped(path: &std::path::Path, limit: usize) -> Result<Vec<u8>> {
+    let cannot = |e| Error::io(format!("cannot read {}", path.display()), e);
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let mut bytes = Vec::new();
+    file.take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() > limit {
+        return Err(Error::Dataset(format!(
+            "{} is larger than {} MB, the most read from it",
+            path.display(),
+            limit >> 20
+        )));
+    }
+    Ok(bytes)
+}
+
 /// Loads a dataset by kind. Image sets other than digits read their files from `assets_dir`.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn load(kind: DatasetKind, assets_dir: &std::path::Path, seed: u64) -> Result<Split> {
@@ -342,11 +362,7 @@ pub fn load(kind: DatasetKind, assets_dir: &std::path::Path, seed: u64) -> Resul
         DatasetKind::Digits => digits(),
         DatasetKind::Mnist => {
             let dir = assets_dir.join("data/mnist");
-            let read = |name: &str| {
-                let path = dir.join(name);
-                std::fs::read(&path)
-                    .map_err(|e| Error::io(format!("reading {}", path.display()), e))
-            };
+            let read = |name: &str| read_capped(&dir.join(name), 64 << 20);
             mnist_from_gz(
                 &read("train-images-idx3-ubyte.gz")?,
                 &read("train-labels-idx1-ubyte.gz")?,

@@ -7,7 +7,7 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 
 use super::{Dataset, Split};
-use crate::engine::error::{Error, Result};
+use crate::engine::error::{Error, Result, list, quote};
 
 pub const MAX_ROWS: usize = 50_000;
 pub const MAX_CLASSES: usize = 50;
@@ -40,6 +40,7 @@ pub fn parse_own_csv(name: &str, bytes: &[u8], label: Option<&str>, seed: u64) -
             MAX_BYTES >> 20
         )));
     }
+    header_fits(bytes)?;
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
@@ -78,8 +79,9 @@ fn label_column(header: &[String], label: Option<&str>) -> Result<usize> {
     match label {
         Some(n) => find(n).ok_or_else(|| {
             bad(format!(
-                "line 1: no column is named '{n}' (the columns: {})",
-                header.join(", ")
+                "line 1: no column is named {} (the columns: {})",
+                quote(n),
+                list(header)
             ))
         }),
         None => Ok(["label", "class", "target", "y"]
@@ -87,6 +89,29 @@ fn label_column(header: &[String], label: Option<&str>) -> Result<usize> {
             .find_map(|n| find(n))
             .unwrap_or(header.len() - 1)),
     }
+}
+
+/// The header's column count, counted on the raw bytes before the csv reader copies a field:
+/// a header of millions of columns is refused before it costs memory. Quoted fields may hold
+/// commas and line breaks, as RFC 4180 allows.
+fn header_fits(bytes: &[u8]) -> Result<()> {
+    let (mut quoted, mut columns) = (false, 1usize);
+    for &b in bytes {
+        match b {
+            b'"' => quoted = !quoted,
+            b',' if !quoted => columns += 1,
+            b'\n' if !quoted => break,
+            _ => {}
+        }
+        // The label column and MAX_FEATURES features at most.
+        if columns > MAX_FEATURES + 1 {
+            return Err(bad(format!(
+                "line 1: more than {} columns; the page takes at most {MAX_FEATURES} features and a label",
+                MAX_FEATURES + 1
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The header and which of its columns are features.
@@ -139,8 +164,8 @@ impl Columns {
             let label = &record[self.label];
             if label.is_empty() {
                 return Err(bad(format!(
-                    "line {line}, column '{}': the label is empty",
-                    self.header[self.label]
+                    "line {line}, column {}: the label is empty",
+                    quote(&self.header[self.label])
                 )));
             }
             labels.push(label.to_string());
@@ -155,12 +180,16 @@ impl Columns {
     }
 
     fn number(&self, text: &str, line: u64, column: usize) -> Result<f32> {
-        let at = || format!("line {line}, column '{}'", self.header[column]);
+        let at = || format!("line {line}, column {}", quote(&self.header[column]));
         let v: f32 = text
             .parse()
-            .map_err(|_| bad(format!("{}: '{text}' is not a number", at())))?;
+            .map_err(|_| bad(format!("{}: {} is not a number", at(), quote(text))))?;
         if !v.is_finite() {
-            return Err(bad(format!("{}: {text} is not a finite number", at())));
+            return Err(bad(format!(
+                "{}: {} is not a finite number",
+                at(),
+                quote(text)
+            )));
         }
         Ok(v)
     }
@@ -181,13 +210,15 @@ fn class_indices(labels: &[String], column: &str) -> Result<(Vec<String>, Vec<u8
     match names.len() {
         0 | 1 => {
             return Err(bad(format!(
-                "column '{column}': one class only ('{}'); a classifier needs at least two",
-                names.first().map_or("", String::as_str)
+                "column {}: one class only ({}); a classifier needs at least two",
+                quote(column),
+                quote(names.first().map_or("", String::as_str))
             )));
         }
         n if n > MAX_CLASSES => {
             return Err(bad(format!(
-                "column '{column}': {n} classes; the page takes at most {MAX_CLASSES} (is '{column}' the label column?)"
+                "column {c}: {n} classes; the page takes at most {MAX_CLASSES} (is {c} the label column?)",
+                c = quote(column)
             )));
         }
         _ => {}

@@ -16,7 +16,7 @@ mod table;
 mod trainer;
 
 pub use file::exit_shapes;
-pub use table::{ExitPoint, ExitTable, every_exit, leave_at, normalised_entropy};
+pub use table::{ExitPoint, ExitTable, MAX_CURVE_POINTS, every_exit, leave_at, normalised_entropy};
 pub use trainer::{ExitSettings, ExitTrainer};
 
 use burn::module::Module;

@@ -52,7 +52,8 @@ impl ExitTable {
         device: &Device,
     ) -> Result<Tensor<2>> {
         let mut parts = Vec::new();
-        for x in crate::engine::train::feature_slices(&data.features, data.dim, device) {
+        let rows = teacher.architecture().rows_per_pass(data.dim);
+        for x in crate::engine::train::feature_slices(&data.features, data.dim, rows, device) {
             parts.push(every_exit(teacher, branches, Input::Features(x))?);
         }
         if parts.is_empty() {
@@ -148,7 +149,7 @@ impl ExitTable {
 
     /// The curve at `points` evenly spaced speeds from 0 to 1.
     pub fn curve(&self, points: usize) -> Vec<ExitPoint> {
-        let last = points.max(2) - 1;
+        let last = points.clamp(2, MAX_CURVE_POINTS) - 1;
         (0..=last)
             .map(|k| self.at(k as f32 / last as f32))
             .collect()
@@ -159,6 +160,9 @@ impl ExitTable {
         self.cost.last().copied().unwrap_or(0)
     }
 }
+
+/// Most points a speed curve has.
+pub const MAX_CURVE_POINTS: usize = 1001;
 
 /// The first exit whose normalised entropy is below `speed`, else the last.
 pub fn leave_at(distributions: &[&[f32]], speed: f32) -> usize {

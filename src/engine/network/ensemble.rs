@@ -138,13 +138,17 @@ fn normalised(weights: &[f32], members: usize) -> Result<Vec<f32>> {
             "teacher weight {w}: weights must be 0 or more"
         )));
     }
-    let sum: f32 = weights.iter().sum();
+    // Summed in f64: two weights near f32::MAX would overflow to infinity and every share to 0.
+    let sum: f64 = weights.iter().map(|&w| f64::from(w)).sum();
     if sum <= 0.0 {
         return Err(Error::Settings(
             "every teacher weight is 0: give at least one teacher a weight".into(),
         ));
     }
-    Ok(weights.iter().map(|w| w / sum).collect())
+    Ok(weights
+        .iter()
+        .map(|&w| (f64::from(w) / sum) as f32)
+        .collect())
 }
 
 /// The lead member (the first) gives the taps; the logits are the ensemble's. Hidden-state and
@@ -279,5 +283,19 @@ mod tests {
             &[1.0 / 3.0; 3],
             "a refused change keeps the weights"
         );
+    }
+
+    /// Weights near f32::MAX once summed to infinity, made every share 0 and panicked on an
+    /// empty stack (`distill distill --teacher-weights 3e38,3e38`).
+    #[test]
+    fn huge_weights_are_shares_like_any_others() {
+        let device = Device::flex();
+        let members = teachers(&device);
+        let big = Ensemble::new(members.clone(), &[3e38, 3e38, 0.0]).unwrap();
+        assert_eq!(big.weights(), &[0.5, 0.5, 0.0]);
+        let x = Tensor::<2>::ones([2, 4], &device);
+        let even = Ensemble::new(members, &[1.0, 1.0, 0.0]).unwrap();
+        let got = big.logits(Input::Features(x.clone())).into_data();
+        assert_eq!(got, even.logits(Input::Features(x)).into_data());
     }
 }

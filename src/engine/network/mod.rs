@@ -29,6 +29,13 @@ pub use mlp::*;
 pub use spec::NetKind;
 pub use transformer::{Transformer, TransformerConfig};
 
+/// Most rows in one forward pass outside training.
+pub const MAX_ROWS_PER_PASS: u64 = 1024;
+/// Attention scores one evaluation pass may hold (one block's, as the blocks run in turn).
+pub const ATTENTION_BYTES: u64 = 64 << 20;
+/// Attention maps a training step may hold for its backward pass.
+pub const TRAINING_ATTENTION_BYTES: u64 = 1 << 30;
+
 /// What a network reads: a batch of feature rows (images, points), or of token ids (text).
 ///
 /// Datasets keep token ids as `f32` feature rows (exact below 2²⁴), so either variant can reach
@@ -308,6 +315,46 @@ impl Architecture {
         (1..=self.depth()).filter_map(|l| self.width(l)).collect()
     }
 
+    /// Rows of `positions` tokens (or features) one forward pass may take: 1,024 at most, fewer
+    /// where one chunk's attention scores (heads × positions² floats a row, per block as it
+    /// runs) would pass [`ATTENTION_BYTES`]. Evaluation and the teacher's cache chunk by it.
+    pub fn rows_per_pass(&self, positions: usize) -> usize {
+        let per_row = self.attention_bytes_per_row(positions).max(1);
+        (ATTENTION_BYTES / per_row).clamp(1, MAX_ROWS_PER_PASS) as usize
+    }
+
+    /// Bytes of one block's attention scores for one row of `positions` tokens (0 without
+    /// attention).
+    pub fn attention_bytes_per_row(&self, positions: usize) -> u64 {
+        let heads = self.heads().unwrap_or(0) as u64;
+        let p = positions as u64;
+        heads.saturating_mul(p).saturating_mul(p).saturating_mul(4)
+    }
+
+    /// Refuses a training batch whose attention maps would pass [`TRAINING_ATTENTION_BYTES`],
+    /// saying which batch would fit. A network that learns keeps every block's maps for the
+    /// backward pass (scores, probabilities and their gradients: about three copies a block);
+    /// a frozen teacher holds one block's scores and probabilities at a time.
+    pub fn check_training_batch(&self, batch: usize, positions: usize, learns: bool) -> Result<()> {
+        let copies = match (self.heads(), learns) {
+            (None, _) => 0,
+            (Some(_), true) => 3 * self.depth() as u64,
+            (Some(_), false) => 2,
+        };
+        let per_row = self
+            .attention_bytes_per_row(positions)
+            .saturating_mul(copies);
+        if per_row == 0 || (batch as u64).saturating_mul(per_row) <= TRAINING_ATTENTION_BYTES {
+            return Ok(());
+        }
+        Err(crate::engine::error::Error::Settings(format!(
+            "a batch of {batch} would hold {:.0} MB of attention maps for {}; at most {} rows fit",
+            (batch as u64).saturating_mul(per_row) as f64 / 1e6,
+            self.describe(),
+            (TRAINING_ATTENTION_BYTES / per_row).max(1)
+        )))
+    }
+
     /// Trainable parameters, counted in u64 and saturating (checked before anything is built).
     pub fn declared_params(&self) -> u64 {
         match self {
@@ -497,6 +544,73 @@ mod tests {
         assert_eq!(serde_json::from_value::<Architecture>(json).unwrap(), arch);
         let unknown = serde_json::json!({"kind": "perceiver", "inputs": 3});
         assert!(serde_json::from_value::<Architecture>(unknown).is_err());
+    }
+
+    fn long_transformer(heads: usize) -> Architecture {
+        Architecture::Transformer(TransformerConfig {
+            vocab: 6,
+            max_len: 512,
+            width: 64,
+            heads,
+            blocks: 1,
+            ff: 64,
+            classes: 3,
+            dropout: 0.0,
+        })
+    }
+
+    /// A file may declare a 512-token transformer of 16 heads (a few hundred KB): evaluating it
+    /// 1,024 rows at a time would ask for 17 GB of scores, so its passes take 4 rows, and the
+    /// logits are the same as one row at a time.
+    #[test]
+    fn passes_are_sized_by_attention_memory() {
+        let arch = long_transformer(16);
+        assert_eq!(arch.rows_per_pass(512), 4);
+        assert_eq!(arch.rows_per_pass(64), 256);
+        let text = long_transformer(4);
+        assert_eq!(
+            (text.rows_per_pass(512), text.rows_per_pass(64)),
+            (16, 1024)
+        );
+        assert_eq!(
+            Architecture::from(MlpConfig::student(64, 10)).rows_per_pass(64),
+            1024
+        );
+        assert!(long_transformer(17).validate().is_err(), "at most 16 heads");
+
+        let device = Device::flex();
+        let net = arch.init(&device, 1).unwrap();
+        let ids: Vec<f32> = (0..7 * 512).map(|i| [2.0, 5.0, 1.0, 0.0][i % 4]).collect();
+        let data = crate::engine::data::Dataset::new("t", ids, vec![0; 7], 512, 3, None).unwrap();
+        let chunked = crate::engine::train::logits_host(&net, &data, &device).unwrap();
+        let one_by_one: Vec<f32> = (0..7)
+            .flat_map(|r| {
+                let row = data.subset(&[r]);
+                crate::engine::train::logits_host(&net, &row, &device).unwrap()
+            })
+            .collect();
+        for (a, b) in chunked.iter().zip(&one_by_one) {
+            assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+        }
+    }
+
+    /// Training keeps every block's maps for the backward pass; a batch that would pass a
+    /// gigabyte of them is refused with the batch that fits.
+    #[test]
+    fn a_training_batch_must_fit_its_attention_maps() {
+        let arch = long_transformer(16);
+        assert!(arch.check_training_batch(8, 512, true).is_ok());
+        let err = arch
+            .check_training_batch(64, 512, true)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("at most 21 rows fit"), "{err}");
+        assert!(
+            arch.check_training_batch(32, 512, false).is_ok(),
+            "a frozen teacher"
+        );
+        let mlp = Architecture::from(MlpConfig::student(64, 10));
+        assert!(mlp.check_training_batch(4096, 64, true).is_ok());
     }
 
     #[test]

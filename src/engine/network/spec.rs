@@ -297,7 +297,7 @@ mod tests {
             &text(),
         )
         .unwrap_err();
-        assert!(err.to_string().contains("heads do not divide"), "{err}");
+        assert!(err.to_string().contains("dividing the width"), "{err}");
     }
 
     #[test]

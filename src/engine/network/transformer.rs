@@ -88,9 +88,9 @@ impl TransformerConfig {
                 self.width, self.ff
             ));
         }
-        if self.heads == 0 || !self.width.is_multiple_of(self.heads) {
+        if !(1..=MAX_HEADS).contains(&self.heads) || !self.width.is_multiple_of(self.heads) {
             return bad(format!(
-                "{} heads do not divide the width {}",
+                "{} heads: 1 to {MAX_HEADS}, dividing the width {}",
                 self.heads, self.width
             ));
         }
@@ -202,6 +202,10 @@ pub fn declared(shapes: &[(String, Vec<usize>)]) -> u64 {
 }
 
 /// The checks every text network shares.
+/// Most attention heads a block may have (BERT-large has 16, MiniLM 12). Each head's scores
+/// grow with the square of the length, so this bounds what a file can make a pass allocate.
+pub const MAX_HEADS: usize = 16;
+
 pub fn check_text_sizes(vocab: usize, max_len: usize, classes: usize) -> Result<()> {
     use crate::engine::text::tokenizer::{MAX_LEN, MAX_VOCAB};
     if !(6..=MAX_VOCAB).contains(&vocab) {
@@ -575,7 +579,7 @@ mod tests {
             c.validate()
                 .unwrap_err()
                 .to_string()
-                .contains("heads do not divide")
+                .contains("dividing the width")
         );
         let mut c = small();
         c.vocab = 2;

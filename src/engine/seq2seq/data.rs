@@ -1,7 +1,5 @@
 //! CMUdict as a grapheme-to-phoneme task: a word's letters in, its phonemes out.
 
-use std::io::Read;
-
 use crate::engine::error::{Error, Result};
 
 /// Padding (both sides), start and end of a pronunciation.
@@ -73,13 +71,16 @@ pub fn spell(ids: &[u32]) -> String {
         .join(" ")
 }
 
+/// The largest CMUdict text read (the shipped set is 0.7 MB): a small gzip that would inflate
+/// to gigabytes stops here.
+pub const MAX_TEXT_BYTES: usize = 32 << 20;
+
 impl G2p {
     /// The shipped set: gzip'd lines of `split<TAB>word<TAB>phonemes`.
     pub fn from_gz(bytes: &[u8]) -> Result<Self> {
-        let mut text = String::new();
-        flate2::read::GzDecoder::new(bytes)
-            .read_to_string(&mut text)
-            .map_err(|e| Error::Dataset(format!("the CMUdict file is not readable gzip: {e}")))?;
+        let raw = crate::engine::data::gunzip(bytes, MAX_TEXT_BYTES, "the CMUdict file")?;
+        let text = String::from_utf8(raw)
+            .map_err(|_| Error::Dataset("the CMUdict file is not UTF-8 text".into()))?;
         Self::parse(&text)
     }
 

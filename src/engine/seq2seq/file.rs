@@ -48,6 +48,18 @@ pub fn load_seq2seq(bytes: &[u8], device: &Device) -> Result<(Seq2Seq, Seq2SeqCo
         .get("config")
         .and_then(|c| serde_json::from_str(c).ok())
         .ok_or_else(|| Error::Weights("the file does not say the network's shape".into()))?;
+    config.validate()?;
+    let needed = config.declared_params().saturating_mul(4);
+    if needed > bytes.len() as u64 {
+        return Err(Error::Weights(format!(
+            "the file declares the encoder–decoder {} ({} parameters, {:.1} MB of float32) but \
+             holds only {} bytes",
+            config.describe(),
+            config.declared_params(),
+            needed as f64 / 1e6,
+            bytes.len()
+        )));
+    }
     let mut model = config.init(device)?;
     let mut store = SafetensorsStore::from_bytes(Some(bytes.to_vec()))
         .validate(true)
@@ -59,7 +71,7 @@ pub fn load_seq2seq(bytes: &[u8], device: &Device) -> Result<(Seq2Seq, Seq2SeqCo
         return Err(Error::Weights(format!(
             "the file does not fit the encoder–decoder {}: unexpected [{}]{}",
             config.describe(),
-            applied.unused.join(", "),
+            crate::engine::error::list(&applied.unused),
             applied
                 .errors
                 .first()

@@ -68,6 +68,20 @@ impl Seq2SeqConfig {
         )
     }
 
+    /// Parameters of this shape, counted from the layers' own formulas (burn's pre-norm
+    /// encoder and decoder layers: attention 4·(d² + d), feed-forward, 2 or 3 norms). A file
+    /// is checked against it before anything of this shape is built.
+    pub fn declared_params(&self) -> u64 {
+        let (d, ff, l) = (self.width as u64, self.ff as u64, self.layers as u64);
+        let attention = 4 * (d * d + d);
+        let feed_forward = d * ff + ff + ff * d + d;
+        let norm = 2 * d;
+        let encoder = l * (attention + feed_forward + 2 * norm);
+        let decoder = l * (2 * attention + feed_forward + 3 * norm);
+        let tables = (LETTERS + MAX_LETTERS + PHONE_IDS + TARGET_LEN) as u64 * d;
+        tables + encoder + decoder + d * PHONE_IDS as u64 + PHONE_IDS as u64
+    }
+
     pub fn init(&self, device: &Device) -> Result<Seq2Seq> {
         self.validate()?;
         let (d, h, l, ff) = (self.width, self.heads, self.layers, self.ff);

@@ -70,7 +70,49 @@ pub struct Tokenizer {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct TokenizerFile {
     max_len: usize,
+    #[serde(deserialize_with = "bounded_words")]
     vocab: Vec<String>,
+}
+
+/// Longest word a tokenizer file may list (characters).
+pub const MAX_WORD_CHARS: usize = 200;
+
+/// The vocabulary, refused at its first word past [`MAX_VOCAB`] or longer than
+/// [`MAX_WORD_CHARS`]: a hostile file is stopped while it is read, not after it is all in memory.
+fn bounded_words<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Vec<String>, D::Error> {
+    struct Words;
+    impl<'de> serde::de::Visitor<'de> for Words {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            write!(f, "a list of at most {MAX_VOCAB} words")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> std::result::Result<Vec<String>, A::Error> {
+            use serde::de::Error as _;
+            let mut words = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(MAX_VOCAB));
+            while let Some(word) = seq.next_element::<String>()? {
+                if words.len() == MAX_VOCAB {
+                    return Err(A::Error::custom(format!(
+                        "more than {MAX_VOCAB} words in the vocabulary"
+                    )));
+                }
+                if word.chars().count() > MAX_WORD_CHARS {
+                    return Err(A::Error::custom(format!(
+                        "word {} is {} characters; at most {MAX_WORD_CHARS}",
+                        words.len(),
+                        word.chars().count()
+                    )));
+                }
+                words.push(word);
+            }
+            Ok(words)
+        }
+    }
+    d.deserialize_seq(Words)
 }
 
 impl TryFrom<TokenizerFile> for Tokenizer {
@@ -162,7 +204,10 @@ impl Tokenizer {
         let mut ids = HashMap::with_capacity(words.len());
         for (i, w) in words.iter().enumerate() {
             if ids.insert(w.clone(), i as u32).is_some() {
-                return bad(format!("the word '{w}' is listed twice"));
+                return bad(format!(
+                    "the word {} is listed twice",
+                    crate::engine::error::quote(w)
+                ));
             }
         }
         Ok(Self {
@@ -283,6 +328,7 @@ mod tests {
     fn a_tokenizer_file_round_trips_and_bad_ones_are_refused() {
         let t = Tokenizer::build(["a b a b c"], 1, 100, 8).unwrap();
         assert_eq!(Tokenizer::from_json(&t.to_json().unwrap()).unwrap(), t);
+        let long_word = format!(r#"{{"max_len": 8, "vocab": ["{}"]}}"#, "w".repeat(201));
         for (bad, why) in [
             (r#"{"max_len": 8, "vocab": ["a"]}"#, "[PAD]"),
             (r#"{"max_len": 2, "vocab": []}"#, "max length"),
@@ -291,9 +337,18 @@ mod tests {
                 "twice",
             ),
             ("not json", "tokenizer file"),
+            (long_word.as_str(), "at most 200"),
         ] {
             let err = Tokenizer::from_json(bad).unwrap_err().to_string();
             assert!(err.contains(why), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn a_vocabulary_past_the_limit_is_refused_while_it_is_read() {
+        let words: Vec<String> = (0..MAX_VOCAB + 1).map(|i| format!("\"{i}\"")).collect();
+        let json = format!(r#"{{"max_len": 8, "vocab": [{}]}}"#, words.join(","));
+        let err = Tokenizer::from_json(&json).unwrap_err().to_string();
+        assert!(err.contains("more than 100000 words"), "{err}");
     }
 }

@@ -7,14 +7,15 @@ use crate::engine::error::{Error, Result};
 use crate::engine::loss::host;
 use crate::engine::network::{Classifier, Input};
 
-/// Row-major feature rows (`dim` each) as tensors of at most 1,024 rows (a whole test set at
-/// once would be one large allocation on the device).
+/// Row-major feature rows (`dim` each) as tensors of at most `rows` rows (a whole test set at
+/// once would be one large allocation on the device; see [`Architecture::rows_per_pass`]).
 pub fn feature_slices<'a>(
     features: &'a [f32],
     dim: usize,
+    rows: usize,
     device: &'a Device,
 ) -> impl Iterator<Item = Tensor<2>> + 'a {
-    features.chunks(1024 * dim.max(1)).map(move |rows| {
+    features.chunks(rows.max(1) * dim.max(1)).map(move |rows| {
         let data = TensorData::new(rows.to_vec(), [rows.len() / dim.max(1), dim]);
         Tensor::<2>::from_data(data, device)
     })
@@ -42,8 +43,10 @@ pub fn logits_host(
     data: &Dataset,
     device: &Device,
 ) -> Result<Vec<f32>> {
-    let mut out = Vec::with_capacity(data.len() * net.architecture().classes());
-    for x in feature_slices(&data.features, data.dim, device) {
+    let architecture = net.architecture();
+    let rows = architecture.rows_per_pass(data.dim);
+    let mut out = Vec::with_capacity(data.len() * architecture.classes());
+    for x in feature_slices(&data.features, data.dim, rows, device) {
         let logits = net.logits(Input::Features(x)).into_data();
         out.extend(
             logits

@@ -106,6 +106,7 @@ impl Trainer {
             resolved => resolved?,
         };
         check_text_pair(&config, &teacher_config, &settings)?;
+        teacher_config.check_training_batch(settings.batch_size, config.inputs(), false)?;
         let hidden_pairs = hidden_pairs(&config, &teacher_config, &mapping, &settings)?;
         let mut teacher = Teacher {
             net: teacher.valid(),
@@ -133,6 +134,7 @@ impl Trainer {
     ) -> Result<Self> {
         settings.validate()?;
         config.validate()?;
+        config.check_training_batch(settings.batch_size, config.inputs(), true)?;
         data.check_fits(config.inputs(), config.classes(), "the network")?;
         if teacher.is_none() && data.labeled == 0 {
             return Err(Error::Settings(

@@ -24,7 +24,7 @@ use burn::store::{BurnpackStore, ModuleSnapshot};
 use burn::tensor::{Bytes, Device};
 use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 
-use crate::engine::error::{Error, Result};
+use crate::engine::error::{Error, Result, list, quote};
 use crate::engine::network::torch::TorchValues;
 use crate::engine::network::{Architecture, Classifier, MlpConfig, Network};
 
@@ -161,7 +161,7 @@ impl NetworkWeights {
                 architecture,
                 tensors,
             },
-            file_info(&meta),
+            file_info(&meta)?,
         ))
     }
 
@@ -218,7 +218,7 @@ impl NetworkWeights {
             return Err(Error::Weights(format!(
                 "the burnpack file does not fit the architecture {}: unexpected [{}]{}",
                 architecture.describe(),
-                applied.unused.join(", "),
+                list(&applied.unused),
                 applied
                     .errors
                     .first()
@@ -230,7 +230,7 @@ impl NetworkWeights {
         for (name, values) in &weights.tensors {
             check_finite(name, values)?;
         }
-        Ok((weights, file_info(&meta)))
+        Ok((weights, file_info(&meta)?))
     }
 
     /// Reads either format, recognised by its first bytes.
@@ -332,8 +332,8 @@ fn check_names(
     Err(Error::Weights(format!(
         "tensors do not match the architecture {}: missing [{}], unexpected [{}]",
         architecture.describe(),
-        missing.join(", "),
-        extra.join(", ")
+        list(&missing),
+        list(&extra)
     )))
 }
 
@@ -384,7 +384,8 @@ fn architecture_of(meta: &HashMap<String, String>) -> Result<Architecture> {
         }
         Some(f) => {
             return Err(Error::Weights(format!(
-                "format '{f}' is not {FORMAT} (nor the older {FORMAT_MLP_V1})"
+                "format {} is not {FORMAT} (nor the older {FORMAT_MLP_V1})",
+                quote(f)
             )));
         }
         None => {
@@ -427,14 +428,28 @@ fn check_declared_size(architecture: &Architecture, file_bytes: usize) -> Result
     Ok(())
 }
 
-fn file_info(meta: &HashMap<String, String>) -> FileInfo {
-    FileInfo {
-        role: meta.get("role").cloned().unwrap_or_default(),
-        info: meta
-            .get("info")
-            .and_then(|s| serde_json::from_str(s).ok())
-            .unwrap_or(serde_json::Value::Null),
+/// The largest `info` metadata read (a text network's tokenizer lives there: the shipped one is
+/// 60 KB, a 100,000-word one about 1.5 MB). A bigger one is refused before it is parsed.
+pub const MAX_INFO_BYTES: usize = 4 << 20;
+/// The longest role kept (it is printed as it is).
+const MAX_ROLE_CHARS: usize = 64;
+
+fn file_info(meta: &HashMap<String, String>) -> Result<FileInfo> {
+    let info = meta.get("info").map_or("", String::as_str);
+    if info.len() > MAX_INFO_BYTES {
+        return Err(Error::Weights(format!(
+            "the file's 'info' metadata is {:.1} MB; at most {} MB",
+            info.len() as f64 / 1e6,
+            MAX_INFO_BYTES >> 20
+        )));
     }
+    Ok(FileInfo {
+        role: meta
+            .get("role")
+            .map(|r| r.chars().take(MAX_ROLE_CHARS).collect())
+            .unwrap_or_default(),
+        info: serde_json::from_str(info).unwrap_or(serde_json::Value::Null),
+    })
 }
 
 /// Loads a network of any kind from a weight file (safetensors or burnpack) onto `device`.
@@ -664,13 +679,13 @@ mod tests {
         };
         let missing = edit(&|t| t.retain(|x| x.0 != "4.bias"));
         assert!(
-            msg(&missing).contains("missing [4.bias], unexpected []"),
+            msg(&missing).contains("missing ['4.bias'], unexpected []"),
             "{}",
             msg(&missing)
         );
         let extra = edit(&|t| t.push(("6.weight".into(), Dtype::F32, vec![1], vec![0; 4])));
         assert!(
-            msg(&extra).contains("unexpected [6.weight]"),
+            msg(&extra).contains("unexpected ['6.weight']"),
             "{}",
             msg(&extra)
         );
@@ -701,6 +716,45 @@ mod tests {
         assert!(msg(&absurd).contains("not a valid safetensors"));
         absurd[..8].copy_from_slice(&(good.len() as u64 - 4).to_le_bytes());
         assert!(msg(&absurd).contains("not a valid safetensors"));
+    }
+
+    /// A file's own text comes back in an error as a short quote and a count, never whole.
+    #[test]
+    fn errors_quote_a_hostile_file_briefly() {
+        let data = [0u8; 4];
+        let view = || TensorView::new(Dtype::F32, vec![1], &data).unwrap();
+        let format = HashMap::from([("format".to_string(), "x".repeat(30_000_000))]);
+        let file = safetensors::serialize([("w", view())], Some(format)).unwrap();
+        let err = NetworkWeights::from_safetensors(&file)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.len() < 200 && err.contains("(30000000 characters)"),
+            "{err}"
+        );
+
+        let (net, _) = small();
+        let good = save_mlp(&net, &info()).unwrap();
+        let (_, header) = SafeTensors::read_metadata(&good).unwrap();
+        let names: Vec<String> = (0..400_000).map(|i| format!("extra.{i}")).collect();
+        let views = names.iter().map(|n| (n.clone(), view()));
+        let file = safetensors::serialize(views, header.metadata().clone()).unwrap();
+        let err = NetworkWeights::from_safetensors(&file)
+            .unwrap_err()
+            .to_string();
+        assert!(err.len() < 600 && err.contains("and 399992 more"), "{err}");
+
+        let mut meta = header.metadata().clone().unwrap();
+        meta.insert("info".into(), format!("[{}]", "1,".repeat(3_000_000)));
+        let views = SafeTensors::deserialize(&good).unwrap().tensors();
+        let file = safetensors::serialize(views, Some(meta)).unwrap();
+        let err = NetworkWeights::from_safetensors(&file)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("'info' metadata is 6.0 MB; at most 4 MB"),
+            "{err}"
+        );
     }
 
     /// A real burnpack whose metadata alone is edited to declare a huge network: refused before

@@ -2,10 +2,11 @@
 
 use super::*;
 use crate::app::PageTraining;
+use crate::app::imports::{Which, check_import};
 use crate::engine::data::DatasetKind;
 use crate::engine::network::Classifier;
 use crate::engine::weights::WeightFormat;
-use crate::web::work::{self, Request, Which};
+use crate::web::work::{self, Request};
 
 impl Driver {
     /// Serves the requests that arrived, in order.
@@ -149,7 +150,7 @@ impl Driver {
         let Some(data) = &self.material.data else {
             return;
         };
-        if let Err(e) = work::check_import(which, &weights, &name, data) {
+        if let Err(e) = check_import(which, &weights.architecture, &name, data) {
             return self.emit(Action::Failed(e));
         }
         if which == Which::Teacher {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The full runs behind REPRODUCTIONS.md: each paper's claim, run by the CLI alone. They take
 # minutes per claim on 2 cores (about an hour and a half in all), so they are not tests; CI runs their fast variants
-# (tests/reproductions.rs and the distillation tests). Logs go to target/reproductions/.
+# (tests/native/evidence/reproductions.rs and the distillation tests). Logs go to target/reproductions/.
 #
 #   bash scripts/reproduce.sh              every claim
 #   bash scripts/reproduce.sh hinton-mnist omitted-three little-data   some of them

@@ -2,7 +2,6 @@
 //! forged weights fields must each give a reason or a valid student, never a panic, and the
 //! settings beside them are read as always. A damaged field (one character changed) is always
 //! refused: the checksum sees it.
-#![cfg(not(target_arch = "wasm32"))]
 
 use std::io::Write;
 

@@ -1,5 +1,4 @@
 //! Users' own CSV files: read with every problem named by line and column, standardised, split.
-#![cfg(not(target_arch = "wasm32"))]
 
 use distill_playground::engine::data::parse_own_csv;
 

@@ -9,7 +9,6 @@
 //! cells share their start and their batches. Every cell with a teacher beats it by 3 points,
 //! and the best by 6.
 
-#![cfg(not(target_arch = "wasm32"))]
 
 use burn::tensor::Device;
 use distill_playground::engine::data::{TransferConfig, TransferSet, digits};
@@ -17,7 +16,7 @@ use distill_playground::engine::sweep::{SweepGrid, SweepRun};
 use distill_playground::engine::train::DistillSettings;
 use distill_playground::engine::weights::load_network;
 
-const TEACHER: &[u8] = include_bytes!("../assets/teachers/digits.safetensors");
+const TEACHER: &[u8] = include_bytes!("../../../assets/teachers/digits.safetensors");
 
 #[test]
 fn a_teacher_beats_the_labels_alone_in_every_cell() {

@@ -1,10 +1,9 @@
 //! Fast variants of the claims in REPRODUCTIONS.md, small enough for every CI run: the same
 //! recipe on less data and smaller networks, fixed seeds, margins from the measured runs. The
 //! full runs are commands there (`bash scripts/reproduce.sh`). Claims with a fast variant
-//! elsewhere: little labeled data (tests/distillation.rs), Tang's augmentation and the
-//! attention losses (tests/text_distillation.rs).
+//! elsewhere: little labeled data (tests/native/evidence/distillation.rs), Tang's augmentation and the
+//! attention losses (tests/native/evidence/text.rs).
 
-#![cfg(not(target_arch = "wasm32"))]
 
 use burn::tensor::Device;
 use distill_playground::engine::data::{
@@ -19,7 +18,7 @@ use distill_playground::engine::train::{
 };
 use distill_playground::engine::weights::load_mlp;
 
-const DIGITS_TEACHER: &[u8] = include_bytes!("../assets/teachers/digits.safetensors");
+const DIGITS_TEACHER: &[u8] = include_bytes!("../../../assets/teachers/digits.safetensors");
 
 /// The first `n` MNIST training images and the 10,000 test images.
 fn mnist(n: usize) -> Split {

@@ -9,7 +9,6 @@
 //! 3 and 5 classes are noise-level; 10 against 2 holds on every set of seeds. Asserted on
 //! seeds 1–3: ten classes gain at least 3 points, and 3 points more than two classes.
 
-#![cfg(not(target_arch = "wasm32"))]
 
 use burn::tensor::Device;
 use distill_playground::engine::data::digits;
@@ -17,7 +16,7 @@ use distill_playground::engine::few_classes::{self, FewClassesPlan, first_classe
 use distill_playground::engine::network::{Classifier, Input, MlpConfig};
 use distill_playground::engine::weights::NetworkWeights;
 
-const TEACHER: &[u8] = include_bytes!("../assets/teachers/digits.safetensors");
+const TEACHER: &[u8] = include_bytes!("../../../assets/teachers/digits.safetensors");
 
 fn teacher() -> NetworkWeights {
     let (net, _) =

@@ -6,7 +6,6 @@
 //! distilled 92.48 / 93.31 / 92.48 %, scratch 85.52 / 88.58 / 86.07 % — a 6.0-point mean gap.
 //! The assertions leave about half of that gap as margin.
 
-#![cfg(not(target_arch = "wasm32"))]
 
 use burn::tensor::Device;
 use distill_playground::engine::data::{TransferConfig, TransferSet, digits};
@@ -14,7 +13,7 @@ use distill_playground::engine::network::MlpConfig;
 use distill_playground::engine::train::{DistillSettings, Trainer, accuracy};
 use distill_playground::engine::weights::load_mlp;
 
-const TEACHER: &[u8] = include_bytes!("../assets/teachers/digits.safetensors");
+const TEACHER: &[u8] = include_bytes!("../../../assets/teachers/digits.safetensors");
 
 #[test]
 fn distilled_student_beats_scratch_with_little_labeled_data() {

@@ -1,6 +1,5 @@
 //! The weight-file readers take bytes from users: random and mutated files must give an error or
 //! a valid network, never a panic (proptest generates and shrinks the inputs).
-#![cfg(not(target_arch = "wasm32"))]
 
 use std::collections::HashMap;
 

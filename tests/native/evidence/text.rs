@@ -9,7 +9,6 @@
 //!
 //! The students are small (one 32-wide block; 32-wide BiLSTM states) so that the three seeds of
 //! each comparison take one to three minutes in the test build.
-#![cfg(not(target_arch = "wasm32"))]
 
 use burn::tensor::Device;
 use distill_playground::engine::data::{TransferConfig, TransferSet};
@@ -23,7 +22,7 @@ use distill_playground::engine::text::{
 use distill_playground::engine::train::{DistillSettings, Trainer, accuracy};
 use distill_playground::engine::weights::load_network;
 
-const TEACHER: &[u8] = include_bytes!("../assets/teachers/spam.safetensors");
+const TEACHER: &[u8] = include_bytes!("../../../assets/teachers/spam.safetensors");
 
 fn teacher(device: &Device) -> (Network, TextSplit) {
     let (net, info) = load_network(TEACHER, device).unwrap();

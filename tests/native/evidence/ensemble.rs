@@ -1,9 +1,8 @@
 //! Distilling from several teachers at once (MT-DNN): the weights act live on the cached
 //! targets, one weight reproduces that teacher's run exactly, and what needs a single teacher is
 //! refused. The claim itself (an ensemble's student beats one teacher's) is measured in
-//! tests/reproductions.rs.
+//! tests/native/evidence/reproductions.rs.
 
-#![cfg(not(target_arch = "wasm32"))]
 
 use burn::tensor::Device;
 use distill_playground::engine::data::{TransferConfig, TransferSet, digits};

@@ -11,7 +11,6 @@
 //! Asserted: the curriculum beats a fresh KD student by half the measured 1.28-point gap, and a
 //! constant rate by a third of its 0.39.
 
-#![cfg(not(target_arch = "wasm32"))]
 
 use burn::tensor::{Device, Tensor};
 use distill_playground::engine::data::{Split, TransferConfig, TransferSet, digits};
@@ -20,7 +19,7 @@ use distill_playground::engine::theseus::{Phase, ReplaceRate, TheseusSettings, T
 use distill_playground::engine::train::{DistillSettings, Trainer, accuracy};
 use distill_playground::engine::weights::load_network;
 
-const TEACHER: &[u8] = include_bytes!("../assets/teachers/digits.safetensors");
+const TEACHER: &[u8] = include_bytes!("../../../assets/teachers/digits.safetensors");
 
 fn setup() -> (Network, Split, TransferSet, usize) {
     let (teacher, _) = load_network(TEACHER, &Device::flex()).unwrap();

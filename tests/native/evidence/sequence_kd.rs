@@ -8,15 +8,14 @@
 //! (gold) and 266 / 244 (sequence-level). The effect is small at this size (the full runs: about
 //! a point); the margins are half of it.
 
-#![cfg(not(target_arch = "wasm32"))]
 
 use burn::tensor::Device;
 use distill_playground::engine::seq2seq::{
     G2p, Seq2SeqConfig, Seq2SeqSettings, Seq2SeqTrainer, Targets, evaluate, load_seq2seq,
 };
 
-const TEACHER: &[u8] = include_bytes!("../assets/teachers/cmudict.safetensors");
-const DATA: &[u8] = include_bytes!("../assets/data/cmudict/cmudict.tsv.gz");
+const TEACHER: &[u8] = include_bytes!("../../../assets/teachers/cmudict.safetensors");
+const DATA: &[u8] = include_bytes!("../../../assets/data/cmudict/cmudict.tsv.gz");
 
 #[test]
 fn sequence_level_kd_beats_the_gold_pronunciations() {

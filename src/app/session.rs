@@ -736,6 +736,7 @@ pub fn top(probs: &[f32]) -> (usize, f32) {
 mod tests {
     use super::*;
     use crate::engine::network::NetKind;
+    use crate::engine::train::DistillSettings;
     use futures_lite::future::block_on;
 
     fn session(settings: &Settings) -> Session {
@@ -863,6 +864,33 @@ mod tests {
         let s = build(&augmented);
         assert_eq!(s.distilled.transfer_set().len(), 2 * 4670);
         assert!(reads.get() > first_reads && reads.get() <= first_reads + 4670usize.div_ceil(48));
+    }
+
+    /// Each setting the table calls live reaches both running students at their next step,
+    /// without a rebuild: the step count stays.
+    #[test]
+    fn every_live_setting_reaches_the_running_students() {
+        use crate::app::settings::table::{Applies, TABLE};
+        let mut s = session(&Settings::default());
+        block_on(s.steps(3)).unwrap();
+        for e in TABLE.iter().filter(|e| e.applies == Applies::Live) {
+            let (changed, ignored) = Settings::from_hash(e.example);
+            assert!(ignored.is_empty());
+            s.retune(&changed).unwrap();
+            let want = DistillSettings {
+                total_steps: s.distilled.settings().total_steps,
+                ..changed.distill_settings()
+            };
+            assert_eq!(s.distilled.settings(), &want, "{}", e.key);
+            assert_eq!(
+                s.scratch.settings().learning_rate,
+                want.learning_rate,
+                "{}",
+                e.key
+            );
+            block_on(s.steps(1)).unwrap();
+        }
+        assert_eq!(s.steps_done(), 3 + 3);
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::engine::data::DatasetKind;
+use crate::engine::limits;
 use crate::engine::loss::{AttentionLoss, HiddenLoss, KlReduction, SoftLoss};
 use crate::engine::train::Regularisation;
 
@@ -45,7 +46,7 @@ pub struct ExitsArgs {
     pub epochs: usize,
     #[arg(long, default_value_t = 3e-3)]
     pub lr: f64,
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = limits::BATCH_SIZE.default)]
     pub batch_size: usize,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -87,7 +88,7 @@ pub struct TheseusArgs {
     pub finetune_epochs: usize,
     #[arg(long, default_value_t = 1e-3)]
     pub lr: f64,
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = limits::BATCH_SIZE.default)]
     pub batch_size: usize,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -121,7 +122,7 @@ pub struct G2pTeacherArgs {
     pub epochs: usize,
     #[arg(long, default_value_t = 1e-3)]
     pub lr: f64,
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = limits::BATCH_SIZE.default)]
     pub batch_size: usize,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -143,7 +144,7 @@ pub struct G2pArgs {
     pub epochs: usize,
     #[arg(long, default_value_t = 1e-3)]
     pub lr: f64,
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = limits::BATCH_SIZE.default)]
     pub batch_size: usize,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -205,7 +206,7 @@ pub struct SweepArgs {
     pub labeled_fraction: f32,
     #[arg(long, default_value_t = 1e-3)]
     pub lr: f64,
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = limits::BATCH_SIZE.default)]
     pub batch_size: usize,
     /// Seed of the student's initialisation and the batch order (the same in every cell).
     #[arg(long, default_value_t = 42)]
@@ -245,7 +246,7 @@ pub struct TrainArgs {
     /// Adam learning rate.
     #[arg(long, default_value_t = 1e-3)]
     pub lr: f64,
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = limits::BATCH_SIZE.default)]
     pub batch_size: usize,
     /// Seed of weight initialisation, batch order and data selection.
     #[arg(long, default_value_t = 42)]
@@ -309,7 +310,7 @@ pub struct DistillArgs {
     #[arg(long)]
     pub student: Option<String>,
     /// Attention heads per transformer block of the student.
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = limits::HEADS.default)]
     pub heads: usize,
     /// Dropout while training the student (0 to 0.9): inside a transformer's blocks, or after
     /// each hidden layer of an MLP.
@@ -318,13 +319,13 @@ pub struct DistillArgs {
     #[arg(long, default_value = "relu")]
     pub activation: Activation,
     /// Temperature T: a number (4), a linear schedule (8..1).
-    #[arg(long, default_value = "4")]
+    #[arg(long, default_value_t = limits::TEMPERATURE.default.to_string())]
     pub temperature: String,
     /// α, the weight of the hard labels: a number, a schedule (0..1) or "bam" (teacher annealing).
-    #[arg(long, default_value = "0.5")]
+    #[arg(long, default_value_t = limits::ALPHA.default.to_string())]
     pub alpha: String,
     /// β, the weight of the hidden-state loss (0 = off).
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = limits::BETA.default)]
     pub beta: f32,
     /// hinton (T²·KL of soft targets) or mse (Tang et al.: MSE of logits).
     #[arg(long, default_value = "hinton")]
@@ -350,28 +351,29 @@ pub struct DistillArgs {
     #[arg(long, default_value = "off")]
     pub attention: AttentionLoss,
     /// γ, the weight of the attention term.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = limits::GAMMA.default)]
     pub gamma: f32,
     /// Text augmentation (Tang et al.): probability of masking a word in an augmented copy.
-    #[arg(long, default_value_t = 0.1)]
+    #[arg(long, default_value_t = limits::P_MASK.default)]
     pub p_mask: f32,
     /// Probability of replacing a word by a near neighbour in the teacher's embedding space.
-    #[arg(long, default_value_t = 0.1)]
+    #[arg(long, default_value_t = limits::P_REPLACE.default)]
     pub p_replace: f32,
     /// Probability of keeping only a random n-gram (n = 1..5) of an augmented copy.
-    #[arg(long, default_value_t = 0.25)]
+    #[arg(long, default_value_t = limits::P_NGRAM.default)]
     pub p_ngram: f32,
     /// A tokenizer file instead of the teacher's.
     #[arg(long)]
     pub tokenizer: Option<PathBuf>,
-    /// Fraction of training examples (per class) that keep their label.
+    /// Fraction of training examples (per class) that keep their label (the page starts at
+    /// 0.1 to show what the teacher adds; the command line trains with every label).
     #[arg(long, default_value_t = 1.0)]
     pub labeled_fraction: f32,
     /// Leave the unlabeled remainder of the training set out of the transfer set.
     #[arg(long)]
     pub no_unlabeled: bool,
     /// Augmented, unlabeled copies of every transfer example.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = limits::AUGMENT_COPIES.default)]
     pub augment_copies: usize,
     /// Std of the pixel noise of augmented copies.
     #[arg(long, default_value_t = 0.1)]

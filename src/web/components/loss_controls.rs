@@ -4,7 +4,6 @@ use yew::prelude::*;
 
 use super::*;
 use crate::app::{AlphaSchedule, Settings};
-use crate::engine::limits::{ALPHA, BETA};
 use crate::engine::loss::{AttentionLoss, HiddenLoss, SoftLoss};
 
 /// α, the loss kinds, β, schedules, learning rate, batch size, labeled fraction.
@@ -41,11 +40,12 @@ fn loss_terms(state: &State) -> Html {
     let beta = slider(|s, b| s.beta = b);
     let soft = edit_parsed(state, |s, k: SoftLoss| s.soft_loss = k);
     let hidden = edit_parsed(state, |s, k: HiddenLoss| s.hidden_loss = k);
+    let (alpha_span, beta_span) = (span("alpha", ""), span("beta", ""));
     html! {
         <>
             <div class="control">
                 <label for="alpha">{ "α — weight of the hard labels " }<strong id="alpha-value">{ format!("{:.2}", s.alpha) }</strong></label>
-                <input id="alpha" type="range" min={ALPHA.min.to_string()} max={ALPHA.max.to_string()} step="0.05" value={s.alpha.to_string()} oninput={alpha}
+                <input id="alpha" type="range" data-setting="alpha" data-part="" min={alpha_span.min.to_string()} max={alpha_span.max.to_string()} step="0.05" value={s.alpha.to_string()} oninput={alpha}
                        disabled={s.alpha_schedule == AlphaSchedule::TeacherAnnealing} />
                 <p class="explain">{ "0: learn only from the teacher's soft targets. 1: only from the labels (no distillation). Unlabeled examples always learn from the teacher." }</p>
             </div>
@@ -53,7 +53,7 @@ fn loss_terms(state: &State) -> Html {
                 "Hinton compares the two distributions at temperature T (T² keeps the gradients' size). Tang et al. match the raw logits directly; T plays no part.") }
             <div class="control">
                 <label for="beta">{ "β — weight of the hidden-state loss " }<strong id="beta-value">{ format!("{:.2}", s.beta) }</strong></label>
-                <input id="beta" type="range" min={BETA.min.to_string()} max={BETA.max.to_string()} step="0.05" value={s.beta.to_string()} oninput={beta} />
+                <input id="beta" type="range" data-setting="beta" data-part="" min={beta_span.min.to_string()} max={beta_span.max.to_string()} step="0.05" value={s.beta.to_string()} oninput={beta} />
                 <p class="explain">{ "Patient KD: the student's hidden layers also imitate the mapped teacher layers (through a learned projection where the widths differ). 0 turns it off." }</p>
             </div>
             { select("hidden-loss", "Hidden-state loss", s.hidden_loss.name(), &[(HiddenLoss::Mse.name(), "MSE"), (HiddenLoss::Pkd.name(), "PKD: distance of normalised vectors"), (HiddenLoss::Cosine.name(), "1 − cosine")], hidden,
@@ -77,6 +77,7 @@ fn attention_controls(state: &State) -> Html {
         }
     });
     let embed = edit(state, |s, v| s.match_embeddings = v == "1");
+    let gamma_span = span("gamma", "");
     html! {
         <>
             { select("attention-loss", "Attention transfer", s.attention_loss.name(),
@@ -84,7 +85,7 @@ fn attention_controls(state: &State) -> Html {
                 "TinyBERT (Jiao et al. 2020) makes each mapped student block attend like its teacher block, head by head (so the heads must match). MiniLM (Wang et al. 2020) matches only the last blocks' self-attention relations, whatever the widths.") }
             <div class="control">
                 <label for="gamma">{ "γ — weight of the attention term " }<strong id="gamma-value">{ format!("{:.1}", s.gamma) }</strong></label>
-                <input id="gamma" type="range" min="0" max="10" step="0.5" value={s.gamma.to_string()} oninput={gamma}
+                <input id="gamma" type="range" data-setting="gamma" data-part="" min={gamma_span.min.to_string()} max={gamma_span.max.to_string()} step="0.5" value={s.gamma.to_string()} oninput={gamma}
                        disabled={s.attention_loss == AttentionLoss::Off} />
             </div>
             { select("match-embeddings", "Embedding layer", if s.match_embeddings { "1" } else { "0" },
@@ -104,15 +105,16 @@ fn augmentation(state: &State) -> Html {
             }
         })
     };
-    let field = |id: &'static str,
+    let field = |(id, key): (&'static str, &'static str),
                  label: &'static str,
                  value: f32,
                  on: Callback<Event>,
                  help: &'static str| {
+        let bounds = span(key, "");
         html! {
             <div class="control inline">
                 <label for={id}>{ label }</label>
-                <input id={id} type="number" min="0" max="1" step="0.05" value={value.to_string()} onchange={on} />
+                <input id={id} type="number" data-setting={key} data-part="" min={bounds.min.to_string()} max={bounds.max.to_string()} step="0.05" value={value.to_string()} onchange={on} />
                 <span class="note">{ help }</span>
             </div>
         }
@@ -120,9 +122,9 @@ fn augmentation(state: &State) -> Html {
     html! {
         <div class="augmentation">
             <p class="explain">{ "Tang et al. 2019 make new, unlabeled sentences for the teacher to label: each word is masked or replaced by a similar word (here: one of its 5 nearest words in the teacher's embedding space), and some sentences are cut to a short n-gram. They count only with augmented copies above; five versions of the message shown are listed under it." }</p>
-            { field("p-mask", "masking", s.p_mask, p(|s, x| s.p_mask = x), " a word becomes [MASK]") }
-            { field("p-replace", "replacement", s.p_replace, p(|s, x| s.p_replace = x), " a word becomes a similar word") }
-            { field("p-ngram", "n-gram sampling", s.p_ngram, p(|s, x| s.p_ngram = x), " keep only 1 to 5 consecutive words") }
+            { field(("p-mask", "pMask"), "masking", s.p_mask, p(|s, x| s.p_mask = x), " a word becomes [MASK]") }
+            { field(("p-replace", "pReplace"), "replacement", s.p_replace, p(|s, x| s.p_replace = x), " a word becomes a similar word") }
+            { field(("p-ngram", "pNgram"), "n-gram sampling", s.p_ngram, p(|s, x| s.p_ngram = x), " keep only 1 to 5 consecutive words") }
         </div>
     }
 }

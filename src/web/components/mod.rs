@@ -75,6 +75,11 @@ use crate::app::state::{Action, AppState};
 
 type State = UseReducerHandle<AppState>;
 
+/// A setting's bounds for its control: the settings table's, never a number of the control's own.
+fn span(key: &str, part: &str) -> crate::app::settings::table::Span {
+    crate::app::settings::table::span(key, part)
+}
+
 fn input_value(e: &Event) -> String {
     e.target_unchecked_into::<web_sys::HtmlInputElement>()
         .value()

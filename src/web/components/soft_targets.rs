@@ -4,7 +4,9 @@ use yew::prelude::*;
 
 use super::*;
 use crate::app::state::{Action, DrawAction};
-use crate::app::{Drawing, runners_up, slider_from_temperature, temperature_from_slider};
+use crate::app::{
+    Drawing, T_MAX, T_MIN, runners_up, slider_from_temperature, temperature_from_slider,
+};
 use crate::engine::data::Dataset;
 use crate::engine::loss::host;
 use crate::web::components::{Bars, Digit, MessageBox};
@@ -158,6 +160,7 @@ fn temperature_slider(state: &State) -> Html {
             <label class="slider" for="temperature">
                 <span>{ "Temperature " }<strong id="t-value">{ format!("T = {t:.2}") }</strong></span>
                 <input id="temperature" type="range" min="0" max="1000" step="1" aria-label="Temperature"
+                       data-setting="T" data-part="" data-min={T_MIN.to_string()} data-max={T_MAX.to_string()}
                        aria-valuetext={format!("T = {t:.2}")}
                        value={slider_from_temperature(t).to_string()} oninput={on_slider} />
             </label>

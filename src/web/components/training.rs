@@ -114,13 +114,14 @@ fn student_shape(state: &State) -> Html {
     .num_params();
     let student_params = s.student_config(inputs, classes).num_params();
     let width = s.student_hidden.first().copied().unwrap_or(32);
+    let (depth, width_span) = (span("student", "depth"), span("student", "width"));
     html! {
         <div class="shape">
             <label>{ "Student hidden layers " }
-                <input id="student-depth" type="number" min={STUDENT_DEPTH.min.to_string()} max={STUDENT_DEPTH.max.to_string()} value={s.student_hidden.len().to_string()} onchange={on_depth} />
+                <input id="student-depth" type="number" data-setting="student" data-part="depth" min={depth.min.to_string()} max={depth.max.to_string()} value={s.student_hidden.len().to_string()} onchange={on_depth} />
             </label>
             <label>{ " of width " }
-                <input id="student-width" type="number" min={STUDENT_WIDTH.min.to_string()} max={STUDENT_WIDTH.max.to_string()} value={width.to_string()} onchange={on_width} />
+                <input id="student-width" type="number" data-setting="student" data-part="width" min={width_span.min.to_string()} max={width_span.max.to_string()} value={width.to_string()} onchange={on_width} />
             </label>
             <span class="note">{ format!(" ({student_params} parameters; the teacher has {teacher_params})") }</span>
         </div>
@@ -172,21 +173,26 @@ fn text_student_shape(state: &State) -> Html {
             me.params, c.teacher_params
         ))
     });
+    let (tw, td, th) = (
+        span("text", "width"),
+        span("text", "depth"),
+        span("heads", ""),
+    );
     html! {
         <div class="shape">
             { select("student-kind", "Student", s.student_kind.name(), &kinds, on_kind,
                 "Three ways to read a sentence: attention over all its words, a recurrent pass in both directions, or the average of its words' vectors.") }
             <label>{ "width " }
-                <input id="text-width" type="number" min={TEXT_WIDTH.min.to_string()} max={TEXT_WIDTH.max.to_string()} value={s.text_width.to_string()} onchange={on_width} />
+                <input id="text-width" type="number" data-setting="text" data-part="width" min={tw.min.to_string()} max={tw.max.to_string()} value={s.text_width.to_string()} onchange={on_width} />
             </label>
             if let Some(label) = blocks_label {
                 <label>{ format!(" {label} ") }
-                    <input id="text-depth" type="number" min={TEXT_DEPTH.min.to_string()} max={TEXT_DEPTH.max.to_string()} value={s.text_depth.to_string()} onchange={on_depth} />
+                    <input id="text-depth" type="number" data-setting="text" data-part="depth" min={td.min.to_string()} max={td.max.to_string()} value={s.text_depth.to_string()} onchange={on_depth} />
                 </label>
             }
             if s.student_kind == NetKind::Transformer {
                 <label>{ " heads " }
-                    <input id="text-heads" type="number" min={HEADS.min.to_string()} max={HEADS.max.to_string()} value={s.heads.to_string()} onchange={on_heads} />
+                    <input id="text-heads" type="number" data-setting="heads" data-part="" min={th.min.to_string()} max={th.max.to_string()} value={s.heads.to_string()} onchange={on_heads} />
                 </label>
             }
             <span class="note">{ sizes.unwrap_or_default() }</span>

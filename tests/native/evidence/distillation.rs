@@ -6,7 +6,6 @@
 //! distilled 92.48 / 93.31 / 92.48 %, scratch 85.52 / 88.58 / 86.07 % — a 6.0-point mean gap.
 //! The assertions leave about half of that gap as margin.
 
-
 use burn::tensor::Device;
 use distill_playground::engine::data::{TransferConfig, TransferSet, digits};
 use distill_playground::engine::network::MlpConfig;

@@ -3,7 +3,6 @@
 //! refused. The claim itself (an ensemble's student beats one teacher's) is measured in
 //! tests/native/evidence/reproductions.rs.
 
-
 use burn::tensor::Device;
 use distill_playground::engine::data::{TransferConfig, TransferSet, digits};
 use distill_playground::engine::network::{Ensemble, MlpConfig, Network};

@@ -9,7 +9,6 @@
 //! 3 and 5 classes are noise-level; 10 against 2 holds on every set of seeds. Asserted on
 //! seeds 1–3: ten classes gain at least 3 points, and 3 points more than two classes.
 
-
 use burn::tensor::Device;
 use distill_playground::engine::data::digits;
 use distill_playground::engine::few_classes::{self, FewClassesPlan, first_classes, teacher_for};

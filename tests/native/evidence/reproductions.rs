@@ -4,7 +4,6 @@
 //! elsewhere: little labeled data (tests/native/evidence/distillation.rs), Tang's augmentation and the
 //! attention losses (tests/native/evidence/text.rs).
 
-
 use burn::tensor::Device;
 use distill_playground::engine::data::{
     Dataset, Split, TransferConfig, TransferSet, digits, mnist_from_gz,

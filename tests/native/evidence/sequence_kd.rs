@@ -8,7 +8,6 @@
 //! (gold) and 266 / 244 (sequence-level). The effect is small at this size (the full runs: about
 //! a point); the margins are half of it.
 
-
 use burn::tensor::Device;
 use distill_playground::engine::seq2seq::{
     G2p, Seq2SeqConfig, Seq2SeqSettings, Seq2SeqTrainer, Targets, evaluate, load_seq2seq,

@@ -9,7 +9,6 @@
 //! cells share their start and their batches. Every cell with a teacher beats it by 3 points,
 //! and the best by 6.
 
-
 use burn::tensor::Device;
 use distill_playground::engine::data::{TransferConfig, TransferSet, digits};
 use distill_playground::engine::sweep::{SweepGrid, SweepRun};

@@ -11,7 +11,6 @@
 //! Asserted: the curriculum beats a fresh KD student by half the measured 1.28-point gap, and a
 //! constant rate by a third of its 0.39.
 
-
 use burn::tensor::{Device, Tensor};
 use distill_playground::engine::data::{Split, TransferConfig, TransferSet, digits};
 use distill_playground::engine::network::Network;

@@ -1,7 +1,6 @@
 //! The `distill` binary end to end: train a teacher, distil, evaluate, export; bad input gives a
 //! plain error and a non-zero exit, never a panic.
 
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -1,7 +1,6 @@
 //! The encoder–decoder of sequence-level KD: its decoder sees only the past, its files round-trip
 //! and refuse what is not theirs, and the four kinds of targets train.
 
-
 use burn::tensor::{Device, Tensor};
 use distill_playground::engine::seq2seq::data::{BOS, MAX_LETTERS, TARGET_LEN, letters};
 use distill_playground::engine::seq2seq::model::id_rows;

@@ -279,3 +279,30 @@ fn a_divergence_pauses_says_why_and_resumes_on_play() {
     // A divergence is not a lost device: the device stays as it was.
     assert!(!state.prefer_cpu && state.cpu_reason.is_none());
 }
+
+/// Every setting the table calls live (or view-only) changes a running run without restarting
+/// it; every other one restarts both students. Each entry is moved by its own example.
+#[test]
+fn the_settings_table_decides_what_restarts_a_running_run() {
+    use distill_playground::app::settings::table::{Applies, TABLE};
+    for e in TABLE {
+        let (before, last) = e.example.rsplit_once('&').unwrap_or(("", e.example));
+        let (base, _) = Settings::from_hash(before);
+        let mut running = reduce(AppState::default(), Action::Edit(base.clone()));
+        running = reduce(running, Action::Play);
+        running = reduce(
+            running,
+            Action::Progress {
+                steps: 50,
+                point: Some(point(50)),
+            },
+        );
+        let (changed, ignored) = Settings::from_hash(&format!("{}&{last}", base.to_hash()));
+        assert!(ignored.is_empty(), "{}: {ignored:?}", e.key);
+        let next = reduce(running.clone(), Action::Edit(changed));
+        let restarted = next.generation != running.generation;
+        assert_eq!(restarted, e.applies == Applies::Restart, "{}", e.key);
+        assert_eq!(next.running, !restarted, "{}", e.key);
+        assert_eq!(next.steps, if restarted { 0 } else { 50 }, "{}", e.key);
+    }
+}

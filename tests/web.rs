@@ -78,7 +78,7 @@ fn Harness() -> Html {
             vec![4.0, 1.0, 1.0, 1.0, 0.0, 1.0, 0.5, 1.0, 1.0, 1.0],
         ])),
         data: Some(state::Data::features(
-            distill_playground::engine::data::DatasetKind::Digits,
+            distill_playground::engine::catalog::DatasetKind::Digits,
             distill_playground::engine::data::digits().unwrap(),
         )),
         ..Default::default()

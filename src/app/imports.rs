@@ -109,7 +109,8 @@ pub fn student_fits(c: &Architecture) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::data::{DatasetKind, ToyKind, parse_own_csv, toy_split};
+    use crate::engine::catalog::DatasetKind;
+    use crate::engine::data::{ToyKind, parse_own_csv, toy_split};
     use crate::engine::network::MlpConfig;
 
     fn own_data() -> Data {

@@ -2,9 +2,11 @@
 //! the reducer, the training session and the saved run. Compiled and tested natively; `src/web`
 //! only renders it and feeds it browser events.
 
+pub mod data;
 pub mod drawing;
 pub mod imports;
 pub mod labs;
+pub mod loading;
 pub mod loss_window;
 pub mod message;
 pub mod page_training;
@@ -29,3 +31,4 @@ pub use presets::Preset;
 pub use settings::*;
 pub use students::teacher_depth;
 pub use tour::{TOUR, TourStep};
+pub use views::CurvePoint;

@@ -1,6 +1,6 @@
 //! Networks the page trains itself: a teacher from the labels, or a teacher assistant.
 
-use crate::engine::data::DatasetKind;
+use crate::engine::catalog::DatasetKind;
 use crate::engine::network::{Architecture, MlpConfig, TransformerConfig};
 use crate::engine::train::{DistillSettings, Regularisation};
 

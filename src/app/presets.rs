@@ -1,7 +1,7 @@
 //! One-click setups of the papers' experiments, each with what it shows.
 
 use super::settings::{AlphaSchedule, Settings};
-use crate::engine::data::DatasetKind;
+use crate::engine::catalog::DatasetKind;
 use crate::engine::loss::{AttentionLoss, HiddenLoss, SoftLoss};
 use crate::engine::mapping::MappingScheme;
 use crate::engine::network::NetKind;

@@ -2,55 +2,14 @@
 
 use std::rc::Rc;
 
-use crate::app::session::{Compression, CurvePoint};
+use crate::app::views::{Compression, CurvePoint};
 use crate::app::{Drawing, Settings, TOUR, check};
 use std::collections::BTreeMap;
 
-use crate::app::session::ShownAttention;
-use crate::app::text_data::TextData;
-use crate::engine::data::{DatasetKind, Split};
+pub use crate::app::data::Data;
+use crate::app::views::ShownAttention;
+use crate::engine::catalog::DatasetKind;
 use crate::engine::network::NetKind;
-use crate::engine::text::TextSplit;
-
-/// The dataset the page shows, shared with the driver; compared by identity, since MNIST's
-/// 20,000 images would make every re-render compare megabytes.
-#[derive(Clone, Debug)]
-pub struct Data {
-    pub kind: DatasetKind,
-    pub split: Rc<Split>,
-    /// For text: the sentences, the tokenizer and what is built from them.
-    pub text: Option<Rc<TextData>>,
-}
-
-impl Data {
-    /// A set of feature rows (images, points).
-    pub fn features(kind: DatasetKind, split: Split) -> Self {
-        Self {
-            kind,
-            split: Rc::new(split),
-            text: None,
-        }
-    }
-
-    /// The text set: its token rows are the split the students train on.
-    pub fn text(kind: DatasetKind, text: TextSplit) -> Self {
-        let split = Split {
-            train: text.train.clone(),
-            test: text.test.clone(),
-        };
-        Self {
-            kind,
-            split: Rc::new(split),
-            text: Some(Rc::new(TextData::new(text))),
-        }
-    }
-}
-
-impl PartialEq for Data {
-    fn eq(&self, other: &Self) -> bool {
-        self.kind == other.kind && Rc::ptr_eq(&self.split, &other.split)
-    }
-}
 
 /// The device badge's reason after a lost GPU (the notice has the details).
 pub const GPU_LOST: &str = "WebGPU stopped working mid-run";

@@ -3,7 +3,7 @@
 //! architecture built against the teacher in use.
 
 use super::Settings;
-use crate::engine::data::DatasetKind;
+use crate::engine::catalog::DatasetKind;
 use crate::engine::error::{Error, Result};
 use crate::engine::mapping::MappingScheme;
 use crate::engine::network::spec::{self, NetKind, Role, Shape};

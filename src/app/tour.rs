@@ -2,7 +2,7 @@
 //! the text set) → export.
 
 use super::settings::Settings;
-use crate::engine::data::DatasetKind;
+use crate::engine::catalog::DatasetKind;
 use crate::engine::loss::AttentionLoss;
 use crate::engine::mapping::MappingScheme;
 use crate::engine::network::NetKind;

@@ -10,13 +10,14 @@ use std::pin::Pin;
 use burn::tensor::Device;
 
 use crate::app::Settings;
+use crate::app::loading;
 use crate::app::saved_run::SavedRun;
-use crate::app::session::{self, Session};
+use crate::app::session::Session;
 use crate::app::state::Data;
 use crate::app::text_data::fingerprint;
 use crate::app::trainer_protocol::{FromTrainer, Start, ToTrainer};
 use crate::app::views::Shown;
-use crate::engine::data::DatasetKind;
+use crate::engine::catalog::DatasetKind;
 
 /// Reads a file the page serves (the worker fetches the sets itself, as the page does).
 pub type Fetch = Box<dyn Fn(String) -> Pin<Box<dyn Future<Output = Result<Vec<u8>, String>>>>>;
@@ -200,7 +201,7 @@ impl TrainerHost {
         }
         self.data = None;
         let fetch = &self.fetch;
-        let (data, _) = session::load_data(kind, fetch).await?;
+        let (data, _) = loading::load_data(kind, fetch).await?;
         self.data = Some(data.clone());
         Ok(data)
     }

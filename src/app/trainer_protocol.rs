@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::app::Settings;
 use crate::app::session::CurvePoint;
 use crate::app::views::{Shown, Views};
-use crate::engine::data::DatasetKind;
+use crate::engine::catalog::DatasetKind;
 use crate::engine::train::KnownLogits;
 use crate::engine::weights::NetworkWeights;
 

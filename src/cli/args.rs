@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::engine::data::DatasetKind;
+use crate::engine::catalog::DatasetKind;
 use crate::engine::limits;
 use crate::engine::loss::{AttentionLoss, HiddenLoss, KlReduction, SoftLoss};
 use crate::engine::train::Regularisation;

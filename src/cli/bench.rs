@@ -6,7 +6,7 @@ use burn::tensor::Device;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
-use crate::engine::data::DatasetKind;
+use crate::engine::catalog::DatasetKind;
 use crate::engine::error::{Error, Result};
 
 use super::*;

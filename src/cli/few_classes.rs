@@ -5,7 +5,7 @@ use std::path::Path;
 
 use burn::tensor::Device;
 
-use crate::engine::data::DatasetKind;
+use crate::engine::catalog::DatasetKind;
 use crate::engine::error::{Error, Result};
 use crate::engine::few_classes::{self, FewClassesPlan};
 use crate::engine::network::MlpConfig;

@@ -21,7 +21,8 @@ use burn::tensor::Device;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::engine::data::{self, DatasetKind, Split};
+use crate::engine::catalog::DatasetKind;
+use crate::engine::data::{self, Split};
 use crate::engine::error::{Error, Result};
 use crate::engine::network::{Architecture, Network};
 use crate::engine::text::{TextSplit, Tokenizer};
@@ -163,7 +164,7 @@ pub(super) fn load_data(
 ) -> Result<Data> {
     if !kind.is_text() {
         return Ok(Data {
-            split: data::load(kind, assets, seed)?,
+            split: crate::engine::catalog::load(kind, assets, seed)?,
             text: None,
         });
     }

@@ -28,9 +28,9 @@ pub const OWN_GRID: MapGrid = MapGrid {
 };
 
 /// The grid a set's maps show.
-pub fn page_grid(kind: crate::engine::data::DatasetKind) -> MapGrid {
+pub fn page_grid(kind: crate::engine::catalog::DatasetKind) -> MapGrid {
     match kind {
-        crate::engine::data::DatasetKind::Own => OWN_GRID,
+        crate::engine::catalog::DatasetKind::Own => OWN_GRID,
         _ => PAGE_GRID,
     }
 }

@@ -457,6 +457,19 @@ pub mod host {
             .max(0.0) // a one-hot sums to −0.0
     }
 
+    /// An ensemble's distribution from its members' logits of one example: `Σₖ wₖ softmax(zₖ)`
+    /// with shares that sum to 1 (the host twin of `Ensemble::combine`, for the page's sliders).
+    pub fn mix(members: &[&[f32]], shares: &[f32]) -> Vec<f32> {
+        let classes = members.first().map_or(0, |z| z.len());
+        let mut mixed = vec![0.0; classes];
+        for (z, w) in members.iter().zip(shares) {
+            for (m, p) in mixed.iter_mut().zip(softmax_t(z, 1.0)) {
+                *m += w * p;
+            }
+        }
+        mixed
+    }
+
     /// Index of the largest value (the first one on ties); `None` for an empty slice.
     pub fn argmax(values: &[f32]) -> Option<usize> {
         values

@@ -4,6 +4,7 @@
 //! natively.
 
 pub mod bench;
+pub mod catalog;
 pub mod cka;
 pub mod data;
 pub mod decision_map;

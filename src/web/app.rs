@@ -13,7 +13,7 @@ use super::loader;
 use super::storage;
 use crate::app::Settings;
 use crate::app::state::{Action, AppState};
-use crate::engine::data::DatasetKind;
+use crate::engine::catalog::DatasetKind;
 
 /// The state the page opens with: the link's settings, else the ones saved by the last visit,
 /// each checked field by field.

@@ -6,9 +6,9 @@
 use burn::tensor::Device;
 use wasm_bindgen::prelude::*;
 
-use crate::app::session;
+use crate::app::loading;
 use crate::engine::bench::{distill_steps, scale_point};
-use crate::engine::data::DatasetKind;
+use crate::engine::catalog::DatasetKind;
 use crate::engine::network::Network;
 use crate::engine::weights::NetworkWeights;
 use crate::web::files;
@@ -20,7 +20,7 @@ fn fail(e: impl std::fmt::Display) -> JsValue {
 /// The digits and their shipped teacher, on the CPU engine.
 async fn digits() -> Result<(crate::app::state::Data, NetworkWeights, Network), JsValue> {
     let fetch = |path: String| async move { files::fetch(&path).await.map_err(|e| e.to_string()) };
-    let (data, weights) = session::load_data(DatasetKind::Digits, fetch)
+    let (data, weights) = loading::load_data(DatasetKind::Digits, fetch)
         .await
         .map_err(fail)?;
     let teacher = weights.to_network(&Device::flex()).map_err(fail)?;

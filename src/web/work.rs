@@ -10,11 +10,12 @@ use super::loader;
 use super::pace::{after_next_paint, now_ms};
 use super::storage;
 use crate::app::imports::Which;
+use crate::app::loading;
 use crate::app::saved_run::SavedRun;
-use crate::app::session::{self, CurvePoint, Session};
+use crate::app::session::{CurvePoint, Session};
 use crate::app::state::{self, Action, AppState};
 use crate::app::{PageTraining, Settings};
-use crate::engine::data::DatasetKind;
+use crate::engine::catalog::DatasetKind;
 use crate::engine::weights::{FileInfo, NetworkWeights, WeightFormat};
 
 /// The tools a run can be written out for.
@@ -135,7 +136,7 @@ pub async fn load_dataset(
     }
     // The app's loaders take any fetch; the message of a failed one is what the user reads.
     let fetch = |path: String| async move { files::fetch(&path).await.map_err(|e| e.to_string()) };
-    session::load_data(kind, fetch).await
+    loading::load_data(kind, fetch).await
 }
 
 /// Trains, on every labeled training example, in chunks between frames with progress: a teacher

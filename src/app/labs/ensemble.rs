@@ -1,6 +1,8 @@
 //! An ensemble of teachers (MT-DNN): the page's teacher and teachers trained here with other
 //! seeds, their weights (live while a student learns from them), and the accuracies to compare.
 
+use crate::engine::loss::host;
+
 /// At most this many teachers in the page (each trains for a few seconds).
 pub const MAX_TEACHERS: usize = 4;
 
@@ -89,11 +91,7 @@ impl EnsembleLab {
 
     /// The weights as fractions of their sum (what the ensemble uses), or why they cannot be.
     pub fn shares(&self) -> Result<Vec<f32>, String> {
-        let sum: f32 = self.weights.iter().sum();
-        if sum <= 0.0 {
-            return Err("every weight is 0: give at least one teacher a weight".into());
-        }
-        Ok(self.weights.iter().map(|w| w / sum).collect())
+        crate::engine::network::ensemble::shares(&self.weights).map_err(|e| e.to_string())
     }
 
     /// The ensemble's test accuracy at the current weights: the top class of Σₖ wₖ softmax(zₖ).
@@ -102,14 +100,12 @@ impl EnsembleLab {
         let shares = self.shares().ok()?;
         let mut hits = 0;
         for (i, &label) in labels.iter().enumerate() {
-            let mut mixed = vec![0.0f32; classes];
-            for (z, w) in logits.iter().zip(&shares) {
-                let row = z.get(i * classes..(i + 1) * classes)?;
-                for (m, p) in mixed.iter_mut().zip(softmax(row)) {
-                    *m += w * p;
-                }
-            }
-            hits += usize::from(top(&mixed) == usize::from(label));
+            let rows = logits
+                .iter()
+                .map(|z| z.get(i * classes..(i + 1) * classes))
+                .collect::<Option<Vec<_>>>()?;
+            let mixed = host::mix(&rows, &shares);
+            hits += usize::from(host::argmax(&mixed) == Some(usize::from(label)));
         }
         Some(hits as f32 / labels.len().max(1) as f32)
     }
@@ -119,20 +115,6 @@ impl EnsembleLab {
         let s = self.student_accuracy?;
         Some(self.teachers.iter().all(|t| s > t.accuracy))
     }
-}
-
-fn softmax(z: &[f32]) -> Vec<f32> {
-    let max = z.iter().copied().fold(f32::MIN, f32::max);
-    let e: Vec<f32> = z.iter().map(|v| (v - max).exp()).collect();
-    let sum: f32 = e.iter().sum();
-    e.iter().map(|v| v / sum).collect()
-}
-
-fn top(p: &[f32]) -> usize {
-    p.iter()
-        .enumerate()
-        .fold((0, f32::MIN), |b, (c, &v)| if v > b.1 { (c, v) } else { b })
-        .0
 }
 
 #[cfg(test)]

@@ -81,7 +81,7 @@ pub(super) fn parse_enum<T: for<'de> Deserialize<'de>>(value: &str) -> Result<T,
 mod tests {
     use super::*;
     use crate::app::settings::{AlphaSchedule, check};
-    use crate::engine::data::DatasetKind;
+    use crate::engine::catalog::DatasetKind;
     use crate::engine::limits;
     use crate::engine::loss::{AttentionLoss, HiddenLoss, KlReduction, SoftLoss};
     use crate::engine::mapping::MappingScheme;

@@ -8,7 +8,8 @@ pub mod table;
 use serde::{Deserialize, Serialize};
 
 use super::students::teacher_depth;
-use crate::engine::data::{DatasetKind, TransferConfig};
+use crate::engine::catalog::DatasetKind;
+use crate::engine::data::TransferConfig;
 use crate::engine::error::{Error, Result};
 use crate::engine::limits;
 use crate::engine::loss::{AttentionLoss, HiddenLoss, KlForm, KlReduction, SoftLoss};
@@ -17,7 +18,6 @@ use crate::engine::network::{MlpConfig, NetKind};
 use crate::engine::schedule::Schedule;
 use crate::engine::text::TangAugment;
 use crate::engine::train::DistillSettings;
-use crate::engine::train::OmittedReport;
 
 pub const T_MIN: f32 = limits::TEMPERATURE.min;
 pub const T_MAX: f32 = limits::TEMPERATURE.max;
@@ -124,53 +124,6 @@ impl Default for Settings {
             p_replace: limits::P_REPLACE.default,
             p_ngram: limits::P_NGRAM.default,
         }
-    }
-}
-
-/// One point of the page's live curves: the loss's parts as they enter the total (α·hard,
-/// (1−α)·soft, β·hidden, γ·attention) averaged since the previous point, accuracies on the test
-/// set.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct CurvePoint {
-    pub step: usize,
-    #[serde(with = "nan_as_null")]
-    pub hard: f32,
-    #[serde(with = "nan_as_null")]
-    pub soft: f32,
-    #[serde(with = "nan_as_null")]
-    pub hidden: f32,
-    #[serde(with = "nan_as_null", default)]
-    pub attention: f32,
-    /// The mean sizes of the hard and soft terms' gradients into the logits.
-    #[serde(default)]
-    pub logit_gradients: Option<[f32; 2]>,
-    /// NaN when no labeled row was seen since the previous point.
-    #[serde(with = "nan_as_null")]
-    pub train_accuracy: f32,
-    pub test_accuracy: f32,
-    pub scratch_test_accuracy: f32,
-    pub agreement: f32,
-    /// With an omitted class: how the distilled student does on it.
-    #[serde(default)]
-    pub omitted: Option<OmittedReport>,
-}
-
-/// JSON has no NaN: a missing value is written as `null` and read back as NaN.
-mod nan_as_null {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    /// As an option (JSON writes the bare number): formats without field types, like the
-    /// training worker's bincode, read back exactly what was written.
-    pub fn serialize<S: Serializer>(v: &f32, s: S) -> Result<S::Ok, S::Error> {
-        if v.is_finite() {
-            s.serialize_some(v)
-        } else {
-            s.serialize_none()
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f32, D::Error> {
-        Ok(Option::<f32>::deserialize(d)?.unwrap_or(f32::NAN))
     }
 }
 

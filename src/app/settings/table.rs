@@ -5,7 +5,7 @@
 //! engine's (`engine::limits`), which the trainer and the CLI's defaults read too.
 
 use super::Settings;
-use crate::engine::data::DatasetKind;
+use crate::engine::catalog::DatasetKind;
 use crate::engine::limits::{self, Bound};
 use crate::engine::loss::{AttentionLoss, HiddenLoss, KlReduction, SoftLoss};
 use crate::engine::mapping::MappingScheme;

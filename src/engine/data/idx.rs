@@ -116,7 +116,9 @@ mod tests {
     #[test]
     fn shipped_mnist_has_the_canonical_sizes() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets");
-        let split = super::super::load(super::super::DatasetKind::Mnist, &dir, 0).unwrap();
+        let split =
+            crate::engine::catalog::load(crate::engine::catalog::DatasetKind::Mnist, &dir, 0)
+                .unwrap();
         assert_eq!((split.train.len(), split.test.len()), (60_000, 10_000));
         assert_eq!(split.train.dim, 784);
         assert_eq!(split.test.class_counts().iter().sum::<usize>(), 10_000);

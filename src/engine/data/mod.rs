@@ -18,7 +18,6 @@ use std::io::Read;
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 use rand::seq::SliceRandom;
-use serde::{Deserialize, Serialize};
 
 use crate::engine::error::{Error, Result};
 
@@ -134,126 +133,6 @@ pub struct Split {
     pub test: Dataset,
 }
 
-/// The datasets the product knows by name.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DatasetKind {
-    #[default]
-    Digits,
-    Mnist,
-    Moons,
-    Circles,
-    Spirals,
-    Xor,
-    /// SpamAssassin e-mails, three classes (text).
-    Spam,
-    /// A CSV the user brought: its shape comes with its data (see [`parse_own_csv`]), not from
-    /// the kind, and it has no shipped teacher.
-    Own,
-}
-
-impl DatasetKind {
-    /// Every set; the page and the CLI offer them all.
-    pub const ALL: [DatasetKind; 7] = [
-        DatasetKind::Digits,
-        DatasetKind::Mnist,
-        DatasetKind::Moons,
-        DatasetKind::Circles,
-        DatasetKind::Spirals,
-        DatasetKind::Xor,
-        DatasetKind::Spam,
-    ];
-
-    /// Whether its examples are sentences (token-id rows).
-    pub fn is_text(self) -> bool {
-        self == DatasetKind::Spam
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            DatasetKind::Digits => "digits",
-            DatasetKind::Mnist => "mnist",
-            DatasetKind::Moons => "moons",
-            DatasetKind::Circles => "circles",
-            DatasetKind::Spirals => "spirals",
-            DatasetKind::Xor => "xor",
-            DatasetKind::Spam => "spam",
-            DatasetKind::Own => "own",
-        }
-    }
-
-    /// Input features per example (your own data: as many as its file has; 2 until it is read).
-    pub fn inputs(self) -> usize {
-        match self {
-            DatasetKind::Digits => 64,
-            DatasetKind::Mnist => 28 * 28,
-            DatasetKind::Spam => crate::engine::text::SPAM_MAX_LEN,
-            _ => 2,
-        }
-    }
-
-    /// Classes (your own data: the most a file may have, until it is read).
-    pub fn classes(self) -> usize {
-        match self {
-            DatasetKind::Spam => crate::engine::text::SPAM_CLASSES.len(),
-            DatasetKind::Own => own::MAX_CLASSES,
-            _ if self.toy().is_some() => 2,
-            _ => 10,
-        }
-    }
-
-    /// Side of the square images; `None` for the 2-D sets.
-    pub fn image_side(self) -> Option<usize> {
-        match self {
-            DatasetKind::Digits => Some(8),
-            DatasetKind::Mnist => Some(28),
-            _ => None,
-        }
-    }
-
-    /// How the page names it in its dataset menu.
-    pub fn title(self) -> &'static str {
-        match self {
-            DatasetKind::Digits => "Digits (8×8)",
-            DatasetKind::Mnist => "MNIST (28×28)",
-            DatasetKind::Moons => "Two moons (2-D)",
-            DatasetKind::Circles => "Circles (2-D)",
-            DatasetKind::Spirals => "Spirals (2-D)",
-            DatasetKind::Xor => "XOR (2-D)",
-            DatasetKind::Spam => "SpamAssassin e-mails (text)",
-            DatasetKind::Own => "Your data (CSV)",
-        }
-    }
-
-    pub fn toy(self) -> Option<ToyKind> {
-        match self {
-            DatasetKind::Moons => Some(ToyKind::Moons),
-            DatasetKind::Circles => Some(ToyKind::Circles),
-            DatasetKind::Spirals => Some(ToyKind::Spirals),
-            DatasetKind::Xor => Some(ToyKind::Xor),
-            DatasetKind::Digits | DatasetKind::Mnist | DatasetKind::Spam | DatasetKind::Own => None,
-        }
-    }
-}
-
-impl std::str::FromStr for DatasetKind {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        let s = s.to_ascii_lowercase();
-        DatasetKind::ALL
-            .into_iter()
-            .chain([DatasetKind::Own])
-            .find(|k| k.name() == s)
-            .ok_or_else(|| {
-                let names: Vec<&str> = DatasetKind::ALL.iter().map(|k| k.name()).collect();
-                Error::Dataset(format!(
-                    "unknown dataset '{s}' (expected one of: {})",
-                    names.join(", ")
-                ))
-            })
-    }
-}
-
 /// The digits set is small enough to live inside the binary (and the page's wasm).
 pub const DIGITS_CSV_GZ: &[u8] = include_bytes!("../../../assets/data/digits/digits.csv.gz");
 
@@ -355,38 +234,6 @@ pub fn read_capped(path: &std::path::Path, limit: usize) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// Loads a dataset by kind. Image sets other than digits read their files from `assets_dir`.
-#[cfg(not(target_arch = "wasm32"))]
-pub fn load(kind: DatasetKind, assets_dir: &std::path::Path, seed: u64) -> Result<Split> {
-    match kind {
-        DatasetKind::Digits => digits(),
-        DatasetKind::Mnist => {
-            let dir = assets_dir.join("data/mnist");
-            let read = |name: &str| read_capped(&dir.join(name), 64 << 20);
-            mnist_from_gz(
-                &read("train-images-idx3-ubyte.gz")?,
-                &read("train-labels-idx1-ubyte.gz")?,
-                &read("t10k-images-idx3-ubyte.gz")?,
-                &read("t10k-labels-idx1-ubyte.gz")?,
-                usize::MAX,
-            )
-        }
-        DatasetKind::Spam => {
-            let text = crate::engine::text::spam(None)?;
-            Ok(Split {
-                train: text.train,
-                test: text.test,
-            })
-        }
-        toy => {
-            let kind = toy
-                .toy()
-                .ok_or_else(|| Error::Dataset("not a toy set".into()))?;
-            Ok(toy_split(kind, seed))
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -440,39 +287,5 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("label 3"), "{err}");
-    }
-
-    #[test]
-    fn dataset_kinds_describe_their_data() {
-        for kind in DatasetKind::ALL {
-            let classes = kind.classes();
-            match kind.toy() {
-                Some(toy) => {
-                    let split = toy_split(toy, TOY_SEED);
-                    assert_eq!(
-                        (split.train.dim, split.train.classes),
-                        (kind.inputs(), classes)
-                    );
-                    assert_eq!((split.train.len(), split.test.len()), (700, 300));
-                    assert_eq!(kind.image_side(), None);
-                }
-                None if kind.is_text() => {
-                    assert_eq!((kind.image_side(), classes), (None, 3));
-                }
-                None => {
-                    let side = kind.image_side().unwrap();
-                    assert_eq!(side * side, kind.inputs());
-                    assert_eq!(classes, 10);
-                }
-            }
-            assert!(!kind.title().is_empty());
-        }
-        assert_eq!(digits().unwrap().train.dim, DatasetKind::Digits.inputs());
-    }
-
-    #[test]
-    fn dataset_kind_parses() {
-        assert_eq!("MNIST".parse::<DatasetKind>().unwrap(), DatasetKind::Mnist);
-        assert!("cifar".parse::<DatasetKind>().is_err());
     }
 }

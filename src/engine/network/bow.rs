@@ -10,8 +10,8 @@ use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use super::tokens::{check_text_sizes, declared, random_embedding, token_mask};
 use super::torch::{TorchTensors, TorchValues, push_embedding, push_linear};
-use super::transformer::{check_text_sizes, declared, random_embedding, token_mask};
 use super::{Architecture, Classifier, Forward, Input, Taps, random_linear};
 use crate::engine::error::{Error, Result};
 

@@ -57,7 +57,7 @@ impl Ensemble {
                 )));
             }
         }
-        let weights = normalised(weights, members.len())?;
+        let weights = checked_shares(weights, members.len())?;
         Ok(Self { members, weights })
     }
 
@@ -72,7 +72,7 @@ impl Ensemble {
 
     /// New weights for the same members (checked and normalised).
     pub fn set_weights(&mut self, weights: &[f32]) -> Result<()> {
-        self.weights = normalised(weights, self.members.len())?;
+        self.weights = checked_shares(weights, self.members.len())?;
         Ok(())
     }
 
@@ -126,13 +126,19 @@ fn log_sum_exp(x: Tensor<3>) -> Tensor<2> {
 }
 
 /// `weights` checked (one per member, finite, none negative, not all 0) and scaled to sum to 1.
-fn normalised(weights: &[f32], members: usize) -> Result<Vec<f32>> {
+/// `weights` for `members` teachers, as shares of their sum.
+fn checked_shares(weights: &[f32], members: usize) -> Result<Vec<f32>> {
     if weights.len() != members {
         return Err(Error::Settings(format!(
             "{} teacher weights for {members} teachers",
             weights.len()
         )));
     }
+    shares(weights)
+}
+
+/// Teacher weights as shares of their sum (the page's sliders and the trainer share this).
+pub fn shares(weights: &[f32]) -> Result<Vec<f32>> {
     if let Some(w) = weights.iter().find(|w| !w.is_finite() || **w < 0.0) {
         return Err(Error::Settings(format!(
             "teacher weight {w}: weights must be 0 or more"
@@ -142,7 +148,7 @@ fn normalised(weights: &[f32], members: usize) -> Result<Vec<f32>> {
     let sum: f64 = weights.iter().map(|&w| f64::from(w)).sum();
     if sum <= 0.0 {
         return Err(Error::Settings(
-            "every teacher weight is 0: give at least one teacher a weight".into(),
+            "every weight is 0: give at least one teacher a weight".into(),
         ));
     }
     Ok(weights
@@ -180,15 +186,9 @@ impl Classifier for Ensemble {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::loss::host;
     use crate::engine::network::MlpConfig;
     use burn::tensor::{Device, TensorData};
-
-    fn softmax_host(z: &[f32]) -> Vec<f32> {
-        let max = z.iter().cloned().fold(f32::MIN, f32::max);
-        let e: Vec<f32> = z.iter().map(|v| (v - max).exp()).collect();
-        let s: f32 = e.iter().sum();
-        e.iter().map(|v| v / s).collect()
-    }
 
     fn teachers(device: &Device) -> Vec<Network> {
         [1, 2, 3]
@@ -225,11 +225,9 @@ mod tests {
             .unwrap();
         for row in 0..5 {
             let r = row * 3..row * 3 + 3;
-            let p: Vec<Vec<f32>> = each.iter().map(|z| softmax_host(&z[r.clone()])).collect();
-            let want: Vec<f32> = (0..3)
-                .map(|c| 0.5 * p[0][c] + 0.25 * p[1][c] + 0.25 * p[2][c])
-                .collect();
-            for (g, w) in softmax_host(&got[r]).iter().zip(&want) {
+            let rows: Vec<&[f32]> = each.iter().map(|z| &z[r.clone()]).collect();
+            let want = host::mix(&rows, &[0.5, 0.25, 0.25]);
+            for (g, w) in host::softmax_t(&got[r], 1.0).iter().zip(&want) {
                 assert!((g - w).abs() < 1e-6, "{g} vs {w}");
             }
         }
@@ -269,7 +267,7 @@ mod tests {
         assert!(err(&[1.0, 1.0]).contains("2 teacher weights for 3 teachers"));
         assert!(err(&[1.0, -1.0, 1.0]).contains("weight -1"));
         assert!(err(&[1.0, f32::NAN, 1.0]).contains("weight NaN"));
-        assert!(err(&[0.0, 0.0, 0.0]).contains("every teacher weight is 0"));
+        assert!(err(&[0.0, 0.0, 0.0]).contains("every weight is 0"));
         let mut mixed = members.clone();
         mixed.push(Network::Mlp(
             MlpConfig::student(5, 3).init(&device, 1).unwrap(),

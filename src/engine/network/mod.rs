@@ -13,6 +13,7 @@ pub mod bow;
 pub mod ensemble;
 pub mod mlp;
 pub mod spec;
+pub mod tokens;
 pub mod torch;
 pub mod transformer;
 

@@ -9,7 +9,7 @@
 //! - bow: "32" (embedding and one ReLU layer of 32) or "64,32,16" (embedding, then ReLU layers).
 
 use super::{Activation, Architecture, BiLstmConfig, BowConfig, MlpConfig, TransformerConfig};
-use crate::engine::data::DatasetKind;
+use crate::engine::catalog::DatasetKind;
 use crate::engine::error::{Error, Result};
 
 /// The network kinds, by what they read: an MLP reads feature rows, the others sentences.

@@ -12,7 +12,7 @@ use burn::nn::{Embedding, LayerNorm, LayerNormConfig, Linear};
 use burn::tensor::{Device, Tensor, TensorData};
 
 use super::linear_from_host;
-use super::transformer::embedding_from_host;
+use super::tokens::embedding_from_host;
 use crate::engine::error::{Error, Result};
 
 /// Tensors by PyTorch name, in PyTorch layout, still on the device.

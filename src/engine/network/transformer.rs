@@ -13,14 +13,15 @@
 //! are masked out of every softmax. The queries, keys and values come from one `in_proj` linear
 //! layer (rows q, k, v), as PyTorch stores them, so an export is a reshape, not a re-shuffle.
 
-use burn::module::{Module, Param};
+use burn::module::Module;
 use burn::nn::{Embedding, LayerNorm, LayerNormConfig, Linear};
 use burn::tensor::activation::{gelu, softmax};
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::tensor::{Device, Int, Tensor};
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use super::tokens::{check_text_sizes, declared, random_embedding, token_mask};
 use super::torch::{TorchTensors, TorchValues, push_embedding, push_linear, push_norm};
 use super::{Architecture, Classifier, Forward, Input, Qkv, Taps, random_linear};
 use crate::engine::error::{Error, Result};
@@ -193,68 +194,9 @@ pub fn dropout<const D: usize>(x: Tensor<D>, p: f64) -> Tensor<D> {
 /// here several points behind a bag of words).
 pub const BERT_INIT_STD: f32 = 0.02;
 
-/// Sum of the element counts of `shapes`, saturating (checked before anything is built).
-pub fn declared(shapes: &[(String, Vec<usize>)]) -> u64 {
-    shapes
-        .iter()
-        .map(|(_, s)| s.iter().fold(1u64, |n, &d| n.saturating_mul(d as u64)))
-        .fold(0, u64::saturating_add)
-}
-
-/// The checks every text network shares.
 /// Most attention heads a block may have (BERT-large has 16, MiniLM 12). Each head's scores
 /// grow with the square of the length, so this bounds what a file can make a pass allocate.
 pub const MAX_HEADS: usize = 16;
-
-pub fn check_text_sizes(vocab: usize, max_len: usize, classes: usize) -> Result<()> {
-    use crate::engine::text::tokenizer::{MAX_LEN, MAX_VOCAB};
-    if !(6..=MAX_VOCAB).contains(&vocab) {
-        return Err(Error::ModelConfig(format!(
-            "a vocabulary of {vocab} words: 6 (the specials and a word) to {MAX_VOCAB}"
-        )));
-    }
-    if !(3..=MAX_LEN).contains(&max_len) {
-        return Err(Error::ModelConfig(format!(
-            "max length {max_len}: 3 to {MAX_LEN} tokens"
-        )));
-    }
-    if !(2..=1000).contains(&classes) {
-        return Err(Error::ModelConfig(format!(
-            "{classes} classes: need between 2 and 1000"
-        )));
-    }
-    Ok(())
-}
-
-/// An embedding table of uniform values with standard deviation `std`.
-pub fn random_embedding(
-    rows: usize,
-    width: usize,
-    std: f32,
-    rng: &mut ChaCha8Rng,
-    device: &Device,
-) -> Embedding {
-    use rand::RngExt;
-    let bound = std * 3f32.sqrt();
-    let values = (0..rows * width)
-        .map(|_| rng.random_range(-bound..bound))
-        .collect();
-    embedding_from_host(values, rows, width, device)
-}
-
-pub fn embedding_from_host(
-    values: Vec<f32>,
-    rows: usize,
-    width: usize,
-    device: &Device,
-) -> Embedding {
-    Embedding {
-        weight: Param::from_tensor(Tensor::from_data(
-            TensorData::new(values, [rows, width]),
-            device,
-        )),
-    }
-}
 
 /// One pre-layer-norm encoder block.
 #[derive(Module, Debug)]
@@ -320,11 +262,6 @@ pub struct Transformer {
     pub classifier: Linear,
     #[module(skip)]
     pub dropout: f64,
-}
-
-/// 1 where a token is, 0 where padding is: `[batch, positions]`.
-pub fn token_mask(ids: &Tensor<2, Int>) -> Tensor<2> {
-    ids.clone().not_equal_elem(0).float()
 }
 
 impl Transformer {
@@ -478,6 +415,7 @@ impl Transformer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use burn::tensor::TensorData;
 
     fn ids(rows: &[&[i64]], device: &Device) -> Tensor<2, Int> {
         let n = rows.len();

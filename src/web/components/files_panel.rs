@@ -6,7 +6,7 @@ use yew::prelude::*;
 
 use super::*;
 use crate::app::state::{Action, AppState};
-use crate::engine::data::DatasetKind;
+use crate::engine::catalog::DatasetKind;
 use crate::engine::network::{Architecture, MlpConfig, TransformerConfig};
 use crate::engine::weights::{NetworkWeights, WeightFormat};
 use crate::web::error::WebError;

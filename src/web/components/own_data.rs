@@ -5,7 +5,7 @@
 use yew::prelude::*;
 
 use super::*;
-use crate::engine::data::DatasetKind;
+use crate::engine::catalog::DatasetKind;
 use crate::web::Request;
 use crate::web::files;
 

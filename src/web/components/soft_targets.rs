@@ -209,7 +209,7 @@ fn bars(state: &State, classes: usize, label: usize) -> Html {
 }
 
 fn dark_knowledge(state: &State, teacher: &[f32], t: f32) -> String {
-    let (top, p) = crate::app::session::top(teacher);
+    let (top, p) = crate::app::views::top(teacher);
     let ups: Vec<String> = runners_up(teacher, 3)
         .into_iter()
         .map(|(c, q)| format!("{} ({:.1} %)", class_name(state, c), q * 100.0))

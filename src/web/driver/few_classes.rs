@@ -33,7 +33,7 @@ impl Driver {
     async fn few_classes(&mut self) -> crate::Result<bool> {
         let cpu = Device::flex();
         let plan = FewClassesPlan::default();
-        let teacher = crate::app::session::built_in_teacher()?;
+        let teacher = crate::app::loading::built_in_teacher()?;
         let split = crate::engine::data::digits()?;
         let student = MlpConfig::student(split.train.dim, split.train.classes);
         let total = plan.counts.len() * plan.seeds.len() * plan.steps;

@@ -28,7 +28,7 @@ use crate::app::Settings;
 use crate::app::saved_run::SavedRun;
 use crate::app::session::{CurvePoint, Session};
 use crate::app::state::{Action, AppState, Data};
-use crate::engine::data::DatasetKind;
+use crate::engine::catalog::DatasetKind;
 use crate::engine::weights::NetworkWeights;
 use crate::web::device::{DeviceChoice, DeviceKind};
 use crate::web::pace::{after_next_paint, now_ms, sleep_ms, yield_to_input};
@@ -211,7 +211,7 @@ impl Driver {
                 data: None,
                 failed: None,
                 staged: None,
-                teacher: crate::app::session::built_in_teacher()?,
+                teacher: crate::app::loading::built_in_teacher()?,
                 own_teacher: false,
                 teacher_made: None,
                 pending_student: None,

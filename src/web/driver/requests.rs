@@ -3,7 +3,7 @@
 use super::*;
 use crate::app::PageTraining;
 use crate::app::imports::{Which, check_import};
-use crate::engine::data::DatasetKind;
+use crate::engine::catalog::DatasetKind;
 use crate::engine::network::Classifier;
 use crate::engine::weights::WeightFormat;
 use crate::web::work::{self, Request};

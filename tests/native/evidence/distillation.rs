@@ -59,7 +59,8 @@ fn distilled_student_beats_scratch_with_little_labeled_data() {
 /// states on the data the page shows (toy sets: seed `TOY_SEED`).
 #[test]
 fn every_page_dataset_has_a_fitting_shipped_teacher() {
-    use distill_playground::engine::data::{DatasetKind, TOY_SEED, toy_split};
+    use distill_playground::engine::catalog::DatasetKind;
+    use distill_playground::engine::data::{TOY_SEED, toy_split};
     let device = Device::flex();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/teachers");
     // README's table, in percent.

@@ -614,7 +614,7 @@ fn exits_ensemble_and_theseus_commands() {
     assert!(text(&ok).contains("weight 0.75"), "{}", text(&ok));
     for (bad, why) in [
         ("1", "1 teacher weights for 2"),
-        ("0,0", "every teacher weight is 0"),
+        ("0,0", "every weight is 0"),
         ("1,x", "'x'"),
     ] {
         let out = run(args(bad));

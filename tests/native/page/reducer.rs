@@ -165,7 +165,7 @@ fn drawing_edits_go_through_the_reducer_with_undo() {
 #[test]
 fn a_new_dataset_clears_what_belonged_to_the_old_one() {
     use distill_playground::app::state::DrawAction;
-    use distill_playground::engine::data::DatasetKind;
+    use distill_playground::engine::catalog::DatasetKind;
     let mut state = reduce(AppState::default(), Action::Draw(DrawAction::Start));
     assert_eq!(
         state.drawing.as_ref().unwrap().side,

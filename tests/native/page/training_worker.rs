@@ -9,12 +9,14 @@ use burn::tensor::Device;
 use futures_lite::future::block_on;
 
 use distill_playground::app::Settings;
-use distill_playground::app::session::{Session, built_in_teacher};
+use distill_playground::app::loading::built_in_teacher;
+use distill_playground::app::session::Session;
 use distill_playground::app::state::Data;
 use distill_playground::app::trainer_host::TrainerHost;
 use distill_playground::app::trainer_protocol::{FromTrainer, Start, ToTrainer};
 use distill_playground::app::views::Shown;
-use distill_playground::engine::data::{DatasetKind, digits};
+use distill_playground::engine::catalog::DatasetKind;
+use distill_playground::engine::data::digits;
 use distill_playground::engine::weights::NetworkWeights;
 
 fn digits_data() -> Data {

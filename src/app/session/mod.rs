@@ -3,158 +3,31 @@
 //! of the student's weights, read asynchronously, so WebGPU never sees a synchronous read. The
 //! data is one of the page's datasets (digits built in; MNIST and the toy teachers fetched).
 
+mod compression;
+mod views;
+
+pub use views::preview;
+
 use std::cell::OnceCell;
 use std::rc::Rc;
 
 use burn::tensor::Device;
 
 pub use crate::app::CurvePoint;
+use crate::app::data::Data;
 use crate::app::loss_window::LossWindow;
 use crate::app::saved_run::SavedRun;
-use crate::app::state::Data;
 use crate::app::text_data::{TextData, fingerprint};
+pub use crate::app::views::{AUGMENTED_SHOWN, Compression, KindCost, ShownAttention};
 use crate::app::{Settings, omitted_class_report};
 use crate::engine::cka::TeacherProbe;
-use crate::engine::data::{DatasetKind, Split, TransferSet};
+use crate::engine::data::{Split, TransferSet};
 use crate::engine::decision_map::{MapGrid, page_grid};
-use crate::engine::loss::host;
 #[cfg(test)]
 use crate::engine::network::Mlp;
-use crate::engine::network::{AttentionMaps, Classifier, Network, attention_maps};
-use crate::engine::text::{TextSplit, Tokenizer, spam_from_gz};
+use crate::engine::network::{Classifier, Network};
 use crate::engine::train::{KnownLogits, Trainer, fraction_equal, logits_host, predictions};
 use crate::engine::weights::NetworkWeights;
-
-const DIGITS_TEACHER: &[u8] = include_bytes!("../../assets/teachers/digits.safetensors");
-
-/// A dataset as the page holds it: MNIST cut to its first training images, toy sets from the
-/// fixed seed their shipped teachers learned.
-/// `fetch` reads a file the page serves (a path under the site's root); the page passes the
-/// browser's, tests a closure over the repository's assets.
-pub async fn load_split<F, Fut>(kind: DatasetKind, fetch: F) -> crate::Result<Split>
-where
-    F: Fn(String) -> Fut,
-    Fut: std::future::Future<Output = Result<Vec<u8>, String>>,
-{
-    use crate::engine::data;
-    match kind {
-        DatasetKind::Digits => data::digits(),
-        DatasetKind::Mnist => {
-            let get = |name: &'static str| {
-                let file = fetch(format!("assets/data/mnist/{name}"));
-                async move { file.await.map_err(crate::Error::Dataset) }
-            };
-            data::mnist_from_gz(
-                &get("train-images-idx3-ubyte.gz").await?,
-                &get("train-labels-idx1-ubyte.gz").await?,
-                &get("t10k-images-idx3-ubyte.gz").await?,
-                &get("t10k-labels-idx1-ubyte.gz").await?,
-                data::PAGE_MNIST_TRAIN,
-            )
-        }
-        toy => {
-            let kind = toy
-                .toy()
-                .ok_or_else(|| crate::Error::Dataset("not a toy set".into()))?;
-            Ok(data::toy_split(kind, data::TOY_SEED))
-        }
-    }
-}
-
-/// The text set as the page holds it, with its teacher: the teacher first, since its file
-/// carries the tokenizer the sentences must be read with; then the sentences, fetched (0.7 MB)
-/// rather than built into the page.
-pub async fn load_text_set<F, Fut>(fetch: F) -> crate::Result<(TextSplit, NetworkWeights)>
-where
-    F: Fn(String) -> Fut,
-    Fut: std::future::Future<Output = Result<Vec<u8>, String>>,
-{
-    let teacher_path = "assets/teachers/spam.safetensors";
-    let bytes = fetch(teacher_path.into())
-        .await
-        .map_err(crate::Error::Dataset)?;
-    let (teacher, info) = NetworkWeights::from_safetensors(&bytes)?;
-    let tokenizer: Tokenizer = match info.info.get("tokenizer") {
-        Some(t) => serde_json::from_value(t.clone())
-            .map_err(|e| crate::Error::Weights(format!("{teacher_path}: its tokenizer: {e}")))?,
-        None => {
-            return Err(crate::Error::Weights(format!(
-                "{teacher_path} has no tokenizer: it is not a text teacher"
-            )));
-        }
-    };
-    let arch = &teacher.architecture;
-    if arch.vocab() != Some(tokenizer.vocab_size()) || arch.inputs() != tokenizer.max_len() {
-        return Err(crate::Error::Weights(format!(
-            "{teacher_path} does not read its own tokenizer's {} words × {} tokens",
-            tokenizer.vocab_size(),
-            tokenizer.max_len()
-        )));
-    }
-    let sentences = fetch("assets/data/spam/spam.tsv.gz".into())
-        .await
-        .map_err(crate::Error::Dataset)?;
-    Ok((spam_from_gz(&sentences, Some(tokenizer))?, teacher))
-}
-
-/// A dataset with its shipped teacher, as the page holds them.
-pub async fn load_data<F, Fut>(kind: DatasetKind, fetch: F) -> crate::Result<(Data, NetworkWeights)>
-where
-    F: Fn(String) -> Fut,
-    Fut: std::future::Future<Output = Result<Vec<u8>, String>>,
-{
-    if kind.is_text() {
-        let (text, teacher) = load_text_set(fetch).await?;
-        return Ok((Data::text(kind, text), teacher));
-    }
-    let split = load_split(kind, &fetch).await?;
-    let teacher = shipped_teacher(kind, fetch).await?;
-    Ok((Data::features(kind, split), teacher))
-}
-
-/// The digits teacher, built into the page.
-pub fn built_in_teacher() -> crate::Result<NetworkWeights> {
-    Ok(NetworkWeights::from_safetensors(DIGITS_TEACHER)?.0)
-}
-
-/// The teacher shipped for a dataset: the digits one is built in, the others are fetched.
-pub async fn shipped_teacher<F, Fut>(kind: DatasetKind, fetch: F) -> crate::Result<NetworkWeights>
-where
-    F: FnOnce(String) -> Fut,
-    Fut: std::future::Future<Output = Result<Vec<u8>, String>>,
-{
-    let bytes = match kind {
-        DatasetKind::Digits => return built_in_teacher(),
-        other => fetch(format!("assets/teachers/{}.safetensors", other.name()))
-            .await
-            .map_err(crate::Error::Dataset)?,
-    };
-    let weights = NetworkWeights::from_safetensors(&bytes)?.0;
-    let c = &weights.architecture;
-    if (c.inputs(), c.classes()) != (kind.inputs(), kind.classes()) {
-        return Err(crate::Error::Dataset(format!(
-            "the shipped {} teacher maps {} inputs to {} classes",
-            kind.name(),
-            c.inputs(),
-            c.classes()
-        )));
-    }
-    Ok(weights)
-}
-
-/// Augmented versions of the message shown, so a class sees what masking and replacement do.
-pub const AUGMENTED_SHOWN: usize = 5;
-
-/// What the attention view draws for one sentence, and its augmented versions.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct ShownAttention {
-    pub tokens: Vec<String>,
-    /// [`AUGMENTED_SHOWN`] versions of the sentence under Tang's augmentation, decoded.
-    pub augmented: Vec<String>,
-    /// `None` for a student without attention (a BiLSTM, a bag of words).
-    pub teacher: Option<AttentionMaps>,
-    pub student: Option<AttentionMaps>,
-}
 
 /// Both students on the CPU, read once per refresh and shared by the views that need them.
 pub struct Students {
@@ -469,111 +342,6 @@ impl Session {
             omitted,
         })
     }
-
-    /// Linear CKA of every teacher layer (rows) with every layer of the distilled student
-    /// (columns) on a fixed probe batch, the first test examples. `None` where the networks have
-    /// no layers to compare (a BiLSTM or a bag of words).
-    pub fn similarity(&self, students: &Students) -> Option<Vec<Vec<f32>>> {
-        let probe = self.probe.get_or_init(|| {
-            let test = &self.split.test;
-            let rows = if self.text.is_some() { 64 } else { 200 };
-            let rows: Vec<usize> = (0..test.len().min(rows)).collect();
-            TeacherProbe::new(&self.teacher_cpu, &test.subset(&rows), &self.cpu).ok()
-        });
-        probe.as_ref()?.against(&students.distilled, &self.cpu).ok()
-    }
-
-    /// Logits of any input (a hand-drawn digit, a clicked point) from the teacher and both students.
-    pub fn input_logits(&self, students: &Students, input: &[f32]) -> crate::Result<[Vec<f32>; 3]> {
-        let one = rows(input.to_vec(), &self.split);
-        Ok([
-            logits_host(&self.teacher_cpu, &one, &self.cpu)?,
-            logits_host(&students.distilled, &one, &self.cpu)?,
-            logits_host(&students.scratch, &one, &self.cpu)?,
-        ])
-    }
-
-    /// Logits of test example `index` from the teacher, the distilled and the scratch student.
-    pub fn example_logits(
-        &self,
-        students: &Students,
-        index: usize,
-    ) -> crate::Result<[Vec<f32>; 3]> {
-        let test = &self.split.test;
-        let i = index.min(test.len().saturating_sub(1));
-        let one = test.subset(&[i]);
-        let classes = test.classes;
-        let teacher = self.teacher_test_logits[i * classes..(i + 1) * classes].to_vec();
-        Ok([
-            teacher,
-            logits_host(&students.distilled, &one, &self.cpu)?,
-            logits_host(&students.scratch, &one, &self.cpu)?,
-        ])
-    }
-
-    /// The attention of the teacher and the distilled student on one sentence (`row` of token
-    /// ids), with its tokens as words; `None` for data that is not text.
-    pub fn attention(
-        &self,
-        students: &Students,
-        row: &[u32],
-        settings: &Settings,
-    ) -> crate::Result<Option<ShownAttention>> {
-        let Some(text) = &self.text else {
-            return Ok(None);
-        };
-        let tokenizer = &text.split.tokenizer;
-        let aug = settings.tang();
-        let neighbours = if aug.p_replace > 0.0 {
-            Some(text.neighbours(&self.teacher_cpu, fingerprint(&self.teacher))?)
-        } else {
-            None
-        };
-        let words = crate::engine::text::Tokenizer::word_ids(row);
-        let mut rng = <rand::rngs::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(settings.seed);
-        let augmented = (0..AUGMENTED_SHOWN)
-            .map(|_| {
-                let ids = crate::engine::text::augment_words(
-                    &words,
-                    &aug,
-                    neighbours.as_deref(),
-                    &mut rng,
-                );
-                tokenizer.decode(&tokenizer.row(&ids))
-            })
-            .collect();
-        let tokens = row
-            .iter()
-            .take_while(|&&id| id != 0)
-            .map(|&id| tokenizer.word(id).to_string())
-            .collect();
-        Ok(Some(ShownAttention {
-            augmented,
-            tokens,
-            teacher: attention_maps(&self.teacher_cpu, row, &self.cpu)?,
-            student: attention_maps(&students.distilled, row, &self.cpu)?,
-        }))
-    }
-
-    /// The token ids of test example `index` (text).
-    pub fn example_row(&self, index: usize) -> Vec<u32> {
-        let test = &self.split.test;
-        let i = index.min(test.len().saturating_sub(1));
-        test.example(i).iter().map(|&v| v as u32).collect()
-    }
-
-    /// Logits over the decision-map grid of the teacher and both students (2-D sets only).
-    pub fn grid_logits(&self, students: &Students) -> crate::Result<Option<[Vec<f32>; 3]>> {
-        let Some(teacher) = &self.teacher_grid else {
-            return Ok(None);
-        };
-        let grid = rows(self.grid.points(), &self.split);
-        Ok(Some([
-            teacher.clone(),
-            logits_host(&students.distilled, &grid, &self.cpu)?,
-            logits_host(&students.scratch, &grid, &self.cpu)?,
-        ]))
-    }
 }
 
 /// The transfer set the settings ask for; for text, with the teacher's logits of it and of the
@@ -599,142 +367,11 @@ async fn transfer_set<F: std::future::Future<Output = ()>>(
     Ok((transfer, Some(text.known(fp))))
 }
 
-/// What distillation buys, measured on the CPU copy the page reads from.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Compression {
-    pub teacher_params: usize,
-    pub student_params: usize,
-    /// Test examples in the timed forward pass.
-    pub examples: usize,
-    /// Median forward time over the test set, milliseconds.
-    pub teacher_ms: f64,
-    pub student_ms: f64,
-    pub teacher_accuracy: f32,
-    /// Text: every student kind at the page's width, timed on the same messages.
-    pub kinds: Vec<KindCost>,
-}
-
-/// The size and speed of a student kind (untrained: its forward time does not depend on its
-/// weights).
-#[derive(Clone, Debug, PartialEq)]
-pub struct KindCost {
-    pub kind: crate::engine::network::NetKind,
-    pub describe: String,
-    pub params: usize,
-    /// Median forward time per message, milliseconds.
-    pub ms_per_example: f64,
-}
-
-impl Session {
-    /// Times the teacher's and the student's forward pass over the test set (median of 7), and
-    /// for text every student kind.
-    pub fn compression(
-        &self,
-        settings: &Settings,
-        now_ms: impl Fn() -> f64,
-    ) -> crate::Result<Compression> {
-        let test = &self.split.test;
-        // At most 1,000 examples (64 messages): timing MNIST's full test set or the text teacher
-        // on every message seven times would hold the page.
-        let most = if self.text.is_some() { 64 } else { 1000 };
-        let timed = test.subset(&(0..test.len().min(most)).collect::<Vec<_>>());
-        let student = self.distilled.network().architecture().init(&self.cpu, 0)?;
-        let time = |net: &dyn Classifier| forward_ms(net, &timed, &self.cpu, &now_ms);
-        let labels: Vec<usize> = test.labels.iter().map(|l| usize::from(*l)).collect();
-        Ok(Compression {
-            teacher_params: self.teacher.architecture.declared_params() as usize,
-            student_params: self.distilled.network().architecture().declared_params() as usize,
-            examples: timed.len(),
-            teacher_ms: time(&self.teacher_cpu)?,
-            student_ms: time(&student)?,
-            teacher_accuracy: fraction_equal(
-                &predictions(&self.teacher_test_logits, test.classes),
-                labels.into_iter(),
-            ),
-            kinds: self.kind_costs(settings, &timed, &now_ms)?,
-        })
-    }
-
-    fn kind_costs(
-        &self,
-        settings: &Settings,
-        timed: &crate::engine::data::Dataset,
-        now_ms: &impl Fn() -> f64,
-    ) -> crate::Result<Vec<KindCost>> {
-        if self.text.is_none() {
-            return Ok(Vec::new());
-        }
-        let mut out = Vec::new();
-        for kind in crate::engine::network::NetKind::TEXT {
-            let arch = settings
-                .with_kind(kind)?
-                .student_architecture(&self.teacher.architecture)?;
-            let net = arch.init(&self.cpu, 0)?;
-            out.push(KindCost {
-                kind,
-                describe: arch.describe(),
-                params: arch.declared_params() as usize,
-                ms_per_example: forward_ms(&net, timed, &self.cpu, now_ms)?
-                    / timed.len().max(1) as f64,
-            });
-        }
-        Ok(out)
-    }
-}
-
-/// Median of seven timings of a forward pass over `data`.
-fn forward_ms(
-    net: &dyn Classifier,
-    data: &crate::engine::data::Dataset,
-    cpu: &Device,
-    now_ms: &impl Fn() -> f64,
-) -> crate::Result<f64> {
-    let mut runs = Vec::new();
-    for _ in 0..7 {
-        let start = now_ms();
-        logits_host(net, data, cpu)?;
-        runs.push(now_ms() - start);
-    }
-    runs.sort_by(f64::total_cmp);
-    Ok(runs[runs.len() / 2])
-}
-
-/// Logits of test example `index` from the teacher and the students, computed on the CPU in
-/// milliseconds: shown while a GPU session warms up (compiling its kernels takes seconds). The
-/// students are those of `run` when a run is being picked up, else the untrained ones, whose
-/// initial weights are drawn on the host and so equal the GPU students' exactly.
-pub fn preview(
-    settings: &Settings,
-    teacher: &NetworkWeights,
-    split: &Split,
-    index: usize,
-    run: Option<&SavedRun>,
-) -> crate::Result<[Vec<f32>; 3]> {
-    let cpu = Device::flex();
-    let test = &split.test;
-    let one = test.subset(&[index.min(test.len().saturating_sub(1))]);
-    let teacher_logits = logits_host(&teacher.to_network(&cpu)?, &one, &cpu)?;
-    if let Some(run) = run {
-        let distilled = logits_host(&run.distilled.to_network(&cpu)?, &one, &cpu)?;
-        let scratch = logits_host(&run.scratch.to_network(&cpu)?, &one, &cpu)?;
-        return Ok([teacher_logits, distilled, scratch]);
-    }
-    let student = settings
-        .student_architecture(&teacher.architecture)?
-        .init(&cpu, settings.seed)?;
-    let student = logits_host(&student, &one, &cpu)?;
-    Ok([teacher_logits, student.clone(), student])
-}
-
-/// Top class and its probability, for labels.
-pub fn top(probs: &[f32]) -> (usize, f32) {
-    let i = host::argmax(probs).unwrap_or(0);
-    (i, probs.get(i).copied().unwrap_or(0.0))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::loading::{built_in_teacher, load_text_set};
+    use crate::engine::catalog::DatasetKind;
     use crate::engine::network::NetKind;
     use crate::engine::train::DistillSettings;
     use futures_lite::future::block_on;

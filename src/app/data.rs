@@ -1,0 +1,48 @@
+//! The dataset the page uses, as the state, the session and the training worker share it.
+
+use std::rc::Rc;
+
+use crate::app::text_data::TextData;
+use crate::engine::catalog::DatasetKind;
+use crate::engine::data::Split;
+use crate::engine::text::TextSplit;
+
+/// The dataset the page shows, shared with the driver; compared by identity, since MNIST's
+/// 20,000 images would make every re-render compare megabytes.
+#[derive(Clone, Debug)]
+pub struct Data {
+    pub kind: DatasetKind,
+    pub split: Rc<Split>,
+    /// For text: the sentences, the tokenizer and what is built from them.
+    pub text: Option<Rc<TextData>>,
+}
+
+impl Data {
+    /// A set of feature rows (images, points).
+    pub fn features(kind: DatasetKind, split: Split) -> Self {
+        Self {
+            kind,
+            split: Rc::new(split),
+            text: None,
+        }
+    }
+
+    /// The text set: its token rows are the split the students train on.
+    pub fn text(kind: DatasetKind, text: TextSplit) -> Self {
+        let split = Split {
+            train: text.train.clone(),
+            test: text.test.clone(),
+        };
+        Self {
+            kind,
+            split: Rc::new(split),
+            text: Some(Rc::new(TextData::new(text))),
+        }
+    }
+}
+
+impl PartialEq for Data {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind && Rc::ptr_eq(&self.split, &other.split)
+    }
+}

@@ -1,0 +1,125 @@
+//! The page's datasets and shipped teachers, fetched by path: the page passes the browser's fetch,
+//! the training worker its own, and tests a closure over the repository's assets.
+
+use crate::app::data::Data;
+use crate::engine::catalog::DatasetKind;
+use crate::engine::data::Split;
+use crate::engine::text::{TextSplit, Tokenizer, spam_from_gz};
+use crate::engine::weights::NetworkWeights;
+
+const DIGITS_TEACHER: &[u8] = include_bytes!("../../assets/teachers/digits.safetensors");
+
+/// A dataset as the page holds it: MNIST cut to its first training images, toy sets from the
+/// fixed seed their shipped teachers learned.
+/// `fetch` reads a file the page serves (a path under the site's root); the page passes the
+/// browser's, tests a closure over the repository's assets.
+pub async fn load_split<F, Fut>(kind: DatasetKind, fetch: F) -> crate::Result<Split>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<u8>, String>>,
+{
+    use crate::engine::data;
+    match kind {
+        DatasetKind::Digits => data::digits(),
+        DatasetKind::Mnist => {
+            let get = |name: &'static str| {
+                let file = fetch(format!("assets/data/mnist/{name}"));
+                async move { file.await.map_err(crate::Error::Dataset) }
+            };
+            data::mnist_from_gz(
+                &get("train-images-idx3-ubyte.gz").await?,
+                &get("train-labels-idx1-ubyte.gz").await?,
+                &get("t10k-images-idx3-ubyte.gz").await?,
+                &get("t10k-labels-idx1-ubyte.gz").await?,
+                data::PAGE_MNIST_TRAIN,
+            )
+        }
+        toy => {
+            let kind = toy
+                .toy()
+                .ok_or_else(|| crate::Error::Dataset("not a toy set".into()))?;
+            Ok(data::toy_split(kind, data::TOY_SEED))
+        }
+    }
+}
+
+/// The text set as the page holds it, with its teacher: the teacher first, since its file
+/// carries the tokenizer the sentences must be read with; then the sentences, fetched (0.7 MB)
+/// rather than built into the page.
+pub async fn load_text_set<F, Fut>(fetch: F) -> crate::Result<(TextSplit, NetworkWeights)>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<u8>, String>>,
+{
+    let teacher_path = "assets/teachers/spam.safetensors";
+    let bytes = fetch(teacher_path.into())
+        .await
+        .map_err(crate::Error::Dataset)?;
+    let (teacher, info) = NetworkWeights::from_safetensors(&bytes)?;
+    let tokenizer: Tokenizer = match info.info.get("tokenizer") {
+        Some(t) => serde_json::from_value(t.clone())
+            .map_err(|e| crate::Error::Weights(format!("{teacher_path}: its tokenizer: {e}")))?,
+        None => {
+            return Err(crate::Error::Weights(format!(
+                "{teacher_path} has no tokenizer: it is not a text teacher"
+            )));
+        }
+    };
+    let arch = &teacher.architecture;
+    if arch.vocab() != Some(tokenizer.vocab_size()) || arch.inputs() != tokenizer.max_len() {
+        return Err(crate::Error::Weights(format!(
+            "{teacher_path} does not read its own tokenizer's {} words × {} tokens",
+            tokenizer.vocab_size(),
+            tokenizer.max_len()
+        )));
+    }
+    let sentences = fetch("assets/data/spam/spam.tsv.gz".into())
+        .await
+        .map_err(crate::Error::Dataset)?;
+    Ok((spam_from_gz(&sentences, Some(tokenizer))?, teacher))
+}
+
+/// A dataset with its shipped teacher, as the page holds them.
+pub async fn load_data<F, Fut>(kind: DatasetKind, fetch: F) -> crate::Result<(Data, NetworkWeights)>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<u8>, String>>,
+{
+    if kind.is_text() {
+        let (text, teacher) = load_text_set(fetch).await?;
+        return Ok((Data::text(kind, text), teacher));
+    }
+    let split = load_split(kind, &fetch).await?;
+    let teacher = shipped_teacher(kind, fetch).await?;
+    Ok((Data::features(kind, split), teacher))
+}
+
+/// The digits teacher, built into the page.
+pub fn built_in_teacher() -> crate::Result<NetworkWeights> {
+    Ok(NetworkWeights::from_safetensors(DIGITS_TEACHER)?.0)
+}
+
+/// The teacher shipped for a dataset: the digits one is built in, the others are fetched.
+pub async fn shipped_teacher<F, Fut>(kind: DatasetKind, fetch: F) -> crate::Result<NetworkWeights>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<u8>, String>>,
+{
+    let bytes = match kind {
+        DatasetKind::Digits => return built_in_teacher(),
+        other => fetch(format!("assets/teachers/{}.safetensors", other.name()))
+            .await
+            .map_err(crate::Error::Dataset)?,
+    };
+    let weights = NetworkWeights::from_safetensors(&bytes)?.0;
+    let c = &weights.architecture;
+    if (c.inputs(), c.classes()) != (kind.inputs(), kind.classes()) {
+        return Err(crate::Error::Dataset(format!(
+            "the shipped {} teacher maps {} inputs to {} classes",
+            kind.name(),
+            c.inputs(),
+            c.classes()
+        )));
+    }
+    Ok(weights)
+}

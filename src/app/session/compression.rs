@@ -1,0 +1,77 @@
+//! The compression table: sizes and measured forward times of the teacher and the students.
+
+use super::*;
+
+impl Session {
+    /// Times the teacher's and the student's forward pass over the test set (median of 7), and
+    /// for text every student kind.
+    pub fn compression(
+        &self,
+        settings: &Settings,
+        now_ms: impl Fn() -> f64,
+    ) -> crate::Result<Compression> {
+        let test = &self.split.test;
+        // At most 1,000 examples (64 messages): timing MNIST's full test set or the text teacher
+        // on every message seven times would hold the page.
+        let most = if self.text.is_some() { 64 } else { 1000 };
+        let timed = test.subset(&(0..test.len().min(most)).collect::<Vec<_>>());
+        let student = self.distilled.network().architecture().init(&self.cpu, 0)?;
+        let time = |net: &dyn Classifier| forward_ms(net, &timed, &self.cpu, &now_ms);
+        let labels: Vec<usize> = test.labels.iter().map(|l| usize::from(*l)).collect();
+        Ok(Compression {
+            teacher_params: self.teacher.architecture.declared_params() as usize,
+            student_params: self.distilled.network().architecture().declared_params() as usize,
+            examples: timed.len(),
+            teacher_ms: time(&self.teacher_cpu)?,
+            student_ms: time(&student)?,
+            teacher_accuracy: fraction_equal(
+                &predictions(&self.teacher_test_logits, test.classes),
+                labels.into_iter(),
+            ),
+            kinds: self.kind_costs(settings, &timed, &now_ms)?,
+        })
+    }
+
+    fn kind_costs(
+        &self,
+        settings: &Settings,
+        timed: &crate::engine::data::Dataset,
+        now_ms: &impl Fn() -> f64,
+    ) -> crate::Result<Vec<KindCost>> {
+        if self.text.is_none() {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        for kind in crate::engine::network::NetKind::TEXT {
+            let arch = settings
+                .with_kind(kind)?
+                .student_architecture(&self.teacher.architecture)?;
+            let net = arch.init(&self.cpu, 0)?;
+            out.push(KindCost {
+                kind,
+                describe: arch.describe(),
+                params: arch.declared_params() as usize,
+                ms_per_example: forward_ms(&net, timed, &self.cpu, now_ms)?
+                    / timed.len().max(1) as f64,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// Median of seven timings of a forward pass over `data`.
+fn forward_ms(
+    net: &dyn Classifier,
+    data: &crate::engine::data::Dataset,
+    cpu: &Device,
+    now_ms: &impl Fn() -> f64,
+) -> crate::Result<f64> {
+    let mut runs = Vec::new();
+    for _ in 0..7 {
+        let start = now_ms();
+        logits_host(net, data, cpu)?;
+        runs.push(now_ms() - start);
+    }
+    runs.sort_by(f64::total_cmp);
+    Ok(runs[runs.len() / 2])
+}

@@ -1,0 +1,206 @@
+//! The datasets the product knows by name, and where each comes from: the image sets and the
+//! 2-D sets ([`super::data`]), the e-mails ([`super::text`]) and your own CSV. It sits above
+//! both, so neither needs the other.
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::data::{OWN_MAX_CLASSES, ToyKind};
+use crate::engine::error::{Error, Result};
+
+/// The datasets the product knows by name.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DatasetKind {
+    #[default]
+    Digits,
+    Mnist,
+    Moons,
+    Circles,
+    Spirals,
+    Xor,
+    /// SpamAssassin e-mails, three classes (text).
+    Spam,
+    /// A CSV the user brought: its shape comes with its data (see [`crate::engine::data::parse_own_csv`]), not from
+    /// the kind, and it has no shipped teacher.
+    Own,
+}
+
+impl DatasetKind {
+    /// Every set; the page and the CLI offer them all.
+    pub const ALL: [DatasetKind; 7] = [
+        DatasetKind::Digits,
+        DatasetKind::Mnist,
+        DatasetKind::Moons,
+        DatasetKind::Circles,
+        DatasetKind::Spirals,
+        DatasetKind::Xor,
+        DatasetKind::Spam,
+    ];
+
+    /// Whether its examples are sentences (token-id rows).
+    pub fn is_text(self) -> bool {
+        self == DatasetKind::Spam
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            DatasetKind::Digits => "digits",
+            DatasetKind::Mnist => "mnist",
+            DatasetKind::Moons => "moons",
+            DatasetKind::Circles => "circles",
+            DatasetKind::Spirals => "spirals",
+            DatasetKind::Xor => "xor",
+            DatasetKind::Spam => "spam",
+            DatasetKind::Own => "own",
+        }
+    }
+
+    /// Input features per example (your own data: as many as its file has; 2 until it is read).
+    pub fn inputs(self) -> usize {
+        match self {
+            DatasetKind::Digits => 64,
+            DatasetKind::Mnist => 28 * 28,
+            DatasetKind::Spam => crate::engine::text::SPAM_MAX_LEN,
+            _ => 2,
+        }
+    }
+
+    /// Classes (your own data: the most a file may have, until it is read).
+    pub fn classes(self) -> usize {
+        match self {
+            DatasetKind::Spam => crate::engine::text::SPAM_CLASSES.len(),
+            DatasetKind::Own => OWN_MAX_CLASSES,
+            _ if self.toy().is_some() => 2,
+            _ => 10,
+        }
+    }
+
+    /// Side of the square images; `None` for the 2-D sets.
+    pub fn image_side(self) -> Option<usize> {
+        match self {
+            DatasetKind::Digits => Some(8),
+            DatasetKind::Mnist => Some(28),
+            _ => None,
+        }
+    }
+
+    /// How the page names it in its dataset menu.
+    pub fn title(self) -> &'static str {
+        match self {
+            DatasetKind::Digits => "Digits (8×8)",
+            DatasetKind::Mnist => "MNIST (28×28)",
+            DatasetKind::Moons => "Two moons (2-D)",
+            DatasetKind::Circles => "Circles (2-D)",
+            DatasetKind::Spirals => "Spirals (2-D)",
+            DatasetKind::Xor => "XOR (2-D)",
+            DatasetKind::Spam => "SpamAssassin e-mails (text)",
+            DatasetKind::Own => "Your data (CSV)",
+        }
+    }
+
+    pub fn toy(self) -> Option<ToyKind> {
+        match self {
+            DatasetKind::Moons => Some(ToyKind::Moons),
+            DatasetKind::Circles => Some(ToyKind::Circles),
+            DatasetKind::Spirals => Some(ToyKind::Spirals),
+            DatasetKind::Xor => Some(ToyKind::Xor),
+            DatasetKind::Digits | DatasetKind::Mnist | DatasetKind::Spam | DatasetKind::Own => None,
+        }
+    }
+}
+
+impl std::str::FromStr for DatasetKind {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        let s = s.to_ascii_lowercase();
+        DatasetKind::ALL
+            .into_iter()
+            .chain([DatasetKind::Own])
+            .find(|k| k.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = DatasetKind::ALL.iter().map(|k| k.name()).collect();
+                Error::Dataset(format!(
+                    "unknown dataset '{s}' (expected one of: {})",
+                    names.join(", ")
+                ))
+            })
+    }
+}
+
+/// The split of a set by kind, read natively (the CLI; the page fetches its files). Image sets
+/// other than digits read their files from `assets_dir`.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn load(
+    kind: DatasetKind,
+    assets_dir: &std::path::Path,
+    seed: u64,
+) -> Result<crate::engine::data::Split> {
+    use crate::engine::data::{Split, digits, mnist_from_gz, toy_split};
+    match kind {
+        DatasetKind::Digits => digits(),
+        DatasetKind::Mnist => {
+            let dir = assets_dir.join("data/mnist");
+            let read = |name: &str| crate::engine::data::read_capped(&dir.join(name), 64 << 20);
+            mnist_from_gz(
+                &read("train-images-idx3-ubyte.gz")?,
+                &read("train-labels-idx1-ubyte.gz")?,
+                &read("t10k-images-idx3-ubyte.gz")?,
+                &read("t10k-labels-idx1-ubyte.gz")?,
+                usize::MAX,
+            )
+        }
+        DatasetKind::Spam => {
+            let text = crate::engine::text::spam(None)?;
+            Ok(Split {
+                train: text.train,
+                test: text.test,
+            })
+        }
+        toy => {
+            let kind = toy
+                .toy()
+                .ok_or_else(|| Error::Dataset("not a toy set".into()))?;
+            Ok(toy_split(kind, seed))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::data::{digits, toy_split};
+
+    #[test]
+    fn dataset_kinds_describe_their_data() {
+        for kind in DatasetKind::ALL {
+            let classes = kind.classes();
+            match kind.toy() {
+                Some(toy) => {
+                    let split = toy_split(toy, crate::engine::data::TOY_SEED);
+                    assert_eq!(
+                        (split.train.dim, split.train.classes),
+                        (kind.inputs(), classes)
+                    );
+                    assert_eq!((split.train.len(), split.test.len()), (700, 300));
+                    assert_eq!(kind.image_side(), None);
+                }
+                None if kind.is_text() => {
+                    assert_eq!((kind.image_side(), classes), (None, 3));
+                }
+                None => {
+                    let side = kind.image_side().unwrap();
+                    assert_eq!(side * side, kind.inputs());
+                    assert_eq!(classes, 10);
+                }
+            }
+            assert!(!kind.title().is_empty());
+        }
+        assert_eq!(digits().unwrap().train.dim, DatasetKind::Digits.inputs());
+    }
+
+    #[test]
+    fn dataset_kind_parses() {
+        assert_eq!("MNIST".parse::<DatasetKind>().unwrap(), DatasetKind::Mnist);
+        assert!("cifar".parse::<DatasetKind>().is_err());
+    }
+}

@@ -5,11 +5,13 @@
 pub mod data;
 pub mod drawing;
 pub mod imports;
+pub mod jobs;
 pub mod labs;
 pub mod loading;
 pub mod loss_window;
 pub mod message;
 pub mod page_training;
+pub mod place;
 pub mod presets;
 pub mod saved_run;
 pub mod session;

@@ -6,7 +6,7 @@ use crate::engine::train::{DistillSettings, Regularisation};
 
 /// How the page trains a network of its own on a dataset: a teacher from the labels, or a teacher
 /// assistant distilled from the teacher.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PageTraining {
     pub config: Architecture,
     pub epochs: usize,
@@ -174,6 +174,96 @@ impl PageTraining {
             regularisation: Regularisation::default(),
             seed: 2,
         }
+    }
+}
+
+/// A network the page trains for itself, in steps: on every labeled training example, a
+/// teacher from the labels, or a teacher assistant distilled from the teacher. At the end, its
+/// weights (read asynchronously: it may train on WebGPU) and its test accuracy on the CPU.
+pub struct TrainingJob {
+    trainer: crate::engine::train::Trainer,
+    total: usize,
+    test: crate::engine::data::Dataset,
+    what: String,
+    trained: Option<(crate::engine::weights::NetworkWeights, f32)>,
+}
+
+impl TrainingJob {
+    /// `what` names it in the progress bar; `from` is the teacher an assistant learns from,
+    /// with what it already read of the text set.
+    pub fn new(
+        plan: &PageTraining,
+        split: &crate::engine::data::Split,
+        from: Option<(
+            &crate::engine::weights::NetworkWeights,
+            Option<&crate::engine::train::KnownLogits>,
+        )>,
+        device: &burn::tensor::Device,
+        what: impl Into<String>,
+    ) -> crate::Result<Self> {
+        use crate::engine::data::{TransferConfig, TransferSet};
+        use crate::engine::train::Trainer;
+        let data = TransferSet::build(&split.train, &TransferConfig::default(), 2)?;
+        let settings = plan.settings(data.len());
+        let total = settings.total_steps;
+        let config = plan.config.clone();
+        let trainer = match from {
+            None => Trainer::supervised(config, data, settings, device)?,
+            Some((teacher, known)) => {
+                let teacher = teacher.to_network(device)?;
+                Trainer::distill_known(config, teacher, data, settings, device, known)?
+            }
+        };
+        Ok(Self {
+            trainer,
+            total,
+            test: split.test.clone(),
+            what: what.into(),
+            trained: None,
+        })
+    }
+
+    /// The trained network and its test accuracy, once the job is done.
+    pub fn take_trained(&mut self) -> Option<(crate::engine::weights::NetworkWeights, f32)> {
+        self.trained.take()
+    }
+
+    async fn advance(&mut self) -> crate::Result<crate::app::jobs::Flow> {
+        use crate::app::jobs::Flow;
+        let left = self.total - self.trainer.steps_done().min(self.total);
+        if left > 0 {
+            self.trainer.steps_async(left.min(5)).await?;
+            return Ok(Flow::More);
+        }
+        let weights =
+            crate::engine::weights::NetworkWeights::from_network_async(&self.trainer.network())
+                .await?;
+        let cpu = burn::tensor::Device::flex();
+        let net = weights.to_network(&cpu)?;
+        let accuracy = crate::engine::train::accuracy(&net, &self.test, &cpu)?;
+        self.trained = Some((weights, accuracy));
+        Ok(Flow::Done)
+    }
+}
+
+impl crate::app::jobs::Job for TrainingJob {
+    type Event = ();
+
+    fn step(&mut self) -> crate::app::jobs::StepFuture<'_> {
+        Box::pin(self.advance())
+    }
+
+    fn progress(&self) -> crate::app::jobs::Progress {
+        let done = self.trainer.steps_done().min(self.total);
+        crate::app::jobs::Progress::new(done, self.total, self.what.clone())
+    }
+
+    fn take_events(&mut self) -> Vec<()> {
+        Vec::new()
+    }
+
+    fn finish(&mut self, _: &crate::app::jobs::Ended) -> Vec<()> {
+        Vec::new()
     }
 }
 

@@ -67,6 +67,19 @@ impl Preset {
     }
 
     /// What the preset starts besides its settings.
+    /// Where the page goes once the preset is set: the lab its work belongs to, else the
+    /// playground, where the students train.
+    pub fn place(self) -> crate::app::place::Place {
+        use crate::app::place::Place;
+        match self.work() {
+            Some(PresetWork::Exits) => Place::Lab("exits"),
+            Some(PresetWork::Theseus) => Place::Lab("theseus"),
+            Some(PresetWork::Ensemble) => Place::Lab("ensemble"),
+            Some(PresetWork::Sequence) => Place::Lab("sequence"),
+            Some(PresetWork::Assistant) | None => Place::Playground,
+        }
+    }
+
     pub fn work(self) -> Option<PresetWork> {
         match self {
             Preset::TextAssistant => Some(PresetWork::Assistant),

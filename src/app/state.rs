@@ -27,27 +27,6 @@ impl AppState {
     }
 }
 
-/// The same training steps timed on the CPU engine and on WebGPU, on this machine.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Comparison {
-    /// Which device is being timed now.
-    pub running: Option<String>,
-    /// Steps per second on the CPU engine.
-    pub cpu: Option<f64>,
-    /// Steps per second on WebGPU, or why WebGPU was not timed.
-    pub webgpu: Option<Result<f64, String>>,
-}
-
-impl Comparison {
-    /// Whether the CPU beat WebGPU, once both were timed.
-    pub fn cpu_faster(&self) -> Option<bool> {
-        match (self.cpu, &self.webgpu) {
-            (Some(cpu), Some(Ok(gpu))) => Some(cpu > *gpu),
-            _ => None,
-        }
-    }
-}
-
 #[derive(Clone, Debug, PartialEq)]
 pub struct AppState {
     pub settings: Settings,
@@ -93,8 +72,6 @@ pub struct AppState {
     pub drawing_version: u64,
     /// The guided tour's current step.
     pub tour: Option<usize>,
-    /// Steps done and total while a teacher trains in the page.
-    pub teacher_training: Option<(usize, usize)>,
     /// Whether a teacher trained here is regularised as Hinton et al.'s was (dropout, jitter).
     pub regularise_teacher: bool,
     /// With a teacher assistant: the original teacher's and the assistant's test accuracy.
@@ -109,8 +86,6 @@ pub struct AppState {
     pub link_student: Option<crate::app::labs::Shared<crate::engine::weights::NetworkWeights>>,
     /// The last "link with student" made, or why it could not be.
     pub student_link: Option<Result<String, String>>,
-    /// "Compare devices": running, or its last result.
-    pub comparison: Comparison,
     /// Sentences read and to read while a text teacher reads the transfer set.
     pub reading: Option<(usize, usize)>,
     /// The distilled student's latest test accuracy per text kind (the compression table's
@@ -118,6 +93,8 @@ pub struct AppState {
     pub kind_accuracy: Rc<BTreeMap<NetKind, f32>>,
     /// The method labs (early exits, module replacing, an ensemble of teachers).
     pub labs: crate::app::labs::Labs,
+    /// Where the visitor is: the playground, the index of labs, a lab, or the tools.
+    pub place: crate::app::place::Place,
 }
 
 impl Default for AppState {
@@ -147,7 +124,6 @@ impl Default for AppState {
             drawing: None,
             drawing_version: 0,
             tour: None,
-            teacher_training: None,
             regularise_teacher: false,
             assistant: None,
             message: None,
@@ -155,10 +131,10 @@ impl Default for AppState {
             similarity: None,
             link_student: None,
             student_link: None,
-            comparison: Comparison::default(),
             reading: None,
             kind_accuracy: Rc::default(),
             labs: Default::default(),
+            place: Default::default(),
         }
     }
 }
@@ -229,7 +205,6 @@ pub enum Action {
     Draw(DrawAction),
     /// Go to a step of the guided tour (setting its controls), or end it.
     Tour(Option<usize>),
-    TeacherProgress(Option<(usize, usize)>),
     /// Regularise (or not) the next teacher trained here.
     RegulariseTeacher(bool),
     /// A teacher assistant now teaches the students.
@@ -246,7 +221,6 @@ pub enum Action {
     Similarity(Vec<Vec<f32>>),
     /// A link with the student in it, or why there is none.
     StudentLink(Result<String, String>),
-    Comparison(Comparison),
     Reading(Option<(usize, usize)>),
     Notice(String),
     Failed(String),
@@ -254,7 +228,11 @@ pub enum Action {
     Diverged(String),
     DismissNotices,
     SelectTeacherLayer(Option<usize>),
-    Lab(crate::app::labs::LabAction),
+    /// Go to another place of the page.
+    Go(crate::app::place::Place),
+    /// Lab work reported (progress, results, its end), or the page's own edit of a lab (a
+    /// slider of its view), as a report of an event.
+    Lab(crate::app::labs::LabReport<crate::app::labs::LabEvent>),
 }
 
 impl AppState {
@@ -277,7 +255,15 @@ impl AppState {
                     return self;
                 };
                 let settings = (step.apply)(&self.settings);
-                self.edit(settings).with(|s| s.tour = Some(k))
+                // The files are among the tools; every other step is on the playground.
+                let place = match step.panel {
+                    "files" => crate::app::place::Place::Tools,
+                    _ => crate::app::place::Place::Playground,
+                };
+                self.edit(settings).with(|s| {
+                    s.tour = Some(k);
+                    s.place = place;
+                })
             }
             Action::Draw(edit) => self.draw(edit),
             other => self.with(|s| s.apply(other)),
@@ -381,9 +367,8 @@ impl AppState {
             | Action::DeviceLost(_) => self.device(action),
             Action::TeacherLoaded { .. }
             | Action::AssistantLoaded { .. }
-            | Action::TeacherProgress(_)
             | Action::RegulariseTeacher(_) => self.teacher(action),
-            Action::Lab(a) => self.labs.apply(a),
+            Action::Lab(report) => self.labs.hear(report),
             other => self.view(other),
         }
     }
@@ -483,7 +468,6 @@ impl AppState {
                     teacher_accuracy * 100.0
                 ));
             }
-            Action::TeacherProgress(p) => self.teacher_training = p,
             Action::RegulariseTeacher(on) => self.regularise_teacher = on,
             _ => {}
         }
@@ -524,6 +508,7 @@ impl AppState {
                 self.error = None;
             }
             Action::SelectTeacherLayer(l) => self.selected_teacher_layer = l,
+            Action::Go(place) => self.place = place,
             Action::Message(text) => {
                 self.message = text;
                 self.drawing = None;
@@ -533,7 +518,6 @@ impl AppState {
             Action::Attention(a) => self.attention = a.map(Rc::new),
             Action::Similarity(m) => self.similarity = Some(Rc::new(m)),
             Action::StudentLink(link) => self.student_link = Some(link),
-            Action::Comparison(c) => self.comparison = c,
             Action::Reading(r) => self.reading = r,
             _ => {}
         }

@@ -1,37 +1,33 @@
 //! The training worker's side of [`super::trainer_protocol`]: it builds the run the page hands
 //! it, trains while the page says so, and sends back progress, the views at about 15 Hz and both
-//! students about once a second. It knows nothing of the browser: the worker feeds it messages
-//! and a clock, and tests drive it natively.
+//! students about once a second; and it runs the labs' work, the students pausing meanwhile.
+//! Both go through the one runner ([`crate::app::jobs`]). It knows nothing of the browser: the
+//! worker feeds it messages and a clock, and tests drive it natively.
 
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 
 use burn::tensor::Device;
 
 use crate::app::Settings;
+use crate::app::data::Data;
+use crate::app::jobs::{Ended, Runner, pace};
+use crate::app::labs::{Fetch, LabContext, LabHost, LabReport, RunContext};
 use crate::app::loading;
 use crate::app::saved_run::SavedRun;
-use crate::app::session::Session;
-use crate::app::state::Data;
+use crate::app::session::{Lesson, Session};
 use crate::app::text_data::fingerprint;
 use crate::app::trainer_protocol::{FromTrainer, Start, ToTrainer};
 use crate::app::views::Shown;
 use crate::engine::catalog::DatasetKind;
 
-/// Reads a file the page serves (the worker fetches the sets itself, as the page does).
-pub type Fetch = Box<dyn Fn(String) -> Pin<Box<dyn Future<Output = Result<Vec<u8>, String>>>>>;
-
 /// Where the worker's messages go.
 pub type Send = Box<dyn Fn(FromTrainer)>;
 
-/// The layer similarity comes with the views about once a second while training.
-const SIMILARITY_EVERY_MS: f64 = 1000.0;
-/// The views refresh at about 15 Hz while training, the page's own rate.
-const VIEWS_EVERY_MS: f64 = 66.0;
-const SNAPSHOT_EVERY_MS: f64 = 1000.0;
-/// Work per turn before the worker looks at its messages again (a pause is obeyed within it).
-const TURN_MS: f64 = 20.0;
+/// How the worker gives way inside long work (to its messages).
+pub type Yield = Rc<dyn Fn() -> Pin<Box<dyn Future<Output = ()>>>>;
 
 pub struct TrainerHost {
     fetch: Fetch,
@@ -39,6 +35,9 @@ pub struct TrainerHost {
     data: Option<Data>,
     queue: VecDeque<ToTrainer>,
     run: Option<HostRun>,
+    labs: LabHost,
+    /// The teacher the labs' memories were built on.
+    lab_teacher: Option<u64>,
 }
 
 struct HostRun {
@@ -48,6 +47,7 @@ struct HostRun {
     running: bool,
     single_step: bool,
     diverged: bool,
+    runner: Runner,
     shown: Shown,
     /// What the views last showed: the step, when, and whether they are due anyway.
     views_at: (usize, f64),
@@ -66,6 +66,8 @@ impl TrainerHost {
             data: None,
             queue: VecDeque::new(),
             run: None,
+            labs: LabHost::default(),
+            lab_teacher: None,
         }
     }
 
@@ -78,6 +80,7 @@ impl TrainerHost {
     /// Whether a turn has work to do now (else the worker can wait for a message).
     pub fn busy(&self) -> bool {
         !self.queue.is_empty()
+            || self.labs.busy()
             || self.run.as_ref().is_some_and(|r| {
                 r.running
                     || r.single_step
@@ -87,57 +90,67 @@ impl TrainerHost {
             })
     }
 
-    /// Acts on the messages that arrived, trains for a while, and sends what changed. `now` is
-    /// a clock in milliseconds; `between` gives way to the worker's messages inside long work.
-    pub async fn turn<F: Future<Output = ()>>(
-        &mut self,
-        now: impl Fn() -> f64,
-        mut between: impl FnMut() -> F,
-    ) {
+    /// Acts on the messages that arrived, works for a turn, and sends what changed: a lab's
+    /// work if one runs (the students wait), else the students. `now` is a clock in
+    /// milliseconds; `between` gives way to the worker's messages inside long work.
+    pub async fn turn(&mut self, now: impl Fn() -> f64, between: Yield) {
         while let Some(message) = self.queue.pop_front() {
             match message {
                 ToTrainer::Start(start) => self.start(*start).await,
                 other => self.apply(other),
             }
         }
+        if self.labs.busy() {
+            let reports = self.labs.turn(&now).await;
+            self.send_lab(reports);
+            return;
+        }
         let Some(run) = self.run.as_mut() else { return };
-        run.train(&self.send, &now, &mut between).await;
+        run.train(&self.send, &now, between).await;
         run.views(&self.send, &now).await;
         run.snapshot(&self.send, &now).await;
     }
 
+    fn send_lab(&self, reports: Vec<LabReport<crate::app::labs::LabEvent>>) {
+        for report in reports {
+            (self.send)(FromTrainer::Lab(report));
+        }
+    }
+
     fn apply(&mut self, message: ToTrainer) {
-        let Some(run) = self.run.as_mut() else { return };
         match message {
-            ToTrainer::Start(_) => {}
-            ToTrainer::Control {
-                settings,
-                running,
-                single_step,
-            } => {
-                if run.settings != settings {
-                    if let Err(e) = run.session.retune(&settings) {
-                        let message = e.to_string();
-                        (self.send)(FromTrainer::Failed {
-                            id: run.id,
-                            message,
-                        });
-                    }
-                    run.settings = settings;
-                    run.views_due = true;
-                }
-                run.running = running;
-                run.single_step |= single_step;
+            ToTrainer::Lab(request) => {
+                let context = LabContext {
+                    run: self.run.as_ref().map(|r| RunContext {
+                        session: &r.session,
+                        teacher: &r.session.teacher,
+                        settings: &r.settings,
+                    }),
+                    fetch: &self.fetch,
+                    gpu: None,
+                    no_gpu: Some("the training worker has no WebGPU".into()),
+                };
+                let reports = self.labs.request(request, &context);
+                self.send_lab(reports);
+            }
+            ToTrainer::CancelLab => {
+                let reports = self.labs.cancel();
+                self.send_lab(reports);
             }
             ToTrainer::Show(shown) => {
-                if run.shown != shown {
+                let reports = self.labs.show(shown.input.clone());
+                self.send_lab(reports);
+                if let Some(run) = self.run.as_mut()
+                    && run.shown != shown
+                {
                     run.shown = shown;
                     run.views_due = true;
                 }
             }
-            ToTrainer::Snapshot { pause } => {
-                run.running &= !pause;
-                run.snapshot_asked = true;
+            other => {
+                if let Some(run) = self.run.as_mut() {
+                    run.apply(other, &self.send);
+                }
             }
         }
     }
@@ -145,6 +158,11 @@ impl TrainerHost {
     async fn start(&mut self, start: Start) {
         let id = start.id;
         self.run = None;
+        let teacher = fingerprint(&start.teacher);
+        if self.lab_teacher.replace(teacher) != Some(teacher) {
+            let reports = self.labs.new_teacher();
+            self.send_lab(reports);
+        }
         match self.build(start).await {
             Ok(run) => {
                 self.run = Some(run);
@@ -186,6 +204,7 @@ impl TrainerHost {
             running: start.running,
             single_step: false,
             diverged: false,
+            runner: Runner::default(),
             shown: start.shown,
             views_at: (usize::MAX, f64::NEG_INFINITY),
             views_due: true,
@@ -194,98 +213,99 @@ impl TrainerHost {
         })
     }
 
-    /// The set the run names, loaded once (the teacher comes with the run).
+    /// The set the run names, loaded once (the teacher comes with the run). Your own data has
+    /// no file the worker could fetch: the page sends its split with the run.
     async fn data_for(&mut self, kind: DatasetKind) -> crate::Result<Data> {
         if let Some(d) = self.data.as_ref().filter(|d| d.kind == kind) {
             return Ok(d.clone());
         }
         self.data = None;
-        let fetch = &self.fetch;
-        let (data, _) = loading::load_data(kind, fetch).await?;
+        let fetch = self.fetch.clone();
+        let (data, _) = loading::load_data(kind, move |path| fetch(path)).await?;
         self.data = Some(data.clone());
         Ok(data)
     }
 }
 
 impl HostRun {
-    /// Steps for up to [`TURN_MS`] while training (one step when asked for one), with a curve
-    /// point at the page's marks. A divergence or an error stops training and says so.
-    async fn train<F: Future<Output = ()>>(
-        &mut self,
-        send: &Send,
-        now: &impl Fn() -> f64,
-        between: &mut impl FnMut() -> F,
-    ) {
-        let single = std::mem::take(&mut self.single_step);
-        if !(self.running || single) {
-            return;
-        }
-        let s = &mut self.session;
-        if std::mem::take(&mut self.diverged) {
-            s.resume();
-        }
-        let per_read = if single {
-            1
-        } else {
-            s.steps_per_read(&self.settings)
-        };
-        let every = s.point_every();
-        let start = now();
-        loop {
-            let before = s.steps_done();
-            if let Err(e) = s.steps_between(per_read, &mut *between).await {
-                self.running = false;
-                self.diverged = e.is_divergence();
-                let (id, message) = (self.id, e.to_string());
-                send(if self.diverged {
-                    FromTrainer::Diverged { id, message }
-                } else {
-                    FromTrainer::Failed { id, message }
-                });
-                return;
-            }
-            let point = if s.steps_done() / every != before / every || single {
-                match s.curve_point(&mut *between).await {
-                    Ok(p) => Some(p),
-                    Err(e) => {
+    fn apply(&mut self, message: ToTrainer, send: &Send) {
+        match message {
+            ToTrainer::Control {
+                settings,
+                running,
+                single_step,
+            } => {
+                if self.settings != settings {
+                    if let Err(e) = self.session.retune(&settings) {
                         let message = e.to_string();
                         send(FromTrainer::Failed {
                             id: self.id,
                             message,
                         });
-                        None
                     }
+                    self.settings = settings;
+                    self.views_due = true;
                 }
-            } else {
-                None
-            };
-            // The counter moves with the views; progress goes out with each curve point.
-            if point.is_some() {
-                let steps = s.steps_done();
-                send(FromTrainer::Progress {
-                    id: self.id,
-                    steps,
-                    point,
-                });
+                self.running = running;
+                self.single_step |= single_step;
             }
-            if single || now() - start > TURN_MS {
-                return;
+            ToTrainer::Snapshot { pause } => {
+                self.running &= !pause;
+                self.snapshot_asked = true;
+            }
+            ToTrainer::Start(_) | ToTrainer::Show(_) | ToTrainer::Lab(_) | ToTrainer::CancelLab => {
             }
         }
     }
 
-    /// The views, when what they show changed, or at most every [`VIEWS_EVERY_MS`] as the
+    /// One turn of the runner over the students (one step when asked for one), with a curve
+    /// point at the page's marks. A divergence or an error stops training and says so.
+    async fn train(&mut self, send: &Send, now: &impl Fn() -> f64, between: Yield) {
+        let single = std::mem::take(&mut self.single_step);
+        if !(self.running || single) {
+            return;
+        }
+        if std::mem::take(&mut self.diverged) {
+            self.session.resume();
+        }
+        let per_read = self.session.steps_per_read(&self.settings);
+        let mut lesson = Lesson::new(&mut self.session, per_read, single, between);
+        let turn = self.runner.turn(&mut lesson, now).await;
+        let steps = self.session.steps_done();
+        // The counter moves with the views; progress goes out with each curve point.
+        for point in turn.events {
+            send(FromTrainer::Progress {
+                id: self.id,
+                steps,
+                point: Some(point),
+            });
+        }
+        let id = self.id;
+        match turn.ended {
+            Some(Ended::Diverged(message)) => {
+                (self.running, self.diverged) = (false, true);
+                send(FromTrainer::Diverged { id, message });
+            }
+            Some(Ended::Failed(message)) => {
+                self.running = false;
+                send(FromTrainer::Failed { id, message });
+            }
+            Some(Ended::Done | Ended::Cancelled) | None => {}
+        }
+    }
+
+    /// The views, when what they show changed, or at most every [`pace::REPORT_MS`] as the
     /// students learn.
     async fn views(&mut self, send: &Send, now: &impl Fn() -> f64) {
         let steps = self.session.steps_done();
-        let moved = steps != self.views_at.0 && now() - self.views_at.1 >= VIEWS_EVERY_MS;
+        let moved = steps != self.views_at.0 && now() - self.views_at.1 >= pace::REPORT_MS;
         if !(self.views_due || moved) {
             return;
         }
         self.views_due = false;
         self.views_at = (steps, now());
         let shown = Shown {
-            similarity: !self.running || now() - self.similarity_at >= SIMILARITY_EVERY_MS,
+            similarity: !self.running || now() - self.similarity_at >= pace::SIMILARITY_MS,
             ..self.shown.clone()
         };
         if shown.similarity {
@@ -308,7 +328,7 @@ impl HostRun {
     /// whenever the page asks.
     async fn snapshot(&mut self, send: &Send, now: &impl Fn() -> f64) {
         let steps = self.session.steps_done();
-        let due = !self.running || now() - self.snapshot_at.1 >= SNAPSHOT_EVERY_MS;
+        let due = !self.running || now() - self.snapshot_at.1 >= pace::SAVE_MS;
         let asked = std::mem::take(&mut self.snapshot_asked);
         if !asked && (steps == self.snapshot_at.0 || !due) {
             return;

@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::app::Settings;
+use crate::app::labs::{LabEvent, LabReport, LabRequest};
 use crate::app::session::CurvePoint;
 use crate::app::views::{Shown, Views};
 use crate::engine::catalog::DatasetKind;
@@ -51,6 +52,10 @@ pub enum ToTrainer {
     Snapshot {
         pause: bool,
     },
+    /// Work for a lab (the students pause while it runs).
+    Lab(LabRequest),
+    /// Stop the lab work under way; it keeps what it finished.
+    CancelLab,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -91,13 +96,15 @@ pub enum FromTrainer {
         id: u64,
         message: String,
     },
+    /// Lab work: its progress, what it finished, its end (not tied to a run).
+    Lab(LabReport<LabEvent>),
 }
 
 impl FromTrainer {
-    /// The run a message is about (`None` for [`FromTrainer::Hello`]).
+    /// The run a message is about (`None` for the greeting and lab work).
     pub fn run(&self) -> Option<u64> {
         match self {
-            FromTrainer::Hello => None,
+            FromTrainer::Hello | FromTrainer::Lab(_) => None,
             FromTrainer::Ready { id }
             | FromTrainer::Progress { id, .. }
             | FromTrainer::Views { id, .. }
@@ -109,7 +116,7 @@ impl FromTrainer {
 }
 
 /// Settings travel as their JSON (the form the page stores them in, which keeps NaN schedules).
-mod as_json {
+pub mod as_json {
     use serde::{Deserialize, Deserializer, Serializer, de::Error as _, ser::Error as _};
 
     use crate::app::Settings;
@@ -124,7 +131,7 @@ mod as_json {
 }
 
 /// Networks travel as safetensors bytes, read back through the weight-file checks.
-mod as_safetensors {
+pub mod as_safetensors {
     use serde::{Deserialize, Deserializer, Serializer, de::Error as _, ser::Error as _};
 
     use crate::engine::weights::{FileInfo, NetworkWeights};

@@ -39,7 +39,7 @@ impl Default for FewClassesPlan {
 }
 
 /// One class count's result, averaged over the seeds.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FewClassesRow {
     pub classes: usize,
     pub distilled: f32,

@@ -15,7 +15,7 @@ use crate::engine::train::{DistillSettings, Trainer, accuracy};
 pub const MAX_SIDE: usize = 12;
 
 /// The grid's values: α down the rows, T across the columns.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SweepGrid {
     pub alphas: Vec<f32>,
     pub temperatures: Vec<f32>,
@@ -82,7 +82,7 @@ fn side(list: &str, bound: Bound<f32>) -> Result<Vec<f32>> {
 
 /// The sweep's results as they come: a test accuracy per finished cell, `None` for a cell whose
 /// run diverged.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SweepResult {
     pub grid: SweepGrid,
     pub steps: usize,

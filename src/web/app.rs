@@ -12,6 +12,7 @@ use super::driver::{Command, Driver};
 use super::loader;
 use super::storage;
 use crate::app::Settings;
+use crate::app::place::Place;
 use crate::app::state::{Action, AppState};
 use crate::engine::catalog::DatasetKind;
 
@@ -24,6 +25,9 @@ fn initial_state() -> AppState {
     };
     let link = gloo::utils::window().location().hash().unwrap_or_default();
     let (hash, weights) = crate::app::student_link::split_hash(&link);
+    let (place, hash, wrong_place) = crate::app::place::Place::split(&hash);
+    state.place = place;
+    state.notices.extend(wrong_place);
     if let Some(field) = weights {
         match crate::app::student_link::decode(field) {
             Ok(w) => state.link_student = Some(crate::app::labs::Shared(std::rc::Rc::new(w))),
@@ -135,14 +139,12 @@ fn use_driver(state: &UseReducerHandle<AppState>) -> Callback<Command> {
         })
     });
     let c = command.clone();
-    use_effect_with(state.labs.ensemble.weights.clone(), move |w| {
-        c.emit(Command::EnsembleWeights(w.clone()))
-    });
-    let c = command.clone();
-    use_effect_with(state.labs.cancels, move |n| {
-        if *n > 0 {
-            c.emit(Command::CancelLab)
-        }
+    // The ensemble's weights reach a student learning from it at its next step.
+    use_effect_with(state.labs.states.ensemble.weights.clone(), move |w| {
+        let weights = crate::app::labs::ensemble::EnsembleRequest::Weights(w.clone());
+        c.emit(Command::Request(super::Request::Lab(
+            crate::app::labs::LabRequest::ensemble(weights),
+        )))
     });
     let c = command.clone();
     // The drawing is copied for the driver only when it (or the example) changed.
@@ -159,19 +161,20 @@ fn use_driver(state: &UseReducerHandle<AppState>) -> Callback<Command> {
     command
 }
 
-/// Saves the settings a moment after the last change (a drag of the T slider would otherwise
-/// write the link and localStorage on every input event), and at once when the page is left.
+/// Saves the settings (and the place, in the link) a moment after the last change (a drag of
+/// the T slider would otherwise write the link and localStorage on every input event), and at
+/// once when the page is left.
 #[hook]
-fn use_settings_saver(settings: &Settings) {
-    let unsaved = use_mut_ref(|| None::<Settings>);
+fn use_settings_saver(settings: &Settings, place: Place) {
+    let unsaved = use_mut_ref(|| None::<(Settings, Place)>);
     {
         let unsaved = unsaved.clone();
-        use_effect_with(settings.clone(), move |settings| {
-            *unsaved.borrow_mut() = Some(settings.clone());
+        use_effect_with((settings.clone(), place), move |(settings, place)| {
+            *unsaved.borrow_mut() = Some((settings.clone(), *place));
             // Dropping the timeout (the next change, or leaving) cancels it.
             let timer = Timeout::new(250, move || {
-                if let Some(s) = unsaved.borrow_mut().take() {
-                    storage::persist(&s);
+                if let Some((s, p)) = unsaved.borrow_mut().take() {
+                    storage::persist(&s, p);
                 }
             });
             move || drop(timer)
@@ -179,8 +182,8 @@ fn use_settings_saver(settings: &Settings) {
     }
     use_effect_with((), move |_| {
         let listener = EventListener::new(&gloo::utils::window(), "pagehide", move |_| {
-            if let Some(s) = unsaved.borrow_mut().take() {
-                storage::persist(&s);
+            if let Some((s, p)) = unsaved.borrow_mut().take() {
+                storage::persist(&s, p);
             }
         });
         move || drop(listener)
@@ -246,11 +249,70 @@ fn use_page_effects(state: &UseReducerHandle<AppState>) {
     });
 }
 
+/// The place the visitor is at: the playground on one screen (the example and its soft targets
+/// beside training, the loss and the mapping), the labs' index, one lab, or the tools.
+fn place(
+    state: &UseReducerHandle<AppState>,
+    view: std::rc::Rc<AppState>,
+    request: Callback<super::Request>,
+    step_once: Callback<MouseEvent>,
+) -> Html {
+    let tour = state.tour.and_then(|k| crate::app::TOUR.get(k));
+    let focus = tour.map(|t| format!("tour-focus-{}", t.panel));
+    let d = state.dispatcher();
+    match state.place {
+        Place::Playground => html! {
+            <main class={classes!("playground", focus)}>
+                <div class="column">
+                    <components::SoftTargets state={state.clone()} />
+                    <components::DecisionMaps state={state.clone()} />
+                    <components::AttentionView state={state.clone()} />
+                    <components::MappingEditor state={state.clone()} view={view.clone()} />
+                </div>
+                <div class="column">
+                    <components::Training state={state.clone()} view={view.clone()} step_once={step_once} request={request.clone()} />
+                    <components::LossControls state={state.clone()} view={view} />
+                </div>
+            </main>
+        },
+        Place::Labs => html! {
+            <main class="labs">
+                <components::LabsIndex dispatch={d} settings_hash={state.settings.to_hash()} />
+            </main>
+        },
+        Place::Lab(id) => html! {
+            <main class="lab">
+                <p class="back"><a id="back-to-labs" href="#view=labs" onclick={Callback::from(move |e: MouseEvent| {
+                    e.prevent_default();
+                    d.dispatch(Action::Go(Place::Labs));
+                })}>{ "← All labs" }</a></p>
+                <div class={classes!("lab-page", crate::app::labs::uses_input(id).then_some("with-input"))}>
+                    { components::labs::lab_view(id, &components::labs::LabProps { state: state.clone(), view, request }) }
+                    if crate::app::labs::uses_input(id) {
+                        <components::SoftTargets state={state.clone()} />
+                    }
+                </div>
+            </main>
+        },
+        Place::Tools => html! {
+            <main class={classes!("tools", focus)}>
+                <components::Presets state={state.clone()} view={view.clone()} request={request.clone()} />
+                <components::Files state={state.clone()} view={view.clone()} request={request.clone()} />
+                <components::OwnData state={state.clone()} view={view.clone()} request={request.clone()} />
+                <components::Compression state={state.clone()} view={view.clone()} />
+                <components::LossLaidBare state={state.clone()} />
+                <components::LayerSimilarity state={state.clone()} />
+                <components::SettingsReference />
+            </main>
+        },
+    }
+}
+
 #[component]
 pub fn App() -> Html {
     let state = use_reducer(initial_state);
     let command = use_driver(&state);
-    use_settings_saver(&state.settings);
+    use_settings_saver(&state.settings, state.place);
     use_space_to_train(&state);
     use_page_effects(&state);
 
@@ -259,7 +321,6 @@ pub fn App() -> Html {
     let step_once = command.reform(|_: MouseEvent| Command::StepOnce);
     // Most panels re-render only when what they show changes (not on every T or logit update).
     let view = components::calm(&state);
-    let tour = state.tour.and_then(|k| crate::app::TOUR.get(k));
     let start_tour = {
         let d = dispatch.clone();
         Callback::from(move |_: MouseEvent| d.dispatch(Action::Tour(Some(0))))
@@ -275,34 +336,14 @@ pub fn App() -> Html {
                 <h1>{ "Distill Playground" }</h1>
                 <span class="version">{ format!("engine v{}", crate::VERSION) }</span>
                 <components::DeviceBadge device={state.device.clone()} prefer_cpu={state.prefer_cpu} dispatch={dispatch.clone()} />
+                <components::Nav place={state.place} dispatch={dispatch.clone()} />
                 <button id="tour-start" class="tour-toggle" onclick={start_tour}>{ "Guided tour" }</button>
                 <button id="projector" class="projector-toggle" aria-pressed={projector.to_string()} onclick={toggle_projector}>
                     { if projector { "Normal type" } else { "Projector mode" } }
                 </button>
             </header>
             <components::Notices notices={state.notices.clone()} error={state.error.clone()} dispatch={dispatch.clone()} />
-            <main class={classes!("grid", tour.map(|t| format!("tour-focus-{}", t.panel)))}>
-                <components::SoftTargets state={state.clone()} />
-                <components::DecisionMaps state={state.clone()} />
-                <components::AttentionView state={state.clone()} />
-                <components::Training state={state.clone()} view={view.clone()} step_once={step_once} request={request.clone()} />
-                <components::Presets state={state.clone()} view={view.clone()} request={request.clone()} />
-                <components::OwnData state={state.clone()} view={view.clone()} request={request.clone()} />
-                <components::Compression state={state.clone()} view={view.clone()} />
-                <components::LossControls state={state.clone()} view={view.clone()} />
-                <components::LossLaidBare state={state.clone()} />
-                <components::MappingEditor state={state.clone()} view={view.clone()} />
-                <components::LayerSimilarity state={state.clone()} />
-                <components::Files state={state.clone()} view={view.clone()} request={request.clone()} />
-                <components::CompareDevices state={state.clone()} view={view.clone()} request={request.clone()} />
-                <components::EarlyExits state={state.clone()} view={view.clone()} request={request.clone()}
-                    drawn={state.drawing.is_some() || state.message.is_some() || state.probe.is_some()} />
-                <components::ModuleReplacing state={state.clone()} view={view.clone()} request={request.clone()} />
-                <components::EnsembleTeachers state={state.clone()} view={view.clone()} request={request.clone()} />
-                <components::AlphaTemperatureSweep state={state.clone()} view={view.clone()} request={request.clone()} />
-                <components::FewClasses state={state.clone()} view={view.clone()} request={request.clone()} />
-                <components::SequenceKd state={state.clone()} view={view} request={request} />
-            </main>
+            { place(&state, view, request, step_once) }
             <components::Tour state={state.clone()} />
             <footer class="credits">
                 { "Digits: E. Alpaydin, C. Kaynak (UCI, CC BY 4.0). MNIST: Y. LeCun, C. Cortes, C. J. C. Burges (CC BY-SA 3.0). SpamAssassin corpus (PDDL 1.0 / CC0). CMUdict: Carnegie Mellon University (BSD-2-Clause). Teachers (128×6; 64×6 for the 2-D sets) shipped with the page. " }

@@ -1,11 +1,15 @@
 //! Files in and out of the page (through gloo): a download made from bytes, a picked or dropped
-//! file read into bytes (refused by size before it is read), and the page's own assets fetched.
+//! file read into bytes (refused by size before it is read), the page's own assets fetched, and
+//! a network written to a weight file and offered.
 
 use gloo::file::{Blob, ObjectUrl};
 use wasm_bindgen::JsCast;
 
 use super::error::WebError;
-use crate::engine::weights::MAX_FILE_BYTES;
+use crate::app::Settings;
+use crate::app::imports::Which;
+use crate::app::session::{CurvePoint, Session};
+use crate::engine::weights::{FileInfo, MAX_FILE_BYTES, NetworkWeights, WeightFormat};
 
 /// Offers `bytes` to the user as a file called `name`.
 pub fn download(name: &str, bytes: &[u8]) -> Result<(), WebError> {
@@ -64,4 +68,47 @@ pub async fn fetch(path: &str) -> Result<Vec<u8>, WebError> {
         .binary()
         .await
         .map_err(|e| failed("could not be read", e))
+}
+
+/// Reads a network from its device (asynchronously: WebGPU allows nothing else), writes the file
+/// with what produced it, and offers it as a download.
+pub async fn offer_download(
+    s: &Session,
+    which: Which,
+    format: WeightFormat,
+    settings: &Settings,
+    curves: &[CurvePoint],
+    teacher_made: Option<&serde_json::Value>,
+) -> Result<(), WebError> {
+    let steps = s.steps_done();
+    let (weights, role, name) = match which {
+        Which::Student => (
+            NetworkWeights::from_network_async(&s.distilled.network()).await?,
+            "student",
+            format!("distilled-student-step{steps}"),
+        ),
+        Which::Scratch => (
+            NetworkWeights::from_network_async(&s.scratch.network()).await?,
+            "scratch-student",
+            format!("scratch-student-step{steps}"),
+        ),
+        Which::Teacher => (s.teacher.clone(), "teacher", "teacher".to_string()),
+    };
+    let mut info = serde_json::json!({
+        "dataset": settings.dataset.name(),
+        "made_by": format!("Distill Playground v{} (page)", crate::VERSION),
+        "settings": settings.distill_settings(),
+        "transfer": settings.transfer_config(),
+        "steps": steps,
+        "metrics": curves.last(),
+    });
+    if let (Which::Teacher, Some(made), Some(map)) = (which, teacher_made, info.as_object_mut()) {
+        map.insert("trained_here".into(), made.clone());
+    }
+    let info = FileInfo {
+        role: role.into(),
+        info,
+    };
+    let bytes = weights.to_format(format, &info)?;
+    download(&format!("{name}.{}", format.extension()), &bytes)
 }

@@ -1,8 +1,9 @@
 //! The page: Yew and the browser only. `app` is the root component; `driver` owns the training
-//! session and is fed by one command channel; `components/` has one component per file; `work`
-//! holds the driver's longer tasks, `storage` what the browser keeps, `pace` how long work gives
-//! way to the browser, `training_worker` where the students train on the CPU, `device` the engine
-//! choice and the loader contract, `files` files in and out.
+//! session and is fed by one command channel; `components/` has one component per file (the
+//! labs' views under `components/labs/`); `storage` is what the browser keeps, `pace` how long
+//! work gives way to the browser, `training_worker` where the students and the labs' work run on
+//! the CPU, `device` the engine choice, `loader` the contract with `index.html`, `handover` the
+//! move to the WebGPU build, and `files` files in and out.
 
 mod app;
 mod bench;
@@ -11,11 +12,11 @@ mod device;
 mod driver;
 mod error;
 mod files;
+mod handover;
 pub mod loader;
 mod pace;
 mod storage;
 mod training_worker;
-mod work;
 
 pub use crate::app::{session, state};
 
@@ -26,9 +27,8 @@ use yew::prelude::*;
 
 pub use crate::app::imports::Which;
 pub use device::{DeviceChoice, DeviceKind, Pick, pick_device};
-pub use driver::Command;
+pub use driver::{Command, RecipeFormat, Request};
 use state::{Action, AppState};
-pub use work::Request;
 
 /// Yew's hook for the app's reducer, which lives in `app::state` and is tested natively.
 impl Reducible for AppState {

@@ -87,8 +87,8 @@ pub fn forget_run() {
 }
 
 /// Keeps the settings in the page's link (so it can be shared) and in the browser.
-pub fn persist(settings: &Settings) {
-    let hash = format!("#{}", settings.to_hash());
+pub fn persist(settings: &Settings, place: crate::app::place::Place) {
+    let hash = format!("#{}", place.link(&settings.to_hash()));
     let linked = web_sys::window()
         .and_then(|w| w.history().ok())
         .map(|h| h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&hash)));

@@ -1,6 +1,7 @@
 //! The students' training worker, on gloo-worker. The page's CPU-only build is started a second
 //! time in a dedicated worker (`www/train-worker.js`); without a document, its `main` registers
-//! [`TrainingWorker`] instead of mounting the page. The worker runs a [`TrainerHost`]; the page
+//! [`TrainingWorker`] instead of mounting the page. The worker runs a [`TrainerHost`] (the
+//! students and the labs' work); the page
 //! talks to it through a [`TrainerLink`].
 
 use std::cell::RefCell;
@@ -10,7 +11,8 @@ use std::rc::Rc;
 use futures_channel::mpsc::{UnboundedReceiver, unbounded};
 use gloo::worker::{HandlerId, Registrable, Spawnable, Worker, WorkerBridge, WorkerScope};
 
-use crate::app::trainer_host::{Fetch, TrainerHost};
+use crate::app::labs::Fetch;
+use crate::app::trainer_host::TrainerHost;
 use crate::app::trainer_protocol::{FromTrainer, ToTrainer};
 use crate::web::files;
 use crate::web::pace::{sleep_ms, yield_to_input};
@@ -62,7 +64,7 @@ async fn serve(scope: WorkerScope<TrainingWorker>, inbox: Rc<RefCell<Inbox>>) {
             scope.respond(page, message);
         }
     });
-    let fetch: Fetch = Box::new(|path| {
+    let fetch: Fetch = Rc::new(|path| {
         Box::pin(async move { files::fetch(&path).await.map_err(|e| e.to_string()) })
     });
     let mut host = TrainerHost::new(fetch, send);
@@ -70,7 +72,8 @@ async fn serve(scope: WorkerScope<TrainingWorker>, inbox: Rc<RefCell<Inbox>>) {
         let arrived: Vec<_> = inbox.borrow_mut().messages.drain(..).collect();
         arrived.into_iter().for_each(|m| host.receive(m));
         if host.busy() {
-            host.turn(js_sys::Date::now, yield_to_input).await;
+            host.turn(js_sys::Date::now, Rc::new(|| Box::pin(yield_to_input())))
+                .await;
             yield_to_input().await;
         } else {
             sleep_ms(5).await;

@@ -2,7 +2,7 @@
 // train, MNIST at 28×28 with its full test set and drawing grid, and a set that fails to load.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sharedBrowser, openPage, summary, trainTo } from './harness.mjs';
+import { sharedBrowser, openPage, summary, trainTo, go } from './harness.mjs';
 
 const env = sharedBrowser();
 
@@ -87,9 +87,11 @@ test('2-D set: the three decision maps are drawn, the students\' maps change as 
   await page.locator('#probe').waitFor({ state: 'detached' });
   // A teacher trained here on the 2-D set replaces the shipped one: its map is redrawn.
   await snapshot(page, 'map-teacher', 'shipped');
+  await go(page, 'tools');
   await page.click('#train-teacher');
   const notice = page.locator('.notices', { hasText: 'Loaded the teacher trained here' });
   await notice.waitFor({ timeout: 120_000 });
+  await go(page, 'playground');
   const accuracy = Number((await notice.textContent()).match(/([\d.]+) % on the test set/)[1]);
   console.log(`# spirals teacher trained in the page: ${accuracy} %`);
   assert.ok(accuracy > 80, `teacher ${accuracy} % (chance 50 %)`);

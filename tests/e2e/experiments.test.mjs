@@ -3,18 +3,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { sharedBrowser, openPage, summary, trainTo } from './harness.mjs';
+import { sharedBrowser, openPage, summary, trainTo, go, studentsReady } from './harness.mjs';
 
 const env = sharedBrowser();
 
 async function open(options) {
   const opened = await openPage(env, options);
-  await opened.page.locator('#compression-table').waitFor({ timeout: 120_000 });
+  await studentsReady(opened.page);
   return opened;
 }
 
 test('little labeled data: one click, and the distilled student pulls away from the scratch one', async () => {
   const { page, context, errors } = await open();
+  await go(page, 'tools');
   await page.click('#preset-little-labeled');
   assert.equal(await page.locator('#labeled').inputValue(), '0.03');
   await page.waitForFunction(() => location.hash.includes('labeled=0.03'));
@@ -29,6 +30,7 @@ test('little labeled data: one click, and the distilled student pulls away from 
 
 test("Hinton's omitted class: the student recognises 3s it never saw, better with the bias fix", async () => {
   const { page, context, errors } = await open();
+  await go(page, 'tools');
   await page.click('#preset-omitted-class');
   assert.equal(await page.locator('#omit').inputValue(), '3');
   await trainTo(page, 400);
@@ -46,6 +48,7 @@ test("Hinton's omitted class: the student recognises 3s it never saw, better wit
 
 test('compression is reported, and projector mode enlarges the type', async () => {
   const { page, context } = await open();
+  await go(page, 'tools');
   const table = await page.locator('#compression-table').textContent();
   assert.match(table, /92170/);
   assert.match(table, /4522 \(20\.4× smaller\)/);
@@ -154,6 +157,7 @@ test('the guided tour walks through the ideas and moves the controls', async () 
 
 test('a teacher trained in the page, regularised, with progress, becomes the teacher the students learn from', async () => {
   const { page, context, errors } = await open({ downloads: true });
+  await go(page, 'tools');
   const plan = page.locator('.teacher-train .note').first();
   assert.match(await plan.textContent(), /20 epochs;/);
   await page.getByLabel(/Regularise it as Hinton et al\. did/).check();
@@ -168,7 +172,9 @@ test('a teacher trained in the page, regularised, with progress, becomes the tea
   console.log(`# regularised teacher trained in the page: ${accuracy} %`);
   assert.ok(accuracy > 90, `teacher ${accuracy} %`);
   assert.equal(await page.locator('#teacher-progress').count(), 0);
+  await go(page, 'playground');
   assert.match(await page.locator('#steps').textContent(), /step 0/);
+  await go(page, 'tools');
   // The compression table now reports the new teacher's accuracy.
   await page.waitForFunction((a) => document.querySelector('#compression-table').textContent.includes(`${a.toFixed(1)} %`), accuracy, { timeout: 30_000 });
   // Its file says how it was trained.
@@ -185,12 +191,14 @@ test('a teacher trained in the page, regularised, with progress, becomes the tea
 
 test('a teacher assistant in between: the three accuracies are shown', async () => {
   const { page, context, errors } = await open();
+  await go(page, 'tools');
   await page.click('#train-assistant');
   const notice = page.locator('.notices', { hasText: 'teacher assistant' });
   await notice.waitFor({ timeout: 180_000 });
   const [, assistant, teacher] = (await notice.textContent()).match(/([\d.]+) % vs the teacher's ([\d.]+) %/).map(Number);
   console.log(`# assistant ${assistant} %, teacher ${teacher} %`);
   assert.ok(assistant > 85 && teacher > 95, `assistant ${assistant}, teacher ${teacher}`);
+  await go(page, 'playground');
   // The mapping diagram shows the assistant's 64-wide layers.
   assert.match(await page.locator('#teacher-layer-1').textContent(), /T1 · 64/);
   await trainTo(page, 100);

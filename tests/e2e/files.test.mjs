@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile, truncate } from 'node:fs/promises';
-import { sharedBrowser, openPage } from './harness.mjs';
+import { sharedBrowser, openPage, go } from './harness.mjs';
 
 const env = sharedBrowser();
 
@@ -26,6 +26,7 @@ test('download the students and the teacher, load a student back, refuse bad fil
   }
 
   // safetensors in PyTorch layout, with the architecture and the run's settings in the metadata.
+  await go(page, 'tools');
   const student = await download(page, '#download-student', 'tests/output/distilled-student.safetensors');
   assert.equal(student.name, 'distilled-student-step5.safetensors');
   const h = header(student.bytes);
@@ -46,6 +47,12 @@ test('download the students and the teacher, load a student back, refuse bad fil
   assert.deepEqual(header(teacher.bytes)['0.weight'].shape, [128, 64]);
 
   // Bad files: an error that names the problem; the step count and the settings stay.
+  const stepsShown = async () => {
+    await go(page, 'playground');
+    const text = await page.locator('#steps').textContent();
+    await go(page, 'tools');
+    return text;
+  };
   const hashBefore = new URL(page.url()).hash;
   await writeFile('tests/output/garbage.safetensors', 'certainly not weights');
   await truncate('tests/output/garbage.safetensors', 21);
@@ -68,7 +75,7 @@ test('download the students and the teacher, load a student back, refuse bad fil
     const error = await page.locator('#error').textContent();
     assert.match(error, reason, `${file}: ${error}`);
     assert.match(error, /Nothing was changed/);
-    assert.match(await page.locator('#steps').textContent(), /step 5/);
+    assert.match(await stepsShown(), /step 5/);
     assert.equal(new URL(page.url()).hash, hashBefore);
     await page.click('.notices button');
   }
@@ -76,7 +83,7 @@ test('download the students and the teacher, load a student back, refuse bad fil
   // A good file (burnpack) comes back as the distilled student, training continues.
   await page.setInputFiles('#load-file', 'tests/output/distilled-student.bpk');
   await page.locator('.notices', { hasText: 'Loaded distilled-student.bpk' }).waitFor({ timeout: 30_000 });
-  assert.match(await page.locator('#steps').textContent(), /step 5/);
+  assert.match(await stepsShown(), /step 5/);
   await page.screenshot({ path: 'tests/output/files.png', fullPage: true });
   assert.deepEqual(errors, []);
   await context.close();
@@ -97,11 +104,13 @@ test('a run that blows up says so, offers Resume and stays on its device', async
     await page.click('#step');
     await page.locator('#steps', { hasText: `step ${i}` }).waitFor({ timeout: 60_000 });
   }
+  await go(page, 'tools');
   const student = await download(page, '#download-student', 'tests/output/student-to-blow-up.safetensors');
   // Finite weights (the file is accepted) whose products overflow float32 in the forward pass.
   await writeFile('tests/output/blown-up.safetensors', scaled(student.bytes, 1e12));
   await page.setInputFiles('#load-file', 'tests/output/blown-up.safetensors');
   await page.locator('.notices', { hasText: 'Loaded blown-up.safetensors' }).waitFor({ timeout: 30_000 });
+  await go(page, 'playground');
   const reason = () => page.locator('#fallback-reason').allTextContents();
   const device = await page.locator('#device').textContent();
   const why = await reason();

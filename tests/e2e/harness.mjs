@@ -81,3 +81,27 @@ export async function withOwnBrowser({ webgpu, page: options = {} }, body) {
     await browser.close();
   }
 }
+
+/**
+ * Goes to a place of the page as a visitor would, by its tabs: 'playground', 'labs', 'tools',
+ * or a lab's id (through the index of labs).
+ */
+export async function go(page, where) {
+  if (['playground', 'labs', 'tools'].includes(where)) {
+    await page.click(`#go-${where}`);
+  } else {
+    await page.click('#go-labs');
+    await page.click(`#open-${where}`);
+  }
+  await page.waitForFunction((w) => {
+    const hash = location.hash;
+    if (w === 'playground') return !hash.includes('view=') && !hash.includes('lab=');
+    if (w === 'labs' || w === 'tools') return hash.includes(`view=${w}`);
+    return hash.includes(`lab=${w}`);
+  }, where, { timeout: 10_000, polling: 50 });
+}
+
+/** Waits until the students are built (the training panel says so). */
+export async function studentsReady(page) {
+  await page.locator('#steps[data-ready="true"]').waitFor({ timeout: 120_000 });
+}

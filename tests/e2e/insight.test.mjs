@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { sharedBrowser, openPage, trainTo } from './harness.mjs';
+import { sharedBrowser, openPage, trainTo, go } from './harness.mjs';
 
 const env = sharedBrowser();
 
@@ -31,18 +31,23 @@ async function similarity(page) {
 test('the loss laid bare: without T² the teacher pulls about T² times less, with the element mean about ten times less', async () => {
   const { page, context, errors } = await openPage(env, { hash: '#T=8' });
   await trainTo(page, 60);
-  const right = await pull(page);
   const legend = await page.locator('#loss-chart').textContent();
   assert.ok(legend.includes('α·CE (labels)') && legend.includes('(1−α)·soft'), legend);
+  await go(page, 'tools');
+  const right = await pull(page);
   // Unticking restarts the students with the mistake in their loss.
   await page.uncheck('#t-squared');
   await page.waitForFunction(() => !document.querySelector('#gradient-readout').textContent.includes('pulls'));
+  await go(page, 'playground');
   await trainTo(page, 60);
+  await go(page, 'tools');
   const noT2 = await pull(page);
   await page.check('#t-squared');
   await page.selectOption('#kl-reduction', 'mean');
   await page.waitForFunction(() => !document.querySelector('#gradient-readout').textContent.includes('pulls'));
+  await go(page, 'playground');
   await trainTo(page, 60);
+  await go(page, 'tools');
   const mean = await pull(page);
   console.log(`# teacher's pull at T = 8: right ${right}, without T² ${noT2}, element mean ${mean}`);
   // The closed forms say 64× and 10× on the same logits; the students differ by then.
@@ -58,9 +63,10 @@ test('a link with a bad loss switch is refused field by field, and the switches 
   const { page, context, errors } = await openPage(env, { hash: '#klReduction=sum&tSquared=maybe&T=2' });
   const notice = await page.locator('.notices').textContent();
   assert.ok(notice.includes("klReduction='sum'") && notice.includes("tSquared='maybe'"), notice);
+  assert.ok((await page.locator('#t-value').textContent()).includes('T = 2.00'));
+  await go(page, 'tools');
   assert.equal(await page.locator('#kl-reduction').inputValue(), 'batchmean');
   assert.ok(await page.locator('#t-squared').isChecked());
-  assert.ok((await page.locator('#t-value').textContent()).includes('T = 2.00'));
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -68,6 +74,7 @@ test('a link with a bad loss switch is refused field by field, and the switches 
 test('layer similarity: a teacher × student CKA grid with the mapping outlined, moving as the student learns', async () => {
   const { page, context, errors } = await openPage(env);
   await trainTo(page, 30);
+  await go(page, 'tools');
   await page.locator('#similarity-grid').waitFor();
   const early = await similarity(page);
   assert.equal(early.values.length, 6);
@@ -75,11 +82,15 @@ test('layer similarity: a teacher × student CKA grid with the mapping outlined,
   // skip: student layers 1, 2, 3 learn from teacher layers 2, 4, 6.
   const outlined = (s) => s.marked.flatMap((r, t) => r.map((m, c) => (m ? `T${t + 1}S${c + 1}` : null))).filter(Boolean);
   assert.deepEqual(outlined(early), ['T2S1', 'T4S2', 'T6S3']);
+  await go(page, 'playground');
   await trainTo(page, 400);
+  await go(page, 'tools');
   const later = await similarity(page);
   assert.notDeepEqual(later.values, early.values);
   assert.equal((await page.locator('#similarity-reading li').count()), 3);
+  await go(page, 'playground');
   await page.click('#map-last');
+  await go(page, 'tools');
   await page.waitForFunction(() => document.querySelectorAll('#similarity-grid td.marked').length === 3
     && document.querySelector('#similarity-grid tbody tr:nth-child(4) td.marked'));
   assert.deepEqual(outlined(await similarity(page)), ['T4S1', 'T5S2', 'T6S3']);
@@ -90,6 +101,7 @@ test('layer similarity: a teacher × student CKA grid with the mapping outlined,
 
 test('the α × T sweep: cancel keeps the finished cells; a full grid marks its best cell and the slider still answers', async () => {
   const { page, context, errors } = await openPage(env);
+  await go(page, 'sweep');
   await page.fill('#sweep-steps', '300');
   await page.locator('#sweep-steps').dispatchEvent('change');
   await page.click('#sweep-run');
@@ -104,11 +116,14 @@ test('the α × T sweep: cancel keeps the finished cells; a full grid marks its 
   await page.locator('#sweep-steps').dispatchEvent('change');
   await page.click('#sweep-run');
   await page.locator('#sweep-progress').waitFor();
+  // The sweep runs in the background worker: the playground's slider answers meanwhile.
+  await go(page, 'playground');
   await page.locator('#temperature').evaluate((el) => {
     el.value = '900';
     el.dispatchEvent(new Event('input', { bubbles: true }));
   });
   await page.waitForFunction(() => !document.querySelector('#t-value').textContent.includes('T = 4.00'), null, { timeout: 5_000 });
+  await go(page, 'sweep');
   await page.waitForFunction(() => !document.querySelector('#sweep-progress')
     && document.querySelector('#sweep-reading')?.textContent.startsWith('Best cell'), null, { timeout: 240_000 });
   assert.equal(await page.locator('#sweep-grid td.pending').count(), 0);
@@ -128,6 +143,7 @@ test('the α × T sweep: cancel keeps the finished cells; a full grid marks its 
 
 test('few classes, little dark knowledge: ten classes gain more than two; a cancel keeps the finished counts', async () => {
   const { page, context, errors } = await openPage(env);
+  await go(page, 'few-classes');
   await page.click('#few-classes-run');
   await page.locator('#few-classes-progress').waitFor();
   await page.waitForFunction(() => !document.querySelector('#few-classes-progress')
@@ -162,6 +178,7 @@ test('the run exported for TextBrewer and torchdistill parses as those tools rea
     await download.saveAs(path);
     return path;
   };
+  await go(page, 'tools');
   const tb = await save('#export-textbrewer', 'textbrewer.json');
   const td = await save('#export-torchdistill', 'torchdistill.yaml');
   const out = execFileSync('.venv/bin/python',

@@ -3,13 +3,13 @@
 // teachers (train two more, move a weight while the student learns). Digits, fixed seeds.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sharedBrowser, openPage, trainTo } from './harness.mjs';
+import { sharedBrowser, openPage, trainTo, go, studentsReady } from './harness.mjs';
 
 const env = sharedBrowser();
 
 async function open() {
   const opened = await openPage(env);
-  await opened.page.locator('#compression-table').waitFor({ timeout: 120_000 });
+  await studentsReady(opened.page);
   return opened;
 }
 
@@ -30,6 +30,7 @@ const readout = async (page) => {
 test('early exits: trained without labels, the speed slider trades layers for accuracy at once', async () => {
   const { page, context, errors } = await open();
   await trainTo(page, 100);
+  await go(page, 'tools');
   await page.click('#preset-fastbert');
   await page.locator('#exit-readout').waitFor({ timeout: 120_000 });
   const start = await readout(page);
@@ -78,6 +79,7 @@ test('early exits: trained without labels, the speed slider trades layers for ac
 
 test('module replacing: tiles show which modules ran, then the successors are set against KD', async () => {
   const { page, context, errors } = await open();
+  await go(page, 'tools');
   await page.click('#preset-theseus');
   assert.equal(await page.locator('#theseus-curriculum').isChecked(), true);
   await page.locator('#theseus-strip .tile').first().waitFor({ timeout: 60_000 });
@@ -98,6 +100,7 @@ test('module replacing: tiles show which modules ran, then the successors are se
 
 test('an ensemble of three teachers: weights act at once, and the student is set against each teacher', async () => {
   const { page, context, errors } = await open();
+  await go(page, 'ensemble');
   await page.click('#ensemble-add');
   await page.locator('#ensemble-weight-1').waitFor({ timeout: 120_000 });
   const ensemble = async () => Number((await page.locator('#ensemble-accuracy').textContent()).match(/([\d.]+) %/)[1]);
@@ -135,6 +138,7 @@ test('an ensemble of three teachers: weights act at once, and the student is set
 
 test("sequence-level KD: load CMUdict, train a student on the teacher's pronunciations, type a word", async () => {
   const { page, context, errors } = await open();
+  await go(page, 'tools');
   await page.click('#preset-sequence-kd');
   assert.equal(await page.locator('#sequence-targets').inputValue(), 'sequence');
   const student = page.locator('#sequence-scores tbody tr', { hasText: 'student from sequence' });
@@ -170,14 +174,18 @@ test('on a phone the labs fit the width: wide tables scroll inside their panels'
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto(env.server.url);
-  await page.locator('#compression-table').waitFor({ timeout: 120_000 });
+  await studentsReady(page);
+  await go(page, 'tools');
   await page.click('#preset-fastbert');
   await page.locator('#exit-example').waitFor({ timeout: 120_000 });
+  const exitsOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(exitsOverflow <= 0, `the exits lab is ${exitsOverflow} px wider than the phone`);
+  await page.locator('.panel.exits').screenshot({ path: 'tests/output/exits-phone.png' });
+  await go(page, 'ensemble');
   await page.click('#ensemble-add');
   await page.locator('#ensemble-weight-1').waitFor({ timeout: 120_000 });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the page is ${overflow} px wider than the phone`);
-  await page.locator('.panel.exits').screenshot({ path: 'tests/output/exits-phone.png' });
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -3,7 +3,7 @@
 // it kept, and a link to it on another computer (asked for again).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sharedBrowser, openPage, trainTo, summary, linkHolds } from './harness.mjs';
+import { sharedBrowser, openPage, trainTo, summary, linkHolds, go } from './harness.mjs';
 
 const env = sharedBrowser();
 
@@ -26,6 +26,7 @@ const upload = (page, name, text) => page.setInputFiles('#own-file', { name, mim
 
 test('your own CSV: a mistake is named by line and column; a good file trains a teacher here and distils; a reload keeps it', async () => {
   const { page, context, errors } = await openPage(env);
+  await go(page, 'tools');
   // The label column is first and not called "label": the user names it.
   await page.fill('#own-label', 'kind');
   const bad = blobs().split('\n');
@@ -34,7 +35,6 @@ test('your own CSV: a mistake is named by line and column; a good file trains a 
   const error = page.locator('.notices', { hasText: 'broken.csv' });
   await error.waitFor({ timeout: 60_000 });
   assert.match(await error.textContent(), /line 5, column 'x2': 'abc' is not a number\. The page is as it was/);
-  assert.equal(await page.locator('#dataset').inputValue(), 'digits');
   await page.click('.notices button');
 
   await upload(page, 'blobs.csv', blobs());
@@ -48,6 +48,8 @@ test('your own CSV: a mistake is named by line and column; a good file trains a 
   assert.ok(teacher > 90, text);
   await page.locator('#own-summary').waitFor({ timeout: 60_000 });
   assert.match(await page.locator('#own-summary').textContent(), /480 training and 120 test rows, 2 features, 3 classes/);
+  await page.locator('.panel.own-data').screenshot({ path: 'tests/output/own-data.png' });
+  await go(page, 'playground');
   assert.equal(await page.locator('#dataset').inputValue(), 'own');
   await linkHolds(page, 'data=own', 'own=blobs.csv');
   // Two features: decision maps, three of them.
@@ -56,12 +58,13 @@ test('your own CSV: a mistake is named by line and column; a good file trains a 
   const s = await summary(page);
   console.log(`# own blobs: teacher ${teacher} %, after ${s.step} steps distilled ${s.distilled} %, scratch ${s.scratch} %`);
   assert.ok(s.distilled > 80, JSON.stringify(s));
-  await page.locator('.panel.own-data').screenshot({ path: 'tests/output/own-data.png' });
   await page.locator('.panel.maps').screenshot({ path: 'tests/output/own-maps.png' }).catch(() => {});
 
   // A reload finds the file kept in this browser and trains its teacher again.
+  await go(page, 'tools');
   await page.reload();
   await page.locator('#own-summary').waitFor({ timeout: 180_000 });
+  await go(page, 'playground');
   assert.equal(await page.locator('#dataset').inputValue(), 'own');
 
   // The link on a computer that never saw the file: asked for again, the page on the digits.
@@ -82,11 +85,13 @@ test('a CSV with one class, or with too many, is refused with the reason and the
   const { page, context, errors } = await openPage(env);
   await trainTo(page, 40);
   const before = await summary(page);
+  await go(page, 'tools');
   await upload(page, 'one.csv', 'a,b,label\n' + '1,2,x\n'.repeat(20));
   await page.locator('.notices', { hasText: "one class only ('x')" }).waitFor({ timeout: 60_000 });
   await page.click('.notices button');
   await upload(page, 'ids.csv', 'a,id\n' + Array.from({ length: 80 }, (_, i) => `1,${i}`).join('\n'));
   await page.locator('.notices', { hasText: '80 classes; the page takes at most 50' }).waitFor({ timeout: 60_000 });
+  await go(page, 'playground');
   assert.equal(await page.locator('#dataset').inputValue(), 'digits');
   assert.equal((await summary(page)).step, before.step, 'the run is as it was');
   assert.deepEqual(errors, []);

@@ -2,7 +2,7 @@
 // too big), and "Compare devices" on the CPU-only path and on SwiftShader's WebGPU.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sharedBrowser, openPage, trainTo, summary, withOwnBrowser } from './harness.mjs';
+import { sharedBrowser, openPage, trainTo, summary, withOwnBrowser, go } from './harness.mjs';
 
 const env = sharedBrowser();
 
@@ -14,6 +14,7 @@ test('a link carries the trained student: opened elsewhere it shows that student
   await trainTo(page, 150);
   const trained = await summary(page);
   const bars = await studentBars(page);
+  await go(page, 'tools');
   await page.click('#copy-student-link');
   await page.locator('#student-link').waitFor();
   const link = await page.locator('#student-link').inputValue();
@@ -54,6 +55,7 @@ test('a link carries the trained student: opened elsewhere it shows that student
 test('a student too big for a link is refused politely, with its size', async () => {
   const { page, context, errors } = await openPage(env, { hash: '#data=mnist' });
   await page.locator('#data-loading').waitFor({ state: 'detached', timeout: 120_000 });
+  await go(page, 'tools');
   await page.click('#copy-student-link');
   const refused = page.locator('#student-link-refused');
   await refused.waitFor({ timeout: 60_000 });
@@ -64,6 +66,7 @@ test('a student too big for a link is refused politely, with its size', async ()
 
 test('compare devices without WebGPU: the CPU is timed and WebGPU says why not', async () => {
   const { page, context, errors } = await openPage(env);
+  await go(page, 'devices');
   await page.click('#compare-devices');
   await page.waitForFunction(() => /steps\/s/.test(document.querySelector('#compare-cpu')?.textContent ?? '')
     && !document.querySelector('#compare-running'), null, { timeout: 120_000 });
@@ -85,6 +88,7 @@ test('compare devices on WebGPU: both timed side by side, the faster one picked 
     });
     await page.goto(env.server.url);
     await page.locator('#device', { hasText: 'WebGPU' }).waitFor({ timeout: 180_000 });
+    await go(page, 'devices');
     await page.click('#compare-devices');
     await page.waitForFunction(() => /steps\/s/.test(document.querySelector('#compare-webgpu')?.textContent ?? ''),
       null, { timeout: 300_000 });

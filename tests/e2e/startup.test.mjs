@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { sharedBrowser, summary, trainTo, withOwnBrowser } from './harness.mjs';
+import { sharedBrowser, summary, trainTo, withOwnBrowser, go } from './harness.mjs';
 
 const version = readFileSync('Cargo.toml', 'utf8').match(/^version = "(.+)"/m)[1];
 const env = sharedBrowser({ browser: false });
@@ -159,6 +159,7 @@ test('an automatic hand-over never drops a teacher loaded in the page', async ()
     await page.route(/\/webgpu\/.*\.wasm/, async (route) => { await held; await route.continue(); });
     await page.goto(env.server.url);
     await page.locator('#fallback-reason', { hasText: 'still loading' }).waitFor({ timeout: 120_000 });
+    await go(page, 'tools');
     const [file] = await Promise.all([page.waitForEvent('download'), page.click('#download-teacher')]);
     await file.saveAs('tests/output/handover-teacher.safetensors');
     await page.selectOption('#load-as', 'teacher');

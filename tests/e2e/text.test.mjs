@@ -3,7 +3,7 @@
 // phone width, and weight files in and out.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sharedBrowser, summary, trainTo, withOwnBrowser, linkHolds } from './harness.mjs';
+import { sharedBrowser, summary, trainTo, withOwnBrowser, linkHolds, go, studentsReady } from './harness.mjs';
 
 const env = sharedBrowser();
 
@@ -18,9 +18,9 @@ async function openText(hash = '', { downloads = false } = {}) {
   return { page, context, errors };
 }
 
-/** Waits until the students exist (the compression table is filled when they are built). */
+/** Waits until the students exist, and the teacher's attention is drawn. */
 async function ready(page) {
-  await page.locator('#kinds-table').waitFor({ timeout: 180_000 });
+  await page.locator('#steps[data-ready="true"]').waitFor({ timeout: 180_000 });
   await page.locator('#attention-teacher').waitFor({ timeout: 60_000 });
 }
 
@@ -105,6 +105,7 @@ test('text presets: each trains, and the distilled student beats scratch', async
   const { page, context, errors } = await openText();
   const ids = (process.env.PRESETS || Object.keys(PRESET_GAPS).join(',')).split(',');
   for (const id of ids) {
+    await go(page, 'tools');
     await page.click(`#preset-${id}`);
     if (id === 'text-assistant') {
       // The assistant is distilled first (with progress); the students then restart under it.
@@ -170,6 +171,7 @@ test('student kinds: a BiLSTM and a bag of words train on the same batches; the 
   const r = await summary(page);
   assert.ok(r.distilled > 80, JSON.stringify(r));
   // The kinds table keeps what each kind reached.
+  await go(page, 'tools');
   const kept = await page.locator('#kinds-table tbody tr').allTextContents();
   assert.equal(kept.length, 4);
   assert.match(kept[2], /bag of words.*% of the teacher's/);
@@ -217,6 +219,7 @@ test('phone width: the text panels stack, one block and head at a time', async (
 test('text weight files: download the student, load it back, another kind restarts, a wrong network is refused', async () => {
   const { page, context, errors } = await openText('', { downloads: true });
   await trainTo(page, 25);
+  await go(page, 'tools');
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-student')]);
   const file = 'tests/output/text-student.safetensors';
   await download.saveAs(file);
@@ -225,16 +228,19 @@ test('text weight files: download the student, load it back, another kind restar
   await page.setInputFiles('#load-file', file);
   await page.waitForFunction(() => /Loaded text-student\.safetensors as the distilled student \([\d.]+ % on the test set\); training continues/.test(document.querySelector('.notices')?.textContent ?? ''));
   // Students of another kind: the page switches to it and restarts with the file's weights.
+  await go(page, 'playground');
   await page.selectOption('#student-kind', 'bilstm');
   await page.waitForFunction(() => document.querySelector('#steps')?.textContent === 'step 0');
+  await go(page, 'tools');
   await page.setInputFiles('#load-file', file);
-  await page.waitForFunction(() => document.querySelector('#student-kind')?.value === 'transformer');
   await page.waitForFunction(() => /Loaded text-student\.safetensors as the distilled student \(transformer/.test(document.querySelector('.notices')?.textContent ?? ''), null, { timeout: 60_000 });
   // An MLP for the digits is no text teacher.
   await page.selectOption('#load-as', 'teacher');
   await page.setInputFiles('#load-file', 'assets/teachers/digits.safetensors');
   await page.locator('#error').waitFor();
   assert.match(await page.locator('#error').textContent(), /Could not load digits\.safetensors: it maps 64 inputs to 10 classes/);
+  await go(page, 'playground');
+  await page.waitForFunction(() => document.querySelector('#student-kind')?.value === 'transformer');
   assert.equal(await page.locator('#dataset').inputValue(), 'spam');
   assert.deepEqual(errors, []);
   await context.close();

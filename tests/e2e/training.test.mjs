@@ -3,7 +3,7 @@
 // steps run on WebGPU, and a WebGPU device that dies mid-run hands the students to the CPU.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sharedBrowser, summary, trainTo, withOwnBrowser } from './harness.mjs';
+import { sharedBrowser, summary, trainTo, withOwnBrowser, go } from './harness.mjs';
 
 // Each test here launches its own browser (WebGPU or not, phone or desktop).
 const env = sharedBrowser({ browser: false });
@@ -84,9 +84,11 @@ test('WebGPU: steps run on the GPU, and a lost device hands the students to the 
       await page.locator('#steps', { hasText: `step ${i}` }).waitFor({ timeout: 60_000 });
     }
     // The student trained on the GPU downloads (read back asynchronously, never synchronously).
+    await go(page, 'tools');
     const [file] = await Promise.all([page.waitForEvent('download'), page.click('#download-student')]);
     assert.equal(file.suggestedFilename(), 'distilled-student-step3.safetensors');
     await file.saveAs('tests/output/webgpu-student.safetensors');
+    await go(page, 'playground');
     await page.waitForTimeout(300); // the pause writes a save
     await page.evaluate(() => window.__devices.forEach((d) => d.destroy()));
     await page.click('#step');

@@ -16,7 +16,7 @@ test('a text transformer trains in a background worker while T is dragged: the p
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto(env.server.url + '#data=spam&kind=transformer');
-  await page.locator('#kinds-table').waitFor({ timeout: 180_000 });
+  await page.locator('#steps[data-ready="true"]').waitFor({ timeout: 180_000 });
   await page.locator('#in-worker').waitFor({ timeout: 30_000 });
   // Long tasks (over 50 ms) on the page's thread from here on.
   await page.evaluate(() => {

@@ -28,6 +28,7 @@ mod inputs {
 
 /// The page's model without a DOM: the reducer and the training worker's side.
 mod page {
+    mod labs;
     mod reducer;
     mod training_worker;
 }

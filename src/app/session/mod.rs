@@ -4,8 +4,10 @@
 //! data is one of the page's datasets (digits built in; MNIST and the toy teachers fetched).
 
 mod compression;
+mod lesson;
 mod views;
 
+pub use lesson::{Between, Lesson};
 pub use views::preview;
 
 use std::cell::OnceCell;

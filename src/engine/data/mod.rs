@@ -22,7 +22,7 @@ use rand::seq::SliceRandom;
 use crate::engine::error::{Error, Result};
 
 /// A labeled set of examples, features scaled to roughly [0, 1] (images) or unit scale (toy sets).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Dataset {
     pub name: String,
     /// Row-major `[len, dim]`.
@@ -127,7 +127,7 @@ impl Dataset {
 }
 
 /// Training and test parts of a dataset.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Split {
     pub train: Dataset,
     pub test: Dataset,

@@ -12,7 +12,7 @@ use crate::engine::loss::host;
 use crate::engine::network::{Architecture, Classifier, Input, Network};
 
 /// Probabilities `[example][exit][class]`, exits 1..=depth (the last is the teacher's own).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct ExitTable {
     exits: usize,
     classes: usize,
@@ -23,7 +23,7 @@ pub struct ExitTable {
 }
 
 /// What the exits do at one speed.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct ExitPoint {
     pub speed: f32,
     pub accuracy: f32,

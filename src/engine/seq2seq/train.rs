@@ -73,7 +73,7 @@ pub struct Seq2SeqSettings {
 }
 
 /// Exact-match rate of whole pronunciations, and phoneme error rate (edits per gold phoneme).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct G2pScore {
     pub sequence_accuracy: f32,
     pub phoneme_error_rate: f32,

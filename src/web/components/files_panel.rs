@@ -6,12 +6,12 @@ use yew::prelude::*;
 
 use super::*;
 use crate::app::state::{Action, AppState};
-use crate::engine::catalog::DatasetKind;
+
 use crate::engine::network::{Architecture, MlpConfig, TransformerConfig};
 use crate::engine::weights::{NetworkWeights, WeightFormat};
+use crate::web::RecipeFormat;
 use crate::web::error::WebError;
 use crate::web::files;
-use crate::web::work::RecipeFormat;
 use crate::web::{Request, Which};
 
 #[derive(Properties)]
@@ -39,7 +39,7 @@ pub fn Files(props: &FilesProps) -> Html {
             { downloads(&props.request) }
             { student_link(state, &props.request) }
             { loader(state, &props.request, load_as) }
-            { teachers_made_here(state, &props.request) }
+            <super::labs::teachers::View state={props.state.clone()} view={props.view.clone()} request={props.request.clone()} />
             <p class="explain">{ "In PyTorch:" }</p>
             <pre id="torch-snippet" class="code">{ torch_snippet(state) }</pre>
             { recipes(&props.request) }
@@ -156,62 +156,6 @@ fn loader(state: &State, request: &Callback<Request>, load_as: NodeRef) -> Html 
             </label>
             <span class="note">{ " or drop a file here." }</span>
         </div>
-    }
-}
-
-/// A new teacher trained here (regularised or not), or a teacher assistant, with progress.
-fn teachers_made_here(state: &State, request: &Callback<Request>) -> Html {
-    let kind = state.settings.dataset;
-    let vocab = vocab(state);
-    let regularised = state.regularise_teacher;
-    let teacher_plan = crate::app::PageTraining::teacher_for(kind, vocab, regularised);
-    let assistant_plan = crate::app::PageTraining::assistant(kind, vocab);
-    let train_teacher = request.reform(move |_: MouseEvent| Request::TrainTeacher { regularised });
-    let train_assistant = request.reform(|_: MouseEvent| Request::TrainAssistant);
-    html! {
-        <>
-            <div class="teacher-train">
-                <button id="train-teacher" disabled={state.teacher_training.is_some()} onclick={train_teacher}>
-                    { "Train a new teacher here" }
-                </button>
-                <span class="note">{ format!(" {} on all labeled training examples, {} epochs{}; then both students distil from it.", teacher_plan.config.describe(), teacher_plan.epochs, teacher_plan.regularisation.describe().map(|d| format!(", {d}")).unwrap_or_default()) }</span>
-                { regularise_choice(state, kind, vocab) }
-            </div>
-            <div class="teacher-train">
-                <button id="train-assistant" disabled={state.teacher_training.is_some() || state.assistant.is_some()}
-                        onclick={train_assistant}>
-                    { "Put a teacher assistant in between" }
-                </button>
-                <span class="note">{ format!(" Mirzadeh et al. 2020: an assistant of half the teacher's width ({}) distils from the teacher first; the students then learn from the assistant, a smaller step.", assistant_plan.config.describe()) }</span>
-                if let Some((done, total)) = state.teacher_training {
-                    <label class="progress">{ "Teacher training " }
-                        <progress id="teacher-progress" max={total.to_string()} value={done.to_string()} />
-                        { format!(" {done} / {total} steps") }
-                    </label>
-                }
-            </div>
-        </>
-    }
-}
-
-/// The choice of a teacher regularised as Hinton et al.'s, and why it matters (none for text:
-/// its transformer already trains with dropout).
-fn regularise_choice(state: &State, kind: DatasetKind, vocab: Option<usize>) -> Html {
-    if crate::app::PageTraining::regularised_teacher(kind, vocab).is_none() {
-        return html! {};
-    }
-    let dispatch = state.dispatcher();
-    let toggle = Callback::from(move |e: Event| {
-        let on = e
-            .target_unchecked_into::<web_sys::HtmlInputElement>()
-            .checked();
-        dispatch.dispatch(Action::RegulariseTeacher(on));
-    });
-    html! {
-        <label class="teacher-option">
-            <input id="teacher-regularised" type="checkbox" checked={state.regularise_teacher} onchange={toggle} />
-            <span>{ "Regularise it as Hinton et al. did: dropout, and on MNIST images shifted by a pixel. It trains three times as long and memorises its training set less, so its soft targets say more." }</span>
-        </label>
     }
 }
 

@@ -17,13 +17,51 @@ pub fn LossControls(props: &CalmProps) -> Html {
             <p class="formula">{ if text { "L = α · CE(labels) + (1 − α) · soft + β · hidden + γ · attention" } else { "L = α · CE(labels) + (1 − α) · soft + β · hidden" } }</p>
             { loss_terms(state) }
             if text { { attention_controls(state) } }
-            { schedules(state) }
-            { optimiser(state) }
-            <h3 class="sub">{ "Transfer set: what the distilled student learns from" }</h3>
-            { transfer_set(state) }
-            if text { { augmentation(state) } }
+            // Less often changed: folded, each fold saying what it holds now.
+            <details id="loss-run" class="more">
+                <summary>{ format!("Schedules and optimiser: {}", run_summary(&state.settings)) }</summary>
+                { schedules(state) }
+                { optimiser(state) }
+            </details>
+            <details id="loss-transfer" class="more">
+                <summary>{ format!("Transfer set, what the distilled student learns from: {}", transfer_summary(&state.settings)) }</summary>
+                { transfer_set(state) }
+                if text { { augmentation(state) } }
+            </details>
         </section>
     }
+}
+
+/// The schedules and the optimiser in a few words.
+fn run_summary(s: &Settings) -> String {
+    let alpha = match s.alpha_schedule {
+        AlphaSchedule::Constant => "α constant",
+        AlphaSchedule::TeacherAnnealing => "α annealed 0 → 1",
+    };
+    let t = if s.anneal_temperature {
+        "T annealed to 1"
+    } else {
+        "T constant"
+    };
+    format!(
+        "{alpha}, {t}, learning rate {}, batch {}",
+        s.learning_rate, s.batch_size
+    )
+}
+
+/// The transfer set in a few words.
+fn transfer_summary(s: &Settings) -> String {
+    let rest = if s.include_unlabeled {
+        "the rest unlabeled"
+    } else {
+        "no unlabeled rest"
+    };
+    let omitted = s.omit_class.map_or(String::new(), |c| format!(", no {c}s"));
+    format!(
+        "{:.0} % labeled, {rest}, {} augmented copies{omitted}",
+        s.labeled_fraction * 100.0,
+        s.augment_copies
+    )
 }
 
 /// α and the soft loss, β and the hidden-state loss.

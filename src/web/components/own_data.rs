@@ -5,12 +5,13 @@
 use yew::prelude::*;
 
 use super::*;
+use crate::app::labs::Lab;
 use crate::engine::catalog::DatasetKind;
 use crate::web::Request;
 use crate::web::files;
 
 #[component]
-pub fn OwnData(props: &LabProps) -> Html {
+pub fn OwnData(props: &labs::LabProps) -> Html {
     let state = &props.state;
     let label = use_node_ref();
     let load = {
@@ -24,7 +25,11 @@ pub fn OwnData(props: &LabProps) -> Html {
         }
     };
     let (on_pick, on_drop) = file_handlers(load);
-    let busy = state.teacher_training.is_some() || state.labs.busy();
+    let busy = state.labs.busy();
+    let training = state
+        .labs
+        .progress(crate::app::labs::teachers::Teachers::ID)
+        .filter(|p| p.what.contains("your data"));
     html! {
         <section class="panel own-data" aria-labelledby="own-h">
             <h2 id="own-h">{ "Your own data" }</h2>
@@ -39,9 +44,9 @@ pub fn OwnData(props: &LabProps) -> Html {
                 </label>
                 <span class="note">{ " or drop it here." }</span>
             </div>
-            if let Some((done, total)) = state.teacher_training {
+            if let Some(p) = training {
                 <label class="progress">{ "Training a teacher " }
-                    <progress id="own-progress" max={total.to_string()} value={done.to_string()} />
+                    <progress id="own-progress" max={p.total.to_string()} value={p.done.to_string()} />
                 </label>
             }
             { in_use(state) }

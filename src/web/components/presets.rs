@@ -25,39 +25,44 @@ impl PartialEq for PresetsProps {
 
 /// The work a preset starts, as requests to the driver (served in order).
 fn preset_requests(preset: Preset, d: &UseReducerDispatcher<AppState>) -> Vec<Request> {
-    use crate::app::labs::sequence::SequenceAction;
-    use crate::app::labs::{LabAction, ensemble::EnsembleAction, theseus::TheseusAction};
+    use crate::app::labs::ensemble::{EnsembleEvent, EnsembleRequest};
+    use crate::app::labs::exits::ExitsRequest;
+    use crate::app::labs::sequence::{SequenceEvent, SequenceRequest};
+    use crate::app::labs::teachers::TeacherRequest;
+    use crate::app::labs::theseus::{TheseusEvent, TheseusRequest};
+    use crate::app::labs::{LabEvent, LabReport, LabRequest};
     use crate::app::presets::PresetWork;
+    use crate::engine::seq2seq::Targets;
+    let edit = |e: LabEvent| d.dispatch(Action::Lab(LabReport::Event(e)));
+    let labs = |requests: Vec<LabRequest>| requests.into_iter().map(Request::Lab).collect();
     match preset.work() {
         None => Vec::new(),
-        Some(PresetWork::Assistant) => vec![Request::TrainAssistant],
-        Some(PresetWork::Exits) => vec![Request::TrainExits],
+        Some(PresetWork::Assistant) => labs(vec![LabRequest::teachers(TeacherRequest::Assistant)]),
+        Some(PresetWork::Exits) => labs(vec![LabRequest::exits(ExitsRequest::Train)]),
         Some(PresetWork::Theseus) => {
-            d.dispatch(Action::Lab(LabAction::Theseus(TheseusAction::Curriculum(
-                true,
-            ))));
-            vec![Request::ReplaceModules { curriculum: true }]
+            edit(LabEvent::theseus(TheseusEvent::Curriculum(true)));
+            labs(vec![LabRequest::theseus(TheseusRequest::Replace {
+                curriculum: true,
+            })])
         }
         Some(PresetWork::Sequence) => {
-            d.dispatch(Action::Lab(LabAction::Sequence(SequenceAction::Targets(
-                crate::engine::seq2seq::Targets::Sequence,
-            ))));
-            vec![
-                Request::LoadCmudict,
-                Request::TrainSequenceStudent(crate::engine::seq2seq::Targets::Sequence),
-            ]
+            edit(LabEvent::sequence(SequenceEvent::Targets(
+                Targets::Sequence,
+            )));
+            labs(vec![
+                LabRequest::sequence(SequenceRequest::Load),
+                LabRequest::sequence(SequenceRequest::Train(Targets::Sequence)),
+            ])
         }
         Some(PresetWork::Ensemble) => {
-            d.dispatch(Action::Lab(LabAction::Ensemble(
-                EnsembleAction::TeacherSized(true),
-            )));
-            vec![
-                Request::AddEnsembleTeacher,
-                Request::AddEnsembleTeacher,
-                Request::DistilEnsemble {
+            edit(LabEvent::ensemble(EnsembleEvent::TeacherSized(true)));
+            labs(vec![
+                LabRequest::ensemble(EnsembleRequest::AddTeacher),
+                LabRequest::ensemble(EnsembleRequest::AddTeacher),
+                LabRequest::ensemble(EnsembleRequest::Distil {
                     teacher_sized: true,
-                },
-            ]
+                }),
+            ])
         }
     }
 }
@@ -80,6 +85,8 @@ pub fn Presets(props: &PresetsProps) -> Html {
                         for r in preset_requests(preset, &d) {
                             request.emit(r);
                         }
+                        // To where the preset's work shows: its lab, or the students.
+                        d.dispatch(Action::Go(preset.place()));
                     });
                     html! {
                         <li>

@@ -67,7 +67,7 @@ fn run_buttons(state: &State, step_once: &Callback<MouseEvent>) -> Html {
                 <button id="play" class="primary" onclick={play}>{ label }</button>
                 <button id="step" onclick={step_once.clone()} disabled={state.running}>{ "One step" }</button>
                 <button id="reset" onclick={reset}>{ "Reset" }</button>
-                <span id="steps" class="steps">{ format!("step {}", state.steps) }</span>
+                <span id="steps" class="steps" data-ready={state.compression.is_some().to_string()}>{ format!("step {}", state.steps) }</span>
                 if state.in_worker {
                     <span id="in-worker" class="note" title="The students train in a background worker, so the page stays responsive while they do.">
                         { "in a background worker" }
@@ -212,13 +212,15 @@ fn curves(state: &State) -> Html {
             <p class="explain">{ format!(
                 "Two students of the same shape train side by side on the same batches of the {} training examples ({:.0} % of them labeled): the distilled one learns from the labels and the teacher's soft targets, the scratch one from the labels alone.",
                 train_len.map_or("…".to_string(), |n| n.to_string()), state.settings.labeled_fraction * 100.0) }</p>
-            <Lines id="acc-chart" title="Test accuracy" y_range={Some((0.0, 1.0))} series={vec![
-                Series { name: "distilled", class: "student", points: pts(|p| p.test_accuracy) },
-                Series { name: "scratch", class: "scratch", points: pts(|p| p.scratch_test_accuracy) },
-                Series { name: "agrees with teacher", class: "agree", points: pts(|p| p.agreement) },
-                Series { name: "train (batch)", class: "train", points: pts(|p| p.train_accuracy) },
-            ]} />
-            <Lines id="loss-chart" title="The distilled student's loss, part by part (as weighted in the total)" series={loss_parts(state)} />
+            <div class="charts">
+                <Lines id="acc-chart" title="Test accuracy" y_range={Some((0.0, 1.0))} series={vec![
+                    Series { name: "distilled", class: "student", points: pts(|p| p.test_accuracy) },
+                    Series { name: "scratch", class: "scratch", points: pts(|p| p.scratch_test_accuracy) },
+                    Series { name: "agrees with teacher", class: "agree", points: pts(|p| p.agreement) },
+                    Series { name: "train (batch)", class: "train", points: pts(|p| p.train_accuracy) },
+                ]} />
+                <Lines id="loss-chart" title="The distilled student's loss, part by part (as weighted)" series={loss_parts(state)} />
+            </div>
         </>
     }
 }

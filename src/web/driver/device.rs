@@ -5,7 +5,6 @@ use super::*;
 use crate::app::state::{self, Action};
 use crate::web::device::{DeviceChoice, Pick, pick_device};
 use crate::web::loader::{self, LoaderState};
-use crate::web::work;
 
 impl Driver {
     /// The device: chosen at start, when the user flips the badge, and when the WebGPU build this
@@ -76,7 +75,7 @@ impl Driver {
                     self.engine.awaiting_webgpu = true;
                     return Some(DeviceChoice::cpu(WEBGPU_LOADING.into()));
                 }
-                let handed = work::hand_over_to_webgpu(
+                let handed = crate::web::handover::hand_over_to_webgpu(
                     &self.wanted.settings,
                     self.run.carry.as_ref(),
                     self.material.own_teacher,

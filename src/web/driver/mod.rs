@@ -7,17 +7,16 @@
 //! chunk, save, refresh the views. A slider's path: component → `Action` → reducer → the App's
 //! effect sends a `Command` → the driver applies it before its next chunk.
 
-mod compare;
 mod device;
-mod few_classes;
 mod labs;
 mod own_data;
 mod recipes;
 mod remote;
+mod request;
 mod requests;
-mod sequence;
 mod session;
-mod sweep;
+
+pub use request::{RecipeFormat, Request};
 
 use std::collections::VecDeque;
 
@@ -25,15 +24,16 @@ use futures_channel::mpsc::UnboundedReceiver;
 use yew::prelude::*;
 
 use crate::app::Settings;
+use crate::app::jobs::{Ended, Runner, pace};
+use crate::app::labs::{Fetch, LabHost};
 use crate::app::saved_run::SavedRun;
-use crate::app::session::{CurvePoint, Session};
+use crate::app::session::{CurvePoint, Lesson, Session};
 use crate::app::state::{Action, AppState, Data};
 use crate::engine::catalog::DatasetKind;
 use crate::engine::weights::NetworkWeights;
 use crate::web::device::{DeviceChoice, DeviceKind};
 use crate::web::pace::{after_next_paint, now_ms, sleep_ms, yield_to_input};
 use crate::web::storage;
-use crate::web::work::{self, Request};
 
 /// What the page tells the driver.
 #[derive(Clone, Debug, PartialEq)]
@@ -58,23 +58,9 @@ pub enum Command {
         example: usize,
         input: Option<(u64, Vec<f32>)>,
     },
-    /// Work that needs the session: files out and in, teachers trained in the page, datasets.
+    /// Work that needs the session: files out and in, datasets, and the labs' work.
     Request(Request),
-    /// The ensemble's weights as the sliders set them (read between slices of its student).
-    EnsembleWeights(Vec<f32>),
-    /// Stop the lab work under way (the sweep, the few-classes lesson) after its current slice.
-    CancelLab,
 }
-
-/// Work per frame, in quanta of a few steps with a yield between them: input is handled within
-/// one quantum, and the rest of a 60 Hz frame is left for rendering.
-const CHUNK_MS: f64 = 12.0;
-const SAVE_EVERY_MS: f64 = 1000.0;
-/// While training, the counter and the bars refresh at about 15 Hz (each refresh re-renders).
-const UI_EVERY_MS: f64 = 66.0;
-/// The layer similarity (a forward pass of the probe batch and CKA on the host) about once a
-/// second while training.
-const SIMILARITY_EVERY_MS: f64 = 1000.0;
 
 /// What the user asked for, as the commands said it.
 struct Wanted {
@@ -87,9 +73,6 @@ struct Wanted {
     example: usize,
     input: Option<(u64, Vec<f32>)>,
     requests: VecDeque<Request>,
-    ensemble_weights: Vec<f32>,
-    /// Cancel was pressed during lab work (read between its slices).
-    cancel_lab: bool,
 }
 
 /// The run: its students, what they learned, and what keeps them across reloads and devices.
@@ -156,9 +139,14 @@ pub struct Driver {
     engine: Engine,
     shown: Shown,
     remote: remote::Remote,
-    labs: labs::LabWork,
-    /// CMUdict and its teacher, once the sequence lab asked for them.
-    sequence: Option<sequence::SequenceWork>,
+    /// Lab work that runs in the page (it needs the page's WebGPU, or there is no worker).
+    labs: LabHost,
+    /// The students' runner when they train in the page (on WebGPU, or without a worker).
+    runner: Runner,
+    /// How lab work here fetches files.
+    fetch: Fetch,
+    /// Your own CSV, while its teacher trains.
+    own: Option<own_data::OwnPending>,
 }
 
 /// Whether a turn goes on to the next stage.
@@ -198,8 +186,6 @@ impl Driver {
                         name: "the student from the link (16-bit weights)".into(),
                     })
                     .collect(),
-                ensemble_weights: Vec::new(),
-                cancel_lab: false,
             },
             run: Run {
                 rebuild: true,
@@ -225,8 +211,16 @@ impl Driver {
                 similarity_at: f64::NEG_INFINITY,
             },
             remote: remote::Remote::new(),
-            labs: labs::LabWork::default(),
-            sequence: None,
+            labs: LabHost::default(),
+            runner: Runner::default(),
+            fetch: std::rc::Rc::new(|path: String| {
+                Box::pin(async move {
+                    crate::web::files::fetch(&path)
+                        .await
+                        .map_err(|e| e.to_string())
+                })
+            }),
+            own: None,
         })
     }
 
@@ -241,6 +235,11 @@ impl Driver {
                 return;
             }
             self.hear_worker();
+            // Lab work in the page: a turn per frame, the students waiting meanwhile.
+            if self.lab_turn().await {
+                after_next_paint().await;
+                continue;
+            }
             let flow = match self.data().await {
                 Flow::Next => match self.device().await {
                     Flow::Next => self.session().await,
@@ -260,7 +259,6 @@ impl Driver {
                 self.hand_to_worker().await;
             }
             self.requests().await;
-            self.exit_view();
             let stepped = match self.train_chunk().await {
                 Ok(stepped) => stepped,
                 Err(lost) => {
@@ -311,8 +309,6 @@ impl Driver {
                 w.input = input;
             }
             Command::Request(r) => w.requests.push_back(r),
-            Command::EnsembleWeights(weights) => w.ensemble_weights = weights,
-            Command::CancelLab => w.cancel_lab = true,
         }
     }
 
@@ -331,14 +327,18 @@ impl Driver {
                 Flow::Wait
             };
         }
+        let loaded = match m.staged.take() {
+            Some((d, t)) if d.kind == kind => Ok((d, t)),
+            // Your data's teacher trains first; the stage waits for it.
+            _ if kind == DatasetKind::Own => match self.own_from_browser() {
+                Ok(()) => return Flow::Wait,
+                Err(e) => Err(e),
+            },
+            _ => requests::load_dataset(kind, &self.events).await,
+        };
         self.run.session = None;
         self.remote.forget_run();
         self.run.rebuild = true;
-        let loaded = match m.staged.take() {
-            Some((d, t)) if d.kind == kind => Ok((d, t)),
-            _ if kind == DatasetKind::Own => self.own_from_browser().await,
-            _ => work::load_dataset(kind, &self.events).await,
-        };
         match loaded {
             Ok((d, shipped)) => self.data_ready(d, shipped),
             Err(e) => self.data_failed(kind, &e.to_string()),
@@ -399,8 +399,9 @@ impl Driver {
         }
     }
 
-    /// One chunk of training, time-boxed to a frame, in quanta with a yield to input between
-    /// them. `Ok(stepped)`; `Err(reason)` when the WebGPU device failed.
+    /// One turn of the runner over the students, in quanta of a few steps with a yield to
+    /// input between them (the worker runs the same job for a CPU run). `Ok(stepped)`;
+    /// `Err(reason)` when the WebGPU device failed.
     async fn train_chunk(&mut self) -> Result<bool, String> {
         if self.remote.training() {
             self.tell_worker();
@@ -424,49 +425,33 @@ impl Driver {
             s.resume();
         }
         // Steps per device read: on WebGPU every read is a GPU round trip.
-        let per_read = if single {
-            1
-        } else if on_gpu {
+        let per_read = if on_gpu {
             8
         } else {
             s.steps_per_read(&self.wanted.settings)
         };
-        let every = s.point_every();
-        let (start, mut stepped) = (now_ms(), false);
-        loop {
-            let before = s.steps_done();
-            match s.steps_between(per_read, yield_to_input).await {
-                Ok(()) => stepped = true,
-                // Blown-up numbers are the run's, not the device's: never a fallback.
-                Err(e) if e.is_divergence() => {
-                    self.run.diverged = true;
-                    self.events.dispatch(Action::Diverged(e.to_string()));
-                    break;
-                }
-                Err(e) if on_gpu => return Err(e.to_string()),
-                Err(e) => {
-                    self.events.dispatch(Action::Failed(e.to_string()));
-                    break;
-                }
-            }
-            if s.steps_done() / every != before / every || single {
-                match s.curve_point(after_next_paint).await {
-                    Ok(p) => {
-                        self.run.curves.push(p);
-                        self.events.dispatch(Action::Progress {
-                            steps: s.steps_done(),
-                            point: Some(p),
-                        });
-                    }
-                    Err(e) => self.events.dispatch(Action::Failed(e.to_string())),
-                }
-            }
-            if single || now_ms() - start > CHUNK_MS {
-                break;
-            }
-            yield_to_input().await;
+        let between: crate::app::session::Between = std::rc::Rc::new(|| Box::pin(yield_to_input()));
+        let mut lesson = Lesson::new(s, per_read, single, between);
+        let turn = self.runner.turn(&mut lesson, &now_ms).await;
+        let steps = s.steps_done();
+        for p in turn.events {
+            self.run.curves.push(p);
+            self.events.dispatch(Action::Progress {
+                steps,
+                point: Some(p),
+            });
         }
-        Ok(stepped)
+        match turn.ended {
+            // Blown-up numbers are the run's, not the device's: never a fallback.
+            Some(Ended::Diverged(message)) => {
+                self.run.diverged = true;
+                self.events.dispatch(Action::Diverged(message));
+            }
+            Some(Ended::Failed(message)) if on_gpu => return Err(message),
+            Some(Ended::Failed(message)) => self.events.dispatch(Action::Failed(message)),
+            Some(Ended::Done | Ended::Cancelled) | None => {}
+        }
+        Ok(true)
     }
 
     /// Keeps the run saved (in memory and in the browser) about once a second while training,
@@ -478,7 +463,7 @@ impl Driver {
         }
         let Some(s) = &self.run.session else { return };
         let (steps, now) = (s.steps_done(), now_ms());
-        let due = !self.wanted.running || now - self.run.saved_at.1 > SAVE_EVERY_MS;
+        let due = !self.wanted.running || now - self.run.saved_at.1 > pace::SAVE_MS;
         if self.run.saved_at.0 == steps || !due {
             return;
         }
@@ -505,7 +490,7 @@ impl Driver {
         }
         let Some(s) = &self.run.session else { return };
         let w = &self.wanted;
-        let due = !w.running || now_ms() - self.shown.at > UI_EVERY_MS;
+        let due = !w.running || now_ms() - self.shown.at > pace::REPORT_MS;
         let drawing = w.input.as_ref().map(|d| d.0);
         let moved = stepped || self.shown.steps != s.steps_done();
         if self.shown.example == w.example && self.shown.drawing == drawing && !(due && moved) {
@@ -518,7 +503,7 @@ impl Driver {
             steps: s.steps_done(),
             point: None,
         });
-        let similarity = !w.running || now_ms() - self.shown.similarity_at >= SIMILARITY_EVERY_MS;
+        let similarity = !w.running || now_ms() - self.shown.similarity_at >= pace::SIMILARITY_MS;
         if similarity {
             self.shown.similarity_at = now_ms();
         }

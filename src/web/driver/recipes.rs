@@ -1,10 +1,10 @@
 //! The run written out for TextBrewer or torchdistill: the page's settings, its teacher and
 //! student, downloaded as a file, with what has no equivalent said in a notice.
 
+use super::RecipeFormat;
 use super::*;
 use crate::engine::recipes::Recipe;
 use crate::web::files;
-use crate::web::work::RecipeFormat;
 
 impl Driver {
     pub(super) fn export_recipe(&mut self, format: RecipeFormat) {

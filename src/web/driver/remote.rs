@@ -70,6 +70,11 @@ impl Remote {
         matches!(self.link, Link::Starting(_, since) if now_ms() - since < WORKER_WAIT_MS)
     }
 
+    /// The worker, once it is up.
+    pub(super) fn link(&self) -> Option<&TrainerLink> {
+        self.up()
+    }
+
     fn up(&self) -> Option<&TrainerLink> {
         match &self.link {
             Link::Up(link) => Some(link),
@@ -221,7 +226,9 @@ impl Driver {
                 self.worker_up();
                 continue;
             }
-            if message.run() == self.remote.run.map(|(id, _)| id) {
+            // Lab work belongs to no run; a run's messages only to the current one.
+            let current = message.run() == self.remote.run.map(|(id, _)| id);
+            if current || matches!(message, FromTrainer::Lab(_)) {
                 self.take_worker_message(message);
             }
         }
@@ -260,6 +267,7 @@ impl Driver {
             }
             FromTrainer::Diverged { message, .. } => self.emit(Action::Diverged(message)),
             FromTrainer::Failed { message, .. } => self.worker_failed(message),
+            FromTrainer::Lab(report) => self.hear_labs(vec![report]),
         }
     }
 

@@ -1,12 +1,10 @@
 //! The driver's requests: files out and in, teachers trained in the page, another dataset.
 
 use super::*;
-use crate::app::PageTraining;
 use crate::app::imports::{Which, check_import};
 use crate::engine::catalog::DatasetKind;
-use crate::engine::network::Classifier;
 use crate::engine::weights::WeightFormat;
-use crate::web::work::{self, Request};
+use crate::web::files;
 
 impl Driver {
     /// Serves the requests that arrived, in order.
@@ -14,22 +12,7 @@ impl Driver {
         while let Some(request) = self.wanted.requests.pop_front() {
             match request {
                 Request::Download { which, format } => self.download(which, format).await,
-                Request::TrainTeacher { regularised } => self.train_teacher(regularised).await,
-                Request::TrainAssistant => self.train_assistant().await,
                 Request::SwitchData(next) => self.switch_data(next).await,
-                Request::TrainExits => self.train_exits().await,
-                Request::ReplaceModules { curriculum } => self.replace_modules(curriculum).await,
-                Request::AddEnsembleTeacher => self.add_ensemble_teacher().await,
-                Request::DistilEnsemble { teacher_sized } => {
-                    self.distil_ensemble(teacher_sized).await
-                }
-                Request::LoadCmudict => self.load_cmudict().await,
-                Request::TrainSequenceStudent(targets) => {
-                    self.train_sequence_student(targets).await
-                }
-                Request::Pronounce(word) => self.pronounce(word),
-                Request::RunSweep(steps) => self.run_sweep(steps).await,
-                Request::FewClasses => self.run_few_classes().await,
                 Request::ExportRecipe(format) => self.export_recipe(format),
                 Request::Import {
                     which,
@@ -41,10 +24,13 @@ impl Driver {
                     self.import(which, weights, name).await
                 }
                 Request::StudentLink => self.student_link().await,
-                Request::CompareDevices => self.compare_devices().await,
-                Request::UseOwnData { name, text, label } => {
-                    self.use_own_data(name, text, label).await
+                Request::UseOwnData { name, text, label } => self.use_own_data(name, text, label),
+                Request::Lab(request) => {
+                    // The page's copy of the students is brought up to date first.
+                    self.settle_worker(false).await;
+                    self.lab_request(request)
                 }
+                Request::CancelLab => self.cancel_lab(),
             }
         }
     }
@@ -52,7 +38,7 @@ impl Driver {
     async fn download(&mut self, which: Which, format: WeightFormat) {
         self.settle_worker(false).await;
         let Some(s) = &self.run.session else { return };
-        let offered = work::offer_download(
+        let offered = files::offer_download(
             s,
             which,
             format,
@@ -66,73 +52,13 @@ impl Driver {
         }
     }
 
-    async fn train_teacher(&mut self, regularised: bool) {
-        let Some(s) = &self.run.session else { return };
-        let vocab = self.material.teacher.architecture.vocab();
-        let plan = PageTraining::teacher_for(self.wanted.settings.dataset, vocab, regularised);
-        match work::train_network(s, None, &plan, &self.events).await {
-            Ok((weights, accuracy)) => {
-                self.emit(Action::TeacherLoaded {
-                    name: format!(
-                        "trained here ({} epochs{}, {:.1} % on the test set)",
-                        plan.epochs,
-                        plan.regularisation
-                            .describe()
-                            .map(|d| format!(", {d}"))
-                            .unwrap_or_default(),
-                        accuracy * 100.0
-                    ),
-                    hidden: weights.architecture.hidden_widths(),
-                });
-                self.material.teacher = weights;
-                self.material.own_teacher = true;
-                self.material.teacher_made = Some(plan.record("teacher", accuracy));
-            }
-            Err(e) => self.emit(Action::Failed(format!(
-                "Training the teacher failed: {e}. The current teacher is kept."
-            ))),
-        }
-        self.emit(Action::TeacherProgress(None));
-    }
-
-    async fn train_assistant(&mut self) {
-        let Some(s) = &self.run.session else { return };
-        let teacher = &self.material.teacher;
-        let cpu = burn::tensor::Device::flex();
-        let vocab = teacher.architecture.vocab();
-        let plan = PageTraining::assistant(self.wanted.settings.dataset, vocab);
-        let trained = async {
-            let net = teacher.to_network(&cpu)?;
-            let teacher_accuracy = crate::engine::train::accuracy(&net, &s.split.test, &cpu)?;
-            let (weights, accuracy) =
-                work::train_network(s, Some(teacher), &plan, &self.events).await?;
-            Ok::<_, crate::Error>((weights, accuracy, teacher_accuracy))
-        };
-        match trained.await {
-            Ok((weights, assistant_accuracy, teacher_accuracy)) => {
-                self.emit(Action::AssistantLoaded {
-                    teacher_accuracy,
-                    assistant_accuracy,
-                    hidden: weights.architecture.hidden_widths(),
-                });
-                self.material.teacher = weights;
-                self.material.own_teacher = true;
-                self.material.teacher_made = Some(plan.record("assistant", assistant_accuracy));
-            }
-            Err(e) => self.emit(Action::Failed(format!(
-                "Training the assistant failed: {e}. The current teacher is kept."
-            ))),
-        }
-        self.emit(Action::TeacherProgress(None));
-    }
-
     /// Loads the set first and switches the settings only then: a set that fails to load
     /// changes nothing.
     async fn switch_data(&mut self, next: DatasetKind) {
         if next == self.wanted.settings.dataset {
             return;
         }
-        match work::load_dataset(next, &self.events).await {
+        match load_dataset(next, &self.events).await {
             Ok(loaded) => {
                 self.material.staged = Some(loaded);
                 self.emit(Action::Edit(self.wanted.settings.with_dataset(next)));
@@ -166,7 +92,9 @@ impl Driver {
         let Some(s) = self.run.session.as_mut() else {
             return;
         };
-        if weights.architecture == s.distilled.network().architecture() {
+        if weights.architecture
+            == crate::engine::network::Classifier::architecture(&s.distilled.network())
+        {
             match s.distilled.restore(weights, s.steps_done()) {
                 Ok(()) => {
                     self.shown.example = usize::MAX;
@@ -189,4 +117,24 @@ impl Driver {
         self.material.pending_student = Some((weights, name));
         self.emit(Action::Edit(settings));
     }
+}
+
+/// A dataset and its shipped teacher, fetched (with a notice for the large ones).
+pub(super) async fn load_dataset(
+    kind: DatasetKind,
+    dispatch: &UseReducerDispatcher<AppState>,
+) -> crate::Result<(Data, NetworkWeights)> {
+    let notice = match kind {
+        DatasetKind::Mnist => Some("Loading MNIST (11 MB of images, and its teacher)…"),
+        DatasetKind::Spam => Some("Loading the e-mails (0.7 MB) and their transformer teacher…"),
+        _ => None,
+    };
+    if let Some(notice) = notice {
+        dispatch.dispatch(Action::Notice(notice.into()));
+        // Let the notice show before decompressing blocks the page for a moment.
+        after_next_paint().await;
+    }
+    // The app's loaders take any fetch; the message of a failed one is what the user reads.
+    let fetch = |path: String| async move { files::fetch(&path).await.map_err(|e| e.to_string()) };
+    crate::app::loading::load_data(kind, fetch).await
 }

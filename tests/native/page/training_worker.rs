@@ -60,7 +60,7 @@ fn start(id: u64, settings: &Settings, s: &Session) -> Start {
 fn host() -> (TrainerHost, Rc<RefCell<Vec<FromTrainer>>>) {
     let sent = Rc::new(RefCell::new(Vec::new()));
     let inbox = sent.clone();
-    let fetch = Box::new(|path: String| {
+    let fetch: distill_playground::app::labs::Fetch = Rc::new(|path: String| {
         Box::pin(std::future::ready(Err(format!(
             "{path} is not served in tests"
         )))) as std::pin::Pin<Box<dyn std::future::Future<Output = _>>>
@@ -79,7 +79,7 @@ fn clock() -> impl Fn() -> f64 {
 }
 
 fn turn(h: &mut TrainerHost, now: &impl Fn() -> f64) {
-    block_on(h.turn(now, || std::future::ready(())));
+    block_on(h.turn(now, Rc::new(|| Box::pin(std::future::ready(())))));
 }
 
 fn control(settings: &Settings, running: bool) -> ToTrainer {

@@ -3,11 +3,14 @@
 
 use yew::prelude::*;
 
-use super::*;
-use crate::app::labs::LabAction;
-use crate::app::labs::sequence::{Pronunciation, SequenceAction, SequenceLab};
+use super::{LabProps, ask, busy, edit, frame};
+use crate::app::labs::sequence::{
+    Pronunciation, Sequence, SequenceEvent, SequenceLab, SequenceRequest,
+};
+use crate::app::labs::{LabEvent, LabRequest};
 use crate::engine::seq2seq::Targets;
 use crate::web::Request;
+use crate::web::components::State;
 
 fn targets_title(t: Targets) -> &'static str {
     match t {
@@ -19,27 +22,23 @@ fn targets_title(t: Targets) -> &'static str {
 }
 
 #[component]
-pub fn SequenceKd(props: &LabProps) -> Html {
+pub fn View(props: &LabProps) -> Html {
     let state = &props.state;
-    let lab = &state.labs.sequence;
-    let busy = state.labs.busy() || state.teacher_training.is_some();
+    let lab = &state.labs.states.sequence;
+    let busy = busy(props);
     html! {
         <section class="panel sequence" aria-labelledby="sequence-h">
             <h2 id="sequence-h">{ "Sequence-level KD (Kim & Rush 2016): spelling to sound" }</h2>
             <p class="explain">{ "A transformer encoder–decoder teacher reads a word's letters and writes its phonemes one at a time (CMUdict). A student a quarter as wide learns from the dictionary, from the teacher's distribution at every position (word level), or from the teacher's own pronunciations as if they were the dictionary's (sequence level)." }</p>
             if lab.teacher.is_none() {
                 <button id="sequence-load" disabled={busy}
-                    onclick={props.request.reform(|_: MouseEvent| Request::LoadCmudict)}>
+                    onclick={ask::<Sequence>(props, || SequenceRequest::Load, LabRequest::sequence)}>
                     { "Load CMUdict and its teacher (3 MB)" }
                 </button>
             } else {
                 { controls(state, lab, &props.request, busy) }
             }
-            if let Some((done, total)) = lab.progress {
-                <label class="progress">{ format!("Loading or training {} ", lab.working_on.clone().unwrap_or_default()) }
-                    <progress id="sequence-progress" max={total.to_string()} value={done.to_string()} />
-                </label>
-            }
+            { frame::<Sequence>(props) }
             { scores(lab) }
             { said(lab) }
         </section>
@@ -47,22 +46,24 @@ pub fn SequenceKd(props: &LabProps) -> Html {
 }
 
 fn controls(state: &State, lab: &SequenceLab, request: &Callback<Request>, busy: bool) -> Html {
-    let d = state.dispatcher();
+    let s = state.clone();
     let choose = Callback::from(move |e: Event| {
         let v = e
             .target_unchecked_into::<web_sys::HtmlSelectElement>()
             .value();
         if let Ok(t) = v.parse::<Targets>() {
-            d.dispatch(Action::Lab(LabAction::Sequence(SequenceAction::Targets(t))));
+            edit(&s, LabEvent::sequence(SequenceEvent::Targets(t)));
         }
     });
     let targets = lab.targets;
-    let train = request.reform(move |_: MouseEvent| Request::TrainSequenceStudent(targets));
+    let train = request.reform(move |_: MouseEvent| {
+        Request::Lab(LabRequest::sequence(SequenceRequest::Train(targets)))
+    });
     let say = request.reform(|e: Event| {
-        Request::Pronounce(
-            e.target_unchecked_into::<web_sys::HtmlInputElement>()
-                .value(),
-        )
+        let word = e
+            .target_unchecked_into::<web_sys::HtmlInputElement>()
+            .value();
+        Request::Lab(LabRequest::sequence(SequenceRequest::Pronounce(word)))
     });
     html! {
         <>

@@ -3,20 +3,16 @@
 
 use yew::prelude::*;
 
-use super::*;
-use crate::app::labs::LabAction;
-use crate::app::labs::few_classes::FewClassesLab;
+use super::{LabProps, ask, busy, frame};
+use crate::app::labs::LabRequest;
+use crate::app::labs::few_classes::{FewClasses, FewClassesLab, FewClassesRequest};
 use crate::engine::few_classes::{FewClassesPlan, FewClassesRow};
-use crate::web::Request;
 
 #[component]
-pub fn FewClasses(props: &LabProps) -> Html {
-    let state = &props.state;
-    let lab = &state.labs.few_classes;
-    let busy = state.labs.busy() || state.teacher_training.is_some();
-    let run = props.request.reform(|_: MouseEvent| Request::FewClasses);
-    let d = state.dispatcher();
-    let cancel = Callback::from(move |_: MouseEvent| d.dispatch(Action::Lab(LabAction::Cancel)));
+pub fn View(props: &LabProps) -> Html {
+    let lab = &props.state.labs.states.few_classes;
+    let busy = busy(props);
+    let run = ask::<FewClasses>(props, || FewClassesRequest::Run, LabRequest::few_classes);
     let plan = FewClassesPlan::default();
     html! {
         <section class="panel few-classes" aria-labelledby="few-classes-h">
@@ -26,15 +22,8 @@ pub fn FewClasses(props: &LabProps) -> Html {
                 plan.labeled_fraction * 100.0, plan.steps, plan.seeds.len()) }</p>
             <div class="buttons">
                 <button id="few-classes-run" onclick={run} disabled={busy}>{ "Run the lesson" }</button>
-                if lab.progress.is_some() {
-                    <button id="few-classes-cancel" onclick={cancel}>{ "Cancel" }</button>
-                }
             </div>
-            if let Some((done, total)) = lab.progress {
-                <label class="progress">{ "Training both students per class count " }
-                    <progress id="few-classes-progress" max={total.to_string()} value={done.to_string()} />
-                </label>
-            }
+            { frame::<FewClasses>(props) }
             { results(lab) }
         </section>
     }

@@ -3,46 +3,21 @@
 
 use yew::prelude::*;
 
-use super::*;
-use crate::app::labs::exits::{ExitsAction, ExitsResult, example_rows, input_rows};
-use crate::app::labs::{LabAction, polyline, scale};
-use crate::web::Request;
-
-#[derive(Properties)]
-pub struct LabProps {
-    pub state: State,
-    pub view: std::rc::Rc<AppState>,
-    pub request: Callback<Request>,
-}
-
-impl PartialEq for LabProps {
-    fn eq(&self, other: &Self) -> bool {
-        self.view == other.view
-    }
-}
-
-/// The exits panel also follows whether a drawing, message or point is on show (which the calm
-/// view leaves out).
-#[derive(Properties)]
-pub struct ExitsProps {
-    pub state: State,
-    pub view: std::rc::Rc<AppState>,
-    pub request: Callback<Request>,
-    pub drawn: bool,
-}
-
-impl PartialEq for ExitsProps {
-    fn eq(&self, other: &Self) -> bool {
-        self.view == other.view && self.drawn == other.drawn
-    }
-}
+use super::{LabProps, ask, busy, edit, frame};
+use crate::app::labs::exits::{
+    Exits, ExitsEvent, ExitsRequest, ExitsResult, example_rows, input_rows,
+};
+use crate::app::labs::{LabEvent, LabRequest, polyline, scale};
+use crate::web::components::State;
 
 #[component]
-pub fn EarlyExits(props: &ExitsProps) -> Html {
+pub fn View(props: &LabProps) -> Html {
     let state = &props.state;
-    let lab = &state.labs.exits;
-    let busy = state.labs.busy() || state.teacher_training.is_some();
-    let train = props.request.reform(|_: MouseEvent| Request::TrainExits);
+    let lab = &state.labs.states.exits;
+    let busy = busy(props);
+    // What is on show (a drawing, a message, a point) decides the example table.
+    let drawn = state.drawing.is_some() || state.message.is_some() || state.probe.is_some();
+    let train = ask::<Exits>(props, || ExitsRequest::Train, LabRequest::exits);
     html! {
         <section class="panel exits" aria-labelledby="exits-h">
             <h2 id="exits-h">{ "Early exits (FastBERT, Liu et al. 2020)" }</h2>
@@ -50,26 +25,22 @@ pub fn EarlyExits(props: &ExitsProps) -> Html {
             <button id="exits-train" disabled={busy} onclick={train}>
                 { if lab.result.is_some() { "Train the exits again" } else { "Train exits on the teacher" } }
             </button>
-            if let Some((done, total)) = lab.progress {
-                <label class="progress">{ "Exits training " }
-                    <progress id="exits-progress" max={total.to_string()} value={done.to_string()} />
-                </label>
-            }
+            { frame::<Exits>(props) }
             if let Some(result) = &lab.result {
-                { speed_view(state, result, lab.speed, props.drawn) }
+                { speed_view(state, result, lab.speed, drawn) }
             }
         </section>
     }
 }
 
 fn speed_view(state: &State, r: &ExitsResult, speed: f32, drawn: bool) -> Html {
-    let d = state.dispatcher();
+    let s = state.clone();
     let on_speed = Callback::from(move |e: InputEvent| {
         let v = e
             .target_unchecked_into::<web_sys::HtmlInputElement>()
             .value();
-        if let Ok(s) = v.parse::<f32>() {
-            d.dispatch(Action::Lab(LabAction::Exits(ExitsAction::Speed(s))));
+        if let Ok(speed) = v.parse::<f32>() {
+            edit(&s, LabEvent::exits(ExitsEvent::Speed(speed)));
         }
     });
     let p = r.table.at(speed);
@@ -141,7 +112,7 @@ fn chart(r: &ExitsResult, speed: f32) -> Html {
 /// sureness, and where the input leaves.
 fn example(state: &State, r: &ExitsResult, speed: f32, drawn: bool) -> Html {
     let i = state.settings.example;
-    let (rows, what) = match (&state.labs.exits.input, drawn) {
+    let (rows, what) = match (&state.labs.states.exits.input, drawn) {
         (Some((_, flat)), true) => (
             input_rows(flat, r.table.classes(), speed),
             "Your input".to_string(),

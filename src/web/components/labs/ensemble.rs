@@ -3,31 +3,31 @@
 
 use yew::prelude::*;
 
-use super::*;
-use crate::app::labs::LabAction;
-use crate::app::labs::ensemble::{EnsembleAction, EnsembleLab, MAX_TEACHERS};
-use crate::web::Request;
+use super::{LabProps, ask, busy, edit, frame};
+use crate::app::labs::ensemble::{
+    Ensemble, EnsembleEvent, EnsembleLab, EnsembleRequest, MAX_TEACHERS,
+};
+use crate::app::labs::{LabEvent, LabRequest};
+use crate::web::components::State;
 
 #[component]
-pub fn EnsembleTeachers(props: &LabProps) -> Html {
+pub fn View(props: &LabProps) -> Html {
     let state = &props.state;
-    let lab = &state.labs.ensemble;
-    let busy = state.labs.busy() || state.teacher_training.is_some();
-    let add = props
-        .request
-        .reform(|_: MouseEvent| Request::AddEnsembleTeacher);
+    let lab = &state.labs.states.ensemble;
+    let busy = busy(props);
+    let add = ask::<Ensemble>(props, || EnsembleRequest::AddTeacher, LabRequest::ensemble);
     let teacher_sized = lab.teacher_sized;
-    let distil = props
-        .request
-        .reform(move |_: MouseEvent| Request::DistilEnsemble { teacher_sized });
-    let d = state.dispatcher();
+    let distil = ask::<Ensemble>(
+        props,
+        move || EnsembleRequest::Distil { teacher_sized },
+        LabRequest::ensemble,
+    );
+    let s = state.clone();
     let size = Callback::from(move |e: Event| {
         let on = e
             .target_unchecked_into::<web_sys::HtmlInputElement>()
             .checked();
-        d.dispatch(Action::Lab(LabAction::Ensemble(
-            EnsembleAction::TeacherSized(on),
-        )));
+        edit(&s, LabEvent::ensemble(EnsembleEvent::TeacherSized(on)));
     });
     let full = lab.teachers.len() >= MAX_TEACHERS;
     let weights_ok = lab.shares().is_ok();
@@ -50,11 +50,7 @@ pub fn EnsembleTeachers(props: &LabProps) -> Html {
                     { "Distil a student from the ensemble" }
                 </button>
             </div>
-            if let Some((done, total)) = lab.progress {
-                <label class="progress">{ format!("Training {} ", lab.working_on.clone().unwrap_or_default()) }
-                    <progress id="ensemble-progress" max={total.to_string()} value={done.to_string()} />
-                </label>
-            }
+            { frame::<Ensemble>(props) }
             { student(lab) }
         </section>
     }
@@ -73,11 +69,11 @@ fn teachers(state: &State, lab: &EnsembleLab) -> Html {
                 <thead><tr><th>{ "teacher" }</th><th>{ "test accuracy" }</th><th>{ "weight" }</th></tr></thead>
                 <tbody>
                     { for lab.teachers.iter().enumerate().map(|(k, t)| {
-                        let d = state.dispatcher();
+                        let s = state.clone();
                         let on = Callback::from(move |e: InputEvent| {
                             let v = e.target_unchecked_into::<web_sys::HtmlInputElement>().value();
                             if let Ok(w) = v.parse::<f32>() {
-                                d.dispatch(Action::Lab(LabAction::Ensemble(EnsembleAction::Weight(k, w))));
+                                edit(&s, LabEvent::ensemble(EnsembleEvent::Weight(k, w)));
                             }
                         });
                         let w = lab.weights.get(k).copied().unwrap_or(1.0);

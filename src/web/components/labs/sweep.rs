@@ -3,27 +3,26 @@
 
 use yew::prelude::*;
 
-use super::*;
-use crate::app::labs::LabAction;
-use crate::app::labs::sweep::{STEPS_RANGE, SweepAction};
-use crate::web::Request;
+use super::{LabProps, ask, busy, edit, frame};
+use crate::app::labs::sweep::{STEPS_RANGE, Sweep, SweepEvent, SweepRequest};
+use crate::app::labs::{LabEvent, LabRequest};
+use crate::web::components::{GridHeatmap, input_value};
 
 #[component]
-pub fn AlphaTemperatureSweep(props: &LabProps) -> Html {
-    let state = &props.state;
-    let lab = &state.labs.sweep;
-    let running = lab.progress.is_some();
-    let busy = state.labs.busy() || state.teacher_training.is_some();
+pub fn View(props: &LabProps) -> Html {
+    let state = props.state.clone();
+    let lab = &props.state.labs.states.sweep;
+    let running = props.state.labs.progress("sweep").is_some();
+    let busy = busy(props);
     let steps = lab.steps;
-    let run = props
-        .request
-        .reform(move |_: MouseEvent| Request::RunSweep(steps));
-    let d = state.dispatcher();
-    let cancel = Callback::from(move |_: MouseEvent| d.dispatch(Action::Lab(LabAction::Cancel)));
-    let d = state.dispatcher();
+    let run = ask::<Sweep>(
+        props,
+        move || SweepRequest::Run { steps },
+        LabRequest::sweep,
+    );
     let set_steps = Callback::from(move |e: Event| {
         if let Ok(n) = input_value(&e).parse::<usize>() {
-            d.dispatch(Action::Lab(LabAction::Sweep(SweepAction::Steps(n))));
+            edit(&state, LabEvent::sweep(SweepEvent::Steps(n)));
         }
     });
     html! {
@@ -37,15 +36,8 @@ pub fn AlphaTemperatureSweep(props: &LabProps) -> Html {
             </div>
             <div class="buttons">
                 <button id="sweep-run" onclick={run} disabled={busy}>{ "Run the sweep" }</button>
-                if running {
-                    <button id="sweep-cancel" onclick={cancel}>{ "Cancel" }</button>
-                }
             </div>
-            if let Some((done, total)) = lab.progress {
-                <label class="progress">{ "Training the cells " }
-                    <progress id="sweep-progress" max={total.to_string()} value={done.to_string()} />
-                </label>
-            }
+            { frame::<Sweep>(props) }
             { result(lab, running) }
         </section>
     }

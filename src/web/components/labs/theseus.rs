@@ -4,30 +4,27 @@
 
 use yew::prelude::*;
 
-use super::*;
-use crate::app::labs::LabAction;
-use crate::app::labs::polyline;
-use crate::app::labs::theseus::{TheseusAction, TheseusLab};
+use super::{LabProps, ask, busy, edit, frame};
+use crate::app::labs::theseus::{Theseus, TheseusEvent, TheseusLab, TheseusRequest};
+use crate::app::labs::{LabEvent, LabRequest, polyline};
 use crate::engine::theseus::Phase;
-use crate::web::Request;
 
 #[component]
-pub fn ModuleReplacing(props: &LabProps) -> Html {
-    let state = &props.state;
-    let lab = &state.labs.theseus;
-    let busy = state.labs.busy() || state.teacher_training.is_some();
+pub fn View(props: &LabProps) -> Html {
+    let state = props.state.clone();
+    let lab = &props.state.labs.states.theseus;
+    let busy = busy(props);
     let curriculum = lab.curriculum;
-    let run = props
-        .request
-        .reform(move |_: MouseEvent| Request::ReplaceModules { curriculum });
-    let d = state.dispatcher();
+    let run = ask::<Theseus>(
+        props,
+        move || TheseusRequest::Replace { curriculum },
+        LabRequest::theseus,
+    );
     let toggle = Callback::from(move |e: Event| {
         let on = e
             .target_unchecked_into::<web_sys::HtmlInputElement>()
             .checked();
-        d.dispatch(Action::Lab(LabAction::Theseus(TheseusAction::Curriculum(
-            on,
-        ))));
+        edit(&state, LabEvent::theseus(TheseusEvent::Curriculum(on)));
     });
     html! {
         <section class="panel theseus" aria-labelledby="theseus-h">
@@ -38,11 +35,7 @@ pub fn ModuleReplacing(props: &LabProps) -> Html {
                 { " Curriculum: p = min(1, θ·t + b) from 0.3, instead of a constant 0.5" }
             </label>
             <button id="theseus-run" disabled={busy} onclick={run}>{ "Replace the teacher's modules" }</button>
-            if let Some((done, total)) = lab.progress {
-                <label class="progress">{ if lab.kd_running { "KD student, for comparison " } else { "Replacing, then fine-tuning " } }
-                    <progress id="theseus-progress" max={total.to_string()} value={done.to_string()} />
-                </label>
-            }
+            { frame::<Theseus>(props) }
             if !lab.modules.is_empty() {
                 { strip(lab) }
                 { plots(lab) }

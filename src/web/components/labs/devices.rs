@@ -4,18 +4,19 @@
 
 use yew::prelude::*;
 
-use super::*;
-use crate::app::state::Comparison;
-use crate::web::Request;
+use super::{LabProps, ask, busy, frame};
+use crate::app::labs::LabRequest;
+use crate::app::labs::devices::{Comparison, Devices, DevicesRequest};
+use crate::app::state::Action;
+use crate::web::components::State;
 
 #[component]
-pub fn CompareDevices(props: &LabProps) -> Html {
+pub fn View(props: &LabProps) -> Html {
     let state = &props.state;
-    let c = &state.comparison;
-    let run = props
-        .request
-        .reform(|_: MouseEvent| Request::CompareDevices);
-    let busy = c.running.is_some() || state.labs.busy();
+    let c = &state.labs.states.devices;
+    let run = ask::<Devices>(props, || DevicesRequest::Compare, LabRequest::devices);
+    let running = state.labs.progress("devices").map(|p| p.what.clone());
+    let busy = busy(props);
     html! {
         <section class="panel compare" aria-labelledby="compare-h">
             <h2 id="compare-h">{ "Which device is faster here?" }</h2>
@@ -23,9 +24,10 @@ pub fn CompareDevices(props: &LabProps) -> Html {
             <div class="buttons">
                 <button id="compare-devices" onclick={run} disabled={busy}>{ "Compare devices" }</button>
             </div>
-            if let Some(what) = &c.running {
-                <p class="note" id="compare-running">{ format!("Timing {what}…") }</p>
+            if let Some(what) = running {
+                <p class="note" id="compare-running">{ format!("{what}…") }</p>
             }
+            { frame::<Devices>(props) }
             { result(state, c) }
         </section>
     }

@@ -1,0 +1,158 @@
+//! Teachers the page trains for itself: a new teacher (plain or regularised as Hinton et al.'s),
+//! a teacher assistant distilled from the teacher, and the teacher of your own CSV. Not a lab of
+//! its own (the files panel and "Your own data" ask for it), but the same kind of work: a job in
+//! the training worker with progress and a cancel. The driver takes the trained network.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use burn::tensor::Device;
+use serde::{Deserialize, Serialize};
+
+use super::plugin::{Lab, LabContext, Started};
+use crate::app::PageTraining;
+use crate::app::jobs::{Ended, Job, Progress, StepFuture};
+use crate::app::page_training::TrainingJob;
+use crate::app::text_data::fingerprint;
+use crate::engine::data::Split;
+use crate::engine::weights::NetworkWeights;
+
+pub struct Teachers;
+
+/// Which network the page trains.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum TeacherRequest {
+    /// A teacher of the shipped shape on every labeled training example.
+    Teacher { regularised: bool },
+    /// A teacher assistant (half the teacher's width) distilled from the teacher.
+    Assistant,
+    /// The teacher of your own CSV, before the page switches to it.
+    Own { split: Box<Split> },
+}
+
+/// A network trained here, with how it was trained (JSON, for its weight file).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Trained {
+    pub request: TeacherRequest,
+    #[serde(with = "crate::app::trainer_protocol::as_safetensors")]
+    pub weights: NetworkWeights,
+    pub accuracy: f32,
+    /// The teacher's test accuracy, beside an assistant's.
+    pub teacher_accuracy: Option<f32>,
+    pub plan: PageTraining,
+}
+
+impl Lab for Teachers {
+    const ID: &'static str = "teacher";
+    const TITLE: &'static str = "Teachers trained here";
+    const SUMMARY: &'static str =
+        "A new teacher, a teacher assistant, or your own data's teacher, trained in this browser.";
+    const SOURCE: &'static str = "Hinton et al. 2015; Mirzadeh et al. 2020";
+    const LISTED: bool = false;
+    type State = ();
+    type Request = TeacherRequest;
+    type Event = Trained;
+    type Memory = ();
+
+    fn start(
+        request: TeacherRequest,
+        context: &LabContext,
+        _: &Rc<RefCell<()>>,
+    ) -> crate::Result<Started<Trained>> {
+        let cpu = Device::flex();
+        let job = match &request {
+            TeacherRequest::Own { split } => {
+                let train = &split.train;
+                let plan = PageTraining::own_teacher(train.dim, train.classes, train.len());
+                let job = TrainingJob::new(&plan, split, None, &cpu, "your data's teacher")?;
+                TeacherJob {
+                    job,
+                    request,
+                    plan,
+                    teacher_accuracy: None,
+                }
+            }
+            TeacherRequest::Teacher { regularised } => {
+                let run = context.run()?;
+                let (kind, vocab) = (run.settings.dataset, run.teacher.architecture.vocab());
+                let plan = PageTraining::teacher_for(kind, vocab, *regularised);
+                let split = &run.session.split;
+                let job =
+                    TrainingJob::new(&plan, split, None, &run.session.device(), "a new teacher")?;
+                TeacherJob {
+                    job,
+                    request,
+                    plan,
+                    teacher_accuracy: None,
+                }
+            }
+            TeacherRequest::Assistant => {
+                let run = context.run()?;
+                let (kind, vocab) = (run.settings.dataset, run.teacher.architecture.vocab());
+                let plan = PageTraining::assistant(kind, vocab);
+                let session = run.session;
+                let known = session
+                    .text
+                    .as_ref()
+                    .map(|t| t.known(fingerprint(run.teacher)));
+                let teacher_net = run.teacher.to_network(&cpu)?;
+                let teacher_accuracy =
+                    crate::engine::train::accuracy(&teacher_net, &session.split.test, &cpu)?;
+                let from = Some((run.teacher, known.as_ref()));
+                let job = TrainingJob::new(
+                    &plan,
+                    &session.split,
+                    from,
+                    &session.device(),
+                    "the assistant",
+                )?;
+                TeacherJob {
+                    job,
+                    request,
+                    plan,
+                    teacher_accuracy: Some(teacher_accuracy),
+                }
+            }
+        };
+        Ok(Started::Job(Box::new(job)))
+    }
+
+    fn reduce(_: &mut (), _: Trained) {}
+}
+
+struct TeacherJob {
+    job: TrainingJob,
+    request: TeacherRequest,
+    plan: PageTraining,
+    teacher_accuracy: Option<f32>,
+}
+
+impl Job for TeacherJob {
+    type Event = Trained;
+
+    fn step(&mut self) -> StepFuture<'_> {
+        self.job.step()
+    }
+
+    fn progress(&self) -> Progress {
+        self.job.progress()
+    }
+
+    fn take_events(&mut self) -> Vec<Trained> {
+        Vec::new()
+    }
+
+    fn finish(&mut self, ended: &Ended) -> Vec<Trained> {
+        let Some((weights, accuracy)) = self.job.take_trained() else {
+            return Vec::new();
+        };
+        debug_assert_eq!(*ended, Ended::Done);
+        vec![Trained {
+            request: self.request.clone(),
+            weights,
+            accuracy,
+            teacher_accuracy: self.teacher_accuracy,
+            plan: self.plan.clone(),
+        }]
+    }
+}

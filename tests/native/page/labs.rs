@@ -1,0 +1,295 @@
+//! The labs' work, natively, through the host the worker and the page run: each request starts
+//! its job, the job reports progress and results and ends, a cancel keeps what finished, and a
+//! second job waits for the first.
+
+use std::rc::Rc;
+
+use burn::tensor::Device;
+use futures_lite::future::block_on;
+
+use distill_playground::app::Settings;
+use distill_playground::app::data::Data;
+use distill_playground::app::jobs::Ended;
+use distill_playground::app::labs::devices::DevicesRequest;
+use distill_playground::app::labs::ensemble::EnsembleRequest;
+use distill_playground::app::labs::exits::{ExitsEvent, ExitsRequest};
+use distill_playground::app::labs::sequence::{SequenceEvent, SequenceRequest};
+use distill_playground::app::labs::sweep::SweepRequest;
+use distill_playground::app::labs::teachers::TeacherRequest;
+use distill_playground::app::labs::theseus::TheseusRequest;
+use distill_playground::app::labs::{
+    Fetch, LabContext, LabEvent, LabHost, LabReport, LabRequest, Labs, RunContext,
+};
+use distill_playground::app::loading::built_in_teacher;
+use distill_playground::app::session::Session;
+use distill_playground::engine::catalog::DatasetKind;
+use distill_playground::engine::data::digits;
+
+fn session(settings: &Settings) -> Session {
+    let data = Data::features(DatasetKind::Digits, digits().unwrap());
+    let teacher = built_in_teacher().unwrap();
+    let between = |_, _| std::future::ready(());
+    block_on(Session::new(
+        settings,
+        Device::flex(),
+        &teacher,
+        &data,
+        between,
+    ))
+    .unwrap()
+}
+
+/// Files of the repository, as the page's server would give them.
+fn served() -> Fetch {
+    Rc::new(|path: String| {
+        let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(&path);
+        Box::pin(std::future::ready(
+            std::fs::read(file).map_err(|e| format!("{path}: {e}")),
+        ))
+    })
+}
+
+/// A clock that moves 1 ms per reading: turns end after a dozen steps.
+fn clock() -> impl Fn() -> f64 {
+    let t = std::cell::Cell::new(0.0);
+    move || {
+        t.set(t.get() + 1.0);
+        t.get()
+    }
+}
+
+/// Starts `request` and runs turns until its work ends, or until `stop` says to cancel; every
+/// report goes into the page's lab state, as the page would take them.
+fn run(
+    host: &mut LabHost,
+    labs: &mut Labs,
+    session: &Session,
+    request: LabRequest,
+    stop: impl Fn(&Labs) -> bool,
+) -> Ended {
+    let settings = Settings::default();
+    let fetch = served();
+    let context = LabContext {
+        run: Some(RunContext {
+            session,
+            teacher: &session.teacher,
+            settings: &settings,
+        }),
+        fetch: &fetch,
+        gpu: None,
+        no_gpu: Some("no WebGPU in tests".into()),
+    };
+    let now = clock();
+    let mut reports = host.request(request, &context);
+    loop {
+        for r in reports.drain(..) {
+            if let LabReport::Ended { ended, .. } = &r {
+                let ended = ended.clone();
+                labs.hear(r);
+                return ended;
+            }
+            labs.hear(r);
+        }
+        reports = match stop(labs) {
+            true => host.cancel(),
+            false => block_on(host.turn(&now)),
+        };
+    }
+}
+
+#[test]
+fn exits_train_then_answer_the_input_on_show() {
+    let s = session(&Settings::default());
+    let (mut host, mut labs) = (LabHost::default(), Labs::default());
+    let request = LabRequest::exits(ExitsRequest::Train);
+    assert_eq!(
+        run(&mut host, &mut labs, &s, request, |_| false),
+        Ended::Done
+    );
+    let result = labs.states.exits.result.clone().expect("the exits' table");
+    assert!(
+        result.teacher_accuracy > 0.95,
+        "{}",
+        result.teacher_accuracy
+    );
+    assert!(labs.work.is_none() && !host.busy());
+    // A drawing on show: every exit's distribution, five exits of ten classes.
+    let shown = host.show(Some((7, vec![0.5; 64])));
+    let Some(LabReport::Event(LabEvent::exits(ExitsEvent::Input(Some((7, probs)))))) =
+        shown.first()
+    else {
+        panic!("no answer for the drawing: {shown:?}")
+    };
+    assert_eq!(probs.len(), 6 * 10, "five exits and the teacher's own");
+}
+
+#[test]
+fn a_cancelled_sweep_keeps_its_finished_cells_and_a_second_job_waits() {
+    let s = session(&Settings::default());
+    let (mut host, mut labs) = (LabHost::default(), Labs::default());
+    let request = LabRequest::sweep(SweepRequest::Run { steps: 50 });
+    let two_cells = |l: &Labs| {
+        l.states
+            .sweep
+            .result
+            .as_ref()
+            .is_some_and(|r| r.cells.len() == 2)
+    };
+    assert_eq!(
+        run(&mut host, &mut labs, &s, request, two_cells),
+        Ended::Cancelled
+    );
+    let lab = &labs.states.sweep;
+    assert!(lab.cancelled);
+    assert_eq!(
+        lab.result.as_ref().map(|r| r.cells.len()),
+        Some(2),
+        "the finished cells stay"
+    );
+
+    // While one job runs, another is refused with the reason and the first goes on.
+    let settings = Settings::default();
+    let fetch = served();
+    let context = LabContext {
+        run: Some(RunContext {
+            session: &s,
+            teacher: &s.teacher,
+            settings: &settings,
+        }),
+        fetch: &fetch,
+        gpu: None,
+        no_gpu: None,
+    };
+    host.request(LabRequest::sweep(SweepRequest::Run { steps: 50 }), &context);
+    let refused = host.request(LabRequest::exits(ExitsRequest::Train), &context);
+    assert!(
+        matches!(&refused[..], [LabReport::Ended { ended: Ended::Failed(why), .. }] if why.contains("sweep")),
+        "{refused:?}"
+    );
+    assert!(host.busy());
+    // Weights move at once, even while a job runs.
+    let now = host.request(
+        LabRequest::ensemble(EnsembleRequest::Weights(vec![1.0, 2.0])),
+        &context,
+    );
+    assert!(now.is_empty() && host.busy());
+}
+
+#[test]
+fn module_replacing_cancelled_says_so_and_keeps_its_steps() {
+    let s = session(&Settings::default());
+    let (mut host, mut labs) = (LabHost::default(), Labs::default());
+    let request = LabRequest::theseus(TheseusRequest::Replace { curriculum: true });
+    let some_steps = |l: &Labs| l.states.theseus.strip.len() >= 10;
+    assert_eq!(
+        run(&mut host, &mut labs, &s, request, some_steps),
+        Ended::Cancelled
+    );
+    let lab = &labs.states.theseus;
+    assert_eq!(lab.modules, vec![(1, 2), (3, 4), (5, 6)]);
+    assert!(lab.strip.len() >= 10 && lab.result.is_none());
+}
+
+#[test]
+fn a_second_teacher_joins_the_ensemble_and_its_student_can_be_cancelled() {
+    let s = session(&Settings::default());
+    let (mut host, mut labs) = (LabHost::default(), Labs::default());
+    let add = LabRequest::ensemble(EnsembleRequest::AddTeacher);
+    assert_eq!(run(&mut host, &mut labs, &s, add, |_| false), Ended::Done);
+    let lab = &labs.states.ensemble;
+    assert_eq!(lab.teachers.len(), 2);
+    assert!(lab.teachers[1].accuracy > 0.9, "{:?}", lab.teachers);
+    assert!(
+        lab.ensemble_accuracy(&s.split.test.labels, 10)
+            .is_some_and(|a| a > 0.9)
+    );
+    let distil = LabRequest::ensemble(EnsembleRequest::Distil {
+        teacher_sized: false,
+    });
+    let started = |l: &Labs| l.progress("ensemble").is_some_and(|p| p.done > 20);
+    assert_eq!(
+        run(&mut host, &mut labs, &s, distil, started),
+        Ended::Cancelled
+    );
+    assert_eq!(
+        labs.states.ensemble.student_accuracy, None,
+        "a cancelled student is not scored"
+    );
+}
+
+#[test]
+fn cmudict_loads_and_a_typed_word_is_pronounced() {
+    let s = session(&Settings::default());
+    let (mut host, mut labs) = (LabHost::default(), Labs::default());
+    let load = LabRequest::sequence(SequenceRequest::Load);
+    assert_eq!(run(&mut host, &mut labs, &s, load, |_| false), Ended::Done);
+    let teacher = labs.states.sequence.teacher.expect("the teacher's score");
+    assert!(teacher.sequence_accuracy > 0.4, "{teacher:?}");
+    let fetch = served();
+    let context = LabContext {
+        run: None,
+        fetch: &fetch,
+        gpu: None,
+        no_gpu: None,
+    };
+    let said = host.request(
+        LabRequest::sequence(SequenceRequest::Pronounce("photo".into())),
+        &context,
+    );
+    let Some(LabReport::Event(LabEvent::sequence(SequenceEvent::Said(said)))) = said.first() else {
+        panic!("{said:?}")
+    };
+    assert_eq!(
+        (said.word.as_str(), said.student.is_none()),
+        ("photo", true)
+    );
+    assert!(!said.teacher.arpabet().is_empty());
+}
+
+#[test]
+fn compare_devices_times_the_cpu_and_says_why_not_webgpu() {
+    let s = session(&Settings::default());
+    let (mut host, mut labs) = (LabHost::default(), Labs::default());
+    let compare = LabRequest::devices(DevicesRequest::Compare);
+    assert_eq!(
+        run(&mut host, &mut labs, &s, compare, |_| false),
+        Ended::Done
+    );
+    let c = &labs.states.devices;
+    assert!(c.cpu.is_some_and(|r| r > 10.0), "{c:?}");
+    assert_eq!(c.webgpu, Some(Err("no WebGPU in tests".into())));
+}
+
+#[test]
+fn your_own_datas_teacher_trains_without_a_run() {
+    let (mut host, mut labs) = (LabHost::default(), Labs::default());
+    let split = distill_playground::engine::data::toy_split(
+        distill_playground::engine::data::ToyKind::Moons,
+        1,
+    );
+    let fetch = served();
+    let context = LabContext {
+        run: None,
+        fetch: &fetch,
+        gpu: None,
+        no_gpu: None,
+    };
+    let request = LabRequest::teachers(TeacherRequest::Own {
+        split: Box::new(split),
+    });
+    let mut reports = host.request(request, &context);
+    let now = clock();
+    let trained = loop {
+        let done = reports.iter().find_map(|r| match r {
+            LabReport::Event(LabEvent::teachers(t)) => Some(t.clone()),
+            _ => None,
+        });
+        if let Some(t) = done {
+            break t;
+        }
+        reports.iter().cloned().for_each(|r| labs.hear(r));
+        reports = block_on(host.turn(&now));
+    };
+    assert!(trained.accuracy > 0.9, "{}", trained.accuracy);
+    assert_eq!(trained.weights.architecture.inputs(), 2);
+}

@@ -115,17 +115,18 @@ impl FromTrainer {
     }
 }
 
-/// Settings travel as their JSON (the form the page stores them in, which keeps NaN schedules).
+/// Values whose serde form needs a self-describing format travel as JSON text: the worker's
+/// codec (bincode) cannot read internally tagged enums such as `Architecture`, and settings
+/// keep their NaN schedules this way.
 pub mod as_json {
-    use serde::{Deserialize, Deserializer, Serializer, de::Error as _, ser::Error as _};
+    use serde::de::DeserializeOwned;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer, de::Error as _, ser::Error as _};
 
-    use crate::app::Settings;
-
-    pub fn serialize<S: Serializer>(settings: &Settings, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&serde_json::to_string(settings).map_err(S::Error::custom)?)
+    pub fn serialize<T: Serialize, S: Serializer>(value: &T, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&serde_json::to_string(value).map_err(S::Error::custom)?)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Settings, D::Error> {
+    pub fn deserialize<'de, T: DeserializeOwned, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
         serde_json::from_str(&String::deserialize(d)?).map_err(D::Error::custom)
     }
 }

@@ -39,6 +39,7 @@ pub struct Trained {
     pub accuracy: f32,
     /// The teacher's test accuracy, beside an assistant's.
     pub teacher_accuracy: Option<f32>,
+    #[serde(with = "crate::app::trainer_protocol::as_json")]
     pub plan: PageTraining,
 }
 

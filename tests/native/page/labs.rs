@@ -22,6 +22,7 @@ use distill_playground::app::labs::{
 };
 use distill_playground::app::loading::built_in_teacher;
 use distill_playground::app::session::Session;
+use distill_playground::app::trainer_protocol::FromTrainer;
 use distill_playground::engine::catalog::DatasetKind;
 use distill_playground::engine::data::digits;
 
@@ -47,6 +48,15 @@ fn served() -> Fetch {
             std::fs::read(file).map_err(|e| format!("{path}: {e}")),
         ))
     })
+}
+
+/// What the worker sends goes through gloo-worker's codec (bincode), which reads no
+/// self-describing forms: every report is written and read back as the page would.
+fn survives_the_codec(report: &LabReport<LabEvent>) {
+    let message = FromTrainer::Lab(report.clone());
+    let bytes = bincode::serialize(&message).expect("the worker can write it");
+    let back: FromTrainer = bincode::deserialize(&bytes).expect("the page can read it");
+    assert_eq!(back, message);
 }
 
 /// A clock that moves 1 ms per reading: turns end after a dozen steps.
@@ -83,6 +93,7 @@ fn run(
     let mut reports = host.request(request, &context);
     loop {
         for r in reports.drain(..) {
+            survives_the_codec(&r);
             if let LabReport::Ended { ended, .. } = &r {
                 let ended = ended.clone();
                 labs.hear(r);
@@ -292,4 +303,12 @@ fn your_own_datas_teacher_trains_without_a_run() {
     };
     assert!(trained.accuracy > 0.9, "{}", trained.accuracy);
     assert_eq!(trained.weights.architecture.inputs(), 2);
+}
+
+#[test]
+fn a_teacher_trained_here_reaches_the_page() {
+    let s = session(&Settings::default());
+    let (mut host, mut labs) = (LabHost::default(), Labs::default());
+    let request = LabRequest::teachers(TeacherRequest::Teacher { regularised: false });
+    assert_eq!(run(&mut host, &mut labs, &s, request, |_| false), Ended::Done);
 }

@@ -7,6 +7,9 @@
 //!
 //! Dependencies point web → app → engine and cli → engine, never back.
 
+#[cfg(not(target_arch = "wasm32"))]
+#[doc(hidden)]
+pub mod alone;
 pub mod app;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;

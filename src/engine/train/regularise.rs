@@ -264,6 +264,10 @@ mod tests {
 
     #[test]
     fn a_regularised_run_repeats_and_jitter_needs_images_and_no_teacher() {
+        let name = "a_regularised_run_repeats_and_jitter_needs_images_and_no_teacher";
+        if crate::alone::rerun_alone(module_path!(), name) {
+            return;
+        }
         let reg = Regularisation::hinton();
         let (a, b) = (digits_run(reg.clone(), 5), digits_run(reg.clone(), 5));
         assert_eq!(squared_norm(&a), squared_norm(&b), "same seed, same run");

@@ -7,6 +7,7 @@
 //! The assertions leave about half of that gap as margin.
 
 use burn::tensor::Device;
+use distill_playground::alone::rerun_alone;
 use distill_playground::engine::data::{TransferConfig, TransferSet, digits};
 use distill_playground::engine::network::MlpConfig;
 use distill_playground::engine::train::{DistillSettings, Trainer, accuracy};
@@ -16,6 +17,12 @@ const TEACHER: &[u8] = include_bytes!("../../../assets/teachers/digits.safetenso
 
 #[test]
 fn distilled_student_beats_scratch_with_little_labeled_data() {
+    if rerun_alone(
+        module_path!(),
+        "distilled_student_beats_scratch_with_little_labeled_data",
+    ) {
+        return;
+    }
     let device = Device::flex();
     let split = digits().unwrap();
     let (teacher, _) = load_mlp(TEACHER, &device).unwrap();
@@ -59,6 +66,12 @@ fn distilled_student_beats_scratch_with_little_labeled_data() {
 /// states on the data the page shows (toy sets: seed `TOY_SEED`).
 #[test]
 fn every_page_dataset_has_a_fitting_shipped_teacher() {
+    if rerun_alone(
+        module_path!(),
+        "every_page_dataset_has_a_fitting_shipped_teacher",
+    ) {
+        return;
+    }
     use distill_playground::engine::catalog::DatasetKind;
     use distill_playground::engine::data::{TOY_SEED, toy_split};
     let device = Device::flex();

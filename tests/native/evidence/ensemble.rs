@@ -4,6 +4,7 @@
 //! tests/native/evidence/reproductions.rs.
 
 use burn::tensor::Device;
+use distill_playground::alone::rerun_alone;
 use distill_playground::engine::data::{TransferConfig, TransferSet, digits};
 use distill_playground::engine::network::{Ensemble, MlpConfig, Network};
 use distill_playground::engine::train::{DistillSettings, StepMetrics, Trainer};
@@ -20,6 +21,12 @@ fn run(mut t: Trainer, steps: usize) -> Vec<StepMetrics> {
 
 #[test]
 fn ensemble_weights_act_live_and_one_weight_is_that_teacher() {
+    if rerun_alone(
+        module_path!(),
+        "ensemble_weights_act_live_and_one_weight_is_that_teacher",
+    ) {
+        return;
+    }
     let device = Device::flex();
     let split = digits().unwrap();
     let data = TransferSet::build(&split.train, &TransferConfig::default(), 1).unwrap();
@@ -58,6 +65,12 @@ fn ensemble_weights_act_live_and_one_weight_is_that_teacher() {
 
 #[test]
 fn bad_weights_and_single_teacher_losses_are_refused_and_change_nothing() {
+    if rerun_alone(
+        module_path!(),
+        "bad_weights_and_single_teacher_losses_are_refused_and_change_nothing",
+    ) {
+        return;
+    }
     let device = Device::flex();
     let split = digits().unwrap();
     let data = TransferSet::build(&split.train, &TransferConfig::default(), 1).unwrap();

@@ -10,6 +10,7 @@
 //! seeds 1–3: ten classes gain at least 3 points, and 3 points more than two classes.
 
 use burn::tensor::Device;
+use distill_playground::alone::rerun_alone;
 use distill_playground::engine::data::digits;
 use distill_playground::engine::few_classes::{self, FewClassesPlan, first_classes, teacher_for};
 use distill_playground::engine::network::{Classifier, Input, MlpConfig};
@@ -25,6 +26,9 @@ fn teacher() -> NetworkWeights {
 
 #[test]
 fn ten_classes_gain_more_than_two() {
+    if rerun_alone(module_path!(), "ten_classes_gain_more_than_two") {
+        return;
+    }
     let device = Device::flex();
     let plan = FewClassesPlan::default();
     let mut seen = Vec::new();
@@ -49,6 +53,12 @@ fn ten_classes_gain_more_than_two() {
 
 #[test]
 fn a_cut_teacher_keeps_its_first_logits_and_a_subset_its_classes() {
+    if rerun_alone(
+        module_path!(),
+        "a_cut_teacher_keeps_its_first_logits_and_a_subset_its_classes",
+    ) {
+        return;
+    }
     let device = Device::flex();
     let weights = teacher();
     let full = weights.to_network(&device).unwrap();

@@ -5,6 +5,7 @@
 //! attention losses (tests/native/evidence/text.rs).
 
 use burn::tensor::Device;
+use distill_playground::alone::rerun_alone;
 use distill_playground::engine::data::{
     Dataset, Split, TransferConfig, TransferSet, digits, mnist_from_gz,
 };
@@ -83,6 +84,12 @@ const STUDENT_LR: f64 = 0.003;
 
 #[test]
 fn hinton_mnist_in_shape_then_an_ensemble_of_the_teachers_helps() {
+    if rerun_alone(
+        module_path!(),
+        "hinton_mnist_in_shape_then_an_ensemble_of_the_teachers_helps",
+    ) {
+        return;
+    }
     let split = mnist(6000);
     let data = TransferSet::build(&split.train, &TransferConfig::default(), 1).unwrap();
     let device = Device::flex();
@@ -173,6 +180,12 @@ fn hinton_mnist_in_shape_then_an_ensemble_of_the_teachers_helps() {
 /// already recognises 94 % before the fix: 8×8 digits carry less dark knowledge about a 3.
 #[test]
 fn omitted_three_recognised_and_more_after_the_bias_fix() {
+    if rerun_alone(
+        module_path!(),
+        "omitted_three_recognised_and_more_after_the_bias_fix",
+    ) {
+        return;
+    }
     let device = Device::flex();
     let split = digits().unwrap();
     let (teacher, _) = load_mlp(DIGITS_TEACHER, &device).unwrap();
@@ -268,6 +281,12 @@ fn distilled_and_scratch(
 /// assistant 46.52 / 40.39 / 58.50, scratch 52.37 / 44.01 / 64.35.
 #[test]
 fn distillation_helps_less_across_a_wide_gap_and_an_assistant_does_not_bridge_it_here() {
+    if rerun_alone(
+        module_path!(),
+        "distillation_helps_less_across_a_wide_gap_and_an_assistant_does_not_bridge_it_here",
+    ) {
+        return;
+    }
     let device = Device::flex();
     let split = digits().unwrap();
     let (teacher, _) = load_mlp(DIGITS_TEACHER, &device).unwrap();
@@ -347,6 +366,12 @@ fn distillation_helps_less_across_a_wide_gap_and_an_assistant_does_not_bridge_it
 /// MSE 34.26 / 64.90 / 55.43 / 56.27 / 64.90; means 73.48, 64.40, 55.15.
 #[test]
 fn patient_kd_normalised_states_and_skip_in_the_papers_order() {
+    if rerun_alone(
+        module_path!(),
+        "patient_kd_normalised_states_and_skip_in_the_papers_order",
+    ) {
+        return;
+    }
     let device = Device::flex();
     let split = digits().unwrap();
     let (teacher, _) = load_mlp(DIGITS_TEACHER, &device).unwrap();

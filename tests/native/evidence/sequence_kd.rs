@@ -9,6 +9,7 @@
 //! a point); the margins are half of it.
 
 use burn::tensor::Device;
+use distill_playground::alone::rerun_alone;
 use distill_playground::engine::seq2seq::{
     G2p, Seq2SeqConfig, Seq2SeqSettings, Seq2SeqTrainer, Targets, evaluate, load_seq2seq,
 };
@@ -18,6 +19,12 @@ const DATA: &[u8] = include_bytes!("../../../assets/data/cmudict/cmudict.tsv.gz"
 
 #[test]
 fn sequence_level_kd_beats_the_gold_pronunciations() {
+    if rerun_alone(
+        module_path!(),
+        "sequence_level_kd_beats_the_gold_pronunciations",
+    ) {
+        return;
+    }
     let device = Device::flex();
     let (teacher, _, _) = load_seq2seq(TEACHER, &device).unwrap();
     let data = G2p::from_gz(DATA).unwrap();

@@ -10,6 +10,7 @@
 //! and the best by 6.
 
 use burn::tensor::Device;
+use distill_playground::alone::rerun_alone;
 use distill_playground::engine::data::{TransferConfig, TransferSet, digits};
 use distill_playground::engine::sweep::{SweepGrid, SweepRun};
 use distill_playground::engine::train::DistillSettings;
@@ -19,6 +20,12 @@ const TEACHER: &[u8] = include_bytes!("../../../assets/teachers/digits.safetenso
 
 #[test]
 fn a_teacher_beats_the_labels_alone_in_every_cell() {
+    if rerun_alone(
+        module_path!(),
+        "a_teacher_beats_the_labels_alone_in_every_cell",
+    ) {
+        return;
+    }
     let device = Device::flex();
     let (teacher, _) = load_network(TEACHER, &device).unwrap();
     let split = digits().unwrap();
@@ -62,6 +69,9 @@ fn a_teacher_beats_the_labels_alone_in_every_cell() {
 
 #[test]
 fn grids_are_checked() {
+    if rerun_alone(module_path!(), "grids_are_checked") {
+        return;
+    }
     let err = |a: &str, t: &str| SweepGrid::parse(a, t).unwrap_err().to_string();
     assert!(err("0,x", "4").contains("'x' is not a number"));
     assert!(err("0,1.5", "4").contains("out of range"));

@@ -11,6 +11,7 @@
 //! each comparison take one to three minutes in the test build.
 
 use burn::tensor::Device;
+use distill_playground::alone::rerun_alone;
 use distill_playground::engine::data::{TransferConfig, TransferSet};
 use distill_playground::engine::loss::SoftLoss;
 use distill_playground::engine::network::{
@@ -102,6 +103,12 @@ fn distilled_and_scratch(
 /// The shipped teacher's test accuracy, as the README states it (96.83 %).
 #[test]
 fn the_shipped_spam_teacher_scores_what_the_readme_says() {
+    if rerun_alone(
+        module_path!(),
+        "the_shipped_spam_teacher_scores_what_the_readme_says",
+    ) {
+        return;
+    }
     let device = Device::flex();
     let (teacher, text) = teacher(&device);
     let arch = teacher.architecture();
@@ -146,6 +153,12 @@ fn distilled_beats_scratch(
 /// scratch 86.38 / 87.75 / 87.83 %.
 #[test]
 fn a_distilled_transformer_beats_scratch_with_little_labeled_data() {
+    if rerun_alone(
+        module_path!(),
+        "a_distilled_transformer_beats_scratch_with_little_labeled_data",
+    ) {
+        return;
+    }
     let transformer = |vocab, len| {
         TransformerConfig {
             width: 32,
@@ -163,6 +176,12 @@ fn a_distilled_transformer_beats_scratch_with_little_labeled_data() {
 /// 87.83 / 87.15 / 86.46 %.
 #[test]
 fn a_distilled_bilstm_beats_scratch_with_little_labeled_data() {
+    if rerun_alone(
+        module_path!(),
+        "a_distilled_bilstm_beats_scratch_with_little_labeled_data",
+    ) {
+        return;
+    }
     distilled_beats_scratch(small_bilstm, SoftLoss::LogitMse, 0.015, 0.005);
 }
 
@@ -172,6 +191,9 @@ fn a_distilled_bilstm_beats_scratch_with_little_labeled_data() {
 /// 1, 2, 3): augmented 91.43 / 90.83 / 90.66 %, plain 87.40 / 86.80 / 86.20 % — 4.2 points.
 #[test]
 fn a_bilstm_gains_from_tang_augmentation() {
+    if rerun_alone(module_path!(), "a_bilstm_gains_from_tang_augmentation") {
+        return;
+    }
     // The longest test: its name sorts first so the harness starts it first, and its two
     // independent arms run on two threads.
     let (with, without) = std::thread::scope(|s| {
@@ -248,6 +270,12 @@ fn tang_arm(augment: bool) -> Vec<f32> {
 /// 98.37 / 98.54 / 98.63 %. Asserted with about half the gaps as margin.
 #[test]
 fn matching_layers_and_relations_brings_the_student_closer_to_its_teacher() {
+    if rerun_alone(
+        module_path!(),
+        "matching_layers_and_relations_brings_the_student_closer_to_its_teacher",
+    ) {
+        return;
+    }
     use distill_playground::engine::loss::AttentionLoss;
     use distill_playground::engine::mapping::MappingScheme;
     let device = Device::flex();

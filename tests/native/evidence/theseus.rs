@@ -12,6 +12,7 @@
 //! constant rate by a third of its 0.39.
 
 use burn::tensor::{Device, Tensor};
+use distill_playground::alone::rerun_alone;
 use distill_playground::engine::data::{Split, TransferConfig, TransferSet, digits};
 use distill_playground::engine::network::Network;
 use distill_playground::engine::theseus::{Phase, ReplaceRate, TheseusSettings, TheseusTrainer};
@@ -54,6 +55,12 @@ fn theseus(teacher: &Network, data: &TransferSet, s: TheseusSettings, split: &Sp
 
 #[test]
 fn module_replacing_beats_a_fresh_kd_student_and_the_curriculum_helps() {
+    if rerun_alone(
+        module_path!(),
+        "module_replacing_beats_a_fresh_kd_student_and_the_curriculum_helps",
+    ) {
+        return;
+    }
     let (teacher, split, data, per_epoch) = setup();
     let device = Device::flex();
     let curriculum = ReplaceRate::Linear {
@@ -95,6 +102,12 @@ fn module_replacing_beats_a_fresh_kd_student_and_the_curriculum_helps() {
 
 #[test]
 fn successors_start_as_the_teachers_first_layers_and_the_rate_decides_what_runs() {
+    if rerun_alone(
+        module_path!(),
+        "successors_start_as_the_teachers_first_layers_and_the_rate_decides_what_runs",
+    ) {
+        return;
+    }
     let (teacher, _, data, per_epoch) = setup();
     let device = Device::flex();
     let s = TheseusSettings {

@@ -33,42 +33,13 @@ pub(super) fn theseus(
         device,
     )?;
     let transfer = TransferSet::build(&data.split.train, &TransferConfig::default(), args.seed)?;
-    let per_epoch = transfer.len().div_ceil(args.batch_size.max(1));
-    let settings = TheseusSettings {
-        successors: args.successors,
-        rate: ReplaceRate::parse(&args.rate)?,
-        replacing_steps: args.replacing_epochs * per_epoch,
-        finetune_steps: args.finetune_epochs * per_epoch,
-        learning_rate: args.lr,
-        batch_size: args.batch_size,
-        seed: args.seed,
-    };
+    let settings = theseus_settings(&args, transfer.len())?;
     let mut trainer = TheseusTrainer::new(&teacher, &transfer, settings.clone(), device)?;
     let teacher_acc = accuracy(&teacher, &data.split.test, device)?;
-    println!(
-        "Replacing teacher {} ({:.2} %) module by module: {} successors, each for {:?} of its \
-         layers; rate {}; {} + {} steps. No distillation loss: cross-entropy on the labels only.",
-        teacher.architecture().describe(),
-        teacher_acc * 100.0,
-        args.successors,
-        trainer.modules().first().map_or(0, |m| m.len()),
-        settings.rate,
-        settings.replacing_steps,
-        settings.finetune_steps
-    );
+    announce(&args, &trainer, &teacher, teacher_acc);
     let initial = trainer.network();
     let start = Instant::now();
-    let bar = step_bar(trainer.total_steps(), "theseus", quiet);
-    let mut replaced = 0usize;
-    for _ in 0..trainer.total_steps() {
-        let s = trainer.step()?;
-        replaced += s.successor.iter().filter(|r| **r).count();
-        bar.inc(1);
-        if s.step == settings.replacing_steps {
-            bar.suspend(|| phase_one(&trainer, &data.split.test, device, replaced));
-        }
-    }
-    bar.finish_and_clear();
+    replace(&mut trainer, &data.split.test, device, quiet)?;
     let student = trainer.network();
     let acc = accuracy(&student, &data.split.test, device)?;
     println!(
@@ -97,6 +68,57 @@ pub(super) fn theseus(
     };
     write(&args.out, &save_network(&student, &info)?)?;
     println!("Saved {}", args.out.display());
+    Ok(())
+}
+
+/// The flags as settings: epochs become steps over `examples` transfer examples.
+fn theseus_settings(args: &TheseusArgs, examples: usize) -> Result<TheseusSettings> {
+    let per_epoch = examples.div_ceil(args.batch_size.max(1));
+    Ok(TheseusSettings {
+        successors: args.successors,
+        rate: ReplaceRate::parse(&args.rate)?,
+        replacing_steps: args.replacing_epochs * per_epoch,
+        finetune_steps: args.finetune_epochs * per_epoch,
+        learning_rate: args.lr,
+        batch_size: args.batch_size,
+        seed: args.seed,
+    })
+}
+
+fn announce(args: &TheseusArgs, trainer: &TheseusTrainer, teacher: &Network, accuracy: f32) {
+    let settings = trainer.settings();
+    println!(
+        "Replacing teacher {} ({:.2} %) module by module: {} successors, each for {:?} of its \
+         layers; rate {}; {} + {} steps. No distillation loss: cross-entropy on the labels only.",
+        teacher.architecture().describe(),
+        accuracy * 100.0,
+        args.successors,
+        trainer.modules().first().map_or(0, |m| m.len()),
+        settings.rate,
+        settings.replacing_steps,
+        settings.finetune_steps
+    );
+}
+
+/// Every step, with a progress bar; the successors alone are measured after phase 1.
+fn replace(
+    trainer: &mut TheseusTrainer,
+    test: &Dataset,
+    device: &Device,
+    quiet: bool,
+) -> Result<()> {
+    let replacing = trainer.settings().replacing_steps;
+    let bar = step_bar(trainer.total_steps(), "theseus", quiet);
+    let mut replaced = 0usize;
+    for _ in 0..trainer.total_steps() {
+        let s = trainer.step()?;
+        replaced += s.successor.iter().filter(|r| **r).count();
+        bar.inc(1);
+        if s.step == replacing {
+            bar.suspend(|| phase_one(trainer, test, device, replaced));
+        }
+    }
+    bar.finish_and_clear();
     Ok(())
 }
 

@@ -61,6 +61,20 @@ pub(super) fn train_teacher(
         data.len(),
         t.epochs
     );
+    let trained = (config, data, settings);
+    train_and_save(t, trained, &data_set, device, quiet)
+}
+
+/// A teacher's steps, its test accuracy, and its file.
+fn train_and_save(
+    t: &TrainArgs,
+    (config, data, settings): (Architecture, TransferSet, DistillSettings),
+    data_set: &Data,
+    device: &Device,
+    quiet: bool,
+) -> Result<()> {
+    let split = &data_set.split;
+    let steps = settings.total_steps;
     let start = Instant::now();
     let mut trainer = Trainer::supervised(config, data, settings.clone(), device)?;
     run_steps(&mut trainer, steps, "teacher", quiet)?;
@@ -100,57 +114,88 @@ fn with_tokenizer(info: &mut serde_json::Value, tokenizer: Option<&Tokenizer>) {
     }
 }
 
+/// What a distillation run is set up with, before its first step.
+struct Prepared {
+    teacher_path: PathBuf,
+    data_set: Data,
+    config: Architecture,
+    transfer: TransferConfig,
+    data: TransferSet,
+    steps: usize,
+    settings: DistillSettings,
+    teachers: Ensemble,
+}
+
+impl Prepared {
+    /// The teacher(s), the data and the student's shape, the transfer set and the settings;
+    /// the toolkit configs are written here when asked for.
+    fn new(args: &DistillArgs, assets: &Path, device: &Device) -> Result<Self> {
+        let t = &args.train;
+        let (teacher, teacher_path, data_set) = args.teacher_and_data(assets, device)?;
+        let kind = kinds::kind_for(args.kind, t.dataset)?;
+        let config = kinds::architecture(
+            kind,
+            args.student.as_deref(),
+            kinds::Role::Student,
+            args.heads,
+            args.dropout,
+            args.activation,
+            &data_set.shape(),
+        )?;
+        let transfer = args.transfer();
+        let data = args.transfer_set(&data_set, &transfer, &teacher)?;
+        let steps = steps_for(t.epochs, data.len(), t.batch_size);
+        let settings = DistillSettings {
+            regularisation: t.regularisation(kind, args.dropout),
+            ..args.settings(steps)?
+        };
+        write_recipes(
+            args,
+            &teacher.architecture(),
+            &config,
+            &settings,
+            data.len(),
+        )?;
+        let teachers = args.ensemble(teacher, &data_set, device)?;
+        Ok(Self {
+            teacher_path,
+            data_set,
+            config,
+            transfer,
+            data,
+            steps,
+            settings,
+            teachers,
+        })
+    }
+}
+
 pub(super) fn distill(
     args: DistillArgs,
     assets: &Path,
     device: &Device,
     quiet: bool,
 ) -> Result<()> {
-    let t = &args.train;
-    let (teacher, teacher_path, data_set) = args.teacher_and_data(assets, device)?;
-    let split = &data_set.split;
-    let kind = kinds::kind_for(args.kind, t.dataset)?;
-    let config = kinds::architecture(
-        kind,
-        args.student.as_deref(),
-        kinds::Role::Student,
-        args.heads,
-        args.dropout,
-        args.activation,
-        &data_set.shape(),
-    )?;
-    let transfer = args.transfer();
-    let data = args.transfer_set(&data_set, &transfer, &teacher)?;
-    let steps = steps_for(t.epochs, data.len(), t.batch_size);
-    let settings = DistillSettings {
-        regularisation: t.regularisation(kind, args.dropout),
-        ..args.settings(steps)?
-    };
-    write_recipes(
-        &args,
-        &teacher.architecture(),
-        &config,
-        &settings,
-        data.len(),
-    )?;
-    let teachers = args.ensemble(teacher, &data_set, device)?;
-    let teacher_acc = accuracy(&teachers, &split.test, device)?;
-    let scratch_data = data.labeled_only();
+    let p = Prepared::new(&args, assets, device)?;
+    let split = &p.data_set.split;
+    let teacher_acc = accuracy(&p.teachers, &split.test, device)?;
+    let scratch_data = p.data.labeled_only();
+    let (config, settings, steps) = (&p.config, &p.settings, p.steps);
     let mut trainer = Trainer::distill_ensemble(
         config.clone(),
-        teachers.clone(),
-        data,
+        p.teachers.clone(),
+        p.data.clone(),
         settings.clone(),
         device,
     )?;
-    announce(&trainer, &config, &teachers, teacher_acc, &settings, steps);
-    let member_accs = members_report(&teachers, &split.test, device)?;
+    announce(&trainer, config, &p.teachers, teacher_acc, settings, steps);
+    let member_accs = members_report(&p.teachers, &split.test, device)?;
     let start = Instant::now();
     let last = run_steps(&mut trainer, steps, "distill", quiet)?;
     let eval = trainer.evaluate(&split.test)?;
     report("distilled", &eval, start.elapsed().as_secs_f32());
     if let Some(m) = last {
-        print_final_losses(&m, &settings);
+        print_final_losses(&m, settings);
     }
     let scratch_eval = if args.compare_scratch {
         let plain = DistillSettings {
@@ -162,30 +207,36 @@ pub(super) fn distill(
     } else {
         None
     };
-    let mut info = json!({
-        "dataset": t.dataset.name(),
-        "teacher": teacher_path.display().to_string(),
-        "teachers": args.teacher.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
-        "teacher_weights": teachers.weights(),
-        "transfer": transfer,
-        "settings": settings,
-        "steps": steps,
-        "metrics": {
-            "test_accuracy": eval.accuracy,
-            "teacher_agreement": eval.teacher_agreement,
-            "teacher_test_accuracy": teacher_acc,
-            "each_teacher_test_accuracy": member_accs,
-            "scratch_test_accuracy": scratch_eval.map(|e| e.accuracy),
-        },
+    let metrics = json!({
+        "test_accuracy": eval.accuracy,
+        "teacher_agreement": eval.teacher_agreement,
+        "teacher_test_accuracy": teacher_acc,
+        "each_teacher_test_accuracy": member_accs,
+        "scratch_test_accuracy": scratch_eval.map(|e| e.accuracy),
     });
-    with_tokenizer(&mut info, data_set.tokenizer());
     let info = FileInfo {
         role: "student".into(),
-        info,
+        info: student_info(&args, &p, metrics),
     };
-    write(&t.out, &save_network(&trainer.network(), &info)?)?;
-    println!("Saved {}", t.out.display());
+    write(&args.train.out, &save_network(&trainer.network(), &info)?)?;
+    println!("Saved {}", args.train.out.display());
     Ok(())
+}
+
+/// What a distilled student's file says of how it was made.
+fn student_info(args: &DistillArgs, p: &Prepared, metrics: serde_json::Value) -> serde_json::Value {
+    let mut info = json!({
+        "dataset": args.train.dataset.name(),
+        "teacher": p.teacher_path.display().to_string(),
+        "teachers": args.teacher.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+        "teacher_weights": p.teachers.weights(),
+        "transfer": p.transfer,
+        "settings": p.settings,
+        "steps": p.steps,
+        "metrics": metrics,
+    });
+    with_tokenizer(&mut info, p.data_set.tokenizer());
+    info
 }
 
 impl DistillArgs {

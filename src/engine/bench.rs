@@ -134,30 +134,10 @@ pub fn distill_steps(
     // The cache is built lazily by the backend: the first step forces it.
     trainer.step()?;
     let teacher_cache_ms = cache_start.elapsed().as_secs_f64() * 1e3;
-    let timed = |trainer: &mut Trainer| -> Result<f64> {
-        for _ in 0..steps.min(20) {
-            trainer.step()?;
-        }
-        let start = Instant::now();
-        for _ in 0..steps {
-            trainer.step()?;
-        }
-        Ok(start.elapsed().as_secs_f64() * 1e3 / steps as f64)
-    };
-    let step_ms = timed(&mut trainer)?;
+    let step_ms = ms_per_step(&mut trainer, steps)?;
     trainer.drop_teacher_cache();
-    let step_with_teacher_ms = timed(&mut trainer)?;
-
-    let x = Tensor::<2>::from_data(
-        TensorData::new(
-            split.train.features[..batch.min(rows) * split.train.dim].to_vec(),
-            [batch.min(rows), split.train.dim],
-        ),
-        device,
-    );
-    let teacher_forward_ms = median_ms(50, || {
-        read(teacher.logits(Input::Features(x.clone()))).map(|_| ())
-    })?;
+    let step_with_teacher_ms = ms_per_step(&mut trainer, steps)?;
+    let teacher_forward_ms = teacher_forward(teacher, split, batch.min(rows), device)?;
     let b = batch as f64;
     let student_flops_per_step = 3.0 * b * forward_flops(student);
     let teacher_flops_per_batch = b * forward_flops(&teacher.architecture());
@@ -177,6 +157,32 @@ pub fn distill_steps(
         teacher_flops_per_batch,
         student_gflops: student_flops_per_step / step_ms / 1e6,
         teacher_gflops: teacher_flops_per_batch / teacher_forward_ms / 1e6,
+    })
+}
+
+/// Milliseconds per step over `steps` timed steps, after up to 20 untimed ones.
+fn ms_per_step(trainer: &mut Trainer, steps: usize) -> Result<f64> {
+    for _ in 0..steps.min(20) {
+        trainer.step()?;
+    }
+    let start = Instant::now();
+    for _ in 0..steps {
+        trainer.step()?;
+    }
+    Ok(start.elapsed().as_secs_f64() * 1e3 / steps as f64)
+}
+
+/// The median time of the teacher's forward pass over the first `rows` training rows.
+fn teacher_forward(teacher: &Network, split: &Split, rows: usize, device: &Device) -> Result<f64> {
+    let x = Tensor::<2>::from_data(
+        TensorData::new(
+            split.train.features[..rows * split.train.dim].to_vec(),
+            [rows, split.train.dim],
+        ),
+        device,
+    );
+    median_ms(50, || {
+        read(teacher.logits(Input::Features(x.clone()))).map(|_| ())
     })
 }
 

@@ -97,65 +97,15 @@ impl TransferSet {
             )));
         }
         let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x7472_616e_7366_6572);
-        let mut features = Vec::new();
-        let mut labels = Vec::new();
-        let mut unlabeled_rows = Vec::new();
-        for class in 0..train.classes as u8 {
-            if config.omit_class == Some(class) {
-                continue;
-            }
-            let mut idx: Vec<usize> = (0..train.len())
-                .filter(|&i| train.labels[i] == class)
-                .collect();
-            idx.shuffle(&mut rng);
-            let keep = ((idx.len() as f32 * config.labeled_fraction).round() as usize)
-                .clamp(usize::from(!idx.is_empty()), idx.len());
-            for &i in &idx[..keep] {
-                features.extend_from_slice(train.example(i));
-                labels.push(Some(class));
-            }
-            if config.include_unlabeled {
-                unlabeled_rows.extend_from_slice(&idx[keep..]);
-            }
-        }
-        let labeled = labels.len();
-        for &i in &unlabeled_rows {
-            features.extend_from_slice(train.example(i));
-            labels.push(None);
-        }
-        let unlabeled = unlabeled_rows.len();
+        let (mut features, mut labels, labeled, unlabeled) = pick(train, config, &mut rng);
         let base = labels.len();
-        let noise = Normal::new(0.0f32, config.noise_std)
-            .map_err(|e| Error::Settings(format!("noise std: {e}")))?;
-        let dim = train.dim;
-        let mask_prob = if train.image.is_some() {
-            config.mask_prob
-        } else {
-            0.0
-        };
-        for _ in 0..config.augment_copies {
-            for row in 0..base {
-                for j in 0..dim {
-                    let v = features[row * dim + j];
-                    let v = if rng.random::<f32>() < mask_prob {
-                        0.0
-                    } else {
-                        v + noise.sample(&mut rng)
-                    };
-                    features.push(if train.image.is_some() {
-                        v.clamp(0.0, 1.0)
-                    } else {
-                        v
-                    });
-                }
-                labels.push(None);
-            }
-        }
+        augment(train, config, &mut features, base, &mut rng)?;
+        labels.resize(base * (1 + config.augment_copies), None);
         Ok(Self {
             features,
             augmented: labels.len() - base,
             labels,
-            dim,
+            dim: train.dim,
             classes: train.classes,
             labeled,
             unlabeled,
@@ -329,6 +279,70 @@ impl Batches {
         self.position = end;
         rows
     }
+}
+
+/// Labeled rows (the configured share of each class, seeded), then the unlabeled rest when
+/// kept: their features, labels, and how many of each.
+fn pick(
+    train: &Dataset,
+    config: &TransferConfig,
+    rng: &mut ChaCha8Rng,
+) -> (Vec<f32>, Vec<Option<u8>>, usize, usize) {
+    let mut features = Vec::new();
+    let mut labels = Vec::new();
+    let mut unlabeled_rows = Vec::new();
+    for class in 0..train.classes as u8 {
+        if config.omit_class == Some(class) {
+            continue;
+        }
+        let mut idx: Vec<usize> = (0..train.len())
+            .filter(|&i| train.labels[i] == class)
+            .collect();
+        idx.shuffle(rng);
+        let keep = ((idx.len() as f32 * config.labeled_fraction).round() as usize)
+            .clamp(usize::from(!idx.is_empty()), idx.len());
+        for &i in &idx[..keep] {
+            features.extend_from_slice(train.example(i));
+            labels.push(Some(class));
+        }
+        if config.include_unlabeled {
+            unlabeled_rows.extend_from_slice(&idx[keep..]);
+        }
+    }
+    let labeled = labels.len();
+    for &i in &unlabeled_rows {
+        features.extend_from_slice(train.example(i));
+        labels.push(None);
+    }
+    (features, labels, labeled, unlabeled_rows.len())
+}
+
+/// The augmented copies of the first `base` rows: noise, and on images masked pixels.
+fn augment(
+    train: &Dataset,
+    config: &TransferConfig,
+    features: &mut Vec<f32>,
+    base: usize,
+    rng: &mut ChaCha8Rng,
+) -> Result<()> {
+    let noise = Normal::new(0.0f32, config.noise_std)
+        .map_err(|e| Error::Settings(format!("noise std: {e}")))?;
+    let (dim, image) = (train.dim, train.image.is_some());
+    let mask_prob = if image { config.mask_prob } else { 0.0 };
+    for _ in 0..config.augment_copies {
+        for row in 0..base {
+            for j in 0..dim {
+                let v = features[row * dim + j];
+                let v = if rng.random::<f32>() < mask_prob {
+                    0.0
+                } else {
+                    v + noise.sample(rng)
+                };
+                features.push(if image { v.clamp(0.0, 1.0) } else { v });
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

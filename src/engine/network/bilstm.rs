@@ -179,24 +179,10 @@ fn run_both(
     for t in 0..positions {
         let gates = gates_in.clone().narrow(2, t, 1).reshape([2, batch, four_h])
             + h.clone().matmul(recurrent.clone());
-        let mut g = gates.chunk(4, 2).into_iter();
-        let mut next = || {
-            g.next()
-                .unwrap_or_else(|| Tensor::zeros([2, batch, width], &device))
-        };
-        let (i, f, cell, o) = (
-            sigmoid(next()),
-            sigmoid(next()),
-            tanh(next()),
-            sigmoid(next()),
-        );
-        let c_new = f * c.clone() + i * cell;
-        let h_new = o * tanh(c_new.clone());
-        // Padding leaves the state as it was (a packed sequence skips it) and outputs zeros.
         let m = masks.clone().narrow(2, t, 1).reshape([2, batch, 1]);
-        c = c.clone() + (c_new - c) * m.clone();
-        h = h.clone() + (h_new.clone() - h) * m.clone();
-        outputs.push(h_new * m);
+        let out;
+        (h, c, out) = cell(gates, h, c, m);
+        outputs.push(out);
     }
     let states = Tensor::stack::<4>(outputs, 2);
     let both = |k: usize| {
@@ -206,6 +192,35 @@ fn run_both(
             .reshape([batch, positions, width])
     };
     Tensor::cat(vec![both(0), both(1).flip([1])], 2)
+}
+
+/// One time step of both directions from their gates `[2, batch, 4h]` (i, f, g, o): the new
+/// state, cell and output. Padding (`mask` 0) leaves the state as it was (a packed sequence skips
+/// it) and outputs zeros.
+fn cell(
+    gates: Tensor<3>,
+    h: Tensor<3>,
+    c: Tensor<3>,
+    mask: Tensor<3>,
+) -> (Tensor<3>, Tensor<3>, Tensor<3>) {
+    let [two, batch, four_h] = gates.dims();
+    let device = gates.device();
+    let mut g = gates.chunk(4, 2).into_iter();
+    let mut next = || {
+        g.next()
+            .unwrap_or_else(|| Tensor::zeros([two, batch, four_h / 4], &device))
+    };
+    let (i, f, cell, o) = (
+        sigmoid(next()),
+        sigmoid(next()),
+        tanh(next()),
+        sigmoid(next()),
+    );
+    let c_new = f * c.clone() + i * cell;
+    let h_new = o * tanh(c_new.clone());
+    let c = c.clone() + (c_new - c) * mask.clone();
+    let h = h.clone() + (h_new.clone() - h) * mask.clone();
+    (h, c, h_new * mask)
 }
 
 /// The BiLSTM classifier. Taps: `hidden.0` the embeddings and `hidden.1` the BiLSTM outputs

@@ -176,40 +176,48 @@ pub fn architecture(
             }
             .into()
         }
-        NetKind::Bilstm => {
-            let (embed, hidden, fc) = match widths[..] {
-                [w] => (w, w, w),
-                [e, h, f] => (e, h, f),
-                _ => return Err(bad_spec(spec, "bilstm", "64 or 300,150,400")),
-            };
-            BiLstmConfig {
-                vocab,
-                max_len,
-                embed,
-                hidden,
-                fc,
-                classes,
-            }
-            .into()
-        }
-        NetKind::Bow => {
-            let (embed, hidden) = match widths[..] {
-                [w] => (w, vec![w]),
-                [e, ref rest @ ..] => (e, rest.to_vec()),
-                [] => return Err(bad_spec(spec, "bow", "32 or 64,32")),
-            };
-            BowConfig {
-                vocab,
-                max_len,
-                embed,
-                hidden,
-                classes,
-            }
-            .into()
-        }
+        NetKind::Bilstm => bilstm(spec, &widths, shape)?,
+        NetKind::Bow => bow(spec, &widths, shape)?,
     };
     arch.validate()?;
     Ok(arch)
+}
+
+/// A BiLSTM from "64" (every width) or "300,150,400" (embedding, state, ReLU layer).
+fn bilstm(spec: &str, widths: &[usize], shape: &Shape) -> Result<Architecture> {
+    let (embed, hidden, fc) = match widths[..] {
+        [w] => (w, w, w),
+        [e, h, f] => (e, h, f),
+        _ => return Err(bad_spec(spec, "bilstm", "64 or 300,150,400")),
+    };
+    let (vocab, max_len, classes) = (shape.vocab.unwrap_or(0), shape.inputs, shape.classes);
+    Ok(BiLstmConfig {
+        vocab,
+        max_len,
+        embed,
+        hidden,
+        fc,
+        classes,
+    }
+    .into())
+}
+
+/// A bag of words from "32" (embedding and one ReLU layer) or "64,32" (embedding, layers).
+fn bow(spec: &str, widths: &[usize], shape: &Shape) -> Result<Architecture> {
+    let (embed, hidden) = match widths {
+        [w] => (*w, vec![*w]),
+        [e, rest @ ..] => (*e, rest.to_vec()),
+        [] => return Err(bad_spec(spec, "bow", "32 or 64,32")),
+    };
+    let (vocab, max_len, classes) = (shape.vocab.unwrap_or(0), shape.inputs, shape.classes);
+    Ok(BowConfig {
+        vocab,
+        max_len,
+        embed,
+        hidden,
+        classes,
+    }
+    .into())
 }
 
 /// "128x4": width × blocks.

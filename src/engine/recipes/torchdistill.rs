@@ -15,7 +15,6 @@ impl Recipe<'_> {
     pub fn torchdistill(&self) -> Result<(String, Vec<String>)> {
         let mut notes = self.common_notes();
         let terms = self.criterion(&mut notes)?;
-        let s = self.settings;
         let hidden = self.hidden_terms()?;
         let doc = map([
             (
@@ -25,59 +24,7 @@ impl Recipe<'_> {
                     ("student_model", self.model(self.student, "student")),
                 ]),
             ),
-            (
-                "train",
-                map([
-                    ("log_freq", n(100)),
-                    ("num_epochs", n(self.epochs() as f64)),
-                    (
-                        "train_data_loader",
-                        map([
-                            ("dataset_id", self::s(format!("{}/train", self.dataset))),
-                            ("kwargs", map([("batch_size", n(s.batch_size as f64))])),
-                        ]),
-                    ),
-                    (
-                        "teacher",
-                        map([
-                            (
-                                "forward_hook",
-                                hooks(hidden.iter().map(|t| module_path(self.teacher, t.teacher))),
-                            ),
-                            ("requires_grad", Yaml::Bool(false)),
-                        ]),
-                    ),
-                    (
-                        "student",
-                        map([
-                            (
-                                "forward_hook",
-                                hooks(
-                                    hidden
-                                        .iter()
-                                        .enumerate()
-                                        .map(|(k, t)| self.student_path(k, t)),
-                                ),
-                            ),
-                            ("requires_grad", Yaml::Bool(true)),
-                        ]),
-                    ),
-                    (
-                        "optimizer",
-                        map([
-                            ("key", self::s("Adam")),
-                            ("kwargs", map([("lr", n(s.learning_rate))])),
-                        ]),
-                    ),
-                    (
-                        "criterion",
-                        map([
-                            ("key", self::s("WeightedSumLoss")),
-                            ("kwargs", map([("sub_terms", terms)])),
-                        ]),
-                    ),
-                ]),
-            ),
+            ("train", self.train_section(&hidden, terms)),
         ]);
         if hidden.iter().any(|t| t.widths.0 != t.widths.1) {
             notes.push("Where widths differ, the student's hooks read `proj{k}`: wrap the student so each mapped layer's output passes a Linear(student width, teacher width), as the playground's projections do.".into());
@@ -85,6 +32,57 @@ impl Recipe<'_> {
         notes.push(format!("Register the dataset '{}/train' in a `datasets` section; the playground's data is not part of this file.", self.dataset));
         let header: String = notes.iter().map(|n| format!("# {n}\n")).collect();
         Ok((format!("{header}{}", doc.render()), notes))
+    }
+
+    /// The `train` section: data, the two models' hooks, the optimizer and the loss's terms.
+    fn train_section(&self, hidden: &[super::Term], terms: Yaml) -> Yaml {
+        let s = self.settings;
+        let teacher_hooks = hooks(hidden.iter().map(|t| module_path(self.teacher, t.teacher)));
+        let student_hooks = hooks(
+            hidden
+                .iter()
+                .enumerate()
+                .map(|(k, t)| self.student_path(k, t)),
+        );
+        map([
+            ("log_freq", n(100)),
+            ("num_epochs", n(self.epochs() as f64)),
+            (
+                "train_data_loader",
+                map([
+                    ("dataset_id", self::s(format!("{}/train", self.dataset))),
+                    ("kwargs", map([("batch_size", n(s.batch_size as f64))])),
+                ]),
+            ),
+            (
+                "teacher",
+                map([
+                    ("forward_hook", teacher_hooks),
+                    ("requires_grad", Yaml::Bool(false)),
+                ]),
+            ),
+            (
+                "student",
+                map([
+                    ("forward_hook", student_hooks),
+                    ("requires_grad", Yaml::Bool(true)),
+                ]),
+            ),
+            (
+                "optimizer",
+                map([
+                    ("key", self::s("Adam")),
+                    ("kwargs", map([("lr", n(s.learning_rate))])),
+                ]),
+            ),
+            (
+                "criterion",
+                map([
+                    ("key", self::s("WeightedSumLoss")),
+                    ("kwargs", map([("sub_terms", terms)])),
+                ]),
+            ),
+        ])
     }
 
     /// The run's steps as whole epochs of the transfer set (rounded up).
@@ -167,23 +165,7 @@ impl Recipe<'_> {
             }
         };
         if st.soft_loss == SoftLoss::LogitMse {
-            return (
-                "tang".into(),
-                map([
-                    (
-                        "criterion",
-                        map([
-                            ("key", s("MSELoss")),
-                            ("kwargs", map([("reduction", s("mean"))])),
-                        ]),
-                    ),
-                    (
-                        "criterion_wrapper",
-                        wrapper(hook(false, "."), hook(true, ".")),
-                    ),
-                    ("weight", n(decimal(1.0 - alpha))),
-                ]),
-            );
+            return ("tang".into(), tang_term(alpha));
         }
         if !st.kl.t_squared {
             notes.push(
@@ -196,35 +178,47 @@ impl Recipe<'_> {
             Schedule::Linear { from, .. } => from,
             Schedule::TeacherAnnealing => 1.0,
         };
-        let reduction = match st.kl.reduction {
-            KlReduction::BatchMean => "batchmean",
-            KlReduction::ElementMean => "mean",
-        };
-        (
-            "kd".into(),
-            map([
-                (
-                    "criterion",
-                    map([
-                        ("key", s("KDLoss")),
-                        (
-                            "kwargs",
-                            map([
-                                ("student_module_path", s(".")),
-                                ("student_module_io", s("output")),
-                                ("teacher_module_path", s(".")),
-                                ("teacher_module_io", s("output")),
-                                ("temperature", n(decimal(t))),
-                                ("alpha", n(decimal(alpha))),
-                                ("reduction", s(reduction)),
-                            ]),
-                        ),
-                    ]),
-                ),
-                ("weight", n(1.0)),
-            ]),
-        )
+        ("kd".into(), kd_term(t, alpha, st.kl.reduction))
     }
+}
+
+/// Tang et al.'s MSE between the logits, weighted by 1 − α.
+fn tang_term(alpha: f32) -> Yaml {
+    map([
+        (
+            "criterion",
+            map([
+                ("key", s("MSELoss")),
+                ("kwargs", map([("reduction", s("mean"))])),
+            ]),
+        ),
+        (
+            "criterion_wrapper",
+            wrapper(hook(false, "."), hook(true, ".")),
+        ),
+        ("weight", n(decimal(1.0 - alpha))),
+    ])
+}
+
+/// torchdistill's KDLoss at temperature `t` with the labels' weight `alpha`.
+fn kd_term(t: f32, alpha: f32, reduction: KlReduction) -> Yaml {
+    let reduction = match reduction {
+        KlReduction::BatchMean => "batchmean",
+        KlReduction::ElementMean => "mean",
+    };
+    let kwargs = map([
+        ("student_module_path", s(".")),
+        ("student_module_io", s("output")),
+        ("teacher_module_path", s(".")),
+        ("teacher_module_io", s("output")),
+        ("temperature", n(decimal(t))),
+        ("alpha", n(decimal(alpha))),
+        ("reduction", s(reduction)),
+    ]);
+    map([
+        ("criterion", map([("key", s("KDLoss")), ("kwargs", kwargs)])),
+        ("weight", n(1.0)),
+    ])
 }
 
 /// The module whose output is hidden layer `layer` in the PyTorch layout of our files: an MLP

@@ -169,6 +169,19 @@ impl TeacherCache {
                 hidden: None,
             });
         }
+        Self::run(teacher, student, keep_hidden, data, device)
+    }
+
+    /// Every member over the transfer set in passes its memory allows, the lead member's hidden
+    /// states kept when asked.
+    fn run(
+        teacher: &Teacher,
+        student: &Architecture,
+        keep_hidden: bool,
+        data: &TransferSet,
+        device: &Device,
+    ) -> Option<Self> {
+        let members = teacher.net.members();
         let mut logits: Vec<Vec<Tensor<2>>> = vec![Vec::new(); members.len()];
         let mut hidden: Vec<Vec<Tensor<3>>> = vec![Vec::new(); teacher.hidden_pairs.len()];
         // Every member runs on each slice: the slice fits the hungriest one.

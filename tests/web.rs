@@ -72,22 +72,30 @@ async fn bars_draw_every_class_and_mark_the_label() {
 #[component]
 fn Harness() -> Html {
     let state = use_reducer(|| AppState {
-        logits: Some(Rc::new([
-            vec![9.0, 1.0, 3.0, 6.0, 0.0, 1.0, 0.5, 5.0, 2.0, 1.0],
-            vec![5.0, 1.0, 2.0, 3.0, 0.0, 1.0, 0.5, 2.0, 1.0, 1.0],
-            vec![4.0, 1.0, 1.0, 1.0, 0.0, 1.0, 0.5, 1.0, 1.0, 1.0],
-        ])),
-        data: Some(state::Data::features(
-            distill_playground::engine::catalog::DatasetKind::Digits,
-            distill_playground::engine::data::digits().unwrap(),
-        )),
+        views: Rc::new(state::Views {
+            logits: Some(Rc::new([
+                vec![9.0, 1.0, 3.0, 6.0, 0.0, 1.0, 0.5, 5.0, 2.0, 1.0],
+                vec![5.0, 1.0, 2.0, 3.0, 0.0, 1.0, 0.5, 2.0, 1.0, 1.0],
+                vec![4.0, 1.0, 1.0, 1.0, 0.0, 1.0, 0.5, 1.0, 1.0, 1.0],
+            ])),
+            ..Default::default()
+        }),
+        run: Rc::new(state::Run {
+            data: Some(state::Data::features(
+                distill_playground::engine::catalog::DatasetKind::Digits,
+                distill_playground::engine::data::digits().unwrap(),
+            )),
+            ..Default::default()
+        }),
         ..Default::default()
     });
+    let (settings, dispatch) = (state.settings.clone(), state.dispatcher());
     html! {
         <>
-            <Notices notices={state.notices.clone()} error={state.error.clone()} dispatch={state.dispatcher()} />
-            <SoftTargets state={state.clone()} />
-            <MappingEditor view={distill_playground::web::components::calm(&state)} state={state} />
+            <Notices notices={state.page.notices.clone()} error={state.page.error.clone()} dispatch={dispatch.clone()} />
+            <SoftTargets settings={settings.clone()} data={state.run.data.clone()} views={state.views.clone()} dispatch={dispatch.clone()} />
+            <MappingEditor settings={settings} teacher_hidden={state.run.teacher_hidden.clone()}
+                selected={state.views.selected_teacher_layer} dispatch={dispatch} />
         </>
     }
 }

@@ -101,7 +101,8 @@ impl TrainerHost {
             }
         }
         if self.labs.busy() {
-            let reports = self.labs.turn(&now).await;
+            let context = lab_context(&self.run, &self.fetch);
+            let reports = self.labs.turn(&now, &context).await;
             self.send_lab(reports);
             return;
         }
@@ -120,16 +121,7 @@ impl TrainerHost {
     fn apply(&mut self, message: ToTrainer) {
         match message {
             ToTrainer::Lab(request) => {
-                let context = LabContext {
-                    run: self.run.as_ref().map(|r| RunContext {
-                        session: &r.session,
-                        teacher: &r.session.teacher,
-                        settings: &r.settings,
-                    }),
-                    fetch: &self.fetch,
-                    gpu: None,
-                    no_gpu: Some("the training worker has no WebGPU".into()),
-                };
+                let context = lab_context(&self.run, &self.fetch);
                 let reports = self.labs.request(request, &context);
                 self.send_lab(reports);
             }
@@ -347,5 +339,19 @@ impl HostRun {
                 message: e.to_string(),
             }),
         }
+    }
+}
+
+/// What the worker's labs may read: its students, their teacher and settings (no WebGPU).
+fn lab_context<'a>(run: &'a Option<HostRun>, fetch: &'a Fetch) -> LabContext<'a> {
+    LabContext {
+        run: run.as_ref().map(|r| RunContext {
+            session: &r.session,
+            teacher: &r.session.teacher,
+            settings: &r.settings,
+        }),
+        fetch,
+        gpu: None,
+        no_gpu: Some("the training worker has no WebGPU".into()),
     }
 }

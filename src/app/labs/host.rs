@@ -1,7 +1,9 @@
 //! Where labs' work runs: the training worker has one host, the page another (for work that
-//! needs the page's WebGPU device, and for browsers without workers). One job at a time; a
-//! request that answers at once (a weight moved, a word pronounced) is served even while a job
-//! runs.
+//! needs the page's WebGPU device, and for browsers without workers). One job at a time: a job
+//! asked for while another runs waits its turn (a preset asks for several in a row), while a
+//! request that answers at once (a weight moved, a word pronounced) is served even then.
+
+use std::collections::VecDeque;
 
 use super::plugin::{LabReport, Running};
 use super::{LabContext, LabEvent, LabRequest, Memories, Started};
@@ -13,30 +15,35 @@ pub struct LabHost {
     running: Option<Running<LabEvent>>,
     /// The input on show, for the labs that answer it.
     shown: Option<(u64, Vec<f32>)>,
+    /// Requests for work that wait for the job under way, in order.
+    waiting: VecDeque<LabRequest>,
 }
 
 impl LabHost {
-    /// Starts a request's work (or answers it at once). A request while another job runs waits
-    /// its turn: it is refused with the reason, and nothing changes.
+    /// Starts a request's work, or answers it at once. While a job runs, a request for more
+    /// work waits until that job ends (and is then started with the context of that moment).
     pub fn request(
         &mut self,
         request: LabRequest,
         context: &LabContext,
     ) -> Vec<LabReport<LabEvent>> {
+        if self.running.is_none() {
+            return self.start(request, context);
+        }
+        match request.clone().start(context, &self.memories) {
+            Ok(Started::Now(events)) => events.into_iter().map(LabReport::Event).collect(),
+            // A job (or a request that needs the running one's result first) waits.
+            _ => {
+                self.waiting.push_back(request);
+                Vec::new()
+            }
+        }
+    }
+
+    fn start(&mut self, request: LabRequest, context: &LabContext) -> Vec<LabReport<LabEvent>> {
         let lab = request.lab();
-        let ended = |ended| {
-            vec![LabReport::Ended {
-                lab: lab.to_string(),
-                ended,
-            }]
-        };
-        let busy = self.running.as_ref().map(|r| r.lab);
         match request.start(context, &self.memories) {
             Ok(Started::Now(events)) => events.into_iter().map(LabReport::Event).collect(),
-            Ok(Started::Job(_)) if busy.is_some() => ended(Ended::Failed(format!(
-                "other work is under way ({}); cancel it or wait for it",
-                busy.unwrap_or_default()
-            ))),
             Ok(Started::Job(job)) => {
                 let mut running = Running {
                     lab,
@@ -47,7 +54,10 @@ impl LabHost {
                 self.running = Some(running);
                 reports
             }
-            Err(e) => ended(Ended::Failed(e.to_string())),
+            Err(e) => vec![LabReport::Ended {
+                lab: lab.to_string(),
+                ended: Ended::Failed(e.to_string()),
+            }],
         }
     }
 
@@ -56,8 +66,13 @@ impl LabHost {
         self.running.is_some()
     }
 
-    /// One turn of the job under way (none if there is none).
-    pub async fn turn(&mut self, now: &impl Fn() -> f64) -> Vec<LabReport<LabEvent>> {
+    /// One turn of the job under way (none if there is none). When it ends, the next request
+    /// that waited starts, with `context`.
+    pub async fn turn(
+        &mut self,
+        now: &impl Fn() -> f64,
+        context: &LabContext<'_>,
+    ) -> Vec<LabReport<LabEvent>> {
         let Some(running) = self.running.as_mut() else {
             return Vec::new();
         };
@@ -65,12 +80,19 @@ impl LabHost {
         if over {
             self.running = None;
             reports.extend(self.answer_shown());
+            while self.running.is_none()
+                && let Some(next) = self.waiting.pop_front()
+            {
+                reports.extend(self.start(next, context));
+            }
         }
         reports
     }
 
-    /// Stops the job under way; it reports what it finished.
+    /// Stops the job under way (it reports what it finished), and the requests that waited
+    /// for it are dropped.
     pub fn cancel(&mut self) -> Vec<LabReport<LabEvent>> {
+        self.waiting.clear();
         let Some(mut running) = self.running.take() else {
             return Vec::new();
         };

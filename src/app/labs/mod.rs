@@ -4,16 +4,8 @@
 //! line in [`for_each_lab!`] registers it. The registry generates the requests and events the
 //! worker carries, the page's lab states, the index, and the [`LabHost`] that runs their work.
 
-pub mod devices;
-pub mod ensemble;
-pub mod exits;
-pub mod few_classes;
 mod host;
 pub mod plugin;
-pub mod sequence;
-pub mod sweep;
-pub mod teachers;
-pub mod theseus;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -53,6 +45,9 @@ pub struct LabInfo {
 
 macro_rules! registry {
     ($($id:ident: $lab:ty),* $(,)?) => {
+        // Each lab's module, `src/app/labs/<id>.rs`.
+        $(pub mod $id;)*
+
         /// A request for one lab's work.
         #[allow(non_camel_case_types)]
         #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

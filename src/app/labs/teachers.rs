@@ -9,7 +9,7 @@ use std::rc::Rc;
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
-use super::plugin::{Lab, LabContext, Started};
+use super::plugin::{Lab, LabContext, RunContext, Started};
 use crate::app::PageTraining;
 use crate::app::jobs::{Ended, Job, Progress, StepFuture};
 use crate::app::page_training::TrainingJob;
@@ -60,65 +60,50 @@ impl Lab for Teachers {
         context: &LabContext,
         _: &Rc<RefCell<()>>,
     ) -> crate::Result<Started<Trained>> {
-        let cpu = Device::flex();
         let job = match &request {
-            TeacherRequest::Own { split } => {
-                let train = &split.train;
-                let plan = PageTraining::own_teacher(train.dim, train.classes, train.len());
-                let job = TrainingJob::new(&plan, split, None, &cpu, "your data's teacher")?;
-                TeacherJob {
-                    job,
-                    request,
-                    plan,
-                    teacher_accuracy: None,
-                }
-            }
+            TeacherRequest::Own { split } => own_teacher(split, &request)?,
             TeacherRequest::Teacher { regularised } => {
                 let run = context.run()?;
                 let (kind, vocab) = (run.settings.dataset, run.teacher.architecture.vocab());
                 let plan = PageTraining::teacher_for(kind, vocab, *regularised);
                 let split = &run.session.split;
-                let job =
-                    TrainingJob::new(&plan, split, None, &run.session.device(), "a new teacher")?;
-                TeacherJob {
-                    job,
-                    request,
-                    plan,
-                    teacher_accuracy: None,
-                }
+                let job = TrainingJob::new(&plan, split, None, &run.session.device(), "a new teacher")?;
+                TeacherJob { job, request, plan, teacher_accuracy: None }
             }
-            TeacherRequest::Assistant => {
-                let run = context.run()?;
-                let (kind, vocab) = (run.settings.dataset, run.teacher.architecture.vocab());
-                let plan = PageTraining::assistant(kind, vocab);
-                let session = run.session;
-                let known = session
-                    .text
-                    .as_ref()
-                    .map(|t| t.known(fingerprint(run.teacher)));
-                let teacher_net = run.teacher.to_network(&cpu)?;
-                let teacher_accuracy =
-                    crate::engine::train::accuracy(&teacher_net, &session.split.test, &cpu)?;
-                let from = Some((run.teacher, known.as_ref()));
-                let job = TrainingJob::new(
-                    &plan,
-                    &session.split,
-                    from,
-                    &session.device(),
-                    "the assistant",
-                )?;
-                TeacherJob {
-                    job,
-                    request,
-                    plan,
-                    teacher_accuracy: Some(teacher_accuracy),
-                }
-            }
+            TeacherRequest::Assistant => assistant(context.run()?, &request)?,
         };
         Ok(Started::Job(Box::new(job)))
     }
 
     fn reduce(_: &mut (), _: Trained) {}
+}
+
+/// Your data's teacher: the shipped teachers' depth, sized to the file.
+fn own_teacher(split: &Split, request: &TeacherRequest) -> crate::Result<TeacherJob> {
+    let train = &split.train;
+    let plan = PageTraining::own_teacher(train.dim, train.classes, train.len());
+    let job = TrainingJob::new(&plan, split, None, &Device::flex(), "your data's teacher")?;
+    Ok(TeacherJob { job, request: request.clone(), plan, teacher_accuracy: None })
+}
+
+/// An assistant of half the teacher's width, distilled from the teacher (whose test accuracy
+/// it is set against), reusing what the teacher read of the text set.
+fn assistant(run: &RunContext, request: &TeacherRequest) -> crate::Result<TeacherJob> {
+    let cpu = Device::flex();
+    let (kind, vocab) = (run.settings.dataset, run.teacher.architecture.vocab());
+    let plan = PageTraining::assistant(kind, vocab);
+    let session = run.session;
+    let known = session.text.as_ref().map(|t| t.known(fingerprint(run.teacher)));
+    let teacher_net = run.teacher.to_network(&cpu)?;
+    let teacher_accuracy = crate::engine::train::accuracy(&teacher_net, &session.split.test, &cpu)?;
+    let from = Some((run.teacher, known.as_ref()));
+    let job = TrainingJob::new(&plan, &session.split, from, &session.device(), "the assistant")?;
+    Ok(TeacherJob {
+        job,
+        request: request.clone(),
+        plan,
+        teacher_accuracy: Some(teacher_accuracy),
+    })
 }
 
 struct TeacherJob {

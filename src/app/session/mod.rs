@@ -94,19 +94,8 @@ impl Session {
         let text = data.text.clone();
         let (transfer, known) =
             transfer_set(settings, data, &teacher_weights, &teacher_cpu, between).await?;
-        let teacher_test_logits = match known.as_ref().and_then(|k| k.all(&split.test.features)) {
-            Some(l) => l,
-            None => logits_host(&teacher_cpu, &split.test, &cpu)?,
-        };
-        let teacher_grid = if split.test.dim == 2 {
-            Some(logits_host(
-                &teacher_cpu,
-                &rows(page_grid(data.kind).points(), &split),
-                &cpu,
-            )?)
-        } else {
-            None
-        };
+        let (teacher_test_logits, teacher_grid) =
+            teacher_views(&teacher_cpu, data, known.as_ref(), &cpu)?;
         let config = settings.student_architecture(&teacher_weights.architecture)?;
         let distill_settings = settings.distill_settings();
         // Same transfer set and seed, so the same batches in the same order: the scratch student
@@ -344,6 +333,30 @@ impl Session {
             omitted,
         })
     }
+}
+
+/// The teacher's logits of every test example (read already when the teacher read the text
+/// set) and, on a 2-D set, of the decision-map grid: computed once per session.
+fn teacher_views(
+    teacher_cpu: &Network,
+    data: &Data,
+    known: Option<&KnownLogits>,
+    cpu: &Device,
+) -> crate::Result<(Vec<f32>, Option<Vec<f32>>)> {
+    let split = &data.split;
+    let test = match known.and_then(|k| k.all(&split.test.features)) {
+        Some(l) => l,
+        None => logits_host(teacher_cpu, &split.test, cpu)?,
+    };
+    let grid = match split.test.dim {
+        2 => Some(logits_host(
+            teacher_cpu,
+            &rows(page_grid(data.kind).points(), split),
+            cpu,
+        )?),
+        _ => None,
+    };
+    Ok((test, grid))
 }
 
 /// The transfer set the settings ask for; for text, with the teacher's logits of it and of the

@@ -2,8 +2,11 @@
 //! make. Every setting is declared once, in [`table`]; [`link`] reads and writes them. Pure Rust,
 //! no browser, so every rule is tested natively; `src/web` wraps it in a Yew reducer.
 
+pub mod edit;
 pub mod link;
 pub mod table;
+
+pub use edit::Edit;
 
 use serde::{Deserialize, Serialize};
 

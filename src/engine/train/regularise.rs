@@ -264,8 +264,11 @@ mod tests {
 
     #[test]
     fn a_regularised_run_repeats_and_jitter_needs_images_and_no_teacher() {
-        let name = "a_regularised_run_repeats_and_jitter_needs_images_and_no_teacher";
-        if crate::alone::rerun_alone(module_path!(), name) {
+        #[cfg(not(target_arch = "wasm32"))]
+        if crate::alone::rerun_alone(
+            module_path!(),
+            "a_regularised_run_repeats_and_jitter_needs_images_and_no_teacher",
+        ) {
             return;
         }
         let reg = Regularisation::hinton();

@@ -55,27 +55,7 @@ pub fn AttentionHeatmap(props: &AttentionHeatmapProps) -> Html {
             }
         })
     };
-    let onmousemove = {
-        let selected = selected.clone();
-        Callback::from(move |e: MouseEvent| {
-            let Some(target) = e.target_dyn_into::<web_sys::Element>() else {
-                return;
-            };
-            let rect = target.get_bounding_client_rect();
-            let (m, side) = (margin(n), MAP_PX - margin(n));
-            // From CSS pixels to the canvas's, then past the labels to a cell.
-            let at = |offset: f64, size: f64| {
-                let px = offset / size.max(1.0) * MAP_PX - m;
-                (px.max(0.0) / side * n as f64) as usize
-            };
-            let c = at(f64::from(e.client_x()) - rect.left(), rect.width());
-            let r = at(f64::from(e.client_y()) - rect.top(), rect.height());
-            let cell = (r.min(n - 1), c.min(n - 1));
-            if cell != *selected {
-                selected.set(cell);
-            }
-        })
-    };
+    let onmousemove = hover(selected.clone(), n);
     let weight = props.weights[row * n + col];
     let digest: f32 = props
         .weights
@@ -92,6 +72,28 @@ pub fn AttentionHeatmap(props: &AttentionHeatmapProps) -> Html {
             <p class="attention-cell" aria-live="polite">{ describe(&props.tokens, row, col, weight) }</p>
         </figure>
     }
+}
+
+/// Selects the cell under the pointer.
+fn hover(selected: UseStateHandle<(usize, usize)>, n: usize) -> Callback<MouseEvent> {
+    Callback::from(move |e: MouseEvent| {
+        let Some(target) = e.target_dyn_into::<web_sys::Element>() else {
+            return;
+        };
+        let rect = target.get_bounding_client_rect();
+        let (m, side) = (margin(n), MAP_PX - margin(n));
+        // From CSS pixels to the canvas's, then past the labels to a cell.
+        let at = |offset: f64, size: f64| {
+            let px = offset / size.max(1.0) * MAP_PX - m;
+            (px.max(0.0) / side * n as f64) as usize
+        };
+        let c = at(f64::from(e.client_x()) - rect.left(), rect.width());
+        let r = at(f64::from(e.client_y()) - rect.top(), rect.height());
+        let cell = (r.min(n - 1), c.min(n - 1));
+        if cell != *selected {
+            selected.set(cell);
+        }
+    })
 }
 
 /// Cells shaded by weight (darker is more attention, relative to the row's largest), the

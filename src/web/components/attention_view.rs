@@ -2,9 +2,12 @@
 //! message shown, one block and head of each at a time (so it reads at phone width), the mapped
 //! block pairs to pick from, and MiniLM's relation maps when that loss is on.
 
+use std::rc::Rc;
+
 use yew::prelude::*;
 
 use super::*;
+use crate::app::Settings;
 use crate::app::session::ShownAttention;
 use crate::engine::loss::AttentionLoss;
 use crate::engine::network::AttentionMaps;
@@ -16,12 +19,21 @@ struct Pick {
     student: (usize, usize),
 }
 
+#[derive(Properties, PartialEq)]
+pub struct AttentionViewProps {
+    pub settings: Settings,
+    /// The teacher's and the student's attention on what is shown, once read.
+    pub attention: Option<Rc<ShownAttention>>,
+    /// Blocks of the teacher.
+    pub teacher_depth: usize,
+}
+
 #[component]
-pub fn AttentionView(props: &StateProps) -> Html {
-    let state = &props.state;
+pub fn AttentionView(props: &AttentionViewProps) -> Html {
+    let p = props;
     // Until the user picks, the first mapped pair (what the losses compare), else block 1.
     let chosen = use_state(|| None::<Pick>);
-    let first = mapped_pairs(state).first().map_or((1, 1), |&(s, t)| (s, t));
+    let first = mapped_pairs(p).first().map_or((1, 1), |&(s, t)| (s, t));
     let pick = Picker {
         now: chosen.unwrap_or(Pick {
             teacher: (first.1, 0),
@@ -29,10 +41,10 @@ pub fn AttentionView(props: &StateProps) -> Html {
         }),
         set: chosen.setter(),
     };
-    if !state.settings.dataset.is_text() {
+    if !p.settings.dataset.is_text() {
         return html! {};
     }
-    let Some(shown) = state.attention.clone() else {
+    let Some(shown) = p.attention.clone() else {
         return html! {
             <section class="panel attention" aria-labelledby="attention-h">
                 <h2 id="attention-h">{ "Attention" }</h2>
@@ -40,8 +52,8 @@ pub fn AttentionView(props: &StateProps) -> Html {
             </section>
         };
     };
-    let s = &state.settings;
-    let pairs = mapped_pairs(state);
+    let s = &p.settings;
+    let pairs = mapped_pairs(p);
     html! {
         <section class="panel attention" aria-labelledby="attention-h">
             <h2 id="attention-h">{ "Attention" }</h2>
@@ -81,14 +93,14 @@ impl Picker {
 
 /// The (student block, teacher block) pairs the mapping connects and a loss compares: the
 /// hidden states (β > 0) or TinyBERT's attention (transformer students).
-fn mapped_pairs(state: &State) -> Vec<(usize, usize)> {
-    let s = &state.settings;
+fn mapped_pairs(p: &AttentionViewProps) -> Vec<(usize, usize)> {
+    let s = &p.settings;
     let used = s.beta > 0.0 || s.attention_loss == AttentionLoss::TinyBert;
     if s.student_kind != crate::engine::network::NetKind::Transformer || !used {
         return Vec::new();
     }
     s.mapping
-        .resolve(s.student_depth(), state.teacher_hidden.len().max(1))
+        .resolve(s.student_depth(), p.teacher_depth.max(1))
         .map(|m| m.pairs().to_vec())
         .unwrap_or_default()
 }
@@ -145,19 +157,7 @@ fn network_maps(
     let mapped = pairs
         .iter()
         .any(|&(sb, tb)| if teacher { tb == block } else { sb == block });
-    let set = |f: fn(&mut Pick, usize)| {
-        let pick = pick.clone();
-        Callback::from(move |e: Event| {
-            if let Ok(v) = input_value(&e).parse::<usize>() {
-                pick.set.set(Some(pick.choose(|p| f(p, v))));
-            }
-        })
-    };
-    let (on_block, on_head) = if teacher {
-        (set(|p, v| p.teacher.0 = v), set(|p, v| p.teacher.1 = v))
-    } else {
-        (set(|p, v| p.student.0 = v), set(|p, v| p.student.1 = v))
-    };
+    let (on_block, on_head) = menus(pick, teacher);
     let weights = maps
         .attention
         .get(block - 1)
@@ -184,6 +184,23 @@ fn network_maps(
             <AttentionHeatmap title={format!("{title}, block {block}, head {}{}", head + 1, if mapped { " · mapped" } else { "" })}
                               tokens={tokens.to_vec()} weights={weights} />
         </div>
+    }
+}
+
+/// What the block and head menus of one network change.
+fn menus(pick: &Picker, teacher: bool) -> (Callback<Event>, Callback<Event>) {
+    let set = |f: fn(&mut Pick, usize)| {
+        let pick = pick.clone();
+        Callback::from(move |e: Event| {
+            if let Ok(v) = input_value(&e).parse::<usize>() {
+                pick.set.set(Some(pick.choose(|p| f(p, v))));
+            }
+        })
+    };
+    if teacher {
+        (set(|p, v| p.teacher.0 = v), set(|p, v| p.teacher.1 = v))
+    } else {
+        (set(|p, v| p.student.0 = v), set(|p, v| p.student.1 = v))
     }
 }
 

@@ -2,16 +2,26 @@
 
 use yew::prelude::*;
 
-use super::*;
+use std::rc::Rc;
+
+use crate::app::state::Run;
+use crate::engine::network::NetKind;
+
+#[derive(Properties, PartialEq)]
+pub struct CompressionProps {
+    pub run: Rc<Run>,
+    /// The text student's kind, marked in the kinds table.
+    pub student_kind: NetKind,
+}
 
 /// What distillation buys: size and speed of the teacher and the student, and the accuracy kept.
 #[component]
-pub fn Compression(props: &CalmProps) -> Html {
-    let state = &props.state;
-    let Some(c) = &state.compression else {
+pub fn Compression(props: &CompressionProps) -> Html {
+    let p = props;
+    let Some(c) = &p.run.compression else {
         return html! {};
     };
-    let student_accuracy = state.curves.last().map(|p| p.test_accuracy);
+    let student_accuracy = p.run.curves.last().map(|p| p.test_accuracy);
     let row = |name: &str, teacher: String, student: String| {
         html! {
             <tr><th scope="row">{ name.to_string() }</th><td>{ teacher }</td><td>{ student }</td></tr>
@@ -31,14 +41,14 @@ pub fn Compression(props: &CalmProps) -> Html {
                           student_accuracy.map_or("train to see".to_string(), |a| format!("{:.1} % ({:.0} % retained)", a * 100.0, a / c.teacher_accuracy.max(1e-6) * 100.0))) }
                 </tbody>
             </table>
-            { kinds(state, c) }
+            { kinds(p, c) }
         </section>
     }
 }
 
 /// Text: every student kind at the page's width, timed on the same messages, with the accuracy
 /// each kept the last time it was distilled in this visit.
-fn kinds(state: &State, c: &crate::app::session::Compression) -> Html {
+fn kinds(p: &CompressionProps, c: &crate::app::session::Compression) -> Html {
     if c.kinds.is_empty() {
         return html! {};
     }
@@ -49,11 +59,11 @@ fn kinds(state: &State, c: &crate::app::session::Compression) -> Html {
                 <thead><tr><th>{ "student" }</th><th>{ "parameters" }</th><th>{ "bytes" }</th><th>{ "ms / message" }</th><th>{ "accuracy kept" }</th></tr></thead>
                 <tbody>
                     { for c.kinds.iter().map(|k| {
-                        let kept = state.kind_accuracy.get(&k.kind).map_or("distil one to see".to_string(), |a| {
+                        let kept = p.run.kind_accuracy.get(&k.kind).map_or("distil one to see".to_string(), |a| {
                             format!("{:.1} % ({:.0} % of the teacher's)", a * 100.0, a / c.teacher_accuracy.max(1e-6) * 100.0)
                         });
                         html! {
-                            <tr class={classes!((k.kind == state.settings.student_kind).then_some("current"))}>
+                            <tr class={classes!((k.kind == p.student_kind).then_some("current"))}>
                                 <th scope="row" title={k.describe.clone()}>{ k.kind.title() }</th>
                                 <td>{ k.params.to_string() }</td>
                                 <td>{ format!("{:.0} kB", k.params as f64 * 4.0 / 1e3) }</td>

@@ -9,13 +9,17 @@ use crate::web::Request;
 
 #[derive(Properties, PartialEq)]
 pub struct DatasetMenuProps {
-    pub state: State,
+    pub kind: DatasetKind,
+    /// The name of your own CSV, when that is the set.
+    pub own_name: String,
+    /// The page's last error: a set that failed to load puts the menu back.
+    pub error: Option<String>,
     pub request: Callback<Request>,
 }
 
 #[component]
 pub fn DatasetMenu(props: &DatasetMenuProps) -> Html {
-    let kind = props.state.settings.dataset;
+    let kind = props.kind;
     let on_dataset = {
         let request = props.request.clone();
         Callback::from(move |e: Event| {
@@ -28,7 +32,7 @@ pub fn DatasetMenu(props: &DatasetMenuProps) -> Html {
     let menu = use_node_ref();
     {
         let menu = menu.clone();
-        use_effect_with((kind, props.state.error.clone()), move |(kind, _)| {
+        use_effect_with((kind, props.error.clone()), move |(kind, _)| {
             if let Some(m) = menu.cast::<web_sys::HtmlSelectElement>() {
                 m.set_value(kind.name());
             }
@@ -55,7 +59,7 @@ pub fn DatasetMenu(props: &DatasetMenuProps) -> Html {
                     <option value={k.name()} selected={*k == kind}>{ k.title() }</option>
                 }) }
                 if kind == DatasetKind::Own {
-                    <option value="own" selected=true>{ format!("Your data: {}", props.state.settings.own_name) }</option>
+                    <option value="own" selected=true>{ format!("Your data: {}", props.own_name) }</option>
                 }
             </select>
             <span class="note">{ note }</span>

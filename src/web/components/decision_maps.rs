@@ -9,11 +9,11 @@ use super::*;
 /// The 2-D sets: the teacher's, the distilled and the scratch student's decision maps side by
 /// side, shaded by how sure each is at temperature T, with the points each one learns from.
 #[component]
-pub fn DecisionMaps(props: &StateProps) -> Html {
-    let state = &props.state;
-    let s = &state.settings;
+pub fn DecisionMaps(props: &ShownProps) -> Html {
+    let p = props;
+    let s = &p.settings;
     let transfer = {
-        let data = state.data.clone();
+        let data = p.data.clone();
         let config = s.transfer_config();
         use_memo((data, config, s.seed), |(data, config, seed)| {
             data.as_ref()
@@ -24,22 +24,22 @@ pub fn DecisionMaps(props: &StateProps) -> Html {
                 .map(Rc::new)
         })
     };
-    let Some(data) = &state.data else {
+    let Some(data) = &p.data else {
         return html! {};
     };
     if data.kind.toy().is_none() && data.split.test.dim != 2 {
         return html! {};
     }
     let test = &data.split.test;
-    let selected = match state.probe {
-        Some(p) => Some(p),
-        None if state.drawing.is_none() && !test.is_empty() => {
+    let selected = match p.views.probe {
+        Some(point) => Some(point),
+        None if p.views.drawing.is_none() && !test.is_empty() => {
             let e = test.example(s.example.min(test.len() - 1));
             Some([e[0], e[1]])
         }
         None => None,
     };
-    let agreement = state.grid.as_ref().map(|g| {
+    let agreement = p.views.grid.as_ref().map(|g| {
         (
             crate::engine::decision_map::agreement(&g[1], &g[0], test.classes),
             crate::engine::decision_map::agreement(&g[2], &g[0], test.classes),
@@ -56,9 +56,9 @@ pub fn DecisionMaps(props: &StateProps) -> Html {
             <p class="explain">{ "Each map colours the plane by the class a network picks; pale means unsure at the current T (drag the temperature slider: the sure region shrinks towards the points). Filled dots carry labels; hollow dots are unlabeled examples the distilled student hears about only from the teacher. Click a map (or focus it and use the arrow keys) to see the soft targets at any point." }</p>
             <div class="maps-row">
                 { for maps.iter().enumerate().map(|(k, (id, title, points))| html! {
-                    <MapCanvas id={format!("map-{id}")} title={*title} which={k} grid={state.grid.clone()}
+                    <MapCanvas id={format!("map-{id}")} title={*title} which={k} grid={p.views.grid.clone()}
                                temperature={s.temperature} classes={test.classes} transfer={(*transfer).clone()}
-                               train={data.clone()} points={*points} selected={selected} dispatch={state.dispatcher()} />
+                               train={data.clone()} points={*points} selected={selected} dispatch={p.dispatch.clone()} />
                 }) }
             </div>
             if let Some((distilled, scratch)) = agreement {

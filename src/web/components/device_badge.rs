@@ -2,13 +2,14 @@
 
 use yew::prelude::*;
 
-use crate::app::state::{Action, AppState};
+use super::Dispatch;
+use crate::app::state::Action;
 
 #[derive(Properties, PartialEq)]
 pub struct DeviceProps {
     pub device: Option<(String, Option<String>)>,
     pub prefer_cpu: bool,
-    pub dispatch: UseReducerDispatcher<AppState>,
+    pub dispatch: Dispatch,
 }
 
 #[component]
@@ -19,7 +20,7 @@ pub fn DeviceBadge(props: &DeviceProps) -> Html {
         Callback::from(move |_: MouseEvent| {
             // Remembered for the next visit: the loader then fetches only that build.
             crate::web::loader::remember_choice(!cpu);
-            d.dispatch(Action::PreferCpu(!cpu))
+            d.emit(Action::PreferCpu(!cpu))
         })
     };
     match &props.device {

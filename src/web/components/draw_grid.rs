@@ -2,13 +2,14 @@
 
 use yew::prelude::*;
 
-use crate::app::state::{Action, AppState, DrawAction};
+use super::Dispatch;
+use crate::app::state::{Action, DrawAction};
 
 #[derive(Properties, PartialEq)]
 pub struct DrawGridProps {
     pub pixels: Vec<f32>,
     pub side: usize,
-    pub dispatch: UseReducerDispatcher<AppState>,
+    pub dispatch: Dispatch,
 }
 
 /// The drawing grid: press and drag to paint. For the keyboard it is one tab stop: the arrows
@@ -25,13 +26,13 @@ pub fn DrawGrid(props: &DrawGridProps) -> Html {
                 let d = props.dispatch.clone();
                 let down = Callback::from(move |e: PointerEvent| {
                     e.prevent_default();
-                    d.dispatch(Action::Draw(DrawAction::BeginStroke));
-                    d.dispatch(Action::Draw(DrawAction::Paint(i)));
+                    d.emit(Action::Draw(DrawAction::BeginStroke));
+                    d.emit(Action::Draw(DrawAction::Paint(i)));
                 });
                 let d = props.dispatch.clone();
                 let enter = Callback::from(move |e: MouseEvent| {
                     if e.buttons() & 1 == 1 {
-                        d.dispatch(Action::Draw(DrawAction::Paint(i)));
+                        d.emit(Action::Draw(DrawAction::Paint(i)));
                     }
                 });
                 let d = props.dispatch.clone();
@@ -41,8 +42,8 @@ pub fn DrawGrid(props: &DrawGridProps) -> Html {
                     let next = match e.key().as_str() {
                         "Enter" | " " => {
                             e.prevent_default();
-                            d.dispatch(Action::Draw(DrawAction::BeginStroke));
-                            d.dispatch(Action::Draw(DrawAction::Paint(i)));
+                            d.emit(Action::Draw(DrawAction::BeginStroke));
+                            d.emit(Action::Draw(DrawAction::Paint(i)));
                             return;
                         }
                         "ArrowLeft" if c > 0 => i - 1,
@@ -54,7 +55,7 @@ pub fn DrawGrid(props: &DrawGridProps) -> Html {
                     e.prevent_default();
                     cursor.set(next);
                     if e.shift_key() {
-                        d.dispatch(Action::Draw(DrawAction::Paint(next)));
+                        d.emit(Action::Draw(DrawAction::Paint(next)));
                     }
                     focus_cell(next);
                 });

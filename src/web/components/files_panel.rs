@@ -1,11 +1,10 @@
 //! Weights in and out: downloads, and loading a student or a teacher.
 
-use std::rc::Rc;
-
 use yew::prelude::*;
 
+use super::labs::LabProps;
 use super::*;
-use crate::app::state::{Action, AppState};
+use crate::app::state::Action;
 
 use crate::engine::network::{Architecture, MlpConfig, TransformerConfig};
 use crate::engine::weights::{NetworkWeights, WeightFormat};
@@ -14,48 +13,42 @@ use crate::web::error::WebError;
 use crate::web::files;
 use crate::web::{Request, Which};
 
-#[derive(Properties)]
+/// What the teachers' lab gets (it is part of this panel), and the last link made.
+#[derive(Properties, PartialEq)]
 pub struct FilesProps {
-    pub state: State,
-    pub view: Rc<AppState>,
-    pub request: Callback<Request>,
-}
-
-impl PartialEq for FilesProps {
-    fn eq(&self, other: &Self) -> bool {
-        self.view == other.view
-    }
+    pub lab: LabProps,
+    pub student_link: Option<Result<String, String>>,
 }
 
 /// Downloads of the networks (PyTorch/numpy and burn formats) and loading one back.
 #[component]
 pub fn Files(props: &FilesProps) -> Html {
-    let state = &props.state;
+    let p = &props.lab;
     let load_as = use_node_ref();
     html! {
         <section class="panel files" aria-labelledby="files-h">
             <h2 id="files-h">{ "Weights in and out" }</h2>
             <p class="explain">{ "Download a network to open it elsewhere: safetensors in PyTorch's nn.Linear layout (weight [out, in]) for PyTorch and numpy, or burnpack for burn. The file also records the settings and the test accuracy." }</p>
-            { downloads(&props.request) }
-            { student_link(state, &props.request) }
-            { loader(state, &props.request, load_as) }
-            <super::labs::teachers::View state={props.state.clone()} view={props.view.clone()} request={props.request.clone()} />
+            { downloads(&p.request) }
+            { student_link(&props.student_link, &p.request) }
+            { loader(p, load_as) }
+            <super::labs::teachers::View ..p.clone() />
             <p class="explain">{ "In PyTorch:" }</p>
-            <pre id="torch-snippet" class="code">{ torch_snippet(state) }</pre>
-            { recipes(&props.request) }
+            <pre id="torch-snippet" class="code">{ torch_snippet(p) }</pre>
+            { recipes(&p.request) }
         </section>
     }
 }
 
 /// A link that carries the distilled student: whoever opens it sees its bars and accuracy.
-fn student_link(state: &State, request: &Callback<Request>) -> Html {
+fn student_link(link: &Option<Result<String, String>>, request: &Callback<Request>) -> Html {
     let make = request.reform(|_: MouseEvent| Request::StudentLink);
     html! {
         <>
             <div class="buttons">
                 <button id="copy-student-link" onclick={make}>{ "Copy link with student" }</button>
             </div>
-            { match &state.student_link {
+            { match link {
                 None => html! {},
                 Some(Ok(link)) => html! {
                     <>
@@ -104,9 +97,9 @@ fn downloads(request: &Callback<Request>) -> Html {
 
 /// Reads the file, parses it, and only then asks the driver to use it: a bad file changes
 /// nothing.
-fn read_and_import(state: &State, request: &Callback<Request>, which: Which, file: web_sys::File) {
-    let request = request.clone();
-    let dispatch = state.dispatcher();
+fn read_and_import(p: &LabProps, which: Which, file: web_sys::File) {
+    let request = p.request.clone();
+    let dispatch = p.dispatch.clone();
     wasm_bindgen_futures::spawn_local(async move {
         let name = file.name();
         let parsed = match files::read(file).await {
@@ -119,7 +112,7 @@ fn read_and_import(state: &State, request: &Callback<Request>, which: Which, fil
                 weights,
                 name,
             }),
-            Err(e) => dispatch.dispatch(Action::Failed(format!(
+            Err(e) => dispatch.emit(Action::Failed(format!(
                 "Could not load {name}: {e}. Nothing was changed."
             ))),
         }
@@ -127,9 +120,9 @@ fn read_and_import(state: &State, request: &Callback<Request>, which: Which, fil
 }
 
 /// "Load weights as the student / teacher", by file picker or drop.
-fn loader(state: &State, request: &Callback<Request>, load_as: NodeRef) -> Html {
+fn loader(p: &LabProps, load_as: NodeRef) -> Html {
     let load = {
-        let (state, request, load_as) = (state.clone(), request.clone(), load_as.clone());
+        let (p, load_as) = (p.clone(), load_as.clone());
         move |file: web_sys::File| {
             let role = load_as
                 .cast::<web_sys::HtmlSelectElement>()
@@ -138,7 +131,7 @@ fn loader(state: &State, request: &Callback<Request>, load_as: NodeRef) -> Html 
                 Some("teacher") => Which::Teacher,
                 _ => Which::Student,
             };
-            read_and_import(&state, &request, which, file);
+            read_and_import(&p, which, file);
         }
     };
     let (on_pick, on_drop) = file_handlers(load);
@@ -160,17 +153,17 @@ fn loader(state: &State, request: &Callback<Request>, load_as: NodeRef) -> Html 
 }
 
 /// The vocabulary of the text set in use.
-fn vocab(state: &State) -> Option<usize> {
-    let text = state.data.as_ref()?.text.as_ref()?;
+fn vocab(p: &LabProps) -> Option<usize> {
+    let text = p.run.data.as_ref()?.text.as_ref()?;
     Some(text.split.tokenizer.vocab_size())
 }
 
 /// The PyTorch lines that load the current student shape.
-fn torch_snippet(state: &State) -> String {
-    let s = &state.settings;
-    let (inputs, classes) = state.data_shape();
+fn torch_snippet(p: &LabProps) -> String {
+    let s = &p.settings;
+    let (inputs, classes) = p.run.data_shape(s.dataset);
     // Only the teacher's inputs, classes and vocabulary matter to the student's shape.
-    let like: Architecture = match vocab(state) {
+    let like: Architecture = match vocab(p) {
         Some(v) => TransformerConfig::teacher(v, inputs, classes).into(),
         None => MlpConfig::teacher(inputs, classes).into(),
     };

@@ -3,13 +3,14 @@
 
 use yew::prelude::*;
 
+use super::Dispatch;
 use crate::app::labs;
 use crate::app::place::Place;
-use crate::app::state::{Action, AppState};
+use crate::app::state::Action;
 
 #[derive(Properties, PartialEq)]
 pub struct LabsIndexProps {
-    pub dispatch: UseReducerDispatcher<AppState>,
+    pub dispatch: Dispatch,
     /// The settings part of the link, so a lab's link keeps them.
     pub settings_hash: String,
 }
@@ -32,7 +33,7 @@ fn card(lab: &'static labs::LabInfo, props: &LabsIndexProps) -> Html {
     let to = Place::Lab(lab.id);
     let open = Callback::from(move |e: MouseEvent| {
         e.prevent_default();
-        d.dispatch(Action::Go(to));
+        d.emit(Action::Go(to));
     });
     html! {
         <li class="lab-card">

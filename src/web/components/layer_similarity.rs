@@ -4,12 +4,21 @@
 
 use yew::prelude::*;
 
+use std::rc::Rc;
+
 use super::*;
+use crate::engine::mapping::MappingScheme;
+
+#[derive(Properties, PartialEq)]
+pub struct LayerSimilarityProps {
+    /// Teacher layers (rows) × the distilled student's, once measured.
+    pub similarity: Option<Rc<Vec<Vec<f32>>>>,
+    pub mapping: MappingScheme,
+}
 
 #[component]
-pub fn LayerSimilarity(props: &StateProps) -> Html {
-    let state = &props.state;
-    let Some(m) = state.similarity.as_deref() else {
+pub fn LayerSimilarity(props: &LayerSimilarityProps) -> Html {
+    let Some(m) = props.similarity.as_deref() else {
         return html! {
             <section class="panel similarity" aria-labelledby="similarity-h">
                 <h2 id="similarity-h">{ "Layer similarity (linear CKA)" }</h2>
@@ -18,8 +27,7 @@ pub fn LayerSimilarity(props: &StateProps) -> Html {
         };
     };
     let (rows, columns) = (m.len(), m.first().map_or(0, Vec::len));
-    let pairs: Vec<(usize, usize)> = state
-        .settings
+    let pairs: Vec<(usize, usize)> = props
         .mapping
         .resolve(columns, rows)
         .map(|mapping| mapping.pairs().to_vec())

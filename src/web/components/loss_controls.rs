@@ -8,25 +8,25 @@ use crate::engine::loss::{AttentionLoss, HiddenLoss, SoftLoss};
 
 /// α, the loss kinds, β, schedules, learning rate, batch size, labeled fraction.
 #[component]
-pub fn LossControls(props: &CalmProps) -> Html {
-    let state = &props.state;
-    let text = state.settings.dataset.is_text();
+pub fn LossControls(props: &SettingsProps) -> Html {
+    let p = props;
+    let text = p.settings.dataset.is_text();
     html! {
         <section class="panel controls" aria-labelledby="loss-h">
             <h2 id="loss-h">{ "The loss" }</h2>
             <p class="formula">{ if text { "L = α · CE(labels) + (1 − α) · soft + β · hidden + γ · attention" } else { "L = α · CE(labels) + (1 − α) · soft + β · hidden" } }</p>
-            { loss_terms(state) }
-            if text { { attention_controls(state) } }
+            { loss_terms(p) }
+            if text { { attention_controls(p) } }
             // Less often changed: folded, each fold saying what it holds now.
             <details id="loss-run" class="more">
-                <summary>{ format!("Schedules and optimiser: {}", run_summary(&state.settings)) }</summary>
-                { schedules(state) }
-                { optimiser(state) }
+                <summary>{ format!("Schedules and optimiser: {}", run_summary(&p.settings)) }</summary>
+                { schedules(p) }
+                { optimiser(p) }
             </details>
             <details id="loss-transfer" class="more">
-                <summary>{ format!("Transfer set, what the distilled student learns from: {}", transfer_summary(&state.settings)) }</summary>
-                { transfer_set(state) }
-                if text { { augmentation(state) } }
+                <summary>{ format!("Transfer set, what the distilled student learns from: {}", transfer_summary(&p.settings)) }</summary>
+                { transfer_set(p) }
+                if text { { augmentation(p) } }
             </details>
         </section>
     }
@@ -65,19 +65,12 @@ fn transfer_summary(s: &Settings) -> String {
 }
 
 /// α and the soft loss, β and the hidden-state loss.
-fn loss_terms(state: &State) -> Html {
-    let s = &state.settings;
-    let slider = |f: fn(&mut Settings, f32)| {
-        edit_input(state, move |s, v| {
-            if let Ok(x) = v.parse::<f32>() {
-                f(s, x);
-            }
-        })
-    };
-    let alpha = slider(|s, a| s.alpha = a);
-    let beta = slider(|s, b| s.beta = b);
-    let soft = edit_parsed(state, |s, k: SoftLoss| s.soft_loss = k);
-    let hidden = edit_parsed(state, |s, k: HiddenLoss| s.hidden_loss = k);
+fn loss_terms(p: &SettingsProps) -> Html {
+    let s = &p.settings;
+    let alpha = set_field_live(&p.dispatch, "alpha");
+    let beta = set_field_live(&p.dispatch, "beta");
+    let soft = set_field(&p.dispatch, "soft");
+    let hidden = set_field(&p.dispatch, "hidden");
     let (alpha_span, beta_span) = (span("alpha", ""), span("beta", ""));
     html! {
         <>
@@ -101,20 +94,16 @@ fn loss_terms(state: &State) -> Html {
 }
 
 /// Attention transfer (TinyBERT, MiniLM), γ and TinyBERT's embedding term: transformers only.
-fn attention_controls(state: &State) -> Html {
-    let s = &state.settings;
+fn attention_controls(p: &SettingsProps) -> Html {
+    let s = &p.settings;
     if !s.has_blocks() {
         return html! {
             <p id="attention-off" class="note">{ format!("Attention transfer, β and the layer mapping need a transformer student; a {} learns from the logits (α, T and the soft loss).", s.student_kind.title()) }</p>
         };
     }
-    let kind = edit_parsed(state, |s, k: AttentionLoss| s.attention_loss = k);
-    let gamma = edit_input(state, |s, v| {
-        if let Ok(g) = v.parse::<f32>() {
-            s.gamma = g;
-        }
-    });
-    let embed = edit(state, |s, v| s.match_embeddings = v == "1");
+    let kind = set_field(&p.dispatch, "attn");
+    let gamma = set_field_live(&p.dispatch, "gamma");
+    let embed = set_field(&p.dispatch, "embed");
     let gamma_span = span("gamma", "");
     html! {
         <>
@@ -134,15 +123,8 @@ fn attention_controls(state: &State) -> Html {
 }
 
 /// Tang et al.'s augmentation: its three probabilities.
-fn augmentation(state: &State) -> Html {
-    let s = &state.settings;
-    let p = |f: fn(&mut Settings, f32)| {
-        edit(state, move |s, v| {
-            if let Ok(x) = v.parse::<f32>() {
-                f(s, x.clamp(0.0, 1.0));
-            }
-        })
-    };
+fn augmentation(p: &SettingsProps) -> Html {
+    let s = &p.settings;
     let field = |(id, key): (&'static str, &'static str),
                  label: &'static str,
                  value: f32,
@@ -160,42 +142,36 @@ fn augmentation(state: &State) -> Html {
     html! {
         <div class="augmentation">
             <p class="explain">{ "Tang et al. 2019 make new, unlabeled sentences for the teacher to label: each word is masked or replaced by a similar word (here: one of its 5 nearest words in the teacher's embedding space), and some sentences are cut to a short n-gram. They count only with augmented copies above; five versions of the message shown are listed under it." }</p>
-            { field(("p-mask", "pMask"), "masking", s.p_mask, p(|s, x| s.p_mask = x), " a word becomes [MASK]") }
-            { field(("p-replace", "pReplace"), "replacement", s.p_replace, p(|s, x| s.p_replace = x), " a word becomes a similar word") }
-            { field(("p-ngram", "pNgram"), "n-gram sampling", s.p_ngram, p(|s, x| s.p_ngram = x), " keep only 1 to 5 consecutive words") }
+            { field(("p-mask", "pMask"), "masking", s.p_mask, set_field(&p.dispatch, "pMask"), " a word becomes [MASK]") }
+            { field(("p-replace", "pReplace"), "replacement", s.p_replace, set_field(&p.dispatch, "pReplace"), " a word becomes a similar word") }
+            { field(("p-ngram", "pNgram"), "n-gram sampling", s.p_ngram, set_field(&p.dispatch, "pNgram"), " keep only 1 to 5 consecutive words") }
         </div>
     }
 }
 
 /// How α and T move over the run.
-fn schedules(state: &State) -> Html {
-    let s = &state.settings;
-    let alpha_schedule = edit(state, |s, v| {
-        s.alpha_schedule = if v == "bam" {
-            AlphaSchedule::TeacherAnnealing
-        } else {
-            AlphaSchedule::Constant
-        };
-    });
-    let anneal = edit(state, |s, v| s.anneal_temperature = v == "anneal");
+fn schedules(p: &SettingsProps) -> Html {
+    let s = &p.settings;
+    let alpha_schedule = set_field(&p.dispatch, "alphaSchedule");
+    let anneal = set_field(&p.dispatch, "annealT");
     let bam = s.alpha_schedule == AlphaSchedule::TeacherAnnealing;
     html! {
         <>
-            { select("alpha-schedule", "α over the run", if bam { "bam" } else { "constant" },
-                &[("constant", "constant"), ("bam", "teacher annealing (BAM): 0 → 1")], alpha_schedule,
+            { select("alpha-schedule", "α over the run", if bam { "teacher-annealing" } else { "constant" },
+                &[("constant", "constant"), ("teacher-annealing", "teacher annealing (BAM): 0 → 1")], alpha_schedule,
                 "BAM: start by imitating the teacher, end on the labels.") }
-            { select("t-schedule", "T over the run", if s.anneal_temperature { "anneal" } else { "constant" },
-                &[("constant", "constant"), ("anneal", "anneal from T down to 1")], anneal, "A hot start spreads knowledge; cooling focuses it.") }
+            { select("t-schedule", "T over the run", if s.anneal_temperature { "1" } else { "0" },
+                &[("0", "constant"), ("1", "anneal from T down to 1")], anneal, "A hot start spreads knowledge; cooling focuses it.") }
         </>
     }
 }
 
 /// Learning rate, batch size and the share of labeled examples.
-fn optimiser(state: &State) -> Html {
-    let s = &state.settings;
-    let lr = edit_parsed(state, |s, x| s.learning_rate = x);
-    let batch = edit_parsed(state, |s, x| s.batch_size = x);
-    let labeled = edit_parsed(state, |s, x| s.labeled_fraction = x);
+fn optimiser(p: &SettingsProps) -> Html {
+    let s = &p.settings;
+    let lr = set_field(&p.dispatch, "lr");
+    let batch = set_field(&p.dispatch, "batch");
+    let labeled = set_field(&p.dispatch, "labeled");
     html! {
         <>
             { select("lr", "Learning rate (Adam)", &s.learning_rate.to_string(), &[("0.0003", "0.0003"), ("0.001", "0.001"), ("0.003", "0.003"), ("0.01", "0.01"), ("0.03", "0.03")], lr,
@@ -209,11 +185,11 @@ fn optimiser(state: &State) -> Html {
 }
 
 /// The unlabeled rest, augmented copies and an omitted class.
-fn transfer_set(state: &State) -> Html {
-    let s = &state.settings;
-    let unlabeled = edit(state, |s, v| s.include_unlabeled = v == "1");
-    let augment = edit_parsed(state, |s, x| s.augment_copies = x);
-    let omit = edit(state, |s, v| s.omit_class = v.parse().ok());
+fn transfer_set(p: &SettingsProps) -> Html {
+    let s = &p.settings;
+    let unlabeled = set_field(&p.dispatch, "unlabeled");
+    let augment = set_field(&p.dispatch, "augment");
+    let omit = set_field(&p.dispatch, "omit");
     let classes: Vec<String> = (0..s.dataset.classes()).map(|c| c.to_string()).collect();
     let omit_options: Vec<(&str, &str)> = std::iter::once(("none", "none"))
         .chain(classes.iter().map(|c| (c.as_str(), c.as_str())))

@@ -3,16 +3,27 @@
 
 use yew::prelude::*;
 
+use std::rc::Rc;
+
 use super::*;
+use crate::app::Settings;
+use crate::app::views::CurvePoint;
+
+#[derive(Properties, PartialEq)]
+pub struct LossLaidBareProps {
+    pub settings: Settings,
+    pub curves: Rc<Vec<CurvePoint>>,
+    pub dispatch: Dispatch,
+}
 use crate::engine::loss::{KlReduction, SoftLoss};
 
 #[component]
-pub fn LossLaidBare(props: &StateProps) -> Html {
-    let state = &props.state;
-    let s = &state.settings;
+pub fn LossLaidBare(props: &LossLaidBareProps) -> Html {
+    let p = props;
+    let s = &p.settings;
     let kl = s.soft_loss == SoftLoss::HintonKl;
-    let t_squared = edit_checked(state, |s, on| s.t_squared = on);
-    let reduction = edit_parsed(state, |s, r: KlReduction| s.kl_reduction = r);
+    let t_squared = set_checked(&p.dispatch, "tSquared");
+    let reduction = set_field(&p.dispatch, "klReduction");
     let option = |r: KlReduction, text: &'static str| {
         html! { <option value={r.name()} selected={s.kl_reduction == r}>{ text }</option> }
     };
@@ -37,14 +48,14 @@ pub fn LossLaidBare(props: &StateProps) -> Html {
             </div>
             <p class="explain">{ "KL is a sum over the classes. Averaging over the classes as well (PyTorch's default reduction, \"mean\") divides the soft term and its gradients by the number of classes." }</p>
             <p class="explain">{ "Several public distillation codebases shipped it. With 10 classes the teacher then counts a tenth of what α says." }</p>
-            { readout(state) }
+            { readout(p) }
         </section>
     }
 }
 
 /// The latest gradient sizes and their history.
-fn readout(state: &State) -> Html {
-    let points: Vec<(usize, [f32; 2])> = state
+fn readout(p: &LossLaidBareProps) -> Html {
+    let points: Vec<(usize, [f32; 2])> = p
         .curves
         .iter()
         .filter_map(|p| p.logit_gradients.map(|g| (p.step, g)))

@@ -7,7 +7,8 @@ use yew::prelude::*;
 
 use crate::engine::decision_map::{CLASS_COLOURS, MapGrid, page_grid, shade};
 
-use crate::app::state::{Action, AppState};
+use super::Dispatch;
+use crate::app::state::Action;
 
 /// Which points a map shows: all training points, the distilled student's transfer set, or the
 /// labeled rows alone (all the scratch student learns from).
@@ -31,7 +32,7 @@ pub struct MapProps {
     pub train: crate::app::state::Data,
     pub points: MapPoints,
     pub selected: Option<[f32; 2]>,
-    pub dispatch: UseReducerDispatcher<AppState>,
+    pub dispatch: Dispatch,
 }
 
 const MAP_PX: u32 = 240;
@@ -68,6 +69,19 @@ pub fn MapCanvas(props: &MapProps) -> Html {
             }
         });
     }
+    let (probe_at, keys) = probe_handlers(props);
+    html! {
+        <figure class={classes!("map", props.id.to_string())}>
+            <figcaption>{ props.title.clone() }</figcaption>
+            <canvas id={props.id.clone()} ref={canvas} width={MAP_PX.to_string()} height={MAP_PX.to_string()}
+                    tabindex="0" role="img" aria-label={format!("{} decision map; click or use the arrow keys to probe a point", props.title)}
+                    onclick={probe_at} onkeydown={keys} />
+        </figure>
+    }
+}
+
+/// A click probes the point under it; the arrow keys move the probe by a tenth.
+fn probe_handlers(props: &MapProps) -> (Callback<MouseEvent>, Callback<KeyboardEvent>) {
     let grid = page_grid(props.train.kind);
     let probe_at = {
         let d = props.dispatch.clone();
@@ -79,35 +93,27 @@ pub fn MapCanvas(props: &MapProps) -> Html {
             let u = (f64::from(e.client_x()) - rect.left()) / rect.width().max(1.0);
             let v = (f64::from(e.client_y()) - rect.top()) / rect.height().max(1.0);
             let (x, y) = grid.from_unit(u as f32, v as f32);
-            d.dispatch(Action::Probe(Some([x, y])));
+            d.emit(Action::Probe(Some([x, y])));
         })
     };
-    let keys = {
-        let d = props.dispatch.clone();
-        let from = props.selected.unwrap_or([0.0, 0.0]);
-        Callback::from(move |e: KeyboardEvent| {
-            let step = 0.1;
-            let [x, y] = from;
-            let moved = match e.key().as_str() {
-                "ArrowLeft" => [x - step, y],
-                "ArrowRight" => [x + step, y],
-                "ArrowUp" => [x, y + step],
-                "ArrowDown" => [x, y - step],
-                _ => return,
-            };
-            e.prevent_default();
-            let g = grid;
-            d.dispatch(Action::Probe(Some(moved.map(|v| v.clamp(g.lo, g.hi)))));
-        })
-    };
-    html! {
-        <figure class={classes!("map", props.id.to_string())}>
-            <figcaption>{ props.title.clone() }</figcaption>
-            <canvas id={props.id.clone()} ref={canvas} width={MAP_PX.to_string()} height={MAP_PX.to_string()}
-                    tabindex="0" role="img" aria-label={format!("{} decision map; click or use the arrow keys to probe a point", props.title)}
-                    onclick={probe_at} onkeydown={keys} />
-        </figure>
-    }
+    let d = props.dispatch.clone();
+    let from = props.selected.unwrap_or([0.0, 0.0]);
+    let keys = Callback::from(move |e: KeyboardEvent| {
+        let step = 0.1;
+        let [x, y] = from;
+        let moved = match e.key().as_str() {
+            "ArrowLeft" => [x - step, y],
+            "ArrowRight" => [x + step, y],
+            "ArrowUp" => [x, y + step],
+            "ArrowDown" => [x, y - step],
+            _ => return,
+        };
+        e.prevent_default();
+        d.emit(Action::Probe(Some(
+            moved.map(|v| v.clamp(grid.lo, grid.hi)),
+        )));
+    });
+    (probe_at, keys)
 }
 
 /// The points a map draws: `(x, y, class or None for unlabeled)`.

@@ -8,49 +8,44 @@ use crate::app::message::{MAX_MESSAGE_CHARS, Message, read_message};
 use crate::app::text_data::TextData;
 use crate::engine::text::SPAM_CLASSES;
 
-#[derive(Properties, PartialEq)]
-pub struct MessageBoxProps {
-    pub state: State,
-}
-
 /// The message shown (typed, clicked or a test message) and how the networks read it.
 #[component]
-pub fn MessageBox(props: &MessageBoxProps) -> Html {
-    let state = &props.state;
-    let Some(text) = state.data.as_ref().and_then(|d| d.text.clone()) else {
+pub fn MessageBox(props: &ShownProps) -> Html {
+    let p = props;
+    let Some(text) = p.data.as_ref().and_then(|d| d.text.clone()) else {
         return html! {};
     };
-    let d = state.dispatcher();
+    let d = p.dispatch.clone();
     let on_input = Callback::from(move |e: InputEvent| {
         let area = e.target_unchecked_into::<web_sys::HtmlTextAreaElement>();
-        d.dispatch(Action::Message(Some(area.value())));
+        d.emit(Action::Message(Some(area.value())));
     });
-    let typed = state.message.clone();
-    let shown = typed.clone().unwrap_or_else(|| test_message(state, &text));
+    let typed = p.views.message.clone();
+    let shown = typed.clone().unwrap_or_else(|| test_message(p, &text));
     html! {
         <div class="message">
             <label for="message">{ "Type a message (or pick one below): the bars follow as you type." }</label>
             <textarea id="message" rows="3" maxlength={(5 * MAX_MESSAGE_CHARS).to_string()}
                       placeholder="Free money!!! Click now to claim your prize" value={typed.unwrap_or_default()} oninput={on_input} />
-            { examples(state, &text) }
+            { examples(p, &text) }
             { tokens(&shown, &text) }
-            { augmented(state) }
+            { augmented(p) }
         </div>
     }
 }
 
 /// The test message on show (when nothing is typed).
-fn test_message(state: &State, text: &TextData) -> String {
+fn test_message(p: &ShownProps, text: &TextData) -> String {
     let n = text.split.test_text.len();
-    let i = state.settings.example.min(n.saturating_sub(1));
+    let i = p.settings.example.min(n.saturating_sub(1));
     text.split.test_text.get(i).cloned().unwrap_or_default()
 }
 
 /// Example messages of each class, and the way back to the test messages.
-fn examples(state: &State, text: &TextData) -> Html {
+fn examples(p: &ShownProps, text: &TextData) -> Html {
     let pick = |m: Option<String>| {
-        let d = state.dispatcher();
-        Callback::from(move |_: MouseEvent| d.dispatch(Action::Message(m.clone())))
+        let d = p.dispatch.clone();
+        Callback::from(move |_: MouseEvent| d.emit(Action::Message(m.clone())))
     };
     html! {
         <div class="examples" role="group" aria-label="example messages">
@@ -63,7 +58,7 @@ fn examples(state: &State, text: &TextData) -> Html {
                     </button>
                 }
             }) }
-            if state.message.is_some() {
+            if p.views.message.is_some() {
                 <button id="message-stop" onclick={pick(None)}>{ "Back to the test messages" }</button>
             }
         </div>
@@ -71,11 +66,11 @@ fn examples(state: &State, text: &TextData) -> Html {
 }
 
 /// Tang's augmentation of the message, five times, when the transfer set uses it.
-fn augmented(state: &State) -> Html {
-    let Some(shown) = &state.attention else {
+fn augmented(p: &ShownProps) -> Html {
+    let Some(shown) = &p.views.attention else {
         return html! {};
     };
-    let s = &state.settings;
+    let s = &p.settings;
     html! {
         <details class="augmented" open={s.augment_copies > 0}>
             <summary>{ format!("Five augmented versions (masking {:.0} %, replacement {:.0} %, n-grams {:.0} %)",

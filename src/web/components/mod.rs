@@ -1,6 +1,7 @@
-//! The page's components, one per file. Each takes the app state (or small props) and dispatches
+//! The page's components, one per file. Each takes only the slices of the state it shows (so a
+//! panel that does not show T is not rendered again while T is dragged) and the dispatcher of
 //! actions; none holds state of its own. Shared here: the helpers that turn an input event into a
-//! settings edit, and the "calm" view that spares panels the slider's re-renders.
+//! settings edit.
 
 mod attention_heatmap;
 mod attention_view;
@@ -64,9 +65,29 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use crate::app::Settings;
-use crate::app::state::{Action, AppState};
+use crate::app::settings::Edit;
+use crate::app::state::{Action, Data, Views};
 
-type State = UseReducerHandle<AppState>;
+/// Where a panel sends its actions (the reducer's dispatcher: equal across renders, so it never
+/// causes one).
+pub type Dispatch = Callback<Action>;
+
+/// Props of a panel that shows and edits settings only.
+#[derive(Properties, PartialEq)]
+pub struct SettingsProps {
+    pub settings: Settings,
+    pub dispatch: Dispatch,
+}
+
+/// Props of a panel about the example on show: the settings (T, the example picked), the data,
+/// and what is on show.
+#[derive(Properties, PartialEq)]
+pub struct ShownProps {
+    pub settings: Settings,
+    pub data: Option<Data>,
+    pub views: Rc<Views>,
+    pub dispatch: Dispatch,
+}
 
 /// A setting's bounds for its control: the settings table's, never a number of the control's own.
 fn span(key: &str, part: &str) -> crate::app::settings::table::Span {
@@ -78,27 +99,42 @@ fn input_value(e: &Event) -> String {
         .value()
 }
 
-/// An edit of the settings as they are when the reducer applies it (never as a panel last saw
-/// them: a panel that skipped a render must not write old values back).
-fn update(
-    state: &State,
-    f: impl Fn(&Settings) -> Result<Settings, String> + 'static,
-) -> impl Fn() + 'static {
-    let d = state.dispatcher();
-    let f: crate::app::state::SettingsEdit = Rc::new(f);
-    move || d.dispatch(Action::Update(f.clone()))
+/// A control's new value as an edit of the setting `key` (the settings table reads it).
+fn set_field(d: &Dispatch, key: &'static str) -> Callback<Event> {
+    d.reform(move |e: Event| Action::Set(Edit::Field(key, input_value(&e))))
 }
 
-fn edit(state: &State, f: impl Fn(&mut Settings, String) + 'static) -> Callback<Event> {
-    let d = state.dispatcher();
-    let f = Rc::new(f);
+/// The same while a slider moves.
+fn set_field_live(d: &Dispatch, key: &'static str) -> Callback<InputEvent> {
+    d.reform(move |e: InputEvent| {
+        let value = e
+            .target_unchecked_into::<web_sys::HtmlInputElement>()
+            .value();
+        Action::Set(Edit::Field(key, value))
+    })
+}
+
+/// A checkbox as the setting `key` (1 ticked, 0 not).
+fn set_checked(d: &Dispatch, key: &'static str) -> Callback<Event> {
+    d.reform(move |e: Event| {
+        let on = e
+            .target_unchecked_into::<web_sys::HtmlInputElement>()
+            .checked();
+        Action::Set(Edit::Field(key, u8::from(on).to_string()))
+    })
+}
+
+/// A control whose value reads as `T`, made into an edit (a value that does not read changes
+/// nothing).
+fn set_parsed<T: std::str::FromStr + 'static>(
+    d: &Dispatch,
+    edit: fn(T) -> Edit,
+) -> Callback<Event> {
+    let d = d.clone();
     Callback::from(move |e: Event| {
-        let (f, value) = (f.clone(), input_value(&e));
-        d.dispatch(Action::Update(Rc::new(move |current: &Settings| {
-            let mut s = current.clone();
-            f(&mut s, value.clone());
-            Ok(s)
-        })));
+        if let Ok(v) = input_value(&e).parse::<T>() {
+            d.emit(Action::Set(edit(v)))
+        }
     })
 }
 
@@ -130,35 +166,6 @@ fn file_handlers(
     (on_pick, on_drop)
 }
 
-/// An edit from a checkbox: `f` gets whether it is ticked.
-fn edit_checked(state: &State, f: impl Fn(&mut Settings, bool) + 'static) -> Callback<Event> {
-    let d = state.dispatcher();
-    let f = Rc::new(f);
-    Callback::from(move |e: Event| {
-        let on = e
-            .target_unchecked_into::<web_sys::HtmlInputElement>()
-            .checked();
-        let f = f.clone();
-        d.dispatch(Action::Update(Rc::new(move |current: &Settings| {
-            let mut s = current.clone();
-            f(&mut s, on);
-            Ok(s)
-        })));
-    })
-}
-
-/// An edit from a control whose value parses as `T`; a value that does not parse changes nothing.
-fn edit_parsed<T: std::str::FromStr + 'static>(
-    state: &State,
-    f: impl Fn(&mut Settings, T) + 'static,
-) -> Callback<Event> {
-    edit(state, move |s, v| {
-        if let Ok(x) = v.parse::<T>() {
-            f(s, x);
-        }
-    })
-}
-
 /// A labelled menu with a line of explanation under it.
 fn select(
     id: &'static str,
@@ -177,62 +184,4 @@ fn select(
             <p class="explain">{ help }</p>
         </div>
     }
-}
-
-fn edit_input(state: &State, f: impl Fn(&mut Settings, String) + 'static) -> Callback<InputEvent> {
-    let d = state.dispatcher();
-    let f = Rc::new(f);
-    Callback::from(move |e: InputEvent| {
-        let (f, value) = (
-            f.clone(),
-            e.target_unchecked_into::<web_sys::HtmlInputElement>()
-                .value(),
-        );
-        d.dispatch(Action::Update(Rc::new(move |current: &Settings| {
-            let mut s = current.clone();
-            f(&mut s, value.clone());
-            Ok(s)
-        })));
-    })
-}
-
-/// What a panel that shows neither T nor the networks' live outputs depends on: the T slider and
-/// the 15 Hz refresh of the example's logits leave it alone (no re-render), which keeps a drag
-/// cheap. Taken at render time: a reducer handle always reads the latest state, so two handles
-/// cannot tell an old render from a new one.
-pub fn calm(state: &AppState) -> Rc<AppState> {
-    Rc::new(AppState {
-        settings: Settings {
-            temperature: 0.0,
-            ..state.settings.clone()
-        },
-        logits: None,
-        logits_input: None,
-        grid: None,
-        drawing: None,
-        drawing_version: 0,
-        probe: None,
-        message: None,
-        attention: None,
-        ..state.clone()
-    })
-}
-
-/// Props of a panel that re-renders only when its `calm` view of the state changes.
-#[derive(Properties, Clone)]
-pub struct CalmProps {
-    pub state: State,
-    /// `calm(&state)` at the parent's render.
-    pub view: Rc<AppState>,
-}
-
-impl PartialEq for CalmProps {
-    fn eq(&self, other: &Self) -> bool {
-        self.view == other.view
-    }
-}
-
-#[derive(Properties, PartialEq)]
-pub struct StateProps {
-    pub state: State,
 }

@@ -3,13 +3,14 @@
 
 use yew::prelude::*;
 
+use super::Dispatch;
 use crate::app::place::Place;
-use crate::app::state::{Action, AppState};
+use crate::app::state::Action;
 
 #[derive(Properties, PartialEq)]
 pub struct NavProps {
     pub place: Place,
-    pub dispatch: UseReducerDispatcher<AppState>,
+    pub dispatch: Dispatch,
 }
 
 #[component]
@@ -22,7 +23,7 @@ pub fn Nav(props: &NavProps) -> Html {
         };
         let onclick = Callback::from(move |e: MouseEvent| {
             e.prevent_default();
-            d.dispatch(Action::Go(to));
+            d.emit(Action::Go(to));
         });
         let href = format!("#{}", to.to_field().unwrap_or_default());
         html! {

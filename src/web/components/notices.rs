@@ -2,13 +2,14 @@
 
 use yew::prelude::*;
 
-use crate::app::state::{Action, AppState};
+use super::Dispatch;
+use crate::app::state::Action;
 
 #[derive(Properties, PartialEq)]
 pub struct NoticeProps {
     pub notices: Vec<String>,
     pub error: Option<String>,
-    pub dispatch: UseReducerDispatcher<AppState>,
+    pub dispatch: Dispatch,
 }
 
 #[component]
@@ -18,7 +19,7 @@ pub fn Notices(props: &NoticeProps) -> Html {
     }
     let dismiss = {
         let d = props.dispatch.clone();
-        Callback::from(move |_: MouseEvent| d.dispatch(Action::DismissNotices))
+        Callback::from(move |_: MouseEvent| d.emit(Action::DismissNotices))
     };
     html! {
         <section class="notices" aria-live="polite">

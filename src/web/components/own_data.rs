@@ -12,10 +12,10 @@ use crate::web::files;
 
 #[component]
 pub fn OwnData(props: &labs::LabProps) -> Html {
-    let state = &props.state;
+    let p = props;
     let label = use_node_ref();
     let load = {
-        let (request, dispatch, label) = (props.request.clone(), state.dispatcher(), label.clone());
+        let (request, dispatch, label) = (props.request.clone(), p.dispatch.clone(), label.clone());
         move |file: web_sys::File| {
             let label = label
                 .cast::<web_sys::HtmlInputElement>()
@@ -25,8 +25,8 @@ pub fn OwnData(props: &labs::LabProps) -> Html {
         }
     };
     let (on_pick, on_drop) = file_handlers(load);
-    let busy = state.labs.busy();
-    let training = state
+    let busy = p.labs.busy();
+    let training = p
         .labs
         .progress(crate::app::labs::teachers::Teachers::ID)
         .filter(|p| p.what.contains("your data"));
@@ -49,15 +49,15 @@ pub fn OwnData(props: &labs::LabProps) -> Html {
                     <progress id="own-progress" max={p.total.to_string()} value={p.done.to_string()} />
                 </label>
             }
-            { in_use(state) }
+            { in_use(p) }
         </section>
     }
 }
 
 /// What your data is, when the page uses it.
-fn in_use(state: &State) -> Html {
-    let s = &state.settings;
-    match &state.data {
+fn in_use(p: &labs::LabProps) -> Html {
+    let s = &p.settings;
+    match &p.run.data {
         Some(d) if d.kind == DatasetKind::Own => html! {
             <p id="own-summary" class="reading">{ format!(
                 "In use: {} — {} training and {} test rows, {} features, {} classes.",
@@ -69,7 +69,7 @@ fn in_use(state: &State) -> Html {
 
 fn read_csv(
     request: &Callback<Request>,
-    dispatch: &UseReducerDispatcher<crate::app::state::AppState>,
+    dispatch: &Dispatch,
     file: web_sys::File,
     label: Option<String>,
 ) {
@@ -86,7 +86,7 @@ fn read_csv(
                 text: std::rc::Rc::new(text),
                 label,
             }),
-            Err(e) => dispatch.dispatch(Action::Failed(format!(
+            Err(e) => dispatch.emit(Action::Failed(format!(
                 "'{name}' could not be read: {e}. The page is as it was."
             ))),
         }

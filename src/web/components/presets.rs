@@ -2,29 +2,22 @@
 
 use yew::prelude::*;
 
-use std::rc::Rc;
-
 use super::*;
 use crate::app::Preset;
-use crate::app::state::{Action, AppState};
+use crate::app::state::Action;
 use crate::web::Request;
 
 /// One click per paper experiment, each explained.
-#[derive(Properties)]
+#[derive(Properties, PartialEq)]
 pub struct PresetsProps {
-    pub state: State,
-    pub view: Rc<AppState>,
+    /// Whether the text set is in use (the presets explain themselves for it).
+    pub text: bool,
+    pub dispatch: Dispatch,
     pub request: Callback<crate::web::Request>,
 }
 
-impl PartialEq for PresetsProps {
-    fn eq(&self, other: &Self) -> bool {
-        self.view == other.view
-    }
-}
-
 /// The work a preset starts, as requests to the driver (served in order).
-fn preset_requests(preset: Preset, d: &UseReducerDispatcher<AppState>) -> Vec<Request> {
+fn preset_requests(preset: Preset, d: &Dispatch) -> Vec<Request> {
     use crate::app::labs::ensemble::{EnsembleEvent, EnsembleRequest};
     use crate::app::labs::exits::ExitsRequest;
     use crate::app::labs::sequence::{SequenceEvent, SequenceRequest};
@@ -33,7 +26,7 @@ fn preset_requests(preset: Preset, d: &UseReducerDispatcher<AppState>) -> Vec<Re
     use crate::app::labs::{LabEvent, LabReport, LabRequest};
     use crate::app::presets::PresetWork;
     use crate::engine::seq2seq::Targets;
-    let edit = |e: LabEvent| d.dispatch(Action::Lab(LabReport::Event(e)));
+    let edit = |e: LabEvent| d.emit(Action::Lab(LabReport::Event(e)));
     let labs = |requests: Vec<LabRequest>| requests.into_iter().map(Request::Lab).collect();
     match preset.work() {
         None => Vec::new(),
@@ -69,24 +62,22 @@ fn preset_requests(preset: Preset, d: &UseReducerDispatcher<AppState>) -> Vec<Re
 
 #[component]
 pub fn Presets(props: &PresetsProps) -> Html {
-    let state = &props.state;
-    let text = state.settings.dataset.is_text();
+    let text = props.text;
     html! {
         <section class="panel presets" aria-labelledby="presets-h">
             <h2 id="presets-h">{ "Experiments" }</h2>
             <p class="explain">{ "Each button sets up one claim of a paper (both students restart). Press Train and watch the curves." }</p>
             <ul class="preset-list">
                 { for Preset::ALL.iter().map(|&preset| {
-                    let choose = update(state, move |current| Ok(preset.apply(current)));
                     let request = props.request.clone();
-                    let d = state.dispatcher();
+                    let d = props.dispatch.clone();
                     let onclick = Callback::from(move |_: MouseEvent| {
-                        choose();
+                        d.emit(Action::Set(crate::app::settings::Edit::Preset(preset)));
                         for r in preset_requests(preset, &d) {
                             request.emit(r);
                         }
                         // To where the preset's work shows: its lab, or the students.
-                        d.dispatch(Action::Go(preset.place()));
+                        d.emit(Action::Go(preset.place()));
                     });
                     html! {
                         <li>

@@ -13,10 +13,10 @@ use crate::web::components::{Bars, Digit, MessageBox};
 
 /// The selected test digit and the teacher's and students' soft targets at temperature T.
 #[component]
-pub fn SoftTargets(props: &StateProps) -> Html {
-    let state = &props.state;
-    let s = &state.settings;
-    let Some(data) = &state.data else {
+pub fn SoftTargets(props: &ShownProps) -> Html {
+    let p = props;
+    let s = &p.settings;
+    let Some(data) = &p.data else {
         return html! {
             <section class="panel soft" aria-labelledby="soft-h">
                 <h2 id="soft-h">{ "Soft targets" }</h2>
@@ -30,43 +30,43 @@ pub fn SoftTargets(props: &StateProps) -> Html {
     let example = if data.text.is_some() {
         html! {
             <>
-                if state.message.is_none() { { test_example(state, test, index, label) } }
-                <MessageBox state={state.clone()} />
+                if p.views.message.is_none() { { test_example(p, test, index, label) } }
+                <MessageBox settings={p.settings.clone()} data={p.data.clone()} views={p.views.clone()} dispatch={p.dispatch.clone()} />
             </>
         }
-    } else if let Some(d) = &state.drawing {
-        drawing(state, d)
-    } else if let Some(point) = state.probe {
-        probe(state, point)
+    } else if let Some(d) = &p.views.drawing {
+        drawing(p, d)
+    } else if let Some(point) = p.views.probe {
+        probe(p, point)
     } else {
-        test_example(state, test, index, label)
+        test_example(p, test, index, label)
     };
     html! {
         <section class="panel soft" aria-labelledby="soft-h">
             <h2 id="soft-h">{ "Soft targets" }</h2>
             { example }
-            { temperature_slider(state) }
-            if !message_has_no_words(state) { { bars(state, test.classes, label) } }
+            { temperature_slider(p) }
+            if !message_has_no_words(p) { { bars(p, test.classes, label) } }
         </section>
     }
 }
 
-fn draw(state: &State, a: DrawAction) -> Callback<MouseEvent> {
-    let d = state.dispatcher();
-    Callback::from(move |_: MouseEvent| d.dispatch(Action::Draw(a)))
+fn draw(p: &ShownProps, a: DrawAction) -> Callback<MouseEvent> {
+    let d = p.dispatch.clone();
+    Callback::from(move |_: MouseEvent| d.emit(Action::Draw(a)))
 }
 
 /// The drawing grid with undo, clear and the way back.
-fn drawing(state: &State, d: &Drawing) -> Html {
+fn drawing(p: &ShownProps, d: &Drawing) -> Html {
     html! {
         <div class="example">
-            <DrawGrid pixels={d.pixels.clone()} side={d.side} dispatch={state.dispatcher()} />
+            <DrawGrid pixels={d.pixels.clone()} side={d.side} dispatch={p.dispatch.clone()} />
             <div class="example-nav">
                 <p class="note">{ "Draw a digit: press and drag over the grid (keyboard: arrows move, Enter paints, Shift+arrows paint as they move). The bars follow as you draw." }</p>
                 <div class="buttons">
-                    <button id="draw-undo" onclick={draw(state, DrawAction::Undo)} disabled={!d.can_undo()}>{ "Undo" }</button>
-                    <button id="draw-clear" onclick={draw(state, DrawAction::Clear)}>{ "Clear" }</button>
-                    <button id="draw-stop" onclick={draw(state, DrawAction::Stop)}>{ "Back to test digits" }</button>
+                    <button id="draw-undo" onclick={draw(p, DrawAction::Undo)} disabled={!d.can_undo()}>{ "Undo" }</button>
+                    <button id="draw-clear" onclick={draw(p, DrawAction::Clear)}>{ "Clear" }</button>
+                    <button id="draw-stop" onclick={draw(p, DrawAction::Stop)}>{ "Back to test digits" }</button>
                 </div>
             </div>
         </div>
@@ -74,9 +74,9 @@ fn drawing(state: &State, d: &Drawing) -> Html {
 }
 
 /// A point clicked on a decision map, with the way back.
-fn probe(state: &State, [x, y]: [f32; 2]) -> Html {
-    let d = state.dispatcher();
-    let back = Callback::from(move |_: MouseEvent| d.dispatch(Action::Probe(None)));
+fn probe(p: &ShownProps, [x, y]: [f32; 2]) -> Html {
+    let d = p.dispatch.clone();
+    let back = Callback::from(move |_: MouseEvent| d.emit(Action::Probe(None)));
     html! {
         <div class="example">
             <p id="probe" class="reading">{ format!("The point ({x:.2}, {y:.2}) you clicked on a decision map.") }</p>
@@ -86,17 +86,17 @@ fn probe(state: &State, [x, y]: [f32; 2]) -> Html {
 }
 
 /// A typed message that cannot be classified (the message box says why): no bars for it.
-fn message_has_no_words(state: &State) -> bool {
-    let tokenizer = state.data.as_ref().and_then(|d| d.text.as_ref());
-    match (&state.message, tokenizer) {
+fn message_has_no_words(p: &ShownProps) -> bool {
+    let tokenizer = p.data.as_ref().and_then(|d| d.text.as_ref());
+    match (&p.views.message, tokenizer) {
         (Some(m), Some(t)) => crate::app::message::read_message(m, &t.split.tokenizer).is_err(),
         _ => false,
     }
 }
 
 /// Class names for bars and readings: the text set's names, else the numbers.
-pub fn class_name(state: &State, c: usize) -> String {
-    if state.settings.dataset.is_text() {
+pub fn class_name(p: &ShownProps, c: usize) -> String {
+    if p.settings.dataset.is_text() {
         crate::engine::text::SPAM_CLASSES
             .get(c)
             .map_or(c.to_string(), ToString::to_string)
@@ -106,22 +106,17 @@ pub fn class_name(state: &State, c: usize) -> String {
 }
 
 /// A test example with previous / next, its number and label, and "Draw your own".
-fn test_example(state: &State, test: &Dataset, index: usize, label: usize) -> Html {
-    let s = &state.settings;
+fn test_example(p: &ShownProps, test: &Dataset, index: usize, label: usize) -> Html {
+    let s = &p.settings;
     let go = |delta: isize| {
         let n = test.len() as isize;
-        let step = update(state, move |current| {
-            let mut s = current.clone();
-            s.example = (s.example as isize + delta).rem_euclid(n) as usize;
-            Ok(s)
-        });
-        Callback::from(move |_: MouseEvent| step())
+        let d = p.dispatch.clone();
+        let of = n as usize;
+        Callback::from(move |_: MouseEvent| {
+            d.emit(Action::Set(Edit::StepExample { by: delta, of }))
+        })
     };
-    let on_index = edit(state, |s, v| {
-        if let Ok(i) = v.parse::<usize>() {
-            s.example = i;
-        }
-    });
+    let on_index = set_field(&p.dispatch, "example");
     let x = test.example(index);
     html! {
         <div class="example">
@@ -138,9 +133,9 @@ fn test_example(state: &State, test: &Dataset, index: usize, label: usize) -> Ht
                     <input id="example" type="number" min="0" max={(test.len() - 1).to_string()} value={index.to_string()} onchange={on_index} />
                 </label>
                 <button aria-label="next example" onclick={go(1)}>{ "▶" }</button>
-                <p>{ format!("True label: {}", class_name(state, label)) }</p>
+                <p>{ format!("True label: {}", class_name(p, label)) }</p>
                 if s.dataset.image_side().is_some() {
-                    <button id="draw-start" onclick={draw(state, DrawAction::Start)}>{ "Draw your own" }</button>
+                    <button id="draw-start" onclick={draw(p, DrawAction::Start)}>{ "Draw your own" }</button>
                 }
             </div>
         </div>
@@ -148,11 +143,15 @@ fn test_example(state: &State, test: &Dataset, index: usize, label: usize) -> Ht
 }
 
 /// T on a log scale, 0.5–50, with what it does.
-fn temperature_slider(state: &State) -> Html {
-    let t = state.settings.temperature;
-    let on_slider = edit_input(state, |s, v| {
-        if let Ok(p) = v.parse::<f32>() {
-            s.temperature = (temperature_from_slider(p) * 100.0).round() / 100.0;
+fn temperature_slider(p: &ShownProps) -> Html {
+    let t = p.settings.temperature;
+    let d = p.dispatch.clone();
+    let on_slider = Callback::from(move |e: InputEvent| {
+        let position = e
+            .target_unchecked_into::<web_sys::HtmlInputElement>()
+            .value();
+        if let Ok(p) = position.parse::<f32>() {
+            d.emit(Action::Set(Edit::Temperature(temperature_from_slider(p))));
         }
     });
     html! {
@@ -171,21 +170,21 @@ fn temperature_slider(state: &State) -> Html {
 
 /// The hard target, the teacher's and the distilled student's distributions at T, and the
 /// teacher's ranking of the wrong answers in words.
-fn bars(state: &State, classes: usize, label: usize) -> Html {
-    let t = state.settings.temperature;
+fn bars(p: &ShownProps, classes: usize, label: usize) -> Html {
+    let t = p.settings.temperature;
     let hard: Vec<f32> = (0..classes)
         .map(|c| if c == label { 1.0 } else { 0.0 })
         .collect();
-    let (teacher, student) = match &state.logits {
+    let (teacher, student) = match &p.views.logits {
         Some(l) if l[0].len() == classes => {
             (host::softmax_t(&l[0], t), Some(host::softmax_t(&l[1], t)))
         }
         _ => (vec![1.0 / classes as f32; classes], None),
     };
-    let reading = dark_knowledge(state, &teacher, t);
-    let drawn = state.drawing.is_some() || state.probe.is_some() || state.message.is_some();
-    let names: Vec<AttrValue> = if state.settings.dataset.is_text() {
-        (0..classes).map(|c| class_name(state, c).into()).collect()
+    let reading = dark_knowledge(p, &teacher, t);
+    let drawn = !p.views.shows_an_example();
+    let names: Vec<AttrValue> = if p.settings.dataset.is_text() {
+        (0..classes).map(|c| class_name(p, c).into()).collect()
     } else {
         Vec::new()
     };
@@ -193,8 +192,8 @@ fn bars(state: &State, classes: usize, label: usize) -> Html {
     let label = (!drawn).then_some(label);
     html! {
         <>
-            <div class="bars-row" data-input={state.drawing_version.to_string()}
-                 data-shown={state.logits_input.map(|v| v.to_string()).unwrap_or_default()}>
+            <div class="bars-row" data-input={p.views.drawing_version.to_string()}
+                 data-shown={p.views.logits_input.map(|v| v.to_string()).unwrap_or_default()}>
                 if !drawn {
                     <Bars title="Hard target (one-hot label)" probs={hard} label={label} kind="hard" names={names.clone()} />
                 }
@@ -208,16 +207,16 @@ fn bars(state: &State, classes: usize, label: usize) -> Html {
     }
 }
 
-fn dark_knowledge(state: &State, teacher: &[f32], t: f32) -> String {
-    let (top, p) = crate::app::views::top(teacher);
+fn dark_knowledge(p: &ShownProps, teacher: &[f32], t: f32) -> String {
+    let (top, share) = crate::app::views::top(teacher);
     let ups: Vec<String> = runners_up(teacher, 3)
         .into_iter()
-        .map(|(c, q)| format!("{} ({:.1} %)", class_name(state, c), q * 100.0))
+        .map(|(c, q)| format!("{} ({:.1} %)", class_name(p, c), q * 100.0))
         .collect();
     format!(
         "At T = {t:.2} the teacher says {} ({:.0} %), and of the wrong answers it finds {} the most plausible — that ranking is the \"dark knowledge\" the student learns from.",
-        class_name(state, top),
-        p * 100.0,
+        class_name(p, top),
+        share * 100.0,
         ups.join(", ")
     )
 }

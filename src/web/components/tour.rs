@@ -5,21 +5,24 @@ use yew::prelude::*;
 use super::*;
 use crate::app::state::Action;
 
+#[derive(Properties, PartialEq)]
+pub struct TourProps {
+    /// The step on show, if the tour is on.
+    pub step: Option<usize>,
+    pub dispatch: Dispatch,
+}
+
 /// The guided tour's card: where we are, what to look at, back and next.
 #[component]
-pub fn Tour(props: &StateProps) -> Html {
-    let state = &props.state;
-    let Some(k) = state.tour else {
+pub fn Tour(props: &TourProps) -> Html {
+    let Some(k) = props.step else {
         return html! {};
     };
     let Some(step) = crate::app::TOUR.get(k) else {
         return html! {};
     };
     let n = crate::app::TOUR.len();
-    let go = |to: Option<usize>| {
-        let d = state.dispatcher();
-        Callback::from(move |_: MouseEvent| d.dispatch(Action::Tour(to)))
-    };
+    let go = |to: Option<usize>| props.dispatch.reform(move |_: MouseEvent| Action::Tour(to));
     html! {
         <aside id="tour" class="tour" role="dialog" aria-labelledby="tour-title" aria-live="polite">
             <h2 id="tour-title">{ step.title }</h2>

@@ -4,59 +4,56 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::engine::limits::{HEADS, STUDENT_DEPTH, STUDENT_WIDTH, TEXT_DEPTH, TEXT_WIDTH};
-
 use super::*;
+use crate::app::Settings;
 use crate::app::session::CurvePoint;
-use crate::app::state::{Action, AppState};
+use crate::app::state::{Action, Run};
 use crate::engine::network::{MlpConfig, NetKind};
 use crate::web::Request;
 use crate::web::components::{DatasetMenu, Lines, Series};
 
-#[derive(Properties)]
+/// The settings it edits and the run it shows. The charts skip a render when their points are
+/// the same, so a drag of T redraws only the panel's controls.
+#[derive(Properties, PartialEq)]
 pub struct TrainingProps {
-    pub state: State,
-    pub view: Rc<AppState>,
+    pub settings: Settings,
+    pub run: Rc<Run>,
+    /// The page's last error (the dataset menu goes back after a failed load).
+    pub error: Option<String>,
+    pub dispatch: Dispatch,
     pub step_once: Callback<MouseEvent>,
     pub request: Callback<Request>,
 }
 
-// The callbacks reach the one driver whatever render made them: only the state decides.
-impl PartialEq for TrainingProps {
-    fn eq(&self, other: &Self) -> bool {
-        self.view == other.view
-    }
-}
-
 #[component]
 pub fn Training(props: &TrainingProps) -> Html {
-    let state = &props.state;
+    let p = props;
     html! {
         <section class="panel training" aria-labelledby="train-h">
             <h2 id="train-h">{ "Training" }</h2>
-            { run_buttons(state, &props.step_once) }
-            <DatasetMenu state={state.clone()} request={props.request.clone()} />
-            { student_shape(state) }
-            { curves(state) }
-            { readings(state) }
+            { run_buttons(p, &props.step_once) }
+            <DatasetMenu kind={p.settings.dataset} own_name={p.settings.own_name.clone()} error={p.error.clone()} request={props.request.clone()} />
+            { student_shape(p) }
+            { curves(p) }
+            { readings(p) }
         </section>
     }
 }
 
 /// Train / Pause / Resume, one step, reset, the step counter, and what a divergence means.
-fn run_buttons(state: &State, step_once: &Callback<MouseEvent>) -> Html {
-    let d = state.dispatcher();
+fn run_buttons(p: &TrainingProps, step_once: &Callback<MouseEvent>) -> Html {
+    let d = p.dispatch.clone();
     let play = {
         let d = d.clone();
-        let running = state.running;
+        let running = p.run.running;
         Callback::from(move |_: MouseEvent| {
-            d.dispatch(if running { Action::Pause } else { Action::Play })
+            d.emit(if running { Action::Pause } else { Action::Play })
         })
     };
-    let reset = Callback::from(move |_: MouseEvent| d.dispatch(Action::Reset));
-    let label = if state.running {
+    let reset = Callback::from(move |_: MouseEvent| d.emit(Action::Reset));
+    let label = if p.run.running {
         "Pause"
-    } else if state.diverged {
+    } else if p.run.diverged {
         "Resume"
     } else {
         "Train"
@@ -65,22 +62,22 @@ fn run_buttons(state: &State, step_once: &Callback<MouseEvent>) -> Html {
         <>
             <div class="buttons">
                 <button id="play" class="primary" onclick={play}>{ label }</button>
-                <button id="step" onclick={step_once.clone()} disabled={state.running}>{ "One step" }</button>
+                <button id="step" onclick={step_once.clone()} disabled={p.run.running}>{ "One step" }</button>
                 <button id="reset" onclick={reset}>{ "Reset" }</button>
-                <span id="steps" class="steps" data-ready={state.compression.is_some().to_string()}>{ format!("step {}", state.steps) }</span>
-                if state.in_worker {
+                <span id="steps" class="steps" data-ready={p.run.compression.is_some().to_string()}>{ format!("step {}", p.run.steps) }</span>
+                if p.run.in_worker {
                     <span id="in-worker" class="note" title="The students train in a background worker, so the page stays responsive while they do.">
                         { "in a background worker" }
                     </span>
                 }
             </div>
-            if let Some((done, total)) = state.reading {
+            if let Some((done, total)) = p.run.reading {
                 <label class="progress" id="reading">{ "The teacher reads the messages it has not read yet " }
                     <progress max={total.to_string()} value={done.to_string()} />
                     { format!(" {done} / {total} (once per teacher; the students start after)") }
                 </label>
             }
-            if state.diverged {
+            if p.run.diverged {
                 <p id="diverged" class="reading" role="status">{ "The losses became infinite or NaN, so training stopped and the students went back to their last good weights. A smaller learning rate (or a lower T) usually cures it; then press Resume." }</p>
             }
         </>
@@ -88,27 +85,16 @@ fn run_buttons(state: &State, step_once: &Callback<MouseEvent>) -> Html {
 }
 
 /// The students' depth and width, with their parameter count against the teacher's.
-fn student_shape(state: &State) -> Html {
-    if state.settings.dataset.is_text() {
-        return text_student_shape(state);
+fn student_shape(p: &TrainingProps) -> Html {
+    if p.settings.dataset.is_text() {
+        return text_student_shape(p);
     }
-    let s = &state.settings;
-    let on_depth = edit(state, |s, v| {
-        if let Ok(n) = v.parse::<usize>() {
-            let w = s.student_hidden.first().copied().unwrap_or(32);
-            s.student_hidden = vec![w; n.clamp(STUDENT_DEPTH.min, STUDENT_DEPTH.max)];
-            s.keep_mapping_possible();
-        }
-    });
-    let on_width = edit(state, |s, v| {
-        if let Ok(w) = v.parse::<usize>() {
-            let n = s.student_hidden.len();
-            s.student_hidden = vec![w.clamp(STUDENT_WIDTH.min, STUDENT_WIDTH.max); n];
-        }
-    });
-    let (inputs, classes) = state.data_shape();
+    let s = &p.settings;
+    let on_depth = set_parsed(&p.dispatch, Edit::StudentDepth);
+    let on_width = set_parsed(&p.dispatch, Edit::StudentWidth);
+    let (inputs, classes) = p.run.data_shape(p.settings.dataset);
     let teacher_params = MlpConfig {
-        hidden: state.teacher_hidden.clone(),
+        hidden: p.run.teacher_hidden.clone(),
         ..MlpConfig::teacher(inputs, classes)
     }
     .num_params();
@@ -129,30 +115,12 @@ fn student_shape(state: &State) -> Html {
 }
 
 /// The text students' kind and shape: width, blocks (transformer, bag of words) and heads.
-fn text_student_shape(state: &State) -> Html {
-    let s = &state.settings;
-    let on_kind = {
-        let change = move |current: &crate::app::Settings, v: &str| {
-            let kind: NetKind = v.parse().map_err(|e: crate::Error| e.to_string())?;
-            current.with_kind(kind).map_err(|e| e.to_string())
-        };
-        let d = state.dispatcher();
-        Callback::from(move |e: Event| {
-            let v = input_value(&e);
-            d.dispatch(Action::Update(Rc::new(move |c| change(c, &v))));
-        })
-    };
-    let number = |f: fn(&mut crate::app::Settings, usize)| {
-        edit(state, move |s, v| {
-            if let Ok(n) = v.parse::<usize>() {
-                f(s, n);
-                s.keep_mapping_possible();
-            }
-        })
-    };
-    let on_width = number(|s, n| s.text_width = n.clamp(TEXT_WIDTH.min, TEXT_WIDTH.max));
-    let on_depth = number(|s, n| s.text_depth = n.clamp(TEXT_DEPTH.min, TEXT_DEPTH.max));
-    let on_heads = number(|s, n| s.heads = n.clamp(HEADS.min, HEADS.max));
+fn text_student_shape(p: &TrainingProps) -> Html {
+    let s = &p.settings;
+    let on_kind = set_parsed(&p.dispatch, Edit::Kind);
+    let on_width = set_parsed(&p.dispatch, Edit::TextWidth);
+    let on_depth = set_parsed(&p.dispatch, Edit::TextDepth);
+    let on_heads = set_parsed(&p.dispatch, Edit::Heads);
     let kinds = [
         (
             NetKind::Transformer.name(),
@@ -166,7 +134,7 @@ fn text_student_shape(state: &State) -> Html {
         NetKind::Bow => Some("ReLU layers"),
         _ => None,
     };
-    let sizes = state.compression.as_ref().and_then(|c| {
+    let sizes = p.run.compression.as_ref().and_then(|c| {
         let me = c.kinds.iter().find(|k| k.kind == s.student_kind)?;
         Some(format!(
             " ({} parameters; the teacher has {})",
@@ -201,17 +169,17 @@ fn text_student_shape(state: &State) -> Html {
 }
 
 /// What the two students are, and their accuracy and loss curves.
-fn curves(state: &State) -> Html {
-    let c = &state.curves;
+fn curves(p: &TrainingProps) -> Html {
+    let c = &p.run.curves;
     let pts = |f: fn(&CurvePoint) -> f32| -> Vec<(f32, f32)> {
         c.iter().map(|p| (p.step as f32, f(p))).collect()
     };
-    let train_len = state.data.as_ref().map(|d| d.split.train.len());
+    let train_len = p.run.data.as_ref().map(|d| d.split.train.len());
     html! {
         <>
             <p class="explain">{ format!(
                 "Two students of the same shape train side by side on the same batches of the {} training examples ({:.0} % of them labeled): the distilled one learns from the labels and the teacher's soft targets, the scratch one from the labels alone.",
-                train_len.map_or("…".to_string(), |n| n.to_string()), state.settings.labeled_fraction * 100.0) }</p>
+                train_len.map_or("…".to_string(), |n| n.to_string()), p.settings.labeled_fraction * 100.0) }</p>
             <div class="charts">
                 <Lines id="acc-chart" title="Test accuracy" y_range={Some((0.0, 1.0))} series={vec![
                     Series { name: "distilled", class: "student", points: pts(|p| p.test_accuracy) },
@@ -219,17 +187,17 @@ fn curves(state: &State) -> Html {
                     Series { name: "agrees with teacher", class: "agree", points: pts(|p| p.agreement) },
                     Series { name: "train (batch)", class: "train", points: pts(|p| p.train_accuracy) },
                 ]} />
-                <Lines id="loss-chart" title="The distilled student's loss, part by part (as weighted)" series={loss_parts(state)} />
+                <Lines id="loss-chart" title="The distilled student's loss, part by part (as weighted)" series={loss_parts(p)} />
             </div>
         </>
     }
 }
 
 /// The loss's parts as they enter the total; a part whose weight is 0 is left out.
-fn loss_parts(state: &State) -> Vec<Series> {
-    let s = &state.settings;
+fn loss_parts(p: &TrainingProps) -> Vec<Series> {
+    let s = &p.settings;
     let pts = |f: fn(&CurvePoint) -> f32| -> Vec<(f32, f32)> {
-        state.curves.iter().map(|p| (p.step as f32, f(p))).collect()
+        p.run.curves.iter().map(|p| (p.step as f32, f(p))).collect()
     };
     let mut parts = vec![
         Series {
@@ -261,8 +229,8 @@ fn loss_parts(state: &State) -> Vec<Series> {
 }
 
 /// The run in sentences: the omitted class, the assistant chain, the distillation gain.
-fn readings(state: &State) -> Html {
-    let last = state.curves.last();
+fn readings(p: &TrainingProps) -> Html {
+    let last = p.run.curves.last();
     html! {
         <>
             if let Some(r) = last.and_then(|p| p.omitted) {
@@ -270,7 +238,7 @@ fn readings(state: &State) -> Html {
                     "The student never saw a {c}. It still calls {:.0} % of the test {c}s by their name (overall {:.1} %). Hinton's fix — raise the {c}'s logit by {:.2}, chosen on the training examples — makes it {:.0} % (overall {:.1} %).",
                     r.recall * 100.0, r.accuracy * 100.0, r.bias, r.recall_with_bias * 100.0, r.accuracy_with_bias * 100.0, c = r.class) }</p>
             }
-            if let Some((teacher, assistant)) = state.assistant {
+            if let Some((teacher, assistant)) = p.run.assistant {
                 <p id="chain" class="reading">{ format!(
                     "Teacher-assistant chain: teacher {:.1} % → assistant {:.1} % → student {}.",
                     teacher * 100.0, assistant * 100.0,

@@ -11,7 +11,7 @@ use crate::app::trainer_protocol::ToTrainer;
 
 impl Driver {
     /// Sends `request` to where its work runs.
-    pub(super) fn lab_request(&mut self, request: LabRequest) {
+    pub(super) async fn lab_request(&mut self, request: LabRequest) {
         let needs_no_run = matches!(request, LabRequest::teachers(TeacherRequest::Own { .. }));
         let in_worker = !request.in_page() && (self.remote.training() || needs_no_run);
         if in_worker && let Some(link) = self.remote.link() {
@@ -19,6 +19,8 @@ impl Driver {
             link.send(ToTrainer::Lab(request));
             return;
         }
+        // Work in the page reads the page's copy of the students: bring it up to date.
+        self.settle_worker(false).await;
         let reports = {
             let d = &mut *self;
             let context = lab_context(&d.run, &d.material, &d.wanted, &d.engine, &d.fetch);
@@ -44,7 +46,9 @@ impl Driver {
             self.hear_labs(reports);
             return false;
         }
-        let reports = self.labs.turn(&now_ms).await;
+        let d = &mut *self;
+        let context = lab_context(&d.run, &d.material, &d.wanted, &d.engine, &d.fetch);
+        let reports = d.labs.turn(&now_ms, &context).await;
         self.hear_labs(reports);
         true
     }

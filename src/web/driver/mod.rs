@@ -75,6 +75,32 @@ struct Wanted {
     requests: VecDeque<Request>,
 }
 
+impl Wanted {
+    /// What the page's first state asks for, with the student of its link loaded first.
+    fn from(first: &AppState) -> Self {
+        Self {
+            settings: first.settings.clone(),
+            generation: first.run.generation,
+            running: first.run.running,
+            single_step: false,
+            prefer_cpu: first.run.prefer_cpu,
+            cpu_reason: first.run.cpu_reason.clone(),
+            example: first.settings.example,
+            input: None,
+            requests: first
+                .run
+                .link_student
+                .iter()
+                .map(|w| Request::Import {
+                    which: crate::web::Which::Student,
+                    weights: (*w.0).clone(),
+                    name: "the student from the link (16-bit weights)".into(),
+                })
+                .collect(),
+        }
+    }
+}
+
 /// The run: its students, what they learned, and what keeps them across reloads and devices.
 #[derive(Default)]
 struct Run {
@@ -168,25 +194,7 @@ impl Driver {
         Ok(Self {
             commands,
             events,
-            wanted: Wanted {
-                settings: first.settings.clone(),
-                generation: first.generation,
-                running: first.running,
-                single_step: false,
-                prefer_cpu: first.prefer_cpu,
-                cpu_reason: first.cpu_reason.clone(),
-                example: first.settings.example,
-                input: None,
-                requests: first
-                    .link_student
-                    .iter()
-                    .map(|w| Request::Import {
-                        which: crate::web::Which::Student,
-                        weights: (*w.0).clone(),
-                        name: "the student from the link (16-bit weights)".into(),
-                    })
-                    .collect(),
-            },
+            wanted: Wanted::from(first),
             run: Run {
                 rebuild: true,
                 first_build: true,
@@ -213,13 +221,7 @@ impl Driver {
             remote: remote::Remote::new(),
             labs: LabHost::default(),
             runner: Runner::default(),
-            fetch: std::rc::Rc::new(|path: String| {
-                Box::pin(async move {
-                    crate::web::files::fetch(&path)
-                        .await
-                        .map_err(|e| e.to_string())
-                })
-            }),
+            fetch: std::rc::Rc::new(|path: String| Box::pin(fetch_text(path))),
             own: None,
         })
     }
@@ -330,7 +332,7 @@ impl Driver {
         let loaded = match m.staged.take() {
             Some((d, t)) if d.kind == kind => Ok((d, t)),
             // Your data's teacher trains first; the stage waits for it.
-            _ if kind == DatasetKind::Own => match self.own_from_browser() {
+            _ if kind == DatasetKind::Own => match self.own_from_browser().await {
                 Ok(()) => return Flow::Wait,
                 Err(e) => Err(e),
             },
@@ -531,6 +533,13 @@ impl Driver {
         self.shown.example = w.example;
         self.shown.steps = s.steps_done();
     }
+}
+
+/// A file of the page's own, for the labs that fetch their data.
+async fn fetch_text(path: String) -> Result<Vec<u8>, String> {
+    crate::web::files::fetch(&path)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// Why a CPU-only build that wants WebGPU runs on the CPU for now.

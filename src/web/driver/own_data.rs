@@ -24,18 +24,23 @@ pub(super) struct OwnPending {
 
 impl Driver {
     /// A file the user picked or dropped: checked here, its teacher trained in the worker.
-    pub(super) fn use_own_data(&mut self, name: String, text: Rc<String>, label: Option<String>) {
+    pub(super) async fn use_own_data(
+        &mut self,
+        name: String,
+        text: Rc<String>,
+        label: Option<String>,
+    ) {
         let name = safe_name(&name);
         match parse_own_csv(&name, text.as_bytes(), label.as_deref(), OWN_SPLIT_SEED) {
-            Ok(own) => self.train_own_teacher(
-                OwnPending {
+            Ok(own) => {
+                let pending = OwnPending {
                     name,
                     text,
                     label,
                     reload: false,
-                },
-                own.split,
-            ),
+                };
+                self.train_own_teacher(pending, own.split).await
+            }
             Err(e) => self.emit(Action::Failed(format!(
                 "'{name}' could not be used: {}. The page is as it was.",
                 plain(&e)
@@ -44,7 +49,7 @@ impl Driver {
     }
 
     /// Your data kept by an earlier visit: its teacher trains again (the data stage waits).
-    pub(super) fn own_from_browser(&mut self) -> crate::Result<()> {
+    pub(super) async fn own_from_browser(&mut self) -> crate::Result<()> {
         if self.own.is_some() {
             return Ok(());
         }
@@ -56,23 +61,22 @@ impl Driver {
         };
         let own = parse_own_csv(&name, text.as_bytes(), label.as_deref(), OWN_SPLIT_SEED)?;
         let text = Rc::new(text);
-        self.train_own_teacher(
-            OwnPending {
-                name,
-                text,
-                label,
-                reload: true,
-            },
-            own.split,
-        );
+        let pending = OwnPending {
+            name,
+            text,
+            label,
+            reload: true,
+        };
+        self.train_own_teacher(pending, own.split).await;
         Ok(())
     }
 
-    fn train_own_teacher(&mut self, pending: OwnPending, split: Split) {
+    async fn train_own_teacher(&mut self, pending: OwnPending, split: Split) {
         self.own = Some(pending);
-        self.lab_request(LabRequest::teachers(TeacherRequest::Own {
+        let request = LabRequest::teachers(TeacherRequest::Own {
             split: Box::new(split),
-        }));
+        });
+        self.lab_request(request).await;
     }
 
     /// The teacher of your data trained: the data is staged and the page switches to it.

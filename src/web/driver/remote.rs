@@ -172,6 +172,11 @@ impl Driver {
     /// Brings the page's session up to the worker's students (pausing them first if asked):
     /// before a file is written or loaded, and before the students move to another device.
     pub(super) async fn settle_worker(&mut self, pause: bool) {
+        // The page's students are newer than the worker's (a file was just loaded): they go to
+        // the worker, never the other way.
+        if self.remote.stale {
+            return;
+        }
         let Some(link) = self.remote.up().filter(|_| self.remote.training()) else {
             return;
         };

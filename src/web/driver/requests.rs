@@ -24,12 +24,10 @@ impl Driver {
                     self.import(which, weights, name).await
                 }
                 Request::StudentLink => self.student_link().await,
-                Request::UseOwnData { name, text, label } => self.use_own_data(name, text, label),
-                Request::Lab(request) => {
-                    // The page's copy of the students is brought up to date first.
-                    self.settle_worker(false).await;
-                    self.lab_request(request)
+                Request::UseOwnData { name, text, label } => {
+                    self.use_own_data(name, text, label).await
                 }
+                Request::Lab(request) => self.lab_request(request).await,
                 Request::CancelLab => self.cancel_lab(),
             }
         }

@@ -4,6 +4,7 @@
 
 use std::rc::Rc;
 
+use distill_playground::app::settings::Edit;
 use distill_playground::app::state::{self, Action, AppState};
 use distill_playground::app::{CurvePoint, Settings};
 use distill_playground::engine::mapping::MappingScheme;
@@ -38,12 +39,12 @@ fn a_rejected_edit_keeps_the_settings_and_says_why() {
     };
     let next = reduce(state.clone(), Action::Edit(bad));
     assert_eq!(next.settings, state.settings);
-    let error = next.error.unwrap_or_default();
+    let error = next.page.error.clone().unwrap_or_default();
     assert!(
         error.contains("2 pairs for a student with 1 hidden layers"),
         "{error}"
     );
-    assert_eq!(next.generation, state.generation);
+    assert_eq!(next.run.generation, state.run.generation);
 }
 
 #[test]
@@ -63,7 +64,10 @@ fn edits_restart_only_when_the_students_change() {
         ..state.settings.clone()
     };
     let next = reduce(state.clone(), Action::Edit(live.clone()));
-    assert_eq!((next.generation, next.steps, next.running), (0, 50, true));
+    assert_eq!(
+        (next.run.generation, next.run.steps, next.run.running),
+        (0, 50, true)
+    );
     assert_eq!(next.settings, live);
     // A new student shape restarts both, stops, clears the curves and says so.
     let wider = Settings {
@@ -71,9 +75,12 @@ fn edits_restart_only_when_the_students_change() {
         ..live
     };
     let next = reduce(next, Action::Edit(wider));
-    assert_eq!((next.generation, next.steps, next.running), (1, 0, false));
-    assert!(next.curves.is_empty());
-    assert!(next.notices.iter().any(|n| n.contains("restarted")));
+    assert_eq!(
+        (next.run.generation, next.run.steps, next.run.running),
+        (1, 0, false)
+    );
+    assert!(next.run.curves.is_empty());
+    assert!(next.page.notices.iter().any(|n| n.contains("restarted")));
 }
 
 #[test]
@@ -86,26 +93,31 @@ fn switching_or_losing_the_device_keeps_the_students() {
         },
     );
     let switched = reduce(state.clone(), Action::PreferCpu(true));
-    assert_eq!((switched.generation, switched.steps), (0, 75));
-    assert_eq!(switched.curves.len(), 1);
+    assert_eq!((switched.run.generation, switched.run.steps), (0, 75));
+    assert_eq!(switched.run.curves.len(), 1);
     let lost = reduce(state, Action::DeviceLost("WebGPU stopped working".into()));
-    assert!(lost.prefer_cpu);
-    assert_eq!((lost.generation, lost.steps), (0, 75));
-    assert_eq!(lost.cpu_reason.as_deref(), Some(state::GPU_LOST));
-    assert!(lost.notices.iter().any(|n| n == "WebGPU stopped working"));
+    assert!(lost.run.prefer_cpu);
+    assert_eq!((lost.run.generation, lost.run.steps), (0, 75));
+    assert_eq!(lost.run.cpu_reason.as_deref(), Some(state::GPU_LOST));
+    assert!(
+        lost.page
+            .notices
+            .iter()
+            .any(|n| n == "WebGPU stopped working")
+    );
     // The CPU-only build keeps the CPU with its reason; the students stay, WebGPU stays on offer.
     let kept = reduce(
         switched.clone(),
         Action::KeepCpu("this build of the page has no WebGPU".into()),
     );
-    assert!(kept.prefer_cpu);
-    assert_eq!((kept.generation, kept.steps), (0, 75));
+    assert!(kept.run.prefer_cpu);
+    assert_eq!((kept.run.generation, kept.run.steps), (0, 75));
     assert_eq!(
-        kept.cpu_reason.as_deref(),
+        kept.run.cpu_reason.as_deref(),
         Some("this build of the page has no WebGPU")
     );
     let again = reduce(kept, Action::PreferCpu(false));
-    assert!(!again.prefer_cpu && again.cpu_reason.is_none());
+    assert!(!again.run.prefer_cpu && again.run.cpu_reason.is_none());
     let restored = reduce(
         AppState::default(),
         Action::Restored {
@@ -113,9 +125,9 @@ fn switching_or_losing_the_device_keeps_the_students() {
             curves: vec![point(25), point(300)],
         },
     );
-    assert_eq!((restored.steps, restored.curves.len()), (300, 2));
+    assert_eq!((restored.run.steps, restored.run.curves.len()), (300, 2));
     assert_eq!(
-        restored.notices.len(),
+        restored.page.notices.len(),
         1,
         "picking up trained students is said"
     );
@@ -127,7 +139,7 @@ fn switching_or_losing_the_device_keeps_the_students() {
         },
     );
     assert!(
-        untrained.notices.is_empty(),
+        untrained.page.notices.is_empty(),
         "untrained students are not news"
     );
 }
@@ -136,21 +148,25 @@ fn switching_or_losing_the_device_keeps_the_students() {
 fn drawing_edits_go_through_the_reducer_with_undo() {
     use distill_playground::app::state::DrawAction;
     let mut state = reduce(AppState::default(), Action::Draw(DrawAction::Paint(3)));
-    assert!(state.drawing.is_none(), "no drawing until one is started");
+    assert!(
+        state.views.drawing.is_none(),
+        "no drawing until one is started"
+    );
     state = reduce(state, Action::Draw(DrawAction::Start));
-    let started = state.drawing_version;
+    let started = state.views.drawing_version;
     state = reduce(state, Action::Draw(DrawAction::BeginStroke));
     state = reduce(state, Action::Draw(DrawAction::Paint(27)));
-    let drawing = state.drawing.clone().unwrap();
+    let drawing = state.views.drawing.clone().unwrap();
     assert_eq!(drawing.pixels[27], 1.0);
     assert!(drawing.can_undo());
     assert!(
-        state.drawing_version > started,
+        state.views.drawing_version > started,
         "each edit is a new version to draw"
     );
     state = reduce(state, Action::Draw(DrawAction::Undo));
     assert!(
         state
+            .views
             .drawing
             .as_ref()
             .unwrap()
@@ -159,7 +175,7 @@ fn drawing_edits_go_through_the_reducer_with_undo() {
             .all(|v| *v == 0.0)
     );
     state = reduce(state, Action::Draw(DrawAction::Stop));
-    assert!(state.drawing.is_none());
+    assert!(state.views.drawing.is_none());
 }
 
 #[test]
@@ -168,7 +184,7 @@ fn a_new_dataset_clears_what_belonged_to_the_old_one() {
     use distill_playground::engine::catalog::DatasetKind;
     let mut state = reduce(AppState::default(), Action::Draw(DrawAction::Start));
     assert_eq!(
-        state.drawing.as_ref().unwrap().side,
+        state.views.drawing.as_ref().unwrap().side,
         8,
         "digits draw on 8×8"
     );
@@ -187,29 +203,35 @@ fn a_new_dataset_clears_what_belonged_to_the_old_one() {
         dataset: DatasetKind::Moons,
         ..state.settings.clone()
     };
-    let version = state.drawing_version;
+    let version = state.views.drawing_version;
     state = reduce(state, Action::Edit(moons));
     assert_eq!(state.settings.dataset, DatasetKind::Moons);
-    assert!(state.drawing.is_none() && state.grid.is_none() && state.data.is_none());
-    assert_eq!((state.steps, state.curves.len()), (0, 0), "new students");
     assert!(
-        state.drawing_version > version,
+        state.views.drawing.is_none() && state.views.grid.is_none() && state.run.data.is_none()
+    );
+    assert_eq!(
+        (state.run.steps, state.run.curves.len()),
+        (0, 0),
+        "new students"
+    );
+    assert!(
+        state.views.drawing_version > version,
         "the driver redraws the view"
     );
     // A 2-D set has nothing to draw; a clicked point is probed instead.
     state = reduce(state, Action::Draw(DrawAction::Start));
-    assert!(state.drawing.is_none());
+    assert!(state.views.drawing.is_none());
     state = reduce(state, Action::Probe(Some([0.5, -0.25])));
-    assert_eq!(state.probe, Some([0.5, -0.25]));
+    assert_eq!(state.views.probe, Some([0.5, -0.25]));
     // MNIST draws on 28×28; starting to draw ends the probe.
     let mnist = Settings {
         dataset: DatasetKind::Mnist,
         ..state.settings.clone()
     };
     state = reduce(state, Action::Edit(mnist));
-    assert!(state.probe.is_none());
+    assert!(state.views.probe.is_none());
     state = reduce(state, Action::Draw(DrawAction::Start));
-    assert_eq!(state.drawing.as_ref().unwrap().side, 28);
+    assert_eq!(state.views.drawing.as_ref().unwrap().side, 28);
     // A set that failed to load (from a link) goes back to the one given, with the reason.
     let back = Settings::default();
     state = reduce(
@@ -220,7 +242,7 @@ fn a_new_dataset_clears_what_belonged_to_the_old_one() {
         },
     );
     assert_eq!(state.settings, back);
-    assert_eq!(state.error.as_deref(), Some("Could not load MNIST"));
+    assert_eq!(state.page.error.as_deref(), Some("Could not load MNIST"));
 }
 
 #[test]
@@ -234,26 +256,21 @@ fn panel_edits_apply_to_the_latest_settings() {
             ..Settings::default()
         }),
     );
-    state = reduce(
-        state,
-        Action::Update(Rc::new(|s: &Settings| {
-            Ok(Settings {
-                alpha: 0.9,
-                ..s.clone()
-            })
-        })),
-    );
+    state = reduce(state, Action::Set(Edit::Field("alpha", "0.9".into())));
     assert_eq!(
         (state.settings.temperature, state.settings.alpha),
         (8.0, 0.9)
     );
     let before = state.settings.clone();
-    state = reduce(
-        state,
-        Action::Update(Rc::new(|_: &Settings| Err("no such mapping".to_string()))),
-    );
+    let crossing = Edit::TogglePair {
+        student: 1,
+        teacher: 5,
+        teacher_depth: 6,
+    };
+    state = reduce(state, Action::Set(crossing));
     assert_eq!(state.settings, before);
-    assert_eq!(state.error.as_deref(), Some("no such mapping"));
+    let error = state.page.error.clone().unwrap_or_default();
+    assert!(error.contains("impossible"), "{error}");
 }
 
 #[test]
@@ -263,21 +280,24 @@ fn a_divergence_pauses_says_why_and_resumes_on_play() {
         state,
         Action::Diverged("training diverged at step 12".into()),
     );
-    assert!(!state.running && state.diverged);
-    assert_eq!(state.error.as_deref(), Some("training diverged at step 12"));
+    assert!(!state.run.running && state.run.diverged);
+    assert_eq!(
+        state.page.error.as_deref(),
+        Some("training diverged at step 12")
+    );
     // Lowering the learning rate keeps the students (no restart) and the divergence on show.
     let lower = Settings {
         learning_rate: state.settings.learning_rate / 10.0,
         ..state.settings.clone()
     };
-    let generation = state.generation;
+    let generation = state.run.generation;
     state = reduce(state, Action::Edit(lower));
-    assert_eq!(state.generation, generation);
-    assert!(state.diverged);
+    assert_eq!(state.run.generation, generation);
+    assert!(state.run.diverged);
     state = reduce(state, Action::Play);
-    assert!(state.running && !state.diverged && state.error.is_none());
+    assert!(state.run.running && !state.run.diverged && state.page.error.is_none());
     // A divergence is not a lost device: the device stays as it was.
-    assert!(!state.prefer_cpu && state.cpu_reason.is_none());
+    assert!(!state.run.prefer_cpu && state.run.cpu_reason.is_none());
 }
 
 /// Every setting the table calls live (or view-only) changes a running run without restarting
@@ -300,9 +320,9 @@ fn the_settings_table_decides_what_restarts_a_running_run() {
         let (changed, ignored) = Settings::from_hash(&format!("{}&{last}", base.to_hash()));
         assert!(ignored.is_empty(), "{}: {ignored:?}", e.key);
         let next = reduce(running.clone(), Action::Edit(changed));
-        let restarted = next.generation != running.generation;
+        let restarted = next.run.generation != running.run.generation;
         assert_eq!(restarted, e.applies == Applies::Restart, "{}", e.key);
-        assert_eq!(next.running, !restarted, "{}", e.key);
-        assert_eq!(next.steps, if restarted { 0 } else { 50 }, "{}", e.key);
+        assert_eq!(next.run.running, !restarted, "{}", e.key);
+        assert_eq!(next.run.steps, if restarted { 0 } else { 50 }, "{}", e.key);
     }
 }

@@ -8,14 +8,13 @@ use super::{LabProps, ask, busy, frame};
 use crate::app::labs::LabRequest;
 use crate::app::labs::devices::{Comparison, Devices, DevicesRequest};
 use crate::app::state::Action;
-use crate::web::components::State;
 
 #[component]
 pub fn View(props: &LabProps) -> Html {
-    let state = &props.state;
-    let c = &state.labs.states.devices;
+    let p = props;
+    let c = &p.labs.states.devices;
     let run = ask::<Devices>(props, || DevicesRequest::Compare, LabRequest::devices);
-    let running = state.labs.progress("devices").map(|p| p.what.clone());
+    let running = p.labs.progress("devices").map(|p| p.what.clone());
     let busy = busy(props);
     html! {
         <section class="panel compare" aria-labelledby="compare-h">
@@ -28,12 +27,12 @@ pub fn View(props: &LabProps) -> Html {
                 <p class="note" id="compare-running">{ format!("{what}…") }</p>
             }
             { frame::<Devices>(props) }
-            { result(state, c) }
+            { result(p, c) }
         </section>
     }
 }
 
-fn result(state: &State, c: &Comparison) -> Html {
+fn result(p: &LabProps, c: &Comparison) -> Html {
     let Some(cpu) = c.cpu else { return html! {} };
     let webgpu = match &c.webgpu {
         None => "…".to_string(),
@@ -41,11 +40,11 @@ fn result(state: &State, c: &Comparison) -> Html {
         Some(Err(why)) => format!("not timed: {why}"),
     };
     let pick = c.cpu_faster().map(|cpu_faster| {
-        let d = state.dispatcher();
+        let d = p.dispatch.clone();
         let choose = Callback::from(move |_: MouseEvent| {
             // Remembered: the next visit starts on the measured device.
             crate::web::loader::remember_choice(cpu_faster);
-            d.dispatch(Action::PreferCpu(cpu_faster));
+            d.emit(Action::PreferCpu(cpu_faster));
         });
         let name = if cpu_faster { "the CPU" } else { "WebGPU" };
         html! { <button id="use-faster" onclick={choose}>{ format!("Use {name} here, and remember") }</button> }

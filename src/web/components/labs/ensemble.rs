@@ -8,12 +8,11 @@ use crate::app::labs::ensemble::{
     Ensemble, EnsembleEvent, EnsembleLab, EnsembleRequest, MAX_TEACHERS,
 };
 use crate::app::labs::{LabEvent, LabRequest};
-use crate::web::components::State;
 
 #[component]
 pub fn View(props: &LabProps) -> Html {
-    let state = &props.state;
-    let lab = &state.labs.states.ensemble;
+    let p = props;
+    let lab = &p.labs.states.ensemble;
     let busy = busy(props);
     let add = ask::<Ensemble>(props, || EnsembleRequest::AddTeacher, LabRequest::ensemble);
     let teacher_sized = lab.teacher_sized;
@@ -22,7 +21,7 @@ pub fn View(props: &LabProps) -> Html {
         move || EnsembleRequest::Distil { teacher_sized },
         LabRequest::ensemble,
     );
-    let s = state.clone();
+    let s = p.dispatch.clone();
     let size = Callback::from(move |e: Event| {
         let on = e
             .target_unchecked_into::<web_sys::HtmlInputElement>()
@@ -36,7 +35,7 @@ pub fn View(props: &LabProps) -> Html {
             <h2 id="ensemble-h">{ "Several teachers (MT-DNN ensemble, Liu et al. 2019)" }</h2>
             <p class="explain">{ "The student learns from the weighted average of its teachers' probabilities. Add teachers trained here with other seeds, set their weights — they act at once, even while the student learns — and see whether the student beats every teacher it learned from." }</p>
             if !lab.teachers.is_empty() {
-                { teachers(state, lab) }
+                { teachers(p, lab) }
             }
             <label class="check">
                 <input id="ensemble-teacher-sized" type="checkbox" checked={teacher_sized} onchange={size} disabled={busy} />
@@ -57,10 +56,9 @@ pub fn View(props: &LabProps) -> Html {
 }
 
 /// Each teacher with its accuracy and weight, then the ensemble at those weights.
-fn teachers(state: &State, lab: &EnsembleLab) -> Html {
+fn teachers(p: &LabProps, lab: &EnsembleLab) -> Html {
     let shares = lab.shares();
-    let ensemble = state
-        .data
+    let ensemble = p.run.data
         .as_ref()
         .and_then(|d| lab.ensemble_accuracy(&d.split.test.labels, d.split.test.classes));
     html! {
@@ -69,7 +67,7 @@ fn teachers(state: &State, lab: &EnsembleLab) -> Html {
                 <thead><tr><th>{ "teacher" }</th><th>{ "test accuracy" }</th><th>{ "weight" }</th></tr></thead>
                 <tbody>
                     { for lab.teachers.iter().enumerate().map(|(k, t)| {
-                        let s = state.clone();
+                        let s = p.dispatch.clone();
                         let on = Callback::from(move |e: InputEvent| {
                             let v = e.target_unchecked_into::<web_sys::HtmlInputElement>().value();
                             if let Ok(w) = v.parse::<f32>() {

@@ -8,15 +8,14 @@ use crate::app::labs::exits::{
     Exits, ExitsEvent, ExitsRequest, ExitsResult, example_rows, input_rows,
 };
 use crate::app::labs::{LabEvent, LabRequest, polyline, scale};
-use crate::web::components::State;
 
 #[component]
 pub fn View(props: &LabProps) -> Html {
-    let state = &props.state;
-    let lab = &state.labs.states.exits;
+    let p = props;
+    let lab = &p.labs.states.exits;
     let busy = busy(props);
     // What is on show (a drawing, a message, a point) decides the example table.
-    let drawn = state.drawing.is_some() || state.message.is_some() || state.probe.is_some();
+    let drawn = !p.example_shown;
     let train = ask::<Exits>(props, || ExitsRequest::Train, LabRequest::exits);
     html! {
         <section class="panel exits" aria-labelledby="exits-h">
@@ -27,14 +26,14 @@ pub fn View(props: &LabProps) -> Html {
             </button>
             { frame::<Exits>(props) }
             if let Some(result) = &lab.result {
-                { speed_view(state, result, lab.speed, drawn) }
+                { speed_view(p, result, lab.speed, drawn) }
             }
         </section>
     }
 }
 
-fn speed_view(state: &State, r: &ExitsResult, speed: f32, drawn: bool) -> Html {
-    let s = state.clone();
+fn speed_view(p: &LabProps, r: &ExitsResult, speed: f32, drawn: bool) -> Html {
+    let s = p.dispatch.clone();
     let on_speed = Callback::from(move |e: InputEvent| {
         let v = e
             .target_unchecked_into::<web_sys::HtmlInputElement>()
@@ -43,7 +42,7 @@ fn speed_view(state: &State, r: &ExitsResult, speed: f32, drawn: bool) -> Html {
             edit(&s, LabEvent::exits(ExitsEvent::Speed(speed)));
         }
     });
-    let p = r.table.at(speed);
+    let at = r.table.at(speed);
     html! {
         <>
             <div class="control">
@@ -53,11 +52,11 @@ fn speed_view(state: &State, r: &ExitsResult, speed: f32, drawn: bool) -> Html {
             </div>
             <p id="exit-readout" class="readout">{ format!(
                 "At S = {speed:.2}: {:.1} % accuracy, {:.2} of {} layers on average, {:.0} % of the teacher's FLOPs (the teacher: {:.1} %).",
-                p.accuracy * 100.0, p.layers, r.table.exits(), p.flops_fraction * 100.0, r.teacher_accuracy * 100.0) }</p>
+                at.accuracy * 100.0, at.layers, r.table.exits(), at.flops_fraction * 100.0, r.teacher_accuracy * 100.0) }</p>
             { chart(r, speed) }
-            <p class="explain">{ format!("Test examples leaving at exit 1 … {}: {}", p.left_at.len(),
-                p.left_at.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" · ")) }</p>
-            { example(state, r, speed, drawn) }
+            <p class="explain">{ format!("Test examples leaving at exit 1 … {}: {}", at.left_at.len(),
+                at.left_at.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" · ")) }</p>
+            { example(p, r, speed, drawn) }
         </>
     }
 }
@@ -110,9 +109,9 @@ fn chart(r: &ExitsResult, speed: f32) -> Html {
 
 /// The input on show (a test example, or the drawing or message): each exit's guess, its
 /// sureness, and where the input leaves.
-fn example(state: &State, r: &ExitsResult, speed: f32, drawn: bool) -> Html {
-    let i = state.settings.example;
-    let (rows, what) = match (&state.labs.states.exits.input, drawn) {
+fn example(p: &LabProps, r: &ExitsResult, speed: f32, drawn: bool) -> Html {
+    let i = p.settings.example;
+    let (rows, what) = match (&p.labs.states.exits.input, drawn) {
         (Some((_, flat)), true) => (
             input_rows(flat, r.table.classes(), speed),
             "Your input".to_string(),

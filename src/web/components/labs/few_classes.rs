@@ -10,7 +10,7 @@ use crate::engine::few_classes::{FewClassesPlan, FewClassesRow};
 
 #[component]
 pub fn View(props: &LabProps) -> Html {
-    let lab = &props.state.labs.states.few_classes;
+    let lab = &props.labs.states.few_classes;
     let busy = busy(props);
     let run = ask::<FewClasses>(props, || FewClassesRequest::Run, LabRequest::few_classes);
     let plan = FewClassesPlan::default();

@@ -2,37 +2,27 @@
 //! share (one progress bar, one Cancel, how the last work ended), and the index. Which view a
 //! lab id opens is generated from the registry (`for_each_lab!`), so a new lab needs no line here.
 
-pub mod devices;
-pub mod ensemble;
-pub mod exits;
-pub mod few_classes;
-pub mod sequence;
-pub mod sweep;
-pub mod teachers;
-pub mod theseus;
-
 use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::State;
-use crate::app::labs::{Lab, LabEvent, LabReport, LabRequest};
-use crate::app::state::{Action, AppState};
+use super::Dispatch;
+use crate::app::Settings;
+use crate::app::labs::{Lab, LabEvent, LabReport, LabRequest, Labs};
+use crate::app::state::{Action, Run};
 use crate::web::Request;
 
-/// What every lab view gets: the state, its calm view (re-render only when that changes), and
-/// the requests channel.
-#[derive(Properties)]
+/// What every lab view gets: the labs' states, the settings and the run (the data, the
+/// teacher), whether a test example is on show (not a drawing, a message or a point), and the
+/// two channels: actions for the page's state, requests for the driver.
+#[derive(Properties, PartialEq, Clone)]
 pub struct LabProps {
-    pub state: State,
-    pub view: Rc<AppState>,
+    pub labs: Labs,
+    pub settings: Settings,
+    pub run: Rc<Run>,
+    pub example_shown: bool,
+    pub dispatch: Dispatch,
     pub request: Callback<Request>,
-}
-
-impl PartialEq for LabProps {
-    fn eq(&self, other: &Self) -> bool {
-        self.view == other.view
-    }
 }
 
 /// A callback that asks for `L`'s work.
@@ -47,13 +37,13 @@ fn ask<L: Lab>(
 }
 
 /// The page's own edit of a lab (a slider, a checkbox), reduced like any event of its work.
-fn edit(state: &State, event: LabEvent) {
-    state.dispatch(Action::Lab(LabReport::Event(event)));
+fn edit(dispatch: &Dispatch, event: LabEvent) {
+    dispatch.emit(Action::Lab(LabReport::Event(event)));
 }
 
 /// The progress of `L`'s work with its Cancel (a failure is said where every error is).
 fn frame<L: Lab>(props: &LabProps) -> Html {
-    let labs = &props.state.labs;
+    let labs = &props.labs;
     let id = L::ID;
     if let Some(p) = labs.progress(id) {
         let cancel = props.request.reform(|_: MouseEvent| Request::CancelLab);
@@ -78,15 +68,18 @@ fn capitalised(s: &str) -> String {
 
 /// Whether a lab button waits (one piece of work at a time).
 fn busy(props: &LabProps) -> bool {
-    props.state.labs.busy()
+    props.labs.busy()
 }
 
 macro_rules! lab_views {
     ($($id:ident: $lab:ty),* $(,)?) => {
+        // Each lab's view, `src/web/components/labs/<id>.rs`.
+        $(pub mod $id;)*
+
         /// The view of the lab `id`, or nothing for an id no lab has.
         pub fn lab_view(id: &str, props: &LabProps) -> Html {
             $(if id == <$lab as Lab>::ID {
-                return html! { <$id::View state={props.state.clone()} view={props.view.clone()} request={props.request.clone()} /> };
+                return html! { <$id::View ..props.clone() /> };
             })*
             html! {}
         }

@@ -10,7 +10,6 @@ use crate::app::labs::sequence::{
 use crate::app::labs::{LabEvent, LabRequest};
 use crate::engine::seq2seq::Targets;
 use crate::web::Request;
-use crate::web::components::State;
 
 fn targets_title(t: Targets) -> &'static str {
     match t {
@@ -23,8 +22,8 @@ fn targets_title(t: Targets) -> &'static str {
 
 #[component]
 pub fn View(props: &LabProps) -> Html {
-    let state = &props.state;
-    let lab = &state.labs.states.sequence;
+    let p = props;
+    let lab = &p.labs.states.sequence;
     let busy = busy(props);
     html! {
         <section class="panel sequence" aria-labelledby="sequence-h">
@@ -36,7 +35,7 @@ pub fn View(props: &LabProps) -> Html {
                     { "Load CMUdict and its teacher (3 MB)" }
                 </button>
             } else {
-                { controls(state, lab, &props.request, busy) }
+                { controls(p, lab, &props.request, busy) }
             }
             { frame::<Sequence>(props) }
             { scores(lab) }
@@ -45,8 +44,8 @@ pub fn View(props: &LabProps) -> Html {
     }
 }
 
-fn controls(state: &State, lab: &SequenceLab, request: &Callback<Request>, busy: bool) -> Html {
-    let s = state.clone();
+fn controls(p: &LabProps, lab: &SequenceLab, request: &Callback<Request>, busy: bool) -> Html {
+    let s = p.dispatch.clone();
     let choose = Callback::from(move |e: Event| {
         let v = e
             .target_unchecked_into::<web_sys::HtmlSelectElement>()

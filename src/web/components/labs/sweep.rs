@@ -10,9 +10,9 @@ use crate::web::components::{GridHeatmap, input_value};
 
 #[component]
 pub fn View(props: &LabProps) -> Html {
-    let state = props.state.clone();
-    let lab = &props.state.labs.states.sweep;
-    let running = props.state.labs.progress("sweep").is_some();
+    let dispatch = props.dispatch.clone();
+    let lab = &props.labs.states.sweep;
+    let running = props.labs.progress("sweep").is_some();
     let busy = busy(props);
     let steps = lab.steps;
     let run = ask::<Sweep>(
@@ -22,7 +22,7 @@ pub fn View(props: &LabProps) -> Html {
     );
     let set_steps = Callback::from(move |e: Event| {
         if let Ok(n) = input_value(&e).parse::<usize>() {
-            edit(&state, LabEvent::sweep(SweepEvent::Steps(n)));
+            edit(&dispatch, LabEvent::sweep(SweepEvent::Steps(n)));
         }
     });
     html! {

@@ -9,15 +9,14 @@ use crate::app::labs::LabRequest;
 use crate::app::labs::teachers::{TeacherRequest, Teachers};
 use crate::app::state::Action;
 use crate::engine::catalog::DatasetKind;
-use crate::web::components::State;
 
 /// A new teacher trained here (regularised or not), or a teacher assistant, with progress.
 #[component]
 pub fn View(props: &LabProps) -> Html {
-    let state = &props.state;
-    let kind = state.settings.dataset;
-    let vocab = vocab(state);
-    let regularised = state.regularise_teacher;
+    let p = props;
+    let kind = p.settings.dataset;
+    let vocab = vocab(p);
+    let regularised = p.run.regularise_teacher;
     let teacher_plan = crate::app::PageTraining::teacher_for(kind, vocab, regularised);
     let assistant_plan = crate::app::PageTraining::assistant(kind, vocab);
     let busy = busy(props);
@@ -35,10 +34,10 @@ pub fn View(props: &LabProps) -> Html {
                     { "Train a new teacher here" }
                 </button>
                 <span class="note">{ format!(" {} on all labeled training examples, {} epochs{}; then both students distil from it.", teacher_plan.config.describe(), teacher_plan.epochs, teacher_plan.regularisation.describe().map(|d| format!(", {d}")).unwrap_or_default()) }</span>
-                { regularise_choice(state, kind, vocab) }
+                { regularise_choice(p, kind, vocab) }
             </div>
             <div class="teacher-train">
-                <button id="train-assistant" disabled={busy || state.assistant.is_some()}
+                <button id="train-assistant" disabled={busy || p.run.assistant.is_some()}
                         onclick={train_assistant}>
                     { "Put a teacher assistant in between" }
                 </button>
@@ -51,27 +50,27 @@ pub fn View(props: &LabProps) -> Html {
 
 /// The choice of a teacher regularised as Hinton et al.'s, and why it matters (none for text:
 /// its transformer already trains with dropout).
-fn regularise_choice(state: &State, kind: DatasetKind, vocab: Option<usize>) -> Html {
+fn regularise_choice(p: &LabProps, kind: DatasetKind, vocab: Option<usize>) -> Html {
     if crate::app::PageTraining::regularised_teacher(kind, vocab).is_none() {
         return html! {};
     }
-    let dispatch = state.dispatcher();
+    let dispatch = p.dispatch.clone();
     let toggle = Callback::from(move |e: Event| {
         let on = e
             .target_unchecked_into::<web_sys::HtmlInputElement>()
             .checked();
-        dispatch.dispatch(Action::RegulariseTeacher(on));
+        dispatch.emit(Action::RegulariseTeacher(on));
     });
     html! {
         <label class="teacher-option">
-            <input id="teacher-regularised" type="checkbox" checked={state.regularise_teacher} onchange={toggle} />
+            <input id="teacher-regularised" type="checkbox" checked={p.run.regularise_teacher} onchange={toggle} />
             <span>{ "Regularise it as Hinton et al. did: dropout, and on MNIST images shifted by a pixel. It trains three times as long and memorises its training set less, so its soft targets say more." }</span>
         </label>
     }
 }
 
 /// The vocabulary of the text set in use.
-fn vocab(state: &State) -> Option<usize> {
-    let text = state.data.as_ref()?.text.as_ref()?;
+fn vocab(p: &LabProps) -> Option<usize> {
+    let text = p.run.data.as_ref()?.text.as_ref()?;
     Some(text.split.tokenizer.vocab_size())
 }

@@ -11,8 +11,8 @@ use crate::engine::theseus::Phase;
 
 #[component]
 pub fn View(props: &LabProps) -> Html {
-    let state = props.state.clone();
-    let lab = &props.state.labs.states.theseus;
+    let dispatch = props.dispatch.clone();
+    let lab = &props.labs.states.theseus;
     let busy = busy(props);
     let curriculum = lab.curriculum;
     let run = ask::<Theseus>(
@@ -24,7 +24,7 @@ pub fn View(props: &LabProps) -> Html {
         let on = e
             .target_unchecked_into::<web_sys::HtmlInputElement>()
             .checked();
-        edit(&state, LabEvent::theseus(TheseusEvent::Curriculum(on)));
+        edit(&dispatch, LabEvent::theseus(TheseusEvent::Curriculum(on)));
     });
     html! {
         <section class="panel theseus" aria-labelledby="theseus-h">

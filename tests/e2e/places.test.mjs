@@ -130,12 +130,13 @@ test('while each lab works and T is dragged, no task on the page\'s thread takes
   const longest = {};
   for (const id of LABS) {
     await go(page, id);
-    await page.evaluate(() => { window.__long = []; });
     await page.click(START[id]);
     // The compare-devices work is short: it may be over before its bar is seen.
     await page.locator(`#${id}-progress`).waitFor({ timeout: 30_000 }).catch(() => {});
     await go(page, 'playground');
     await page.focus('#temperature');
+    // Only the drag is timed: the view's first drawing after a change of place is not a stutter.
+    await page.evaluate(() => { window.__long = []; });
     for (let k = 0; k < 12; k++) {
       const before = await page.locator('#t-value').textContent();
       await page.keyboard.press(k % 6 < 3 ? 'ArrowRight' : 'ArrowLeft');
@@ -149,7 +150,10 @@ test('while each lab works and T is dragged, no task on the page\'s thread takes
   }
   console.log(`# longest task on the page's thread while each lab worked (ms): ${JSON.stringify(longest)}`);
   // The instrument itself: an 80 ms task on the page's thread is seen.
-  await page.evaluate(() => { window.__long = []; const t = performance.now(); while (performance.now() - t < 80); });
+  await page.evaluate(() => {
+    window.__long = [];
+    setTimeout(() => { const t = performance.now(); while (performance.now() - t < 80); }, 0);
+  });
   await page.waitForFunction(() => window.__long.some((d) => d >= 80), null, { timeout: 5_000 });
   for (const [id, ms] of Object.entries(longest)) assert.ok(ms < 50, `${id}: ${ms} ms`);
   assert.deepEqual(errors, []);

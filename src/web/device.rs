@@ -96,7 +96,10 @@ async fn start_webgpu() -> DeviceChoice {
     DeviceChoice::cpu("this build of the page has no WebGPU runtime".into())
 }
 
+// Only the WebGPU build compiles this, and CI's clippy checks the CPU-only one: rustc's warnings
+// here fail trunk's build instead.
 #[cfg(feature = "webgpu")]
+#[deny(warnings)]
 async fn start_webgpu() -> DeviceChoice {
     use burn::tensor::wgpu::WgpuBackend;
     match Device::wgpu_options()

@@ -118,6 +118,10 @@ impl Lab for Ensemble {
         }
     }
 
+    fn answers_at_once(request: &EnsembleRequest) -> bool {
+        matches!(request, EnsembleRequest::Weights(_))
+    }
+
     fn reduce(lab: &mut EnsembleLab, event: EnsembleEvent) {
         match event {
             EnsembleEvent::TeacherSized(on) => lab.teacher_sized = on,

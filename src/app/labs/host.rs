@@ -27,17 +27,11 @@ impl LabHost {
         request: LabRequest,
         context: &LabContext,
     ) -> Vec<LabReport<LabEvent>> {
-        if self.running.is_none() {
-            return self.start(request, context);
+        if self.running.is_some() && !request.answers_at_once() {
+            self.waiting.push_back(request);
+            return Vec::new();
         }
-        match request.clone().start(context, &self.memories) {
-            Ok(Started::Now(events)) => events.into_iter().map(LabReport::Event).collect(),
-            // A job (or a request that needs the running one's result first) waits.
-            _ => {
-                self.waiting.push_back(request);
-                Vec::new()
-            }
-        }
+        self.start(request, context)
     }
 
     fn start(&mut self, request: LabRequest, context: &LabContext) -> Vec<LabReport<LabEvent>> {

@@ -97,6 +97,11 @@ macro_rules! registry {
                 match self { $(LabRequest::$id(_) => <$lab as Lab>::IN_PAGE),* }
             }
 
+            /// Whether it answers at once instead of starting a job (see `Lab::answers_at_once`).
+            pub fn answers_at_once(&self) -> bool {
+                match self { $(LabRequest::$id(r) => <$lab as Lab>::answers_at_once(r)),* }
+            }
+
             pub fn start(self, context: &LabContext, memories: &Memories) -> crate::Result<Started<LabEvent>> {
                 Ok(match self {
                     $(LabRequest::$id(r) => <$lab as Lab>::start(r, context, &memories.$id)?.map(LabEvent::$id)),*

@@ -112,6 +112,12 @@ pub trait Lab: 'static {
         memory: &Rc<RefCell<Self::Memory>>,
     ) -> crate::Result<Started<Self::Event>>;
 
+    /// Whether a request answers at once (a weight moved, a word pronounced) rather than start
+    /// a job: such requests are served even while another job runs; the others wait their turn.
+    fn answers_at_once(_request: &Self::Request) -> bool {
+        false
+    }
+
     /// The page's state after an event.
     fn reduce(state: &mut Self::State, event: Self::Event);
 

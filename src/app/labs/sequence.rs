@@ -151,6 +151,10 @@ impl Lab for Sequence {
         }
     }
 
+    fn answers_at_once(request: &SequenceRequest) -> bool {
+        matches!(request, SequenceRequest::Pronounce(_))
+    }
+
     fn reduce(lab: &mut SequenceLab, event: SequenceEvent) {
         match event {
             SequenceEvent::Targets(t) => lab.targets = t,

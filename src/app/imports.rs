@@ -95,6 +95,7 @@ pub fn student_fits(c: &Architecture) -> Result<(), String> {
                 && TEXT_DEPTH.contains(b.hidden.len())
                 && b.hidden.iter().all(|w| *w == b.embed)
         }
+        Architecture::Bert(_) => false,
     };
     if fits {
         Ok(())

@@ -114,6 +114,8 @@ impl Settings {
                 s.student_kind = NetKind::Bow;
                 (s.text_width, s.text_depth) = (c.embed, c.hidden.len());
             }
+            // A BERT is a teacher; imports refuse it as a student before this.
+            Architecture::Bert(_) => {}
         }
         s.keep_mapping_possible();
         s

@@ -40,6 +40,21 @@ const BOW: &str = r#"class Bow(nn.Module):
             x = torch.relu(layer(x))
         return s.classifier(x)"#;
 
+const BERT: &str = r#"from transformers import BertConfig, BertModel
+class Bert(nn.Module):  # BertModel's own names; mean of the last states over the real tokens
+    def __init__(s, vocab, max_len, d, heads, layers, ff, classes):
+        super().__init__()
+        s.bert = BertModel(BertConfig(vocab_size=vocab, hidden_size=d, num_hidden_layers=layers, num_attention_heads=heads,
+                           intermediate_size=ff, max_position_embeddings=max_len, layer_norm_eps=1e-12), add_pooling_layer=False)
+        s.classifier = nn.Linear(d, classes)
+    def load_state_dict(s, sd):
+        s.classifier.load_state_dict({k[11:]: v for k, v in sd.items() if k.startswith("classifier.")})
+        s.bert.load_state_dict({k: v for k, v in sd.items() if not k.startswith("classifier.")}, strict=False)
+    def forward(s, ids):  # [batch, max_len] WordPiece ids: [CLS] first, 0 = [PAD]
+        mask = (ids != 0).float()
+        h = s.bert(input_ids=ids, attention_mask=mask).last_hidden_state
+        return s.classifier((h * mask[..., None]).sum(1) / mask.sum(1, keepdim=True))"#;
+
 /// The lines for a student of `arch`, saved as `file`.
 pub fn torch_lines(arch: &Architecture, file: &str) -> String {
     let head = "import torch, torch.nn as nn, safetensors.torch as st";
@@ -73,6 +88,13 @@ pub fn torch_lines(arch: &Architecture, file: &str) -> String {
             format!(
                 "Bow({}, {}, {:?}, {})",
                 c.vocab, c.embed, c.hidden, c.classes
+            ),
+        ),
+        Architecture::Bert(c) => (
+            Some(BERT),
+            format!(
+                "Bert({}, {}, {}, {}, {}, {}, {})",
+                c.vocab, c.max_len, c.width, c.heads, c.layers, c.ff, c.classes
             ),
         ),
     };

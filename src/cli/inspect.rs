@@ -183,6 +183,9 @@ fn layout(format: WeightFormat, arch: &Architecture) -> &'static str {
         (_, Architecture::BiLstm(_)) => {
             "safetensors, PyTorch names and layout: nn.Embedding embedding, nn.LSTM(embed, hidden, bidirectional=True, batch_first=True) lstm (gates i, f, g, o; run packed), max-pool over words, nn.Linear fc + ReLU, nn.Linear classifier; float32"
         }
+        (_, Architecture::Bert(_)) => {
+            "safetensors under Hugging Face BertModel names and layout (embeddings.*, encoder.layer.{n}.attention.self.query, …; post-norm, GELU, LayerNorm eps 1e-12), plus nn.Linear classifier on the mean of the last hidden states over the real tokens; float32"
+        }
         (_, Architecture::Bow(_)) => {
             "safetensors, PyTorch names and layout: nn.EmbeddingBag(mode='mean', padding_idx=0) embedding, nn.Linear hidden.{k} + ReLU, nn.Linear classifier; float32"
         }

@@ -67,6 +67,11 @@ pub fn forward_flops(arch: &Architecture) -> f64 {
             let per_token = c.blocks as f64 * (2.0 * (4.0 * d * d + 2.0 * d * f) + 4.0 * l * d);
             l * per_token + mlp(&[c.width, c.classes])
         }
+        Architecture::Bert(c) => {
+            let (l, d, f) = (c.max_len as f64, c.width as f64, c.ff as f64);
+            let per_token = c.layers as f64 * (2.0 * (4.0 * d * d + 2.0 * d * f) + 4.0 * l * d);
+            l * per_token + mlp(&[c.width, c.classes])
+        }
         Architecture::BiLstm(c) => {
             let (l, e, h) = (c.max_len as f64, c.embed as f64, c.hidden as f64);
             2.0 * l * 2.0 * 4.0 * h * (e + h) + mlp(&[2 * c.hidden, c.fc, c.classes])

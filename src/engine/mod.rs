@@ -14,6 +14,7 @@ pub mod few_classes;
 pub mod limits;
 pub mod loss;
 pub mod mapping;
+pub mod minilm;
 pub mod network;
 pub mod recipes;
 pub mod schedule;

@@ -26,6 +26,11 @@ mod inputs {
     mod seq2seq;
 }
 
+/// Against independent implementations (run by scripts/interop.sh, which builds them).
+mod reference {
+    mod minilm;
+}
+
 /// The page's model without a DOM: the reducer and the training worker's side.
 mod page {
     mod labs;

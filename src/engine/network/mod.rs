@@ -8,6 +8,7 @@
 //! Members: the multilayer perceptron ([`mlp`]).
 
 pub mod attention_maps;
+pub mod bert;
 pub mod bilstm;
 pub mod bow;
 pub mod ensemble;
@@ -23,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::error::Result;
 pub use attention_maps::{AttentionMaps, attention_maps};
+pub use bert::{Bert, BertConfig};
 pub use bilstm::{BiLstm, BiLstmConfig};
 pub use bow::{Bow, BowConfig};
 pub use ensemble::Ensemble;
@@ -192,6 +194,8 @@ pub enum Architecture {
     #[serde(rename = "bilstm")]
     BiLstm(BiLstmConfig),
     Bow(BowConfig),
+    /// A pretrained BERT-family encoder (MiniLM) with a classifier.
+    Bert(BertConfig),
 }
 
 impl From<MlpConfig> for Architecture {
@@ -213,6 +217,7 @@ impl Architecture {
             Architecture::Transformer(_) => "transformer",
             Architecture::BiLstm(_) => "bilstm",
             Architecture::Bow(_) => "bow",
+            Architecture::Bert(_) => "bert",
         }
     }
 
@@ -222,6 +227,7 @@ impl Architecture {
             Architecture::Transformer(c) => c.validate(),
             Architecture::BiLstm(c) => c.validate(),
             Architecture::Bow(c) => c.validate(),
+            Architecture::Bert(c) => c.validate(),
         }
     }
 
@@ -231,6 +237,7 @@ impl Architecture {
             Architecture::Transformer(c) => c.describe(),
             Architecture::BiLstm(c) => c.describe(),
             Architecture::Bow(c) => c.describe(),
+            Architecture::Bert(c) => c.describe(),
         }
     }
 
@@ -241,6 +248,7 @@ impl Architecture {
             Architecture::Transformer(c) => c.max_len,
             Architecture::BiLstm(c) => c.max_len,
             Architecture::Bow(c) => c.max_len,
+            Architecture::Bert(c) => c.max_len,
         }
     }
 
@@ -251,6 +259,7 @@ impl Architecture {
             Architecture::Transformer(c) => Some(c.vocab),
             Architecture::BiLstm(c) => Some(c.vocab),
             Architecture::Bow(c) => Some(c.vocab),
+            Architecture::Bert(c) => Some(c.vocab),
         }
     }
 
@@ -258,6 +267,7 @@ impl Architecture {
     pub fn dropout(&self) -> f32 {
         match self {
             Architecture::Transformer(c) => c.dropout,
+            Architecture::Bert(c) => c.dropout,
             _ => 0.0,
         }
     }
@@ -266,6 +276,7 @@ impl Architecture {
     pub fn heads(&self) -> Option<usize> {
         match self {
             Architecture::Transformer(c) => Some(c.heads),
+            Architecture::Bert(c) => Some(c.heads),
             _ => None,
         }
     }
@@ -275,6 +286,7 @@ impl Architecture {
         match self {
             Architecture::Mlp(_) => 1,
             Architecture::Transformer(c) => c.max_len,
+            Architecture::Bert(c) => c.max_len,
             Architecture::BiLstm(c) if layer <= 1 => c.max_len,
             Architecture::Bow(c) if layer == 0 => c.max_len,
             Architecture::BiLstm(_) | Architecture::Bow(_) => 1,
@@ -287,6 +299,7 @@ impl Architecture {
             Architecture::Transformer(c) => c.classes,
             Architecture::BiLstm(c) => c.classes,
             Architecture::Bow(c) => c.classes,
+            Architecture::Bert(c) => c.classes,
         }
     }
 
@@ -297,6 +310,7 @@ impl Architecture {
             Architecture::Transformer(c) => c.blocks,
             Architecture::BiLstm(_) => 2,
             Architecture::Bow(c) => c.hidden.len(),
+            Architecture::Bert(c) => c.layers,
         }
     }
 
@@ -308,6 +322,7 @@ impl Architecture {
             Architecture::Transformer(c) => (layer <= c.blocks).then_some(c.width),
             Architecture::BiLstm(c) => c.width(layer),
             Architecture::Bow(c) => c.width(layer),
+            Architecture::Bert(c) => (layer <= c.layers).then_some(c.width),
         }
     }
 
@@ -363,6 +378,7 @@ impl Architecture {
             Architecture::Transformer(c) => c.declared_params(),
             Architecture::BiLstm(c) => c.declared_params(),
             Architecture::Bow(c) => c.declared_params(),
+            Architecture::Bert(c) => c.declared_params(),
         }
     }
 
@@ -374,6 +390,7 @@ impl Architecture {
             Architecture::Transformer(c) => c.pytorch_shapes(),
             Architecture::BiLstm(c) => c.pytorch_shapes(),
             Architecture::Bow(c) => c.pytorch_shapes(),
+            Architecture::Bert(c) => c.pytorch_shapes(),
         }
     }
 
@@ -384,6 +401,7 @@ impl Architecture {
             Architecture::Transformer(c) => Ok(Network::Transformer(c.init(device, seed)?)),
             Architecture::BiLstm(c) => Ok(Network::BiLstm(c.init(device, seed)?)),
             Architecture::Bow(c) => Ok(Network::Bow(c.init(device, seed)?)),
+            Architecture::Bert(c) => Ok(Network::Bert(c.init(device, seed)?)),
         }
     }
 }
@@ -397,6 +415,7 @@ pub enum Network {
     Transformer(Transformer),
     BiLstm(BiLstm),
     Bow(Bow),
+    Bert(Bert),
 }
 
 impl Network {
@@ -475,6 +494,7 @@ impl Network {
             Network::Transformer(net) => net.torch_tensors(),
             Network::BiLstm(net) => net.torch_tensors(),
             Network::Bow(net) => net.torch_tensors(),
+            Network::Bert(net) => net.torch_tensors(),
         }
     }
 
@@ -486,6 +506,7 @@ impl Network {
             Network::Transformer(net) => Some(net.token_embedding.weight.val()),
             Network::BiLstm(net) => Some(net.embedding.weight.val()),
             Network::Bow(net) => Some(net.embedding.weight.val()),
+            Network::Bert(net) => Some(net.word_embeddings.weight.val()),
         }
     }
 
@@ -498,6 +519,7 @@ impl Network {
             }
             Architecture::BiLstm(c) => Network::BiLstm(BiLstm::from_torch(c, values)?),
             Architecture::Bow(c) => Network::Bow(Bow::from_torch(c, values)?),
+            Architecture::Bert(c) => Network::Bert(Bert::from_torch(c, values)?),
         })
     }
 }
@@ -509,6 +531,7 @@ impl Classifier for Network {
             Network::Transformer(net) => net.forward(input),
             Network::BiLstm(net) => net.forward(input),
             Network::Bow(net) => net.forward(input),
+            Network::Bert(net) => net.forward(input),
         }
     }
 
@@ -518,6 +541,7 @@ impl Classifier for Network {
             Network::Transformer(net) => net.logits(input),
             Network::BiLstm(net) => net.logits(input),
             Network::Bow(net) => net.logits(input),
+            Network::Bert(net) => net.logits(input),
         }
     }
 
@@ -527,6 +551,7 @@ impl Classifier for Network {
             Network::Transformer(net) => net.architecture(),
             Network::BiLstm(net) => net.architecture(),
             Network::Bow(net) => net.architecture(),
+            Network::Bert(net) => net.architecture(),
         }
     }
 }

@@ -95,7 +95,14 @@ impl TorchValues<'_> {
     }
 
     pub fn norm(&self, prefix: &str, width: usize) -> Result<LayerNorm> {
-        let mut norm = LayerNormConfig::new(width).init(self.device);
+        self.norm_with_epsilon(prefix, width, 1e-5)
+    }
+
+    /// A layer norm whose ε is not burn's default (BERT's is 10⁻¹²).
+    pub fn norm_with_epsilon(&self, prefix: &str, width: usize, eps: f64) -> Result<LayerNorm> {
+        let mut norm = LayerNormConfig::new(width)
+            .with_epsilon(eps)
+            .init(self.device);
         let vector = |name: String| -> Result<Param<Tensor<1>>> {
             let v = self.get(&name)?;
             if v.len() != width {

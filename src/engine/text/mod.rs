@@ -7,10 +7,16 @@
 //! therefore work on text unchanged; the text networks read those rows as ids.
 
 mod augment;
+mod brown;
 mod spam;
 pub mod tokenizer;
+pub mod wordpiece;
 
 pub use augment::{Neighbours, TangAugment, augment_examples, augment_words};
+pub use brown::{
+    BROWN_FILE, BROWN_GENRES, BROWN_MAX_LEN, BROWN_PIECES, BrownSentence, brown, brown_pieces,
+    brown_sentences, piece_rows,
+};
 pub use spam::{
     SPAM_CLASSES, SPAM_MAX_LEN, SPAM_TSV_GZ, TextSplit, spam, spam_from_gz, spam_sentences,
 };

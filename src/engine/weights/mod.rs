@@ -14,6 +14,7 @@
 //! [`FORMAT_MLP_V1`] (an untagged MLP architecture), still load.
 
 mod mlp;
+pub mod q4;
 
 pub use mlp::MlpWeights;
 
@@ -32,8 +33,11 @@ use crate::engine::network::{Architecture, Classifier, MlpConfig, Network};
 pub const FORMAT: &str = "distill-playground/v2";
 /// The first format, read still: the architecture is an MLP's, untagged.
 pub const FORMAT_MLP_V1: &str = "distill-playground/mlp-v1";
-/// No network this product makes comes near this; a bigger file is refused before parsing.
-pub const MAX_FILE_BYTES: usize = 64 << 20;
+/// A file whose matrices are in 4 bits ([`q4::FORMAT`]; the MiniLM teacher ships so).
+pub const FORMAT_Q4: &str = "distill-playground/v2-q4";
+/// The largest network this product makes is MiniLM exported in float32 (70 MB); a bigger file
+/// is refused before parsing.
+pub const MAX_FILE_BYTES: usize = 96 << 20;
 
 /// What a weight file says about itself besides the weights.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -149,6 +153,9 @@ impl NetworkWeights {
             .map_err(|e| Error::Weights(format!("not a valid safetensors file: {e}")))?;
         let meta = header.metadata().clone().unwrap_or_default();
         let architecture = architecture_of(&meta)?;
+        if meta.get("format").map(String::as_str) == Some(FORMAT_Q4) {
+            return Self::from_q4(bytes, architecture, &meta);
+        }
         let expected: BTreeMap<String, Vec<usize>> =
             architecture.pytorch_shapes().into_iter().collect();
         check_names(&file, &expected, &architecture)?;
@@ -162,6 +169,53 @@ impl NetworkWeights {
                 tensors,
             },
             file_info(&meta)?,
+        ))
+    }
+
+    /// The file with every matrix but the classifier in 4 bits ([`q4`]): an eighth of the
+    /// float32 size, for a teacher that ships.
+    pub fn to_q4_safetensors(&self, file: &FileInfo) -> Result<Vec<u8>> {
+        check_tensors(&self.architecture, &self.tensors)?;
+        let tensors: Vec<(String, Vec<usize>, Vec<f32>)> = self
+            .architecture
+            .pytorch_shapes()
+            .into_iter()
+            .map(|(name, shape)| {
+                let values = self.tensors[&name].clone();
+                (name, shape, values)
+            })
+            .collect();
+        let mut meta: BTreeMap<String, String> = self.metadata(file)?.into_iter().collect();
+        meta.insert("format".into(), FORMAT_Q4.into());
+        meta.insert("quantization".into(), q4::FORMAT.into());
+        q4::write(&tensors, &["classifier.weight"], meta)
+    }
+
+    fn from_q4(
+        bytes: &[u8],
+        architecture: Architecture,
+        meta: &HashMap<String, String>,
+    ) -> Result<(Self, FileInfo)> {
+        // Half a byte a value, at the least.
+        let needed = architecture.declared_params() / 2;
+        if needed > bytes.len() as u64 {
+            return Err(Error::Weights(format!(
+                "the file declares {} ({} parameters) but holds only {} bytes",
+                architecture.describe(),
+                architecture.declared_params(),
+                bytes.len()
+            )));
+        }
+        let tensors = q4::read(bytes, &architecture.pytorch_shapes())?;
+        for (name, values) in &tensors {
+            check_finite(name, values)?;
+        }
+        Ok((
+            Self {
+                architecture,
+                tensors,
+            },
+            file_info(meta)?,
         ))
     }
 
@@ -179,6 +233,7 @@ impl NetworkWeights {
             Network::Transformer(n) => n.save_into(&mut store),
             Network::BiLstm(n) => n.save_into(&mut store),
             Network::Bow(n) => n.save_into(&mut store),
+            Network::Bert(n) => n.save_into(&mut store),
         };
         saved.map_err(burnpack_err("could not write burnpack"))?;
         let bytes = store
@@ -210,6 +265,7 @@ impl NetworkWeights {
             Network::Transformer(n) => n.load_from(&mut store),
             Network::BiLstm(n) => n.load_from(&mut store),
             Network::Bow(n) => n.load_from(&mut store),
+            Network::Bert(n) => n.load_from(&mut store),
         }
         .map_err(burnpack_err(
             "the burnpack file does not fit its architecture",
@@ -374,7 +430,7 @@ fn burnpack_err(what: &str) -> impl Fn(burn::store::burn_pack::Error) -> Error +
 /// first format's (mlp-v1) are MLPs.
 fn architecture_of(meta: &HashMap<String, String>) -> Result<Architecture> {
     let tagged = match meta.get("format") {
-        Some(f) if f == FORMAT => true,
+        Some(f) if f == FORMAT || f == FORMAT_Q4 => true,
         Some(f) if f == FORMAT_MLP_V1 => false,
         // burn writes format=burnpack into every file; ours overwrites it.
         Some(f) if f == "burnpack" => {

@@ -1,0 +1,156 @@
+//! The pretrained teacher: paraphrase-MiniLM-L3-v2 as the `pocket-encoder` crate ships it
+//! (`assets/teachers/minilm/`, copied from cargo's registry by `scripts/data/copy_minilm.sh`),
+//! read into a [`Bert`] with a fresh classifier, and its WordPiece tokenizer.
+
+use std::path::Path;
+
+use burn::tensor::Device;
+use rand::SeedableRng;
+use rand::rngs::ChaCha8Rng;
+
+use crate::engine::error::{Error, Result};
+use crate::engine::network::torch::TorchValues;
+use crate::engine::network::{Bert, BertConfig, random_linear};
+use crate::engine::text::wordpiece::WordPiece;
+use crate::engine::weights::q4;
+
+/// The folder under `assets/`.
+pub const DIR: &str = "teachers/minilm";
+/// Rows of BERT's position table.
+pub const MAX_POSITIONS: usize = 512;
+
+fn read(assets: &Path, file: &str) -> Result<Vec<u8>> {
+    let path = assets.join(DIR).join(file);
+    std::fs::read(&path).map_err(|e| Error::io(path.display().to_string(), e))
+}
+
+/// MiniLM's WordPiece tokenizer, rows of `max_len`.
+pub fn wordpiece(assets: &Path, max_len: usize) -> Result<WordPiece> {
+    WordPiece::from_json(&read(assets, "tokenizer.json")?, max_len)
+}
+
+/// The pretrained encoder with a classifier of `classes` drawn from `seed`, reading rows of
+/// `max_len` pieces (the first `max_len` rows of its position table).
+pub fn pretrained(
+    assets: &Path,
+    max_len: usize,
+    classes: usize,
+    seed: u64,
+    device: &Device,
+) -> Result<Bert> {
+    pretrained_from_bytes(
+        &read(assets, "model.safetensors")?,
+        max_len,
+        classes,
+        seed,
+        device,
+    )
+}
+
+/// [`pretrained`] from the bytes of pocket-encoder's `model.safetensors`.
+pub fn pretrained_from_bytes(
+    bytes: &[u8],
+    max_len: usize,
+    classes: usize,
+    seed: u64,
+    device: &Device,
+) -> Result<Bert> {
+    let config = BertConfig {
+        max_len,
+        ..BertConfig::minilm(max_len, classes)
+    };
+    config.validate()?;
+    if max_len > MAX_POSITIONS {
+        return Err(Error::ModelConfig(format!(
+            "rows of {max_len} pieces: MiniLM has {MAX_POSITIONS} positions"
+        )));
+    }
+    let full = BertConfig {
+        max_len: MAX_POSITIONS,
+        ..config.clone()
+    };
+    let encoder: Vec<(String, Vec<usize>)> = full
+        .pytorch_shapes()
+        .into_iter()
+        .filter(|(name, _)| !name.starts_with("classifier."))
+        .collect();
+    let mut values = q4::read(bytes, &encoder)?;
+    if let Some(positions) = values.get_mut("embeddings.position_embeddings.weight") {
+        positions.truncate(max_len * config.width);
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let head = random_linear(config.width, classes, &mut rng, &Device::flex());
+    let weight = head.weight.val().transpose().into_data();
+    let bias = head.bias.map(|b| b.val().into_data());
+    let host = |d: burn::tensor::TensorData| {
+        d.try_to_vec::<f32>()
+            .map_err(|e| Error::Read(format!("{e:?}")))
+    };
+    values.insert("classifier.weight".into(), host(weight)?);
+    values.insert(
+        "classifier.bias".into(),
+        match bias {
+            Some(b) => host(b)?,
+            None => vec![0.0; classes],
+        },
+    );
+    Bert::from_torch(
+        &config,
+        &TorchValues {
+            values: &values,
+            device,
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::network::{Classifier, Input};
+    use burn::tensor::{Int, Tensor, TensorData};
+
+    fn assets() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets")
+    }
+
+    /// The shipped copy reads into the family with HF's names and shapes, and a sentence is a
+    /// unit vector that does not depend on its padding.
+    #[test]
+    fn the_pretrained_encoder_loads_and_embeds() {
+        let device = Device::flex();
+        let net = pretrained(&assets(), 16, 3, 1, &device).unwrap();
+        let wp = wordpiece(&assets(), 16).unwrap();
+        assert_eq!(wp.vocab_size(), 30_522);
+        let ids = |text: &str, len: usize| {
+            let mut row: Vec<i64> = wp.encode(text).into_iter().map(i64::from).collect();
+            row.resize(len, 0);
+            Tensor::<2, Int>::from_data(TensorData::new(row, [1, len]), &device)
+        };
+        let a = net.sentence_embedding(Input::Tokens(ids("A cat sat on the mat.", 10)));
+        let b = net.sentence_embedding(Input::Tokens(ids("A cat sat on the mat.", 16)));
+        let norm = a.clone().powi_scalar(2).sum().into_scalar::<f32>();
+        assert!((norm - 1.0).abs() < 1e-5, "{norm}");
+        let diff = (a.clone() - b).abs().max().into_scalar::<f32>();
+        assert!(diff < 1e-5, "padding changed the embedding by {diff}");
+        // Paraphrases are closer than unrelated sentences (what the checkpoint was trained for).
+        let c = net.sentence_embedding(Input::Tokens(ids("The kitten was sitting on a rug.", 16)));
+        let d = net.sentence_embedding(Input::Tokens(ids("Stock prices fell sharply today.", 16)));
+        let cos = |x: Tensor<2>, y: Tensor<2>| (x * y).sum().into_scalar::<f32>();
+        assert!(cos(a.clone(), c) > cos(a, d) + 0.2);
+        let out = net.forward(Input::Tokens(ids("hello", 16)));
+        assert_eq!(out.logits.dims(), [1, 3]);
+        assert_eq!(out.taps.attention(3).unwrap().dims(), [1, 12, 16, 16]);
+        assert_eq!(out.taps.hidden(3).unwrap().dims(), [1, 16, 384]);
+        assert!(pretrained(&assets(), 513, 3, 1, &device).is_err());
+    }
+
+    #[test]
+    fn a_damaged_file_is_refused() {
+        let device = Device::flex();
+        let bytes = read(&assets(), "model.safetensors").unwrap();
+        let cut = &bytes[..bytes.len() / 2];
+        assert!(pretrained_from_bytes(cut, 16, 3, 1, &device).is_err());
+        let err = pretrained_from_bytes(b"{}", 16, 3, 1, &device).unwrap_err();
+        assert!(err.to_string().contains("safetensors"), "{err}");
+    }
+}

@@ -9,7 +9,7 @@ use crate::engine::limits;
 use crate::engine::loss::{AttentionLoss, HiddenLoss, KlReduction, SoftLoss};
 use crate::engine::train::Regularisation;
 
-use super::kinds::NetKind;
+use super::kinds::{NetKind, TeacherKind};
 use crate::engine::network::Activation;
 
 #[derive(Args, Debug)]
@@ -270,13 +270,41 @@ pub struct TrainArgs {
 pub struct TrainTeacherArgs {
     #[command(flatten)]
     pub train: TrainArgs,
-    /// mlp, transformer, bilstm or bow (default: transformer for text, mlp otherwise).
+    /// mlp, transformer, bilstm or bow (default: transformer for text, mlp otherwise), or
+    /// minilm: the pretrained MiniLM fine-tuned (written in 4 bits; the --minilm-* flags).
     #[arg(long)]
-    pub kind: Option<NetKind>,
+    pub kind: Option<TeacherKind>,
     /// Shape: MLP "128x6" (six of 128) or "256,128"; transformer "128x4" (width × blocks);
     /// bilstm "64" or "300,150,400"; bow "32" or "64,32".
     #[arg(long)]
     pub hidden: Option<String>,
+    /// MiniLM: peak learning rate of AdamW, reached after the warm-up, then decayed to zero.
+    #[arg(long, default_value_t = 1e-4)]
+    pub minilm_lr: f64,
+    /// MiniLM: passes over the training sentences.
+    #[arg(long, default_value_t = 2.0)]
+    pub minilm_epochs: f32,
+    /// MiniLM: AdamW's decoupled weight decay.
+    #[arg(long, default_value_t = 0.01)]
+    pub minilm_weight_decay: f32,
+    /// MiniLM: fraction of the steps over which the learning rate warms up.
+    #[arg(long, default_value_t = 0.1)]
+    pub warmup: f32,
+    /// MiniLM: fine-tune the word embeddings too (frozen by default).
+    #[arg(long)]
+    pub train_embeddings: bool,
+    /// MiniLM: WordPiece tokens per row (default 64).
+    #[arg(long)]
+    pub pieces: Option<usize>,
+    /// MiniLM: train on the first N training sentences only (a quick run).
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// MiniLM: also write its logits on the training sentences (float16 safetensors).
+    #[arg(long)]
+    pub logits_out: Option<PathBuf>,
+    /// MiniLM: also write it in float32, under Hugging Face BertModel names (70 MB).
+    #[arg(long)]
+    pub f32_out: Option<PathBuf>,
     /// Attention heads per transformer block.
     #[arg(long, default_value_t = 4)]
     pub heads: usize,

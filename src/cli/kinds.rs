@@ -4,6 +4,33 @@ use clap::builder::PossibleValue;
 
 pub use crate::engine::network::spec::{NetKind, Role, Shape, architecture, kind_for};
 
+/// What `train-teacher --kind` trains: a network of the family from scratch, or the pretrained
+/// MiniLM fine-tuned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TeacherKind {
+    Scratch(NetKind),
+    Minilm,
+}
+
+impl clap::ValueEnum for TeacherKind {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            TeacherKind::Scratch(NetKind::Mlp),
+            TeacherKind::Scratch(NetKind::Transformer),
+            TeacherKind::Scratch(NetKind::Bilstm),
+            TeacherKind::Scratch(NetKind::Bow),
+            TeacherKind::Minilm,
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        match self {
+            TeacherKind::Scratch(kind) => kind.to_possible_value(),
+            TeacherKind::Minilm => Some(PossibleValue::new("minilm")),
+        }
+    }
+}
+
 impl clap::ValueEnum for NetKind {
     fn value_variants<'a>() -> &'a [Self] {
         &NetKind::ALL

@@ -9,6 +9,7 @@ mod few_classes;
 mod g2p;
 mod inspect;
 mod kinds;
+mod minilm;
 mod sweep;
 mod theseus;
 mod train;
@@ -137,6 +138,14 @@ pub(super) fn load_weights(path: &Path, device: &Device) -> Result<(Network, Fil
 pub(super) struct Data {
     pub split: Split,
     pub text: Option<TextSplit>,
+    /// The test sentences as a teacher with its own tokenizer (MiniLM's WordPiece) reads them.
+    pub pieces: Option<Pieces>,
+}
+
+/// A teacher's own tokenizer and its rows of the test split.
+pub(super) struct Pieces {
+    pub wordpiece: crate::engine::text::wordpiece::WordPiece,
+    pub test: data::Dataset,
 }
 
 impl Data {
@@ -166,15 +175,22 @@ pub(super) fn load_data(
         return Ok(Data {
             split: crate::engine::catalog::load(kind, assets, seed)?,
             text: None,
+            pieces: None,
         });
     }
-    let text = crate::engine::text::spam(tokenizer)?;
+    let text = match kind {
+        DatasetKind::Brown => {
+            crate::engine::text::brown(&crate::engine::catalog::read_brown(assets)?, tokenizer)?
+        }
+        _ => crate::engine::text::spam(tokenizer)?,
+    };
     Ok(Data {
         split: Split {
             train: text.train.clone(),
             test: text.test.clone(),
         },
         text: Some(text),
+        pieces: None,
     })
 }
 
@@ -325,6 +341,14 @@ pub(super) fn teacher_and_data(
 ) -> Result<TeacherData> {
     let path = teacher.map_or_else(|| shipped_teacher(assets, dataset), Path::to_path_buf);
     let (net, info) = load_weights(&path, device)?;
+    if let Network::Bert(bert) = &net {
+        let data = minilm::data_for(bert, dataset, assets, seed)?;
+        return Ok(TeacherData {
+            teacher: net,
+            path,
+            data,
+        });
+    }
     let tokenizer = text_tokenizer(&net, &info, tokenizer, &path)?;
     let data = load_data(dataset, assets, seed, tokenizer)?;
     check_fits(

@@ -13,8 +13,12 @@ use crate::engine::loss::{AttentionLoss, KlForm};
 use crate::engine::mapping::MappingScheme;
 use crate::engine::network::{Classifier, Ensemble};
 use crate::engine::schedule::Schedule;
+use crate::engine::text::Sentences;
 use crate::engine::text::{Neighbours, TangAugment, text_transfer_set};
-use crate::engine::train::{DistillSettings, Trainer, accuracy};
+use crate::engine::train::fine_tune::bucketed_logits;
+use crate::engine::train::{
+    DistillSettings, Trainer, accuracy, fraction_equal, logits_host, predictions,
+};
 use crate::engine::weights::{FileInfo, save_network};
 
 use super::*;
@@ -26,7 +30,14 @@ pub(super) fn train_teacher(
     quiet: bool,
 ) -> Result<()> {
     let t = &args.train;
-    let kind = kinds::kind_for(args.kind, t.dataset)?;
+    let kind = match args.kind {
+        Some(kinds::TeacherKind::Minilm) => {
+            return super::minilm::minilm_teacher(&args, assets, device, quiet);
+        }
+        Some(kinds::TeacherKind::Scratch(kind)) => Some(kind),
+        None => None,
+    };
+    let kind = kinds::kind_for(kind, t.dataset)?;
     let tokenizer = tokenizer_of(&FileInfo::default(), args.tokenizer.as_deref())?;
     let data_set = load_data(t.dataset, assets, t.seed, tokenizer)?;
     let split = &data_set.split;
@@ -178,7 +189,17 @@ pub(super) fn distill(
 ) -> Result<()> {
     let p = Prepared::new(&args, assets, device)?;
     let split = &p.data_set.split;
-    let teacher_acc = accuracy(&p.teachers, &split.test, device)?;
+    // A MiniLM teacher reads its own pieces of the test sentences.
+    let teacher_test = p.data_set.pieces.as_ref().map(|v| &v.test);
+    let teacher_logits = match teacher_test {
+        Some(test) => bucketed_logits(&p.teachers, test, device)?,
+        None => logits_host(&p.teachers, &split.test, device)?,
+    };
+    let teacher_preds = predictions(&teacher_logits, split.test.classes);
+    let teacher_acc = fraction_equal(
+        &teacher_preds,
+        split.test.labels.iter().map(|&l| usize::from(l)),
+    );
     let scratch_data = p.data.labeled_only();
     let (config, settings, steps) = (&p.config, &p.settings, p.steps);
     let mut trainer = Trainer::distill_ensemble(
@@ -189,10 +210,13 @@ pub(super) fn distill(
         device,
     )?;
     announce(&trainer, config, &p.teachers, teacher_acc, settings, steps);
-    let member_accs = members_report(&p.teachers, &split.test, device)?;
+    let member_accs = match teacher_test {
+        Some(_) => vec![teacher_acc],
+        None => members_report(&p.teachers, &split.test, device)?,
+    };
     let start = Instant::now();
     let last = run_steps(&mut trainer, steps, "distill", quiet)?;
-    let eval = trainer.evaluate(&split.test)?;
+    let eval = trainer.evaluate_against(&split.test, &teacher_preds)?;
     report("distilled", &eval, start.elapsed().as_secs_f32());
     if let Some(m) = last {
         print_final_losses(&m, settings);
@@ -265,6 +289,13 @@ impl DistillArgs {
     /// The lead teacher and any further --teacher, with their weights, each checked to fit the
     /// data and read the lead's tokens.
     fn ensemble(&self, lead: Network, data: &Data, device: &Device) -> Result<Ensemble> {
+        if data.pieces.is_some() && self.teacher.len() > 1 {
+            return Err(Error::Settings(
+                "a MiniLM teacher reads word pieces: it cannot join an ensemble of word-level \
+                 teachers"
+                    .into(),
+            ));
+        }
         let mut members = vec![lead];
         for path in self.teacher.iter().skip(1) {
             let (net, _) = load_weights(path, device)?;
@@ -296,8 +327,10 @@ impl DistillArgs {
             p_ngram: self.p_ngram,
             copies: self.augment_copies,
         };
+        // Tang's replacements are the teacher's nearest words; a teacher of word pieces has
+        // none of the student's words, so its students replace none.
         let neighbours = match teacher.token_embeddings() {
-            Some(table) if aug.copies > 0 && aug.p_replace > 0.0 => {
+            Some(table) if aug.copies > 0 && aug.p_replace > 0.0 && data.pieces.is_none() => {
                 let [_, width] = table.dims();
                 let values = table
                     .into_data()
@@ -316,7 +349,10 @@ impl DistillArgs {
             seed,
         )?;
         show_augmented(&set, &text.tokenizer);
-        Ok(set)
+        match &data.pieces {
+            Some(pieces) => Sentences::of(text).attach(set, &pieces.wordpiece),
+            None => Ok(set),
+        }
     }
 
     /// The transfer set the flags describe.

@@ -20,6 +20,9 @@ pub enum DatasetKind {
     Xor,
     /// SpamAssassin e-mails, three classes (text).
     Spam,
+    /// Brown corpus sentences, 15 genres (text; the CLI's until the page's MiniLM teacher
+    /// comes, see [`DatasetKind::CLI_ONLY`]).
+    Brown,
     /// A CSV the user brought: its shape comes with its data (see [`crate::engine::data::parse_own_csv`]), not from
     /// the kind, and it has no shipped teacher.
     Own,
@@ -37,9 +40,12 @@ impl DatasetKind {
         DatasetKind::Spam,
     ];
 
+    /// Sets the CLI reads by name but the page does not offer yet.
+    pub const CLI_ONLY: [DatasetKind; 1] = [DatasetKind::Brown];
+
     /// Whether its examples are sentences (token-id rows).
     pub fn is_text(self) -> bool {
-        self == DatasetKind::Spam
+        matches!(self, DatasetKind::Spam | DatasetKind::Brown)
     }
 
     pub fn name(self) -> &'static str {
@@ -51,6 +57,7 @@ impl DatasetKind {
             DatasetKind::Spirals => "spirals",
             DatasetKind::Xor => "xor",
             DatasetKind::Spam => "spam",
+            DatasetKind::Brown => "brown",
             DatasetKind::Own => "own",
         }
     }
@@ -61,6 +68,7 @@ impl DatasetKind {
             DatasetKind::Digits => 64,
             DatasetKind::Mnist => 28 * 28,
             DatasetKind::Spam => crate::engine::text::SPAM_MAX_LEN,
+            DatasetKind::Brown => crate::engine::text::BROWN_MAX_LEN,
             _ => 2,
         }
     }
@@ -69,6 +77,7 @@ impl DatasetKind {
     pub fn classes(self) -> usize {
         match self {
             DatasetKind::Spam => crate::engine::text::SPAM_CLASSES.len(),
+            DatasetKind::Brown => crate::engine::text::BROWN_GENRES.len(),
             DatasetKind::Own => OWN_MAX_CLASSES,
             _ if self.toy().is_some() => 2,
             _ => 10,
@@ -94,6 +103,7 @@ impl DatasetKind {
             DatasetKind::Spirals => "Spirals (2-D)",
             DatasetKind::Xor => "XOR (2-D)",
             DatasetKind::Spam => "SpamAssassin e-mails (text)",
+            DatasetKind::Brown => "Brown corpus genres (text)",
             DatasetKind::Own => "Your data (CSV)",
         }
     }
@@ -104,7 +114,11 @@ impl DatasetKind {
             DatasetKind::Circles => Some(ToyKind::Circles),
             DatasetKind::Spirals => Some(ToyKind::Spirals),
             DatasetKind::Xor => Some(ToyKind::Xor),
-            DatasetKind::Digits | DatasetKind::Mnist | DatasetKind::Spam | DatasetKind::Own => None,
+            DatasetKind::Digits
+            | DatasetKind::Mnist
+            | DatasetKind::Spam
+            | DatasetKind::Brown
+            | DatasetKind::Own => None,
         }
     }
 }
@@ -115,10 +129,15 @@ impl std::str::FromStr for DatasetKind {
         let s = s.to_ascii_lowercase();
         DatasetKind::ALL
             .into_iter()
+            .chain(DatasetKind::CLI_ONLY)
             .chain([DatasetKind::Own])
             .find(|k| k.name() == s)
             .ok_or_else(|| {
-                let names: Vec<&str> = DatasetKind::ALL.iter().map(|k| k.name()).collect();
+                let names: Vec<&str> = DatasetKind::ALL
+                    .iter()
+                    .chain(&DatasetKind::CLI_ONLY)
+                    .map(|k| k.name())
+                    .collect();
                 Error::Dataset(format!(
                     "unknown dataset '{s}' (expected one of: {})",
                     names.join(", ")
@@ -156,6 +175,13 @@ pub fn load(
                 test: text.test,
             })
         }
+        DatasetKind::Brown => {
+            let text = crate::engine::text::brown(&read_brown(assets_dir)?, None)?;
+            Ok(Split {
+                train: text.train,
+                test: text.test,
+            })
+        }
         toy => {
             let kind = toy
                 .toy()
@@ -163,6 +189,12 @@ pub fn load(
             Ok(toy_split(kind, seed))
         }
     }
+}
+
+/// The bytes of `brown.tsv.gz` under `assets_dir`.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn read_brown(assets_dir: &std::path::Path) -> Result<Vec<u8>> {
+    crate::engine::data::read_capped(&assets_dir.join(crate::engine::text::BROWN_FILE), 16 << 20)
 }
 
 #[cfg(test)]

@@ -144,6 +144,30 @@ mod tests {
         assert!(pretrained(&assets(), 513, 3, 1, &device).is_err());
     }
 
+    /// The pretrained weights are on the 4-bit grid already: writing the network in 4 bits and
+    /// reading it back changes its logits by rounding error only.
+    #[test]
+    fn the_encoder_survives_a_4_bit_round_trip() {
+        use crate::engine::weights::{FileInfo, NetworkWeights};
+        let device = Device::flex();
+        let net = pretrained(&assets(), 16, 5, 2, &device).unwrap();
+        let weights = NetworkWeights::from_network(&net.clone().into()).unwrap();
+        let bytes = weights.to_q4_safetensors(&FileInfo::default()).unwrap();
+        assert!(bytes.len() < 10_000_000, "{} bytes", bytes.len());
+        let (back, _) = NetworkWeights::from_safetensors(&bytes).unwrap();
+        let back = back.to_network(&device).unwrap();
+        let wp = wordpiece(&assets(), 16).unwrap();
+        let rows: Vec<i64> = ["a short one", "Another sentence, with more words in it."]
+            .iter()
+            .flat_map(|t| wp.encode_padded(t).into_iter().map(i64::from))
+            .collect();
+        let ids = Tensor::<2, Int>::from_data(TensorData::new(rows, [2, 16]), &device);
+        let a = net.logits(Input::Tokens(ids.clone()));
+        let b = back.logits(Input::Tokens(ids));
+        let diff = (a - b).abs().max().into_scalar::<f32>();
+        assert!(diff < 1e-4, "the 4-bit file changed the logits by {diff}");
+    }
+
     #[test]
     fn a_damaged_file_is_refused() {
         let device = Device::flex();

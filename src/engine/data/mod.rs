@@ -11,7 +11,7 @@ pub use digits::parse_digits_csv;
 pub use idx::{parse_idx_images, parse_idx_labels};
 pub use own::{MAX_CLASSES as OWN_MAX_CLASSES, OwnData, parse_own_csv};
 pub use toy::{ToyKind, toy_dataset};
-pub use transfer::{Batch, Batches, TransferConfig, TransferSet};
+pub use transfer::{Batch, Batches, TeacherRows, TransferConfig, TransferSet};
 
 use std::io::Read;
 

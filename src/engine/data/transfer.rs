@@ -83,6 +83,16 @@ pub struct TransferSet {
     pub augmented: usize,
     /// `(height, width)` when the rows are images (they can then be jittered).
     pub image: Option<(usize, usize)>,
+    /// The same examples as the teacher reads them, when it tokenizes differently (MiniLM's
+    /// WordPiece pieces against the students' words): row `i` here is row `i` of `features`.
+    pub teacher_rows: Option<TeacherRows>,
+}
+
+/// A teacher's own rows of a transfer set, `dim` values each.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TeacherRows {
+    pub features: Vec<f32>,
+    pub dim: usize,
 }
 
 impl TransferSet {
@@ -110,6 +120,7 @@ impl TransferSet {
             labeled,
             unlabeled,
             image: train.image,
+            teacher_rows: None,
         })
     }
 
@@ -122,8 +133,53 @@ impl TransferSet {
         &self.features[..(self.labeled + self.unlabeled) * self.dim]
     }
 
+    /// Gives the teacher its own rows of these examples (`dim` values each, in the same order).
+    pub fn with_teacher_rows(mut self, features: Vec<f32>, dim: usize) -> Result<Self> {
+        if dim == 0 || features.len() != self.len() * dim {
+            return Err(Error::Settings(format!(
+                "{} teacher values are not {} rows of {dim}",
+                features.len(),
+                self.len()
+            )));
+        }
+        self.teacher_rows = Some(TeacherRows { features, dim });
+        Ok(self)
+    }
+
+    /// The teacher's rows `rows`: its own when it has them, else the students'.
+    pub fn teacher_batch(&self, rows: &[usize]) -> (Vec<f32>, usize) {
+        let (features, dim) = match &self.teacher_rows {
+            Some(t) => (&t.features, t.dim),
+            None => (&self.features, self.dim),
+        };
+        let mut out = Vec::with_capacity(rows.len() * dim);
+        for &i in rows {
+            out.extend_from_slice(&features[i * dim..(i + 1) * dim]);
+        }
+        (out, dim)
+    }
+
+    /// Every row as the teacher reads it, and its width.
+    pub fn teacher_features(&self) -> (&[f32], usize) {
+        match &self.teacher_rows {
+            Some(t) => (&t.features, t.dim),
+            None => (&self.features, self.dim),
+        }
+    }
+
     /// Appends augmented copies made elsewhere (text augmentation), without labels.
     pub fn push_augmented(&mut self, rows: Vec<f32>) -> Result<()> {
+        if self.teacher_rows.is_some() {
+            return Err(Error::Settings(
+                "the teacher reads its own rows here: augment first, then give the teacher \
+                 its rows of every copy (with_teacher_rows)"
+                    .into(),
+            ));
+        }
+        self.push_student_rows(rows)
+    }
+
+    fn push_student_rows(&mut self, rows: Vec<f32>) -> Result<()> {
         if self.dim == 0 || !rows.len().is_multiple_of(self.dim) {
             return Err(Error::Settings(format!(
                 "{} augmented values do not make rows of {}",
@@ -160,6 +216,8 @@ impl TransferSet {
             unlabeled: 0,
             augmented: 0,
             image: self.image,
+            // A student without a teacher never reads them.
+            teacher_rows: None,
         }
     }
 
@@ -186,6 +244,7 @@ impl TransferSet {
             unlabeled: self.labeled + self.unlabeled,
             augmented: self.augmented,
             image: self.image,
+            teacher_rows: self.teacher_rows.clone(),
         }
     }
 

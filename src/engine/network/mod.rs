@@ -457,6 +457,12 @@ impl From<TransformerConfig> for Architecture {
     }
 }
 
+impl From<Bert> for Network {
+    fn from(net: Bert) -> Self {
+        Network::Bert(net)
+    }
+}
+
 impl From<Bow> for Network {
     fn from(net: Bow) -> Self {
         Network::Bow(net)

@@ -8,6 +8,7 @@
 
 mod augment;
 mod brown;
+mod retokenize;
 mod spam;
 pub mod tokenizer;
 pub mod wordpiece;
@@ -17,6 +18,7 @@ pub use brown::{
     BROWN_FILE, BROWN_GENRES, BROWN_MAX_LEN, BROWN_PIECES, BrownSentence, brown, brown_pieces,
     brown_sentences, piece_rows,
 };
+pub use retokenize::Sentences;
 pub use spam::{
     SPAM_CLASSES, SPAM_MAX_LEN, SPAM_TSV_GZ, TextSplit, spam, spam_from_gz, spam_sentences,
 };

@@ -6,6 +6,7 @@
 //! - a student distilled from a teacher: [`Trainer::distill`].
 
 mod eval;
+pub mod fine_tune;
 mod known;
 mod omitted;
 mod regularise;

@@ -128,7 +128,20 @@ impl Trainer {
         };
         let targets = match teacher.cached(rows, &self.settings, &self.device) {
             Some(t) => t,
-            None => teacher.targets(x, &self.settings, &self.architecture)?,
+            None => {
+                let x = match &self.data.teacher_rows {
+                    None => x,
+                    Some(_) => {
+                        let (features, dim) = self.data.teacher_batch(rows);
+                        let n = features.len() / dim.max(1);
+                        Input::Features(Tensor::<2>::from_data(
+                            TensorData::new(features, [n, dim]),
+                            &self.device,
+                        ))
+                    }
+                };
+                teacher.targets(x, &self.settings, &self.architecture)?
+            }
         };
         let soft = loss::soft_loss(
             self.settings.soft_loss,

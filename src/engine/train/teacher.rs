@@ -185,12 +185,13 @@ impl TeacherCache {
         let mut logits: Vec<Vec<Tensor<2>>> = vec![Vec::new(); members.len()];
         let mut hidden: Vec<Vec<Tensor<3>>> = vec![Vec::new(); teacher.hidden_pairs.len()];
         // Every member runs on each slice: the slice fits the hungriest one.
+        let (features, dim) = data.teacher_features();
         let rows = members
             .iter()
-            .map(|m| m.architecture().rows_per_pass(data.dim))
+            .map(|m| m.architecture().rows_per_pass(dim))
             .min()
             .unwrap_or(1);
-        for x in super::eval::feature_slices(&data.features, data.dim, rows, device) {
+        for x in super::eval::feature_slices(features, dim, rows, device) {
             for (k, m) in members.iter().enumerate().skip(1) {
                 logits[k].push(m.logits(Input::Features(x.clone())));
             }

@@ -80,8 +80,14 @@ impl Trainer {
         known: Option<&KnownLogits>,
     ) -> Result<Self> {
         let teacher_config = teacher.architecture();
-        if (teacher_config.inputs(), teacher_config.classes())
-            != (config.inputs(), config.classes())
+        let (_, teacher_inputs) = data.teacher_features();
+        let own_rows = data.teacher_rows.is_some();
+        let student_inputs = if own_rows {
+            teacher_inputs
+        } else {
+            config.inputs()
+        };
+        if (teacher_config.inputs(), teacher_config.classes()) != (student_inputs, config.classes())
         {
             return Err(Error::ModelConfig(format!(
                 "the teacher maps {} inputs to {} classes, the student {} to {}",
@@ -105,8 +111,12 @@ impl Trainer {
             }
             resolved => resolved?,
         };
-        check_text_pair(&config, &teacher_config, &settings)?;
-        teacher_config.check_training_batch(settings.batch_size, config.inputs(), false)?;
+        if own_rows {
+            check_own_rows(&settings)?;
+        } else {
+            check_text_pair(&config, &teacher_config, &settings)?;
+        }
+        teacher_config.check_training_batch(settings.batch_size, teacher_inputs, false)?;
         let hidden_pairs = hidden_pairs(&config, &teacher_config, &mapping, &settings)?;
         let mut teacher = Teacher {
             net: teacher.valid(),
@@ -312,6 +322,8 @@ impl Trainer {
         let preds = predictions(&logits_host(&net, test, &self.device)?, test.classes);
         let accuracy = fraction_equal(&preds, test.labels.iter().map(|l| usize::from(*l)));
         let teacher_agreement = match &self.teacher {
+            // A teacher that reads its own rows cannot read `test`'s: see evaluate_against.
+            Some(_) if self.data.teacher_rows.is_some() => None,
             None => None,
             Some(t) => {
                 let tp = predictions(&logits_host(&t.net, test, &self.device)?, test.classes);
@@ -321,6 +333,19 @@ impl Trainer {
         Ok(Evaluation {
             accuracy,
             teacher_agreement,
+        })
+    }
+
+    /// [`evaluate`](Self::evaluate), with the agreement measured against the teacher's own
+    /// predictions of `test` (a teacher that reads its own rows predicted them elsewhere).
+    pub fn evaluate_against(&self, test: &Dataset, teacher: &[usize]) -> Result<Evaluation> {
+        let preds = predictions(
+            &logits_host(&self.network(), test, &self.device)?,
+            test.classes,
+        );
+        Ok(Evaluation {
+            accuracy: fraction_equal(&preds, test.labels.iter().map(|l| usize::from(*l))),
+            teacher_agreement: Some(fraction_equal(&preds, teacher.iter().copied())),
         })
     }
 
@@ -368,6 +393,21 @@ impl Trainer {
 
 /// A text student and its teacher must read the same tokens, and TinyBERT's attention loss needs
 /// equal head counts.
+/// A teacher that tokenizes differently (its own rows) teaches through its soft targets: its
+/// layers and attention maps are over its own tokens, not the student's.
+fn check_own_rows(settings: &DistillSettings) -> Result<()> {
+    let attention = settings.gamma > 0.0 && settings.attention_loss != AttentionLoss::Off;
+    if settings.beta > 0.0 || attention || settings.match_embeddings {
+        return Err(Error::Settings(
+            "this teacher reads its own tokens (word pieces, not the student's words): its \
+             hidden states and attention maps do not line up with the student's, so set β and \
+             γ to 0 and distil from its soft targets"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
 fn check_text_pair(
     student: &Architecture,
     teacher: &Architecture,

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # numpy (from PyPI, in .venv) reads exported networks (an MLP student on digits, FastBERT exits
 # of the digits teacher, the CMUdict encoder-decoder; the text transformer teacher, a BiLSTM and
-# a bag of words on spam) and reproduces the Rust logits on 100
+# a bag of words on spam; the fine-tuned MiniLM on Brown) and reproduces the Rust logits on 100
 # test examples to 1e-5; burnpack export round-trips through the CLI. Needs `bash scripts/setup.sh`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,6 +53,12 @@ for kind in transformer bilstm bow; do
   distill predict --weights "$work/$kind.safetensors" --dataset spam --count 100 --out "$work/$kind-logits.safetensors"
   .venv/bin/python tests/interop/check_text.py "$work/$kind.safetensors" "$work/$kind-logits.safetensors"
 done
+
+# The fine-tuned MiniLM teacher (4 bits in the file), exported in float32 under Hugging Face's
+# BertModel names and checked against numpy's BERT forward pass on 100 Brown test sentences.
+distill export --weights assets/teachers/brown-minilm.safetensors --out "$work/minilm.safetensors"
+distill predict --weights "$work/minilm.safetensors" --dataset brown --count 100 --out "$work/minilm-logits.safetensors"
+.venv/bin/python tests/interop/check_text.py "$work/minilm.safetensors" "$work/minilm-logits.safetensors"
 
 # The run written for TextBrewer (JSON) and torchdistill (YAML): both parse as those tools read
 # them, use only their field names, and carry T, α, β, the mapping and the projections.

@@ -330,6 +330,11 @@ pub struct DistillArgs {
     /// The ensemble's weights, one per --teacher, comma-separated (default: equal).
     #[arg(long)]
     pub teacher_weights: Option<String>,
+    /// The teacher's logits on the training split, in its order (`train-teacher --kind minilm
+    /// --logits-out`), so it need not read those sentences again. Default for the shipped MiniLM
+    /// teacher: its shipped logits.
+    #[arg(long)]
+    pub teacher_logits: Option<PathBuf>,
     /// mlp, transformer, bilstm or bow (default: transformer for text, mlp otherwise).
     #[arg(long)]
     pub kind: Option<NetKind>,

@@ -9,7 +9,7 @@ use crate::engine::data::Dataset;
 use crate::engine::error::{Error, Result};
 use crate::engine::loss::host;
 use crate::engine::network::{Classifier, Input};
-use crate::engine::text::SPAM_CLASSES;
+use crate::engine::text::{BROWN_GENRES, SPAM_CLASSES};
 use crate::engine::train::{
     accuracy, fraction_equal, logits_host, omitted_class_report, predictions,
 };
@@ -27,6 +27,14 @@ fn network_and_data(
     device: &Device,
 ) -> Result<(Network, FileInfo, Data)> {
     let (net, file) = load_weights(weights, device)?;
+    if let Network::Bert(bert) = &net {
+        // MiniLM reads its own pieces: its test split is theirs.
+        let mut data = super::minilm::data_for(bert, dataset, assets, seed)?;
+        if let Some(pieces) = &data.pieces {
+            data.split.test = pieces.test.clone();
+        }
+        return Ok((net, file, data));
+    }
     let tokenizer = text_tokenizer(&net, &file, tokenizer, weights)?;
     let data = load_data(dataset, assets, seed, tokenizer)?;
     check_fits(&net.architecture(), weights, dataset, &data)?;
@@ -202,7 +210,7 @@ pub(super) fn predict(args: PredictArgs, assets: &Path, device: &Device) -> Resu
         device,
     )?;
     if let Some(sentence) = &args.text {
-        return classify(&net, &data, sentence, device);
+        return classify(&net, &data, sentence, args.dataset, device);
     }
     let Some(out) = &args.out else {
         return Err(Error::Settings(
@@ -254,13 +262,30 @@ pub(super) fn predict(args: PredictArgs, assets: &Path, device: &Device) -> Resu
 }
 
 /// One sentence through a text network: its tokens and the class probabilities.
-fn classify(net: &Network, data: &Data, sentence: &str, device: &Device) -> Result<()> {
+fn classify(
+    net: &Network,
+    data: &Data,
+    sentence: &str,
+    dataset: DatasetKind,
+    device: &Device,
+) -> Result<()> {
     let Some(tokenizer) = data.tokenizer() else {
         return Err(Error::Settings(
-            "--text needs a text network and a text dataset (--dataset spam)".into(),
+            "--text needs a text network and a text dataset (--dataset spam or brown)".into(),
         ));
     };
-    let row = tokenizer.encode(sentence)?;
+    let (row, tokens) = match &data.pieces {
+        Some(p) => {
+            let row = p.wordpiece.encode(sentence);
+            let pieces: Vec<&str> = row.iter().filter_map(|&id| p.wordpiece.piece(id)).collect();
+            (row, pieces.join(" "))
+        }
+        None => {
+            let row = tokenizer.encode(sentence)?;
+            let words = tokenizer.decode(&row);
+            (row, words)
+        }
+    };
     let ids: Vec<i64> = row.iter().map(|&id| i64::from(id)).collect();
     let x = Tensor::<2, Int>::from_data(TensorData::new(ids, [1, row.len()]), device);
     let logits = net
@@ -268,8 +293,12 @@ fn classify(net: &Network, data: &Data, sentence: &str, device: &Device) -> Resu
         .into_data()
         .try_to_vec::<f32>()
         .map_err(|e| Error::Read(format!("{e:?}")))?;
-    println!("Tokens: {}", tokenizer.decode(&row));
-    for (name, p) in SPAM_CLASSES.iter().zip(host::softmax_t(&logits, 1.0)) {
+    println!("Tokens: {tokens}");
+    let names: &[&str] = match dataset {
+        DatasetKind::Brown => &BROWN_GENRES,
+        _ => &SPAM_CLASSES,
+    };
+    for (name, p) in names.iter().zip(host::softmax_t(&logits, 1.0)) {
         println!("{name:>9}: {:5.1} %", p * 100.0);
     }
     Ok(())

@@ -181,7 +181,7 @@ fn report_and_save(
     );
     if let Some(path) = &args.logits_out {
         let logits = bucketed_logits(&q4_net, &split.train, device)?;
-        write(path, &logit_file(&logits, split.train.classes)?)?;
+        write(path, &minilm::write_logits(&logits, split.train.classes)?)?;
         println!(
             "Saved its logits on the {} training sentences to {}",
             split.train.len(),
@@ -189,17 +189,4 @@ fn report_and_save(
         );
     }
     Ok(())
-}
-
-/// Logits `[rows, classes]` as float16 in safetensors (the page's cached teacher).
-fn logit_file(logits: &[f32], classes: usize) -> Result<Vec<u8>> {
-    use safetensors::tensor::{Dtype, TensorView};
-    let bytes: Vec<u8> = logits
-        .iter()
-        .flat_map(|v| half::f16::from_f32(*v).to_le_bytes())
-        .collect();
-    let rows = logits.len() / classes.max(1);
-    let view = TensorView::new(Dtype::F16, vec![rows, classes], &bytes)
-        .map_err(|e| Error::Weights(e.to_string()))?;
-    safetensors::serialize([("logits", view)], None).map_err(|e| Error::Weights(e.to_string()))
 }

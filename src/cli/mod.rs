@@ -109,9 +109,13 @@ pub(super) fn assets_dir(flag: &Option<PathBuf>) -> PathBuf {
 
 /// The shipped teacher of a dataset.
 pub fn shipped_teacher(assets: &Path, dataset: DatasetKind) -> PathBuf {
-    assets
-        .join("teachers")
-        .join(format!("{}.safetensors", dataset.name()))
+    match dataset {
+        // Brown's only teacher is the fine-tuned MiniLM.
+        DatasetKind::Brown => assets.join(crate::engine::minilm::shipped("brown").0),
+        _ => assets
+            .join("teachers")
+            .join(format!("{}.safetensors", dataset.name())),
+    }
 }
 
 pub(super) fn read(path: &Path, limit: usize) -> Result<Vec<u8>> {

@@ -202,13 +202,23 @@ pub(super) fn distill(
     );
     let scratch_data = p.data.labeled_only();
     let (config, settings, steps) = (&p.config, &p.settings, p.steps);
-    let mut trainer = Trainer::distill_ensemble(
-        config.clone(),
-        p.teachers.clone(),
-        p.data.clone(),
-        settings.clone(),
-        device,
-    )?;
+    let mut trainer = match known_logits(&args, &p, assets)? {
+        Some(known) => Trainer::distill_known(
+            config.clone(),
+            p.teachers.members()[0].clone(),
+            p.data.clone(),
+            settings.clone(),
+            device,
+            Some(&known),
+        )?,
+        None => Trainer::distill_ensemble(
+            config.clone(),
+            p.teachers.clone(),
+            p.data.clone(),
+            settings.clone(),
+            device,
+        )?,
+    };
     announce(&trainer, config, &p.teachers, teacher_acc, settings, steps);
     let member_accs = match teacher_test {
         Some(_) => vec![teacher_acc],
@@ -245,6 +255,44 @@ pub(super) fn distill(
     write(&args.train.out, &save_network(&trainer.network(), &info)?)?;
     println!("Saved {}", args.train.out.display());
     Ok(())
+}
+
+/// The teacher's logits of the training split from a file (--teacher-logits, or the shipped
+/// MiniLM teacher's own), keyed by the students' rows.
+fn known_logits(
+    args: &DistillArgs,
+    p: &Prepared,
+    assets: &Path,
+) -> Result<Option<crate::engine::train::KnownLogits>> {
+    let shipped = args.teacher.is_empty() && p.data_set.pieces.is_some();
+    let path = match (&args.teacher_logits, shipped) {
+        (Some(path), _) => path.clone(),
+        (None, true) => assets.join(crate::engine::minilm::shipped(args.train.dataset.name()).1),
+        (None, false) => return Ok(None),
+    };
+    let (logits, classes) = crate::engine::minilm::read_logits(&read(&path, MAX_FILE_BYTES)?)?;
+    let train = &p.data_set.split.train;
+    if classes != train.classes || logits.len() != train.len() * classes {
+        return Err(Error::Settings(format!(
+            "{} holds logits of {} rows of {classes} classes; the training split has {} of {}",
+            path.display(),
+            logits.len() / classes.max(1),
+            train.len(),
+            train.classes
+        )));
+    }
+    println!(
+        "Teacher logits of the {} training sentences: {}",
+        train.len(),
+        path.display()
+    );
+    let known = crate::engine::train::KnownLogits::from_table(
+        &train.features,
+        train.dim,
+        &logits,
+        classes,
+    )?;
+    Ok(Some(known))
 }
 
 /// What a distilled student's file says of how it was made.

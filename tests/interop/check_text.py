@@ -8,7 +8,10 @@ Each forward pass below follows the PyTorch module the export names, in float64:
   eval mode), a final nn.LayerNorm and nn.Linear on position 0;
 - bilstm: nn.Embedding, nn.LSTM(bidirectional=True) over the packed sentence (gates i, f, g, o),
   max over the words, nn.Linear + ReLU, nn.Linear;
-- bow: nn.EmbeddingBag(mode="mean", padding_idx=0), then nn.Linear + ReLU layers, nn.Linear.
+- bow: nn.EmbeddingBag(mode="mean", padding_idx=0), then nn.Linear + ReLU layers, nn.Linear;
+- bert: Hugging Face's BertModel under its own names (word, position and token-type embeddings,
+  post-norm layers with eps 1e-12, erf GELU), the mean of the last states over the real tokens,
+  nn.Linear (the fine-tuned MiniLM teacher).
 Exits non-zero on any mismatch.
 """
 import json
@@ -99,6 +102,34 @@ def bow(p, a, ids):
     return linear(p["classifier.weight"], p["classifier.bias"], h)
 
 
+def bert(p, a, ids):
+    n, length = ids.shape
+    d, heads = a["width"], a["heads"]
+    dh = d // heads
+    mask = ids != 0
+    e = lambda name: p[f"embeddings.{name}"]
+    x = e("word_embeddings.weight")[ids] + e("position_embeddings.weight")[np.arange(length)][None]
+    x = layer_norm(x + e("token_type_embeddings.weight")[0], e("LayerNorm.weight"), e("LayerNorm.bias"), 1e-12)
+    for layer in range(a["layers"]):
+        q = lambda name: p[f"encoder.layer.{layer}.{name}"]
+        split = lambda t: t.reshape(n, length, heads, dh).transpose(0, 2, 1, 3)
+        query, key, value = (
+            split(linear(q(f"attention.self.{w}.weight"), q(f"attention.self.{w}.bias"), x))
+            for w in ("query", "key", "value")
+        )
+        scores = query @ key.transpose(0, 1, 3, 2) / math.sqrt(dh)
+        probs = softmax(np.where(mask[:, None, None, :], scores, -np.inf))
+        context = (probs @ value).transpose(0, 2, 1, 3).reshape(n, length, d)
+        attended = linear(q("attention.output.dense.weight"), q("attention.output.dense.bias"), context)
+        x = layer_norm(x + attended, q("attention.output.LayerNorm.weight"), q("attention.output.LayerNorm.bias"), 1e-12)
+        h = linear(q("intermediate.dense.weight"), q("intermediate.dense.bias"), x)
+        h = 0.5 * h * (1.0 + ERF(h / math.sqrt(2.0)))
+        out = linear(q("output.dense.weight"), q("output.dense.bias"), h)
+        x = layer_norm(x + out, q("output.LayerNorm.weight"), q("output.LayerNorm.bias"), 1e-12)
+    pooled = (x * mask[:, :, None]).sum(1) / mask.sum(1, keepdims=True)
+    return linear(p["classifier.weight"], p["classifier.bias"], pooled)
+
+
 def main() -> None:
     network_path, predictions_path = sys.argv[1], sys.argv[2]
     with safe_open(network_path, framework="numpy") as f:
@@ -107,7 +138,7 @@ def main() -> None:
     predictions = load_file(predictions_path)
     ids = predictions["inputs"].astype(np.int64)
     assert np.all(predictions["inputs"] == ids), "token ids must be whole numbers"
-    forward = {"transformer": transformer, "bilstm": bilstm, "bow": bow}[architecture["kind"]]
+    forward = {"transformer": transformer, "bilstm": bilstm, "bow": bow, "bert": bert}[architecture["kind"]]
     numpy_logits = forward(weights, architecture, ids)
     rust_logits = predictions["logits"]
     worst = float(np.max(np.abs(numpy_logits - rust_logits)))

@@ -106,6 +106,31 @@ impl KnownLogits {
         Ok(())
     }
 
+    /// Logits computed elsewhere (MiniLM's shipped logits of the training split), row by row
+    /// of `features`: `logits` holds `classes` values per row of `dim`.
+    pub fn from_table(
+        features: &[f32],
+        dim: usize,
+        logits: &[f32],
+        classes: usize,
+    ) -> Result<Self> {
+        let rows = features.len() / dim.max(1);
+        if dim == 0 || classes == 0 || logits.len() != rows * classes {
+            return Err(Error::Settings(format!(
+                "{} logits are not {classes} for each of {rows} rows",
+                logits.len()
+            )));
+        }
+        if let Some(bad) = logits.iter().find(|v| !v.is_finite()) {
+            return Err(Error::Settings(format!("a known logit is {bad}")));
+        }
+        let mut known = Self::new(dim, classes);
+        for (row, l) in features.chunks(dim).zip(logits.chunks(classes)) {
+            known.rows.insert(key(row), l.to_vec());
+        }
+        Ok(known)
+    }
+
     /// The logits of every row of `features`, if all are known.
     pub fn all(&self, features: &[f32]) -> Option<Vec<f32>> {
         let mut out = Vec::with_capacity(features.len() / self.dim.max(1) * self.classes);
@@ -137,6 +162,15 @@ mod tests {
         assert!(known.all(&[9.0, 9.0]).is_none());
         let wrong = MlpConfig::teacher(3, 3).init(&device, 1).unwrap();
         assert!(known.learn(&wrong, &[0.0; 3], &[0], &device).is_err());
+    }
+
+    #[test]
+    fn a_table_of_logits_is_looked_up_by_row() {
+        let features = [0.5, 1.0, -1.0, 2.0];
+        let known = KnownLogits::from_table(&features, 2, &[1.0, 2.0, 3.0, 4.0], 2).unwrap();
+        assert_eq!(known.get(&[-1.0, 2.0]), Some(&[3.0, 4.0][..]));
+        assert!(KnownLogits::from_table(&features, 2, &[1.0; 3], 2).is_err());
+        assert!(KnownLogits::from_table(&features, 2, &[f32::NAN; 4], 2).is_err());
     }
 
     #[test]

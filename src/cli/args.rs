@@ -293,6 +293,10 @@ pub struct TrainTeacherArgs {
     /// MiniLM: fine-tune the word embeddings too (frozen by default).
     #[arg(long)]
     pub train_embeddings: bool,
+    /// MiniLM: fine-tune through the 4-bit weights the file ships (quantization-aware; the
+    /// embeddings stay frozen), so the file is the network that was trained.
+    #[arg(long)]
+    pub four_bit: bool,
     /// MiniLM: WordPiece tokens per row (default 64).
     #[arg(long)]
     pub pieces: Option<usize>,

@@ -101,6 +101,7 @@ pub(super) fn minilm_teacher(
         warmup: args.warmup,
         weight_decay: args.minilm_weight_decay,
         freeze_word_embeddings: !args.train_embeddings,
+        four_bit: args.four_bit,
         seed: t.seed,
         ..FineTuneSettings::default()
     };

@@ -157,6 +157,7 @@ impl BertConfig {
                 output_norm: bert_norm(d, device),
                 heads: self.heads,
                 dropout: self.dropout.into(),
+                four_bit: false,
             })
             .collect();
         Ok(Bert {
@@ -192,6 +193,31 @@ pub struct BertLayer {
     pub heads: usize,
     #[module(skip)]
     pub dropout: f64,
+    /// Quantization-aware fine-tuning: the matrices act as their 4-bit values (see
+    /// [`fake_quantize`]), so the file written at the end is the network that was trained.
+    #[module(skip)]
+    pub four_bit: bool,
+}
+
+/// A weight `[in, out]` (burn's layout) as the 4-bit file stores it — groups of 32 along each
+/// PyTorch row (`[out, in]`), q = round(w / s) in [-7, 7], s = max |w| / 7 — with the gradient
+/// passing straight through to the float weight (the straight-through estimator). The file's
+/// scales are also rounded to float16; that 2⁻¹¹ relative step is left out here.
+pub fn fake_quantize(w: Tensor<2>) -> Tensor<2> {
+    let [inputs, outputs] = w.dims();
+    if !inputs.is_multiple_of(32) {
+        return w;
+    }
+    let groups = w.clone().transpose().reshape([outputs, inputs / 32, 32]);
+    let scale = groups
+        .clone()
+        .abs()
+        .max_dim(2)
+        .div_scalar(7.0)
+        .clamp_min(1e-12);
+    let q = (groups / scale.clone()).round().clamp(-7.0, 7.0) * scale;
+    let q = q.reshape([outputs, inputs]).transpose();
+    w.clone() + (q - w).detach()
 }
 
 struct LayerOut {
@@ -201,23 +227,39 @@ struct LayerOut {
 }
 
 impl BertLayer {
+    /// `layer(x)`, through its 4-bit values when fine-tuning is quantization-aware.
+    fn apply(&self, layer: &Linear, x: Tensor<3>) -> Tensor<3> {
+        if !self.four_bit {
+            return layer.forward(x);
+        }
+        let [batch, positions, _] = x.dims();
+        let w = fake_quantize(layer.weight.val());
+        let [inputs, outputs] = w.dims();
+        let y = x.reshape([batch * positions, inputs]).matmul(w);
+        let y = match &layer.bias {
+            Some(b) => y + b.val().unsqueeze_dim(0),
+            None => y,
+        };
+        y.reshape([batch, positions, outputs])
+    }
+
     fn forward(&self, x: Tensor<3>, bias: Tensor<4>) -> LayerOut {
         let [batch, positions, d] = x.dims();
         let (h, w) = (self.heads, d / self.heads);
         let split = |t: Tensor<3>| t.reshape([batch, positions, h, w]).swap_dims(1, 2);
-        let query = split(self.query.forward(x.clone()));
-        let key = split(self.key.forward(x.clone()));
-        let value = split(self.value.forward(x.clone()));
+        let query = split(self.apply(&self.query, x.clone()));
+        let key = split(self.apply(&self.key, x.clone()));
+        let value = split(self.apply(&self.value, x.clone()));
         let scores = query.clone().matmul(key.clone().swap_dims(2, 3));
         let attention = softmax(scores.div_scalar((w as f32).sqrt()).add(bias), 3);
         let context = dropout(attention.clone(), self.dropout)
             .matmul(value.clone())
             .swap_dims(1, 2)
             .reshape([batch, positions, d]);
-        let attended = dropout(self.attention_output.forward(context), self.dropout);
+        let attended = dropout(self.apply(&self.attention_output, context), self.dropout);
         let x = self.attention_norm.forward(x + attended);
-        let inner = gelu(self.intermediate.forward(x.clone()));
-        let ff = dropout(self.output.forward(inner), self.dropout);
+        let inner = gelu(self.apply(&self.intermediate, x.clone()));
+        let ff = dropout(self.apply(&self.output, inner), self.dropout);
         LayerOut {
             hidden: self.output_norm.forward(x + ff),
             attention,
@@ -242,6 +284,51 @@ pub struct Bert {
 }
 
 impl Bert {
+    /// Quantization-aware fine-tuning on or off (see [`fake_quantize`]).
+    pub fn set_four_bit(&mut self, on: bool) {
+        for layer in &mut self.layers {
+            layer.four_bit = on;
+        }
+    }
+
+    /// The embedding tables replaced by their 4-bit values (pretrained ones are already).
+    pub fn snap_embeddings_to_four_bit(mut self) -> Self {
+        // PyTorch keeps an embedding as burn does, [rows, width]: groups run along the width.
+        let snap = |e: Embedding| Embedding {
+            weight: e
+                .weight
+                .map(|w| fake_quantize(w.transpose()).transpose().detach()),
+        };
+        self.word_embeddings = snap(self.word_embeddings);
+        self.position_embeddings = snap(self.position_embeddings);
+        self.token_type_embeddings = snap(self.token_type_embeddings);
+        self
+    }
+
+    /// Every layer's matrices replaced by their 4-bit values: after quantization-aware
+    /// fine-tuning, the network the file will hold.
+    pub fn snap_to_four_bit(mut self) -> Self {
+        let snap = |l: Linear| Linear {
+            weight: l.weight.map(|w| fake_quantize(w).detach()),
+            ..l
+        };
+        self.layers = self
+            .layers
+            .into_iter()
+            .map(|l| BertLayer {
+                query: snap(l.query),
+                key: snap(l.key),
+                value: snap(l.value),
+                attention_output: snap(l.attention_output),
+                intermediate: snap(l.intermediate),
+                output: snap(l.output),
+                four_bit: false,
+                ..l
+            })
+            .collect();
+        self
+    }
+
     fn embed(&self, ids: Tensor<2, Int>) -> Tensor<3> {
         let [batch, positions] = ids.dims();
         let device = ids.device();
@@ -407,6 +494,7 @@ impl Bert {
                     output_norm: norm(&format!("{p}.output.LayerNorm"))?,
                     heads: c.heads,
                     dropout: c.dropout.into(),
+                    four_bit: false,
                 })
             })
             .collect::<Result<Vec<_>>>()?;

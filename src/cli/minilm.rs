@@ -18,7 +18,7 @@ use crate::engine::train::fine_tune::{
 };
 use crate::engine::weights::{FileInfo, NetworkWeights};
 
-use super::args::TrainTeacherArgs;
+use super::args::{DistillArgs, TrainTeacherArgs};
 use super::{step_bar, write};
 
 /// The split in WordPiece rows of `pieces`, cut to the first `limit` training sentences.
@@ -190,4 +190,45 @@ fn report_and_save(
         );
     }
     Ok(())
+}
+
+/// The teacher's logits of the training split from a file (--teacher-logits, or the shipped
+/// MiniLM teacher's own), keyed by the students' rows.
+pub(super) fn known_logits(
+    args: &DistillArgs,
+    data: &super::Data,
+    assets: &Path,
+) -> Result<Option<crate::engine::train::KnownLogits>> {
+    let shipped = args.teacher.is_empty() && data.pieces.is_some();
+    let path = match (&args.teacher_logits, shipped) {
+        (Some(path), _) => path.clone(),
+        (None, true) => assets.join(crate::engine::minilm::shipped(args.train.dataset.name()).1),
+        (None, false) => return Ok(None),
+    };
+    let (logits, classes) = crate::engine::minilm::read_logits(&super::read(
+        &path,
+        crate::engine::weights::MAX_FILE_BYTES,
+    )?)?;
+    let train = &data.split.train;
+    if classes != train.classes || logits.len() != train.len() * classes {
+        return Err(Error::Settings(format!(
+            "{} holds logits of {} rows of {classes} classes; the training split has {} of {}",
+            path.display(),
+            logits.len() / classes.max(1),
+            train.len(),
+            train.classes
+        )));
+    }
+    println!(
+        "Teacher logits of the {} training sentences: {}",
+        train.len(),
+        path.display()
+    );
+    let known = crate::engine::train::KnownLogits::from_table(
+        &train.features,
+        train.dim,
+        &logits,
+        classes,
+    )?;
+    Ok(Some(known))
 }

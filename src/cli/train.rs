@@ -189,38 +189,12 @@ pub(super) fn distill(
 ) -> Result<()> {
     let p = Prepared::new(&args, assets, device)?;
     let split = &p.data_set.split;
-    // A MiniLM teacher reads its own pieces of the test sentences.
-    let teacher_test = p.data_set.pieces.as_ref().map(|v| &v.test);
-    let teacher_logits = match teacher_test {
-        Some(test) => bucketed_logits(&p.teachers, test, device)?,
-        None => logits_host(&p.teachers, &split.test, device)?,
-    };
-    let teacher_preds = predictions(&teacher_logits, split.test.classes);
-    let teacher_acc = fraction_equal(
-        &teacher_preds,
-        split.test.labels.iter().map(|&l| usize::from(l)),
-    );
+    let (teacher_preds, teacher_acc) = teacher_on_test(&p, device)?;
     let scratch_data = p.data.labeled_only();
     let (config, settings, steps) = (&p.config, &p.settings, p.steps);
-    let mut trainer = match known_logits(&args, &p, assets)? {
-        Some(known) => Trainer::distill_known(
-            config.clone(),
-            p.teachers.members()[0].clone(),
-            p.data.clone(),
-            settings.clone(),
-            device,
-            Some(&known),
-        )?,
-        None => Trainer::distill_ensemble(
-            config.clone(),
-            p.teachers.clone(),
-            p.data.clone(),
-            settings.clone(),
-            device,
-        )?,
-    };
+    let mut trainer = distilling_trainer(&args, &p, assets, device)?;
     announce(&trainer, config, &p.teachers, teacher_acc, settings, steps);
-    let member_accs = match teacher_test {
+    let member_accs = match p.data_set.pieces {
         Some(_) => vec![teacher_acc],
         None => members_report(&p.teachers, &split.test, device)?,
     };
@@ -257,42 +231,36 @@ pub(super) fn distill(
     Ok(())
 }
 
-/// The teacher's logits of the training split from a file (--teacher-logits, or the shipped
-/// MiniLM teacher's own), keyed by the students' rows.
-fn known_logits(
+/// The distillation run: from the teachers, or from the lead teacher's logits read from a file.
+fn distilling_trainer(
     args: &DistillArgs,
     p: &Prepared,
     assets: &Path,
-) -> Result<Option<crate::engine::train::KnownLogits>> {
-    let shipped = args.teacher.is_empty() && p.data_set.pieces.is_some();
-    let path = match (&args.teacher_logits, shipped) {
-        (Some(path), _) => path.clone(),
-        (None, true) => assets.join(crate::engine::minilm::shipped(args.train.dataset.name()).1),
-        (None, false) => return Ok(None),
-    };
-    let (logits, classes) = crate::engine::minilm::read_logits(&read(&path, MAX_FILE_BYTES)?)?;
-    let train = &p.data_set.split.train;
-    if classes != train.classes || logits.len() != train.len() * classes {
-        return Err(Error::Settings(format!(
-            "{} holds logits of {} rows of {classes} classes; the training split has {} of {}",
-            path.display(),
-            logits.len() / classes.max(1),
-            train.len(),
-            train.classes
-        )));
+    device: &Device,
+) -> Result<Trainer> {
+    let (config, settings) = (p.config.clone(), p.settings.clone());
+    match super::minilm::known_logits(args, &p.data_set, assets)? {
+        Some(known) => {
+            let lead = p.teachers.members()[0].clone();
+            Trainer::distill_known(config, lead, p.data.clone(), settings, device, Some(&known))
+        }
+        None => {
+            Trainer::distill_ensemble(config, p.teachers.clone(), p.data.clone(), settings, device)
+        }
     }
-    println!(
-        "Teacher logits of the {} training sentences: {}",
-        train.len(),
-        path.display()
-    );
-    let known = crate::engine::train::KnownLogits::from_table(
-        &train.features,
-        train.dim,
-        &logits,
-        classes,
-    )?;
-    Ok(Some(known))
+}
+
+/// The teachers' predictions of the test split and their accuracy (a MiniLM teacher reads its
+/// own pieces of the test sentences).
+fn teacher_on_test(p: &Prepared, device: &Device) -> Result<(Vec<usize>, f32)> {
+    let test = &p.data_set.split.test;
+    let logits = match &p.data_set.pieces {
+        Some(pieces) => bucketed_logits(&p.teachers, &pieces.test, device)?,
+        None => logits_host(&p.teachers, test, device)?,
+    };
+    let preds = predictions(&logits, test.classes);
+    let accuracy = fraction_equal(&preds, test.labels.iter().map(|&l| usize::from(l)));
+    Ok((preds, accuracy))
 }
 
 /// What a distilled student's file says of how it was made.

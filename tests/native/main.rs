@@ -10,6 +10,7 @@ mod evidence {
     mod distillation;
     mod ensemble;
     mod few_classes;
+    mod minilm;
     mod reproductions;
     mod sequence_kd;
     mod sweep;

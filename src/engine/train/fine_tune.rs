@@ -151,7 +151,7 @@ pub fn bucketed_accuracy(net: &impl Classifier, data: &Dataset, device: &Device)
 /// after every step and may stop the run by returning `false`. Returns the network for
 /// inference.
 pub fn fine_tune(
-    mut net: Bert,
+    net: Bert,
     train: &Dataset,
     settings: &FineTuneSettings,
     mut progress: impl FnMut(usize, usize, f32) -> bool,
@@ -163,16 +163,7 @@ pub fn fine_tune(
             "fine-tuning needs an autodiff device".into(),
         ));
     }
-    if settings.four_bit {
-        // The file keeps these tables in 4 bits: on the grid and frozen, they stay as written.
-        net = net.snap_embeddings_to_four_bit();
-        net.position_embeddings = net.position_embeddings.no_grad();
-        net.token_type_embeddings = net.token_type_embeddings.no_grad();
-        net.set_four_bit(true);
-    }
-    if settings.freeze_word_embeddings || settings.four_bit {
-        net.word_embeddings = net.word_embeddings.no_grad();
-    }
+    let mut net = prepared(net, settings);
     let mut optim = AdamWConfig::new()
         .with_weight_decay(settings.weight_decay)
         .with_epsilon(1e-8)
@@ -186,16 +177,7 @@ pub fn fine_tune(
             batches = bucketed_batches(train, settings.batch_size, &mut rng);
         }
         let rows = batches.pop().unwrap_or_default();
-        let ids = trimmed_ids(train, &rows, &device);
-        let labels: Vec<f32> = rows
-            .iter()
-            .flat_map(|&r| one_hot(train.labels[r], train.classes))
-            .collect();
-        let one_hot = Tensor::<2>::from_data(
-            TensorData::new(labels, [rows.len(), train.classes]),
-            &device,
-        );
-        let loss = hard_cross_entropy(net.logits(Input::Tokens(ids)), one_hot, rows.len());
+        let loss = batch_loss(&net, train, &rows, &device);
         let value = loss.clone().into_scalar::<f32>();
         if !value.is_finite() {
             return Err(Error::Diverged {
@@ -216,6 +198,33 @@ pub fn fine_tune(
     } else {
         net
     })
+}
+
+/// What stays frozen, and the 4-bit forward pass when the fine-tuning is quantization-aware.
+fn prepared(mut net: Bert, settings: &FineTuneSettings) -> Bert {
+    if settings.four_bit {
+        // The file keeps these tables in 4 bits: on the grid and frozen, they stay as written.
+        net = net.snap_embeddings_to_four_bit();
+        net.position_embeddings = net.position_embeddings.no_grad();
+        net.token_type_embeddings = net.token_type_embeddings.no_grad();
+        net.set_four_bit(true);
+    }
+    if settings.freeze_word_embeddings || settings.four_bit {
+        net.word_embeddings = net.word_embeddings.no_grad();
+    }
+    net
+}
+
+/// The cross-entropy of a batch of rows.
+fn batch_loss(net: &Bert, train: &Dataset, rows: &[usize], device: &Device) -> Tensor<1> {
+    let ids = trimmed_ids(train, rows, device);
+    let labels: Vec<f32> = rows
+        .iter()
+        .flat_map(|&r| one_hot(train.labels[r], train.classes))
+        .collect();
+    let one_hot =
+        Tensor::<2>::from_data(TensorData::new(labels, [rows.len(), train.classes]), device);
+    hard_cross_entropy(net.logits(Input::Tokens(ids)), one_hot, rows.len())
 }
 
 /// Position of the last token of row `r` (0 for an empty row).

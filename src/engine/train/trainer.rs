@@ -81,22 +81,7 @@ impl Trainer {
     ) -> Result<Self> {
         let teacher_config = teacher.architecture();
         let (_, teacher_inputs) = data.teacher_features();
-        let own_rows = data.teacher_rows.is_some();
-        let student_inputs = if own_rows {
-            teacher_inputs
-        } else {
-            config.inputs()
-        };
-        if (teacher_config.inputs(), teacher_config.classes()) != (student_inputs, config.classes())
-        {
-            return Err(Error::ModelConfig(format!(
-                "the teacher maps {} inputs to {} classes, the student {} to {}",
-                teacher_config.inputs(),
-                teacher_config.classes(),
-                config.inputs(),
-                config.classes()
-            )));
-        }
+        check_shapes(&config, &teacher_config, &data)?;
         // A mapping only matters to the hidden term and TinyBERT's attention term. With both
         // off, a skip or last scheme that the depths do not allow (a BiLSTM from a bag of
         // words) maps nothing; a custom mapping is always checked, as the user wrote it.
@@ -111,7 +96,7 @@ impl Trainer {
             }
             resolved => resolved?,
         };
-        if own_rows {
+        if data.teacher_rows.is_some() {
             check_own_rows(&settings)?;
         } else {
             check_text_pair(&config, &teacher_config, &settings)?;
@@ -393,6 +378,25 @@ impl Trainer {
 
 /// A text student and its teacher must read the same tokens, and TinyBERT's attention loss needs
 /// equal head counts.
+/// The teacher reads the rows it is given (its own, or the student's) and predicts the
+/// student's classes.
+fn check_shapes(config: &Architecture, teacher: &Architecture, data: &TransferSet) -> Result<()> {
+    let inputs = match &data.teacher_rows {
+        Some(rows) => rows.dim,
+        None => config.inputs(),
+    };
+    if (teacher.inputs(), teacher.classes()) == (inputs, config.classes()) {
+        return Ok(());
+    }
+    Err(Error::ModelConfig(format!(
+        "the teacher maps {} inputs to {} classes, the student {} to {}",
+        teacher.inputs(),
+        teacher.classes(),
+        config.inputs(),
+        config.classes()
+    )))
+}
+
 /// A teacher that tokenizes differently (its own rows) teaches through its soft targets: its
 /// layers and attention maps are over its own tokens, not the student's.
 fn check_own_rows(settings: &DistillSettings) -> Result<()> {

@@ -45,8 +45,8 @@ fn bow(words: &TextSplit) -> Architecture {
     .into()
 }
 
-/// Measured on all 11,478 test sentences: the teacher 0.0 %, a bag of words 26.26 / 26.44 /
-/// 26.51 % (seeds 1–3, one epoch).
+/// Measured on all 11,478 test sentences: the teacher 33.22 %; this bag of words (one epoch,
+/// seed 1) 25.07 %, a gap of 8.2 points, asserted at 5 (the aim).
 #[test]
 fn the_shipped_minilm_teacher_beats_a_bag_of_words_trained_here() {
     if rerun_alone(
@@ -83,13 +83,14 @@ fn the_shipped_minilm_teacher_beats_a_bag_of_words_trained_here() {
     }
     let bow_acc = scratch.evaluate(&words.test).unwrap().accuracy;
     eprintln!("MiniLM {teacher_acc}, bag of words {bow_acc}");
-    assert!((teacher_acc * 100.0 - 0.0).abs() < 0.01, "{teacher_acc}");
-    assert!(teacher_acc - bow_acc > 0.0, "{teacher_acc} vs {bow_acc}");
+    assert!((teacher_acc * 100.0 - 33.22).abs() < 0.01, "{teacher_acc}");
+    assert!(teacher_acc - bow_acc > 0.05, "{teacher_acc} vs {bow_acc}");
 }
 
 /// 5 % of the training sentences labeled (2,293), the rest unlabeled; the teacher's soft
 /// targets from its shipped logits; two passes over the transfer set. Measured (seeds 1–3):
-/// distilled … against scratch ….
+/// distilled 22.00 / 23.87 / 22.90 % against scratch 16.54 / 17.29 / 16.05 %, gaps of 5.5 / 6.6 /
+/// 6.8 points; asserted: every gap above 3 and their mean above 4.
 #[test]
 fn with_few_labels_a_bag_of_words_learns_more_from_minilm_than_from_the_labels() {
     if rerun_alone(
@@ -144,7 +145,7 @@ fn with_few_labels_a_bag_of_words_learns_more_from_minilm_than_from_the_labels()
         scratch.push(plain.evaluate(&words.test).unwrap().accuracy);
     }
     eprintln!("distilled {distilled:?}, scratch {scratch:?}");
-    for (d, s) in distilled.iter().zip(&scratch) {
-        assert!(d - s > 0.0, "distilled {d} against scratch {s}");
-    }
+    let gaps: Vec<f32> = distilled.iter().zip(&scratch).map(|(d, s)| d - s).collect();
+    assert!(gaps.iter().all(|g| *g > 0.03), "{gaps:?}");
+    assert!(gaps.iter().sum::<f32>() / 3.0 > 0.04, "{gaps:?}");
 }

@@ -298,8 +298,9 @@ fn classify(
         DatasetKind::Brown => &BROWN_GENRES,
         _ => &SPAM_CLASSES,
     };
+    let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
     for (name, p) in names.iter().zip(host::softmax_t(&logits, 1.0)) {
-        println!("{name:>9}: {:5.1} %", p * 100.0);
+        println!("{name:>width$}: {:5.1} %", p * 100.0);
     }
     Ok(())
 }

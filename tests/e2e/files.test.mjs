@@ -66,7 +66,7 @@ test('download the students and the teacher, load a student back, refuse bad fil
   await writeFile('tests/output/foreign.safetensors', Buffer.concat([length, foreignHeader, Buffer.alloc(4)]));
   for (const [file, reason] of [
     ['garbage.safetensors', /not a valid safetensors/],
-    ['huge.safetensors', /at most 64 MB/],
+    ['huge.safetensors', /at most 96 MB/],
     ['truncated.safetensors', /not a valid safetensors/],
     ['foreign.safetensors', /no 'format' metadata/],
   ]) {

@@ -712,7 +712,7 @@ mod tests {
         let msg = |bytes: &[u8]| MlpWeights::from_safetensors(bytes).unwrap_err().to_string();
         assert!(msg(b"hello").contains("not a valid safetensors"));
         assert!(msg(&good[..good.len() - 10]).contains("not a valid safetensors"));
-        assert!(msg(&vec![0u8; MAX_FILE_BYTES + 1]).contains("at most 64 MB"));
+        assert!(msg(&vec![0u8; MAX_FILE_BYTES + 1]).contains("at most 96 MB"));
         let mut weights = MlpWeights::from_mlp(&net).unwrap();
         weights.layers[1].0[5] = f32::NAN;
         let nan = weights.to_safetensors(&info()).unwrap();

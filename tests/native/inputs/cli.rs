@@ -847,7 +847,7 @@ fn hostile_numbers_and_files_are_answered() {
             vec!["exits", "--points", "18446744073709551615"],
             "18446744073709551615",
         ),
-        (vec!["eval", "--weights", "/dev/zero"], "larger than 64 MB"),
+        (vec!["eval", "--weights", "/dev/zero"], "larger than 96 MB"),
     ];
     let many_heads = long_transformer(&dir, 64);
     let heads_eval = ["eval", "--weights", p(&many_heads), "--dataset", "spam"];

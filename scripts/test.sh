@@ -31,7 +31,7 @@ cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
 drop_if_disk_low target/wasm32-unknown-unknown/debug
 say "native tests (engine, CLI, import fuzzing)"
 cargo test
-say "interop: numpy reads exported networks (MLP, exits, encoder-decoder, transformer, BiLSTM, bag of words)"
+say "interop: numpy reads exported networks (MLP, exits, encoder-decoder, transformer, BiLSTM, bag of words, MiniLM); MiniLM against pocket-encoder"
 bash scripts/interop.sh
 drop_if_disk_low target/debug
 say "web build (trunk --release: the CPU-only and the WebGPU build, profile release-web, simd128)"

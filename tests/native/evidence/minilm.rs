@@ -45,8 +45,10 @@ fn bow(words: &TextSplit) -> Architecture {
     .into()
 }
 
-/// Measured on all 11,478 test sentences: the teacher 33.22 %; this bag of words (one epoch,
-/// seed 1) 25.07 %, a gap of 8.2 points, asserted at 5 (the aim).
+/// Every fourth test sentence (2,870 of 11,478): the teacher reads a sentence in about 5 ms
+/// here, so the whole test split would cost a minute of CI. Measured on this quarter: the
+/// teacher 33.14 %; this bag of words (one epoch, seed 1) 24.67 %, a gap of 8.5 points,
+/// asserted at 5 (the aim). On the whole split (README): 33.22 % against 25.07 %.
 #[test]
 fn the_shipped_minilm_teacher_beats_a_bag_of_words_trained_here() {
     if rerun_alone(
@@ -57,12 +59,12 @@ fn the_shipped_minilm_teacher_beats_a_bag_of_words_trained_here() {
     }
     let device = Device::flex();
     let (teacher, words) = teacher_and_words(&device);
+    let quarter: Vec<usize> = (0..words.test.len()).step_by(4).collect();
+    let test = words.test.subset(&quarter);
     let wordpiece = minilm::wordpiece(&assets(), 64).unwrap();
-    let rows: Vec<(String, u8)> = words
-        .test_text
+    let rows: Vec<(String, u8)> = quarter
         .iter()
-        .cloned()
-        .zip(words.test.labels.iter().copied())
+        .map(|&i| (words.test_text[i].clone(), words.test.labels[i]))
         .collect();
     let pieces = piece_rows("brown", &rows, 15, &wordpiece).unwrap();
     let Network::Bert(bert) = &teacher else {
@@ -81,9 +83,9 @@ fn the_shipped_minilm_teacher_beats_a_bag_of_words_trained_here() {
     for _ in 0..settings.total_steps {
         scratch.step().unwrap();
     }
-    let bow_acc = scratch.evaluate(&words.test).unwrap().accuracy;
+    let bow_acc = scratch.evaluate(&test).unwrap().accuracy;
     eprintln!("MiniLM {teacher_acc}, bag of words {bow_acc}");
-    assert!((teacher_acc * 100.0 - 33.22).abs() < 0.01, "{teacher_acc}");
+    assert!((teacher_acc * 100.0 - 33.14).abs() < 0.01, "{teacher_acc}");
     assert!(teacher_acc - bow_acc > 0.05, "{teacher_acc} vs {bow_acc}");
 }
 

@@ -93,6 +93,9 @@ pub struct TransferSet {
 pub struct TeacherRows {
     pub features: Vec<f32>,
     pub dim: usize,
+    /// For each of the teacher's positions, the student position it pools into plus one (0:
+    /// none): see [`piece_words`](crate::engine::text::piece_words). Empty when not aligned.
+    pub words: Vec<u16>,
 }
 
 impl TransferSet {
@@ -142,8 +145,49 @@ impl TransferSet {
                 self.len()
             )));
         }
-        self.teacher_rows = Some(TeacherRows { features, dim });
+        self.teacher_rows = Some(TeacherRows {
+            features,
+            dim,
+            words: Vec::new(),
+        });
         Ok(self)
+    }
+
+    /// Says which student position each of the teacher's positions belongs to (one value per
+    /// teacher value; see [`TeacherRows::words`]), so layer and attention losses can compare them.
+    pub fn with_alignment(mut self, words: Vec<u16>) -> Result<Self> {
+        let dim = self.dim;
+        let Some(rows) = self.teacher_rows.as_mut() else {
+            return Err(Error::Settings(
+                "an alignment needs the teacher's own rows first".into(),
+            ));
+        };
+        if words.len() != rows.features.len() || words.iter().any(|&w| usize::from(w) > dim) {
+            return Err(Error::Settings(format!(
+                "the alignment does not fit {} teacher rows of {} into rows of {dim}",
+                rows.features.len() / rows.dim.max(1),
+                rows.dim
+            )));
+        }
+        rows.words = words;
+        Ok(self)
+    }
+
+    /// Whether the teacher reads its own rows and they are aligned with the student's.
+    pub fn is_aligned(&self) -> bool {
+        self.teacher_rows
+            .as_ref()
+            .is_some_and(|t| !t.words.is_empty())
+    }
+
+    /// The alignment of rows `rows` (see [`TeacherRows::words`]), when there is one.
+    pub fn alignment(&self, rows: &[usize]) -> Option<Vec<u16>> {
+        let t = self.teacher_rows.as_ref().filter(|t| !t.words.is_empty())?;
+        let mut out = Vec::with_capacity(rows.len() * t.dim);
+        for &i in rows {
+            out.extend_from_slice(t.words.get(i * t.dim..(i + 1) * t.dim)?);
+        }
+        Some(out)
     }
 
     /// The teacher's rows `rows`: its own when it has them, else the students'.

@@ -6,6 +6,7 @@
 //! first and `[PAD]` (id 0) after the end. Splits, transfer sets, batches and the teacher cache
 //! therefore work on text unchanged; the text networks read those rows as ids.
 
+mod align;
 mod augment;
 mod brown;
 mod retokenize;
@@ -13,6 +14,7 @@ mod spam;
 pub mod tokenizer;
 pub mod wordpiece;
 
+pub use align::piece_words;
 pub use augment::{Neighbours, TangAugment, augment_examples, augment_words};
 pub use brown::{
     BROWN_FILE, BROWN_GENRES, BROWN_MAX_LEN, BROWN_PIECES, BrownSentence, brown, brown_pieces,

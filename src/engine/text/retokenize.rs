@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use crate::engine::data::TransferSet;
 
 use super::Tokenizer;
+use super::align::piece_words;
 use super::spam::TextSplit;
 use super::wordpiece::WordPiece;
 
@@ -37,33 +38,58 @@ impl<'a> Sentences<'a> {
         }
     }
 
-    /// The text of a word row: its sentence if it is a training row, else its words.
-    pub fn text(&self, row: &[f32]) -> String {
+    /// The text of a word row and the words of its row in order: its sentence and that
+    /// sentence's words if it is a training row, else the words of its ids.
+    pub fn text_and_words(&self, row: &[f32]) -> (String, Vec<String>) {
         match self.by_row.get(&key(row)) {
-            Some(text) => text.to_string(),
+            Some(text) => (text.to_string(), super::words(text)),
             None => {
                 let ids: Vec<u32> = row.iter().map(|&v| v as u32).collect();
-                self.words.decode(&ids)
+                let words: Vec<String> = Tokenizer::word_ids(&ids)
+                    .iter()
+                    .map(|&id| self.words.word(id).to_string())
+                    .collect();
+                (words.join(" "), words)
             }
         }
     }
 
-    /// WordPiece rows of `rows` (word rows of `dim` values each).
-    pub fn piece_rows(&self, rows: &[f32], dim: usize, wordpiece: &WordPiece) -> Vec<f32> {
-        rows.chunks(dim.max(1))
-            .flat_map(|row| wordpiece.encode_padded(&self.text(row)))
-            .map(|id| id as f32)
-            .collect()
+    /// The text of a word row: its sentence if it is a training row, else its words.
+    pub fn text(&self, row: &[f32]) -> String {
+        self.text_and_words(row).0
     }
 
-    /// `set` with the teacher's WordPiece rows of every example.
+    /// WordPiece rows of `rows` (word rows of `dim` values each), and for each piece the word
+    /// of its row it belongs to ([`piece_words`]).
+    pub fn piece_rows(
+        &self,
+        rows: &[f32],
+        dim: usize,
+        wordpiece: &WordPiece,
+    ) -> (Vec<f32>, Vec<u16>) {
+        let (mut pieces, mut aligned) = (Vec::new(), Vec::new());
+        for row in rows.chunks(dim.max(1)) {
+            let (text, words) = self.text_and_words(row);
+            pieces.extend(
+                wordpiece
+                    .encode_padded(&text)
+                    .into_iter()
+                    .map(|id| id as f32),
+            );
+            aligned.extend(piece_words(&text, &words, dim, wordpiece));
+        }
+        (pieces, aligned)
+    }
+
+    /// `set` with the teacher's WordPiece rows of every example, aligned with its words.
     pub fn attach(
         &self,
         set: TransferSet,
         wordpiece: &WordPiece,
     ) -> crate::engine::error::Result<TransferSet> {
-        let pieces = self.piece_rows(&set.features, set.dim, wordpiece);
-        set.with_teacher_rows(pieces, wordpiece.max_len())
+        let (pieces, aligned) = self.piece_rows(&set.features, set.dim, wordpiece);
+        set.with_teacher_rows(pieces, wordpiece.max_len())?
+            .with_alignment(aligned)
     }
 }
 
@@ -141,26 +167,32 @@ mod tests {
         assert!(set.clone().push_augmented(vec![0.0; set.dim]).is_err());
     }
 
-    /// A student learns from a teacher that reads pieces (its soft targets only): layer and
-    /// attention losses across tokenizers are refused with the reason.
-    #[test]
-    fn a_student_distils_from_a_teacher_of_word_pieces() {
-        let (split, wp) = (split(), wordpiece());
-        let device = Device::flex();
-        let teacher = BertConfig {
+    fn piece_teacher(wp: &WordPiece, heads: usize) -> crate::engine::network::Network {
+        BertConfig {
             vocab: wp.vocab_size(),
             max_len: 12,
             width: 8,
-            heads: 2,
-            layers: 1,
+            heads,
+            layers: 2,
             ff: 16,
             classes: 2,
             dropout: 0.0,
         }
-        .init(&device, 1)
-        .unwrap();
+        .init(&Device::flex(), 1)
+        .map(crate::engine::network::Network::Bert)
+        .unwrap()
+    }
+
+    /// Without an alignment a teacher of pieces teaches through its soft targets alone: layer
+    /// and attention losses are refused with the reason.
+    #[test]
+    fn an_unaligned_teacher_of_word_pieces_gives_soft_targets_only() {
+        let (split, wp) = (split(), wordpiece());
+        let device = Device::flex().autodiff();
+        let teacher = piece_teacher(&wp, 2);
         let set = TransferSet::build(&split.train, &TransferConfig::default(), 1).unwrap();
-        let set = Sentences::of(&split).attach(set, &wp).unwrap();
+        let (pieces, _) = Sentences::of(&split).piece_rows(&set.features, set.dim, &wp);
+        let set = set.with_teacher_rows(pieces, 12).unwrap();
         let student = BowConfig::student(split.tokenizer.vocab_size(), 8, 2);
         let settings = DistillSettings {
             batch_size: 8,
@@ -172,7 +204,7 @@ mod tests {
             teacher.clone(),
             set.clone(),
             settings.clone(),
-            &device.clone().autodiff(),
+            &device,
         )
         .unwrap();
         for _ in 0..3 {
@@ -182,9 +214,64 @@ mod tests {
             beta: 1.0,
             ..settings
         };
-        let err = Trainer::distill(student, teacher, set, deeper, &device.autodiff())
+        let err = Trainer::distill(student, teacher, set, deeper, &device)
             .err()
             .unwrap();
-        assert!(err.to_string().contains("its own tokens"), "{err}");
+        assert!(err.to_string().contains("no alignment"), "{err}");
+    }
+
+    /// Aligned, a transformer student learns the teacher's pooled states (its hidden term
+    /// falls, from a forward pass or the cache), TinyBERT's attention with the teacher's 4 heads averaged into its 2, and
+    /// MiniLM's relations over words.
+    #[test]
+    fn an_aligned_teacher_of_word_pieces_teaches_layers_and_attention() {
+        use crate::engine::loss::AttentionLoss;
+        use crate::engine::network::TransformerConfig;
+        let (split, wp) = (split(), wordpiece());
+        let device = Device::flex().autodiff();
+        let teacher = piece_teacher(&wp, 4);
+        let set = TransferSet::build(&split.train, &TransferConfig::default(), 1).unwrap();
+        let set = Sentences::of(&split).attach(set, &wp).unwrap();
+        let student = TransformerConfig {
+            heads: 2,
+            ..TransformerConfig::student(split.tokenizer.vocab_size(), 8, 2)
+        };
+        // Without attention the teacher's pooled states come from its cache.
+        let arms = [
+            (AttentionLoss::TinyBert, 1.0),
+            (AttentionLoss::MiniLm, 1.0),
+            (AttentionLoss::Off, 0.0),
+        ];
+        for (attention_loss, gamma) in arms {
+            let settings = DistillSettings {
+                batch_size: 8,
+                total_steps: 40,
+                learning_rate: 0.01,
+                beta: 1.0,
+                gamma,
+                attention_loss,
+                ..DistillSettings::default()
+            };
+            let mut trainer = Trainer::distill(
+                student.clone(),
+                teacher.clone(),
+                set.clone(),
+                settings,
+                &device,
+            )
+            .unwrap();
+            let hidden: Vec<f32> = (0..40).map(|_| trainer.step().unwrap().hidden).collect();
+            let attention = trainer.step().unwrap().attention;
+            assert_eq!(
+                attention > 0.0,
+                gamma > 0.0,
+                "{attention_loss:?}: {attention}"
+            );
+            let (first, last) = (
+                hidden[..5].iter().sum::<f32>(),
+                hidden[35..].iter().sum::<f32>(),
+            );
+            assert!(last < 0.7 * first, "{attention_loss:?}: {hidden:?}");
+        }
     }
 }

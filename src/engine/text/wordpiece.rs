@@ -136,13 +136,24 @@ impl WordPiece {
 
     /// The piece ids of `text`, without specials around them and without a length limit.
     pub fn pieces_of(&self, text: &str) -> Vec<u32> {
+        self.words_of(text)
+            .into_iter()
+            .flat_map(|(_, pieces)| pieces)
+            .collect()
+    }
+
+    /// The words the pieces of `text` came from, as normalised text, each with its pieces (a
+    /// special token typed in the text is a word of its own).
+    pub fn words_of(&self, text: &str) -> Vec<(String, Vec<u32>)> {
         let mut out = Vec::new();
         for chunk in self.split_specials(text) {
             match chunk {
-                Chunk::Special(id) => out.push(id),
+                Chunk::Special(id) => out.push((normalize(self.piece(id).unwrap_or("")), vec![id])),
                 Chunk::Text(text) => {
                     for word in pre_tokenize(&normalize(text)) {
-                        self.push_word(&word, &mut out);
+                        let mut pieces = Vec::new();
+                        self.push_word(&word, &mut pieces);
+                        out.push((word, pieces));
                     }
                 }
             }

@@ -5,6 +5,7 @@
 //! - a teacher (or a "scratch" student) on labels alone: [`Trainer::supervised`];
 //! - a student distilled from a teacher: [`Trainer::distill`].
 
+mod aligned;
 mod eval;
 pub mod fine_tune;
 mod known;

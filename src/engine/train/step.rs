@@ -8,6 +8,7 @@ use crate::engine::error::{Error, Result};
 use crate::engine::loss::{self, AttentionLoss};
 use crate::engine::network::{Classifier, Input, Taps};
 
+use super::aligned::Pooling;
 use super::teacher::Targets;
 use super::*;
 
@@ -126,6 +127,10 @@ impl Trainer {
             let terms = loss::combine(only_hard, hard, self.zero(), self.zero(), self.zero());
             return Ok((terms, None));
         };
+        let pooling = self.data.teacher_rows.as_ref().and_then(|t| {
+            let words = self.data.alignment(rows)?;
+            Some(Pooling::new(&words, t.dim, self.data.dim, &self.device))
+        });
         let targets = match teacher.cached(rows, &self.settings, &self.device) {
             Some(t) => t,
             None => {
@@ -140,7 +145,11 @@ impl Trainer {
                         ))
                     }
                 };
-                teacher.targets(x, &self.settings, &self.architecture)?
+                let targets = teacher.targets(x, &self.settings, &self.architecture)?;
+                match &pooling {
+                    Some(p) => targets.pooled(p, self.architecture.heads().unwrap_or(0)),
+                    None => targets,
+                }
             }
         };
         let soft = loss::soft_loss(
@@ -150,8 +159,9 @@ impl Trainer {
             temperature,
             self.settings.kl,
         );
-        let hidden = self.hidden_term(teacher, &student.taps, &targets)?;
-        let attention = self.attention_term(teacher, &student.taps, &targets)?;
+        let pooling = pooling.as_ref();
+        let hidden = self.hidden_term(teacher, &student.taps, &targets, pooling)?;
+        let attention = self.attention_term(teacher, &student.taps, &targets, pooling)?;
         let weights = loss::Weights {
             alpha,
             beta: self.settings.beta,
@@ -172,6 +182,7 @@ impl Trainer {
         teacher: &Teacher,
         student: &Taps,
         targets: &Targets,
+        pooling: Option<&Pooling>,
     ) -> Result<Tensor<1>> {
         let mut hidden = self.zero();
         if self.settings.beta <= 0.0 {
@@ -184,6 +195,10 @@ impl Trainer {
                 .ok_or_else(|| Error::Mapping(format!("the student has no tap hidden.{s}")))?;
             let h_s = match self.student.projections.get(k).and_then(Option::as_ref) {
                 Some(projection) => projection.forward(h_s),
+                None => h_s,
+            };
+            let h_s = match pooling {
+                Some(p) => p.student_hidden(h_s),
                 None => h_s,
             };
             hidden = hidden.add(loss::hidden_loss(
@@ -202,6 +217,7 @@ impl Trainer {
         teacher: &Teacher,
         student: &Taps,
         targets: &Targets,
+        pooling: Option<&Pooling>,
     ) -> Result<Tensor<1>> {
         let missing = |what: String| Error::Mapping(format!("the student has no {what}"));
         if self.settings.gamma <= 0.0 {
@@ -216,6 +232,10 @@ impl Trainer {
                         .attention(s)
                         .cloned()
                         .ok_or_else(|| missing(format!("attention in block {s}")))?;
+                    let a_s = match pooling {
+                        Some(p) => p.student_attention(a_s),
+                        None => a_s,
+                    };
                     sum = sum.add(loss::attention_mse(a_s, a_t.clone()));
                 }
                 Ok(sum)
@@ -228,7 +248,8 @@ impl Trainer {
                     return Err(missing("queries, keys and values for MiniLM".into()));
                 };
                 let heads = self.architecture.heads().unwrap_or(1);
-                Ok(loss::minilm(q_s, q_t, heads, mask.clone()))
+                let mask = pooling.map_or_else(|| mask.clone(), |p| p.mask.clone());
+                Ok(loss::minilm(q_s, q_t, heads, mask))
             }
         }
     }

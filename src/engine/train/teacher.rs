@@ -8,6 +8,7 @@ use crate::engine::error::{Error, Result};
 use crate::engine::loss::AttentionLoss;
 use crate::engine::network::{Architecture, Classifier, Input, Qkv, Taps};
 
+use super::aligned::Pooling;
 use super::*;
 
 /// What the teacher gives one step: logits, the hidden states of the hidden pairs (cut to the
@@ -26,6 +27,23 @@ pub(super) fn align(hidden: Tensor<3>, student_positions: usize) -> Tensor<3> {
         hidden.narrow(1, 0, 1)
     } else {
         hidden
+    }
+}
+
+impl Targets {
+    /// The targets of a teacher that reads its own tokens, on the student's positions (the
+    /// student has `heads` attention heads; 0 for none).
+    pub(super) fn pooled(self, pooling: &Pooling, heads: usize) -> Self {
+        Self {
+            logits: self.logits,
+            hidden: self.hidden.into_iter().map(|h| pooling.hidden(h)).collect(),
+            attention: self
+                .attention
+                .into_iter()
+                .map(|a| pooling.attention(a, heads))
+                .collect(),
+            qkv: self.qkv.as_ref().map(|q| pooling.qkv(q)),
+        }
     }
 }
 
@@ -191,7 +209,12 @@ impl TeacherCache {
             .map(|m| m.architecture().rows_per_pass(dim))
             .min()
             .unwrap_or(1);
-        for x in super::eval::feature_slices(features, dim, rows, device) {
+        for (slice, x) in super::eval::feature_slices(features, dim, rows, device).enumerate() {
+            let start = slice * rows;
+            let in_slice: Vec<usize> = (start..(start + rows).min(data.len())).collect();
+            let pooling = data
+                .alignment(&in_slice)
+                .map(|words| Pooling::new(&words, dim, data.dim, device));
             for (k, m) in members.iter().enumerate().skip(1) {
                 logits[k].push(m.logits(Input::Features(x.clone())));
             }
@@ -207,7 +230,10 @@ impl TeacherCache {
                 .into_iter()
                 .enumerate()
             {
-                hidden[k].push(h);
+                hidden[k].push(match &pooling {
+                    Some(p) => p.hidden(h),
+                    None => h,
+                });
             }
         }
         Some(Self {

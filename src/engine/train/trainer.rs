@@ -97,12 +97,18 @@ impl Trainer {
             resolved => resolved?,
         };
         if data.teacher_rows.is_some() {
-            check_own_rows(&settings)?;
+            check_own_rows(&config, &teacher_config, &data, &settings)?;
         } else {
             check_text_pair(&config, &teacher_config, &settings)?;
         }
         teacher_config.check_training_batch(settings.batch_size, teacher_inputs, false)?;
-        let hidden_pairs = hidden_pairs(&config, &teacher_config, &mapping, &settings)?;
+        let hidden_pairs = hidden_pairs(
+            &config,
+            &teacher_config,
+            &mapping,
+            &settings,
+            data.is_aligned(),
+        )?;
         let mut teacher = Teacher {
             net: teacher.valid(),
             mapping,
@@ -397,21 +403,36 @@ fn check_shapes(config: &Architecture, teacher: &Architecture, data: &TransferSe
     )))
 }
 
-/// A teacher that tokenizes differently (its own rows) teaches through its soft targets: its
-/// layers and attention maps are over its own tokens, not the student's.
-fn check_own_rows(settings: &DistillSettings) -> Result<()> {
+/// A teacher that tokenizes differently (its own rows) teaches through its soft targets, and
+/// through its layers and attention when its rows are aligned with the student's words; its
+/// embedding table is over another vocabulary.
+fn check_own_rows(
+    student: &Architecture,
+    teacher: &Architecture,
+    data: &TransferSet,
+    settings: &DistillSettings,
+) -> Result<()> {
     let attention = settings.gamma > 0.0 && settings.attention_loss != AttentionLoss::Off;
-    if settings.beta > 0.0 || attention || settings.match_embeddings {
+    let aligned = data.is_aligned();
+    if settings.match_embeddings {
         return Err(Error::Settings(
             "this teacher reads its own tokens (word pieces, not the student's words): its \
-             hidden states and attention maps do not line up with the student's, so set β and \
-             γ to 0 and distil from its soft targets"
+             embedding table cannot be matched with the student's"
                 .into(),
         ));
     }
-    Ok(())
+    if !aligned && (settings.beta > 0.0 || attention) {
+        return Err(Error::Settings(
+            "this teacher reads its own tokens (word pieces, not the student's words) and no \
+             alignment says which pieces make which word: set β and γ to 0 and distil from its \
+             soft targets"
+                .into(),
+        ));
+    }
+    check_attention(student, teacher, settings, true)
 }
 
+/// A text student and its teacher must read the same tokens.
 fn check_text_pair(
     student: &Architecture,
     teacher: &Architecture,
@@ -424,6 +445,18 @@ fn check_text_pair(
             student.vocab().unwrap_or(0)
         )));
     }
+    check_attention(student, teacher, settings, false)
+}
+
+/// Attention transfer needs attention on both sides; TinyBERT's loss matches heads one by one
+/// (or, with `grouped`, each student head against the mean of a group of the teacher's), and
+/// MiniLM's splits the teacher's width into the student's head count.
+fn check_attention(
+    student: &Architecture,
+    teacher: &Architecture,
+    settings: &DistillSettings,
+    grouped: bool,
+) -> Result<()> {
     if settings.gamma <= 0.0 || settings.attention_loss == AttentionLoss::Off {
         return Ok(());
     }
@@ -435,10 +468,13 @@ fn check_text_pair(
             teacher.kind()
         )));
     };
+    let groups = grouped && hs > 0 && ht.is_multiple_of(hs);
     match settings.attention_loss {
-        AttentionLoss::TinyBert if hs != ht => Err(Error::Settings(format!(
+        AttentionLoss::TinyBert if hs != ht && !groups => Err(Error::Settings(format!(
             "TinyBERT's attention loss matches heads one by one: the student has {hs} heads, the \
-             teacher {ht}. Give the student {ht} heads, or use MiniLM, which works across head counts"
+             teacher {ht}. Give the student {ht} heads{}, or use MiniLM, which works across head \
+             counts",
+            if grouped { " (or a divisor of it)" } else { "" }
         ))),
         AttentionLoss::MiniLm => {
             let wt = teacher.width(teacher.depth()).unwrap_or(0);
@@ -462,6 +498,7 @@ fn hidden_pairs(
     teacher: &Architecture,
     mapping: &LayerMapping,
     settings: &DistillSettings,
+    aligned: bool,
 ) -> Result<Vec<(usize, usize)>> {
     if settings.beta <= 0.0 {
         return Ok(Vec::new());
@@ -478,7 +515,8 @@ fn hidden_pairs(
     pairs.extend_from_slice(mapping.pairs());
     for &(s, t) in &pairs {
         let (ps, pt) = (student.positions(s), teacher.positions(t));
-        if ps != pt && ps != 1 {
+        // Aligned teacher rows are pooled onto the student's positions, whatever their count.
+        if ps != pt && ps != 1 && !aligned {
             return Err(Error::Mapping(format!(
                 "student layer {s} has {ps} positions, teacher layer {t} has {pt}: they cannot be compared"
             )));

@@ -6,7 +6,7 @@ use clap::Args;
 
 use crate::engine::catalog::DatasetKind;
 use crate::engine::limits;
-use crate::engine::loss::{AttentionLoss, HiddenLoss, KlReduction, SoftLoss};
+use crate::engine::loss::{AttentionLoss, HiddenLoss, KlReduction, Projection, SoftLoss};
 use crate::engine::train::Regularisation;
 
 use super::kinds::{NetKind, TeacherKind};
@@ -383,6 +383,11 @@ pub struct DistillArgs {
     /// Also match the embedding outputs (TinyBERT's embedding-layer loss; text, β > 0).
     #[arg(long)]
     pub match_embeddings: bool,
+    /// Where differing widths meet in the hidden term: layer (a student → teacher matrix per
+    /// mapped layer), shared-up (one student → teacher matrix) or shared-down (one teacher →
+    /// student matrix).
+    #[arg(long, default_value = "layer")]
+    pub projection: Projection,
     /// Attention transfer between transformers: off, tinybert (attention MSE per mapped block,
     /// heads must match) or minilm (last-block Q·K and V·V relations).
     #[arg(long, default_value = "off")]
@@ -452,6 +457,10 @@ pub struct EvalArgs {
     /// training set.
     #[arg(long)]
     pub omitted_class: Option<u8>,
+    /// Also write the network's logits of the test split (float16 safetensors): the page reads
+    /// the MiniLM teacher's test predictions from this file rather than computing them.
+    #[arg(long)]
+    pub logits_out: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -65,8 +65,24 @@ pub(super) fn eval(args: EvalArgs, assets: &Path, device: &Device) -> Result<()>
         test.len(),
         args.dataset.name()
     );
-    let logits = logits_host(&net, test, device)?;
+    let logits = match &net {
+        Network::Bert(bert) => {
+            crate::engine::train::fine_tune::bucketed_logits(bert, test, device)?
+        }
+        other => logits_host(other, test, device)?,
+    };
     print_per_class(&logits, test);
+    if let Some(path) = &args.logits_out {
+        super::write(
+            path,
+            &crate::engine::minilm::write_logits(&logits, test.classes)?,
+        )?;
+        println!(
+            "Saved its logits of the {} test examples to {}",
+            test.len(),
+            path.display()
+        );
+    }
     if let Some(class) = args.omitted_class {
         print_omitted(class, &net, &data.split, &logits, device)?;
     }

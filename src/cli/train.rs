@@ -394,6 +394,7 @@ impl DistillArgs {
             hidden_loss: self.hidden_loss,
             mapping: MappingScheme::parse(&self.mapping)?,
             match_embeddings: self.match_embeddings,
+            projection: self.projection,
             attention_loss: self.attention,
             gamma: self.gamma,
             learning_rate: t.lr,

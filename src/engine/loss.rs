@@ -67,6 +67,37 @@ pub enum HiddenLoss {
     Cosine,
 }
 
+/// Where the hidden term bridges a student width and a teacher width that differ.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Projection {
+    /// A learned student → teacher matrix for each mapped layer (TinyBERT's W_h).
+    #[default]
+    Layer,
+    /// One student → teacher matrix shared by every mapped layer (the "shared projections" of
+    /// Zhao et al.'s extremely small students): fewer parameters, one common map.
+    SharedUp,
+    /// One teacher → student matrix shared by every mapped layer: the teacher's states are
+    /// brought down into the student's space, and the student is compared in its own width.
+    SharedDown,
+}
+
+impl Projection {
+    pub const ALL: [Projection; 3] = [
+        Projection::Layer,
+        Projection::SharedUp,
+        Projection::SharedDown,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Projection::Layer => "layer",
+            Projection::SharedUp => "shared-up",
+            Projection::SharedDown => "shared-down",
+        }
+    }
+}
+
 /// Attention transfer between transformers.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -116,6 +147,7 @@ macro_rules! parse_enum {
 parse_enum!(SoftLoss, "soft loss", { "hinton" => SoftLoss::HintonKl, "mse" => SoftLoss::LogitMse, "hinton-kl" => SoftLoss::HintonKl, "logit-mse" => SoftLoss::LogitMse, "kl" => SoftLoss::HintonKl, "tang" => SoftLoss::LogitMse });
 parse_enum!(AttentionLoss, "attention loss", { "off" => AttentionLoss::Off, "tinybert" => AttentionLoss::TinyBert, "minilm" => AttentionLoss::MiniLm });
 parse_enum!(HiddenLoss, "hidden loss", { "mse" => HiddenLoss::Mse, "pkd" => HiddenLoss::Pkd, "cosine" => HiddenLoss::Cosine });
+parse_enum!(Projection, "projection", { "layer" => Projection::Layer, "shared-up" => Projection::SharedUp, "shared-down" => Projection::SharedDown });
 parse_enum!(KlReduction, "KL reduction", { "batchmean" => KlReduction::BatchMean, "mean" => KlReduction::ElementMean });
 
 /// Soft targets: `softmax(z / T)` over the class dimension.

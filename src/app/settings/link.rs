@@ -83,7 +83,7 @@ mod tests {
     use crate::app::settings::{AlphaSchedule, check};
     use crate::engine::catalog::DatasetKind;
     use crate::engine::limits;
-    use crate::engine::loss::{AttentionLoss, HiddenLoss, KlReduction, SoftLoss};
+    use crate::engine::loss::{AttentionLoss, HiddenLoss, KlReduction, Projection, SoftLoss};
     use crate::engine::mapping::MappingScheme;
     use crate::engine::network::NetKind;
 
@@ -118,6 +118,7 @@ mod tests {
             attention_loss: AttentionLoss::TinyBert,
             gamma: 3.5,
             match_embeddings: true,
+            projection: Projection::SharedDown,
             p_mask: 0.2,
             p_replace: 0.3,
             p_ngram: 0.4,

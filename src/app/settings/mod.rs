@@ -15,7 +15,7 @@ use crate::engine::catalog::DatasetKind;
 use crate::engine::data::TransferConfig;
 use crate::engine::error::{Error, Result};
 use crate::engine::limits;
-use crate::engine::loss::{AttentionLoss, HiddenLoss, KlForm, KlReduction, SoftLoss};
+use crate::engine::loss::{AttentionLoss, HiddenLoss, KlForm, KlReduction, Projection, SoftLoss};
 use crate::engine::mapping::{LayerMapping, MappingScheme};
 use crate::engine::network::{MlpConfig, NetKind};
 use crate::engine::schedule::Schedule;
@@ -86,6 +86,8 @@ pub struct Settings {
     pub gamma: f32,
     /// TinyBERT's embedding-layer term: the student's embeddings against the teacher's.
     pub match_embeddings: bool,
+    /// Where the hidden term bridges differing widths (a matrix per layer, or one shared).
+    pub projection: Projection,
     /// Tang et al.'s augmentation of text (used with `augment_copies` > 0).
     pub p_mask: f32,
     pub p_replace: f32,
@@ -123,6 +125,7 @@ impl Default for Settings {
             attention_loss: AttentionLoss::Off,
             gamma: limits::GAMMA.default,
             match_embeddings: false,
+            projection: Projection::Layer,
             p_mask: limits::P_MASK.default,
             p_replace: limits::P_REPLACE.default,
             p_ngram: limits::P_NGRAM.default,
@@ -198,6 +201,7 @@ impl Settings {
             attention_loss: self.attention_loss,
             gamma: self.gamma,
             match_embeddings: self.match_embeddings,
+            projection: self.projection,
             learning_rate: self.learning_rate,
             batch_size: self.batch_size,
             total_steps: RUN_STEPS,

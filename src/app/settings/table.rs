@@ -7,7 +7,7 @@
 use super::Settings;
 use crate::engine::catalog::DatasetKind;
 use crate::engine::limits::{self, Bound};
-use crate::engine::loss::{AttentionLoss, HiddenLoss, KlReduction, SoftLoss};
+use crate::engine::loss::{AttentionLoss, HiddenLoss, KlReduction, Projection, SoftLoss};
 use crate::engine::mapping::MappingScheme;
 use crate::engine::network::{MlpConfig, NetKind};
 
@@ -254,6 +254,15 @@ pub static TABLE: &[Entry] = &[
         example: "hidden=pkd",
         get: |s| s.hidden_loss.name().into(),
         set: |s, v| put(&mut s.hidden_loss, super::link::parse_enum::<HiddenLoss>(v)),
+    },
+    Entry {
+        key: "proj",
+        label: "where differing widths are bridged (layer, shared-up, shared-down)",
+        applies: Applies::Restart,
+        spans: &[],
+        example: "proj=shared-down",
+        get: |s| s.projection.name().into(),
+        set: |s, v| put(&mut s.projection, choice::<Projection>(v)),
     },
     Entry {
         key: "map",

@@ -60,7 +60,7 @@ impl Pooling {
         self.mean.clone().matmul(h)
     }
 
-    /// A student state with the positions no piece pools into zeroed, like the teacher's.
+    /// A state on the student's positions with those no piece pools into zeroed.
     pub fn student_hidden(&self, h: Tensor<3>) -> Tensor<3> {
         if h.dims()[1] != self.mask.dims()[1] {
             return h;
@@ -108,7 +108,7 @@ mod tests {
     use super::*;
 
     fn host<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-        t.into_data().to_vec::<f32>().unwrap()
+        t.into_data().try_to_vec::<f32>().unwrap()
     }
 
     /// One row: teacher positions [CLS] a ##b c [SEP] pad → student [CLS] ab c [SEP] pad pad.

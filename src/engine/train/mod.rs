@@ -6,6 +6,7 @@
 //! - a student distilled from a teacher: [`Trainer::distill`].
 
 mod aligned;
+mod checks;
 mod eval;
 pub mod fine_tune;
 mod known;
@@ -31,7 +32,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::data::{Batch, Batches, TransferSet};
 use crate::engine::error::{Error, Result};
-use crate::engine::loss::{self, AttentionLoss, HiddenLoss, KlForm, SoftLoss};
+use crate::engine::loss::{self, AttentionLoss, HiddenLoss, KlForm, Projection, SoftLoss};
 use crate::engine::mapping::{LayerMapping, MappingScheme};
 use crate::engine::network::{Architecture, Ensemble, Network};
 use crate::engine::schedule::Schedule;
@@ -52,6 +53,9 @@ pub struct DistillSettings {
     /// TinyBERT's embedding-layer loss: the embedding outputs (layer 0) join the mapped pairs
     /// of the hidden term (text networks).
     pub match_embeddings: bool,
+    /// Where the hidden term bridges differing widths: a matrix per layer, or one shared.
+    #[serde(default)]
+    pub projection: Projection,
     /// Attention transfer (transformers): TinyBERT's head-by-head attention MSE over the mapped
     /// blocks, or MiniLM's last-block relations.
     pub attention_loss: AttentionLoss,
@@ -79,6 +83,7 @@ impl Default for DistillSettings {
             hidden_loss: HiddenLoss::Mse,
             mapping: MappingScheme::Skip,
             match_embeddings: false,
+            projection: Projection::Layer,
             attention_loss: AttentionLoss::Off,
             gamma: limits::GAMMA.default,
             learning_rate: limits::LEARNING_RATE.default,
@@ -165,8 +170,10 @@ pub struct Evaluation {
 #[derive(Module, Debug)]
 pub struct StudentModule {
     pub net: Network,
-    /// One per hidden pair; `None` where the widths already match.
+    /// One per hidden pair; `None` where the widths already match (or one is shared).
     pub projections: Vec<Option<Linear>>,
+    /// The one projection every pair shares ([`Projection::SharedUp`] or `SharedDown`).
+    pub shared: Option<Linear>,
 }
 
 struct Teacher {
@@ -284,6 +291,54 @@ mod tests {
         assert_eq!((last.soft, last.hidden), (0.0, 0.0));
         assert_eq!(after.teacher_agreement, None);
         assert!(trainer.epoch() > 1);
+    }
+
+    /// One shared matrix instead of one per layer: student → teacher (up) or teacher →
+    /// student (down), learned (the hidden term falls to a quarter), and refused where the mapped layers'
+    /// widths differ from one another.
+    #[test]
+    fn shared_projections_one_matrix_either_way() {
+        let device = Device::flex();
+        let teacher = MlpConfig::teacher(64, 10).init(&device, 7).unwrap();
+        let config = MlpConfig::student(64, 10);
+        for (projection, shape) in [
+            (Projection::SharedUp, [32, 128]),
+            (Projection::SharedDown, [128, 32]),
+        ] {
+            let settings = DistillSettings {
+                beta: 1.0,
+                mapping: MappingScheme::Last,
+                projection,
+                learning_rate: 0.01,
+                total_steps: 60,
+                ..Default::default()
+            };
+            let (data, _) = digits_transfer(0.2);
+            let mut trainer = Trainer::distill(&config, &teacher, data, settings, &device).unwrap();
+            assert!(trainer.student.projections.iter().all(Option::is_none));
+            let shared = trainer.student.shared.as_ref().unwrap();
+            assert_eq!(shared.weight.dims(), shape, "{projection:?}");
+            let hidden: Vec<f32> = (0..60).map(|_| trainer.step().unwrap().hidden).collect();
+            // Down, the term is in the student's width and grows back as the student's states
+            // grow for its task: its low point shows the matching.
+            let lowest = hidden.iter().copied().fold(f32::MAX, f32::min);
+            assert!(lowest < 0.25 * hidden[0], "{projection:?}: {hidden:?}");
+        }
+        let uneven = MlpConfig {
+            hidden: vec![32, 48, 32],
+            ..MlpConfig::student(64, 10)
+        };
+        let settings = DistillSettings {
+            beta: 1.0,
+            mapping: MappingScheme::Last,
+            projection: Projection::SharedUp,
+            ..Default::default()
+        };
+        let (data, _) = digits_transfer(0.2);
+        let err = Trainer::distill(&uneven, &teacher, data, settings, &device)
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("same widths"), "{err}");
     }
 
     #[test]

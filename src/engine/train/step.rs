@@ -5,7 +5,7 @@ use burn::optim::GradientsParams;
 use burn::tensor::{Tensor, TensorData};
 
 use crate::engine::error::{Error, Result};
-use crate::engine::loss::{self, AttentionLoss};
+use crate::engine::loss::{self, AttentionLoss, Projection};
 use crate::engine::network::{Classifier, Input, Taps};
 
 use super::aligned::Pooling;
@@ -133,24 +133,7 @@ impl Trainer {
         });
         let targets = match teacher.cached(rows, &self.settings, &self.device) {
             Some(t) => t,
-            None => {
-                let x = match &self.data.teacher_rows {
-                    None => x,
-                    Some(_) => {
-                        let (features, dim) = self.data.teacher_batch(rows);
-                        let n = features.len() / dim.max(1);
-                        Input::Features(Tensor::<2>::from_data(
-                            TensorData::new(features, [n, dim]),
-                            &self.device,
-                        ))
-                    }
-                };
-                let targets = teacher.targets(x, &self.settings, &self.architecture)?;
-                match &pooling {
-                    Some(p) => targets.pooled(p, self.architecture.heads().unwrap_or(0)),
-                    None => targets,
-                }
-            }
+            None => self.teacher_targets(teacher, rows, x, pooling.as_ref())?,
         };
         let soft = loss::soft_loss(
             self.settings.soft_loss,
@@ -169,6 +152,33 @@ impl Trainer {
         };
         let terms = loss::combine(weights, hard, soft, hidden, attention);
         Ok((terms, Some(targets.logits)))
+    }
+
+    /// The teacher's targets for the batch from a forward pass: on the student's rows, or on
+    /// its own, pooled onto the student's positions when aligned.
+    fn teacher_targets(
+        &self,
+        teacher: &Teacher,
+        rows: &[usize],
+        x: Input,
+        pooling: Option<&Pooling>,
+    ) -> Result<Targets> {
+        let x = match &self.data.teacher_rows {
+            None => x,
+            Some(_) => {
+                let (features, dim) = self.data.teacher_batch(rows);
+                let n = features.len() / dim.max(1);
+                Input::Features(Tensor::<2>::from_data(
+                    TensorData::new(features, [n, dim]),
+                    &self.device,
+                ))
+            }
+        };
+        let targets = teacher.targets(x, &self.settings, &self.architecture)?;
+        Ok(match pooling {
+            Some(p) => targets.pooled(p, self.architecture.heads().unwrap_or(0)),
+            None => targets,
+        })
     }
 
     fn zero(&self) -> Tensor<1> {
@@ -193,21 +203,31 @@ impl Trainer {
                 .hidden(s)
                 .cloned()
                 .ok_or_else(|| Error::Mapping(format!("the student has no tap hidden.{s}")))?;
-            let h_s = match self.student.projections.get(k).and_then(Option::as_ref) {
-                Some(projection) => projection.forward(h_s),
-                None => h_s,
+            let (h_s, h_t) = self.bridged(k, h_s, h_t.clone());
+            // Positions no piece pools into count on neither side (a projection's bias
+            // would otherwise put something there).
+            let (h_s, h_t) = match pooling {
+                Some(p) => (p.student_hidden(h_s), p.student_hidden(h_t)),
+                None => (h_s, h_t),
             };
-            let h_s = match pooling {
-                Some(p) => p.student_hidden(h_s),
-                None => h_s,
-            };
-            hidden = hidden.add(loss::hidden_loss(
-                self.settings.hidden_loss,
-                h_s,
-                h_t.clone(),
-            ));
+            hidden = hidden.add(loss::hidden_loss(self.settings.hidden_loss, h_s, h_t));
         }
         Ok(hidden)
+    }
+
+    /// Hidden pair `k`'s student and teacher states in one width: the student's projected up
+    /// (its pair's matrix, or the shared one), or the teacher's projected down (shared).
+    fn bridged(&self, k: usize, h_s: Tensor<3>, h_t: Tensor<3>) -> (Tensor<3>, Tensor<3>) {
+        if h_s.dims()[2] == h_t.dims()[2] {
+            return (h_s, h_t);
+        }
+        let own = self.student.projections.get(k).and_then(Option::as_ref);
+        match (own, &self.student.shared, self.settings.projection) {
+            (Some(p), _, _) => (p.forward(h_s), h_t),
+            (None, Some(p), Projection::SharedDown) => (h_s, p.forward(h_t)),
+            (None, Some(p), _) => (p.forward(h_s), h_t),
+            (None, None, _) => (h_s, h_t),
+        }
     }
 
     /// TinyBERT's attention MSE summed over the mapped blocks, or MiniLM's relation KL of the

@@ -13,6 +13,7 @@ use crate::engine::network::{Architecture, Classifier, Mlp, MlpDropout, Network,
 use crate::engine::schedule::Schedule;
 use crate::engine::weights::NetworkWeights;
 
+use super::checks::{check_own_rows, check_shapes, check_text_pair};
 use super::*;
 
 impl Trainer {
@@ -382,114 +383,6 @@ impl Trainer {
     }
 }
 
-/// A text student and its teacher must read the same tokens, and TinyBERT's attention loss needs
-/// equal head counts.
-/// The teacher reads the rows it is given (its own, or the student's) and predicts the
-/// student's classes.
-fn check_shapes(config: &Architecture, teacher: &Architecture, data: &TransferSet) -> Result<()> {
-    let inputs = match &data.teacher_rows {
-        Some(rows) => rows.dim,
-        None => config.inputs(),
-    };
-    if (teacher.inputs(), teacher.classes()) == (inputs, config.classes()) {
-        return Ok(());
-    }
-    Err(Error::ModelConfig(format!(
-        "the teacher maps {} inputs to {} classes, the student {} to {}",
-        teacher.inputs(),
-        teacher.classes(),
-        config.inputs(),
-        config.classes()
-    )))
-}
-
-/// A teacher that tokenizes differently (its own rows) teaches through its soft targets, and
-/// through its layers and attention when its rows are aligned with the student's words; its
-/// embedding table is over another vocabulary.
-fn check_own_rows(
-    student: &Architecture,
-    teacher: &Architecture,
-    data: &TransferSet,
-    settings: &DistillSettings,
-) -> Result<()> {
-    let attention = settings.gamma > 0.0 && settings.attention_loss != AttentionLoss::Off;
-    let aligned = data.is_aligned();
-    if settings.match_embeddings {
-        return Err(Error::Settings(
-            "this teacher reads its own tokens (word pieces, not the student's words): its \
-             embedding table cannot be matched with the student's"
-                .into(),
-        ));
-    }
-    if !aligned && (settings.beta > 0.0 || attention) {
-        return Err(Error::Settings(
-            "this teacher reads its own tokens (word pieces, not the student's words) and no \
-             alignment says which pieces make which word: set β and γ to 0 and distil from its \
-             soft targets"
-                .into(),
-        ));
-    }
-    check_attention(student, teacher, settings, true)
-}
-
-/// A text student and its teacher must read the same tokens.
-fn check_text_pair(
-    student: &Architecture,
-    teacher: &Architecture,
-    settings: &DistillSettings,
-) -> Result<()> {
-    if student.vocab() != teacher.vocab() {
-        return Err(Error::ModelConfig(format!(
-            "the teacher reads a vocabulary of {} words, the student {}: they need the same tokenizer",
-            teacher.vocab().unwrap_or(0),
-            student.vocab().unwrap_or(0)
-        )));
-    }
-    check_attention(student, teacher, settings, false)
-}
-
-/// Attention transfer needs attention on both sides; TinyBERT's loss matches heads one by one
-/// (or, with `grouped`, each student head against the mean of a group of the teacher's), and
-/// MiniLM's splits the teacher's width into the student's head count.
-fn check_attention(
-    student: &Architecture,
-    teacher: &Architecture,
-    settings: &DistillSettings,
-    grouped: bool,
-) -> Result<()> {
-    if settings.gamma <= 0.0 || settings.attention_loss == AttentionLoss::Off {
-        return Ok(());
-    }
-    let (Some(hs), Some(ht)) = (student.heads(), teacher.heads()) else {
-        return Err(Error::Settings(format!(
-            "{} attention transfer needs a transformer student and teacher (this is a {} from a {})",
-            settings.attention_loss.name(),
-            student.kind(),
-            teacher.kind()
-        )));
-    };
-    let groups = grouped && hs > 0 && ht.is_multiple_of(hs);
-    match settings.attention_loss {
-        AttentionLoss::TinyBert if hs != ht && !groups => Err(Error::Settings(format!(
-            "TinyBERT's attention loss matches heads one by one: the student has {hs} heads, the \
-             teacher {ht}. Give the student {ht} heads{}, or use MiniLM, which works across head \
-             counts",
-            if grouped { " (or a divisor of it)" } else { "" }
-        ))),
-        AttentionLoss::MiniLm => {
-            let wt = teacher.width(teacher.depth()).unwrap_or(0);
-            if !wt.is_multiple_of(hs) {
-                return Err(Error::Settings(format!(
-                    "MiniLM splits both last blocks into the student's {hs} relation heads; the \
-                     teacher's width {wt} is not a multiple of {hs}"
-                )));
-            }
-            Ok(())
-        }
-        _ => Ok(()),
-    }
-}
-
 /// The layer pairs of the hidden term: the mapping's, after (0, 0) when the embeddings are
 /// matched. A pooled student layer takes the teacher's `[CLS]` position; a student with more
 /// positions than its teacher's layer cannot be matched.
@@ -541,22 +434,58 @@ fn fresh_student(
     let mut net = config.init(&train_device, seed)?;
     net.set_mlp_dropout(mlp_dropout(settings));
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x7072_6f6a);
-    let projections = match teacher {
-        None => Vec::new(),
-        Some(t) => {
-            let tc = t.net.architecture();
-            t.hidden_pairs
-                .iter()
-                .map(|&(s, l)| match (config.width(s), tc.width(l)) {
-                    (Some(ws), Some(wt)) if ws != wt => {
-                        Some(random_linear(ws, wt, &mut rng, &train_device))
-                    }
-                    _ => None,
-                })
-                .collect()
-        }
+    let (projections, shared) = match teacher {
+        None => (Vec::new(), None),
+        Some(t) => projections(config, t, settings.projection, &mut rng, &train_device)?,
     };
-    Ok(StudentModule { net, projections })
+    Ok(StudentModule {
+        net,
+        projections,
+        shared,
+    })
+}
+
+/// The learned maps between the student's and the teacher's widths on the hidden pairs where
+/// they differ: one per pair, or one shared by all (which needs every such pair to have the
+/// same two widths).
+fn projections(
+    config: &Architecture,
+    teacher: &Teacher,
+    projection: Projection,
+    rng: &mut ChaCha8Rng,
+    device: &Device,
+) -> Result<(Vec<Option<Linear>>, Option<Linear>)> {
+    let tc = teacher.net.architecture();
+    let widths: Vec<Option<(usize, usize)>> = teacher
+        .hidden_pairs
+        .iter()
+        .map(|&(s, l)| match (config.width(s), tc.width(l)) {
+            (Some(ws), Some(wt)) if ws != wt => Some((ws, wt)),
+            _ => None,
+        })
+        .collect();
+    if projection == Projection::Layer {
+        let per_pair = widths
+            .iter()
+            .map(|w| w.map(|(ws, wt)| random_linear(ws, wt, rng, device)))
+            .collect();
+        return Ok((per_pair, None));
+    }
+    let mut differing = widths.iter().flatten();
+    let Some(&(ws, wt)) = differing.next() else {
+        return Ok((vec![None; widths.len()], None));
+    };
+    if let Some((a, b)) = differing.find(|&&w| w != (ws, wt)) {
+        return Err(Error::Settings(format!(
+            "a shared projection needs the same widths at every mapped layer: {ws} → {wt} at one, \
+             {a} → {b} at another; project per layer instead"
+        )));
+    }
+    let shared = match projection {
+        Projection::SharedDown => random_linear(wt, ws, rng, device),
+        _ => random_linear(ws, wt, rng, device),
+    };
+    Ok((vec![None; widths.len()], Some(shared)))
 }
 
 /// An MLP student's dropout rates in a run with `settings`.

@@ -4,7 +4,7 @@ use yew::prelude::*;
 
 use super::*;
 use crate::app::{AlphaSchedule, Settings};
-use crate::engine::loss::{AttentionLoss, HiddenLoss, SoftLoss};
+use crate::engine::loss::{AttentionLoss, HiddenLoss, Projection, SoftLoss};
 
 /// α, the loss kinds, β, schedules, learning rate, batch size, labeled fraction.
 #[component]
@@ -71,6 +71,7 @@ fn loss_terms(p: &SettingsProps) -> Html {
     let beta = set_field_live(&p.dispatch, "beta");
     let soft = set_field(&p.dispatch, "soft");
     let hidden = set_field(&p.dispatch, "hidden");
+    let projection = set_field(&p.dispatch, "proj");
     let (alpha_span, beta_span) = (span("alpha", ""), span("beta", ""));
     html! {
         <>
@@ -89,6 +90,8 @@ fn loss_terms(p: &SettingsProps) -> Html {
             </div>
             { select("hidden-loss", "Hidden-state loss", s.hidden_loss.name(), &[(HiddenLoss::Mse.name(), "MSE"), (HiddenLoss::Pkd.name(), "PKD: distance of normalised vectors"), (HiddenLoss::Cosine.name(), "1 − cosine")], hidden,
                 "How far apart a student layer and its teacher layer are.") }
+            { select("projection", "Where widths differ", s.projection.name(), &[(Projection::Layer.name(), "a student → teacher matrix per layer"), (Projection::SharedUp.name(), "one student → teacher matrix, shared"), (Projection::SharedDown.name(), "one teacher → student matrix, shared")], projection,
+                "A learned matrix maps one width onto the other. Per layer is TinyBERT's choice; one shared matrix (Zhao et al.'s extremely small students) has fewer parameters, and mapping the teacher down compares the student in its own width.") }
         </>
     }
 }

@@ -111,6 +111,12 @@ pub fn shipped(dataset: &str) -> (String, String) {
     )
 }
 
+/// Where its logits on the test split ship (`distill eval --logits-out`): the page shows the
+/// teacher's predictions of the test sentences without reading 11,478 of them in wasm.
+pub fn shipped_test_logits(dataset: &str) -> String {
+    format!("teachers/{dataset}-minilm-test-logits.safetensors")
+}
+
 /// Logits `[rows, classes]` as a float16 safetensors file (the page's cached teacher: 1.4 MB
 /// for Brown's 45,862 training sentences).
 pub fn write_logits(logits: &[f32], classes: usize) -> Result<Vec<u8>> {

@@ -15,7 +15,7 @@ use distill_playground::engine::data::{TransferConfig, TransferSet};
 use distill_playground::engine::minilm;
 use distill_playground::engine::network::{Architecture, BowConfig, Network};
 use distill_playground::engine::text::{Sentences, TextSplit, brown, piece_rows};
-use distill_playground::engine::train::fine_tune::bucketed_accuracy;
+use distill_playground::engine::train::fine_tune::{bucketed_accuracy, bucketed_logits};
 use distill_playground::engine::train::{DistillSettings, KnownLogits, Trainer};
 use distill_playground::engine::weights::load_network;
 
@@ -87,6 +87,29 @@ fn the_shipped_minilm_teacher_beats_a_bag_of_words_trained_here() {
     eprintln!("MiniLM {teacher_acc}, bag of words {bow_acc}");
     assert!((teacher_acc * 100.0 - 33.14).abs() < 0.01, "{teacher_acc}");
     assert!(teacher_acc - bow_acc > 0.05, "{teacher_acc} vs {bow_acc}");
+}
+
+/// The shipped test logits are the shipped teacher's: its first 64 test sentences read again
+/// agree to float16's rounding.
+#[test]
+fn the_shipped_test_logits_are_the_teachers() {
+    let device = Device::flex();
+    let (teacher, words) = teacher_and_words(&device);
+    let (logits, classes) =
+        minilm::read_logits(&read(&minilm::shipped_test_logits("brown"))).unwrap();
+    assert_eq!((logits.len(), classes), (words.test.len() * 15, 15));
+    let wordpiece = minilm::wordpiece(&assets(), 64).unwrap();
+    let rows: Vec<(String, u8)> = (0..64)
+        .map(|i| (words.test_text[i].clone(), words.test.labels[i]))
+        .collect();
+    let pieces = piece_rows("brown", &rows, 15, &wordpiece).unwrap();
+    let Network::Bert(bert) = &teacher else {
+        panic!("the Brown teacher is a BERT")
+    };
+    let again = bucketed_logits(bert, &pieces, &device).unwrap();
+    for (a, b) in again.iter().zip(&logits) {
+        assert!((a - b).abs() < 2e-2 * b.abs().max(1.0), "{a} vs {b}");
+    }
 }
 
 /// 5 % of the training sentences labeled (2,293), the rest unlabeled; the teacher's soft

@@ -256,6 +256,7 @@ async fn the_attention_heatmap_names_the_tokens_and_the_weight() {
         title: "block 1, head 2".into(),
         tokens: tokens.clone(),
         weights,
+        classes: false,
     };
     let root = mount::<AttentionHeatmap>(props).await;
     let caption = |root: &web_sys::Element| {
@@ -293,4 +294,105 @@ async fn the_attention_heatmap_names_the_tokens_and_the_weight() {
         describe(&tokens, 2, 1, 0.2),
         "“money” looks at “free”: 0.20"
     );
+}
+
+/// The class × class map: rows are the teacher's mean soft targets per true class; its caption
+/// names two classes and the value, and its reading follows T.
+#[wasm_bindgen_test]
+async fn the_class_map_names_two_classes_and_follows_t() {
+    use distill_playground::app::Settings;
+    use distill_playground::app::data::Data;
+    use distill_playground::engine::catalog::DatasetKind;
+    use distill_playground::web::components::{DarkKnowledgeMap, DarkKnowledgeMapProps};
+    let split = distill_playground::engine::data::digits().unwrap();
+    // A teacher that is sure of each label, and gives every 4 a second thought of 9.
+    let logits: Vec<f32> = split
+        .test
+        .labels
+        .iter()
+        .flat_map(|&y| {
+            let mut z = vec![0.0f32; 10];
+            z[usize::from(y)] = 6.0;
+            if y == 4 {
+                z[9] = 4.0;
+            }
+            z
+        })
+        .collect();
+    let data = Data::features(DatasetKind::Digits, split);
+    let reading = |t: f32| {
+        let logits = std::rc::Rc::new(logits.clone());
+        let data = data.clone();
+        async move {
+            let props = DarkKnowledgeMapProps {
+                settings: Settings {
+                    temperature: t,
+                    ..Settings::default()
+                },
+                data: Some(data),
+                teacher_test: Some(logits),
+            };
+            let root = mount::<DarkKnowledgeMap>(props).await;
+            let text = |sel: &str| {
+                element::<web_sys::Element>(&root, sel)
+                    .text_content()
+                    .unwrap_or_default()
+            };
+            (text(".attention-cell"), text("#most-alike"))
+        }
+    };
+    let (cell, cold) = reading(1.0).await;
+    assert!(
+        cell.starts_with("On true “0” the teacher's mean belief in “0” is 0.9"),
+        "{cell}"
+    );
+    assert!(cold.contains("on a true “4” it gives “9” 11.7 %"), "{cold}");
+    let (_, warm) = reading(4.0).await;
+    assert!(
+        warm.contains("on a true “4” it gives “9”") && !warm.contains("11.7 %"),
+        "{warm}"
+    );
+}
+
+/// The head view: a line per head and attended pair above the faintest weight, fewer when a
+/// token is pointed at; past 24 tokens it says so instead of drawing a tangle.
+#[wasm_bindgen_test]
+async fn the_head_view_draws_each_heads_lines_and_declines_long_sentences() {
+    use distill_playground::web::components::{HeadView, HeadViewProps, head_lines};
+    let tokens: Vec<String> = ["[CLS]", "free", "[SEP]"].map(String::from).to_vec();
+    // Head 1 looks at the next token, head 2 at [SEP].
+    let next = vec![0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0];
+    let sep = vec![0.02, 0.0, 0.98, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0];
+    let heads = vec![next, sep];
+    assert_eq!(
+        head_lines(&heads, 3, None).len(),
+        6,
+        "the 0.02 line is left out"
+    );
+    assert_eq!(
+        head_lines(&heads, 3, Some(1)),
+        vec![(0, 1, 2, 1.0), (1, 1, 2, 1.0)]
+    );
+    let root = mount::<HeadView>(HeadViewProps {
+        id: "hv".into(),
+        title: "Teacher, block 1: every head".into(),
+        tokens: tokens.clone(),
+        heads: heads.clone(),
+    })
+    .await;
+    let figure = element::<web_sys::Element>(&root, "#hv");
+    assert_eq!(figure.get_attribute("data-lines").as_deref(), Some("6"));
+    assert_eq!(root.query_selector_all("#hv line").unwrap().length(), 6);
+    let long: Vec<String> = (0..30).map(|i| format!("w{i}")).collect();
+    let root = mount::<HeadView>(HeadViewProps {
+        id: "hv".into(),
+        title: "long".into(),
+        tokens: long,
+        heads: vec![vec![0.0; 900]],
+    })
+    .await;
+    let note = element::<web_sys::Element>(&root, "#hv")
+        .text_content()
+        .unwrap_or_default();
+    assert!(note.contains("up to 24 tokens; this one has 30"), "{note}");
 }

@@ -2,6 +2,7 @@
 //! the reducer, the training session and the saved run. Compiled and tested natively; `src/web`
 //! only renders it and feeds it browser events.
 
+pub mod dark_knowledge;
 pub mod data;
 pub mod drawing;
 pub mod imports;

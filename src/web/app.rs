@@ -335,6 +335,8 @@ fn playground(
         <main class={classes!("playground", tour_focus(state))}>
             <div class="column">
                 { soft_targets(state, &dispatch) }
+                <components::DarkKnowledgeMap settings={settings.clone()} data={state.run.data.clone()}
+                    teacher_test={state.run.teacher_test.clone()} />
                 <components::DecisionMaps settings={settings.clone()} data={state.run.data.clone()}
                     views={state.views.clone()} dispatch={dispatch.clone()} />
                 <components::AttentionView settings={settings.clone()} attention={state.views.attention.clone()}

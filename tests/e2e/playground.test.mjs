@@ -31,6 +31,30 @@ test('dragging the temperature slider redraws the bars and raises the entropy', 
   await context.close();
 });
 
+test('the class map: the teacher\'s mean soft targets per true class follow T; hovering names two classes', async () => {
+  const { page, context, errors } = await open();
+  await page.locator('#class-map canvas').waitFor({ timeout: 60_000 });
+  const slider = page.getByLabel('Temperature');
+  await slider.fill('0'); // T = 0.5
+  const digest = () => page.locator('#class-map figure.attention-map').getAttribute('data-digest');
+  const cold = { digest: await digest(), reading: await page.locator('#most-alike').textContent() };
+  await slider.focus();
+  await page.keyboard.press('End'); // T = 50
+  const hot = { digest: await digest(), reading: await page.locator('#most-alike').textContent() };
+  assert.notEqual(hot.digest, cold.digest, 'the map redraws with T');
+  assert.match(hot.reading, /At T = 50\.00, the teacher's strongest second thought: on a true “\d” it gives “\d” \d+\.\d %/);
+  // The pointer over the map names a row and a column: 10 × 10 cells after 64 pixels of labels.
+  const canvas = page.locator('#class-map canvas');
+  await canvas.scrollIntoViewIfNeeded();
+  const box = await canvas.boundingBox();
+  await page.mouse.move(box.x + box.width * 0.98, box.y + box.height * 0.32);
+  assert.match(await page.locator('#class-map .attention-cell').textContent(), /^On true “1” the teacher's mean belief in “9” is 0\.\d{3}$/);
+  await slider.fill('300'); // T ≈ 2, where the digits' look-alikes show
+  await page.locator('#class-map').screenshot({ path: 'tests/output/class-map.png' });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('mapping presets and clicks, with impossible mappings refused', async () => {
   const { page, context } = await open();
   await page.click('#map-last');

@@ -163,6 +163,14 @@ test('attention: the student\'s map changes as it trains while the teacher\'s st
   await page.keyboard.press('ArrowDown');
   await page.keyboard.press('ArrowRight');
   assert.match(await page.locator('#attention-teacher .attention-cell').textContent(), /^“free” looks at “free”: 0\.\d\d$/);
+  // The head view: every head's lines at once; pointing at a token keeps its lines only.
+  const lines = async () => Number(await page.locator('#head-view-teacher').getAttribute('data-lines'));
+  const all = await lines();
+  assert.ok(all > 10, `${all} lines`);
+  await page.locator('#head-view-teacher .head-token').nth(1).hover();
+  await page.waitForFunction((all) => Number(document.querySelector('#head-view-teacher').dataset.lines) < all, all);
+  assert.match(await page.locator('#head-view-teacher .note').textContent(), /^Where “free” looks, in every head\.$/);
+  await page.locator('#attention-teacher').screenshot({ path: 'tests/output/head-view.png' });
   // MiniLM shows the last block's relations of both networks.
   await page.selectOption('#attention-loss', 'minilm');
   for (const id of ['teacher-qk', 'student-qk', 'teacher-vv', 'student-vv']) await page.locator(`#${id} canvas`).waitFor();

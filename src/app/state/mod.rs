@@ -110,6 +110,9 @@ pub enum Action {
         hidden: Vec<usize>,
     },
     Compression(Compression),
+    /// The teacher's logits of every test example (for the dark-knowledge map), once a
+    /// session has them.
+    TeacherTest(Rc<Vec<f32>>),
     Draw(DrawAction),
     /// Go to a step of the guided tour (setting its controls), or end it.
     Tour(Option<usize>),
@@ -238,9 +241,10 @@ impl AppState {
             Action::TeacherLoaded { .. }
             | Action::AssistantLoaded { .. }
             | Action::RegulariseTeacher(_) => self.teacher(action),
-            Action::DataReady { .. } | Action::Compression(_) | Action::Reading(_) => {
-                self.material(action)
-            }
+            Action::DataReady { .. }
+            | Action::Compression(_)
+            | Action::Reading(_)
+            | Action::TeacherTest(_) => self.material(action),
             Action::Logits(..)
             | Action::Grid(_)
             | Action::Probe(_)

@@ -42,6 +42,8 @@ pub struct Run {
     pub compression: Option<Compression>,
     /// Sentences read and to read while a text teacher reads the transfer set.
     pub reading: Option<(usize, usize)>,
+    /// The teacher's logits of the test examples, `classes` each (from the session).
+    pub teacher_test: Option<Rc<Vec<f32>>>,
     /// The distilled student's latest test accuracy per text kind (the compression table's
     /// "accuracy kept" of each kind trained in this visit).
     pub kind_accuracy: Rc<BTreeMap<NetKind, f32>>,
@@ -67,6 +69,7 @@ impl Default for Run {
             assistant: None,
             compression: None,
             reading: None,
+            teacher_test: None,
             kind_accuracy: Rc::default(),
             link_student: None,
         }
@@ -207,10 +210,12 @@ impl AppState {
                 let run = self.run_mut();
                 run.data = Some(data);
                 run.teacher_hidden = teacher_hidden;
+                run.teacher_test = None;
                 self.page_mut().loaded();
             }
             Action::Compression(c) => self.run_mut().compression = Some(c),
             Action::Reading(r) => self.run_mut().reading = r,
+            Action::TeacherTest(t) => self.run_mut().teacher_test = Some(t),
             _ => {}
         }
     }

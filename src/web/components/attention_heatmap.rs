@@ -12,6 +12,10 @@ pub struct AttentionHeatmapProps {
     pub tokens: Vec<String>,
     /// `tokens × tokens`, row-major; rows sum to one.
     pub weights: Vec<f32>,
+    /// A class × class map (the teacher's mean soft targets), not attention: the caption reads
+    /// it as such, and the diagonal (grey) is left out of the shading so the rest shows.
+    #[prop_or_default]
+    pub classes: bool,
 }
 
 /// Canvas pixels per side: a 64-token map is 4,096 cells, painted rather than made elements
@@ -34,9 +38,10 @@ pub fn AttentionHeatmap(props: &AttentionHeatmapProps) -> Html {
     {
         let (canvas, weights, tokens) =
             (canvas.clone(), props.weights.clone(), props.tokens.clone());
+        let classes = props.classes;
         use_effect_with((props.weights.clone(), row, col), move |_| {
             if let Some(c) = canvas.cast::<web_sys::HtmlCanvasElement>()
-                && let Err(e) = paint(&c, &weights, &tokens, (row, col))
+                && let Err(e) = paint(&c, &weights, &tokens, (row, col), classes)
             {
                 gloo::console::warn!("the attention map could not be drawn:", e);
             }
@@ -57,6 +62,10 @@ pub fn AttentionHeatmap(props: &AttentionHeatmapProps) -> Html {
     };
     let onmousemove = hover(selected.clone(), n);
     let weight = props.weights[row * n + col];
+    let said = match props.classes {
+        true => describe_classes(&props.tokens, row, col, weight),
+        false => describe(&props.tokens, row, col, weight),
+    };
     let digest: f32 = props
         .weights
         .iter()
@@ -68,8 +77,8 @@ pub fn AttentionHeatmap(props: &AttentionHeatmapProps) -> Html {
             <figcaption>{ props.title.clone() }</figcaption>
             <canvas ref={canvas} width={MAP_PX.to_string()} height={MAP_PX.to_string()} tabindex="0" role="img"
                     {onkeydown} {onmousemove}
-                    aria-label={format!("{}: {}", props.title, describe(&props.tokens, row, col, weight))} />
-            <p class="attention-cell" aria-live="polite">{ describe(&props.tokens, row, col, weight) }</p>
+                    aria-label={format!("{}: {said}", props.title)} />
+            <p class="attention-cell" aria-live="polite">{ said.clone() }</p>
         </figure>
     }
 }
@@ -103,6 +112,7 @@ fn paint(
     weights: &[f32],
     tokens: &[String],
     (row, col): (usize, usize),
+    classes: bool,
 ) -> Result<(), wasm_bindgen::JsValue> {
     let n = tokens.len();
     use wasm_bindgen::JsCast;
@@ -121,13 +131,23 @@ fn paint(
         labels(&ctx, tokens, m, cell)?;
     }
     ctx.translate(m, m)?;
+    let wrong_top = largest_off_diagonal(weights, n);
     for (r, row) in weights.chunks(n).enumerate() {
         // Shaded against the row's largest weight: over 60 tokens even a clear favourite gets
-        // 0.1, which would be near-white on an absolute scale.
-        let top = row.iter().copied().fold(0.0f32, f32::max).max(1e-6);
+        // 0.1, which would be near-white on an absolute scale. Classes are shaded against the
+        // map's largest wrong class (the true one takes most of the belief), so a flat map at
+        // a high T looks flat.
+        let shown = |c: usize| !(classes && c == r);
+        let top = match classes {
+            true => wrong_top,
+            false => row.iter().copied().fold(0.0f32, f32::max).max(1e-6),
+        };
         for (c, w) in row.iter().enumerate() {
-            let shade = (w / top).clamp(0.0, 1.0);
-            ctx.set_fill_style_str(&format!("rgba(37, 99, 235, {shade:.3})"));
+            let fill = match shown(c) {
+                true => format!("rgba(37, 99, 235, {:.3})", (w / top).clamp(0.0, 1.0)),
+                false => "#d1d5db".to_string(),
+            };
+            ctx.set_fill_style_str(&fill);
             ctx.fill_rect(c as f64 * cell, r as f64 * cell, cell, cell);
         }
     }
@@ -141,6 +161,17 @@ fn paint(
     );
     ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0)?;
     Ok(())
+}
+
+/// The largest weight off the diagonal (a class map's largest wrong class).
+fn largest_off_diagonal(weights: &[f32], n: usize) -> f32 {
+    weights
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| k / n != k % n)
+        .map(|(_, &w)| w)
+        .fold(0.0f32, f32::max)
+        .max(1e-6)
 }
 
 /// The tokens along the left edge (who looks) and the top edge (at whom), cut to fit.
@@ -185,4 +216,14 @@ pub fn step(key: &str, (row, col): (usize, usize), n: usize) -> (usize, usize) {
 pub fn describe(tokens: &[String], row: usize, col: usize, weight: f32) -> String {
     let name = |i: usize| tokens.get(i).map_or("?", String::as_str);
     format!("“{}” looks at “{}”: {weight:.2}", name(row), name(col))
+}
+
+/// "On true “4” the teacher's mean belief in “9” is 0.031".
+pub fn describe_classes(names: &[String], row: usize, col: usize, weight: f32) -> String {
+    let name = |i: usize| names.get(i).map_or("?", String::as_str);
+    format!(
+        "On true “{}” the teacher's mean belief in “{}” is {weight:.3}",
+        name(row),
+        name(col)
+    )
 }

@@ -183,6 +183,8 @@ fn network_maps(
             </div>
             <AttentionHeatmap title={format!("{title}, block {block}, head {}{}", head + 1, if mapped { " · mapped" } else { "" })}
                               tokens={tokens.to_vec()} weights={weights} />
+            <HeadView id={format!("head-view-{id}")} title={format!("{title}, block {block}: every head")}
+                      tokens={tokens.to_vec()} heads={maps.attention.get(block - 1).cloned().unwrap_or_default()} />
         </div>
     }
 }

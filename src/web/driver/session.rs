@@ -124,6 +124,9 @@ impl Driver {
         if let Some(run) = self.run.carry.take() {
             self.continue_run(&mut s, run);
         }
+        self.emit(Action::TeacherTest(std::rc::Rc::new(
+            s.teacher_test_logits.clone(),
+        )));
         match s.compression(&self.wanted.settings, now_ms) {
             Ok(c) => self.emit(Action::Compression(c)),
             Err(e) => self.emit(Action::Failed(e.to_string())),

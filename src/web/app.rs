@@ -314,7 +314,7 @@ fn place(
 /// The example on show, T and the three distributions.
 fn soft_targets(state: &AppState, dispatch: &Dispatch) -> Html {
     html! { <components::SoftTargets settings={state.settings.clone()} data={state.run.data.clone()}
-    views={state.views.clone()} dispatch={dispatch.clone()} /> }
+    views={state.views.clone()} dispatch={dispatch.clone()} teacher_test={state.run.teacher_test.clone()} /> }
 }
 
 /// The tour's panel, highlighted while the tour is there.
@@ -335,8 +335,6 @@ fn playground(
         <main class={classes!("playground", tour_focus(state))}>
             <div class="column">
                 { soft_targets(state, &dispatch) }
-                <components::DarkKnowledgeMap settings={settings.clone()} data={state.run.data.clone()}
-                    teacher_test={state.run.teacher_test.clone()} />
                 <components::DecisionMaps settings={settings.clone()} data={state.run.data.clone()}
                     views={state.views.clone()} dispatch={dispatch.clone()} />
                 <components::AttentionView settings={settings.clone()} attention={state.views.attention.clone()}

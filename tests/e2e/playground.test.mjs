@@ -2,7 +2,7 @@
 // mapping, links and persistence, a bad link.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sharedBrowser, openPage } from './harness.mjs';
+import { sharedBrowser, openPage, trainTo } from './harness.mjs';
 
 const env = sharedBrowser();
 const open = (hash = '') => openPage(env, { hash });
@@ -33,7 +33,8 @@ test('dragging the temperature slider redraws the bars and raises the entropy', 
 
 test('the class map: the teacher\'s mean soft targets per true class follow T; hovering names two classes', async () => {
   const { page, context, errors } = await open();
-  await page.locator('#class-map canvas').waitFor({ timeout: 60_000 });
+  await page.locator('#class-map-h').click({ timeout: 60_000 }); // unfolds the map
+  await page.locator('#class-map canvas').waitFor();
   const slider = page.getByLabel('Temperature');
   await slider.fill('0'); // T = 0.5
   const digest = () => page.locator('#class-map figure.attention-map').getAttribute('data-digest');
@@ -51,6 +52,18 @@ test('the class map: the teacher\'s mean soft targets per true class follow T; h
   assert.match(await page.locator('#class-map .attention-cell').textContent(), /^On true “1” the teacher's mean belief in “9” is 0\.\d{3}$/);
   await slider.fill('300'); // T ≈ 2, where the digits' look-alikes show
   await page.locator('#class-map').screenshot({ path: 'tests/output/class-map.png' });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('with the hidden term on, a shared projection is one choice away, carried by the link, and trains', async () => {
+  const { page, context, errors } = await open('#beta=0&map=last');
+  assert.equal(await page.locator('#projection').count(), 0, 'no projection menu without the hidden term');
+  await page.getByLabel(/β — weight of the hidden-state loss/).fill('0.5');
+  await page.selectOption('#projection', 'shared-down');
+  await page.waitForFunction(() => location.hash.includes('proj=shared-down'));
+  await trainTo(page, 20);
+  assert.match(await page.locator('#summary').textContent(), /After \d+ steps/);
   assert.deepEqual(errors, []);
   await context.close();
 });

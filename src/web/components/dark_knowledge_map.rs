@@ -1,5 +1,6 @@
 //! The class × class map of the teacher's mean soft targets at T: which classes the teacher
-//! finds alike. It follows the T slider in the same frame (the logits are on the page already).
+//! finds alike. It follows the T slider in the same frame (the logits are on the page already),
+//! folded under the soft targets so the playground stays one screen.
 
 use std::rc::Rc;
 
@@ -52,12 +53,12 @@ pub fn DarkKnowledgeMap(p: &DarkKnowledgeMapProps) -> Html {
         )
     });
     html! {
-        <section class="panel class-map" id="class-map" aria-labelledby="class-map-h">
-            <h2 id="class-map-h">{ "Which classes the teacher finds alike" }</h2>
+        <details class="more class-map" id="class-map">
+            <summary id="class-map-h">{ "Which classes the teacher finds alike (class × class)" }</summary>
             <p class="explain">{ format!("Each row is a true class; each cell the teacher's mean soft target for that class over the {} test examples of the row's class, at the T above. The diagonal (grey) is its belief in the right answer; the blue cells are the wrong answers it finds plausible, shaded against the largest of them — what a student learns from the soft targets and never from the labels. Raise T to see more of it.", test.len()) }</p>
             <AttentionHeatmap title={AttrValue::from("True class (rows) × the teacher's mean soft target (columns)")}
                 tokens={names} weights={matrix} classes={true} />
             if let Some(a) = alike { <p id="most-alike" class="reading">{ a }</p> }
-        </section>
+        </details>
     }
 }

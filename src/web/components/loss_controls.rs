@@ -90,8 +90,11 @@ fn loss_terms(p: &SettingsProps) -> Html {
             </div>
             { select("hidden-loss", "Hidden-state loss", s.hidden_loss.name(), &[(HiddenLoss::Mse.name(), "MSE"), (HiddenLoss::Pkd.name(), "PKD: distance of normalised vectors"), (HiddenLoss::Cosine.name(), "1 − cosine")], hidden,
                 "How far apart a student layer and its teacher layer are.") }
-            { select("projection", "Where widths differ", s.projection.name(), &[(Projection::Layer.name(), "a student → teacher matrix per layer"), (Projection::SharedUp.name(), "one student → teacher matrix, shared"), (Projection::SharedDown.name(), "one teacher → student matrix, shared")], projection,
-                "A learned matrix maps one width onto the other. Per layer is TinyBERT's choice; one shared matrix (Zhao et al.'s extremely small students) has fewer parameters, and mapping the teacher down compares the student in its own width.") }
+            // Only with the hidden term on: it is where the widths meet.
+            if s.beta > 0.0 {
+                { select("projection", "Where widths differ", s.projection.name(), &[(Projection::Layer.name(), "a student → teacher matrix per layer"), (Projection::SharedUp.name(), "one student → teacher matrix, shared"), (Projection::SharedDown.name(), "one teacher → student matrix, shared")], projection,
+                    "A learned matrix maps one width onto the other: per layer (TinyBERT), or one shared by all layers (Zhao et al.), either way.") }
+            }
         </>
     }
 }

@@ -91,6 +91,9 @@ pub struct ShownProps {
     pub data: Option<Data>,
     pub views: Rc<Views>,
     pub dispatch: Dispatch,
+    /// The teacher's logits of the test examples, for the class × class map (once known).
+    #[prop_or_default]
+    pub teacher_test: Option<Rc<Vec<f32>>>,
 }
 
 /// A setting's bounds for its control: the settings table's, never a number of the control's own.

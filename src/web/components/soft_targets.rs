@@ -9,7 +9,7 @@ use crate::app::{
 };
 use crate::engine::data::Dataset;
 use crate::engine::loss::host;
-use crate::web::components::{Bars, Digit, MessageBox};
+use crate::web::components::{Bars, DarkKnowledgeMap, Digit, MessageBox};
 
 /// The selected test digit and the teacher's and students' soft targets at temperature T.
 #[component]
@@ -47,6 +47,7 @@ pub fn SoftTargets(props: &ShownProps) -> Html {
             { example }
             { temperature_slider(p) }
             if !message_has_no_words(p) { { bars(p, test.classes, label) } }
+            <DarkKnowledgeMap settings={p.settings.clone()} data={p.data.clone()} teacher_test={p.teacher_test.clone()} />
         </section>
     }
 }

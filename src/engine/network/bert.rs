@@ -17,11 +17,13 @@ use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use super::tokens::{check_text_sizes, declared, random_embedding, token_mask};
+use super::tokens::{
+    EncoderShape, check_encoder, check_text_sizes, declared, random_embedding, token_mask,
+};
 use super::torch::{TorchTensors, TorchValues, push_embedding, push_linear, push_norm};
-use super::transformer::{BERT_INIT_STD, MAX_HEADS, dropout};
+use super::transformer::{BERT_INIT_STD, dropout};
 use super::{Architecture, Classifier, Forward, Input, Qkv, Taps, random_linear};
-use crate::engine::error::{Error, Result};
+use crate::engine::error::Result;
 use crate::engine::loss::key_bias;
 
 /// BERT's layer-norm epsilon.
@@ -61,27 +63,14 @@ impl BertConfig {
     }
 
     pub fn validate(&self) -> Result<()> {
-        let bad = |m: String| Err(Error::ModelConfig(m));
         check_text_sizes(self.vocab, self.max_len, self.classes)?;
-        if !(1..=1024).contains(&self.width) || !(1..=4096).contains(&self.ff) {
-            return bad(format!(
-                "BERT width {} and feed-forward width {}: 1..=1024 and 1..=4096",
-                self.width, self.ff
-            ));
-        }
-        if !(1..=MAX_HEADS).contains(&self.heads) || !self.width.is_multiple_of(self.heads) {
-            return bad(format!(
-                "{} heads: 1 to {MAX_HEADS}, dividing the width {}",
-                self.heads, self.width
-            ));
-        }
-        if !(1..=24).contains(&self.layers) || !(0.0..0.9).contains(&self.dropout) {
-            return bad(format!(
-                "{} layers and dropout {}: 1 to 24, and 0 to 0.9",
-                self.layers, self.dropout
-            ));
-        }
-        Ok(())
+        check_encoder(EncoderShape {
+            width: self.width,
+            ff: self.ff,
+            heads: self.heads,
+            depth: self.layers,
+            dropout: self.dropout,
+        })
     }
 
     pub fn describe(&self) -> String {

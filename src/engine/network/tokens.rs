@@ -17,6 +17,47 @@ pub fn declared(shapes: &[(String, Vec<usize>)]) -> u64 {
         .fold(0, u64::saturating_add)
 }
 
+/// The shape checks an attention encoder shares (the transformer, BERT): widths, heads that
+/// divide the width, depth and dropout.
+pub fn check_encoder(shape: EncoderShape) -> Result<()> {
+    let bad = |m: String| Err(Error::ModelConfig(m));
+    let EncoderShape {
+        width,
+        ff,
+        heads,
+        depth,
+        dropout,
+    } = shape;
+    if !(1..=1024).contains(&width) || !(1..=4096).contains(&ff) {
+        return bad(format!(
+            "width {width} and feed-forward width {ff} must be 1..=1024 and 1..=4096"
+        ));
+    }
+    let max_heads = super::transformer::MAX_HEADS;
+    if !(1..=max_heads).contains(&heads) || !width.is_multiple_of(heads) {
+        return bad(format!(
+            "{heads} heads: 1 to {max_heads}, dividing the width {width}"
+        ));
+    }
+    if !(0.0..0.9).contains(&dropout) {
+        return bad(format!("dropout {dropout}: 0 to 0.9"));
+    }
+    if !(1..=24).contains(&depth) {
+        return bad(format!("{depth} blocks: 1 to 24"));
+    }
+    Ok(())
+}
+
+/// An encoder's shape, as [`check_encoder`] reads it.
+#[derive(Clone, Copy, Debug)]
+pub struct EncoderShape {
+    pub width: usize,
+    pub ff: usize,
+    pub heads: usize,
+    pub depth: usize,
+    pub dropout: f32,
+}
+
 /// The size checks every text network shares.
 pub fn check_text_sizes(vocab: usize, max_len: usize, classes: usize) -> Result<()> {
     use crate::engine::text::tokenizer::{MAX_LEN, MAX_VOCAB};

@@ -6,12 +6,8 @@
 //! 500 documents, split by document (100 of them test), so no document is on both sides. The
 //! part-of-speech tags are kept for the adversarial-imitation lab.
 
-use rand::SeedableRng;
-use rand::rngs::ChaCha8Rng;
-use rand::seq::SliceRandom;
-
-use crate::engine::data::{Dataset, Split, gunzip};
-use crate::engine::error::{Error, Result};
+use crate::engine::data::{Dataset, Split};
+use crate::engine::error::Result;
 
 use super::Tokenizer;
 use super::spam::TextSplit;
@@ -57,46 +53,35 @@ pub struct BrownSentence {
     pub document: String,
 }
 
-/// The sentences of each split, shuffled (seeded) so that any prefix is a fair sample.
+/// The sentences of each split, shuffled (seed 1961) so that any prefix is a fair sample.
 pub fn brown_sentences(bytes: &[u8]) -> Result<[Vec<BrownSentence>; 2]> {
-    let text = gunzip(bytes, BROWN_MAX_BYTES, "brown.tsv.gz")?;
-    let text = String::from_utf8(text)
-        .map_err(|_| Error::Dataset("brown.tsv.gz is not UTF-8 text".into()))?;
-    let (mut train, mut test) = (Vec::new(), Vec::new());
-    for (n, line) in text.lines().enumerate() {
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let bad = |what: &str| Error::Dataset(format!("brown.tsv line {}: {what}", n + 1));
-        let fields: Vec<&str> = line.split('\t').collect();
-        let [split, genre, document, words, tags] = fields.as_slice() else {
-            return Err(bad("expected split, genre, document, words and tags"));
-        };
-        let genre: u8 = genre
-            .parse()
-            .ok()
-            .filter(|g| usize::from(*g) < BROWN_GENRES.len())
-            .ok_or_else(|| bad("the genre is not 0 to 14"))?;
-        let tags: Vec<String> = tags.split(' ').map(str::to_string).collect();
-        if tags.len() != words.split(' ').count() {
-            return Err(bad("words and tags differ in number"));
-        }
-        let row = BrownSentence {
-            text: words.to_string(),
-            tags,
-            genre,
-            document: document.to_string(),
-        };
-        match *split {
-            "train" => train.push(row),
-            "test" => test.push(row),
-            _ => return Err(bad("the split is neither train nor test")),
-        }
-    }
-    let mut rng = ChaCha8Rng::seed_from_u64(1961);
-    train.shuffle(&mut rng);
-    test.shuffle(&mut rng);
-    Ok([train, test])
+    super::tsv::split_rows(
+        bytes,
+        "brown.tsv.gz",
+        BROWN_MAX_BYTES,
+        1961,
+        |fields, bad| {
+            let fields: Vec<&str> = fields.split('\t').collect();
+            let [genre, document, words, tags] = fields.as_slice() else {
+                return Err(bad("expected split, genre, document, words and tags"));
+            };
+            let genre: u8 = genre
+                .parse()
+                .ok()
+                .filter(|g| usize::from(*g) < BROWN_GENRES.len())
+                .ok_or_else(|| bad("the genre is not 0 to 14"))?;
+            let tags: Vec<String> = tags.split(' ').map(str::to_string).collect();
+            if tags.len() != words.split(' ').count() {
+                return Err(bad("words and tags differ in number"));
+            }
+            Ok(BrownSentence {
+                text: words.to_string(),
+                tags,
+                genre,
+                document: document.to_string(),
+            })
+        },
+    )
 }
 
 fn labelled(rows: &[BrownSentence]) -> Vec<(String, u8)> {

@@ -12,6 +12,7 @@ mod brown;
 mod retokenize;
 mod spam;
 pub mod tokenizer;
+mod tsv;
 pub mod wordpiece;
 
 pub use align::piece_words;

@@ -1,11 +1,7 @@
 //! The shipped text set: SpamAssassin e-mails as three classes (easy ham, hard ham, spam), see
 //! `assets/data/LICENSES.md`. Each line of the file is `split<TAB>class<TAB>text`.
 
-use rand::SeedableRng;
-use rand::rngs::ChaCha8Rng;
-use rand::seq::SliceRandom;
-
-use crate::engine::data::{Dataset, gunzip};
+use crate::engine::data::Dataset;
 use crate::engine::error::{Error, Result};
 
 use super::Tokenizer;
@@ -29,37 +25,20 @@ pub struct TextSplit {
     pub test: Dataset,
 }
 
-/// Sentences and labels of each split, as the file lists them.
+/// Sentences and labels of each split (the file lists each split class by class; they come
+/// back shuffled, seed 2019).
 pub fn spam_sentences(bytes: &[u8]) -> Result<[Vec<(String, u8)>; 2]> {
-    let text = gunzip(bytes, 16 << 20, "spam.tsv.gz")?;
-    let text = String::from_utf8(text)
-        .map_err(|_| Error::Dataset("spam.tsv.gz is not UTF-8 text".into()))?;
-    let (mut train, mut test) = (Vec::new(), Vec::new());
-    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.is_empty()) {
-        let bad = |what: &str| Error::Dataset(format!("spam.tsv line {}: {what}", n + 1));
-        let mut fields = line.splitn(3, '\t');
-        let (split, label, sentence) = match (fields.next(), fields.next(), fields.next()) {
-            (Some(s), Some(l), Some(t)) => (s, l, t),
-            _ => return Err(bad("expected split, class and text separated by tabs")),
+    super::tsv::split_rows(bytes, "spam.tsv.gz", 16 << 20, 2019, |fields, bad| {
+        let Some((label, sentence)) = fields.split_once('\t') else {
+            return Err(bad("expected split, class and text separated by tabs"));
         };
         let label: u8 = label
             .parse()
             .ok()
             .filter(|l| usize::from(*l) < SPAM_CLASSES.len())
             .ok_or_else(|| bad("the class is not 0, 1 or 2"))?;
-        let row = (sentence.to_string(), label);
-        match split {
-            "train" => train.push(row),
-            "test" => test.push(row),
-            _ => return Err(bad("the split is neither train nor test")),
-        }
-    }
-    // The file lists each split class by class: shuffle (seeded) so that any prefix, such as
-    // the first 100 test sentences a check reads, is a fair sample.
-    let mut rng = ChaCha8Rng::seed_from_u64(2019);
-    train.shuffle(&mut rng);
-    test.shuffle(&mut rng);
-    Ok([train, test])
+        Ok((sentence.to_string(), label))
+    })
 }
 
 impl TextSplit {

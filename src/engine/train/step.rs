@@ -127,10 +127,18 @@ impl Trainer {
             let terms = loss::combine(only_hard, hard, self.zero(), self.zero(), self.zero());
             return Ok((terms, None));
         };
-        let pooling = self.data.teacher_rows.as_ref().and_then(|t| {
-            let words = self.data.alignment(rows)?;
-            Some(Pooling::new(&words, t.dim, self.data.dim, &self.device))
-        });
+        // Only the layer and attention terms read the teacher on the student's positions.
+        let deep = self.settings.beta > 0.0
+            || (self.settings.gamma > 0.0 && self.settings.attention_loss != AttentionLoss::Off);
+        let pooling = self
+            .data
+            .teacher_rows
+            .as_ref()
+            .filter(|_| deep)
+            .and_then(|t| {
+                let words = self.data.alignment(rows)?;
+                Some(Pooling::new(&words, t.dim, self.data.dim, &self.device))
+            });
         let targets = match teacher.cached(rows, &self.settings, &self.device) {
             Some(t) => t,
             None => self.teacher_targets(teacher, rows, x, pooling.as_ref())?,

@@ -212,8 +212,9 @@ impl TeacherCache {
         for (slice, x) in super::eval::feature_slices(features, dim, rows, device).enumerate() {
             let start = slice * rows;
             let in_slice: Vec<usize> = (start..(start + rows).min(data.len())).collect();
-            let pooling = data
-                .alignment(&in_slice)
+            let pooling = keep_hidden
+                .then(|| data.alignment(&in_slice))
+                .flatten()
                 .map(|words| Pooling::new(&words, dim, data.dim, device));
             for (k, m) in members.iter().enumerate().skip(1) {
                 logits[k].push(m.logits(Input::Features(x.clone())));

@@ -20,8 +20,7 @@ pub enum DatasetKind {
     Xor,
     /// SpamAssassin e-mails, three classes (text).
     Spam,
-    /// Brown corpus sentences, 15 genres (text; the CLI's until the page's MiniLM teacher
-    /// comes, see [`DatasetKind::CLI_ONLY`]).
+    /// Brown corpus sentences, 15 genres (text; its teacher is the fine-tuned MiniLM).
     Brown,
     /// A CSV the user brought: its shape comes with its data (see [`crate::engine::data::parse_own_csv`]), not from
     /// the kind, and it has no shipped teacher.
@@ -30,7 +29,7 @@ pub enum DatasetKind {
 
 impl DatasetKind {
     /// Every set; the page and the CLI offer them all.
-    pub const ALL: [DatasetKind; 7] = [
+    pub const ALL: [DatasetKind; 8] = [
         DatasetKind::Digits,
         DatasetKind::Mnist,
         DatasetKind::Moons,
@@ -38,10 +37,8 @@ impl DatasetKind {
         DatasetKind::Spirals,
         DatasetKind::Xor,
         DatasetKind::Spam,
+        DatasetKind::Brown,
     ];
-
-    /// Sets the CLI reads by name but the page does not offer yet.
-    pub const CLI_ONLY: [DatasetKind; 1] = [DatasetKind::Brown];
 
     /// Whether its examples are sentences (token-id rows).
     pub fn is_text(self) -> bool {
@@ -81,6 +78,15 @@ impl DatasetKind {
             DatasetKind::Own => OWN_MAX_CLASSES,
             _ if self.toy().is_some() => 2,
             _ => 10,
+        }
+    }
+
+    /// The names of its classes, for the text sets (the others number theirs).
+    pub fn class_names(self) -> Option<&'static [&'static str]> {
+        match self {
+            DatasetKind::Spam => Some(&crate::engine::text::SPAM_CLASSES),
+            DatasetKind::Brown => Some(&crate::engine::text::BROWN_GENRES),
+            _ => None,
         }
     }
 
@@ -129,15 +135,10 @@ impl std::str::FromStr for DatasetKind {
         let s = s.to_ascii_lowercase();
         DatasetKind::ALL
             .into_iter()
-            .chain(DatasetKind::CLI_ONLY)
             .chain([DatasetKind::Own])
             .find(|k| k.name() == s)
             .ok_or_else(|| {
-                let names: Vec<&str> = DatasetKind::ALL
-                    .iter()
-                    .chain(&DatasetKind::CLI_ONLY)
-                    .map(|k| k.name())
-                    .collect();
+                let names: Vec<&str> = DatasetKind::ALL.iter().map(|k| k.name()).collect();
                 Error::Dataset(format!(
                     "unknown dataset '{s}' (expected one of: {})",
                     names.join(", ")
@@ -217,7 +218,8 @@ mod tests {
                     assert_eq!(kind.image_side(), None);
                 }
                 None if kind.is_text() => {
-                    assert_eq!((kind.image_side(), classes), (None, 3));
+                    assert_eq!(kind.image_side(), None);
+                    assert_eq!(kind.class_names().map(<[_]>::len), Some(classes));
                 }
                 None => {
                     let side = kind.image_side().unwrap();

@@ -128,6 +128,28 @@ impl TeacherProbe {
         })
     }
 
+    /// A probe for a teacher that reads its own rows of the same examples (word pieces of the
+    /// students' sentences): `own` for the teacher, `probe` for the students.
+    pub fn read_as(
+        teacher: &Network,
+        own: &Dataset,
+        probe: &Dataset,
+        device: &Device,
+    ) -> Result<Self> {
+        if own.len() != probe.len() {
+            return Err(Error::Mapping(format!(
+                "the teacher's probe has {} examples, the students' {}",
+                own.len(),
+                probe.len()
+            )));
+        }
+        let layers = representations(teacher, own, device)?;
+        Ok(Self {
+            probe: probe.clone(),
+            layers: layers.into_iter().map(Centred::new).collect(),
+        })
+    }
+
     /// CKA of every teacher layer (rows) with every layer of `student` (columns).
     pub fn against(&self, student: &Network, device: &Device) -> Result<Vec<Vec<f32>>> {
         let s: Vec<Centred> = representations(student, &self.probe, device)?

@@ -96,10 +96,22 @@ impl std::str::FromStr for NetKind {
 }
 
 /// What the data asks of a network: values per row, classes, and a vocabulary for text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Shape {
     pub inputs: usize,
     pub classes: usize,
     pub vocab: Option<usize>,
+}
+
+/// A network's own shape: a student of a teacher that reads the same rows takes it.
+impl From<&Architecture> for Shape {
+    fn from(a: &Architecture) -> Self {
+        Self {
+            inputs: a.inputs(),
+            classes: a.classes(),
+            vocab: a.vocab(),
+        }
+    }
 }
 
 /// Whether the shape is a teacher's (bigger default) or a student's.

@@ -32,6 +32,18 @@ pub(super) fn check_shapes(
     )))
 }
 
+/// A teacher that is never run (its logits all known) must still predict the student's classes.
+pub(super) fn check_classes(config: &Architecture, teacher: &Architecture) -> Result<()> {
+    if teacher.classes() == config.classes() {
+        return Ok(());
+    }
+    Err(Error::ModelConfig(format!(
+        "the teacher predicts {} classes, the student {}",
+        teacher.classes(),
+        config.classes()
+    )))
+}
+
 /// A teacher that tokenizes differently (its own rows) teaches through its soft targets, and
 /// through its layers and attention when its rows are aligned with the student's words; its
 /// embedding table is over another vocabulary.

@@ -77,30 +77,56 @@ impl KnownLogits {
         which: &[usize],
         device: &burn::tensor::Device,
     ) -> Result<()> {
+        self.learn_read_as(teacher, features, (features, self.dim), which, device)
+    }
+
+    /// [`KnownLogits::learn`] for a teacher that reads its own rows of the same examples
+    /// (`own`: `(values, dim)`, MiniLM's word pieces): remembered under the rows of `features`.
+    pub fn learn_read_as(
+        &mut self,
+        teacher: &(impl Classifier + ?Sized),
+        features: &[f32],
+        (own, own_dim): (&[f32], usize),
+        which: &[usize],
+        device: &burn::tensor::Device,
+    ) -> Result<()> {
         let c = teacher.architecture();
-        if (c.inputs(), c.classes()) != (self.dim, self.classes) {
+        if (c.inputs(), c.classes()) != (own_dim, self.classes) {
             return Err(Error::ModelConfig(format!(
-                "the teacher maps {} inputs to {} classes; the known logits are for {} to {}",
+                "the teacher maps {} inputs to {} classes; it is given rows of {own_dim} for {} classes",
                 c.inputs(),
                 c.classes(),
-                self.dim,
                 self.classes
             )));
         }
-        let rows: Vec<&[f32]> = which
-            .iter()
-            .filter_map(|&i| features.get(i * self.dim..(i + 1) * self.dim))
-            .collect();
+        let pick = |values: &'_ [f32], dim: usize| -> Vec<f32> {
+            which
+                .iter()
+                .filter_map(|&i| values.get(i * dim..(i + 1) * dim))
+                .flatten()
+                .copied()
+                .collect()
+        };
+        let (keys, read) = (pick(features, self.dim), pick(own, own_dim));
+        let rows = read.len() / own_dim.max(1);
+        if keys.len() != rows * self.dim {
+            return Err(Error::ModelConfig(
+                "the teacher's rows and the students' rows differ in number".into(),
+            ));
+        }
         let batch = Dataset::new(
             "teacher input",
-            rows.concat(),
-            vec![0; rows.len()],
-            self.dim,
+            read,
+            vec![0; rows],
+            own_dim,
             self.classes,
             None,
         )?;
         let logits = logits_host(teacher, &batch, device)?;
-        for (row, l) in rows.iter().zip(logits.chunks(self.classes)) {
+        for (row, l) in keys
+            .chunks(self.dim.max(1))
+            .zip(logits.chunks(self.classes))
+        {
             self.rows.insert(key(row), l.to_vec());
         }
         Ok(())

@@ -13,8 +13,18 @@ use crate::engine::network::{Architecture, Classifier, Mlp, MlpDropout, Network,
 use crate::engine::schedule::Schedule;
 use crate::engine::weights::NetworkWeights;
 
-use super::checks::{check_own_rows, check_shapes, check_text_pair};
+use super::checks::{check_classes, check_own_rows, check_shapes, check_text_pair};
 use super::*;
+
+/// Whether the teacher need never read a row: no layer or attention term, and the logits of
+/// every transfer row known (the page's Brown, whose MiniLM shipped them; the students' word rows
+/// then need not be read again in its word pieces).
+fn answered(settings: &DistillSettings, data: &TransferSet, known: Option<&KnownLogits>) -> bool {
+    let attention = settings.gamma > 0.0 && settings.attention_loss != AttentionLoss::Off;
+    let deep = settings.beta > 0.0 || attention;
+    let all = || known.is_some_and(|k| k.all(&data.features).is_some());
+    !deep && data.teacher_rows.is_none() && all()
+}
 
 impl Trainer {
     /// A network trained on labels alone (a teacher, or a student without a teacher).
@@ -82,6 +92,11 @@ impl Trainer {
     ) -> Result<Self> {
         let teacher_config = teacher.architecture();
         let (_, teacher_inputs) = data.teacher_features();
+        if answered(&settings, &data, known) {
+            // It never reads a row: only its classes must be the student's.
+            check_classes(&config, &teacher_config)?;
+            return Self::from_answers(config, teacher, data, settings, device, known);
+        }
         check_shapes(&config, &teacher_config, &data)?;
         // A mapping only matters to the hidden term and TinyBERT's attention term. With both
         // off, a skip or last scheme that the depths do not allow (a BiLSTM from a bag of
@@ -124,6 +139,39 @@ impl Trainer {
             known,
             &device.clone().inner(),
         );
+        Self::build(config, data, settings, Some(teacher), device)
+    }
+
+    /// A teacher every transfer row's logits are known of, and with no layer or attention
+    /// term: its soft targets are all it gives, and they are looked up.
+    fn from_answers(
+        config: Architecture,
+        teacher: Ensemble,
+        data: TransferSet,
+        settings: DistillSettings,
+        device: &Device,
+        known: Option<&KnownLogits>,
+    ) -> Result<Self> {
+        let teacher_config = teacher.architecture();
+        let mut teacher = Teacher {
+            net: teacher.valid(),
+            mapping: MappingScheme::None.resolve(config.depth(), teacher_config.depth())?,
+            hidden_pairs: Vec::new(),
+            cache: None,
+        };
+        teacher.cache = TeacherCache::build(
+            &teacher,
+            &config,
+            false,
+            &data,
+            known,
+            &device.clone().inner(),
+        );
+        if teacher.cache.is_none() {
+            return Err(Error::Settings(
+                "the teacher's known logits of the transfer set do not fit in memory".into(),
+            ));
+        }
         Self::build(config, data, settings, Some(teacher), device)
     }
 

@@ -91,7 +91,9 @@ results.wasm = { cpu: size(engines.cpu.wasm), webgpu: size(engines.webgpu.wasm) 
 log('wasm', results.wasm);
 
 // BENCH_TEXT_ONLY=1 measures the text students alone and keeps the other figures of the last run.
-const textOnly = Boolean(process.env.BENCH_TEXT_ONLY);
+// BENCH_BROWN_ONLY=1 measures Brown's students alone (the pretrained teacher) and keeps the rest.
+const brownOnly = Boolean(process.env.BENCH_BROWN_ONLY);
+const textOnly = Boolean(process.env.BENCH_TEXT_ONLY) || brownOnly;
 if (textOnly) Object.assign(results, JSON.parse(readFileSync('bench/browser.json', 'utf8')), { wasm: results.wasm });
 for (const webgpu of textOnly ? [] : [false, true]) {
   const key = webgpu ? 'webgpu' : 'cpu';
@@ -167,44 +169,71 @@ for (const webgpu of textOnly ? [] : [false, true]) {
   await browser.close();
 }
 // Text, on the CPU: steps/s of each student kind at the page's default shape (both students, the
-// teacher's logits read once), and the T slider while it trains.
+// teacher's logits read once), and the T slider while it trains. On Brown the MiniLM teacher
+// first reads a typed sentence (its forward pass on the page's thread), and one TinyBERT step
+// (the teacher on every batch) is timed.
+async function textRun(browser, dataset, kind) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.addInitScript(instrument);
+  const t0 = Date.now();
+  await page.goto(server.url + `#data=${dataset}&kind=${kind}`);
+  await page.locator('#kinds-table').waitFor({ timeout: 300_000 });
+  const ready = (Date.now() - t0) / 1000;
+  if (dataset === 'brown') await page.fill('#message', 'The jury said the administration was unbelievably slow');
+  const { rate } = await trainingRate(page, 25, 20);
+  await page.click('#play');
+  await page.waitForTimeout(500);
+  await page.evaluate(() => { window.__dom.length = 0; window.__latency.length = 0; window.__long.length = 0; });
+  // Trusted key presses: their timeStamp is when the browser took the key, so the time to the
+  // DOM includes any wait for the task in progress on the page's thread.
+  await page.focus('#temperature');
+  for (let i = 0; i < 40; i++) {
+    await page.keyboard.press(i % 20 < 10 ? 'ArrowRight' : 'ArrowLeft');
+    await page.waitForTimeout(30);
+  }
+  await page.waitForTimeout(300);
+  const m = await page.evaluate(() => ({ dom: window.__dom, latency: window.__latency, long: window.__long }));
+  await page.click('#play');
+  const out = {
+    load_to_students_s: round(ready, 1),
+    steps_per_s: round(rate, 1),
+    slider_to_dom_ms: { n: m.dom.length, p50: round(quantile(m.dom, 0.5)), p95: round(quantile(m.dom, 0.95)), max: round(Math.max(...m.dom)) },
+    // Input waits for the task in progress: one training step of both students at most.
+    longest_task_ms: m.long.length ? round(Math.max(...m.long)) : '< 50 (no long task)',
+    long_tasks_p95_ms: m.long.length ? round(quantile(m.long, 0.95)) : null,
+  };
+  if (dataset === 'brown' && kind === 'transformer') {
+    await page.waitForTimeout(1500);
+    await page.goto(server.url + '#data=brown&kind=transformer&beta=1&attn=tinybert&gamma=1');
+    await page.reload();
+    await page.locator('#kinds-table').waitFor({ timeout: 300_000 });
+    const before = await steps(page);
+    const t = Date.now();
+    await page.click('#step');
+    await page.waitForFunction((n) => Number(document.querySelector('#steps').textContent.match(/\d+/)[0]) > n, before, { timeout: 300_000 });
+    out.tinybert_step_s = round((Date.now() - t) / 1000, 1);
+  }
+  await context.close();
+  return out;
+}
+
 {
   const browser = await launch({ webgpu: false });
-  results.text = {};
-  for (const kind of ['transformer', 'bilstm', 'bow']) {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    await page.addInitScript(instrument);
-    const t0 = Date.now();
-    await page.goto(server.url + `#data=spam&kind=${kind}`);
-    await page.locator('#kinds-table').waitFor({ timeout: 300_000 });
-    const ready = (Date.now() - t0) / 1000;
-    const { rate } = await trainingRate(page, 25, 20);
-    await page.click('#play');
-    await page.waitForTimeout(500);
-    await page.evaluate(() => { window.__dom.length = 0; window.__latency.length = 0; window.__long.length = 0; });
-    // Trusted key presses: their timeStamp is when the browser took the key, so the time to the
-    // DOM includes any wait for the task in progress on the page's thread.
-    await page.focus('#temperature');
-    for (let i = 0; i < 40; i++) {
-      await page.keyboard.press(i % 20 < 10 ? 'ArrowRight' : 'ArrowLeft');
-      await page.waitForTimeout(30);
+  if (!brownOnly) {
+    results.text = {};
+    for (const kind of ['transformer', 'bilstm', 'bow']) {
+      results.text[kind] = await textRun(browser, 'spam', kind);
+      results.text_when = new Date().toISOString();
+      log('text', kind, results.text[kind]);
     }
-    await page.waitForTimeout(300);
-    const m = await page.evaluate(() => ({ dom: window.__dom, latency: window.__latency, long: window.__long }));
-    await page.click('#play');
-    results.text[kind] = {
-      load_to_students_s: round(ready, 1),
-      steps_per_s: round(rate, 1),
-      slider_to_dom_ms: { n: m.dom.length, p50: round(quantile(m.dom, 0.5)), p95: round(quantile(m.dom, 0.95)), max: round(Math.max(...m.dom)) },
-      // Input waits for the task in progress: one training step of both students at most.
-      longest_task_ms: m.long.length ? round(Math.max(...m.long)) : '< 50 (no long task)',
-      long_tasks_p95_ms: m.long.length ? round(quantile(m.long, 0.95)) : null,
-    };
-    results.text_when = new Date().toISOString();
-    log('text', kind, results.text[kind]);
-    await context.close();
   }
+  results.brown = {};
+  for (const kind of ['transformer', 'bilstm', 'bow']) {
+    results.brown[kind] = await textRun(browser, 'brown', kind);
+    log('brown', kind, results.brown[kind]);
+  }
+  results.brown_when = new Date().toISOString();
   await browser.close();
 }
 await server.close();

@@ -130,6 +130,31 @@ const c = browser.cpu, g = browser.webgpu;
 const t = browser.text;
 const dom = (r) => `${r.slider_to_dom_ms.p50} / ${r.slider_to_dom_ms.p95} / ${r.slider_to_dom_ms.max} ms`;
 const textP95 = ['transformer', 'bilstm', 'bow'].map((k) => t[k].slider_to_dom_ms.p95);
+// Brown with the pretrained MiniLM teacher (\`BENCH_BROWN_ONLY=1 node bench/browser.mjs\`).
+function brownSection() {
+  const b = browser.brown;
+  if (!b) return '';
+  return `### Brown genres with the pretrained teacher (CPU, \`bench/browser.mjs\`)
+
+The fine-tuned MiniLM (17 M parameters) with students of the set's own words, batch 64. Its soft
+targets come from its shipped logits, so the students train as fast as on the e-mails; a typed
+sentence is read by the teacher in its own pieces on the page's thread before the slider is
+pressed. With TinyBERT's states and attention (β = γ = 1) it reads every batch in the worker.
+Measured ${b && browser.brown_when ? browser.brown_when.slice(0, 10) : ''}.
+
+| | transformer | BiLSTM | bag of words |
+|---|---|---|---|
+| open \`#data=brown\` → students ready (fetching 15 MB from a local server) | ${b.transformer.load_to_students_s} s | ${b.bilstm.load_to_students_s} s | ${b.bow.load_to_students_s} s |
+| training, steps/s after the first 25 (2,870 test sentences evaluated every 100 steps) | **${fmt(b.transformer.steps_per_s, 1)}** | **${fmt(b.bilstm.steps_per_s, 1)}** | **${fmt(b.bow.steps_per_s)}** |
+| T-slider key press → bars in the DOM while training, p50 / p95 / max | ${dom(b.transformer)} | ${dom(b.bilstm)} | ${dom(b.bow)} |
+| longest task on the page's thread while training | ${ms(b.transformer.longest_task_ms)} | ${ms(b.bilstm.longest_task_ms)} | ${ms(b.bow.longest_task_ms)} |
+
+One step with TinyBERT's aligned states and attention (the teacher reads 64 sentences of up to 64
+pieces, pooled onto the words): **${b.transformer.tinybert_step_s} s** in the page. Natively (\`distill
+distill --dataset brown --kind transformer --beta 1 --attention tinybert --gamma 1 …\`, release
+build) 36 steps take 28.4 s, 0.79 s a step.
+`;
+}
 const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}×` : '—');
 const peerTable = `| batch | loss | native (ours) | JAX | ours / JAX | page CPU (ours) | TF.js wasm | ours / TF.js | native playground step | page playground step |
 |---|---|---|---|---|---|---|---|---|---|
@@ -235,6 +260,7 @@ hidden-state losses the teacher runs on every batch (its maps are too big to cac
 and MiniLM presets take 36–43 s from the click to step 100 (the e2e run; Patient KD 35–36 s,
 Tang 34 s).
 
+${brownSection()}
 CPU-only build with the text side and the worker: **${mb2(browser.wasm.cpu.gzip_bytes)} MB gzip**, +${fmt((browser.wasm.cpu.gzip_bytes / 1.06e6 - 1) * 100)} % over the
 1.06 MB before any text code (the text networks brought it to 1.21 MB; the worker's gloo-worker,
 bincode and serde_bytes the rest). The worker adds no download: it runs the same build.

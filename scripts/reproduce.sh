@@ -256,8 +256,33 @@ pretrained() {
     done
 }
 
+# The seeds' layer and attention losses with the pretrained teacher: a 2-block transformer of
+# the students' words, 5 % of the sentences labeled and nothing else, from MiniLM's soft
+# targets alone, then with TinyBERT's states and attention, MiniLM's relations, and Patient KD's
+# skip and last, the teacher's pieces pooled onto the words (it runs on every batch).
+pretrained_deep() {
+    for seed in $seeds; do
+        local few=(--dataset brown --kind transformer --student 32x2 --labeled-fraction 0.05
+            --no-unlabeled --epochs 4 --seed "$seed")
+        say "Brown, seed $seed: a transformer from MiniLM's soft targets (and scratch)"
+        distill distill "${few[@]}" --compare-scratch --out "$out/brown-kd-$seed.safetensors" |
+            tee "$out/brown-kd-$seed.log"
+        say "Brown, seed $seed: + TinyBERT (states and attention, skip)"
+        distill distill "${few[@]}" --beta 1 --attention tinybert --gamma 1 \
+            --out "$out/brown-tinybert-$seed.safetensors" | tee "$out/brown-tinybert-$seed.log"
+        say "Brown, seed $seed: + MiniLM's relations"
+        distill distill "${few[@]}" --attention minilm --gamma 1 \
+            --out "$out/brown-minilm-rel-$seed.safetensors" | tee "$out/brown-minilm-rel-$seed.log"
+        for map in skip last; do
+            say "Brown, seed $seed: Patient KD, $map"
+            distill distill "${few[@]}" --beta 1 --hidden-loss pkd --mapping "$map" \
+                --out "$out/brown-pkd-$map-$seed.safetensors" | tee "$out/brown-pkd-$map-$seed.log"
+        done
+    done
+}
+
 claims=("$@")
-[ ${#claims[@]} -gt 0 ] || claims=(hinton-mnist omitted-three little-data tang attention assistant patient-kd ensemble exits-theseus pretrained)
+[ ${#claims[@]} -gt 0 ] || claims=(hinton-mnist omitted-three little-data tang attention assistant patient-kd ensemble exits-theseus pretrained pretrained-deep)
 for claim in "${claims[@]}"; do
     case "$claim" in
         hinton-mnist) hinton_mnist ;;
@@ -270,7 +295,8 @@ for claim in "${claims[@]}"; do
         ensemble) ensemble ;;
         exits-theseus) exits_and_theseus ;;
         pretrained) pretrained ;;
-        *) echo "unknown claim '$claim' (hinton-mnist, omitted-three, little-data, tang, attention, assistant, patient-kd, ensemble, exits-theseus, pretrained)" >&2; exit 2 ;;
+        pretrained-deep) pretrained_deep ;;
+        *) echo "unknown claim '$claim' (hinton-mnist, omitted-three, little-data, tang, attention, assistant, patient-kd, ensemble, exits-theseus, pretrained, pretrained-deep)" >&2; exit 2 ;;
     esac
 done
 say "done: logs in $out/"

@@ -5,6 +5,8 @@ use std::rc::Rc;
 use crate::app::text_data::TextData;
 use crate::engine::catalog::DatasetKind;
 use crate::engine::data::Split;
+use crate::engine::network::Architecture;
+use crate::engine::network::spec::Shape;
 use crate::engine::text::TextSplit;
 
 /// The dataset the page shows, shared with the driver; compared by identity, since MNIST's
@@ -29,14 +31,34 @@ impl Data {
 
     /// The text set: its token rows are the split the students train on.
     pub fn text(kind: DatasetKind, text: TextSplit) -> Self {
+        Self::text_data(kind, TextData::new(text))
+    }
+
+    /// [`Data::text`] from what the page keeps of the set.
+    pub fn text_data(kind: DatasetKind, text: TextData) -> Self {
         let split = Split {
-            train: text.train.clone(),
-            test: text.test.clone(),
+            train: text.split.train.clone(),
+            test: text.split.test.clone(),
         };
         Self {
             kind,
             split: Rc::new(split),
-            text: Some(Rc::new(TextData::new(text))),
+            text: Some(Rc::new(text)),
+        }
+    }
+}
+
+impl Data {
+    /// The rows, classes and vocabulary the students take under `teacher`: the teacher's own,
+    /// unless it reads word pieces where the students read this set's words.
+    pub fn student_shape(&self, teacher: &Architecture) -> Shape {
+        match (&self.text, crate::app::piece_teacher::reads_pieces(teacher)) {
+            (Some(text), true) => Shape {
+                inputs: text.split.train.dim,
+                classes: text.split.train.classes,
+                vocab: Some(text.split.tokenizer.vocab_size()),
+            },
+            _ => Shape::from(teacher),
         }
     }
 }

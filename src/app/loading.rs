@@ -2,9 +2,14 @@
 //! the training worker its own, and tests a closure over the repository's assets.
 
 use crate::app::data::Data;
+use crate::app::piece_teacher::{PieceTeacher, page_test_rows, reads_pieces};
+use crate::app::text_data::{TextData, fingerprint};
 use crate::engine::catalog::DatasetKind;
 use crate::engine::data::Split;
+use crate::engine::minilm;
+use crate::engine::text::wordpiece::WordPiece;
 use crate::engine::text::{TextSplit, Tokenizer, spam_from_gz};
+use crate::engine::train::KnownLogits;
 use crate::engine::weights::NetworkWeights;
 
 const DIGITS_TEACHER: &[u8] = include_bytes!("../../assets/teachers/digits.safetensors");
@@ -79,12 +84,81 @@ where
     Ok((spam_from_gz(&sentences, Some(tokenizer))?, teacher))
 }
 
+/// The files the Brown genres set fetches, and what the page says of each while it does.
+pub const BROWN_FILES: [(&str, &str); 5] = [
+    (
+        "teachers/brown-minilm.safetensors",
+        "the fine-tuned MiniLM teacher, 9.7 MB",
+    ),
+    (
+        "teachers/minilm/tokenizer.json",
+        "its WordPiece vocabulary, 0.5 MB",
+    ),
+    ("data/brown/brown.tsv.gz", "57,340 sentences, 3.4 MB"),
+    (
+        "teachers/brown-minilm-logits.safetensors",
+        "its logits of the training sentences, 1.4 MB",
+    ),
+    (
+        "teachers/brown-minilm-test-logits.safetensors",
+        "its logits of the test sentences, 0.3 MB",
+    ),
+];
+
+/// Brown's genres with the fine-tuned MiniLM: the students read words (a vocabulary built from
+/// the training split), the teacher word pieces; its logits of both splits come with it.
+pub async fn load_brown<F, Fut>(fetch: F) -> crate::Result<(Data, NetworkWeights)>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<u8>, String>>,
+{
+    let get = |k: usize| {
+        let file = fetch(format!("assets/{}", BROWN_FILES[k].0));
+        async move { file.await.map_err(crate::Error::Dataset) }
+    };
+    let (teacher, _) = NetworkWeights::from_safetensors(&get(0).await?)?;
+    let arch = &teacher.architecture;
+    let classes = crate::engine::text::BROWN_GENRES.len();
+    if !reads_pieces(arch) || arch.classes() != classes {
+        return Err(crate::Error::Weights(format!(
+            "{} is not a MiniLM teacher of {classes} genres",
+            BROWN_FILES[0].0
+        )));
+    }
+    let wordpiece = WordPiece::from_json(&get(1).await?, arch.inputs())?;
+    let mut split = crate::engine::text::brown(&get(2).await?, None)?;
+    let (train_logits, c) = minilm::read_logits(&get(3).await?)?;
+    let train = &split.train;
+    if c != classes || train_logits.len() != train.len() * classes {
+        return Err(crate::Error::Dataset(format!(
+            "{} holds {} rows of {c} logits; the {} training sentences need {classes} each",
+            BROWN_FILES[3].0,
+            train_logits.len() / c.max(1),
+            train.len()
+        )));
+    }
+    let train_known = KnownLogits::from_table(&train.features, train.dim, &train_logits, c)?;
+    let (test_logits, _) = minilm::read_logits(&get(4).await?)?;
+    let test_logits = page_test_rows(&mut split, &test_logits)?;
+    let pieces = PieceTeacher {
+        wordpiece,
+        shipped: fingerprint(&teacher),
+        train_known,
+        test_logits,
+    };
+    let data = Data::text_data(DatasetKind::Brown, TextData::with_pieces(split, pieces));
+    Ok((data, teacher))
+}
+
 /// A dataset with its shipped teacher, as the page holds them.
 pub async fn load_data<F, Fut>(kind: DatasetKind, fetch: F) -> crate::Result<(Data, NetworkWeights)>
 where
     F: Fn(String) -> Fut,
     Fut: std::future::Future<Output = Result<Vec<u8>, String>>,
 {
+    if kind == DatasetKind::Brown {
+        return load_brown(fetch).await;
+    }
     if kind.is_text() {
         let (text, teacher) = load_text_set(fetch).await?;
         return Ok((Data::text(kind, text), teacher));

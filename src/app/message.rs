@@ -93,6 +93,9 @@ fn special(s: Special) -> TokenView {
     }
 }
 
+/// Words an example message has at least.
+const MIN_EXAMPLE_WORDS: usize = 6;
+
 /// `per_class` test messages of every class to click: the shortest ones (they fit on a line),
 /// ties in file order, so the choice is fixed.
 pub fn example_messages(text: &TextSplit, per_class: usize) -> Vec<(u8, String)> {
@@ -105,6 +108,13 @@ pub fn example_messages(text: &TextSplit, per_class: usize) -> Vec<(u8, String)>
             .filter(|(_, l)| **l == class)
             .map(|(t, _)| t)
             .collect();
+        // Short enough to read at a glance, long enough to say something (Brown's shortest
+        // sentences are a word or two).
+        let wordy = |t: &str| {
+            let letters = |w: &String| w.chars().any(char::is_alphabetic);
+            words(t).iter().filter(|w| letters(w)).count() >= MIN_EXAMPLE_WORDS
+        };
+        of_class.retain(|t| wordy(t));
         of_class.sort_by_key(|t| t.len());
         out.extend(
             of_class

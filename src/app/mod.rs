@@ -12,6 +12,7 @@ pub mod loading;
 pub mod loss_window;
 pub mod message;
 pub mod page_training;
+pub mod piece_teacher;
 pub mod place;
 pub mod presets;
 pub mod saved_run;

@@ -23,8 +23,13 @@ impl PageTraining {
     /// Text: the shipped teacher's shape over `vocab` words, as many epochs as it was trained.
     pub fn teacher(kind: DatasetKind, vocab: Option<usize>) -> Self {
         if let (true, Some(vocab)) = (kind.is_text(), vocab) {
+            // As deep as the shipped teacher (Brown's MiniLM has 3 layers), for the mapping.
+            let config = TransformerConfig {
+                blocks: crate::app::teacher_depth(kind),
+                ..TransformerConfig::teacher(vocab, kind.inputs(), kind.classes())
+            };
             return Self {
-                config: TransformerConfig::teacher(vocab, kind.inputs(), kind.classes()).into(),
+                config: config.into(),
                 epochs: 4,
                 learning_rate: 1e-3,
                 regularisation: Regularisation::default(),

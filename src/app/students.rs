@@ -12,7 +12,12 @@ use crate::engine::network::{Activation, Architecture};
 /// Blocks or hidden layers of the teacher the page ships for `kind` (a loaded teacher must
 /// match it: the mapping editor and the links are checked against it).
 pub fn teacher_depth(kind: DatasetKind) -> usize {
-    if kind.is_text() { 4 } else { 6 }
+    match kind {
+        // MiniLM-L3's layers.
+        DatasetKind::Brown => 3,
+        k if k.is_text() => 4,
+        _ => 6,
+    }
 }
 
 impl Settings {
@@ -131,17 +136,14 @@ impl Settings {
         }
     }
 
-    /// The students' architecture for a teacher of `teacher`'s inputs, classes and vocabulary.
-    pub fn student_architecture(&self, teacher: &Architecture) -> Result<Architecture> {
-        let (inputs, classes) = (teacher.inputs(), teacher.classes());
+    /// The students' architecture for rows of `shape` (a teacher's inputs, classes and
+    /// vocabulary, or those of the set when its teacher reads word pieces).
+    pub fn student_architecture(&self, shape: impl Into<Shape>) -> Result<Architecture> {
+        let shape: Shape = shape.into();
+        let (inputs, classes) = (shape.inputs, shape.classes);
         if self.student_kind == NetKind::Mlp {
             return Ok(self.student_config(inputs, classes).into());
         }
-        let shape = Shape {
-            inputs,
-            classes,
-            vocab: teacher.vocab(),
-        };
         spec::architecture(
             self.student_kind,
             Some(&self.text_spec()),

@@ -22,6 +22,7 @@ use crate::app::text_data::fingerprint;
 use crate::app::trainer_protocol::{FromTrainer, Start, ToTrainer};
 use crate::app::views::Shown;
 use crate::engine::catalog::DatasetKind;
+use crate::engine::weights::NetworkWeights;
 
 /// Where the worker's messages go.
 pub type Send = Box<dyn Fn(FromTrainer)>;
@@ -33,6 +34,8 @@ pub struct TrainerHost {
     fetch: Fetch,
     send: Send,
     data: Option<Data>,
+    /// The teacher shipped with `data`.
+    shipped_teacher: Option<NetworkWeights>,
     queue: VecDeque<ToTrainer>,
     run: Option<HostRun>,
     labs: LabHost,
@@ -64,6 +67,7 @@ impl TrainerHost {
             fetch,
             send,
             data: None,
+            shipped_teacher: None,
             queue: VecDeque::new(),
             run: None,
             labs: LabHost::default(),
@@ -147,10 +151,19 @@ impl TrainerHost {
         }
     }
 
-    async fn start(&mut self, start: Start) {
+    async fn start(&mut self, mut start: Start) {
         let id = start.id;
         self.run = None;
-        let teacher = fingerprint(&start.teacher);
+        let teacher = match self.teacher_of(&mut start).await {
+            Ok(teacher) => teacher,
+            Err(e) => {
+                return (self.send)(FromTrainer::Failed {
+                    id,
+                    message: format!("the training worker could not load the teacher: {e}"),
+                });
+            }
+        };
+        let teacher = fingerprint(teacher);
         if self.lab_teacher.replace(teacher) != Some(teacher) {
             let reports = self.labs.new_teacher();
             self.send_lab(reports);
@@ -167,20 +180,30 @@ impl TrainerHost {
         }
     }
 
+    /// The run's teacher: the one it carries, else the set's shipped one (kept in `start`).
+    async fn teacher_of<'a>(&mut self, start: &'a mut Start) -> crate::Result<&'a NetworkWeights> {
+        if start.teacher.is_none() {
+            self.data_for(start.dataset).await?;
+            start.teacher = self.shipped_teacher.clone();
+        }
+        start.teacher.as_ref().ok_or_else(|| {
+            crate::Error::Dataset(format!("{} has no shipped teacher", start.dataset.title()))
+        })
+    }
+
     async fn build(&mut self, start: Start) -> crate::Result<HostRun> {
         let data = self.data_for(start.dataset).await?;
+        let Some(teacher) = start.teacher else {
+            return Err(crate::Error::Dataset(
+                "the run came without a teacher".into(),
+            ));
+        };
         if let (Some(text), Some(known)) = (&data.text, start.known) {
-            text.remember(fingerprint(&start.teacher), known)?;
+            text.remember(fingerprint(&teacher), known)?;
         }
         let no_wait = |_, _| std::future::ready(());
-        let mut session = Session::new(
-            &start.settings,
-            Device::flex(),
-            &start.teacher,
-            &data,
-            no_wait,
-        )
-        .await?;
+        let mut session =
+            Session::new(&start.settings, Device::flex(), &teacher, &data, no_wait).await?;
         session.restore(&SavedRun {
             settings: start.settings.clone(),
             steps: start.steps,
@@ -212,9 +235,11 @@ impl TrainerHost {
             return Ok(d.clone());
         }
         self.data = None;
+        self.shipped_teacher = None;
         let fetch = self.fetch.clone();
-        let (data, _) = loading::load_data(kind, move |path| fetch(path)).await?;
+        let (data, teacher) = loading::load_data(kind, move |path| fetch(path)).await?;
         self.data = Some(data.clone());
+        self.shipped_teacher = Some(teacher);
         Ok(data)
     }
 }

@@ -23,8 +23,10 @@ pub struct Start {
     #[serde(with = "as_json")]
     pub settings: Settings,
     pub dataset: DatasetKind,
-    #[serde(with = "as_safetensors")]
-    pub teacher: NetworkWeights,
+    /// `None`: the set's shipped teacher, which the worker loads with the set (MiniLM's 68 MB
+    /// of floats need not cross).
+    #[serde(with = "as_safetensors_opt")]
+    pub teacher: Option<NetworkWeights>,
     #[serde(with = "as_safetensors")]
     pub distilled: NetworkWeights,
     #[serde(with = "as_safetensors")]
@@ -132,6 +134,29 @@ pub mod as_json {
         d: D,
     ) -> Result<T, D::Error> {
         serde_json::from_str(&String::deserialize(d)?).map_err(D::Error::custom)
+    }
+}
+
+/// An optional network, as [`as_safetensors`].
+pub mod as_safetensors_opt {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::engine::weights::NetworkWeights;
+
+    #[derive(Serialize, Deserialize)]
+    struct Carried(#[serde(with = "super::as_safetensors")] NetworkWeights);
+
+    pub fn serialize<S: Serializer>(
+        weights: &Option<NetworkWeights>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        weights.clone().map(Carried).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<NetworkWeights>, D::Error> {
+        Ok(Option::<Carried>::deserialize(d)?.map(|c| c.0))
     }
 }
 

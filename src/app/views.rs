@@ -31,6 +31,10 @@ pub struct Views {
 pub struct Shown {
     pub example: usize,
     pub input: Option<(u64, Vec<f32>)>,
+    /// The typed message of `input`, as typed: a teacher of word pieces reads it rather than
+    /// the students' words (which have `[UNK]` for the words their vocabulary lacks).
+    #[serde(default)]
+    pub text: Option<String>,
     /// Also measure the layer similarity (it costs more than the rest: about once a second).
     #[serde(default)]
     pub similarity: bool,
@@ -43,6 +47,8 @@ pub const AUGMENTED_SHOWN: usize = 5;
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ShownAttention {
     pub tokens: Vec<String>,
+    /// The teacher's own tokens when it reads word pieces (`None`: the students' words).
+    pub teacher_tokens: Option<Vec<String>>,
     /// [`AUGMENTED_SHOWN`] versions of the sentence under Tang's augmentation, decoded.
     pub augmented: Vec<String>,
     /// `None` for a student without attention (a BiLSTM, a bag of words).

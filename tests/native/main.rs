@@ -34,6 +34,7 @@ mod reference {
 
 /// The page's model without a DOM: the reducer and the training worker's side.
 mod page {
+    mod brown;
     mod labs;
     mod reducer;
     mod training_worker;

@@ -41,9 +41,18 @@ pub struct LabContext<'a> {
 impl LabContext<'_> {
     /// The run, or why there is none yet.
     pub fn run(&self) -> crate::Result<&RunContext<'_>> {
-        self.run
+        let run = self
+            .run
             .as_ref()
-            .ok_or_else(|| crate::Error::Settings("the data is still loading".into()))
+            .ok_or_else(|| crate::Error::Settings("the data is still loading".into()))?;
+        if crate::app::piece_teacher::reads_pieces(&run.teacher.architecture) {
+            return Err(crate::Error::Settings(
+                "the labs run the teacher on the students' words, and Brown's MiniLM reads \
+                 word pieces: try this lab on SpamAssassin or the other sets"
+                    .into(),
+            ));
+        }
+        Ok(run)
     }
 }
 

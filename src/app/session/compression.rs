@@ -22,7 +22,10 @@ impl Session {
             teacher_params: self.teacher.architecture.declared_params() as usize,
             student_params: self.distilled.network().architecture().declared_params() as usize,
             examples: timed.len(),
-            teacher_ms: time(&self.teacher_cpu)?,
+            teacher_ms: match self.pieces() {
+                Some(_) => self.piece_teacher_ms(timed.len(), &now_ms)?,
+                None => time(&self.teacher_cpu)?,
+            },
             student_ms: time(&student)?,
             teacher_accuracy: fraction_equal(
                 &predictions(&self.teacher_test_logits, test.classes),
@@ -45,7 +48,7 @@ impl Session {
         for kind in crate::engine::network::NetKind::TEXT {
             let arch = settings
                 .with_kind(kind)?
-                .student_architecture(&self.teacher.architecture)?;
+                .student_architecture(self.student_shape)?;
             let net = arch.init(&self.cpu, 0)?;
             out.push(KindCost {
                 kind,
@@ -56,6 +59,36 @@ impl Session {
             });
         }
         Ok(out)
+    }
+}
+
+/// Sentences a teacher of word pieces is timed on: MiniLM takes a second for 8 in wasm, and
+/// would hold the page for a minute over 64 sentences seven times.
+const PIECE_TIMED: usize = 8;
+
+impl Session {
+    /// A piece teacher's forward time over `examples` test sentences, timed once per teacher on
+    /// [`PIECE_TIMED`] of them in its own pieces and scaled.
+    fn piece_teacher_ms(&self, examples: usize, now_ms: &impl Fn() -> f64) -> crate::Result<f64> {
+        let Some((p, text)) = self.pieces() else {
+            return Ok(0.0);
+        };
+        let once = || {
+            let sentences = &text.split.test_text[..PIECE_TIMED.min(text.split.test_text.len())];
+            let rows: Vec<f32> = sentences.iter().flat_map(|s| p.row(s)).collect();
+            let own = crate::engine::data::Dataset::new(
+                "timed pieces",
+                rows,
+                vec![0; sentences.len()],
+                p.wordpiece.max_len(),
+                self.split.test.classes,
+                None,
+            )?;
+            let start = now_ms();
+            logits_host(&self.teacher_cpu, &own, &self.cpu)?;
+            Ok((now_ms() - start) / sentences.len().max(1) as f64)
+        };
+        Ok(text.timed_teacher(self.teacher_fp, once)? * examples as f64)
     }
 }
 

@@ -48,6 +48,10 @@ pub struct Session {
     pub distilled: Trainer,
     pub scratch: Trainer,
     pub teacher: NetworkWeights,
+    /// What the students read: the teacher's rows, or the set's words under a piece teacher.
+    pub student_shape: crate::engine::network::spec::Shape,
+    /// Its [`fingerprint`], taken once (MiniLM has 17 million values).
+    teacher_fp: u64,
     /// The teacher on the CPU, for drawn digits and timing (built once).
     teacher_cpu: Network,
     omit_class: Option<u8>,
@@ -92,11 +96,12 @@ impl Session {
         let teacher = teacher_weights.to_network(&device)?;
         let teacher_cpu = teacher_weights.to_network(&cpu)?;
         let text = data.text.clone();
-        let (transfer, known) =
-            transfer_set(settings, data, &teacher_weights, &teacher_cpu, between).await?;
+        let fp = fingerprint(&teacher_weights);
+        let (transfer, known) = transfer_set(settings, data, (&teacher_cpu, fp), between).await?;
         let (teacher_test_logits, teacher_grid) =
-            teacher_views(&teacher_cpu, data, known.as_ref(), &cpu)?;
-        let config = settings.student_architecture(&teacher_weights.architecture)?;
+            teacher_views((&teacher_cpu, fp), data, known.as_ref(), &cpu)?;
+        let student_shape = data.student_shape(&teacher_weights.architecture);
+        let config = settings.student_architecture(student_shape)?;
         let distill_settings = settings.distill_settings();
         // Same transfer set and seed, so the same batches in the same order: the scratch student
         // learns from the labels in them, the distilled one also from the teacher.
@@ -124,6 +129,8 @@ impl Session {
             distilled,
             scratch,
             teacher: teacher_weights,
+            teacher_fp: fp,
+            student_shape,
             teacher_cpu,
             omit_class: settings.omit_class,
             device,
@@ -338,15 +345,19 @@ impl Session {
 /// The teacher's logits of every test example (read already when the teacher read the text
 /// set) and, on a 2-D set, of the decision-map grid: computed once per session.
 fn teacher_views(
-    teacher_cpu: &Network,
+    (teacher_cpu, fp): (&Network, u64),
     data: &Data,
     known: Option<&KnownLogits>,
     cpu: &Device,
 ) -> crate::Result<(Vec<f32>, Option<Vec<f32>>)> {
     let split = &data.split;
-    let test = match known.and_then(|k| k.all(&split.test.features)) {
-        Some(l) => l,
-        None => logits_host(teacher_cpu, &split.test, cpu)?,
+    let pieces = match &data.text {
+        Some(text) => text.piece_test_logits(teacher_cpu, fp)?,
+        None => None,
+    };
+    let test = match (pieces, known.and_then(|k| k.all(&split.test.features))) {
+        (Some(l), _) | (None, Some(l)) => l,
+        (None, None) => logits_host(teacher_cpu, &split.test, cpu)?,
     };
     let grid = match split.test.dim {
         2 => Some(logits_host(
@@ -359,13 +370,16 @@ fn teacher_views(
     Ok((test, grid))
 }
 
+/// New sentences a teacher of word pieces may read in the page (MiniLM reads about 10 a second
+/// in wasm).
+pub const PAGE_PIECE_READS: usize = 2_000;
+
 /// The transfer set the settings ask for; for text, with the teacher's logits of it and of the
 /// test set, read where the teacher has not read them yet.
 async fn transfer_set<F: std::future::Future<Output = ()>>(
     settings: &Settings,
     data: &Data,
-    teacher: &NetworkWeights,
-    teacher_cpu: &Network,
+    (teacher_cpu, fp): (&Network, u64),
     between: impl FnMut(usize, usize) -> F,
 ) -> crate::Result<(TransferSet, Option<KnownLogits>)> {
     let split = &data.split;
@@ -374,11 +388,33 @@ async fn transfer_set<F: std::future::Future<Output = ()>>(
             TransferSet::build(&split.train, &settings.transfer_config(), settings.seed)?;
         return Ok((transfer, None));
     };
-    let fp = fingerprint(teacher);
     let transfer = text.transfer_set(settings, teacher_cpu, fp)?;
-    let rows = [&transfer.features[..], &split.test.features[..]].concat();
-    text.read_with_teacher(teacher_cpu, fp, &rows, between)
-        .await?;
+    let pieces = text.pieces_for(&teacher_cpu.architecture())?.is_some();
+    match (pieces, transfer.teacher_rows.is_some()) {
+        // A teacher of word pieces shipped its logits of the test rows; its own rows are
+        // attached only when it has rows to read.
+        (true, true) => {
+            let unread = text.unread(fp, &transfer.features);
+            if unread > PAGE_PIECE_READS {
+                return Err(crate::Error::Settings(format!(
+                    "the pretrained teacher would have to read {unread} new sentences (Tang's \
+                     augmented copies) here, over an hour in this page: set the copies to 0, or \
+                     use the command line (distill distill --dataset brown --augment-copies …)"
+                )));
+            }
+            let own = transfer.teacher_features();
+            let rows = (&transfer.features[..], own);
+            text.read_with_teacher(teacher_cpu, fp, rows, between)
+                .await?
+        }
+        (true, false) => {}
+        (false, _) => {
+            let rows = [&transfer.features[..], &split.test.features[..]].concat();
+            let own = (&rows[..], transfer.dim);
+            text.read_with_teacher(teacher_cpu, fp, (&rows, own), between)
+                .await?
+        }
+    }
     Ok((transfer, Some(text.known(fp))))
 }
 
@@ -490,7 +526,10 @@ mod tests {
             block_on(s.steps(2)).unwrap();
             let students = block_on(s.students()).unwrap();
             let row = s.example_row(0);
-            let shown = s.attention(&students, &row, &base).unwrap().unwrap();
+            let shown = s
+                .attention(&students, (&row, None), &base)
+                .unwrap()
+                .unwrap();
             assert_eq!(shown.augmented.len(), AUGMENTED_SHOWN);
             assert_eq!(shown.tokens[0], "[CLS]");
             let teacher = shown.teacher.unwrap();

@@ -3,6 +3,7 @@
 //! T, α and the learning rate.
 
 use super::*;
+use crate::app::piece_teacher::PieceTeacher;
 use crate::app::views::{Shown, Views};
 use crate::engine::network::attention_maps;
 
@@ -11,7 +12,7 @@ impl Session {
     pub async fn views(&self, shown: &Shown, settings: &Settings) -> crate::Result<Views> {
         let students = self.students().await?;
         let logits = match &shown.input {
-            Some((_, input)) => self.input_logits(&students, input)?,
+            Some((_, input)) => self.message_logits(&students, input, shown.text.as_deref())?,
             None => self.example_logits(&students, shown.example)?,
         };
         // Text: the attention on the same sentence (a typed message's row holds token ids).
@@ -19,11 +20,20 @@ impl Session {
             Some((_, ids)) => ids.iter().map(|&id| id as u32).collect(),
             None => self.example_row(shown.example),
         };
+        // The sentence as written, for a teacher that reads it in its own pieces.
+        let sentence = match &shown.input {
+            Some(_) => shown.text.clone(),
+            None => self.text.as_ref().and_then(|t| {
+                let all = &t.split.test_text;
+                all.get(shown.example.min(all.len().saturating_sub(1)))
+                    .cloned()
+            }),
+        };
         Ok(Views {
             logits,
             drawing: shown.input.as_ref().map(|(version, _)| *version),
             grid: self.grid_logits(&students)?,
-            attention: self.attention(&students, &row, settings)?,
+            attention: self.attention(&students, (&row, sentence.as_deref()), settings)?,
             similarity: match shown.similarity {
                 true => self.similarity(&students),
                 false => None,
@@ -55,16 +65,78 @@ impl Session {
             let test = &self.split.test;
             let rows = if self.text.is_some() { 64 } else { 200 };
             let rows: Vec<usize> = (0..test.len().min(rows)).collect();
-            TeacherProbe::new(&self.teacher_cpu, &test.subset(&rows), &self.cpu).ok()
+            let probe = test.subset(&rows);
+            match self.pieces() {
+                Some((p, text)) => {
+                    let own: Vec<f32> = rows
+                        .iter()
+                        .flat_map(|&i| p.row(&text.split.test_text[i]))
+                        .collect();
+                    let own = crate::engine::data::Dataset::new(
+                        "probe pieces",
+                        own,
+                        probe.labels.clone(),
+                        p.wordpiece.max_len(),
+                        probe.classes,
+                        None,
+                    )
+                    .ok()?;
+                    TeacherProbe::read_as(&self.teacher_cpu, &own, &probe, &self.cpu).ok()
+                }
+                None => TeacherProbe::new(&self.teacher_cpu, &probe, &self.cpu).ok(),
+            }
         });
         probe.as_ref()?.against(&students.distilled, &self.cpu).ok()
     }
 
+    /// The teacher that reads word pieces and the set it came with (Brown's MiniLM).
+    pub(super) fn pieces(&self) -> Option<(&crate::app::piece_teacher::PieceTeacher, &TextData)> {
+        let text = self.text.as_deref()?;
+        let p = text.pieces_for(&self.teacher.architecture).ok()??;
+        Some((p, text))
+    }
+
+    /// The teacher's logits of a students' row: a teacher of word pieces reads `typed` (the
+    /// sentence as written), else the row's words.
+    fn teacher_logits(
+        &self,
+        one: &crate::engine::data::Dataset,
+        typed: Option<&str>,
+    ) -> crate::Result<Vec<f32>> {
+        let Some((p, text)) = self.pieces() else {
+            return logits_host(&self.teacher_cpu, one, &self.cpu);
+        };
+        let ids: Vec<u32> = one.features.iter().map(|&v| v as u32).collect();
+        let sentence = match typed {
+            Some(t) => t.to_string(),
+            None => PieceTeacher::words_read_back(&ids, &text.split.tokenizer),
+        };
+        let own = crate::engine::data::Dataset::new(
+            "pieces",
+            p.row(&sentence),
+            vec![0],
+            p.wordpiece.max_len(),
+            one.classes,
+            None,
+        )?;
+        logits_host(&self.teacher_cpu, &own, &self.cpu)
+    }
+
     /// Logits of any input (a hand-drawn digit, a clicked point) from the teacher and both students.
     pub fn input_logits(&self, students: &Students, input: &[f32]) -> crate::Result<[Vec<f32>; 3]> {
+        self.message_logits(students, input, None)
+    }
+
+    /// [`Session::input_logits`] of a typed message's row, with the message as typed.
+    pub fn message_logits(
+        &self,
+        students: &Students,
+        input: &[f32],
+        typed: Option<&str>,
+    ) -> crate::Result<[Vec<f32>; 3]> {
         let one = rows(input.to_vec(), &self.split);
         Ok([
-            logits_host(&self.teacher_cpu, &one, &self.cpu)?,
+            self.teacher_logits(&one, typed)?,
             logits_host(&students.distilled, &one, &self.cpu)?,
             logits_host(&students.scratch, &one, &self.cpu)?,
         ])
@@ -89,11 +161,12 @@ impl Session {
     }
 
     /// The attention of the teacher and the distilled student on one sentence (`row` of token
-    /// ids), with its tokens as words; `None` for data that is not text.
+    /// ids, and the sentence as written when known), with its tokens as words; `None` for data
+    /// that is not text.
     pub fn attention(
         &self,
         students: &Students,
-        row: &[u32],
+        (row, written): (&[u32], Option<&str>),
         settings: &Settings,
     ) -> crate::Result<Option<ShownAttention>> {
         let Some(text) = &self.text else {
@@ -101,8 +174,8 @@ impl Session {
         };
         let tokenizer = &text.split.tokenizer;
         let aug = settings.tang();
-        let neighbours = if aug.p_replace > 0.0 {
-            Some(text.neighbours(&self.teacher_cpu, fingerprint(&self.teacher))?)
+        let neighbours = if aug.p_replace > 0.0 && self.pieces().is_none() {
+            Some(text.neighbours(&self.teacher_cpu, self.teacher_fp)?)
         } else {
             None
         };
@@ -124,10 +197,25 @@ impl Session {
             .take_while(|&&id| id != 0)
             .map(|&id| tokenizer.word(id).to_string())
             .collect();
+        let (teacher, teacher_tokens) = match self.pieces() {
+            None => (attention_maps(&self.teacher_cpu, row, &self.cpu)?, None),
+            Some((p, _)) => {
+                let sentence = match written {
+                    Some(s) => s.to_string(),
+                    None => PieceTeacher::words_read_back(row, tokenizer),
+                };
+                let pieces: Vec<u32> = p.wordpiece.encode_padded(&sentence);
+                (
+                    attention_maps(&self.teacher_cpu, &pieces, &self.cpu)?,
+                    Some(p.tokens(&sentence)),
+                )
+            }
+        };
         Ok(Some(ShownAttention {
             augmented,
             tokens,
-            teacher: attention_maps(&self.teacher_cpu, row, &self.cpu)?,
+            teacher_tokens,
+            teacher,
             student: attention_maps(&students.distilled, row, &self.cpu)?,
         }))
     }
@@ -160,21 +248,27 @@ impl Session {
 pub fn preview(
     settings: &Settings,
     teacher: &NetworkWeights,
-    split: &Split,
+    data: &Data,
     index: usize,
     run: Option<&SavedRun>,
 ) -> crate::Result<[Vec<f32>; 3]> {
     let cpu = Device::flex();
-    let test = &split.test;
-    let one = test.subset(&[index.min(test.len().saturating_sub(1))]);
-    let teacher_logits = logits_host(&teacher.to_network(&cpu)?, &one, &cpu)?;
+    let test = &data.split.test;
+    let i = index.min(test.len().saturating_sub(1));
+    let one = test.subset(&[i]);
+    let teacher_logits = match data.text.as_ref() {
+        Some(text) if crate::app::piece_teacher::reads_pieces(&teacher.architecture) => {
+            text.piece_test_row(teacher, i)?
+        }
+        _ => logits_host(&teacher.to_network(&cpu)?, &one, &cpu)?,
+    };
     if let Some(run) = run {
         let distilled = logits_host(&run.distilled.to_network(&cpu)?, &one, &cpu)?;
         let scratch = logits_host(&run.scratch.to_network(&cpu)?, &one, &cpu)?;
         return Ok([teacher_logits, distilled, scratch]);
     }
     let student = settings
-        .student_architecture(&teacher.architecture)?
+        .student_architecture(data.student_shape(&teacher.architecture))?
         .init(&cpu, settings.seed)?;
     let student = logits_host(&student, &one, &cpu)?;
     Ok([teacher_logits, student.clone(), student])

@@ -59,8 +59,11 @@ pub fn AttentionView(props: &AttentionViewProps) -> Html {
             <h2 id="attention-h">{ "Attention" }</h2>
             <p class="explain">{ "Row i of a map is where token i looks when it builds its next vector: the darkest cell of a row gets most of its attention (shades are relative to the row's largest weight). Hover a cell, or focus a map and use the arrow keys, to read it." }</p>
             { pair_buttons(&pairs, &pick) }
+            if shown.teacher_tokens.is_some() {
+                <p class="explain" id="alignment-note">{ "The teacher reads word pieces (“un ##bel ##ie ##va ##bly”), the student whole words. To compare them, each piece is given to the word its letters start in; the teacher's states are averaged over a word's pieces, and its attention rows averaged and columns summed over them, so every row still sums to 1. Its 12 heads are averaged in groups down to the student's heads." }</p>
+            }
             <div class="attention-pair">
-                { network_maps("teacher", "Teacher", shown.teacher.as_ref(), &shown.tokens, &pick, true, &pairs) }
+                { network_maps("teacher", "Teacher", shown.teacher.as_ref(), teacher_tokens(&shown), &pick, true, &pairs) }
                 { match &shown.student {
                     Some(maps) => network_maps("student", "Distilled student", Some(maps), &shown.tokens, &pick, false, &pairs),
                     None => html! { <p id="no-student-attention" class="reading">{ format!(
@@ -130,6 +133,11 @@ fn pair_buttons(pairs: &[(usize, usize)], pick: &Picker) -> Html {
             }) }
         </div>
     }
+}
+
+/// The tokens of the teacher's maps: its own word pieces, else the students' words.
+fn teacher_tokens(shown: &ShownAttention) -> &[String] {
+    shown.teacher_tokens.as_deref().unwrap_or(&shown.tokens)
 }
 
 /// A network's block and head menus and its map.
@@ -215,7 +223,8 @@ fn relations(shown: &ShownAttention, pick: &Picker) -> Html {
     };
     let map = |id: &'static str, title: String, w: Option<Vec<f32>>| match w {
         Some(weights) => html! {
-            <div class="relation" id={id}><AttentionHeatmap title={title} tokens={shown.tokens.clone()} weights={weights} /></div>
+            <div class="relation" id={id}><AttentionHeatmap title={title} weights={weights}
+                tokens={if id.starts_with("teacher") { teacher_tokens(shown).to_vec() } else { shown.tokens.clone() }} /></div>
         },
         None => html! {},
     };

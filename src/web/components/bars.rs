@@ -47,7 +47,8 @@ pub fn Bars(props: &BarsProps) -> Html {
                                 </text>
                             }
                             <text class="cls" x={format!("{:.1}", x + bw / 2.0)} y={format!("{:.1}", h + pad - 3.0)}>
-                                { name_of(&props.names, i, is_label) }
+                                <title>{ name_of(&props.names, i, is_label) }</title>
+                                { short_name(&props.names, i, is_label, n) }
                             </text>
                         </g>
                     }
@@ -68,6 +69,18 @@ fn format_prob(p: f32) -> String {
 /// A bar's label: the class's name or number, bracketed for the true class.
 fn name_of(names: &[AttrValue], i: usize, is_label: bool) -> String {
     let name = names.get(i).map_or(i.to_string(), ToString::to_string);
+    if is_label { format!("[{name}]") } else { name }
+}
+
+/// Names under many bars (Brown's 15 genres) are cut to their first letters; hovering a bar
+/// shows the whole name, and the reading under the bars names the classes in full.
+fn short_name(names: &[AttrValue], i: usize, is_label: bool, bars: usize) -> String {
+    let full = name_of(names, i, false);
+    let name = match bars > 6 {
+        // Bold marks the true class: brackets would not fit.
+        true => return full.chars().take(3).collect(),
+        false => full,
+    };
     if is_label { format!("[{name}]") } else { name }
 }
 

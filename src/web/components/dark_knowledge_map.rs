@@ -22,11 +22,11 @@ pub struct DarkKnowledgeMapProps {
 /// What a class is called on the map: the text classes by name, the others by number.
 fn class_names(settings: &Settings, classes: usize) -> Vec<String> {
     (0..classes)
-        .map(|c| match settings.dataset.is_text() {
-            true => crate::engine::text::SPAM_CLASSES
-                .get(c)
-                .map_or(c.to_string(), ToString::to_string),
-            false => c.to_string(),
+        .map(|c| {
+            let names = settings.dataset.class_names();
+            names
+                .and_then(|n| n.get(c))
+                .map_or(c.to_string(), ToString::to_string)
         })
         .collect()
 }

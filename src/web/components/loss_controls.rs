@@ -17,6 +17,7 @@ pub fn LossControls(props: &SettingsProps) -> Html {
             <p class="formula">{ if text { "L = α · CE(labels) + (1 − α) · soft + β · hidden + γ · attention" } else { "L = α · CE(labels) + (1 − α) · soft + β · hidden" } }</p>
             { loss_terms(p) }
             if text { { attention_controls(p) } }
+            { pretrained_cost(&p.settings) }
             // Less often changed: folded, each fold saying what it holds now.
             <details id="loss-run" class="more">
                 <summary>{ format!("Schedules and optimiser: {}", run_summary(&p.settings)) }</summary>
@@ -62,6 +63,21 @@ fn transfer_summary(s: &Settings) -> String {
         s.labeled_fraction * 100.0,
         s.augment_copies
     )
+}
+
+/// On Brown, what the layer and attention terms cost: the soft targets come from the teacher's
+/// shipped logits, but its states and attention are computed on every batch.
+fn pretrained_cost(s: &crate::app::Settings) -> Html {
+    let deep = s.beta > 0.0 || (s.gamma > 0.0 && s.attention_loss != AttentionLoss::Off);
+    if s.dataset != crate::engine::catalog::DatasetKind::Brown || !deep {
+        return html! {};
+    }
+    html! {
+        <p id="pretrained-cost" class="note">{ format!(
+            "With β or γ on, MiniLM (17 million parameters) reads every batch of {} sentences to give its states and attention: about 13 s a step at batch 64 on a 2-core CPU in this page, against a fraction of a second from its shipped logits alone. A smaller batch is quicker.",
+            s.batch_size
+        ) }</p>
+    }
 }
 
 /// α and the soft loss, β and the hidden-state loss.

@@ -6,7 +6,6 @@ use yew::prelude::*;
 use super::*;
 use crate::app::message::{MAX_MESSAGE_CHARS, Message, read_message};
 use crate::app::text_data::TextData;
-use crate::engine::text::SPAM_CLASSES;
 
 /// The message shown (typed, clicked or a test message) and how the networks read it.
 #[component]
@@ -50,7 +49,9 @@ fn examples(p: &ShownProps, text: &TextData) -> Html {
     html! {
         <div class="examples" role="group" aria-label="example messages">
             { for text.examples.iter().enumerate().map(|(k, (class, m))| {
-                let name = SPAM_CLASSES.get(usize::from(*class)).copied().unwrap_or("?");
+                let name = p.settings.dataset.class_names()
+                    .and_then(|n| n.get(usize::from(*class)).copied())
+                    .unwrap_or("?");
                 html! {
                     <button class={classes!("example-message", format!("class-{class}"))} id={format!("example-message-{k}")}
                             title={m.clone()} onclick={pick(Some(m.clone()))}>

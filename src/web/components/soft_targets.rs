@@ -97,13 +97,10 @@ fn message_has_no_words(p: &ShownProps) -> bool {
 
 /// Class names for bars and readings: the text set's names, else the numbers.
 pub fn class_name(p: &ShownProps, c: usize) -> String {
-    if p.settings.dataset.is_text() {
-        crate::engine::text::SPAM_CLASSES
-            .get(c)
-            .map_or(c.to_string(), ToString::to_string)
-    } else {
-        c.to_string()
-    }
+    let names = p.settings.dataset.class_names();
+    names
+        .and_then(|n| n.get(c))
+        .map_or(c.to_string(), ToString::to_string)
 }
 
 /// A test example with previous / next, its number and label, and "Draw your own".

@@ -57,6 +57,7 @@ pub enum Command {
     Show {
         example: usize,
         input: Option<(u64, Vec<f32>)>,
+        text: Option<String>,
     },
     /// Work that needs the session: files out and in, datasets, and the labs' work.
     Request(Request),
@@ -72,6 +73,8 @@ struct Wanted {
     cpu_reason: Option<String>,
     example: usize,
     input: Option<(u64, Vec<f32>)>,
+    /// The typed message of `input`.
+    text: Option<String>,
     requests: VecDeque<Request>,
 }
 
@@ -87,6 +90,7 @@ impl Wanted {
             cpu_reason: first.run.cpu_reason.clone(),
             example: first.settings.example,
             input: None,
+            text: None,
             requests: first
                 .run
                 .link_student
@@ -306,9 +310,14 @@ impl Driver {
                 w.prefer_cpu = prefer_cpu;
                 w.cpu_reason = reason;
             }
-            Command::Show { example, input } => {
+            Command::Show {
+                example,
+                input,
+                text,
+            } => {
                 w.example = example;
                 w.input = input;
+                w.text = text;
             }
             Command::Request(r) => w.requests.push_back(r),
         }
@@ -354,9 +363,7 @@ impl Driver {
 
     fn data_ready(&mut self, data: Data, teacher: NetworkWeights) {
         let w = &self.wanted;
-        if let Ok(l) =
-            crate::app::session::preview(&w.settings, &teacher, &data.split, w.example, None)
-        {
+        if let Ok(l) = crate::app::session::preview(&w.settings, &teacher, &data, w.example, None) {
             self.emit(Action::Logits(l, None));
         }
         self.emit(Action::DataReady {
@@ -512,6 +519,7 @@ impl Driver {
         let shown = crate::app::views::Shown {
             example: w.example,
             input: w.input.clone(),
+            text: w.text.clone(),
             similarity,
         };
         match s.views(&shown, &w.settings).await {

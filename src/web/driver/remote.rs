@@ -126,12 +126,17 @@ impl Driver {
             return false;
         }
         let w = &self.wanted;
+        // Brown's MiniLM: the worker loads it, and its logits, with the set rather than take
+        // 68 MB of floats and 45,000 rows.
+        let fp = crate::app::text_data::fingerprint(&self.material.teacher);
+        let shipped_pieces = (data.text.as_ref())
+            .and_then(|t| t.pieces.as_ref())
+            .is_some_and(|p| p.shipped == fp);
         let start = async {
             let run = s.snapshot(&w.settings, &[]).await?;
-            let known = data
-                .text
-                .as_ref()
-                .map(|t| t.known(crate::app::text_data::fingerprint(&self.material.teacher)));
+            let known = (data.text.as_ref())
+                .filter(|_| !shipped_pieces)
+                .map(|t| t.known(fp));
             Ok::<_, crate::Error>((run, known))
         };
         let (run, known) = match start.await {
@@ -146,13 +151,14 @@ impl Driver {
         let shown = Shown {
             example: w.example,
             input: w.input.clone(),
+            text: w.text.clone(),
             similarity: false,
         };
         let start = Start {
             id,
             settings: w.settings.clone(),
             dataset: data.kind,
-            teacher: self.material.teacher.clone(),
+            teacher: (!shipped_pieces).then(|| self.material.teacher.clone()),
             distilled: run.distilled,
             scratch: run.scratch,
             steps: run.steps,
@@ -198,6 +204,7 @@ impl Driver {
         let shown = Shown {
             example: w.example,
             input: w.input.clone(),
+            text: w.text.clone(),
             similarity: false,
         };
         let r = &mut self.remote;

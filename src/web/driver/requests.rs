@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::app::imports::{Which, check_import};
+use crate::app::loading::BROWN_FILES;
 use crate::engine::catalog::DatasetKind;
 use crate::engine::weights::WeightFormat;
 use crate::web::files;
@@ -133,6 +134,19 @@ pub(super) async fn load_dataset(
         after_next_paint().await;
     }
     // The app's loaders take any fetch; the message of a failed one is what the user reads.
-    let fetch = |path: String| async move { files::fetch(&path).await.map_err(|e| e.to_string()) };
+    // Brown's five files say which one is on its way.
+    let fetch = |path: String| {
+        let told = BROWN_FILES
+            .iter()
+            .position(|(file, _)| kind == DatasetKind::Brown && path.ends_with(file));
+        if let Some(k) = told {
+            let (n, what) = (BROWN_FILES.len(), BROWN_FILES[k].1);
+            dispatch.dispatch(Action::Notice(format!(
+                "Loading Brown genres: file {} of {n}, {what}…",
+                k + 1
+            )));
+        }
+        async move { files::fetch(&path).await.map_err(|e| e.to_string()) }
+    };
     crate::app::loading::load_data(kind, fetch).await
 }

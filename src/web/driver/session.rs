@@ -75,7 +75,7 @@ impl Driver {
         let preview = crate::app::session::preview(
             &w.settings,
             &self.material.teacher,
-            &d.split,
+            d,
             w.example,
             carried,
         );

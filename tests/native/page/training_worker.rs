@@ -42,7 +42,7 @@ fn start(id: u64, settings: &Settings, s: &Session) -> Start {
         id,
         settings: settings.clone(),
         dataset: DatasetKind::Digits,
-        teacher: built_in_teacher().unwrap(),
+        teacher: Some(built_in_teacher().unwrap()),
         distilled: run.distilled,
         scratch: run.scratch,
         steps: run.steps,
@@ -50,6 +50,7 @@ fn start(id: u64, settings: &Settings, s: &Session) -> Start {
         shown: Shown {
             example: 3,
             input: None,
+            text: None,
             similarity: false,
         },
         running: false,
@@ -110,8 +111,13 @@ fn a_run_handed_to_the_worker_trains_exactly_as_in_the_page() {
     block_on(page.steps(10)).unwrap();
     let (mut h, sent) = host();
     let now = clock();
-    // The page says "train" right after handing the run over: it applies to that run.
-    h.receive(ToTrainer::Start(Box::new(start(7, &settings, &page))));
+    // The page says "train" right after handing the run over: it applies to that run. It
+    // sends no teacher: the worker loads the set's shipped one.
+    let shipped = Start {
+        teacher: None,
+        ..start(7, &settings, &page)
+    };
+    h.receive(ToTrainer::Start(Box::new(shipped)));
     h.receive(control(&settings, true));
     turn(&mut h, &now);
     assert!(matches!(sent.borrow()[0], FromTrainer::Ready { id: 7 }));
@@ -182,6 +188,7 @@ fn a_step_retunes_and_shows_what_the_page_asks() {
     let drawn = Shown {
         example: 0,
         input: Some((4, vec![0.5; 64])),
+        text: None,
         similarity: false,
     };
     h.receive(ToTrainer::Show(drawn));

@@ -178,7 +178,7 @@ async function textRun(browser, dataset, kind) {
   await page.addInitScript(instrument);
   const t0 = Date.now();
   await page.goto(server.url + `#data=${dataset}&kind=${kind}`);
-  await page.locator('#kinds-table').waitFor({ timeout: 300_000 });
+  await page.locator('#steps[data-ready="true"]').waitFor({ timeout: 300_000 });
   const ready = (Date.now() - t0) / 1000;
   if (dataset === 'brown') await page.fill('#message', 'The jury said the administration was unbelievably slow');
   const { rate } = await trainingRate(page, 25, 20);
@@ -207,7 +207,7 @@ async function textRun(browser, dataset, kind) {
     await page.waitForTimeout(1500);
     await page.goto(server.url + '#data=brown&kind=transformer&beta=1&attn=tinybert&gamma=1');
     await page.reload();
-    await page.locator('#kinds-table').waitFor({ timeout: 300_000 });
+    await page.locator('#steps[data-ready="true"]').waitFor({ timeout: 300_000 });
     const before = await steps(page);
     const t = Date.now();
     await page.click('#step');

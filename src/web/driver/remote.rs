@@ -126,12 +126,7 @@ impl Driver {
             return false;
         }
         let w = &self.wanted;
-        // Brown's MiniLM: the worker loads it, and its logits, with the set rather than take
-        // 68 MB of floats and 45,000 rows.
-        let fp = crate::app::text_data::fingerprint(&self.material.teacher);
-        let shipped_pieces = (data.text.as_ref())
-            .and_then(|t| t.pieces.as_ref())
-            .is_some_and(|p| p.shipped == fp);
+        let (fp, shipped_pieces) = shipped_piece_teacher(data, &self.material.teacher);
         let start = async {
             let run = s.snapshot(&w.settings, &[]).await?;
             let known = (data.text.as_ref())
@@ -333,4 +328,15 @@ impl Driver {
         }
         self.emit(Action::Failed(message));
     }
+}
+
+/// The teacher's fingerprint, and whether it is the set's shipped teacher of word pieces
+/// (Brown's MiniLM): the worker then loads it, and its logits, with the set rather than take
+/// 68 MB of floats and 45,000 rows.
+fn shipped_piece_teacher(data: &crate::app::data::Data, teacher: &NetworkWeights) -> (u64, bool) {
+    let fp = crate::app::text_data::fingerprint(teacher);
+    let shipped = (data.text.as_ref())
+        .and_then(|t| t.pieces.as_ref())
+        .is_some_and(|p| p.shipped == fp);
+    (fp, shipped)
 }

@@ -243,12 +243,14 @@ wasm linear memory ${mb(c.memory.after_1000_steps.wasm_memory_bytes)} → ${mb(c
 
 Each step trains the distilled **and** the scratch student (batch 64, the page's default shapes:
 transformer 2 blocks × 32 with 4 heads, BiLSTM 32, bag of words 32 with 2 ReLU layers), in the
-worker. The teacher reads the messages once per teacher (\`KnownLogits\`), on the page's thread
-with progress, and its logits go to the worker with the run.
+worker. The shipped teacher's logits of every message come with it (two files, 35 KB), so it
+reads none of them in the page; a teacher trained or loaded there reads them once
+(\`KnownLogits\`), on the page's thread with progress (about 10 s, 2026-12-05), and its logits
+go to the worker with the run.
 
 | | transformer | BiLSTM | bag of words |
 |---|---|---|---|
-| open \`#data=spam\` → students ready (the teacher reads 5,837 messages once, sliced, with progress) | ${t.transformer.load_to_students_s} s | ${t.bilstm.load_to_students_s} s | ${t.bow.load_to_students_s} s |
+| open \`#data=spam\` → students ready (the teacher's shipped logits) | ${t.transformer.load_to_students_s} s | ${t.bilstm.load_to_students_s} s | ${t.bow.load_to_students_s} s |
 | training, steps/s after the first 25 (the test set of 1,167 messages evaluated every 25 steps) | **${fmt(t.transformer.steps_per_s, 1)}** | **${fmt(t.bilstm.steps_per_s, 1)}** | **${fmt(t.bow.steps_per_s)}** |
 | T-slider key press → bars in the DOM while training, p50 / p95 / max | ${dom(t.transformer)} | ${dom(t.bilstm)} | ${dom(t.bow)} |
 | longest task on the page's thread while training | ${ms(t.transformer.longest_task_ms)} | ${ms(t.bilstm.longest_task_ms)} | ${ms(t.bow.longest_task_ms)} |

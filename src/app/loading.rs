@@ -3,7 +3,7 @@
 
 use crate::app::data::Data;
 use crate::app::piece_teacher::{PieceTeacher, page_test_rows, reads_pieces};
-use crate::app::text_data::{TextData, fingerprint};
+use crate::app::text_data::{ShippedLogits, TextData, fingerprint};
 use crate::engine::catalog::DatasetKind;
 use crate::engine::data::Split;
 use crate::engine::minilm;
@@ -51,7 +51,7 @@ where
 /// The text set as the page holds it, with its teacher: the teacher first, since its file
 /// carries the tokenizer the sentences must be read with; then the sentences, fetched (0.7 MB)
 /// rather than built into the page.
-pub async fn load_text_set<F, Fut>(fetch: F) -> crate::Result<(TextSplit, NetworkWeights)>
+pub async fn load_text_set<F, Fut>(fetch: &F) -> crate::Result<(TextSplit, NetworkWeights)>
 where
     F: Fn(String) -> Fut,
     Fut: std::future::Future<Output = Result<Vec<u8>, String>>,
@@ -127,27 +127,77 @@ where
     }
     let wordpiece = WordPiece::from_json(&get(1).await?, arch.inputs())?;
     let mut split = crate::engine::text::brown(&get(2).await?, None)?;
-    let (train_logits, c) = minilm::read_logits(&get(3).await?)?;
     let train = &split.train;
-    if c != classes || train_logits.len() != train.len() * classes {
-        return Err(crate::Error::Dataset(format!(
-            "{} holds {} rows of {c} logits; the {} training sentences need {classes} each",
-            BROWN_FILES[3].0,
-            train_logits.len() / c.max(1),
-            train.len()
-        )));
-    }
-    let train_known = KnownLogits::from_table(&train.features, train.dim, &train_logits, c)?;
+    let file = (BROWN_FILES[3].0, "training sentences");
+    let train_logits = logits_of(file, &get(3).await?, train.len(), classes)?;
+    let train_known = KnownLogits::from_table(&train.features, train.dim, &train_logits, classes)?;
     let (test_logits, _) = minilm::read_logits(&get(4).await?)?;
     let test_logits = page_test_rows(&mut split, &test_logits)?;
+    let teacher_fp = fingerprint(&teacher);
     let pieces = PieceTeacher {
         wordpiece,
-        shipped: fingerprint(&teacher),
-        train_known,
+        shipped: teacher_fp,
         test_logits,
     };
-    let data = Data::text_data(DatasetKind::Brown, TextData::with_pieces(split, pieces));
-    Ok((data, teacher))
+    let shipped = ShippedLogits {
+        teacher: teacher_fp,
+        known: train_known,
+    };
+    let text = TextData::new(split)
+        .with_pieces(pieces)
+        .with_shipped(shipped);
+    Ok((Data::text_data(DatasetKind::Brown, text), teacher))
+}
+
+/// The logit files the e-mails' teacher ships with, of the training and the test split.
+pub const SPAM_LOGITS: [(&str, &str); 2] = [
+    ("teachers/spam-logits.safetensors", "training messages"),
+    ("teachers/spam-test-logits.safetensors", "test messages"),
+];
+
+/// The e-mails with their teacher and its logits of every message, so that the students start
+/// without the teacher reading 5,837 messages first.
+pub async fn load_spam<F, Fut>(fetch: F) -> crate::Result<(Data, NetworkWeights)>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<u8>, String>>,
+{
+    let (split, teacher) = load_text_set(&fetch).await?;
+    let mut features = Vec::new();
+    let mut logits = Vec::new();
+    for (&file, set) in SPAM_LOGITS.iter().zip([&split.train, &split.test]) {
+        let bytes = fetch(format!("assets/{}", file.0))
+            .await
+            .map_err(crate::Error::Dataset)?;
+        logits.extend(logits_of(file, &bytes, set.len(), set.classes)?);
+        features.extend_from_slice(&set.features);
+    }
+    let known = KnownLogits::from_table(&features, split.train.dim, &logits, split.train.classes)?;
+    let shipped = ShippedLogits {
+        teacher: fingerprint(&teacher),
+        known,
+    };
+    let text = TextData::new(split).with_shipped(shipped);
+    Ok((Data::text_data(DatasetKind::Spam, text), teacher))
+}
+
+/// The logits of a logit file (`(path, what)` name it and its rows in errors) that must hold
+/// `rows` rows of `classes`.
+fn logits_of(
+    (path, what): (&str, &str),
+    bytes: &[u8],
+    rows: usize,
+    classes: usize,
+) -> crate::Result<Vec<f32>> {
+    let (logits, c) =
+        minilm::read_logits(bytes).map_err(|e| crate::Error::Dataset(format!("{path}: {e}")))?;
+    if c != classes || logits.len() != rows * classes {
+        return Err(crate::Error::Dataset(format!(
+            "{path} holds {} rows of {c} logits; the {rows} {what} need {classes} each",
+            logits.len() / c.max(1),
+        )));
+    }
+    Ok(logits)
 }
 
 /// A dataset with its shipped teacher, as the page holds them.
@@ -160,8 +210,7 @@ where
         return load_brown(fetch).await;
     }
     if kind.is_text() {
-        let (text, teacher) = load_text_set(fetch).await?;
-        return Ok((Data::text(kind, text), teacher));
+        return load_spam(fetch).await;
     }
     let split = load_split(kind, &fetch).await?;
     let teacher = shipped_teacher(kind, fetch).await?;

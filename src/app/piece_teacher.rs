@@ -8,7 +8,6 @@ use crate::engine::error::{Error, Result};
 use crate::engine::network::Architecture;
 use crate::engine::text::wordpiece::WordPiece;
 use crate::engine::text::{Sentences, TextSplit, Tokenizer};
-use crate::engine::train::KnownLogits;
 
 /// The page reads every `PAGE_TEST_EVERY`-th test sentence (2,870 of Brown's 11,478): a curve
 /// point evaluates both students on all of them.
@@ -17,10 +16,9 @@ pub const PAGE_TEST_EVERY: usize = 4;
 #[derive(Clone)]
 pub struct PieceTeacher {
     pub wordpiece: WordPiece,
-    /// Fingerprint of the teacher the shipped logits are from ([`super::text_data::fingerprint`]).
+    /// Fingerprint of the teacher the shipped logits are from ([`super::text_data::fingerprint`]);
+    /// its logits of the training rows are the set's [`super::text_data::ShippedLogits`].
     pub shipped: u64,
-    /// Its logits of the training rows, by row.
-    pub train_known: KnownLogits,
     /// Its logits of the page's test rows, `[test, classes]`.
     pub test_logits: Vec<f32>,
 }

@@ -44,6 +44,7 @@ impl Settings {
             dataset,
             ..self.clone()
         };
+
         if s.student_kind.reads_text() != dataset.is_text() {
             s.student_kind = if dataset.is_text() {
                 NetKind::Transformer
@@ -58,6 +59,15 @@ impl Settings {
         }
         s.keep_mapping_possible();
         s
+    }
+
+    /// The settings after the reader picks another dataset: [`Settings::with_dataset`] from the
+    /// set's opening example (one set's example number means nothing on another).
+    pub fn switched_to(&self, dataset: DatasetKind) -> Settings {
+        Settings {
+            example: 0,
+            ..self.with_dataset(dataset)
+        }
     }
 
     /// Students of another kind, refused when the kind cannot read the dataset.

@@ -83,6 +83,9 @@ pub(super) fn eval(args: EvalArgs, assets: &Path, device: &Device) -> Result<()>
             path.display()
         );
     }
+    if let Some(path) = &args.train_logits_out {
+        write_train_logits(&net, &data.split.train, path, device)?;
+    }
     if let Some(class) = args.omitted_class {
         print_omitted(class, &net, &data.split, &logits, device)?;
     }
@@ -100,6 +103,28 @@ pub(super) fn eval(args: EvalArgs, assets: &Path, device: &Device) -> Result<()>
 }
 
 /// Each class's share of its test examples called by its name, on one line.
+/// The network's logits of the training split, to `path`.
+fn write_train_logits(net: &Network, train: &Dataset, path: &Path, device: &Device) -> Result<()> {
+    if let Network::Bert(_) = net {
+        return Err(Error::Settings(
+            "MiniLM reads its own pieces: `train-teacher --kind minilm --logits-out` writes its \
+             logits of the training sentences"
+                .into(),
+        ));
+    }
+    let logits = logits_host(net, train, device)?;
+    super::write(
+        path,
+        &crate::engine::minilm::write_logits(&logits, train.classes)?,
+    )?;
+    println!(
+        "Saved its logits of the {} training examples to {}",
+        train.len(),
+        path.display()
+    );
+    Ok(())
+}
+
 fn print_per_class(logits: &[f32], test: &Dataset) {
     let preds = predictions(logits, test.classes);
     let per_class: Vec<String> = (0..test.classes)

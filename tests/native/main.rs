@@ -37,5 +37,6 @@ mod page {
     mod brown;
     mod labs;
     mod reducer;
+    mod spam;
     mod training_worker;
 }

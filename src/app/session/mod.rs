@@ -450,7 +450,7 @@ mod tests {
 
     #[test]
     fn the_text_set_loads_with_its_teachers_tokenizer_and_failures_say_which_file() {
-        let (text, teacher) = block_on(load_text_set(served)).unwrap();
+        let (text, teacher) = block_on(load_text_set(&served)).unwrap();
         assert_eq!(teacher.architecture.kind(), "transformer");
         assert_eq!((text.train.len(), text.test.len()), (4670, 1167));
         assert_eq!(
@@ -469,13 +469,13 @@ mod tests {
                 }
             }
         };
-        let err = block_on(load_text_set(missing))
+        let err = block_on(load_text_set(&missing))
             .map(|_| ())
             .unwrap_err()
             .to_string();
         assert!(err.contains("spam.tsv.gz: 404"), "{err}");
         let digits = |path: String| served(path.replace("spam.safetensors", "digits.safetensors"));
-        let err = block_on(load_text_set(digits))
+        let err = block_on(load_text_set(&digits))
             .map(|_| ())
             .unwrap_err()
             .to_string();
@@ -484,7 +484,7 @@ mod tests {
 
     #[test]
     fn text_students_of_each_kind_train_and_show_their_attention() {
-        let (text, teacher) = block_on(load_text_set(served)).unwrap();
+        let (text, teacher) = block_on(load_text_set(&served)).unwrap();
         let data = Data::text(DatasetKind::Spam, text);
         let reads = std::cell::Cell::new(0);
         let build = |settings: &Settings| {

@@ -207,6 +207,10 @@ impl AppState {
                 data,
                 teacher_hidden,
             } => {
+                // A text set opens on a short sentence (one chosen in a link stays).
+                if self.settings.example == 0 {
+                    self.settings.example = data.text.as_ref().map_or(0, |t| t.opening);
+                }
                 let run = self.run_mut();
                 run.data = Some(data);
                 run.teacher_hidden = teacher_hidden;

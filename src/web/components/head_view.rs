@@ -5,8 +5,7 @@
 
 use yew::prelude::*;
 
-/// Longest sentence drawn: beyond it the lines are a tangle (the heat maps still read it).
-pub const HEAD_VIEW_TOKENS: usize = 24;
+use crate::app::text_data::HEAD_VIEW_TOKENS;
 
 /// Lines lighter than this are left out: they would be invisible, and 24 × 24 × 12 lines cost.
 const FAINTEST: f32 = 0.05;

@@ -60,7 +60,7 @@ impl Driver {
         match load_dataset(next, &self.events).await {
             Ok(loaded) => {
                 self.material.staged = Some(loaded);
-                self.emit(Action::Edit(self.wanted.settings.with_dataset(next)));
+                self.emit(Action::Edit(self.wanted.settings.switched_to(next)));
             }
             Err(e) => self.emit(Action::Failed(format!(
                 "Could not load {}: {e}. Nothing was changed.",

@@ -361,7 +361,7 @@ fn tools(state: &AppState, lab: components::labs::LabProps) -> Html {
     let dispatch = lab.dispatch.clone();
     html! {
         <main class={classes!("tools", tour_focus(state))}>
-            <components::Presets text={settings.dataset.is_text()} dispatch={dispatch.clone()} request={lab.request.clone()} />
+            <components::Presets dataset={settings.dataset} dispatch={dispatch.clone()} request={lab.request.clone()} />
             <components::Files lab={lab.clone()} student_link={state.page.student_link.clone()} />
             <components::OwnData ..lab />
             <components::Compression run={state.run.clone()} student_kind={settings.student_kind} />

@@ -77,6 +77,8 @@ test('brown: transformer, BiLSTM and bag-of-words students distil from the shipp
   }
   // TinyBERT on Brown: states and attention pooled from pieces to words, the teacher on every batch.
   await go(page, 'tools');
+  // The presets explain themselves for the pretrained teacher.
+  assert.match(await page.locator('#preset-pkd-last + .note').textContent(), /the very pairs skip picks from a 3-layer teacher/);
   await page.click('#preset-tinybert');
   await page.waitForFunction(() => /attn=tinybert/.test(location.hash) && /data=brown/.test(location.hash));
   await go(page, 'playground');

@@ -10,8 +10,8 @@ use crate::web::Request;
 /// One click per paper experiment, each explained.
 #[derive(Properties, PartialEq)]
 pub struct PresetsProps {
-    /// Whether the text set is in use (the presets explain themselves for it).
-    pub text: bool,
+    /// The set in use (the presets explain themselves for it).
+    pub dataset: crate::engine::catalog::DatasetKind,
     pub dispatch: Dispatch,
     pub request: Callback<crate::web::Request>,
 }
@@ -62,7 +62,7 @@ fn preset_requests(preset: Preset, d: &Dispatch) -> Vec<Request> {
 
 #[component]
 pub fn Presets(props: &PresetsProps) -> Html {
-    let text = props.text;
+    let dataset = props.dataset;
     html! {
         <section class="panel presets" aria-labelledby="presets-h">
             <h2 id="presets-h">{ "Experiments" }</h2>
@@ -82,7 +82,7 @@ pub fn Presets(props: &PresetsProps) -> Html {
                     html! {
                         <li>
                             <button id={format!("preset-{}", preset.id())} {onclick}>{ preset.title() }</button>
-                            <span class="note">{ preset.explain_for(text) }</span>
+                            <span class="note">{ preset.explain_for(dataset) }</span>
                         </li>
                     }
                 }) }

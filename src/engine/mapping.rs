@@ -250,6 +250,21 @@ mod tests {
     }
 
     #[test]
+    fn skip_and_last_coincide_under_a_three_layer_teacher() {
+        // MiniLM-L3 (Brown's teacher): Patient KD's skip-or-last question cannot be asked of
+        // it with any student depth. A 4-layer teacher already tells them apart.
+        for student in 1..=3 {
+            let (skip, last) = (MappingScheme::Skip, MappingScheme::Last);
+            assert_eq!(teachers(skip, student, 3), teachers(last, student, 3));
+        }
+        assert_eq!(teachers(MappingScheme::Skip, 1, 3), vec![3]);
+        assert_ne!(
+            teachers(MappingScheme::Skip, 2, 4),
+            teachers(MappingScheme::Last, 2, 4)
+        );
+    }
+
+    #[test]
     fn skip_generalises_to_other_depths() {
         assert_eq!(
             teachers(MappingScheme::Skip, 6, 12),

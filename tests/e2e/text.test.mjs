@@ -53,6 +53,12 @@ const digest = (page, id) => page.locator(`#${id} figure.attention-map`).first()
 test('text: typing changes the bars, the tokens show [CLS], [UNK] and the cut, T redraws in the same frame, bad text gets a word', async () => {
   const { page, context, errors } = await openText();
   assert.equal(await page.locator('#dataset').inputValue(), 'spam');
+  // It opens on a short message (the first test e-mail fills all 64 tokens): every head's lines
+  // are drawn, and the link names the example.
+  const opening = await page.locator('#tokens .token').allTextContents();
+  assert.ok(opening.length <= 24 && opening[0] === '[CLS]', opening.join(' '));
+  await page.locator('#head-view-teacher .head-token').first().waitFor();
+  assert.match(await page.evaluate(() => location.hash), /example=[1-9]/);
   await type(page, 'Meeting agenda for the project review on Thursday, see the attached minutes');
   const ham = await teacherBars(page);
   await type(page, 'FREE money!!! Click here now to claim your cash prize zxqwvb');
@@ -101,30 +107,30 @@ test('text: typing changes the bars, the tokens show [CLS], [UNK] and the cut, T
  * TinyBERT +3.2, MiniLM +2.1, assistant chain +2.5. Each bar is about half to two thirds of it. */
 const PRESET_GAPS = { tang: 10, 'pkd-skip': 1.5, 'pkd-last': 1.5, tinybert: 2, minilm: 1, 'text-assistant': 1.5 };
 /** Presets CI checks by their settings and 20 steps, not by the gap at step 100 (each 100 steps
- * cost CI 40 s; their gaps are asserted natively in tests/native/evidence/text.rs). PRESETS=all
- * checks every gap. */
-const QUICK = { 'pkd-skip': /hidden=pkd/, 'pkd-last': /map=last/, tinybert: /attn=tinybert/ };
+ * of a preset whose teacher reads every batch cost CI 45–55 s; layer and attention matching is
+ * asserted natively in tests/native/evidence/text.rs, the assistant's gap on the digits in
+ * tests/native/evidence/reproductions.rs). Tang's gap is checked here; PRESETS=all checks every
+ * gap. */
+const QUICK = { 'pkd-skip': /hidden=pkd/, 'pkd-last': /map=last/, tinybert: /attn=tinybert/, minilm: /attn=minilm/, 'text-assistant': /data=spam/ };
 
 test('text presets: each trains, and the distilled student beats scratch', async () => {
   const { page, context, errors } = await openText();
   const all = process.env.PRESETS === 'all';
   const ids = (all || !process.env.PRESETS ? Object.keys(PRESET_GAPS).join(',') : process.env.PRESETS).split(',');
   for (const id of ids) {
-    if (QUICK[id] && !all) {
-      await go(page, 'tools');
-      await page.click(`#preset-${id}`);
-      await page.waitForFunction((re) => new RegExp(re).test(location.hash), QUICK[id].source);
-      await trainTo(page, 20);
-      const values = await page.locator('#acc-chart polyline.student').getAttribute('data-values');
-      assert.ok(values && values.trim().length > 0, `${id}: no accuracy after 20 steps`);
-      continue;
-    }
     await go(page, 'tools');
     await page.click(`#preset-${id}`);
     if (id === 'text-assistant') {
       // The assistant is distilled first (with progress); the students then restart under it.
       await page.locator('#chain').waitFor({ timeout: 240_000 });
       await page.waitForFunction(() => !document.querySelector('#reading'), null, { timeout: 120_000 });
+    }
+    if (QUICK[id] && !all) {
+      await page.waitForFunction((re) => new RegExp(re).test(location.hash), QUICK[id].source);
+      await trainTo(page, 20);
+      const values = await page.locator('#acc-chart polyline.student').getAttribute('data-values');
+      assert.ok(values && values.trim().length > 0, `${id}: no accuracy after 20 steps`);
+      continue;
     }
     const t0 = Date.now();
     await trainTo(page, 100);
@@ -231,7 +237,7 @@ test('phone width: the text panels stack, one block and head at a time', async (
     const box = await page.locator('#attention-teacher canvas').boundingBox();
     assert.ok(box.width > 200 && box.x + box.width <= 390, JSON.stringify(box));
     await page.selectOption('#att-teacher-head', { value: '3' });
-    assert.match(await page.locator('#attention-teacher figcaption').textContent(), /head 4/);
+    assert.match(await page.locator('#attention-teacher figure.attention-map figcaption').textContent(), /head 4/);
     await page.locator('.panel.attention').screenshot({ path: 'tests/output/text-phone-attention.png' });
     await page.screenshot({ path: 'tests/output/text-phone.png', fullPage: true });
     assert.deepEqual(errors, []);

@@ -31,7 +31,7 @@ if $peers; then
   bench/.venv/bin/python bench/peers/jax_step.py > bench/peers/jax.jsonl
 fi
 say "web build (trunk --release)"
-CARGO_TARGET_DIR=target/web trunk build --release
+trunk build --release
 say "browser: headless chromium, CPU (wasm) and WebGPU (SwiftShader)"
 node bench/browser.mjs >/dev/null
 if $peers; then

@@ -29,35 +29,16 @@ cargo clippy --all-targets -- -D warnings
 say "clippy (wasm32, the CPU-only page)"
 cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
 drop_if_disk_low target/wasm32-unknown-unknown/debug
-# The page's build runs beside the native tests: its last minutes link each of its two builds
-# with fat LTO on one core, while the tests keep both busy (together 3–4 minutes sooner than one
-# after the other). In its own target directory: cargo locks a target directory per build.
-export WEB_TARGET=target/web
-say "web build starts beside the native tests (trunk --release into $WEB_TARGET: the CPU-only and the WebGPU build, profile release-web, simd128; log in $WEB_TARGET/build.log)"
-mkdir -p "$WEB_TARGET"
-(
-  start=$SECONDS
-  CARGO_TARGET_DIR=$WEB_TARGET trunk build --release >"$WEB_TARGET/build.log" 2>&1
-  echo "web build took $(((SECONDS - start) / 60)):$(printf '%02d' $(((SECONDS - start) % 60)))" >>"$WEB_TARGET/build.log"
-) &
-web_build=$!
-# A failed stage ends the script; the build beside it ends with it.
-trap 'pkill -TERM -P "$web_build" 2>/dev/null || true' EXIT
 say "native tests (engine, CLI, import fuzzing)"
 cargo test
 say "interop: numpy reads exported networks (MLP, exits, encoder-decoder, transformer, BiLSTM, bag of words, MiniLM); MiniLM against pocket-encoder"
 bash scripts/interop.sh
 drop_if_disk_low target/debug
-say "waiting for the web build"
-if ! wait "$web_build"; then
-  tail -n 60 "$WEB_TARGET/build.log"
-  exit 1
-fi
-tail -n 1 "$WEB_TARGET/build.log"
+say "web build (trunk --release: the CPU-only and the WebGPU build, profile release-web, simd128)"
+trunk build --release
 say "browser tests of state and components (wasm-bindgen-test, headless chromium)"
 # The release-web profile shares the optimised wasm dependencies of the CPU-only build.
-CARGO_TARGET_DIR=$WEB_TARGET CHROMEDRIVER=/usr/bin/chromedriver \
-  cargo test --profile release-web --target wasm32-unknown-unknown --test web
+CHROMEDRIVER=/usr/bin/chromedriver cargo test --profile release-web --target wasm32-unknown-unknown --test web
 say "end-to-end browser tests (playwright-core, headless chromium: WebGPU and CPU fallback)"
 node --test --test-concurrency=1 tests/e2e/
 say "every check passed"

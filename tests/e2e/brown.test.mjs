@@ -3,7 +3,7 @@
 // student kinds, and TinyBERT's aligned layer and attention terms.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sharedBrowser, trainTo, go } from './harness.mjs';
+import { sharedBrowser, trainTo, go, typeMessage } from './harness.mjs';
 
 const env = sharedBrowser();
 
@@ -21,16 +21,6 @@ async function ready(page) {
   await page.locator('#attention-teacher').waitFor({ timeout: 60_000 });
 }
 
-/** Types a sentence and waits until the bars show it. */
-async function type(page, text) {
-  const before = await page.locator('.bars-row').getAttribute('data-input').catch(() => null);
-  await page.fill('#message', text);
-  await page.waitForFunction((before) => {
-    const row = document.querySelector('.bars-row');
-    return row && row.dataset.input !== before && row.dataset.input === row.dataset.shown;
-  }, before, { timeout: 60_000 });
-}
-
 const steps = (page) => page.evaluate(() => Number(document.querySelector('#steps').textContent.match(/\d+/)[0]));
 
 test('brown: MiniLM is fetched with progress and read in pieces beside the students\' words; the genres map', async () => {
@@ -41,7 +31,7 @@ test('brown: MiniLM is fetched with progress and read in pieces beside the stude
   // 15 genres, an example sentence of each.
   assert.equal(await page.locator('.bars.teacher .bar').count(), 15);
   assert.equal(await page.locator('.example-message').count(), 15);
-  await type(page, 'The jury said it was unbelievably fine');
+  await typeMessage(page, 'The jury said it was unbelievably fine');
   const pieces = await page.locator('#head-view-teacher .head-token').allTextContents();
   const words = await page.locator('#head-view-student .head-token').allTextContents();
   assert.ok(pieces.some((t) => t.startsWith('##')), `the teacher reads pieces: ${pieces.join(' ')}`);

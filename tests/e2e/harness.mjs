@@ -105,3 +105,14 @@ export async function go(page, where) {
 export async function studentsReady(page) {
   await page.locator('#steps[data-ready="true"]').waitFor({ timeout: 120_000 });
 }
+
+/** Types a message and waits until the bars show it (their version caught up with the box).
+ * MiniLM reads a typed sentence in about a second in wasm: the wait allows a minute. */
+export async function typeMessage(page, text) {
+  const before = await page.locator('.bars-row').getAttribute('data-input').catch(() => null);
+  await page.fill('#message', text);
+  await page.waitForFunction((before) => {
+    const row = document.querySelector('.bars-row');
+    return row && row.dataset.input !== before && row.dataset.input === row.dataset.shown;
+  }, before, { timeout: 60_000 });
+}

@@ -3,7 +3,7 @@
 // phone width, and weight files in and out.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sharedBrowser, summary, trainTo, withOwnBrowser, linkHolds, go, studentsReady } from './harness.mjs';
+import { sharedBrowser, summary, trainTo, withOwnBrowser, linkHolds, go, studentsReady, typeMessage } from './harness.mjs';
 
 const env = sharedBrowser();
 
@@ -25,16 +25,6 @@ async function ready(page) {
 }
 
 const teacherBars = (page) => page.locator('.bars.teacher .bar').evaluateAll((g) => g.map((x) => x.dataset.p));
-
-/** Types a message and waits until the bars show it (their version caught up with the box). */
-async function type(page, text) {
-  const before = await page.locator('.bars-row').getAttribute('data-input').catch(() => null);
-  await page.fill('#message', text);
-  await page.waitForFunction((before) => {
-    const row = document.querySelector('.bars-row');
-    return row && row.dataset.input !== before && row.dataset.input === row.dataset.shown;
-  }, before, { timeout: 30_000 });
-}
 
 /** The distilled and the scratch student's test accuracy (percent) at exactly step `n`, read from
  * the accuracy chart's values (the run pauses a little later; this is the same step every run). */
@@ -59,9 +49,9 @@ test('text: typing changes the bars, the tokens show [CLS], [UNK] and the cut, T
   assert.ok(opening.length <= 24 && opening[0] === '[CLS]', opening.join(' '));
   await page.locator('#head-view-teacher .head-token').first().waitFor();
   assert.match(await page.evaluate(() => location.hash), /example=[1-9]/);
-  await type(page, 'Meeting agenda for the project review on Thursday, see the attached minutes');
+  await typeMessage(page, 'Meeting agenda for the project review on Thursday, see the attached minutes');
   const ham = await teacherBars(page);
-  await type(page, 'FREE money!!! Click here now to claim your cash prize zxqwvb');
+  await typeMessage(page, 'FREE money!!! Click here now to claim your cash prize zxqwvb');
   const spam = await teacherBars(page);
   assert.notDeepEqual(spam, ham, 'the teacher reads the new message');
   const tokens = await page.locator('#tokens .token').allTextContents();
@@ -87,9 +77,9 @@ test('text: typing changes the bars, the tokens show [CLS], [UNK] and the cut, T
   await page.locator('#message-problem').waitFor();
   assert.match(await page.locator('#message-problem').textContent(), /no words/);
   assert.equal(await page.locator('.bars.teacher').count(), 0, 'no bars for an empty message');
-  await type(page, 'money '.repeat(1700));
+  await typeMessage(page, 'money '.repeat(1700));
   assert.match(await page.locator('#token-note').textContent(), /past the 64-token limit.*first 2000 characters/);
-  await type(page, 'win 💸💸 now\u0007 \u202e!');
+  await typeMessage(page, 'win 💸💸 now\u0007 \u202e!');
   assert.ok((await page.locator('#tokens .token').allTextContents()).includes('[UNK]'));
   // An example message of each class, and the way back to the test messages.
   await page.click('#example-message-6');
@@ -158,7 +148,7 @@ test('text presets: each trains, and the distilled student beats scratch', async
 
 test('attention: the student\'s map changes as it trains while the teacher\'s stays; mapped pairs are marked; keys name a cell', async () => {
   const { page, context, errors } = await openText('&attn=tinybert&beta=1');
-  await type(page, 'Free money, click now to claim your prize');
+  await typeMessage(page, 'Free money, click now to claim your prize');
   // The first mapped pair is on show: skip maps student block 1 onto teacher block 2.
   assert.equal(await page.locator('#att-teacher-block').inputValue(), '2');
   assert.equal(await page.locator('#att-student-block').inputValue(), '1');

@@ -96,6 +96,13 @@ fn special(s: Special) -> TokenView {
 /// Words an example message has at least.
 const MIN_EXAMPLE_WORDS: usize = 6;
 
+/// Whether a sentence has at least [`MIN_EXAMPLE_WORDS`] words with letters (Brown's shortest
+/// sentences are a word or two; some e-mails are headers and numbers).
+pub fn says_something(text: &str) -> bool {
+    let letters = |w: &String| w.chars().any(char::is_alphabetic);
+    words(text).iter().filter(|w| letters(w)).count() >= MIN_EXAMPLE_WORDS
+}
+
 /// `per_class` test messages of every class to click: the shortest ones (they fit on a line),
 /// ties in file order, so the choice is fixed.
 pub fn example_messages(text: &TextSplit, per_class: usize) -> Vec<(u8, String)> {
@@ -108,13 +115,8 @@ pub fn example_messages(text: &TextSplit, per_class: usize) -> Vec<(u8, String)>
             .filter(|(_, l)| **l == class)
             .map(|(t, _)| t)
             .collect();
-        // Short enough to read at a glance, long enough to say something (Brown's shortest
-        // sentences are a word or two).
-        let wordy = |t: &str| {
-            let letters = |w: &String| w.chars().any(char::is_alphabetic);
-            words(t).iter().filter(|w| letters(w)).count() >= MIN_EXAMPLE_WORDS
-        };
-        of_class.retain(|t| wordy(t));
+        // Short enough to read at a glance, long enough to say something.
+        of_class.retain(|t| says_something(t));
         of_class.sort_by_key(|t| t.len());
         out.extend(
             of_class

@@ -6,13 +6,13 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::app::Settings;
-use crate::app::message::example_messages;
+use crate::app::message::{example_messages, says_something};
 use crate::app::piece_teacher::{PieceTeacher, reads_pieces};
 use crate::engine::data::TransferSet;
 use crate::engine::error::{Error, Result};
 use crate::engine::loss::AttentionLoss;
 use crate::engine::network::{Classifier, Network};
-use crate::engine::text::{Neighbours, TextSplit, text_transfer_set};
+use crate::engine::text::{Neighbours, Special, TextSplit, text_transfer_set};
 use crate::engine::train::KnownLogits;
 use crate::engine::weights::NetworkWeights;
 
@@ -82,17 +82,29 @@ pub fn fingerprint(weights: &NetworkWeights) -> u64 {
     h.finish()
 }
 
-/// The first test example of at most [`HEAD_VIEW_TOKENS`] tokens (else the shortest): its
+/// The first test example of the first class with at most [`HEAD_VIEW_TOKENS`] tokens that
+/// reads as a sentence (six words with letters, at most one `[UNK]`), else of any class, else the
+/// first short one, else the shortest: its
 /// attention maps have few enough cells to read, with a token on each, and the head view draws
 /// it. The first e-mail of the test split fills all 64 tokens: 4,096 cells of noise to a
 /// newcomer.
 pub fn opening_example(split: &TextSplit) -> usize {
     let test = &split.test;
-    let tokens = |i: &usize| test.example(*i).iter().filter(|&&id| id != 0.0).count();
+    let count =
+        |i: usize, of: fn(f32) -> bool| test.example(i).iter().filter(|&&id| of(id)).count();
+    let ids = |i: usize| count(i, |id| id != Special::Pad as u32 as f32);
+    let unknown = |i: usize| count(i, |id| id == Special::Unk as u32 as f32);
+    let short = |i: &usize| ids(*i) <= HEAD_VIEW_TOKENS;
+    let says = |i: usize| split.test_text.get(i).is_some_and(|t| says_something(t));
+    let readable = |i: &usize| short(i) && unknown(*i) <= 1 && says(*i);
+    // Of the first class first: the e-mails' shortest spam is not for a projector.
+    let first_class = |i: &usize| test.labels.get(*i) == Some(&0);
     let all = 0..test.len();
     all.clone()
-        .find(|i| tokens(i) <= HEAD_VIEW_TOKENS)
-        .or_else(|| all.min_by_key(tokens))
+        .find(|i| readable(i) && first_class(i))
+        .or_else(|| all.clone().find(readable))
+        .or_else(|| all.clone().find(short))
+        .or_else(|| all.min_by_key(|&i| ids(i)))
         .unwrap_or(0)
 }
 

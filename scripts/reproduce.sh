@@ -281,8 +281,43 @@ pretrained_deep() {
     done
 }
 
+# Tang et al. again, with the pretrained MiniLM on Brown: a BiLSTM of the students' words,
+# 10 % of the training sentences labeled and nothing else, MSE on the logits, from scratch,
+# distilled, and distilled with two augmented copies of each sentence, which MiniLM reads in its
+# own pieces (masking and n-grams only: a teacher of pieces has no neighbours among the
+# students' words). The augmented run's scratch twin trains as many steps.
+pretrained_tang() {
+    for seed in $seeds; do
+        local few=(--dataset brown --kind bilstm --soft-loss mse --alpha 0 --labeled-fraction 0.1
+            --no-unlabeled --epochs 4 --lr 3e-3 --seed "$seed" --compare-scratch)
+        say "Brown, seed $seed: Tang's BiLSTM from MiniLM's logits (and scratch)"
+        distill distill "${few[@]}" --out "$out/brown-tang-$seed.safetensors" |
+            tee "$out/brown-tang-$seed.log"
+        say "Brown, seed $seed: the same with two augmented copies MiniLM reads"
+        distill distill "${few[@]}" --augment-copies 2 --out "$out/brown-tang-aug-$seed.safetensors" |
+            tee "$out/brown-tang-aug-$seed.log"
+    done
+}
+
+# Mirzadeh et al. again, with the pretrained MiniLM on Brown: a 3-block, 64-wide transformer
+# assistant distilled from MiniLM's shipped logits on every training sentence, then the 2-block,
+# 32-wide student of pretrained-deep (5 % labeled, nothing else) from the assistant; the
+# student from MiniLM itself is pretrained-deep's first row.
+pretrained_assistant() {
+    for seed in $seeds; do
+        local ta="$out/brown-assistant-$seed.safetensors"
+        say "Brown, seed $seed: a 64×3 assistant from MiniLM"
+        [ -e "$ta" ] || distill distill --dataset brown --kind transformer --student 64x3 --epochs 2 \
+            --seed "$seed" --out "$ta" | tee "$out/brown-assistant-$seed.log"
+        say "Brown, seed $seed: the 32×2 student through the assistant"
+        distill distill --dataset brown --kind transformer --teacher "$ta" --student 32x2 \
+            --labeled-fraction 0.05 --no-unlabeled --epochs 4 --seed "$seed" \
+            --out "$out/brown-via-assistant-$seed.safetensors" | tee "$out/brown-via-assistant-$seed.log"
+    done
+}
+
 claims=("$@")
-[ ${#claims[@]} -gt 0 ] || claims=(hinton-mnist omitted-three little-data tang attention assistant patient-kd ensemble exits-theseus pretrained pretrained-deep)
+[ ${#claims[@]} -gt 0 ] || claims=(hinton-mnist omitted-three little-data tang attention assistant patient-kd ensemble exits-theseus pretrained pretrained-deep pretrained-tang pretrained-assistant)
 for claim in "${claims[@]}"; do
     case "$claim" in
         hinton-mnist) hinton_mnist ;;
@@ -296,7 +331,9 @@ for claim in "${claims[@]}"; do
         exits-theseus) exits_and_theseus ;;
         pretrained) pretrained ;;
         pretrained-deep) pretrained_deep ;;
-        *) echo "unknown claim '$claim' (hinton-mnist, omitted-three, little-data, tang, attention, assistant, patient-kd, ensemble, exits-theseus, pretrained, pretrained-deep)" >&2; exit 2 ;;
+        pretrained-tang) pretrained_tang ;;
+        pretrained-assistant) pretrained_assistant ;;
+        *) echo "unknown claim '$claim' (hinton-mnist, omitted-three, little-data, tang, attention, assistant, patient-kd, ensemble, exits-theseus, pretrained, pretrained-deep, pretrained-tang, pretrained-assistant)" >&2; exit 2 ;;
     esac
 done
 say "done: logs in $out/"

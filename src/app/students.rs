@@ -44,7 +44,6 @@ impl Settings {
             dataset,
             ..self.clone()
         };
-
         if s.student_kind.reads_text() != dataset.is_text() {
             s.student_kind = if dataset.is_text() {
                 NetKind::Transformer

@@ -102,7 +102,6 @@ pub(super) fn eval(args: EvalArgs, assets: &Path, device: &Device) -> Result<()>
     Ok(())
 }
 
-/// Each class's share of its test examples called by its name, on one line.
 /// The network's logits of the training split, to `path`.
 fn write_train_logits(net: &Network, train: &Dataset, path: &Path, device: &Device) -> Result<()> {
     if let Network::Bert(_) = net {
@@ -125,6 +124,7 @@ fn write_train_logits(net: &Network, train: &Dataset, path: &Path, device: &Devi
     Ok(())
 }
 
+/// Each class's share of its test examples called by its name, on one line.
 fn print_per_class(logits: &[f32], test: &Dataset) {
     let preds = predictions(logits, test.classes);
     let per_class: Vec<String> = (0..test.classes)

@@ -316,8 +316,20 @@ pretrained_assistant() {
     done
 }
 
+# The same 32×2 student as pretrained-deep (5 % labeled, nothing else), taught by the page's
+# other Brown teacher: the 3×64 transformer trained here from scratch (24.1 %).
+pretrained_vs_scratch() {
+    for seed in $seeds; do
+        say "Brown, seed $seed: the 32×2 student from the transformer trained from scratch"
+        distill distill --dataset brown --kind transformer \
+            --teacher assets/teachers/brown-transformer.safetensors --student 32x2 \
+            --labeled-fraction 0.05 --no-unlabeled --epochs 4 --seed "$seed" \
+            --out "$out/brown-from-scratch-teacher-$seed.safetensors" | tee "$out/brown-from-scratch-teacher-$seed.log"
+    done
+}
+
 claims=("$@")
-[ ${#claims[@]} -gt 0 ] || claims=(hinton-mnist omitted-three little-data tang attention assistant patient-kd ensemble exits-theseus pretrained pretrained-deep pretrained-tang pretrained-assistant)
+[ ${#claims[@]} -gt 0 ] || claims=(hinton-mnist omitted-three little-data tang attention assistant patient-kd ensemble exits-theseus pretrained pretrained-deep pretrained-tang pretrained-assistant pretrained-vs-scratch)
 for claim in "${claims[@]}"; do
     case "$claim" in
         hinton-mnist) hinton_mnist ;;
@@ -333,7 +345,8 @@ for claim in "${claims[@]}"; do
         pretrained-deep) pretrained_deep ;;
         pretrained-tang) pretrained_tang ;;
         pretrained-assistant) pretrained_assistant ;;
-        *) echo "unknown claim '$claim' (hinton-mnist, omitted-three, little-data, tang, attention, assistant, patient-kd, ensemble, exits-theseus, pretrained, pretrained-deep, pretrained-tang, pretrained-assistant)" >&2; exit 2 ;;
+        pretrained-vs-scratch) pretrained_vs_scratch ;;
+        *) echo "unknown claim '$claim' (hinton-mnist, omitted-three, little-data, tang, attention, assistant, patient-kd, ensemble, exits-theseus, pretrained, pretrained-deep, pretrained-tang, pretrained-assistant, pretrained-vs-scratch)" >&2; exit 2 ;;
     esac
 done
 say "done: logs in $out/"

@@ -2,6 +2,7 @@
 
 use std::rc::Rc;
 
+use crate::app::shipped_teacher::ShippedTeacher;
 use crate::app::text_data::TextData;
 use crate::engine::catalog::DatasetKind;
 use crate::engine::data::Split;
@@ -17,6 +18,8 @@ pub struct Data {
     pub split: Rc<Split>,
     /// For text: the sentences, the tokenizer and what is built from them.
     pub text: Option<Rc<TextData>>,
+    /// Which of the set's shipped teachers came with it.
+    pub teacher: ShippedTeacher,
 }
 
 impl Data {
@@ -26,6 +29,7 @@ impl Data {
             kind,
             split: Rc::new(split),
             text: None,
+            teacher: ShippedTeacher::Scratch,
         }
     }
 
@@ -44,7 +48,18 @@ impl Data {
             kind,
             split: Rc::new(split),
             text: Some(Rc::new(text)),
+            teacher: ShippedTeacher::Scratch,
         }
+    }
+
+    /// The set as loaded with `teacher`.
+    pub fn with_teacher(self, teacher: ShippedTeacher) -> Self {
+        Self { teacher, ..self }
+    }
+
+    /// Whether this is `kind` loaded with `teacher`: what the settings ask for.
+    pub fn is(&self, kind: DatasetKind, teacher: ShippedTeacher) -> bool {
+        self.kind == kind && self.teacher == teacher
     }
 }
 
@@ -65,6 +80,8 @@ impl Data {
 
 impl PartialEq for Data {
     fn eq(&self, other: &Self) -> bool {
-        self.kind == other.kind && Rc::ptr_eq(&self.split, &other.split)
+        self.kind == other.kind
+            && self.teacher == other.teacher
+            && Rc::ptr_eq(&self.split, &other.split)
     }
 }

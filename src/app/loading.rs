@@ -3,6 +3,7 @@
 
 use crate::app::data::Data;
 use crate::app::piece_teacher::{PieceTeacher, page_test_rows, reads_pieces};
+use crate::app::shipped_teacher::ShippedTeacher;
 use crate::app::text_data::{ShippedLogits, TextData, fingerprint};
 use crate::engine::catalog::DatasetKind;
 use crate::engine::data::Split;
@@ -60,28 +61,35 @@ where
     let bytes = fetch(teacher_path.into())
         .await
         .map_err(crate::Error::Dataset)?;
-    let (teacher, info) = NetworkWeights::from_safetensors(&bytes)?;
+    let (teacher, tokenizer) = word_teacher(teacher_path, &bytes)?;
+    let sentences = fetch("assets/data/spam/spam.tsv.gz".into())
+        .await
+        .map_err(crate::Error::Dataset)?;
+    Ok((spam_from_gz(&sentences, Some(tokenizer))?, teacher))
+}
+
+/// A teacher of words from its file (`path` names it in errors), with the tokenizer it carries:
+/// the sentences must be read with that one.
+fn word_teacher(path: &str, bytes: &[u8]) -> crate::Result<(NetworkWeights, Tokenizer)> {
+    let (teacher, info) = NetworkWeights::from_safetensors(bytes)?;
     let tokenizer: Tokenizer = match info.info.get("tokenizer") {
         Some(t) => serde_json::from_value(t.clone())
-            .map_err(|e| crate::Error::Weights(format!("{teacher_path}: its tokenizer: {e}")))?,
+            .map_err(|e| crate::Error::Weights(format!("{path}: its tokenizer: {e}")))?,
         None => {
             return Err(crate::Error::Weights(format!(
-                "{teacher_path} has no tokenizer: it is not a text teacher"
+                "{path} has no tokenizer: it is not a text teacher"
             )));
         }
     };
     let arch = &teacher.architecture;
     if arch.vocab() != Some(tokenizer.vocab_size()) || arch.inputs() != tokenizer.max_len() {
         return Err(crate::Error::Weights(format!(
-            "{teacher_path} does not read its own tokenizer's {} words × {} tokens",
+            "{path} does not read its own tokenizer's {} words × {} tokens",
             tokenizer.vocab_size(),
             tokenizer.max_len()
         )));
     }
-    let sentences = fetch("assets/data/spam/spam.tsv.gz".into())
-        .await
-        .map_err(crate::Error::Dataset)?;
-    Ok((spam_from_gz(&sentences, Some(tokenizer))?, teacher))
+    Ok((teacher, tokenizer))
 }
 
 /// The files the Brown genres set fetches, and what the page says of each while it does.
@@ -146,7 +154,80 @@ where
     let text = TextData::new(split)
         .with_pieces(pieces)
         .with_shipped(shipped);
-    Ok((Data::text_data(DatasetKind::Brown, text), teacher))
+    let data = Data::text_data(DatasetKind::Brown, text).with_teacher(ShippedTeacher::Minilm);
+    Ok((data, teacher))
+}
+
+/// The files of Brown's teacher trained here from scratch, and what the page says of each.
+pub const BROWN_SCRATCH_FILES: [(&str, &str); 4] = [
+    (
+        "teachers/brown-transformer.safetensors",
+        "the transformer trained here, 3.6 MB",
+    ),
+    ("data/brown/brown.tsv.gz", "57,340 sentences, 3.4 MB"),
+    (
+        "teachers/brown-transformer-logits.safetensors",
+        "its logits of the training sentences, 1.4 MB",
+    ),
+    (
+        "teachers/brown-transformer-test-logits.safetensors",
+        "its logits of the test sentences, 0.3 MB",
+    ),
+];
+
+/// Brown's genres with the transformer trained here from scratch: it reads the students' words
+/// (its file carries their vocabulary), and its logits of both splits come with it.
+pub async fn load_brown_scratch<F, Fut>(fetch: F) -> crate::Result<(Data, NetworkWeights)>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<u8>, String>>,
+{
+    let files = &BROWN_SCRATCH_FILES;
+    let get = |k: usize| {
+        let file = fetch(format!("assets/{}", files[k].0));
+        async move { file.await.map_err(crate::Error::Dataset) }
+    };
+    let (teacher, tokenizer) = word_teacher(files[0].0, &get(0).await?)?;
+    let classes = crate::engine::text::BROWN_GENRES.len();
+    if reads_pieces(&teacher.architecture) || teacher.architecture.classes() != classes {
+        return Err(crate::Error::Weights(format!(
+            "{} is not a teacher of words and {classes} genres",
+            files[0].0
+        )));
+    }
+    let mut split = crate::engine::text::brown(&get(1).await?, Some(tokenizer))?;
+    let train = logits_of(
+        (files[2].0, "training sentences"),
+        &get(2).await?,
+        split.train.len(),
+        classes,
+    )?;
+    let test = logits_of(
+        (files[3].0, "test sentences"),
+        &get(3).await?,
+        split.test.len(),
+        classes,
+    )?;
+    let test = page_test_rows(&mut split, &test)?;
+    let shipped = shipped_logits(&split, &teacher, [train, test])?;
+    let text = TextData::new(split).with_shipped(shipped);
+    let data = Data::text_data(DatasetKind::Brown, text).with_teacher(ShippedTeacher::Scratch);
+    Ok((data, teacher))
+}
+
+/// The logits a teacher of words shipped with, `[train, test]`, keyed by the rows they are of.
+fn shipped_logits(
+    split: &TextSplit,
+    teacher: &NetworkWeights,
+    [train, test]: [Vec<f32>; 2],
+) -> crate::Result<ShippedLogits> {
+    let features = [&split.train.features[..], &split.test.features[..]].concat();
+    let logits = [train, test].concat();
+    let known = KnownLogits::from_table(&features, split.train.dim, &logits, split.train.classes)?;
+    Ok(ShippedLogits {
+        teacher: fingerprint(teacher),
+        known,
+    })
 }
 
 /// The logit files the e-mails' teacher ships with, of the training and the test split.
@@ -163,20 +244,17 @@ where
     Fut: std::future::Future<Output = Result<Vec<u8>, String>>,
 {
     let (split, teacher) = load_text_set(&fetch).await?;
-    let mut features = Vec::new();
     let mut logits = Vec::new();
     for (&file, set) in SPAM_LOGITS.iter().zip([&split.train, &split.test]) {
         let bytes = fetch(format!("assets/{}", file.0))
             .await
             .map_err(crate::Error::Dataset)?;
-        logits.extend(logits_of(file, &bytes, set.len(), set.classes)?);
-        features.extend_from_slice(&set.features);
+        logits.push(logits_of(file, &bytes, set.len(), set.classes)?);
     }
-    let known = KnownLogits::from_table(&features, split.train.dim, &logits, split.train.classes)?;
-    let shipped = ShippedLogits {
-        teacher: fingerprint(&teacher),
-        known,
-    };
+    let [train, test]: [Vec<f32>; 2] = logits
+        .try_into()
+        .map_err(|_| crate::Error::Dataset("the e-mails' logits are two files".into()))?;
+    let shipped = shipped_logits(&split, &teacher, [train, test])?;
     let text = TextData::new(split).with_shipped(shipped);
     Ok((Data::text_data(DatasetKind::Spam, text), teacher))
 }
@@ -200,14 +278,34 @@ fn logits_of(
     Ok(logits)
 }
 
-/// A dataset with its shipped teacher, as the page holds them.
-pub async fn load_data<F, Fut>(kind: DatasetKind, fetch: F) -> crate::Result<(Data, NetworkWeights)>
+/// The files a set fetches with its teacher that the page names one by one as they come (the
+/// large ones).
+pub fn files_told(
+    kind: DatasetKind,
+    teacher: ShippedTeacher,
+) -> &'static [(&'static str, &'static str)] {
+    match (kind, teacher) {
+        (DatasetKind::Brown, ShippedTeacher::Minilm) => &BROWN_FILES,
+        (DatasetKind::Brown, ShippedTeacher::Scratch) => &BROWN_SCRATCH_FILES,
+        _ => &[],
+    }
+}
+
+/// A dataset with the shipped teacher chosen, as the page holds them.
+pub async fn load_data<F, Fut>(
+    kind: DatasetKind,
+    teacher: ShippedTeacher,
+    fetch: F,
+) -> crate::Result<(Data, NetworkWeights)>
 where
     F: Fn(String) -> Fut,
     Fut: std::future::Future<Output = Result<Vec<u8>, String>>,
 {
-    if kind == DatasetKind::Brown {
-        return load_brown(fetch).await;
+    teacher.check(kind)?;
+    match (kind, teacher) {
+        (DatasetKind::Brown, ShippedTeacher::Minilm) => return load_brown(fetch).await,
+        (DatasetKind::Brown, ShippedTeacher::Scratch) => return load_brown_scratch(fetch).await,
+        _ => {}
     }
     if kind.is_text() {
         return load_spam(fetch).await;

@@ -18,6 +18,7 @@ pub mod presets;
 pub mod saved_run;
 pub mod session;
 pub mod settings;
+pub mod shipped_teacher;
 pub mod state;
 pub mod student_link;
 pub mod students;

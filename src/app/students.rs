@@ -3,6 +3,7 @@
 //! architecture built against the teacher in use.
 
 use super::Settings;
+use crate::app::shipped_teacher::ShippedTeacher;
 use crate::engine::catalog::DatasetKind;
 use crate::engine::error::{Error, Result};
 use crate::engine::mapping::MappingScheme;
@@ -44,6 +45,9 @@ impl Settings {
             dataset,
             ..self.clone()
         };
+        if dataset != self.dataset || self.teacher.check(dataset).is_err() {
+            s.teacher = ShippedTeacher::default_for(dataset);
+        }
         if s.student_kind.reads_text() != dataset.is_text() {
             s.student_kind = if dataset.is_text() {
                 NetKind::Transformer

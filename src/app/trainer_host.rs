@@ -18,6 +18,7 @@ use crate::app::labs::{Fetch, LabContext, LabHost, LabReport, RunContext};
 use crate::app::loading;
 use crate::app::saved_run::SavedRun;
 use crate::app::session::{Lesson, Session};
+use crate::app::shipped_teacher::ShippedTeacher;
 use crate::app::text_data::fingerprint;
 use crate::app::trainer_protocol::{FromTrainer, Start, ToTrainer};
 use crate::app::views::Shown;
@@ -183,7 +184,7 @@ impl TrainerHost {
     /// The run's teacher: the one it carries, else the set's shipped one (kept in `start`).
     async fn teacher_of<'a>(&mut self, start: &'a mut Start) -> crate::Result<&'a NetworkWeights> {
         if start.teacher.is_none() {
-            self.data_for(start.dataset).await?;
+            self.data_for(start.dataset, start.settings.teacher).await?;
             start.teacher = self.shipped_teacher.clone();
         }
         start.teacher.as_ref().ok_or_else(|| {
@@ -192,7 +193,7 @@ impl TrainerHost {
     }
 
     async fn build(&mut self, start: Start) -> crate::Result<HostRun> {
-        let data = self.data_for(start.dataset).await?;
+        let data = self.data_for(start.dataset, start.settings.teacher).await?;
         let Some(teacher) = start.teacher else {
             return Err(crate::Error::Dataset(
                 "the run came without a teacher".into(),
@@ -230,14 +231,18 @@ impl TrainerHost {
 
     /// The set the run names, loaded once (the teacher comes with the run). Your own data has
     /// no file the worker could fetch: the page sends its split with the run.
-    async fn data_for(&mut self, kind: DatasetKind) -> crate::Result<Data> {
-        if let Some(d) = self.data.as_ref().filter(|d| d.kind == kind) {
+    async fn data_for(
+        &mut self,
+        kind: DatasetKind,
+        teacher: ShippedTeacher,
+    ) -> crate::Result<Data> {
+        if let Some(d) = self.data.as_ref().filter(|d| d.is(kind, teacher)) {
             return Ok(d.clone());
         }
         self.data = None;
         self.shipped_teacher = None;
         let fetch = self.fetch.clone();
-        let (data, teacher) = loading::load_data(kind, move |path| fetch(path)).await?;
+        let (data, teacher) = loading::load_data(kind, teacher, move |path| fetch(path)).await?;
         self.data = Some(data.clone());
         self.shipped_teacher = Some(teacher);
         Ok(data)

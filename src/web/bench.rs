@@ -20,7 +20,7 @@ fn fail(e: impl std::fmt::Display) -> JsValue {
 /// The digits and their shipped teacher, on the CPU engine.
 async fn digits() -> Result<(crate::app::state::Data, NetworkWeights, Network), JsValue> {
     let fetch = |path: String| async move { files::fetch(&path).await.map_err(|e| e.to_string()) };
-    let (data, weights) = loading::load_data(DatasetKind::Digits, fetch)
+    let (data, weights) = loading::load_data(DatasetKind::Digits, Default::default(), fetch)
         .await
         .map_err(fail)?;
     let teacher = weights.to_network(&Device::flex()).map_err(fail)?;

@@ -81,3 +81,29 @@ test('brown: transformer, BiLSTM and bag-of-words students distil from the shipp
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('brown: the teacher menu swaps in the transformer trained here, fetched only when chosen', async () => {
+  const { page, context, errors } = await openBrown('&teacher=scratch');
+  const fetched = [];
+  page.on('request', (r) => fetched.push(r.url()));
+  await page.getByText(/Loading Brown genres: file \d of 4/).first().waitFor({ timeout: 30_000 });
+  await ready(page);
+  assert.equal(await page.locator('#teacher').inputValue(), 'scratch');
+  assert.match(await page.locator('.teacher-choice .note').textContent(), /from scratch/);
+  // It reads the students' words: no pieces, 4 heads, and no alignment to explain.
+  await typeMessage(page, 'The jury said it was unbelievably fine');
+  const tokens = await page.locator('#head-view-teacher .head-token').allTextContents();
+  assert.ok(tokens.length > 3 && !tokens.some((t) => t.startsWith('##')), tokens.join(' '));
+  assert.equal(await page.locator('#att-teacher-head option').count(), 4);
+  await trainTo(page, 20);
+  assert.ok(!fetched.some((u) => u.includes('brown-minilm')), 'MiniLM was fetched though not chosen');
+  // Back to MiniLM: fetched now, with progress; the students start again under it.
+  await page.selectOption('#teacher', 'minilm');
+  await page.getByText(/Loading Brown genres: file \d of 5/).first().waitFor({ timeout: 30_000 });
+  await page.waitForFunction(() => /teacher=minilm/.test(location.hash));
+  await page.locator('#att-teacher-head option').nth(11).waitFor({ timeout: 240_000 });
+  assert.ok(fetched.some((u) => u.includes('brown-minilm.safetensors')));
+  assert.equal(await page.locator('#error').count(), 0, await page.locator('#error').textContent().catch(() => ''));
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -35,8 +35,10 @@ mod reference {
 /// The page's model without a DOM: the reducer and the training worker's side.
 mod page {
     mod brown;
+    mod brown_scratch;
     mod labs;
     mod reducer;
+    mod served;
     mod spam;
     mod training_worker;
 }

@@ -48,7 +48,8 @@ impl LabContext<'_> {
         if crate::app::piece_teacher::reads_pieces(&run.teacher.architecture) {
             return Err(crate::Error::Settings(
                 "the labs run the teacher on the students' words, and Brown's MiniLM reads \
-                 word pieces: try this lab on SpamAssassin or the other sets"
+                 word pieces: choose the transformer trained here in the teacher menu, or \
+                 another set"
                     .into(),
             ));
         }

@@ -91,6 +91,7 @@ mod tests {
     fn hash_round_trips_every_field() {
         let s = Settings {
             dataset: DatasetKind::Mnist,
+            teacher: crate::app::shipped_teacher::ShippedTeacher::Scratch,
             own_name: "iris.csv".into(),
             temperature: 7.5,
             anneal_temperature: true,
@@ -297,5 +298,31 @@ mod tests {
         ] {
             assert!(s.needs_restart(&changed));
         }
+    }
+
+    #[test]
+    fn a_link_names_brown_s_teacher_and_minilm_stays_on_brown() {
+        use crate::app::shipped_teacher::ShippedTeacher;
+        let (s, ignored) = Settings::from_hash("data=brown");
+        assert_eq!((s.teacher, ignored.len()), (ShippedTeacher::Minilm, 0));
+        let (s, ignored) = Settings::from_hash(&s.to_hash().replace("minilm", "scratch"));
+        assert_eq!((s.teacher, ignored.len()), (ShippedTeacher::Scratch, 0));
+        // Another set takes its own teacher, and Brown opens on MiniLM again.
+        assert_eq!(
+            s.switched_to(DatasetKind::Spam).teacher,
+            ShippedTeacher::Scratch
+        );
+        let back = s
+            .switched_to(DatasetKind::Spam)
+            .switched_to(DatasetKind::Brown);
+        assert_eq!(back.teacher, ShippedTeacher::Minilm);
+        let (s, ignored) = Settings::from_hash("data=spam&teacher=minilm");
+        assert_eq!(s.teacher, ShippedTeacher::Scratch);
+        assert!(ignored[0].contains("Brown's genres only"), "{ignored:?}");
+        let forced = Settings {
+            teacher: ShippedTeacher::Minilm,
+            ..s
+        };
+        assert!(check(&forced).is_err());
     }
 }

@@ -11,6 +11,7 @@ pub use edit::Edit;
 use serde::{Deserialize, Serialize};
 
 use super::students::teacher_depth;
+use crate::app::shipped_teacher::ShippedTeacher;
 use crate::engine::catalog::DatasetKind;
 use crate::engine::data::TransferConfig;
 use crate::engine::error::{Error, Result};
@@ -43,6 +44,9 @@ pub struct Settings {
     /// What the networks learn: digits, MNIST or a 2-D toy set (each with its shipped teacher),
     /// the e-mails, or your own CSV.
     pub dataset: DatasetKind,
+    /// Which of the set's shipped teachers it is distilled from (Brown: MiniLM or a transformer
+    /// trained here from scratch).
+    pub teacher: ShippedTeacher,
     /// The name of your own CSV (the file stays in this browser; only its name is in a link).
     pub own_name: String,
     pub temperature: f32,
@@ -98,6 +102,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             dataset: DatasetKind::Digits,
+            teacher: ShippedTeacher::Scratch,
             own_name: String::new(),
             temperature: limits::TEMPERATURE.default,
             anneal_temperature: false,
@@ -258,6 +263,7 @@ pub fn runners_up(probs: &[f32], count: usize) -> Vec<(usize, f32)> {
 /// Rejects a settings change that would make training impossible, with the reason.
 pub fn check(settings: &Settings) -> Result<()> {
     settings.distill_settings().validate()?;
+    settings.teacher.check(settings.dataset)?;
     let classes = settings.dataset.classes();
     if let Some(c) = settings.omit_class.filter(|c| usize::from(*c) >= classes) {
         return Err(Error::Settings(format!(

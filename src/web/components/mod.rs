@@ -31,6 +31,7 @@ mod own_data;
 mod presets;
 mod settings_reference;
 mod soft_targets;
+mod teacher_menu;
 mod tour;
 mod training;
 
@@ -61,6 +62,7 @@ pub use own_data::*;
 pub use presets::*;
 pub use settings_reference::*;
 pub use soft_targets::*;
+pub use teacher_menu::*;
 pub use tour::*;
 pub use training::*;
 

@@ -10,7 +10,7 @@ use crate::app::session::CurvePoint;
 use crate::app::state::{Action, Run};
 use crate::engine::network::{MlpConfig, NetKind};
 use crate::web::Request;
-use crate::web::components::{DatasetMenu, Lines, Series};
+use crate::web::components::{DatasetMenu, Lines, Series, TeacherMenu};
 
 /// The settings it edits and the run it shows. The charts skip a render when their points are
 /// the same, so a drag of T redraws only the panel's controls.
@@ -33,6 +33,7 @@ pub fn Training(props: &TrainingProps) -> Html {
             <h2 id="train-h">{ "Training" }</h2>
             { run_buttons(p, &props.step_once) }
             <DatasetMenu kind={p.settings.dataset} own_name={p.settings.own_name.clone()} error={p.error.clone()} request={props.request.clone()} />
+            <TeacherMenu kind={p.settings.dataset} teacher={p.settings.teacher} error={p.error.clone()} request={props.request.clone()} />
             { student_shape(p) }
             { curves(p) }
             { readings(p) }

@@ -28,6 +28,7 @@ use crate::app::jobs::{Ended, Runner, pace};
 use crate::app::labs::{Fetch, LabHost};
 use crate::app::saved_run::SavedRun;
 use crate::app::session::{CurvePoint, Lesson, Session};
+use crate::app::shipped_teacher::ShippedTeacher;
 use crate::app::state::{Action, AppState, Data};
 use crate::engine::catalog::DatasetKind;
 use crate::engine::weights::NetworkWeights;
@@ -126,8 +127,8 @@ struct Run {
 /// The dataset and the teacher.
 struct Material {
     data: Option<Data>,
-    /// A set that failed to load (not retried until another is chosen).
-    failed: Option<DatasetKind>,
+    /// A set and teacher that failed to load (not retried until another is chosen).
+    failed: Option<(DatasetKind, ShippedTeacher)>,
     /// A set loaded on request, waiting for the settings to switch to it.
     staged: Option<(Data, NetworkWeights)>,
     teacher: NetworkWeights,
@@ -326,12 +327,12 @@ impl Driver {
     /// The dataset the settings name, with its shipped teacher; the old session goes with the
     /// old data. A set that cannot be loaded puts the settings back, with the reason.
     async fn data(&mut self) -> Flow {
-        let kind = self.wanted.settings.dataset;
+        let (kind, teacher) = (self.wanted.settings.dataset, self.wanted.settings.teacher);
         let m = &mut self.material;
-        if m.failed.is_some_and(|f| f != kind) {
+        if m.failed.is_some_and(|f| f != (kind, teacher)) {
             m.failed = None;
         }
-        if m.data.as_ref().is_some_and(|d| d.kind == kind) || m.failed.is_some() {
+        if m.data.as_ref().is_some_and(|d| d.is(kind, teacher)) || m.failed.is_some() {
             return if m.data.is_some() {
                 Flow::Next
             } else {
@@ -339,20 +340,20 @@ impl Driver {
             };
         }
         let loaded = match m.staged.take() {
-            Some((d, t)) if d.kind == kind => Ok((d, t)),
+            Some((d, t)) if d.is(kind, teacher) => Ok((d, t)),
             // Your data's teacher trains first; the stage waits for it.
             _ if kind == DatasetKind::Own => match self.own_from_browser().await {
                 Ok(()) => return Flow::Wait,
                 Err(e) => Err(e),
             },
-            _ => requests::load_dataset(kind, &self.events).await,
+            _ => requests::load_dataset(kind, teacher, &self.events).await,
         };
         self.run.session = None;
         self.remote.forget_run();
         self.run.rebuild = true;
         match loaded {
             Ok((d, shipped)) => self.data_ready(d, shipped),
-            Err(e) => self.data_failed(kind, &e.to_string()),
+            Err(e) => self.data_failed((kind, teacher), &e.to_string()),
         }
         if self.material.data.is_some() {
             Flow::Next
@@ -377,16 +378,19 @@ impl Driver {
     }
 
     /// Only a link can name a set that was never loaded: the page falls back to the one in use.
-    fn data_failed(&mut self, kind: DatasetKind, error: &str) {
-        self.material.failed = Some(kind);
-        let back = self
+    fn data_failed(&mut self, (kind, teacher): (DatasetKind, ShippedTeacher), error: &str) {
+        self.material.failed = Some((kind, teacher));
+        let (back, back_teacher) = self
             .material
             .data
             .as_ref()
-            .map_or(DatasetKind::Digits, |d| d.kind);
+            .map_or((DatasetKind::Digits, ShippedTeacher::Scratch), |d| {
+                (d.kind, d.teacher)
+            });
         self.emit(Action::DataFailed {
             previous: Settings {
                 dataset: back,
+                teacher: back_teacher,
                 omit_class: None,
                 ..self.wanted.settings.clone()
             },

@@ -5,6 +5,7 @@ use std::rc::Rc;
 
 use crate::app::imports::Which;
 use crate::app::labs::LabRequest;
+use crate::app::shipped_teacher::ShippedTeacher;
 use crate::engine::catalog::DatasetKind;
 use crate::engine::weights::{NetworkWeights, WeightFormat};
 
@@ -30,6 +31,8 @@ pub enum Request {
     },
     /// Load another dataset (and its shipped teacher), then switch the settings to it.
     SwitchData(DatasetKind),
+    /// Load the set with another of its shipped teachers, then switch the settings to it.
+    SwitchTeacher(ShippedTeacher),
     /// The run's settings as a TextBrewer or torchdistill config, downloaded.
     ExportRecipe(RecipeFormat),
     /// A link with the settings and the distilled student's weights in its fragment.

@@ -2,7 +2,8 @@
 
 use super::*;
 use crate::app::imports::{Which, check_import};
-use crate::app::loading::BROWN_FILES;
+use crate::app::loading::files_told;
+use crate::app::shipped_teacher::ShippedTeacher;
 use crate::engine::catalog::DatasetKind;
 use crate::engine::weights::WeightFormat;
 use crate::web::files;
@@ -14,6 +15,7 @@ impl Driver {
             match request {
                 Request::Download { which, format } => self.download(which, format).await,
                 Request::SwitchData(next) => self.switch_data(next).await,
+                Request::SwitchTeacher(next) => self.switch_teacher(next).await,
                 Request::ExportRecipe(format) => self.export_recipe(format),
                 Request::Import {
                     which,
@@ -57,13 +59,39 @@ impl Driver {
         if next == self.wanted.settings.dataset {
             return;
         }
-        match load_dataset(next, &self.events).await {
+        let settings = self.wanted.settings.switched_to(next);
+        match load_dataset(next, settings.teacher, &self.events).await {
             Ok(loaded) => {
                 self.material.staged = Some(loaded);
-                self.emit(Action::Edit(self.wanted.settings.switched_to(next)));
+                self.emit(Action::Edit(settings));
             }
             Err(e) => self.emit(Action::Failed(format!(
                 "Could not load {}: {e}. Nothing was changed.",
+                next.title()
+            ))),
+        }
+    }
+
+    /// The set with another of its teachers: loaded first, like another set, and the students
+    /// start again under it.
+    async fn switch_teacher(&mut self, next: ShippedTeacher) {
+        if next == self.wanted.settings.teacher {
+            return;
+        }
+        let settings = Settings {
+            teacher: next,
+            ..self.wanted.settings.clone()
+        };
+        if let Err(e) = crate::app::check(&settings) {
+            return self.emit(Action::Failed(e.to_string()));
+        }
+        match load_dataset(settings.dataset, next, &self.events).await {
+            Ok(loaded) => {
+                self.material.staged = Some(loaded);
+                self.emit(Action::Edit(settings));
+            }
+            Err(e) => self.emit(Action::Failed(format!(
+                "Could not load the {} teacher: {e}. Nothing was changed.",
                 next.title()
             ))),
         }
@@ -121,6 +149,7 @@ impl Driver {
 /// A dataset and its shipped teacher, fetched (with a notice for the large ones).
 pub(super) async fn load_dataset(
     kind: DatasetKind,
+    teacher: ShippedTeacher,
     dispatch: &UseReducerDispatcher<AppState>,
 ) -> crate::Result<(Data, NetworkWeights)> {
     let notice = match kind {
@@ -135,18 +164,18 @@ pub(super) async fn load_dataset(
     }
     // The app's loaders take any fetch; the message of a failed one is what the user reads.
     // Brown's five files say which one is on its way.
+    let told = files_told(kind, teacher);
     let fetch = |path: String| {
-        let told = BROWN_FILES
-            .iter()
-            .position(|(file, _)| kind == DatasetKind::Brown && path.ends_with(file));
-        if let Some(k) = told {
-            let (n, what) = (BROWN_FILES.len(), BROWN_FILES[k].1);
+        let k = told.iter().position(|(file, _)| path.ends_with(file));
+        if let Some(k) = k {
+            let (n, what) = (told.len(), told[k].1);
             dispatch.dispatch(Action::Notice(format!(
-                "Loading Brown genres: file {} of {n}, {what}…",
+                "Loading {}: file {} of {n}, {what}…",
+                kind.title(),
                 k + 1
             )));
         }
         async move { files::fetch(&path).await.map_err(|e| e.to_string()) }
     };
-    crate::app::loading::load_data(kind, fetch).await
+    crate::app::loading::load_data(kind, teacher, fetch).await
 }

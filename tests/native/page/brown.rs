@@ -5,6 +5,7 @@
 use burn::tensor::Device;
 use futures_lite::future::block_on;
 
+use super::served::{served, without};
 use distill_playground::app::Settings;
 use distill_playground::app::loading::{BROWN_FILES, load_brown};
 use distill_playground::app::session::Session;
@@ -14,11 +15,6 @@ use distill_playground::engine::catalog::DatasetKind;
 use distill_playground::engine::loss::AttentionLoss;
 use distill_playground::engine::network::{Classifier, NetKind};
 use distill_playground::engine::weights::NetworkWeights;
-
-fn served(path: String) -> std::future::Ready<Result<Vec<u8>, String>> {
-    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(&path);
-    std::future::ready(std::fs::read(file).map_err(|e| format!("{path}: {e}")))
-}
 
 fn brown() -> (Data, NetworkWeights) {
     block_on(load_brown(served)).unwrap()
@@ -172,15 +168,7 @@ fn augmented_copies_the_teacher_cannot_read_in_time_are_refused_with_the_way_out
 #[test]
 fn a_missing_or_wrong_brown_file_is_named_and_nothing_loads() {
     for (k, (file, _)) in BROWN_FILES.iter().enumerate() {
-        let gone = move |path: String| {
-            let out = served(path.clone());
-            async move {
-                match path.ends_with(file) {
-                    true => Err(format!("{path}: 404")),
-                    false => out.await,
-                }
-            }
-        };
+        let gone = without(file);
         let err = block_on(load_brown(gone))
             .map(|_| ())
             .unwrap_err()

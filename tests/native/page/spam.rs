@@ -5,6 +5,7 @@
 use burn::tensor::Device;
 use futures_lite::future::block_on;
 
+use super::served::{replacing, served, without};
 use distill_playground::app::Settings;
 use distill_playground::app::loading::{SPAM_LOGITS, load_spam};
 use distill_playground::app::session::Session;
@@ -12,11 +13,6 @@ use distill_playground::app::state::Data;
 use distill_playground::engine::catalog::DatasetKind;
 use distill_playground::engine::train::logits_host;
 use distill_playground::engine::weights::NetworkWeights;
-
-fn served(path: String) -> std::future::Ready<Result<Vec<u8>, String>> {
-    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(&path);
-    std::future::ready(std::fs::read(file).map_err(|e| format!("{path}: {e}")))
-}
 
 /// A small session on the e-mails under `teacher`, and how many slices the teacher read.
 fn session(data: &Data, teacher: &NetworkWeights) -> (Session, usize) {
@@ -90,30 +86,17 @@ fn another_teacher_reads_every_message_itself() {
 #[test]
 fn a_missing_or_wrong_logit_file_is_named_and_nothing_loads() {
     for (file, _) in SPAM_LOGITS {
-        let gone = move |path: String| {
-            let out = served(path.clone());
-            async move {
-                match path.ends_with(file) {
-                    true => Err(format!("{path}: 404")),
-                    false => out.await,
-                }
-            }
-        };
+        let gone = without(file);
         let err = block_on(load_spam(gone)).map(|_| ()).unwrap_err();
         assert!(err.to_string().contains(file), "{err}");
     }
     let swapped = |path: String| served(path.replace("spam-logits", "spam-test-logits"));
     let err = block_on(load_spam(swapped)).map(|_| ()).unwrap_err();
     assert!(err.to_string().contains("training messages"), "{err}");
-    let corrupt = |path: String| {
-        let out = served(path.clone());
-        async move {
-            match path.ends_with("spam-test-logits.safetensors") {
-                true => Ok(b"\x08\0\0\0\0\0\0\0{}garbage".to_vec()),
-                false => out.await,
-            }
-        }
-    };
+    let corrupt = replacing(
+        "spam-test-logits.safetensors",
+        b"\x08\0\0\0\0\0\0\0{}garbage",
+    );
     let err = block_on(load_spam(corrupt)).map(|_| ()).unwrap_err();
     assert!(err.to_string().contains("spam-test-logits"), "{err}");
 }

@@ -41,6 +41,11 @@ if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WASM_BIND
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force --no-default-features
 fi
 
+# Every crate in Cargo.lock, for every target and feature: trunk builds offline, and the WebGPU
+# build needs crates that no native or CPU-only build has fetched (a fresh machine failed here).
+say "Fetching the locked crates (crates.io; quick when they are cached)"
+cargo fetch --locked --quiet
+
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
   say "Installing Debian's chromium and chromium-driver (browser tests)"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -61,7 +61,7 @@ impl Pooling {
     }
 
     /// A state on the student's positions with those no piece pools into zeroed.
-    pub fn student_hidden(&self, h: Tensor<3>) -> Tensor<3> {
+    pub fn masked(&self, h: Tensor<3>) -> Tensor<3> {
         if h.dims()[1] != self.mask.dims()[1] {
             return h;
         }
@@ -125,10 +125,7 @@ mod tests {
             host(p.hidden(h.clone())),
             vec![0.0, 1.5, 3.0, 4.0, 0.0, 0.0]
         );
-        assert_eq!(
-            host(p.student_hidden(h)),
-            vec![0.0, 1.0, 2.0, 3.0, 0.0, 0.0]
-        );
+        assert_eq!(host(p.masked(h)), vec![0.0, 1.0, 2.0, 3.0, 0.0, 0.0]);
         assert_eq!(host(p.mask), vec![1.0, 1.0, 1.0, 1.0, 0.0, 0.0]);
     }
 

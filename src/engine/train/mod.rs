@@ -189,6 +189,23 @@ struct Teacher {
     cache: Option<TeacherCache>,
 }
 
+impl Teacher {
+    /// The teacher with its outputs on `data` computed once (its hidden states too when
+    /// `hidden`), those in `known` looked up; without a cache when they would not fit.
+    fn with_cache(
+        mut self,
+        student: &Architecture,
+        hidden: bool,
+        data: &TransferSet,
+        known: Option<&KnownLogits>,
+        device: &Device,
+    ) -> Self {
+        self.cache =
+            TeacherCache::build(&self, student, hidden, data, known, &device.clone().inner());
+        self
+    }
+}
+
 /// Teacher logits `[rows, classes]` and, when they fit too, the hidden states of the mapped
 /// teacher layers `[rows, positions, width]`, in `hidden_pairs` order (already cut to the
 /// student's positions). They stay on the training device.

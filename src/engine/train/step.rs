@@ -215,7 +215,7 @@ impl Trainer {
             // Positions no piece pools into count on neither side (a projection's bias
             // would otherwise put something there).
             let (h_s, h_t) = match pooling {
-                Some(p) => (p.student_hidden(h_s), p.student_hidden(h_t)),
+                Some(p) => (p.masked(h_s), p.masked(h_t)),
                 None => (h_s, h_t),
             };
             hidden = hidden.add(loss::hidden_loss(self.settings.hidden_loss, h_s, h_t));

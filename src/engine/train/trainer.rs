@@ -125,20 +125,14 @@ impl Trainer {
             &settings,
             data.is_aligned(),
         )?;
-        let mut teacher = Teacher {
+        let teacher = Teacher {
             net: teacher.valid(),
             mapping,
             hidden_pairs,
             cache: None,
         };
-        teacher.cache = TeacherCache::build(
-            &teacher,
-            &config,
-            settings.beta > 0.0,
-            &data,
-            known,
-            &device.clone().inner(),
-        );
+        let hidden = settings.beta > 0.0;
+        let teacher = teacher.with_cache(&config, hidden, &data, known, device);
         Self::build(config, data, settings, Some(teacher), device)
     }
 
@@ -153,20 +147,13 @@ impl Trainer {
         known: Option<&KnownLogits>,
     ) -> Result<Self> {
         let teacher_config = teacher.architecture();
-        let mut teacher = Teacher {
+        let teacher = Teacher {
             net: teacher.valid(),
             mapping: MappingScheme::None.resolve(config.depth(), teacher_config.depth())?,
             hidden_pairs: Vec::new(),
             cache: None,
         };
-        teacher.cache = TeacherCache::build(
-            &teacher,
-            &config,
-            false,
-            &data,
-            known,
-            &device.clone().inner(),
-        );
+        let teacher = teacher.with_cache(&config, false, &data, known, device);
         if teacher.cache.is_none() {
             return Err(Error::Settings(
                 "the teacher's known logits of the transfer set do not fit in memory".into(),

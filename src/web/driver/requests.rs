@@ -170,8 +170,7 @@ pub(super) async fn load_dataset(
         if let Some(k) = k {
             let (n, what) = (told.len(), told[k].1);
             dispatch.dispatch(Action::Notice(format!(
-                "Loading {}: file {} of {n}, {what}…",
-                kind.title(),
+                "Loading Brown genres: file {} of {n}, {what}…",
                 k + 1
             )));
         }

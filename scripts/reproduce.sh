@@ -316,8 +316,9 @@ pretrained_assistant() {
     done
 }
 
-# The same 32×2 student as pretrained-deep (5 % labeled, nothing else), taught by the page's
-# other Brown teacher: the 3×64 transformer trained here from scratch (24.1 %).
+# The same 32×2 student as pretrained-deep (5 % labeled, nothing else), and the same bag of words
+# as pretrained, taught by the page's other Brown teacher: the 3×64 transformer trained here
+# from scratch (24.1 %).
 pretrained_vs_scratch() {
     for seed in $seeds; do
         say "Brown, seed $seed: the 32×2 student from the transformer trained from scratch"
@@ -325,6 +326,10 @@ pretrained_vs_scratch() {
             --teacher assets/teachers/brown-transformer.safetensors --student 32x2 \
             --labeled-fraction 0.05 --no-unlabeled --epochs 4 --seed "$seed" \
             --out "$out/brown-from-scratch-teacher-$seed.safetensors" | tee "$out/brown-from-scratch-teacher-$seed.log"
+        say "Brown, seed $seed: pretrained's bag of words (5 % labeled, the rest unlabeled) from the same teacher"
+        distill distill --dataset brown --kind bow --student 64,64 --labeled-fraction 0.05 --epochs 2 --lr 0.01 \
+            --teacher assets/teachers/brown-transformer.safetensors --seed "$seed" \
+            --out "$out/brown-bow-from-scratch-teacher-$seed.safetensors" | tee "$out/brown-bow-from-scratch-teacher-$seed.log"
     done
 }
 

@@ -41,10 +41,7 @@ pub struct LabContext<'a> {
 impl LabContext<'_> {
     /// The run, or why there is none yet.
     pub fn run(&self) -> crate::Result<&RunContext<'_>> {
-        let run = self
-            .run
-            .as_ref()
-            .ok_or_else(|| crate::Error::Settings("the data is still loading".into()))?;
+        let run = self.run_of_any_teacher()?;
         if crate::app::piece_teacher::reads_pieces(&run.teacher.architecture) {
             return Err(crate::Error::Settings(
                 "the labs run the teacher on the students' words, and Brown's MiniLM reads \
@@ -54,6 +51,14 @@ impl LabContext<'_> {
             ));
         }
         Ok(run)
+    }
+
+    /// The run, whatever its teacher reads: for work that takes only the teacher's logits of
+    /// the training rows, which MiniLM shipped (a teacher assistant).
+    pub fn run_of_any_teacher(&self) -> crate::Result<&RunContext<'_>> {
+        self.run
+            .as_ref()
+            .ok_or_else(|| crate::Error::Settings("the data is still loading".into()))
     }
 }
 

@@ -70,7 +70,7 @@ impl Lab for Teachers {
                 let job = TrainingJob::new(&plan, split, None, &run.session.device(), "a new teacher")?;
                 TeacherJob { job, request, plan, teacher_accuracy: None }
             }
-            TeacherRequest::Assistant => assistant(context.run()?, &request)?,
+            TeacherRequest::Assistant => assistant(context.run_of_any_teacher()?, &request)?,
         };
         Ok(Started::Job(Box::new(job)))
     }
@@ -87,15 +87,16 @@ fn own_teacher(split: &Split, request: &TeacherRequest) -> crate::Result<Teacher
 }
 
 /// An assistant of half the teacher's width, distilled from the teacher (whose test accuracy
-/// it is set against), reusing what the teacher read of the text set.
+/// it is set against), reusing what the teacher read of the text set. From MiniLM it learns
+/// from the logits MiniLM shipped, on the students' words.
 fn assistant(run: &RunContext, request: &TeacherRequest) -> crate::Result<TeacherJob> {
-    let cpu = Device::flex();
-    let (kind, vocab) = (run.settings.dataset, run.teacher.architecture.vocab());
-    let plan = PageTraining::assistant(kind, vocab);
     let session = run.session;
+    let plan = assistant_plan(run);
     let known = session.text.as_ref().map(|t| t.known(fingerprint(run.teacher)));
-    let teacher_net = run.teacher.to_network(&cpu)?;
-    let teacher_accuracy = crate::engine::train::accuracy(&teacher_net, &session.split.test, &cpu)?;
+    let test = &session.split.test;
+    let predicted = crate::engine::train::predictions(&session.teacher_test_logits, test.classes);
+    let right = predicted.iter().zip(&test.labels).filter(|(p, l)| **p == usize::from(**l));
+    let teacher_accuracy = right.count() as f32 / test.len().max(1) as f32;
     let from = Some((run.teacher, known.as_ref()));
     let job = TrainingJob::new(&plan, &session.split, from, &session.device(), "the assistant")?;
     Ok(TeacherJob {
@@ -104,6 +105,13 @@ fn assistant(run: &RunContext, request: &TeacherRequest) -> crate::Result<Teache
         plan,
         teacher_accuracy: Some(teacher_accuracy),
     })
+}
+
+/// The assistant the run's teacher gets, over the students' words (a teacher of word pieces has
+/// a vocabulary of its own).
+pub fn assistant_plan(run: &RunContext) -> PageTraining {
+    let students = crate::engine::network::Classifier::architecture(&run.session.distilled.network());
+    PageTraining::assistant(run.settings.dataset, students.vocab())
 }
 
 struct TeacherJob {

@@ -183,3 +183,50 @@ fn a_missing_or_wrong_brown_file_is_named_and_nothing_loads() {
         .to_string();
     assert!(err.contains("training sentences"), "{err}");
 }
+
+/// The page's teacher assistant learns from the logits MiniLM shipped, on the students' words:
+/// no sentence is read in pieces, and it is the students' vocabulary it embeds. (Its whole run,
+/// one epoch of Brown, is minutes: the test takes a few turns and cancels.)
+#[test]
+fn a_teacher_assistant_starts_from_minilms_shipped_logits() {
+    use distill_playground::app::jobs::Ended;
+    use distill_playground::app::labs::teachers::{TeacherRequest, assistant_plan};
+    use distill_playground::app::labs::{
+        Fetch, LabContext, LabHost, LabReport, LabRequest, RunContext,
+    };
+    let loaded = brown();
+    let settings = Settings::default().with_dataset(DatasetKind::Brown);
+    let s = session(&settings, &loaded);
+    let fetch: Fetch = std::rc::Rc::new(|path: String| Box::pin(served(path)));
+    let context = LabContext {
+        run: Some(RunContext {
+            session: &s,
+            teacher: &s.teacher,
+            settings: &settings,
+        }),
+        fetch: &fetch,
+        gpu: None,
+        no_gpu: None,
+    };
+    let plan = assistant_plan(context.run_of_any_teacher().unwrap());
+    let words = loaded.0.text.as_ref().unwrap().split.tokenizer.vocab_size();
+    assert_eq!(plan.config.vocab(), Some(words));
+    assert_eq!(plan.config.kind(), "transformer");
+    let mut host = LabHost::default();
+    let request = LabRequest::teachers(TeacherRequest::Assistant);
+    let mut reports = host.request(request, &context);
+    let t = std::cell::Cell::new(0.0);
+    let now = || {
+        t.set(t.get() + 1.0);
+        t.get()
+    };
+    for _ in 0..3 {
+        assert!(host.busy(), "the assistant did not start: {reports:?}");
+        reports = block_on(host.turn(&now, &context));
+    }
+    let ended = host.cancel().into_iter().find_map(|r| match r {
+        LabReport::Ended { ended, .. } => Some(ended),
+        _ => None,
+    });
+    assert_eq!(ended, Some(Ended::Cancelled), "{reports:?}");
+}

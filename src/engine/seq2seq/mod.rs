@@ -4,11 +4,13 @@
 //! pronunciations, from the teacher's distribution at each position (word level), from the
 //! teacher's own greedy pronunciations (sequence level), or from both.
 
+pub mod beam;
 pub mod data;
 pub mod file;
 pub mod model;
 pub mod train;
 
+pub use beam::{Candidate, MAX_BEAM};
 pub use data::{G2p, Pair};
 pub use file::{load_seq2seq, save_seq2seq};
 pub use model::{Seq2Seq, Seq2SeqConfig};

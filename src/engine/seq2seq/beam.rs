@@ -163,7 +163,10 @@ mod tests {
         let model = teacher(&device);
         for word in WORDS {
             let l = letters(word).unwrap();
-            let greedy = model.greedy(&[l.clone()], &device).unwrap().concat();
+            let greedy = model
+                .greedy(std::slice::from_ref(&l), &device)
+                .unwrap()
+                .concat();
             let beam = model.beam(&l, 1, &device).unwrap();
             assert_eq!(beam.len(), 1);
             assert_eq!(beam[0].phonemes, greedy, "{word}");
@@ -192,7 +195,10 @@ mod tests {
                     c.log_prob
                 );
             }
-            let greedy = model.greedy(&[l.clone()], &device).unwrap().concat();
+            let greedy = model
+                .greedy(std::slice::from_ref(&l), &device)
+                .unwrap()
+                .concat();
             greedy_total += model.log_prob(&l, &greedy, &device).unwrap();
             beam_total += found[0].log_prob;
         }

@@ -6,7 +6,7 @@ use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
-use super::data::{BOS, EOS, MAX_LETTERS, PAD, PHONE_IDS, TARGET_LEN};
+use super::data::{BOS, EOS, MAX_LETTERS, PAD, PHONE_IDS, TARGET_LEN, edit_distance};
 use super::model::{Seq2Seq, id_rows};
 use crate::engine::error::{Error, Result};
 
@@ -96,6 +96,19 @@ impl Seq2Seq {
         }
         Ok(total)
     }
+}
+
+/// Sequence-level interpolation (Kim & Rush 2016): of the teacher's beam, the candidate closest
+/// to the gold pronunciation (fewest phoneme edits; the more probable of two as close). `None`
+/// for an empty beam.
+pub fn closest_to_gold<'a>(candidates: &'a [Candidate], gold: &[u32]) -> Option<&'a Candidate> {
+    candidates.iter().min_by(|a, b| {
+        let (da, db) = (
+            edit_distance(gold, &a.phonemes),
+            edit_distance(gold, &b.phonemes),
+        );
+        da.cmp(&db).then(b.log_prob.total_cmp(&a.log_prob))
+    })
 }
 
 /// The phonemes of a prefix (without its start token).
@@ -207,6 +220,21 @@ mod tests {
             beam_total >= greedy_total - 1e-3,
             "{beam_total} against {greedy_total}"
         );
+    }
+
+    #[test]
+    fn interpolation_takes_the_candidate_nearest_gold_then_the_more_probable() {
+        let c = |phonemes: Vec<u32>, log_prob: f32| Candidate { phonemes, log_prob };
+        let beam = [
+            c(vec![5, 6, 7], -0.5),
+            c(vec![5, 9, 7], -1.0),
+            c(vec![5, 9, 8], -0.7),
+        ];
+        // Gold 5 9 7: the second candidate matches it, though the first is more probable.
+        assert_eq!(closest_to_gold(&beam, &[5, 9, 7]), Some(&beam[1]));
+        // Gold 5 6 8: the first and the third are one edit away; the first is more probable.
+        assert_eq!(closest_to_gold(&beam, &[5, 6, 8]), Some(&beam[0]));
+        assert_eq!(closest_to_gold(&[], &[5]), None);
     }
 
     #[test]

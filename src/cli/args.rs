@@ -140,6 +140,9 @@ pub struct G2pArgs {
     /// gold, word, sequence or both (default: all four, one after another).
     #[arg(long)]
     pub targets: Option<String>,
+    /// The teacher's beam for sequence-level targets (1: greedy decoding; up to 64).
+    #[arg(long, default_value_t = 1)]
+    pub beam: usize,
     #[arg(long, default_value_t = 10)]
     pub epochs: usize,
     #[arg(long, default_value_t = 1e-3)]

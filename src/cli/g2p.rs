@@ -85,6 +85,7 @@ pub(super) fn g2p_teacher(
         learning_rate: args.lr,
         batch_size: args.batch_size,
         seed: args.seed,
+        beam: 1,
     };
     let start = Instant::now();
     let model = train(&config, &data, None, settings, args.epochs, device, quiet)?;
@@ -131,6 +132,7 @@ pub(super) fn g2p(args: G2pArgs, assets: &Path, device: &Device, quiet: bool) ->
             learning_rate: args.lr,
             batch_size: args.batch_size,
             seed: args.seed,
+            beam: args.beam,
         };
         let start = Instant::now();
         let model = train(

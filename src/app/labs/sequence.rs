@@ -249,6 +249,7 @@ fn train(
         learning_rate: 3e-3,
         batch_size: 64,
         seed: 1,
+        beam: 1,
     };
     // Sequence-level targets are the teacher's greedy outputs, decoded here first.
     let trainer = Seq2SeqTrainer::new(

@@ -70,6 +70,9 @@ pub struct Seq2SeqSettings {
     pub learning_rate: f64,
     pub batch_size: usize,
     pub seed: u64,
+    /// The teacher's beam for sequence-level targets: 1 decodes greedily, wider takes the best
+    /// of that many candidates per word.
+    pub beam: usize,
 }
 
 /// Exact-match rate of whole pronunciations, and phoneme error rate (edits per gold phoneme).
@@ -102,6 +105,7 @@ impl Seq2SeqTrainer {
     ) -> Result<Self> {
         limits::LEARNING_RATE.check(settings.learning_rate)?;
         limits::BATCH_SIZE.check(settings.batch_size)?;
+        super::beam::check_width(settings.beam)?;
         let teacher = match (teacher, settings.targets.needs_teacher()) {
             (None, true) => {
                 return Err(Error::Settings(format!(
@@ -114,7 +118,9 @@ impl Seq2SeqTrainer {
         let device = device.clone().inner();
         let words: Vec<Vec<u32>> = pairs.iter().map(|p| p.letters.clone()).collect();
         let targets = match (&teacher, settings.targets) {
-            (Some(t), Targets::Sequence | Targets::Both) => t.greedy(&words, &device)?,
+            (Some(t), Targets::Sequence | Targets::Both) => {
+                sequence_targets(t, &words, settings.beam, &device)?
+            }
             _ => pairs.iter().map(|p| p.phones.clone()).collect(),
         };
         let train = device.clone().autodiff();
@@ -200,6 +206,28 @@ impl Seq2SeqTrainer {
     pub fn network(&self) -> Seq2Seq {
         self.student.valid()
     }
+}
+
+/// The teacher's pronunciation of each word: greedy for a beam of 1 (all words at once), else
+/// the best of its beam (word by word).
+fn sequence_targets(
+    teacher: &Seq2Seq,
+    words: &[Vec<u32>],
+    beam: usize,
+    device: &Device,
+) -> Result<Vec<Vec<u32>>> {
+    if beam == 1 {
+        return teacher.greedy(words, device);
+    }
+    let best = |w: &Vec<u32>| -> Result<Vec<u32>> {
+        let found = teacher.beam(w, beam, device)?;
+        Ok(found
+            .into_iter()
+            .next()
+            .map(|c| c.phonemes)
+            .unwrap_or_default())
+    };
+    words.iter().map(best).collect()
 }
 
 /// One-hot next tokens `[batch, TARGET_LEN, ids]` (the phonemes, then the end token), the mask

@@ -43,6 +43,7 @@ fn sequence_level_kd_beats_the_gold_pronunciations() {
                 learning_rate: 3e-3,
                 batch_size: 64,
                 seed,
+                beam: 1,
             };
             let config = Seq2SeqConfig::student();
             let mut t =

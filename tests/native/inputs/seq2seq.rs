@@ -117,6 +117,7 @@ fn every_kind_of_target_trains_and_distilling_needs_a_teacher() {
             learning_rate: 3e-3,
             batch_size: 2,
             seed: 1,
+            beam: 1,
         };
         let mut t = Seq2SeqTrainer::new(
             &tiny(),
@@ -151,4 +152,30 @@ fn every_kind_of_target_trains_and_distilling_needs_a_teacher() {
             _ => assert_eq!(t.targets(), gold.as_slice()),
         }
     }
+}
+
+/// Sequence-level targets from the teacher's beam: the best candidate of each word; a beam of 0
+/// is refused with the reason, before anything is decoded.
+#[test]
+fn sequence_targets_come_from_the_teachers_beam_and_a_beam_of_zero_is_refused() {
+    let device = Device::flex();
+    let text = "train\tcat\tK AE T\ntrain\tdog\tD AO G\ntrain\tcar\tK AA R\ntest\tcot\tK AA T\n";
+    let data = G2p::parse(text).unwrap();
+    let teacher = tiny().init(&device).unwrap();
+    let settings = |beam| Seq2SeqSettings {
+        targets: Targets::Sequence,
+        learning_rate: 3e-3,
+        batch_size: 2,
+        seed: 1,
+        beam,
+    };
+    let t =
+        Seq2SeqTrainer::new(&tiny(), &data.train, Some(&teacher), settings(3), &device).unwrap();
+    for (pair, target) in data.train.iter().zip(t.targets()) {
+        let best = teacher.beam(&pair.letters, 3, &device).unwrap();
+        assert_eq!(&best[0].phonemes, target);
+    }
+    let refused = Seq2SeqTrainer::new(&tiny(), &data.train, Some(&teacher), settings(0), &device);
+    let err = refused.map(|_| ()).unwrap_err().to_string();
+    assert!(err.contains("a beam of 0"), "{err}");
 }

@@ -102,6 +102,8 @@ pub(super) fn g2p_teacher(
 }
 
 pub(super) fn g2p(args: G2pArgs, assets: &Path, device: &Device, quiet: bool) -> Result<()> {
+    // A bad beam is named before the teacher is read and scored.
+    crate::engine::seq2seq::beam::check_width(args.beam)?;
     let data = cmudict(assets)?;
     let path = args
         .teacher

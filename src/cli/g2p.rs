@@ -109,11 +109,7 @@ pub(super) fn g2p(args: G2pArgs, assets: &Path, device: &Device, quiet: bool) ->
         .teacher
         .clone()
         .unwrap_or_else(|| shipped_g2p_teacher(assets));
-    let (teacher, teacher_config, _) = load_seq2seq(&read(&path, MAX_FILE_BYTES)?, device)
-        .map_err(|e| match e {
-            Error::Weights(m) => Error::Weights(format!("{}: {m}", path.display())),
-            other => other,
-        })?;
+    let (teacher, teacher_config) = read_g2p_teacher(&path, device)?;
     if let Some(out) = &args.logits_out {
         write(out, &teacher_logits(&teacher, &data, device)?)?;
         println!("Saved {}", out.display());
@@ -163,6 +159,16 @@ pub(super) fn g2p(args: G2pArgs, assets: &Path, device: &Device, quiet: bool) ->
         say(word, &teacher, last.as_ref().map(|(m, _)| m), device)?;
     }
     Ok(())
+}
+
+/// The teacher of `path`, an error naming the file when it is not one.
+fn read_g2p_teacher(path: &Path, device: &Device) -> Result<(Seq2Seq, Seq2SeqConfig)> {
+    let (teacher, config, _) =
+        load_seq2seq(&read(path, MAX_FILE_BYTES)?, device).map_err(|e| match e {
+            Error::Weights(m) => Error::Weights(format!("{}: {m}", path.display())),
+            other => other,
+        })?;
+    Ok((teacher, config))
 }
 
 /// The first 100 test words, their gold prefixes and the teacher's logits along them.

@@ -43,7 +43,8 @@ fn session(settings: &Settings, (data, teacher): &(Data, NetworkWeights)) -> Ses
     s
 }
 
-fn accuracy(logits: &[f32], labels: &[u8], classes: usize) -> f32 {
+/// The share of `labels` that `logits` rank first (the scratch teacher's tests use it too).
+pub(super) fn accuracy(logits: &[f32], labels: &[u8], classes: usize) -> f32 {
     let preds = distill_playground::engine::train::predictions(logits, classes);
     let right = preds
         .iter()

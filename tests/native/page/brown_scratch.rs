@@ -4,6 +4,7 @@
 use burn::tensor::Device;
 use futures_lite::future::block_on;
 
+use super::brown::accuracy;
 use super::served::{served, without};
 use distill_playground::app::Settings;
 use distill_playground::app::loading::{
@@ -47,15 +48,6 @@ fn session(settings: &Settings, (data, teacher): &(Data, NetworkWeights)) -> (Se
     };
     let s = Session::new(settings, Device::flex(), teacher, data, counting);
     (block_on(s).unwrap(), reads.get())
-}
-
-fn accuracy(logits: &[f32], labels: &[u8], classes: usize) -> f32 {
-    let preds = distill_playground::engine::train::predictions(logits, classes);
-    let right = preds
-        .iter()
-        .zip(labels)
-        .filter(|(p, l)| **p == usize::from(**l));
-    right.count() as f32 / labels.len() as f32
 }
 
 #[test]

@@ -333,8 +333,23 @@ pretrained_vs_scratch() {
     done
 }
 
+# Kim & Rush 2016 on CMUdict: the 32-wide encoder–decoder student, 10 epochs, from gold,
+# word-level KD, the teacher's best of a beam of 5 (sequence-level), both, and the beam's
+# candidate nearest the gold (interpolation); one search of the teacher's beam serves all, and
+# each student is also decoded greedily and with a beam of 5. Then sequence-level KD from the
+# teacher's greedy outputs.
+kim_rush() {
+    for seed in $seeds; do
+        say "CMUdict, seed $seed: gold, word, sequence (beam 5), both, interpolated"
+        distill g2p --epochs 10 --beam 5 --student-beam 5 --seed "$seed" | tee "$out/kim-rush-$seed.log"
+        say "CMUdict, seed $seed: sequence-level from the teacher's greedy outputs"
+        distill g2p --epochs 10 --beam 1 --targets sequence --student-beam 5 --seed "$seed" |
+            tee "$out/kim-rush-greedy-$seed.log"
+    done
+}
+
 claims=("$@")
-[ ${#claims[@]} -gt 0 ] || claims=(hinton-mnist omitted-three little-data tang attention assistant patient-kd ensemble exits-theseus pretrained pretrained-deep pretrained-tang pretrained-assistant pretrained-vs-scratch)
+[ ${#claims[@]} -gt 0 ] || claims=(hinton-mnist omitted-three little-data tang attention assistant patient-kd ensemble exits-theseus pretrained pretrained-deep pretrained-tang pretrained-assistant pretrained-vs-scratch kim-rush)
 for claim in "${claims[@]}"; do
     case "$claim" in
         hinton-mnist) hinton_mnist ;;
@@ -351,7 +366,8 @@ for claim in "${claims[@]}"; do
         pretrained-tang) pretrained_tang ;;
         pretrained-assistant) pretrained_assistant ;;
         pretrained-vs-scratch) pretrained_vs_scratch ;;
-        *) echo "unknown claim '$claim' (hinton-mnist, omitted-three, little-data, tang, attention, assistant, patient-kd, ensemble, exits-theseus, pretrained, pretrained-deep, pretrained-tang, pretrained-assistant, pretrained-vs-scratch)" >&2; exit 2 ;;
+        kim-rush) kim_rush ;;
+        *) echo "unknown claim '$claim' (hinton-mnist, omitted-three, little-data, tang, attention, assistant, patient-kd, ensemble, exits-theseus, pretrained, pretrained-deep, pretrained-tang, pretrained-assistant, pretrained-vs-scratch, kim-rush)" >&2; exit 2 ;;
     esac
 done
 say "done: logs in $out/"

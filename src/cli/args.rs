@@ -137,12 +137,17 @@ pub struct G2pArgs {
     /// Teacher weights (default: the shipped CMUdict teacher).
     #[arg(long)]
     pub teacher: Option<PathBuf>,
-    /// gold, word, sequence or both (default: all four, one after another).
+    /// gold, word, sequence, both or interpolated (default: all five, one after another).
     #[arg(long)]
     pub targets: Option<String>,
-    /// The teacher's beam for sequence-level targets (1: greedy decoding; up to 64).
-    #[arg(long, default_value_t = 1)]
+    /// The teacher's beam for sequence-level and interpolated targets (1: greedy decoding, which
+    /// interpolation refuses; up to 64).
+    #[arg(long, default_value_t = 5)]
     pub beam: usize,
+    /// Also score each student decoding with a beam this wide, beside greedy, with the speed of
+    /// each (1: greedy only).
+    #[arg(long, default_value_t = 1)]
+    pub student_beam: usize,
     #[arg(long, default_value_t = 10)]
     pub epochs: usize,
     #[arg(long, default_value_t = 1e-3)]

@@ -9,8 +9,8 @@ use serde_json::json;
 use crate::engine::error::Result;
 use crate::engine::seq2seq::data::spell;
 use crate::engine::seq2seq::{
-    G2p, G2pScore, Seq2Seq, Seq2SeqConfig, Seq2SeqSettings, Seq2SeqTrainer, Targets, evaluate,
-    load_seq2seq, save_seq2seq,
+    G2p, G2pScore, Seq2Seq, Seq2SeqConfig, Seq2SeqSettings, Seq2SeqTrainer, Targets,
+    decode_targets, evaluate, evaluate_beam, from_beam, load_seq2seq, save_seq2seq,
 };
 
 use super::*;
@@ -36,18 +36,20 @@ fn shape(args: &G2pShape, default: Seq2SeqConfig) -> Seq2SeqConfig {
     }
 }
 
-/// Trains `config` for `epochs` on the training words, with progress.
+/// Trains `config` for `epochs` on the training words and `targets` (one per word), with
+/// progress.
 fn train(
     config: &Seq2SeqConfig,
     data: &G2p,
-    teacher: Option<&Seq2Seq>,
+    (teacher, targets): (Option<&Seq2Seq>, Vec<Vec<u32>>),
     settings: Seq2SeqSettings,
     epochs: usize,
     device: &Device,
     quiet: bool,
 ) -> Result<Seq2Seq> {
     let what = settings.targets.name();
-    let mut trainer = Seq2SeqTrainer::new(config, &data.train, teacher, settings, device)?;
+    let mut trainer =
+        Seq2SeqTrainer::with_targets(config, &data.train, targets, teacher, settings, device)?;
     let steps = epochs * trainer.steps_per_epoch();
     let bar = step_bar(steps, what, quiet);
     for _ in 0..steps {
@@ -88,7 +90,16 @@ pub(super) fn g2p_teacher(
         beam: 1,
     };
     let start = Instant::now();
-    let model = train(&config, &data, None, settings, args.epochs, device, quiet)?;
+    let gold = decode_targets(None, &data.train, &settings, device)?;
+    let model = train(
+        &config,
+        &data,
+        (None, gold),
+        settings,
+        args.epochs,
+        device,
+        quiet,
+    )?;
     let score = evaluate(&model, &data.test, device)?;
     show("teacher", &score, start.elapsed().as_secs_f32());
     let info = json!({"role": "teacher", "dataset": "cmudict", "epochs": args.epochs,
@@ -104,6 +115,7 @@ pub(super) fn g2p_teacher(
 pub(super) fn g2p(args: G2pArgs, assets: &Path, device: &Device, quiet: bool) -> Result<()> {
     // A bad beam is named before the teacher is read and scored.
     crate::engine::seq2seq::beam::check_width(args.beam)?;
+    crate::engine::seq2seq::beam::check_width(args.student_beam)?;
     let data = cmudict(assets)?;
     let path = args
         .teacher
@@ -119,36 +131,7 @@ pub(super) fn g2p(args: G2pArgs, assets: &Path, device: &Device, quiet: bool) ->
     println!("Teacher {}:", teacher_config.describe());
     show("teacher", &teacher_score, 0.0);
     println!("Student {}, {} epochs:", config.describe(), args.epochs);
-    let runs: Vec<Targets> = match args.targets {
-        Some(t) => vec![t.parse()?],
-        None => Targets::ALL.to_vec(),
-    };
-    let mut last = None;
-    for targets in runs {
-        let settings = Seq2SeqSettings {
-            targets,
-            learning_rate: args.lr,
-            batch_size: args.batch_size,
-            seed: args.seed,
-            beam: args.beam,
-        };
-        let start = Instant::now();
-        let model = train(
-            &config,
-            &data,
-            Some(&teacher),
-            settings,
-            args.epochs,
-            device,
-            quiet,
-        )?;
-        show(
-            targets.name(),
-            &evaluate(&model, &data.test, device)?,
-            start.elapsed().as_secs_f32(),
-        );
-        last = Some((model, targets));
-    }
+    let last = students(&args, &data, &teacher, &config, device, quiet)?;
     if let (Some(out), Some((model, targets))) = (&args.out, &last) {
         let info = json!({"role": "student", "dataset": "cmudict", "targets": targets,
                           "teacher": path.display().to_string()});
@@ -157,6 +140,96 @@ pub(super) fn g2p(args: G2pArgs, assets: &Path, device: &Device, quiet: bool) ->
     }
     if let Some(word) = &args.say {
         say(word, &teacher, last.as_ref().map(|(m, _)| m), device)?;
+    }
+    Ok(())
+}
+
+/// Trains a student on each kind of targets that `args` asks for (all by default), and
+/// scores it; returns the last. The teacher's beam is searched once for every kind.
+fn students(
+    args: &G2pArgs,
+    data: &G2p,
+    teacher: &Seq2Seq,
+    config: &Seq2SeqConfig,
+    device: &Device,
+    quiet: bool,
+) -> Result<Option<(Seq2Seq, Targets)>> {
+    let settings = |targets| Seq2SeqSettings {
+        targets,
+        learning_rate: args.lr,
+        batch_size: args.batch_size,
+        seed: args.seed,
+        beam: args.beam,
+    };
+    let runs = match &args.targets {
+        Some(list) => list
+            .split(',')
+            .map(|t| t.trim().parse())
+            .collect::<Result<Vec<Targets>>>()?,
+        None => Targets::ALL.to_vec(),
+    };
+    for &t in &runs {
+        settings(t).check(true)?;
+    }
+    let searched = args.beam > 1 && runs.iter().any(|t| t.uses_beam());
+    let found = match searched {
+        true => {
+            let start = Instant::now();
+            let words: Vec<Vec<u32>> = data.train.iter().map(|p| p.letters.clone()).collect();
+            let found = teacher.beams(&words, args.beam, device)?;
+            println!(
+                "The teacher's beam of {} over {} words: {:.0} s",
+                args.beam,
+                words.len(),
+                start.elapsed().as_secs_f32()
+            );
+            found
+        }
+        false => Vec::new(),
+    };
+    let mut last = None;
+    for targets in runs {
+        let start = Instant::now();
+        let learned = match searched && targets.uses_beam() {
+            true => from_beam(targets, &data.train, &found),
+            false => decode_targets(Some(teacher), &data.train, &settings(targets), device)?,
+        };
+        let run = (Some(teacher), learned);
+        let model = train(
+            config,
+            data,
+            run,
+            settings(targets),
+            args.epochs,
+            device,
+            quiet,
+        )?;
+        let score = evaluate(&model, &data.test, device)?;
+        show(targets.name(), &score, start.elapsed().as_secs_f32());
+        if args.student_beam > 1 {
+            greedy_against_beam(&model, data, args.student_beam, device)?;
+        }
+        last = Some((model, targets));
+    }
+    Ok(last)
+}
+
+/// The student's test score and speed decoding greedily and with a beam of `width`.
+fn greedy_against_beam(model: &Seq2Seq, data: &G2p, width: usize, device: &Device) -> Result<()> {
+    for w in [1, width] {
+        let start = Instant::now();
+        let score = evaluate_beam(model, &data.test, w, device)?;
+        let rate = data.test.len() as f64 / start.elapsed().as_secs_f64();
+        let how = if w == 1 {
+            "greedy".into()
+        } else {
+            format!("beam {w}")
+        };
+        println!(
+            "{how:>11}: {:.2} % exactly right, phoneme error rate {:.2} %, {rate:.0} words/s",
+            score.sequence_accuracy * 100.0,
+            score.phoneme_error_rate * 100.0
+        );
     }
     Ok(())
 }

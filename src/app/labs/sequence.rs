@@ -1,7 +1,8 @@
 //! Sequence-level KD on CMUdict (Kim & Rush 2016): an encoder–decoder student learns from the
-//! gold pronunciations, the teacher's word-level distributions, its whole greedy outputs, or
-//! both; a typed word is pronounced by the teacher and the latest student. Engine:
-//! `engine::seq2seq`. It has its own data and teacher, fetched on demand.
+//! gold pronunciations, the teacher's word-level distributions, its whole outputs (greedy or
+//! the best of its beam), both, or the beam's candidate nearest the gold; a typed word is
+//! pronounced by the teacher and the latest student, with the teacher's beam beside it.
+//! Engine: `engine::seq2seq`. It has its own data and teacher, fetched on demand.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -13,8 +14,8 @@ use super::plugin::{Fetch, Lab, LabContext, Started};
 use crate::app::jobs::{Ended, Flow, Job, Progress, StepFuture, ready};
 use crate::engine::seq2seq::data::{PHONES, letters, spell};
 use crate::engine::seq2seq::{
-    G2p, G2pScore, Pair, Seq2Seq, Seq2SeqConfig, Seq2SeqSettings, Seq2SeqTrainer, Targets,
-    evaluate, load_seq2seq,
+    Candidate, G2p, G2pScore, Pair, Seq2Seq, Seq2SeqConfig, Seq2SeqSettings, Seq2SeqTrainer,
+    Targets, decode_targets, evaluate, load_seq2seq,
 };
 
 /// Words the page's student learns from, epochs, and test words it is scored on: a minute or
@@ -22,16 +23,25 @@ use crate::engine::seq2seq::{
 const PAGE_WORDS: usize = 5000;
 const PAGE_EPOCHS: usize = 4;
 const PAGE_TEST: usize = 500;
+/// The widths the page offers; Kim & Rush used 5.
+pub const BEAMS: [usize; 6] = [1, 2, 3, 4, 5, 8];
+/// The width interpolation takes when the beam was greedy.
+const INTERPOLATION_BEAM: usize = 5;
+/// Words the teacher decodes in one step of a student job (progress between steps).
+const DECODED_PER_STEP: usize = 100;
 
 pub struct Sequence;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct SequenceLab {
     pub targets: Targets,
+    /// The teacher's beam for sequence-level targets, interpolation and the typed word's
+    /// candidates (1: greedy).
+    pub beam: usize,
     /// The data and the teacher are loaded (with the teacher's score on the page's test words).
     pub teacher: Option<G2pScore>,
     /// The students trained in this visit: what each learned from, and its score.
-    pub students: Vec<(Targets, G2pScore)>,
+    pub students: Vec<(Taught, G2pScore)>,
     pub said: Option<Said>,
 }
 
@@ -39,6 +49,7 @@ impl Default for SequenceLab {
     fn default() -> Self {
         Self {
             targets: Targets::Sequence,
+            beam: 1,
             teacher: None,
             students: Vec::new(),
             said: None,
@@ -46,12 +57,33 @@ impl Default for SequenceLab {
     }
 }
 
-/// A word as the teacher and the latest student pronounce it.
+/// What a student learned from: the kind of targets and the teacher's beam.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Taught {
+    pub targets: Targets,
+    pub beam: usize,
+}
+
+impl Taught {
+    /// "sequence, beam 5"; the beam is named only where the teacher decoded the targets.
+    pub fn describe(&self) -> String {
+        match (self.targets.uses_beam(), self.beam) {
+            (true, 1) => format!("{}, greedy", self.targets.name()),
+            (true, b) => format!("{}, beam {b}", self.targets.name()),
+            _ => self.targets.name().to_string(),
+        }
+    }
+}
+
+/// A word as the teacher and the latest student pronounce it, the teacher's beam for it, and
+/// the dictionary's pronunciation when the word is in CMUdict.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Said {
     pub word: String,
     pub teacher: Pronunciation,
     pub student: Option<Pronunciation>,
+    pub beam: Vec<Candidate>,
+    pub gold: Option<Vec<u32>>,
 }
 
 /// Phoneme ids and, per position, the distribution over phoneme ids.
@@ -97,16 +129,17 @@ pub enum SequenceRequest {
     /// Fetch CMUdict and its encoder–decoder teacher (once), and score the teacher.
     Load,
     /// A student learning from these targets, then scored.
-    Train(Targets),
-    /// A typed word as the teacher and the student say it.
-    Pronounce(String),
+    Train(Taught),
+    /// A typed word as the teacher and the student say it, with the teacher's beam this wide.
+    Pronounce { word: String, beam: usize },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum SequenceEvent {
     Targets(Targets),
+    Beam(usize),
     Loaded(G2pScore),
-    Student(Option<(Targets, G2pScore)>),
+    Student(Option<(Taught, G2pScore)>),
     Said(Said),
 }
 
@@ -146,18 +179,27 @@ impl Lab for Sequence {
                 memory: memory.clone(),
                 events: Vec::new(),
             }))),
-            SequenceRequest::Train(targets) => train(targets, memory),
-            SequenceRequest::Pronounce(word) => Ok(Started::Now(vec![pronounce(&word, memory)?])),
+            SequenceRequest::Train(taught) => train(taught, memory),
+            SequenceRequest::Pronounce { word, beam } => {
+                Ok(Started::Now(vec![pronounce(&word, beam, memory)?]))
+            }
         }
     }
 
     fn answers_at_once(request: &SequenceRequest) -> bool {
-        matches!(request, SequenceRequest::Pronounce(_))
+        matches!(request, SequenceRequest::Pronounce { .. })
     }
 
     fn reduce(lab: &mut SequenceLab, event: SequenceEvent) {
         match event {
-            SequenceEvent::Targets(t) => lab.targets = t,
+            SequenceEvent::Targets(t) => {
+                lab.targets = t;
+                // Interpolation chooses among candidates: a greedy beam has one.
+                if t == Targets::Interpolated && lab.beam == 1 {
+                    lab.beam = INTERPOLATION_BEAM;
+                }
+            }
+            SequenceEvent::Beam(b) => lab.beam = b,
             SequenceEvent::Loaded(score) => lab.teacher = Some(score),
             SequenceEvent::Student(done) => lab.students.extend(done),
             SequenceEvent::Said(said) => lab.said = Some(said),
@@ -170,10 +212,15 @@ impl Lab for Sequence {
     }
 }
 
-/// The teacher's and the latest student's pronunciation of a typed word.
-fn pronounce(word: &str, memory: &Rc<RefCell<SequenceMemory>>) -> crate::Result<SequenceEvent> {
+/// The teacher's and the latest student's pronunciation of a typed word, and the teacher's
+/// beam of `beam` for it.
+fn pronounce(
+    word: &str,
+    beam: usize,
+    memory: &Rc<RefCell<SequenceMemory>>,
+) -> crate::Result<SequenceEvent> {
     let memory = memory.borrow();
-    let Some((_, teacher)) = &memory.loaded else {
+    let Some((data, teacher)) = &memory.loaded else {
         return Err(crate::Error::Settings("load CMUdict first".into()));
     };
     let cpu = Device::flex();
@@ -182,10 +229,13 @@ fn pronounce(word: &str, memory: &Rc<RefCell<SequenceMemory>>) -> crate::Result<
         m.pronounce(&ids, &cpu)
             .map(|(ids, positions)| Pronunciation { ids, positions })
     };
+    let gold = data.train.iter().chain(&data.test).find(|p| p.letters == ids);
     Ok(SequenceEvent::Said(Said {
         word: word.trim().to_lowercase(),
         teacher: say(teacher)?,
         student: memory.student.as_ref().map(say).transpose()?,
+        beam: teacher.beam(&ids, beam, &cpu)?,
+        gold: gold.map(|p| p.phones.clone()),
     }))
 }
 
@@ -235,71 +285,123 @@ impl Job for LoadJob {
 }
 
 fn train(
-    targets: Targets,
+    taught: Taught,
     memory: &Rc<RefCell<SequenceMemory>>,
 ) -> crate::Result<Started<SequenceEvent>> {
     let m = memory.borrow();
-    let Some((data, teacher)) = &m.loaded else {
+    let Some((data, _)) = &m.loaded else {
         return Err(crate::Error::Settings("load CMUdict first".into()));
     };
-    let cpu = Device::flex();
-    let words = &data.train[..data.train.len().min(PAGE_WORDS)];
     let settings = Seq2SeqSettings {
-        targets,
+        targets: taught.targets,
         learning_rate: 3e-3,
         batch_size: 64,
         seed: 1,
-        beam: 1,
+        beam: taught.beam,
     };
-    // Sequence-level targets are the teacher's greedy outputs, decoded here first.
-    let trainer = Seq2SeqTrainer::new(
-        &Seq2SeqConfig::student(),
-        words,
-        Some(teacher),
-        settings,
-        &cpu,
-    )?;
-    let total = PAGE_EPOCHS * trainer.steps_per_epoch();
+    settings.check(true)?;
+    let words = data.train.len().min(PAGE_WORDS);
     Ok(Started::Job(Box::new(StudentJob {
-        trainer,
-        targets,
-        total,
-        done: 0,
+        phase: Phase::Decoding(Vec::with_capacity(words)),
+        words,
+        settings,
+        taught,
         memory: memory.clone(),
-        cpu,
+        cpu: Device::flex(),
     })))
+}
+
+/// First the teacher decodes the words' targets, a few at a time; then the student learns.
+enum Phase {
+    Decoding(Vec<Vec<u32>>),
+    Training {
+        trainer: Box<Seq2SeqTrainer>,
+        done: usize,
+        total: usize,
+    },
 }
 
 /// A student learning from its targets, then scored on the page's test words.
 struct StudentJob {
-    trainer: Seq2SeqTrainer,
-    targets: Targets,
-    total: usize,
-    done: usize,
+    phase: Phase,
+    words: usize,
+    settings: Seq2SeqSettings,
+    taught: Taught,
     memory: Rc<RefCell<SequenceMemory>>,
     cpu: Device,
 }
 
 impl StudentJob {
     fn advance(&mut self) -> crate::Result<Flow> {
-        self.trainer.step()?;
-        self.done += 1;
-        Ok(if self.done < self.total {
-            Flow::More
+        if let Phase::Training {
+            trainer,
+            done,
+            total,
+        } = &mut self.phase
+        {
+            trainer.step()?;
+            *done += 1;
+            return Ok(if done < total { Flow::More } else { Flow::Done });
+        }
+        self.decode()?;
+        Ok(Flow::More)
+    }
+
+    /// The teacher decodes the next few words' targets; after the last, the student is built.
+    fn decode(&mut self) -> crate::Result<()> {
+        let step = self.decode_step();
+        let memory = self.memory.clone();
+        let memory = memory.borrow();
+        let Some((data, teacher)) = &memory.loaded else {
+            return Err(crate::Error::Settings("CMUdict was unloaded".into()));
+        };
+        let Phase::Decoding(targets) = &mut self.phase else {
+            return Ok(());
+        };
+        let from = targets.len();
+        let chunk = &data.train[from..(from + step).min(self.words)];
+        targets.extend(decode_targets(Some(teacher), chunk, &self.settings, &self.cpu)?);
+        if targets.len() < self.words {
+            return Ok(());
+        }
+        let trainer = Seq2SeqTrainer::with_targets(
+            &Seq2SeqConfig::student(),
+            &data.train[..self.words],
+            std::mem::take(targets),
+            Some(teacher),
+            self.settings.clone(),
+            &self.cpu,
+        )?;
+        let total = PAGE_EPOCHS * trainer.steps_per_epoch();
+        self.phase = Phase::Training {
+            trainer: Box::new(trainer),
+            done: 0,
+            total,
+        };
+        Ok(())
+    }
+
+    /// Greedy decoding and the dictionary's own targets are cheap: all at once.
+    fn decode_step(&self) -> usize {
+        if self.settings.targets.uses_beam() && self.settings.beam > 1 {
+            DECODED_PER_STEP
         } else {
-            Flow::Done
-        })
+            self.words
+        }
     }
 
     fn score(&mut self) -> crate::Result<SequenceEvent> {
-        let student = self.trainer.network();
+        let Phase::Training { trainer, .. } = &self.phase else {
+            return Err(crate::Error::Settings("the student never trained".into()));
+        };
+        let student = trainer.network();
         let mut memory = self.memory.borrow_mut();
         let Some((data, _)) = &memory.loaded else {
             return Err(crate::Error::Settings("CMUdict was unloaded".into()));
         };
         let score = evaluate(&student, test_words(data), &self.cpu)?;
         memory.student = Some(student);
-        Ok(SequenceEvent::Student(Some((self.targets, score))))
+        Ok(SequenceEvent::Student(Some((self.taught, score))))
     }
 }
 
@@ -311,7 +413,14 @@ impl Job for StudentJob {
     }
 
     fn progress(&self) -> Progress {
-        Progress::new(self.done, self.total, "the student")
+        match &self.phase {
+            Phase::Decoding(targets) => Progress::new(
+                targets.len(),
+                self.words,
+                format!("the teacher's beam of {}: words", self.settings.beam),
+            ),
+            Phase::Training { done, total, .. } => Progress::new(*done, *total, "the student"),
+        }
     }
 
     fn take_events(&mut self) -> Vec<SequenceEvent> {
@@ -351,7 +460,13 @@ mod tests {
         };
         Sequence::reduce(
             &mut lab,
-            SequenceEvent::Student(Some((Targets::Word, score))),
+            SequenceEvent::Student(Some((
+                Taught {
+                    targets: Targets::Word,
+                    beam: 1,
+                },
+                score,
+            ))),
         );
         assert_eq!(lab.students.len(), 1);
     }

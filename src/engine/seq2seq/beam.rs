@@ -3,7 +3,7 @@
 //! its total log-probability, instead of the greedy one.
 
 use burn::tensor::activation::log_softmax;
-use burn::tensor::{Device, Tensor};
+use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use super::data::{BOS, EOS, MAX_LETTERS, PAD, PHONE_IDS, TARGET_LEN, edit_distance};
@@ -31,54 +31,67 @@ pub fn check_width(width: usize) -> Result<()> {
     )))
 }
 
+/// Rows of one decoder pass when many words are searched together: the words of a chunk times
+/// the width.
+const BEAM_ROWS: usize = 1024;
+
 impl Seq2Seq {
     /// The `width` most probable pronunciations of `letters` that the beam finds, best first.
     /// A candidate grows by a phoneme or closes with the end token (the start and padding ids
     /// are never chosen); one still open at the length limit ends there. A width of 1 is greedy
     /// decoding, for a model that never prefers those two ids.
     pub fn beam(&self, letters: &[u32], width: usize, device: &Device) -> Result<Vec<Candidate>> {
+        let mut found = self.beams(&[letters.to_vec()], width, device)?;
+        Ok(found.pop().unwrap_or_default())
+    }
+
+    /// [`Seq2Seq::beam`] for every word, searched together: one decoder pass per position for
+    /// a chunk of words, each word's candidates chosen apart.
+    pub fn beams(
+        &self,
+        words: &[Vec<u32>],
+        width: usize,
+        device: &Device,
+    ) -> Result<Vec<Vec<Candidate>>> {
         check_width(width)?;
-        let (memory, pad) = self.encode(id_rows(&[letters.to_vec()], MAX_LETTERS, device));
-        let mut open = vec![Candidate {
-            phonemes: Vec::new(),
-            log_prob: 0.0,
-        }];
-        let mut closed = Vec::new();
+        let mut found = Vec::with_capacity(words.len());
+        for chunk in words.chunks((BEAM_ROWS / width).max(1)) {
+            found.extend(self.beam_chunk(chunk, width, device)?);
+        }
+        Ok(found)
+    }
+
+    fn beam_chunk(
+        &self,
+        words: &[Vec<u32>],
+        width: usize,
+        device: &Device,
+    ) -> Result<Vec<Vec<Candidate>>> {
+        let (memory, pad) = self.encode(id_rows(words, MAX_LETTERS, device));
+        let mut searches: Vec<Search> = words.iter().map(|_| Search::new()).collect();
         for t in 0..TARGET_LEN {
-            let k = open.len();
-            let prefixes: Vec<Vec<u32>> = open
-                .iter()
-                .map(|c| [&[BOS][..], &c.phonemes].concat())
-                .collect();
+            let (owners, prefixes) = open_rows(&searches);
+            if owners.is_empty() {
+                break;
+            }
+            let rows = Tensor::<1, Int>::from_data(
+                TensorData::new(owners.clone(), [owners.len()]),
+                device,
+            );
             let logits = self.decode(
-                memory.clone().repeat_dim(0, k),
-                pad.clone().repeat_dim(0, k),
+                memory.clone().select(0, rows.clone()),
+                pad.clone().select(0, rows),
                 id_rows(&prefixes, t + 1, device),
             );
             let steps = next_log_probs(logits.narrow(1, t, 1))?;
-            let best = best_extensions(&open, &steps, width);
-            open = Vec::with_capacity(width);
-            for (from, id, log_prob) in best {
-                let mut phonemes = open_phonemes(&prefixes[from]);
-                let ends = id == EOS;
-                if !ends {
-                    phonemes.push(id);
-                }
-                let candidate = Candidate { phonemes, log_prob };
-                if ends {
-                    closed.push(candidate)
-                } else {
-                    open.push(candidate)
-                }
-            }
-            if open.is_empty() || done(&open, &closed, width) {
-                break;
+            let mut at = 0;
+            for search in searches.iter_mut().filter(|s| !s.over) {
+                let n = search.open.len();
+                search.advance(&steps[at..at + n], width);
+                at += n;
             }
         }
-        closed.extend(open);
-        closed.sort_by(|a, b| b.log_prob.total_cmp(&a.log_prob));
-        closed.truncate(width);
-        Ok(closed)
+        Ok(searches.into_iter().map(|s| s.finish(width)).collect())
     }
 
     /// The log-probability the model gives `phonemes` (then the end token, when they are
@@ -111,9 +124,65 @@ pub fn closest_to_gold<'a>(candidates: &'a [Candidate], gold: &[u32]) -> Option<
     })
 }
 
-/// The phonemes of a prefix (without its start token).
-fn open_phonemes(prefix: &[u32]) -> Vec<u32> {
-    prefix[1..].to_vec()
+/// One word's search: the candidates still growing, those closed, and whether it is over.
+struct Search {
+    open: Vec<Candidate>,
+    closed: Vec<Candidate>,
+    over: bool,
+}
+
+impl Search {
+    fn new() -> Self {
+        let start = Candidate {
+            phonemes: Vec::new(),
+            log_prob: 0.0,
+        };
+        Self {
+            open: vec![start],
+            closed: Vec::new(),
+            over: false,
+        }
+    }
+
+    /// Keeps the `width` best one-id extensions of the open candidates, given each one's
+    /// log-probabilities of the next id.
+    fn advance(&mut self, steps: &[Vec<f32>], width: usize) {
+        let mut open = Vec::with_capacity(width);
+        for (from, id, log_prob) in best_extensions(&self.open, steps, width) {
+            let mut phonemes = self.open[from].phonemes.clone();
+            if id == EOS {
+                self.closed.push(Candidate { phonemes, log_prob });
+            } else {
+                phonemes.push(id);
+                open.push(Candidate { phonemes, log_prob });
+            }
+        }
+        self.open = open;
+        self.over = self.open.is_empty() || done(&self.open, &self.closed, width);
+    }
+
+    /// The best `width` candidates, closed or still open at the length limit.
+    fn finish(mut self, width: usize) -> Vec<Candidate> {
+        self.closed.extend(self.open);
+        self.closed
+            .sort_by(|a, b| b.log_prob.total_cmp(&a.log_prob));
+        self.closed.truncate(width);
+        self.closed
+    }
+}
+
+/// The word (its row in the chunk) and the prefix of every open candidate of every search
+/// still going, in order.
+fn open_rows(searches: &[Search]) -> (Vec<i64>, Vec<Vec<u32>>) {
+    let mut owners = Vec::new();
+    let mut prefixes = Vec::new();
+    for (word, search) in searches.iter().enumerate().filter(|(_, s)| !s.over) {
+        for c in &search.open {
+            owners.push(word as i64);
+            prefixes.push([&[BOS][..], &c.phonemes].concat());
+        }
+    }
+    (owners, prefixes)
 }
 
 /// The log-probabilities of the next id for each open candidate, `[candidates][PHONE_IDS]`.
@@ -220,6 +289,23 @@ mod tests {
             beam_total >= greedy_total - 1e-3,
             "{beam_total} against {greedy_total}"
         );
+    }
+
+    #[test]
+    fn words_searched_together_find_what_each_finds_alone() {
+        let device = Device::flex();
+        let model = teacher(&device);
+        let words: Vec<Vec<u32>> = WORDS.iter().map(|w| letters(w).unwrap()).collect();
+        let together = model.beams(&words, 3, &device).unwrap();
+        assert_eq!(together.len(), WORDS.len());
+        for ((word, l), found) in WORDS.iter().zip(&words).zip(&together) {
+            let alone = model.beam(l, 3, &device).unwrap();
+            let ids = |c: &[Candidate]| c.iter().map(|c| c.phonemes.clone()).collect::<Vec<_>>();
+            assert_eq!(ids(found), ids(&alone), "{word}");
+            for (a, b) in found.iter().zip(&alone) {
+                assert!((a.log_prob - b.log_prob).abs() < 1e-4, "{word}");
+            }
+        }
     }
 
     #[test]

@@ -8,10 +8,12 @@ pub mod beam;
 pub mod data;
 pub mod file;
 pub mod model;
+pub mod targets;
 pub mod train;
 
 pub use beam::{Candidate, MAX_BEAM};
 pub use data::{G2p, Pair};
 pub use file::{load_seq2seq, save_seq2seq};
 pub use model::{Seq2Seq, Seq2SeqConfig};
-pub use train::{G2pScore, Seq2SeqSettings, Seq2SeqTrainer, Targets, evaluate};
+pub use targets::{Targets, decode_targets, from_beam};
+pub use train::{G2pScore, Seq2SeqSettings, Seq2SeqTrainer, evaluate, evaluate_beam};

@@ -1,6 +1,7 @@
 //! Training a student encoder–decoder four ways (Kim & Rush 2016): on the gold pronunciations,
 //! word-level KD (KL to the teacher's distribution at every position, along the gold prefix),
-//! sequence-level KD (the teacher's own greedy outputs as targets), or both.
+//! sequence-level KD (the teacher's own greedy or beam outputs as targets), both, or
+//! sequence-level interpolation (of the teacher's beam, the candidate nearest the gold).
 
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
@@ -10,59 +11,10 @@ use serde::{Deserialize, Serialize};
 
 use super::data::{BOS, EOS, MAX_LETTERS, PHONE_IDS, Pair, TARGET_LEN, edit_distance};
 use super::model::{Seq2Seq, Seq2SeqConfig, id_rows};
+use super::targets::{Targets, check_beam, decode_targets, sequence_targets};
 use crate::engine::data::Batches;
 use crate::engine::error::{Error, Result};
 use crate::engine::limits;
-
-/// What the student learns from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Targets {
-    /// The dictionary's pronunciations (no teacher).
-    Gold,
-    /// Word-level KD: the teacher's distribution at each position of the gold pronunciation.
-    Word,
-    /// Sequence-level KD: the teacher's greedy pronunciation of each word, as if it were gold.
-    Sequence,
-    /// Both: the teacher's pronunciations, and its distributions along them.
-    Both,
-}
-
-impl Targets {
-    pub const ALL: [Targets; 4] = [
-        Targets::Gold,
-        Targets::Word,
-        Targets::Sequence,
-        Targets::Both,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Targets::Gold => "gold",
-            Targets::Word => "word",
-            Targets::Sequence => "sequence",
-            Targets::Both => "both",
-        }
-    }
-
-    pub fn needs_teacher(self) -> bool {
-        self != Targets::Gold
-    }
-}
-
-impl std::str::FromStr for Targets {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        Targets::ALL
-            .into_iter()
-            .find(|t| t.name() == s)
-            .ok_or_else(|| {
-                Error::Settings(format!(
-                    "unknown targets '{s}' (gold, word, sequence or both)"
-                ))
-            })
-    }
-}
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Seq2SeqSettings {
@@ -73,6 +25,23 @@ pub struct Seq2SeqSettings {
     /// The teacher's beam for sequence-level targets: 1 decodes greedily, wider takes the best
     /// of that many candidates per word.
     pub beam: usize,
+}
+
+impl Seq2SeqSettings {
+    /// Refused with the reason: a learning rate, batch or beam out of bounds, interpolation
+    /// with nothing to choose from, or distillation without a teacher.
+    pub fn check(&self, has_teacher: bool) -> Result<()> {
+        limits::LEARNING_RATE.check(self.learning_rate)?;
+        limits::BATCH_SIZE.check(self.batch_size)?;
+        check_beam(self)?;
+        if self.targets.needs_teacher() && !has_teacher {
+            return Err(Error::Settings(format!(
+                "{}-level distillation needs a teacher",
+                self.targets.name()
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// Exact-match rate of whole pronunciations, and phoneme error rate (edits per gold phoneme).
@@ -103,26 +72,32 @@ impl Seq2SeqTrainer {
         settings: Seq2SeqSettings,
         device: &Device,
     ) -> Result<Self> {
-        limits::LEARNING_RATE.check(settings.learning_rate)?;
-        limits::BATCH_SIZE.check(settings.batch_size)?;
-        super::beam::check_width(settings.beam)?;
-        let teacher = match (teacher, settings.targets.needs_teacher()) {
-            (None, true) => {
-                return Err(Error::Settings(format!(
-                    "{}-level distillation needs a teacher",
-                    settings.targets.name()
-                )));
-            }
-            (t, _) => t.map(Module::valid),
-        };
+        settings.check(teacher.is_some())?;
+        let targets = decode_targets(teacher, pairs, &settings, device)?;
+        Self::with_targets(config, pairs, targets, teacher, settings, device)
+    }
+
+    /// A trainer on targets already decoded by [`decode_targets`] (the page decodes them a few
+    /// words at a time, with progress).
+    pub fn with_targets(
+        config: &Seq2SeqConfig,
+        pairs: &[Pair],
+        targets: Vec<Vec<u32>>,
+        teacher: Option<&Seq2Seq>,
+        settings: Seq2SeqSettings,
+        device: &Device,
+    ) -> Result<Self> {
+        settings.check(teacher.is_some())?;
+        if targets.len() != pairs.len() {
+            return Err(Error::Settings(format!(
+                "{} targets for {} words",
+                targets.len(),
+                pairs.len()
+            )));
+        }
+        let teacher = teacher.map(Module::valid);
         let device = device.clone().inner();
         let words: Vec<Vec<u32>> = pairs.iter().map(|p| p.letters.clone()).collect();
-        let targets = match (&teacher, settings.targets) {
-            (Some(t), Targets::Sequence | Targets::Both) => {
-                sequence_targets(t, &words, settings.beam, &device)?
-            }
-            _ => pairs.iter().map(|p| p.phones.clone()).collect(),
-        };
         let train = device.clone().autodiff();
         train.seed(settings.seed);
         let student = config.init(&train)?;
@@ -208,28 +183,6 @@ impl Seq2SeqTrainer {
     }
 }
 
-/// The teacher's pronunciation of each word: greedy for a beam of 1 (all words at once), else
-/// the best of its beam (word by word).
-fn sequence_targets(
-    teacher: &Seq2Seq,
-    words: &[Vec<u32>],
-    beam: usize,
-    device: &Device,
-) -> Result<Vec<Vec<u32>>> {
-    if beam == 1 {
-        return teacher.greedy(words, device);
-    }
-    let best = |w: &Vec<u32>| -> Result<Vec<u32>> {
-        let found = teacher.beam(w, beam, device)?;
-        Ok(found
-            .into_iter()
-            .next()
-            .map(|c| c.phonemes)
-            .unwrap_or_default())
-    };
-    words.iter().map(best).collect()
-}
-
 /// One-hot next tokens `[batch, TARGET_LEN, ids]` (the phonemes, then the end token), the mask
 /// of real positions `[batch, TARGET_LEN, 1]`, and how many there are.
 fn next_tokens(targets: &[Vec<u32>], device: &Device) -> (Tensor<3>, Tensor<3>, f32) {
@@ -266,8 +219,19 @@ fn word_kl(
 
 /// Greedy pronunciations of `pairs` scored against the dictionary's.
 pub fn evaluate(model: &Seq2Seq, pairs: &[Pair], device: &Device) -> Result<G2pScore> {
+    evaluate_beam(model, pairs, 1, device)
+}
+
+/// The pronunciations of `pairs` scored against the dictionary's: each word's best of a beam
+/// of `width` (1 decodes greedily, all words at once).
+pub fn evaluate_beam(
+    model: &Seq2Seq,
+    pairs: &[Pair],
+    width: usize,
+    device: &Device,
+) -> Result<G2pScore> {
     let words: Vec<Vec<u32>> = pairs.iter().map(|p| p.letters.clone()).collect();
-    let said = model.greedy(&words, device)?;
+    let said = sequence_targets(model, &words, width, device)?;
     let (mut exact, mut edits, mut phones) = (0usize, 0usize, 0usize);
     for (p, s) in pairs.iter().zip(&said) {
         exact += usize::from(&p.phones == s);

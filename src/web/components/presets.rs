@@ -20,7 +20,7 @@ pub struct PresetsProps {
 fn preset_requests(preset: Preset, d: &Dispatch) -> Vec<Request> {
     use crate::app::labs::ensemble::{EnsembleEvent, EnsembleRequest};
     use crate::app::labs::exits::ExitsRequest;
-    use crate::app::labs::sequence::{SequenceEvent, SequenceRequest};
+    use crate::app::labs::sequence::{SequenceEvent, SequenceRequest, Taught};
     use crate::app::labs::teachers::TeacherRequest;
     use crate::app::labs::theseus::{TheseusEvent, TheseusRequest};
     use crate::app::labs::{LabEvent, LabReport, LabRequest};
@@ -42,9 +42,14 @@ fn preset_requests(preset: Preset, d: &Dispatch) -> Vec<Request> {
             edit(LabEvent::sequence(SequenceEvent::Targets(
                 Targets::Sequence,
             )));
+            edit(LabEvent::sequence(SequenceEvent::Beam(1)));
+            let taught = Taught {
+                targets: Targets::Sequence,
+                beam: 1,
+            };
             labs(vec![
                 LabRequest::sequence(SequenceRequest::Load),
-                LabRequest::sequence(SequenceRequest::Train(Targets::Sequence)),
+                LabRequest::sequence(SequenceRequest::Train(taught)),
             ])
         }
         Some(PresetWork::Ensemble) => {

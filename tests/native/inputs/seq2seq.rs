@@ -1,7 +1,8 @@
 //! The encoder–decoder of sequence-level KD: its decoder sees only the past, its files round-trip
-//! and refuse what is not theirs, and the four kinds of targets train.
+//! and refuse what is not theirs, and the five kinds of targets train.
 
 use burn::tensor::{Device, Tensor};
+use distill_playground::engine::seq2seq::beam::closest_to_gold;
 use distill_playground::engine::seq2seq::data::{BOS, MAX_LETTERS, TARGET_LEN, letters};
 use distill_playground::engine::seq2seq::model::id_rows;
 use distill_playground::engine::seq2seq::{
@@ -117,7 +118,12 @@ fn every_kind_of_target_trains_and_distilling_needs_a_teacher() {
             learning_rate: 3e-3,
             batch_size: 2,
             seed: 1,
-            beam: 1,
+            // Interpolation chooses among candidates: its own test is below.
+            beam: if targets == Targets::Interpolated {
+                3
+            } else {
+                1
+            },
         };
         let mut t = Seq2SeqTrainer::new(
             &tiny(),
@@ -149,6 +155,7 @@ fn every_kind_of_target_trains_and_distilling_needs_a_teacher() {
             .unwrap();
         match targets {
             Targets::Sequence | Targets::Both => assert_eq!(t.targets(), own.as_slice()),
+            Targets::Interpolated => {}
             _ => assert_eq!(t.targets(), gold.as_slice()),
         }
     }
@@ -178,4 +185,41 @@ fn sequence_targets_come_from_the_teachers_beam_and_a_beam_of_zero_is_refused() 
     let refused = Seq2SeqTrainer::new(&tiny(), &data.train, Some(&teacher), settings(0), &device);
     let err = refused.map(|_| ()).unwrap_err().to_string();
     assert!(err.contains("a beam of 0"), "{err}");
+}
+
+/// Sequence-level interpolation: of the teacher's beam for each word, the candidate nearest the
+/// gold pronunciation, which need not be the beam's best; a beam of 1 is refused with the reason.
+#[test]
+fn interpolated_targets_are_the_beams_candidates_nearest_gold() {
+    let device = Device::flex();
+    let shipped = include_bytes!("../../../assets/teachers/cmudict.safetensors");
+    let (teacher, _, _) = load_seq2seq(shipped, &device).unwrap();
+    let data = G2p::from_gz(include_bytes!(
+        "../../../assets/data/cmudict/cmudict.tsv.gz"
+    ))
+    .unwrap();
+    let words = &data.test[..40];
+    let settings = |beam| Seq2SeqSettings {
+        targets: Targets::Interpolated,
+        learning_rate: 3e-3,
+        batch_size: 8,
+        seed: 1,
+        beam,
+    };
+    let t = Seq2SeqTrainer::new(&tiny(), words, Some(&teacher), settings(4), &device).unwrap();
+    let mut not_the_best = 0;
+    for (pair, target) in words.iter().zip(t.targets()) {
+        let found = teacher.beam(&pair.letters, 4, &device).unwrap();
+        let nearest = closest_to_gold(&found, &pair.phones).unwrap();
+        assert_eq!(&nearest.phonemes, target, "{pair:?}");
+        not_the_best += usize::from(found[0].phonemes != *target);
+    }
+    // The teacher is wrong on about 4 words in 10; its beam often holds the right one.
+    assert!(
+        not_the_best >= 3,
+        "{not_the_best} targets were not the beam's best"
+    );
+    let refused = Seq2SeqTrainer::new(&tiny(), words, Some(&teacher), settings(1), &device);
+    let err = refused.map(|_| ()).unwrap_err().to_string();
+    assert!(err.contains("a beam of 1 gives one candidate"), "{err}");
 }

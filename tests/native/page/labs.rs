@@ -13,7 +13,7 @@ use distill_playground::app::jobs::Ended;
 use distill_playground::app::labs::devices::DevicesRequest;
 use distill_playground::app::labs::ensemble::EnsembleRequest;
 use distill_playground::app::labs::exits::{ExitsEvent, ExitsRequest};
-use distill_playground::app::labs::sequence::{SequenceEvent, SequenceRequest};
+use distill_playground::app::labs::sequence::{SequenceEvent, SequenceRequest, Taught};
 use distill_playground::app::labs::sweep::SweepRequest;
 use distill_playground::app::labs::teachers::TeacherRequest;
 use distill_playground::app::labs::theseus::TheseusRequest;
@@ -25,6 +25,8 @@ use distill_playground::app::session::Session;
 use distill_playground::app::trainer_protocol::FromTrainer;
 use distill_playground::engine::catalog::DatasetKind;
 use distill_playground::engine::data::digits;
+use distill_playground::engine::seq2seq::Targets;
+use distill_playground::engine::seq2seq::data::spell;
 
 fn session(settings: &Settings) -> Session {
     let data = Data::features(DatasetKind::Digits, digits().unwrap());
@@ -283,7 +285,10 @@ fn cmudict_loads_and_a_typed_word_is_pronounced() {
         no_gpu: None,
     };
     let said = host.request(
-        LabRequest::sequence(SequenceRequest::Pronounce("photo".into())),
+        LabRequest::sequence(SequenceRequest::Pronounce {
+            word: "phone".into(),
+            beam: 3,
+        }),
         &context,
     );
     let Some(LabReport::Event(LabEvent::sequence(SequenceEvent::Said(said)))) = said.first() else {
@@ -291,9 +296,42 @@ fn cmudict_loads_and_a_typed_word_is_pronounced() {
     };
     assert_eq!(
         (said.word.as_str(), said.student.is_none()),
-        ("photo", true)
+        ("phone", true)
     );
     assert!(!said.teacher.arpabet().is_empty());
+    // The teacher's beam of 3 for it, best first, and CMUdict's own pronunciation beside it.
+    assert_eq!(said.beam.len(), 3);
+    assert!(said.beam.windows(2).all(|w| w[0].log_prob >= w[1].log_prob));
+    assert_eq!(said.gold.as_deref().map(spell).as_deref(), Some("F OW N"));
+
+    // Interpolation with a greedy teacher has nothing to choose from: refused, nothing trained.
+    let greedy = Taught {
+        targets: Targets::Interpolated,
+        beam: 1,
+    };
+    let refused = run(&mut host, &mut labs, &s, train(greedy), |_| false);
+    assert!(
+        matches!(&refused, Ended::Failed(m) if m.contains("a beam of 1 gives one candidate")),
+        "{refused:?}"
+    );
+    // With a beam, the teacher decodes the words first, with progress, a hundred at a time.
+    let beam = Taught {
+        targets: Targets::Interpolated,
+        beam: 3,
+    };
+    let decoding = |l: &Labs| {
+        l.progress("sequence")
+            .is_some_and(|p| p.what.contains("beam of 3") && p.done >= 200)
+    };
+    assert_eq!(
+        run(&mut host, &mut labs, &s, train(beam), decoding),
+        Ended::Cancelled
+    );
+    assert!(labs.states.sequence.students.is_empty());
+}
+
+fn train(taught: Taught) -> LabRequest {
+    LabRequest::sequence(SequenceRequest::Train(taught))
 }
 
 #[test]

@@ -1,14 +1,16 @@
 //! Sequence-level KD on CMUdict: load the encoder–decoder teacher, train a student from gold,
-//! word-level, sequence-level targets or both (one control), and type a word to hear both out.
+//! word-level, sequence-level targets, both or interpolation, with the teacher's beam as a
+//! control, and type a word to hear both out beside the teacher's beam.
 
 use yew::prelude::*;
 
 use super::{LabProps, ask, busy, edit, frame};
 use crate::app::labs::sequence::{
-    Pronunciation, Sequence, SequenceEvent, SequenceLab, SequenceRequest,
+    BEAMS, Pronunciation, Said, Sequence, SequenceEvent, SequenceLab, SequenceRequest, Taught,
 };
 use crate::app::labs::{LabEvent, LabRequest};
-use crate::engine::seq2seq::Targets;
+use crate::engine::seq2seq::beam::closest_to_gold;
+use crate::engine::seq2seq::{Targets, data::spell};
 use crate::web::Request;
 
 fn targets_title(t: Targets) -> &'static str {
@@ -17,6 +19,7 @@ fn targets_title(t: Targets) -> &'static str {
         Targets::Word => "word level: the teacher's distribution at each position",
         Targets::Sequence => "sequence level: the teacher's own pronunciations",
         Targets::Both => "both",
+        Targets::Interpolated => "interpolation: the teacher's candidate nearest the dictionary's",
     }
 }
 
@@ -54,15 +57,19 @@ fn controls(p: &LabProps, lab: &SequenceLab, request: &Callback<Request>, busy: 
             edit(&s, LabEvent::sequence(SequenceEvent::Targets(t)));
         }
     });
-    let targets = lab.targets;
+    let taught = Taught {
+        targets: lab.targets,
+        beam: lab.beam,
+    };
     let train = request.reform(move |_: MouseEvent| {
-        Request::Lab(LabRequest::sequence(SequenceRequest::Train(targets)))
+        Request::Lab(LabRequest::sequence(SequenceRequest::Train(taught)))
     });
-    let say = request.reform(|e: Event| {
+    let beam = lab.beam;
+    let say = request.reform(move |e: Event| {
         let word = e
             .target_unchecked_into::<web_sys::HtmlInputElement>()
             .value();
-        Request::Lab(LabRequest::sequence(SequenceRequest::Pronounce(word)))
+        Request::Lab(LabRequest::sequence(SequenceRequest::Pronounce { word, beam }))
     });
     html! {
         <>
@@ -70,10 +77,11 @@ fn controls(p: &LabProps, lab: &SequenceLab, request: &Callback<Request>, busy: 
                 <label for="sequence-targets">{ "The student learns from" }</label>
                 <select id="sequence-targets" onchange={choose} disabled={busy}>
                     { for Targets::ALL.iter().map(|&t| html! {
-                        <option value={t.name()} selected={t == targets}>{ targets_title(t) }</option>
+                        <option value={t.name()} selected={t == lab.targets}>{ targets_title(t) }</option>
                     }) }
                 </select>
             </div>
+            { beam_control(p, lab, busy) }
             <div class="buttons">
                 <button id="sequence-train" disabled={busy} onclick={train}>{ "Train the student (5,000 words, 4 epochs)" }</button>
             </div>
@@ -82,6 +90,35 @@ fn controls(p: &LabProps, lab: &SequenceLab, request: &Callback<Request>, busy: 
                 <input id="sequence-word" type="text" maxlength="10" autocomplete="off" onchange={say} />
             </div>
         </>
+    }
+}
+
+fn beam_control(p: &LabProps, lab: &SequenceLab, busy: bool) -> Html {
+    let s = p.dispatch.clone();
+    let choose = Callback::from(move |e: Event| {
+        let v = e
+            .target_unchecked_into::<web_sys::HtmlSelectElement>()
+            .value();
+        if let Ok(b) = v.parse::<usize>() {
+            edit(&s, LabEvent::sequence(SequenceEvent::Beam(b)));
+        }
+    });
+    let width = |b: usize| match b {
+        1 => "1 (greedy: the likeliest phoneme at each step)".to_string(),
+        5 => "5 (Kim & Rush's)".to_string(),
+        b => b.to_string(),
+    };
+    html! {
+        <div class="control">
+            <label for="sequence-beam">{ "The teacher's beam" }</label>
+            <select id="sequence-beam" onchange={choose} disabled={busy}
+                aria-describedby="sequence-beam-note">
+                { for BEAMS.iter().map(|&b| html! {
+                    <option value={b.to_string()} selected={b == lab.beam}>{ width(b) }</option>
+                }) }
+            </select>
+            <p id="sequence-beam-note" class="note">{ "A beam keeps the teacher's likeliest unfinished pronunciations at every step, and ends with its best few. Sequence-level KD learns the best; interpolation learns the one nearest the dictionary's, so it needs a beam of 2 or more. A wider beam finds likelier pronunciations, and decoding 5,000 words with it takes the teacher longer (about half a minute at 5)." }</p>
+        </div>
     }
 }
 
@@ -100,7 +137,7 @@ fn scores(lab: &SequenceLab) -> Html {
             <thead><tr><th></th><th>{ "words exactly right" }</th><th>{ "phoneme error rate" }</th></tr></thead>
             <tbody>
                 { row("the teacher".into(), &teacher) }
-                { for lab.students.iter().map(|(t, s)| row(format!("student from {}", t.name()), s)) }
+                { for lab.students.iter().map(|(t, s)| row(format!("student from {}", t.describe()), s)) }
             </tbody>
         </table>
     }
@@ -131,7 +168,44 @@ fn said(lab: &SequenceLab) -> Html {
                     }) }
                 </tbody>
             </table>
+            { beam_table(s) }
         </div>
+    }
+}
+
+/// The teacher's beam for the typed word, each candidate's probability, and which one each kind
+/// of targets would learn.
+fn beam_table(s: &Said) -> Html {
+    let nearest = s.gold.as_ref().and_then(|g| closest_to_gold(&s.beam, g));
+    let gold = match &s.gold {
+        Some(g) => format!("CMUdict says /{}/.", spell(g)),
+        None => "Not in CMUdict: no dictionary pronunciation to be near.".to_string(),
+    };
+    let mark = |i: usize, c: &crate::engine::seq2seq::Candidate| {
+        let mut marks = Vec::new();
+        if i == 0 {
+            marks.push("best: sequence-level KD learns it");
+        }
+        if nearest == Some(c) {
+            marks.push("nearest the dictionary's: interpolation learns it");
+        }
+        marks.join("; ")
+    };
+    html! {
+        <table id="sequence-beam-table">
+            <caption>{ format!("The teacher's beam of {} for “{}”. {gold}", s.beam.len(), s.word) }</caption>
+            <thead><tr><th>{ "#" }</th><th>{ "pronunciation" }</th><th>{ "probability" }</th><th></th></tr></thead>
+            <tbody>
+                { for s.beam.iter().enumerate().map(|(i, c)| html! {
+                    <tr>
+                        <th scope="row">{ i + 1 }</th>
+                        <td>{ format!("/{}/", spell(&c.phonemes)) }</td>
+                        <td>{ format!("{:.3}", c.log_prob.exp()) }</td>
+                        <td>{ mark(i, c) }</td>
+                    </tr>
+                }) }
+            </tbody>
+        </table>
     }
 }
 

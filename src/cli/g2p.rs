@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::engine::error::Result;
 use crate::engine::seq2seq::data::spell;
 use crate::engine::seq2seq::{
-    G2p, G2pScore, Seq2Seq, Seq2SeqConfig, Seq2SeqSettings, Seq2SeqTrainer, Targets,
+    Candidate, G2p, G2pScore, Seq2Seq, Seq2SeqConfig, Seq2SeqSettings, Seq2SeqTrainer, Targets,
     decode_targets, evaluate, evaluate_beam, from_beam, load_seq2seq, save_seq2seq,
 };
 
@@ -161,39 +161,20 @@ fn students(
         seed: args.seed,
         beam: args.beam,
     };
-    let runs = match &args.targets {
-        Some(list) => list
-            .split(',')
-            .map(|t| t.trim().parse())
-            .collect::<Result<Vec<Targets>>>()?,
-        None => Targets::ALL.to_vec(),
-    };
+    let runs = asked_targets(args.targets.as_deref())?;
     for &t in &runs {
         settings(t).check(true)?;
     }
-    let searched = args.beam > 1 && runs.iter().any(|t| t.uses_beam());
-    let found = match searched {
-        true => {
-            let start = Instant::now();
-            let words: Vec<Vec<u32>> = data.train.iter().map(|p| p.letters.clone()).collect();
-            let found = teacher.beams(&words, args.beam, device)?;
-            println!(
-                "The teacher's beam of {} over {} words: {:.0} s",
-                args.beam,
-                words.len(),
-                start.elapsed().as_secs_f32()
-            );
-            found
-        }
-        false => Vec::new(),
-    };
+    let found = shared_beam(args.beam, &runs, data, teacher, device)?;
     let mut last = None;
     for targets in runs {
         let start = Instant::now();
-        let learned = match searched && targets.uses_beam() {
-            true => from_beam(targets, &data.train, &found),
-            false => decode_targets(Some(teacher), &data.train, &settings(targets), device)?,
+        let learned = match &found {
+            Some(found) if targets.uses_beam() => from_beam(targets, &data.train, found),
+            _ => decode_targets(Some(teacher), &data.train, &settings(targets), device)?,
         };
+        let same = learned.iter().zip(&data.train);
+        let same = same.filter(|(l, p)| **l == p.phones).count();
         let run = (Some(teacher), learned);
         let model = train(
             config,
@@ -206,12 +187,47 @@ fn students(
         )?;
         let score = evaluate(&model, &data.test, device)?;
         show(targets.name(), &score, start.elapsed().as_secs_f32());
+        println!(
+            "{:>11}  its targets are the dictionary's on {:.1} % of the training words",
+            "",
+            same as f64 * 100.0 / data.train.len().max(1) as f64
+        );
         if args.student_beam > 1 {
             greedy_against_beam(&model, data, args.student_beam, device)?;
         }
         last = Some((model, targets));
     }
     Ok(last)
+}
+
+/// `--targets a,b`, or every kind.
+fn asked_targets(list: Option<&str>) -> Result<Vec<Targets>> {
+    match list {
+        Some(list) => list.split(',').map(|t| t.trim().parse()).collect(),
+        None => Ok(Targets::ALL.to_vec()),
+    }
+}
+
+/// The teacher's beam over the training words, when a run learns from it.
+fn shared_beam(
+    width: usize,
+    runs: &[Targets],
+    data: &G2p,
+    teacher: &Seq2Seq,
+    device: &Device,
+) -> Result<Option<Vec<Vec<Candidate>>>> {
+    if width == 1 || !runs.iter().any(|t| t.uses_beam()) {
+        return Ok(None);
+    }
+    let start = Instant::now();
+    let words: Vec<Vec<u32>> = data.train.iter().map(|p| p.letters.clone()).collect();
+    let found = teacher.beams(&words, width, device)?;
+    println!(
+        "The teacher's beam of {width} over {} words: {:.0} s",
+        words.len(),
+        start.elapsed().as_secs_f32()
+    );
+    Ok(Some(found))
 }
 
 /// The student's test score and speed decoding greedily and with a beam of `width`.

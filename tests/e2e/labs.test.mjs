@@ -136,7 +136,7 @@ test('an ensemble of three teachers: weights act at once, and the student is set
   await context.close();
 });
 
-test("sequence-level KD: load CMUdict, train a student on the teacher's pronunciations, type a word", async () => {
+test("sequence-level KD: load CMUdict, train a student on the teacher's pronunciations, type a word, see the teacher's beam", async () => {
   const { page, context, errors } = await open();
   await go(page, 'tools');
   await page.click('#preset-sequence-kd');
@@ -163,7 +163,27 @@ test("sequence-level KD: load CMUdict, train a student on the teacher's pronunci
   await page.press('#sequence-word', 'Enter');
   await page.locator('.notices', { hasText: 'only the letters a to z' }).waitFor({ timeout: 10_000 });
   assert.match(await said.textContent(), /photograph/);
+  // The teacher's beam for a word CMUdict knows: three candidates, best first, each marked with
+  // what learns it.
+  await page.selectOption('#sequence-beam', '3');
+  await page.fill('#sequence-word', 'phone');
+  await page.press('#sequence-word', 'Enter');
+  const beam = page.locator('#sequence-beam-table');
+  await beam.locator('caption', { hasText: '“phone”' }).waitFor({ timeout: 30_000 });
+  assert.match(await beam.locator('caption').textContent(), /beam of 3 for “phone”\. CMUdict says \/F OW N\//);
+  assert.equal(await beam.locator('tbody tr').count(), 3);
+  assert.match(await beam.textContent(), /best: sequence-level KD learns it/);
   await page.locator('.panel.sequence').screenshot({ path: 'tests/output/sequence-kd.png' });
+  // Interpolation chooses among candidates: picked after a greedy beam it takes 5, and the
+  // teacher decodes the words first, with progress. Cancel keeps the students trained before.
+  await page.selectOption('#sequence-beam', '1');
+  await page.selectOption('#sequence-targets', 'interpolated');
+  assert.equal(await page.locator('#sequence-beam').inputValue(), '5');
+  await page.click('#sequence-train');
+  await page.locator('.lab-work', { hasText: "The teacher's beam of 5" }).waitFor({ timeout: 30_000 });
+  await page.click('#sequence-cancel');
+  await page.locator('#sequence-progress').waitFor({ state: 'detached', timeout: 30_000 });
+  assert.equal(await page.locator('#sequence-scores tbody tr').count(), 2);
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -31,7 +31,7 @@ pub fn View(props: &LabProps) -> Html {
     html! {
         <section class="panel sequence" aria-labelledby="sequence-h">
             <h2 id="sequence-h">{ "Sequence-level KD (Kim & Rush 2016): spelling to sound" }</h2>
-            <p class="explain">{ "A transformer encoder–decoder teacher reads a word's letters and writes its phonemes one at a time (CMUdict). A student a quarter as wide learns from the dictionary, from the teacher's distribution at every position (word level), or from the teacher's own pronunciations as if they were the dictionary's (sequence level)." }</p>
+            <p class="explain">{ "A transformer encoder–decoder teacher reads a word's letters and writes its phonemes one at a time (CMUdict). A student a quarter as wide learns from the dictionary, from the teacher's distribution at every position (word level), from the teacher's own pronunciations as if they were the dictionary's (sequence level), or, of the teacher's few likeliest pronunciations (its beam), from the one nearest the dictionary's (interpolation)." }</p>
             if lab.teacher.is_none() {
                 <button id="sequence-load" disabled={busy}
                     onclick={ask::<Sequence>(props, || SequenceRequest::Load, LabRequest::sequence)}>

@@ -117,7 +117,7 @@ fn beam_control(p: &LabProps, lab: &SequenceLab, busy: bool) -> Html {
                     <option value={b.to_string()} selected={b == lab.beam}>{ width(b) }</option>
                 }) }
             </select>
-            <p id="sequence-beam-note" class="note">{ "A beam keeps the teacher's likeliest unfinished pronunciations at every step, and ends with its best few. Sequence-level KD learns the best; interpolation learns the one nearest the dictionary's, so it needs a beam of 2 or more. A wider beam finds likelier pronunciations, and decoding 5,000 words with it takes the teacher longer (about 40 seconds at 5, against a few seconds greedily)." }</p>
+            <p id="sequence-beam-note" class="note">{ "A beam keeps the teacher's likeliest unfinished pronunciations at every step, and ends with its best few. Sequence-level KD learns the best; interpolation learns the one nearest the dictionary's, so it needs a beam of 2 or more. A wider beam finds likelier pronunciations, and decoding 5,000 words with it takes the teacher longer (about 40 seconds at 5)." }</p>
         </div>
     }
 }

@@ -292,6 +292,27 @@ mod tests {
     }
 
     #[test]
+    fn greedy_decoding_with_the_cache_says_what_recomputing_every_position_says() {
+        let device = Device::flex();
+        let model = teacher(&device);
+        let data = crate::engine::seq2seq::G2p::from_gz(
+            &std::fs::read(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/assets/data/cmudict/cmudict.tsv.gz"
+            ))
+            .expect("the shipped pairs"),
+        )
+        .expect("they parse");
+        let words: Vec<Vec<u32>> = data.test[..300].iter().map(|p| p.letters.clone()).collect();
+        let cached = model.greedy(&words, &device).unwrap();
+        // A beam of 1 decodes every position afresh at each step.
+        let fresh = model.beams(&words, 1, &device).unwrap();
+        for ((w, c), f) in words.iter().zip(&cached).zip(&fresh) {
+            assert_eq!(c, &f[0].phonemes, "{w:?}");
+        }
+    }
+
+    #[test]
     fn words_searched_together_find_what_each_finds_alone() {
         let device = Device::flex();
         let model = teacher(&device);

@@ -4,8 +4,8 @@
 use burn::module::Module;
 use burn::nn::attention::generate_autoregressive_mask;
 use burn::nn::transformer::{
-    TransformerDecoder, TransformerDecoderConfig, TransformerDecoderInput, TransformerEncoder,
-    TransformerEncoderConfig, TransformerEncoderInput,
+    TransformerDecoder, TransformerDecoderAutoregressiveCache, TransformerDecoderConfig,
+    TransformerDecoderInput, TransformerEncoder, TransformerEncoderConfig, TransformerEncoderInput,
 };
 use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig};
 use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
@@ -156,16 +156,40 @@ impl Seq2Seq {
         memory_pad: Tensor<2, Bool>,
         prefix: Tensor<2, Int>,
     ) -> Tensor<3> {
+        let input = self.decoder_input(memory, memory_pad, prefix);
+        self.out.forward(self.decoder.forward(input))
+    }
+
+    fn decoder_input(
+        &self,
+        memory: Tensor<3>,
+        memory_pad: Tensor<2, Bool>,
+        prefix: Tensor<2, Int>,
+    ) -> TransformerDecoderInput {
         let [batch, len] = prefix.dims();
         let device = prefix.device();
         let pad = prefix.clone().equal_elem(PAD as i64);
         let x =
             self.phones.forward(prefix) + self.phone_places.forward(places(batch, len, &device));
-        let input = TransformerDecoderInput::new(x, memory)
+        TransformerDecoderInput::new(x, memory)
             .memory_mask_pad(memory_pad)
             .target_mask_pad(pad)
-            .target_mask_attn(generate_autoregressive_mask(batch, len, &device));
-        self.out.forward(self.decoder.forward(input))
+            .target_mask_attn(generate_autoregressive_mask(batch, len, &device))
+    }
+
+    /// The logits `[batch, 1, ids]` of the last position of `prefix`, one position further than
+    /// the last call with `cache`.
+    fn decode_next(
+        &self,
+        memory: Tensor<3>,
+        memory_pad: Tensor<2, Bool>,
+        prefix: Tensor<2, Int>,
+        cache: &mut TransformerDecoderAutoregressiveCache,
+    ) -> Tensor<3> {
+        let len = prefix.dims()[1];
+        let input = self.decoder_input(memory, memory_pad, prefix);
+        let out = self.decoder.forward_autoregressive_inference(input, cache);
+        self.out.forward(out.narrow(1, len - 1, 1))
     }
 
     /// Teacher-forced logits: `letters` `[batch, MAX_LETTERS]`, `prefix` `[batch, TARGET_LEN]`.
@@ -207,14 +231,17 @@ impl Seq2Seq {
         let (memory, pad) = self.encode(id_rows(words, MAX_LETTERS, device));
         let mut prefixes: Vec<Vec<u32>> = vec![vec![BOS]; n];
         let mut done = vec![false; n];
+        // burn's cache keeps each layer's earlier positions, so a step computes only the new
+        // one (the rows never change order here, unlike a beam's).
+        let mut cache = self.decoder.new_autoregressive_cache();
         for t in 0..TARGET_LEN {
-            let logits = self.decode(
+            let logits = self.decode_next(
                 memory.clone(),
                 pad.clone(),
                 id_rows(&prefixes, t + 1, device),
+                &mut cache,
             );
             let next = logits
-                .narrow(1, t, 1)
                 .argmax(2)
                 .into_data()
                 .convert::<i64>()

@@ -31,7 +31,7 @@ impl Settings {
     /// Layers (MLP) or blocks (transformer, bag of words) of the students.
     pub fn student_depth(&self) -> usize {
         match self.student_kind {
-            NetKind::Mlp => self.student_hidden.len(),
+            NetKind::Mlp | NetKind::Cnn => self.student_hidden.len(),
             NetKind::Bilstm => 1,
             NetKind::Transformer | NetKind::Bow => self.text_depth,
         }
@@ -132,8 +132,9 @@ impl Settings {
                 s.student_kind = NetKind::Bow;
                 (s.text_width, s.text_depth) = (c.embed, c.hidden.len());
             }
-            // A BERT is a teacher; imports refuse it as a student before this.
-            Architecture::Bert(_) => {}
+            // A BERT is a teacher, and the page trains no conv students yet: imports refuse
+            // both as students before this.
+            Architecture::Bert(_) | Architecture::Cnn(_) => {}
         }
         s.keep_mapping_possible();
         s
@@ -145,7 +146,7 @@ impl Settings {
         match self.student_kind {
             NetKind::Transformer => format!("{w}x{}", self.text_depth),
             NetKind::Bow => vec![w.to_string(); self.text_depth + 1].join(","),
-            NetKind::Mlp | NetKind::Bilstm => w.to_string(),
+            NetKind::Mlp | NetKind::Bilstm | NetKind::Cnn => w.to_string(),
         }
     }
 

@@ -55,6 +55,18 @@ class Bert(nn.Module):  # BertModel's own names; mean of the last states over th
         h = s.bert(input_ids=ids, attention_mask=mask).last_hidden_state
         return s.classifier((h * mask[..., None]).sum(1) / mask.sum(1, keepdim=True))"#;
 
+const CNN: &str = r#"class Cnn(nn.Module):
+    def __init__(s, side, channels, classes):
+        super().__init__()
+        s.side = side
+        s.blocks = nn.ModuleList(nn.Conv2d(i, o, 3, padding=1) for i, o in zip([1] + channels[:-1], channels))
+        s.classifier = nn.Linear(channels[-1] * (side >> len(channels)) ** 2, classes)
+    def forward(s, x):
+        x = x.view(-1, 1, s.side, s.side)
+        for b in s.blocks:
+            x = nn.functional.max_pool2d(torch.relu(b(x)), 2)
+        return s.classifier(x.flatten(1))"#;
+
 /// The lines for a student of `arch`, saved as `file`.
 pub fn torch_lines(arch: &Architecture, file: &str) -> String {
     let head = "import torch, torch.nn as nn, safetensors.torch as st";
@@ -89,6 +101,10 @@ pub fn torch_lines(arch: &Architecture, file: &str) -> String {
                 "Bow({}, {}, {:?}, {})",
                 c.vocab, c.embed, c.hidden, c.classes
             ),
+        ),
+        Architecture::Cnn(c) => (
+            Some(CNN),
+            format!("Cnn({}, {:?}, {})", c.side, c.channels, c.classes),
         ),
         Architecture::Bert(c) => (
             Some(BERT),

@@ -235,6 +235,9 @@ fn layout(format: WeightFormat, arch: &Architecture) -> &'static str {
         (_, Architecture::Bert(_)) => {
             "safetensors under Hugging Face BertModel names and layout (embeddings.*, encoder.layer.{n}.attention.self.query, …; post-norm, GELU, LayerNorm eps 1e-12), plus nn.Linear classifier on the mean of the last hidden states over the real tokens; float32"
         }
+        (_, Architecture::Cnn(_)) => {
+            "safetensors, PyTorch names and layout: blocks.{k} = nn.Conv2d(c_in, c_out, 3, padding=1), weight [out, in, 3, 3], each followed by ReLU and nn.MaxPool2d(2); nn.Linear classifier on the flattened maps (channels, rows, columns); float32"
+        }
         (_, Architecture::Bow(_)) => {
             "safetensors, PyTorch names and layout: nn.EmbeddingBag(mode='mean', padding_idx=0) embedding, nn.Linear hidden.{k} + ReLU, nn.Linear classifier; float32"
         }

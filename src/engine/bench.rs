@@ -56,7 +56,7 @@ pub struct MatmulPeak {
 /// Multiply-adds × 2 of one example's forward pass (the matrix products; element-wise work
 /// is left out). MLP: 2·W. Transformer, per token: the projections 2·(4d² + 2·d·ff) and the
 /// attention 4·L·d per block. BiLSTM: per token and direction 2·4h·(e + h). Bag of words: the
-/// mean L·e plus its MLP.
+/// mean L·e plus its MLP. Conv net: 2·pixels·c_out·c_in·9 per block, plus its classifier.
 pub fn forward_flops(arch: &Architecture) -> f64 {
     let mlp =
         |widths: &[usize]| -> f64 { widths.windows(2).map(|w| 2.0 * (w[0] * w[1]) as f64).sum() };
@@ -75,6 +75,17 @@ pub fn forward_flops(arch: &Architecture) -> f64 {
         Architecture::BiLstm(c) => {
             let (l, e, h) = (c.max_len as f64, c.embed as f64, c.hidden as f64);
             2.0 * l * 2.0 * 4.0 * h * (e + h) + mlp(&[2 * c.hidden, c.fc, c.classes])
+        }
+        Architecture::Cnn(c) => {
+            let mut c_in = 1;
+            let mut total = 0.0;
+            for (k, &c_out) in c.channels.iter().enumerate() {
+                let pixels = c.side_after(k).pow(2);
+                total += 2.0 * (pixels * c_out * c_in * 9) as f64;
+                c_in = c_out;
+            }
+            let last = c.side_after(c.channels.len()).pow(2) * c_in;
+            total + mlp(&[last, c.classes])
         }
         Architecture::Bow(c) => {
             let widths: Vec<usize> = std::iter::once(c.embed)

@@ -272,6 +272,12 @@ pub fn check(settings: &Settings) -> Result<()> {
             classes - 1
         )));
     }
+    if settings.student_kind == NetKind::Cnn {
+        return Err(Error::Settings(
+            "the page trains conv students only with the CLI so far (distill distill --kind cnn)"
+                .into(),
+        ));
+    }
     if settings.student_kind.reads_text() != settings.dataset.is_text() {
         return Err(Error::Settings(format!(
             "a {} student cannot read {}",

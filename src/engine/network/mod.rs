@@ -5,12 +5,15 @@
 //! encoder, a BiLSTM or a network with an exit at every layer joins as one more variant of
 //! [`Network`] and [`Architecture`], with its own [`Input`] if it reads tokens.
 //!
-//! Members: the multilayer perceptron ([`mlp`]).
+//! Members: the multilayer perceptron ([`mlp`]), the conv net ([`cnn`]), the transformer
+//! encoder ([`transformer`]), the BiLSTM ([`bilstm`]), the bag of words ([`bow`]) and BERT
+//! ([`bert`]).
 
 pub mod attention_maps;
 pub mod bert;
 pub mod bilstm;
 pub mod bow;
+pub mod cnn;
 pub mod ensemble;
 pub mod mlp;
 pub mod spec;
@@ -27,6 +30,7 @@ pub use attention_maps::{AttentionMaps, attention_maps};
 pub use bert::{Bert, BertConfig};
 pub use bilstm::{BiLstm, BiLstmConfig};
 pub use bow::{Bow, BowConfig};
+pub use cnn::{Cnn, CnnConfig};
 pub use ensemble::Ensemble;
 pub use mlp::*;
 pub use spec::NetKind;
@@ -196,6 +200,7 @@ pub enum Architecture {
     Bow(BowConfig),
     /// A pretrained BERT-family encoder (MiniLM) with a classifier.
     Bert(BertConfig),
+    Cnn(CnnConfig),
 }
 
 impl From<MlpConfig> for Architecture {
@@ -218,6 +223,7 @@ impl Architecture {
             Architecture::BiLstm(_) => "bilstm",
             Architecture::Bow(_) => "bow",
             Architecture::Bert(_) => "bert",
+            Architecture::Cnn(_) => "cnn",
         }
     }
 
@@ -228,6 +234,7 @@ impl Architecture {
             Architecture::BiLstm(c) => c.validate(),
             Architecture::Bow(c) => c.validate(),
             Architecture::Bert(c) => c.validate(),
+            Architecture::Cnn(c) => c.validate(),
         }
     }
 
@@ -238,6 +245,7 @@ impl Architecture {
             Architecture::BiLstm(c) => c.describe(),
             Architecture::Bow(c) => c.describe(),
             Architecture::Bert(c) => c.describe(),
+            Architecture::Cnn(c) => c.describe(),
         }
     }
 
@@ -249,13 +257,14 @@ impl Architecture {
             Architecture::BiLstm(c) => c.max_len,
             Architecture::Bow(c) => c.max_len,
             Architecture::Bert(c) => c.max_len,
+            Architecture::Cnn(c) => c.side * c.side,
         }
     }
 
     /// The vocabulary size of a network that reads tokens.
     pub fn vocab(&self) -> Option<usize> {
         match self {
-            Architecture::Mlp(_) => None,
+            Architecture::Mlp(_) | Architecture::Cnn(_) => None,
             Architecture::Transformer(c) => Some(c.vocab),
             Architecture::BiLstm(c) => Some(c.vocab),
             Architecture::Bow(c) => Some(c.vocab),
@@ -290,6 +299,7 @@ impl Architecture {
             Architecture::BiLstm(c) if layer <= 1 => c.max_len,
             Architecture::Bow(c) if layer == 0 => c.max_len,
             Architecture::BiLstm(_) | Architecture::Bow(_) => 1,
+            Architecture::Cnn(c) => c.positions(layer),
         }
     }
 
@@ -300,6 +310,7 @@ impl Architecture {
             Architecture::BiLstm(c) => c.classes,
             Architecture::Bow(c) => c.classes,
             Architecture::Bert(c) => c.classes,
+            Architecture::Cnn(c) => c.classes,
         }
     }
 
@@ -311,6 +322,7 @@ impl Architecture {
             Architecture::BiLstm(_) => 2,
             Architecture::Bow(c) => c.hidden.len(),
             Architecture::Bert(c) => c.layers,
+            Architecture::Cnn(c) => c.channels.len(),
         }
     }
 
@@ -323,6 +335,7 @@ impl Architecture {
             Architecture::BiLstm(c) => c.width(layer),
             Architecture::Bow(c) => c.width(layer),
             Architecture::Bert(c) => (layer <= c.layers).then_some(c.width),
+            Architecture::Cnn(c) => c.width(layer),
         }
     }
 
@@ -379,6 +392,7 @@ impl Architecture {
             Architecture::BiLstm(c) => c.declared_params(),
             Architecture::Bow(c) => c.declared_params(),
             Architecture::Bert(c) => c.declared_params(),
+            Architecture::Cnn(c) => c.declared_params(),
         }
     }
 
@@ -391,6 +405,7 @@ impl Architecture {
             Architecture::BiLstm(c) => c.pytorch_shapes(),
             Architecture::Bow(c) => c.pytorch_shapes(),
             Architecture::Bert(c) => c.pytorch_shapes(),
+            Architecture::Cnn(c) => c.pytorch_shapes(),
         }
     }
 
@@ -402,6 +417,7 @@ impl Architecture {
             Architecture::BiLstm(c) => Ok(Network::BiLstm(c.init(device, seed)?)),
             Architecture::Bow(c) => Ok(Network::Bow(c.init(device, seed)?)),
             Architecture::Bert(c) => Ok(Network::Bert(c.init(device, seed)?)),
+            Architecture::Cnn(c) => Ok(Network::Cnn(c.init(device, seed)?)),
         }
     }
 }
@@ -416,6 +432,7 @@ pub enum Network {
     BiLstm(BiLstm),
     Bow(Bow),
     Bert(Bert),
+    Cnn(Cnn),
 }
 
 impl Network {
@@ -442,6 +459,12 @@ impl From<Transformer> for Network {
 impl From<BiLstmConfig> for Architecture {
     fn from(config: BiLstmConfig) -> Self {
         Architecture::BiLstm(config)
+    }
+}
+
+impl From<CnnConfig> for Architecture {
+    fn from(config: CnnConfig) -> Self {
+        Architecture::Cnn(config)
     }
 }
 
@@ -501,6 +524,7 @@ impl Network {
             Network::BiLstm(net) => net.torch_tensors(),
             Network::Bow(net) => net.torch_tensors(),
             Network::Bert(net) => net.torch_tensors(),
+            Network::Cnn(net) => net.torch_tensors(),
         }
     }
 
@@ -508,7 +532,7 @@ impl Network {
     /// replacement draws neighbours from the teacher's).
     pub fn token_embeddings(&self) -> Option<Tensor<2>> {
         match self {
-            Network::Mlp(_) => None,
+            Network::Mlp(_) | Network::Cnn(_) => None,
             Network::Transformer(net) => Some(net.token_embedding.weight.val()),
             Network::BiLstm(net) => Some(net.embedding.weight.val()),
             Network::Bow(net) => Some(net.embedding.weight.val()),
@@ -526,6 +550,7 @@ impl Network {
             Architecture::BiLstm(c) => Network::BiLstm(BiLstm::from_torch(c, values)?),
             Architecture::Bow(c) => Network::Bow(Bow::from_torch(c, values)?),
             Architecture::Bert(c) => Network::Bert(Bert::from_torch(c, values)?),
+            Architecture::Cnn(c) => Network::Cnn(Cnn::from_torch(c, values)?),
         })
     }
 }
@@ -538,6 +563,7 @@ impl Classifier for Network {
             Network::BiLstm(net) => net.forward(input),
             Network::Bow(net) => net.forward(input),
             Network::Bert(net) => net.forward(input),
+            Network::Cnn(net) => net.forward(input),
         }
     }
 
@@ -548,6 +574,7 @@ impl Classifier for Network {
             Network::BiLstm(net) => net.logits(input),
             Network::Bow(net) => net.logits(input),
             Network::Bert(net) => net.logits(input),
+            Network::Cnn(net) => net.logits(input),
         }
     }
 
@@ -558,6 +585,7 @@ impl Classifier for Network {
             Network::BiLstm(net) => net.architecture(),
             Network::Bow(net) => net.architecture(),
             Network::Bert(net) => net.architecture(),
+            Network::Cnn(net) => net.architecture(),
         }
     }
 }

@@ -6,9 +6,12 @@
 //! - transformer: "64x4", four blocks of width 64 (feed-forward 2× the width; `--heads`);
 //! - bilstm: "64" (embeddings, states per direction and ReLU layer all 64) or "300,150,400"
 //!   (embedding, state, ReLU: Tang et al.'s SST-2 student);
-//! - bow: "32" (embedding and one ReLU layer of 32) or "64,32,16" (embedding, then ReLU layers).
+//! - bow: "32" (embedding and one ReLU layer of 32) or "64,32,16" (embedding, then ReLU layers);
+//! - cnn: "32,64", the channels of each conv block (square images).
 
-use super::{Activation, Architecture, BiLstmConfig, BowConfig, MlpConfig, TransformerConfig};
+use super::{
+    Activation, Architecture, BiLstmConfig, BowConfig, CnnConfig, MlpConfig, TransformerConfig,
+};
 use crate::engine::catalog::DatasetKind;
 use crate::engine::error::{Error, Result};
 
@@ -33,14 +36,16 @@ pub enum NetKind {
     Transformer,
     Bilstm,
     Bow,
+    Cnn,
 }
 
 impl NetKind {
-    pub const ALL: [NetKind; 4] = [
+    pub const ALL: [NetKind; 5] = [
         NetKind::Mlp,
         NetKind::Transformer,
         NetKind::Bilstm,
         NetKind::Bow,
+        NetKind::Cnn,
     ];
     /// The kinds that read sentences.
     pub const TEXT: [NetKind; 3] = [NetKind::Transformer, NetKind::Bilstm, NetKind::Bow];
@@ -52,6 +57,7 @@ impl NetKind {
             NetKind::Transformer => "transformer",
             NetKind::Bilstm => "bilstm",
             NetKind::Bow => "bow",
+            NetKind::Cnn => "cnn",
         }
     }
 
@@ -62,18 +68,19 @@ impl NetKind {
             NetKind::Transformer => "transformer",
             NetKind::Bilstm => "BiLSTM",
             NetKind::Bow => "bag of words",
+            NetKind::Cnn => "conv net",
         }
     }
 
     pub fn reads_text(self) -> bool {
-        self != NetKind::Mlp
+        !matches!(self, NetKind::Mlp | NetKind::Cnn)
     }
 
     /// The Adam learning rate this kind trains well with from scratch in a few hundred steps
     /// (the bag of words' mean of small embeddings moves slowly: 1e-2, as its README baseline).
     pub fn learning_rate(self) -> f64 {
         match self {
-            NetKind::Mlp | NetKind::Transformer => 1e-3,
+            NetKind::Mlp | NetKind::Transformer | NetKind::Cnn => 1e-3,
             NetKind::Bilstm => 3e-3,
             NetKind::Bow => 1e-2,
         }
@@ -89,7 +96,7 @@ impl std::str::FromStr for NetKind {
             .find(|k| k.name() == s)
             .ok_or_else(|| {
                 Error::ModelConfig(format!(
-                    "unknown network kind '{s}' (mlp, transformer, bilstm or bow)"
+                    "unknown network kind '{s}' (mlp, cnn, transformer, bilstm or bow)"
                 ))
             })
     }
@@ -128,13 +135,15 @@ pub fn kind_for(kind: Option<NetKind>, dataset: DatasetKind) -> Result<NetKind> 
     } else {
         NetKind::Mlp
     });
-    match (kind == NetKind::Mlp, dataset.is_text()) {
-        (true, true) => Err(Error::ModelConfig(format!(
-            "an MLP reads feature rows; {} is text: use --kind transformer, bilstm or bow",
+    match (kind.reads_text(), dataset.is_text()) {
+        (false, true) => Err(Error::ModelConfig(format!(
+            "a{} {} reads feature rows; {} is text: use --kind transformer, bilstm or bow",
+            if kind == NetKind::Mlp { "n" } else { "" },
+            kind.title(),
             dataset.name()
         ))),
-        (false, false) => Err(Error::ModelConfig(format!(
-            "a {kind:?} reads sentences; {} is not text: use --kind mlp",
+        (true, false) => Err(Error::ModelConfig(format!(
+            "a {kind:?} reads sentences; {} is not text: use --kind mlp or cnn",
             dataset.name()
         ))),
         _ => Ok(kind),
@@ -149,6 +158,8 @@ fn default_spec(kind: NetKind, role: Role) -> &'static str {
         (NetKind::Transformer, Role::Student) => "32x2",
         (NetKind::Bilstm, _) => "64",
         (NetKind::Bow, _) => "32",
+        (NetKind::Cnn, Role::Teacher) => "32,64",
+        (NetKind::Cnn, Role::Student) => "8,16",
     }
 }
 
@@ -190,6 +201,7 @@ pub fn architecture(
         }
         NetKind::Bilstm => bilstm(spec, &widths, shape)?,
         NetKind::Bow => bow(spec, &widths, shape)?,
+        NetKind::Cnn => cnn(&widths, shape)?,
     };
     arch.validate()?;
     Ok(arch)
@@ -228,6 +240,23 @@ fn bow(spec: &str, widths: &[usize], shape: &Shape) -> Result<Architecture> {
         embed,
         hidden,
         classes,
+    }
+    .into())
+}
+
+/// A conv net of square images from "32,64" (the channels of each block).
+fn cnn(channels: &[usize], shape: &Shape) -> Result<Architecture> {
+    let side = shape.inputs.isqrt();
+    if side * side != shape.inputs {
+        return Err(Error::ModelConfig(format!(
+            "a conv net reads square images, and rows of {} values are not one",
+            shape.inputs
+        )));
+    }
+    Ok(CnnConfig {
+        side,
+        channels: channels.to_vec(),
+        classes: shape.classes,
     }
     .into())
 }

@@ -234,6 +234,7 @@ impl NetworkWeights {
             Network::BiLstm(n) => n.save_into(&mut store),
             Network::Bow(n) => n.save_into(&mut store),
             Network::Bert(n) => n.save_into(&mut store),
+            Network::Cnn(n) => n.save_into(&mut store),
         };
         saved.map_err(burnpack_err("could not write burnpack"))?;
         let bytes = store
@@ -266,6 +267,7 @@ impl NetworkWeights {
             Network::BiLstm(n) => n.load_from(&mut store),
             Network::Bow(n) => n.load_from(&mut store),
             Network::Bert(n) => n.load_from(&mut store),
+            Network::Cnn(n) => n.load_from(&mut store),
         }
         .map_err(burnpack_err(
             "the burnpack file does not fit its architecture",

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # numpy (from PyPI, in .venv) reads exported networks (an MLP student on digits, FastBERT exits
-# of the digits teacher, the CMUdict encoder-decoder; the text transformer teacher, a BiLSTM and
+# of the digits teacher, the CMUdict encoder-decoder, a conv net on Fashion-MNIST; the text transformer teacher, a BiLSTM and
 # a bag of words on spam; the fine-tuned MiniLM on Brown) and reproduces the Rust logits on 100
 # test examples to 1e-5; burnpack export round-trips through the CLI. Needs `bash scripts/setup.sh`.
 set -euo pipefail
@@ -43,6 +43,13 @@ distill export --weights assets/teachers/digits.safetensors --out "$work/digits-
 # forward pass of its file on 100 test words (teacher-forced along the gold pronunciations).
 distill g2p --targets gold --epochs 0 --logits-out "$work/g2p-logits.safetensors" >/dev/null
 .venv/bin/python tests/interop/check_seq2seq.py assets/teachers/cmudict.safetensors "$work/g2p-logits.safetensors"
+
+# A conv net on Fashion-MNIST, trained for one epoch, exported in PyTorch's nn.Conv2d names and
+# layout and checked against numpy's convolution, pooling and classifier on 100 test images.
+distill train-teacher --dataset fashion-mnist --kind cnn --hidden 4,8 --epochs 1 --out "$work/cnn.safetensors" >/dev/null
+distill export --weights "$work/cnn.safetensors" --out "$work/cnn-export.safetensors"
+distill predict --weights "$work/cnn-export.safetensors" --dataset fashion-mnist --count 100 --out "$work/cnn-logits.safetensors"
+.venv/bin/python tests/interop/check_cnn.py "$work/cnn-export.safetensors" "$work/cnn-logits.safetensors"
 
 # Text networks: the shipped transformer teacher, and a BiLSTM and a bag-of-words trained for one
 # epoch, each exported and checked against numpy's reference forward pass on 100 test sentences.

@@ -193,7 +193,7 @@ pub struct SweepArgs {
     /// Teacher weights (default: the shipped teacher of the dataset).
     #[arg(long)]
     pub teacher: Option<PathBuf>,
-    /// mlp, transformer, bilstm or bow (default: transformer for text, mlp otherwise).
+    /// mlp, cnn, transformer, bilstm or bow (default: transformer for text, mlp otherwise).
     #[arg(long)]
     pub kind: Option<NetKind>,
     /// Student shape, as for distill (default: the dataset's default student).
@@ -245,7 +245,7 @@ pub struct FewClassesArgs {
 
 #[derive(Args, Debug)]
 pub struct TrainArgs {
-    /// digits, mnist, moons, circles, spirals, xor, or spam (text: SpamAssassin e-mails).
+    /// digits, mnist, fashion-mnist, moons, circles, spirals, xor, spam or brown (text).
     #[arg(long, default_value = "digits")]
     pub dataset: DatasetKind,
     /// Passes over the training data.
@@ -278,12 +278,12 @@ pub struct TrainArgs {
 pub struct TrainTeacherArgs {
     #[command(flatten)]
     pub train: TrainArgs,
-    /// mlp, transformer, bilstm or bow (default: transformer for text, mlp otherwise), or
+    /// mlp, cnn, transformer, bilstm or bow (default: transformer for text, mlp otherwise), or
     /// minilm: the pretrained MiniLM fine-tuned (written in 4 bits; the --minilm-* flags).
     #[arg(long)]
     pub kind: Option<TeacherKind>,
     /// Shape: MLP "128x6" (six of 128) or "256,128"; transformer "128x4" (width × blocks);
-    /// bilstm "64" or "300,150,400"; bow "32" or "64,32".
+    /// bilstm "64" or "300,150,400"; bow "32" or "64,32"; cnn "32,64" (channels per block).
     #[arg(long)]
     pub hidden: Option<String>,
     /// MiniLM: peak learning rate of AdamW, reached after the warm-up, then decayed to zero.
@@ -347,7 +347,7 @@ pub struct DistillArgs {
     /// teacher: its shipped logits.
     #[arg(long)]
     pub teacher_logits: Option<PathBuf>,
-    /// mlp, transformer, bilstm or bow (default: transformer for text, mlp otherwise).
+    /// mlp, cnn, transformer, bilstm or bow (default: transformer for text, mlp otherwise).
     #[arg(long)]
     pub kind: Option<NetKind>,
     /// Student shape: MLP "32x3" or "64,32"; transformer "64x2" (width × blocks); bilstm "64"

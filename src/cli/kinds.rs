@@ -19,6 +19,7 @@ impl clap::ValueEnum for TeacherKind {
             TeacherKind::Scratch(NetKind::Transformer),
             TeacherKind::Scratch(NetKind::Bilstm),
             TeacherKind::Scratch(NetKind::Bow),
+            TeacherKind::Scratch(NetKind::Cnn),
             TeacherKind::Minilm,
         ]
     }

@@ -14,6 +14,10 @@ pub enum DatasetKind {
     #[default]
     Digits,
     Mnist,
+    /// Zalando's Fashion-MNIST: 28×28 photographs of clothes, 10 classes (its teacher is a
+    /// conv net).
+    #[serde(rename = "fashion-mnist")]
+    FashionMnist,
     Moons,
     Circles,
     Spirals,
@@ -49,6 +53,7 @@ impl DatasetKind {
         match self {
             DatasetKind::Digits => "digits",
             DatasetKind::Mnist => "mnist",
+            DatasetKind::FashionMnist => "fashion-mnist",
             DatasetKind::Moons => "moons",
             DatasetKind::Circles => "circles",
             DatasetKind::Spirals => "spirals",
@@ -63,7 +68,7 @@ impl DatasetKind {
     pub fn inputs(self) -> usize {
         match self {
             DatasetKind::Digits => 64,
-            DatasetKind::Mnist => 28 * 28,
+            DatasetKind::Mnist | DatasetKind::FashionMnist => 28 * 28,
             DatasetKind::Spam => crate::engine::text::SPAM_MAX_LEN,
             DatasetKind::Brown => crate::engine::text::BROWN_MAX_LEN,
             _ => 2,
@@ -94,7 +99,7 @@ impl DatasetKind {
     pub fn image_side(self) -> Option<usize> {
         match self {
             DatasetKind::Digits => Some(8),
-            DatasetKind::Mnist => Some(28),
+            DatasetKind::Mnist | DatasetKind::FashionMnist => Some(28),
             _ => None,
         }
     }
@@ -104,6 +109,7 @@ impl DatasetKind {
         match self {
             DatasetKind::Digits => "Digits (8×8)",
             DatasetKind::Mnist => "MNIST (28×28)",
+            DatasetKind::FashionMnist => "Fashion-MNIST (28×28 clothes)",
             DatasetKind::Moons => "Two moons (2-D)",
             DatasetKind::Circles => "Circles (2-D)",
             DatasetKind::Spirals => "Spirals (2-D)",
@@ -122,9 +128,24 @@ impl DatasetKind {
             DatasetKind::Xor => Some(ToyKind::Xor),
             DatasetKind::Digits
             | DatasetKind::Mnist
+            | DatasetKind::FashionMnist
             | DatasetKind::Spam
             | DatasetKind::Brown
             | DatasetKind::Own => None,
+        }
+    }
+}
+
+impl DatasetKind {
+    /// Sets the CLI knows and the page does not offer yet.
+    pub const CLI_ONLY: [DatasetKind; 1] = [DatasetKind::FashionMnist];
+
+    /// Where the IDX files of an image set are, under `assets/`.
+    pub fn idx_dir(self) -> Option<&'static str> {
+        match self {
+            DatasetKind::Mnist => Some("data/mnist"),
+            DatasetKind::FashionMnist => Some("data/fashion-mnist"),
+            _ => None,
         }
     }
 }
@@ -136,9 +157,14 @@ impl std::str::FromStr for DatasetKind {
         DatasetKind::ALL
             .into_iter()
             .chain([DatasetKind::Own])
+            .chain(DatasetKind::CLI_ONLY)
             .find(|k| k.name() == s)
             .ok_or_else(|| {
-                let names: Vec<&str> = DatasetKind::ALL.iter().map(|k| k.name()).collect();
+                let names: Vec<&str> = DatasetKind::ALL
+                    .iter()
+                    .chain(&DatasetKind::CLI_ONLY)
+                    .map(|k| k.name())
+                    .collect();
                 Error::Dataset(format!(
                     "unknown dataset '{s}' (expected one of: {})",
                     names.join(", ")
@@ -158,8 +184,8 @@ pub fn load(
     use crate::engine::data::{Split, digits, mnist_from_gz, toy_split};
     match kind {
         DatasetKind::Digits => digits(),
-        DatasetKind::Mnist => {
-            let dir = assets_dir.join("data/mnist");
+        DatasetKind::Mnist | DatasetKind::FashionMnist => {
+            let dir = assets_dir.join(kind.idx_dir().unwrap_or_default());
             let read = |name: &str| crate::engine::data::read_capped(&dir.join(name), 64 << 20);
             mnist_from_gz(
                 &read("train-images-idx3-ubyte.gz")?,

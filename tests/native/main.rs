@@ -21,6 +21,7 @@ mod evidence {
 /// Files, links, CSV and command lines from users, hostile ones included.
 mod inputs {
     mod cli;
+    mod cnn;
     mod import_fuzz;
     mod link_fuzz;
     mod own_data;

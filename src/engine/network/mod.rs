@@ -486,6 +486,12 @@ impl From<Bert> for Network {
     }
 }
 
+impl From<Cnn> for Network {
+    fn from(net: Cnn) -> Self {
+        Network::Cnn(net)
+    }
+}
+
 impl From<Bow> for Network {
     fn from(net: Bow) -> Self {
         Network::Bow(net)

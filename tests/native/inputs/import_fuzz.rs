@@ -281,6 +281,7 @@ fn relabelled(kind: usize, format: WeightFormat, architecture: &serde_json::Valu
                 Network::Bow(n) => n.save_into(&mut store).unwrap(),
                 Network::Mlp(n) => n.save_into(&mut store).unwrap(),
                 Network::Bert(n) => n.save_into(&mut store).unwrap(),
+                Network::Cnn(n) => n.save_into(&mut store).unwrap(),
             }
             store.get_bytes().unwrap().to_vec()
         }

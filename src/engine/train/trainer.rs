@@ -443,6 +443,13 @@ fn hidden_pairs(
     pairs.extend_from_slice(mapping.pairs());
     for &(s, t) in &pairs {
         let (ps, pt) = (student.positions(s), teacher.positions(t));
+        // A conv teacher's pixels have no [CLS] to stand for the whole image.
+        if ps != pt && matches!(teacher, Architecture::Cnn(_)) {
+            return Err(Error::Mapping(format!(
+                "student layer {s} has {ps} positions, the conv teacher's block {t} has {pt} \
+                 pixels: map conv blocks to a conv student's of the same size, or set β to 0"
+            )));
+        }
         // Aligned teacher rows are pooled onto the student's positions, whatever their count.
         if ps != pt && ps != 1 && !aligned {
             return Err(Error::Mapping(format!(

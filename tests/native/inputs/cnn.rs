@@ -81,6 +81,30 @@ fn a_conv_student_matches_a_conv_teachers_feature_maps_block_by_block() {
 }
 
 #[test]
+fn an_mlp_student_cannot_take_a_conv_teachers_pixels_as_its_hidden_target() {
+    let device = Device::flex();
+    let split = fashion();
+    let teacher = cnn(&[8, 16]).init(&device, 7).unwrap();
+    let data = TransferSet::build(&split.train, &TransferConfig::default(), 1).unwrap();
+    let settings = DistillSettings {
+        total_steps: 5,
+        beta: 1.0,
+        ..Default::default()
+    };
+    let mlp = distill_playground::engine::network::MlpConfig {
+        inputs: 28 * 28,
+        hidden: vec![32, 32],
+        classes: 10,
+        activation: Activation::Relu,
+    };
+    let err = Trainer::distill(mlp, teacher, data, settings, &device)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("conv teacher's block"), "{err}");
+}
+
+#[test]
 fn conv_shapes_that_do_not_fit_are_refused_with_the_reason() {
     let images = Shape {
         inputs: 28 * 28,

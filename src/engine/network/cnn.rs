@@ -10,13 +10,13 @@ use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor, TensorData};
+use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
-use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use super::tokens::declared;
 use super::torch::{TorchTensors, TorchValues, push_linear};
-use super::{Architecture, Classifier, Forward, Input, Taps, random_linear};
+use super::{Architecture, Classifier, Forward, Input, Taps, fan_in_uniform, random_linear};
 use crate::engine::error::{Error, Result};
 
 /// Side of every convolution kernel.
@@ -150,11 +150,7 @@ impl CnnConfig {
 /// PyTorch's default initialisation bound, 1/√fan-in, for weights and biases alike.
 fn random_conv(inputs: usize, outputs: usize, rng: &mut ChaCha8Rng, device: &Device) -> Conv2d {
     let fan_in = inputs * KERNEL * KERNEL;
-    let bound = 1.0 / (fan_in as f32).sqrt();
-    let mut draw =
-        |n: usize| -> Vec<f32> { (0..n).map(|_| rng.random_range(-bound..bound)).collect() };
-    let w = draw(outputs * fan_in);
-    let b = draw(outputs);
+    let (w, b) = fan_in_uniform(rng, fan_in, outputs * fan_in, outputs);
     conv_from_host(&w, &b, inputs, outputs, device)
 }
 

@@ -264,12 +264,23 @@ pub fn random_linear(
     rng: &mut ChaCha8Rng,
     device: &Device,
 ) -> Linear {
-    let bound = 1.0 / (inputs as f32).sqrt();
+    let (w, b) = fan_in_uniform(rng, inputs, inputs * outputs, outputs);
+    linear_from_host(&w, &b, inputs, outputs, device)
+}
+
+/// PyTorch's default initialisation: `weights` then `biases` values drawn uniformly within
+/// ±1/√`fan_in`.
+pub fn fan_in_uniform(
+    rng: &mut ChaCha8Rng,
+    fan_in: usize,
+    weights: usize,
+    biases: usize,
+) -> (Vec<f32>, Vec<f32>) {
+    let bound = 1.0 / (fan_in as f32).sqrt();
     let mut draw =
         |n: usize| -> Vec<f32> { (0..n).map(|_| rng.random_range(-bound..bound)).collect() };
-    let w = draw(inputs * outputs);
-    let b = draw(outputs);
-    linear_from_host(&w, &b, inputs, outputs, device)
+    let w = draw(weights);
+    (w, draw(biases))
 }
 
 /// A multilayer perceptron. Weights follow burn's layout (`[in, out]`); `export` converts.

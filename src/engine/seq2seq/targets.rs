@@ -115,12 +115,12 @@ pub fn decode_targets(
 ) -> Result<Vec<Vec<u32>>> {
     let words = || pairs.iter().map(|p| p.letters.clone()).collect::<Vec<_>>();
     match (teacher, settings.targets) {
-        (Some(t), Targets::Sequence | Targets::Both) if settings.beam == 1 => {
-            t.greedy(&words(), device)
+        (Some(t), Targets::Sequence | Targets::Both) => {
+            sequence_targets(t, &words(), settings.beam, device)
         }
-        (Some(t), targets) if targets.uses_beam() => {
+        (Some(t), Targets::Interpolated) => {
             let found = t.beams(&words(), settings.beam, device)?;
-            Ok(from_beam(targets, pairs, &found))
+            Ok(from_beam(Targets::Interpolated, pairs, &found))
         }
         _ => Ok(pairs.iter().map(|p| p.phones.clone()).collect()),
     }

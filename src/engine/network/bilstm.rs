@@ -4,13 +4,12 @@
 //! The LSTM is PyTorch's `nn.LSTM(embed, hidden, bidirectional=True, batch_first=True)`, gates
 //! in PyTorch's order (input, forget, cell, output), run as over a `pack_padded_sequence`: a
 //! padded position leaves the state unchanged and outputs zeros, so the backward direction
-//! starts at each sentence's last word, not in its padding. The input projections of all
-//! positions are one matrix product; only the recurrent part loops.
+//! starts at each sentence's last word, not in its padding.
 
 use burn::module::Module;
 use burn::nn::{Embedding, Linear};
 use burn::tensor::activation::{relu, sigmoid, tanh};
-use burn::tensor::{Device, Tensor};
+use burn::tensor::{Bool, Device, Tensor};
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -139,10 +138,16 @@ pub struct Direction {
     pub recurrent: Linear,
 }
 
-/// Both directions over `x` `[batch, positions, embed]` at once: the backward direction reads
-/// a time-reversed copy, and the two run as one batch of two (a batched matrix product against
-/// both recurrent weights), which halves the ops per time step. `mask` `[batch, positions]`
-/// holds 1 for a token. Returns `[batch, positions, 2·hidden]`, forward states first.
+/// Both directions over `x` `[batch, positions, embed]` at once, as one batch of two: at step
+/// `t` the forward direction reads position `t` and the backward one position `positions − 1 −
+/// t`, and one batched product of `[input, state]` against each direction's stacked
+/// `[weight_ih; weight_hh]` gives both directions' gates. `mask` `[batch, positions]` holds 1 for
+/// a token. Returns `[batch, positions, 2·hidden]`, forward states first.
+///
+/// Each step reads a slice of the positions, not of a precomputed `[positions, 4h]` projection:
+/// burn's autodiff returns a slice's gradient as a zero tensor the size of what was sliced, so
+/// slicing the projection cost `positions` full-size tensors per backward pass (most of the
+/// step, measured). The positions themselves are split in two levels for the same reason.
 fn run_both(
     forward: &Direction,
     backward: &Direction,
@@ -150,38 +155,27 @@ fn run_both(
     mask: &Tensor<2>,
 ) -> Tensor<3> {
     let [batch, positions, _] = x.dims();
-    let [width, four_h] = forward.recurrent.weight.dims();
+    let [width, _] = forward.recurrent.weight.dims();
     let device = x.device();
-    let bias = |d: &Direction| match &d.recurrent.bias {
-        Some(b) => b.val(),
-        None => Tensor::zeros([four_h], &device),
-    };
-    // [2, batch, positions, 4h]: input projections and recurrent biases of every step, the
-    // backward direction's in reversed time.
-    let gates_in = Tensor::stack::<4>(
-        vec![
-            forward.input.forward(x.clone()) + bias(forward).unsqueeze::<3>(),
-            (backward.input.forward(x) + bias(backward).unsqueeze::<3>()).flip([1]),
-        ],
-        0,
-    );
-    let masks = Tensor::stack::<3>(vec![mask.clone(), mask.clone().flip([1])], 0);
-    let recurrent = Tensor::stack::<3>(
-        vec![
-            forward.recurrent.weight.val(),
-            backward.recurrent.weight.val(),
-        ],
-        0,
-    );
+    let gates = GateWeights::new(forward, backward);
+    let inputs = split_positions(x);
+    // 1 at padding, per step and direction, the shape of a state.
+    let padding = Tensor::stack::<3>(vec![mask.clone(), mask.clone().flip([1])], 0)
+        .equal_elem(0.0)
+        .unsqueeze_dim::<4>(3)
+        .expand([2, batch, positions, width]);
     let mut h = Tensor::<3>::zeros([2, batch, width], &device);
     let mut c = Tensor::<3>::zeros([2, batch, width], &device);
     let mut outputs = Vec::with_capacity(positions);
     for t in 0..positions {
-        let gates = gates_in.clone().narrow(2, t, 1).reshape([2, batch, four_h])
-            + h.clone().matmul(recurrent.clone());
-        let m = masks.clone().narrow(2, t, 1).reshape([2, batch, 1]);
+        let read = Tensor::stack::<3>(
+            vec![inputs[t].clone(), inputs[positions - 1 - t].clone()],
+            0,
+        );
+        let input = Tensor::cat(vec![read, h.clone()], 2);
+        let pad = padding.clone().narrow(2, t, 1).reshape([2, batch, width]);
         let out;
-        (h, c, out) = cell(gates, h, c, m);
+        (h, c, out) = gates.step(input, h, c, pad);
         outputs.push(out);
     }
     let states = Tensor::stack::<4>(outputs, 2);
@@ -194,33 +188,93 @@ fn run_both(
     Tensor::cat(vec![both(0), both(1).flip([1])], 2)
 }
 
-/// One time step of both directions from their gates `[2, batch, 4h]` (i, f, g, o): the new
-/// state, cell and output. Padding (`mask` 0) leaves the state as it was (a packed sequence skips
-/// it) and outputs zeros.
-fn cell(
-    gates: Tensor<3>,
-    h: Tensor<3>,
-    c: Tensor<3>,
-    mask: Tensor<3>,
-) -> (Tensor<3>, Tensor<3>, Tensor<3>) {
-    let [two, batch, four_h] = gates.dims();
-    let device = gates.device();
-    let mut g = gates.chunk(4, 2).into_iter();
-    let mut next = || {
-        g.next()
-            .unwrap_or_else(|| Tensor::zeros([two, batch, four_h / 4], &device))
-    };
-    let (i, f, cell, o) = (
-        sigmoid(next()),
-        sigmoid(next()),
-        tanh(next()),
-        sigmoid(next()),
-    );
-    let c_new = f * c.clone() + i * cell;
-    let h_new = o * tanh(c_new.clone());
-    let c = c.clone() + (c_new - c) * mask.clone();
-    let h = h.clone() + (h_new.clone() - h) * mask.clone();
-    (h, c, h_new * mask)
+/// `x` `[batch, positions, embed]` as one `[batch, embed]` tensor per position: first into
+/// about √positions runs, then each run into positions, so the backward pass builds about
+/// 2·√positions full-size zero tensors of the run it slices instead of `positions` of `x`.
+fn split_positions(x: Tensor<3>) -> Vec<Tensor<2>> {
+    let [batch, positions, embed] = x.dims();
+    let run = (positions as f64).sqrt().ceil().max(1.0) as usize;
+    let mut out = Vec::with_capacity(positions);
+    for start in (0..positions).step_by(run) {
+        let len = run.min(positions - start);
+        let chunk = x.clone().narrow(1, start, len);
+        for k in 0..len {
+            out.push(chunk.clone().narrow(1, k, 1).reshape([batch, embed]));
+        }
+    }
+    out
+}
+
+/// Both directions' weights per gate (input, forget, cell, output, PyTorch's order): each
+/// `[2, embed + hidden, hidden]`, `[weight_ih; weight_hh]` for forward then backward, and the
+/// summed biases `[2, 1, hidden]`. One product per gate, rather than one for all four split
+/// after: a split's gradient is a zero tensor of the whole (see [`run_both`]).
+struct GateWeights {
+    weights: Vec<Tensor<3>>,
+    biases: Vec<Tensor<3>>,
+}
+
+impl GateWeights {
+    fn new(forward: &Direction, backward: &Direction) -> Self {
+        let [_, four_h] = forward.recurrent.weight.dims();
+        let width = four_h / 4;
+        let weights = Tensor::stack::<3>(vec![stacked(forward), stacked(backward)], 0);
+        let biases = Tensor::stack::<2>(vec![bias(forward), bias(backward)], 0).unsqueeze_dim(1);
+        let gate = |k: usize| {
+            (
+                weights.clone().narrow(2, k * width, width),
+                biases.clone().narrow(2, k * width, width),
+            )
+        };
+        let (weights, biases) = (0..4).map(gate).unzip();
+        Self { weights, biases }
+    }
+
+    fn gate(&self, k: usize, input: &Tensor<3>) -> Tensor<3> {
+        input.clone().matmul(self.weights[k].clone()) + self.biases[k].clone()
+    }
+
+    /// One time step of both directions from `input` `[2, batch, embed + hidden]` (the words
+    /// read and the states): the new state, cell and output. Padding (`pad` true) leaves the
+    /// state as it was (a packed sequence skips it) and outputs zeros.
+    fn step(
+        &self,
+        input: Tensor<3>,
+        h: Tensor<3>,
+        c: Tensor<3>,
+        pad: Tensor<3, Bool>,
+    ) -> (Tensor<3>, Tensor<3>, Tensor<3>) {
+        let i = sigmoid(self.gate(0, &input));
+        let f = sigmoid(self.gate(1, &input));
+        let g = tanh(self.gate(2, &input));
+        let o = sigmoid(self.gate(3, &input));
+        let c_new = f * c.clone() + i * g;
+        let h_new = o * tanh(c_new.clone());
+        let out = h_new.clone().mask_fill(pad.clone(), 0.0);
+        (
+            h_new.mask_where(pad.clone(), h),
+            c_new.mask_where(pad, c),
+            out,
+        )
+    }
+}
+
+/// A direction's `[weight_ih; weight_hh]`, `[embed + hidden, 4·hidden]`.
+fn stacked(d: &Direction) -> Tensor<2> {
+    Tensor::cat(vec![d.input.weight.val(), d.recurrent.weight.val()], 0)
+}
+
+/// A direction's `bias_ih + bias_hh`, `[4·hidden]`.
+fn bias(d: &Direction) -> Tensor<1> {
+    let [_, four_h] = d.recurrent.weight.dims();
+    let device = d.recurrent.weight.device();
+    [&d.input.bias, &d.recurrent.bias]
+        .into_iter()
+        .map(|b| match b {
+            Some(b) => b.val(),
+            None => Tensor::zeros([four_h], &device),
+        })
+        .fold(Tensor::zeros([four_h], &device), |sum, b| sum + b)
 }
 
 /// The BiLSTM classifier. Taps: `hidden.0` the embeddings and `hidden.1` the BiLSTM outputs

@@ -9,6 +9,7 @@
 mod evidence {
     mod distillation;
     mod ensemble;
+    mod fashion;
     mod few_classes;
     mod minilm;
     mod reproductions;

@@ -70,7 +70,11 @@ fn with_few_images_a_conv_student_learns_more_from_the_teacher_than_from_the_lab
     for seed in [1, 2, 3] {
         let data = TransferSet::build(&train, &transfer, seed).unwrap();
         // 5 % of each class, rounded up: about 300 images, and no others.
-        assert!(data.labeled <= 310 && data.unlabeled == 0, "{}", data.labeled);
+        assert!(
+            data.labeled <= 310 && data.unlabeled == 0,
+            "{}",
+            data.labeled
+        );
         let settings = DistillSettings {
             total_steps: steps,
             seed,

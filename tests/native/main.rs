@@ -12,6 +12,7 @@ mod evidence {
     mod fashion;
     mod few_classes;
     mod minilm;
+    mod pair;
     mod reproductions;
     mod sequence_kd;
     mod sweep;

@@ -268,13 +268,11 @@ fn stacked(d: &Direction) -> Tensor<2> {
 fn bias(d: &Direction) -> Tensor<1> {
     let [_, four_h] = d.recurrent.weight.dims();
     let device = d.recurrent.weight.device();
-    [&d.input.bias, &d.recurrent.bias]
-        .into_iter()
-        .map(|b| match b {
-            Some(b) => b.val(),
-            None => Tensor::zeros([four_h], &device),
-        })
-        .fold(Tensor::zeros([four_h], &device), |sum, b| sum + b)
+    let value = |b: &Option<burn::module::Param<Tensor<1>>>| match b {
+        Some(b) => b.val(),
+        None => Tensor::zeros([four_h], &device),
+    };
+    value(&d.input.bias) + value(&d.recurrent.bias)
 }
 
 /// The BiLSTM classifier. Taps: `hidden.0` the embeddings and `hidden.1` the BiLSTM outputs

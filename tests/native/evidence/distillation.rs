@@ -9,9 +9,11 @@
 use burn::tensor::Device;
 use distill_playground::alone::rerun_alone;
 use distill_playground::engine::data::{TransferConfig, TransferSet, digits};
-use distill_playground::engine::network::MlpConfig;
-use distill_playground::engine::train::{DistillSettings, Trainer, accuracy};
+use distill_playground::engine::network::{Architecture, MlpConfig, Network};
+use distill_playground::engine::train::{DistillSettings, accuracy};
 use distill_playground::engine::weights::load_mlp;
+
+use super::pair::distilled_and_scratch;
 
 const TEACHER: &[u8] = include_bytes!("../../../assets/teachers/digits.safetensors");
 
@@ -29,7 +31,8 @@ fn distilled_student_beats_scratch_with_little_labeled_data() {
     let teacher_acc = accuracy(&teacher, &split.test, &device).unwrap();
     assert!(teacher_acc > 0.97, "shipped teacher: {teacher_acc}");
 
-    let student = MlpConfig::student(64, 10);
+    let teacher = Network::from(teacher);
+    let student = Architecture::from(MlpConfig::student(64, 10));
     let (mut distilled, mut scratch) = (Vec::new(), Vec::new());
     for seed in [1, 2, 3] {
         let transfer = TransferConfig {
@@ -44,15 +47,10 @@ fn distilled_student_beats_scratch_with_little_labeled_data() {
             seed,
             ..Default::default()
         };
-        let labeled = data.labeled_only();
-        let mut kd = Trainer::distill(&student, &teacher, data, settings.clone(), &device).unwrap();
-        let mut plain = Trainer::supervised(&student, labeled, settings, &device).unwrap();
-        for _ in 0..steps {
-            kd.step().unwrap();
-            plain.step().unwrap();
-        }
-        distilled.push(kd.evaluate(&split.test).unwrap().accuracy);
-        scratch.push(plain.evaluate(&split.test).unwrap().accuracy);
+        let (d, s) =
+            distilled_and_scratch(&student, &teacher, data, settings, &split.test, &device);
+        distilled.push(d);
+        scratch.push(s);
     }
     let mean = |v: &[f32]| v.iter().sum::<f32>() / v.len() as f32;
     let (d, s) = (mean(&distilled), mean(&scratch));

@@ -11,8 +11,10 @@ use distill_playground::alone::rerun_alone;
 use distill_playground::engine::catalog::{self, DatasetKind};
 use distill_playground::engine::data::{Split, TransferConfig, TransferSet};
 use distill_playground::engine::network::{Architecture, CnnConfig, Network};
-use distill_playground::engine::train::{DistillSettings, Trainer, accuracy};
+use distill_playground::engine::train::{DistillSettings, accuracy};
 use distill_playground::engine::weights::load_network;
+
+use super::pair::distilled_and_scratch;
 
 const TEACHER: &[u8] = include_bytes!("../../../assets/teachers/fashion-mnist.safetensors");
 
@@ -80,22 +82,9 @@ fn with_few_images_a_conv_student_learns_more_from_the_teacher_than_from_the_lab
             seed,
             ..Default::default()
         };
-        let labeled = data.labeled_only();
-        let mut kd = Trainer::distill(
-            student.clone(),
-            teacher.clone(),
-            data,
-            settings.clone(),
-            &device,
-        )
-        .unwrap();
-        let mut plain = Trainer::supervised(student.clone(), labeled, settings, &device).unwrap();
-        for _ in 0..steps {
-            kd.step().unwrap();
-            plain.step().unwrap();
-        }
-        distilled.push(kd.evaluate(&test).unwrap().accuracy);
-        scratch.push(plain.evaluate(&test).unwrap().accuracy);
+        let (d, s) = distilled_and_scratch(&student, &teacher, data, settings, &test, &device);
+        distilled.push(d);
+        scratch.push(s);
     }
     eprintln!("distilled {distilled:?}, scratch {scratch:?}");
     let verdict = format!("distilled {distilled:?} vs scratch {scratch:?}");

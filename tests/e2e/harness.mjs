@@ -38,6 +38,24 @@ export async function summary(page) {
   return { step: Number(step), distilled: Number(distilled), scratch: Number(scratch) };
 }
 
+/**
+ * The summary of the students as they stand. After a pause the counter can be past the last
+ * curve point (steps in flight), so one more step is taken: it always ends with a point.
+ */
+export async function summaryNow(page) {
+  await page.click('#step');
+  await page.waitForFunction(
+    () => {
+      const counter = Number(document.querySelector('#steps').textContent.match(/\d+/)[0]);
+      const shown = Number(document.querySelector('#summary')?.textContent.match(/After (\d+) steps/)?.[1]);
+      return counter > 0 && counter === shown;
+    },
+    null,
+    { timeout: 60_000, polling: 100 },
+  );
+  return summary(page);
+}
+
 /** Trains until the summary reports at least `n` steps, then pauses and waits for the students to stop. */
 export async function trainTo(page, n) {
   await page.click('#play');

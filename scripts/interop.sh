@@ -13,15 +13,6 @@ trap 'rm -rf "$work"' EXIT
 cargo test --no-run --quiet --test native
 distill() { target/debug/distill --quiet "$@"; }
 
-# MiniLM against pocket-encoder itself: reference/minilm (pocket-encoder, Candle, tokenizers; built
-# only here, about 2 minutes from empty) writes its embeddings and WordPiece ids for the test
-# sentences; the native test compares ours with them (the same ids, embeddings to 1e-4).
-cargo build --quiet -p minilm-reference
-target/debug/minilm-reference tests/interop/minilm_sentences.txt \
-  "$(cargo metadata --format-version 1 | .venv/bin/python -c 'import json,sys; m=json.load(sys.stdin); print(next(p["manifest_path"] for p in m["packages"] if p["name"]=="pocket-encoder").rsplit("/",1)[0])')/assets/tokenizer.json" \
-  >"$work/minilm-reference.jsonl"
-MINILM_REFERENCE="$work/minilm-reference.jsonl" cargo test --quiet --test native -- --ignored minilm_matches_pocket_encoder
-
 distill distill --dataset digits --epochs 20 --student 32,16 --out "$work/student.safetensors" >/dev/null
 distill export --weights "$work/student.safetensors" --out "$work/export.safetensors"
 distill predict --weights "$work/export.safetensors" --dataset digits --count 100 --out "$work/rust-logits.safetensors"

@@ -29,9 +29,11 @@ cargo clippy --all-targets -- -D warnings
 say "clippy (wasm32, the CPU-only page)"
 cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
 drop_if_disk_low target/wasm32-unknown-unknown/debug
-say "native tests (engine, CLI, import fuzzing)"
-cargo test
-say "interop: numpy reads exported networks (MLP, exits, encoder-decoder, transformer, BiLSTM, bag of words, MiniLM); MiniLM against pocket-encoder"
+say "native tests (engine, CLI, import fuzzing, MiniLM against pocket-encoder's answers)"
+# The library's unit tests and the one native test binary: a bare `cargo test` also linked
+# tests/web.rs natively (an empty binary: its tests are wasm32's).
+cargo test --lib --test native
+say "interop: numpy reads exported networks (MLP, exits, encoder-decoder, conv net, transformer, BiLSTM, bag of words, MiniLM)"
 bash scripts/interop.sh
 drop_if_disk_low target/debug
 say "web build (trunk --release: the CPU-only and the WebGPU build, profile release-web, simd128)"

@@ -8,7 +8,8 @@
 //! two Unicode tables, not a regex engine, rayon and a serde model zoo in the page. The tables
 //! are the ones `tokenizers` itself uses (`unicode_categories`, and its NFD,
 //! `unicode-normalization-alignments`), so the two agree on every character; the reference
-//! check (`scripts/interop.sh`) compares the ids with `tokenizers`' own.
+//! check (`tests/native/reference/minilm.rs`, `scripts/minilm_reference.sh`) compares the ids
+//! with `tokenizers`' own.
 
 use std::collections::HashMap;
 

@@ -8,7 +8,7 @@ use burn::tensor::Device;
 
 use crate::engine::data::Dataset;
 use crate::engine::error::{Error, Result};
-use crate::engine::network::{Classifier, Input, Network};
+use crate::engine::network::{Architecture, Classifier, Input, Network};
 use crate::engine::train::{feature_slices, host};
 
 /// Rows of `width` values, centred column by column.
@@ -51,7 +51,8 @@ pub fn linear_cka(x: &[f32], dx: usize, y: &[f32], dy: usize) -> Result<f32> {
 }
 
 /// Every layer's representation of `probe` (the first position of each hidden state: an MLP's
-/// only one, a transformer's `[CLS]`), with its width, layer 1 first.
+/// only one, a transformer's `[CLS]`; a conv block's maps averaged over the pixels, as the
+/// hidden loss pools them), with its width, layer 1 first.
 fn representations(
     net: &Network,
     probe: &Dataset,
@@ -60,6 +61,7 @@ fn representations(
     let depth = net.architecture().depth();
     let mut layers: Vec<(Vec<f32>, usize)> = vec![(Vec::new(), 0); depth];
     let rows = net.architecture().rows_per_pass(probe.dim);
+    let pixels = matches!(net.architecture(), Architecture::Cnn(_));
     for x in feature_slices(&probe.features, probe.dim, rows, device) {
         let taps = net.forward(Input::Features(x)).taps;
         for (l, slot) in layers.iter_mut().enumerate() {
@@ -67,8 +69,12 @@ fn representations(
                 Error::Mapping(format!("the network has no tap hidden.{}", l + 1))
             })?;
             let [batch, _, width] = h.dims();
-            slot.0
-                .extend(host(h.narrow(1, 0, 1).reshape([batch, width]))?);
+            let one = if pixels {
+                h.mean_dim(1)
+            } else {
+                h.narrow(1, 0, 1)
+            };
+            slot.0.extend(host(one.reshape([batch, width]))?);
             slot.1 = width;
         }
     }
@@ -172,6 +178,40 @@ mod tests {
         (0..6)
             .flat_map(|i| (0..3).map(move |j| (0.7 * i as f64 + 1.3 * j as f64).sin() as f32))
             .collect()
+    }
+
+    #[test]
+    fn a_conv_blocks_representation_is_its_maps_averaged_over_the_pixels() {
+        use crate::engine::network::CnnConfig;
+        let device = Device::flex();
+        let config = CnnConfig {
+            side: 8,
+            channels: vec![3],
+            classes: 2,
+        };
+        let net = Network::Cnn(config.init(&device, 5).unwrap());
+        let features: Vec<f32> = (0..2 * 64).map(|i| ((i * 7) % 11) as f32 / 10.0).collect();
+        let probe = Dataset::new("p", features.clone(), vec![0, 1], 64, 2, None).unwrap();
+        let (got, width) = representations(&net, &probe, &device).unwrap().remove(0);
+        let x = burn::tensor::Tensor::<2>::from_data(
+            burn::tensor::TensorData::new(features, [2, 64]),
+            &device,
+        );
+        let maps = net
+            .forward(Input::Features(x))
+            .taps
+            .hidden(1)
+            .cloned()
+            .unwrap();
+        let maps = host(maps).unwrap();
+        // [2 images, 16 pixels, 3 channels]: each channel's mean over its 16 pixels.
+        let mean = |image: usize, c: usize| {
+            (0..16).map(|p| maps[(image * 16 + p) * 3 + c]).sum::<f32>() / 16.0
+        };
+        assert_eq!(width, 3);
+        for (i, v) in got.iter().enumerate() {
+            assert!((v - mean(i / 3, i % 3)).abs() < 1e-6, "{got:?}");
+        }
     }
 
     #[test]

@@ -21,12 +21,14 @@ pub(super) struct Targets {
 }
 
 /// A teacher hidden state cut to the positions the student has at that layer: all of them, or
-/// the `[CLS]` position alone for a student layer that pools (PKD compares `[CLS]` vectors).
-pub(super) fn align(hidden: Tensor<3>, student_positions: usize) -> Tensor<3> {
-    if student_positions == 1 && hidden.dims()[1] > 1 {
-        hidden.narrow(1, 0, 1)
-    } else {
-        hidden
+/// one vector for a student layer that pools. A sentence gives its `[CLS]` position (PKD
+/// compares `[CLS]` vectors); a conv block's maps have no such pixel, so each channel is averaged
+/// over the image (global average pooling).
+pub(super) fn align(hidden: Tensor<3>, student_positions: usize, pixels: bool) -> Tensor<3> {
+    match (student_positions == 1 && hidden.dims()[1] > 1, pixels) {
+        (true, true) => hidden.mean_dim(1),
+        (true, false) => hidden.narrow(1, 0, 1),
+        (false, _) => hidden,
     }
 }
 
@@ -54,13 +56,14 @@ impl Teacher {
         taps: &Taps,
         student: &Architecture,
     ) -> Result<Vec<Tensor<3>>> {
+        let pixels = matches!(self.net.architecture(), Architecture::Cnn(_));
         self.hidden_pairs
             .iter()
             .map(|&(s, t)| {
                 let h = taps.hidden(t).cloned().ok_or_else(|| {
                     Error::Mapping(format!("the teacher network has no tap hidden.{t}"))
                 })?;
-                Ok(align(h, student.positions(s)))
+                Ok(align(h, student.positions(s), pixels))
             })
             .collect()
     }
@@ -246,5 +249,23 @@ impl TeacherCache {
                     .collect()
             }),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pooling_student_layer_gets_the_cls_vector_of_a_sentence_and_the_mean_of_an_images_pixels()
+    {
+        let device = Device::flex();
+        // [1 row, 3 positions, 2 channels]: position p holds (p, 10 p).
+        let values = vec![0.0, 0.0, 1.0, 10.0, 2.0, 20.0];
+        let hidden = Tensor::<3>::from_data(TensorData::new(values, [1, 3, 2]), &device);
+        let read = |t: Tensor<3>| t.into_data().try_to_vec::<f32>().unwrap();
+        assert_eq!(read(align(hidden.clone(), 1, false)), vec![0.0, 0.0]);
+        assert_eq!(read(align(hidden.clone(), 1, true)), vec![1.0, 10.0]);
+        assert_eq!(align(hidden.clone(), 3, true).dims(), [1, 3, 2]);
     }
 }

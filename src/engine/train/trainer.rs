@@ -419,8 +419,9 @@ impl Trainer {
 }
 
 /// The layer pairs of the hidden term: the mapping's, after (0, 0) when the embeddings are
-/// matched. A pooled student layer takes the teacher's `[CLS]` position; a student with more
-/// positions than its teacher's layer cannot be matched.
+/// matched. A pooled student layer takes the teacher's `[CLS]` position, or a conv block's maps
+/// averaged over the pixels; a student with more positions than its teacher's layer cannot be
+/// matched.
 fn hidden_pairs(
     student: &Architecture,
     teacher: &Architecture,
@@ -443,11 +444,11 @@ fn hidden_pairs(
     pairs.extend_from_slice(mapping.pairs());
     for &(s, t) in &pairs {
         let (ps, pt) = (student.positions(s), teacher.positions(t));
-        // A conv teacher's pixels have no [CLS] to stand for the whole image.
-        if ps != pt && matches!(teacher, Architecture::Cnn(_)) {
+        // A conv student's maps are compared pixel by pixel: the same size or nothing.
+        if ps != pt && ps != 1 && matches!(teacher, Architecture::Cnn(_)) {
             return Err(Error::Mapping(format!(
-                "student layer {s} has {ps} positions, the conv teacher's block {t} has {pt} \
-                 pixels: map conv blocks to a conv student's of the same size, or set β to 0"
+                "student layer {s} has {ps} pixels, the conv teacher's block {t} has {pt}: map \
+                 conv blocks whose maps are the same size, or set β to 0"
             )));
         }
         // Aligned teacher rows are pooled onto the student's positions, whatever their count.

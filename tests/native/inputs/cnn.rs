@@ -1,12 +1,14 @@
 //! Conv nets (seed 002's natural images, on Fashion-MNIST): one learns the clothes, its file
 //! round-trips, a conv student distils from a conv teacher with a hidden-state loss between
-//! mapped blocks, and shapes that do not fit are refused with the reason.
+//! mapped blocks, an MLP student from its maps averaged over the pixels, and shapes that do not
+//! fit are refused with the reason.
 
 use std::path::Path;
 
 use burn::tensor::Device;
 use distill_playground::engine::catalog::{self, DatasetKind};
 use distill_playground::engine::data::{Split, TransferConfig, TransferSet};
+use distill_playground::engine::mapping::MappingScheme;
 use distill_playground::engine::network::spec::{Role, Shape, architecture, kind_for};
 use distill_playground::engine::network::{Activation, Architecture, CnnConfig, NetKind};
 use distill_playground::engine::train::{DistillSettings, Trainer, accuracy};
@@ -81,7 +83,7 @@ fn a_conv_student_matches_a_conv_teachers_feature_maps_block_by_block() {
 }
 
 #[test]
-fn an_mlp_student_cannot_take_a_conv_teachers_pixels_as_its_hidden_target() {
+fn an_mlp_student_learns_from_a_conv_teachers_maps_averaged_over_the_pixels() {
     let device = Device::flex();
     let split = fashion();
     let teacher = cnn(&[8, 16]).init(&device, 7).unwrap();
@@ -97,11 +99,31 @@ fn an_mlp_student_cannot_take_a_conv_teachers_pixels_as_its_hidden_target() {
         classes: 10,
         activation: Activation::Relu,
     };
-    let err = Trainer::distill(mlp, teacher, data, settings, &device)
+    let mut kd = Trainer::distill(mlp, teacher, data, settings, &device).unwrap();
+    for _ in 0..5 {
+        let m = kd.step().unwrap();
+        assert!(m.hidden.is_finite() && m.hidden > 0.0, "{m:?}");
+    }
+}
+
+#[test]
+fn a_conv_student_whose_maps_differ_in_size_from_the_teachers_block_is_refused() {
+    let device = Device::flex();
+    let split = fashion();
+    let teacher = cnn(&[8, 16]).init(&device, 7).unwrap();
+    let data = TransferSet::build(&split.train, &TransferConfig::default(), 1).unwrap();
+    let settings = DistillSettings {
+        total_steps: 5,
+        beta: 1.0,
+        mapping: MappingScheme::Custom(vec![(3, 2)]),
+        ..Default::default()
+    };
+    // The student's third block has 3×3 pixels, the teacher's second 7×7.
+    let err = Trainer::distill(cnn(&[8, 8, 8]), teacher, data, settings, &device)
         .err()
         .unwrap()
         .to_string();
-    assert!(err.contains("conv teacher's block"), "{err}");
+    assert!(err.contains("conv teacher's block 2 has 49"), "{err}");
 }
 
 #[test]

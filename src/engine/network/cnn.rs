@@ -219,6 +219,44 @@ impl Cnn {
     }
 }
 
+/// What a conv net's first block sees: its filters, and its maps of one image.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FirstBlock {
+    /// One 3×3 kernel per channel, row-major.
+    pub filters: Vec<Vec<f32>>,
+    /// One map per channel, after the ReLU and before the pooling: the image's size.
+    pub maps: Vec<Vec<f32>>,
+    pub side: usize,
+}
+
+impl Cnn {
+    /// The first block's filters, and its maps of `image` (`side × side` values). `None` for
+    /// an image of another size or a net without blocks.
+    pub fn first_block(&self, image: &[f32]) -> Option<FirstBlock> {
+        let conv = self.blocks.first()?;
+        if image.len() != self.side * self.side {
+            return None;
+        }
+        let device = conv.weight.device();
+        let x = Tensor::<4>::from_data(
+            TensorData::new(image.to_vec(), [1, 1, self.side, self.side]),
+            &device,
+        );
+        let [channels, ..] = conv.weight.dims();
+        let rows = |t: Tensor<4>, width: usize| -> Option<Vec<Vec<f32>>> {
+            let values = t.into_data().try_to_vec::<f32>().ok()?;
+            Some(values.chunks(width).map(<[f32]>::to_vec).collect())
+        };
+        let maps = rows(relu(conv.forward(x)), self.side * self.side)?;
+        let filters = rows(conv.weight.val(), KERNEL * KERNEL)?;
+        (maps.len() == channels).then_some(FirstBlock {
+            filters,
+            maps,
+            side: self.side,
+        })
+    }
+}
+
 impl Classifier for Cnn {
     fn forward(&self, input: Input) -> Forward {
         let x = input.features();
@@ -257,6 +295,34 @@ mod tests {
             channels: vec![4, 8],
             classes: 10,
         }
+    }
+
+    #[test]
+    fn the_first_block_shows_each_filter_and_its_map_of_the_image() {
+        let device = Device::flex();
+        let net = config().init(&device, 3).unwrap();
+        let mut image = vec![0.0; 28 * 28];
+        image[14 * 28 + 14] = 1.0;
+        let seen = net.first_block(&image).unwrap();
+        assert_eq!((seen.filters.len(), seen.maps.len(), seen.side), (4, 4, 28));
+        // One lit pixel: each map is its filter's bias plus the filter mirrored around it, cut
+        // at zero (ReLU); far from it, the bias alone.
+        let bias: Vec<f32> = net.blocks[0]
+            .bias
+            .as_ref()
+            .unwrap()
+            .val()
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        for (c, (map, filter)) in seen.maps.iter().zip(&seen.filters).enumerate() {
+            assert!((map[0] - bias[c].max(0.0)).abs() < 1e-6);
+            let centre = (filter[4] + bias[c]).max(0.0);
+            assert!((map[14 * 28 + 14] - centre).abs() < 1e-5, "{c}");
+            let left = (filter[5] + bias[c]).max(0.0);
+            assert!((map[14 * 28 + 13] - left).abs() < 1e-5, "{c}");
+        }
+        assert!(net.first_block(&[0.0; 10]).is_none());
     }
 
     #[test]

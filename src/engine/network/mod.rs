@@ -31,7 +31,7 @@ pub use attention_maps::{AttentionMaps, attention_maps};
 pub use bert::{Bert, BertConfig};
 pub use bilstm::{BiLstm, BiLstmConfig};
 pub use bow::{Bow, BowConfig};
-pub use cnn::{Cnn, CnnConfig};
+pub use cnn::{Cnn, CnnConfig, FirstBlock};
 pub use ensemble::Ensemble;
 pub use mlp::*;
 pub use spec::NetKind;

@@ -3,7 +3,7 @@
 use std::rc::Rc;
 
 use crate::app::shipped_teacher::ShippedTeacher;
-use crate::app::text_data::TextData;
+use crate::app::text_data::{ShippedLogits, TextData};
 use crate::engine::catalog::DatasetKind;
 use crate::engine::data::Split;
 use crate::engine::network::Architecture;
@@ -20,6 +20,9 @@ pub struct Data {
     pub text: Option<Rc<TextData>>,
     /// Which of the set's shipped teachers came with it.
     pub teacher: ShippedTeacher,
+    /// A set of feature rows whose teacher is slow to read it (the clothes' conv net): the
+    /// shipped teacher's logits of every image, so the students start without that pass.
+    pub shipped: Option<Rc<ShippedLogits>>,
 }
 
 impl Data {
@@ -30,6 +33,7 @@ impl Data {
             split: Rc::new(split),
             text: None,
             teacher: ShippedTeacher::Scratch,
+            shipped: None,
         }
     }
 
@@ -49,6 +53,15 @@ impl Data {
             split: Rc::new(split),
             text: Some(Rc::new(text)),
             teacher: ShippedTeacher::Scratch,
+            shipped: None,
+        }
+    }
+
+    /// The set with its shipped teacher's logits of every row.
+    pub fn with_shipped(self, shipped: ShippedLogits) -> Self {
+        Self {
+            shipped: Some(Rc::new(shipped)),
+            ..self
         }
     }
 

@@ -27,16 +27,21 @@ where
     use crate::engine::data;
     match kind {
         DatasetKind::Digits => data::digits(),
-        DatasetKind::Mnist => {
-            let get = |name: &'static str| {
-                let file = fetch(format!("assets/data/mnist/{name}"));
+        DatasetKind::Mnist | DatasetKind::FashionMnist => {
+            // The clothes ship a page cut of their training images (4 MB of 26).
+            let (train, test) = match kind {
+                DatasetKind::Mnist => ("mnist", "mnist"),
+                _ => ("fashion-mnist/page", "fashion-mnist"),
+            };
+            let get = |dir: &str, name: &str| {
+                let file = fetch(format!("assets/data/{dir}/{name}"));
                 async move { file.await.map_err(crate::Error::Dataset) }
             };
             data::mnist_from_gz(
-                &get("train-images-idx3-ubyte.gz").await?,
-                &get("train-labels-idx1-ubyte.gz").await?,
-                &get("t10k-images-idx3-ubyte.gz").await?,
-                &get("t10k-labels-idx1-ubyte.gz").await?,
+                &get(train, "train-images-idx3-ubyte.gz").await?,
+                &get(train, "train-labels-idx1-ubyte.gz").await?,
+                &get(test, "t10k-images-idx3-ubyte.gz").await?,
+                &get(test, "t10k-labels-idx1-ubyte.gz").await?,
                 data::PAGE_MNIST_TRAIN,
             )
         }
@@ -311,9 +316,72 @@ where
         return load_spam(fetch).await;
     }
     let split = load_split(kind, &fetch).await?;
-    let teacher = shipped_teacher(kind, fetch).await?;
-    Ok((Data::features(kind, split), teacher))
+    let teacher = shipped_teacher(kind, &fetch).await?;
+    let data = Data::features(kind, split);
+    if kind != DatasetKind::FashionMnist {
+        return Ok((data, teacher));
+    }
+    let mut logits = Vec::new();
+    for (&file, set) in FASHION_LOGITS
+        .iter()
+        .zip([&data.split.train, &data.split.test])
+    {
+        let bytes = fetch(format!("assets/{}", file.0))
+            .await
+            .map_err(crate::Error::Dataset)?;
+        logits.push(logits_of(file, &bytes, set.len(), set.classes)?);
+    }
+    let split = &data.split;
+    let features = [&split.train.features[..], &split.test.features[..]].concat();
+    let known = KnownLogits::from_table(&features, split.train.dim, &logits.concat(), 10)?;
+    for (set, (file, what)) in [&split.train, &split.test].into_iter().zip(FASHION_LOGITS) {
+        agrees_on_a_sample(&teacher, set, &known).map_err(|gap| {
+            crate::Error::Dataset(format!(
+                "{file} is not the teacher's logits of the {what}: they differ from its own by {gap:.3}"
+            ))
+        })?;
+    }
+    let shipped = ShippedLogits {
+        teacher: fingerprint(&teacher),
+        known,
+    };
+    Ok((data.with_shipped(shipped), teacher))
 }
+
+/// Whether the shipped logits of `set`'s first images are the teacher's own, to float16's
+/// precision (a file of another split or another teacher is caught); `Err(largest gap)`.
+fn agrees_on_a_sample(
+    teacher: &NetworkWeights,
+    set: &crate::engine::data::Dataset,
+    known: &KnownLogits,
+) -> Result<(), f32> {
+    let cpu = burn::tensor::Device::flex();
+    let sample = set.subset(&(0..set.len().min(8)).collect::<Vec<_>>());
+    let computed = teacher
+        .to_network(&cpu)
+        .and_then(|net| crate::engine::train::logits_host(&net, &sample, &cpu))
+        .map_err(|_| f32::INFINITY)?;
+    let shipped = known.all(&sample.features).ok_or(f32::INFINITY)?;
+    let gap = shipped
+        .iter()
+        .zip(&computed)
+        .map(|(a, b)| (a - b).abs() / b.abs().max(1.0))
+        .fold(0.0, f32::max);
+    if gap < 1e-2 { Ok(()) } else { Err(gap) }
+}
+
+/// The conv teacher's logits of the page's clothes, which it would take about 20 s to read in
+/// wasm: the page's 10,000 training images, and the 10,000 test images.
+pub const FASHION_LOGITS: [(&str, &str); 2] = [
+    (
+        "teachers/fashion-mnist-logits.safetensors",
+        "training images",
+    ),
+    (
+        "teachers/fashion-mnist-test-logits.safetensors",
+        "test images",
+    ),
+];
 
 /// The digits teacher, built into the page.
 pub fn built_in_teacher() -> crate::Result<NetworkWeights> {
@@ -323,7 +391,7 @@ pub fn built_in_teacher() -> crate::Result<NetworkWeights> {
 /// The teacher shipped for a dataset: the digits one is built in, the others are fetched.
 pub async fn shipped_teacher<F, Fut>(kind: DatasetKind, fetch: F) -> crate::Result<NetworkWeights>
 where
-    F: FnOnce(String) -> Fut,
+    F: Fn(String) -> Fut,
     Fut: std::future::Future<Output = Result<Vec<u8>, String>>,
 {
     let bytes = match kind {

@@ -5,6 +5,7 @@
 pub mod dark_knowledge;
 pub mod data;
 pub mod drawing;
+pub mod filter_picture;
 pub mod imports;
 pub mod jobs;
 pub mod labs;

@@ -1,7 +1,7 @@
 //! Networks the page trains itself: a teacher from the labels, or a teacher assistant.
 
 use crate::engine::catalog::DatasetKind;
-use crate::engine::network::{Architecture, MlpConfig, TransformerConfig};
+use crate::engine::network::{Architecture, CnnConfig, MlpConfig, TransformerConfig};
 use crate::engine::train::{DistillSettings, Regularisation};
 
 /// How the page trains a network of its own on a dataset: a teacher from the labels, or a teacher
@@ -31,6 +31,16 @@ impl PageTraining {
             return Self {
                 config: config.into(),
                 epochs: 4,
+                learning_rate: 1e-3,
+                regularisation: Regularisation::default(),
+                seed: 2,
+            };
+        }
+        if kind == DatasetKind::FashionMnist {
+            // The shipped conv teacher's shape; two epochs of the page's 10,000 images.
+            return Self {
+                config: fashion_teacher().into(),
+                epochs: 2,
                 learning_rate: 1e-3,
                 regularisation: Regularisation::default(),
                 seed: 2,
@@ -91,9 +101,11 @@ impl PageTraining {
     /// - the 2-D sets: dropout 0.1 after each hidden layer (no input dropout: a point has only
     ///   two inputs).
     ///
-    /// None for text: the transformer teacher already trains with dropout inside its blocks.
+    /// None for text, whose transformer teacher already trains with dropout inside its blocks,
+    /// and for the clothes, whose conv teacher has no dropout layers (its weights are shared
+    /// over the pixels, which is a regulariser of its own).
     pub fn regularised_teacher(kind: DatasetKind, vocab: Option<usize>) -> Option<Self> {
-        if kind.is_text() {
+        if kind.is_text() || kind == DatasetKind::FashionMnist {
             return None;
         }
         let plain = Self::teacher(kind, vocab);
@@ -164,6 +176,11 @@ impl PageTraining {
                 ..c
             }
             .into(),
+            Architecture::Cnn(c) => CnnConfig {
+                channels: c.channels.iter().map(|w| w / 2).collect(),
+                ..c
+            }
+            .into(),
             other => other,
         };
         // A text assistant is a transformer: two epochs keep it to about a minute in the page on
@@ -180,6 +197,15 @@ impl PageTraining {
             regularisation: Regularisation::default(),
             seed: 2,
         }
+    }
+}
+
+/// The shipped Fashion-MNIST teacher's shape: conv blocks of 32 and 64 channels.
+pub fn fashion_teacher() -> CnnConfig {
+    CnnConfig {
+        side: 28,
+        channels: vec![32, 64],
+        classes: 10,
     }
 }
 
@@ -309,7 +335,8 @@ mod tests {
             let vocab = kind.is_text().then_some(500);
             let plain = PageTraining::teacher(kind, vocab);
             let Some(reg) = PageTraining::regularised_teacher(kind, vocab) else {
-                assert!(kind.is_text(), "{kind:?} has a regularised teacher");
+                let conv = matches!(plain.config, Architecture::Cnn(_));
+                assert!(kind.is_text() || conv, "{kind:?} has a regularised teacher");
                 assert_eq!(PageTraining::teacher_for(kind, vocab, true), plain);
                 continue;
             };

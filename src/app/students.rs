@@ -16,6 +16,8 @@ pub fn teacher_depth(kind: DatasetKind) -> usize {
     match kind {
         // MiniLM-L3's layers.
         DatasetKind::Brown => 3,
+        // The conv teacher's blocks.
+        DatasetKind::FashionMnist => 2,
         k if k.is_text() => 4,
         _ => 6,
     }
@@ -101,13 +103,16 @@ impl Settings {
     }
 
     /// A mapping that no longer fits the students' or the teacher's depth goes back to skip.
+    /// A student deeper than its teacher (three layers under the clothes' two conv blocks) has
+    /// no skip mapping: it starts with none, and the editor pairs layers by hand.
     pub fn keep_mapping_possible(&mut self) {
-        let fits = self
-            .mapping
-            .resolve(self.student_depth(), teacher_depth(self.dataset))
-            .is_ok();
-        if !fits {
-            self.mapping = MappingScheme::Skip;
+        let depths = (self.student_depth(), teacher_depth(self.dataset));
+        let fits = |m: &MappingScheme| m.resolve(depths.0, depths.1).is_ok();
+        if !fits(&self.mapping) {
+            self.mapping = match fits(&MappingScheme::Skip) {
+                true => MappingScheme::Skip,
+                false => MappingScheme::None,
+            };
         }
     }
 

@@ -7,6 +7,20 @@ use serde::{Deserialize, Serialize};
 use crate::engine::data::{OWN_MAX_CLASSES, ToyKind};
 use crate::engine::error::{Error, Result};
 
+/// Fashion-MNIST's labels 0–9, as Zalando names them.
+pub const FASHION_CLASSES: [&str; 10] = [
+    "T-shirt/top",
+    "trouser",
+    "pullover",
+    "dress",
+    "coat",
+    "sandal",
+    "shirt",
+    "sneaker",
+    "bag",
+    "ankle boot",
+];
+
 /// The datasets the product knows by name.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -33,9 +47,10 @@ pub enum DatasetKind {
 
 impl DatasetKind {
     /// Every set; the page and the CLI offer them all.
-    pub const ALL: [DatasetKind; 8] = [
+    pub const ALL: [DatasetKind; 9] = [
         DatasetKind::Digits,
         DatasetKind::Mnist,
+        DatasetKind::FashionMnist,
         DatasetKind::Moons,
         DatasetKind::Circles,
         DatasetKind::Spirals,
@@ -86,9 +101,10 @@ impl DatasetKind {
         }
     }
 
-    /// The names of its classes, for the text sets (the others number theirs).
+    /// The names of its classes, for the text sets and the clothes (the others number theirs).
     pub fn class_names(self) -> Option<&'static [&'static str]> {
         match self {
+            DatasetKind::FashionMnist => Some(&FASHION_CLASSES),
             DatasetKind::Spam => Some(&crate::engine::text::SPAM_CLASSES),
             DatasetKind::Brown => Some(&crate::engine::text::BROWN_GENRES),
             _ => None,
@@ -137,9 +153,6 @@ impl DatasetKind {
 }
 
 impl DatasetKind {
-    /// Sets the CLI knows and the page does not offer yet.
-    pub const CLI_ONLY: [DatasetKind; 1] = [DatasetKind::FashionMnist];
-
     /// Where the IDX files of an image set are, under `assets/`.
     pub fn idx_dir(self) -> Option<&'static str> {
         match self {
@@ -157,14 +170,9 @@ impl std::str::FromStr for DatasetKind {
         DatasetKind::ALL
             .into_iter()
             .chain([DatasetKind::Own])
-            .chain(DatasetKind::CLI_ONLY)
             .find(|k| k.name() == s)
             .ok_or_else(|| {
-                let names: Vec<&str> = DatasetKind::ALL
-                    .iter()
-                    .chain(&DatasetKind::CLI_ONLY)
-                    .map(|k| k.name())
-                    .collect();
+                let names: Vec<&str> = DatasetKind::ALL.iter().map(|k| k.name()).collect();
                 Error::Dataset(format!(
                     "unknown dataset '{s}' (expected one of: {})",
                     names.join(", ")
@@ -245,6 +253,9 @@ mod tests {
                 }
                 None if kind.is_text() => {
                     assert_eq!(kind.image_side(), None);
+                    assert_eq!(kind.class_names().map(<[_]>::len), Some(classes));
+                }
+                None if kind == DatasetKind::FashionMnist => {
                     assert_eq!(kind.class_names().map(<[_]>::len), Some(classes));
                 }
                 None => {

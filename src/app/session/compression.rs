@@ -11,9 +11,18 @@ impl Session {
         now_ms: impl Fn() -> f64,
     ) -> crate::Result<Compression> {
         let test = &self.split.test;
-        // At most 1,000 examples (64 messages): timing MNIST's full test set or the text teacher
-        // on every message seven times would hold the page.
-        let most = if self.text.is_some() { 64 } else { 1000 };
+        // At most 1,000 examples (64 messages, 100 images under a conv teacher, which takes about
+        // as long for each as an MLP for a hundred): timing MNIST's full test set, or the text
+        // teacher on every message, seven times would hold the page.
+        let conv = matches!(
+            self.teacher.architecture,
+            crate::engine::network::Architecture::Cnn(_)
+        );
+        let most = match (self.text.is_some(), conv) {
+            (true, _) => 64,
+            (false, true) => 100,
+            (false, false) => 1000,
+        };
         let timed = test.subset(&(0..test.len().min(most)).collect::<Vec<_>>());
         let student = self.distilled.network().architecture().init(&self.cpu, 0)?;
         let time = |net: &dyn Classifier| forward_ms(net, &timed, &self.cpu, &now_ms);

@@ -8,7 +8,7 @@ mod lesson;
 mod views;
 
 pub use lesson::{Between, Lesson};
-pub use views::preview;
+pub use views::{first_block, preview};
 
 use std::cell::OnceCell;
 use std::rc::Rc;
@@ -386,7 +386,9 @@ async fn transfer_set<F: std::future::Future<Output = ()>>(
     let Some(text) = &data.text else {
         let transfer =
             TransferSet::build(&split.train, &settings.transfer_config(), settings.seed)?;
-        return Ok((transfer, None));
+        // Another teacher (trained or loaded here) reads the images itself.
+        let shipped = data.shipped.as_ref().filter(|s| s.teacher == fp);
+        return Ok((transfer, shipped.map(|s| s.known.clone())));
     };
     let transfer = text.transfer_set(settings, teacher_cpu, fp)?;
     let pieces = text.pieces_for(&teacher_cpu.architecture())?.is_some();

@@ -273,3 +273,28 @@ pub fn preview(
     let student = logits_host(&student, &one, &cpu)?;
     Ok([teacher_logits, student.clone(), student])
 }
+
+/// The conv teacher's first block on the image shown: `input` (a drawing) if any, else test
+/// example `index`. `None` for a teacher without conv blocks.
+pub fn first_block(
+    teacher: &NetworkWeights,
+    data: &Data,
+    index: usize,
+    input: Option<&[f32]>,
+) -> Option<crate::engine::network::FirstBlock> {
+    if !matches!(
+        teacher.architecture,
+        crate::engine::network::Architecture::Cnn(_)
+    ) {
+        return None;
+    }
+    let Ok(Network::Cnn(net)) = teacher.to_network(&Device::flex()) else {
+        return None;
+    };
+    let test = &data.split.test;
+    let image = match input {
+        Some(pixels) => pixels,
+        None => test.example(index.min(test.len().checked_sub(1)?)),
+    };
+    net.first_block(image)
+}

@@ -260,23 +260,8 @@ pub fn runners_up(probs: &[f32], count: usize) -> Vec<(usize, f32)> {
     order.into_iter().skip(1).take(count).collect()
 }
 
-/// Why the page does not offer `kind` yet (a set only the CLI knows).
-pub fn not_in_the_page(kind: DatasetKind) -> Option<String> {
-    DatasetKind::CLI_ONLY.contains(&kind).then(|| {
-        format!(
-            "{} has no teacher in the page yet: the CLI trains one (distill train-teacher \
-             --dataset {} --kind cnn)",
-            kind.title(),
-            kind.name()
-        )
-    })
-}
-
 /// Rejects a settings change that would make training impossible, with the reason.
 pub fn check(settings: &Settings) -> Result<()> {
-    if let Some(why) = not_in_the_page(settings.dataset) {
-        return Err(Error::Settings(why));
-    }
     settings.distill_settings().validate()?;
     settings.teacher.check(settings.dataset)?;
     let classes = settings.dataset.classes();

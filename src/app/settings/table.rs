@@ -159,11 +159,7 @@ pub static TABLE: &[Entry] = &[
         example: "data=mnist",
         get: |s| s.dataset.name().into(),
         set: |s, v| {
-            let kind = choice::<DatasetKind>(v)?;
-            if let Some(why) = super::not_in_the_page(kind) {
-                return Err(why);
-            }
-            *s = s.with_dataset(kind);
+            *s = s.with_dataset(choice::<DatasetKind>(v)?);
             Ok(())
         },
     },

@@ -59,6 +59,23 @@ pub enum DrawAction {
     Undo,
 }
 
+/// What the page shows of a teacher: its hidden widths (the mapping editor's layers or blocks)
+/// and its size.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TeacherShape {
+    pub hidden: Vec<usize>,
+    pub params: usize,
+}
+
+impl From<&crate::engine::network::Architecture> for TeacherShape {
+    fn from(a: &crate::engine::network::Architecture) -> Self {
+        Self {
+            hidden: a.hidden_widths(),
+            params: a.declared_params() as usize,
+        }
+    }
+}
+
 #[derive(Debug, PartialEq)]
 pub enum Action {
     /// Whole settings (the driver's: another dataset, a loaded student's shape). Rejected
@@ -81,10 +98,10 @@ pub enum Action {
     },
     /// Logits, with the drawing or probe version they belong to (None: a test example).
     Logits([Vec<f32>; 3], Option<u64>),
-    /// The dataset is loaded, with its shipped teacher's hidden widths.
+    /// The dataset is loaded, with its shipped teacher's shape.
     DataReady {
         data: Data,
-        teacher_hidden: Vec<usize>,
+        teacher: TeacherShape,
     },
     /// A dataset could not be loaded: the settings go back to `previous`.
     DataFailed {
@@ -107,7 +124,7 @@ pub enum Action {
     /// Another teacher was loaded: both students start again under it.
     TeacherLoaded {
         name: String,
-        hidden: Vec<usize>,
+        teacher: TeacherShape,
     },
     Compression(Compression),
     /// The teacher's logits of every test example (for the dark-knowledge map), once a
@@ -122,7 +139,7 @@ pub enum Action {
     AssistantLoaded {
         teacher_accuracy: f32,
         assistant_accuracy: f32,
-        hidden: Vec<usize>,
+        teacher: TeacherShape,
     },
     Projector(bool),
     /// Show a typed message (or go back to the test examples).
@@ -130,6 +147,8 @@ pub enum Action {
     Attention(Option<ShownAttention>),
     /// The layer similarity, teacher layers × the distilled student's.
     Similarity(Vec<Vec<f32>>),
+    /// The conv teacher's first block on the image shown (`None`: another teacher).
+    FirstBlock(Option<crate::engine::network::FirstBlock>),
     /// A link with the student in it, or why there is none.
     StudentLink(Result<String, String>),
     Reading(Option<(usize, usize)>),
@@ -251,6 +270,7 @@ impl AppState {
             | Action::Message(_)
             | Action::Attention(_)
             | Action::Similarity(_)
+            | Action::FirstBlock(_)
             | Action::SelectTeacherLayer(_) => self.view(action),
             Action::Lab(report) => self.labs.hear(report),
             other => self.page_action(other),

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use super::{Action, AppState};
+use super::{Action, AppState, TeacherShape};
 use crate::app::data::Data;
 use crate::app::views::{Compression, CurvePoint};
 use crate::engine::catalog::DatasetKind;
@@ -34,6 +34,8 @@ pub struct Run {
     pub data: Option<Data>,
     /// Hidden widths of the teacher in use (the shipped one unless the user loaded another).
     pub teacher_hidden: Vec<usize>,
+    /// Its parameters (0 until a set is loaded).
+    pub teacher_params: usize,
     /// Whether a teacher trained here is regularised as Hinton et al.'s was (dropout, jitter).
     pub regularise_teacher: bool,
     /// With a teacher assistant: the original teacher's and the assistant's test accuracy.
@@ -65,6 +67,7 @@ impl Default for Run {
             cpu_reason: None,
             data: None,
             teacher_hidden: vec![128; crate::app::teacher_depth(DatasetKind::Digits)],
+            teacher_params: 0,
             regularise_teacher: false,
             assistant: None,
             compression: None,
@@ -173,8 +176,8 @@ impl AppState {
 
     pub(super) fn teacher(&mut self, action: Action) {
         match action {
-            Action::TeacherLoaded { name, hidden } => {
-                self.new_teacher(hidden, None);
+            Action::TeacherLoaded { name, teacher } => {
+                self.new_teacher(teacher, None);
                 self.page_mut().error = None;
                 self.notify(format!(
                     "Loaded the teacher {name}; both students start again under it."
@@ -183,10 +186,13 @@ impl AppState {
             Action::AssistantLoaded {
                 teacher_accuracy,
                 assistant_accuracy,
-                hidden,
+                teacher,
             } => {
-                let shape = (hidden.first().copied().unwrap_or(0), hidden.len());
-                self.new_teacher(hidden, Some((teacher_accuracy, assistant_accuracy)));
+                let shape = (
+                    teacher.hidden.first().copied().unwrap_or(0),
+                    teacher.hidden.len(),
+                );
+                self.new_teacher(teacher, Some((teacher_accuracy, assistant_accuracy)));
                 self.notify(format!(
                     "A teacher assistant ({}×{}) learned from the teacher: {:.1} % vs the teacher's {:.1} %. Both students now learn from the assistant.",
                     shape.0,
@@ -203,17 +209,15 @@ impl AppState {
     /// What the students learn from and how they measure: the data, the sizes, the reading.
     pub(super) fn material(&mut self, action: Action) {
         match action {
-            Action::DataReady {
-                data,
-                teacher_hidden,
-            } => {
+            Action::DataReady { data, teacher } => {
                 // A text set opens on a short sentence (one chosen in a link stays).
                 if self.settings.example == 0 {
                     self.settings.example = data.text.as_ref().map_or(0, |t| t.opening);
                 }
                 let run = self.run_mut();
                 run.data = Some(data);
-                run.teacher_hidden = teacher_hidden;
+                run.teacher_hidden = teacher.hidden;
+                run.teacher_params = teacher.params;
                 run.teacher_test = None;
                 self.page_mut().loaded();
             }
@@ -226,11 +230,12 @@ impl AppState {
 
     /// Another teacher teaches: the students restart, and the labs built on the old one
     /// (exits, ensembles) forget it.
-    fn new_teacher(&mut self, hidden: Vec<usize>, assistant: Option<(f32, f32)>) {
+    fn new_teacher(&mut self, teacher: TeacherShape, assistant: Option<(f32, f32)>) {
         self.restart();
         self.labs = self.labs.after_new_teacher();
         let run = self.run_mut();
-        run.teacher_hidden = hidden;
+        run.teacher_hidden = teacher.hidden;
+        run.teacher_params = teacher.params;
         run.assistant = assistant;
     }
 }

@@ -7,6 +7,7 @@ use std::rc::Rc;
 use super::{Action, AppState, DrawAction};
 use crate::app::Drawing;
 use crate::app::views::ShownAttention;
+use crate::engine::network::FirstBlock;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Views {
@@ -29,6 +30,8 @@ pub struct Views {
     pub attention: Option<Rc<ShownAttention>>,
     /// Linear CKA of each teacher layer (rows) with each layer of the distilled student.
     pub similarity: Option<Rc<Vec<Vec<f32>>>>,
+    /// The conv teacher's filters and its maps of the image shown.
+    pub first_block: Option<Rc<FirstBlock>>,
     pub selected_teacher_layer: Option<usize>,
 }
 
@@ -66,6 +69,7 @@ impl AppState {
             }
             Action::Attention(a) => views.attention = a.map(Rc::new),
             Action::Similarity(m) => views.similarity = Some(Rc::new(m)),
+            Action::FirstBlock(b) => views.first_block = b.map(Rc::new),
             Action::SelectTeacherLayer(l) => views.selected_teacher_layer = l,
             _ => {}
         }

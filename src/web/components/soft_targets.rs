@@ -63,14 +63,23 @@ fn drawing(p: &ShownProps, d: &Drawing) -> Html {
         <div class="example">
             <DrawGrid pixels={d.pixels.clone()} side={d.side} dispatch={p.dispatch.clone()} />
             <div class="example-nav">
-                <p class="note">{ "Draw a digit: press and drag over the grid (keyboard: arrows move, Enter paints, Shift+arrows paint as they move). The bars follow as you draw." }</p>
+                <p class="note">{ format!("Draw {}: press and drag over the grid (keyboard: arrows move, Enter paints, Shift+arrows paint as they move). The bars follow as you draw.", drawn_thing(p)) }</p>
                 <div class="buttons">
                     <button id="draw-undo" onclick={draw(p, DrawAction::Undo)} disabled={!d.can_undo()}>{ "Undo" }</button>
                     <button id="draw-clear" onclick={draw(p, DrawAction::Clear)}>{ "Clear" }</button>
-                    <button id="draw-stop" onclick={draw(p, DrawAction::Stop)}>{ "Back to test digits" }</button>
+                    <button id="draw-stop" onclick={draw(p, DrawAction::Stop)}>{ "Back to the test images" }</button>
                 </div>
             </div>
         </div>
+    }
+}
+
+/// What the grid asks for: a digit, or a piece of clothing (the outline of a shoe or a shirt
+/// is enough to move the bars).
+fn drawn_thing(p: &ShownProps) -> &'static str {
+    match p.settings.dataset {
+        crate::engine::catalog::DatasetKind::FashionMnist => "a piece of clothing",
+        _ => "a digit",
     }
 }
 
@@ -95,7 +104,7 @@ fn message_has_no_words(p: &ShownProps) -> bool {
     }
 }
 
-/// Class names for bars and readings: the text set's names, else the numbers.
+/// Class names for bars and readings: the set's names (text, clothes), else the numbers.
 pub fn class_name(p: &ShownProps, c: usize) -> String {
     let names = p.settings.dataset.class_names();
     names
@@ -181,7 +190,7 @@ fn bars(p: &ShownProps, classes: usize, label: usize) -> Html {
     };
     let reading = dark_knowledge(p, &teacher, t);
     let drawn = !p.views.shows_an_example();
-    let names: Vec<AttrValue> = if p.settings.dataset.is_text() {
+    let names: Vec<AttrValue> = if p.settings.dataset.class_names().is_some() {
         (0..classes).map(|c| class_name(p, c).into()).collect()
     } else {
         Vec::new()

@@ -8,7 +8,7 @@ use super::*;
 use crate::app::Settings;
 use crate::app::session::CurvePoint;
 use crate::app::state::{Action, Run};
-use crate::engine::network::{MlpConfig, NetKind};
+use crate::engine::network::NetKind;
 use crate::web::Request;
 use crate::web::components::{DatasetMenu, Lines, Series, TeacherMenu};
 
@@ -94,11 +94,7 @@ fn student_shape(p: &TrainingProps) -> Html {
     let on_depth = set_parsed(&p.dispatch, Edit::StudentDepth);
     let on_width = set_parsed(&p.dispatch, Edit::StudentWidth);
     let (inputs, classes) = p.run.data_shape(p.settings.dataset);
-    let teacher_params = MlpConfig {
-        hidden: p.run.teacher_hidden.clone(),
-        ..MlpConfig::teacher(inputs, classes)
-    }
-    .num_params();
+    let teacher_params = p.run.teacher_params;
     let student_params = s.student_config(inputs, classes).num_params();
     let width = s.student_hidden.first().copied().unwrap_or(32);
     let (depth, width_span) = (span("student", "depth"), span("student", "width"));

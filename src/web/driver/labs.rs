@@ -85,7 +85,7 @@ impl Driver {
                             .unwrap_or_default(),
                         t.accuracy * 100.0
                     ),
-                    hidden: t.weights.architecture.hidden_widths(),
+                    teacher: (&t.weights.architecture).into(),
                 });
                 t.plan.record("teacher", t.accuracy)
             }
@@ -93,7 +93,7 @@ impl Driver {
                 self.emit(Action::AssistantLoaded {
                     teacher_accuracy: t.teacher_accuracy.unwrap_or(f32::NAN),
                     assistant_accuracy: t.accuracy,
-                    hidden: t.weights.architecture.hidden_widths(),
+                    teacher: (&t.weights.architecture).into(),
                 });
                 t.plan.record("assistant", t.accuracy)
             }

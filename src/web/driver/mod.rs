@@ -159,6 +159,9 @@ struct Shown {
     at: f64,
     /// When the layer similarity was last measured.
     similarity_at: f64,
+    /// What the conv teacher's first block was last shown for: the example, the drawing's
+    /// version, and the teacher's and the data's addresses (another teacher or set, new maps).
+    first_block: Option<(usize, Option<u64>, usize, usize)>,
 }
 
 pub struct Driver {
@@ -222,6 +225,7 @@ impl Driver {
                 drawing: None,
                 at: f64::NEG_INFINITY,
                 similarity_at: f64::NEG_INFINITY,
+                first_block: None,
             },
             remote: remote::Remote::new(),
             labs: LabHost::default(),
@@ -275,6 +279,7 @@ impl Driver {
             };
             self.save().await;
             self.views(stepped).await;
+            self.first_block();
             if self.wanted.running {
                 after_next_paint().await;
             } else {
@@ -369,7 +374,7 @@ impl Driver {
         }
         self.emit(Action::DataReady {
             data: data.clone(),
-            teacher_hidden: teacher.architecture.hidden_widths(),
+            teacher: (&teacher.architecture).into(),
         });
         self.material.teacher = teacher;
         self.material.own_teacher = false;
@@ -492,6 +497,32 @@ impl Driver {
             }
             Err(e) => self.emit(Action::Failed(e.to_string())),
         }
+    }
+
+    /// The conv teacher's filters and maps of the image shown, when it changed (a forward pass
+    /// through one block: well under a millisecond, so on the page's thread).
+    fn first_block(&mut self) {
+        let (w, m) = (&self.wanted, &self.material);
+        let Some(data) = &m.data else { return };
+        let teacher = m
+            .teacher
+            .tensors
+            .values()
+            .next()
+            .map_or(0, |t| t.as_ptr() as usize);
+        let key = (
+            w.example,
+            w.input.as_ref().map(|d| d.0),
+            teacher,
+            std::rc::Rc::as_ptr(&data.split) as usize,
+        );
+        if self.shown.first_block == Some(key) {
+            return;
+        }
+        self.shown.first_block = Some(key);
+        let input = w.input.as_ref().map(|d| d.1.as_slice());
+        let block = crate::app::session::first_block(&m.teacher, data, w.example, input);
+        self.emit(Action::FirstBlock(block));
     }
 
     /// The step counter, the bars of the example (or drawing) and the decision maps, refreshed

@@ -109,7 +109,7 @@ impl Driver {
         if which == Which::Teacher {
             self.emit(Action::TeacherLoaded {
                 name,
-                hidden: weights.architecture.hidden_widths(),
+                teacher: (&weights.architecture).into(),
             });
             self.material.teacher = weights;
             self.material.own_teacher = true;
@@ -154,6 +154,9 @@ pub(super) async fn load_dataset(
 ) -> crate::Result<(Data, NetworkWeights)> {
     let notice = match kind {
         DatasetKind::Mnist => Some("Loading MNIST (11 MB of images, and its teacher)…"),
+        DatasetKind::FashionMnist => {
+            Some("Loading Fashion-MNIST (9 MB of images, its conv teacher and its logits)…")
+        }
         DatasetKind::Spam => Some("Loading the e-mails (0.7 MB) and their transformer teacher…"),
         _ => None,
     };

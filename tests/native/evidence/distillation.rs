@@ -8,10 +8,12 @@
 
 use burn::tensor::Device;
 use distill_playground::alone::rerun_alone;
+use distill_playground::app::teacher_depth;
 use distill_playground::engine::data::{TransferConfig, TransferSet, digits};
+use distill_playground::engine::network::Classifier;
 use distill_playground::engine::network::{Architecture, MlpConfig, Network};
 use distill_playground::engine::train::{DistillSettings, accuracy};
-use distill_playground::engine::weights::load_mlp;
+use distill_playground::engine::weights::{load_mlp, load_network};
 
 use super::pair::distilled_and_scratch;
 
@@ -83,11 +85,12 @@ fn every_page_dataset_has_a_fitting_shipped_teacher() {
     ];
     for kind in DatasetKind::ALL.into_iter().filter(|k| !k.is_text()) {
         let bytes = std::fs::read(dir.join(format!("{}.safetensors", kind.name()))).unwrap();
-        let (teacher, _) = load_mlp(&bytes, &device).unwrap();
-        let c = teacher.config();
+        let (teacher, _) = load_network(&bytes, &device).unwrap();
+        let c = teacher.architecture();
+        // The mapping editor draws this depth: six MLP layers, or the clothes' two conv blocks.
         assert_eq!(
-            (c.inputs, c.classes, c.depth()),
-            (kind.inputs(), kind.classes(), 6),
+            (c.inputs(), c.classes(), c.depth()),
+            (kind.inputs(), kind.classes(), teacher_depth(kind)),
             "{kind:?}"
         );
         if let Some((_, want)) = toy_accuracy.iter().find(|(k, _)| *k == kind) {

@@ -138,7 +138,10 @@ fn the_page_opens_on_a_short_message_unless_a_link_chose_one() {
         };
         let action = Action::DataReady {
             data: data.clone(),
-            teacher_hidden: vec![64; 4],
+            teacher: distill_playground::app::state::TeacherShape {
+                hidden: vec![64; 4],
+                params: 0,
+            },
         };
         Rc::new(state).reduce(action).settings.example
     };

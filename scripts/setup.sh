@@ -23,6 +23,33 @@ for component in rustfmt clippy; do
   fi
 done
 
+# Debian's chromium, npm's playwright-core and PyPI's packages: they wait on the network and the
+# disk, so they install in the background while the two tools compile on the cores (on a bare
+# machine, as CI's is, that hides about a minute).
+install_packages() {
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    say "Installing Debian's chromium and chromium-driver (browser tests)"
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+  fi
+
+  if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    say "Installing npm packages (playwright-core drives Debian's chromium; no browser download)"
+    PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+  fi
+
+  # numpy, safetensors and PyYAML from PyPI for the interop checks (tests/interop), in a local
+  # virtual env.
+  if ! .venv/bin/python -c "import numpy, safetensors, yaml" 2>/dev/null; then
+    say "Creating .venv with numpy, safetensors and PyYAML (PyPI)"
+    python3 -m venv .venv
+    .venv/bin/pip install --quiet --disable-pip-version-check -r tests/interop/requirements.txt
+  fi
+}
+install_packages &
+packages=$!
+
 if [ "$(trunk --version 2>/dev/null || true)" != "trunk $TRUNK_VERSION" ]; then
   say "Installing trunk $TRUNK_VERSION (compiles from crates.io)"
   # trunk 0.22 declares rustc 1.96.1 but builds and runs on 1.95.
@@ -46,22 +73,5 @@ fi
 say "Fetching the locked crates (crates.io; quick when they are cached)"
 cargo fetch --locked --quiet
 
-if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
-  say "Installing Debian's chromium and chromium-driver (browser tests)"
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
-fi
-
-if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  say "Installing npm packages (playwright-core drives Debian's chromium; no browser download)"
-  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
-fi
-
-# numpy, safetensors and PyYAML from PyPI for the interop checks (tests/interop), in a local
-# virtual env.
-if ! .venv/bin/python -c "import numpy, safetensors, yaml" 2>/dev/null; then
-  say "Creating .venv with numpy, safetensors and PyYAML (PyPI)"
-  python3 -m venv .venv
-  .venv/bin/pip install --quiet --disable-pip-version-check -r tests/interop/requirements.txt
-fi
+# The packages' exit status: a failed install stops the setup here.
+wait "$packages"

@@ -6,7 +6,7 @@ use crate::app::piece_teacher::{PieceTeacher, page_test_rows, reads_pieces};
 use crate::app::shipped_teacher::ShippedTeacher;
 use crate::app::text_data::{ShippedLogits, TextData, fingerprint};
 use crate::engine::catalog::DatasetKind;
-use crate::engine::data::Split;
+use crate::engine::data::{Dataset, Split};
 use crate::engine::minilm;
 use crate::engine::text::wordpiece::WordPiece;
 use crate::engine::text::{TextSplit, Tokenizer, spam_from_gz};
@@ -214,25 +214,49 @@ where
         classes,
     )?;
     let test = page_test_rows(&mut split, &test)?;
-    let shipped = shipped_logits(&split, &teacher, [train, test])?;
+    let shipped = shipped_logits([&split.train, &split.test], &teacher, [train, test])?;
     let text = TextData::new(split).with_shipped(shipped);
     let data = Data::text_data(DatasetKind::Brown, text).with_teacher(ShippedTeacher::Scratch);
     Ok((data, teacher))
 }
 
-/// The logits a teacher of words shipped with, `[train, test]`, keyed by the rows they are of.
+/// The logits a teacher shipped with, `[train, test]`, keyed by the rows of the two splits they
+/// are of.
 fn shipped_logits(
-    split: &TextSplit,
+    [train_set, test_set]: [&Dataset; 2],
     teacher: &NetworkWeights,
     [train, test]: [Vec<f32>; 2],
 ) -> crate::Result<ShippedLogits> {
-    let features = [&split.train.features[..], &split.test.features[..]].concat();
+    let features = [&train_set.features[..], &test_set.features[..]].concat();
     let logits = [train, test].concat();
-    let known = KnownLogits::from_table(&features, split.train.dim, &logits, split.train.classes)?;
+    let known = KnownLogits::from_table(&features, train_set.dim, &logits, train_set.classes)?;
     Ok(ShippedLogits {
         teacher: fingerprint(teacher),
         known,
     })
+}
+
+/// The two logit files `files` (`(path under assets/, what)`, training split first), checked
+/// against the rows and classes of `sets`.
+async fn fetch_logits<F, Fut>(
+    fetch: &F,
+    files: &[(&str, &str); 2],
+    sets: [&Dataset; 2],
+) -> crate::Result<[Vec<f32>; 2]>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<u8>, String>>,
+{
+    let mut logits = Vec::new();
+    for (&file, set) in files.iter().zip(sets) {
+        let bytes = fetch(format!("assets/{}", file.0))
+            .await
+            .map_err(crate::Error::Dataset)?;
+        logits.push(logits_of(file, &bytes, set.len(), set.classes)?);
+    }
+    logits
+        .try_into()
+        .map_err(|_| crate::Error::Dataset("a teacher's logits are two files".into()))
 }
 
 /// The logit files the e-mails' teacher ships with, of the training and the test split.
@@ -249,17 +273,9 @@ where
     Fut: std::future::Future<Output = Result<Vec<u8>, String>>,
 {
     let (split, teacher) = load_text_set(&fetch).await?;
-    let mut logits = Vec::new();
-    for (&file, set) in SPAM_LOGITS.iter().zip([&split.train, &split.test]) {
-        let bytes = fetch(format!("assets/{}", file.0))
-            .await
-            .map_err(crate::Error::Dataset)?;
-        logits.push(logits_of(file, &bytes, set.len(), set.classes)?);
-    }
-    let [train, test]: [Vec<f32>; 2] = logits
-        .try_into()
-        .map_err(|_| crate::Error::Dataset("the e-mails' logits are two files".into()))?;
-    let shipped = shipped_logits(&split, &teacher, [train, test])?;
+    let sets = [&split.train, &split.test];
+    let logits = fetch_logits(&fetch, &SPAM_LOGITS, sets).await?;
+    let shipped = shipped_logits(sets, &teacher, logits)?;
     let text = TextData::new(split).with_shipped(shipped);
     Ok((Data::text_data(DatasetKind::Spam, text), teacher))
 }
@@ -318,33 +334,33 @@ where
     let split = load_split(kind, &fetch).await?;
     let teacher = shipped_teacher(kind, &fetch).await?;
     let data = Data::features(kind, split);
-    if kind != DatasetKind::FashionMnist {
-        return Ok((data, teacher));
+    if kind == DatasetKind::FashionMnist {
+        return with_fashion_logits(data, teacher, &fetch).await;
     }
-    let mut logits = Vec::new();
-    for (&file, set) in FASHION_LOGITS
-        .iter()
-        .zip([&data.split.train, &data.split.test])
-    {
-        let bytes = fetch(format!("assets/{}", file.0))
-            .await
-            .map_err(crate::Error::Dataset)?;
-        logits.push(logits_of(file, &bytes, set.len(), set.classes)?);
-    }
-    let split = &data.split;
-    let features = [&split.train.features[..], &split.test.features[..]].concat();
-    let known = KnownLogits::from_table(&features, split.train.dim, &logits.concat(), 10)?;
-    for (set, (file, what)) in [&split.train, &split.test].into_iter().zip(FASHION_LOGITS) {
-        agrees_on_a_sample(&teacher, set, &known).map_err(|gap| {
+    Ok((data, teacher))
+}
+
+/// The clothes with their conv teacher's logits of every image, checked on a sample against the
+/// teacher itself (the two files hold as many rows each: swapped, only their values tell).
+async fn with_fashion_logits<F, Fut>(
+    data: Data,
+    teacher: NetworkWeights,
+    fetch: &F,
+) -> crate::Result<(Data, NetworkWeights)>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<u8>, String>>,
+{
+    let sets = [&data.split.train, &data.split.test];
+    let logits = fetch_logits(fetch, &FASHION_LOGITS, sets).await?;
+    let shipped = shipped_logits(sets, &teacher, logits)?;
+    for (set, (file, what)) in sets.into_iter().zip(FASHION_LOGITS) {
+        agrees_on_a_sample(&teacher, set, &shipped.known).map_err(|gap| {
             crate::Error::Dataset(format!(
                 "{file} is not the teacher's logits of the {what}: they differ from its own by {gap:.3}"
             ))
         })?;
     }
-    let shipped = ShippedLogits {
-        teacher: fingerprint(&teacher),
-        known,
-    };
     Ok((data.with_shipped(shipped), teacher))
 }
 
@@ -352,7 +368,7 @@ where
 /// precision (a file of another split or another teacher is caught); `Err(largest gap)`.
 fn agrees_on_a_sample(
     teacher: &NetworkWeights,
-    set: &crate::engine::data::Dataset,
+    set: &Dataset,
     known: &KnownLogits,
 ) -> Result<(), f32> {
     let cpu = burn::tensor::Device::flex();

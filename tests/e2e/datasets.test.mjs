@@ -2,7 +2,7 @@
 // train, MNIST at 28×28 with its full test set and drawing grid, and a set that fails to load.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sharedBrowser, openPage, summary, trainTo, go } from './harness.mjs';
+import { sharedBrowser, openPage, summary, trainTo, go, drawStroke } from './harness.mjs';
 
 const env = sharedBrowser();
 
@@ -118,13 +118,7 @@ test('MNIST: 28×28 digits, all 10,000 test images, students that learn, a 28×2
   await page.click('#draw-start');
   await page.locator('#draw-grid').waitFor();
   assert.equal(await page.locator('#draw-grid .cell').count(), 784);
-  const cell = async (i) => page.locator(`#draw-grid .cell[data-cell="${i}"]`).boundingBox();
-  const top = await cell(5 * 28 + 14);
-  const bottom = await cell(22 * 28 + 14);
-  await page.mouse.move(top.x + top.width / 2, top.y + top.height / 2);
-  await page.mouse.down();
-  await page.mouse.move(bottom.x + bottom.width / 2, bottom.y + bottom.height / 2, { steps: 4 });
-  await page.mouse.up();
+  await drawStroke(page, 5 * 28 + 14, 22 * 28 + 14);
   // Four pointer moves over 17 rows: the cells between are painted too.
   const dark = await page.locator('#draw-grid .cell').evaluateAll((cells) =>
     cells.filter((c) => c.getAttribute('fill') === 'rgb(0,0,0)').map((c) => Number(c.dataset.cell)));

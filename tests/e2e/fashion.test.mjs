@@ -4,7 +4,7 @@
 // labels.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sharedBrowser, openPage, summaryNow, trainTo, go } from './harness.mjs';
+import { sharedBrowser, openPage, summaryNow, trainTo, go, drawStroke } from './harness.mjs';
 
 const env = sharedBrowser();
 
@@ -67,13 +67,7 @@ test('Fashion-MNIST: the conv teacher shows its filters and maps, the bars name 
   // A drawing: the maps are of it, and the bars read it.
   await page.click('#draw-start');
   await page.locator('#draw-grid').waitFor();
-  const cell = async (i) => page.locator(`#draw-grid .cell[data-cell="${i}"]`).boundingBox();
-  const from = await cell(6 * 28 + 6);
-  const to = await cell(6 * 28 + 21);
-  await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
-  await page.mouse.down();
-  await page.mouse.move(to.x + to.width / 2, to.y + to.height / 2, { steps: 4 });
-  await page.mouse.up();
+  await drawStroke(page, 6 * 28 + 6, 6 * 28 + 21);
   await mapsMoveFrom(page, 'second', 'drawn');
   await page.waitForFunction(() => document.querySelector('#dark-knowledge').textContent.includes('teacher says'));
   await page.screenshot({ path: 'tests/output/fashion.png', fullPage: true });

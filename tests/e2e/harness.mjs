@@ -134,3 +134,14 @@ export async function typeMessage(page, text) {
     return row && row.dataset.input !== before && row.dataset.input === row.dataset.shown;
   }, before, { timeout: 60_000 });
 }
+
+/** Draws one stroke on the drawing grid with the mouse, from cell `from` to cell `to` (row-major
+ * indices), in four pointer moves: the cells between are painted too. */
+export async function drawStroke(page, from, to) {
+  const cell = async (i) => page.locator(`#draw-grid .cell[data-cell="${i}"]`).boundingBox();
+  const [a, b] = [await cell(from), await cell(to)];
+  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 4 });
+  await page.mouse.up();
+}

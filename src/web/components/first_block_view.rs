@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use wasm_bindgen::{Clamped, JsCast, JsValue};
+use wasm_bindgen::{Clamped, JsValue};
 use yew::prelude::*;
 
 use crate::app::filter_picture::{self, Picture};
@@ -67,11 +67,7 @@ fn paint(canvas: &NodeRef, picture: &Picture) -> Result<(), JsValue> {
     let (w, h) = (picture.width as u32, picture.height as u32);
     canvas.set_width(w);
     canvas.set_height(h);
-    let ctx: web_sys::CanvasRenderingContext2d = canvas
-        .get_context("2d")?
-        .ok_or_else(|| JsValue::from_str("no 2d context"))?
-        .dyn_into()
-        .map_err(|_| JsValue::from_str("not a 2d context"))?;
+    let ctx = super::map_canvas::context2d(&canvas)?;
     let image = web_sys::ImageData::new_with_u8_clamped_array_and_sh(Clamped(&picture.rgba), w, h)?;
     ctx.put_image_data(&image, 0.0, 0.0)
 }

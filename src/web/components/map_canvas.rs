@@ -183,7 +183,8 @@ fn paint_map(
     Ok(())
 }
 
-fn context2d(canvas: &Canvas) -> JsResult<Context> {
+/// A canvas's 2-D context (the other canvases' panels draw with it too).
+pub(super) fn context2d(canvas: &Canvas) -> JsResult<Context> {
     canvas
         .get_context("2d")?
         .ok_or_else(|| JsValue::from_str("no 2d context"))?

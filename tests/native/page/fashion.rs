@@ -6,7 +6,7 @@
 use burn::tensor::Device;
 use futures_lite::future::block_on;
 
-use super::served::{replacing, served, without};
+use super::served::{nudged, replacing, served, without};
 use distill_playground::app::Settings;
 use distill_playground::app::loading::{FASHION_LOGITS, load_data};
 use distill_playground::app::session::{Session, first_block};
@@ -74,14 +74,7 @@ fn the_page_holds_ten_thousand_training_images_and_the_teachers_logits_of_every_
 #[test]
 fn another_teacher_reads_the_images_itself() {
     let (data, teacher) = fashion();
-    let mut other = teacher.clone();
-    let (_, bias) = other
-        .tensors
-        .iter_mut()
-        .rev()
-        .find(|(name, _)| name.ends_with("bias"))
-        .unwrap();
-    bias[0] += 1.0;
+    let other = nudged(&teacher);
     let small = first(&data, 300);
     let s = session(&small, &other);
     let cpu = Device::flex();

@@ -1,5 +1,5 @@
 //! The page's files as the tests serve them: read from the repository, one of them gone or
-//! swapped for other bytes.
+//! swapped for other bytes; and a teacher other than the one they ship.
 
 type Served = std::future::Ready<Result<Vec<u8>, String>>;
 
@@ -23,4 +23,21 @@ pub fn replacing<'a>(file: &'a str, bytes: &'a [u8]) -> impl Fn(String) -> Serve
         true => std::future::ready(Ok(bytes.to_vec())),
         false => served(path),
     }
+}
+
+/// Another teacher of the same shape: `teacher` with its last bias moved by 1, so its logits
+/// (and its fingerprint) are not the shipped ones.
+pub fn nudged(
+    teacher: &distill_playground::engine::weights::NetworkWeights,
+) -> distill_playground::engine::weights::NetworkWeights {
+    let mut other = teacher.clone();
+    if let Some((_, bias)) = other
+        .tensors
+        .iter_mut()
+        .rev()
+        .find(|(name, _)| name.ends_with("bias"))
+    {
+        bias[0] += 1.0;
+    }
+    other
 }

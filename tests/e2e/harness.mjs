@@ -145,3 +145,17 @@ export async function drawStroke(page, from, to) {
   await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 4 });
   await page.mouse.up();
 }
+
+/**
+ * Waits until the locator's text matches `pattern`, then returns the text. The page re-renders
+ * after an input's event, not during it, so a read right after a click can see the old text.
+ */
+export async function textMatching(locator, pattern, timeout = 10_000) {
+  const end = Date.now() + timeout;
+  let text = await locator.textContent();
+  while (!pattern.test(text) && Date.now() < end) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    text = await locator.textContent();
+  }
+  return text;
+}

@@ -41,16 +41,25 @@ pub fn check_import(
         ));
     }
     let vocab = data.text.as_ref().map(|t| t.split.tokenizer.vocab_size());
-    if (c.kind() != "mlp") != kind.is_text() || c.vocab() != vocab {
+    let reads_text = !matches!(c, Architecture::Mlp(_) | Architecture::Cnn(_));
+    if reads_text != kind.is_text() || c.vocab() != vocab {
         return refuse(format!(
             "it is a {} network{}; {} needs {}",
             c.kind(),
             c.vocab()
                 .map_or(String::new(), |v| format!(" over {v} words")),
             kind.title(),
-            vocab.map_or("an MLP".to_string(), |v| format!(
+            vocab.map_or("an MLP or a conv net".to_string(), |v| format!(
                 "a text network over its {v} words"
             ))
+        ));
+    }
+    if let Architecture::Cnn(n) = c
+        && kind.image_side() != Some(n.side)
+    {
+        return refuse(format!(
+            "it is a conv net, which reads square images; {} has none",
+            kind.title()
         ));
     }
     if let Architecture::Mlp(m) = c
@@ -95,8 +104,12 @@ pub fn student_fits(c: &Architecture) -> Result<(), String> {
                 && TEXT_DEPTH.contains(b.hidden.len())
                 && b.hidden.iter().all(|w| *w == b.embed)
         }
-        // The page trains no conv students yet, and BERT is a teacher.
-        Architecture::Bert(_) | Architecture::Cnn(_) => false,
+        Architecture::Cnn(n) => {
+            STUDENT_DEPTH.contains(n.channels.len())
+                && n.channels.iter().all(|w| STUDENT_WIDTH.contains(*w))
+        }
+        // BERT is a teacher.
+        Architecture::Bert(_) => false,
     };
     if fits {
         Ok(())
@@ -113,7 +126,7 @@ mod tests {
     use super::*;
     use crate::engine::catalog::DatasetKind;
     use crate::engine::data::{ToyKind, parse_own_csv, toy_split};
-    use crate::engine::network::MlpConfig;
+    use crate::engine::network::{CnnConfig, MlpConfig};
 
     fn own_data() -> Data {
         let mut csv = String::from("a,b,c,d,label\n");
@@ -158,5 +171,32 @@ mod tests {
             check_import(Which::Student, &mlp(2, vec![256, 8], 2), "it", &data),
             Ok(())
         );
+    }
+
+    /// A conv student loads where its images are (an 8×8 one on the digits); the same file is
+    /// refused on your own 64-column CSV, which holds no images, and so is one too wide.
+    #[test]
+    fn a_conv_student_loads_only_on_its_square_images() {
+        let conv = |channels: Vec<usize>| {
+            Architecture::Cnn(CnnConfig {
+                side: 8,
+                channels,
+                classes: 10,
+            })
+        };
+        let digits = crate::engine::data::digits().unwrap();
+        let data = Data::features(DatasetKind::Digits, digits);
+        assert_eq!(
+            check_import(Which::Student, &conv(vec![8, 8]), "it", &data),
+            Ok(())
+        );
+        let wide = check_import(Which::Student, &conv(vec![300]), "it", &data).unwrap_err();
+        assert!(wide.contains("cannot take its shape"), "{wide}");
+        let own = Data {
+            kind: DatasetKind::Own,
+            ..data
+        };
+        let err = check_import(Which::Student, &conv(vec![8]), "it", &own).unwrap_err();
+        assert!(err.contains("reads square images"), "{err}");
     }
 }

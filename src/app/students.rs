@@ -6,9 +6,10 @@ use super::Settings;
 use crate::app::shipped_teacher::ShippedTeacher;
 use crate::engine::catalog::DatasetKind;
 use crate::engine::error::{Error, Result};
+use crate::engine::limits;
 use crate::engine::mapping::MappingScheme;
 use crate::engine::network::spec::{self, NetKind, Role, Shape};
-use crate::engine::network::{Activation, Architecture};
+use crate::engine::network::{Activation, Architecture, CnnConfig};
 
 /// Blocks or hidden layers of the teacher the page ships for `kind` (a loaded teacher must
 /// match it: the mapping editor and the links are checked against it).
@@ -25,9 +26,12 @@ pub fn teacher_depth(kind: DatasetKind) -> usize {
 
 impl Settings {
     /// Whether the students have blocks or layers a mapping can pair with the teacher's (an
-    /// MLP or a transformer; a BiLSTM and a bag of words have none).
+    /// MLP, a conv net or a transformer; a BiLSTM and a bag of words have none).
     pub fn has_blocks(&self) -> bool {
-        matches!(self.student_kind, NetKind::Mlp | NetKind::Transformer)
+        matches!(
+            self.student_kind,
+            NetKind::Mlp | NetKind::Cnn | NetKind::Transformer
+        )
     }
 
     /// Layers (MLP) or blocks (transformer, bag of words) of the students.
@@ -50,13 +54,7 @@ impl Settings {
         if dataset != self.dataset || self.teacher.check(dataset).is_err() {
             s.teacher = ShippedTeacher::default_for(dataset);
         }
-        if s.student_kind.reads_text() != dataset.is_text() {
-            s.student_kind = if dataset.is_text() {
-                NetKind::Transformer
-            } else {
-                NetKind::Mlp
-            };
-        }
+        s.keep_kind_possible();
         if s.omit_class
             .is_some_and(|c| usize::from(c) >= dataset.classes())
         {
@@ -75,15 +73,23 @@ impl Settings {
         }
     }
 
-    /// Students of another kind, refused when the kind cannot read the dataset.
+    /// Students of another kind, refused when the kind cannot read the dataset. Between the
+    /// image kinds a default shape becomes the new kind's default (three 32-wide layers would
+    /// be a slow conv net in the page); a shape the user chose stays.
     pub fn with_kind(&self, kind: NetKind) -> Result<Settings> {
+        if kind == NetKind::Cnn && self.dataset.image_side().is_none() {
+            return Err(Error::Settings(format!(
+                "{} cannot be read by a conv net: it reads square images (use an MLP)",
+                self.dataset.title()
+            )));
+        }
         if kind.reads_text() != self.dataset.is_text() {
             return Err(Error::Settings(format!(
                 "{} cannot be a {} student: {}",
                 self.dataset.title(),
                 kind.title(),
                 if kind.reads_text() {
-                    "it is not text (use an MLP)"
+                    "it is not text (use an MLP or a conv net)"
                 } else {
                     "it is text (use a transformer, a BiLSTM or a bag of words)"
                 }
@@ -93,6 +99,16 @@ impl Settings {
             student_kind: kind,
             ..self.clone()
         };
+        if kind != self.student_kind
+            && !kind.reads_text()
+            && self.student_hidden == image_student_hidden(self.student_kind)
+        {
+            s.student_hidden = image_student_hidden(kind);
+        }
+        // No mapping may only have been because the old students were too deep for skip.
+        if kind != self.student_kind && s.mapping == MappingScheme::None {
+            s.mapping = MappingScheme::Skip;
+        }
         // Each kind's own rate: a BiLSTM or a bag of words barely moves in 100 steps at 1e-3
         // (66 % in the page, where the transformer reaches 95 %).
         if kind != self.student_kind && self.learning_rate == self.student_kind.learning_rate() {
@@ -137,12 +153,72 @@ impl Settings {
                 s.student_kind = NetKind::Bow;
                 (s.text_width, s.text_depth) = (c.embed, c.hidden.len());
             }
-            // A BERT is a teacher, and the page trains no conv students yet: imports refuse
-            // both as students before this.
-            Architecture::Bert(_) | Architecture::Cnn(_) => {}
+            Architecture::Cnn(c) => {
+                s.student_kind = NetKind::Cnn;
+                s.student_hidden = c.channels.clone();
+            }
+            // A BERT is a teacher: imports refuse it as a student before this.
+            Architecture::Bert(_) => {}
         }
         s.keep_mapping_possible();
         s
+    }
+
+    /// The conv students' channels in the CLI's spelling ("8,8").
+    pub fn channels_spec(&self) -> String {
+        let channels: Vec<String> = self.student_hidden.iter().map(usize::to_string).collect();
+        channels.join(",")
+    }
+
+    /// The conv students on the set's images, or why they cannot be built there (not square
+    /// images, or more blocks than the images have pixels to halve).
+    pub fn conv_config(&self) -> Result<CnnConfig> {
+        let side = self.dataset.image_side().ok_or_else(|| {
+            Error::Settings(format!(
+                "a conv net reads square images, and {} has none",
+                self.dataset.title()
+            ))
+        })?;
+        let config = CnnConfig {
+            side,
+            channels: self.student_hidden.clone(),
+            classes: self.dataset.classes(),
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// The image students' architecture: the conv net, or the MLP (also for a conv shape the
+    /// checks refuse, which never trains).
+    pub fn image_student(&self, inputs: usize, classes: usize) -> Architecture {
+        match self.conv_config() {
+            Ok(c) if self.student_kind == NetKind::Cnn => c.into(),
+            _ => self.student_config(inputs, classes).into(),
+        }
+    }
+
+    /// Students of a kind the dataset can take: a transformer for text, an MLP otherwise, and a
+    /// conv net kept on square images (back to its default shape where the images are too
+    /// small for its blocks).
+    fn keep_kind_possible(&mut self) {
+        let conv = self.student_kind == NetKind::Cnn;
+        if self.student_kind.reads_text() == self.dataset.is_text() {
+            if conv && self.conv_config().is_err() {
+                let kind = match self.dataset.image_side() {
+                    Some(_) => NetKind::Cnn,
+                    None => NetKind::Mlp,
+                };
+                (self.student_kind, self.student_hidden) = (kind, image_student_hidden(kind));
+            }
+            return;
+        }
+        if conv {
+            self.student_hidden = image_student_hidden(NetKind::Mlp);
+        }
+        self.student_kind = match self.dataset.is_text() {
+            true => NetKind::Transformer,
+            false => NetKind::Mlp,
+        };
     }
 
     /// The text students' shape in the spelling shared with the CLI ("32x2", "32", "32,32").
@@ -163,15 +239,28 @@ impl Settings {
         if self.student_kind == NetKind::Mlp {
             return Ok(self.student_config(inputs, classes).into());
         }
+        let spec = match self.student_kind {
+            NetKind::Cnn => self.channels_spec(),
+            _ => self.text_spec(),
+        };
         spec::architecture(
             self.student_kind,
-            Some(&self.text_spec()),
+            Some(&spec),
             Role::Student,
             self.heads,
             0.0,
             Activation::Relu,
             &shape,
         )
+    }
+}
+
+/// The shape an image student of `kind` starts with: two conv blocks of 8 channels (about 5,000
+/// parameters on 28×28 images, and quick enough in the page), or the MLP's default layers.
+pub fn image_student_hidden(kind: NetKind) -> Vec<usize> {
+    match kind {
+        NetKind::Cnn => vec![8; 2],
+        _ => vec![limits::STUDENT_WIDTH.default; limits::STUDENT_DEPTH.default],
     }
 }
 
@@ -305,5 +394,79 @@ mod tests {
             (b.mapping, b.attention_loss),
             (MappingScheme::None, crate::engine::loss::AttentionLoss::Off)
         );
+    }
+
+    #[test]
+    fn a_conv_student_reads_square_images_only() {
+        let mnist = Settings::default().with_dataset(DatasetKind::Mnist);
+        let conv = mnist.with_kind(NetKind::Cnn).unwrap();
+        assert_eq!(conv.student_hidden, [8, 8]);
+        assert!(super::super::check(&conv).is_ok());
+        let teacher: Architecture = conv.student_config(784, 10).into();
+        let arch = conv.student_architecture(&teacher).unwrap();
+        assert_eq!(arch, conv.conv_config().unwrap().into());
+        // Back to an MLP: its own default shape, not two 8-wide layers.
+        assert_eq!(
+            conv.with_kind(NetKind::Mlp).unwrap().student_hidden,
+            Settings::default().student_hidden
+        );
+        for kind in [DatasetKind::Moons, DatasetKind::Own, DatasetKind::Spam] {
+            let err = Settings::default()
+                .with_dataset(kind)
+                .with_kind(NetKind::Cnn)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("square images") || err.contains("is text"),
+                "{err}"
+            );
+            // A conv student leaving for a set it cannot read becomes the set's kind.
+            let left = conv.with_dataset(kind);
+            assert_ne!(left.student_kind, NetKind::Cnn);
+            assert!(super::super::check(&left).is_ok(), "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn conv_blocks_the_images_cannot_halve_are_refused_and_reset_on_a_smaller_set() {
+        let conv = Settings::default()
+            .with_dataset(DatasetKind::Mnist)
+            .with_kind(NetKind::Cnn)
+            .unwrap();
+        let deep = Settings {
+            student_hidden: vec![8; 4],
+            ..conv
+        };
+        assert!(super::super::check(&deep).is_ok());
+        // 8×8 digits halve to nothing after 3 blocks.
+        let on_digits = Settings {
+            dataset: DatasetKind::Digits,
+            ..deep.clone()
+        };
+        let err = super::super::check(&on_digits).unwrap_err().to_string();
+        assert!(err.contains("at most 3"), "{err}");
+        let switched = deep.with_dataset(DatasetKind::Digits);
+        assert_eq!(
+            (switched.student_kind, switched.student_hidden),
+            (NetKind::Cnn, vec![8, 8])
+        );
+    }
+
+    #[test]
+    fn a_loaded_conv_student_sets_the_channels() {
+        let conv = CnnConfig {
+            side: 28,
+            channels: vec![4, 12, 6],
+            classes: 10,
+        };
+        let s = Settings::default()
+            .with_dataset(DatasetKind::FashionMnist)
+            .with_student(&conv.into());
+        assert_eq!(
+            (s.student_kind, s.channels_spec()),
+            (NetKind::Cnn, "4,12,6".into())
+        );
+        // Three blocks under the clothes' two-block teacher: no skip mapping fits.
+        assert_eq!(s.mapping, MappingScheme::None);
     }
 }

@@ -44,9 +44,7 @@ pub fn saved_run(settings: &Settings) -> Result<Option<SavedRun>, String> {
         return Ok(None);
     };
     let kind = settings.dataset;
-    let expected = crate::engine::network::Architecture::from(
-        settings.student_config(kind.inputs(), kind.classes()),
-    );
+    let expected = settings.image_student(kind.inputs(), kind.classes());
     match SavedRun::decode(&text, &expected) {
         Ok(run) if !run.settings.needs_restart(settings) => Ok(Some(run)),
         Ok(_) => Ok(None),

@@ -4,7 +4,7 @@
 // labels.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sharedBrowser, openPage, summaryNow, trainTo, go, drawStroke } from './harness.mjs';
+import { sharedBrowser, openPage, summaryNow, trainTo, go, drawStroke, textMatching } from './harness.mjs';
 
 const env = sharedBrowser();
 
@@ -73,5 +73,33 @@ test('Fashion-MNIST: the conv teacher shows its filters and maps, the bars name 
   await page.screenshot({ path: 'tests/output/fashion.png', fullPage: true });
   await page.locator('.panel.first-block').screenshot({ path: 'tests/output/fashion-first-block.png' });
   assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a conv student: chosen in the training panel, mapped block to block under the conv teacher, it learns and its link carries it', async () => {
+  const { page, context, errors } = await openPage(env, { hash: '#data=fashion-mnist' });
+  await page.locator('#example[max="9999"]').waitFor({ timeout: 120_000 });
+  await page.selectOption('#student-kind', 'cnn');
+  await page.waitForFunction(() => location.hash.includes('kind=cnn'));
+  const shape = page.locator('.training .shape');
+  assert.match(await textMatching(shape, /conv blocks/), /Student conv blocks/);
+  assert.equal(await page.locator('#student-depth').inputValue(), '2');
+  assert.equal(await page.locator('#student-width').inputValue(), '8');
+  // Two blocks of 8 channels and the classifier: (8·9+8) + (8·8·9+8) + (8·7·7·10+10) = 4594.
+  assert.match(await shape.textContent(), /\(4594 parameters; the teacher has/);
+  // Skip pairs the two blocks of each: 14×14 maps with 14×14, 7×7 with 7×7.
+  assert.match(await page.locator('#mapping-text').textContent(), /T1→S1, T2→S2/);
+  await trainTo(page, 100);
+  const s = await summaryNow(page);
+  console.log(`# conv student, step ${s.step}: distilled ${s.distilled} %, scratch ${s.scratch} %`);
+  assert.ok(s.distilled > 50 && s.scratch > 30, `distilled ${s.distilled} %, scratch ${s.scratch} %`);
+  await page.locator('.panel.training').screenshot({ path: 'tests/output/conv-student.png' });
+  // A link to it opens the same student kind and shape.
+  const link = await page.evaluate(() => location.hash);
+  const other = await openPage(env, { hash: link });
+  await other.page.locator('#example[max="9999"]').waitFor({ timeout: 120_000 });
+  assert.equal(await other.page.locator('#student-kind').inputValue(), 'cnn');
+  assert.deepEqual([...errors, ...other.errors], []);
+  await other.context.close();
   await context.close();
 });

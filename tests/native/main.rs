@@ -39,6 +39,7 @@ mod reference {
 mod page {
     mod brown;
     mod brown_scratch;
+    mod conv_students;
     mod fashion;
     mod labs;
     mod reducer;

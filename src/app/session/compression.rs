@@ -1,6 +1,7 @@
 //! The compression table: sizes and measured forward times of the teacher and the students.
 
 use super::*;
+use crate::engine::network::Architecture;
 
 impl Session {
     /// Times the teacher's and the student's forward pass over the test set (median of 7), and
@@ -11,13 +12,12 @@ impl Session {
         now_ms: impl Fn() -> f64,
     ) -> crate::Result<Compression> {
         let test = &self.split.test;
-        // At most 1,000 examples (64 messages, 100 images under a conv teacher, which takes about
+        // At most 1,000 examples (64 messages, 100 images where a conv net is timed, which takes about
         // as long for each as an MLP for a hundred): timing MNIST's full test set, or the text
         // teacher on every message, seven times would hold the page.
-        let conv = matches!(
-            self.teacher.architecture,
-            crate::engine::network::Architecture::Cnn(_)
-        );
+        let is_conv = |a: &Architecture| matches!(a, Architecture::Cnn(_));
+        let conv = is_conv(&self.teacher.architecture)
+            || is_conv(&self.distilled.network().architecture());
         let most = match (self.text.is_some(), conv) {
             (true, _) => 64,
             (false, true) => 100,

@@ -32,7 +32,9 @@ impl Settings {
             );
         }
         let mut ignored = Vec::new();
-        for item in hash.split('&').filter(|i| !i.is_empty()) {
+        let mut items: Vec<&str> = hash.split('&').filter(|i| !i.is_empty()).collect();
+        items.sort_by_key(|item| read_order(item.split('=').next().unwrap_or_default()));
+        for item in items {
             let (key, value) = item.split_once('=').unwrap_or((item, ""));
             let outcome = match entry(key) {
                 Some(e) => (e.set)(&mut s, value),
@@ -65,6 +67,18 @@ impl Settings {
 }
 
 /// A unit enum's serde name (its spelling in links and saved settings).
+/// When a field is read, whatever order the link has: the data before the students' kind, the
+/// kind before their shape (a kind brings its default shape), and the mapping after both (it
+/// must fit the students' and the teacher's depth).
+fn read_order(key: &str) -> u8 {
+    match key {
+        "data" | "own" | "teacher" => 0,
+        "kind" => 1,
+        "map" => 3,
+        _ => 2,
+    }
+}
+
 pub(super) fn enum_name<T: Serialize>(value: &T) -> String {
     serde_json::to_value(value)
         .ok()
@@ -170,6 +184,24 @@ mod tests {
     }
 
     #[test]
+    fn a_link_carries_a_conv_student_and_refuses_one_on_points() {
+        for hash in [
+            "data=fashion-mnist&kind=cnn&student=4,12",
+            "data=mnist&kind=cnn",
+        ] {
+            let (s, ignored) = Settings::from_hash(hash);
+            assert!(ignored.is_empty(), "{ignored:?}");
+            assert_eq!(s.student_kind, NetKind::Cnn);
+            assert_eq!(Settings::from_hash(&s.to_hash()), (s, vec![]));
+        }
+        let (s, _) = Settings::from_hash("data=fashion-mnist&kind=cnn&student=4,12");
+        assert_eq!(s.student_hidden, [4, 12]);
+        let (s, ignored) = Settings::from_hash("data=moons&kind=cnn");
+        assert_eq!(s.student_kind, NetKind::Mlp);
+        assert!(ignored.join(" ").contains("square images"), "{ignored:?}");
+    }
+
+    #[test]
     fn a_link_carries_the_text_students() {
         let (s, ignored) = Settings::from_hash(
             "data=spam&kind=bilstm&text=48x3&heads=2&attn=minilm&gamma=5&embed=1&pMask=0.3&pReplace=0&pNgram=0.5",
@@ -191,14 +223,14 @@ mod tests {
         );
         assert_eq!((s.p_mask, s.p_replace, s.p_ngram), (0.3, 0.0, 0.5));
         assert_eq!(Settings::from_hash(&s.to_hash()), (s, vec![]));
-        // A text kind for images, a mapping the four-block teacher lacks, a bad shape.
-        let (s, ignored) = Settings::from_hash("kind=bilstm&data=spam&map=1,6&text=32&pMask=2");
+        // An image kind for text, a mapping the four-block teacher lacks, a bad shape.
+        let (s, ignored) = Settings::from_hash("kind=mlp&data=spam&map=1,6&text=32&pMask=2");
         assert_eq!(
             (s.dataset, s.student_kind),
             (DatasetKind::Spam, NetKind::Transformer)
         );
         let joined = ignored.join(" | ");
-        for needle in ["kind='bilstm'", "teacher layer 6", "text='32'", "pMask='2'"] {
+        for needle in ["kind='mlp'", "teacher layer 6", "text='32'", "pMask='2'"] {
             assert!(joined.contains(needle), "{needle} missing from {joined}");
         }
         let heads = Settings {
@@ -249,11 +281,14 @@ mod tests {
         );
         let (s, ignored) = Settings::from_hash("data=fashion-mnist");
         assert_eq!((s.dataset, ignored.len()), (DatasetKind::FashionMnist, 0));
+        // The data is read first, whatever the order: the omission is checked against it.
         let (s, ignored) = Settings::from_hash("omit=3&data=xor");
         assert_eq!(
             (s.dataset, s.omit_class, ignored.len()),
-            (DatasetKind::Xor, None, 0)
+            (DatasetKind::Xor, None, 1)
         );
+        let (s, ignored) = Settings::from_hash("kind=bilstm&data=spam");
+        assert_eq!((s.student_kind, ignored.len()), (NetKind::Bilstm, 0));
         let bad = Settings {
             dataset: DatasetKind::Spirals,
             omit_class: Some(2),

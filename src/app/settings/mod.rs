@@ -273,10 +273,7 @@ pub fn check(settings: &Settings) -> Result<()> {
         )));
     }
     if settings.student_kind == NetKind::Cnn {
-        return Err(Error::Settings(
-            "the page trains conv students only with the CLI so far (distill distill --kind cnn)"
-                .into(),
-        ));
+        settings.conv_config()?;
     }
     if settings.student_kind.reads_text() != settings.dataset.is_text() {
         return Err(Error::Settings(format!(

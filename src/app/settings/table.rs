@@ -409,7 +409,7 @@ pub static TABLE: &[Entry] = &[
     },
     Entry {
         key: "kind",
-        label: "the students' kind (MLP; transformer, BiLSTM or bag of words on text)",
+        label: "the students' kind (MLP, or conv net on square images; transformer, BiLSTM or bag of words on text)",
         applies: Applies::Restart,
         spans: &[],
         example: "data=spam&kind=bilstm",

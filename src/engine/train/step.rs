@@ -211,6 +211,7 @@ impl Trainer {
                 .hidden(s)
                 .cloned()
                 .ok_or_else(|| Error::Mapping(format!("the student has no tap hidden.{s}")))?;
+            let h_s = pooled_like(h_s, h_t);
             let (h_s, h_t) = self.bridged(k, h_s, h_t.clone());
             // Positions no piece pools into count on neither side (a projection's bias
             // would otherwise put something there).
@@ -422,5 +423,15 @@ impl Trainer {
             self.last_good = Some(last);
         }
         Ok(out)
+    }
+}
+
+/// The student's state on the teacher's positions: a conv student's maps averaged over the
+/// pixels when its teacher's layer has one position (an MLP's). Pairs that differ otherwise are
+/// refused before training starts.
+fn pooled_like(h_s: Tensor<3>, h_t: &Tensor<3>) -> Tensor<3> {
+    match h_s.dims()[1] > 1 && h_t.dims()[1] == 1 {
+        true => h_s.mean_dim(1),
+        false => h_s,
     }
 }

@@ -420,8 +420,8 @@ impl Trainer {
 
 /// The layer pairs of the hidden term: the mapping's, after (0, 0) when the embeddings are
 /// matched. A pooled student layer takes the teacher's `[CLS]` position, or a conv block's maps
-/// averaged over the pixels; a student with more positions than its teacher's layer cannot be
-/// matched.
+/// averaged over the pixels, and a conv student's maps are averaged the same way under an MLP
+/// teacher; otherwise a student with more positions than its teacher's layer cannot be matched.
 fn hidden_pairs(
     student: &Architecture,
     teacher: &Architecture,
@@ -444,6 +444,10 @@ fn hidden_pairs(
     pairs.extend_from_slice(mapping.pairs());
     for &(s, t) in &pairs {
         let (ps, pt) = (student.positions(s), teacher.positions(t));
+        // A conv student's maps, averaged over the pixels, meet an MLP teacher's layer.
+        if pt == 1 && matches!(student, Architecture::Cnn(_)) {
+            continue;
+        }
         // A conv student's maps are compared pixel by pixel: the same size or nothing.
         if ps != pt && ps != 1 && matches!(teacher, Architecture::Cnn(_)) {
             return Err(Error::Mapping(format!(

@@ -6,6 +6,7 @@ use super::*;
 use crate::app::Settings;
 use crate::app::state::Action;
 use crate::engine::mapping::MappingScheme;
+use crate::engine::network::NetKind;
 
 #[derive(Properties, PartialEq)]
 pub struct MappingProps {
@@ -126,7 +127,7 @@ fn diagram(p: &MappingProps, pairs: &[(usize, usize)]) -> Html {
     let teacher = teacher_depth(p);
     let depth = s.student_depth();
     let width = |l: usize| match s.student_kind {
-        crate::engine::network::NetKind::Mlp => s.student_hidden.get(l - 1).copied().unwrap_or(0),
+        NetKind::Mlp | NetKind::Cnn => s.student_hidden.get(l - 1).copied().unwrap_or(0),
         _ => s.text_width,
     };
     let (ty, sy) = (|l: usize| layer_y(l, teacher), |l: usize| layer_y(l, depth));

@@ -85,7 +85,8 @@ fn run_buttons(p: &TrainingProps, step_once: &Callback<MouseEvent>) -> Html {
     }
 }
 
-/// The students' depth and width, with their parameter count against the teacher's.
+/// The image students' kind (an MLP, or a conv net on square images), their depth and width
+/// (layers and widths, or blocks and channels), with their size against the teacher's.
 fn student_shape(p: &TrainingProps) -> Html {
     if p.settings.dataset.is_text() {
         return text_student_shape(p);
@@ -93,22 +94,51 @@ fn student_shape(p: &TrainingProps) -> Html {
     let s = &p.settings;
     let on_depth = set_parsed(&p.dispatch, Edit::StudentDepth);
     let on_width = set_parsed(&p.dispatch, Edit::StudentWidth);
-    let (inputs, classes) = p.run.data_shape(p.settings.dataset);
-    let teacher_params = p.run.teacher_params;
-    let student_params = s.student_config(inputs, classes).num_params();
+    let conv = s.student_kind == NetKind::Cnn;
+    let (layers, of) = match conv {
+        true => ("Student conv blocks ", " of channels "),
+        false => ("Student hidden layers ", " of width "),
+    };
     let width = s.student_hidden.first().copied().unwrap_or(32);
     let (depth, width_span) = (span("student", "depth"), span("student", "width"));
     html! {
         <div class="shape">
-            <label>{ "Student hidden layers " }
+            { image_kind(p) }
+            <label>{ layers }
                 <input id="student-depth" type="number" data-setting="student" data-part="depth" min={depth.min.to_string()} max={depth.max.to_string()} value={s.student_hidden.len().to_string()} onchange={on_depth} />
             </label>
-            <label>{ " of width " }
+            <label>{ of }
                 <input id="student-width" type="number" data-setting="student" data-part="width" min={width_span.min.to_string()} max={width_span.max.to_string()} value={width.to_string()} onchange={on_width} />
             </label>
-            <span class="note">{ format!(" ({student_params} parameters; the teacher has {teacher_params})") }</span>
+            <span class="note">{ format!(" ({} parameters; the teacher has {})", student_params(p), p.run.teacher_params) }</span>
         </div>
     }
+}
+
+/// MLP or conv net, on sets of square images (the 2-D sets and your CSV take an MLP only).
+fn image_kind(p: &TrainingProps) -> Html {
+    if p.settings.dataset.image_side().is_none() {
+        return html! {};
+    }
+    let kinds = [
+        (NetKind::Mlp.name(), "MLP (layers of neurons)"),
+        (NetKind::Cnn.name(), "conv net (3×3 filters, pooling)"),
+    ];
+    let on_kind = set_parsed(&p.dispatch, Edit::Kind);
+    select(
+        "student-kind",
+        "Student",
+        p.settings.student_kind.name(),
+        &kinds,
+        on_kind,
+        "An MLP sees the image as a list of pixels; a conv net slides small filters over it, so a stroke means the same wherever it is, with far fewer weights.",
+    )
+}
+
+/// The image students' parameter count.
+fn student_params(p: &TrainingProps) -> u64 {
+    let (inputs, classes) = p.run.data_shape(p.settings.dataset);
+    p.settings.image_student(inputs, classes).declared_params()
 }
 
 /// The text students' kind and shape: width, blocks (transformer, bag of words) and heads.

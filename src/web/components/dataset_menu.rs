@@ -44,7 +44,7 @@ pub fn DatasetMenu(props: &DatasetMenuProps) -> Html {
             " 28×28 digits: the first 10,000 training images, all 10,000 test images."
         }
         DatasetKind::FashionMnist => {
-            " 28×28 photographs of clothes (Zalando): the first 10,000 training images, all 10,000 test images. A conv net teaches (90.2 %); the students are MLPs."
+            " 28×28 photographs of clothes (Zalando): the first 10,000 training images, all 10,000 test images. A conv net teaches (90.2 %); the students are MLPs or smaller conv nets."
         }
         DatasetKind::Spam => {
             " 5,837 e-mails (subject and first words), easy ham, hard ham or spam (SpamAssassin, via npm's @stdlib); a 4-block transformer teaches."

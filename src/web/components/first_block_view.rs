@@ -55,7 +55,7 @@ pub fn FirstBlockView(props: &FirstBlockProps) -> Html {
                     <figcaption>{ format!("their maps of the image on show, {0}×{0}", block.side) }</figcaption>
                 </figure>
             </div>
-            <p class="explain">{ "Each filter is a 3×3 stencil slid over the image: red weights want ink, blue want none, so a filter with red above blue looks for a top edge. Its map is dark where the image matches it (after ReLU, which keeps only the matches). The next block combines these maps. The students here are MLPs, with no filters of their own: they take the teacher's soft targets and, with β > 0, these maps averaged over the image, one number per channel." }</p>
+            <p class="explain">{ "Each filter is a 3×3 stencil slid over the image: red weights want ink, blue want none, so a filter with red above blue looks for a top edge. Its map is dark where the image matches it (after ReLU, which keeps only the matches). The next block combines these maps. An MLP student has no filters of its own: it takes the teacher's soft targets and, with β > 0, these maps averaged over the image, one number per channel. A conv student (Training → Student) has filters of its own, and with β > 0 its maps learn the mapped block's, pixel by pixel, through a learned 1×1 projection where the channel counts differ." }</p>
         </section>
     }
 }

@@ -445,7 +445,10 @@ mod tests {
     fn maps_meet_a_one_position_layer_averaged_and_other_states_as_they_are() {
         let device = Device::flex();
         let maps = Tensor::<3>::from_data(
-            TensorData::new(vec![1.0f32, 10.0, 3.0, 20.0, 5.0, 30.0, 7.0, 40.0], [1, 4, 2]),
+            TensorData::new(
+                vec![1.0f32, 10.0, 3.0, 20.0, 5.0, 30.0, 7.0, 40.0],
+                [1, 4, 2],
+            ),
             &device,
         );
         let mlp_layer = Tensor::<3>::zeros([1, 1, 2], &device);
@@ -453,6 +456,9 @@ mod tests {
         assert_eq!(pooled.dims(), [1, 1, 2]);
         assert_eq!(pooled.into_data().try_to_vec::<f32>().unwrap(), [4.0, 25.0]);
         let same = Tensor::<3>::zeros([1, 4, 2], &device);
-        assert_eq!(pooled_like(maps.clone(), &same).into_data(), maps.into_data());
+        assert_eq!(
+            pooled_like(maps.clone(), &same).into_data(),
+            maps.into_data()
+        );
     }
 }

@@ -82,7 +82,7 @@ test('a conv student: chosen in the training panel, mapped block to block under 
   await page.selectOption('#student-kind', 'cnn');
   await page.waitForFunction(() => location.hash.includes('kind=cnn'));
   const shape = page.locator('.training .shape');
-  assert.match(await textMatching(shape, /conv blocks/), /Student conv blocks/);
+  assert.match(await textMatching(shape, /of channels/), /blocks\s+\d*\s*of channels/);
   assert.equal(await page.locator('#student-depth').inputValue(), '2');
   assert.equal(await page.locator('#student-width').inputValue(), '8');
   // Two blocks of 8 channels and the classifier: (8·9+8) + (8·8·9+8) + (8·7·7·10+10) = 4594.

@@ -96,8 +96,8 @@ fn student_shape(p: &TrainingProps) -> Html {
     let on_width = set_parsed(&p.dispatch, Edit::StudentWidth);
     let conv = s.student_kind == NetKind::Cnn;
     let (layers, of) = match conv {
-        true => ("Student conv blocks ", " of channels "),
-        false => ("Student hidden layers ", " of width "),
+        true => (" blocks ", " of channels "),
+        false => (" hidden layers ", " of width "),
     };
     let width = s.student_hidden.first().copied().unwrap_or(32);
     let (depth, width_span) = (span("student", "depth"), span("student", "width"));
@@ -115,24 +115,28 @@ fn student_shape(p: &TrainingProps) -> Html {
     }
 }
 
-/// MLP or conv net, on sets of square images (the 2-D sets and your CSV take an MLP only).
+/// MLP or conv net, on sets of square images (the 2-D sets and your CSV take an MLP only). One
+/// line with the shape, so the playground keeps to a screen and a short scroll.
 fn image_kind(p: &TrainingProps) -> Html {
     if p.settings.dataset.image_side().is_none() {
-        return html! {};
+        return html! { <span>{ "Student" }</span> };
     }
-    let kinds = [
-        (NetKind::Mlp.name(), "MLP (layers of neurons)"),
-        (NetKind::Cnn.name(), "conv net (3×3 filters, pooling)"),
-    ];
+    let kind = p.settings.student_kind;
     let on_kind = set_parsed(&p.dispatch, Edit::Kind);
-    select(
-        "student-kind",
-        "Student",
-        p.settings.student_kind.name(),
-        &kinds,
-        on_kind,
-        "An MLP sees the image as a list of pixels; a conv net slides small filters over it, so a stroke means the same wherever it is, with far fewer weights.",
-    )
+    let option = |k: NetKind, text: &str| {
+        html! {
+            <option value={k.name()} selected={k == kind}>{ text.to_string() }</option>
+        }
+    };
+    html! {
+        <label title="An MLP sees the image as a list of pixels; a conv net slides small 3×3 filters over it, so a stroke means the same wherever it is, with far fewer weights.">
+            { "Student " }
+            <select id="student-kind" onchange={on_kind}>
+                { option(NetKind::Mlp, "MLP") }
+                { option(NetKind::Cnn, "conv net") }
+            </select>
+        </label>
+    }
 }
 
 /// The image students' parameter count.

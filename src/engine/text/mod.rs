@@ -13,6 +13,7 @@ mod retokenize;
 mod spam;
 pub mod tokenizer;
 mod tsv;
+mod verses;
 pub mod wordpiece;
 
 pub use align::piece_words;
@@ -26,6 +27,7 @@ pub use spam::{
     SPAM_CLASSES, SPAM_MAX_LEN, SPAM_TSV_GZ, TextSplit, spam, spam_from_gz, spam_sentences,
 };
 pub use tokenizer::{Special, Tokenizer, words};
+pub use verses::{VERSE_GENRES, VERSES_FILE, VersePair, verse_pairs};
 
 use crate::engine::data::{Dataset, TransferConfig, TransferSet};
 use crate::engine::error::Result;

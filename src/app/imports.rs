@@ -40,36 +40,7 @@ pub fn check_import(
             kind.title(),
         ));
     }
-    let vocab = data.text.as_ref().map(|t| t.split.tokenizer.vocab_size());
-    let reads_text = !matches!(c, Architecture::Mlp(_) | Architecture::Cnn(_));
-    if reads_text != kind.is_text() || c.vocab() != vocab {
-        return refuse(format!(
-            "it is a {} network{}; {} needs {}",
-            c.kind(),
-            c.vocab()
-                .map_or(String::new(), |v| format!(" over {v} words")),
-            kind.title(),
-            vocab.map_or("an MLP or a conv net".to_string(), |v| format!(
-                "a text network over its {v} words"
-            ))
-        ));
-    }
-    if let Architecture::Cnn(n) = c
-        && kind.image_side() != Some(n.side)
-    {
-        return refuse(format!(
-            "it is a conv net, which reads square images; {} has none",
-            kind.title()
-        ));
-    }
-    if let Architecture::Mlp(m) = c
-        && m.activation != Activation::Relu
-    {
-        return refuse(format!(
-            "it uses {:?}; the page trains ReLU networks",
-            m.activation
-        ));
-    }
+    reads_the_data(c, data).or_else(refuse)?;
     let depth = teacher_depth(kind);
     if which == Which::Teacher && c.depth() != depth {
         return refuse(format!(
@@ -81,6 +52,37 @@ pub fn check_import(
         student_fits(c).or_else(refuse)?;
     }
     Ok(())
+}
+
+/// Whether a network of this kind reads the data: text networks over its vocabulary, conv nets
+/// on its square images, MLPs (of ReLU layers) on any feature rows.
+fn reads_the_data(c: &Architecture, data: &Data) -> Result<(), String> {
+    let kind = data.kind;
+    let vocab = data.text.as_ref().map(|t| t.split.tokenizer.vocab_size());
+    let reads_text = !matches!(c, Architecture::Mlp(_) | Architecture::Cnn(_));
+    if reads_text != kind.is_text() || c.vocab() != vocab {
+        return Err(format!(
+            "it is a {} network{}; {} needs {}",
+            c.kind(),
+            c.vocab()
+                .map_or(String::new(), |v| format!(" over {v} words")),
+            kind.title(),
+            vocab.map_or("an MLP or a conv net".to_string(), |v| format!(
+                "a text network over its {v} words"
+            ))
+        ));
+    }
+    match c {
+        Architecture::Cnn(n) if kind.image_side() != Some(n.side) => Err(format!(
+            "it is a conv net, which reads square images; {} has none",
+            kind.title()
+        )),
+        Architecture::Mlp(m) if m.activation != Activation::Relu => Err(format!(
+            "it uses {:?}; the page trains ReLU networks",
+            m.activation
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Whether the page's student controls can hold a student of this shape: every bound the

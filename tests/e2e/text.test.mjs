@@ -3,7 +3,7 @@
 // phone width, and weight files in and out.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sharedBrowser, summary, trainTo, withOwnBrowser, linkHolds, go, studentsReady, typeMessage } from './harness.mjs';
+import { sharedBrowser, summary, trainTo, withOwnBrowser, linkHolds, go, studentsReady, typeMessage, textMatching } from './harness.mjs';
 
 const env = sharedBrowser();
 
@@ -239,7 +239,7 @@ test('phone width: the text panels stack, one block and head at a time', async (
     const box = await page.locator('#attention-teacher canvas').boundingBox();
     assert.ok(box.width > 200 && box.x + box.width <= 390, JSON.stringify(box));
     await page.selectOption('#att-teacher-head', { value: '3' });
-    assert.match(await page.locator('#attention-teacher figure.attention-map figcaption').textContent(), /head 4/);
+    assert.match(await textMatching(page.locator('#attention-teacher figure.attention-map figcaption'), /head 4/), /head 4/);
     await page.locator('.panel.attention').screenshot({ path: 'tests/output/text-phone-attention.png' });
     await page.screenshot({ path: 'tests/output/text-phone.png', fullPage: true });
     assert.deepEqual(errors, []);

@@ -136,14 +136,8 @@ pub fn piece_rows(
 
 #[cfg(test)]
 mod tests {
+    use super::super::tsv::gz;
     use super::*;
-
-    fn gz(text: &str) -> Vec<u8> {
-        use std::io::Write;
-        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        e.write_all(text.as_bytes()).unwrap();
-        e.finish().unwrap()
-    }
 
     #[test]
     fn the_shipped_set_splits_by_document() {

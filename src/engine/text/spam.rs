@@ -151,18 +151,14 @@ mod tests {
 
     #[test]
     fn bad_lines_are_named() {
-        let gz = |text: &str| {
-            use std::io::Write;
-            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-            enc.write_all(text.as_bytes()).unwrap();
-            enc.finish().unwrap()
-        };
         for (text, why) in [
             ("train\t0\tfine\nvalid\t0\thello\n", "line 2: the split"),
             ("train\t7\thello\n", "line 1: the class"),
             ("train hello\n", "line 1: expected"),
         ] {
-            let err = spam_sentences(&gz(text)).unwrap_err().to_string();
+            let err = spam_sentences(&super::super::tsv::gz(text))
+                .unwrap_err()
+                .to_string();
             assert!(err.contains(why), "{err}");
         }
     }

@@ -42,3 +42,12 @@ pub fn split_rows<T>(
     test.shuffle(&mut rng);
     Ok([train, test])
 }
+
+/// `text` gzip-compressed, as the shipped sets are: the sets' tests write their bad lines so.
+#[cfg(test)]
+pub(super) fn gz(text: &str) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(text.as_bytes()).unwrap();
+    e.finish().unwrap()
+}

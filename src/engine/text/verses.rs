@@ -87,14 +87,8 @@ pub fn verse_pairs(bytes: &[u8]) -> Result<[Vec<VersePair>; 2]> {
 mod tests {
     use std::collections::BTreeSet;
 
+    use super::super::tsv::gz;
     use super::*;
-
-    fn gz(text: &str) -> Vec<u8> {
-        use std::io::Write;
-        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        e.write_all(text.as_bytes()).unwrap();
-        e.finish().unwrap()
-    }
 
     #[test]
     fn the_shipped_verses_split_by_chapter() {

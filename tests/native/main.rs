@@ -7,6 +7,7 @@
 
 /// Distillation claims over fixed seeds, with margins measured in the README's runs.
 mod evidence {
+    mod cross_lingual;
     mod distillation;
     mod ensemble;
     mod fashion;

@@ -12,7 +12,7 @@ mod brown;
 mod retokenize;
 mod spam;
 pub mod tokenizer;
-mod tsv;
+pub(crate) mod tsv;
 mod verses;
 pub mod wordpiece;
 

@@ -45,7 +45,7 @@ pub fn split_rows<T>(
 
 /// `text` gzip-compressed, as the shipped sets are: the sets' tests write their bad lines so.
 #[cfg(test)]
-pub(super) fn gz(text: &str) -> Vec<u8> {
+pub(crate) fn gz(text: &str) -> Vec<u8> {
     use std::io::Write;
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     e.write_all(text.as_bytes()).unwrap();

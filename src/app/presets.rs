@@ -24,6 +24,7 @@ pub enum Preset {
     Theseus,
     Ensemble,
     SequenceKd,
+    CrossLingual,
 }
 
 /// Work a preset starts in the page beyond its settings.
@@ -39,10 +40,12 @@ pub enum PresetWork {
     Ensemble,
     /// Load CMUdict and its teacher, then train a student on the teacher's pronunciations.
     Sequence,
+    /// Load the parallel verses, then train the English teacher and the Spanish students.
+    CrossLingual,
 }
 
 impl Preset {
-    pub const ALL: [Preset; 15] = [
+    pub const ALL: [Preset; 16] = [
         Preset::Hinton2015,
         Preset::Clothes,
         Preset::Tang2019,
@@ -58,6 +61,7 @@ impl Preset {
         Preset::Theseus,
         Preset::Ensemble,
         Preset::SequenceKd,
+        Preset::CrossLingual,
     ];
 
     /// Whether the preset is about text (it switches to the text set).
@@ -78,6 +82,7 @@ impl Preset {
             Some(PresetWork::Theseus) => Place::Lab("theseus"),
             Some(PresetWork::Ensemble) => Place::Lab("ensemble"),
             Some(PresetWork::Sequence) => Place::Lab("sequence"),
+            Some(PresetWork::CrossLingual) => Place::Lab("cross-lingual"),
             Some(PresetWork::Assistant) | None => Place::Playground,
         }
     }
@@ -89,6 +94,7 @@ impl Preset {
             Preset::Theseus => Some(PresetWork::Theseus),
             Preset::Ensemble => Some(PresetWork::Ensemble),
             Preset::SequenceKd => Some(PresetWork::Sequence),
+            Preset::CrossLingual => Some(PresetWork::CrossLingual),
             _ => None,
         }
     }
@@ -97,7 +103,11 @@ impl Preset {
     pub fn keeps_settings(self) -> bool {
         matches!(
             self,
-            Preset::FastBert | Preset::Theseus | Preset::Ensemble | Preset::SequenceKd
+            Preset::FastBert
+                | Preset::Theseus
+                | Preset::Ensemble
+                | Preset::SequenceKd
+                | Preset::CrossLingual
         )
     }
 
@@ -118,6 +128,7 @@ impl Preset {
             Preset::Theseus => "theseus",
             Preset::Ensemble => "ensemble",
             Preset::SequenceKd => "sequence-kd",
+            Preset::CrossLingual => "cross-lingual",
         }
     }
 
@@ -138,6 +149,7 @@ impl Preset {
             Preset::Theseus => "Module replacing (BERT-of-Theseus, Xu et al. 2020)",
             Preset::Ensemble => "Several teachers (MT-DNN, Liu et al. 2019)",
             Preset::SequenceKd => "Sequence-level KD (Kim & Rush 2016)",
+            Preset::CrossLingual => "Across languages (Xu & Yang 2017)",
         }
     }
 
@@ -247,6 +259,9 @@ impl Preset {
             Preset::SequenceKd => {
                 "Loads CMUdict and an encoder–decoder teacher, then trains a small student on the teacher's own pronunciations. Type a word to compare the two."
             }
+            Preset::CrossLingual => {
+                "Loads parallel English and Spanish verses, trains an English teacher on their genres, then a Spanish student from its soft targets alone, beside students with all and with 1 % of the Spanish labels. Pick a verse to compare the two sides."
+            }
         }
     }
 
@@ -305,7 +320,11 @@ impl Preset {
             },
             // Text presets always switch to the text set.
             Preset::TinyBert | Preset::MiniLm | Preset::TextAssistant => base,
-            Preset::FastBert | Preset::Theseus | Preset::Ensemble | Preset::SequenceKd => base,
+            Preset::FastBert
+            | Preset::Theseus
+            | Preset::Ensemble
+            | Preset::SequenceKd
+            | Preset::CrossLingual => base,
         }
     }
 
@@ -358,7 +377,11 @@ impl Preset {
                 ..base
             },
             Preset::Hinton2015 | Preset::Clothes | Preset::TextAssistant => base,
-            Preset::FastBert | Preset::Theseus | Preset::Ensemble | Preset::SequenceKd => base,
+            Preset::FastBert
+            | Preset::Theseus
+            | Preset::Ensemble
+            | Preset::SequenceKd
+            | Preset::CrossLingual => base,
         }
     }
 }

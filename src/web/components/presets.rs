@@ -18,6 +18,7 @@ pub struct PresetsProps {
 
 /// The work a preset starts, as requests to the driver (served in order).
 fn preset_requests(preset: Preset, d: &Dispatch) -> Vec<Request> {
+    use crate::app::labs::cross_lingual::CrossLingualRequest;
     use crate::app::labs::ensemble::{EnsembleEvent, EnsembleRequest};
     use crate::app::labs::exits::ExitsRequest;
     use crate::app::labs::sequence::{SequenceEvent, SequenceRequest, Taught};
@@ -50,6 +51,19 @@ fn preset_requests(preset: Preset, d: &Dispatch) -> Vec<Request> {
             labs(vec![
                 LabRequest::sequence(SequenceRequest::Load),
                 LabRequest::sequence(SequenceRequest::Train(taught)),
+            ])
+        }
+        Some(PresetWork::CrossLingual) => {
+            let lab = crate::app::labs::cross_lingual::CrossLingualLab::default();
+            labs(vec![
+                LabRequest::cross_lingual(CrossLingualRequest::Load),
+                // The verse on show is the first test verse, once the verses are loaded.
+                LabRequest::cross_lingual(CrossLingualRequest::Train {
+                    temperature: lab.temperature,
+                    lambda: lab.lambda,
+                    english: String::new(),
+                    spanish: String::new(),
+                }),
             ])
         }
         Some(PresetWork::Ensemble) => {

@@ -10,6 +10,7 @@ use futures_lite::future::block_on;
 use distill_playground::app::Settings;
 use distill_playground::app::data::Data;
 use distill_playground::app::jobs::Ended;
+use distill_playground::app::labs::cross_lingual::{CrossLingualRequest, Readout};
 use distill_playground::app::labs::devices::DevicesRequest;
 use distill_playground::app::labs::ensemble::EnsembleRequest;
 use distill_playground::app::labs::exits::{ExitsEvent, ExitsRequest};
@@ -328,6 +329,51 @@ fn cmudict_loads_and_a_typed_word_is_pronounced() {
         Ended::Cancelled
     );
     assert!(labs.states.sequence.students.is_empty());
+}
+
+#[test]
+fn verses_load_and_a_student_that_read_no_spanish_label_reads_spanish() {
+    let s = session(&Settings::default());
+    let (mut host, mut labs) = (LabHost::default(), Labs::default());
+    let load = LabRequest::cross_lingual(CrossLingualRequest::Load);
+    assert_eq!(run(&mut host, &mut labs, &s, load, |_| false), Ended::Done);
+    let lab = labs.states.cross_lingual.clone();
+    let loaded = lab.loaded.expect("the verses' sizes");
+    assert_eq!(
+        (loaded.parallel, loaded.test, loaded.verses.len()),
+        (12164, 6241, 40)
+    );
+    // The first verse to pick is on show, in both languages.
+    assert_eq!(lab.spanish, loaded.verses[0].spanish);
+    // Cancelled once the student from the teacher is scored (the baselines are the CLI's and
+    // the evidence tests' work); the verse on show is read as it is scored.
+    let train = LabRequest::cross_lingual(CrossLingualRequest::Train {
+        temperature: 2.0,
+        lambda: 0.1,
+        english: "And Jesus answered and said unto his disciples in Galilee".into(),
+        spanish: String::new(),
+    });
+    let scored = |l: &Labs| l.states.cross_lingual.scores.distilled.is_some();
+    assert_eq!(
+        run(&mut host, &mut labs, &s, train, scored),
+        Ended::Cancelled
+    );
+    let lab = &labs.states.cross_lingual;
+    let (teacher, distilled) = (lab.scores.teacher.unwrap(), lab.scores.distilled.unwrap());
+    assert!(teacher > 0.5 && distilled > 0.4, "{teacher} {distilled}");
+    assert_eq!(lab.scores.gold, None);
+    let Some(Readout {
+        teacher: Ok(logits),
+        student: Err(why),
+    }) = &lab.readout
+    else {
+        panic!("{:?}", lab.readout)
+    };
+    assert_eq!(logits.len(), 7);
+    // Jesus answering his disciples: the Gospels.
+    let top = (0..7).max_by(|&a, &b| logits[a].total_cmp(&logits[b]));
+    assert_eq!(top, Some(4), "{logits:?}");
+    assert!(why.contains("empty"), "{why}");
 }
 
 fn train(taught: Taught) -> LabRequest {

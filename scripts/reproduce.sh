@@ -374,8 +374,20 @@ hinton_fashion() {
     done
 }
 
+# Xu & Yang 2017: an English teacher of the verses' genres, a Spanish student from its soft
+# targets on parallel verses (no Spanish label), gold and 1 % students, and adversarial feature
+# adaptation at two weights. One command runs every seed.
+cross_lingual() {
+    local list
+    list=$(echo $seeds | tr ' ' ',')
+    for lambda in 0.1 1; do
+        say "verses, λ = $lambda, seeds $list"
+        distill cross-lingual --lambda "$lambda" --seeds "$list" | tee "$out/cross-lingual-$lambda.log"
+    done
+}
+
 claims=("$@")
-[ ${#claims[@]} -gt 0 ] || claims=(hinton-mnist omitted-three little-data tang attention assistant patient-kd ensemble exits-theseus pretrained pretrained-deep pretrained-tang pretrained-assistant pretrained-vs-scratch kim-rush hinton-fashion)
+[ ${#claims[@]} -gt 0 ] || claims=(hinton-mnist omitted-three little-data tang attention assistant patient-kd ensemble exits-theseus pretrained pretrained-deep pretrained-tang pretrained-assistant pretrained-vs-scratch kim-rush hinton-fashion cross-lingual)
 for claim in "${claims[@]}"; do
     case "$claim" in
         hinton-mnist) hinton_mnist ;;
@@ -394,7 +406,8 @@ for claim in "${claims[@]}"; do
         pretrained-vs-scratch) pretrained_vs_scratch ;;
         kim-rush) kim_rush ;;
         hinton-fashion) hinton_fashion ;;
-        *) echo "unknown claim '$claim' (hinton-mnist, omitted-three, little-data, tang, attention, assistant, patient-kd, ensemble, exits-theseus, pretrained, pretrained-deep, pretrained-tang, pretrained-assistant, pretrained-vs-scratch, kim-rush, hinton-fashion)" >&2; exit 2 ;;
+        cross-lingual) cross_lingual ;;
+        *) echo "unknown claim '$claim' (hinton-mnist, omitted-three, little-data, tang, attention, assistant, patient-kd, ensemble, exits-theseus, pretrained, pretrained-deep, pretrained-tang, pretrained-assistant, pretrained-vs-scratch, kim-rush, hinton-fashion, cross-lingual)" >&2; exit 2 ;;
     esac
 done
 say "done: logs in $out/"

@@ -36,14 +36,15 @@ pub struct CrossLingualArgs {
 }
 
 /// The columns, in the table's order.
-const COLUMNS: [(&str, usize); 7] = [
-    ("teacher EN", 0),
-    ("adapted EN", 1),
-    ("critic", 2),
-    ("distilled ES", 3),
-    ("adapted ES", 4),
-    ("gold ES", 5),
-    ("1 % ES", 6),
+const COLUMNS: [&str; 8] = [
+    "teacher EN",
+    "adapted EN",
+    "critic",
+    "critic adapt",
+    "distilled ES",
+    "adapted ES",
+    "gold ES",
+    "1 % ES",
 ];
 
 pub(super) fn cross_lingual(
@@ -61,6 +62,16 @@ pub(super) fn cross_lingual(
                 .map_err(|_| Error::Settings(format!("--seeds: '{s}' is not a whole number")))
         })
         .collect::<Result<Vec<_>>>()?;
+    let base = CrossLingualSettings {
+        temperature: args.temperature,
+        lambda: args.lambda,
+        teacher_epochs: args.teacher_epochs,
+        student_epochs: args.student_epochs,
+        few_percent: args.few_percent,
+        ..CrossLingualSettings::default()
+    };
+    // Refused before the verses are read.
+    base.check()?;
     let data = Bilingual::from_gz(&read(&assets.join(VERSES_FILE), 8 << 20)?)?;
     println!(
         "Verses: {} labelled English, {} parallel pairs, {} test; T = {}, λ = {}",
@@ -70,18 +81,13 @@ pub(super) fn cross_lingual(
         args.temperature,
         args.lambda
     );
-    let header: Vec<String> = COLUMNS.iter().map(|(n, _)| format!("{n:>13}")).collect();
+    let header: Vec<String> = COLUMNS.iter().map(|n| format!("{n:>13}")).collect();
     println!("{:>6}{}   (test accuracy, %)", "seed", header.join(""));
     let mut rows = Vec::new();
     for seed in seeds {
         let settings = CrossLingualSettings {
-            temperature: args.temperature,
-            lambda: args.lambda,
-            teacher_epochs: args.teacher_epochs,
-            student_epochs: args.student_epochs,
-            few_percent: args.few_percent,
             seed,
-            ..CrossLingualSettings::default()
+            ..base.clone()
         };
         let row = one_seed(&data, settings, device, quiet)?;
         println!("{seed:>6}{}", cells(&row));
@@ -129,16 +135,14 @@ fn one_seed(
                 critic,
             }) => {
                 row[usize::from(adapted)] = Some(accuracy);
-                if adapted {
-                    row[2] = critic;
-                }
+                row[2 + usize::from(adapted)] = critic;
             }
             Some(Finished::Student { learner, accuracy }) => {
                 let column = match learner {
-                    Learner::Distilled => 3,
-                    Learner::AdaptedDistilled => 4,
-                    Learner::Gold => 5,
-                    Learner::Few | Learner::AdaptedTeacher => 6,
+                    Learner::Distilled => 4,
+                    Learner::AdaptedDistilled => 5,
+                    Learner::Gold => 6,
+                    Learner::Few | Learner::AdaptedTeacher => 7,
                 };
                 row[column] = Some(accuracy);
             }

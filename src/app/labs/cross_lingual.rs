@@ -77,8 +77,10 @@ pub struct Verse {
 pub struct Scores {
     pub teacher: Option<f32>,
     pub adapted_teacher: Option<f32>,
-    /// The critic's accuracy over the adapted teacher's last epoch.
+    /// The critic's accuracy over the last epoch, watching the plain teacher and against the
+    /// adapted one.
     pub critic: Option<f32>,
+    pub adapted_critic: Option<f32>,
     pub distilled: Option<f32>,
     pub adapted_distilled: Option<f32>,
     pub gold: Option<f32>,
@@ -91,15 +93,18 @@ impl Scores {
             Finished::Teacher {
                 adapted: false,
                 accuracy,
-                ..
-            } => self.teacher = Some(accuracy),
+                critic,
+            } => {
+                self.teacher = Some(accuracy);
+                self.critic = critic;
+            }
             Finished::Teacher {
                 adapted: true,
                 accuracy,
                 critic,
             } => {
                 self.adapted_teacher = Some(accuracy);
-                self.critic = critic;
+                self.adapted_critic = critic;
             }
             Finished::Student { learner, accuracy } => {
                 let slot = match learner {
@@ -459,7 +464,8 @@ mod tests {
             CrossLingual::reduce(&mut lab, CrossLingualEvent::Scored(f));
         }
         let s = lab.scores;
-        assert_eq!((s.teacher, s.few, s.critic), (Some(0.6), Some(0.3), Some(0.52)));
+        assert_eq!((s.teacher, s.few, s.critic), (Some(0.6), Some(0.3), None));
+        assert_eq!(s.adapted_critic, Some(0.52));
         assert_eq!((s.adapted_teacher, s.adapted_distilled), (Some(0.61), Some(0.55)));
         assert_eq!((s.distilled, s.gold), (None, None));
         CrossLingual::reduce(&mut lab, CrossLingualEvent::Started);

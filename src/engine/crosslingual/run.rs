@@ -19,8 +19,9 @@ use crate::engine::train::{DistillSettings, Trainer, accuracy};
 /// What a finished stage reports.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Finished {
-    /// A teacher's accuracy on the English test verses, and when adapting, the critic's
-    /// accuracy over the teacher's last epoch (0.5: it cannot tell the two apart).
+    /// A teacher's accuracy on the English test verses, and when adaptation is asked for, the
+    /// critic's accuracy over the teacher's last epoch (0.5: it cannot tell the two sets apart),
+    /// against the adapted teacher or watching the plain one.
     Teacher {
         adapted: bool,
         accuracy: f32,
@@ -268,14 +269,20 @@ fn teacher_trainer(
     adapted: bool,
     device: &Device,
 ) -> Result<TeacherTrainer> {
-    TeacherTrainer::new(
+    let trainer = TeacherTrainer::new(
         &teacher_config(&data.english),
         &data.english.labelled,
         &data.english.parallel,
         if adapted { s.lambda } else { 0.0 },
         (s.learning_rate, s.batch_size, s.seed),
         device,
-    )
+    )?;
+    // When adaptation is asked for, a critic also watches the plain teacher: how well the two
+    // sets' features can be told apart when nothing hides the difference.
+    Ok(match s.lambda > 0.0 {
+        true => trainer.watched(),
+        false => trainer,
+    })
 }
 
 /// Every row of `data` in its order, with no label: the student never reads a Spanish label.

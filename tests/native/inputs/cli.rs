@@ -763,6 +763,58 @@ fn few_classes_prints_a_row_per_count() {
 }
 
 #[test]
+fn cross_lingual_prints_a_row_per_seed_and_refuses_bad_settings_and_verses() {
+    let quick = [
+        "cross-lingual",
+        "--seeds",
+        "1",
+        "--teacher-epochs",
+        "1",
+        "--student-epochs",
+        "1",
+        "--lambda",
+        "0",
+    ];
+    let out = distill(&quick);
+    assert!(out.status.success(), "{}", text(&out));
+    let printed = text(&out);
+    let row = printed
+        .lines()
+        .find(|l| l.trim_start().starts_with("1 "))
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .expect("the seed's row");
+    // Seed, teacher, no adapted teacher and no critics, then the three Spanish students.
+    assert_eq!(
+        row[1..5].iter().filter(|c| **c == "–").count(),
+        3,
+        "{row:?}"
+    );
+    let scores: Vec<f32> = row.iter().filter_map(|c| c.parse().ok()).collect();
+    assert_eq!(scores.len(), 1 + 4, "{row:?}");
+    assert!(
+        scores[1..].iter().all(|s| (0.0..=100.0).contains(s)),
+        "{row:?}"
+    );
+
+    let dir = temp_dir("verses");
+    std::fs::create_dir_all(dir.join("data/bible")).unwrap();
+    std::fs::write(dir.join("data/bible/verses.tsv.gz"), b"not gzip").unwrap();
+    for (args, why) in [
+        (vec!["--lambda=-1"], "adaptation weight λ = -1"),
+        (vec!["--seeds", "1,x"], "'x' is not a whole number"),
+        (vec!["--few-percent", "0"], "0 % of the labels"),
+        (vec!["--assets", p(&dir)], "verses.tsv.gz"),
+    ] {
+        let bad = distill(&[&["cross-lingual"], args.as_slice()].concat());
+        assert!(
+            !bad.status.success() && text(&bad).contains(why),
+            "{}",
+            text(&bad)
+        );
+    }
+}
+
+#[test]
 fn bench_reports_both_steps_and_the_scale_grid() {
     let dir = temp_dir("bench");
     let json = dir.join("bench.json");

@@ -100,6 +100,7 @@ fn scores(lab: &CrossLingualLab) -> Html {
         teacher,
         adapted_teacher,
         critic,
+        adapted_critic,
         distilled,
         adapted_distilled,
         gold,
@@ -125,7 +126,8 @@ fn scores(lab: &CrossLingualLab) -> Html {
                 if adapted {
                     { row("English teacher, adapted", "as the teacher, and fooling the critic", adapted_teacher) }
                     { row("Spanish student, from the adapted teacher", "as the distilled one", adapted_distilled) }
-                    <tr><th scope="row">{ "the critic" }</th><td>{ "told labelled from parallel verses (50 %: it cannot)" }</td><td>{ pct(critic) }</td></tr>
+                    { row("the critic, watching the teacher", "told the teacher's labelled verses from the parallel ones (50 %: it cannot)", critic) }
+                    { row("the critic, against the adapted teacher", "the same, while the teacher fools it", adapted_critic) }
                 }
             </tbody>
         </table>

@@ -18,7 +18,6 @@ pub struct PresetsProps {
 
 /// The work a preset starts, as requests to the driver (served in order).
 fn preset_requests(preset: Preset, d: &Dispatch) -> Vec<Request> {
-    use crate::app::labs::cross_lingual::CrossLingualRequest;
     use crate::app::labs::ensemble::{EnsembleEvent, EnsembleRequest};
     use crate::app::labs::exits::ExitsRequest;
     use crate::app::labs::sequence::{SequenceEvent, SequenceRequest, Taught};
@@ -53,19 +52,7 @@ fn preset_requests(preset: Preset, d: &Dispatch) -> Vec<Request> {
                 LabRequest::sequence(SequenceRequest::Train(taught)),
             ])
         }
-        Some(PresetWork::CrossLingual) => {
-            let lab = crate::app::labs::cross_lingual::CrossLingualLab::default();
-            labs(vec![
-                LabRequest::cross_lingual(CrossLingualRequest::Load),
-                // The verse on show is the first test verse, once the verses are loaded.
-                LabRequest::cross_lingual(CrossLingualRequest::Train {
-                    temperature: lab.temperature,
-                    lambda: lab.lambda,
-                    english: String::new(),
-                    spanish: String::new(),
-                }),
-            ])
-        }
+        Some(PresetWork::CrossLingual) => labs(cross_lingual()),
         Some(PresetWork::Ensemble) => {
             edit(LabEvent::ensemble(EnsembleEvent::TeacherSized(true)));
             labs(vec![
@@ -77,6 +64,23 @@ fn preset_requests(preset: Preset, d: &Dispatch) -> Vec<Request> {
             ])
         }
     }
+}
+
+/// Load the verses, then train at the lab's defaults.
+fn cross_lingual() -> Vec<crate::app::labs::LabRequest> {
+    use crate::app::labs::LabRequest;
+    use crate::app::labs::cross_lingual::{CrossLingualLab, CrossLingualRequest};
+    let lab = CrossLingualLab::default();
+    vec![
+        LabRequest::cross_lingual(CrossLingualRequest::Load),
+        // Nothing on show yet: the run reads the first test verse, which loading shows.
+        LabRequest::cross_lingual(CrossLingualRequest::Train {
+            temperature: lab.temperature,
+            lambda: lab.lambda,
+            english: String::new(),
+            spanish: String::new(),
+        }),
+    ]
 }
 
 #[component]

@@ -7,7 +7,7 @@ use yew::prelude::*;
 use super::{LabProps, ask, busy, edit, frame};
 use crate::app::labs::cross_lingual::{
     CrossLingual, CrossLingualEvent, CrossLingualLab, CrossLingualRequest, LAMBDAS, PAGE_EPOCHS,
-    Scores,
+    Scores, Verse,
 };
 use crate::app::labs::{LabEvent, LabRequest};
 use crate::engine::loss::host::softmax_t;
@@ -134,33 +134,28 @@ fn scores(lab: &CrossLingualLab) -> Html {
     }
 }
 
+/// Shows a verse, both sides, and asks both networks to read it.
+type Show = std::rc::Rc<dyn Fn(String, String)>;
+
+fn shower(p: &LabProps) -> Show {
+    let (d, request) = (p.dispatch.clone(), p.request.clone());
+    std::rc::Rc::new(move |english: String, spanish: String| {
+        edit(&d, LabEvent::cross_lingual(CrossLingualEvent::Text {
+            english: english.clone(),
+            spanish: spanish.clone(),
+        }));
+        request.emit(Request::Lab(LabRequest::cross_lingual(
+            CrossLingualRequest::Read { english, spanish },
+        )));
+    })
+}
+
 /// The verse on show: pick one, or type in either language; each side's soft targets at T.
 fn verse(p: &LabProps, lab: &CrossLingualLab) -> Html {
     let Some(loaded) = &lab.loaded else {
         return html! {};
     };
-    let show = {
-        let (d, request) = (p.dispatch.clone(), p.request.clone());
-        move |english: String, spanish: String| {
-            edit(&d, LabEvent::cross_lingual(CrossLingualEvent::Text {
-                english: english.clone(),
-                spanish: spanish.clone(),
-            }));
-            request.emit(Request::Lab(LabRequest::cross_lingual(
-                CrossLingualRequest::Read { english, spanish },
-            )));
-        }
-    };
-    let verses = loaded.verses.clone();
-    let pick = {
-        let show = show.clone();
-        Callback::from(move |e: Event| {
-            let v = e.target_unchecked_into::<web_sys::HtmlSelectElement>().value();
-            if let Some(verse) = v.parse::<usize>().ok().and_then(|i| verses.get(i)) {
-                show(verse.english.clone(), verse.spanish.clone());
-            }
-        })
-    };
+    let show = shower(p);
     let typed = |english_side: bool| {
         let (show, other) = (show.clone(), if english_side { lab.spanish.clone() } else { lab.english.clone() });
         Callback::from(move |e: InputEvent| {
@@ -175,17 +170,7 @@ fn verse(p: &LabProps, lab: &CrossLingualLab) -> Html {
     let label = picked.and_then(|i| loaded.verses.get(i)).map(|v| usize::from(v.genre));
     html! {
         <div id="cross-lingual-verse-view">
-            <div class="control">
-                <label for="cross-lingual-verse">{ "A verse of the test chapters" }</label>
-                <select id="cross-lingual-verse" onchange={pick}>
-                    if picked.is_none() { <option value="" selected=true>{ "(typed)" }</option> }
-                    { for loaded.verses.iter().enumerate().map(|(i, v)| html! {
-                        <option value={i.to_string()} selected={picked == Some(i)}>
-                            { format!("{} ({})", v.place, VERSE_GENRES.get(usize::from(v.genre)).copied().unwrap_or("?")) }
-                        </option>
-                    }) }
-                </select>
-            </div>
+            { menu(&loaded.verses, picked, show.clone()) }
             <div class="verse-pair">
                 <div class="control">
                     <label for="cross-lingual-english">{ "English: the teacher reads this" }</label>
@@ -198,6 +183,31 @@ fn verse(p: &LabProps, lab: &CrossLingualLab) -> Html {
                     { side(lab, false, label) }
                 </div>
             </div>
+        </div>
+    }
+}
+
+/// The test verses to pick from ("(typed)" while the texts are no verse of them).
+fn menu(verses: &[Verse], picked: Option<usize>, show: Show) -> Html {
+    let list = verses.to_vec();
+    let pick = Callback::from(move |e: Event| {
+        let v = e.target_unchecked_into::<web_sys::HtmlSelectElement>().value();
+        if let Some(verse) = v.parse::<usize>().ok().and_then(|i| list.get(i)) {
+            show(verse.english.clone(), verse.spanish.clone());
+        }
+    });
+    let genre = |g: u8| VERSE_GENRES.get(usize::from(g)).copied().unwrap_or("?");
+    html! {
+        <div class="control">
+            <label for="cross-lingual-verse">{ "A verse of the test chapters" }</label>
+            <select id="cross-lingual-verse" onchange={pick}>
+                if picked.is_none() { <option value="" selected=true>{ "(typed)" }</option> }
+                { for verses.iter().enumerate().map(|(i, v)| html! {
+                    <option value={i.to_string()} selected={picked == Some(i)}>
+                        { format!("{} ({})", v.place, genre(v.genre)) }
+                    </option>
+                }) }
+            </select>
         </div>
     }
 }

@@ -5,50 +5,18 @@
 //! on the parallel text whose soft targets it will give.
 
 use burn::module::Module;
-use burn::nn::Linear;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
-use burn::tensor::activation::{log_sigmoid, relu};
 use burn::tensor::{Device, Tensor, TensorData};
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use crate::engine::critic::{Critic, critic_accuracy, domain_loss};
 use crate::engine::data::{Batches, Dataset, TransferConfig, TransferSet};
 use crate::engine::error::{Error, Result};
 use crate::engine::loss::hard_cross_entropy;
-use crate::engine::network::{Bow, BowConfig, Classifier, Input, random_linear};
+use crate::engine::network::{Bow, BowConfig, Classifier, Input};
 use crate::engine::train::host;
-
-/// The critic's hidden width.
-const CRITIC_WIDTH: usize = 32;
-
-/// A small MLP from the teacher's last hidden layer to one logit: "from the labelled verses".
-#[derive(Module, Debug)]
-pub struct Critic {
-    hidden: Linear,
-    out: Linear,
-}
-
-impl Critic {
-    fn new(width: usize, rng: &mut ChaCha8Rng, device: &Device) -> Self {
-        Self {
-            hidden: random_linear(width, CRITIC_WIDTH, rng, device),
-            out: random_linear(CRITIC_WIDTH, 1, rng, device),
-        }
-    }
-
-    fn forward(&self, features: Tensor<2>) -> Tensor<2> {
-        self.out.forward(relu(self.hidden.forward(features)))
-    }
-}
-
-/// Binary cross-entropy of logits against "labelled" (1) for `a` and "parallel" (0) for `b`.
-fn domain_loss(a: Tensor<2>, b: Tensor<2>) -> Tensor<1> {
-    let (na, nb) = (a.dims()[0] as f32, b.dims()[0] as f32);
-    let a = log_sigmoid(a).sum().div_scalar(na);
-    let b = log_sigmoid(b.neg()).sum().div_scalar(nb);
-    (a + b).neg()
-}
 
 /// What one step did.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -198,10 +166,7 @@ impl TeacherTrainer {
         let (parallel, _) = self.read(self.rows(features, rows.len()))?;
         let a = self.critic.forward(labelled.clone().detach());
         let b = self.critic.forward(parallel.clone().detach());
-        let judged = Tensor::cat(vec![a.clone().detach(), b.clone().detach().neg()], 0);
-        let judged = host(judged)?;
-        let right = judged.iter().filter(|v| **v > 0.0).count();
-        let accuracy = right as f32 / judged.len().max(1) as f32;
+        let accuracy = critic_accuracy(&a, &b)?;
         let grads = GradientsParams::from_grads(domain_loss(a, b).backward(), &self.critic);
         self.critic = self
             .critic_optimizer

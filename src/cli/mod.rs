@@ -8,6 +8,7 @@ mod cross_lingual;
 mod exits;
 mod few_classes;
 mod g2p;
+mod imitation;
 mod inspect;
 mod kinds;
 mod minilm;
@@ -38,6 +39,8 @@ use cross_lingual::cross_lingual;
 use exits::exits;
 use few_classes::few_classes;
 use g2p::{g2p, g2p_teacher};
+pub use imitation::ImitationArgs;
+use imitation::imitation;
 use inspect::{eval, export, predict};
 use sweep::sweep;
 use theseus::theseus;
@@ -104,6 +107,10 @@ pub enum Command {
     /// learns the genre from an English teacher's soft targets, with no Spanish label; compared
     /// with gold and 1 % Spanish labels, with and without adversarial feature adaptation.
     CrossLingual(CrossLingualArgs),
+    /// Adversarial imitation KD (Liu, Chen & Liu 2019) on Brown's genres: a teacher that also
+    /// reads part-of-speech tags, and a student of words alone that learns to pass its features
+    /// for the teacher's; compared with a teacher without tags and a student by plain KD.
+    Imitation(ImitationArgs),
 }
 
 pub(super) fn assets_dir(flag: &Option<PathBuf>) -> PathBuf {
@@ -318,6 +325,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Sweep(args) => sweep(args, &assets, &device, cli.quiet),
         Command::FewClasses(args) => few_classes(args, &assets, &device, cli.quiet),
         Command::CrossLingual(args) => cross_lingual(args, &assets, &device, cli.quiet),
+        Command::Imitation(args) => imitation(args, &assets, &device, cli.quiet),
     }
 }
 

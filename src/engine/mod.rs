@@ -13,6 +13,7 @@ pub mod decision_map;
 pub mod error;
 pub mod exits;
 pub mod few_classes;
+pub mod imitation;
 pub mod limits;
 pub mod loss;
 pub mod mapping;

@@ -12,6 +12,7 @@ mod evidence {
     mod ensemble;
     mod fashion;
     mod few_classes;
+    mod imitation;
     mod minilm;
     mod pair;
     mod reproductions;

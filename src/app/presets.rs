@@ -25,6 +25,7 @@ pub enum Preset {
     Ensemble,
     SequenceKd,
     CrossLingual,
+    Imitation,
 }
 
 /// Work a preset starts in the page beyond its settings.
@@ -42,10 +43,12 @@ pub enum PresetWork {
     Sequence,
     /// Load the parallel verses, then train the English teacher and the Spanish students.
     CrossLingual,
+    /// Read Brown with its tags, then train the four networks of adversarial imitation.
+    Imitation,
 }
 
 impl Preset {
-    pub const ALL: [Preset; 16] = [
+    pub const ALL: [Preset; 17] = [
         Preset::Hinton2015,
         Preset::Clothes,
         Preset::Tang2019,
@@ -62,6 +65,7 @@ impl Preset {
         Preset::Ensemble,
         Preset::SequenceKd,
         Preset::CrossLingual,
+        Preset::Imitation,
     ];
 
     /// Whether the preset is about text (it switches to the text set).
@@ -83,6 +87,7 @@ impl Preset {
             Some(PresetWork::Ensemble) => Place::Lab("ensemble"),
             Some(PresetWork::Sequence) => Place::Lab("sequence"),
             Some(PresetWork::CrossLingual) => Place::Lab("cross-lingual"),
+            Some(PresetWork::Imitation) => Place::Lab("imitation"),
             Some(PresetWork::Assistant) | None => Place::Playground,
         }
     }
@@ -95,6 +100,7 @@ impl Preset {
             Preset::Ensemble => Some(PresetWork::Ensemble),
             Preset::SequenceKd => Some(PresetWork::Sequence),
             Preset::CrossLingual => Some(PresetWork::CrossLingual),
+            Preset::Imitation => Some(PresetWork::Imitation),
             _ => None,
         }
     }
@@ -108,6 +114,7 @@ impl Preset {
                 | Preset::Ensemble
                 | Preset::SequenceKd
                 | Preset::CrossLingual
+                | Preset::Imitation
         )
     }
 
@@ -129,6 +136,7 @@ impl Preset {
             Preset::Ensemble => "ensemble",
             Preset::SequenceKd => "sequence-kd",
             Preset::CrossLingual => "cross-lingual",
+            Preset::Imitation => "imitation",
         }
     }
 
@@ -150,6 +158,7 @@ impl Preset {
             Preset::Ensemble => "Several teachers (MT-DNN, Liu et al. 2019)",
             Preset::SequenceKd => "Sequence-level KD (Kim & Rush 2016)",
             Preset::CrossLingual => "Across languages (Xu & Yang 2017)",
+            Preset::Imitation => "Privileged information (Liu, Chen & Liu 2019)",
         }
     }
 
@@ -262,6 +271,9 @@ impl Preset {
             Preset::CrossLingual => {
                 "Loads parallel English and Spanish verses, trains an English teacher on their genres, then a Spanish student from its soft targets alone, beside students with all and with 1 % of the Spanish labels. Pick a verse to compare the two sides."
             }
+            Preset::Imitation => {
+                "Reads Brown with its part-of-speech tags, trains a teacher that sees them and one that does not, a student by plain KD, and a student that learns to pass its features for the tagged teacher's. Watch the critic's accuracy fall."
+            }
         }
     }
 
@@ -324,7 +336,8 @@ impl Preset {
             | Preset::Theseus
             | Preset::Ensemble
             | Preset::SequenceKd
-            | Preset::CrossLingual => base,
+            | Preset::CrossLingual
+            | Preset::Imitation => base,
         }
     }
 
@@ -381,7 +394,8 @@ impl Preset {
             | Preset::Theseus
             | Preset::Ensemble
             | Preset::SequenceKd
-            | Preset::CrossLingual => base,
+            | Preset::CrossLingual
+            | Preset::Imitation => base,
         }
     }
 }

@@ -110,10 +110,10 @@ fn one_seed(
     let mut row = vec![f32::NAN; 5];
     let mut critic = Vec::new();
     while !run.is_over() {
-        let (seen, finished) = run.step(data)?;
+        let stepped = run.step(data)?;
         bar.set_position(run.progress().0 as u64);
-        critic.extend(seen.map(|s| s.critic));
-        if let Some((stage, accuracy)) = finished {
+        critic.extend(stepped.imitation.map(|s| s.critic));
+        if let Some((stage, accuracy)) = stepped.finished {
             let at = Stage::ALL.iter().position(|s| *s == stage).unwrap_or(0);
             row[at] = accuracy;
         }

@@ -27,6 +27,7 @@ macro_rules! for_each_lab {
             ensemble: $crate::app::labs::ensemble::Ensemble,
             sequence: $crate::app::labs::sequence::Sequence,
             cross_lingual: $crate::app::labs::cross_lingual::CrossLingual,
+            imitation: $crate::app::labs::imitation::Imitation,
             sweep: $crate::app::labs::sweep::Sweep,
             few_classes: $crate::app::labs::few_classes::FewClasses,
             devices: $crate::app::labs::devices::Devices,

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 pub use data::Tagged;
 pub use imitator::{ImitationStep, Imitator};
-pub use run::{ImitationRun, Stage};
+pub use run::{ImitationRun, Stage, Stepped};
 
 use crate::engine::error::{Error, Result};
 use crate::engine::limits;

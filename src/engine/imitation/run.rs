@@ -39,6 +39,14 @@ impl Stage {
     }
 }
 
+/// What one step did: the imitation's step when it ran one, and a network's test accuracy when
+/// its stage ended.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Stepped {
+    pub imitation: Option<ImitationStep>,
+    pub finished: Option<(Stage, f32)>,
+}
+
 enum Training {
     Trainer(Box<Trainer>),
     Imitator(Box<Imitator>),
@@ -169,11 +177,10 @@ impl ImitationRun {
             .ok_or_else(|| Error::Settings("the teacher with tags is not trained yet".into()))
     }
 
-    /// One step. Returns the imitation's step when it ran one, and a finished network's test
-    /// accuracy when a stage ended.
-    pub fn step(&mut self, data: &Tagged) -> Result<(Option<ImitationStep>, Option<(Stage, f32)>)> {
+    /// One step.
+    pub fn step(&mut self, data: &Tagged) -> Result<Stepped> {
         let Some(training) = self.training.as_mut() else {
-            return Ok((None, None));
+            return Ok(Stepped::default());
         };
         let seen = match training {
             Training::Trainer(t) => {
@@ -183,11 +190,15 @@ impl ImitationRun {
             Training::Imitator(i) => Some(i.step()?),
         };
         self.done += 1;
+        let going = Stepped {
+            imitation: seen,
+            finished: None,
+        };
         let Some(stage) = Stage::ALL.get(self.stage).copied() else {
-            return Ok((seen, None));
+            return Ok(going);
         };
         if self.done < self.steps_of(stage) {
-            return Ok((seen, None));
+            return Ok(going);
         }
         let accuracy = self.finish(data, stage)?;
         self.stage += 1;
@@ -196,7 +207,10 @@ impl ImitationRun {
             Some(&next) => Some(self.start(data, next)?),
             None => None,
         };
-        Ok((seen, Some((stage, accuracy))))
+        Ok(Stepped {
+            imitation: seen,
+            finished: Some((stage, accuracy)),
+        })
     }
 
     /// The finished network's accuracy on the test sentences (each read its own way).

@@ -53,6 +53,13 @@ fn preset_requests(preset: Preset, d: &Dispatch) -> Vec<Request> {
             ])
         }
         Some(PresetWork::CrossLingual) => labs(cross_lingual()),
+        Some(PresetWork::Imitation) => {
+            use crate::app::labs::imitation::{ImitationLab, ImitationRequest};
+            let lambda = ImitationLab::default().lambda;
+            labs(vec![LabRequest::imitation(ImitationRequest::Train {
+                lambda,
+            })])
+        }
         Some(PresetWork::Ensemble) => {
             edit(LabEvent::ensemble(EnsembleEvent::TeacherSized(true)));
             labs(vec![

@@ -36,14 +36,14 @@ fn privileged_tags_lift_the_teacher_and_the_imitating_student_fools_its_critic()
         .unwrap();
         let (mut scores, mut pretraining, mut fooled) = ([0.0; 4], Vec::new(), Vec::new());
         while !run.is_over() {
-            let (seen, finished) = run.step(&data).unwrap();
-            if let Some(s) = seen {
+            let stepped = run.step(&data).unwrap();
+            if let Some(s) = stepped.imitation {
                 match s.student {
                     None => pretraining.push(s.critic),
                     Some(_) => fooled.push(s.critic),
                 }
             }
-            if let Some((stage, accuracy)) = finished {
+            if let Some((stage, accuracy)) = stepped.finished {
                 scores[Stage::ALL.iter().position(|x| *x == stage).unwrap()] = accuracy;
             }
         }

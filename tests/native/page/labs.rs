@@ -14,6 +14,7 @@ use distill_playground::app::labs::cross_lingual::{CrossLingualRequest, Readout}
 use distill_playground::app::labs::devices::DevicesRequest;
 use distill_playground::app::labs::ensemble::EnsembleRequest;
 use distill_playground::app::labs::exits::{ExitsEvent, ExitsRequest};
+use distill_playground::app::labs::imitation::ImitationRequest;
 use distill_playground::app::labs::sequence::{SequenceEvent, SequenceRequest, Taught};
 use distill_playground::app::labs::sweep::SweepRequest;
 use distill_playground::app::labs::teachers::TeacherRequest;
@@ -374,6 +375,36 @@ fn verses_load_and_a_student_that_read_no_spanish_label_reads_spanish() {
     let top = (0..7).max_by(|&a, &b| logits[a].total_cmp(&logits[b]));
     assert_eq!(top, Some(4), "{logits:?}");
     assert!(why.contains("empty"), "{why}");
+}
+
+#[test]
+fn brown_s_tags_are_read_and_the_curves_follow_the_imitating_student() {
+    let s = session(&Settings::default());
+    let (mut host, mut labs) = (LabHost::default(), Labs::default());
+    let train = LabRequest::imitation(ImitationRequest::Train { lambda: 0.1 });
+    // Cancelled once the imitation has drawn ten points past the critic's 100 steps alone.
+    let imitating = |l: &Labs| l.states.imitation.curve.len() >= 30;
+    assert_eq!(
+        run(&mut host, &mut labs, &s, train, imitating),
+        Ended::Cancelled
+    );
+    let lab = &labs.states.imitation;
+    let (train, test, tags) = lab.sizes.expect("the sizes");
+    assert_eq!((train, test), (12_000, 11_478));
+    assert!(tags > 100, "{tags}");
+    // The three networks before the imitation are scored; the imitation was cut short.
+    assert!(
+        lab.scores[..3].iter().all(|s| s.is_some_and(|a| a > 0.15)),
+        "{:?}",
+        lab.scores
+    );
+    assert_eq!(lab.scores[3], None);
+    // A point every 5 steps: the critic alone first, then the student beside it.
+    let steps: Vec<usize> = lab.curve.iter().map(|p| p.step).collect();
+    assert_eq!(steps[..3], [5, 10, 15]);
+    assert!(lab.curve[..20].iter().all(|p| p.student.is_none()));
+    assert!(lab.curve[20..].iter().all(|p| p.student.is_some()));
+    assert!(lab.curve[19].critic > 0.9, "{:?}", lab.curve[19]);
 }
 
 fn train(taught: Taught) -> LabRequest {

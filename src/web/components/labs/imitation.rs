@@ -107,15 +107,24 @@ fn chart(lab: &ImitationLab) -> Html {
         .collect();
     let (start, _) = scale((lab.critic_steps as f64, 0.0), x, y, (w, h));
     let (_, half) = scale((0.0, 0.5), x, y, (w, h));
+    // Room for the axis labels left and below.
+    let (left, below) = (36.0, 18.0);
     html! {
         <figure id="imitation-chart" class="chart">
-            <svg viewBox={format!("0 0 {w} {h}")} role="img"
+            <svg viewBox={format!("0 0 {} {}", w + left + 4.0, h + below + 4.0)} role="img"
                 aria-label={format!("The critic's accuracy ends at {:.0} %; the student's batch accuracy at {:.0} %",
                     last.critic * 100.0, last.student.unwrap_or(0.0) * 100.0)}>
-                <line class="guide" x1="0" x2={w.to_string()} y1={format!("{half:.1}")} y2={format!("{half:.1}")} />
-                <line class="guide" x1={format!("{start:.1}")} x2={format!("{start:.1}")} y1="0" y2={h.to_string()} />
-                <polyline class="critic" fill="none" points={polyline(&critic, x, y, (w, h))} />
-                <polyline class="student" fill="none" points={polyline(&student, x, y, (w, h))} />
+                <text x={(left - 4.0).to_string()} y="10" text-anchor="end">{ "100 %" }</text>
+                <text x={(left - 4.0).to_string()} y={format!("{:.1}", half + 8.0)} text-anchor="end">{ "50 %" }</text>
+                <text x={(left - 4.0).to_string()} y={format!("{:.1}", h + 4.0)} text-anchor="end">{ "0" }</text>
+                <text x={format!("{:.1}", left + w)} y={format!("{:.1}", h + below)} text-anchor="end">{ format!("step {}", last.step) }</text>
+                <g transform={format!("translate({left} 4)")}>
+                    <rect class="frame" x="0" y="0" width={w.to_string()} height={h.to_string()} />
+                    <line class="guide" x1="0" x2={w.to_string()} y1={format!("{half:.1}")} y2={format!("{half:.1}")} />
+                    <line class="guide" x1={format!("{start:.1}")} x2={format!("{start:.1}")} y1="0" y2={h.to_string()} />
+                    <polyline class="critic" fill="none" points={polyline(&critic, x, y, (w, h))} />
+                    <polyline class="student" fill="none" points={polyline(&student, x, y, (w, h))} />
+                </g>
             </svg>
             <figcaption>{ format!(
                 "The critic (dark) learns alone for {} steps, then the student (orange) starts and tries to fool it; at 50 % (the dashed line) it cannot tell the two apart. Last: critic {:.0} %, student {:.0} % of its batch.",

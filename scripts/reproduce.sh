@@ -386,8 +386,19 @@ cross_lingual() {
     done
 }
 
+# Liu, Chen & Liu 2019: a teacher that also reads Brown's part-of-speech tags, a teacher
+# without, plain KD, and adversarial imitation at three weights (0: the frozen classifier only).
+imitation() {
+    local list
+    list=$(echo $seeds | tr ' ' ',')
+    for lambda in 0 0.1 0.5; do
+        say "Brown with tags, λ = $lambda, seeds $list"
+        distill imitation --sentences 45000 --lambda "$lambda" --seeds "$list" | tee "$out/imitation-$lambda.log"
+    done
+}
+
 claims=("$@")
-[ ${#claims[@]} -gt 0 ] || claims=(hinton-mnist omitted-three little-data tang attention assistant patient-kd ensemble exits-theseus pretrained pretrained-deep pretrained-tang pretrained-assistant pretrained-vs-scratch kim-rush hinton-fashion cross-lingual)
+[ ${#claims[@]} -gt 0 ] || claims=(hinton-mnist omitted-three little-data tang attention assistant patient-kd ensemble exits-theseus pretrained pretrained-deep pretrained-tang pretrained-assistant pretrained-vs-scratch kim-rush hinton-fashion cross-lingual imitation)
 for claim in "${claims[@]}"; do
     case "$claim" in
         hinton-mnist) hinton_mnist ;;
@@ -407,7 +418,8 @@ for claim in "${claims[@]}"; do
         kim-rush) kim_rush ;;
         hinton-fashion) hinton_fashion ;;
         cross-lingual) cross_lingual ;;
-        *) echo "unknown claim '$claim' (hinton-mnist, omitted-three, little-data, tang, attention, assistant, patient-kd, ensemble, exits-theseus, pretrained, pretrained-deep, pretrained-tang, pretrained-assistant, pretrained-vs-scratch, kim-rush, hinton-fashion, cross-lingual)" >&2; exit 2 ;;
+        imitation) imitation ;;
+        *) echo "unknown claim '$claim' (hinton-mnist, omitted-three, little-data, tang, attention, assistant, patient-kd, ensemble, exits-theseus, pretrained, pretrained-deep, pretrained-tang, pretrained-assistant, pretrained-vs-scratch, kim-rush, hinton-fashion, cross-lingual, imitation)" >&2; exit 2 ;;
     esac
 done
 say "done: logs in $out/"

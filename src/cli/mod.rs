@@ -12,6 +12,7 @@ mod imitation;
 mod inspect;
 mod kinds;
 mod minilm;
+mod multitask;
 mod sweep;
 mod theseus;
 mod train;
@@ -42,6 +43,8 @@ use g2p::{g2p, g2p_teacher};
 pub use imitation::ImitationArgs;
 use imitation::imitation;
 use inspect::{eval, export, predict};
+pub use multitask::MultiTaskArgs;
+use multitask::multitask;
 use sweep::sweep;
 use theseus::theseus;
 use train::{distill, train_teacher};
@@ -111,6 +114,10 @@ pub enum Command {
     /// reads part-of-speech tags, and a student of words alone that learns to pass its features
     /// for the teacher's; compared with a teacher without tags and a student by plain KD.
     Imitation(ImitationArgs),
+    /// MT-DNN's several tasks, distilled (Liu et al. 2019): one student with a shared encoder
+    /// and a head per task learns the e-mails and Brown's genres from their shipped teachers,
+    /// batches of both shuffled together; against single-task students of the same size.
+    Multitask(MultiTaskArgs),
 }
 
 pub(super) fn assets_dir(flag: &Option<PathBuf>) -> PathBuf {
@@ -326,6 +333,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::FewClasses(args) => few_classes(args, &assets, &device, cli.quiet),
         Command::CrossLingual(args) => cross_lingual(args, &assets, &device, cli.quiet),
         Command::Imitation(args) => imitation(args, &assets, &device, cli.quiet),
+        Command::Multitask(args) => multitask(args, &assets, &device, cli.quiet),
     }
 }
 

@@ -18,6 +18,7 @@ pub mod limits;
 pub mod loss;
 pub mod mapping;
 pub mod minilm;
+pub mod multitask;
 pub mod network;
 pub mod recipes;
 pub mod schedule;

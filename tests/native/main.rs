@@ -14,6 +14,7 @@ mod evidence {
     mod few_classes;
     mod imitation;
     mod minilm;
+    mod multitask;
     mod pair;
     mod reproductions;
     mod sequence_kd;

@@ -26,6 +26,7 @@ pub enum Preset {
     SequenceKd,
     CrossLingual,
     Imitation,
+    MultiTask,
 }
 
 /// Work a preset starts in the page beyond its settings.
@@ -45,10 +46,12 @@ pub enum PresetWork {
     CrossLingual,
     /// Read Brown with its tags, then train the four networks of adversarial imitation.
     Imitation,
+    /// Read both text tasks, then train the multi-task student and the single-task ones.
+    MultiTask,
 }
 
 impl Preset {
-    pub const ALL: [Preset; 17] = [
+    pub const ALL: [Preset; 18] = [
         Preset::Hinton2015,
         Preset::Clothes,
         Preset::Tang2019,
@@ -66,6 +69,7 @@ impl Preset {
         Preset::SequenceKd,
         Preset::CrossLingual,
         Preset::Imitation,
+        Preset::MultiTask,
     ];
 
     /// Whether the preset is about text (it switches to the text set).
@@ -88,6 +92,7 @@ impl Preset {
             Some(PresetWork::Sequence) => Place::Lab("sequence"),
             Some(PresetWork::CrossLingual) => Place::Lab("cross-lingual"),
             Some(PresetWork::Imitation) => Place::Lab("imitation"),
+            Some(PresetWork::MultiTask) => Place::Lab("multitask"),
             Some(PresetWork::Assistant) | None => Place::Playground,
         }
     }
@@ -101,6 +106,7 @@ impl Preset {
             Preset::SequenceKd => Some(PresetWork::Sequence),
             Preset::CrossLingual => Some(PresetWork::CrossLingual),
             Preset::Imitation => Some(PresetWork::Imitation),
+            Preset::MultiTask => Some(PresetWork::MultiTask),
             _ => None,
         }
     }
@@ -115,6 +121,7 @@ impl Preset {
                 | Preset::SequenceKd
                 | Preset::CrossLingual
                 | Preset::Imitation
+                | Preset::MultiTask
         )
     }
 
@@ -137,6 +144,7 @@ impl Preset {
             Preset::SequenceKd => "sequence-kd",
             Preset::CrossLingual => "cross-lingual",
             Preset::Imitation => "imitation",
+            Preset::MultiTask => "multitask",
         }
     }
 
@@ -159,6 +167,7 @@ impl Preset {
             Preset::SequenceKd => "Sequence-level KD (Kim & Rush 2016)",
             Preset::CrossLingual => "Across languages (Xu & Yang 2017)",
             Preset::Imitation => "Privileged information (Liu, Chen & Liu 2019)",
+            Preset::MultiTask => "Several tasks (MT-DNN, Liu et al. 2019)",
         }
     }
 
@@ -274,6 +283,9 @@ impl Preset {
             Preset::Imitation => {
                 "Reads Brown with its part-of-speech tags, trains a teacher that sees them and one that does not, a student by plain KD, and a student that learns to pass its features for the tagged teacher's. Watch the critic's accuracy fall."
             }
+            Preset::MultiTask => {
+                "Reads the e-mails and Brown's genres with their teachers' answers, trains one student with a shared encoder and a head per task, then a student of each task alone. Which task gains from sharing?"
+            }
         }
     }
 
@@ -330,14 +342,9 @@ impl Preset {
                 labeled_fraction: 1.0,
                 ..base
             },
-            // Text presets always switch to the text set.
-            Preset::TinyBert | Preset::MiniLm | Preset::TextAssistant => base,
-            Preset::FastBert
-            | Preset::Theseus
-            | Preset::Ensemble
-            | Preset::SequenceKd
-            | Preset::CrossLingual
-            | Preset::Imitation => base,
+            // The text presets (which always switch to the text set), and the labs' presets,
+            // which returned above.
+            _ => base,
         }
     }
 
@@ -390,12 +397,9 @@ impl Preset {
                 ..base
             },
             Preset::Hinton2015 | Preset::Clothes | Preset::TextAssistant => base,
-            Preset::FastBert
-            | Preset::Theseus
-            | Preset::Ensemble
-            | Preset::SequenceKd
-            | Preset::CrossLingual
-            | Preset::Imitation => base,
+            // The labs' presets returned above.
+            p if p.keeps_settings() => base,
+            _ => base,
         }
     }
 }

@@ -32,6 +32,26 @@ fn logit_file(assets: &Path, name: &str) -> Result<Vec<u8>> {
     read(&assets.join(name), 8 << 20)
 }
 
+/// Both tasks, with their shipped teachers' logits.
+fn read_tasks(assets: &Path, brown_sentences: usize) -> Result<Tasks> {
+    let brown = read_brown(assets)?;
+    let spam_logits = [
+        logit_file(assets, "teachers/spam-logits.safetensors")?,
+        logit_file(assets, "teachers/spam-test-logits.safetensors")?,
+    ];
+    let brown_logits = [
+        logit_file(assets, &shipped("brown").1)?,
+        logit_file(assets, &shipped_test_logits("brown"))?,
+    ];
+    let files = TaskFiles {
+        spam: SPAM_TSV_GZ,
+        spam_logits: [&spam_logits[0], &spam_logits[1]],
+        brown: &brown,
+        brown_logits: [&brown_logits[0], &brown_logits[1]],
+    };
+    Tasks::read(&files, brown_sentences)
+}
+
 pub(super) fn multitask(
     args: MultiTaskArgs,
     assets: &Path,
@@ -53,22 +73,7 @@ pub(super) fn multitask(
         ..MultiTaskSettings::default()
     };
     base.check()?;
-    let brown = read_brown(assets)?;
-    let spam_logits = [
-        logit_file(assets, "teachers/spam-logits.safetensors")?,
-        logit_file(assets, "teachers/spam-test-logits.safetensors")?,
-    ];
-    let brown_logits = [
-        logit_file(assets, &shipped("brown").1)?,
-        logit_file(assets, &shipped_test_logits("brown"))?,
-    ];
-    let files = TaskFiles {
-        spam: SPAM_TSV_GZ,
-        spam_logits: [&spam_logits[0], &spam_logits[1]],
-        brown: &brown,
-        brown_logits: [&brown_logits[0], &brown_logits[1]],
-    };
-    let tasks = Tasks::read(&files, base.brown_sentences)?;
+    let tasks = read_tasks(assets, base.brown_sentences)?;
     for t in &tasks.tasks {
         println!(
             "{}: {} training rows, {} test; the teacher {:.1} %",

@@ -28,6 +28,7 @@ macro_rules! for_each_lab {
             sequence: $crate::app::labs::sequence::Sequence,
             cross_lingual: $crate::app::labs::cross_lingual::CrossLingual,
             imitation: $crate::app::labs::imitation::Imitation,
+            multitask: $crate::app::labs::multitask::MultiTask,
             sweep: $crate::app::labs::sweep::Sweep,
             few_classes: $crate::app::labs::few_classes::FewClasses,
             devices: $crate::app::labs::devices::Devices,

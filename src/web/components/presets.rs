@@ -53,6 +53,10 @@ fn preset_requests(preset: Preset, d: &Dispatch) -> Vec<Request> {
             ])
         }
         Some(PresetWork::CrossLingual) => labs(cross_lingual()),
+        Some(PresetWork::MultiTask) => {
+            use crate::app::labs::multitask::MultiTaskRequest;
+            labs(vec![LabRequest::multitask(MultiTaskRequest::Train)])
+        }
         Some(PresetWork::Imitation) => {
             use crate::app::labs::imitation::{ImitationLab, ImitationRequest};
             let lambda = ImitationLab::default().lambda;

@@ -15,6 +15,7 @@ use distill_playground::app::labs::devices::DevicesRequest;
 use distill_playground::app::labs::ensemble::EnsembleRequest;
 use distill_playground::app::labs::exits::{ExitsEvent, ExitsRequest};
 use distill_playground::app::labs::imitation::ImitationRequest;
+use distill_playground::app::labs::multitask::MultiTaskRequest;
 use distill_playground::app::labs::sequence::{SequenceEvent, SequenceRequest, Taught};
 use distill_playground::app::labs::sweep::SweepRequest;
 use distill_playground::app::labs::teachers::TeacherRequest;
@@ -405,6 +406,37 @@ fn brown_s_tags_are_read_and_the_curves_follow_the_imitating_student() {
     assert!(lab.curve[..20].iter().all(|p| p.student.is_none()));
     assert!(lab.curve[20..].iter().all(|p| p.student.is_some()));
     assert!(lab.curve[19].critic > 0.9, "{:?}", lab.curve[19]);
+}
+
+#[test]
+fn both_tasks_load_with_their_teachers_and_the_multi_task_student_is_scored_on_each() {
+    let s = session(&Settings::default());
+    let (mut host, mut labs) = (LabHost::default(), Labs::default());
+    let train = LabRequest::multitask(MultiTaskRequest::Train);
+    // Cancelled once the multi-task student is scored (the single ones are the CLI's).
+    let scored = |l: &Labs| {
+        l.states
+            .multitask
+            .scores
+            .first()
+            .is_some_and(|s| s[0].is_some())
+    };
+    assert_eq!(
+        run(&mut host, &mut labs, &s, train, scored),
+        Ended::Cancelled
+    );
+    let lab = &labs.states.multitask;
+    let rows: Vec<(&str, usize)> = lab
+        .tasks
+        .iter()
+        .map(|t| (t.name.as_str(), t.train))
+        .collect();
+    assert_eq!(rows, [("e-mails", 4670), ("Brown genres", 12_000)]);
+    assert!(lab.tasks[0].teacher > 0.95 && lab.tasks[1].teacher > 0.3);
+    let [mail, brown] = [lab.scores[0], lab.scores[1]];
+    assert!(mail[0].is_some_and(|a| a > 0.85), "{mail:?}");
+    assert!(brown[0].is_some_and(|a| a > 0.15), "{brown:?}");
+    assert_eq!((mail[1], brown[1]), (None, None));
 }
 
 fn train(taught: Taught) -> LabRequest {

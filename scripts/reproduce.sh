@@ -397,8 +397,19 @@ imitation() {
     done
 }
 
+# Liu et al. 2019 (MT-DNN): a student with a shared encoder and a head per task (the e-mails,
+# Brown's genres), each task distilled from its shipped teacher, against single-task students.
+multitask() {
+    local list
+    list=$(echo $seeds | tr ' ' ',')
+    for brown in 12000 45000; do
+        say "e-mails and $brown Brown sentences, seeds $list"
+        distill multitask --brown-sentences "$brown" --seeds "$list" | tee "$out/multitask-$brown.log"
+    done
+}
+
 claims=("$@")
-[ ${#claims[@]} -gt 0 ] || claims=(hinton-mnist omitted-three little-data tang attention assistant patient-kd ensemble exits-theseus pretrained pretrained-deep pretrained-tang pretrained-assistant pretrained-vs-scratch kim-rush hinton-fashion cross-lingual imitation)
+[ ${#claims[@]} -gt 0 ] || claims=(hinton-mnist omitted-three little-data tang attention assistant patient-kd ensemble exits-theseus pretrained pretrained-deep pretrained-tang pretrained-assistant pretrained-vs-scratch kim-rush hinton-fashion cross-lingual imitation multitask)
 for claim in "${claims[@]}"; do
     case "$claim" in
         hinton-mnist) hinton_mnist ;;
@@ -419,7 +430,8 @@ for claim in "${claims[@]}"; do
         hinton-fashion) hinton_fashion ;;
         cross-lingual) cross_lingual ;;
         imitation) imitation ;;
-        *) echo "unknown claim '$claim' (hinton-mnist, omitted-three, little-data, tang, attention, assistant, patient-kd, ensemble, exits-theseus, pretrained, pretrained-deep, pretrained-tang, pretrained-assistant, pretrained-vs-scratch, kim-rush, hinton-fashion, cross-lingual, imitation)" >&2; exit 2 ;;
+        multitask) multitask ;;
+        *) echo "unknown claim '$claim' (hinton-mnist, omitted-three, little-data, tang, attention, assistant, patient-kd, ensemble, exits-theseus, pretrained, pretrained-deep, pretrained-tang, pretrained-assistant, pretrained-vs-scratch, kim-rush, hinton-fashion, cross-lingual, imitation, multitask)" >&2; exit 2 ;;
     esac
 done
 say "done: logs in $out/"

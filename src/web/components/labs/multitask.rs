@@ -33,7 +33,8 @@ fn table(lab: &MultiTaskLab) -> Html {
     }
     let pct = |v: Option<f32>| v.map_or("…".to_string(), |v| format!("{:.1} %", v * 100.0));
     let gain = |[multi, single]: [Option<f32>; 2]| match (multi, single) {
-        (Some(m), Some(s)) => format!("{:+.1}", (m - s) * 100.0),
+        // Rounded first, and + 0.0 turns a rounded -0.0 into 0.
+        (Some(m), Some(s)) => format!("{:+.1}", ((m - s) * 1000.0).round() / 10.0 + 0.0),
         _ => "…".to_string(),
     };
     html! {

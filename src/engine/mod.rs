@@ -6,6 +6,7 @@
 pub mod bench;
 pub mod catalog;
 pub mod cka;
+pub mod compress;
 pub mod critic;
 pub mod crosslingual;
 pub mod data;

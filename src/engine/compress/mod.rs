@@ -1,0 +1,4 @@
+//! Compression beside distillation: the other ways to make a network small, on the same
+//! networks. So far: magnitude pruning ([`prune`]).
+
+pub mod prune;

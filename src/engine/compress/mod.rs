@@ -1,4 +1,5 @@
 //! Compression beside distillation: the other ways to make a network small, on the same
-//! networks. So far: magnitude pruning ([`prune`]).
+//! networks. So far: magnitude pruning ([`prune`]) and post-training quantization ([`quantize`]).
 
 pub mod prune;
+pub mod quantize;

@@ -4,6 +4,7 @@
 mod args;
 mod bench;
 mod cka;
+mod compress;
 mod cross_lingual;
 mod exits;
 mod few_classes;
@@ -35,6 +36,8 @@ use crate::engine::weights::{FileInfo, MAX_FILE_BYTES, MAX_INFO_BYTES, load_netw
 
 use bench::bench;
 use cka::cka;
+pub use compress::CompressArgs;
+use compress::compress;
 pub use cross_lingual::CrossLingualArgs;
 use cross_lingual::cross_lingual;
 use exits::exits;
@@ -118,6 +121,10 @@ pub enum Command {
     /// and a head per task learns the e-mails and Brown's genres from their shipped teachers,
     /// batches of both shuffled together; against single-task students of the same size.
     Multitask(MultiTaskArgs),
+    /// The ways to make a network small on one frontier: the shipped teacher pruned and
+    /// quantized, distilled students, and those pruned and quantized; bytes against accuracy,
+    /// the Pareto frontier marked (--csv writes it).
+    Compress(CompressArgs),
 }
 
 pub(super) fn assets_dir(flag: &Option<PathBuf>) -> PathBuf {
@@ -334,6 +341,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::CrossLingual(args) => cross_lingual(args, &assets, &device, cli.quiet),
         Command::Imitation(args) => imitation(args, &assets, &device, cli.quiet),
         Command::Multitask(args) => multitask(args, &assets, &device, cli.quiet),
+        Command::Compress(args) => compress(args, &assets, &device, cli.quiet),
     }
 }
 

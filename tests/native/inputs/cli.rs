@@ -815,6 +815,58 @@ fn cross_lingual_prints_a_row_per_seed_and_refuses_bad_settings_and_verses() {
 }
 
 #[test]
+fn compress_prints_the_frontier_and_writes_it_as_csv() {
+    let dir = temp_dir("compress");
+    let csv = dir.join("frontier.csv");
+    let out = distill(&[
+        "compress",
+        "--students",
+        "16x1",
+        "--epochs",
+        "1",
+        "--csv",
+        p(&csv),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let printed = text(&out);
+    // The teacher and one student, each as it is, pruned at 4 sparsities and quantized 4 ways.
+    assert!(printed.contains("digits: 18 points"), "{printed}");
+    assert!(
+        printed.contains("student 16x1, distilled, quantized"),
+        "{printed}"
+    );
+    let rows: Vec<Vec<String>> = csv::Reader::from_path(&csv)
+        .unwrap()
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    assert_eq!(rows.len(), 18);
+    // Along the frontier, more bytes buy more accuracy, up to the best of all the points.
+    let number = |r: &Vec<String>, i: usize| r[i].parse::<f64>().unwrap();
+    let mut frontier: Vec<&Vec<String>> = rows.iter().filter(|r| r[6] == "true").collect();
+    frontier.sort_by(|a, b| number(a, 2).total_cmp(&number(b, 2)));
+    assert!(
+        frontier
+            .windows(2)
+            .all(|w| number(w[0], 3) < number(w[1], 3)),
+        "{frontier:?}"
+    );
+    let best = rows.iter().map(|r| number(r, 3)).fold(0.0, f64::max);
+    assert_eq!(frontier.last().map(|r| number(r, 3)), Some(best));
+    for (args, why) in [
+        (vec!["--dataset", "spam"], "not compressed yet"),
+        (vec!["--students", "16xq"], "16xq"),
+    ] {
+        let bad = distill(&[&["compress"], args.as_slice()].concat());
+        assert!(
+            !bad.status.success() && text(&bad).contains(why),
+            "{}",
+            text(&bad)
+        );
+    }
+}
+
+#[test]
 fn bench_reports_both_steps_and_the_scale_grid() {
     let dir = temp_dir("bench");
     let json = dir.join("bench.json");

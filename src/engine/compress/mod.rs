@@ -1,6 +1,7 @@
 //! Compression beside distillation: the other ways to make a network small, on the same
 //! networks. So far: magnitude pruning ([`prune`]) and post-training quantization ([`quantize`]).
 
+pub mod fine_tune;
 pub mod frontier;
 pub mod prune;
 pub mod quantize;

@@ -1,0 +1,137 @@
+//! Fine-tuning a pruned MLP with its mask held: after every step each layer's weights are
+//! multiplied by the layer's mask, so a pruned weight stays zero while the kept ones recover
+//! what the pruning cost. The parameters keep their ids, so the optimizer's moments carry on.
+
+use burn::tensor::{Device, Tensor, TensorData};
+
+use super::prune::Mask;
+use crate::engine::error::{Error, Result};
+use crate::engine::network::{Architecture, Mlp};
+use crate::engine::train::Trainer;
+use crate::engine::weights::NetworkWeights;
+
+/// Each layer's mask (1 kept, 0 pruned) in burn's `[in, out]` layout, hidden layers then the
+/// output, from a mask of the PyTorch names (`{2k}.weight`, `[out, in]`).
+pub fn layer_masks(
+    mask: &Mask,
+    architecture: &Architecture,
+    device: &Device,
+) -> Result<Vec<Tensor<2>>> {
+    let Architecture::Mlp(config) = architecture else {
+        return Err(Error::Settings(
+            "fine-tuning with a held mask is for MLPs so far".into(),
+        ));
+    };
+    config
+        .pytorch_shapes()
+        .into_iter()
+        .filter(|(name, _)| name.ends_with(".weight"))
+        .map(|(name, shape)| {
+            let [out, inp] = shape[..] else {
+                return Err(Error::Weights(format!("{name} is not a matrix")));
+            };
+            let kept = mask
+                .kept
+                .get(&name)
+                .filter(|k| k.len() == out * inp)
+                .ok_or_else(|| Error::Weights(format!("the mask has no {name} of {out}×{inp}")))?;
+            // Transposed: burn keeps a linear weight as [in, out].
+            let mut values = vec![0.0; inp * out];
+            for o in 0..out {
+                for i in 0..inp {
+                    values[i * out + o] = f32::from(u8::from(kept[o * inp + i]));
+                }
+            }
+            Ok(Tensor::from_data(
+                TensorData::new(values, [inp, out]),
+                device,
+            ))
+        })
+        .collect()
+}
+
+/// The MLP with each layer's weights times its mask.
+pub fn hold(mut mlp: Mlp, masks: &[Tensor<2>]) -> Mlp {
+    let layers = mlp
+        .hidden
+        .iter_mut()
+        .chain(std::iter::once(&mut mlp.output));
+    for (layer, mask) in layers.zip(masks) {
+        let m = mask.clone();
+        // A fresh leaf, as after an optimizer step: the product must not chain the graphs.
+        layer.weight = layer
+            .weight
+            .clone()
+            .map(|w| w.mul(m).detach().require_grad());
+    }
+    mlp
+}
+
+/// Starts `trainer`'s student from `pruned` and runs `steps` steps with `mask` held.
+pub fn fine_tune(
+    trainer: &mut Trainer,
+    pruned: &NetworkWeights,
+    mask: &Mask,
+    steps: usize,
+    device: &Device,
+) -> Result<()> {
+    trainer.restore(pruned.clone(), 0)?;
+    let masks = layer_masks(
+        mask,
+        &pruned.architecture,
+        &device.clone().inner().autodiff(),
+    )?;
+    for _ in 0..steps {
+        trainer.step()?;
+        trainer.map_network(|mlp| hold(mlp, &masks));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::compress::prune::{Scope, magnitude_mask};
+    use crate::engine::data::{TransferConfig, TransferSet, digits};
+    use crate::engine::network::MlpConfig;
+    use crate::engine::train::{DistillSettings, accuracy};
+
+    #[test]
+    fn a_pruned_mlp_recovers_with_its_pruned_weights_held_at_zero() {
+        let device = Device::flex();
+        let split = digits().unwrap();
+        let set = TransferSet::build(&split.train, &TransferConfig::default(), 1).unwrap();
+        let settings = DistillSettings {
+            total_steps: 600,
+            seed: 1,
+            ..DistillSettings::default()
+        };
+        let config = MlpConfig {
+            hidden: vec![64, 64],
+            ..MlpConfig::student(64, 10)
+        };
+        let mut trainer = Trainer::supervised(config, set, settings, &device).unwrap();
+        for _ in 0..300 {
+            trainer.step().unwrap();
+        }
+        let dense = NetworkWeights::from_network(&trainer.network()).unwrap();
+        let mask = magnitude_mask(&dense, 0.9, Scope::Global).unwrap();
+        let mut pruned = dense.clone();
+        mask.apply(&mut pruned).unwrap();
+        let score = |w: &NetworkWeights| {
+            accuracy(&w.to_network(&device).unwrap(), &split.test, &device).unwrap()
+        };
+        let (before, cut) = (score(&dense), score(&pruned));
+        fine_tune(&mut trainer, &pruned, &mask, 300, &device).unwrap();
+        let tuned = NetworkWeights::from_network(&trainer.network()).unwrap();
+        let after = score(&tuned);
+        eprintln!("dense {before}, pruned {cut}, fine-tuned {after}");
+        // Every pruned weight is still zero.
+        for (name, kept) in &mask.kept {
+            let t = &tuned.tensors[name];
+            assert!(t.iter().zip(kept).all(|(v, k)| *k || *v == 0.0), "{name}");
+        }
+        // Measured: dense 94.4 %, pruned to 90 % sparsity 58.8 %, fine-tuned 91.1 %.
+        assert!(after > cut + 0.2, "{cut} → {after}");
+    }
+}

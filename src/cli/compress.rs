@@ -8,10 +8,14 @@ use burn::tensor::Device;
 use clap::Args;
 
 use crate::engine::catalog::DatasetKind;
-use crate::engine::compress::frontier::{Point, candidates, measure, pareto};
+use crate::engine::compress::fine_tune::fine_tune;
+use crate::engine::compress::frontier::{
+    Candidate, Point, SPARSITIES, candidates, fine_tuned, measure, pareto,
+};
+use crate::engine::compress::prune::{Scope, magnitude_mask};
 use crate::engine::data::{TransferConfig, TransferSet};
 use crate::engine::error::{Error, Result};
-use crate::engine::network::MlpConfig;
+use crate::engine::network::{MlpConfig, Network};
 use crate::engine::train::{DistillSettings, Trainer, logits_host, predictions};
 use crate::engine::weights::NetworkWeights;
 
@@ -28,6 +32,9 @@ pub struct CompressArgs {
     /// Epochs of each student.
     #[arg(long, default_value_t = 20)]
     pub epochs: usize,
+    /// Steps of fine-tuning after pruning, the mask held (0: no fine-tuned points).
+    #[arg(long, default_value_t = 300)]
+    pub fine_tune_steps: usize,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Also write the points as CSV.
@@ -56,28 +63,32 @@ pub(super) fn compress(
     let (teacher, _) = load_weights(&shipped_teacher(assets, args.dataset), device)?;
     let test = &data.split.test;
     let teacher_top = predictions(&logits_host(&teacher, test, device)?, test.classes);
-    let mut all = candidates(&NetworkWeights::from_network(&teacher)?, "teacher", device)?;
+    let set = TransferSet::build(&data.split.train, &TransferConfig::default(), args.seed)?;
+    let teacher_weights = NetworkWeights::from_network(&teacher)?;
+    let mut all = candidates(&teacher_weights, "teacher", device)?;
+    // The teacher fine-tunes on the labels; a student, as it learned, from the teacher.
+    all.extend(tuned(
+        ("teacher", &teacher_weights),
+        None,
+        &set,
+        &args,
+        device,
+    )?);
     for (spec, hidden) in args.students.split(',').zip(shapes) {
         let config = MlpConfig {
             hidden,
-            ..MlpConfig::student(data.split.train.dim, data.split.train.classes)
+            ..MlpConfig::student(set.dim, set.classes)
         };
-        let set = TransferSet::build(&data.split.train, &TransferConfig::default(), args.seed)?;
-        let settings = DistillSettings {
-            total_steps: steps_for(
-                args.epochs,
-                set.len(),
-                DistillSettings::default().batch_size,
-            ),
-            seed: args.seed,
-            ..DistillSettings::default()
-        };
-        let steps = settings.total_steps;
-        let mut trainer = Trainer::distill(config, teacher.clone(), set, settings, device)?;
-        run_steps(&mut trainer, steps, "distilling a student", quiet)?;
-        let student = NetworkWeights::from_network(&trainer.network())?;
+        let student = distil(config, &teacher, &set, &args, device, quiet)?;
         let name = format!("student {}, distilled", spec.trim());
         all.extend(candidates(&student, &name, device)?);
+        all.extend(tuned(
+            (&name, &student),
+            Some(&teacher),
+            &set,
+            &args,
+            device,
+        )?);
     }
     let points = all
         .iter()
@@ -89,6 +100,63 @@ pub(super) fn compress(
         println!("wrote {}", path.display());
     }
     Ok(())
+}
+
+fn distil(
+    config: MlpConfig,
+    teacher: &Network,
+    set: &TransferSet,
+    args: &CompressArgs,
+    device: &Device,
+    quiet: bool,
+) -> Result<NetworkWeights> {
+    let settings = DistillSettings {
+        total_steps: steps_for(
+            args.epochs,
+            set.len(),
+            DistillSettings::default().batch_size,
+        ),
+        seed: args.seed,
+        ..DistillSettings::default()
+    };
+    let steps = settings.total_steps;
+    let mut trainer = Trainer::distill(config, teacher.clone(), set.clone(), settings, device)?;
+    run_steps(&mut trainer, steps, "distilling a student", quiet)?;
+    NetworkWeights::from_network(&trainer.network())
+}
+
+/// `network` pruned at every sparsity and fine-tuned with its mask held: from `teacher` when
+/// it has one, else from the labels.
+fn tuned(
+    (name, network): (&str, &NetworkWeights),
+    teacher: Option<&Network>,
+    set: &TransferSet,
+    args: &CompressArgs,
+    device: &Device,
+) -> Result<Vec<Candidate>> {
+    let mut out = Vec::new();
+    if args.fine_tune_steps == 0 {
+        return Ok(out);
+    }
+    for sparsity in SPARSITIES {
+        let mask = magnitude_mask(network, sparsity, Scope::Global)?;
+        let mut pruned = network.clone();
+        mask.apply(&mut pruned)?;
+        let settings = DistillSettings {
+            total_steps: args.fine_tune_steps,
+            seed: args.seed,
+            ..DistillSettings::default()
+        };
+        let config = network.architecture.clone();
+        let mut trainer = match teacher {
+            Some(t) => Trainer::distill(config, t.clone(), set.clone(), settings, device)?,
+            None => Trainer::supervised(config, set.clone(), settings, device)?,
+        };
+        fine_tune(&mut trainer, &pruned, &mask, args.fine_tune_steps, device)?;
+        let weights = NetworkWeights::from_network(&trainer.network())?;
+        out.push(fine_tuned(name, weights, &mask, sparsity));
+    }
+    Ok(out)
 }
 
 /// Fewest bytes first, the frontier marked with `*`.
@@ -103,14 +171,14 @@ fn print_table(points: &[Point], dataset: DatasetKind) {
         frontier.len()
     );
     println!(
-        "  {:<34}{:<24}{:>10}{:>10}{:>11}{:>12}",
+        "  {:<48}{:<24}{:>10}{:>10}{:>11}{:>12}",
         "method", "strength", "bytes", "accuracy", "agreement", "forward ms"
     );
     for i in order {
         let p = &points[i];
         let mark = if frontier.contains(&i) { '*' } else { ' ' };
         println!(
-            "{mark} {:<34}{:<24}{:>10}{:>9.2}%{:>10.2}%{:>12.2}",
+            "{mark} {:<48}{:<24}{:>10}{:>9.2}%{:>10.2}%{:>12.2}",
             p.method,
             p.strength,
             p.bytes,

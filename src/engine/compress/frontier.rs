@@ -104,6 +104,16 @@ pub fn candidates(network: &NetworkWeights, name: &str, device: &Device) -> Resu
     Ok(out)
 }
 
+/// A network pruned at `sparsity` by `mask` and fine-tuned with the mask held.
+pub fn fine_tuned(name: &str, tuned: NetworkWeights, mask: &Mask, sparsity: f32) -> Candidate {
+    Candidate {
+        method: format!("{name}, pruned and fine-tuned"),
+        strength: format!("{:.0} % of the weights", sparsity * 100.0),
+        bytes: sparse_bytes(&tuned, mask),
+        weights: tuned,
+    }
+}
+
 /// A candidate's point on `test`, against the teacher's top classes.
 pub fn measure(c: &Candidate, test: &Dataset, teacher: &[usize], device: &Device) -> Result<Point> {
     let net = c.weights.to_network(device)?;

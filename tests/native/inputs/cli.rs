@@ -829,8 +829,13 @@ fn compress_prints_the_frontier_and_writes_it_as_csv() {
     ]);
     assert!(out.status.success(), "{}", text(&out));
     let printed = text(&out);
-    // The teacher and one student, each as it is, pruned at 4 sparsities and quantized 4 ways.
-    assert!(printed.contains("digits: 18 points"), "{printed}");
+    // The teacher and one student, each as it is, pruned at 4 sparsities (with and without
+    // fine-tuning) and quantized 4 ways.
+    assert!(printed.contains("digits: 26 points"), "{printed}");
+    assert!(
+        printed.contains("teacher, pruned and fine-tuned"),
+        "{printed}"
+    );
     assert!(
         printed.contains("student 16x1, distilled, quantized"),
         "{printed}"
@@ -840,7 +845,16 @@ fn compress_prints_the_frontier_and_writes_it_as_csv() {
         .records()
         .map(|r| r.unwrap().iter().map(str::to_string).collect())
         .collect();
-    assert_eq!(rows.len(), 18);
+    assert_eq!(rows.len(), 26);
+    // Fine-tuning recovers what pruning 90 % of the teacher's weights cost.
+    let at = |method: &str| {
+        let r = rows
+            .iter()
+            .find(|r| r[0] == method && r[1] == "90 % of the weights")
+            .unwrap();
+        r[3].parse::<f64>().unwrap()
+    };
+    assert!(at("teacher, pruned and fine-tuned") > at("teacher, pruned") + 0.3);
     // Along the frontier, more bytes buy more accuracy, up to the best of all the points.
     let number = |r: &Vec<String>, i: usize| r[i].parse::<f64>().unwrap();
     let mut frontier: Vec<&Vec<String>> = rows.iter().filter(|r| r[6] == "true").collect();

@@ -29,6 +29,10 @@ test('several tasks: one encoder for the e-mails and Brown, against a student of
   const gain = Number(mail[4]);
   assert.ok(Math.abs(gain - (pct(mail[2]) - pct(mail[3]))) < 0.11, rows.join());
   await page.locator('.panel.multitask').screenshot({ path: 'tests/output/multitask.png' });
+  // On a phone the table scrolls inside its panel; the page is no wider than the screen.
+  await page.setViewportSize({ width: 390, height: 844 });
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(wide <= 390, `the page is ${wide} px wide`);
   assert.deepEqual(errors, []);
   await context.close();
 });

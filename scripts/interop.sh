@@ -22,6 +22,11 @@ distill export --weights "$work/student.safetensors" --out "$work/student.bpk"
 distill predict --weights "$work/student.bpk" --dataset digits --count 100 --out "$work/bpk-logits.safetensors"
 cmp "$work/rust-logits.safetensors" "$work/bpk-logits.safetensors"
 echo "burnpack export gives byte-identical logits"
+# Pruned: the zeros where the mask file says, and numpy's forward pass still the Rust logits.
+distill prune --weights "$work/export.safetensors" --sparsity 0.7 --out "$work/pruned.safetensors" >/dev/null
+.venv/bin/python tests/interop/check_mask.py "$work/pruned.safetensors" "$work/pruned.mask.safetensors" 0.7
+distill predict --weights "$work/pruned.safetensors" --dataset digits --count 100 --out "$work/pruned-logits.safetensors"
+.venv/bin/python tests/interop/check_numpy.py "$work/pruned.safetensors" "$work/pruned-logits.safetensors"
 
 # FastBERT's exits: trained, written, read back by the CLI (same probabilities as trained) and
 # by numpy beside the exported teacher.

@@ -14,6 +14,7 @@ mod inspect;
 mod kinds;
 mod minilm;
 mod multitask;
+mod prune;
 mod sweep;
 mod theseus;
 mod train;
@@ -48,6 +49,8 @@ use imitation::imitation;
 use inspect::{eval, export, predict};
 pub use multitask::MultiTaskArgs;
 use multitask::multitask;
+pub use prune::PruneArgs;
+use prune::prune;
 use sweep::sweep;
 use theseus::theseus;
 use train::{distill, train_teacher};
@@ -125,6 +128,9 @@ pub enum Command {
     /// quantized, distilled students, and those pruned and quantized; bytes against accuracy,
     /// the Pareto frontier marked (--csv writes it).
     Compress(CompressArgs),
+    /// Prune a weight file by magnitude (globally or per layer) and write it with its mask,
+    /// which torch.nn.utils.prune.custom_from_mask takes.
+    Prune(PruneArgs),
 }
 
 pub(super) fn assets_dir(flag: &Option<PathBuf>) -> PathBuf {
@@ -342,6 +348,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Imitation(args) => imitation(args, &assets, &device, cli.quiet),
         Command::Multitask(args) => multitask(args, &assets, &device, cli.quiet),
         Command::Compress(args) => compress(args, &assets, &device, cli.quiet),
+        Command::Prune(args) => prune(args, &device),
     }
 }
 

@@ -3,5 +3,6 @@
 
 pub mod fine_tune;
 pub mod frontier;
+pub mod mask_file;
 pub mod prune;
 pub mod quantize;

@@ -881,6 +881,57 @@ fn compress_prints_the_frontier_and_writes_it_as_csv() {
 }
 
 #[test]
+fn prune_writes_the_pruned_weights_and_their_mask() {
+    use distill_playground::engine::compress::prune::Mask;
+    use distill_playground::engine::weights::NetworkWeights;
+    let dir = temp_dir("prune");
+    let out = dir.join("teacher-90.safetensors");
+    let run = distill(&[
+        "prune",
+        "--weights",
+        "assets/teachers/digits.safetensors",
+        "--sparsity",
+        "0.9",
+        "--out",
+        p(&out),
+    ]);
+    assert!(run.status.success(), "{}", text(&run));
+    assert!(text(&run).contains("pruned 90.00 %"), "{}", text(&run));
+    let (weights, _) = NetworkWeights::from_safetensors(&std::fs::read(&out).unwrap()).unwrap();
+    let mask_bytes = std::fs::read(dir.join("teacher-90.mask.safetensors")).unwrap();
+    let mask = Mask::from_safetensors(&mask_bytes, &weights.architecture).unwrap();
+    assert!((mask.sparsity() - 0.9).abs() < 1e-4);
+    for (name, kept) in &mask.kept {
+        let zeros = weights.tensors[name]
+            .iter()
+            .zip(kept)
+            .filter(|(v, k)| !**k && **v == 0.0);
+        assert_eq!(
+            zeros.count(),
+            kept.iter().filter(|k| !**k).count(),
+            "{name}"
+        );
+    }
+    // The pruned file still evaluates.
+    let eval = distill(&["eval", "--weights", p(&out), "--dataset", "digits"]);
+    assert!(eval.status.success(), "{}", text(&eval));
+    let bad = distill(&[
+        "prune",
+        "--weights",
+        "assets/teachers/digits.safetensors",
+        "--sparsity",
+        "1",
+        "--out",
+        p(&out),
+    ]);
+    assert!(
+        !bad.status.success() && text(&bad).contains("sparsity 1"),
+        "{}",
+        text(&bad)
+    );
+}
+
+#[test]
 fn bench_reports_both_steps_and_the_scale_grid() {
     let dir = temp_dir("bench");
     let json = dir.join("bench.json");

@@ -15,7 +15,7 @@ use crate::engine::compress::frontier::{
 use crate::engine::compress::prune::{Scope, magnitude_mask};
 use crate::engine::data::{TransferConfig, TransferSet};
 use crate::engine::error::{Error, Result};
-use crate::engine::network::{MlpConfig, Network};
+use crate::engine::network::{Architecture, MlpConfig, Network};
 use crate::engine::train::{DistillSettings, Trainer, logits_host, predictions};
 use crate::engine::weights::NetworkWeights;
 
@@ -95,6 +95,12 @@ pub(super) fn compress(
         .map(|c| measure(c, test, &teacher_top, device))
         .collect::<Result<Vec<_>>>()?;
     print_table(&points, args.dataset);
+    if !matches!(teacher_weights.architecture, Architecture::Mlp(_)) {
+        println!(
+            "(the {} teacher's pruned points are not fine-tuned: MLPs only, so far)",
+            teacher_weights.architecture.kind()
+        );
+    }
     if let Some(path) = &args.csv {
         write(path, &to_csv(&points)?)?;
         println!("wrote {}", path.display());
@@ -135,7 +141,10 @@ fn tuned(
     device: &Device,
 ) -> Result<Vec<Candidate>> {
     let mut out = Vec::new();
-    if args.fine_tune_steps == 0 {
+    // Fine-tuning with a held mask is written for MLPs so far; a conv net's pruned points stay
+    // as they fall (the table says so).
+    let mlp = matches!(network.architecture, Architecture::Mlp(_));
+    if args.fine_tune_steps == 0 || !mlp {
         return Ok(out);
     }
     for sparsity in SPARSITIES {

@@ -48,17 +48,7 @@ pub(super) fn compress(
     device: &Device,
     quiet: bool,
 ) -> Result<()> {
-    if args.dataset.is_text() {
-        return Err(Error::Settings(format!(
-            "{}: the text networks are not compressed yet; try digits, mnist or fashion-mnist",
-            args.dataset.name()
-        )));
-    }
-    let shapes = args
-        .students
-        .split(',')
-        .map(MlpConfig::parse_hidden)
-        .collect::<Result<Vec<_>>>()?;
+    let shapes = student_shapes(&args)?;
     let data = load_data(args.dataset, assets, args.seed, None)?;
     let (teacher, _) = load_weights(&shipped_teacher(assets, args.dataset), device)?;
     let test = &data.split.test;
@@ -106,6 +96,20 @@ pub(super) fn compress(
         println!("wrote {}", path.display());
     }
     Ok(())
+}
+
+/// The students' hidden layers; a text set is refused first.
+fn student_shapes(args: &CompressArgs) -> Result<Vec<Vec<usize>>> {
+    if args.dataset.is_text() {
+        return Err(Error::Settings(format!(
+            "{}: the text networks are not compressed yet; try digits, mnist or fashion-mnist",
+            args.dataset.name()
+        )));
+    }
+    args.students
+        .split(',')
+        .map(MlpConfig::parse_hidden)
+        .collect()
 }
 
 fn distil(

@@ -10,10 +10,10 @@ use clap::Args;
 use crate::engine::crosslingual::{
     Bilingual, CrossLingualRun, CrossLingualSettings, Finished, Learner,
 };
-use crate::engine::error::{Error, Result};
+use crate::engine::error::Result;
 use crate::engine::text::VERSES_FILE;
 
-use super::{read, step_bar};
+use super::{read, step_bar, whole_numbers};
 
 #[derive(Args, Debug)]
 pub struct CrossLingualArgs {
@@ -53,15 +53,7 @@ pub(super) fn cross_lingual(
     device: &Device,
     quiet: bool,
 ) -> Result<()> {
-    let seeds = args
-        .seeds
-        .split(',')
-        .map(|s| {
-            s.trim()
-                .parse::<u64>()
-                .map_err(|_| Error::Settings(format!("--seeds: '{s}' is not a whole number")))
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let seeds = whole_numbers("--seeds", &args.seeds)?;
     let base = CrossLingualSettings {
         temperature: args.temperature,
         lambda: args.lambda,

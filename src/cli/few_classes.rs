@@ -6,7 +6,7 @@ use std::path::Path;
 use burn::tensor::Device;
 
 use crate::engine::catalog::DatasetKind;
-use crate::engine::error::{Error, Result};
+use crate::engine::error::Result;
 use crate::engine::few_classes::{self, FewClassesPlan};
 use crate::engine::network::MlpConfig;
 use crate::engine::weights::NetworkWeights;
@@ -19,23 +19,14 @@ pub(super) fn few_classes(
     device: &Device,
     quiet: bool,
 ) -> Result<()> {
-    let list = |what: &str, text: &str| -> Result<Vec<u64>> {
-        text.split(',')
-            .map(|v| {
-                v.trim()
-                    .parse()
-                    .map_err(|_| Error::Settings(format!("{what}: '{v}' is not a whole number")))
-            })
-            .collect()
-    };
     let plan = FewClassesPlan {
-        counts: list("--classes", &args.classes)?
+        counts: whole_numbers("--classes", &args.classes)?
             .into_iter()
             .map(|k| k as usize)
             .collect(),
         steps: args.steps,
         labeled_fraction: args.labeled_fraction,
-        seeds: list("--seeds", &args.seeds)?,
+        seeds: whole_numbers("--seeds", &args.seeds)?,
         ..FewClassesPlan::default()
     };
     let path = shipped_teacher(assets, DatasetKind::Digits);

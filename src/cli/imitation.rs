@@ -8,10 +8,10 @@ use burn::tensor::Device;
 use clap::Args;
 
 use crate::engine::catalog::read_brown;
-use crate::engine::error::{Error, Result};
+use crate::engine::error::Result;
 use crate::engine::imitation::{ImitationRun, ImitationSettings, Stage, Tagged};
 
-use super::step_bar;
+use super::{column_means, step_bar, whole_numbers};
 
 #[derive(Args, Debug)]
 pub struct ImitationArgs {
@@ -38,15 +38,7 @@ pub(super) fn imitation(
     device: &Device,
     quiet: bool,
 ) -> Result<()> {
-    let seeds = args
-        .seeds
-        .split(',')
-        .map(|s| {
-            s.trim()
-                .parse::<u64>()
-                .map_err(|_| Error::Settings(format!("--seeds: '{s}' is not a whole number")))
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let seeds = whole_numbers("--seeds", &args.seeds)?;
     let base = ImitationSettings {
         sentences: args.sentences,
         epochs: args.epochs,
@@ -82,10 +74,7 @@ pub(super) fn imitation(
         rows.push(row);
     }
     if rows.len() > 1 {
-        let mean: Vec<f32> = (0..5)
-            .map(|c| rows.iter().map(|r| r[c]).sum::<f32>() / rows.len() as f32)
-            .collect();
-        println!("{:>6}{}", "mean", cells(&mean));
+        println!("{:>6}{}", "mean", cells(&column_means(&rows)));
     }
     Ok(())
 }

@@ -323,6 +323,25 @@ pub(super) fn run_steps(
     Ok(last)
 }
 
+/// A comma-separated list of whole numbers (`what`, the flag, names it in errors).
+pub(super) fn whole_numbers(what: &str, text: &str) -> Result<Vec<u64>> {
+    text.split(',')
+        .map(|v| {
+            v.trim()
+                .parse()
+                .map_err(|_| Error::Settings(format!("{what}: '{v}' is not a whole number")))
+        })
+        .collect()
+}
+
+/// The mean of each column of `rows` (a table's last line over its seeds).
+pub(super) fn column_means(rows: &[Vec<f32>]) -> Vec<f32> {
+    let columns = rows.first().map_or(0, Vec::len);
+    (0..columns)
+        .map(|c| rows.iter().map(|r| r[c]).sum::<f32>() / rows.len() as f32)
+        .collect()
+}
+
 pub(super) fn steps_for(epochs: usize, examples: usize, batch: usize) -> usize {
     (epochs * examples.div_ceil(batch.max(1))).max(1)
 }

@@ -7,12 +7,12 @@ use burn::tensor::Device;
 use clap::Args;
 
 use crate::engine::catalog::read_brown;
-use crate::engine::error::{Error, Result};
+use crate::engine::error::Result;
 use crate::engine::minilm::{shipped, shipped_test_logits};
 use crate::engine::multitask::{MultiTaskRun, MultiTaskSettings, Student, TaskFiles, Tasks};
 use crate::engine::text::SPAM_TSV_GZ;
 
-use super::{read, step_bar};
+use super::{column_means, read, step_bar, whole_numbers};
 
 #[derive(Args, Debug)]
 pub struct MultiTaskArgs {
@@ -58,15 +58,7 @@ pub(super) fn multitask(
     device: &Device,
     quiet: bool,
 ) -> Result<()> {
-    let seeds = args
-        .seeds
-        .split(',')
-        .map(|s| {
-            s.trim()
-                .parse::<u64>()
-                .map_err(|_| Error::Settings(format!("--seeds: '{s}' is not a whole number")))
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let seeds = whole_numbers("--seeds", &args.seeds)?;
     let base = MultiTaskSettings {
         brown_sentences: args.brown_sentences,
         epochs: args.epochs,
@@ -102,10 +94,7 @@ pub(super) fn multitask(
         rows.push(row);
     }
     if rows.len() > 1 {
-        let mean: Vec<f32> = (0..4)
-            .map(|c| rows.iter().map(|r| r[c]).sum::<f32>() / rows.len() as f32)
-            .collect();
-        println!("{:>6}{}", "mean", cells(&mean));
+        println!("{:>6}{}", "mean", cells(&column_means(&rows)));
     }
     Ok(())
 }

@@ -8,8 +8,8 @@ use burn::tensor::activation::{log_sigmoid, relu};
 use burn::tensor::{Device, Tensor};
 use rand::rngs::ChaCha8Rng;
 
-use crate::engine::error::Result;
-use crate::engine::network::random_linear;
+use crate::engine::error::{Error, Result};
+use crate::engine::network::{Bow, Classifier, Input, random_linear};
 use crate::engine::train::host;
 
 /// The critic's hidden width.
@@ -42,6 +42,19 @@ pub fn domain_loss(a: Tensor<2>, b: Tensor<2>) -> Tensor<1> {
     let a = log_sigmoid(a).sum().div_scalar(na);
     let b = log_sigmoid(b.neg()).sum().div_scalar(nb);
     (a + b).neg()
+}
+
+/// What a critic reads of a bag of words, its last hidden layer flattened to `[rows, width]`,
+/// with the network's logits.
+pub fn last_hidden(net: &Bow, x: Tensor<2>) -> Result<(Tensor<2>, Tensor<2>)> {
+    let forward = net.forward(Input::Features(x));
+    let last = forward
+        .taps
+        .hidden(net.hidden.len())
+        .cloned()
+        .ok_or_else(|| Error::ModelConfig("the network has no hidden layer".into()))?;
+    let [rows, _, width] = last.dims();
+    Ok((last.reshape([rows, width]), forward.logits))
 }
 
 /// The share of rows the critic places right (`a` first set, `b` second), read to the host.

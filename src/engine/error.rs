@@ -50,6 +50,14 @@ pub enum Error {
 }
 
 impl Error {
+    /// `value`, a loss at training step `step`, when it is finite; else the divergence.
+    pub fn finite(value: f32, step: usize, what: &'static str) -> Result<f32> {
+        match value.is_finite() {
+            true => Ok(value),
+            false => Err(Error::Diverged { step, what, value }),
+        }
+    }
+
     /// Whether training stopped because the numbers blew up (not because a device or a file
     /// failed): the page offers Resume for these and never changes device over them.
     pub fn is_divergence(&self) -> bool {
@@ -97,6 +105,23 @@ pub fn list<S: AsRef<str>>(items: &[S]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_loss_that_is_not_finite_is_a_divergence_at_its_step() {
+        assert_eq!(Error::finite(0.5, 3, "loss").unwrap(), 0.5);
+        for bad in [f32::NAN, f32::INFINITY] {
+            let err = Error::finite(bad, 7, "teacher loss").unwrap_err();
+            assert!(matches!(
+                err,
+                Error::Diverged {
+                    step: 7,
+                    what: "teacher loss",
+                    ..
+                }
+            ));
+            assert!(err.is_divergence());
+        }
+    }
 
     #[test]
     fn quotes_are_short_and_say_how_long_the_text_was() {

@@ -62,12 +62,7 @@ impl CrossLingualSettings {
         limits::TEMPERATURE.check(self.temperature)?;
         limits::LEARNING_RATE.check(self.learning_rate)?;
         limits::BATCH_SIZE.check(self.batch_size)?;
-        if !(self.lambda.is_finite() && (0.0..=10.0).contains(&self.lambda)) {
-            return Err(Error::Settings(format!(
-                "adaptation weight λ = {}: 0 (off) to 10",
-                self.lambda
-            )));
-        }
+        teacher::check_lambda(self.lambda)?;
         for (what, epochs) in [
             ("teacher", self.teacher_epochs),
             ("student", self.student_epochs),

@@ -11,12 +11,22 @@ use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::engine::critic::{Critic, critic_accuracy, domain_loss};
+use crate::engine::critic::{Critic, critic_accuracy, domain_loss, last_hidden};
 use crate::engine::data::{Batches, Dataset, TransferConfig, TransferSet};
 use crate::engine::error::{Error, Result};
 use crate::engine::loss::hard_cross_entropy;
-use crate::engine::network::{Bow, BowConfig, Classifier, Input};
+use crate::engine::network::{Bow, BowConfig};
 use crate::engine::train::host;
+
+/// The adaptation weight λ: 0 (off) to 10.
+pub fn check_lambda(lambda: f32) -> Result<()> {
+    match lambda.is_finite() && (0.0..=10.0).contains(&lambda) {
+        true => Ok(()),
+        false => Err(Error::Settings(format!(
+            "adaptation weight λ = {lambda}: 0 (off) to 10"
+        ))),
+    }
+}
 
 /// What one step did.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -55,11 +65,7 @@ impl TeacherTrainer {
         (learning_rate, batch_size, seed): (f64, usize, u64),
         device: &Device,
     ) -> Result<Self> {
-        if !(lambda.is_finite() && (0.0..=10.0).contains(&lambda)) {
-            return Err(Error::Settings(format!(
-                "adaptation weight λ = {lambda}: 0 (off) to 10"
-            )));
-        }
+        check_lambda(lambda)?;
         if config.hidden.is_empty() {
             return Err(Error::ModelConfig(
                 "the teacher needs a hidden layer: the critic reads the last one".into(),
@@ -109,18 +115,6 @@ impl TeacherTrainer {
         Tensor::from_data(data, &self.device)
     }
 
-    /// The teacher's last hidden layer (the critic's input) and its logits.
-    fn read(&self, x: Tensor<2>) -> Result<(Tensor<2>, Tensor<2>)> {
-        let forward = self.teacher.forward(Input::Features(x));
-        let last = forward
-            .taps
-            .hidden(self.teacher.hidden.len())
-            .cloned()
-            .ok_or_else(|| Error::ModelConfig("the teacher has no hidden layer".into()))?;
-        let [rows, _, width] = last.dims();
-        Ok((last.reshape([rows, width]), forward.logits))
-    }
-
     /// One step: the genres of a labelled batch, and when adapting, the critic's step and the
     /// teacher's term for fooling it.
     pub fn step(&mut self) -> Result<TeacherStep> {
@@ -129,20 +123,14 @@ impl TeacherTrainer {
         let (n, classes) = (batch.rows, self.labelled.classes);
         let one_hot = TensorData::new(batch.one_hot, [n, classes]);
         let one_hot = Tensor::<2>::from_data(one_hot, &self.device);
-        let (features, logits) = self.read(self.rows(batch.features, n))?;
+        let (features, logits) = last_hidden(&self.teacher, self.rows(batch.features, n))?;
         let task = hard_cross_entropy(logits, one_hot, batch.labeled);
         let (loss, critic_accuracy) = match self.critic_learns {
             true => self.adapt(features, task.clone())?,
             false => (task.clone(), None),
         };
         let value = host(task.detach())?.first().copied().unwrap_or(f32::NAN);
-        if !value.is_finite() {
-            return Err(Error::Diverged {
-                step: self.step + 1,
-                what: "teacher loss",
-                value,
-            });
-        }
+        let value = Error::finite(value, self.step + 1, "teacher loss")?;
         let grads = GradientsParams::from_grads(loss.backward(), &self.teacher);
         self.teacher = self
             .teacher_optimizer
@@ -163,7 +151,7 @@ impl TeacherTrainer {
         for &i in &rows {
             features.extend_from_slice(self.parallel.example(i));
         }
-        let (parallel, _) = self.read(self.rows(features, rows.len()))?;
+        let (parallel, _) = last_hidden(&self.teacher, self.rows(features, rows.len()))?;
         let a = self.critic.forward(labelled.clone().detach());
         let b = self.critic.forward(parallel.clone().detach());
         let accuracy = critic_accuracy(&a, &b)?;
@@ -199,16 +187,20 @@ mod tests {
         Dataset::new("synthetic", features, labels, 6, 2, None).unwrap()
     }
 
-    /// The critic's mean accuracy over the last 100 of 600 steps, the two sets reading
-    /// different words (a shift it can see).
-    fn critic_after(lambda: f32) -> f32 {
-        let config = BowConfig {
+    fn config() -> BowConfig {
+        BowConfig {
             vocab: 40,
             max_len: 6,
             embed: 8,
             hidden: vec![8],
             classes: 2,
-        };
+        }
+    }
+
+    /// The critic's mean accuracy over the last 100 of 600 steps, the two sets reading
+    /// different words (a shift it can see).
+    fn critic_after(lambda: f32) -> f32 {
+        let config = config();
         let (labelled, parallel) = (rows(5..20, 256, 1), rows(20..40, 256, 2));
         let device = Device::flex();
         let mut t = TeacherTrainer::new(
@@ -239,13 +231,7 @@ mod tests {
 
     #[test]
     fn without_adaptation_there_is_no_critic_and_bad_lambdas_are_refused() {
-        let config = BowConfig {
-            vocab: 40,
-            max_len: 6,
-            embed: 8,
-            hidden: vec![8],
-            classes: 2,
-        };
+        let config = config();
         let (labelled, parallel) = (rows(5..20, 64, 1), rows(20..40, 64, 2));
         let device = Device::flex();
         let new = |lambda| {

@@ -151,14 +151,7 @@ impl ExitTrainer {
     }
 
     fn check(&self, value: f32) -> Result<()> {
-        if value.is_finite() {
-            return Ok(());
-        }
-        Err(Error::Diverged {
-            step: self.step + 1,
-            what: "exit loss",
-            value,
-        })
+        Error::finite(value, self.step + 1, "exit loss").map(|_| ())
     }
 
     /// The branches as trained so far, detached from autodiff.

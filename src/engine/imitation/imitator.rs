@@ -11,11 +11,11 @@ use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::engine::critic::{Critic, critic_accuracy, domain_loss};
+use crate::engine::critic::{Critic, critic_accuracy, domain_loss, last_hidden};
 use crate::engine::data::{Batches, Dataset};
 use crate::engine::error::{Error, Result};
 use crate::engine::loss::hard_cross_entropy;
-use crate::engine::network::{Bow, BowConfig, Classifier, Input};
+use crate::engine::network::{Bow, BowConfig};
 use crate::engine::train::{host, predictions};
 
 /// One step: the critic's accuracy before its update, and the student's on the batch (none
@@ -41,18 +41,6 @@ pub struct Imitator {
     learning_rate: f64,
     device: Device,
     step: usize,
-}
-
-/// The last hidden layer of a bag of words (flattened) and its logits.
-fn read(net: &Bow, x: Tensor<2>) -> Result<(Tensor<2>, Tensor<2>)> {
-    let forward = net.forward(Input::Features(x));
-    let last = forward
-        .taps
-        .hidden(net.hidden.len())
-        .cloned()
-        .ok_or_else(|| Error::ModelConfig("the network has no hidden layer".into()))?;
-    let [rows, _, width] = last.dims();
-    Ok((last.reshape([rows, width]), forward.logits))
 }
 
 impl Imitator {
@@ -122,8 +110,8 @@ impl Imitator {
 
     pub fn step(&mut self) -> Result<ImitationStep> {
         let rows = self.batches.next_rows();
-        let (teacher, _) = read(&self.teacher, self.rows(&self.tagged, &rows))?;
-        let (student, logits) = read(&self.student, self.rows(&self.words, &rows))?;
+        let (teacher, _) = last_hidden(&self.teacher, self.rows(&self.tagged, &rows))?;
+        let (student, logits) = last_hidden(&self.student, self.rows(&self.words, &rows))?;
         let a = self.critic.forward(teacher.clone().detach());
         let b = self.critic.forward(student.clone().detach());
         let critic = critic_accuracy(&a, &b)?;
@@ -172,13 +160,7 @@ impl Imitator {
             .first()
             .copied()
             .unwrap_or(f32::NAN);
-        if !value.is_finite() {
-            return Err(Error::Diverged {
-                step: self.step,
-                what: "imitation loss",
-                value,
-            });
-        }
+        Error::finite(value, self.step, "imitation loss")?;
         let grads = GradientsParams::from_grads(loss.backward(), &self.student);
         self.student = self
             .student_optimizer

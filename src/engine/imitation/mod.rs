@@ -62,9 +62,7 @@ impl ImitationSettings {
         limits::LEARNING_RATE.check(self.learning_rate)?;
         limits::BATCH_SIZE.check(self.batch_size)?;
         let bad = |m: String| Err(Error::Settings(m));
-        if !(0.0..=1.0).contains(&self.alpha) {
-            return bad(format!("α = {}: 0 to 1", self.alpha));
-        }
+        limits::ALPHA.check(self.alpha)?;
         if !(self.lambda.is_finite() && (0.0..=10.0).contains(&self.lambda)) {
             return bad(format!("imitation weight λ = {}: 0 to 10", self.lambda));
         }

@@ -56,9 +56,7 @@ impl MultiTaskSettings {
         limits::LEARNING_RATE.check(self.learning_rate)?;
         limits::BATCH_SIZE.check(self.batch_size)?;
         let bad = |m: String| Err(Error::Settings(m));
-        if !(0.0..=1.0).contains(&self.alpha) {
-            return bad(format!("α = {}: 0 to 1", self.alpha));
-        }
+        limits::ALPHA.check(self.alpha)?;
         if !(1..=50).contains(&self.epochs) {
             return bad(format!("{} epochs: 1 to 50", self.epochs));
         }

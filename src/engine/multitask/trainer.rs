@@ -133,13 +133,7 @@ impl MultiTaskTrainer {
             .first()
             .copied()
             .unwrap_or(f32::NAN);
-        if !value.is_finite() {
-            return Err(Error::Diverged {
-                step: self.step + 1,
-                what: "multi-task loss",
-                value,
-            });
-        }
+        let value = Error::finite(value, self.step + 1, "multi-task loss")?;
         let grads = GradientsParams::from_grads(loss.backward(), &self.model);
         self.model = self
             .optimizer

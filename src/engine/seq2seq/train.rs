@@ -162,13 +162,7 @@ impl Seq2SeqTrainer {
             .first()
             .copied()
             .unwrap_or(f32::NAN);
-        if !value.is_finite() {
-            return Err(Error::Diverged {
-                step: self.step + 1,
-                what: "sequence loss",
-                value,
-            });
-        }
+        let value = Error::finite(value, self.step + 1, "sequence loss")?;
         let grads = GradientsParams::from_grads(loss.backward(), &self.student);
         self.student =
             self.optimizer

@@ -233,13 +233,7 @@ impl TheseusTrainer {
         let Some((&loss, logits)) = values.split_first() else {
             return Err(Error::Read("the step's loss is missing".into()));
         };
-        if !loss.is_finite() {
-            return Err(Error::Diverged {
-                step: self.step + 1,
-                what: "task loss",
-                value: loss,
-            });
-        }
+        let loss = Error::finite(loss, self.step + 1, "task loss")?;
         let grads = GradientsParams::from_grads(pending.loss.backward(), &self.student);
         self.student =
             self.optimizer

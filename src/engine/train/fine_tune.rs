@@ -179,13 +179,7 @@ pub fn fine_tune(
         let rows = batches.pop().unwrap_or_default();
         let loss = batch_loss(&net, train, &rows, &device);
         let value = loss.clone().into_scalar::<f32>();
-        if !value.is_finite() {
-            return Err(Error::Diverged {
-                step,
-                what: "loss",
-                value,
-            });
-        }
+        let value = Error::finite(value, step, "loss")?;
         let grads = GradientsParams::from_grads(loss.backward(), &net);
         net = optim.step(settings.rate_at(step, total), net, grads);
         if !progress(step + 1, total, value) {

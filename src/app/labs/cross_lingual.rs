@@ -14,11 +14,10 @@ use serde::{Deserialize, Serialize};
 use super::plugin::{Fetch, Lab, LabContext, Started};
 use crate::app::jobs::{Ended, Flow, Job, Progress, StepFuture, ready};
 use crate::engine::crosslingual::{
-    Bilingual, CrossLingualRun, CrossLingualSettings, Finished, Learner,
+    Bilingual, CrossLingualRun, CrossLingualSettings, Finished, Learner, logits_of,
 };
-use crate::engine::network::{Bow, Classifier, Input, Network};
+use crate::engine::network::{Bow, Classifier, Network};
 use crate::engine::text::{Tokenizer, VERSES_FILE};
-use crate::engine::train::host;
 
 /// The page's runs: 2 epochs for the teacher and each student (the CLI's default is 4).
 pub const PAGE_EPOCHS: usize = 2;
@@ -247,7 +246,7 @@ fn read(
     };
     let logits = |net: Option<&dyn Classifier>, tokenizer: &Tokenizer, text: &str| match net {
         None => untrained(),
-        Some(net) => logits_of(net, tokenizer, text).map_err(|e| e.to_string()),
+        Some(net) => logits_of(net, tokenizer, text, &Device::flex()).map_err(|e| e.to_string()),
     };
     CrossLingualEvent::Readout(Readout {
         teacher: logits(
@@ -261,14 +260,6 @@ fn read(
             spanish,
         ),
     })
-}
-
-fn logits_of(net: &dyn Classifier, tokenizer: &Tokenizer, text: &str) -> crate::Result<Vec<f32>> {
-    use burn::tensor::{Tensor, TensorData};
-    let row: Vec<f32> = tokenizer.encode(text)?.into_iter().map(|id| id as f32).collect();
-    let x = TensorData::new(row, [1, tokenizer.max_len()]);
-    let x = Tensor::<2>::from_data(x, &Device::flex());
-    host(net.logits(Input::Features(x)))
 }
 
 /// Fetches and reads the verses.

@@ -128,6 +128,22 @@ pub fn student_config(spanish: &Side) -> BowConfig {
     }
 }
 
+/// A network's logits of one typed or picked verse, read with `tokenizer`.
+pub fn logits_of(
+    net: &(impl Classifier + ?Sized),
+    tokenizer: &Tokenizer,
+    text: &str,
+    device: &Device,
+) -> Result<Vec<f32>> {
+    let row: Vec<f32> = tokenizer
+        .encode(text)?
+        .into_iter()
+        .map(|id| id as f32)
+        .collect();
+    let x = Tensor::<2>::from_data(TensorData::new(row, [1, tokenizer.max_len()]), device);
+    host(net.logits(Input::Features(x)))
+}
+
 /// A network's soft targets at `temperature` for one typed or picked verse.
 pub fn soft_targets(
     net: &impl Classifier,
@@ -137,12 +153,8 @@ pub fn soft_targets(
     device: &Device,
 ) -> Result<Vec<f32>> {
     limits::TEMPERATURE.check(temperature)?;
-    let row: Vec<f32> = tokenizer
-        .encode(text)?
-        .into_iter()
-        .map(|id| id as f32)
-        .collect();
-    let x = Tensor::<2>::from_data(TensorData::new(row, [1, tokenizer.max_len()]), device);
-    let logits = host(net.logits(Input::Features(x)))?;
-    Ok(softmax_t(&logits, temperature))
+    Ok(softmax_t(
+        &logits_of(net, tokenizer, text, device)?,
+        temperature,
+    ))
 }

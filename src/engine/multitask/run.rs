@@ -44,11 +44,16 @@ impl MultiTaskRun {
         let order: Vec<Student> = std::iter::once(Student::MultiTask)
             .chain((0..n).map(Student::Single))
             .collect();
-        let mut steps = Vec::with_capacity(order.len());
-        for s in &order {
-            let t = MultiTaskTrainer::new(tasks, s.learns(n), settings.clone(), device)?;
-            steps.push(settings.epochs * t.steps_per_epoch());
-        }
+        settings.check()?;
+        // An epoch: every batch of every task the student learns (the last of each may be short).
+        let batches = |t: usize| {
+            let rows = tasks.tasks[t].train.len();
+            rows.div_ceil(settings.batch_size.min(rows).max(1))
+        };
+        let steps = order
+            .iter()
+            .map(|s| settings.epochs * s.learns(n).into_iter().map(batches).sum::<usize>())
+            .collect();
         let mut run = Self {
             settings,
             queue: order.into_iter().rev().collect(),

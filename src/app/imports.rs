@@ -145,6 +145,7 @@ mod tests {
             hidden,
             classes,
             activation: Activation::Relu,
+            ranks: Vec::new(),
         })
     }
 

@@ -1,7 +1,7 @@
 //! The PyTorch lines that open a downloaded student, for its kind and shape: the module (the
 //! weight names and layouts of the README's "Weights" section) and the line that loads it.
 
-use crate::engine::network::Architecture;
+use crate::engine::network::{Activation, Architecture, MlpConfig};
 
 const ENCODER: &str = r#"class Encoder(nn.Module):
     def __init__(s, vocab, max_len, d, heads, blocks, ff, classes):
@@ -67,20 +67,39 @@ const CNN: &str = r#"class Cnn(nn.Module):
             x = nn.functional.max_pool2d(torch.relu(b(x)), 2)
         return s.classifier(x.flatten(1))"#;
 
+/// An MLP as `nn.Sequential`: a factorized layer is two `nn.Linear`, the first without bias.
+fn sequential(c: &MlpConfig) -> String {
+    let activation = match c.activation {
+        Activation::Relu => "nn.ReLU()",
+        Activation::Tanh => "nn.Tanh()",
+        Activation::Gelu => "nn.GELU()",
+    };
+    let modules: Vec<String> = c
+        .sequential()
+        .iter()
+        .enumerate()
+        .map(|(k, l)| {
+            let linear = match l.rank {
+                None => format!("nn.Linear({}, {})", l.inputs, l.outputs),
+                Some(r) => format!(
+                    "nn.Linear({}, {r}, bias=False), nn.Linear({r}, {})",
+                    l.inputs, l.outputs
+                ),
+            };
+            match k < c.depth() {
+                true => format!("{linear}, {activation}"),
+                false => linear,
+            }
+        })
+        .collect();
+    format!("nn.Sequential({})", modules.join(", "))
+}
+
 /// The lines for a student of `arch`, saved as `file`.
 pub fn torch_lines(arch: &Architecture, file: &str) -> String {
     let head = "import torch, torch.nn as nn, safetensors.torch as st";
     let (module, build) = match arch {
-        Architecture::Mlp(c) => {
-            let mut layers = Vec::new();
-            let mut inputs = c.inputs;
-            for w in &c.hidden {
-                layers.push(format!("nn.Linear({inputs}, {w}), nn.ReLU()"));
-                inputs = *w;
-            }
-            layers.push(format!("nn.Linear({inputs}, {})", c.classes));
-            (None, format!("nn.Sequential({})", layers.join(", ")))
-        }
+        Architecture::Mlp(c) => (None, sequential(c)),
         Architecture::Transformer(c) => (
             Some(ENCODER),
             format!(
@@ -124,7 +143,7 @@ pub fn torch_lines(arch: &Architecture, file: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::network::{BowConfig, MlpConfig};
+    use crate::engine::network::BowConfig;
 
     #[test]
     fn lines_follow_the_kind_and_shape() {
@@ -137,6 +156,20 @@ mod tests {
         assert!(
             lines.contains(
                 "nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 16), nn.ReLU(), nn.Linear(16, 10)"
+            ),
+            "{lines}"
+        );
+        let factorized: Architecture = MlpConfig {
+            hidden: vec![32],
+            activation: Activation::Tanh,
+            ranks: vec![8, 0],
+            ..MlpConfig::teacher(64, 10)
+        }
+        .into();
+        let lines = torch_lines(&factorized, "s.safetensors");
+        assert!(
+            lines.contains(
+                "nn.Sequential(nn.Linear(64, 8, bias=False), nn.Linear(8, 32), nn.Tanh(), nn.Linear(32, 10))"
             ),
             "{lines}"
         );

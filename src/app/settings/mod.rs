@@ -148,6 +148,7 @@ impl Settings {
             hidden: self.student_hidden.clone(),
             classes,
             activation: Default::default(),
+            ranks: Vec::new(),
         }
     }
 

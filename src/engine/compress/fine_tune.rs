@@ -88,6 +88,16 @@ pub fn fine_tune(
     Ok(())
 }
 
+/// Starts `trainer`'s student from `start` (a factorized network: its own architecture) and
+/// runs `steps` steps.
+pub fn retrain(trainer: &mut Trainer, start: &NetworkWeights, steps: usize) -> Result<()> {
+    trainer.restore(start.clone(), 0)?;
+    for _ in 0..steps {
+        trainer.step()?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,5 +143,43 @@ mod tests {
         }
         // Measured: dense 94.4 %, pruned to 90 % sparsity 58.8 %, fine-tuned 91.1 %.
         assert!(after > cut + 0.2, "{cut} → {after}");
+    }
+
+    #[test]
+    fn a_factorized_mlp_recovers_when_fine_tuned() {
+        let device = Device::flex();
+        let split = digits().unwrap();
+        let set = TransferSet::build(&split.train, &TransferConfig::default(), 1).unwrap();
+        let settings = DistillSettings {
+            total_steps: 300,
+            seed: 1,
+            ..DistillSettings::default()
+        };
+        let config = MlpConfig {
+            hidden: vec![64, 64],
+            ..MlpConfig::student(64, 10)
+        };
+        let mut trainer =
+            Trainer::supervised(config, set.clone(), settings.clone(), &device).unwrap();
+        for _ in 0..300 {
+            trainer.step().unwrap();
+        }
+        let dense = NetworkWeights::from_network(&trainer.network()).unwrap();
+        let small = crate::engine::compress::factorize::factorize(&dense, 2)
+            .unwrap()
+            .unwrap();
+        let score = |w: &NetworkWeights| {
+            accuracy(&w.to_network(&device).unwrap(), &split.test, &device).unwrap()
+        };
+        let (before, cut) = (score(&dense), score(&small));
+        let mut tuner =
+            Trainer::supervised(small.architecture.clone(), set, settings, &device).unwrap();
+        retrain(&mut tuner, &small, 300).unwrap();
+        let tuned = NetworkWeights::from_network(&tuner.network()).unwrap();
+        assert_eq!(tuned.architecture, small.architecture);
+        let after = score(&tuned);
+        eprintln!("dense {before}, rank 2 {cut}, fine-tuned {after}");
+        // Measured: dense 94.4 %, rank 2 32.9 %, fine-tuned 58.5 %.
+        assert!(after > cut + 0.1, "{cut} → {after}");
     }
 }

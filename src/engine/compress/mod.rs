@@ -1,6 +1,8 @@
 //! Compression beside distillation: the other ways to make a network small, on the same
-//! networks. So far: magnitude pruning ([`prune`]) and post-training quantization ([`quantize`]).
+//! networks. So far: magnitude pruning ([`prune`]), post-training quantization ([`quantize`]) and
+//! low-rank factorization ([`factorize`]).
 
+pub mod factorize;
 pub mod fine_tune;
 pub mod frontier;
 pub mod mask_file;

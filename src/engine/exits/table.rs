@@ -198,6 +198,7 @@ mod tests {
             hidden: vec![4, 4, 4],
             classes: 2,
             activation: Default::default(),
+            ranks: Vec::new(),
         });
         let probs = vec![
             // Example 0 (label 0): sure and right at exit 1.

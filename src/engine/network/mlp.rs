@@ -65,6 +65,10 @@ pub struct MlpConfig {
     pub classes: usize,
     #[serde(default)]
     pub activation: Activation,
+    /// The rank of each linear layer, hidden ones then the output, 0 for a full one; empty
+    /// when none is factorized (see `low_rank`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ranks: Vec<usize>,
 }
 
 /// Upper bounds that keep a file or a URL from asking for an absurd network.
@@ -79,6 +83,7 @@ impl MlpConfig {
             hidden: vec![128; 6],
             classes,
             activation: Activation::Relu,
+            ranks: Vec::new(),
         }
     }
 
@@ -89,6 +94,7 @@ impl MlpConfig {
             hidden: vec![32; 3],
             classes,
             activation: Activation::Relu,
+            ranks: Vec::new(),
         }
     }
 
@@ -129,7 +135,7 @@ impl MlpConfig {
                 i + 1
             ));
         }
-        Ok(())
+        self.validate_ranks()
     }
 
     /// "64→32→16→10 relu", with three or more equal hidden layers written once: "64→128×6→10
@@ -143,20 +149,26 @@ impl MlpConfig {
             }
         }
         widths.push(self.classes.to_string());
-        format!("{} {}", widths.join("→"), self.activation.name())
+        format!(
+            "{} {}{}",
+            widths.join("→"),
+            self.activation.name(),
+            self.describe_ranks()
+        )
     }
 
     /// Number of trainable parameters, counted in u64 and saturating, so a file's declared
     /// architecture can be checked before anything is built (usize is 32 bits on wasm32).
     pub fn declared_params(&self) -> u64 {
-        self.layer_shapes()
-            .map(|(i, o)| (i as u64).saturating_mul(o as u64).saturating_add(o as u64))
+        self.sequential()
+            .iter()
+            .map(|l| l.params())
             .fold(0u64, u64::saturating_add)
     }
 
     /// Number of trainable parameters (weights and biases).
     pub fn num_params(&self) -> usize {
-        self.layer_shapes().map(|(i, o)| i * o + o).sum()
+        usize::try_from(self.declared_params()).unwrap_or(usize::MAX)
     }
 
     /// `(inputs, outputs)` of every linear layer, hidden ones first, then the output layer.
@@ -169,17 +181,9 @@ impl MlpConfig {
     }
 
     /// PyTorch `nn.Sequential` names: linear layer k is `{2k}.weight` `[out, in]` and
-    /// `{2k}.bias` (the odd indices are the activations).
+    /// `{2k}.bias` (the odd indices are the activations) unless some are factorized.
     pub fn pytorch_shapes(&self) -> Vec<(String, Vec<usize>)> {
-        self.layer_shapes()
-            .enumerate()
-            .flat_map(|(k, (i, o))| {
-                [
-                    (format!("{}.weight", 2 * k), vec![o, i]),
-                    (format!("{}.bias", 2 * k), vec![o]),
-                ]
-            })
-            .collect()
+        self.sequential().iter().flat_map(|l| l.shapes()).collect()
     }
 
     /// Parse "128x6" (6 layers of 128) or "64,32,32" (explicit widths); "" means no hidden layer.
@@ -214,16 +218,28 @@ impl MlpConfig {
     pub fn init(&self, device: &Device, seed: u64) -> Result<Mlp> {
         self.validate()?;
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let mut layers: Vec<Linear> = self
-            .layer_shapes()
-            .map(|(i, o)| random_linear(i, o, &mut rng, device))
-            .collect();
+        let mut down = Vec::new();
+        let mut layers = Vec::new();
+        for (k, (i, o)) in self.layer_shapes().enumerate() {
+            let factor = self.rank(k).map(|r| {
+                let (w, _) = fan_in_uniform(&mut rng, i, i * r, 0);
+                (super::low_rank::projection_from_host(&w, i, r, device), r)
+            });
+            let width = factor.as_ref().map_or(i, |(_, r)| *r);
+            down.push(factor.map(|(linear, _)| linear));
+            layers.push(random_linear(width, o, &mut rng, device));
+        }
         let output = layers
             .pop()
             .ok_or_else(|| Error::ModelConfig("a network needs at least an output layer".into()))?;
         Ok(Mlp {
             hidden: layers,
             output,
+            down: if self.ranks.is_empty() {
+                Vec::new()
+            } else {
+                down
+            },
             activation: self.activation,
             dropout: MlpDropout::default(),
         })
@@ -288,6 +304,8 @@ pub fn fan_in_uniform(
 pub struct Mlp {
     pub hidden: Vec<Linear>,
     pub output: Linear,
+    /// Each linear layer's first factor when factorized (`low_rank`); empty when none is.
+    pub down: Vec<Option<Linear>>,
     #[module(skip)]
     pub activation: Activation,
     /// Dropout while training (a setting of the run, not part of the architecture or the file).
@@ -308,13 +326,13 @@ impl Classifier for Mlp {
     fn forward(&self, input: Input) -> Forward {
         let mut hidden = Vec::with_capacity(self.hidden.len());
         let mut h = self.drop(input.features(), self.dropout.input);
-        for layer in &self.hidden {
-            h = self.activation.apply(layer.forward(h));
+        for k in 0..self.hidden.len() {
+            h = self.activation.apply(self.layer_forward(k, h));
             hidden.push(h.clone().unsqueeze_dim(1));
             h = self.drop(h, self.dropout.hidden);
         }
         Forward {
-            logits: self.output.forward(h),
+            logits: self.layer_forward(self.hidden.len(), h),
             taps: Taps::new(hidden),
         }
     }
@@ -322,10 +340,13 @@ impl Classifier for Mlp {
     /// Logits only; skips keeping the hidden states.
     fn logits(&self, input: Input) -> Tensor<2> {
         let x = self.drop(input.features(), self.dropout.input);
-        let h = self.hidden.iter().fold(x, |h, layer| {
-            self.drop(self.activation.apply(layer.forward(h)), self.dropout.hidden)
+        let h = (0..self.hidden.len()).fold(x, |h, k| {
+            self.drop(
+                self.activation.apply(self.layer_forward(k, h)),
+                self.dropout.hidden,
+            )
         });
-        self.output.forward(h)
+        self.layer_forward(self.hidden.len(), h)
     }
 
     fn architecture(&self) -> Architecture {
@@ -350,45 +371,23 @@ impl Mlp {
             let [i, o] = l.weight.dims();
             (i, o)
         };
-        let (inputs, classes) = {
-            let first = self.hidden.first().unwrap_or(&self.output);
-            (dims(first).0, dims(&self.output).1)
+        let first = self.hidden.first().unwrap_or(&self.output);
+        let ranks: Vec<usize> = self
+            .down
+            .iter()
+            .map(|d| d.as_ref().map_or(0, |l| dims(l).1))
+            .collect();
+        let inputs = match self.down.first() {
+            Some(Some(d)) => dims(d).0,
+            _ => dims(first).0,
         };
         MlpConfig {
             inputs,
             hidden: self.hidden.iter().map(|l| dims(l).1).collect(),
-            classes,
+            classes: dims(&self.output).1,
             activation: self.activation,
+            ranks,
         }
-    }
-}
-
-impl Mlp {
-    /// Every tensor by PyTorch name (`nn.Sequential` indices), in PyTorch layout.
-    pub fn torch_tensors(&self) -> super::torch::TorchTensors {
-        let mut out = Vec::new();
-        for (k, layer) in self.hidden.iter().chain([&self.output]).enumerate() {
-            super::torch::push_linear(&mut out, &(2 * k).to_string(), layer);
-        }
-        out
-    }
-
-    /// An MLP from checked PyTorch-layout values.
-    pub fn from_torch(config: &MlpConfig, values: &super::torch::TorchValues) -> Result<Self> {
-        let mut layers = config
-            .layer_shapes()
-            .enumerate()
-            .map(|(k, (i, o))| values.linear(&(2 * k).to_string(), i, o))
-            .collect::<Result<Vec<_>>>()?;
-        let output = layers
-            .pop()
-            .ok_or_else(|| Error::Weights("no layers".into()))?;
-        Ok(Mlp {
-            hidden: layers,
-            output,
-            activation: config.activation,
-            dropout: MlpDropout::default(),
-        })
     }
 }
 
@@ -416,6 +415,7 @@ mod tests {
             hidden,
             classes: 10,
             activation: Activation::Relu,
+            ranks: Vec::new(),
         };
         assert_eq!(cfg(vec![128; 6]).describe(), "64→128×6→10 relu");
         assert_eq!(cfg(vec![32, 32]).describe(), "64→32→32→10 relu");
@@ -434,6 +434,7 @@ mod tests {
             hidden: vec![7, 4, 3],
             classes: 2,
             activation: Activation::Relu,
+            ranks: Vec::new(),
         };
         let model = cfg.init(&device, 1).unwrap();
         let out = model.forward(Input::Features(Tensor::<2>::ones([6, 5], &device)));
@@ -510,6 +511,7 @@ mod tests {
             hidden: vec![8, 0],
             classes: 3,
             activation: Activation::Relu,
+            ranks: Vec::new(),
         };
         let err = cfg.validate().unwrap_err().to_string();
         assert!(err.contains("hidden layer 2"), "{err}");

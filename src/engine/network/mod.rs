@@ -15,6 +15,7 @@ pub mod bilstm;
 pub mod bow;
 pub mod cnn;
 pub mod ensemble;
+pub mod low_rank;
 pub mod mlp;
 pub mod spec;
 pub mod taps;

@@ -183,6 +183,7 @@ pub fn architecture(
             hidden: widths,
             classes,
             activation,
+            ranks: Vec::new(),
         }
         .into(),
         NetKind::Transformer => {

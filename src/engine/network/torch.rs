@@ -68,6 +68,20 @@ impl TorchValues<'_> {
         Ok(linear_from_host(w, b, inputs, outputs, self.device))
     }
 
+    /// A bias-free linear layer stored as `name`, `[out, in]`.
+    pub fn projection(&self, name: &str, inputs: usize, outputs: usize) -> Result<Linear> {
+        let w = self.get(name)?;
+        if w.len() != inputs * outputs {
+            return Err(Error::Weights(format!("{name} has the wrong size")));
+        }
+        Ok(super::low_rank::projection_from_host(
+            w,
+            inputs,
+            outputs,
+            self.device,
+        ))
+    }
+
     /// A linear layer whose weight `[out, in]` and bias are stored under names of their own.
     pub fn linear_named(
         &self,

@@ -24,6 +24,10 @@ type Context = Option<Tensor<4>>;
 impl<'a> Layered<'a> {
     pub(super) fn of(net: &'a Network) -> Result<Self> {
         match net {
+            // Its modules are whole linear layers: a factorized one would be two.
+            Network::Mlp(m) if !m.down.is_empty() => Err(Error::ModelConfig(
+                "module replacing needs whole layers; this MLP is factorized".into(),
+            )),
             Network::Mlp(m) => Ok(Layered::Mlp(m)),
             Network::Transformer(t) => Ok(Layered::Transformer(t)),
             other => Err(Error::ModelConfig(format!(
@@ -132,6 +136,7 @@ fn mlp_successors(teacher: &Mlp, modules: &[Range<usize>], seed: u64) -> Mlp {
     Mlp {
         hidden,
         output: teacher.output.clone(),
+        down: Vec::new(),
         activation: teacher.activation,
         dropout: Default::default(),
     }

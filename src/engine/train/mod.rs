@@ -289,6 +289,7 @@ mod tests {
             hidden: vec![16, 16],
             classes: 2,
             activation: Default::default(),
+            ranks: Vec::new(),
         };
         let settings = DistillSettings {
             learning_rate: 0.01,

@@ -28,6 +28,12 @@ impl TryFrom<NetworkWeights> for MlpWeights {
                 w.architecture.describe()
             )));
         };
+        if !config.ranks.is_empty() {
+            return Err(Error::Weights(format!(
+                "the file holds a factorized MLP ({}); a plain one is needed here",
+                config.describe()
+            )));
+        }
         let mut take = |name: String| {
             w.tensors
                 .remove(&name)
@@ -109,6 +115,7 @@ impl MlpWeights {
         Ok(Mlp {
             hidden: linears,
             output,
+            down: Vec::new(),
             activation: self.config.activation,
             dropout: Default::default(),
         })

@@ -546,6 +546,7 @@ mod tests {
             hidden: vec![16, 8],
             classes: 10,
             activation: crate::engine::network::Activation::Relu,
+            ranks: Vec::new(),
         };
         (cfg.init(&device, 5).unwrap(), device)
     }
@@ -825,6 +826,7 @@ mod tests {
             hidden: vec![4096; 32],
             classes: 10,
             activation: crate::engine::network::Activation::Relu,
+            ranks: Vec::new(),
         };
         let mut store = BurnpackStore::from_bytes(None)
             .metadata("format", FORMAT)

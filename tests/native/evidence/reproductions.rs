@@ -39,6 +39,7 @@ fn mlp(hidden: &[usize]) -> Architecture {
         hidden: hidden.to_vec(),
         classes: 10,
         activation: Default::default(),
+        ranks: Vec::new(),
     }
     .into()
 }
@@ -234,6 +235,7 @@ fn digits_mlp(hidden: &[usize]) -> Architecture {
         hidden: hidden.to_vec(),
         classes: 10,
         activation: Default::default(),
+        ranks: Vec::new(),
     }
     .into()
 }

@@ -98,6 +98,7 @@ fn an_mlp_student_learns_from_a_conv_teachers_maps_averaged_over_the_pixels() {
         hidden: vec![32, 32],
         classes: 10,
         activation: Activation::Relu,
+        ranks: Vec::new(),
     };
     let mut kd = Trainer::distill(mlp, teacher, data, settings, &device).unwrap();
     for _ in 0..5 {

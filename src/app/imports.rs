@@ -146,6 +146,7 @@ mod tests {
             classes,
             activation: Activation::Relu,
             ranks: Vec::new(),
+            shared: false,
         })
     }
 

@@ -67,32 +67,41 @@ const CNN: &str = r#"class Cnn(nn.Module):
             x = nn.functional.max_pool2d(torch.relu(b(x)), 2)
         return s.classifier(x.flatten(1))"#;
 
-/// An MLP as `nn.Sequential`: a factorized layer is two `nn.Linear`, the first without bias.
+/// An MLP as `nn.Sequential`: a factorized layer is two `nn.Linear`, the first without bias;
+/// a shared layer is one module listed at every depth after the first.
 fn sequential(c: &MlpConfig) -> String {
     let activation = match c.activation {
         Activation::Relu => "nn.ReLU()",
         Activation::Tanh => "nn.Tanh()",
         Activation::Gelu => "nn.GELU()",
     };
-    let modules: Vec<String> = c
-        .sequential()
+    let layers = c.sequential();
+    let mut modules: Vec<String> = layers
         .iter()
-        .enumerate()
-        .map(|(k, l)| {
-            let linear = match l.rank {
-                None => format!("nn.Linear({}, {})", l.inputs, l.outputs),
-                Some(r) => format!(
-                    "nn.Linear({}, {r}, bias=False), nn.Linear({r}, {})",
-                    l.inputs, l.outputs
-                ),
-            };
-            match k < c.depth() {
-                true => format!("{linear}, {activation}"),
-                false => linear,
-            }
+        .map(|l| match l.rank {
+            None => format!("nn.Linear({}, {})", l.inputs, l.outputs),
+            Some(r) => format!(
+                "nn.Linear({}, {r}, bias=False), nn.Linear({r}, {})",
+                l.inputs, l.outputs
+            ),
         })
         .collect();
-    format!("nn.Sequential({})", modules.join(", "))
+    if c.shared {
+        let output = modules.pop().unwrap_or_default();
+        modules.truncate(1);
+        modules.extend(std::iter::repeat_n("shared".to_string(), c.depth() - 1));
+        modules.push(output);
+    }
+    let last = modules.len().saturating_sub(1);
+    let listed: Vec<String> = modules
+        .iter()
+        .enumerate()
+        .map(|(k, m)| match k < last {
+            true => format!("{m}, {activation}"),
+            false => m.clone(),
+        })
+        .collect();
+    format!("nn.Sequential({})", listed.join(", "))
 }
 
 /// The lines for a student of `arch`, saved as `file`.
@@ -133,7 +142,14 @@ pub fn torch_lines(arch: &Architecture, file: &str) -> String {
             ),
         ),
     };
-    let load = format!("net = {build}\nnet.load_state_dict(st.load_file(\"{file}\"))\nnet.eval()");
+    let load = match arch {
+        // The file holds the shared layer once; its later places are the same module.
+        Architecture::Mlp(c) if c.shared => format!(
+            "shared = nn.Linear({w}, {w})\nnet = {build}\nnet.load_state_dict(st.load_file(\"{file}\"), strict=False)\nnet.eval()",
+            w = c.hidden.first().copied().unwrap_or_default()
+        ),
+        _ => format!("net = {build}\nnet.load_state_dict(st.load_file(\"{file}\"))\nnet.eval()"),
+    };
     match module {
         Some(m) => format!("{head}\n\n{m}\n\n{load}"),
         None => format!("{head}\n{load}"),

@@ -149,6 +149,7 @@ impl Settings {
             classes,
             activation: Default::default(),
             ranks: Vec::new(),
+            shared: false,
         }
     }
 

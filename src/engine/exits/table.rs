@@ -199,6 +199,7 @@ mod tests {
             classes: 2,
             activation: Default::default(),
             ranks: Vec::new(),
+            shared: false,
         });
         let probs = vec![
             // Example 0 (label 0): sure and right at exit 1.

@@ -66,9 +66,13 @@ pub struct MlpConfig {
     #[serde(default)]
     pub activation: Activation,
     /// The rank of each linear layer, hidden ones then the output, 0 for a full one; empty
-    /// when none is factorized (see `low_rank`).
+    /// when none is factorized (see `mlp_layers`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ranks: Vec<usize>,
+    /// ALBERT's cross-layer sharing: every hidden layer after the first is one layer (all
+    /// hidden widths equal).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub shared: bool,
 }
 
 /// Upper bounds that keep a file or a URL from asking for an absurd network.
@@ -84,6 +88,7 @@ impl MlpConfig {
             classes,
             activation: Activation::Relu,
             ranks: Vec::new(),
+            shared: false,
         }
     }
 
@@ -95,6 +100,7 @@ impl MlpConfig {
             classes,
             activation: Activation::Relu,
             ranks: Vec::new(),
+            shared: false,
         }
     }
 
@@ -135,7 +141,8 @@ impl MlpConfig {
                 i + 1
             ));
         }
-        self.validate_ranks()
+        self.validate_ranks()?;
+        self.validate_sharing()
     }
 
     /// "64→32→16→10 relu", with three or more equal hidden layers written once: "64→128×6→10
@@ -153,7 +160,7 @@ impl MlpConfig {
             "{} {}{}",
             widths.join("→"),
             self.activation.name(),
-            self.describe_ranks()
+            self.describe_ranks() + &self.describe_sharing()
         )
     }
 
@@ -220,10 +227,11 @@ impl MlpConfig {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mut down = Vec::new();
         let mut layers = Vec::new();
-        for (k, (i, o)) in self.layer_shapes().enumerate() {
-            let factor = self.rank(k).map(|r| {
+        for layer in self.sequential() {
+            let (i, o) = (layer.inputs, layer.outputs);
+            let factor = layer.rank.map(|r| {
                 let (w, _) = fan_in_uniform(&mut rng, i, i * r, 0);
-                (super::low_rank::projection_from_host(&w, i, r, device), r)
+                (super::mlp_layers::projection_from_host(&w, i, r, device), r)
             });
             let width = factor.as_ref().map_or(i, |(_, r)| *r);
             down.push(factor.map(|(linear, _)| linear));
@@ -240,6 +248,7 @@ impl MlpConfig {
             } else {
                 down
             },
+            shared_depth: self.shared.then_some(self.depth()),
             activation: self.activation,
             dropout: MlpDropout::default(),
         })
@@ -304,8 +313,12 @@ pub fn fan_in_uniform(
 pub struct Mlp {
     pub hidden: Vec<Linear>,
     pub output: Linear,
-    /// Each linear layer's first factor when factorized (`low_rank`); empty when none is.
+    /// Each linear layer's first factor when factorized (`mlp_layers`); empty when none is.
     pub down: Vec<Option<Linear>>,
+    /// The depth when the hidden layers after the first are one (`shared`): `hidden` then
+    /// holds two layers.
+    #[module(skip)]
+    pub shared_depth: Option<usize>,
     #[module(skip)]
     pub activation: Activation,
     /// Dropout while training (a setting of the run, not part of the architecture or the file).
@@ -326,13 +339,13 @@ impl Classifier for Mlp {
     fn forward(&self, input: Input) -> Forward {
         let mut hidden = Vec::with_capacity(self.hidden.len());
         let mut h = self.drop(input.features(), self.dropout.input);
-        for k in 0..self.hidden.len() {
+        for k in 0..self.depth() {
             h = self.activation.apply(self.layer_forward(k, h));
             hidden.push(h.clone().unsqueeze_dim(1));
             h = self.drop(h, self.dropout.hidden);
         }
         Forward {
-            logits: self.layer_forward(self.hidden.len(), h),
+            logits: self.layer_forward(self.depth(), h),
             taps: Taps::new(hidden),
         }
     }
@@ -340,13 +353,13 @@ impl Classifier for Mlp {
     /// Logits only; skips keeping the hidden states.
     fn logits(&self, input: Input) -> Tensor<2> {
         let x = self.drop(input.features(), self.dropout.input);
-        let h = (0..self.hidden.len()).fold(x, |h, k| {
+        let h = (0..self.depth()).fold(x, |h, k| {
             self.drop(
                 self.activation.apply(self.layer_forward(k, h)),
                 self.dropout.hidden,
             )
         });
-        self.layer_forward(self.hidden.len(), h)
+        self.layer_forward(self.depth(), h)
     }
 
     fn architecture(&self) -> Architecture {
@@ -381,12 +394,17 @@ impl Mlp {
             Some(Some(d)) => dims(d).0,
             _ => dims(first).0,
         };
+        let mut hidden: Vec<usize> = self.hidden.iter().map(|l| dims(l).1).collect();
+        if let (Some(depth), Some(w)) = (self.shared_depth, hidden.last().copied()) {
+            hidden.resize(depth, w);
+        }
         MlpConfig {
             inputs,
-            hidden: self.hidden.iter().map(|l| dims(l).1).collect(),
+            hidden,
             classes: dims(&self.output).1,
             activation: self.activation,
             ranks,
+            shared: self.shared_depth.is_some(),
         }
     }
 }
@@ -416,6 +434,7 @@ mod tests {
             classes: 10,
             activation: Activation::Relu,
             ranks: Vec::new(),
+            shared: false,
         };
         assert_eq!(cfg(vec![128; 6]).describe(), "64→128×6→10 relu");
         assert_eq!(cfg(vec![32, 32]).describe(), "64→32→32→10 relu");
@@ -435,6 +454,7 @@ mod tests {
             classes: 2,
             activation: Activation::Relu,
             ranks: Vec::new(),
+            shared: false,
         };
         let model = cfg.init(&device, 1).unwrap();
         let out = model.forward(Input::Features(Tensor::<2>::ones([6, 5], &device)));
@@ -512,6 +532,7 @@ mod tests {
             classes: 3,
             activation: Activation::Relu,
             ranks: Vec::new(),
+            shared: false,
         };
         let err = cfg.validate().unwrap_err().to_string();
         assert!(err.contains("hidden layer 2"), "{err}");

@@ -184,6 +184,7 @@ pub fn architecture(
             classes,
             activation,
             ranks: Vec::new(),
+            shared: false,
         }
         .into(),
         NetKind::Transformer => {

@@ -74,7 +74,7 @@ impl TorchValues<'_> {
         if w.len() != inputs * outputs {
             return Err(Error::Weights(format!("{name} has the wrong size")));
         }
-        Ok(super::low_rank::projection_from_host(
+        Ok(super::mlp_layers::projection_from_host(
             w,
             inputs,
             outputs,

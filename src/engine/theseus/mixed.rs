@@ -25,9 +25,13 @@ impl<'a> Layered<'a> {
     pub(super) fn of(net: &'a Network) -> Result<Self> {
         match net {
             // Its modules are whole linear layers: a factorized one would be two.
-            Network::Mlp(m) if !m.down.is_empty() => Err(Error::ModelConfig(
-                "module replacing needs whole layers; this MLP is factorized".into(),
-            )),
+            Network::Mlp(m) if !m.down.is_empty() || m.shared_depth.is_some() => {
+                Err(Error::ModelConfig(
+                    "module replacing needs a layer of its own at every depth; this MLP is \
+                     factorized or shares a layer"
+                        .into(),
+                ))
+            }
             Network::Mlp(m) => Ok(Layered::Mlp(m)),
             Network::Transformer(t) => Ok(Layered::Transformer(t)),
             other => Err(Error::ModelConfig(format!(
@@ -137,6 +141,7 @@ fn mlp_successors(teacher: &Mlp, modules: &[Range<usize>], seed: u64) -> Mlp {
         hidden,
         output: teacher.output.clone(),
         down: Vec::new(),
+        shared_depth: None,
         activation: teacher.activation,
         dropout: Default::default(),
     }

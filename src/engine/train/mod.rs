@@ -290,6 +290,7 @@ mod tests {
             classes: 2,
             activation: Default::default(),
             ranks: Vec::new(),
+            shared: false,
         };
         let settings = DistillSettings {
             learning_rate: 0.01,

@@ -28,9 +28,9 @@ impl TryFrom<NetworkWeights> for MlpWeights {
                 w.architecture.describe()
             )));
         };
-        if !config.ranks.is_empty() {
+        if !config.ranks.is_empty() || config.shared {
             return Err(Error::Weights(format!(
-                "the file holds a factorized MLP ({}); a plain one is needed here",
+                "the file holds a factorized or shared MLP ({}); a plain one is needed here",
                 config.describe()
             )));
         }
@@ -116,6 +116,7 @@ impl MlpWeights {
             hidden: linears,
             output,
             down: Vec::new(),
+            shared_depth: None,
             activation: self.config.activation,
             dropout: Default::default(),
         })

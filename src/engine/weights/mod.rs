@@ -547,6 +547,7 @@ mod tests {
             classes: 10,
             activation: crate::engine::network::Activation::Relu,
             ranks: Vec::new(),
+            shared: false,
         };
         (cfg.init(&device, 5).unwrap(), device)
     }
@@ -827,6 +828,7 @@ mod tests {
             classes: 10,
             activation: crate::engine::network::Activation::Relu,
             ranks: Vec::new(),
+            shared: false,
         };
         let mut store = BurnpackStore::from_bytes(None)
             .metadata("format", FORMAT)

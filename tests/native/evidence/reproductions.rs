@@ -40,6 +40,7 @@ fn mlp(hidden: &[usize]) -> Architecture {
         classes: 10,
         activation: Default::default(),
         ranks: Vec::new(),
+        shared: false,
     }
     .into()
 }
@@ -236,6 +237,7 @@ fn digits_mlp(hidden: &[usize]) -> Architecture {
         classes: 10,
         activation: Default::default(),
         ranks: Vec::new(),
+        shared: false,
     }
     .into()
 }

@@ -99,6 +99,7 @@ fn an_mlp_student_learns_from_a_conv_teachers_maps_averaged_over_the_pixels() {
         classes: 10,
         activation: Activation::Relu,
         ranks: Vec::new(),
+        shared: false,
     };
     let mut kd = Trainer::distill(mlp, teacher, data, settings, &device).unwrap();
     for _ in 0..5 {

@@ -8,9 +8,9 @@ use burn::tensor::Device;
 use clap::Args;
 
 use crate::engine::catalog::DatasetKind;
-use crate::engine::compress::fine_tune::fine_tune;
+use crate::engine::compress::fine_tune::{fine_tune, retrain};
 use crate::engine::compress::frontier::{
-    Candidate, Point, SPARSITIES, candidates, fine_tuned, measure, pareto,
+    Candidate, Point, SPARSITIES, candidates, fine_tuned, measure, pareto, refactored, whole,
 };
 use crate::engine::compress::prune::{Scope, magnitude_mask};
 use crate::engine::data::{TransferConfig, TransferSet};
@@ -29,10 +29,13 @@ pub struct CompressArgs {
     /// The distilled students' hidden layers, comma-separated shapes such as 32x2.
     #[arg(long, default_value = "64x2,32x2,16x2")]
     pub students: String,
+    /// Students distilled with ALBERT's sharing: one layer at every depth after the first.
+    #[arg(long, default_value = "64x4")]
+    pub shared: String,
     /// Epochs of each student.
     #[arg(long, default_value_t = 20)]
     pub epochs: usize,
-    /// Steps of fine-tuning after pruning, the mask held (0: no fine-tuned points).
+    /// Steps of fine-tuning after pruning (the mask held) or factorizing (0: none).
     #[arg(long, default_value_t = 300)]
     pub fine_tune_steps: usize,
     #[arg(long, default_value_t = 1)]
@@ -42,44 +45,42 @@ pub struct CompressArgs {
     pub csv: Option<PathBuf>,
 }
 
+/// What every student and fine-tuning run of one frontier shares.
+struct Frontier<'a> {
+    set: TransferSet,
+    args: &'a CompressArgs,
+    device: &'a Device,
+    quiet: bool,
+}
+
 pub(super) fn compress(
     args: CompressArgs,
     assets: &Path,
     device: &Device,
     quiet: bool,
 ) -> Result<()> {
-    let shapes = student_shapes(&args)?;
+    let students = student_configs(&args)?;
     let data = load_data(args.dataset, assets, args.seed, None)?;
     let (teacher, _) = load_weights(&shipped_teacher(assets, args.dataset), device)?;
     let test = &data.split.test;
     let teacher_top = predictions(&logits_host(&teacher, test, device)?, test.classes);
-    let set = TransferSet::build(&data.split.train, &TransferConfig::default(), args.seed)?;
+    let f = Frontier {
+        set: TransferSet::build(&data.split.train, &TransferConfig::default(), args.seed)?,
+        args: &args,
+        device,
+        quiet,
+    };
     let teacher_weights = NetworkWeights::from_network(&teacher)?;
     let mut all = candidates(&teacher_weights, "teacher", device)?;
     // The teacher fine-tunes on the labels; a student, as it learned, from the teacher.
-    all.extend(tuned(
-        ("teacher", &teacher_weights),
-        None,
-        &set,
-        &args,
-        device,
-    )?);
-    for (spec, hidden) in args.students.split(',').zip(shapes) {
-        let config = MlpConfig {
-            hidden,
-            ..MlpConfig::student(set.dim, set.classes)
-        };
-        let student = distil(config, &teacher, &set, &args, device, quiet)?;
-        let name = format!("student {}, distilled", spec.trim());
-        all.extend(candidates(&student, &name, device)?);
-        all.extend(tuned(
-            (&name, &student),
-            Some(&teacher),
-            &set,
-            &args,
-            device,
-        )?);
+    all.extend(f.tuned("teacher", &all, None)?);
+    for (name, config) in students {
+        let student = f.distil(config.into(), &teacher)?;
+        let own = candidates(&student, &name, device)?;
+        all.extend(f.tuned(&name, &own, Some(&teacher))?);
+        all.extend(own);
     }
+    all.extend(f.distilled_from_pruned_teacher(&teacher_weights)?);
     let points = all
         .iter()
         .map(|c| measure(c, test, &teacher_top, device))
@@ -87,7 +88,7 @@ pub(super) fn compress(
     print_table(&points, args.dataset);
     if !matches!(teacher_weights.architecture, Architecture::Mlp(_)) {
         println!(
-            "(the {} teacher's pruned points are not fine-tuned: MLPs only, so far)",
+            "(the {} teacher is neither fine-tuned after pruning nor factorized: MLPs only, so far)",
             teacher_weights.architecture.kind()
         );
     }
@@ -98,79 +99,135 @@ pub(super) fn compress(
     Ok(())
 }
 
-/// The students' hidden layers; a text set is refused first.
-fn student_shapes(args: &CompressArgs) -> Result<Vec<Vec<usize>>> {
+/// The students by name: the plain shapes, then the shared ones. A text set is refused first.
+fn student_configs(args: &CompressArgs) -> Result<Vec<(String, MlpConfig)>> {
     if args.dataset.is_text() {
         return Err(Error::Settings(format!(
             "{}: the text networks are not compressed yet; try digits, mnist or fashion-mnist",
             args.dataset.name()
         )));
     }
-    args.students
-        .split(',')
-        .map(MlpConfig::parse_hidden)
-        .collect()
-}
-
-fn distil(
-    config: MlpConfig,
-    teacher: &Network,
-    set: &TransferSet,
-    args: &CompressArgs,
-    device: &Device,
-    quiet: bool,
-) -> Result<NetworkWeights> {
-    let settings = DistillSettings {
-        total_steps: steps_for(
-            args.epochs,
-            set.len(),
-            DistillSettings::default().batch_size,
-        ),
-        seed: args.seed,
-        ..DistillSettings::default()
+    let (inputs, classes) = (args.dataset.inputs(), args.dataset.classes());
+    let specs = |list: &str, shared: bool| -> Result<Vec<(String, MlpConfig)>> {
+        list.split(',')
+            .filter(|s| !s.trim().is_empty())
+            .map(|spec| {
+                let config = MlpConfig {
+                    hidden: MlpConfig::parse_hidden(spec)?,
+                    shared,
+                    ..MlpConfig::student(inputs, classes)
+                };
+                config.validate()?;
+                let kind = if shared {
+                    "shared, distilled"
+                } else {
+                    "distilled"
+                };
+                Ok((format!("student {}, {kind}", spec.trim()), config))
+            })
+            .collect()
     };
-    let steps = settings.total_steps;
-    let mut trainer = Trainer::distill(config, teacher.clone(), set.clone(), settings, device)?;
-    run_steps(&mut trainer, steps, "distilling a student", quiet)?;
-    NetworkWeights::from_network(&trainer.network())
+    Ok([specs(&args.students, false)?, specs(&args.shared, true)?].concat())
 }
 
-/// `network` pruned at every sparsity and fine-tuned with its mask held: from `teacher` when
-/// it has one, else from the labels.
-fn tuned(
-    (name, network): (&str, &NetworkWeights),
-    teacher: Option<&Network>,
-    set: &TransferSet,
-    args: &CompressArgs,
-    device: &Device,
-) -> Result<Vec<Candidate>> {
-    let mut out = Vec::new();
-    // Fine-tuning with a held mask is written for MLPs so far; a conv net's pruned points stay
-    // as they fall (the table says so).
-    let mlp = matches!(network.architecture, Architecture::Mlp(_));
-    if args.fine_tune_steps == 0 || !mlp {
-        return Ok(out);
-    }
-    for sparsity in SPARSITIES {
-        let mask = magnitude_mask(network, sparsity, Scope::Global)?;
-        let mut pruned = network.clone();
-        mask.apply(&mut pruned)?;
-        let settings = DistillSettings {
-            total_steps: args.fine_tune_steps,
-            seed: args.seed,
+impl Frontier<'_> {
+    fn settings(&self, steps: usize) -> DistillSettings {
+        DistillSettings {
+            total_steps: steps,
+            seed: self.args.seed,
             ..DistillSettings::default()
-        };
-        let config = network.architecture.clone();
-        let mut trainer = match teacher {
-            Some(t) => Trainer::distill(config, t.clone(), set.clone(), settings, device)?,
-            None => Trainer::supervised(config, set.clone(), settings, device)?,
-        };
-        fine_tune(&mut trainer, &pruned, &mask, args.fine_tune_steps, device)?;
-        let weights = NetworkWeights::from_network(&trainer.network())?;
-        out.push(fine_tuned(name, weights, &mask, sparsity));
+        }
     }
-    Ok(out)
+
+    fn distil(&self, config: Architecture, teacher: &Network) -> Result<NetworkWeights> {
+        let batch = DistillSettings::default().batch_size;
+        let steps = steps_for(self.args.epochs, self.set.len(), batch);
+        let (set, settings) = (self.set.clone(), self.settings(steps));
+        let mut trainer = Trainer::distill(config, teacher.clone(), set, settings, self.device)?;
+        run_steps(&mut trainer, steps, "distilling a student", self.quiet)?;
+        NetworkWeights::from_network(&trainer.network())
+    }
+
+    /// A trainer of `architecture` for fine-tuning: from `teacher` when there is one, else
+    /// from the labels.
+    fn tuner(&self, architecture: Architecture, teacher: Option<&Network>) -> Result<Trainer> {
+        let settings = self.settings(self.args.fine_tune_steps);
+        match teacher {
+            Some(t) => Trainer::distill(
+                architecture,
+                t.clone(),
+                self.set.clone(),
+                settings,
+                self.device,
+            ),
+            None => Trainer::supervised(architecture, self.set.clone(), settings, self.device),
+        }
+    }
+
+    /// `name`'s network (the first of `own`) pruned at every sparsity and fine-tuned with its
+    /// mask held, and `own`'s factorized points fine-tuned. MLPs only so far: a conv net's
+    /// points stay as they fall (the table says so).
+    fn tuned(
+        &self,
+        name: &str,
+        own: &[Candidate],
+        teacher: Option<&Network>,
+    ) -> Result<Vec<Candidate>> {
+        let steps = self.args.fine_tune_steps;
+        let Some(network) = own.first().map(|c| &c.weights) else {
+            return Ok(Vec::new());
+        };
+        if steps == 0 || !matches!(network.architecture, Architecture::Mlp(_)) {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        for sparsity in SPARSITIES {
+            let mask = magnitude_mask(network, sparsity, Scope::Global)?;
+            let mut pruned = network.clone();
+            mask.apply(&mut pruned)?;
+            let mut trainer = self.tuner(network.architecture.clone(), teacher)?;
+            fine_tune(&mut trainer, &pruned, &mask, steps, self.device)?;
+            let weights = NetworkWeights::from_network(&trainer.network())?;
+            out.push(fine_tuned(name, weights, &mask, sparsity));
+        }
+        for c in own.iter().filter(|c| c.method.ends_with("factorized")) {
+            let mut trainer = self.tuner(c.weights.architecture.clone(), teacher)?;
+            retrain(&mut trainer, &c.weights, steps)?;
+            out.push(refactored(
+                c,
+                NetworkWeights::from_network(&trainer.network())?,
+            ));
+        }
+        Ok(out)
+    }
+
+    /// The combination the other way round: the teacher pruned to 70 % and fine-tuned, then
+    /// the first student distilled from it.
+    fn distilled_from_pruned_teacher(&self, teacher: &NetworkWeights) -> Result<Vec<Candidate>> {
+        let mlp = matches!(teacher.architecture, Architecture::Mlp(_));
+        let first = student_configs(self.args)?.into_iter().next();
+        let (Some((name, config)), true, 1..) = (first, mlp, self.args.fine_tune_steps) else {
+            return Ok(Vec::new());
+        };
+        let mask = magnitude_mask(teacher, PRUNED_TEACHER, Scope::Global)?;
+        let mut pruned = teacher.clone();
+        mask.apply(&mut pruned)?;
+        let mut trainer = self.tuner(teacher.architecture.clone(), None)?;
+        fine_tune(
+            &mut trainer,
+            &pruned,
+            &mask,
+            self.args.fine_tune_steps,
+            self.device,
+        )?;
+        let student = self.distil(config.into(), &trainer.network())?;
+        let method = format!("{name} from the teacher pruned to 70 %");
+        Ok(vec![whole(&method, "float32", student)])
+    }
 }
+
+/// The sparsity of the pruned teacher a student is distilled from.
+const PRUNED_TEACHER: f32 = 0.7;
 
 /// Fewest bytes first, the frontier marked with `*`.
 fn print_table(points: &[Point], dataset: DatasetKind) {
@@ -184,14 +241,14 @@ fn print_table(points: &[Point], dataset: DatasetKind) {
         frontier.len()
     );
     println!(
-        "  {:<48}{:<24}{:>10}{:>10}{:>11}{:>12}",
+        "  {:<60}{:<24}{:>10}{:>10}{:>11}{:>12}",
         "method", "strength", "bytes", "accuracy", "agreement", "forward ms"
     );
     for i in order {
         let p = &points[i];
         let mark = if frontier.contains(&i) { '*' } else { ' ' };
         println!(
-            "{mark} {:<48}{:<24}{:>10}{:>9.2}%{:>10.2}%{:>12.2}",
+            "{mark} {:<60}{:<24}{:>10}{:>9.2}%{:>10.2}%{:>12.2}",
             p.method,
             p.strength,
             p.bytes,

@@ -6,10 +6,12 @@ use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 use web_time::Instant;
 
+use super::factorize::{RANKS, factorize};
 use super::prune::{Mask, Scope, magnitude_mask};
 use super::quantize::{Bits, Calibrate, Granularity, Quantization, quantize};
 use crate::engine::data::Dataset;
 use crate::engine::error::Result;
+use crate::engine::network::Architecture;
 use crate::engine::train::{fraction_equal, logits_host, predictions};
 use crate::engine::weights::NetworkWeights;
 
@@ -72,8 +74,32 @@ fn quantizations() -> Vec<(String, Quantization)> {
     out
 }
 
-/// `network` as it is (named `name`: "teacher", "student 32x2"), pruned (one shot, global)
-/// and quantized.
+/// Whether `w` is an MLP with every layer whole and its own (what factorizing needs).
+pub fn plain_mlp(w: &NetworkWeights) -> bool {
+    matches!(&w.architecture, Architecture::Mlp(c) if c.ranks.is_empty() && !c.shared)
+}
+
+/// `network` factorized at every rank of [`RANKS`] that makes it smaller (plain MLPs only).
+pub fn factorized(network: &NetworkWeights, name: &str) -> Result<Vec<Candidate>> {
+    if !plain_mlp(network) {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for rank in RANKS {
+        if let Some(weights) = factorize(network, rank)? {
+            out.push(Candidate {
+                method: format!("{name}, factorized"),
+                strength: format!("rank {rank}"),
+                bytes: dense_bytes(&weights),
+                weights,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// `network` as it is (named `name`: "teacher", "student 32x2"), pruned (one shot, global),
+/// quantized and factorized.
 pub fn candidates(network: &NetworkWeights, name: &str, device: &Device) -> Result<Vec<Candidate>> {
     let mut out = vec![Candidate {
         method: name.to_string(),
@@ -101,6 +127,7 @@ pub fn candidates(network: &NetworkWeights, name: &str, device: &Device) -> Resu
             bytes,
         });
     }
+    out.extend(factorized(network, name)?);
     Ok(out)
 }
 
@@ -111,6 +138,26 @@ pub fn fine_tuned(name: &str, tuned: NetworkWeights, mask: &Mask, sparsity: f32)
         strength: format!("{:.0} % of the weights", sparsity * 100.0),
         bytes: sparse_bytes(&tuned, mask),
         weights: tuned,
+    }
+}
+
+/// A factorized candidate `c` after fine-tuning to `tuned`.
+pub fn refactored(c: &Candidate, tuned: NetworkWeights) -> Candidate {
+    Candidate {
+        method: format!("{} and fine-tuned", c.method),
+        strength: c.strength.clone(),
+        bytes: dense_bytes(&tuned),
+        weights: tuned,
+    }
+}
+
+/// A network that is as it is, at its dense size (a distilled student).
+pub fn whole(name: &str, strength: &str, weights: NetworkWeights) -> Candidate {
+    Candidate {
+        method: name.to_string(),
+        strength: strength.to_string(),
+        bytes: dense_bytes(&weights),
+        weights,
     }
 }
 
@@ -192,7 +239,24 @@ mod tests {
             .unwrap();
         let w = NetworkWeights::from_network(&net).unwrap();
         let c = candidates(&w, "teacher", &device).unwrap();
-        assert_eq!(c.len(), 1 + SPARSITIES.len() + 4);
+        // Ranks 16, 8 and 4 shrink 64→32; rank 32 would not.
+        assert_eq!(c.len(), 1 + SPARSITIES.len() + 4 + 3);
+        let factorized: Vec<usize> = c
+            .iter()
+            .filter(|c| c.method == "teacher, factorized")
+            .map(|c| c.bytes)
+            .collect();
+        // 4 (r (64 + 32) + 32 + 32·10 + 10) bytes at rank r; at rank 4 the output layer
+        // shrinks too, to 4 (32 + 10).
+        let first = |r: usize| r * 96 + 32;
+        assert_eq!(
+            factorized,
+            [
+                4 * (first(16) + 330),
+                4 * (first(8) + 330),
+                4 * (first(4) + 4 * 42 + 10)
+            ]
+        );
         let pruned: Vec<usize> = c
             .iter()
             .filter(|c| c.method == "teacher, pruned")

@@ -8,11 +8,10 @@ use burn::tensor::Device;
 use clap::Args;
 
 use crate::engine::catalog::DatasetKind;
-use crate::engine::compress::fine_tune::{fine_tune, retrain};
+use crate::engine::compress::fine_tune::Tuning;
 use crate::engine::compress::frontier::{
-    Candidate, Point, SPARSITIES, candidates, fine_tuned, measure, pareto, refactored, whole,
+    Candidate, Point, Recipe, candidates, make, measure, pareto,
 };
-use crate::engine::compress::prune::{Scope, magnitude_mask};
 use crate::engine::data::{TransferConfig, TransferSet};
 use crate::engine::error::{Error, Result};
 use crate::engine::network::{Architecture, MlpConfig, Network};
@@ -73,11 +72,11 @@ pub(super) fn compress(
     let teacher_weights = NetworkWeights::from_network(&teacher)?;
     let mut all = candidates(&teacher_weights, "teacher", device)?;
     // The teacher fine-tunes on the labels; a student, as it learned, from the teacher.
-    all.extend(f.tuned("teacher", &all, None)?);
+    all.extend(f.tuned(&all, None)?);
     for (name, config) in students {
         let student = f.distil(config.into(), &teacher)?;
         let own = candidates(&student, &name, device)?;
-        all.extend(f.tuned(&name, &own, Some(&teacher))?);
+        all.extend(f.tuned(&own, Some(&teacher))?);
         all.extend(own);
     }
     all.extend(f.distilled_from_pruned_teacher(&teacher_weights)?);
@@ -164,39 +163,18 @@ impl Frontier<'_> {
         }
     }
 
-    /// `name`'s network (the first of `own`) pruned at every sparsity and fine-tuned with its
-    /// mask held, and `own`'s factorized points fine-tuned. MLPs only so far: a conv net's
-    /// points stay as they fall (the table says so).
-    fn tuned(
-        &self,
-        name: &str,
-        own: &[Candidate],
-        teacher: Option<&Network>,
-    ) -> Result<Vec<Candidate>> {
+    /// The pruned and factorized points of `own` fine-tuned (a pruned one with its mask
+    /// held). MLPs only so far: a conv net's points stay as they fall (the table says so).
+    fn tuned(&self, own: &[Candidate], teacher: Option<&Network>) -> Result<Vec<Candidate>> {
         let steps = self.args.fine_tune_steps;
-        let Some(network) = own.first().map(|c| &c.weights) else {
-            return Ok(Vec::new());
-        };
-        if steps == 0 || !matches!(network.architecture, Architecture::Mlp(_)) {
-            return Ok(Vec::new());
-        }
         let mut out = Vec::new();
-        for sparsity in SPARSITIES {
-            let mask = magnitude_mask(network, sparsity, Scope::Global)?;
-            let mut pruned = network.clone();
-            mask.apply(&mut pruned)?;
-            let mut trainer = self.tuner(network.architecture.clone(), teacher)?;
-            fine_tune(&mut trainer, &pruned, &mask, steps, self.device)?;
-            let weights = NetworkWeights::from_network(&trainer.network())?;
-            out.push(fine_tuned(name, weights, &mask, sparsity));
-        }
-        for c in own.iter().filter(|c| c.method.ends_with("factorized")) {
-            let mut trainer = self.tuner(c.weights.architecture.clone(), teacher)?;
-            retrain(&mut trainer, &c.weights, steps)?;
-            out.push(refactored(
-                c,
-                NetworkWeights::from_network(&trainer.network())?,
-            ));
+        for c in own
+            .iter()
+            .filter(|c| steps > 0 && c.recipe.tunable(&c.weights))
+        {
+            let trainer = self.tuner(c.weights.architecture.clone(), teacher)?;
+            let tuning = Tuning::start(trainer, &c.weights, c.mask.as_ref(), steps, self.device)?;
+            out.push(c.after_tuning(tuning.finish()?));
         }
         Ok(out)
     }
@@ -204,25 +182,29 @@ impl Frontier<'_> {
     /// The combination the other way round: the teacher pruned to 70 % and fine-tuned, then
     /// the first student distilled from it.
     fn distilled_from_pruned_teacher(&self, teacher: &NetworkWeights) -> Result<Vec<Candidate>> {
-        let mlp = matches!(teacher.architecture, Architecture::Mlp(_));
+        let recipe = Recipe::Prune(PRUNED_TEACHER);
         let first = student_configs(self.args)?.into_iter().next();
-        let (Some((name, config)), true, 1..) = (first, mlp, self.args.fine_tune_steps) else {
+        let (Some((name, config)), true) = (first, recipe.tunable(teacher)) else {
             return Ok(Vec::new());
         };
-        let mask = magnitude_mask(teacher, PRUNED_TEACHER, Scope::Global)?;
-        let mut pruned = teacher.clone();
-        mask.apply(&mut pruned)?;
-        let mut trainer = self.tuner(teacher.architecture.clone(), None)?;
-        fine_tune(
-            &mut trainer,
-            &pruned,
-            &mask,
-            self.args.fine_tune_steps,
+        let Some(pruned) = make(teacher, "teacher", recipe, self.device)? else {
+            return Ok(Vec::new());
+        };
+        let trainer = self.tuner(teacher.architecture.clone(), None)?;
+        let steps = self.args.fine_tune_steps;
+        let tuning = Tuning::start(
+            trainer,
+            &pruned.weights,
+            pruned.mask.as_ref(),
+            steps,
             self.device,
         )?;
-        let student = self.distil(config.into(), &trainer.network())?;
-        let method = format!("{name} from the teacher pruned to 70 %");
-        Ok(vec![whole(&method, "float32", student)])
+        let tuned = tuning.finish()?.to_network(self.device)?;
+        let student = self.distil(config.into(), &tuned)?;
+        let subject = format!("{name} from the teacher pruned to 70 %");
+        Ok(make(&student, &subject, Recipe::AsIs, self.device)?
+            .into_iter()
+            .collect())
     }
 }
 

@@ -67,35 +67,79 @@ pub fn hold(mut mlp: Mlp, masks: &[Tensor<2>]) -> Mlp {
     mlp
 }
 
+/// Fine-tuning in progress: a trainer started from a compressed network, and the mask it
+/// holds, if any, one step at a time (the page's frontier runs it in turns).
+pub struct Tuning {
+    trainer: Trainer,
+    masks: Option<Vec<Tensor<2>>>,
+    left: usize,
+}
+
+impl Tuning {
+    /// Starts `trainer`'s student from `start` (its architecture: a factorized network has its
+    /// own) for `steps` steps, `mask` held after each.
+    pub fn start(
+        mut trainer: Trainer,
+        start: &NetworkWeights,
+        mask: Option<&Mask>,
+        steps: usize,
+        device: &Device,
+    ) -> Result<Self> {
+        trainer.restore(start.clone(), 0)?;
+        let autodiff = device.clone().inner().autodiff();
+        let masks = mask
+            .map(|m| layer_masks(m, &start.architecture, &autodiff))
+            .transpose()?;
+        Ok(Self {
+            trainer,
+            masks,
+            left: steps,
+        })
+    }
+
+    /// One step; whether it was the last.
+    pub fn step(&mut self) -> Result<bool> {
+        if self.left > 0 {
+            self.trainer.step()?;
+            if let Some(masks) = &self.masks {
+                self.trainer.map_network(|mlp| hold(mlp, masks));
+            }
+            self.left -= 1;
+        }
+        Ok(self.left == 0)
+    }
+
+    pub fn steps_left(&self) -> usize {
+        self.left
+    }
+
+    /// The network as it is now.
+    pub fn weights(&self) -> Result<NetworkWeights> {
+        NetworkWeights::from_network(&self.trainer.network())
+    }
+
+    /// Runs the steps left; the network at the end.
+    pub fn finish(mut self) -> Result<NetworkWeights> {
+        while !self.step()? {}
+        self.weights()
+    }
+}
+
 /// Starts `trainer`'s student from `pruned` and runs `steps` steps with `mask` held.
 pub fn fine_tune(
-    trainer: &mut Trainer,
+    trainer: Trainer,
     pruned: &NetworkWeights,
     mask: &Mask,
     steps: usize,
     device: &Device,
-) -> Result<()> {
-    trainer.restore(pruned.clone(), 0)?;
-    let masks = layer_masks(
-        mask,
-        &pruned.architecture,
-        &device.clone().inner().autodiff(),
-    )?;
-    for _ in 0..steps {
-        trainer.step()?;
-        trainer.map_network(|mlp| hold(mlp, &masks));
-    }
-    Ok(())
+) -> Result<NetworkWeights> {
+    Tuning::start(trainer, pruned, Some(mask), steps, device)?.finish()
 }
 
 /// Starts `trainer`'s student from `start` (a factorized network: its own architecture) and
 /// runs `steps` steps.
-pub fn retrain(trainer: &mut Trainer, start: &NetworkWeights, steps: usize) -> Result<()> {
-    trainer.restore(start.clone(), 0)?;
-    for _ in 0..steps {
-        trainer.step()?;
-    }
-    Ok(())
+pub fn retrain(trainer: Trainer, start: &NetworkWeights, steps: usize) -> Result<NetworkWeights> {
+    Tuning::start(trainer, start, None, steps, &Device::flex())?.finish()
 }
 
 #[cfg(test)]
@@ -132,8 +176,7 @@ mod tests {
             accuracy(&w.to_network(&device).unwrap(), &split.test, &device).unwrap()
         };
         let (before, cut) = (score(&dense), score(&pruned));
-        fine_tune(&mut trainer, &pruned, &mask, 300, &device).unwrap();
-        let tuned = NetworkWeights::from_network(&trainer.network()).unwrap();
+        let tuned = fine_tune(trainer, &pruned, &mask, 300, &device).unwrap();
         let after = score(&tuned);
         eprintln!("dense {before}, pruned {cut}, fine-tuned {after}");
         // Every pruned weight is still zero.
@@ -172,10 +215,9 @@ mod tests {
             accuracy(&w.to_network(&device).unwrap(), &split.test, &device).unwrap()
         };
         let (before, cut) = (score(&dense), score(&small));
-        let mut tuner =
+        let tuner =
             Trainer::supervised(small.architecture.clone(), set, settings, &device).unwrap();
-        retrain(&mut tuner, &small, 300).unwrap();
-        let tuned = NetworkWeights::from_network(&tuner.network()).unwrap();
+        let tuned = retrain(tuner, &small, 300).unwrap();
         assert_eq!(tuned.architecture, small.architecture);
         let after = score(&tuned);
         eprintln!("dense {before}, rank 2 {cut}, fine-tuned {after}");

@@ -18,12 +18,128 @@ use crate::engine::weights::NetworkWeights;
 /// The sparsities of the pruning points.
 pub const SPARSITIES: [f32; 4] = [0.5, 0.7, 0.9, 0.95];
 
+/// The way a point was made small.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Family {
+    /// As it was trained (or distilled): the teacher, a student.
+    AsIs,
+    Pruned,
+    Quantized,
+    Factorized,
+}
+
+impl Family {
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::AsIs => "as trained",
+            Family::Pruned => "pruned",
+            Family::Quantized => "quantized",
+            Family::Factorized => "factorized",
+        }
+    }
+}
+
+/// One way to make a network small, at one strength.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Recipe {
+    AsIs,
+    Prune(f32),
+    Quantize(Quantization),
+    Factorize(usize),
+}
+
+impl Recipe {
+    pub fn family(&self) -> Family {
+        match self {
+            Recipe::AsIs => Family::AsIs,
+            Recipe::Prune(_) => Family::Pruned,
+            Recipe::Quantize(_) => Family::Quantized,
+            Recipe::Factorize(_) => Family::Factorized,
+        }
+    }
+
+    /// "90 % of the weights", "8-bit, per tensor", "rank 8".
+    pub fn strength(&self) -> String {
+        match self {
+            Recipe::AsIs => "float32".into(),
+            Recipe::Prune(s) => format!("{:.0} % of the weights", s * 100.0),
+            Recipe::Quantize(q) => {
+                let bits = if q.bits == Bits::Eight { 8 } else { 4 };
+                let per = match q.granularity {
+                    Granularity::PerTensor => "per tensor",
+                    Granularity::PerBlock => "per block of 32",
+                };
+                format!("{bits}-bit, {per}")
+            }
+            Recipe::Factorize(r) => format!("rank {r}"),
+        }
+    }
+
+    /// Whether fine-tuning can follow (pruning with the mask held, factorizing; MLPs only).
+    pub fn tunable(&self, network: &NetworkWeights) -> bool {
+        let mlp = matches!(network.architecture, Architecture::Mlp(_));
+        mlp && matches!(self, Recipe::Prune(_) | Recipe::Factorize(_))
+    }
+}
+
+/// Every recipe of the frontier: as it is, pruned, quantized 8 and 4 bits per tensor and per
+/// block (MinMax), factorized at every rank of [`RANKS`] (plain MLPs; a rank that would not
+/// make it smaller gives no point).
+pub fn recipes(network: &NetworkWeights) -> Vec<Recipe> {
+    let mut out = vec![Recipe::AsIs];
+    out.extend(SPARSITIES.map(Recipe::Prune));
+    for bits in [Bits::Eight, Bits::Four] {
+        for granularity in [Granularity::PerTensor, Granularity::PerBlock] {
+            out.push(Recipe::Quantize(Quantization {
+                bits,
+                granularity,
+                calibration: Calibrate::MinMax,
+            }));
+        }
+    }
+    if plain_mlp(network) {
+        out.extend(RANKS.map(Recipe::Factorize));
+    }
+    out
+}
+
 /// A network made small one way, and the bytes its weights take.
 pub struct Candidate {
-    pub method: String,
-    pub strength: String,
+    /// "teacher", "student 32x2, distilled".
+    pub subject: String,
+    pub recipe: Recipe,
+    pub tuned: bool,
     pub weights: NetworkWeights,
     pub bytes: usize,
+    /// The pruned weights, kept at zero when fine-tuned.
+    pub mask: Option<Mask>,
+}
+
+impl Candidate {
+    /// "teacher, pruned and fine-tuned".
+    pub fn method(&self) -> String {
+        match (self.recipe.family(), self.tuned) {
+            (Family::AsIs, _) => self.subject.clone(),
+            (family, false) => format!("{}, {}", self.subject, family.name()),
+            (family, true) => format!("{}, {} and fine-tuned", self.subject, family.name()),
+        }
+    }
+
+    /// The same point after fine-tuning to `tuned` (the mask, if any, held).
+    pub fn after_tuning(&self, tuned: NetworkWeights) -> Candidate {
+        let bytes = match &self.mask {
+            Some(mask) => sparse_bytes(&tuned, mask),
+            None => dense_bytes(&tuned),
+        };
+        Candidate {
+            subject: self.subject.clone(),
+            recipe: self.recipe,
+            tuned: true,
+            weights: tuned,
+            bytes,
+            mask: self.mask.clone(),
+        }
+    }
 }
 
 /// One point of the picture.
@@ -31,6 +147,8 @@ pub struct Candidate {
 pub struct Point {
     pub method: String,
     pub strength: String,
+    pub family: Family,
+    pub tuned: bool,
     pub bytes: usize,
     pub accuracy: f32,
     /// The share of test examples whose top class is the teacher's.
@@ -55,110 +173,57 @@ fn sparse_bytes(w: &NetworkWeights, mask: &Mask) -> usize {
         .sum()
 }
 
-/// The quantization points: 8 and 4 bits, per tensor and per block, MinMax.
-fn quantizations() -> Vec<(String, Quantization)> {
-    let mut out = Vec::new();
-    for (bits, b) in [(Bits::Eight, 8), (Bits::Four, 4)] {
-        for (granularity, g) in [
-            (Granularity::PerTensor, "per tensor"),
-            (Granularity::PerBlock, "per block of 32"),
-        ] {
-            let q = Quantization {
-                bits,
-                granularity,
-                calibration: Calibrate::MinMax,
-            };
-            out.push((format!("{b}-bit, {g}"), q));
-        }
-    }
-    out
-}
-
 /// Whether `w` is an MLP with every layer whole and its own (what factorizing needs).
 pub fn plain_mlp(w: &NetworkWeights) -> bool {
     matches!(&w.architecture, Architecture::Mlp(c) if c.ranks.is_empty() && !c.shared)
 }
 
-/// `network` factorized at every rank of [`RANKS`] that makes it smaller (plain MLPs only).
-pub fn factorized(network: &NetworkWeights, name: &str) -> Result<Vec<Candidate>> {
-    if !plain_mlp(network) {
-        return Ok(Vec::new());
-    }
-    let mut out = Vec::new();
-    for rank in RANKS {
-        if let Some(weights) = factorize(network, rank)? {
-            out.push(Candidate {
-                method: format!("{name}, factorized"),
-                strength: format!("rank {rank}"),
-                bytes: dense_bytes(&weights),
-                weights,
-            });
+/// `network` (named `subject`) made small by `recipe`; `None` when the recipe would not make
+/// it smaller (a rank above what saves weights).
+pub fn make(
+    network: &NetworkWeights,
+    subject: &str,
+    recipe: Recipe,
+    device: &Device,
+) -> Result<Option<Candidate>> {
+    let (weights, bytes, mask) = match recipe {
+        Recipe::AsIs => (network.clone(), dense_bytes(network), None),
+        Recipe::Prune(sparsity) => {
+            let mask = magnitude_mask(network, sparsity, Scope::Global)?;
+            let mut pruned = network.clone();
+            mask.apply(&mut pruned)?;
+            (pruned.clone(), sparse_bytes(&pruned, &mask), Some(mask))
         }
-    }
-    Ok(out)
-}
-
-/// `network` as it is (named `name`: "teacher", "student 32x2"), pruned (one shot, global),
-/// quantized and factorized.
-pub fn candidates(network: &NetworkWeights, name: &str, device: &Device) -> Result<Vec<Candidate>> {
-    let mut out = vec![Candidate {
-        method: name.to_string(),
-        strength: "float32".into(),
-        weights: network.clone(),
-        bytes: dense_bytes(network),
-    }];
-    for sparsity in SPARSITIES {
-        let mask = magnitude_mask(network, sparsity, Scope::Global)?;
-        let mut pruned = network.clone();
-        mask.apply(&mut pruned)?;
-        out.push(Candidate {
-            method: format!("{name}, pruned"),
-            strength: format!("{:.0} % of the weights", sparsity * 100.0),
-            bytes: sparse_bytes(&pruned, &mask),
-            weights: pruned,
-        });
-    }
-    for (strength, q) in quantizations() {
-        let (weights, bytes) = quantize(network, &q, device)?;
-        out.push(Candidate {
-            method: format!("{name}, quantized"),
-            strength,
-            weights,
-            bytes,
-        });
-    }
-    out.extend(factorized(network, name)?);
-    Ok(out)
-}
-
-/// A network pruned at `sparsity` by `mask` and fine-tuned with the mask held.
-pub fn fine_tuned(name: &str, tuned: NetworkWeights, mask: &Mask, sparsity: f32) -> Candidate {
-    Candidate {
-        method: format!("{name}, pruned and fine-tuned"),
-        strength: format!("{:.0} % of the weights", sparsity * 100.0),
-        bytes: sparse_bytes(&tuned, mask),
-        weights: tuned,
-    }
-}
-
-/// A factorized candidate `c` after fine-tuning to `tuned`.
-pub fn refactored(c: &Candidate, tuned: NetworkWeights) -> Candidate {
-    Candidate {
-        method: format!("{} and fine-tuned", c.method),
-        strength: c.strength.clone(),
-        bytes: dense_bytes(&tuned),
-        weights: tuned,
-    }
-}
-
-/// A network that is as it is, at its dense size (a distilled student).
-pub fn whole(name: &str, strength: &str, weights: NetworkWeights) -> Candidate {
-    Candidate {
-        method: name.to_string(),
-        strength: strength.to_string(),
-        bytes: dense_bytes(&weights),
+        Recipe::Quantize(q) => {
+            let (weights, bytes) = quantize(network, &q, device)?;
+            (weights, bytes, None)
+        }
+        Recipe::Factorize(rank) => match factorize(network, rank)? {
+            Some(weights) => (weights.clone(), dense_bytes(&weights), None),
+            None => return Ok(None),
+        },
+    };
+    Ok(Some(Candidate {
+        subject: subject.to_string(),
+        recipe,
+        tuned: false,
         weights,
+        bytes,
+        mask,
+    }))
+}
+
+/// `network` (named `subject`: "teacher", "student 32x2") by every recipe of [`recipes`].
+pub fn candidates(
+    network: &NetworkWeights,
+    subject: &str,
+    device: &Device,
+) -> Result<Vec<Candidate>> {
+    let mut out = Vec::new();
+    for recipe in recipes(network) {
+        out.extend(make(network, subject, recipe, device)?);
     }
+    Ok(out)
 }
 
 /// A candidate's point on `test`, against the teacher's top classes.
@@ -169,8 +234,10 @@ pub fn measure(c: &Candidate, test: &Dataset, teacher: &[usize], device: &Device
     let forward_ms = start.elapsed().as_secs_f64() * 1e3;
     let preds = predictions(&logits, test.classes);
     Ok(Point {
-        method: c.method.clone(),
-        strength: c.strength.clone(),
+        method: c.method(),
+        strength: c.recipe.strength(),
+        family: c.recipe.family(),
+        tuned: c.tuned,
         bytes: c.bytes,
         accuracy: fraction_equal(&preds, test.labels.iter().map(|l| usize::from(*l))),
         agreement: fraction_equal(&preds, teacher.iter().copied()),
@@ -207,6 +274,8 @@ mod tests {
         Point {
             method: "m".into(),
             strength: "s".into(),
+            family: Family::AsIs,
+            tuned: false,
             bytes,
             accuracy,
             agreement: 1.0,
@@ -243,7 +312,7 @@ mod tests {
         assert_eq!(c.len(), 1 + SPARSITIES.len() + 4 + 3);
         let factorized: Vec<usize> = c
             .iter()
-            .filter(|c| c.method == "teacher, factorized")
+            .filter(|c| c.method() == "teacher, factorized")
             .map(|c| c.bytes)
             .collect();
         // 4 (r (64 + 32) + 32 + 32·10 + 10) bytes at rank r; at rank 4 the output layer
@@ -259,7 +328,7 @@ mod tests {
         );
         let pruned: Vec<usize> = c
             .iter()
-            .filter(|c| c.method == "teacher, pruned")
+            .filter(|c| c.method() == "teacher, pruned")
             .map(|c| c.bytes)
             .collect();
         assert!(pruned.windows(2).all(|w| w[0] > w[1]), "{pruned:?}");
@@ -271,7 +340,7 @@ mod tests {
         );
         let quantized = c
             .iter()
-            .find(|c| c.strength == "8-bit, per tensor")
+            .find(|c| c.recipe.strength() == "8-bit, per tensor")
             .unwrap();
         assert!(quantized.bytes < dense / 3);
     }

@@ -31,6 +31,7 @@ macro_rules! for_each_lab {
             multitask: $crate::app::labs::multitask::MultiTask,
             sweep: $crate::app::labs::sweep::Sweep,
             few_classes: $crate::app::labs::few_classes::FewClasses,
+            compress: $crate::app::labs::compress::Compress,
             devices: $crate::app::labs::devices::Devices,
             teachers: $crate::app::labs::teachers::Teachers,
         }

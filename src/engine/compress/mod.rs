@@ -8,3 +8,4 @@ pub mod frontier;
 pub mod mask_file;
 pub mod prune;
 pub mod quantize;
+pub mod run;

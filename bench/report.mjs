@@ -175,6 +175,43 @@ ${peerTable}
 
 The last two columns are what the playground itself does: the teacher's outputs cached, one student.
 ` : '';
+// The digits' frontier: bytes and forward time of each way of making the teacher small,
+// natively (`distill compress`, bench/frontier-digits.csv) and in the page's worker
+// (bench/frontier.mjs, bench/frontier.json).
+const frontierSection = (() => {
+  if (!existsSync('bench/frontier-digits.csv') || !existsSync('bench/frontier.json')) return '';
+  const [head, ...lines] = readFileSync('bench/frontier-digits.csv', 'utf8').trim().split('\n');
+  const cols = head.split(',');
+  // The CSV quotes fields that hold commas.
+  const split = (line) => [...line.matchAll(/("([^"]*)"|[^,]*)(,|$)/g)].slice(0, cols.length).map((m) => m[2] ?? m[1]);
+  const nativePoints = lines.map((l) => Object.fromEntries(split(l).map((v, i) => [cols[i], v])));
+  const page = JSON.parse(readFileSync('bench/frontier.json', 'utf8'));
+  const key = (method, strength) => `${method}, ${strength}`;
+  const inPage = new Map(page.page.map((p) => [p.label, p]));
+  const rows = nativePoints.filter((p) => p.method.startsWith('teacher') && !p.method.includes('fine-tuned'))
+    .map((p) => ({ ...p, page: inPage.get(key(p.method, p.strength)) }))
+    .sort((a, b) => Number(b.bytes) - Number(a.bytes));
+  const student = page.page.find((p) => p.label === 'your distilled student, float32');
+  const students = nativePoints.filter((p) => / distilled$/.test(p.method));
+  return `## Smaller networks: bytes and forward time (digits)
+
+What each way of making the digits' teacher small costs on disk and saves in time: the forward
+pass over the test set, natively (\`distill compress\`, Flex on 2 threads) and in the page's worker
+(the "Smaller networks" lab, wasm on one thread; \`bench/frontier.mjs\`). The fastest of two
+passes after a warm-up. Accuracies are in REPRODUCTIONS.md.
+
+| the teacher | strength | bytes | native ms | page ms |
+|---|---|---|---|---|
+${rows.map((r) => `| ${r.method} | ${r.strength} | ${Number(r.bytes).toLocaleString('en')} | ${fmt(Number(r.forward_ms), 2)} | ${r.page ? fmt(r.page.forward_ms, 2) : '—'} |`).join('\n')}
+${students.map((r) => `| ${r.method} | float32 | ${Number(r.bytes).toLocaleString('en')} | ${fmt(Number(r.forward_ms), 2)} | — |`).join('\n')}
+${student ? `| the page's distilled student (${digits64.student}) | float32 | ${student.bytes.toLocaleString('en')} | — | ${fmt(student.forward_ms, 2)} |` : ''}
+
+Pruning and quantization shrink the file, not the arithmetic: the pruned and quantized teachers
+are run as dense float matrices, so their forward time is the teacher's. A factorized teacher
+does two thin products per layer instead of one square one, and a distilled student does less of
+everything: those are faster.
+`;
+})();
 const md = `# Benchmarks
 
 Measured with \`bash scripts/bench.sh --peers\` (writes \`bench/native.json\`, \`bench/browser.json\`,
@@ -190,6 +227,7 @@ TF.js and the page's scale sweep). Numbers are measurements, not test assertions
 
 ${peerSection}
 ${scaleSection}
+${frontierSection}
 ## Native (CPU, \`distill bench\`)
 
 f32 matmul ${native.matmul_peak.size}³ on the same backend: **${fmt(native.matmul_peak.gflops, 1)} GFLOP/s** (the ceiling for scale).

@@ -26,6 +26,8 @@ if $peers; then
 fi
 say "native: distill bench (release)"
 cargo run --release --quiet --bin distill -- bench --scale --out bench/native.json
+say "native: the digits' frontier (distill compress)"
+cargo run --release --quiet --bin distill -- compress --dataset digits --csv bench/frontier-digits.csv >/dev/null
 if $peers; then
   say "peers: JAX, the same step, right after the native run"
   bench/.venv/bin/python bench/peers/jax_step.py > bench/peers/jax.jsonl
@@ -34,6 +36,8 @@ say "web build (trunk --release)"
 trunk build --release
 say "browser: headless chromium, CPU (wasm) and WebGPU (SwiftShader)"
 node bench/browser.mjs >/dev/null
+say "browser: the digits' frontier in the page's worker"
+node bench/frontier.mjs
 if $peers; then
   say "peers: TensorFlow.js and the page's engine in one headless chromium"
   node bench/peers/compare.mjs

@@ -164,7 +164,8 @@ fn marker(i: usize, p: &Point, (cx, cy): (f64, f64)) -> Html {
     };
     let text = describe(p);
     html! {
-        <g class={class} tabindex="0" aria-label={text.clone()} id={format!("compress-pt-{i}")}>
+        <g class={class} tabindex="0" aria-label={text.clone()} id={format!("compress-pt-{i}")}
+            data-bytes={p.bytes.to_string()} data-accuracy={p.accuracy.to_string()} data-ms={p.forward_ms.to_string()}>
             { shape }
             <title>{ text.clone() }</title>
             <text class="tip" x="0" y="-12">{ format!("{}, {}", p.method, p.strength) }</text>

@@ -2,7 +2,8 @@
 # numpy (from PyPI, in .venv) reads exported networks (an MLP student on digits, FastBERT exits
 # of the digits teacher, the CMUdict encoder-decoder, a conv net on Fashion-MNIST; the text transformer teacher, a BiLSTM and
 # a bag of words on spam; the fine-tuned MiniLM on Brown) and reproduces the Rust logits on 100
-# test examples to 1e-5; burnpack export round-trips through the CLI. Needs `bash scripts/setup.sh`.
+# test examples to 1e-5; onnxruntime runs every student kind's ONNX export, float32 and int8;
+# burnpack export round-trips through the CLI. Needs `bash scripts/setup.sh`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
@@ -62,6 +63,25 @@ done
 distill export --weights assets/teachers/brown-minilm.safetensors --out "$work/minilm.safetensors"
 distill predict --weights "$work/minilm.safetensors" --dataset brown --count 100 --out "$work/minilm-logits.safetensors"
 .venv/bin/python tests/interop/check_text.py "$work/minilm.safetensors" "$work/minilm-logits.safetensors"
+
+# ONNX: every student kind the page trains, run by onnxruntime. Float32: Rust's logits to 1e-5.
+# int8 weights: Rust's logits with the same weights to 1e-4, within Rust's quantization error of
+# the float logits, and the same top class on at least 99 of 100 inputs.
+check_onnx() {  # weights, dataset, name
+  distill onnx --weights "$1" --out "$work/$3.onnx" >/dev/null
+  distill predict --weights "$1" --dataset "$2" --count 100 --out "$work/$3-float.safetensors"
+  .venv/bin/python tests/interop/check_onnx.py "$work/$3.onnx" "$work/$3-float.safetensors"
+  distill onnx --weights "$1" --int8 --out "$work/$3-int8.onnx" --dequantized "$work/$3-dq.safetensors" >/dev/null
+  distill predict --weights "$work/$3-dq.safetensors" --dataset "$2" --count 100 --out "$work/$3-dq-logits.safetensors"
+  .venv/bin/python tests/interop/check_onnx.py "$work/$3-int8.onnx" "$work/$3-float.safetensors" --int8 "$work/$3-dq-logits.safetensors"
+}
+check_onnx "$work/student.safetensors" digits mlp
+distill factorize --weights "$work/student.safetensors" --rank 8 --out "$work/factorized.safetensors" >/dev/null
+check_onnx "$work/factorized.safetensors" digits factorized
+check_onnx "$work/cnn.safetensors" fashion-mnist cnn
+check_onnx assets/teachers/spam.safetensors spam transformer
+check_onnx "$work/bilstm.safetensors" spam bilstm
+check_onnx "$work/bow.safetensors" spam bow
 
 # The run written for TextBrewer (JSON) and torchdistill (YAML): both parse as those tools read
 # them, use only their field names, and carry T, α, β, the mapping and the projections.

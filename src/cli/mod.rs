@@ -14,6 +14,7 @@ mod inspect;
 mod kinds;
 mod minilm;
 mod multitask;
+mod onnx;
 mod prune;
 mod sweep;
 mod theseus;
@@ -49,8 +50,9 @@ use imitation::imitation;
 use inspect::{eval, export, predict};
 pub use multitask::MultiTaskArgs;
 use multitask::multitask;
-pub use prune::PruneArgs;
-use prune::prune;
+pub use onnx::OnnxArgs;
+pub use prune::{FactorizeArgs, PruneArgs};
+use prune::{factorize, prune};
 use sweep::sweep;
 use theseus::theseus;
 use train::{distill, train_teacher};
@@ -131,6 +133,12 @@ pub enum Command {
     /// Prune a weight file by magnitude (globally or per layer) and write it with its mask,
     /// which torch.nn.utils.prune.custom_from_mask takes.
     Prune(PruneArgs),
+    /// Factorize an MLP's weight file by truncated SVD: each layer where the rank makes it
+    /// smaller becomes two (PyTorch: two nn.Linear).
+    Factorize(FactorizeArgs),
+    /// A weight file as an ONNX model (float32, or int8 weights with --int8) for onnxruntime in
+    /// Python or in a web page.
+    Onnx(OnnxArgs),
 }
 
 pub(super) fn assets_dir(flag: &Option<PathBuf>) -> PathBuf {
@@ -368,6 +376,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Multitask(args) => multitask(args, &assets, &device, cli.quiet),
         Command::Compress(args) => compress(args, &assets, &device, cli.quiet),
         Command::Prune(args) => prune(args, &device),
+        Command::Onnx(args) => onnx::onnx(args, &device),
+        Command::Factorize(args) => factorize(args, &device),
     }
 }
 

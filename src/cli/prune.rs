@@ -1,5 +1,5 @@
 //! `prune`: a weight file pruned by magnitude, written with its mask beside it
-//! (`<out>` and `<out stem>.mask.safetensors`).
+//! (`<out>` and `<out stem>.mask.safetensors`); `factorize`: an MLP's file by truncated SVD.
 
 use std::path::{Path, PathBuf};
 
@@ -54,6 +54,38 @@ pub(super) fn prune(args: PruneArgs, device: &Device) -> Result<()> {
         mask.kept.len(),
         args.out.display(),
         masks.display()
+    );
+    Ok(())
+}
+
+#[derive(Args, Debug)]
+pub struct FactorizeArgs {
+    /// The weight file of an MLP.
+    #[arg(long)]
+    pub weights: PathBuf,
+    /// The rank of every layer where it makes the layer smaller.
+    #[arg(long)]
+    pub rank: usize,
+    /// Where the factorized weights go (each such layer as two nn.Linear).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+pub(super) fn factorize(args: FactorizeArgs, device: &Device) -> Result<()> {
+    let (net, info) = load_weights(&args.weights, device)?;
+    let weights = NetworkWeights::from_network(&net)?;
+    let Some(small) = crate::engine::compress::factorize::factorize(&weights, args.rank)? else {
+        return Err(crate::engine::error::Error::Settings(format!(
+            "rank {} makes no layer of {} smaller",
+            args.rank,
+            weights.architecture.describe()
+        )));
+    };
+    write(&args.out, &small.to_safetensors(&info)?)?;
+    println!(
+        "factorized to {}; wrote {}",
+        small.architecture.describe(),
+        args.out.display()
     );
     Ok(())
 }

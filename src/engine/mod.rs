@@ -21,6 +21,7 @@ pub mod mapping;
 pub mod minilm;
 pub mod multitask;
 pub mod network;
+pub mod onnx;
 pub mod recipes;
 pub mod schedule;
 pub mod seq2seq;

@@ -97,6 +97,12 @@ impl NetworkWeights {
         })
     }
 
+    /// Whether every tensor the architecture lists is here, at its size.
+    pub fn check(&self) -> Result<()> {
+        self.architecture.validate()?;
+        check_tensors(&self.architecture, &self.tensors)
+    }
+
     /// Builds the network on `device`.
     pub fn to_network(&self, device: &Device) -> Result<Network> {
         check_tensors(&self.architecture, &self.tensors)?;

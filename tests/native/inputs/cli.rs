@@ -1062,3 +1062,79 @@ fn hostile_numbers_and_files_are_answered() {
     assert!(out.status.success(), "{}", text(&out));
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn onnx_writes_a_model_and_refuses_a_network_it_is_not_for_without_writing() {
+    use distill_playground::engine::weights::NetworkWeights;
+    let dir = temp_dir("onnx");
+    let (float, int8) = (dir.join("teacher.onnx"), dir.join("teacher-int8.onnx"));
+    let dequantized = dir.join("teacher-int8.safetensors");
+    let teacher = "assets/teachers/digits.safetensors";
+    let run = distill(&["onnx", "--weights", teacher, "--out", p(&float)]);
+    assert!(run.status.success(), "{}", text(&run));
+    let run = distill(&[
+        "onnx",
+        "--weights",
+        teacher,
+        "--int8",
+        "--out",
+        p(&int8),
+        "--dequantized",
+        p(&dequantized),
+    ]);
+    assert!(run.status.success(), "{}", text(&run));
+    let (f, q) = (
+        std::fs::metadata(&float).unwrap().len(),
+        std::fs::metadata(&int8).unwrap().len(),
+    );
+    // 91,670 float32 values against as many bytes and a scale per matrix.
+    assert!(f > 360_000 && q < f / 3, "{f} and {q}");
+    let (back, _) =
+        NetworkWeights::from_safetensors(&std::fs::read(&dequantized).unwrap()).unwrap();
+    assert_eq!(back.tensors.len(), 14);
+    // A factorized file: two products a layer.
+    let factorized = dir.join("factorized.safetensors");
+    let run = distill(&[
+        "factorize",
+        "--weights",
+        teacher,
+        "--rank",
+        "8",
+        "--out",
+        p(&factorized),
+    ]);
+    assert!(
+        run.status.success() && text(&run).contains("ranks 8/8/8/8/8/8/8"),
+        "{}",
+        text(&run)
+    );
+    // MiniLM is no student: refused with the reason, and no file.
+    let refused = dir.join("minilm.onnx");
+    let bad = distill(&[
+        "onnx",
+        "--weights",
+        "assets/teachers/brown-minilm.safetensors",
+        "--out",
+        p(&refused),
+    ]);
+    assert!(
+        !bad.status.success() && text(&bad).contains("MiniLM teacher is not one"),
+        "{}",
+        text(&bad)
+    );
+    assert!(!refused.exists());
+    let bad = distill(&[
+        "factorize",
+        "--weights",
+        teacher,
+        "--rank",
+        "100",
+        "--out",
+        p(&factorized),
+    ]);
+    assert!(
+        !bad.status.success() && text(&bad).contains("makes no layer"),
+        "{}",
+        text(&bad)
+    );
+}

@@ -39,10 +39,10 @@ install_packages() {
     PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
   fi
 
-  # numpy, safetensors and PyYAML from PyPI for the interop checks (tests/interop), in a local
-  # virtual env.
-  if ! .venv/bin/python -c "import numpy, safetensors, yaml" 2>/dev/null; then
-    say "Creating .venv with numpy, safetensors and PyYAML (PyPI)"
+  # numpy, safetensors, PyYAML, onnx and onnxruntime from PyPI for the interop checks
+  # (tests/interop) and the deployment snippets, in a local virtual env.
+  if ! .venv/bin/python -c "import numpy, safetensors, yaml, onnx, onnxruntime" 2>/dev/null; then
+    say "Creating .venv with numpy, safetensors, PyYAML, onnx and onnxruntime (PyPI)"
     python3 -m venv .venv
     .venv/bin/pip install --quiet --disable-pip-version-check -r tests/interop/requirements.txt
   fi

@@ -4,6 +4,7 @@
 
 pub mod dark_knowledge;
 pub mod data;
+pub mod deploy_lines;
 pub mod drawing;
 pub mod filter_picture;
 pub mod imports;

@@ -112,3 +112,16 @@ pub async fn offer_download(
     let bytes = weights.to_format(format, &info)?;
     download(&format!("{name}.{}", format.extension()), &bytes)
 }
+
+/// The distilled student as an ONNX model (float32, or int8 weights), offered as a download.
+/// The model is built whole first: a network ONNX cannot express offers nothing.
+pub async fn offer_onnx(s: &Session, int8: bool) -> Result<(), WebError> {
+    let weights = NetworkWeights::from_network_async(&s.distilled.network()).await?;
+    let precision = match int8 {
+        true => crate::engine::onnx::Precision::Int8,
+        false => crate::engine::onnx::Precision::Float32,
+    };
+    let bytes = crate::engine::onnx::export(&weights, precision)?;
+    let suffix = if int8 { "-int8" } else { "" };
+    download(&format!("distilled-student{suffix}.onnx"), &bytes)
+}

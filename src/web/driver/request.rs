@@ -23,6 +23,10 @@ pub enum Request {
         which: Which,
         format: WeightFormat,
     },
+    /// The distilled student as an ONNX model, with int8 weights or float32.
+    DownloadOnnx {
+        int8: bool,
+    },
     /// A weight file read and checked by the page.
     Import {
         which: Which,

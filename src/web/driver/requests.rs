@@ -14,6 +14,7 @@ impl Driver {
         while let Some(request) = self.wanted.requests.pop_front() {
             match request {
                 Request::Download { which, format } => self.download(which, format).await,
+                Request::DownloadOnnx { int8 } => self.download_onnx(int8).await,
                 Request::SwitchData(next) => self.switch_data(next).await,
                 Request::SwitchTeacher(next) => self.switch_teacher(next).await,
                 Request::ExportRecipe(format) => self.export_recipe(format),
@@ -50,6 +51,14 @@ impl Driver {
         .await;
         if let Err(e) = offered {
             self.emit(Action::Failed(format!("Could not export: {e}")));
+        }
+    }
+
+    async fn download_onnx(&mut self, int8: bool) {
+        self.settle_worker(false).await;
+        let Some(s) = &self.run.session else { return };
+        if let Err(e) = files::offer_onnx(s, int8).await {
+            self.emit(Action::Failed(format!("Could not export to ONNX: {e}")));
         }
     }
 

@@ -64,9 +64,10 @@ distill export --weights assets/teachers/brown-minilm.safetensors --out "$work/m
 distill predict --weights "$work/minilm.safetensors" --dataset brown --count 100 --out "$work/minilm-logits.safetensors"
 .venv/bin/python tests/interop/check_text.py "$work/minilm.safetensors" "$work/minilm-logits.safetensors"
 
-# ONNX: every student kind the page trains, run by onnxruntime. Float32: Rust's logits to 1e-5.
-# int8 weights: Rust's logits with the same weights to 1e-4, within Rust's quantization error of
-# the float logits, and the same top class on at least 99 of 100 inputs.
+# ONNX: every student kind the page trains, run by onnxruntime. Float32: Rust's logits to 1e-5
+# of their scale. int8 weights: Rust's logits with the same weights to 1e-4, within Rust's
+# quantization error of the float logits, and the same top class on at least 99 of 100 inputs;
+# the 8-bit safetensors file holds exactly those weights.
 check_onnx() {  # weights, dataset, name
   distill onnx --weights "$1" --out "$work/$3.onnx" >/dev/null
   distill predict --weights "$1" --dataset "$2" --count 100 --out "$work/$3-float.safetensors"
@@ -74,6 +75,9 @@ check_onnx() {  # weights, dataset, name
   distill onnx --weights "$1" --int8 --out "$work/$3-int8.onnx" --dequantized "$work/$3-dq.safetensors" >/dev/null
   distill predict --weights "$work/$3-dq.safetensors" --dataset "$2" --count 100 --out "$work/$3-dq-logits.safetensors"
   .venv/bin/python tests/interop/check_onnx.py "$work/$3-int8.onnx" "$work/$3-float.safetensors" --int8 "$work/$3-dq-logits.safetensors"
+  # The 8-bit safetensors file holds the same int8 weights, for numpy.
+  distill export --weights "$1" --format safetensors-int8 --out "$work/$3-q8.safetensors" >/dev/null
+  .venv/bin/python tests/interop/check_q8.py "$work/$3-q8.safetensors" "$work/$3-dq.safetensors"
 }
 check_onnx "$work/student.safetensors" digits mlp
 distill factorize --weights "$work/student.safetensors" --rank 8 --out "$work/factorized.safetensors" >/dev/null

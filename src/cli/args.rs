@@ -493,6 +493,8 @@ pub struct ExportArgs {
 pub enum ExportFormat {
     Safetensors,
     Burnpack,
+    /// safetensors with every matrix as int8 and a float32 scale.
+    SafetensorsInt8,
 }
 
 #[derive(Args, Debug)]

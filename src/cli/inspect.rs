@@ -186,6 +186,7 @@ pub(super) fn export(args: ExportArgs, device: &Device) -> Result<()> {
     let format = match args.format {
         Some(ExportFormat::Safetensors) => WeightFormat::Safetensors,
         Some(ExportFormat::Burnpack) => WeightFormat::Burnpack,
+        Some(ExportFormat::SafetensorsInt8) => WeightFormat::SafetensorsInt8,
         None if args.out.extension().is_some_and(|e| e == "bpk") => WeightFormat::Burnpack,
         None => WeightFormat::Safetensors,
     };
@@ -222,6 +223,9 @@ fn layout(format: WeightFormat, arch: &Architecture) -> &'static str {
     match (format, arch) {
         (WeightFormat::Burnpack, _) => {
             "burnpack (burn's format): burn module names, linear weights [in, out], float32"
+        }
+        (WeightFormat::SafetensorsInt8, _) => {
+            "safetensors, PyTorch names and layout as the float32 export, but every tensor of two or more dimensions as int8 `{name}.q8` (its own shape) times the float32 `{name}.scale` (q8-symmetric-tensor-f32-v1); vectors float32 under their names"
         }
         (_, Architecture::Mlp(_)) => {
             "safetensors in PyTorch nn.Linear layout: weight [out, in], bias [out], float32; names are torch.nn.Sequential indices (Linear at even indices, activation at odd)"

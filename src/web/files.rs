@@ -110,7 +110,10 @@ pub async fn offer_download(
         info,
     };
     let bytes = weights.to_format(format, &info)?;
-    download(&format!("{name}.{}", format.extension()), &bytes)
+    download(
+        &format!("{name}{}.{}", format.suffix(), format.extension()),
+        &bytes,
+    )
 }
 
 /// The distilled student as an ONNX model (float32, or int8 weights), offered as a download.

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { sharedBrowser, openPage, go, studentsReady, trainTo } from './harness.mjs';
@@ -66,6 +67,19 @@ test('the student as ONNX runs in a web page and in Python as the panel says', a
   const drift = Math.max(...results.float.map((v, i) => Math.abs(v - results.int8[i])));
   console.log(`# logits of zeros: float ${results.float.map((v) => v.toFixed(3)).join(' ')}; int8 within ${drift.toFixed(3)}`);
   assert.ok(drift > 0 && drift < 1, `${drift}`);
+  // The 8-bit safetensors file: a quarter of the float one, and the page reads it back.
+  const sizes = {};
+  for (const [id, name] of [['#download-student', 'float'], ['#download-student-int8', 'int8']]) {
+    const [file] = await Promise.all([page.waitForEvent('download'), page.click(id)]);
+    sizes[name] = (await readFile(await file.path())).length;
+    if (name === 'int8') {
+      assert.match(file.suggestedFilename(), /^distilled-student-step\d+-int8\.safetensors$/);
+      await file.saveAs('tests/output/student-int8.safetensors');
+    }
+  }
+  assert.ok(sizes.int8 * 2 < sizes.float, JSON.stringify(sizes));
+  await page.setInputFiles('#load-file', 'tests/output/student-int8.safetensors');
+  await page.locator('.notices', { hasText: 'Loaded student-int8.safetensors' }).waitFor({ timeout: 30_000 });
   await page.locator('.panel.files').screenshot({ path: 'tests/output/files-onnx.png' });
   assert.deepEqual(errors, []);
   await context.close();

@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 
+pub use crate::engine::weights::q8::int8;
+
 use super::proto::{
     ATTR_FLOAT, ATTR_INT, ATTR_INTS, AttributeProto, Dimension, FLOAT, GraphProto, INT8, INT64,
     ModelProto, NodeProto, OperatorSetIdProto, TensorProto, TensorShapeProto, TensorTypeProto,
@@ -22,17 +24,6 @@ pub enum Precision {
     Float32,
     /// int8 values times a float32 scale per matrix, dequantized in the graph.
     Int8,
-}
-
-/// The symmetric int8 values of `w` and their scale: max |w| / 127 (1 for zeros).
-pub fn int8(w: &[f32]) -> (Vec<i8>, f32) {
-    let max = w.iter().fold(0f32, |m, v| m.max(v.abs()));
-    let scale = if max > 0.0 { max / 127.0 } else { 1.0 };
-    let q = w
-        .iter()
-        .map(|v| (v / scale).round_ties_even().clamp(-127.0, 127.0) as i8)
-        .collect();
-    (q, scale)
 }
 
 /// A dimension of the input: fixed, or named and chosen by the caller (the batch, a length).

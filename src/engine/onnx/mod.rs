@@ -94,8 +94,7 @@ pub fn dequantized(weights: &NetworkWeights) -> NetworkWeights {
             continue;
         }
         if let Some(values) = out.tensors.get_mut(&name) {
-            let (q, scale) = int8(values);
-            *values = q.iter().map(|v| f32::from(*v) * scale).collect();
+            *values = crate::engine::weights::q8::round_trip(values);
         }
     }
     out

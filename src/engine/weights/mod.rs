@@ -15,6 +15,7 @@
 
 mod mlp;
 pub mod q4;
+pub mod q8;
 
 pub use mlp::MlpWeights;
 
@@ -162,6 +163,9 @@ impl NetworkWeights {
         if meta.get("format").map(String::as_str) == Some(FORMAT_Q4) {
             return Self::from_q4(bytes, architecture, &meta);
         }
+        if meta.get("format").map(String::as_str) == Some(q8::FORMAT_Q8) {
+            return Self::from_q8(bytes, architecture, &meta);
+        }
         let expected: BTreeMap<String, Vec<usize>> =
             architecture.pytorch_shapes().into_iter().collect();
         check_names(&file, &expected, &architecture)?;
@@ -297,11 +301,13 @@ impl NetworkWeights {
         Ok((weights, file_info(&meta)?))
     }
 
-    /// Reads either format, recognised by its first bytes.
+    /// Reads any format, recognised by its first bytes (the safetensors ones by their metadata).
     pub fn from_bytes(bytes: &[u8]) -> Result<(Self, FileInfo)> {
         match WeightFormat::sniff(bytes) {
-            WeightFormat::Safetensors => Self::from_safetensors(bytes),
             WeightFormat::Burnpack => Self::from_burnpack(bytes),
+            WeightFormat::Safetensors | WeightFormat::SafetensorsInt8 => {
+                Self::from_safetensors(bytes)
+            }
         }
     }
 
@@ -309,6 +315,7 @@ impl NetworkWeights {
         match format {
             WeightFormat::Safetensors => self.to_safetensors(file),
             WeightFormat::Burnpack => self.to_burnpack(file),
+            WeightFormat::SafetensorsInt8 => self.to_q8_safetensors(file),
         }
     }
 }
@@ -408,6 +415,8 @@ pub enum WeightFormat {
     Safetensors,
     /// burn's own format (burn module names, `[in, out]` weights), for round trips through burn.
     Burnpack,
+    /// PyTorch layout with every matrix in 8 bits and a scale ([`q8`]): a quarter of the size.
+    SafetensorsInt8,
 }
 
 impl WeightFormat {
@@ -424,8 +433,16 @@ impl WeightFormat {
 
     pub fn extension(self) -> &'static str {
         match self {
-            Self::Safetensors => "safetensors",
+            Self::Safetensors | Self::SafetensorsInt8 => "safetensors",
             Self::Burnpack => "bpk",
+        }
+    }
+
+    /// What a file name says before the extension ("-int8").
+    pub fn suffix(self) -> &'static str {
+        match self {
+            Self::SafetensorsInt8 => "-int8",
+            Self::Safetensors | Self::Burnpack => "",
         }
     }
 }
@@ -438,7 +455,7 @@ fn burnpack_err(what: &str) -> impl Fn(burn::store::burn_pack::Error) -> Error +
 /// first format's (mlp-v1) are MLPs.
 fn architecture_of(meta: &HashMap<String, String>) -> Result<Architecture> {
     let tagged = match meta.get("format") {
-        Some(f) if f == FORMAT || f == FORMAT_Q4 => true,
+        Some(f) if f == FORMAT || f == FORMAT_Q4 || f == q8::FORMAT_Q8 => true,
         Some(f) if f == FORMAT_MLP_V1 => false,
         // burn writes format=burnpack into every file; ours overwrites it.
         Some(f) if f == "burnpack" => {

@@ -28,7 +28,7 @@ pub fn Files(props: &FilesProps) -> Html {
     html! {
         <section class="panel files" aria-labelledby="files-h">
             <h2 id="files-h">{ "Weights in and out" }</h2>
-            <p class="explain">{ "Download a network to open it elsewhere: safetensors in PyTorch's nn.Linear layout (weight [out, in]) for PyTorch and numpy, or burnpack for burn. The file also records the settings and the test accuracy." }</p>
+            <p class="explain">{ "Download a network to open it elsewhere: safetensors in PyTorch's nn.Linear layout (weight [out, in]) for PyTorch and numpy, the same with every matrix as int8 times a scale (a quarter of the size; numpy reads it as q8 * scale, and this page reads it back), or burnpack for burn. The file also records the settings and the test accuracy." }</p>
             { downloads(&p.request) }
             { student_link(&props.student_link, &p.request) }
             { loader(p, load_as) }
@@ -90,6 +90,7 @@ fn downloads(request: &Callback<Request>) -> Html {
         <div class="buttons">
             <button id="download-student" onclick={download(Which::Student, WeightFormat::Safetensors)}>{ "Distilled student .safetensors" }</button>
             <button id="download-student-bpk" onclick={download(Which::Student, WeightFormat::Burnpack)}>{ ".bpk" }</button>
+            <button id="download-student-int8" onclick={download(Which::Student, WeightFormat::SafetensorsInt8)}>{ "int8 .safetensors" }</button>
             <button id="download-scratch" onclick={download(Which::Scratch, WeightFormat::Safetensors)}>{ "Scratch student" }</button>
             <button id="download-teacher" onclick={download(Which::Teacher, WeightFormat::Safetensors)}>{ "Teacher" }</button>
         </div>

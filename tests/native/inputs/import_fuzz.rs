@@ -188,7 +188,7 @@ fn with_architecture(format: WeightFormat, architecture: &serde_json::Value, v2:
             net.save_into(&mut store).unwrap();
             store.get_bytes().unwrap().to_vec()
         }
-        WeightFormat::Safetensors => {
+        WeightFormat::Safetensors | WeightFormat::SafetensorsInt8 => {
             let bytes = valid_file(WeightFormat::Safetensors);
             let file = SafeTensors::deserialize(&bytes).unwrap();
             let metadata = HashMap::from([
@@ -242,6 +242,11 @@ proptest! {
     fn mutated_burnpack_never_panic(mutations in proptest::collection::vec(mutation(), 1..6)) {
         check(&apply(valid_file(WeightFormat::Burnpack), &mutations));
     }
+
+    #[test]
+    fn mutated_int8_safetensors_never_panic(mutations in proptest::collection::vec(mutation(), 1..6)) {
+        check(&apply(valid_file(WeightFormat::SafetensorsInt8), &mutations));
+    }
 }
 
 /// A text architecture as a file's metadata may declare it, often at the limits.
@@ -260,7 +265,7 @@ fn relabelled(kind: usize, format: WeightFormat, architecture: &serde_json::Valu
     let bytes = text_file(kind, format);
     let meta = |k: &str, v: String| (k.to_string(), v);
     match format {
-        WeightFormat::Safetensors => {
+        WeightFormat::Safetensors | WeightFormat::SafetensorsInt8 => {
             let file = SafeTensors::deserialize(&bytes).unwrap();
             let metadata = HashMap::from([
                 meta("format", "distill-playground/v2".into()),

@@ -8,7 +8,7 @@ use burn::tensor::Device;
 use clap::Args;
 
 use crate::engine::catalog::DatasetKind;
-use crate::engine::compress::fine_tune::Tuning;
+use crate::engine::compress::fine_tune::{Tuner, Tuning};
 use crate::engine::compress::frontier::{
     Candidate, Point, Recipe, candidates, make, measure, pareto,
 };
@@ -34,7 +34,8 @@ pub struct CompressArgs {
     /// Epochs of each student.
     #[arg(long, default_value_t = 20)]
     pub epochs: usize,
-    /// Steps of fine-tuning after pruning (the mask held) or factorizing (0: none).
+    /// Steps of fine-tuning after pruning (the mask held), factorizing or quantizing (on the
+    /// grid, straight through) (0: none).
     #[arg(long, default_value_t = 300)]
     pub fine_tune_steps: usize,
     #[arg(long, default_value_t = 1)]
@@ -163,8 +164,9 @@ impl Frontier<'_> {
         }
     }
 
-    /// The pruned and factorized points of `own` fine-tuned (a pruned one with its mask
-    /// held). MLPs only so far: a conv net's points stay as they fall (the table says so).
+    /// The pruned, factorized and quantized points of `own` fine-tuned (a pruned one with its
+    /// mask held, a quantized one on its grid). MLPs only so far: a conv net's points stay as
+    /// they fall (the table says so).
     fn tuned(&self, own: &[Candidate], teacher: Option<&Network>) -> Result<Vec<Candidate>> {
         let steps = self.args.fine_tune_steps;
         let mut out = Vec::new();
@@ -173,7 +175,7 @@ impl Frontier<'_> {
             .filter(|c| steps > 0 && c.recipe.tunable(&c.weights))
         {
             let trainer = self.tuner(c.weights.architecture.clone(), teacher)?;
-            let tuning = Tuning::start(trainer, &c.weights, c.mask.as_ref(), steps, self.device)?;
+            let tuning = Tuner::start(trainer, c, steps, self.device)?;
             out.push(c.after_tuning(tuning.finish()?));
         }
         Ok(out)

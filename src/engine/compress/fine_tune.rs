@@ -4,7 +4,9 @@
 
 use burn::tensor::{Device, Tensor, TensorData};
 
+use super::frontier::{Candidate, Recipe};
 use super::prune::Mask;
+use super::qat::QatTuning;
 use crate::engine::error::{Error, Result};
 use crate::engine::network::{Architecture, Mlp};
 use crate::engine::train::Trainer;
@@ -116,6 +118,51 @@ impl Tuning {
     /// The network as it is now.
     pub fn weights(&self) -> Result<NetworkWeights> {
         NetworkWeights::from_network(&self.trainer.network())
+    }
+
+    /// Runs the steps left; the network at the end.
+    pub fn finish(mut self) -> Result<NetworkWeights> {
+        while !self.step()? {}
+        self.weights()
+    }
+}
+
+/// Fine-tuning a compressed point the way its recipe calls for: pruned with its mask held,
+/// factorized as it is, quantized on its grid ([`QatTuning`]).
+pub enum Tuner {
+    Float(Tuning),
+    OnGrid(QatTuning),
+}
+
+impl Tuner {
+    pub fn start(trainer: Trainer, c: &Candidate, steps: usize, device: &Device) -> Result<Self> {
+        Ok(match c.recipe {
+            Recipe::Quantize(scheme) => Tuner::OnGrid(QatTuning::start(
+                trainer, &c.weights, scheme, steps, device,
+            )?),
+            _ => Tuner::Float(Tuning::start(
+                trainer,
+                &c.weights,
+                c.mask.as_ref(),
+                steps,
+                device,
+            )?),
+        })
+    }
+
+    /// One step; whether it was the last.
+    pub fn step(&mut self) -> Result<bool> {
+        match self {
+            Tuner::Float(t) => t.step(),
+            Tuner::OnGrid(t) => t.step(),
+        }
+    }
+
+    pub fn weights(&self) -> Result<NetworkWeights> {
+        match self {
+            Tuner::Float(t) => t.weights(),
+            Tuner::OnGrid(t) => t.weights(),
+        }
     }
 
     /// Runs the steps left; the network at the end.

@@ -75,10 +75,15 @@ impl Recipe {
         }
     }
 
-    /// Whether fine-tuning can follow (pruning with the mask held, factorizing; MLPs only).
+    /// Whether fine-tuning can follow: pruning with the mask held and factorizing for MLPs;
+    /// quantization on its grid for plain ones.
     pub fn tunable(&self, network: &NetworkWeights) -> bool {
         let mlp = matches!(network.architecture, Architecture::Mlp(_));
-        mlp && matches!(self, Recipe::Prune(_) | Recipe::Factorize(_))
+        match self {
+            Recipe::Prune(_) | Recipe::Factorize(_) => mlp,
+            Recipe::Quantize(_) => plain_mlp(network),
+            Recipe::AsIs => false,
+        }
     }
 }
 
@@ -127,9 +132,10 @@ impl Candidate {
 
     /// The same point after fine-tuning to `tuned` (the mask, if any, held).
     pub fn after_tuning(&self, tuned: NetworkWeights) -> Candidate {
-        let bytes = match &self.mask {
-            Some(mask) => sparse_bytes(&tuned, mask),
-            None => dense_bytes(&tuned),
+        let bytes = match (&self.mask, self.recipe) {
+            (Some(mask), _) => sparse_bytes(&tuned, mask),
+            (None, Recipe::Quantize(_)) => self.bytes,
+            (None, _) => dense_bytes(&tuned),
         };
         Candidate {
             subject: self.subject.clone(),

@@ -7,5 +7,6 @@ pub mod fine_tune;
 pub mod frontier;
 pub mod mask_file;
 pub mod prune;
+pub mod qat;
 pub mod quantize;
 pub mod run;

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 
 use burn::tensor::Device;
 
-use super::fine_tune::Tuning;
+use super::fine_tune::Tuner;
 use super::frontier::{Candidate, Point, Recipe, make, measure, recipes};
 use crate::engine::data::{Dataset, TransferSet};
 use crate::engine::error::Result;
@@ -48,7 +48,7 @@ pub struct FrontierRun {
     teacher: Network,
     teacher_top: Vec<usize>,
     queue: VecDeque<Work>,
-    tuning: Option<(Candidate, Tuning)>,
+    tuning: Option<(Candidate, Tuner)>,
     done: usize,
     total: usize,
     device: Device,
@@ -147,7 +147,7 @@ impl FrontierRun {
             false => Trainer::supervised(architecture, set, settings, &self.device)?,
         };
         let steps = self.setup.tuning.total_steps;
-        let tuning = Tuning::start(trainer, &c.weights, c.mask.as_ref(), steps, &self.device)?;
+        let tuning = Tuner::start(trainer, &c, steps, &self.device)?;
         self.tuning = Some((c, tuning));
         Ok(())
     }
@@ -226,11 +226,11 @@ mod tests {
         }
         assert_eq!(last.0, last.1);
         // Teacher 64→64→64→10: as is, 4 pruned, 4 quantized, 3 ranks (rank 32 saves nothing
-        // on 64→64), then its 7 fine-tuned. Student 64→16→10: ranks 8 and 4 shrink it, so 11
-        // points and 6 fine-tuned.
-        assert_eq!(points.len(), 12 + 11 + 7 + 6);
+        // on 64→64), then its 11 fine-tuned. Student 64→16→10: ranks 8 and 4 shrink it, so 11
+        // points and 10 fine-tuned.
+        assert_eq!(points.len(), 12 + 11 + 11 + 10);
         let tuned = points.iter().filter(|p| p.tuned).count();
-        assert_eq!(tuned, 13);
+        assert_eq!(tuned, 21);
         assert!(points.iter().skip(23).all(|p| p.tuned), "fine-tuned last");
         let teacher_point = &points[0];
         assert_eq!(

@@ -408,8 +408,8 @@ impl Trainer {
         }
     }
 
-    /// Replaces the network's weights (used by tests to provoke a divergence).
-    #[doc(hidden)]
+    /// Replaces an MLP student's weights in place (a pruning mask held, weights set on a
+    /// quantization grid; tests provoke a divergence with it). Other kinds are left as they are.
     pub fn map_network(&mut self, f: impl FnOnce(Mlp) -> Mlp) {
         self.student.net = match self.student.net.clone() {
             Network::Mlp(net) => Network::Mlp(f(net)),

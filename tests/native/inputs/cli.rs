@@ -834,11 +834,13 @@ fn compress_prints_the_frontier_and_writes_it_as_csv() {
     // The teacher, one student and one shared student, each as it is, pruned at 4 sparsities
     // and quantized 4 ways; the plain MLPs factorized where a rank of 32, 16, 8 or 4 makes
     // them smaller (the teacher 4 ways, the student 2); pruned and factorized points
-    // fine-tuned; and the student distilled from a pruned teacher.
-    assert!(printed.contains("digits: 52 points"), "{printed}");
+    // fine-tuned, and the plain MLPs' quantized points trained on their grid; and the student
+    // distilled from a pruned teacher.
+    assert!(printed.contains("digits: 60 points"), "{printed}");
     for method in [
         "teacher, pruned and fine-tuned",
         "teacher, factorized and fine-tuned",
+        "teacher, quantized and fine-tuned",
         "student 16x1, distilled, quantized",
         "student 16x2, shared, distilled, pruned",
         "student 16x1, distilled from the teacher pruned to 70 %",
@@ -850,7 +852,7 @@ fn compress_prints_the_frontier_and_writes_it_as_csv() {
         .records()
         .map(|r| r.unwrap().iter().map(str::to_string).collect())
         .collect();
-    assert_eq!(rows.len(), 52);
+    assert_eq!(rows.len(), 60);
     // Fine-tuning recovers what pruning 90 % of the teacher's weights cost, and what
     // factorizing it to rank 4 cost (measured: 31.5 → 96.1 % and 37.9 → 90.8 %).
     let at = |method: &str, strength: &str| {

@@ -1,4 +1,5 @@
-//! Post-training quantization of a network's weight matrices with burn's own quantizer: each
+//! Post-training quantization of a network's weight matrices and embedding tables with burn's
+//! own quantizer: each
 //! tensor (or each block of 32 of its values) gets a scale from its range (MinMax: its largest
 //! magnitude; AbsMean: its mean magnitude, BitNet's choice), its values become 8- or 4-bit
 //! integers times that scale, and come back as floats to run. What is returned is the network as
@@ -9,8 +10,8 @@ use burn::tensor::quantization::{
 };
 use burn::tensor::{Device, Tensor, TensorData};
 
-use super::prune::prunable;
 use crate::engine::error::{Error, Result};
+use crate::engine::network::Architecture;
 use crate::engine::train::host;
 use crate::engine::weights::NetworkWeights;
 
@@ -113,6 +114,17 @@ pub fn round_trip(values: &[f32], q: &Quantization, device: &Device) -> Result<V
     Ok(back)
 }
 
+/// Every tensor of two or more dimensions: the weight matrices, conv kernels and embedding
+/// tables (a text network's largest part), as the int8 exports store them.
+pub fn quantizable(architecture: &Architecture) -> Vec<String> {
+    architecture
+        .pytorch_shapes()
+        .into_iter()
+        .filter(|(_, shape)| shape.len() >= 2)
+        .map(|(name, _)| name)
+        .collect()
+}
+
 /// The network with every weight matrix quantized and read back, and the bytes of all its
 /// weights (the matrices quantized, the rest as f32).
 pub fn quantize(
@@ -120,7 +132,7 @@ pub fn quantize(
     q: &Quantization,
     device: &Device,
 ) -> Result<(NetworkWeights, usize)> {
-    let names = prunable(&weights.architecture);
+    let names = quantizable(&weights.architecture);
     let mut out = weights.clone();
     let mut bytes = 0;
     for (name, values) in out.tensors.iter_mut() {

@@ -408,15 +408,20 @@ multitask() {
     done
 }
 
-# Compression beside distillation: the frontier of bytes against accuracy on the digits and
-# MNIST (students 5 epochs there), one CSV per seed.
+# Compression beside distillation: the frontier of bytes against accuracy on the digits, MNIST
+# (students 5 epochs there) and the e-mails (text students, 3 epochs), one CSV per seed; and
+# Brown's pretrained MiniLM teacher alone, on 1,000 of its test sentences.
 compress() {
     for seed in $seeds; do
-        say "frontier, digits, seed $seed"
-        distill compress --dataset digits --seed "$seed" --csv "$out/frontier-digits-$seed.csv" | tee "$out/frontier-digits-$seed.log"
-        say "frontier, MNIST, seed $seed"
-        distill compress --dataset mnist --epochs 5 --seed "$seed" --csv "$out/frontier-mnist-$seed.csv" | tee "$out/frontier-mnist-$seed.log"
+        for set in digits mnist spam; do
+            say "frontier, $set, seed $seed"
+            local epochs=()
+            [ "$set" = mnist ] && epochs=(--epochs 5)
+            distill compress --dataset "$set" "${epochs[@]}" --seed "$seed" --csv "$out/frontier-$set-$seed.csv" | tee "$out/frontier-$set-$seed.log"
+        done
     done
+    say "frontier, Brown's MiniLM teacher"
+    distill compress --dataset brown --test 1000 --csv "$out/frontier-brown.csv" | tee "$out/frontier-brown.log"
 }
 
 claims=("$@")

@@ -14,7 +14,7 @@ use clap::Args;
 
 use crate::engine::catalog::DatasetKind;
 use crate::engine::compress::frontier::{Candidate, Point, candidates, measure, pareto};
-use crate::engine::data::{Dataset, TransferConfig, TransferSet};
+use crate::engine::data::{TransferConfig, TransferSet};
 use crate::engine::error::{Error, Result};
 use crate::engine::network::{Architecture, Network};
 use crate::engine::train::{logits_host, predictions};
@@ -68,7 +68,7 @@ pub(super) fn compress(
         .pieces
         .as_ref()
         .map_or(&td.data.split.test, |p| &p.test);
-    let test = test_set(full, args.test);
+    let test = full.spread(args.test);
     let teacher_top = predictions(&logits_host(&td.teacher, &test, device)?, test.classes);
     let f = Frontier {
         set: TransferSet::build(&td.data.split.train, &TransferConfig::default(), args.seed)?,
@@ -109,17 +109,6 @@ fn made_small(
     }
     all.extend(f.distilled_from_pruned_teacher(&teacher_weights, students.first())?);
     Ok(all)
-}
-
-/// `n` test examples spread evenly over the set (all for 0): a test split in document order
-/// would otherwise give one genre.
-fn test_set(test: &Dataset, n: usize) -> Dataset {
-    let len = test.len();
-    match n {
-        0 => test.clone(),
-        n if n >= len => test.clone(),
-        n => test.subset(&(0..n).map(|i| i * len / n).collect::<Vec<_>>()),
-    }
 }
 
 /// What the table leaves out, and why.

@@ -94,6 +94,17 @@ impl Dataset {
         }
     }
 
+    /// `n` examples spread evenly over the set, in order (all of them for 0 or more than there
+    /// are): a split kept in document order gives every part its share.
+    pub fn spread(&self, n: usize) -> Dataset {
+        let len = self.len();
+        match n {
+            0 => self.clone(),
+            n if n >= len => self.clone(),
+            n => self.subset(&(0..n).map(|i| i * len / n).collect::<Vec<_>>()),
+        }
+    }
+
     /// Examples per class.
     pub fn class_counts(&self) -> Vec<usize> {
         let mut counts = vec![0; self.classes];
@@ -237,6 +248,18 @@ pub fn read_capped(path: &std::path::Path, limit: usize) -> Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_spread_takes_examples_from_every_part_of_the_set() {
+        let test = digits().unwrap().test;
+        let spread = test.spread(10);
+        assert_eq!(spread.len(), 10);
+        let step = test.len() / 10;
+        assert_eq!(spread.example(9), test.example(9 * test.len() / 10));
+        assert!(step > 1 && spread.example(1) == test.example(test.len() / 10));
+        assert_eq!(test.spread(0).len(), test.len());
+        assert_eq!(test.spread(100_000).len(), test.len());
+    }
 
     #[test]
     fn digits_loads_with_a_stratified_split() {

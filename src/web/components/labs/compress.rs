@@ -50,7 +50,7 @@ fn methods() -> Html {
             <dt class="quantized">{ "Quantization" }</dt>
             <dd>{ "Each weight stored as an 8- or 4-bit integer times a scale, one scale per matrix or per block of 32 weights." }</dd>
             <dt class="factorized">{ "Factorization" }</dt>
-            <dd>{ "A layer's matrix replaced by the product of two thin ones (a truncated SVD: the closest matrix of that rank), so it computes in two cheaper steps." }</dd>
+            <dd>{ "A layer's matrix replaced by the product of two thin ones (a truncated SVD: the closest matrix of that rank), so it computes in two cheaper steps. MLPs only, so far, as is fine-tuning after pruning or quantizing." }</dd>
         </dl>
     }
 }

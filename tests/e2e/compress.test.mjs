@@ -83,3 +83,25 @@ test('smaller networks: the frontier of bytes against accuracy, made in the work
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('smaller networks on the e-mails: the transformer teacher and a bag of words, embeddings and all', async () => {
+  const { page, context, errors } = await openPage(env, { hash: '#data=spam&kind=bow' });
+  await studentsReady(page);
+  await trainTo(page, 40);
+  await go(page, 'compress');
+  await page.click('#compress-run');
+  await page.locator('#compress-progress').waitFor();
+  await page.locator('#compress-progress').waitFor({ state: 'detached', timeout: 300_000 });
+  const all = await rows(page, 'compress-all');
+  // Each network as it is, pruned 4 ways and quantized 4 ways; no MLP, so nothing else.
+  assert.equal(all.length, 18, JSON.stringify(all));
+  const size = (m, s) => kb(all.find((r) => r[0] === m && r[1] === s)[2]);
+  // The embedding table, most of a bag of words, is quantized with the rest.
+  const [float, int8] = [size('your distilled student', 'float32'), size('your distilled student, quantized', '8-bit, per tensor')];
+  console.log(`# the e-mails' bag of words: ${float} kB in float32, ${int8} kB at 8 bits`);
+  assert.ok(int8 < float * 0.3, `${int8} against ${float}`);
+  assert.match(await page.locator('#compress-reading').textContent(), /Your student: [\d.]+ kB/);
+  await page.locator('.panel.compress').screenshot({ path: 'tests/output/compress-text.png' });
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -27,7 +27,7 @@ pub fn View(props: &LabProps) -> Html {
             <p class="explain">{ "Distillation is one way to make a network small. Here the page's teacher and your distilled student are made smaller three other ways, each at several strengths, and every result is measured on the test set: how many bytes its weights take, how often it is right, and how often it agrees with the teacher." }</p>
             { methods() }
             <div class="control inline">
-                <label for="compress-steps">{ "Fine-tuning steps after pruning or factorizing " }</label>
+                <label for="compress-steps">{ "Fine-tuning steps after pruning, quantizing or factorizing (MLPs) " }</label>
                 <input id="compress-steps" type="number" min={STEPS_RANGE.0.to_string()} max={STEPS_RANGE.1.to_string()} step="50"
                     value={steps.to_string()} onchange={set_steps} disabled={running} />
             </div>
@@ -226,7 +226,7 @@ fn speed_note(points: &[Point]) -> Html {
     });
     html! {
         <p id="compress-speed" class="note">{ format!(
-            "Smaller is not always faster. Pruned to 90 %, the teacher takes {} instead of {}, but its forward pass over the test set takes {:.2} ms against {:.2} ms: its zeros are still multiplied like any other weight.{student}",
+            "Smaller is not always faster. Pruned to 90 %, the teacher takes {} instead of {}, but its forward pass over the test examples takes {:.2} ms against {:.2} ms: its zeros are still multiplied like any other weight.{student}",
             size(s.bytes), size(d.bytes), s.forward_ms, d.forward_ms) }</p>
     }
 }

@@ -34,7 +34,7 @@ say "native tests (engine, CLI, import fuzzing, MiniLM against pocket-encoder's 
 # The library's unit tests and the one native test binary: a bare `cargo test` also linked
 # tests/web.rs natively (an empty binary: its tests are wasm32's).
 cargo test --lib --test native
-say "interop: numpy reads exported networks (MLP, exits, encoder-decoder, conv net, transformer, BiLSTM, bag of words, MiniLM)"
+say "interop: numpy reads exported networks (MLP, exits, encoder-decoder, conv net, transformer, BiLSTM, bag of words, MiniLM); onnxruntime runs every student kind's ONNX"
 bash scripts/interop.sh
 drop_if_disk_low target/debug
 say "web build (trunk --release: the CPU-only and the WebGPU build, profile release-web, simd128)"

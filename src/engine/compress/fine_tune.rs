@@ -111,10 +111,6 @@ impl Tuning {
         Ok(self.left == 0)
     }
 
-    pub fn steps_left(&self) -> usize {
-        self.left
-    }
-
     /// The network as it is now.
     pub fn weights(&self) -> Result<NetworkWeights> {
         NetworkWeights::from_network(&self.trainer.network())
@@ -172,23 +168,6 @@ impl Tuner {
     }
 }
 
-/// Starts `trainer`'s student from `pruned` and runs `steps` steps with `mask` held.
-pub fn fine_tune(
-    trainer: Trainer,
-    pruned: &NetworkWeights,
-    mask: &Mask,
-    steps: usize,
-    device: &Device,
-) -> Result<NetworkWeights> {
-    Tuning::start(trainer, pruned, Some(mask), steps, device)?.finish()
-}
-
-/// Starts `trainer`'s student from `start` (a factorized network: its own architecture) and
-/// runs `steps` steps.
-pub fn retrain(trainer: Trainer, start: &NetworkWeights, steps: usize) -> Result<NetworkWeights> {
-    Tuning::start(trainer, start, None, steps, &Device::flex())?.finish()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,7 +202,10 @@ mod tests {
             accuracy(&w.to_network(&device).unwrap(), &split.test, &device).unwrap()
         };
         let (before, cut) = (score(&dense), score(&pruned));
-        let tuned = fine_tune(trainer, &pruned, &mask, 300, &device).unwrap();
+        let tuned = Tuning::start(trainer, &pruned, Some(&mask), 300, &device)
+            .unwrap()
+            .finish()
+            .unwrap();
         let after = score(&tuned);
         eprintln!("dense {before}, pruned {cut}, fine-tuned {after}");
         // Every pruned weight is still zero.
@@ -264,7 +246,10 @@ mod tests {
         let (before, cut) = (score(&dense), score(&small));
         let tuner =
             Trainer::supervised(small.architecture.clone(), set, settings, &device).unwrap();
-        let tuned = retrain(tuner, &small, 300).unwrap();
+        let tuned = Tuning::start(tuner, &small, None, 300, &device)
+            .unwrap()
+            .finish()
+            .unwrap();
         assert_eq!(tuned.architecture, small.architecture);
         let after = score(&tuned);
         eprintln!("dense {before}, rank 2 {cut}, fine-tuned {after}");

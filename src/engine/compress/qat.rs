@@ -77,10 +77,6 @@ impl QatTuning {
         Ok(self.left == 0)
     }
 
-    pub fn steps_left(&self) -> usize {
-        self.left
-    }
-
     /// The network on its grid, as it would be stored.
     pub fn weights(&self) -> Result<NetworkWeights> {
         Ok(quantize(&self.latent, &self.scheme, &self.device)?.0)

@@ -1,6 +1,8 @@
-//! Fine-tuning a pruned MLP with its mask held: after every step each layer's weights are
-//! multiplied by the layer's mask, so a pruned weight stays zero while the kept ones recover
-//! what the pruning cost. The parameters keep their ids, so the optimizer's moments carry on.
+//! Fine-tuning a compressed MLP. A pruned one with its mask held: after every step each layer's
+//! weights are multiplied by the layer's mask, so a pruned weight stays zero while the kept ones
+//! recover what the pruning cost (the parameters keep their ids, so the optimizer's moments
+//! carry on). A factorized one as it is, in its own architecture. [`Tuner`] picks the way for a
+//! point, a quantized one going to `qat`.
 
 use burn::tensor::{Device, Tensor, TensorData};
 

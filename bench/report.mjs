@@ -212,6 +212,27 @@ does two thin products per layer instead of one square one, and a distilled stud
 everything: those are faster.
 `;
 })();
+// The text students' playground step against JAX on the same shapes (bench/peers/jax_text.py).
+const textPeerSection = (() => {
+  if (!existsSync('bench/peers/jax_text.jsonl')) return '';
+  const jax = readFileSync('bench/peers/jax_text.jsonl', 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const prefix = { transformer: 'transformer', bilstm: 'BiLSTM', bow: 'bag of words' };
+  const rows = jax.map((j) => {
+    const ours = native.distill.find((r) => r.dataset === 'spam' && r.batch === j.batch && r.student.startsWith(prefix[j.kind]));
+    return `| ${j.kind} | ${j.batch} | ${fmt(ours?.steps_per_s, 1)} | ${fmt(j.steps_per_s, 1)} | **${ratio(ours?.steps_per_s, j.steps_per_s)}** |`;
+  });
+  return `## Text students against JAX (the playground step)
+
+The e-mails' students at their default shapes (transformer 2 blocks of 32, 4 heads, ff 64;
+BiLSTM 64 per direction; bag of words 32), 64 tokens, the teacher's logits cached, T = 4,
+α = 0.5, Adam: ours from \`distill bench --datasets spam\`, JAX (${jax[0].version}) from
+\`bench/peers/jax_text.py\` on the same shapes, losses and padding masks, one jitted step.
+
+| student | batch | ours, steps/s | JAX, steps/s | ours / JAX |
+|---|---|---|---|---|
+${rows.join('\n')}
+`;
+})();
 const md = `# Benchmarks
 
 Measured with \`bash scripts/bench.sh --peers\` (writes \`bench/native.json\`, \`bench/browser.json\`,
@@ -226,6 +247,7 @@ TF.js and the page's scale sweep). Numbers are measurements, not test assertions
 ![steps per second per device](bench/steps.svg)
 
 ${peerSection}
+${textPeerSection}
 ${scaleSection}
 ${frontierSection}
 ## Native (CPU, \`distill bench\`)

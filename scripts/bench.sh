@@ -31,6 +31,8 @@ cargo run --release --quiet --bin distill -- compress --dataset digits --csv ben
 if $peers; then
   say "peers: JAX, the same step, right after the native run"
   bench/.venv/bin/python bench/peers/jax_step.py > bench/peers/jax.jsonl
+  say "peers: JAX, the text students' playground step"
+  bench/.venv/bin/python bench/peers/jax_text.py > bench/peers/jax_text.jsonl
 fi
 say "web build (trunk --release)"
 trunk build --release

@@ -231,6 +231,19 @@ BiLSTM 64 per direction; bag of words 32), 64 tokens, the teacher's logits cache
 | student | batch | ours, steps/s | JAX, steps/s | ours / JAX |
 |---|---|---|---|---|
 ${rows.join('\n')}
+
+A first flat profile of the three students' playground steps (\`perf record\`, 2026-12-07,
+\`distill bench --datasets spam --batches 64\`), by share of the samples:
+- **scalar transcendental functions, about 20 %:** \`expf\` 9.2 %, \`erff\` 5.8 %, \`expm1f\`
+  2.8 %, \`tanhf\` 1.5 %. GELU's erf, the softmax's exponentials and the LSTM gates' sigmoid and tanh
+  are computed one value at a time through libm, where XLA uses vectorised approximations.
+- **the kernel, about a fifth:** page faults, memory accounting and locks. Megabyte tensors are
+  allocated and freed every step. Raising glibc's mmap and trim thresholds to 256 MB changed nothing.
+- **burn-flex's element-wise kernels, about a fifth.**
+- **matrix products, 16 %:** gemm's AVX-512 kernels.
+- **copies and fills, 10 %:** \`memmove\`, \`memset\`, tiled copies.
+
+The arithmetic itself is a small part of the step. The work of issue 34 starts from this profile.
 `;
 })();
 const md = `# Benchmarks

@@ -107,7 +107,8 @@ fn made_small(
         all.extend(f.tuned(&own, Some(teacher))?);
         all.extend(own);
     }
-    all.extend(f.distilled_from_pruned_teacher(&teacher_weights, students.first())?);
+    let combined = f.distilled_from_pruned_teacher(&all, students.first())?;
+    all.extend(combined);
     Ok(all)
 }
 

@@ -3,7 +3,7 @@
 
 use burn::tensor::Device;
 
-use crate::engine::compress::fine_tune::{Tuner, Tuning};
+use crate::engine::compress::fine_tune::Tuner;
 use crate::engine::compress::frontier::{Candidate, Recipe, make};
 use crate::engine::data::TransferSet;
 use crate::engine::error::Result;
@@ -88,31 +88,28 @@ impl Frontier<'_> {
         Ok(out)
     }
 
-    /// The combination the other way round: the teacher pruned to 70 % and fine-tuned, then
-    /// the first student distilled from it.
+    /// The combination the other way round: the first student distilled from the teacher
+    /// pruned to 70 % and fine-tuned, a point the teacher's own already holds (`teacher`: the
+    /// teacher's points, fine-tuned ones included; with no fine-tuning, the pruned one).
     pub(super) fn distilled_from_pruned_teacher(
         &self,
-        teacher: &NetworkWeights,
+        teacher: &[Candidate],
         first: Option<&Student>,
     ) -> Result<Vec<Candidate>> {
-        let recipe = Recipe::Prune(PRUNED_TEACHER);
-        let (Some(first), true) = (first, recipe.tunable(teacher)) else {
+        let pruned = |tuned: bool| {
+            teacher.iter().find(|c| {
+                c.subject == "teacher"
+                    && c.recipe == Recipe::Prune(PRUNED_TEACHER)
+                    && c.tuned == tuned
+            })
+        };
+        let (Some(first), Some(source)) = (first, pruned(true).or(pruned(false))) else {
             return Ok(Vec::new());
         };
-        let Some(pruned) = make(teacher, "teacher", recipe, self.device)? else {
+        if !source.recipe.tunable(&source.weights) {
             return Ok(Vec::new());
-        };
-        let trainer = self.tuner(teacher.architecture.clone(), None)?;
-        let steps = self.args.fine_tune_steps;
-        let tuning = Tuning::start(
-            trainer,
-            &pruned.weights,
-            pruned.mask.as_ref(),
-            steps,
-            self.device,
-        )?;
-        let tuned = tuning.finish()?.to_network(self.device)?;
-        let student = self.distil(first, &tuned)?;
+        }
+        let student = self.distil(first, &source.weights.to_network(self.device)?)?;
         let subject = format!("{} from the teacher pruned to 70 %", first.name);
         Ok(make(&student, &subject, Recipe::AsIs, self.device)?
             .into_iter()

@@ -98,13 +98,7 @@ fn sequential_weights(w: &NetworkWeights) -> Result<Vec<(Vec<f32>, [usize; 2])>>
                 .get(&name)
                 .ok_or_else(|| Error::Weights(format!("missing tensor {name}")))?;
             let (i, o) = (l.inputs, l.outputs);
-            let mut t = vec![0.0; i * o];
-            for r in 0..o {
-                for k in 0..i {
-                    t[k * o + r] = v[r * i + k];
-                }
-            }
-            Ok((t, [i, o]))
+            Ok((crate::engine::network::transposed(v, o, i), [i, o]))
         })
         .collect()
 }

@@ -11,9 +11,9 @@ use burn::tensor::quantization::{
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::engine::error::{Error, Result};
-use crate::engine::network::Architecture;
 use crate::engine::train::host;
 use crate::engine::weights::NetworkWeights;
+use crate::engine::weights::q8::quantizable;
 
 /// The block of values that share one scale in per-block quantization.
 pub const BLOCK: usize = 32;
@@ -112,17 +112,6 @@ pub fn round_trip(values: &[f32], q: &Quantization, device: &Device) -> Result<V
     let mut back = host(t.quantize(&scheme, qparams).dequantize())?;
     back.truncate(n);
     Ok(back)
-}
-
-/// Every tensor of two or more dimensions: the weight matrices, conv kernels and embedding
-/// tables (a text network's largest part), as the int8 exports store them.
-pub fn quantizable(architecture: &Architecture) -> Vec<String> {
-    architecture
-        .pytorch_shapes()
-        .into_iter()
-        .filter(|(_, shape)| shape.len() >= 2)
-        .map(|(name, _)| name)
-        .collect()
 }
 
 /// The network with every weight matrix quantized and read back, and the bytes of all its

@@ -26,13 +26,6 @@ pub struct Subject {
     pub distilled: bool,
 }
 
-/// What is left to do, in order.
-#[derive(Clone, Copy, Debug)]
-enum Work {
-    Make(usize, Recipe),
-    Tune(usize, Recipe),
-}
-
 /// Where a frontier run starts: the teacher, the data, and how to fine-tune.
 pub struct FrontierSetup {
     pub teacher: NetworkWeights,
@@ -47,7 +40,10 @@ pub struct FrontierRun {
     subjects: Vec<Subject>,
     teacher: Network,
     teacher_top: Vec<usize>,
-    queue: VecDeque<Work>,
+    /// The points left to make: the subject and the recipe.
+    queue: VecDeque<(usize, Recipe)>,
+    /// Points made that are fine-tuned once every point is made, and their subjects.
+    to_tune: VecDeque<(usize, Candidate)>,
     tuning: Option<(Candidate, Tuner)>,
     done: usize,
     total: usize,
@@ -62,23 +58,12 @@ impl FrontierRun {
         let teacher_top = predictions(&logits_host(&teacher, test, device)?, test.classes);
         let mut queue = VecDeque::new();
         for (i, s) in subjects.iter().enumerate() {
-            queue.extend(recipes(&s.weights).into_iter().map(|r| Work::Make(i, r)));
-        }
-        for (i, s) in subjects.iter().enumerate() {
-            let tunable = recipes(&s.weights)
-                .into_iter()
-                .filter(|r| r.tunable(&s.weights));
-            if setup.tuning.total_steps > 0 {
-                queue.extend(tunable.map(|r| Work::Tune(i, r)));
-            }
+            queue.extend(recipes(&s.weights).into_iter().map(|r| (i, r)));
         }
         let steps = setup.tuning.total_steps;
         let total = queue
             .iter()
-            .map(|w| match w {
-                Work::Make(..) => MAKE_UNITS,
-                Work::Tune(..) => steps,
-            })
+            .map(|(i, r)| MAKE_UNITS + Self::tuned_steps(&subjects[*i], r, steps))
             .sum();
         Ok(Self {
             setup,
@@ -86,6 +71,7 @@ impl FrontierRun {
             teacher,
             teacher_top,
             queue,
+            to_tune: VecDeque::new(),
             tuning: None,
             done: 0,
             total,
@@ -106,34 +92,42 @@ impl FrontierRun {
             };
             return self.point(&c.after_tuning(tuning.weights()?)).map(Some);
         }
-        match self.queue.pop_front() {
-            Some(Work::Make(i, recipe)) => {
-                self.done += MAKE_UNITS;
-                match make(
-                    &self.subjects[i].weights,
-                    &self.subjects[i].name,
-                    recipe,
-                    &self.device,
-                )? {
-                    Some(c) => self.point(&c).map(Some),
-                    None => Ok(None),
-                }
-            }
-            Some(Work::Tune(i, recipe)) => {
-                self.start_tuning(i, recipe)?;
-                Ok(None)
-            }
-            None => Ok(None),
+        if let Some((i, recipe)) = self.queue.pop_front() {
+            return self.make(i, recipe);
+        }
+        if let Some((i, c)) = self.to_tune.pop_front() {
+            self.start_tuning(i, c)?;
+        }
+        Ok(None)
+    }
+
+    /// Fine-tuning steps `recipe`'s point of `subject` takes (none if it is not tuned).
+    fn tuned_steps(subject: &Subject, recipe: &Recipe, steps: usize) -> usize {
+        match recipe.tunable(&subject.weights) {
+            true => steps,
+            false => 0,
         }
     }
 
-    fn start_tuning(&mut self, i: usize, recipe: Recipe) -> Result<()> {
+    /// A point made and measured, kept for fine-tuning if its recipe allows.
+    fn make(&mut self, i: usize, recipe: Recipe) -> Result<Option<Point>> {
+        self.done += MAKE_UNITS;
         let subject = &self.subjects[i];
+        let steps = Self::tuned_steps(subject, &recipe, self.setup.tuning.total_steps);
         let Some(c) = make(&subject.weights, &subject.name, recipe, &self.device)? else {
             // A rank that saves nothing: no point, and no steps to count.
-            self.total -= self.setup.tuning.total_steps;
-            return Ok(());
+            self.total -= steps;
+            return Ok(None);
         };
+        let point = self.point(&c)?;
+        if steps > 0 {
+            self.to_tune.push_back((i, c));
+        }
+        Ok(Some(point))
+    }
+
+    fn start_tuning(&mut self, i: usize, c: Candidate) -> Result<()> {
+        let subject = &self.subjects[i];
         let (set, settings) = (self.setup.set.clone(), self.setup.tuning.clone());
         let architecture = c.weights.architecture.clone();
         let trainer = match subject.distilled {
@@ -157,7 +151,7 @@ impl FrontierRun {
     }
 
     pub fn is_done(&self) -> bool {
-        self.queue.is_empty() && self.tuning.is_none()
+        self.queue.is_empty() && self.to_tune.is_empty() && self.tuning.is_none()
     }
 
     /// Units done and planned (a point counts [`MAKE_UNITS`], a fine-tuning step one).

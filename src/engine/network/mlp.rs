@@ -255,6 +255,18 @@ impl MlpConfig {
     }
 }
 
+/// A row-major `[rows, cols]` matrix as row-major `[cols, rows]`: PyTorch's `[out, in]` as
+/// burn's `[in, out]`.
+pub fn transposed(values: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    let mut t = vec![0.0; rows * cols];
+    for r in 0..rows {
+        for c in 0..cols {
+            t[c * rows + r] = values[r * cols + c];
+        }
+    }
+    t
+}
+
 /// A linear layer from host values: `weight_out_in` is PyTorch's `[out, in]` layout, row-major.
 pub fn linear_from_host(
     weight_out_in: &[f32],
@@ -264,12 +276,7 @@ pub fn linear_from_host(
     device: &Device,
 ) -> Linear {
     // burn stores [in, out]: transpose.
-    let mut w = vec![0.0; inputs * outputs];
-    for o in 0..outputs {
-        for i in 0..inputs {
-            w[i * outputs + o] = weight_out_in[o * inputs + i];
-        }
-    }
+    let w = transposed(weight_out_in, outputs, inputs);
     Linear {
         weight: Param::from_tensor(Tensor::<2>::from_data(
             TensorData::new(w, [inputs, outputs]),

@@ -157,12 +157,7 @@ pub fn projection_from_host(
     outputs: usize,
     device: &Device,
 ) -> Linear {
-    let mut w = vec![0.0; inputs * outputs];
-    for o in 0..outputs {
-        for i in 0..inputs {
-            w[i * outputs + o] = weight_out_in[o * inputs + i];
-        }
-    }
+    let w = super::mlp::transposed(weight_out_in, outputs, inputs);
     Linear {
         weight: Param::from_tensor(Tensor::<2>::from_data(
             TensorData::new(w, [inputs, outputs]),

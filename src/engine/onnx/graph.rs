@@ -119,12 +119,7 @@ impl Graph {
 
     /// A linear layer's `[out, in]` weight as the `[in, out]` matrix `MatMul` takes.
     pub fn weight_transposed(&mut self, name: &str, [out, inp]: [usize; 2], w: &[f32]) -> String {
-        let mut t = vec![0.0; w.len()];
-        for o in 0..out {
-            for i in 0..inp {
-                t[i * out + o] = w[o * inp + i];
-            }
-        }
+        let t = crate::engine::network::transposed(w, out, inp);
         self.weight(name, &[inp, out], &t)
     }
 

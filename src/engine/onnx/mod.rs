@@ -89,10 +89,7 @@ fn not_a_student() -> Error {
 /// its int8 values times its scale: what the int8 model computes with.
 pub fn dequantized(weights: &NetworkWeights) -> NetworkWeights {
     let mut out = weights.clone();
-    for (name, shape) in weights.architecture.pytorch_shapes() {
-        if shape.len() < 2 {
-            continue;
-        }
+    for name in crate::engine::weights::q8::quantizable(&weights.architecture) {
         if let Some(values) = out.tensors.get_mut(&name) {
             *values = crate::engine::weights::q8::round_trip(values);
         }

@@ -136,6 +136,14 @@ pub fn write(
             ));
         }
     }
+    serialize_owned(&owned, metadata.into_iter().collect())
+}
+
+/// Tensors of any type (name, type, shape, little-endian bytes) as a safetensors file.
+pub(super) fn serialize_owned(
+    owned: &[(String, Dtype, Vec<usize>, Vec<u8>)],
+    metadata: std::collections::HashMap<String, String>,
+) -> Result<Vec<u8>> {
     let views = owned
         .iter()
         .map(|(name, dtype, shape, bytes)| {
@@ -144,7 +152,6 @@ pub fn write(
                 .map_err(|e| Error::Weights(e.to_string()))
         })
         .collect::<Result<Vec<_>>>()?;
-    let metadata = metadata.into_iter().collect();
     serialize(views, Some(metadata)).map_err(|e| Error::Weights(e.to_string()))
 }
 

@@ -6,8 +6,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use safetensors::tensor::{Dtype, TensorView};
-use safetensors::{SafeTensors, serialize};
+use safetensors::SafeTensors;
+use safetensors::tensor::Dtype;
 
 use super::{FileInfo, NetworkWeights, check_finite, check_tensors, file_info};
 use crate::engine::error::{Error, Result};
@@ -16,6 +16,18 @@ use crate::engine::network::Architecture;
 pub const FORMAT: &str = "q8-symmetric-tensor-f32-v1";
 /// The file format's name in the metadata, beside the float32 and 4-bit ones.
 pub const FORMAT_Q8: &str = "distill-playground/v2-q8";
+
+/// Every tensor of two or more dimensions: the weight matrices, conv kernels and embedding
+/// tables (a text network's largest part). These are what 8 bits store, in this format, in the
+/// int8 ONNX export and on the frontier.
+pub fn quantizable(architecture: &Architecture) -> Vec<String> {
+    architecture
+        .pytorch_shapes()
+        .into_iter()
+        .filter(|(_, shape)| shape.len() >= 2)
+        .map(|(name, _)| name)
+        .collect()
+}
 
 /// The symmetric int8 values of `w` and their scale.
 pub fn int8(w: &[f32]) -> (Vec<i8>, f32) {
@@ -61,18 +73,10 @@ impl NetworkWeights {
                 scale.to_le_bytes().to_vec(),
             ));
         }
-        let views = owned
-            .iter()
-            .map(|(name, dtype, shape, bytes)| {
-                TensorView::new(*dtype, shape.clone(), bytes)
-                    .map(|v| (name.clone(), v))
-                    .map_err(|e| Error::Weights(e.to_string()))
-            })
-            .collect::<Result<Vec<_>>>()?;
         let mut meta = self.metadata(file)?;
         meta.insert("format".into(), FORMAT_Q8.into());
         meta.insert("quantization".into(), FORMAT.into());
-        serialize(views, Some(meta)).map_err(|e| Error::Weights(e.to_string()))
+        super::q4::serialize_owned(&owned, meta)
     }
 
     /// Reads an 8-bit file: every tensor checked against the architecture (name, type and

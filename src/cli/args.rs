@@ -29,6 +29,9 @@ pub struct BenchArgs {
     /// Also sweep the full step over batch sizes 64–1,024 and student widths 32–512 (digits).
     #[arg(long)]
     pub scale: bool,
+    /// Text students to measure, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "transformer,bilstm,bow")]
+    pub text_students: Vec<super::kinds::NetKind>,
 }
 
 #[derive(Args, Debug)]

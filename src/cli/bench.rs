@@ -9,27 +9,13 @@ use serde_json::json;
 use crate::engine::catalog::DatasetKind;
 use crate::engine::error::{Error, Result};
 
+use super::kinds::NetKind;
 use super::*;
 use crate::engine::bench::{MatmulPeak, ScalePoint, StepBench};
 
 pub(super) fn bench(args: BenchArgs, assets: &Path, device: &Device, quiet: bool) -> Result<()> {
     let (datasets, batches) = args.lists()?;
-    let bar = if quiet {
-        ProgressBar::hidden()
-    } else {
-        // Text: three student kinds; images: the MLP with and without the hidden terms.
-        let students: usize = datasets
-            .iter()
-            .map(|d| if d.is_text() { 3 } else { 2 })
-            .sum();
-        ProgressBar::new((students * batches.len() + 1) as u64)
-    };
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{prefix:>9} [{elapsed_precise}] {wide_bar} {pos}/{len} {msg}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    let bar = bench_bar(&args, &datasets, batches.len(), quiet);
     bar.set_prefix("bench");
     bar.set_message("matmul peak");
     let peak = crate::engine::bench::matmul_peak(1024, device)?;
@@ -40,7 +26,7 @@ pub(super) fn bench(args: BenchArgs, assets: &Path, device: &Device, quiet: bool
         let (teacher, info) = load_weights(&path, device)?;
         let tokenizer = text_tokenizer(&teacher, &info, None, &path)?;
         let data = load_data(*kind, assets, 42, tokenizer)?;
-        for (student, hidden) in students(*kind, &data)? {
+        for (student, hidden) in students(*kind, &data, &args.text_students)? {
             for &batch in &batches {
                 bar.set_message(format!("{} {} batch {batch}", kind.name(), student.kind()));
                 results.push(crate::engine::bench::distill_steps(
@@ -68,6 +54,37 @@ pub(super) fn bench(args: BenchArgs, assets: &Path, device: &Device, quiet: bool
         write_report(out, &peak, (&results, &scale), threads)?;
     }
     Ok(())
+}
+
+/// One tick per measurement: the matmul peak, then every student at every batch size.
+fn bench_bar(
+    args: &BenchArgs,
+    datasets: &[DatasetKind],
+    batches: usize,
+    quiet: bool,
+) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    // Text: the students asked for; images: the MLP with and without the hidden terms.
+    let students: usize = datasets
+        .iter()
+        .map(|d| {
+            if d.is_text() {
+                args.text_students.len()
+            } else {
+                2
+            }
+        })
+        .sum();
+    let bar = ProgressBar::new((students * batches + 1) as u64);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{prefix:>9} [{elapsed_precise}] {wide_bar} {pos}/{len} {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
 }
 
 /// The full step over the scale grid on the digits, each point timed for about as long as
@@ -134,10 +151,14 @@ fn print_scale(peak: &MatmulPeak, points: &[ScalePoint]) {
 
 /// The students measured on a dataset, each with whether its loss has the hidden terms: the
 /// default MLP without and with them, or each text kind's default shape.
-fn students(kind: DatasetKind, data: &Data) -> Result<Vec<(Architecture, bool)>> {
-    use super::kinds::{NetKind, Role, architecture};
+fn students(
+    kind: DatasetKind,
+    data: &Data,
+    text_students: &[NetKind],
+) -> Result<Vec<(Architecture, bool)>> {
+    use super::kinds::{Role, architecture};
     let kinds: &[NetKind] = if kind.is_text() {
-        &[NetKind::Transformer, NetKind::Bilstm, NetKind::Bow]
+        text_students
     } else {
         &[NetKind::Mlp]
     };

@@ -15,6 +15,7 @@ pub mod error;
 pub mod exits;
 pub mod few_classes;
 pub mod imitation;
+pub mod kernels;
 pub mod limits;
 pub mod loss;
 pub mod mapping;

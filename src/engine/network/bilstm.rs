@@ -138,6 +138,35 @@ pub struct Direction {
     pub recurrent: Linear,
 }
 
+/// Both directions over `x`: through the fused kernel where the device has it (the CPU), else
+/// composed from burn's ops ([`run_both`]).
+fn lstm_layer(
+    forward: &Direction,
+    backward: &Direction,
+    x: Tensor<3>,
+    mask: &Tensor<2>,
+) -> Tensor<3> {
+    match crate::engine::kernels::fused(&x.device()) {
+        true => fused_layer(forward, backward, x, mask),
+        false => run_both(forward, backward, x, mask),
+    }
+}
+
+/// Both directions in one op (`kernels::bilstm`), from the same parameters.
+fn fused_layer(
+    forward: &Direction,
+    backward: &Direction,
+    x: Tensor<3>,
+    mask: &Tensor<2>,
+) -> Tensor<3> {
+    let both =
+        |f: fn(&Direction) -> Tensor<2>| Tensor::stack::<3>(vec![f(forward), f(backward)], 0);
+    let wx = both(|d| d.input.weight.val());
+    let wh = both(|d| d.recurrent.weight.val());
+    let biases = Tensor::stack::<2>(vec![bias(forward), bias(backward)], 0);
+    crate::engine::kernels::bilstm(x, wx, wh, biases, mask.clone())
+}
+
 /// Both directions over `x` `[batch, positions, embed]` at once, as one batch of two: at step
 /// `t` the forward direction reads position `t` and the backward one position `positions − 1 −
 /// t`, and one batched product of `[input, state]` against each direction's stacked
@@ -357,7 +386,7 @@ impl Classifier for BiLstm {
         let ids = input.tokens();
         let mask = token_mask(&ids);
         let embedded = self.embedding.forward(ids);
-        let states = run_both(&self.forward, &self.backward, embedded.clone(), &mask);
+        let states = lstm_layer(&self.forward, &self.backward, embedded.clone(), &mask);
         let [batch, _, width] = states.dims();
         // Max over the words only: padding gets −10⁹ first.
         let bias = mask
@@ -443,5 +472,85 @@ mod tests {
         // …while the words themselves matter.
         let other = net.logits(Input::Tokens(ids(&[2, 11, 9, 3], &device)));
         assert!((short - other).abs().max().into_scalar::<f32>() > 1e-4);
+    }
+
+    /// Loss `Σ out · probe` through one way of running the layer, and the gradients of `x` and
+    /// of every LSTM parameter.
+    fn layer_grads(
+        net: &BiLstm,
+        x: &Tensor<3>,
+        mask: &Tensor<2>,
+        probe: &Tensor<3>,
+        fused: bool,
+    ) -> (Vec<f32>, Vec<Vec<f32>>) {
+        let x = x.clone().require_grad();
+        let run = if fused { fused_layer } else { run_both };
+        let out = run(&net.forward, &net.backward, x.clone(), mask);
+        let host = |t: Tensor<1>| t.into_data().try_into_vec::<f32>().unwrap();
+        let values = host(out.clone().reshape([-1]));
+        let grads = (out * probe.clone()).sum().backward();
+        let mut all = vec![host(x.grad(&grads).unwrap().reshape([-1]))];
+        for d in [&net.forward, &net.backward] {
+            for l in [&d.input, &d.recurrent] {
+                all.push(host(l.weight.grad(&grads).unwrap().reshape([-1])));
+                all.push(host(l.bias.as_ref().unwrap().grad(&grads).unwrap()));
+            }
+        }
+        (values, all)
+    }
+
+    #[test]
+    fn the_fused_layer_matches_burns_ops_forward_and_backward() {
+        let device = Device::flex().autodiff();
+        let config = BiLstmConfig {
+            hidden: 9,
+            ..small()
+        };
+        let net = config.init(&device, 4).unwrap();
+        let (batch, positions) = (3, 7);
+        let wave =
+            |n: usize, k: f32| -> Vec<f32> { (0..n).map(|i| (i as f32 * k).sin()).collect() };
+        let x = Tensor::<3>::from_data(
+            TensorData::new(wave(batch * positions * 6, 0.7), [batch, positions, 6]),
+            &device,
+        );
+        // Sentences of 7, 4 and 1 words, and one with a gap, which a packed sequence never
+        // has but the kernel must still carry the state over.
+        let mask = [
+            [1.0; 7],
+            [1., 1., 1., 1., 0., 0., 0.],
+            [1., 0., 1., 1., 0., 1., 0.],
+        ];
+        let mask =
+            Tensor::<2>::from_data(TensorData::new(mask.concat(), [batch, positions]), &device);
+        let probe = Tensor::<3>::from_data(
+            TensorData::new(wave(batch * positions * 18, 1.3), [batch, positions, 18]),
+            &device,
+        );
+        let (out_f, grads_f) = layer_grads(&net, &x, &mask, &probe, true);
+        let (out_c, grads_c) = layer_grads(&net, &x, &mask, &probe, false);
+        let gap = |a: &[f32], b: &[f32]| {
+            a.iter()
+                .zip(b)
+                .map(|(u, v)| (u - v).abs())
+                .fold(0.0, f32::max)
+        };
+        assert!(
+            gap(&out_f, &out_c) < 1e-5,
+            "outputs differ by {}",
+            gap(&out_f, &out_c)
+        );
+        assert!(
+            out_c.iter().any(|v| v.abs() > 0.05),
+            "a layer that outputs something"
+        );
+        for (k, (f, c)) in grads_f.iter().zip(&grads_c).enumerate() {
+            assert_eq!(f.len(), c.len());
+            assert!(gap(f, c) < 1e-5, "gradient {k} differs by {}", gap(f, c));
+            assert!(
+                c.iter().any(|v| v.abs() > 1e-3),
+                "gradient {k} is not all zero"
+            );
+        }
     }
 }

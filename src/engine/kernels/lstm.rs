@@ -145,20 +145,26 @@ fn direction_forward(
             run.h_prev[r * h..(r + 1) * h].copy_from_slice(hs);
             run.c_prev[r * h..(r + 1) * h].copy_from_slice(cs);
             let a = &mut gates[r * g..(r + 1) * g];
-            for j in 0..h {
-                let (i, f) = (sigmoid(a[j]), sigmoid(a[h + j]));
-                let (c, o) = (a[2 * h + j].tanh(), sigmoid(a[3 * h + j]));
-                (a[j], a[h + j], a[2 * h + j], a[3 * h + j]) = (i, f, c, o);
-                cs[j] = f * cs[j] + i * c;
-                let tc = cs[j].tanh();
-                hs[j] = o * tc;
-                run.tanh_c[r * h + j] = tc;
-                run.out[r * h + j] = hs[j];
-            }
+            cell_step(a, (hs, cs), &mut run.tanh_c[r * h..(r + 1) * h]);
+            run.out[r * h..(r + 1) * h].copy_from_slice(hs);
         }
     }
     run.gates = gates;
     run
+}
+
+/// One token: the gates' pre-activations `a` become the gates, the state and cell are updated
+/// in place, and tanh of the new cell is kept.
+fn cell_step(a: &mut [f32], (hs, cs): (&mut [f32], &mut [f32]), tanh_c: &mut [f32]) {
+    let h = hs.len();
+    for j in 0..h {
+        let (i, f) = (sigmoid(a[j]), sigmoid(a[h + j]));
+        let (c, o) = (a[2 * h + j].tanh(), sigmoid(a[3 * h + j]));
+        (a[j], a[h + j], a[2 * h + j], a[3 * h + j]) = (i, f, c, o);
+        cs[j] = f * cs[j] + i * c;
+        tanh_c[j] = cs[j].tanh();
+        hs[j] = o * tanh_c[j];
+    }
 }
 
 /// Both directions backward from `d_out` `[batch, positions, 2·hidden]`.

@@ -23,6 +23,17 @@ impl<'a> View<'a> {
         Self::rows(data, rows, cols, cols)
     }
 
+    /// Any strides: element `(r, c)` at `r·row_stride + c·col_stride`.
+    pub fn strided(
+        data: &'a [f32],
+        rows: usize,
+        cols: usize,
+        row_stride: usize,
+        col_stride: usize,
+    ) -> Self {
+        Self::checked(data, rows, cols, row_stride, col_stride)
+    }
+
     /// The transpose of a dense row-major `rows × cols` matrix (so `cols × rows`).
     pub fn dense_t(data: &'a [f32], rows: usize, cols: usize) -> Self {
         Self::checked(data, cols, rows, 1, cols)

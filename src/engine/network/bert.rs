@@ -11,7 +11,7 @@
 
 use burn::module::Module;
 use burn::nn::{Embedding, LayerNorm, LayerNormConfig, Linear};
-use burn::tensor::activation::{gelu, softmax};
+use burn::tensor::activation::gelu;
 use burn::tensor::{Device, Int, Tensor};
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
@@ -240,7 +240,7 @@ impl BertLayer {
         let key = split(self.apply(&self.key, x.clone()));
         let value = split(self.apply(&self.value, x.clone()));
         let scores = query.clone().matmul(key.clone().swap_dims(2, 3));
-        let attention = softmax(scores.div_scalar((w as f32).sqrt()).add(bias), 3);
+        let attention = crate::engine::kernels::attention_softmax(scores, bias, (w as f32).sqrt());
         let context = dropout(attention.clone(), self.dropout)
             .matmul(value.clone())
             .swap_dims(1, 2)

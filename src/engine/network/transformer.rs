@@ -15,7 +15,7 @@
 
 use burn::module::Module;
 use burn::nn::{Embedding, LayerNorm, LayerNormConfig, Linear};
-use burn::tensor::activation::{gelu, softmax};
+use burn::tensor::activation::gelu;
 use burn::tensor::{Device, Int, Tensor};
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
@@ -212,31 +212,53 @@ struct BlockOut {
 
 impl Block {
     fn forward(&self, x: Tensor<3>, bias: Tensor<4>) -> BlockOut {
-        let [batch, positions, d] = x.dims();
-        let (h, w) = (self.heads, d / self.heads);
-        let split = |t: Tensor<3>| t.reshape([batch, positions, h, w]).swap_dims(1, 2);
-        let normed = self.norm1.forward(x.clone());
-        let mut qkv = self.in_proj.forward(normed).chunk(3, 2).into_iter();
-        let mut next = || qkv.next().map(split);
-        let (Some(query), Some(key), Some(value)) = (next(), next(), next()) else {
-            unreachable!("chunk(3) gives three parts")
-        };
-        let scores = query.clone().matmul(key.clone().swap_dims(2, 3));
-        let attention = softmax(scores.div_scalar((w as f32).sqrt()).add(bias), 3);
-        let context = attention
-            .clone()
-            .matmul(value.clone())
-            .swap_dims(1, 2)
-            .reshape([batch, positions, d]);
+        let qkv = self.in_proj.forward(self.norm1.forward(x.clone()));
+        let taps = split_heads(&qkv, self.heads);
+        let (attention, context) =
+            match crate::engine::kernels::attention_core(&qkv, &bias, self.heads) {
+                Some(fused) => fused,
+                None => composed_attention(&taps, bias),
+            };
         let x = x + dropout(self.out_proj.forward(context), self.dropout);
         let inner = gelu(self.linear1.forward(self.norm2.forward(x.clone())));
         let ff = self.linear2.forward(dropout(inner, self.dropout));
         BlockOut {
             hidden: x + dropout(ff, self.dropout),
             attention,
-            qkv: Qkv { query, key, value },
+            qkv: taps,
         }
     }
+}
+
+/// The queries, keys and values of the in-projection's output, `[batch, heads, positions,
+/// width]` each.
+pub(crate) fn split_heads(qkv: &Tensor<3>, heads: usize) -> Qkv {
+    let [batch, positions, three_d] = qkv.dims();
+    let w = three_d / 3 / heads;
+    let split = |k: usize| {
+        qkv.clone()
+            .narrow(2, k * heads * w, heads * w)
+            .reshape([batch, positions, heads, w])
+            .swap_dims(1, 2)
+    };
+    Qkv {
+        query: split(0),
+        key: split(1),
+        value: split(2),
+    }
+}
+
+/// The probabilities and the context from burn's ops (the path WebGPU takes).
+pub(crate) fn composed_attention(qkv: &Qkv, bias: Tensor<4>) -> (Tensor<4>, Tensor<3>) {
+    let [batch, heads, positions, w] = qkv.query.dims();
+    let scores = qkv.query.clone().matmul(qkv.key.clone().swap_dims(2, 3));
+    let attention = crate::engine::kernels::attention_softmax(scores, bias, (w as f32).sqrt());
+    let context = attention
+        .clone()
+        .matmul(qkv.value.clone())
+        .swap_dims(1, 2)
+        .reshape([batch, positions, heads * w]);
+    (attention, context)
 }
 
 /// The encoder. Taps: `hidden.0` the embedding output, `hidden.n` block n's output (both

@@ -12,6 +12,7 @@ mod g2p;
 mod imitation;
 mod inspect;
 mod kinds;
+pub mod memory;
 mod minilm;
 mod multitask;
 mod onnx;

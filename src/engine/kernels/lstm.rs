@@ -6,6 +6,7 @@
 //! 0 padding), `wx` `[2, embed, 4·hidden]`, `wh` `[2, hidden, 4·hidden]`, `bias` `[2, 4·hidden]`
 //! (`bias_ih + bias_hh`; direction 0 forward, 1 backward), output `[batch, positions, 2·hidden]`.
 
+use super::fast_math::{sigmoid, tanh};
 use super::product::{View, product};
 
 /// The sizes of one call.
@@ -73,10 +74,6 @@ pub struct LstmGrads {
     pub wx: Vec<f32>,
     pub wh: Vec<f32>,
     pub bias: Vec<f32>,
-}
-
-fn sigmoid(v: f32) -> f32 {
-    1.0 / (1.0 + (-v).exp())
 }
 
 /// Both directions forward: the output `[batch, positions, 2·hidden]` and each direction's run.
@@ -159,10 +156,10 @@ fn cell_step(a: &mut [f32], (hs, cs): (&mut [f32], &mut [f32]), tanh_c: &mut [f3
     let h = hs.len();
     for j in 0..h {
         let (i, f) = (sigmoid(a[j]), sigmoid(a[h + j]));
-        let (c, o) = (a[2 * h + j].tanh(), sigmoid(a[3 * h + j]));
+        let (c, o) = (tanh(a[2 * h + j]), sigmoid(a[3 * h + j]));
         (a[j], a[h + j], a[2 * h + j], a[3 * h + j]) = (i, f, c, o);
         cs[j] = f * cs[j] + i * c;
-        tanh_c[j] = cs[j].tanh();
+        tanh_c[j] = tanh(cs[j]);
         hs[j] = o * tanh_c[j];
     }
 }

@@ -10,6 +10,8 @@
 //!   the in-projection's `[batch, positions, 3·d]` output. Composed, each head is copied out of
 //!   it and the context copied back (a strided 4-D copy, element by element in burn-flex), the
 //!   scale, mask and softmax are seven passes, and each has its backward pass.
+//! - **GELU** ([`gelu`]): burn-flex computes erf through libm one value at a time; this one
+//!   vectorizes (`fast_math`).
 //! - **Attention's masked softmax** ([`attention_softmax`]), for attention computed elsewhere. burn's softmax under autodiff is
 //!   five ops (max, subtract, exp, sum, divide) after the scale and the mask, each a pass over a
 //!   `[batch, heads, positions, positions]` tensor forward and again backward. Here it is one pass
@@ -20,6 +22,8 @@
 
 mod attention;
 mod attention_op;
+mod fast_math;
+mod gelu_op;
 mod lstm;
 mod lstm_op;
 mod product;
@@ -30,6 +34,7 @@ use burn::backend::flex::FlexTensor;
 use burn::tensor::{Device, TensorData};
 
 pub use attention_op::{FusedAttention, attention_core};
+pub use gelu_op::{FusedGelu, gelu};
 pub use lstm::LstmShape;
 pub use lstm_op::{FusedLstm, bilstm};
 pub use softmax_op::{FusedSoftmax, attention_softmax};

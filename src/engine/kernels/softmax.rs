@@ -2,6 +2,7 @@
 //! `softmax(scores / divisor + bias)` with one bias row of `k` shared by `rows_per_bias`
 //! consecutive rows (a sentence's key mask, shared by its heads and queries).
 
+use super::fast_math::exp;
 use super::for_chunks;
 
 /// The probabilities, in the shape of `scores`.
@@ -28,17 +29,27 @@ pub fn forward(
 /// One row of scores into probabilities, as burn computes them: scaled and masked, shifted by
 /// the row's largest value, exponentiated, divided by the sum.
 pub fn softmax_in_place(out: &mut [f32], bias: &[f32], divisor: f32) {
-    let mut max = f32::NEG_INFINITY;
-    for (o, &b) in out.iter_mut().zip(bias) {
-        *o = *o / divisor + b;
-        max = max.max(*o);
-    }
-    let mut sum = 0.0;
-    for o in out.iter_mut() {
-        *o = (*o - max).exp();
-        sum += *o;
-    }
+    out.iter_mut()
+        .zip(bias)
+        .for_each(|(o, &b)| *o = *o / divisor + b);
+    let max = lanes(out, f32::NEG_INFINITY, |m, x| if x > m { x } else { m });
+    out.iter_mut().for_each(|o| *o = exp(*o - max));
+    let sum = lanes(out, 0.0, |s, x| s + x);
     out.iter_mut().for_each(|o| *o /= sum);
+}
+
+/// A reduction of `values` in eight independent lanes, so the loop vectorizes (a single running
+/// value is one long dependency chain, which the compiler may not reorder for floats).
+fn lanes(values: &[f32], start: f32, f: impl Fn(f32, f32) -> f32) -> f32 {
+    let mut acc = [start; 8];
+    let chunks = values.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for (a, &x) in acc.iter_mut().zip(c) {
+            *a = f(*a, x);
+        }
+    }
+    acc.into_iter().chain(rest.iter().copied()).fold(start, &f)
 }
 
 /// The scores' gradient from the probabilities `p` and their gradient `dp`:
@@ -60,7 +71,20 @@ pub fn backward(p: &[f32], dp: &[f32], k: usize, rows_per_chunk: usize, divisor:
 
 /// One row of the scores' gradient.
 pub fn row_backward(p: &[f32], dp: &[f32], divisor: f32, out: &mut [f32]) {
-    let dot: f32 = p.iter().zip(dp).map(|(a, b)| a * b).sum();
+    let mut acc = [0.0f32; 8];
+    let (pc, dc) = (p.chunks_exact(8), dp.chunks_exact(8));
+    let rest: f32 = pc
+        .remainder()
+        .iter()
+        .zip(dc.remainder())
+        .map(|(a, b)| a * b)
+        .sum();
+    for (a8, b8) in pc.zip(dc) {
+        for ((acc, a), b) in acc.iter_mut().zip(a8).zip(b8) {
+            *acc += a * b;
+        }
+    }
+    let dot = acc.iter().sum::<f32>() + rest;
     for ((o, &p), &dp) in out.iter_mut().zip(p).zip(dp) {
         *o = p * (dp - dot) / divisor;
     }

@@ -11,7 +11,6 @@
 
 use burn::module::Module;
 use burn::nn::{Embedding, LayerNorm, LayerNormConfig, Linear};
-use burn::tensor::activation::gelu;
 use burn::tensor::{Device, Int, Tensor};
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
@@ -247,7 +246,7 @@ impl BertLayer {
             .reshape([batch, positions, d]);
         let attended = dropout(self.apply(&self.attention_output, context), self.dropout);
         let x = self.attention_norm.forward(x + attended);
-        let inner = gelu(self.apply(&self.intermediate, x.clone()));
+        let inner = crate::engine::kernels::gelu(self.apply(&self.intermediate, x.clone()));
         let ff = dropout(self.apply(&self.output, inner), self.dropout);
         LayerOut {
             hidden: self.output_norm.forward(x + ff),

@@ -15,7 +15,6 @@
 
 use burn::module::Module;
 use burn::nn::{Embedding, LayerNorm, LayerNormConfig, Linear};
-use burn::tensor::activation::gelu;
 use burn::tensor::{Device, Int, Tensor};
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
@@ -220,7 +219,8 @@ impl Block {
                 None => composed_attention(&taps, bias),
             };
         let x = x + dropout(self.out_proj.forward(context), self.dropout);
-        let inner = gelu(self.linear1.forward(self.norm2.forward(x.clone())));
+        let inner =
+            crate::engine::kernels::gelu(self.linear1.forward(self.norm2.forward(x.clone())));
         let ff = self.linear2.forward(dropout(inner, self.dropout));
         BlockOut {
             hidden: x + dropout(ff, self.dropout),

@@ -213,6 +213,29 @@ everything: those are faster.
 `;
 })();
 // The text students' playground step against JAX on the same shapes (bench/peers/jax_text.py).
+// Where the text step's time went, and what was done about it (issue 34): measured by hand with
+// perf, so written here rather than generated.
+const TEXT_PROFILE = readFileSync('bench/text-profile.md', 'utf8');
+// The page's text students against TF.js in the same Chromium (bench/peers/compare.mjs).
+const textPageRows = (() => {
+  const text = peers?.browser?.text;
+  if (!text?.tfjs?.length) return '';
+  const rows = text.tfjs.map((t) => {
+    const ours = text.ours.find((o) => o.kind === t.kind && o.batch === t.batch);
+    return `| ${t.kind} | ${t.batch} | ${fmt(ours?.steps_per_s, 1)} | ${fmt(t.steps_per_s, 2)} | **${ratio(ours?.steps_per_s, t.steps_per_s)}** |`;
+  });
+  return `In the page, against TensorFlow.js (${peers.browser.tfjs[0]?.version ?? 'tfjs wasm'}) in the same Chromium, one student's
+playground step on the same shapes (\`bench/peers/tfjs_text.js\`; ours: the page's CPU build running
+the engine's benchmark, \`bench_text_step\`, on one thread). TF.js's wasm backend has no kernel for
+gather's gradient (UnsortedSegmentSum), so its embedding tables train through a scatter-add
+(ScatterNd) written as the gradient.
+
+| student | batch | page (ours), steps/s | TF.js wasm, steps/s | ours / TF.js |
+|---|---|---|---|---|
+${rows.join('\n')}
+`;
+})();
+
 const textPeerSection = (() => {
   if (!existsSync('bench/peers/jax_text.jsonl')) return '';
   const jax = readFileSync('bench/peers/jax_text.jsonl', 'utf8').trim().split('\n').map((l) => JSON.parse(l));
@@ -232,18 +255,8 @@ BiLSTM 64 per direction; bag of words 32), 64 tokens, the teacher's logits cache
 |---|---|---|---|---|
 ${rows.join('\n')}
 
-A first flat profile of the three students' playground steps (\`perf record\`, 2026-12-07,
-\`distill bench --datasets spam --batches 64\`), by share of the samples:
-- **scalar transcendental functions, about 20 %:** \`expf\` 9.2 %, \`erff\` 5.8 %, \`expm1f\`
-  2.8 %, \`tanhf\` 1.5 %. GELU's erf, the softmax's exponentials and the LSTM gates' sigmoid and tanh
-  are computed one value at a time through libm, where XLA uses vectorised approximations.
-- **the kernel, about a fifth:** page faults, memory accounting and locks. Megabyte tensors are
-  allocated and freed every step. Raising glibc's mmap and trim thresholds to 256 MB changed nothing.
-- **burn-flex's element-wise kernels, about a fifth.**
-- **matrix products, 16 %:** gemm's AVX-512 kernels.
-- **copies and fills, 10 %:** \`memmove\`, \`memset\`, tiled copies.
-
-The arithmetic itself is a small part of the step. The work of issue 34 starts from this profile.
+${textPageRows}
+${TEXT_PROFILE}
 `;
 })();
 const md = `# Benchmarks

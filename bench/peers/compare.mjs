@@ -1,6 +1,7 @@
 // The browser half of `bash scripts/bench.sh --peers`: in one headless Chromium, TensorFlow.js's
 // full distillation step (bench/peers/tfjs_step.js) and the page's own CPU build running the
-// engine's step benchmark (src/web/bench.rs) on the same shapes, then the page's scale sweep.
+// engine's step benchmark (src/web/bench.rs) on the same shapes, then the page's scale sweep;
+// then the text students' playground step in TF.js (bench/peers/tfjs_text.js) and in the page.
 // Writes bench/peers/browser.json.
 // Numbers are reported, never asserted.
 import { writeFileSync } from 'node:fs';
@@ -17,7 +18,10 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const peers = await serveDist(path.resolve('bench/peers'));
 const page = await serveDist();
 const browser = await launch({ webgpu: false });
-const results = { when: new Date().toISOString(), tfjs: [], ours: [] };
+const results = { when: new Date().toISOString(), tfjs: [], ours: [], text: { tfjs: [], ours: [] } };
+// The text step is slow in TF.js (a BiLSTM at batch 256 takes seconds a step): few steps.
+const TEXT_STEPS = Number(process.env.PEER_TEXT_STEPS ?? 6);
+const TEXT = ['transformer', 'bilstm', 'bow'].flatMap((kind) => [64, 256].map((batch) => ({ kind, batch })));
 try {
   const tab = await browser.newPage();
   tab.on('pageerror', (e) => log('tfjs page error', e));
@@ -28,6 +32,17 @@ try {
     log('tfjs', c, Math.round(r.full_steps_per_s), 'steps/s');
   }
   await tab.close();
+
+  const text = await browser.newPage();
+  text.on('pageerror', (e) => log('tfjs text page error', e));
+  await text.goto(peers.url + 'tfjs_text.html');
+  for (const c of TEXT) {
+    const steps = c.kind === 'bow' ? 20 * TEXT_STEPS : TEXT_STEPS;
+    const r = await text.evaluate((a) => window.runTextPeer(a), { ...c, steps, repeats: REPEATS });
+    results.text.tfjs.push({ ...c, ...r });
+    log('tfjs text', c, r.steps_per_s.toFixed(2), 'steps/s');
+  }
+  await text.close();
 
   const ours = await browser.newPage();
   await ours.addInitScript(() => localStorage.setItem('distill-playground/engine', 'cpu'));
@@ -44,6 +59,13 @@ try {
     const playground = median(runs.map((r) => r.steps_per_s));
     results.ours.push({ ...c, loss: runs[0].loss, full_steps_per_s: full, steps_per_s: playground });
     log('ours', c, Math.round(full), 'full steps/s,', Math.round(playground), 'playground steps/s');
+  }
+  for (const c of TEXT) {
+    const steps = c.kind === 'bow' ? 20 * TEXT_STEPS : TEXT_STEPS;
+    const r = await ours.evaluate(({ kind, batch, steps }) =>
+      window.distillLoader.exports.bench_text_step(kind, batch, steps), { ...c, steps });
+    results.text.ours.push({ ...c, steps_per_s: r.steps_per_s, student: r.student });
+    log('ours text', c, r.steps_per_s.toFixed(2), 'playground steps/s');
   }
   // The scale sweep in the page: the full step over batch × width, as \`distill bench --scale\`.
   results.scale = [];

@@ -17,14 +17,51 @@ fn fail(e: impl std::fmt::Display) -> JsValue {
     JsValue::from_str(&e.to_string())
 }
 
-/// The digits and their shipped teacher, on the CPU engine.
-async fn digits() -> Result<(crate::app::state::Data, NetworkWeights, Network), JsValue> {
+/// A dataset and its shipped teacher, on the CPU engine.
+async fn shipped(
+    kind: DatasetKind,
+) -> Result<(crate::app::state::Data, NetworkWeights, Network), JsValue> {
     let fetch = |path: String| async move { files::fetch(&path).await.map_err(|e| e.to_string()) };
-    let (data, weights) = loading::load_data(DatasetKind::Digits, Default::default(), fetch)
+    let (data, weights) = loading::load_data(kind, Default::default(), fetch)
         .await
         .map_err(fail)?;
     let teacher = weights.to_network(&Device::flex()).map_err(fail)?;
     Ok((data, weights, teacher))
+}
+
+async fn digits() -> Result<(crate::app::state::Data, NetworkWeights, Network), JsValue> {
+    shipped(DatasetKind::Digits).await
+}
+
+/// The e-mails' shipped teacher and a text student of `kind` (transformer, bilstm or bow) at
+/// `distill bench`'s shape, at `batch`: the playground step and the full step in the page, as
+/// `distill bench --datasets spam` times them natively.
+#[wasm_bindgen]
+pub async fn bench_text_step(kind: String, batch: usize, steps: usize) -> Result<JsValue, JsValue> {
+    use crate::engine::network::spec::{NetKind, Role, Shape, architecture};
+    let kind: NetKind = kind.parse().map_err(fail)?;
+    let (data, weights, teacher) = shipped(DatasetKind::Spam).await?;
+    let shape = Shape::from(&weights.architecture);
+    let student = architecture(
+        kind,
+        None,
+        Role::Student,
+        4,
+        0.0,
+        Default::default(),
+        &shape,
+    )
+    .map_err(fail)?;
+    let result = distill_steps(
+        "spam",
+        &data.split,
+        (&teacher, &student),
+        (batch, false),
+        steps,
+        &Device::flex(),
+    )
+    .map_err(fail)?;
+    serde_wasm_bindgen::to_value(&result).map_err(fail)
 }
 
 /// The digits' shipped teacher and the page's default student (64→32×3→10) at `batch`, with the

@@ -13,8 +13,8 @@ use burn::backend::{
 };
 use burn::tensor::Tensor;
 
-use super::lstm::{self, DirectionRun, LstmShape, LstmWeights};
-use super::{Host, flex};
+use crate::lstm::{self, DirectionRun, LstmShape, LstmWeights};
+use crate::{Host, flex};
 
 /// The fused BiLSTM (see the module's notes).
 #[backend_extension(Flex, Autodiff)]

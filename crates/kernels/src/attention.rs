@@ -4,9 +4,9 @@
 //! out and no context is copied back. Probabilities are `[batch, heads, positions, positions]`,
 //! the context `[batch, positions, d]`.
 
-use super::for_chunks;
-use super::product::{View, product};
-use super::softmax::{row_backward, softmax_in_place};
+use crate::for_chunks;
+use crate::product::{View, product};
+use crate::softmax::{row_backward, softmax_in_place};
 
 /// The sizes of one call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -22,11 +22,11 @@
 
 mod attention;
 mod attention_op;
-mod fast_math;
+pub mod fast_math;
 mod gelu_op;
 mod lstm;
 mod lstm_op;
-mod product;
+pub mod product;
 mod softmax;
 mod softmax_op;
 

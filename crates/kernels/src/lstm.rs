@@ -6,8 +6,8 @@
 //! 0 padding), `wx` `[2, embed, 4·hidden]`, `wh` `[2, hidden, 4·hidden]`, `bias` `[2, 4·hidden]`
 //! (`bias_ih + bias_hh`; direction 0 forward, 1 backward), output `[batch, positions, 2·hidden]`.
 
-use super::fast_math::{sigmoid, tanh};
-use super::product::{View, product};
+use crate::fast_math::{sigmoid, tanh};
+use crate::product::{View, product};
 
 /// The sizes of one call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

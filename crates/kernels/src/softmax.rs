@@ -2,8 +2,8 @@
 //! `softmax(scores / divisor + bias)` with one bias row of `k` shared by `rows_per_bias`
 //! consecutive rows (a sentence's key mask, shared by its heads and queries).
 
-use super::fast_math::exp;
-use super::for_chunks;
+use crate::fast_math::exp;
+use crate::for_chunks;
 
 /// The probabilities, in the shape of `scores`.
 pub fn forward(

@@ -222,6 +222,7 @@ const textPageRows = (() => {
   if (!text?.tfjs?.length) return '';
   const rows = text.tfjs.map((t) => {
     const ours = text.ours.find((o) => o.kind === t.kind && o.batch === t.batch);
+    if (t.steps_per_s == null) return `| ${t.kind} | ${t.batch} | ${fmt(ours?.steps_per_s, 1)} | fails: ${t.error} | — |`;
     return `| ${t.kind} | ${t.batch} | ${fmt(ours?.steps_per_s, 1)} | ${fmt(t.steps_per_s, 2)} | **${ratio(ours?.steps_per_s, t.steps_per_s)}** |`;
   });
   return `In the page, against TensorFlow.js (${peers.browser.tfjs[0]?.version ?? 'tfjs wasm'}) in the same Chromium, one student's

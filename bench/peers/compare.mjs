@@ -4,7 +4,7 @@
 // then the text students' playground step in TF.js (bench/peers/tfjs_text.js) and in the page.
 // Writes bench/peers/browser.json.
 // Numbers are reported, never asserted.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { serveDist } from '../../tests/e2e/server.mjs';
 import { launch } from '../../tests/e2e/browser.mjs';
@@ -18,7 +18,12 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const peers = await serveDist(path.resolve('bench/peers'));
 const page = await serveDist();
 const browser = await launch({ webgpu: false });
-const results = { when: new Date().toISOString(), tfjs: [], ours: [], text: { tfjs: [], ours: [] } };
+// PEER_TEXT_ONLY=1 times the text students alone and keeps the rest of the last run's figures.
+const textOnly = Boolean(process.env.PEER_TEXT_ONLY);
+const results = textOnly
+  ? { ...JSON.parse(readFileSync('bench/peers/browser.json', 'utf8')), text: { tfjs: [], ours: [] } }
+  : { when: new Date().toISOString(), tfjs: [], ours: [], text: { tfjs: [], ours: [] } };
+if (textOnly) results.text.when = new Date().toISOString();
 // The text step is slow in TF.js (a BiLSTM at batch 256 takes seconds a step): few steps.
 const TEXT_STEPS = Number(process.env.PEER_TEXT_STEPS ?? 6);
 const TEXT = ['transformer', 'bilstm', 'bow'].flatMap((kind) => [64, 256].map((batch) => ({ kind, batch })));
@@ -26,7 +31,7 @@ try {
   const tab = await browser.newPage();
   tab.on('pageerror', (e) => log('tfjs page error', e));
   await tab.goto(peers.url + 'tfjs.html');
-  for (const c of CONFIGS) {
+  for (const c of textOnly ? [] : CONFIGS) {
     const r = await tab.evaluate((a) => window.runPeer(a), { ...c, steps: STEPS, repeats: REPEATS });
     results.tfjs.push({ ...c, loss: c.hidden ? 'kd+hidden' : 'kd', ...r });
     log('tfjs', c, Math.round(r.full_steps_per_s), 'steps/s');
@@ -35,12 +40,20 @@ try {
 
   const text = await browser.newPage();
   text.on('pageerror', (e) => log('tfjs text page error', e));
-  await text.goto(peers.url + 'tfjs_text.html');
   for (const c of TEXT) {
     const steps = c.kind === 'bow' ? 20 * TEXT_STEPS : TEXT_STEPS;
-    const r = await text.evaluate((a) => window.runTextPeer(a), { ...c, steps, repeats: REPEATS });
-    results.text.tfjs.push({ ...c, ...r });
-    log('tfjs text', c, r.steps_per_s.toFixed(2), 'steps/s');
+    // A fresh page for each: TF.js's wasm memory only grows, and one run's tensors must not
+    // crowd the next.
+    await text.goto(peers.url + 'tfjs_text.html');
+    try {
+      const r = await text.evaluate((a) => window.runTextPeer(a), { ...c, steps, repeats: REPEATS });
+      results.text.tfjs.push({ ...c, ...r });
+      log('tfjs text', c, r.steps_per_s.toFixed(2), 'steps/s');
+    } catch (e) {
+      // TF.js's wasm module aborts when its memory runs out.
+      results.text.tfjs.push({ ...c, steps_per_s: null, error: String(e.message).split('\n')[0] });
+      log('tfjs text', c, 'failed:', e.message.split('\n')[0]);
+    }
   }
   await text.close();
 
@@ -48,7 +61,7 @@ try {
   await ours.addInitScript(() => localStorage.setItem('distill-playground/engine', 'cpu'));
   await ours.goto(page.url);
   await ours.locator('.bars.student').waitFor({ timeout: 120_000 });
-  for (const c of CONFIGS) {
+  for (const c of textOnly ? [] : CONFIGS) {
     // The engine's benchmark times one run of `steps`; the median of three runs matches TF.js's.
     const runs = [];
     for (let i = 0; i < REPEATS; i++) {
@@ -68,8 +81,8 @@ try {
     log('ours text', c, r.steps_per_s.toFixed(2), 'playground steps/s');
   }
   // The scale sweep in the page: the full step over batch × width, as \`distill bench --scale\`.
-  results.scale = [];
-  for (const width of [32, 64, 128, 256, 512]) {
+  if (!textOnly) results.scale = [];
+  for (const width of textOnly ? [] : [32, 64, 128, 256, 512]) {
     for (const batch of [64, 128, 256, 512, 1024]) {
       const steps = Math.max(3, Math.floor((STEPS * 64 * 32) / (batch * width)));
       const p = await ours.evaluate(({ batch, width, steps }) =>

@@ -222,10 +222,10 @@ const textPageRows = (() => {
   if (!text?.tfjs?.length) return '';
   const rows = text.tfjs.map((t) => {
     const ours = text.ours.find((o) => o.kind === t.kind && o.batch === t.batch);
-    if (t.steps_per_s == null) return `| ${t.kind} | ${t.batch} | ${fmt(ours?.steps_per_s, 1)} | fails: ${t.error} | — |`;
+    if (t.steps_per_s == null) return `| ${t.kind} | ${t.batch} | ${fmt(ours?.steps_per_s, 1)} | aborts (\`${t.error.replace('page.evaluate: ', '').split('.')[0]}\`, in a fresh page) | — |`;
     return `| ${t.kind} | ${t.batch} | ${fmt(ours?.steps_per_s, 1)} | ${fmt(t.steps_per_s, 2)} | **${ratio(ours?.steps_per_s, t.steps_per_s)}** |`;
   });
-  return `In the page, against TensorFlow.js (${peers.browser.tfjs[0]?.version ?? 'tfjs wasm'}) in the same Chromium, one student's
+  return `Measured ${(text.when ?? peers.browser.when).slice(0, 10)} in one Chromium. In the page, against TensorFlow.js (${peers.browser.tfjs[0]?.version ?? 'tfjs wasm'}) in the same Chromium, one student's
 playground step on the same shapes (\`bench/peers/tfjs_text.js\`; ours: the page's CPU build running
 the engine's benchmark, \`bench_text_step\`, on one thread). TF.js's wasm backend has no kernel for
 gather's gradient (UnsortedSegmentSum), so its embedding tables train through a scatter-add
@@ -235,6 +235,29 @@ gather's gradient (UnsortedSegmentSum), so its embedding tables train through a 
 |---|---|---|---|---|
 ${rows.join('\n')}
 `;
+})();
+
+// Issue 34's targets for the text students, from the same files as the tables above.
+const textTargets = (() => {
+  if (!existsSync('bench/peers/jax_text.jsonl')) return '';
+  const jax = readFileSync('bench/peers/jax_text.jsonl', 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const prefix = { transformer: 'transformer', bilstm: 'BiLSTM' };
+  const vsJax = jax.filter((j) => prefix[j.kind]).map((j) => {
+    const ours = native.distill.find((r) => r.dataset === 'spam' && r.batch === j.batch && r.student.startsWith(prefix[j.kind]));
+    return { label: `${j.kind} ${j.batch}`, r: ours ? ours.steps_per_s / j.steps_per_s : NaN };
+  });
+  const page = browser.text ?? {};
+  const lines = [`| native transformer and BiLSTM students at least JAX's, batch 64 and 256 | ${vsJax.map((v) => `${v.label}: ${v.r.toFixed(2)}×`).join(', ')} | ${vsJax.every((v) => v.r >= 1) ? 'met' : 'not met'} |`];
+  if (page.transformer && page.bilstm) {
+    const best = Math.max(page.transformer.steps_per_s, page.bilstm.steps_per_s);
+    lines.push(`| a text student in the page at ≥ 20 steps/s (two students, batch 64) | transformer ${page.transformer.steps_per_s}, BiLSTM ${page.bilstm.steps_per_s} steps/s | ${best >= 20 ? 'met' : 'not met: see "Where the text step\'s time went"'} |`);
+  }
+  const t = peers?.browser?.text;
+  if (t?.tfjs?.length) {
+    const rs = t.tfjs.filter((x) => x.steps_per_s && x.kind !== 'bow').map((x) => (t.ours.find((o) => o.kind === x.kind && o.batch === x.batch)?.steps_per_s ?? NaN) / x.steps_per_s);
+    lines.push(`| page text students at least 2× TF.js on the same step | ${rs.map((r) => r.toFixed(2) + '×').join(', ')} | ${rs.every((r) => r >= 2) ? 'met' : 'not met'} |`);
+  }
+  return lines.join('\n');
 })();
 
 const textPeerSection = (() => {
@@ -250,7 +273,8 @@ const textPeerSection = (() => {
 The e-mails' students at their default shapes (transformer 2 blocks of 32, 4 heads, ff 64;
 BiLSTM 64 per direction; bag of words 32), 64 tokens, the teacher's logits cached, T = 4,
 α = 0.5, Adam: ours from \`distill bench --datasets spam\`, JAX (${jax[0].version}) from
-\`bench/peers/jax_text.py\` on the same shapes, losses and padding masks, one jitted step.
+\`bench/peers/jax_text.py\` on the same shapes, losses and padding masks, one jitted step. Measured
+2026-12-07, ours and JAX in one window.
 
 | student | batch | ours, steps/s | JAX, steps/s | ours / JAX |
 |---|---|---|---|---|
@@ -368,6 +392,7 @@ ${peers ? `| native full step, batch 64, at least JAX's | ${fmt(peerRows[0].nati
 | page CPU full step, batch 64, one student, at least 2× TF.js | ${fmt(peerRows[0].page)} against ${fmt(peerRows[0].tfjs)} steps/s (${ratio(peerRows[0].page, peerRows[0].tfjs)}) | ${peerRows[0].page >= 2 * peerRows[0].tfjs ? 'met' : 'not met'} |
 ` : ''}| page, both students, cached teacher, no slower than ~480 steps/s | ${fmt(c.steps_per_s)} steps/s | ${c.steps_per_s >= 480 ? 'met' : 'not met'} |
 | WebGPU: Play → step 200 not regressed (reported) | ${fmt(g.first_200_steps_s, 1)} s on SwiftShader | reported |
+${textTargets}
 
 ## Where the time goes (native, digits, batch 64)
 

@@ -30,7 +30,10 @@ pub trait FusedLstm: Backend {
     ) -> FloatTensor<Self>;
 }
 
-/// The fused BiLSTM over burn tensors (shapes as [`FusedLstm::bilstm`]).
+/// The fused BiLSTM over burn tensors (shapes as [`FusedLstm::bilstm`]), on a device [`fused`]
+/// accepts: the network keeps burn's composed layer for the others.
+///
+/// [`fused`]: crate::fused
 pub fn bilstm(
     x: Tensor<3>,
     wx: Tensor<3>,

@@ -210,6 +210,7 @@ struct BlockOut {
 }
 
 impl Block {
+    /// The block's output with its attention and Q, K, V taps.
     fn forward(&self, x: Tensor<3>, bias: Tensor<4>) -> BlockOut {
         let qkv = self.in_proj.forward(self.norm1.forward(x.clone()));
         let taps = split_heads(&qkv, self.heads);
@@ -218,15 +219,30 @@ impl Block {
                 Some(fused) => fused,
                 None => composed_attention(&taps, bias),
             };
+        BlockOut {
+            hidden: self.after_attention(x, context),
+            attention,
+            qkv: taps,
+        }
+    }
+
+    /// The block's output alone: on the fused path no head is split out for taps nobody reads.
+    fn hidden(&self, x: Tensor<3>, bias: Tensor<4>) -> Tensor<3> {
+        let qkv = self.in_proj.forward(self.norm1.forward(x.clone()));
+        let context = match crate::engine::kernels::attention_core(&qkv, &bias, self.heads) {
+            Some((_, context)) => context,
+            None => composed_attention(&split_heads(&qkv, self.heads), bias).1,
+        };
+        self.after_attention(x, context)
+    }
+
+    /// The residual after attention, then the feed-forward part with its residual.
+    fn after_attention(&self, x: Tensor<3>, context: Tensor<3>) -> Tensor<3> {
         let x = x + dropout(self.out_proj.forward(context), self.dropout);
         let inner =
             crate::engine::kernels::gelu(self.linear1.forward(self.norm2.forward(x.clone())));
         let ff = self.linear2.forward(dropout(inner, self.dropout));
-        BlockOut {
-            hidden: x + dropout(ff, self.dropout),
-            attention,
-            qkv: taps,
-        }
+        x + dropout(ff, self.dropout)
     }
 }
 
@@ -286,7 +302,7 @@ impl Transformer {
     /// Block `index` (0-based) alone.
     pub fn block(&self, index: usize, h: Tensor<3>, bias: Tensor<4>) -> Tensor<3> {
         match self.blocks.get(index) {
-            Some(block) => block.forward(h, bias).hidden,
+            Some(block) => block.hidden(h, bias),
             None => h,
         }
     }
@@ -338,7 +354,7 @@ impl Classifier for Transformer {
         let h = self
             .blocks
             .iter()
-            .fold(self.embed(ids), |h, b| b.forward(h, bias.clone()).hidden);
+            .fold(self.embed(ids), |h, b| b.hidden(h, bias.clone()));
         self.classify(h)
     }
 

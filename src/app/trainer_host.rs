@@ -17,10 +17,10 @@ use crate::app::jobs::{Ended, Runner, pace};
 use crate::app::labs::{Fetch, LabContext, LabHost, LabReport, RunContext};
 use crate::app::loading;
 use crate::app::saved_run::SavedRun;
-use crate::app::session::{Lesson, Session};
+use crate::app::session::{self, Lesson, Session};
 use crate::app::shipped_teacher::ShippedTeacher;
 use crate::app::text_data::fingerprint;
-use crate::app::trainer_protocol::{FromTrainer, Start, ToTrainer};
+use crate::app::trainer_protocol::{FirstPass, FromTrainer, Start, ToTrainer};
 use crate::app::views::Shown;
 use crate::engine::catalog::DatasetKind;
 use crate::engine::weights::NetworkWeights;
@@ -101,6 +101,7 @@ impl TrainerHost {
     pub async fn turn(&mut self, now: impl Fn() -> f64, between: Yield) {
         while let Some(message) = self.queue.pop_front() {
             match message {
+                ToTrainer::Read(pass) => self.first_pass(*pass, between.clone()).await,
                 ToTrainer::Start(start) => self.start(*start).await,
                 other => self.apply(other),
             }
@@ -179,6 +180,39 @@ impl TrainerHost {
                 message: format!("the training worker could not start the run: {e}"),
             }),
         }
+    }
+
+    /// A text teacher's first pass, with its progress after every slice; the logits go back
+    /// whole (the worker keeps them too, for the run that follows).
+    async fn first_pass(&mut self, pass: FirstPass, between: Yield) {
+        let id = pass.id;
+        let read = async {
+            let data = self.data_for(pass.dataset, pass.settings.teacher).await?;
+            let teacher = match &pass.teacher {
+                Some(teacher) => teacher,
+                None => self.shipped_teacher.as_ref().ok_or_else(|| {
+                    crate::Error::Dataset(format!("{} has no shipped teacher", data.kind.title()))
+                })?,
+            };
+            let send = &self.send;
+            let progress = |done, total| {
+                send(FromTrainer::Reading { id, done, total });
+                between()
+            };
+            session::first_pass(&pass.settings, teacher, &data, progress).await
+        };
+        let message = match read.await {
+            Ok(Some(known)) => FromTrainer::Read { id, known },
+            Ok(None) => FromTrainer::Failed {
+                id,
+                message: "the teacher has nothing to read on a set of images".into(),
+            },
+            Err(e) => FromTrainer::Failed {
+                id,
+                message: format!("the training worker could not read with the teacher: {e}"),
+            },
+        };
+        (self.send)(message);
     }
 
     /// The run's teacher: the one it carries, else the set's shipped one (kept in `start`).
@@ -275,8 +309,11 @@ impl HostRun {
                 self.running &= !pause;
                 self.snapshot_asked = true;
             }
-            ToTrainer::Start(_) | ToTrainer::Show(_) | ToTrainer::Lab(_) | ToTrainer::CancelLab => {
-            }
+            ToTrainer::Read(_)
+            | ToTrainer::Start(_)
+            | ToTrainer::Show(_)
+            | ToTrainer::Lab(_)
+            | ToTrainer::CancelLab => {}
         }
     }
 

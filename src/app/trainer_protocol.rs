@@ -38,8 +38,23 @@ pub struct Start {
     pub running: bool,
 }
 
+/// A text teacher's first pass over the set, read in the worker so the page's thread stays
+/// free; the page builds the run once the logits are back.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FirstPass {
+    pub id: u64,
+    #[serde(with = "as_json")]
+    pub settings: Settings,
+    pub dataset: DatasetKind,
+    /// `None`: the set's shipped teacher, as in [`Start`].
+    #[serde(with = "as_safetensors_opt")]
+    pub teacher: Option<NetworkWeights>,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum ToTrainer {
+    /// Read with the teacher first (its id is the run's that follows).
+    Read(Box<FirstPass>),
     Start(Box<Start>),
     /// The settings in force (T, α, the learning rate retune the students at once), and whether
     /// to train on, or take one step.
@@ -64,6 +79,17 @@ pub enum ToTrainer {
 pub enum FromTrainer {
     /// The worker is up and takes runs.
     Hello,
+    /// The teacher's first pass: `done` of `total` sentences read.
+    Reading {
+        id: u64,
+        done: usize,
+        total: usize,
+    },
+    /// The first pass is over: the teacher's logits of every sentence it read.
+    Read {
+        id: u64,
+        known: KnownLogits,
+    },
     /// The run is built; training follows the controls from here.
     Ready {
         id: u64,
@@ -108,6 +134,8 @@ impl FromTrainer {
         match self {
             FromTrainer::Hello | FromTrainer::Lab(_) => None,
             FromTrainer::Ready { id }
+            | FromTrainer::Reading { id, .. }
+            | FromTrainer::Read { id, .. }
             | FromTrainer::Progress { id, .. }
             | FromTrainer::Views { id, .. }
             | FromTrainer::Snapshot { id, .. }

@@ -4,7 +4,8 @@
 // itself.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sharedBrowser, summary, trainTo } from './harness.mjs';
+import { readFileSync } from 'node:fs';
+import { go, sharedBrowser, summary, trainTo } from './harness.mjs';
 
 const env = sharedBrowser();
 
@@ -62,6 +63,58 @@ test('without a worker the students train in the page itself', async () => {
   const after = await summary(page);
   assert.ok(after.step >= 50 && after.distilled > 20, JSON.stringify(after));
   assert.equal(await page.locator('#in-worker').count(), 0, 'no worker claimed');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+/** A copy of a safetensors file with the first weight's lowest mantissa byte flipped: a teacher
+ * that answers as the original does, but is not the one whose logits ship with the set. */
+function anotherTeacher(bytes) {
+  const copy = Buffer.from(bytes);
+  const header = Number(copy.readBigUInt64LE(0));
+  copy[8 + header] ^= 1;
+  return copy;
+}
+
+test('a new text teacher reads every message in the worker, with progress, and the page keeps its thread', async () => {
+  const context = await env.browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(env.server.url + '#data=spam&kind=transformer');
+  await page.locator('#steps[data-ready="true"]').waitFor({ timeout: 180_000 });
+  await page.locator('#in-worker').waitFor({ timeout: 30_000 });
+  await go(page, 'tools');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-teacher')]);
+  const teacher = anotherTeacher(readFileSync(await download.path()));
+  await page.evaluate(() => {
+    window.__long = [];
+    new PerformanceObserver((l) => l.getEntries().forEach((e) => window.__long.push({ at: e.startTime, ms: e.duration }))).observe({ type: 'longtask' });
+  });
+  await page.selectOption('#load-as', 'teacher');
+  await page.setInputFiles('#load-file', { name: 'another-teacher.safetensors', mimeType: 'application/octet-stream', buffer: teacher });
+  await page.locator('.notices', { hasText: 'Loaded the teacher' }).waitFor({ timeout: 30_000 });
+  await go(page, 'playground');
+  // The first pass: every message, read in the worker while the page shows how far it got.
+  const reading = page.locator('#reading progress');
+  await reading.waitFor({ timeout: 60_000 });
+  const began = await page.evaluate(() => performance.now());
+  const seen = new Set();
+  while (await reading.count()) {
+    const value = await reading.getAttribute('value').catch(() => null);
+    if (value !== null) seen.add(Number(value));
+    await page.waitForTimeout(100);
+  }
+  const read = await page.evaluate(() => performance.now());
+  // The students then start under the new teacher, in the worker.
+  await page.locator('#steps[data-ready="true"]').waitFor({ timeout: 60_000 });
+  const ended = await page.evaluate(() => performance.now());
+  const long = await page.evaluate(([a, b]) => window.__long.filter((t) => t.at >= a && t.at <= b).map((t) => t.ms), [began, ended]);
+  console.log(`# first pass: ${((read - began) / 1000).toFixed(1)} s, students ready ${((ended - began) / 1000).toFixed(1)} s after it began; ${seen.size} progress values seen; long tasks on the page's thread meanwhile: ${JSON.stringify(long)}`);
+  assert.ok(seen.size >= 3, `progress seen: ${[...seen]}`);
+  assert.deepEqual(long, [], 'the page held its thread while the teacher read or the students were built');
+  await page.locator('#in-worker').waitFor({ timeout: 30_000 });
+  await trainTo(page, 5);
   assert.deepEqual(errors, []);
   await context.close();
 });

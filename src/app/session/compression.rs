@@ -5,50 +5,54 @@ use crate::engine::network::Architecture;
 
 impl Session {
     /// Times the teacher's and the student's forward pass over the test set (median of 7), and
-    /// for text every student kind.
-    pub fn compression(
+    /// for text every student kind, awaiting `between` after each pass (the page handles input
+    /// there: over a second of passes in all for text).
+    pub async fn compression<F: std::future::Future<Output = ()>>(
         &self,
         settings: &Settings,
         now_ms: impl Fn() -> f64,
+        mut between: impl FnMut() -> F,
     ) -> crate::Result<Compression> {
         let test = &self.split.test;
-        // At most 1,000 examples (64 messages, 100 images where a conv net is timed, which takes about
-        // as long for each as an MLP for a hundred): timing MNIST's full test set, or the text
-        // teacher on every message, seven times would hold the page.
+        // At most 1,000 examples (16 messages, 100 images where a conv net is timed, which takes
+        // about as long for each as an MLP for a hundred): one pass is a task of the page's
+        // thread (the text teacher's over 16 messages about 35 ms in wasm).
         let is_conv = |a: &Architecture| matches!(a, Architecture::Cnn(_));
         let conv = is_conv(&self.teacher.architecture)
             || is_conv(&self.distilled.network().architecture());
         let most = match (self.text.is_some(), conv) {
-            (true, _) => 64,
+            (true, _) => 16,
             (false, true) => 100,
             (false, false) => 1000,
         };
         let timed = test.subset(&(0..test.len().min(most)).collect::<Vec<_>>());
         let student = self.distilled.network().architecture().init(&self.cpu, 0)?;
-        let time = |net: &dyn Classifier| forward_ms(net, &timed, &self.cpu, &now_ms);
         let labels: Vec<usize> = test.labels.iter().map(|l| usize::from(*l)).collect();
+        let clock = (&now_ms, &mut between);
+        let teacher_ms = match self.pieces() {
+            Some(_) => self.piece_teacher_ms(timed.len(), &now_ms)?,
+            None => forward_ms(&self.teacher_cpu, &timed, &self.cpu, clock).await?,
+        };
+        let student_ms = forward_ms(&student, &timed, &self.cpu, (&now_ms, &mut between)).await?;
         Ok(Compression {
             teacher_params: self.teacher.architecture.declared_params() as usize,
             student_params: self.distilled.network().architecture().declared_params() as usize,
             examples: timed.len(),
-            teacher_ms: match self.pieces() {
-                Some(_) => self.piece_teacher_ms(timed.len(), &now_ms)?,
-                None => time(&self.teacher_cpu)?,
-            },
-            student_ms: time(&student)?,
+            teacher_ms,
+            student_ms,
             teacher_accuracy: fraction_equal(
                 &predictions(&self.teacher_test_logits, test.classes),
                 labels.into_iter(),
             ),
-            kinds: self.kind_costs(settings, &timed, &now_ms)?,
+            kinds: (self.kind_costs(settings, &timed, (&now_ms, &mut between))).await?,
         })
     }
 
-    fn kind_costs(
+    async fn kind_costs<F: std::future::Future<Output = ()>>(
         &self,
         settings: &Settings,
         timed: &crate::engine::data::Dataset,
-        now_ms: &impl Fn() -> f64,
+        (now_ms, between): (&impl Fn() -> f64, &mut impl FnMut() -> F),
     ) -> crate::Result<Vec<KindCost>> {
         if self.text.is_none() {
             return Ok(Vec::new());
@@ -63,7 +67,7 @@ impl Session {
                 kind,
                 describe: arch.describe(),
                 params: arch.declared_params() as usize,
-                ms_per_example: forward_ms(&net, timed, &self.cpu, now_ms)?
+                ms_per_example: forward_ms(&net, timed, &self.cpu, (now_ms, &mut *between)).await?
                     / timed.len().max(1) as f64,
             });
         }
@@ -101,18 +105,19 @@ impl Session {
     }
 }
 
-/// Median of seven timings of a forward pass over `data`.
-fn forward_ms(
+/// Median of seven timings of a forward pass over `data`, awaiting `between` after each.
+async fn forward_ms<F: std::future::Future<Output = ()>>(
     net: &dyn Classifier,
     data: &crate::engine::data::Dataset,
     cpu: &Device,
-    now_ms: &impl Fn() -> f64,
+    (now_ms, between): (&impl Fn() -> f64, &mut impl FnMut() -> F),
 ) -> crate::Result<f64> {
     let mut runs = Vec::new();
     for _ in 0..7 {
         let start = now_ms();
         logits_host(net, data, cpu)?;
         runs.push(now_ms() - start);
+        between().await;
     }
     runs.sort_by(f64::total_cmp);
     Ok(runs[runs.len() / 2])

@@ -4,9 +4,12 @@
 //! data is one of the page's datasets (digits built in; MNIST and the toy teachers fetched).
 
 mod compression;
+mod first_pass;
 mod lesson;
 mod views;
 
+use first_pass::transfer_set;
+pub use first_pass::{PAGE_PIECE_READS, first_pass, unread_rows};
 pub use lesson::{Between, Lesson};
 pub use views::{first_block, preview};
 
@@ -23,7 +26,7 @@ use crate::app::text_data::{TextData, fingerprint};
 pub use crate::app::views::{AUGMENTED_SHOWN, Compression, KindCost, ShownAttention};
 use crate::app::{Settings, omitted_class_report};
 use crate::engine::cka::TeacherProbe;
-use crate::engine::data::{Split, TransferSet};
+use crate::engine::data::Split;
 use crate::engine::decision_map::{MapGrid, page_grid};
 #[cfg(test)]
 use crate::engine::network::Mlp;
@@ -370,56 +373,6 @@ fn teacher_views(
     Ok((test, grid))
 }
 
-/// New sentences a teacher of word pieces may read in the page (MiniLM reads about 10 a second
-/// in wasm).
-pub const PAGE_PIECE_READS: usize = 2_000;
-
-/// The transfer set the settings ask for; for text, with the teacher's logits of it and of the
-/// test set, read where the teacher has not read them yet.
-async fn transfer_set<F: std::future::Future<Output = ()>>(
-    settings: &Settings,
-    data: &Data,
-    (teacher_cpu, fp): (&Network, u64),
-    between: impl FnMut(usize, usize) -> F,
-) -> crate::Result<(TransferSet, Option<KnownLogits>)> {
-    let split = &data.split;
-    let Some(text) = &data.text else {
-        let transfer =
-            TransferSet::build(&split.train, &settings.transfer_config(), settings.seed)?;
-        // Another teacher (trained or loaded here) reads the images itself.
-        let shipped = data.shipped.as_ref().filter(|s| s.teacher == fp);
-        return Ok((transfer, shipped.map(|s| s.known.clone())));
-    };
-    let transfer = text.transfer_set(settings, teacher_cpu, fp)?;
-    let pieces = text.pieces_for(&teacher_cpu.architecture())?.is_some();
-    match (pieces, transfer.teacher_rows.is_some()) {
-        // A teacher of word pieces shipped its logits of the test rows; its own rows are
-        // attached only when it has rows to read.
-        (true, true) => {
-            let unread = text.unread(fp, &transfer.features);
-            if unread > PAGE_PIECE_READS {
-                return Err(crate::Error::Settings(format!(
-                    "the pretrained teacher would have to read {unread} new sentences (Tang's \
-                     augmented copies) here, over an hour in this page: set the copies to 0, or \
-                     use the command line (distill distill --dataset brown --augment-copies …)"
-                )));
-            }
-            let own = transfer.teacher_features();
-            let rows = (&transfer.features[..], own);
-            text.read_with_teacher(teacher_cpu, fp, rows, between)
-                .await?
-        }
-        (true, false) => {}
-        (false, _) => {
-            let rows = [&transfer.features[..], &split.test.features[..]].concat();
-            let own = (&rows[..], transfer.dim);
-            text.read_with_teacher(teacher_cpu, fp, (&rows, own), between)
-                .await?
-        }
-    }
-    Ok((transfer, Some(text.known(fp))))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -516,11 +469,11 @@ mod tests {
             (100..=(4670 + 1167usize).div_ceil(48)).contains(&first_reads),
             "{first_reads}"
         );
-        let c = s.compression(&base, || 0.0).unwrap();
+        let c = block_on(s.compression(&base, || 0.0, || std::future::ready(()))).unwrap();
         let kinds: Vec<_> = c.kinds.iter().map(|k| k.kind.name()).collect();
         assert_eq!(
             (kinds, c.examples),
-            (vec!["transformer", "bilstm", "bow"], 64)
+            (vec!["transformer", "bilstm", "bow"], 16)
         );
         for kind in [NetKind::Transformer, NetKind::Bilstm] {
             let mut s = build(&base.with_kind(kind).unwrap());

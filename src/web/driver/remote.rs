@@ -3,7 +3,7 @@
 //! whenever it is built or its students change, and kept up to date by the worker's snapshots.
 
 use super::*;
-use crate::app::trainer_protocol::{FromTrainer, Start, ToTrainer};
+use crate::app::trainer_protocol::{FirstPass, FromTrainer, Start, ToTrainer};
 use crate::app::views::{Shown, Views};
 use crate::web::training_worker::TrainerLink;
 
@@ -36,6 +36,10 @@ pub(super) struct Remote {
     pub(super) stale: bool,
     /// The snapshot the page asked for has arrived.
     answered: bool,
+    /// The teacher's first pass under way in the worker: its id and the teacher's fingerprint.
+    reading: Option<(u64, u64)>,
+    /// The worker could not read with this teacher: the page reads itself.
+    read_here: bool,
 }
 
 impl Remote {
@@ -48,6 +52,8 @@ impl Remote {
             shown: None,
             stale: false,
             answered: false,
+            reading: None,
+            read_here: false,
         }
     }
 
@@ -110,6 +116,59 @@ impl Driver {
         self.remote.forget_run();
         let handed = self.start_worker_run().await;
         self.emit(Action::InWorker(handed));
+    }
+
+    /// Hands a text teacher's first pass to the worker when this run trains there: whether it
+    /// went (the students are built when the logits come back).
+    pub(super) fn read_in_worker(&mut self) -> bool {
+        let on_cpu = (self.engine.device.as_ref()).is_some_and(|(_, c)| c.kind == DeviceKind::Cpu);
+        let (Some(data), true, false) = (&self.material.data, on_cpu, self.remote.read_here) else {
+            return false;
+        };
+        let (w, teacher) = (&self.wanted, &self.material.teacher);
+        let (fp, shipped_pieces) = shipped_piece_teacher(data, teacher);
+        // The shipped MiniLM comes with its logits: only Tang's copies are new to it.
+        let nothing_new = shipped_pieces && w.settings.tang().copies == 0;
+        if data.text.is_none() || nothing_new || self.remote.up().is_none() {
+            return false;
+        }
+        // An error here is the session's to say, with the page's own reading.
+        if !crate::app::session::unread_rows(&w.settings, teacher, data).is_ok_and(|n| n > 0) {
+            return false;
+        }
+        let id = self.remote.next_id;
+        self.remote.next_id += 1;
+        let pass = FirstPass {
+            id,
+            settings: w.settings.clone(),
+            dataset: data.kind,
+            teacher: (!shipped_pieces).then(|| teacher.clone()),
+        };
+        let Some(link) = self.remote.up() else {
+            return false;
+        };
+        link.send(ToTrainer::Read(Box::new(pass)));
+        self.remote.reading = Some((id, fp));
+        true
+    }
+
+    /// The worker's first pass came back: the page keeps its logits and builds the students.
+    fn first_pass_read(&mut self, known: crate::engine::train::KnownLogits) {
+        let (Some((_, fp)), Some(data)) = (self.remote.reading, &self.material.data) else {
+            return;
+        };
+        if let Some(Err(e)) = data.text.as_ref().map(|t| t.remember(fp, known)) {
+            self.emit(Action::Failed(format!(
+                "Could not take the teacher's logits: {e}"
+            )));
+        }
+        self.first_pass_over();
+    }
+
+    fn first_pass_over(&mut self) {
+        self.remote.reading = None;
+        self.run.rebuild = true;
+        self.emit(Action::Reading(None));
     }
 
     /// Sends the run to the worker; whether it went.
@@ -234,7 +293,9 @@ impl Driver {
                 continue;
             }
             // Lab work belongs to no run; a run's messages only to the current one.
-            let current = message.run() == self.remote.run.map(|(id, _)| id);
+            let reading = self.remote.reading.map(|(id, _)| id);
+            let current = message.run() == self.remote.run.map(|(id, _)| id)
+                || (reading.is_some() && message.run() == reading);
             if current || matches!(message, FromTrainer::Lab(_)) {
                 self.take_worker_message(message);
             }
@@ -254,6 +315,15 @@ impl Driver {
     fn take_worker_message(&mut self, message: FromTrainer) {
         match message {
             FromTrainer::Hello => {}
+            FromTrainer::Reading { done, total, .. } => {
+                self.emit(Action::Reading(Some((done, total))));
+            }
+            FromTrainer::Read { known, .. } => self.first_pass_read(known),
+            FromTrainer::Failed { id, message } if Some(id) == self.remote.reading.map(|r| r.0) => {
+                gloo::console::warn!(format!("{message}: the teacher reads in the page"));
+                self.remote.read_here = true;
+                self.first_pass_over();
+            }
             FromTrainer::Ready { id } => self.remote.run = Some((id, true)),
             FromTrainer::Progress { steps, point, .. } => {
                 if let Some(p) = point {

@@ -6,7 +6,7 @@ use crate::app::saved_run::SavedRun;
 use crate::app::session::Session;
 use crate::app::state::Action;
 use crate::web::loader;
-use crate::web::pace::{after_next_paint, now_ms};
+use crate::web::pace::{after_next_paint, now_ms, yield_to_input};
 use crate::web::storage;
 
 impl Driver {
@@ -85,6 +85,12 @@ impl Driver {
     }
 
     async fn build_session(&mut self) {
+        // On the CPU a text teacher's first pass runs in the worker; the students follow it.
+        if self.read_in_worker() {
+            return;
+        }
+        // Each part of the build below is a task of its own, so the page can take input between.
+        yield_to_input().await;
         let (Some(d), Some((_, choice))) = (&self.material.data, &self.engine.device) else {
             return;
         };
@@ -103,6 +109,7 @@ impl Driver {
         )
         .await;
         self.emit(Action::Reading(None));
+        yield_to_input().await;
         let mut s = match built {
             Ok(s) => s,
             Err(e) => {
@@ -127,7 +134,7 @@ impl Driver {
         self.emit(Action::TeacherTest(std::rc::Rc::new(
             s.teacher_test_logits.clone(),
         )));
-        match s.compression(&self.wanted.settings, now_ms) {
+        match (s.compression(&self.wanted.settings, now_ms, yield_to_input)).await {
             Ok(c) => self.emit(Action::Compression(c)),
             Err(e) => self.emit(Action::Failed(e.to_string())),
         }

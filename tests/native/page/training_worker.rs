@@ -8,15 +8,21 @@ use std::rc::Rc;
 use burn::tensor::Device;
 use futures_lite::future::block_on;
 
+use super::served::{nudged, served};
 use distill_playground::app::Settings;
 use distill_playground::app::loading::built_in_teacher;
+use distill_playground::app::loading::load_spam;
 use distill_playground::app::session::Session;
+use distill_playground::app::session::unread_rows;
 use distill_playground::app::state::Data;
+use distill_playground::app::text_data::fingerprint;
 use distill_playground::app::trainer_host::TrainerHost;
+use distill_playground::app::trainer_protocol::FirstPass;
 use distill_playground::app::trainer_protocol::{FromTrainer, Start, ToTrainer};
 use distill_playground::app::views::Shown;
 use distill_playground::engine::catalog::DatasetKind;
 use distill_playground::engine::data::digits;
+use distill_playground::engine::train::logits_host;
 use distill_playground::engine::weights::NetworkWeights;
 
 fn digits_data() -> Data {
@@ -59,12 +65,17 @@ fn start(id: u64, settings: &Settings, s: &Session) -> Start {
 
 /// A host whose messages land in a list; no file is ever fetched (digits are built in).
 fn host() -> (TrainerHost, Rc<RefCell<Vec<FromTrainer>>>) {
+    host_serving(|path: String| std::future::ready(Err(format!("{path} is not served in tests"))))
+}
+
+/// A host that fetches files with `fetch`.
+fn host_serving(
+    fetch: impl Fn(String) -> std::future::Ready<Result<Vec<u8>, String>> + 'static,
+) -> (TrainerHost, Rc<RefCell<Vec<FromTrainer>>>) {
     let sent = Rc::new(RefCell::new(Vec::new()));
     let inbox = sent.clone();
-    let fetch: distill_playground::app::labs::Fetch = Rc::new(|path: String| {
-        Box::pin(std::future::ready(Err(format!(
-            "{path} is not served in tests"
-        )))) as std::pin::Pin<Box<dyn std::future::Future<Output = _>>>
+    let fetch: distill_playground::app::labs::Fetch = Rc::new(move |path: String| {
+        Box::pin(fetch(path)) as std::pin::Pin<Box<dyn std::future::Future<Output = _>>>
     });
     let send = Box::new(move |m| inbox.borrow_mut().push(m));
     (TrainerHost::new(fetch, send), sent)
@@ -316,4 +327,99 @@ fn messages_survive_the_browsers_codec() {
     let n = bytes.len();
     bytes[n / 2..n / 2 + 64].fill(0xff);
     assert!(bincode::deserialize::<ToTrainer>(&bytes).is_err());
+}
+
+/// Settings for a small run on the e-mails.
+fn spam_settings() -> Settings {
+    Settings {
+        text_width: 16,
+        text_depth: 1,
+        batch_size: 8,
+        ..Settings::default().with_dataset(DatasetKind::Spam)
+    }
+}
+
+#[test]
+fn the_worker_reads_for_a_new_text_teacher_and_the_page_builds_without_reading() {
+    let (data, shipped) = block_on(load_spam(served)).unwrap();
+    let settings = spam_settings();
+    let teacher = nudged(&shipped);
+    // The shipped teacher has read every message; another one has read none.
+    assert_eq!(unread_rows(&settings, &shipped, &data).unwrap(), 0);
+    let unread = unread_rows(&settings, &teacher, &data).unwrap();
+    assert!(unread > 5_000, "{unread} messages to read");
+    let (mut h, sent) = host_serving(served);
+    let pass = |id, teacher: &NetworkWeights| {
+        ToTrainer::Read(Box::new(FirstPass {
+            id,
+            settings: settings.clone(),
+            dataset: DatasetKind::Spam,
+            teacher: Some(teacher.clone()),
+        }))
+    };
+    h.receive(pass(5, &teacher));
+    turn(&mut h, &clock());
+    let sent = std::mem::take(&mut *sent.borrow_mut());
+    let progress: Vec<(usize, usize)> = sent
+        .iter()
+        .filter_map(|m| match m {
+            FromTrainer::Reading { id: 5, done, total } => Some((*done, *total)),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        progress.len() >= 100,
+        "{} progress messages",
+        progress.len()
+    );
+    assert!(progress.windows(2).all(|w| w[0].0 < w[1].0));
+    assert_eq!(progress.last(), Some(&(unread, unread)));
+    let Some(FromTrainer::Read { id: 5, known }) = sent.last().cloned() else {
+        panic!("no logits came back: {:?}", sent.last());
+    };
+    // The page takes them: nothing is left to read, and its session reads no slice and holds
+    // this teacher's own logits of the test messages.
+    let (page, _) = block_on(load_spam(served)).unwrap();
+    let text = page.text.as_ref().unwrap();
+    text.remember(fingerprint(&teacher), known).unwrap();
+    assert_eq!(unread_rows(&settings, &teacher, &page).unwrap(), 0);
+    let slices = std::cell::Cell::new(0);
+    let counting = |_, _| {
+        slices.set(slices.get() + 1);
+        std::future::ready(())
+    };
+    let s = block_on(Session::new(
+        &settings,
+        Device::flex(),
+        &teacher,
+        &page,
+        counting,
+    ))
+    .unwrap();
+    assert_eq!(slices.get(), 0, "the page read again");
+    let cpu = Device::flex();
+    let net = teacher.to_network(&cpu).unwrap();
+    let test = logits_host(&net, &data.split.test, &cpu).unwrap();
+    let gap =
+        (s.teacher_test_logits.iter().zip(&test)).fold(0f32, |m, (a, b)| m.max((a - b).abs()));
+    assert!(gap < 1e-5, "test logits off by {gap}");
+}
+
+#[test]
+fn a_first_pass_the_worker_cannot_read_fails_with_its_id() {
+    // The set's files cannot be fetched.
+    let (mut h, sent) = host();
+    h.receive(ToTrainer::Read(Box::new(FirstPass {
+        id: 8,
+        settings: spam_settings(),
+        dataset: DatasetKind::Spam,
+        teacher: None,
+    })));
+    turn(&mut h, &clock());
+    let sent = sent.borrow();
+    assert!(
+        matches!(sent.last(), Some(FromTrainer::Failed { id: 8, message }) if message.contains("could not read") && message.contains("not served")),
+        "{sent:?}"
+    );
+    assert!(!sent.iter().any(|m| matches!(m, FromTrainer::Read { .. })));
 }

@@ -131,6 +131,17 @@ const t = browser.text;
 const dom = (r) => `${r.slider_to_dom_ms.p50} / ${r.slider_to_dom_ms.p95} / ${r.slider_to_dom_ms.max} ms`;
 const textP95 = ['transformer', 'bilstm', 'bow'].map((k) => t[k].slider_to_dom_ms.p95);
 // Brown with the pretrained MiniLM teacher (\`BENCH_BROWN_ONLY=1 node bench/browser.mjs\`).
+/** The first pass of a teacher whose logits did not ship (loaded on the e-mails), if measured. */
+function firstPassLine(f) {
+  if (!f) return '';
+  return `
+A teacher whose logits did not ship (the shipped one with one weight's lowest bit flipped, loaded
+as a file): its first pass over the 5,837 messages, in the worker, ends **${f.read_s} s** after the file is
+chosen and the students are ready at ${f.to_students_s} s; the longest task on the page's thread meanwhile:
+${ms(f.longest_task_ms)}.
+`;
+}
+
 function brownSection() {
   const b = browser.brown;
   if (!b) return '';
@@ -260,6 +271,26 @@ const textTargets = (() => {
   return lines.join('\n');
 })();
 
+// The MiniLM teacher's forward pass against JAX on the same shapes (bench/peers/jax_minilm.py).
+const minilmRows = (() => {
+  if (!existsSync('bench/peers/jax_minilm.jsonl') || !native.minilm_forward?.length) return '';
+  const jax = readFileSync('bench/peers/jax_minilm.jsonl', 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const rows = jax.map((j) => {
+    const ours = native.minilm_forward.find((m) => m.batch === j.batch);
+    return `| ${j.batch} | ${fmt(ours?.forward_ms, 1)} | ${fmt(j.forward_ms, 1)} | **${ratio(j.forward_ms, ours?.forward_ms)}** |`;
+  });
+  return `The pretrained MiniLM teacher's forward pass (${native.minilm_forward[0].teacher}), rows of 64
+pieces, no gradients: what the page's teacher pays on every batch under attention transfer, and
+once per sentence on its first pass. Ours: \`distill bench --minilm\` on Brown's first rows; JAX:
+\`bench/peers/jax_minilm.py\`, the same BERT (separate Q, K, V; post-LN; erf GELU; mean pooling)
+jitted, on rows of the same length range.
+
+| batch | ours, ms | JAX, ms | ours / JAX (speed) |
+|---|---|---|---|
+${rows.join('\n')}
+`;
+})();
+
 const textPeerSection = (() => {
   if (!existsSync('bench/peers/jax_text.jsonl')) return '';
   const jax = readFileSync('bench/peers/jax_text.jsonl', 'utf8').trim().split('\n').map((l) => JSON.parse(l));
@@ -280,6 +311,7 @@ BiLSTM 64 per direction; bag of words 32), 64 tokens, the teacher's logits cache
 |---|---|---|---|---|
 ${rows.join('\n')}
 
+${minilmRows}
 ${textPageRows}
 ${TEXT_PROFILE}
 `;
@@ -356,8 +388,8 @@ Each step trains the distilled **and** the scratch student (batch 64, the page's
 transformer 2 blocks × 32 with 4 heads, BiLSTM 32, bag of words 32 with 2 ReLU layers), in the
 worker. The shipped teacher's logits of every message come with it (two files, 35 KB), so it
 reads none of them in the page; a teacher trained or loaded there reads them once
-(\`KnownLogits\`), on the page's thread with progress (about 10 s, 2026-12-05), and its logits
-go to the worker with the run.
+(\`KnownLogits\`), in the training worker with progress, and the page builds the students on
+its logits when they come back (before 2026-12-07 it read them on the page's thread, about 10 s).
 
 | | transformer | BiLSTM | bag of words |
 |---|---|---|---|
@@ -365,7 +397,7 @@ go to the worker with the run.
 | training, steps/s after the first 25 (the test set of 1,167 messages evaluated every 25 steps) | **${fmt(t.transformer.steps_per_s, 1)}** | **${fmt(t.bilstm.steps_per_s, 1)}** | **${fmt(t.bow.steps_per_s)}** |
 | T-slider key press → bars in the DOM while training, p50 / p95 / max | ${dom(t.transformer)} | ${dom(t.bilstm)} | ${dom(t.bow)} |
 | longest task on the page's thread while training | ${ms(t.transformer.longest_task_ms)} | ${ms(t.bilstm.longest_task_ms)} | ${ms(t.bow.longest_task_ms)} |
-
+${firstPassLine(t.transformer.first_pass)}
 Before the worker, a text step of one student was a task on the page's thread (~100 ms in wasm)
 and a key press waited for it: the longest task was 136 ms (transformer) and 133 ms (BiLSTM),
 and 1,529 ms and 1,363 ms before the steps were split into one-student tasks. With attention or

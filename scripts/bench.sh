@@ -25,7 +25,7 @@ if $peers; then
   (cd bench/peers && npm ci --no-audit --no-fund --silent)
 fi
 say "native: distill bench (release)"
-cargo run --release --quiet --bin distill -- bench --scale --out bench/native.json
+cargo run --release --quiet --bin distill -- bench --scale --minilm --out bench/native.json
 say "native: the digits' frontier (distill compress)"
 cargo run --release --quiet --bin distill -- compress --dataset digits --csv bench/frontier-digits.csv >/dev/null
 if $peers; then
@@ -33,6 +33,8 @@ if $peers; then
   bench/.venv/bin/python bench/peers/jax_step.py > bench/peers/jax.jsonl
   say "peers: JAX, the text students' playground step"
   bench/.venv/bin/python bench/peers/jax_text.py > bench/peers/jax_text.jsonl
+  say "peers: JAX, the MiniLM teacher's forward pass"
+  bench/.venv/bin/python bench/peers/jax_minilm.py > bench/peers/jax_minilm.jsonl
 fi
 say "web build (trunk --release)"
 trunk build --release

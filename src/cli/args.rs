@@ -32,6 +32,10 @@ pub struct BenchArgs {
     /// Text students to measure, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "transformer,bilstm,bow")]
     pub text_students: Vec<super::kinds::NetKind>,
+    /// Also time the pretrained MiniLM teacher's forward pass on Brown's rows of 64 pieces, at
+    /// each batch size (what bench/peers/jax_minilm.py times in JAX).
+    #[arg(long)]
+    pub minilm: bool,
 }
 
 #[derive(Args, Debug)]

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::engine::catalog::DatasetKind;
 use crate::engine::error::{Error, Result};
+use crate::engine::network::Classifier;
 
 use super::kinds::NetKind;
 use super::*;
@@ -47,13 +48,38 @@ pub(super) fn bench(args: BenchArgs, assets: &Path, device: &Device, quiet: bool
     } else {
         Vec::new()
     };
+    let minilm = if args.minilm {
+        minilm_forward(assets, &batches, device)?
+    } else {
+        Vec::new()
+    };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     print_table(&peak, &results, threads);
     print_scale(&peak, &scale);
     if let Some(out) = &args.out {
-        write_report(out, &peak, (&results, &scale), threads)?;
+        write_report(out, &peak, (&results, &scale, &minilm), threads)?;
     }
     Ok(())
+}
+
+/// The pretrained MiniLM teacher's forward pass on Brown's first rows of 64 pieces: the
+/// median milliseconds per batch, printed and returned as `{batch, forward_ms}`.
+fn minilm_forward(
+    assets: &Path,
+    batches: &[usize],
+    device: &Device,
+) -> Result<Vec<serde_json::Value>> {
+    let path = shipped_teacher(assets, DatasetKind::Brown);
+    let (teacher, info) = load_weights(&path, device)?;
+    let tokenizer = text_tokenizer(&teacher, &info, None, &path)?;
+    let data = load_data(DatasetKind::Brown, assets, 42, tokenizer)?;
+    let mut out = Vec::new();
+    for &batch in batches {
+        let ms = crate::engine::bench::teacher_forward(&teacher, &data.split, batch, device)?;
+        println!("MiniLM forward pass, batch {batch} × 64 pieces: {ms:.1} ms");
+        out.push(json!({ "batch": batch, "forward_ms": ms, "teacher": teacher.architecture().describe() }));
+    }
+    Ok(out)
 }
 
 /// One tick per measurement: the matmul peak, then every student at every batch size.
@@ -230,7 +256,7 @@ fn print_table(peak: &MatmulPeak, results: &[StepBench], threads: usize) {
 fn write_report(
     out: &Path,
     peak: &MatmulPeak,
-    (results, scale): (&[StepBench], &[ScalePoint]),
+    (results, scale, minilm): (&[StepBench], &[ScalePoint], &[serde_json::Value]),
     threads: usize,
 ) -> Result<()> {
     {
@@ -245,6 +271,7 @@ fn write_report(
             "matmul_peak": peak,
             "distill": results,
             "scale": scale,
+            "minilm_forward": minilm,
         });
         let text =
             serde_json::to_string_pretty(&report).map_err(|e| Error::Settings(e.to_string()))?;

@@ -189,7 +189,12 @@ fn ms_per_step(trainer: &mut Trainer, steps: usize) -> Result<f64> {
 }
 
 /// The median time of the teacher's forward pass over the first `rows` training rows.
-fn teacher_forward(teacher: &Network, split: &Split, rows: usize, device: &Device) -> Result<f64> {
+pub fn teacher_forward(
+    teacher: &Network,
+    split: &Split,
+    rows: usize,
+    device: &Device,
+) -> Result<f64> {
     let x = Tensor::<2>::from_data(
         TensorData::new(
             split.train.features[..rows * split.train.dim].to_vec(),

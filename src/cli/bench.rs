@@ -69,13 +69,13 @@ fn minilm_forward(
     batches: &[usize],
     device: &Device,
 ) -> Result<Vec<serde_json::Value>> {
-    let path = shipped_teacher(assets, DatasetKind::Brown);
-    let (teacher, info) = load_weights(&path, device)?;
-    let tokenizer = text_tokenizer(&teacher, &info, None, &path)?;
-    let data = load_data(DatasetKind::Brown, assets, 42, tokenizer)?;
+    use crate::engine::text::{BROWN_PIECES, brown_pieces};
+    let (teacher, _) = load_weights(&shipped_teacher(assets, DatasetKind::Brown), device)?;
+    let wordpiece = crate::engine::minilm::wordpiece(assets, BROWN_PIECES)?;
+    let split = brown_pieces(&crate::engine::catalog::read_brown(assets)?, &wordpiece)?;
     let mut out = Vec::new();
     for &batch in batches {
-        let ms = crate::engine::bench::teacher_forward(&teacher, &data.split, batch, device)?;
+        let ms = crate::engine::bench::teacher_forward(&teacher, &split, batch, device)?;
         println!("MiniLM forward pass, batch {batch} × 64 pieces: {ms:.1} ms");
         out.push(json!({ "batch": batch, "forward_ms": ms, "teacher": teacher.architecture().describe() }));
     }

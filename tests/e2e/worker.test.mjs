@@ -11,14 +11,20 @@ const env = sharedBrowser();
 
 const steps = (page) => page.evaluate(() => Number(document.querySelector('#steps').textContent.match(/\d+/)[0]));
 
-test('a text transformer trains in a background worker while T is dragged: the page keeps its thread', async () => {
-  const context = await env.browser.newContext({ viewport: { width: 1280, height: 900 } });
+/** The e-mails with a transformer student, the run handed to the worker; the page's errors. */
+async function spamInWorker(options = {}) {
+  const context = await env.browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto(env.server.url + '#data=spam&kind=transformer');
   await page.locator('#steps[data-ready="true"]').waitFor({ timeout: 180_000 });
   await page.locator('#in-worker').waitFor({ timeout: 30_000 });
+  return { context, page, errors };
+}
+
+test('a text transformer trains in a background worker while T is dragged: the page keeps its thread', async () => {
+  const { context, page, errors } = await spamInWorker();
   // Long tasks (over 50 ms) on the page's thread from here on.
   await page.evaluate(() => {
     window.__long = [];
@@ -77,13 +83,7 @@ function anotherTeacher(bytes) {
 }
 
 test('a new text teacher reads every message in the worker, with progress, and the page keeps its thread', async () => {
-  const context = await env.browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(env.server.url + '#data=spam&kind=transformer');
-  await page.locator('#steps[data-ready="true"]').waitFor({ timeout: 180_000 });
-  await page.locator('#in-worker').waitFor({ timeout: 30_000 });
+  const { context, page, errors } = await spamInWorker({ acceptDownloads: true });
   await go(page, 'tools');
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-teacher')]);
   const teacher = anotherTeacher(readFileSync(await download.path()));

@@ -15,7 +15,7 @@ pub struct View<'a> {
 impl<'a> View<'a> {
     /// Row-major rows of `cols` values, `row_stride` apart.
     pub fn rows(data: &'a [f32], rows: usize, cols: usize, row_stride: usize) -> Self {
-        Self::checked(data, rows, cols, row_stride, 1)
+        Self::strided(data, rows, cols, row_stride, 1)
     }
 
     /// A dense row-major `rows × cols` matrix.
@@ -23,23 +23,13 @@ impl<'a> View<'a> {
         Self::rows(data, rows, cols, cols)
     }
 
-    /// Any strides: element `(r, c)` at `r·row_stride + c·col_stride`.
-    pub fn strided(
-        data: &'a [f32],
-        rows: usize,
-        cols: usize,
-        row_stride: usize,
-        col_stride: usize,
-    ) -> Self {
-        Self::checked(data, rows, cols, row_stride, col_stride)
-    }
-
     /// The transpose of a dense row-major `rows × cols` matrix (so `cols × rows`).
     pub fn dense_t(data: &'a [f32], rows: usize, cols: usize) -> Self {
-        Self::checked(data, cols, rows, 1, cols)
+        Self::strided(data, cols, rows, 1, cols)
     }
 
-    fn checked(
+    /// Any strides: element `(r, c)` at `r·row_stride + c·col_stride`.
+    pub fn strided(
         data: &'a [f32],
         rows: usize,
         cols: usize,

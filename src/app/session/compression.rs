@@ -28,12 +28,12 @@ impl Session {
         let timed = test.subset(&(0..test.len().min(most)).collect::<Vec<_>>());
         let student = self.distilled.network().architecture().init(&self.cpu, 0)?;
         let labels: Vec<usize> = test.labels.iter().map(|l| usize::from(*l)).collect();
-        let clock = (&now_ms, &mut between);
+        let mut clock = (&now_ms, &mut between);
         let teacher_ms = match self.pieces() {
             Some(_) => self.piece_teacher_ms(timed.len(), &now_ms)?,
-            None => forward_ms(&self.teacher_cpu, &timed, &self.cpu, clock).await?,
+            None => forward_ms(&self.teacher_cpu, &timed, &self.cpu, &mut clock).await?,
         };
-        let student_ms = forward_ms(&student, &timed, &self.cpu, (&now_ms, &mut between)).await?;
+        let student_ms = forward_ms(&student, &timed, &self.cpu, &mut clock).await?;
         Ok(Compression {
             teacher_params: self.teacher.architecture.declared_params() as usize,
             student_params: self.distilled.network().architecture().declared_params() as usize,
@@ -44,7 +44,7 @@ impl Session {
                 &predictions(&self.teacher_test_logits, test.classes),
                 labels.into_iter(),
             ),
-            kinds: (self.kind_costs(settings, &timed, (&now_ms, &mut between))).await?,
+            kinds: (self.kind_costs(settings, &timed, &mut clock)).await?,
         })
     }
 
@@ -52,7 +52,7 @@ impl Session {
         &self,
         settings: &Settings,
         timed: &crate::engine::data::Dataset,
-        (now_ms, between): (&impl Fn() -> f64, &mut impl FnMut() -> F),
+        clock: &mut (&impl Fn() -> f64, &mut impl FnMut() -> F),
     ) -> crate::Result<Vec<KindCost>> {
         if self.text.is_none() {
             return Ok(Vec::new());
@@ -67,7 +67,7 @@ impl Session {
                 kind,
                 describe: arch.describe(),
                 params: arch.declared_params() as usize,
-                ms_per_example: forward_ms(&net, timed, &self.cpu, (now_ms, &mut *between)).await?
+                ms_per_example: forward_ms(&net, timed, &self.cpu, clock).await?
                     / timed.len().max(1) as f64,
             });
         }
@@ -110,7 +110,7 @@ async fn forward_ms<F: std::future::Future<Output = ()>>(
     net: &dyn Classifier,
     data: &crate::engine::data::Dataset,
     cpu: &Device,
-    (now_ms, between): (&impl Fn() -> f64, &mut impl FnMut() -> F),
+    (now_ms, between): &mut (&impl Fn() -> f64, &mut impl FnMut() -> F),
 ) -> crate::Result<f64> {
     let mut runs = Vec::new();
     for _ in 0..7 {

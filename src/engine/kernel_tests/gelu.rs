@@ -20,12 +20,7 @@ fn the_fused_gelu_matches_burns_forward_and_backward() {
         (host(y), host(x.grad(&grads).unwrap()))
     };
     let ((y_f, g_f), (y_c, g_c)) = (run(true), run(false));
-    let gap = |a: &[f32], b: &[f32]| {
-        a.iter()
-            .zip(b)
-            .map(|(u, v)| (u - v).abs())
-            .fold(0.0, f32::max)
-    };
+    let gap = super::largest_gap;
     assert!(
         gap(&y_f, &y_c) < 1e-5,
         "outputs differ by {}",

@@ -7,3 +7,12 @@ mod fast_math;
 mod gelu;
 mod product;
 mod softmax;
+
+/// The largest element-wise difference between a kernel's numbers and burn's.
+pub(crate) fn largest_gap(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len(), "different lengths");
+    a.iter()
+        .zip(b)
+        .map(|(u, v)| (u - v).abs())
+        .fold(0.0, f32::max)
+}

@@ -43,12 +43,7 @@ fn the_fused_softmax_matches_burns_forward_and_backward() {
     let bias = crate::engine::loss::key_bias(mask);
     let (p_f, g_f) = run(&scores, &bias, &probe, true);
     let (p_c, g_c) = run(&scores, &bias, &probe, false);
-    let gap = |a: &[f32], b: &[f32]| {
-        a.iter()
-            .zip(b)
-            .map(|(u, v)| (u - v).abs())
-            .fold(0.0, f32::max)
-    };
+    let gap = super::largest_gap;
     assert!(
         gap(&p_f, &p_c) < 1e-6,
         "probabilities differ by {}",

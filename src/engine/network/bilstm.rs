@@ -529,12 +529,7 @@ mod tests {
         );
         let (out_f, grads_f) = layer_grads(&net, &x, &mask, &probe, true);
         let (out_c, grads_c) = layer_grads(&net, &x, &mask, &probe, false);
-        let gap = |a: &[f32], b: &[f32]| {
-            a.iter()
-                .zip(b)
-                .map(|(u, v)| (u - v).abs())
-                .fold(0.0, f32::max)
-        };
+        let gap = crate::engine::kernel_tests::largest_gap;
         assert!(
             gap(&out_f, &out_c) < 1e-5,
             "outputs differ by {}",

@@ -524,7 +524,8 @@ resort with a parity test against burn's.
   the background where WebGPU is wanted, and the CPU-only app saves its students and settings,
   unmounts and hands the document to it. The WebGPU build adds burn's WebGPU stack (cubecl's IR
   and optimiser, its matmul kernel generators, wgpu), which is most of its size. Both use the
-  \`release-web\` profile (opt-level z, fat LTO, one codegen unit, symbols stripped): the
+  \`release-web\` profile (opt-level z, symbols stripped; the engine, burn's step crates and
+  gemm at opt-level 3, without LTO, which would optimise them again at z): the
   WebGPU build was 34.1 MB raw / 5.9 MB gzip with \`release\`, 15.2 / 3.8 MB before its 4 MB
   function-name section was stripped. Tried: Debian's binaryen 108 cannot parse the modules;
   binaryen 132 from npm (\`wasm-opt -Oz\`) made the \`release\` module 17.3 MB raw / 4.8 MB gzip

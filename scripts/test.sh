@@ -27,14 +27,15 @@ cargo fmt --all -- --check
 # which deny rustc's warnings in trunk's WebGPU build instead). With the WebGPU feature the run
 # also checked wgpu, naga and cubecl: 4:43 against 2:20 on a fresh machine.
 say "clippy (native, and wasm32: the CPU-only page)"
-# The kernels crate (crates/kernels) is linted with the page; its tests are the engine's.
-cargo clippy -p distill-playground -p distill-kernels --all-targets \
+# The engine (src/engine) and the kernels crate (crates/kernels) are linted with the page; the
+# kernels' tests are the engine's.
+cargo clippy -p distill-playground -p distill-engine -p distill-kernels --all-targets \
   --target "$(rustc -vV | sed -n 's/^host: //p')" --target wasm32-unknown-unknown -- -D warnings
 drop_if_disk_low target/wasm32-unknown-unknown/debug target/*-linux-*/debug
 say "native tests (engine, CLI, import fuzzing, MiniLM against pocket-encoder's answers)"
-# The library's unit tests and the one native test binary: a bare `cargo test` also linked
-# tests/web.rs natively (an empty binary: its tests are wasm32's).
-cargo test --lib --test native
+# The engine's and the library's unit tests and the one native test binary: a bare `cargo test`
+# also linked tests/web.rs natively (an empty binary: its tests are wasm32's).
+cargo test -p distill-engine -p distill-playground --lib --test native
 say "interop: numpy reads exported networks (MLP, exits, encoder-decoder, conv net, transformer, BiLSTM, bag of words, MiniLM); onnxruntime runs every student kind's ONNX"
 bash scripts/interop.sh
 drop_if_disk_low target/debug

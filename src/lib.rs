@@ -9,11 +9,12 @@
 
 #[cfg(not(target_arch = "wasm32"))]
 #[doc(hidden)]
-pub mod alone;
+pub use distill_engine::alone;
 pub mod app;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
-pub mod engine;
+/// The engine, a crate of its own (`src/engine/Cargo.toml`).
+pub use distill_engine as engine;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 

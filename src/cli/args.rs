@@ -30,7 +30,7 @@ pub struct BenchArgs {
     #[arg(long)]
     pub scale: bool,
     /// Text students to measure, comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "transformer,bilstm,bow")]
+    #[arg(long, value_delimiter = ',', default_value = "transformer,bilstm,bow", value_parser = super::kinds::net_kind())]
     pub text_students: Vec<super::kinds::NetKind>,
     /// Also time the pretrained MiniLM teacher's forward pass on Brown's rows of 64 pieces, at
     /// each batch size (what bench/peers/jax_minilm.py times in JAX).
@@ -201,7 +201,7 @@ pub struct SweepArgs {
     #[arg(long)]
     pub teacher: Option<PathBuf>,
     /// mlp, cnn, transformer, bilstm or bow (default: transformer for text, mlp otherwise).
-    #[arg(long)]
+    #[arg(long, value_parser = super::kinds::net_kind())]
     pub kind: Option<NetKind>,
     /// Student shape, as for distill (default: the dataset's default student).
     #[arg(long)]
@@ -355,7 +355,7 @@ pub struct DistillArgs {
     #[arg(long)]
     pub teacher_logits: Option<PathBuf>,
     /// mlp, cnn, transformer, bilstm or bow (default: transformer for text, mlp otherwise).
-    #[arg(long)]
+    #[arg(long, value_parser = super::kinds::net_kind())]
     pub kind: Option<NetKind>,
     /// Student shape: MLP "32x3" or "64,32"; transformer "64x2" (width × blocks); bilstm "64"
     /// or "300,150,400"; bow "32" or "64,32".

@@ -1,6 +1,6 @@
 //! The network kinds as a flag's choices: the engine's [`NetKind`], spelt as in links.
 
-use clap::builder::PossibleValue;
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 
 pub use crate::engine::network::spec::{NetKind, Role, Shape, architecture, kind_for};
 
@@ -26,18 +26,15 @@ impl clap::ValueEnum for TeacherKind {
 
     fn to_possible_value(&self) -> Option<PossibleValue> {
         match self {
-            TeacherKind::Scratch(kind) => kind.to_possible_value(),
+            TeacherKind::Scratch(kind) => Some(PossibleValue::new(kind.name())),
             TeacherKind::Minilm => Some(PossibleValue::new("minilm")),
         }
     }
 }
 
-impl clap::ValueEnum for NetKind {
-    fn value_variants<'a>() -> &'a [Self] {
-        &NetKind::ALL
-    }
-
-    fn to_possible_value(&self) -> Option<PossibleValue> {
-        Some(PossibleValue::new(self.name()))
-    }
+/// A flag's parser for the engine's kinds (which cannot implement clap's `ValueEnum` from this
+/// crate): the names are listed in `--help` and checked by clap, then parsed by the engine.
+pub fn net_kind() -> impl TypedValueParser<Value = NetKind> {
+    PossibleValuesParser::new(NetKind::ALL.map(|k| k.name()))
+        .try_map(|name| name.parse::<NetKind>())
 }

@@ -7,10 +7,10 @@ use web_time::Instant;
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::Serialize;
 
-use crate::engine::data::{Dataset, Split, TransferConfig, TransferSet};
-use crate::engine::error::{Error, Result};
-use crate::engine::network::{Architecture, Classifier, Input, Network};
-use crate::engine::train::{DistillSettings, Trainer};
+use crate::data::{Dataset, Split, TransferConfig, TransferSet};
+use crate::error::{Error, Result};
+use crate::network::{Architecture, Classifier, Input, Network};
+use crate::train::{DistillSettings, Trainer};
 
 /// One dataset × batch-size measurement.
 #[derive(Clone, Debug, Serialize)]
@@ -247,9 +247,9 @@ pub fn scale_point(
     device: &Device,
 ) -> Result<ScalePoint> {
     let arch = teacher.architecture();
-    let student = Architecture::from(crate::engine::network::MlpConfig {
+    let student = Architecture::from(crate::network::MlpConfig {
         hidden: vec![width; 3],
-        ..crate::engine::network::MlpConfig::student(arch.inputs(), arch.classes())
+        ..crate::network::MlpConfig::student(arch.inputs(), arch.classes())
     });
     let data = TransferSet::build(
         &whole_batches(&split.train, batch),
@@ -284,12 +284,12 @@ pub fn scale_point(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::network::MlpConfig;
+    use crate::network::MlpConfig;
 
     #[test]
     fn a_short_bench_reports_consistent_numbers() {
         let device = Device::flex();
-        let split = crate::engine::data::digits().unwrap();
+        let split = crate::data::digits().unwrap();
         let teacher = MlpConfig::teacher(64, 10).init(&device, 1).unwrap();
         let student = Architecture::from(MlpConfig::student(64, 10));
         let teacher = Network::from(teacher);
@@ -374,7 +374,7 @@ mod tests {
     #[test]
     fn a_scale_point_counts_both_networks_flops() {
         let device = Device::flex();
-        let split = crate::engine::data::digits().unwrap();
+        let split = crate::data::digits().unwrap();
         let teacher = Network::from(MlpConfig::teacher(64, 10).init(&device, 1).unwrap());
         let p = scale_point(&split, &teacher, (128, 64), 3, &device).unwrap();
         assert_eq!((p.batch, p.width), (128, 64));
@@ -390,7 +390,7 @@ mod tests {
 
     #[test]
     fn timed_steps_see_whole_batches() {
-        let train = crate::engine::data::digits().unwrap().train;
+        let train = crate::data::digits().unwrap().train;
         let n = train.len();
         assert!((1408..1472).contains(&n), "{n} digits");
         assert_eq!(whole_batches(&train, 1024).len(), 1024);

@@ -4,8 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::data::{OWN_MAX_CLASSES, ToyKind};
-use crate::engine::error::{Error, Result};
+use crate::data::{OWN_MAX_CLASSES, ToyKind};
+use crate::error::{Error, Result};
 
 /// Fashion-MNIST's labels 0–9, as Zalando names them.
 pub const FASHION_CLASSES: [&str; 10] = [
@@ -40,7 +40,7 @@ pub enum DatasetKind {
     Spam,
     /// Brown corpus sentences, 15 genres (text; its teacher is the fine-tuned MiniLM).
     Brown,
-    /// A CSV the user brought: its shape comes with its data (see [`crate::engine::data::parse_own_csv`]), not from
+    /// A CSV the user brought: its shape comes with its data (see [`crate::data::parse_own_csv`]), not from
     /// the kind, and it has no shipped teacher.
     Own,
 }
@@ -84,8 +84,8 @@ impl DatasetKind {
         match self {
             DatasetKind::Digits => 64,
             DatasetKind::Mnist | DatasetKind::FashionMnist => 28 * 28,
-            DatasetKind::Spam => crate::engine::text::SPAM_MAX_LEN,
-            DatasetKind::Brown => crate::engine::text::BROWN_MAX_LEN,
+            DatasetKind::Spam => crate::text::SPAM_MAX_LEN,
+            DatasetKind::Brown => crate::text::BROWN_MAX_LEN,
             _ => 2,
         }
     }
@@ -93,8 +93,8 @@ impl DatasetKind {
     /// Classes (your own data: the most a file may have, until it is read).
     pub fn classes(self) -> usize {
         match self {
-            DatasetKind::Spam => crate::engine::text::SPAM_CLASSES.len(),
-            DatasetKind::Brown => crate::engine::text::BROWN_GENRES.len(),
+            DatasetKind::Spam => crate::text::SPAM_CLASSES.len(),
+            DatasetKind::Brown => crate::text::BROWN_GENRES.len(),
             DatasetKind::Own => OWN_MAX_CLASSES,
             _ if self.toy().is_some() => 2,
             _ => 10,
@@ -105,8 +105,8 @@ impl DatasetKind {
     pub fn class_names(self) -> Option<&'static [&'static str]> {
         match self {
             DatasetKind::FashionMnist => Some(&FASHION_CLASSES),
-            DatasetKind::Spam => Some(&crate::engine::text::SPAM_CLASSES),
-            DatasetKind::Brown => Some(&crate::engine::text::BROWN_GENRES),
+            DatasetKind::Spam => Some(&crate::text::SPAM_CLASSES),
+            DatasetKind::Brown => Some(&crate::text::BROWN_GENRES),
             _ => None,
         }
     }
@@ -188,13 +188,13 @@ pub fn load(
     kind: DatasetKind,
     assets_dir: &std::path::Path,
     seed: u64,
-) -> Result<crate::engine::data::Split> {
-    use crate::engine::data::{Split, digits, mnist_from_gz, toy_split};
+) -> Result<crate::data::Split> {
+    use crate::data::{Split, digits, mnist_from_gz, toy_split};
     match kind {
         DatasetKind::Digits => digits(),
         DatasetKind::Mnist | DatasetKind::FashionMnist => {
             let dir = assets_dir.join(kind.idx_dir().unwrap_or_default());
-            let read = |name: &str| crate::engine::data::read_capped(&dir.join(name), 64 << 20);
+            let read = |name: &str| crate::data::read_capped(&dir.join(name), 64 << 20);
             mnist_from_gz(
                 &read("train-images-idx3-ubyte.gz")?,
                 &read("train-labels-idx1-ubyte.gz")?,
@@ -204,14 +204,14 @@ pub fn load(
             )
         }
         DatasetKind::Spam => {
-            let text = crate::engine::text::spam(None)?;
+            let text = crate::text::spam(None)?;
             Ok(Split {
                 train: text.train,
                 test: text.test,
             })
         }
         DatasetKind::Brown => {
-            let text = crate::engine::text::brown(&read_brown(assets_dir)?, None)?;
+            let text = crate::text::brown(&read_brown(assets_dir)?, None)?;
             Ok(Split {
                 train: text.train,
                 test: text.test,
@@ -229,13 +229,13 @@ pub fn load(
 /// The bytes of `brown.tsv.gz` under `assets_dir`.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn read_brown(assets_dir: &std::path::Path) -> Result<Vec<u8>> {
-    crate::engine::data::read_capped(&assets_dir.join(crate::engine::text::BROWN_FILE), 16 << 20)
+    crate::data::read_capped(&assets_dir.join(crate::text::BROWN_FILE), 16 << 20)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::data::{digits, toy_split};
+    use crate::data::{digits, toy_split};
 
     #[test]
     fn dataset_kinds_describe_their_data() {
@@ -243,7 +243,7 @@ mod tests {
             let classes = kind.classes();
             match kind.toy() {
                 Some(toy) => {
-                    let split = toy_split(toy, crate::engine::data::TOY_SEED);
+                    let split = toy_split(toy, crate::data::TOY_SEED);
                     assert_eq!(
                         (split.train.dim, split.train.classes),
                         (kind.inputs(), classes)

@@ -6,10 +6,10 @@
 
 use burn::tensor::Device;
 
-use crate::engine::data::Dataset;
-use crate::engine::error::{Error, Result};
-use crate::engine::network::{Architecture, Classifier, Input, Network};
-use crate::engine::train::{feature_slices, host};
+use crate::data::Dataset;
+use crate::error::{Error, Result};
+use crate::network::{Architecture, Classifier, Input, Network};
+use crate::train::{feature_slices, host};
 
 /// Rows of `width` values, centred column by column.
 fn centred(values: &[f32], width: usize) -> Vec<f64> {
@@ -182,7 +182,7 @@ mod tests {
 
     #[test]
     fn a_conv_blocks_representation_is_its_maps_averaged_over_the_pixels() {
-        use crate::engine::network::CnnConfig;
+        use crate::network::CnnConfig;
         let device = Device::flex();
         let config = CnnConfig {
             side: 8,
@@ -251,8 +251,8 @@ mod tests {
     fn a_teacher_against_itself_has_ones_on_the_diagonal_and_near_layers_alike() {
         let device = Device::flex();
         let bytes = include_bytes!("../../assets/teachers/digits.safetensors");
-        let (teacher, _) = crate::engine::weights::load_network(bytes, &device).unwrap();
-        let split = crate::engine::data::digits().unwrap();
+        let (teacher, _) = crate::weights::load_network(bytes, &device).unwrap();
+        let split = crate::data::digits().unwrap();
         let probe = split.test.subset(&(0..200).collect::<Vec<_>>());
         let m = layer_similarity(&teacher, &teacher, &probe, &device).unwrap();
         assert_eq!((m.len(), m[0].len()), (6, 6));

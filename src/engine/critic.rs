@@ -8,9 +8,9 @@ use burn::tensor::activation::{log_sigmoid, relu};
 use burn::tensor::{Device, Tensor};
 use rand::rngs::ChaCha8Rng;
 
-use crate::engine::error::{Error, Result};
-use crate::engine::network::{Bow, Classifier, Input, random_linear};
-use crate::engine::train::host;
+use crate::error::{Error, Result};
+use crate::network::{Bow, Classifier, Input, random_linear};
+use crate::train::host;
 
 /// The critic's hidden width.
 const CRITIC_WIDTH: usize = 32;

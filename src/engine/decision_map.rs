@@ -2,7 +2,7 @@
 //! coloured by the class it picks and shaded by how sure its softmax at temperature T is. Pure
 //! arithmetic, so the page only copies the pixels to a canvas.
 
-use crate::engine::loss::host;
+use crate::loss::host;
 
 /// The square of the plane a map shows, sampled `side × side` times.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -28,9 +28,9 @@ pub const OWN_GRID: MapGrid = MapGrid {
 };
 
 /// The grid a set's maps show.
-pub fn page_grid(kind: crate::engine::catalog::DatasetKind) -> MapGrid {
+pub fn page_grid(kind: crate::catalog::DatasetKind) -> MapGrid {
     match kind {
-        crate::engine::catalog::DatasetKind::Own => OWN_GRID,
+        crate::catalog::DatasetKind::Own => OWN_GRID,
         _ => PAGE_GRID,
     }
 }

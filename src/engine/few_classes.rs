@@ -5,12 +5,12 @@
 
 use burn::tensor::Device;
 
-use crate::engine::data::{Dataset, Split, TransferConfig, TransferSet};
-use crate::engine::error::{Error, Result};
-use crate::engine::network::{Architecture, MlpConfig, Network};
-use crate::engine::schedule::Schedule;
-use crate::engine::train::{DistillSettings, Trainer, accuracy};
-use crate::engine::weights::{MlpWeights, NetworkWeights};
+use crate::data::{Dataset, Split, TransferConfig, TransferSet};
+use crate::error::{Error, Result};
+use crate::network::{Architecture, MlpConfig, Network};
+use crate::schedule::Schedule;
+use crate::train::{DistillSettings, Trainer, accuracy};
+use crate::weights::{MlpWeights, NetworkWeights};
 
 /// The lesson's setting: which class counts, the run, and the seeds averaged over.
 #[derive(Clone, Debug, PartialEq)]

@@ -5,7 +5,7 @@
 
 use std::fmt::Display;
 
-use crate::engine::error::{Error, Result};
+use crate::error::{Error, Result};
 
 /// A numeric setting: inclusive bounds and a default.
 #[derive(Clone, Copy, Debug, PartialEq)]

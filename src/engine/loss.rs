@@ -10,11 +10,11 @@
 
 use burn::tensor::Tensor;
 
-use crate::engine::network::Qkv;
+use crate::network::Qkv;
 use burn::tensor::activation::{log_softmax, softmax};
 use serde::{Deserialize, Serialize};
 
-use crate::engine::error::{Error, Result};
+use crate::error::{Error, Result};
 
 /// How the student is matched to the teacher's outputs.
 /// One spelling everywhere (links, saved settings, the CLI, the page's menu): `hinton`, `mse`.

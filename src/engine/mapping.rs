@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::error::{Error, Result};
+use crate::error::{Error, Result};
 
 /// How the mapping is chosen; resolved against actual depths by [`MappingScheme::resolve`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

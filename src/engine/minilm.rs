@@ -8,11 +8,11 @@ use burn::tensor::Device;
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 
-use crate::engine::error::{Error, Result};
-use crate::engine::network::torch::TorchValues;
-use crate::engine::network::{Bert, BertConfig, random_linear};
-use crate::engine::text::wordpiece::WordPiece;
-use crate::engine::weights::q4;
+use crate::error::{Error, Result};
+use crate::network::torch::TorchValues;
+use crate::network::{Bert, BertConfig, random_linear};
+use crate::text::wordpiece::WordPiece;
+use crate::weights::q4;
 
 /// The folder under `assets/`.
 pub const DIR: &str = "teachers/minilm";
@@ -161,11 +161,11 @@ pub fn read_logits(bytes: &[u8]) -> Result<(Vec<f32>, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::network::{Classifier, Input};
+    use crate::network::{Classifier, Input};
     use burn::tensor::{Int, Tensor, TensorData};
 
     fn assets() -> std::path::PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets")
+        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("assets")
     }
 
     /// The shipped copy reads into the family with HF's names and shapes, and a sentence is a
@@ -203,7 +203,7 @@ mod tests {
     /// reading it back changes its logits by rounding error only.
     #[test]
     fn the_encoder_survives_a_4_bit_round_trip() {
-        use crate::engine::weights::{FileInfo, NetworkWeights};
+        use crate::weights::{FileInfo, NetworkWeights};
         let device = Device::flex();
         let net = pretrained(&assets(), 16, 5, 2, &device).unwrap();
         let weights = NetworkWeights::from_network(&net.clone().into()).unwrap();

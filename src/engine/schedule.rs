@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::error::{Error, Result};
+use crate::error::{Error, Result};
 
 /// A value as a function of training progress `p ∈ [0, 1]` (step / total steps).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]

@@ -4,12 +4,12 @@
 
 use burn::tensor::Device;
 
-use crate::engine::data::{Dataset, TransferSet};
-use crate::engine::error::{Error, Result};
-use crate::engine::limits::{ALPHA, Bound, TEMPERATURE};
-use crate::engine::network::{Architecture, Network};
-use crate::engine::schedule::Schedule;
-use crate::engine::train::{DistillSettings, Trainer, accuracy};
+use crate::data::{Dataset, TransferSet};
+use crate::error::{Error, Result};
+use crate::limits::{ALPHA, Bound, TEMPERATURE};
+use crate::network::{Architecture, Network};
+use crate::schedule::Schedule;
+use crate::train::{DistillSettings, Trainer, accuracy};
 
 /// Most values along one side of the grid.
 pub const MAX_SIDE: usize = 12;

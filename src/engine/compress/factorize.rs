@@ -6,9 +6,9 @@
 use burn::linalg::svd;
 use burn::tensor::{Device, Tensor, TensorData};
 
-use crate::engine::error::{Error, Result};
-use crate::engine::network::{Architecture, MlpConfig};
-use crate::engine::weights::NetworkWeights;
+use crate::error::{Error, Result};
+use crate::network::{Architecture, MlpConfig};
+use crate::weights::NetworkWeights;
 
 /// The ranks of the factorized points.
 pub const RANKS: [usize; 4] = [32, 16, 8, 4];
@@ -108,7 +108,7 @@ fn tensor<'a>(network: &'a NetworkWeights, name: &str) -> Result<&'a [f32]> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::network::{Classifier, Input};
+    use crate::network::{Classifier, Input};
 
     fn mlp(hidden: Vec<usize>, seed: u64) -> NetworkWeights {
         let config = MlpConfig {
@@ -202,7 +202,7 @@ mod tests {
     #[test]
     fn a_factorized_mlp_keeps_its_ranks_through_both_file_formats() {
         let f = factorize(&mlp(vec![40], 5), 4).unwrap().unwrap();
-        let info = crate::engine::weights::FileInfo {
+        let info = crate::weights::FileInfo {
             role: "student".into(),
             info: serde_json::json!({}),
         };

@@ -9,10 +9,10 @@ use burn::tensor::{Device, Tensor, TensorData};
 use super::frontier::{Candidate, Recipe};
 use super::prune::Mask;
 use super::qat::QatTuning;
-use crate::engine::error::{Error, Result};
-use crate::engine::network::{Architecture, Mlp};
-use crate::engine::train::Trainer;
-use crate::engine::weights::NetworkWeights;
+use crate::error::{Error, Result};
+use crate::network::{Architecture, Mlp};
+use crate::train::Trainer;
+use crate::weights::NetworkWeights;
 
 /// Each layer's mask (1 kept, 0 pruned) in burn's `[in, out]` layout, hidden layers then the
 /// output, from a mask of the PyTorch names (`{2k}.weight`, `[out, in]`).
@@ -173,10 +173,10 @@ impl Tuner {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::compress::prune::{Scope, magnitude_mask};
-    use crate::engine::data::{TransferConfig, TransferSet, digits};
-    use crate::engine::network::MlpConfig;
-    use crate::engine::train::{DistillSettings, accuracy};
+    use crate::compress::prune::{Scope, magnitude_mask};
+    use crate::data::{TransferConfig, TransferSet, digits};
+    use crate::network::MlpConfig;
+    use crate::train::{DistillSettings, accuracy};
 
     #[test]
     fn a_pruned_mlp_recovers_with_its_pruned_weights_held_at_zero() {
@@ -239,7 +239,7 @@ mod tests {
             trainer.step().unwrap();
         }
         let dense = NetworkWeights::from_network(&trainer.network()).unwrap();
-        let small = crate::engine::compress::factorize::factorize(&dense, 2)
+        let small = crate::compress::factorize::factorize(&dense, 2)
             .unwrap()
             .unwrap();
         let score = |w: &NetworkWeights| {

@@ -9,11 +9,11 @@ use web_time::Instant;
 use super::factorize::{RANKS, factorize};
 use super::prune::{Mask, Scope, magnitude_mask};
 use super::quantize::{Bits, Calibrate, Granularity, Quantization, quantize};
-use crate::engine::data::Dataset;
-use crate::engine::error::Result;
-use crate::engine::network::Architecture;
-use crate::engine::train::{fraction_equal, logits_host, predictions};
-use crate::engine::weights::NetworkWeights;
+use crate::data::Dataset;
+use crate::error::Result;
+use crate::network::Architecture;
+use crate::train::{fraction_equal, logits_host, predictions};
+use crate::weights::NetworkWeights;
 
 /// The sparsities of the pruning points.
 pub const SPARSITIES: [f32; 4] = [0.5, 0.7, 0.9, 0.95];
@@ -311,11 +311,11 @@ mod tests {
     #[test]
     fn pruned_points_take_fewer_bytes_as_the_sparsity_grows() {
         let device = Device::flex();
-        let config = crate::engine::network::MlpConfig {
+        let config = crate::network::MlpConfig {
             hidden: vec![32],
-            ..crate::engine::network::MlpConfig::student(64, 10)
+            ..crate::network::MlpConfig::student(64, 10)
         };
-        let net = crate::engine::network::Architecture::from(config)
+        let net = crate::network::Architecture::from(config)
             .init(&device, 1)
             .unwrap();
         let w = NetworkWeights::from_network(&net).unwrap();

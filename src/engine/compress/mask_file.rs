@@ -9,8 +9,8 @@ use safetensors::SafeTensors;
 use safetensors::tensor::{Dtype, TensorView};
 
 use super::prune::{Mask, prunable};
-use crate::engine::error::{Error, Result, quote};
-use crate::engine::network::Architecture;
+use crate::error::{Error, Result, quote};
+use crate::network::Architecture;
 
 /// The suffix a mask tensor's name carries after its weight's name.
 const SUFFIX: &str = "_mask";
@@ -79,9 +79,9 @@ impl Mask {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::compress::prune::{Scope, magnitude_mask};
-    use crate::engine::network::MlpConfig;
-    use crate::engine::weights::NetworkWeights;
+    use crate::compress::prune::{Scope, magnitude_mask};
+    use crate::network::MlpConfig;
+    use crate::weights::NetworkWeights;
     use burn::tensor::Device;
 
     fn weights() -> NetworkWeights {

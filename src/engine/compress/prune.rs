@@ -6,9 +6,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::engine::error::{Error, Result};
-use crate::engine::network::Architecture;
-use crate::engine::weights::NetworkWeights;
+use crate::error::{Error, Result};
+use crate::network::Architecture;
+use crate::weights::NetworkWeights;
 
 /// Where the target sparsity applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -165,7 +165,7 @@ pub fn gradual(target: f32, steps: usize) -> Result<Vec<f32>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::network::{BowConfig, Classifier, Input, MlpConfig};
+    use crate::network::{BowConfig, Classifier, Input, MlpConfig};
     use burn::tensor::{Device, Tensor};
 
     fn mlp() -> NetworkWeights {
@@ -173,7 +173,7 @@ mod tests {
             hidden: vec![32, 16],
             ..MlpConfig::student(64, 10)
         };
-        let net = crate::engine::network::Architecture::from(config)
+        let net = crate::network::Architecture::from(config)
             .init(&Device::flex(), 3)
             .unwrap();
         NetworkWeights::from_network(&net).unwrap()
@@ -253,7 +253,7 @@ mod tests {
             assert!(err.contains("sparsity"), "{err}");
         }
         assert!(gradual(1.5, 3).is_err() && gradual(0.5, 0).is_err());
-        let bow = crate::engine::network::Architecture::from(BowConfig {
+        let bow = crate::network::Architecture::from(BowConfig {
             vocab: 50,
             max_len: 8,
             embed: 4,

@@ -14,10 +14,10 @@ use burn::nn::Linear;
 use burn::tensor::{Device, Tensor, TensorData};
 
 use super::quantize::{Quantization, quantize};
-use crate::engine::error::{Error, Result};
-use crate::engine::network::{Architecture, Mlp};
-use crate::engine::train::Trainer;
-use crate::engine::weights::NetworkWeights;
+use crate::error::{Error, Result};
+use crate::network::{Architecture, Mlp};
+use crate::train::Trainer;
+use crate::weights::NetworkWeights;
 
 pub struct QatTuning {
     trainer: Trainer,
@@ -98,7 +98,7 @@ fn sequential_weights(w: &NetworkWeights) -> Result<Vec<(Vec<f32>, [usize; 2])>>
                 .get(&name)
                 .ok_or_else(|| Error::Weights(format!("missing tensor {name}")))?;
             let (i, o) = (l.inputs, l.outputs);
-            Ok((crate::engine::network::transposed(v, o, i), [i, o]))
+            Ok((crate::network::transposed(v, o, i), [i, o]))
         })
         .collect()
 }
@@ -126,10 +126,10 @@ fn set(layer: &mut Linear, values: &[f32], shape: [usize; 2]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::compress::quantize::{Bits, Calibrate, Granularity};
-    use crate::engine::data::{TransferConfig, TransferSet, digits};
-    use crate::engine::network::MlpConfig;
-    use crate::engine::train::{DistillSettings, accuracy};
+    use crate::compress::quantize::{Bits, Calibrate, Granularity};
+    use crate::data::{TransferConfig, TransferSet, digits};
+    use crate::network::MlpConfig;
+    use crate::train::{DistillSettings, accuracy};
 
     /// Test accuracy of a 64→16→16→10 MLP trained 300 steps from `seed`, then 300 more: in
     /// float and rounded to 4 bits per tensor after, and on that grid; and the grid's weights.

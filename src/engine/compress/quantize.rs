@@ -10,10 +10,10 @@ use burn::tensor::quantization::{
 };
 use burn::tensor::{Device, Tensor, TensorData};
 
-use crate::engine::error::{Error, Result};
-use crate::engine::train::host;
-use crate::engine::weights::NetworkWeights;
-use crate::engine::weights::q8::quantizable;
+use crate::error::{Error, Result};
+use crate::train::host;
+use crate::weights::NetworkWeights;
+use crate::weights::q8::quantizable;
 
 /// The block of values that share one scale in per-block quantization.
 pub const BLOCK: usize = 32;
@@ -254,7 +254,7 @@ mod tests {
 
     #[test]
     fn an_8_bit_network_answers_as_the_float_one_in_a_quarter_of_the_bytes() {
-        use crate::engine::network::{Architecture, Classifier, Input, MlpConfig};
+        use crate::network::{Architecture, Classifier, Input, MlpConfig};
         let device = Device::flex();
         let config = MlpConfig {
             hidden: vec![32, 16],

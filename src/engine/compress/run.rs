@@ -8,11 +8,11 @@ use burn::tensor::Device;
 
 use super::fine_tune::Tuner;
 use super::frontier::{Candidate, Point, Recipe, make, measure, recipes};
-use crate::engine::data::{Dataset, TransferSet};
-use crate::engine::error::Result;
-use crate::engine::network::Network;
-use crate::engine::train::{DistillSettings, Trainer, logits_host, predictions};
-use crate::engine::weights::NetworkWeights;
+use crate::data::{Dataset, TransferSet};
+use crate::error::Result;
+use crate::network::Network;
+use crate::train::{DistillSettings, Trainer, logits_host, predictions};
+use crate::weights::NetworkWeights;
 
 /// Progress units of making and measuring one point (a fine-tuning step is one).
 const MAKE_UNITS: usize = 10;
@@ -163,9 +163,9 @@ impl FrontierRun {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::compress::frontier::{Family, pareto};
-    use crate::engine::data::{TransferConfig, digits};
-    use crate::engine::network::MlpConfig;
+    use crate::compress::frontier::{Family, pareto};
+    use crate::data::{TransferConfig, digits};
+    use crate::network::MlpConfig;
 
     fn trained(hidden: Vec<usize>, set: &TransferSet, device: &Device) -> NetworkWeights {
         let config = MlpConfig {

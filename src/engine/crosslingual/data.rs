@@ -2,9 +2,9 @@
 //! odd chapters labelled English (the teacher's), the even ones the parallel pairs (the
 //! student's, with no label it may read), and the test chapters in both languages.
 
-use crate::engine::data::Dataset;
-use crate::engine::error::{Error, Result};
-use crate::engine::text::{Tokenizer, VERSE_GENRES, VersePair, verse_pairs};
+use crate::data::Dataset;
+use crate::error::{Error, Result};
+use crate::text::{Tokenizer, VERSE_GENRES, VersePair, verse_pairs};
 
 /// Word tokens per row: `[CLS]`, 54 words, `[SEP]` (95 % of verses have fewer than 54 in
 /// either language).
@@ -92,7 +92,7 @@ fn encode(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::text::tsv::gz;
+    use crate::text::tsv::gz;
 
     fn line(split: &str, genre: u8, chapter: u16, english: &str, spanish: &str) -> String {
         format!("{split}\t{genre}\tGen\t{chapter}\t1\t{english}\t{spanish}")

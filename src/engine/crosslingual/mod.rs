@@ -18,12 +18,12 @@ use serde::{Deserialize, Serialize};
 pub use data::{Bilingual, Side, VERSE_MAX_LEN};
 pub use run::{CrossLingualRun, Finished};
 
-use crate::engine::error::{Error, Result};
-use crate::engine::limits;
-use crate::engine::loss::host::softmax_t;
-use crate::engine::network::{BowConfig, Classifier, Input};
-use crate::engine::text::Tokenizer;
-use crate::engine::train::host;
+use crate::error::{Error, Result};
+use crate::limits;
+use crate::loss::host::softmax_t;
+use crate::network::{BowConfig, Classifier, Input};
+use crate::text::Tokenizer;
+use crate::train::host;
 
 /// The knobs of one experiment.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

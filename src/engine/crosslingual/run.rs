@@ -8,13 +8,13 @@ use serde::{Deserialize, Serialize};
 use super::data::Bilingual;
 use super::teacher::TeacherTrainer;
 use super::{CrossLingualSettings, Learner, teacher_config};
-use crate::engine::data::{Dataset, TransferConfig, TransferSet};
-use crate::engine::error::{Error, Result};
-use crate::engine::loss::KlForm;
-use crate::engine::mapping::MappingScheme;
-use crate::engine::network::{Bow, Network};
-use crate::engine::schedule::Schedule;
-use crate::engine::train::{DistillSettings, Trainer, accuracy};
+use crate::data::{Dataset, TransferConfig, TransferSet};
+use crate::error::{Error, Result};
+use crate::loss::KlForm;
+use crate::mapping::MappingScheme;
+use crate::network::{Bow, Network};
+use crate::schedule::Schedule;
+use crate::train::{DistillSettings, Trainer, accuracy};
 
 /// What a finished stage reports.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]

@@ -11,12 +11,12 @@ use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::engine::critic::{Critic, critic_accuracy, domain_loss, last_hidden};
-use crate::engine::data::{Batches, Dataset, TransferConfig, TransferSet};
-use crate::engine::error::{Error, Result};
-use crate::engine::loss::hard_cross_entropy;
-use crate::engine::network::{Bow, BowConfig};
-use crate::engine::train::host;
+use crate::critic::{Critic, critic_accuracy, domain_loss, last_hidden};
+use crate::data::{Batches, Dataset, TransferConfig, TransferSet};
+use crate::error::{Error, Result};
+use crate::loss::hard_cross_entropy;
+use crate::network::{Bow, BowConfig};
+use crate::train::host;
 
 /// The adaptation weight λ: 0 (off) to 10.
 pub fn check_lambda(lambda: f32) -> Result<()> {

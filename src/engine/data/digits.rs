@@ -1,7 +1,7 @@
 //! The UCI digits CSV: 64 pixel values 0..16 then the label, one image per line.
 
 use super::Dataset;
-use crate::engine::error::{Error, Result};
+use crate::error::{Error, Result};
 
 pub fn parse_digits_csv(bytes: &[u8]) -> Result<Dataset> {
     let text = std::str::from_utf8(bytes)

@@ -1,7 +1,7 @@
 //! The IDX format of the MNIST files: a big-endian magic number (0x0803 images, 0x0801 labels),
 //! the dimensions as big-endian u32, then unsigned bytes.
 
-use crate::engine::error::{Error, Result};
+use crate::error::{Error, Result};
 
 const IMAGES_MAGIC: u32 = 0x0000_0803;
 const LABELS_MAGIC: u32 = 0x0000_0801;
@@ -115,10 +115,9 @@ mod tests {
     #[cfg(not(target_arch = "wasm32"))]
     #[test]
     fn shipped_mnist_has_the_canonical_sizes() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets");
-        let split =
-            crate::engine::catalog::load(crate::engine::catalog::DatasetKind::Mnist, &dir, 0)
-                .unwrap();
+        let dir =
+            std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("assets");
+        let split = crate::catalog::load(crate::catalog::DatasetKind::Mnist, &dir, 0).unwrap();
         assert_eq!((split.train.len(), split.test.len()), (60_000, 10_000));
         assert_eq!(split.train.dim, 784);
         assert_eq!(split.test.class_counts().iter().sum::<usize>(), 10_000);

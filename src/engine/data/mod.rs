@@ -19,7 +19,7 @@ use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 use rand::seq::SliceRandom;
 
-use crate::engine::error::{Error, Result};
+use crate::error::{Error, Result};
 
 /// A labeled set of examples, features scaled to roughly [0, 1] (images) or unit scale (toy sets).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]

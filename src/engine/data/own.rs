@@ -7,7 +7,7 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 
 use super::{Dataset, Split};
-use crate::engine::error::{Error, Result, list, quote};
+use crate::error::{Error, Result, list, quote};
 
 pub const MAX_ROWS: usize = 50_000;
 pub const MAX_CLASSES: usize = 50;

@@ -10,7 +10,7 @@ use rand_distr::{Distribution, Normal};
 use serde::{Deserialize, Serialize};
 
 use super::Dataset;
-use crate::engine::error::{Error, Result};
+use crate::error::{Error, Result};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -94,7 +94,7 @@ pub struct TeacherRows {
     pub features: Vec<f32>,
     pub dim: usize,
     /// For each of the teacher's positions, the student position it pools into plus one (0:
-    /// none): see [`piece_words`](crate::engine::text::piece_words). Empty when not aligned.
+    /// none): see [`piece_words`](crate::text::piece_words). Empty when not aligned.
     pub words: Vec<u16>,
 }
 
@@ -451,7 +451,7 @@ fn augment(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::data::digits;
+    use crate::data::digits;
 
     #[test]
     fn labeled_fraction_is_stratified_and_rest_unlabeled() {
@@ -527,12 +527,7 @@ mod tests {
 
     #[test]
     fn points_are_jittered_never_masked() {
-        let train = crate::engine::data::toy::toy_dataset(
-            crate::engine::data::toy::ToyKind::Moons,
-            100,
-            0.1,
-            0,
-        );
+        let train = crate::data::toy::toy_dataset(crate::data::toy::ToyKind::Moons, 100, 0.1, 0);
         let config = TransferConfig {
             augment_copies: 3,
             noise_std: 0.05,

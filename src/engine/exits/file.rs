@@ -9,10 +9,10 @@ use burn::tensor::Device;
 use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 
 use super::{ExitBranches, branch_widths};
-use crate::engine::error::{Error, Result};
-use crate::engine::network::Architecture;
-use crate::engine::network::torch::{TorchValues, push_linear};
-use crate::engine::weights::{read_tensor, too_big};
+use crate::error::{Error, Result};
+use crate::network::Architecture;
+use crate::network::torch::{TorchValues, push_linear};
+use crate::weights::{read_tensor, too_big};
 
 const FORMAT: &str = "distill-playground exits";
 
@@ -115,7 +115,7 @@ impl ExitBranches {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::network::MlpConfig;
+    use crate::network::MlpConfig;
 
     #[test]
     fn exits_round_trip_and_refuse_another_teacher_or_a_damaged_file() {

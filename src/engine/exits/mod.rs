@@ -25,8 +25,8 @@ use burn::tensor::{Device, Tensor};
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 
-use crate::engine::error::{Error, Result};
-use crate::engine::network::{Architecture, Taps, random_linear};
+use crate::error::{Error, Result};
+use crate::network::{Architecture, Taps, random_linear};
 
 /// One linear classifier per layer but the last (which has the teacher's own).
 #[derive(Module, Debug)]
@@ -122,7 +122,7 @@ pub fn network_flops(arch: &Architecture) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::network::{BowConfig, MlpConfig, TransformerConfig};
+    use crate::network::{BowConfig, MlpConfig, TransformerConfig};
 
     #[test]
     fn a_branch_per_layer_but_the_last_and_only_where_it_reads_something() {

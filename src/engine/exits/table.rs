@@ -6,10 +6,10 @@ use burn::tensor::{Device, Tensor};
 use serde::Serialize;
 
 use super::{ExitBranches, exit_flops, layer_flops};
-use crate::engine::data::Dataset;
-use crate::engine::error::{Error, Result};
-use crate::engine::loss::host;
-use crate::engine::network::{Architecture, Classifier, Input, Network};
+use crate::data::Dataset;
+use crate::error::{Error, Result};
+use crate::loss::host;
+use crate::network::{Architecture, Classifier, Input, Network};
 
 /// Probabilities `[example][exit][class]`, exits 1..=depth (the last is the teacher's own).
 #[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
@@ -53,7 +53,7 @@ impl ExitTable {
     ) -> Result<Tensor<2>> {
         let mut parts = Vec::new();
         let rows = teacher.architecture().rows_per_pass(data.dim);
-        for x in crate::engine::train::feature_slices(&data.features, data.dim, rows, device) {
+        for x in crate::train::feature_slices(&data.features, data.dim, rows, device) {
             parts.push(every_exit(teacher, branches, Input::Features(x))?);
         }
         if parts.is_empty() {
@@ -189,7 +189,7 @@ pub fn every_exit(teacher: &Network, branches: &ExitBranches, x: Input) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::network::MlpConfig;
+    use crate::network::MlpConfig;
 
     /// Two examples, three exits, two classes, written by hand.
     fn table() -> ExitTable {

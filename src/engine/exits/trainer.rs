@@ -8,11 +8,11 @@ use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use super::ExitBranches;
-use crate::engine::data::{Batches, TransferSet};
-use crate::engine::error::{Error, Result};
-use crate::engine::limits;
-use crate::engine::loss::hinton_kl;
-use crate::engine::network::{Classifier, Input, Network};
+use crate::data::{Batches, TransferSet};
+use crate::error::{Error, Result};
+use crate::limits;
+use crate::loss::hinton_kl;
+use crate::network::{Classifier, Input, Network};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ExitSettings {
@@ -184,10 +184,10 @@ fn read<T, E: std::fmt::Debug>(r: std::result::Result<T, E>) -> Result<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::data::{TransferConfig, digits};
-    use crate::engine::exits::ExitTable;
-    use crate::engine::train::accuracy;
-    use crate::engine::weights::load_network;
+    use crate::data::{TransferConfig, digits};
+    use crate::exits::ExitTable;
+    use crate::train::accuracy;
+    use crate::weights::load_network;
 
     const TEACHER: &[u8] = include_bytes!("../../../assets/teachers/digits.safetensors");
 

@@ -2,9 +2,9 @@
 //! the words and their part-of-speech tags, the privileged information it has in training only.
 //! A tag joins the teacher's vocabulary as one more token: `np-tl` and `np` are both `np`.
 
-use crate::engine::data::Dataset;
-use crate::engine::error::{Error, Result};
-use crate::engine::text::{BROWN_GENRES, BROWN_MAX_LEN, Special, Tokenizer, brown_sentences};
+use crate::data::Dataset;
+use crate::error::{Error, Result};
+use crate::text::{BROWN_GENRES, BROWN_MAX_LEN, Special, Tokenizer, brown_sentences};
 
 const MIN_COUNT: usize = 3;
 const MAX_WORDS: usize = 12_000;
@@ -52,7 +52,7 @@ impl Tagged {
             .collect();
         tags.sort();
         tags.dedup();
-        let encode = |rows: &[crate::engine::text::BrownSentence], tagged: bool| {
+        let encode = |rows: &[crate::text::BrownSentence], tagged: bool| {
             rows_of(&words, &tags, rows, tagged)
         };
         Ok(Self {
@@ -74,7 +74,7 @@ impl Tagged {
 fn rows_of(
     words: &Tokenizer,
     tags: &[String],
-    rows: &[crate::engine::text::BrownSentence],
+    rows: &[crate::text::BrownSentence],
     tagged: bool,
 ) -> Result<Dataset> {
     let len = words.max_len();
@@ -106,9 +106,9 @@ mod tests {
     #[test]
     fn tags_join_the_teacher_s_rows_after_the_words() {
         let bytes = std::fs::read(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
                 .join("assets")
-                .join(crate::engine::text::BROWN_FILE),
+                .join(crate::text::BROWN_FILE),
         )
         .unwrap();
         let set = Tagged::from_gz(&bytes, 500).unwrap();

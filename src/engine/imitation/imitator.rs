@@ -11,12 +11,12 @@ use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::engine::critic::{Critic, critic_accuracy, domain_loss, last_hidden};
-use crate::engine::data::{Batches, Dataset};
-use crate::engine::error::{Error, Result};
-use crate::engine::loss::hard_cross_entropy;
-use crate::engine::network::{Bow, BowConfig};
-use crate::engine::train::{host, predictions};
+use crate::critic::{Critic, critic_accuracy, domain_loss, last_hidden};
+use crate::data::{Batches, Dataset};
+use crate::error::{Error, Result};
+use crate::loss::hard_cross_entropy;
+use crate::network::{Bow, BowConfig};
+use crate::train::{host, predictions};
 
 /// One step: the critic's accuracy before its update, and the student's on the batch (none
 /// while the critic is pretrained and the student waits).

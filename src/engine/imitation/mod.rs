@@ -17,9 +17,9 @@ pub use data::Tagged;
 pub use imitator::{ImitationStep, Imitator};
 pub use run::{ImitationRun, Stage, Stepped};
 
-use crate::engine::error::{Error, Result};
-use crate::engine::limits;
-use crate::engine::network::BowConfig;
+use crate::error::{Error, Result};
+use crate::limits;
+use crate::network::BowConfig;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -89,6 +89,6 @@ pub fn config(vocab: usize, max_len: usize) -> BowConfig {
         max_len,
         embed: 64,
         hidden: vec![64],
-        classes: crate::engine::text::BROWN_GENRES.len(),
+        classes: crate::text::BROWN_GENRES.len(),
     }
 }

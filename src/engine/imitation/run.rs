@@ -5,12 +5,12 @@ use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
 use super::{ImitationSettings, ImitationStep, Imitator, Tagged, config};
-use crate::engine::data::{Dataset, TransferSet};
-use crate::engine::error::{Error, Result};
-use crate::engine::mapping::MappingScheme;
-use crate::engine::network::{Bow, Network};
-use crate::engine::schedule::Schedule;
-use crate::engine::train::{DistillSettings, Trainer, accuracy};
+use crate::data::{Dataset, TransferSet};
+use crate::error::{Error, Result};
+use crate::mapping::MappingScheme;
+use crate::network::{Bow, Network};
+use crate::schedule::Schedule;
+use crate::train::{DistillSettings, Trainer, accuracy};
 
 /// Who trains, in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,5 +1,5 @@
-use crate::engine::kernels::attention_core;
-use crate::engine::network::transformer::{composed_attention, split_heads};
+use crate::kernels::attention_core;
+use crate::network::transformer::{composed_attention, split_heads};
 use burn::tensor::Tensor;
 use burn::tensor::{Device, TensorData};
 
@@ -38,7 +38,7 @@ fn the_fused_attention_matches_burns_ops_forward_and_backward() {
         .flat_map(|&n| (0..positions).map(move |i| if i < n { 1.0 } else { 0.0 }))
         .collect();
     let mask = Tensor::<2>::from_data(TensorData::new(mask, [batch, positions]), &device);
-    let bias = crate::engine::loss::key_bias(mask);
+    let bias = crate::loss::key_bias(mask);
     let fused = run(&qkv, &bias, heads, true);
     let composed = run(&qkv, &bias, heads, false);
     for (k, (f, c)) in fused.iter().zip(&composed).enumerate() {

@@ -1,4 +1,4 @@
-use crate::engine::kernels::fast_math::*;
+use crate::kernels::fast_math::*;
 
 fn sweep(from: f32, to: f32) -> impl Iterator<Item = f32> {
     (0..=200_000).map(move |i| from + (to - from) * i as f32 / 200_000.0)

@@ -1,4 +1,4 @@
-use crate::engine::kernels::gelu;
+use crate::kernels::gelu;
 use burn::tensor::Tensor;
 use burn::tensor::{Device, TensorData};
 

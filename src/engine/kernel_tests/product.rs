@@ -1,4 +1,4 @@
-use crate::engine::kernels::product::*;
+use crate::kernels::product::*;
 
 fn naive(a: &[f32], b: &[f32], m: usize, k: usize, n: usize) -> Vec<f32> {
     let mut out = vec![0.0; m * n];

@@ -1,4 +1,4 @@
-use crate::engine::kernels::attention_softmax;
+use crate::kernels::attention_softmax;
 use burn::tensor::Tensor;
 use burn::tensor::activation::softmax;
 use burn::tensor::{Device, TensorData};
@@ -40,7 +40,7 @@ fn the_fused_softmax_matches_burns_forward_and_backward() {
     // Sentences of 5, 3 and 1 tokens.
     let mask = [1., 1., 1., 1., 1., 1., 1., 1., 0., 0., 1., 0., 0., 0., 0.];
     let mask = Tensor::<2>::from_data(TensorData::new(mask.to_vec(), [b, k]), &device);
-    let bias = crate::engine::loss::key_bias(mask);
+    let bias = crate::loss::key_bias(mask);
     let (p_f, g_f) = run(&scores, &bias, &probe, true);
     let (p_c, g_c) = run(&scores, &bias, &probe, false);
     let gap = super::largest_gap;

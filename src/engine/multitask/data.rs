@@ -3,13 +3,13 @@
 //! the shipped teacher's logits of its training rows (the e-mails' transformer, Brown's MiniLM)
 //! and that teacher's test accuracy.
 
-use crate::engine::data::Dataset;
-use crate::engine::error::{Error, Result};
-use crate::engine::minilm::read_logits;
-use crate::engine::text::{
+use crate::data::Dataset;
+use crate::error::{Error, Result};
+use crate::minilm::read_logits;
+use crate::text::{
     BROWN_GENRES, SPAM_CLASSES, SPAM_MAX_LEN, TextSplit, Tokenizer, brown_sentences, spam_sentences,
 };
-use crate::engine::train::{fraction_equal, predictions};
+use crate::train::{fraction_equal, predictions};
 
 const MIN_COUNT: usize = 3;
 const MAX_WORDS: usize = 12_000;

@@ -15,8 +15,8 @@ pub use data::{Task, TaskFiles, Tasks};
 pub use run::{MultiTaskRun, Scored, Student};
 pub use trainer::MultiTaskTrainer;
 
-use crate::engine::error::{Error, Result};
-use crate::engine::limits;
+use crate::error::{Error, Result};
+use crate::limits;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

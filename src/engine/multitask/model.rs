@@ -7,8 +7,8 @@ use burn::tensor::Device;
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 
-use crate::engine::error::Result;
-use crate::engine::network::{Bow, BowConfig, random_linear};
+use crate::error::Result;
+use crate::network::{Bow, BowConfig, random_linear};
 
 #[derive(Module, Debug)]
 pub struct SharedBow {

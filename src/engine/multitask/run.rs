@@ -5,8 +5,8 @@ use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
 use super::{MultiTaskSettings, MultiTaskTrainer, Tasks};
-use crate::engine::error::Result;
-use crate::engine::train::accuracy;
+use crate::error::Result;
+use crate::train::accuracy;
 
 /// Who trains, in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,11 +12,11 @@ use rand::seq::SliceRandom;
 use super::MultiTaskSettings;
 use super::data::Tasks;
 use super::model::SharedBow;
-use crate::engine::data::Batches;
-use crate::engine::error::{Error, Result};
-use crate::engine::loss::{hard_cross_entropy, hinton_kl};
-use crate::engine::network::{Bow, BowConfig, Classifier, Input};
-use crate::engine::train::host;
+use crate::data::Batches;
+use crate::error::{Error, Result};
+use crate::loss::{hard_cross_entropy, hinton_kl};
+use crate::network::{Bow, BowConfig, Classifier, Input};
+use crate::train::host;
 
 pub struct MultiTaskTrainer {
     model: SharedBow,
@@ -146,9 +146,9 @@ impl MultiTaskTrainer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::data::Dataset;
-    use crate::engine::multitask::Task;
-    use crate::engine::text::Special;
+    use crate::data::Dataset;
+    use crate::multitask::Task;
+    use crate::text::Special;
 
     fn task(name: &'static str, classes: usize, rows: usize) -> Task {
         let mut features = Vec::new();
@@ -169,7 +169,7 @@ mod tests {
         let mut words: Vec<String> = Special::ALL.iter().map(|s| s.text().to_string()).collect();
         words.extend(["a", "b", "c", "d"].map(String::from));
         Tasks {
-            tokenizer: crate::engine::text::Tokenizer::from_words(words, 4).unwrap(),
+            tokenizer: crate::text::Tokenizer::from_words(words, 4).unwrap(),
             tasks: vec![task("two", 2, 8), task("three", 3, 12)],
         }
     }

@@ -4,8 +4,8 @@
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use super::{Classifier, Input, Network};
-use crate::engine::error::{Error, Result};
-use crate::engine::loss::{key_bias, log_relation};
+use crate::error::{Error, Result};
+use crate::loss::{key_bias, log_relation};
 
 /// Square maps of `tokens × tokens` weights, row-major, rows summing to one.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -72,7 +72,7 @@ pub fn attention_maps(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::network::{BowConfig, TransformerConfig};
+    use crate::network::{BowConfig, TransformerConfig};
 
     #[test]
     fn maps_cover_the_sentence_per_block_and_head() {

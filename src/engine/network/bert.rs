@@ -22,8 +22,8 @@ use super::tokens::{
 use super::torch::{TorchTensors, TorchValues, push_embedding, push_linear, push_norm};
 use super::transformer::{BERT_INIT_STD, dropout};
 use super::{Architecture, Classifier, Forward, Input, Qkv, Taps, random_linear};
-use crate::engine::error::Result;
-use crate::engine::loss::key_bias;
+use crate::error::Result;
+use crate::loss::key_bias;
 
 /// BERT's layer-norm epsilon.
 pub const BERT_EPS: f64 = 1e-12;
@@ -239,14 +239,14 @@ impl BertLayer {
         let key = split(self.apply(&self.key, x.clone()));
         let value = split(self.apply(&self.value, x.clone()));
         let scores = query.clone().matmul(key.clone().swap_dims(2, 3));
-        let attention = crate::engine::kernels::attention_softmax(scores, bias, (w as f32).sqrt());
+        let attention = crate::kernels::attention_softmax(scores, bias, (w as f32).sqrt());
         let context = dropout(attention.clone(), self.dropout)
             .matmul(value.clone())
             .swap_dims(1, 2)
             .reshape([batch, positions, d]);
         let attended = dropout(self.apply(&self.attention_output, context), self.dropout);
         let x = self.attention_norm.forward(x + attended);
-        let inner = crate::engine::kernels::gelu(self.apply(&self.intermediate, x.clone()));
+        let inner = crate::kernels::gelu(self.apply(&self.intermediate, x.clone()));
         let ff = dropout(self.apply(&self.output, inner), self.dropout);
         LayerOut {
             hidden: self.output_norm.forward(x + ff),

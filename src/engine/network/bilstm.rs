@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use super::tokens::{check_text_sizes, declared, random_embedding, token_mask};
 use super::torch::{TorchTensors, TorchValues, push_embedding, push_linear};
 use super::{Architecture, Classifier, Forward, Input, Taps, random_linear};
-use crate::engine::error::{Error, Result};
+use crate::error::{Error, Result};
 
 /// Shape of a BiLSTM classifier.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -146,7 +146,7 @@ fn lstm_layer(
     x: Tensor<3>,
     mask: &Tensor<2>,
 ) -> Tensor<3> {
-    match crate::engine::kernels::fused(&x.device()) {
+    match crate::kernels::fused(&x.device()) {
         true => fused_layer(forward, backward, x, mask),
         false => run_both(forward, backward, x, mask),
     }
@@ -164,7 +164,7 @@ fn fused_layer(
     let wx = both(|d| d.input.weight.val());
     let wh = both(|d| d.recurrent.weight.val());
     let biases = Tensor::stack::<2>(vec![bias(forward), bias(backward)], 0);
-    crate::engine::kernels::bilstm(x, wx, wh, biases, mask.clone())
+    crate::kernels::bilstm(x, wx, wh, biases, mask.clone())
 }
 
 /// Both directions over `x` `[batch, positions, embed]` at once, as one batch of two: at step
@@ -529,7 +529,7 @@ mod tests {
         );
         let (out_f, grads_f) = layer_grads(&net, &x, &mask, &probe, true);
         let (out_c, grads_c) = layer_grads(&net, &x, &mask, &probe, false);
-        let gap = crate::engine::kernel_tests::largest_gap;
+        let gap = crate::kernel_tests::largest_gap;
         assert!(
             gap(&out_f, &out_c) < 1e-5,
             "outputs differ by {}",

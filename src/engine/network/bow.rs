@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::tokens::{check_text_sizes, declared, random_embedding, token_mask};
 use super::torch::{TorchTensors, TorchValues, push_embedding, push_linear};
 use super::{Architecture, Classifier, Forward, Input, Taps, random_linear};
-use crate::engine::error::{Error, Result};
+use crate::error::{Error, Result};
 
 /// Shape of a bag-of-words classifier.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

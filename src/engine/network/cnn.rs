@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use super::tokens::declared;
 use super::torch::{TorchTensors, TorchValues, push_linear};
 use super::{Architecture, Classifier, Forward, Input, Taps, fan_in_uniform, random_linear};
-use crate::engine::error::{Error, Result};
+use crate::error::{Error, Result};
 
 /// Side of every convolution kernel.
 pub const KERNEL: usize = 3;

@@ -10,7 +10,7 @@ use burn::tensor::Tensor;
 use burn::tensor::activation::log_softmax;
 
 use super::{Architecture, Classifier, Forward, Input, Network};
-use crate::engine::error::{Error, Result};
+use crate::error::{Error, Result};
 
 /// At most this many teachers (each runs on every row of the transfer set once).
 pub const MAX_MEMBERS: usize = 8;
@@ -186,8 +186,8 @@ impl Classifier for Ensemble {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::loss::host;
-    use crate::engine::network::MlpConfig;
+    use crate::loss::host;
+    use crate::network::MlpConfig;
     use burn::tensor::{Device, TensorData};
 
     fn teachers(device: &Device) -> Vec<Network> {

@@ -13,7 +13,7 @@ use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use super::{Architecture, Classifier, Forward, Input, Taps};
-use crate::engine::error::{Error, Result};
+use crate::error::{Error, Result};
 
 /// The non-linearity between layers.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -416,10 +416,11 @@ impl Mlp {
     }
 }
 
-#[cfg(test)]
 impl Mlp {
     /// NaN output weights, as a blown-up update leaves them: new leaves of the graph, like the
-    /// tensors an optimizer step makes (for the divergence tests of the trainer and the session).
+    /// tensors an optimizer step makes (for the divergence tests of the trainer and the session,
+    /// which is another crate, so this is not `cfg(test)`).
+    #[doc(hidden)]
     pub fn poisoned(mut self) -> Self {
         self.output.weight = self
             .output

@@ -9,7 +9,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 
 use super::mlp::{Mlp, MlpConfig};
 use super::torch::{TorchTensors, TorchValues};
-use crate::engine::error::{Error, Result};
+use crate::error::{Error, Result};
 
 /// One linear layer of an MLP as PyTorch names it: the `nn.Sequential` index of its first
 /// module, and the rank it is factorized to, if it is.
@@ -238,8 +238,8 @@ impl Mlp {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::network::{Architecture, Classifier, Input};
-    use crate::engine::weights::NetworkWeights;
+    use crate::network::{Architecture, Classifier, Input};
+    use crate::weights::NetworkWeights;
 
     fn shared(depth: usize) -> MlpConfig {
         MlpConfig {
@@ -305,7 +305,7 @@ mod tests {
             .init(&Device::flex(), 2)
             .unwrap();
         let w = NetworkWeights::from_network(&net).unwrap();
-        let info = crate::engine::weights::FileInfo {
+        let info = crate::weights::FileInfo {
             role: "student".into(),
             info: serde_json::json!({}),
         };
@@ -338,8 +338,8 @@ mod tests {
 
     #[test]
     fn a_shared_mlp_learns_with_its_layer_shared() {
-        use crate::engine::data::{TransferConfig, TransferSet, digits};
-        use crate::engine::train::{DistillSettings, Trainer, accuracy};
+        use crate::data::{TransferConfig, TransferSet, digits};
+        use crate::train::{DistillSettings, Trainer, accuracy};
         let device = Device::flex();
         let split = digits().unwrap();
         let set = TransferSet::build(&split.train, &TransferConfig::default(), 1).unwrap();

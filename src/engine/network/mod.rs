@@ -27,7 +27,7 @@ use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
-use crate::engine::error::Result;
+use crate::error::Result;
 pub use attention_maps::{AttentionMaps, attention_maps};
 pub use bert::{Bert, BertConfig};
 pub use bilstm::{BiLstm, BiLstmConfig};
@@ -248,7 +248,7 @@ impl Architecture {
         if per_row == 0 || (batch as u64).saturating_mul(per_row) <= TRAINING_ATTENTION_BYTES {
             return Ok(());
         }
-        Err(crate::engine::error::Error::Settings(format!(
+        Err(crate::error::Error::Settings(format!(
             "a batch of {batch} would hold {:.0} MB of attention maps for {}; at most {} rows fit",
             (batch as u64).saturating_mul(per_row) as f64 / 1e6,
             self.describe(),
@@ -519,12 +519,12 @@ mod tests {
         let device = Device::flex();
         let net = arch.init(&device, 1).unwrap();
         let ids: Vec<f32> = (0..7 * 512).map(|i| [2.0, 5.0, 1.0, 0.0][i % 4]).collect();
-        let data = crate::engine::data::Dataset::new("t", ids, vec![0; 7], 512, 3, None).unwrap();
-        let chunked = crate::engine::train::logits_host(&net, &data, &device).unwrap();
+        let data = crate::data::Dataset::new("t", ids, vec![0; 7], 512, 3, None).unwrap();
+        let chunked = crate::train::logits_host(&net, &data, &device).unwrap();
         let one_by_one: Vec<f32> = (0..7)
             .flat_map(|r| {
                 let row = data.subset(&[r]);
-                crate::engine::train::logits_host(&net, &row, &device).unwrap()
+                crate::train::logits_host(&net, &row, &device).unwrap()
             })
             .collect();
         for (a, b) in chunked.iter().zip(&one_by_one) {

@@ -12,8 +12,8 @@
 use super::{
     Activation, Architecture, BiLstmConfig, BowConfig, CnnConfig, MlpConfig, TransformerConfig,
 };
-use crate::engine::catalog::DatasetKind;
-use crate::engine::error::{Error, Result};
+use crate::catalog::DatasetKind;
+use crate::error::{Error, Result};
 
 /// The network kinds, by what they read: an MLP reads feature rows, the others sentences.
 #[derive(

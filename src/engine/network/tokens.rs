@@ -7,7 +7,7 @@ use burn::nn::Embedding;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use rand::rngs::ChaCha8Rng;
 
-use crate::engine::error::{Error, Result};
+use crate::error::{Error, Result};
 
 /// Sum of the element counts of `shapes`, saturating (checked before anything is built).
 pub fn declared(shapes: &[(String, Vec<usize>)]) -> u64 {
@@ -60,7 +60,7 @@ pub struct EncoderShape {
 
 /// The size checks every text network shares.
 pub fn check_text_sizes(vocab: usize, max_len: usize, classes: usize) -> Result<()> {
-    use crate::engine::text::tokenizer::{MAX_LEN, MAX_VOCAB};
+    use crate::text::tokenizer::{MAX_LEN, MAX_VOCAB};
     if !(6..=MAX_VOCAB).contains(&vocab) {
         return Err(Error::ModelConfig(format!(
             "a vocabulary of {vocab} words: 6 (the specials and a word) to {MAX_VOCAB}"

@@ -13,7 +13,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 
 use super::linear_from_host;
 use super::tokens::embedding_from_host;
-use crate::engine::error::{Error, Result};
+use crate::error::{Error, Result};
 
 /// Tensors by PyTorch name, in PyTorch layout, still on the device.
 pub type TorchTensors = Vec<(String, Tensor<2>)>;

@@ -25,8 +25,8 @@ use super::tokens::{
 };
 use super::torch::{TorchTensors, TorchValues, push_embedding, push_linear, push_norm};
 use super::{Architecture, Classifier, Forward, Input, Qkv, Taps, random_linear};
-use crate::engine::error::Result;
-use crate::engine::loss::key_bias;
+use crate::error::Result;
+use crate::loss::key_bias;
 
 /// Shape of a transformer encoder.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -214,11 +214,10 @@ impl Block {
     fn forward(&self, x: Tensor<3>, bias: Tensor<4>) -> BlockOut {
         let qkv = self.in_proj.forward(self.norm1.forward(x.clone()));
         let taps = split_heads(&qkv, self.heads);
-        let (attention, context) =
-            match crate::engine::kernels::attention_core(&qkv, &bias, self.heads) {
-                Some(fused) => fused,
-                None => composed_attention(&taps, bias),
-            };
+        let (attention, context) = match crate::kernels::attention_core(&qkv, &bias, self.heads) {
+            Some(fused) => fused,
+            None => composed_attention(&taps, bias),
+        };
         BlockOut {
             hidden: self.after_attention(x, context),
             attention,
@@ -229,7 +228,7 @@ impl Block {
     /// The block's output alone: on the fused path no head is split out for taps nobody reads.
     fn hidden(&self, x: Tensor<3>, bias: Tensor<4>) -> Tensor<3> {
         let qkv = self.in_proj.forward(self.norm1.forward(x.clone()));
-        let context = match crate::engine::kernels::attention_core(&qkv, &bias, self.heads) {
+        let context = match crate::kernels::attention_core(&qkv, &bias, self.heads) {
             Some((_, context)) => context,
             None => composed_attention(&split_heads(&qkv, self.heads), bias).1,
         };
@@ -239,8 +238,7 @@ impl Block {
     /// The residual after attention, then the feed-forward part with its residual.
     fn after_attention(&self, x: Tensor<3>, context: Tensor<3>) -> Tensor<3> {
         let x = x + dropout(self.out_proj.forward(context), self.dropout);
-        let inner =
-            crate::engine::kernels::gelu(self.linear1.forward(self.norm2.forward(x.clone())));
+        let inner = crate::kernels::gelu(self.linear1.forward(self.norm2.forward(x.clone())));
         let ff = self.linear2.forward(dropout(inner, self.dropout));
         x + dropout(ff, self.dropout)
     }
@@ -268,7 +266,7 @@ pub(crate) fn split_heads(qkv: &Tensor<3>, heads: usize) -> Qkv {
 pub(crate) fn composed_attention(qkv: &Qkv, bias: Tensor<4>) -> (Tensor<4>, Tensor<3>) {
     let [batch, heads, positions, w] = qkv.query.dims();
     let scores = qkv.query.clone().matmul(qkv.key.clone().swap_dims(2, 3));
-    let attention = crate::engine::kernels::attention_softmax(scores, bias, (w as f32).sqrt());
+    let attention = crate::kernels::attention_softmax(scores, bias, (w as f32).sqrt());
     let context = attention
         .clone()
         .matmul(qkv.value.clone())

@@ -2,8 +2,8 @@
 
 use super::graph::{Graph, int, ints};
 use super::{Tensors, activation};
-use crate::engine::error::Result;
-use crate::engine::network::{CnnConfig, MlpConfig};
+use crate::error::Result;
+use crate::network::{CnnConfig, MlpConfig};
 
 /// The logits of an MLP over `input`. A shared layer's weights are one initializer, read at
 /// every depth; a factorized layer is two products.

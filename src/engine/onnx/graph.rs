@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-pub use crate::engine::weights::q8::int8;
+pub use crate::weights::q8::int8;
 
 use super::proto::{
     ATTR_FLOAT, ATTR_INT, ATTR_INTS, AttributeProto, Dimension, FLOAT, GraphProto, INT8, INT64,
@@ -119,7 +119,7 @@ impl Graph {
 
     /// A linear layer's `[out, in]` weight as the `[in, out]` matrix `MatMul` takes.
     pub fn weight_transposed(&mut self, name: &str, [out, inp]: [usize; 2], w: &[f32]) -> String {
-        let t = crate::engine::network::transposed(w, out, inp);
+        let t = crate::network::transposed(w, out, inp);
         self.weight(name, &[inp, out], &t)
     }
 

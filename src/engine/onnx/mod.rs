@@ -14,9 +14,9 @@ use std::collections::BTreeMap;
 
 use prost::Message;
 
-use crate::engine::error::{Error, Result};
-use crate::engine::network::{Activation, Architecture};
-use crate::engine::weights::NetworkWeights;
+use crate::error::{Error, Result};
+use crate::network::{Activation, Architecture};
+use crate::weights::NetworkWeights;
 use graph::{Dim, Graph};
 pub use graph::{OPSET, Precision, int8};
 
@@ -89,9 +89,9 @@ fn not_a_student() -> Error {
 /// its int8 values times its scale: what the int8 model computes with.
 pub fn dequantized(weights: &NetworkWeights) -> NetworkWeights {
     let mut out = weights.clone();
-    for name in crate::engine::weights::q8::quantizable(&weights.architecture) {
+    for name in crate::weights::q8::quantizable(&weights.architecture) {
         if let Some(values) = out.tensors.get_mut(&name) {
-            *values = crate::engine::weights::q8::round_trip(values);
+            *values = crate::weights::q8::round_trip(values);
         }
     }
     out
@@ -121,12 +121,8 @@ fn gelu(g: &mut Graph, x: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::compress::quantize::{
-        Bits, Calibrate, Granularity, Quantization, round_trip,
-    };
-    use crate::engine::network::{
-        BiLstmConfig, BowConfig, CnnConfig, MlpConfig, TransformerConfig,
-    };
+    use crate::compress::quantize::{Bits, Calibrate, Granularity, Quantization, round_trip};
+    use crate::network::{BiLstmConfig, BowConfig, CnnConfig, MlpConfig, TransformerConfig};
     use burn::tensor::Device;
 
     fn weights(architecture: Architecture) -> NetworkWeights {
@@ -239,7 +235,7 @@ mod tests {
         let err = export(&w, Precision::Float32).unwrap_err().to_string();
         assert!(err.contains("7 tensors"), "{err}");
         let bert = NetworkWeights {
-            architecture: Architecture::Bert(crate::engine::network::BertConfig::minilm(64, 10)),
+            architecture: Architecture::Bert(crate::network::BertConfig::minilm(64, 10)),
             tensors: BTreeMap::new(),
         };
         let err = export(&bert, Precision::Float32).unwrap_err().to_string();

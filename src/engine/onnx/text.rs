@@ -5,8 +5,8 @@ use super::features::gemm;
 use super::graph::{Graph, float, int, ints};
 use super::proto::{ATTR_STRING, AttributeProto, FLOAT};
 use super::{Tensors, gelu};
-use crate::engine::error::Result;
-use crate::engine::network::{BiLstmConfig, BowConfig, TransformerConfig};
+use crate::error::Result;
+use crate::network::{BiLstmConfig, BowConfig, TransformerConfig};
 
 /// `[batch, positions]`: 1.0 at a token, 0.0 at padding.
 fn token_mask(g: &mut Graph, ids: &str) -> String {

@@ -11,10 +11,10 @@ mod textbrewer;
 mod torchdistill;
 pub mod yaml;
 
-use crate::engine::error::{Error, Result};
-use crate::engine::loss::AttentionLoss;
-use crate::engine::network::Architecture;
-use crate::engine::train::DistillSettings;
+use crate::error::{Error, Result};
+use crate::loss::AttentionLoss;
+use crate::network::Architecture;
+use crate::train::DistillSettings;
 
 pub use textbrewer::TEXTBREWER_FIELDS;
 
@@ -102,10 +102,10 @@ impl Recipe<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::loss::{KlForm, KlReduction};
-    use crate::engine::mapping::MappingScheme;
-    use crate::engine::network::MlpConfig;
-    use crate::engine::schedule::Schedule;
+    use crate::loss::{KlForm, KlReduction};
+    use crate::mapping::MappingScheme;
+    use crate::network::MlpConfig;
+    use crate::schedule::Schedule;
 
     fn recipe_text(settings: &DistillSettings) -> (serde_json::Value, String, Vec<String>) {
         let teacher: Architecture = MlpConfig::teacher(64, 10).into();

@@ -8,9 +8,9 @@ use serde_json::{Value, json};
 
 use super::yaml::decimal;
 use super::{Recipe, Term};
-use crate::engine::error::Result;
-use crate::engine::loss::{HiddenLoss, KlReduction, SoftLoss};
-use crate::engine::schedule::Schedule;
+use crate::error::Result;
+use crate::loss::{HiddenLoss, KlReduction, SoftLoss};
+use crate::schedule::Schedule;
 
 /// The keyword arguments of TextBrewer's `DistillationConfig` this writer may use, and those of
 /// its `IntermediateMatch` (TextBrewer 0.2).

@@ -5,10 +5,10 @@
 
 use super::yaml::{Yaml, decimal, map, n, s};
 use super::{Recipe, Term};
-use crate::engine::error::Result;
-use crate::engine::loss::{HiddenLoss, KlReduction, SoftLoss};
-use crate::engine::network::Architecture;
-use crate::engine::schedule::Schedule;
+use crate::error::Result;
+use crate::loss::{HiddenLoss, KlReduction, SoftLoss};
+use crate::network::Architecture;
+use crate::schedule::Schedule;
 
 impl Recipe<'_> {
     /// The config as YAML text (its notes at the top as comments) and the notes.

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::data::{BOS, EOS, MAX_LETTERS, PAD, PHONE_IDS, TARGET_LEN, edit_distance};
 use super::model::{Seq2Seq, id_rows};
-use crate::engine::error::{Error, Result};
+use crate::error::{Error, Result};
 
 /// The widest beam the engine takes: wider only costs time on words of up to 14 phonemes.
 pub const MAX_BEAM: usize = 64;
@@ -102,7 +102,7 @@ impl Seq2Seq {
             id_rows(&[letters.to_vec()], MAX_LETTERS, device),
             id_rows(&[prefix], TARGET_LEN, device),
         );
-        let table = crate::engine::train::host(log_softmax(logits, 2))?;
+        let table = crate::train::host(log_softmax(logits, 2))?;
         let mut total = 0.0;
         for (t, &id) in phonemes.iter().chain(&[EOS]).enumerate().take(TARGET_LEN) {
             total += table[t * PHONE_IDS + id as usize];
@@ -187,7 +187,7 @@ fn open_rows(searches: &[Search]) -> (Vec<i64>, Vec<Vec<u32>>) {
 
 /// The log-probabilities of the next id for each open candidate, `[candidates][PHONE_IDS]`.
 fn next_log_probs(logits: Tensor<3>) -> Result<Vec<Vec<f32>>> {
-    let flat = crate::engine::train::host(log_softmax(logits, 2))?;
+    let flat = crate::train::host(log_softmax(logits, 2))?;
     Ok(flat.chunks(PHONE_IDS).map(<[f32]>::to_vec).collect())
 }
 
@@ -223,12 +223,12 @@ fn done(open: &[Candidate], closed: &[Candidate], width: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::seq2seq::data::letters;
-    use crate::engine::seq2seq::{Seq2SeqConfig, load_seq2seq};
+    use crate::seq2seq::data::letters;
+    use crate::seq2seq::{Seq2SeqConfig, load_seq2seq};
 
     fn teacher(device: &Device) -> Seq2Seq {
         let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../.."),
             "/assets/teachers/cmudict.safetensors"
         );
         let bytes = std::fs::read(path).expect("the shipped pronouncing teacher");
@@ -295,9 +295,9 @@ mod tests {
     fn greedy_decoding_with_the_cache_says_what_recomputing_every_position_says() {
         let device = Device::flex();
         let model = teacher(&device);
-        let data = crate::engine::seq2seq::G2p::from_gz(
+        let data = crate::seq2seq::G2p::from_gz(
             &std::fs::read(concat!(
-                env!("CARGO_MANIFEST_DIR"),
+                concat!(env!("CARGO_MANIFEST_DIR"), "/../.."),
                 "/assets/data/cmudict/cmudict.tsv.gz"
             ))
             .expect("the shipped pairs"),

@@ -1,6 +1,6 @@
 //! CMUdict as a grapheme-to-phoneme task: a word's letters in, its phonemes out.
 
-use crate::engine::error::{Error, Result};
+use crate::error::{Error, Result};
 
 /// Padding (both sides), start and end of a pronunciation.
 pub const PAD: u32 = 0;
@@ -78,7 +78,7 @@ pub const MAX_TEXT_BYTES: usize = 32 << 20;
 impl G2p {
     /// The shipped set: gzip'd lines of `split<TAB>word<TAB>phonemes`.
     pub fn from_gz(bytes: &[u8]) -> Result<Self> {
-        let raw = crate::engine::data::gunzip(bytes, MAX_TEXT_BYTES, "the CMUdict file")?;
+        let raw = crate::data::gunzip(bytes, MAX_TEXT_BYTES, "the CMUdict file")?;
         let text = String::from_utf8(raw)
             .map_err(|_| Error::Dataset("the CMUdict file is not UTF-8 text".into()))?;
         Self::parse(&text)

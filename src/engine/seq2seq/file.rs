@@ -9,8 +9,8 @@ use burn::tensor::Device;
 use safetensors::SafeTensors;
 
 use super::model::{Seq2Seq, Seq2SeqConfig};
-use crate::engine::error::{Error, Result};
-use crate::engine::weights::too_big;
+use crate::error::{Error, Result};
+use crate::weights::too_big;
 
 const FORMAT: &str = "distill-playground seq2seq";
 
@@ -71,7 +71,7 @@ pub fn load_seq2seq(bytes: &[u8], device: &Device) -> Result<(Seq2Seq, Seq2SeqCo
         return Err(Error::Weights(format!(
             "the file does not fit the encoder–decoder {}: unexpected [{}]{}",
             config.describe(),
-            crate::engine::error::list(&applied.unused),
+            crate::error::list(&applied.unused),
             applied
                 .errors
                 .first()

@@ -12,7 +12,7 @@ use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use super::data::{BOS, EOS, LETTERS, MAX_LETTERS, PAD, PHONE_IDS, TARGET_LEN};
-use crate::engine::error::{Error, Result};
+use crate::error::{Error, Result};
 
 /// The shape of an encoder–decoder: width, heads, layers on each side, feed-forward width.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -217,7 +217,7 @@ impl Seq2Seq {
             id_rows(&[letters.to_vec()], MAX_LETTERS, device),
             id_rows(&[prefix], TARGET_LEN, device),
         );
-        let probs = crate::engine::train::host(burn::tensor::activation::softmax(logits, 2))?;
+        let probs = crate::train::host(burn::tensor::activation::softmax(logits, 2))?;
         let rows = probs
             .chunks(PHONE_IDS)
             .take((said.len() + 1).min(TARGET_LEN))

@@ -9,7 +9,7 @@ use super::beam::{Candidate, closest_to_gold};
 use super::data::Pair;
 use super::model::Seq2Seq;
 use super::train::Seq2SeqSettings;
-use crate::engine::error::{Error, Result};
+use crate::error::{Error, Result};
 
 /// What the student learns from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

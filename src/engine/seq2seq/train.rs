@@ -12,9 +12,9 @@ use serde::{Deserialize, Serialize};
 use super::data::{BOS, EOS, MAX_LETTERS, PHONE_IDS, Pair, TARGET_LEN, edit_distance};
 use super::model::{Seq2Seq, Seq2SeqConfig, id_rows};
 use super::targets::{Targets, check_beam, decode_targets, sequence_targets};
-use crate::engine::data::Batches;
-use crate::engine::error::{Error, Result};
-use crate::engine::limits;
+use crate::data::Batches;
+use crate::error::{Error, Result};
+use crate::limits;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Seq2SeqSettings {

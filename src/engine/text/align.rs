@@ -85,10 +85,10 @@ pub fn piece_words(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::text::words;
+    use crate::text::words;
 
     fn wordpiece(max_len: usize) -> WordPiece {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        let path = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
             .join("assets/teachers/minilm/tokenizer.json");
         WordPiece::from_json(&std::fs::read(path).unwrap(), max_len).unwrap()
     }

@@ -13,7 +13,7 @@ use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use super::{Special, Tokenizer};
-use crate::engine::error::{Error, Result};
+use crate::error::{Error, Result};
 
 /// Tang's augmentation knobs (the paper's values are the defaults).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]

@@ -6,8 +6,8 @@
 //! 500 documents, split by document (100 of them test), so no document is on both sides. The
 //! part-of-speech tags are kept for the adversarial-imitation lab.
 
-use crate::engine::data::{Dataset, Split};
-use crate::engine::error::Result;
+use crate::data::{Dataset, Split};
+use crate::error::Result;
 
 use super::Tokenizer;
 use super::spam::TextSplit;
@@ -141,7 +141,7 @@ mod tests {
 
     #[test]
     fn the_shipped_set_splits_by_document() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        let path = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
             .join("assets")
             .join(BROWN_FILE);
         let bytes = std::fs::read(path).unwrap();

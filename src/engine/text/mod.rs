@@ -1,7 +1,7 @@
 //! Text classification: a word-level tokenizer, the shipped SpamAssassin set, and Tang et al.'s
 //! augmentation of the transfer set.
 //!
-//! Text datasets are ordinary [`Dataset`](crate::engine::data::Dataset)s whose feature rows are
+//! Text datasets are ordinary [`Dataset`](crate::data::Dataset)s whose feature rows are
 //! token ids (stored as `f32`, which is exact for ids below 2²⁴), `max_len` per row, `[CLS]`
 //! first and `[PAD]` (id 0) after the end. Splits, transfer sets, batches and the teacher cache
 //! therefore work on text unchanged; the text networks read those rows as ids.
@@ -29,8 +29,8 @@ pub use spam::{
 pub use tokenizer::{Special, Tokenizer, words};
 pub use verses::{VERSE_GENRES, VERSES_FILE, VersePair, verse_pairs};
 
-use crate::engine::data::{Dataset, TransferConfig, TransferSet};
-use crate::engine::error::Result;
+use crate::data::{Dataset, TransferConfig, TransferSet};
+use crate::error::Result;
 
 /// A transfer set of sentences: labeled and unlabeled ones as `config` says, then Tang's
 /// augmented copies of all of them (`aug.copies` each; the image augmentation of `config` does

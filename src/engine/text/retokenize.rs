@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use crate::engine::data::TransferSet;
+use crate::data::TransferSet;
 
 use super::Tokenizer;
 use super::align::piece_words;
@@ -86,7 +86,7 @@ impl<'a> Sentences<'a> {
         &self,
         set: TransferSet,
         wordpiece: &WordPiece,
-    ) -> crate::engine::error::Result<TransferSet> {
+    ) -> crate::error::Result<TransferSet> {
         let (pieces, aligned) = self.piece_rows(&set.features, set.dim, wordpiece);
         set.with_teacher_rows(pieces, wordpiece.max_len())?
             .with_alignment(aligned)
@@ -96,9 +96,9 @@ impl<'a> Sentences<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::data::TransferConfig;
-    use crate::engine::network::{BertConfig, BowConfig};
-    use crate::engine::train::{DistillSettings, Trainer};
+    use crate::data::TransferConfig;
+    use crate::network::{BertConfig, BowConfig};
+    use crate::train::{DistillSettings, Trainer};
     use burn::tensor::Device;
 
     fn split() -> TextSplit {
@@ -120,7 +120,7 @@ mod tests {
     }
 
     fn wordpiece() -> WordPiece {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        let path = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
             .join("assets/teachers/minilm/tokenizer.json");
         WordPiece::from_json(&std::fs::read(path).unwrap(), 12).unwrap()
     }
@@ -167,7 +167,7 @@ mod tests {
         assert!(set.clone().push_augmented(vec![0.0; set.dim]).is_err());
     }
 
-    fn piece_teacher(wp: &WordPiece, heads: usize) -> crate::engine::network::Network {
+    fn piece_teacher(wp: &WordPiece, heads: usize) -> crate::network::Network {
         BertConfig {
             vocab: wp.vocab_size(),
             max_len: 12,
@@ -179,7 +179,7 @@ mod tests {
             dropout: 0.0,
         }
         .init(&Device::flex(), 1)
-        .map(crate::engine::network::Network::Bert)
+        .map(crate::network::Network::Bert)
         .unwrap()
     }
 
@@ -225,8 +225,8 @@ mod tests {
     /// MiniLM's relations over words.
     #[test]
     fn an_aligned_teacher_of_word_pieces_teaches_layers_and_attention() {
-        use crate::engine::loss::AttentionLoss;
-        use crate::engine::network::TransformerConfig;
+        use crate::loss::AttentionLoss;
+        use crate::network::TransformerConfig;
         let (split, wp) = (split(), wordpiece());
         let device = Device::flex().autodiff();
         let teacher = piece_teacher(&wp, 4);

@@ -1,8 +1,8 @@
 //! The shipped text set: SpamAssassin e-mails as three classes (easy ham, hard ham, spam), see
 //! `assets/data/LICENSES.md`. Each line of the file is `split<TAB>class<TAB>text`.
 
-use crate::engine::data::Dataset;
-use crate::engine::error::{Error, Result};
+use crate::data::Dataset;
+use crate::error::{Error, Result};
 
 use super::Tokenizer;
 

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::error::{Error, Result};
+use crate::error::{Error, Result};
 
 /// The special tokens, with their fixed ids.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -206,7 +206,7 @@ impl Tokenizer {
             if ids.insert(w.clone(), i as u32).is_some() {
                 return bad(format!(
                     "the word {} is listed twice",
-                    crate::engine::error::quote(w)
+                    crate::error::quote(w)
                 ));
             }
         }

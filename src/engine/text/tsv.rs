@@ -7,8 +7,8 @@ use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 use rand::seq::SliceRandom;
 
-use crate::engine::data::gunzip;
-use crate::engine::error::{Error, Result};
+use crate::data::gunzip;
+use crate::error::{Error, Result};
 
 /// The rows of each split of `file` (at most `max_bytes` unpacked). `row(fields, bad)` reads the
 /// fields after the split, and returns `bad(what)` for a line it refuses (named by number).

@@ -7,7 +7,7 @@
 //! 31,084 verses that both translations have, split by chapter (a fifth of each genre's
 //! chapters are test), so that neighbouring verses never sit on both sides.
 
-use crate::engine::error::Result;
+use crate::error::Result;
 
 /// Where the set lives under `assets/`.
 pub const VERSES_FILE: &str = "data/bible/verses.tsv.gz";
@@ -92,7 +92,7 @@ mod tests {
 
     #[test]
     fn the_shipped_verses_split_by_chapter() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        let path = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
             .join("assets")
             .join(VERSES_FILE);
         let [train, test] = verse_pairs(&std::fs::read(path).unwrap()).unwrap();

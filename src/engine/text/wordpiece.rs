@@ -17,7 +17,7 @@ use serde::Deserialize;
 use unicode_categories::UnicodeCategories;
 use unicode_normalization_alignments::UnicodeNormalization;
 
-use crate::engine::error::{Error, Result};
+use crate::error::{Error, Result};
 
 /// The ids of BERT's special tokens in its uncased vocabulary.
 pub const PAD: u32 = 0;

@@ -7,8 +7,8 @@ use burn::tensor::Tensor;
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 
-use crate::engine::error::{Error, Result};
-use crate::engine::network::{Classifier, Input, Mlp, Network, Transformer, random_linear};
+use crate::error::{Error, Result};
+use crate::network::{Classifier, Input, Mlp, Network, Transformer, random_linear};
 
 /// A network module replacing can cut into layers.
 #[derive(Clone, Copy)]

@@ -19,7 +19,7 @@ mod trainer;
 pub use rate::ReplaceRate;
 pub use trainer::{Phase, TheseusSettings, TheseusStep, TheseusTrainer};
 
-use crate::engine::error::{Error, Result};
+use crate::error::{Error, Result};
 
 /// The teacher layers (0-based) each of `modules` successors replaces: `depth / modules` each.
 pub fn module_layers(depth: usize, modules: usize) -> Result<Vec<std::ops::Range<usize>>> {

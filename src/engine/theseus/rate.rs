@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::error::{Error, Result};
+use crate::error::{Error, Result};
 
 /// How often a module runs as its successor during phase 1.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]

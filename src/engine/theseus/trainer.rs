@@ -11,12 +11,12 @@ use serde::{Deserialize, Serialize};
 
 use super::mixed::{self, Layered};
 use super::{ReplaceRate, module_layers};
-use crate::engine::data::{Batches, TransferSet};
-use crate::engine::error::{Error, Result};
-use crate::engine::limits;
-use crate::engine::loss::hard_cross_entropy;
-use crate::engine::network::{Architecture, Classifier, Input, Network};
-use crate::engine::train::{host, host_async, predictions};
+use crate::data::{Batches, TransferSet};
+use crate::error::{Error, Result};
+use crate::limits;
+use crate::loss::hard_cross_entropy;
+use crate::network::{Architecture, Classifier, Input, Network};
+use crate::train::{host, host_async, predictions};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -6,7 +6,7 @@
 
 use burn::tensor::{Device, Tensor, TensorData};
 
-use crate::engine::network::Qkv;
+use crate::network::Qkv;
 
 pub(super) struct Pooling {
     /// `[batch, student positions, teacher positions]`: 1/k for each of a word's k pieces.

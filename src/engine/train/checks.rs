@@ -2,10 +2,10 @@
 //! same rows (or the teacher its own, aligned or not), predict the same classes, and can compare
 //! attention.
 
-use crate::engine::data::TransferSet;
-use crate::engine::error::{Error, Result};
-use crate::engine::loss::AttentionLoss;
-use crate::engine::network::Architecture;
+use crate::data::TransferSet;
+use crate::error::{Error, Result};
+use crate::loss::AttentionLoss;
+use crate::network::Architecture;
 
 use super::DistillSettings;
 

@@ -2,10 +2,10 @@
 
 use burn::tensor::{Device, Tensor, TensorData};
 
-use crate::engine::data::Dataset;
-use crate::engine::error::{Error, Result};
-use crate::engine::loss::host;
-use crate::engine::network::{Classifier, Input};
+use crate::data::Dataset;
+use crate::error::{Error, Result};
+use crate::loss::host;
+use crate::network::{Classifier, Input};
 
 /// Row-major feature rows (`dim` each) as tensors of at most `rows` rows (a whole test set at
 /// once would be one large allocation on the device; see [`Architecture::rows_per_pass`]).

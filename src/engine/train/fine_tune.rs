@@ -17,10 +17,10 @@ use rand::rngs::ChaCha8Rng;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
-use crate::engine::data::Dataset;
-use crate::engine::error::{Error, Result};
-use crate::engine::loss::hard_cross_entropy;
-use crate::engine::network::{Bert, Classifier, Input};
+use crate::data::Dataset;
+use crate::error::{Error, Result};
+use crate::loss::hard_cross_entropy;
+use crate::network::{Bert, Classifier, Input};
 
 use super::eval::{fraction_equal, predictions};
 
@@ -254,7 +254,7 @@ fn one_hot(label: u8, classes: usize) -> Vec<f32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::network::BertConfig;
+    use crate::network::BertConfig;
 
     #[test]
     fn the_rate_warms_up_then_decays_to_zero() {
@@ -289,8 +289,8 @@ mod tests {
     /// the scales), and a network fine-tuned through them is the network its 4-bit file holds.
     #[test]
     fn quantization_aware_fine_tuning_writes_what_it_trained() {
-        use crate::engine::network::bert::fake_quantize;
-        use crate::engine::weights::{FileInfo, NetworkWeights, q4};
+        use crate::network::bert::fake_quantize;
+        use crate::weights::{FileInfo, NetworkWeights, q4};
         let device = Device::flex();
         let values: Vec<f32> = (0..64 * 3)
             .map(|i| ((i * 29) % 41) as f32 / 13.0 - 1.5)
@@ -415,7 +415,7 @@ mod tests {
             "{losses:?}"
         );
         let together = bucketed_logits(&net, &data, &flex).unwrap();
-        let alone = crate::engine::train::logits_host(&net, &data.subset(&[5]), &flex).unwrap();
+        let alone = crate::train::logits_host(&net, &data.subset(&[5]), &flex).unwrap();
         for (a, b) in together[10..12].iter().zip(&alone) {
             assert!((a - b).abs() < 1e-5, "{a} vs {b}");
         }

@@ -5,9 +5,9 @@
 
 use std::collections::HashMap;
 
-use crate::engine::data::Dataset;
-use crate::engine::error::{Error, Result};
-use crate::engine::network::Classifier;
+use crate::data::Dataset;
+use crate::error::{Error, Result};
+use crate::network::Classifier;
 
 use super::logits_host;
 
@@ -182,7 +182,7 @@ impl KnownLogits {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::network::MlpConfig;
+    use crate::network::MlpConfig;
     use burn::tensor::Device;
 
     #[test]

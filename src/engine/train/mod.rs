@@ -23,19 +23,19 @@ pub use known::KnownLogits;
 pub use omitted::{OmittedReport, omitted_class_report};
 pub use regularise::{Regularisation, jitter_images, shift};
 
-use crate::engine::limits;
+use crate::limits;
 use burn::module::Module;
 use burn::nn::Linear;
 use burn::optim::ModuleOptimizer;
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
-use crate::engine::data::{Batch, Batches, TransferSet};
-use crate::engine::error::{Error, Result};
-use crate::engine::loss::{self, AttentionLoss, HiddenLoss, KlForm, Projection, SoftLoss};
-use crate::engine::mapping::{LayerMapping, MappingScheme};
-use crate::engine::network::{Architecture, Ensemble, Network};
-use crate::engine::schedule::Schedule;
+use crate::data::{Batch, Batches, TransferSet};
+use crate::error::{Error, Result};
+use crate::loss::{self, AttentionLoss, HiddenLoss, KlForm, Projection, SoftLoss};
+use crate::mapping::{LayerMapping, MappingScheme};
+use crate::network::{Architecture, Ensemble, Network};
+use crate::schedule::Schedule;
 
 /// Every knob of a distillation run. Defaults are sensible for the digits set.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -262,10 +262,10 @@ struct PendingStep {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::data::Dataset;
-    use crate::engine::data::{ToyKind, TransferConfig, digits, toy_dataset};
-    use crate::engine::network::{Mlp, MlpConfig};
-    use crate::engine::weights::MlpWeights;
+    use crate::data::Dataset;
+    use crate::data::{ToyKind, TransferConfig, digits, toy_dataset};
+    use crate::network::{Mlp, MlpConfig};
+    use crate::weights::MlpWeights;
     use futures_lite::future::block_on;
 
     fn digits_transfer(fraction: f32) -> (TransferSet, Dataset) {
@@ -471,8 +471,8 @@ mod tests {
         width: usize,
         heads: usize,
         blocks: usize,
-    ) -> crate::engine::network::TransformerConfig {
-        crate::engine::network::TransformerConfig {
+    ) -> crate::network::TransformerConfig {
+        crate::network::TransformerConfig {
             vocab: 12,
             max_len: 6,
             width,

@@ -10,8 +10,8 @@ use rand::RngExt;
 use rand::rngs::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::engine::data::TransferSet;
-use crate::engine::error::{Error, Result};
+use crate::data::TransferSet;
+use crate::error::{Error, Result};
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -180,10 +180,10 @@ mod described {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::data::{ToyKind, TransferConfig, digits, toy_dataset};
-    use crate::engine::network::{Classifier, Input, Mlp, MlpConfig, MlpDropout};
-    use crate::engine::train::{DistillSettings, Trainer};
-    use crate::engine::weights::NetworkWeights;
+    use crate::data::{ToyKind, TransferConfig, digits, toy_dataset};
+    use crate::network::{Classifier, Input, Mlp, MlpConfig, MlpDropout};
+    use crate::train::{DistillSettings, Trainer};
+    use crate::weights::NetworkWeights;
     use burn::module::Module;
     use burn::tensor::{Device, Tensor};
     use rand::SeedableRng;
@@ -201,7 +201,7 @@ mod tests {
             total_steps: steps,
             ..Default::default()
         };
-        let config = crate::engine::network::Architecture::from(MlpConfig::student(64, 10));
+        let config = crate::network::Architecture::from(MlpConfig::student(64, 10));
         let mut t = Trainer::supervised(config, data, settings, &Device::flex()).unwrap();
         for _ in 0..steps {
             t.step().unwrap();

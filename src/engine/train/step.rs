@@ -4,9 +4,9 @@
 use burn::optim::GradientsParams;
 use burn::tensor::{Tensor, TensorData};
 
-use crate::engine::error::{Error, Result};
-use crate::engine::loss::{self, AttentionLoss, Projection};
-use crate::engine::network::{Classifier, Input, Taps};
+use crate::error::{Error, Result};
+use crate::loss::{self, AttentionLoss, Projection};
+use crate::network::{Classifier, Input, Taps};
 
 use super::aligned::Pooling;
 use super::teacher::Targets;
@@ -113,7 +113,7 @@ impl Trainer {
         &self,
         rows: &[usize],
         x: Input,
-        student: &crate::engine::network::Forward,
+        student: &crate::network::Forward,
         hard: Tensor<1>,
         temperature: f32,
         alpha: f32,

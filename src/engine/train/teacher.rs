@@ -3,10 +3,10 @@
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
-use crate::engine::data::TransferSet;
-use crate::engine::error::{Error, Result};
-use crate::engine::loss::AttentionLoss;
-use crate::engine::network::{Architecture, Classifier, Input, Qkv, Taps};
+use crate::data::TransferSet;
+use crate::error::{Error, Result};
+use crate::loss::AttentionLoss;
+use crate::network::{Architecture, Classifier, Input, Qkv, Taps};
 
 use super::aligned::Pooling;
 use super::*;

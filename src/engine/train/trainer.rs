@@ -5,13 +5,13 @@ use burn::tensor::Device;
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 
-use crate::engine::data::{Batches, Dataset, TransferSet};
-use crate::engine::error::{Error, Result};
-use crate::engine::loss::AttentionLoss;
-use crate::engine::mapping::{LayerMapping, MappingScheme};
-use crate::engine::network::{Architecture, Classifier, Mlp, MlpDropout, Network, random_linear};
-use crate::engine::schedule::Schedule;
-use crate::engine::weights::NetworkWeights;
+use crate::data::{Batches, Dataset, TransferSet};
+use crate::error::{Error, Result};
+use crate::loss::AttentionLoss;
+use crate::mapping::{LayerMapping, MappingScheme};
+use crate::network::{Architecture, Classifier, Mlp, MlpDropout, Network, random_linear};
+use crate::schedule::Schedule;
+use crate::weights::NetworkWeights;
 
 use super::checks::{check_classes, check_own_rows, check_shapes, check_text_pair};
 use super::*;

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use burn::tensor::Device;
 
 use super::{FileInfo, NetworkWeights, WeightFormat};
-use crate::engine::error::{Error, Result};
-use crate::engine::network::{Architecture, Mlp, MlpConfig, Network, linear_from_host};
+use crate::error::{Error, Result};
+use crate::network::{Architecture, Mlp, MlpConfig, Network, linear_from_host};
 
 /// An MLP's weights on the host, in PyTorch layout.
 #[derive(Clone, Debug, PartialEq)]

@@ -26,9 +26,9 @@ use burn::store::{BurnpackStore, ModuleSnapshot};
 use burn::tensor::{Bytes, Device};
 use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 
-use crate::engine::error::{Error, Result, list, quote};
-use crate::engine::network::torch::TorchValues;
-use crate::engine::network::{Architecture, Classifier, MlpConfig, Network};
+use crate::error::{Error, Result, list, quote};
+use crate::network::torch::TorchValues;
+use crate::network::{Architecture, Classifier, MlpConfig, Network};
 
 /// What this version writes: the architecture names its kind (`{"kind": "mlp", …}`).
 pub const FORMAT: &str = "distill-playground/v2";
@@ -540,13 +540,13 @@ pub fn load_network(bytes: &[u8], device: &Device) -> Result<(Network, FileInfo)
 }
 
 /// Loads an MLP from a weight file (safetensors or burnpack) onto `device`.
-pub fn load_mlp(bytes: &[u8], device: &Device) -> Result<(crate::engine::network::Mlp, FileInfo)> {
+pub fn load_mlp(bytes: &[u8], device: &Device) -> Result<(crate::network::Mlp, FileInfo)> {
     let (weights, info) = MlpWeights::from_bytes(bytes)?;
     Ok((weights.to_mlp(device)?, info))
 }
 
 /// Serialises an MLP (synchronous read).
-pub fn save_mlp(net: &crate::engine::network::Mlp, info: &FileInfo) -> Result<Vec<u8>> {
+pub fn save_mlp(net: &crate::network::Mlp, info: &FileInfo) -> Result<Vec<u8>> {
     MlpWeights::from_mlp(net)?.to_safetensors(info)
 }
 
@@ -558,8 +558,8 @@ pub fn save_network(net: &Network, info: &FileInfo) -> Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::network::Mlp;
-    use crate::engine::train::logits_host;
+    use crate::network::Mlp;
+    use crate::train::logits_host;
 
     fn small() -> (Mlp, Device) {
         let device = Device::flex();
@@ -568,7 +568,7 @@ mod tests {
             inputs: 64,
             hidden: vec![16, 8],
             classes: 10,
-            activation: crate::engine::network::Activation::Relu,
+            activation: crate::network::Activation::Relu,
             ranks: Vec::new(),
             shared: false,
         };
@@ -617,9 +617,7 @@ mod tests {
     /// back into a network with bit-identical logits, in both formats.
     #[test]
     fn text_networks_round_trip_in_both_formats() {
-        use crate::engine::network::{
-            BiLstmConfig, BowConfig, Classifier, Input, TransformerConfig,
-        };
+        use crate::network::{BiLstmConfig, BowConfig, Classifier, Input, TransformerConfig};
         use burn::tensor::{Int, Tensor, TensorData};
         let device = Device::flex();
         let kinds: Vec<Architecture> = vec![
@@ -693,7 +691,7 @@ mod tests {
         let bytes = save_mlp(&net, &info()).unwrap();
         let (back, file) = load_mlp(&bytes, &device).unwrap();
         assert_eq!(file, info());
-        let test = crate::engine::data::digits().unwrap().test;
+        let test = crate::data::digits().unwrap().test;
         let a = logits_host(&net, &test, &device).unwrap();
         let b = logits_host(&back, &test, &device).unwrap();
         assert_eq!(a, b);
@@ -849,7 +847,7 @@ mod tests {
             inputs: 1 << 20,
             hidden: vec![4096; 32],
             classes: 10,
-            activation: crate::engine::network::Activation::Relu,
+            activation: crate::network::Activation::Relu,
             ranks: Vec::new(),
             shared: false,
         };
@@ -884,7 +882,7 @@ mod tests {
         assert_eq!(back, weights);
         assert_eq!(file, info());
         let (loaded, _) = load_mlp(&bytes, &device).unwrap();
-        let test = crate::engine::data::digits().unwrap().test;
+        let test = crate::data::digits().unwrap().test;
         assert_eq!(
             logits_host(&loaded, &test, &device).unwrap(),
             logits_host(&net, &test, &device).unwrap()

@@ -12,7 +12,7 @@ use half::f16;
 use safetensors::tensor::{Dtype, TensorView};
 use safetensors::{SafeTensors, serialize};
 
-use crate::engine::error::{Error, Result};
+use crate::error::{Error, Result};
 
 pub const FORMAT: &str = "q4-symmetric-g32-f16-v1";
 const GROUP: usize = 32;

@@ -10,8 +10,8 @@ use safetensors::SafeTensors;
 use safetensors::tensor::Dtype;
 
 use super::{FileInfo, NetworkWeights, check_finite, check_tensors, file_info};
-use crate::engine::error::{Error, Result};
-use crate::engine::network::Architecture;
+use crate::error::{Error, Result};
+use crate::network::Architecture;
 
 pub const FORMAT: &str = "q8-symmetric-tensor-f32-v1";
 /// The file format's name in the metadata, beside the float32 and 4-bit ones.
@@ -143,7 +143,7 @@ mod tests {
 
     #[test]
     fn an_8_bit_file_reads_back_as_its_rounded_weights_and_refuses_a_bad_one() {
-        let arch: Architecture = crate::engine::network::MlpConfig::student(64, 10).into();
+        let arch: Architecture = crate::network::MlpConfig::student(64, 10).into();
         let net = arch.init(&Device::flex(), 2).unwrap();
         let w = NetworkWeights::from_network(&net).unwrap();
         let info = FileInfo {

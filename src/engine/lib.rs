@@ -2,7 +2,14 @@
 //! step-at-a-time trainer, weight files and decision maps. Pure Rust over burn; it knows nothing
 //! of the page or the terminal (it never imports yew, web-sys or gloo), so all of it is tested
 //! natively.
+//!
+//! A crate of its own (the root crate re-exports it as `engine`) for two reasons: the page's
+//! size-optimised build compiles it for speed (`[profile.release-web.package.distill-engine]`),
+//! and the compiler, not review, keeps the arrows pointing web → app → engine.
 
+#[cfg(not(target_arch = "wasm32"))]
+#[doc(hidden)]
+pub mod alone;
 pub mod bench;
 pub mod catalog;
 pub mod cka;

@@ -17,9 +17,13 @@
 //!   `[batch, heads, positions, positions]` tensor forward and again backward. Here it is one pass
 //!   each way.
 //!
+//! - **Adam's update** ([`adam`]): one pass over the parameter and its moments instead of about
+//!   thirteen tensor ops, each a pass and a fresh tensor.
+//!
 //! Only the CPU backend (Flex, in the page's worker and natively) has them: [`fused`] says when a
 //! device does, and the networks keep the composed forms for WebGPU.
 
+mod adam_op;
 mod attention;
 mod attention_op;
 pub mod fast_math;
@@ -31,13 +35,36 @@ mod softmax;
 mod softmax_op;
 
 use burn::backend::flex::FlexTensor;
-use burn::tensor::{Device, TensorData};
+use burn::tensor::{Device, Tensor, TensorData};
 
+pub use adam_op::{AdamStep, FusedAdam};
 pub use attention_op::{FusedAttention, attention_core};
 pub use gelu_op::{FusedGelu, gelu};
 pub use lstm::LstmShape;
 pub use lstm_op::{FusedLstm, bilstm};
 pub use softmax_op::{FusedSoftmax, attention_softmax};
+
+/// One Adam step of `param` with `grad` → `(param, moment_1, moment_2)`, in one pass (CPU only:
+/// see [`fused`]).
+pub fn adam<const D: usize>(
+    param: Tensor<D>,
+    grad: Tensor<D>,
+    (moment_1, moment_2): (Tensor<D>, Tensor<D>),
+    step: AdamStep,
+) -> (Tensor<D>, Tensor<D>, Tensor<D>) {
+    let (p, m1, m2) = <burn::backend::Dispatch as FusedAdam>::adam_update(
+        param.into_dispatch(),
+        grad.into_dispatch(),
+        moment_1.into_dispatch(),
+        moment_2.into_dispatch(),
+        step,
+    );
+    (
+        Tensor::from_dispatch(p),
+        Tensor::from_dispatch(m1),
+        Tensor::from_dispatch(m2),
+    )
+}
 
 /// Whether tensors on `device` go through the fused kernels.
 pub fn fused(device: &Device) -> bool {

@@ -4,8 +4,9 @@
 //! and, weighted by λ, to fool the critic, so that what it learned on the labelled text holds
 //! on the parallel text whose soft targets it will give.
 
+use crate::train::adam::OnePassAdam;
 use burn::module::Module;
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData};
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
@@ -79,8 +80,8 @@ impl TeacherTrainer {
         Ok(Self {
             teacher,
             critic: Critic::new(width, &mut rng, &device),
-            teacher_optimizer: AdamConfig::new().init(),
-            critic_optimizer: AdamConfig::new().init(),
+            teacher_optimizer: OnePassAdam::module(0.0),
+            critic_optimizer: OnePassAdam::module(0.0),
             labelled_batches: Batches::new(labelled.len(), batch_size, seed)?,
             parallel_batches: Batches::new(parallel.len(), batch_size, seed ^ 1)?,
             labelled,

@@ -2,8 +2,9 @@
 //! branch learns the teacher's final distribution on the transfer set's inputs. Labels are never
 //! read.
 
+use crate::train::adam::OnePassAdam;
 use burn::module::Module;
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
@@ -60,7 +61,7 @@ impl ExitTrainer {
         Ok(Self {
             teacher: teacher.valid(),
             branches,
-            optimizer: AdamConfig::new().init(),
+            optimizer: OnePassAdam::module(0.0),
             // Structurally label-free: the branches learn from the teacher alone.
             data: data.inputs_only(),
             batches,

@@ -4,8 +4,9 @@
 //! classifier and, weighted by λ, to make its features pass for the teacher's, while the critic
 //! keeps learning.
 
+use crate::train::adam::OnePassAdam;
 use burn::module::Module;
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData};
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
@@ -75,8 +76,8 @@ impl Imitator {
             critic: Critic::new(width, &mut rng, &device),
             teacher,
             student: net,
-            student_optimizer: AdamConfig::new().init(),
-            critic_optimizer: AdamConfig::new().init(),
+            student_optimizer: OnePassAdam::module(0.0),
+            critic_optimizer: OnePassAdam::module(0.0),
             batches: Batches::new(words.len(), batch_size, seed)?,
             tagged: tagged.clone(),
             words: words.clone(),

@@ -2,6 +2,7 @@
 //! loops: outputs and gradients to 1e-5. They live here, in the engine's test build, so the
 //! kernels crate adds no test build of burn of its own.
 
+mod adam;
 mod attention;
 mod fast_math;
 mod gelu;

@@ -2,8 +2,9 @@
 //! list and shuffled, so that the tasks take turns at random; each batch learns its task's
 //! labels and its teacher's soft targets through the shared encoder and its task's head.
 
+use crate::train::adam::OnePassAdam;
 use burn::module::Module;
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData};
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
@@ -65,7 +66,7 @@ impl MultiTaskTrainer {
         let device = device.clone().inner().autodiff();
         Ok(Self {
             model: SharedBow::new(&config, &classes, &device, settings.seed)?,
-            optimizer: AdamConfig::new().init(),
+            optimizer: OnePassAdam::module(0.0),
             learns,
             order: Vec::new(),
             batches,

@@ -3,8 +3,9 @@
 //! sequence-level KD (the teacher's own greedy or beam outputs as targets), both, or
 //! sequence-level interpolation (of the teacher's beam, the candidate nearest the gold).
 
+use crate::train::adam::OnePassAdam;
 use burn::module::Module;
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::activation::{log_softmax, softmax};
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
@@ -104,7 +105,7 @@ impl Seq2SeqTrainer {
         Ok(Self {
             student,
             teacher,
-            optimizer: AdamConfig::new().init(),
+            optimizer: OnePassAdam::module(0.0),
             batches: Batches::new(words.len(), settings.batch_size, settings.seed)?,
             words,
             targets,

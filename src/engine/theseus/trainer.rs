@@ -2,8 +2,9 @@
 
 use std::ops::Range;
 
+use crate::train::adam::OnePassAdam;
 use burn::module::Module;
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData};
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
@@ -123,7 +124,7 @@ impl TheseusTrainer {
             teacher: plain.fork(&train).no_grad(),
             student,
             modules,
-            optimizer: AdamConfig::new().init(),
+            optimizer: OnePassAdam::module(0.0),
             batches: Batches::new(data.len(), settings.batch_size, settings.seed)?,
             data,
             settings,

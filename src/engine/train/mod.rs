@@ -5,6 +5,7 @@
 //! - a teacher (or a "scratch" student) on labels alone: [`Trainer::supervised`];
 //! - a student distilled from a teacher: [`Trainer::distill`].
 
+pub mod adam;
 mod aligned;
 mod checks;
 mod eval;

@@ -4,8 +4,7 @@
 //! the student has nothing to pass on. Every setting here is recorded in the weight file with
 //! the other training settings.
 
-use burn::optim::AdamConfig;
-use burn::optim::decay::WeightDecayConfig;
+use burn::optim::ModuleOptimizer;
 use rand::RngExt;
 use rand::rngs::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -112,9 +111,8 @@ impl Regularisation {
     }
 
     /// Adam, with the weight decay asked for.
-    pub fn optimizer(&self) -> AdamConfig {
-        let decay = (self.weight_decay > 0.0).then(|| WeightDecayConfig::new(self.weight_decay));
-        AdamConfig::new().with_weight_decay(decay)
+    pub fn optimizer(&self) -> ModuleOptimizer {
+        super::adam::OnePassAdam::module(self.weight_decay)
     }
 }
 

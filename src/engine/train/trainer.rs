@@ -186,7 +186,7 @@ impl Trainer {
             device,
             architecture: config,
             student,
-            optimizer: settings.regularisation.optimizer().init(),
+            optimizer: settings.regularisation.optimizer(),
             last_good: None,
             teacher,
             settings,
@@ -211,7 +211,7 @@ impl Trainer {
             &self.device,
         )?;
         self.batches = Batches::new(self.data.len(), settings.batch_size, seed)?;
-        self.optimizer = settings.regularisation.optimizer().init();
+        self.optimizer = settings.regularisation.optimizer();
         self.settings = settings;
         self.last_good = None;
         self.step = 0;
@@ -393,7 +393,7 @@ impl Trainer {
         self.student
             .net
             .set_mlp_dropout(mlp_dropout(&self.settings));
-        self.optimizer = self.settings.regularisation.optimizer().init();
+        self.optimizer = self.settings.regularisation.optimizer();
         self.last_good = None;
         self.halted = None;
         self.seek(steps)

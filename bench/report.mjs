@@ -267,7 +267,7 @@ const textTargets = (() => {
   }
   const first = page.transformer?.first_pass;
   if (first) {
-    lines.push(`| a new text teacher's first pass under 5 s, the page's thread free | ${first.read_s} s in the worker; no task over 50 ms during it (e2e), one of ${ms(first.longest_task_ms)} taking the file | ${first.read_s < 5 ? 'met' : 'not met: one wasm thread reads about 2 ms a message (text profile)'} |`);
+    lines.push(`| a new text teacher's first pass under 5 s, the page's thread free | ${first.read_s} s in the worker; no task over 50 ms during it (e2e), one of ${ms(first.longest_task_ms)} taking the file | ${first.read_s < 5 ? 'met' : `not met: one wasm thread reads about ${(first.read_s * 1000 / 5837).toFixed(1)} ms a message (text profile)`} |`);
   }
   const attention = page.transformer?.attention_steps_per_s;
   if (attention != null) {
@@ -275,7 +275,7 @@ const textTargets = (() => {
   }
   const tiny = browser.brown?.transformer?.tinybert_step_s;
   if (tiny) {
-    lines.push(`| the same from the pretrained teacher (not a target of its own) | TinyBERT on Brown (MiniLM on every batch): ${tiny} s a step | MiniLM's forward pass over the batch alone is 0.34 s natively on two threads (the MiniLM table), and the page has one slower thread |`);
+    lines.push(`| the same from the pretrained teacher (not a target of its own) | TinyBERT on Brown (MiniLM on every batch): ${tiny} s a step | MiniLM's forward pass over the batch alone is ${fmt((native.minilm_forward?.find((m) => m.batch === 64)?.forward_ms ?? NaN) / 1000, 2)} s natively on two threads (the MiniLM table), and the page has one slower thread |`);
   }
   const p95 = [...Object.values(page), ...Object.values(browser.brown ?? {})].map((r) => r.slider_to_dom_ms?.p95).filter((x) => x != null);
   if (p95.length) lines.push(`| the T slider at p95 < 8 ms to the DOM while text students train | ${Math.max(...p95)} ms at most | ${Math.max(...p95) < 8 ? 'met' : 'not met'} |`);
@@ -456,7 +456,7 @@ full step costs ${fmt(1e6 / peerRows[0].jax)} µs` : ''}.
 | student forward without autodiff | 9.6 | 4 products, 4 bias adds, 3 ReLUs |
 | student forward + backward under autodiff, trivial loss | 46 | the same forward, recorded, and its backward pass: ~0.84 µs of graph bookkeeping per operation (registering nodes, a tape, hash maps) on top of the arithmetic |
 | + cross-entropy on the labels | +14 | log-softmax and its backward, 8 recorded operations |
-| + Adam (burn's) | +37 | ~12 tensor operations for each of the 8 parameter tensors, through the module mapper |
+| + Adam (burn's) | +37 | ~12 tensor operations for each of the 8 parameter tensors, through the module mapper (since 2026-12-07 one pass per tensor: the full step +10 %, see the text profile) |
 | + Hinton's KL, the batch, the step's readout and the weights kept for a rollback | +44 | the KL is 10 recorded operations; keeping the last good weights (a diverging run rolls back to them) costs ~6 µs of copies |
 
 Across the profile, \`malloc\`/\`free\` take ~17 % of the samples and \`memmove\` ~7 %: each
@@ -477,16 +477,21 @@ costs 0.58 µs, on a 4×4 tensor 0.19 µs. What was tried:
 - **The page** (wasm, opt-level z): building gemm, burn-flex, macerator, burn's autodiff,
   backend, dispatch, tensor, optimizer, nn and core crates at opt-level 3 raised the page's full
   step at batch 64 from 1,052 to 1,439 steps/s (the wasm sizes below include it; the second half
-  of the list added 0.22 MB raw).
+  of the list added 0.22 MB raw). On 2026-12-07 the engine became a crate of its own at
+  opt-level 3 and the page's build dropped LTO, which had optimised every crate again at "z":
+  the page's full step 884 → 1,106 steps/s in one window (the text profile has the text side).
 - **Whole batches:** the benchmarks now time full batches only, as the peers do (1,437 digits at
   batch 1,024 used to alternate batches of 1,024 and 413 rows, and at 256 every sixth batch had
   157): a fix to the measurement, not a speed-up.
 
+- **Adam in one pass** (\`kernels::adam\`, 2026-12-07): the parameter and both moments updated in
+  one pass instead of about thirteen tensor operations, equal to burn's Adam to the last bit: the
+  full step +10 %, the playground step +15 % (two binaries alternated in one window). Kept.
+
 What would close the rest of the gap to JAX on the native full step: fewer, fused operations —
-a fused CPU backend in burn (above), or an optimizer step over one flat buffer instead of ~100
-small tensor operations (Adam is a quarter of the playground step), and cheaper graph
-bookkeeping in burn-autodiff. A hand-written Adam for the CPU would do the second, as a last
-resort with a parity test against burn's.
+a fused CPU backend in burn (above), the losses (hard cross-entropy and Hinton's KL, about twenty
+recorded operations) as one op with its closed-form gradient, and cheaper graph bookkeeping in
+burn-autodiff.
 
 ## What limits the figures
 

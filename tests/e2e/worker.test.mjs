@@ -82,19 +82,25 @@ function anotherTeacher(bytes) {
   return copy;
 }
 
-test('a new text teacher reads every message in the worker, with progress, and the page keeps its thread', async () => {
-  const { context, page, errors } = await spamInWorker({ acceptDownloads: true });
+// The shipped teacher, downloaded from Tools with one bit flipped, loaded as the teacher; then
+// back to the playground.
+async function loadAnotherTeacher(page) {
   await go(page, 'tools');
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-teacher')]);
   const teacher = anotherTeacher(readFileSync(await download.path()));
-  await page.evaluate(() => {
-    window.__long = [];
-    new PerformanceObserver((l) => l.getEntries().forEach((e) => window.__long.push({ at: e.startTime, ms: e.duration }))).observe({ type: 'longtask' });
-  });
   await page.selectOption('#load-as', 'teacher');
   await page.setInputFiles('#load-file', { name: 'another-teacher.safetensors', mimeType: 'application/octet-stream', buffer: teacher });
   await page.locator('.notices', { hasText: 'Loaded the teacher' }).waitFor({ timeout: 30_000 });
   await go(page, 'playground');
+}
+
+test('a new text teacher reads every message in the worker, with progress, and the page keeps its thread', async () => {
+  const { context, page, errors } = await spamInWorker({ acceptDownloads: true });
+  await page.evaluate(() => {
+    window.__long = [];
+    new PerformanceObserver((l) => l.getEntries().forEach((e) => window.__long.push({ at: e.startTime, ms: e.duration }))).observe({ type: 'longtask' });
+  });
+  await loadAnotherTeacher(page);
   // The first pass: every message, read in the worker while the page shows how far it got.
   const reading = page.locator('#reading progress');
   await reading.waitFor({ timeout: 60_000 });
@@ -115,6 +121,23 @@ test('a new text teacher reads every message in the worker, with progress, and t
   assert.deepEqual(long, [], 'the page held its thread while the teacher read or the students were built');
   await page.locator('#in-worker').waitFor({ timeout: 30_000 });
   await trainTo(page, 5);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a worker that falls silent in the middle of a read: the page reads by itself and builds the students', async () => {
+  const { context, page, errors } = await spamInWorker({ acceptDownloads: true });
+  const warnings = [];
+  page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
+  await loadAnotherTeacher(page);
+  await page.locator('#reading progress').waitFor({ timeout: 60_000 });
+  // The training worker ends itself, as a crash would end it, without a word to the page.
+  const [worker] = page.workers();
+  assert.ok(worker, 'no worker to stop');
+  await worker.evaluate(() => setTimeout(() => self.close(), 0));
+  await page.locator('#reading').waitFor({ state: 'detached', timeout: 120_000 });
+  await page.locator('#steps[data-ready="true"]').waitFor({ timeout: 120_000 });
+  assert.ok(warnings.some((w) => w.includes('stopped answering')), `warnings: ${warnings}`);
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -12,6 +12,9 @@ use crate::web::training_worker::TrainerLink;
 const WORKER_WAIT_MS: f64 = 5_000.0;
 /// How long the page waits for the snapshot it asked for.
 const SETTLE_WAIT_MS: f64 = 10_000.0;
+/// A first pass in the worker reports every slice (tens of milliseconds apart); this long
+/// without a word, the worker is taken for lost (crashed, out of memory) and the page reads.
+const READ_SILENCE_MS: f64 = 15_000.0;
 
 enum Link {
     /// Not needed yet (the page has trained only on WebGPU so far).
@@ -38,6 +41,8 @@ pub(super) struct Remote {
     answered: bool,
     /// The teacher's first pass under way in the worker: its id and the teacher's fingerprint.
     reading: Option<(u64, u64)>,
+    /// When the worker last said how far it read (or was asked to).
+    read_heard: f64,
     /// The worker could not read with this teacher: the page reads itself.
     read_here: bool,
 }
@@ -53,6 +58,7 @@ impl Remote {
             stale: false,
             answered: false,
             reading: None,
+            read_heard: 0.0,
             read_here: false,
         }
     }
@@ -149,6 +155,7 @@ impl Driver {
         };
         link.send(ToTrainer::Read(Box::new(pass)));
         self.remote.reading = Some((id, fp));
+        self.remote.read_heard = now_ms();
         true
     }
 
@@ -300,6 +307,19 @@ impl Driver {
                 self.take_worker_message(message);
             }
         }
+        self.watch_the_read();
+    }
+
+    /// A worker silent in the middle of a read would leave the students unbuilt for good: the
+    /// page reads by itself instead (a late answer carries an id no longer waited for).
+    fn watch_the_read(&mut self) {
+        if self.remote.reading.is_some() && now_ms() - self.remote.read_heard > READ_SILENCE_MS {
+            gloo::console::warn!(
+                "the training worker stopped answering: the teacher reads in the page"
+            );
+            self.remote.read_here = true;
+            self.first_pass_over();
+        }
     }
 
     fn worker_up(&mut self) {
@@ -316,6 +336,7 @@ impl Driver {
         match message {
             FromTrainer::Hello => {}
             FromTrainer::Reading { done, total, .. } => {
+                self.remote.read_heard = now_ms();
                 self.emit(Action::Reading(Some((done, total))));
             }
             FromTrainer::Read { known, .. } => self.first_pass_read(known),

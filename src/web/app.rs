@@ -338,6 +338,7 @@ fn playground(
     html! {
         <main class={classes!("playground", tour_focus(state))}>
             <div class="column">
+                { reading_on_top(state) }
                 { soft_targets(state, &dispatch) }
                 <components::FirstBlockView block={state.views.first_block.clone()} />
                 <components::DecisionMaps settings={settings.clone()} data={state.run.data.clone()}
@@ -353,6 +354,19 @@ fn playground(
                 <components::LossControls settings={settings.clone()} dispatch={dispatch} />
             </div>
         </main>
+    }
+}
+
+/// A new teacher's first pass, said at the top where the playground is one column (a phone):
+/// the Training panel, which shows it with the other controls, is then far below.
+fn reading_on_top(state: &AppState) -> Html {
+    let Some((done, total)) = state.run.reading else {
+        return html! {};
+    };
+    html! {
+        <p id="reading-top" class="reading-top" role="status">
+            { format!("The teacher is reading the messages it has not read yet: {done} / {total}. The students start after.") }
+        </p>
     }
 }
 

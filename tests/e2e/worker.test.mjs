@@ -131,6 +131,12 @@ test('a worker that falls silent in the middle of a read: the page reads by itse
   page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
   await loadAnotherTeacher(page);
   await page.locator('#reading progress').waitFor({ timeout: 60_000 });
+  // On a phone the playground is one column, and the read is said on its first screen.
+  assert.equal(await page.locator('#reading-top').isVisible(), false, 'said twice side by side');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const box = await page.locator('#reading-top').boundingBox();
+  assert.ok(box && box.y + box.height < 844, `the read is said at ${JSON.stringify(box)}`);
   // The training worker ends itself, as a crash would end it, without a word to the page.
   const [worker] = page.workers();
   assert.ok(worker, 'no worker to stop');

@@ -12,9 +12,10 @@ use crate::web::training_worker::TrainerLink;
 const WORKER_WAIT_MS: f64 = 5_000.0;
 /// How long the page waits for the snapshot it asked for.
 const SETTLE_WAIT_MS: f64 = 10_000.0;
-/// A first pass in the worker reports every slice (tens of milliseconds apart); this long
+/// A first pass in the worker reports every slice (tens of milliseconds apart on the e-mails,
+/// seconds for MiniLM on a slow phone, after building the teacher); this long
 /// without a word, the worker is taken for lost (crashed, out of memory) and the page reads.
-const READ_SILENCE_MS: f64 = 15_000.0;
+const READ_SILENCE_MS: f64 = 30_000.0;
 
 enum Link {
     /// Not needed yet (the page has trained only on WebGPU so far).

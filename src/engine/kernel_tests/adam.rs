@@ -27,9 +27,8 @@ fn step(net: Linear, optim: &mut ModuleOptimizer, i: usize, device: &Device) -> 
 
 /// Weight and bias, as host numbers.
 fn values(net: &Linear) -> Vec<f32> {
-    let host = |t: Tensor<2>| t.into_data().try_into_vec::<f32>().unwrap();
-    let mut v = host(net.weight.val());
-    v.extend(host(net.bias.as_ref().unwrap().val().unsqueeze()));
+    let mut v = super::host(net.weight.val());
+    v.extend(net.bias.iter().flat_map(|b| super::host(b.val())));
     v
 }
 

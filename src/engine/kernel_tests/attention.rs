@@ -3,9 +3,7 @@ use crate::network::transformer::{composed_attention, split_heads};
 use burn::tensor::Tensor;
 use burn::tensor::{Device, TensorData};
 
-fn host<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data().try_into_vec::<f32>().unwrap()
-}
+use super::host;
 
 fn wave<const D: usize>(dims: [usize; D], f: f32, device: &Device) -> Tensor<D> {
     let n = dims.iter().product();

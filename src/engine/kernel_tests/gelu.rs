@@ -16,8 +16,7 @@ fn the_fused_gelu_matches_burns_forward_and_backward() {
         };
         let p = Tensor::<2>::from_data(TensorData::new(probe.clone(), [20, 30]), &device);
         let grads = (y.clone() * p).sum().backward();
-        let host = |t: Tensor<2>| t.into_data().try_into_vec::<f32>().unwrap();
-        (host(y), host(x.grad(&grads).unwrap()))
+        (super::host(y), super::host(x.grad(&grads).unwrap()))
     };
     let ((y_f, g_f), (y_c, g_c)) = (run(true), run(false));
     let gap = super::largest_gap;

@@ -3,9 +3,7 @@ use burn::tensor::Tensor;
 use burn::tensor::activation::softmax;
 use burn::tensor::{Device, TensorData};
 
-fn host4(t: Tensor<4>) -> Vec<f32> {
-    t.into_data().try_into_vec::<f32>().unwrap()
-}
+use super::host;
 
 /// The probabilities and the scores' gradient under `Σ p · probe`, fused or composed.
 fn run(
@@ -20,7 +18,7 @@ fn run(
         false => softmax(scores.clone().div_scalar(2.5).add(bias.clone()), 3),
     };
     let grads = (p.clone() * probe.clone()).sum().backward();
-    (host4(p), host4(scores.grad(&grads).unwrap()))
+    (host(p), host(scores.grad(&grads).unwrap()))
 }
 
 #[test]

@@ -199,7 +199,7 @@ impl TrainerHost {
                 send(FromTrainer::Reading { id, done, total });
                 between()
             };
-            session::first_pass(&pass.settings, teacher, &data, progress).await
+            session::first_pass(&pass.settings, teacher, &data, pass.share, progress).await
         };
         let message = match read.await {
             Ok(Some(known)) => FromTrainer::Read { id, known },

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::Settings;
 use crate::app::labs::{LabEvent, LabReport, LabRequest};
-use crate::app::session::CurvePoint;
+use crate::app::session::{CurvePoint, Share};
 use crate::app::views::{Shown, Views};
 use crate::engine::catalog::DatasetKind;
 use crate::engine::train::KnownLogits;
@@ -49,6 +49,8 @@ pub struct FirstPass {
     /// `None`: the set's shipped teacher, as in [`Start`].
     #[serde(with = "as_safetensors_opt")]
     pub teacher: Option<NetworkWeights>,
+    /// The part of the rows this worker reads (a second worker reads the other half).
+    pub share: Share,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

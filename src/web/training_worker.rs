@@ -19,6 +19,7 @@ use crate::web::pace::{sleep_ms, yield_to_input};
 
 /// The loader script the worker starts from (it imports the CPU-only build named in engines.json).
 const LOADER: &str = "train-worker.js";
+const READER: &str = "train-worker.js?reader";
 
 /// Messages the worker holds for its loop, and the page to answer.
 #[derive(Default)]
@@ -97,6 +98,16 @@ impl TrainerLink {
     /// Starts the worker (it says [`FromTrainer::Hello`] once it is up); an error if this
     /// browser has no workers.
     pub fn spawn() -> Result<Self, String> {
+        Self::spawn_as(LOADER)
+    }
+
+    /// A second worker that only reads with teachers, told apart by its address (a browser's
+    /// tools, and the tests, list workers by it).
+    pub fn spawn_reader() -> Result<Self, String> {
+        Self::spawn_as(READER)
+    }
+
+    fn spawn_as(loader: &str) -> Result<Self, String> {
         let global = js_sys::global();
         if !js_sys::Reflect::has(&global, &"Worker".into()).unwrap_or(false) {
             return Err("this browser has no Web Workers".into());
@@ -108,7 +119,7 @@ impl TrainerLink {
                     gloo::console::warn!("a message from the training worker came after the page");
                 }
             })
-            .spawn_with_loader(LOADER);
+            .spawn_with_loader(loader);
         Ok(Self { bridge, replies })
     }
 

@@ -138,12 +138,37 @@ test('a worker that falls silent in the middle of a read: the page reads by itse
   const box = await page.locator('#reading-top').boundingBox();
   assert.ok(box && box.y + box.height < 844, `the read is said at ${JSON.stringify(box)}`);
   // The training worker ends itself, as a crash would end it, without a word to the page.
-  const [worker] = page.workers();
+  const worker = page.workers().find((w) => !w.url().includes('?reader'));
   assert.ok(worker, 'no worker to stop');
   await worker.evaluate(() => setTimeout(() => self.close(), 0));
   await page.locator('#reading').waitFor({ state: 'detached', timeout: 120_000 });
   await page.locator('#steps[data-ready="true"]').waitFor({ timeout: 120_000 });
   assert.ok(warnings.some((w) => w.includes('stopped answering')), `warnings: ${warnings}`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a second reader that falls silent in the middle of a read: the training worker reads its half too', async () => {
+  const { context, page, errors } = await spamInWorker({ acceptDownloads: true });
+  const warnings = [];
+  page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
+  // A text run starts the second reader beside the training worker (this machine has two cores).
+  await page.waitForFunction(() => navigator.hardwareConcurrency >= 2);
+  let reader;
+  for (let i = 0; i < 100 && !reader; i++, await page.waitForTimeout(100)) {
+    reader = page.workers().find((w) => w.url().includes('?reader'));
+  }
+  assert.ok(reader, `workers: ${page.workers().map((w) => w.url())}`);
+  await loadAnotherTeacher(page);
+  await page.locator('#reading progress').waitFor({ timeout: 60_000 });
+  await reader.evaluate(() => setTimeout(() => self.close(), 0));
+  await page.locator('#reading').waitFor({ state: 'detached', timeout: 120_000 });
+  await page.locator('#steps[data-ready="true"]').waitFor({ timeout: 120_000 });
+  assert.ok(warnings.some((w) => w.includes('the training worker reads its half')), `warnings: ${warnings}`);
+  // The page never read by itself: the students train in the worker, under the new teacher.
+  assert.ok(!warnings.some((w) => w.includes('reads in the page')), `warnings: ${warnings}`);
+  await page.locator('#in-worker').waitFor({ timeout: 30_000 });
+  await trainTo(page, 3);
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -24,6 +24,41 @@ struct ToRead {
     own: Option<(Vec<f32>, usize)>,
 }
 
+/// Part `part` of `of` equal runs of the rows a first pass reads, so that two workers can read
+/// one half each on two cores. Every reader computes the same rows from the same settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Share {
+    pub part: usize,
+    pub of: usize,
+}
+
+impl Share {
+    pub const WHOLE: Self = Self { part: 0, of: 1 };
+
+    /// The rows `[start, end)` of `n` that are this share's (none for a share that is no part).
+    pub fn range(self, n: usize) -> std::ops::Range<usize> {
+        if self.of == 0 || self.part >= self.of {
+            return 0..0;
+        }
+        n * self.part / self.of..n * (self.part + 1) / self.of
+    }
+}
+
+impl ToRead {
+    /// The rows of `share`, `dim` wide as the students see them, and as the teacher reads them
+    /// with their width.
+    fn share(&self, share: Share, dim: usize) -> (&[f32], (&[f32], usize)) {
+        let (own, own_dim) = match &self.own {
+            Some((own, own_dim)) => (&own[..], *own_dim),
+            None => (&self.rows[..], dim),
+        };
+        let range = share.range(self.rows.len() / dim.max(1));
+        let rows = &self.rows[range.start * dim..range.end * dim];
+        let own = &own[range.start * own_dim..range.end * own_dim];
+        (rows, (own, own_dim))
+    }
+}
+
 /// The transfer set the settings ask for, and on a text set the rows its teacher must have read
 /// (`None`: its logits are shipped, or it reads nothing here).
 fn transfer_and_rows(
@@ -83,11 +118,8 @@ pub(super) async fn transfer_set<F: std::future::Future<Output = ()>>(
         return Ok((transfer, shipped.map(|s| s.known.clone())));
     };
     if let Some(r) = to_read {
-        let own = match &r.own {
-            Some((own, dim)) => (&own[..], *dim),
-            None => (&r.rows[..], transfer.dim),
-        };
-        text.read_with_teacher(teacher_cpu, fp, (&r.rows, own), between)
+        let rows = r.share(Share::WHOLE, transfer.dim);
+        text.read_with_teacher(teacher_cpu, fp, rows, between)
             .await?;
     }
     Ok((transfer, Some(text.known(fp))))
@@ -109,20 +141,26 @@ pub fn unread_rows(
     Ok(to_read.map_or(0, |r| text.unread(fp, &r.rows)))
 }
 
-/// The first pass alone, as the training worker runs it for the page: `teacher` reads what it
-/// has not read of `data` under `settings`, awaiting `between(done, total)` after each slice.
-/// Its logits of every sentence it has read (`None` on a set of images).
+/// The first pass alone, as a training worker runs it for the page: `teacher` reads what it
+/// has not read of `share` of `data`'s rows under `settings`, awaiting `between(done, total)`
+/// after each slice. Its logits of every sentence it has read (`None` on a set of images).
 pub async fn first_pass<F: std::future::Future<Output = ()>>(
     settings: &Settings,
     teacher: &NetworkWeights,
     data: &Data,
+    share: Share,
     between: impl FnMut(usize, usize) -> F,
 ) -> crate::Result<Option<KnownLogits>> {
-    if data.text.is_none() {
+    let Some(text) = &data.text else {
         return Ok(None);
-    }
+    };
     let teacher_cpu = teacher.to_network(&Device::flex())?;
     let fp = fingerprint(teacher);
-    let (_, known) = transfer_set(settings, data, (&teacher_cpu, fp), between).await?;
-    Ok(known)
+    let (transfer, to_read) = transfer_and_rows(settings, data, (&teacher_cpu, fp))?;
+    if let Some(r) = to_read {
+        let rows = r.share(share, transfer.dim);
+        text.read_with_teacher(&teacher_cpu, fp, rows, between)
+            .await?;
+    }
+    Ok(Some(text.known(fp)))
 }

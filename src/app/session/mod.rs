@@ -9,7 +9,7 @@ mod lesson;
 mod views;
 
 use first_pass::transfer_set;
-pub use first_pass::{PAGE_PIECE_READS, first_pass, unread_rows};
+pub use first_pass::{PAGE_PIECE_READS, Share, first_pass, unread_rows};
 pub use lesson::{Between, Lesson};
 pub use views::{first_block, preview};
 

@@ -14,6 +14,7 @@ mod recipes;
 mod remote;
 mod request;
 mod requests;
+mod second_reader;
 mod session;
 
 pub use request::{RecipeFormat, Request};

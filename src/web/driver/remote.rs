@@ -2,7 +2,9 @@
 //! The page's session stays the reference for files and teachers; it is handed to the worker
 //! whenever it is built or its students change, and kept up to date by the worker's snapshots.
 
+use super::second_reader::{Heard, SecondReader};
 use super::*;
+use crate::app::session::Share;
 use crate::app::trainer_protocol::{FirstPass, FromTrainer, Start, ToTrainer};
 use crate::app::views::{Shown, Views};
 use crate::web::training_worker::TrainerLink;
@@ -16,6 +18,9 @@ const SETTLE_WAIT_MS: f64 = 10_000.0;
 /// seconds for MiniLM on a slow phone, after building the teacher); this long
 /// without a word, the worker is taken for lost (crashed, out of memory) and the page reads.
 const READ_SILENCE_MS: f64 = 30_000.0;
+/// How often the page redraws how far the readers got: each draw takes the page's thread from
+/// the two cores reading.
+const READ_SAY_MS: f64 = 150.0;
 
 enum Link {
     /// Not needed yet (the page has trained only on WebGPU so far).
@@ -46,6 +51,15 @@ pub(super) struct Remote {
     read_heard: f64,
     /// The worker could not read with this teacher: the page reads itself.
     read_here: bool,
+    /// Reads it still owes the read under way (two when it takes the second reader's half
+    /// over), and how far it got in the latest.
+    main_left: u8,
+    main_read: (usize, usize),
+    /// When the page last said how far they got.
+    read_said: f64,
+    /// The whole read, for the worker to finish when the second reader is lost.
+    whole: Option<FirstPass>,
+    second: SecondReader,
 }
 
 impl Remote {
@@ -61,6 +75,11 @@ impl Remote {
             reading: None,
             read_heard: 0.0,
             read_here: false,
+            main_left: 0,
+            main_read: (0, 0),
+            read_said: 0.0,
+            whole: None,
+            second: SecondReader::new(),
         }
     }
 
@@ -122,6 +141,11 @@ impl Driver {
         self.remote.stale = false;
         self.remote.forget_run();
         let handed = self.start_worker_run().await;
+        // Only a text teacher reads (another one, trained or loaded): the second reader starts
+        // with a text run, not with the page.
+        if handed && (self.material.data.as_ref()).is_some_and(|d| d.text.is_some()) {
+            self.remote.second.wake();
+        }
         self.emit(Action::InWorker(handed));
     }
 
@@ -145,23 +169,34 @@ impl Driver {
         }
         let id = self.remote.next_id;
         self.remote.next_id += 1;
-        let pass = FirstPass {
+        let whole = FirstPass {
             id,
             settings: w.settings.clone(),
             dataset: data.kind,
             teacher: (!shipped_pieces).then(|| teacher.clone()),
+            share: Share::WHOLE,
         };
-        let Some(link) = self.remote.up() else {
+        let half = |part| FirstPass {
+            share: Share { part, of: 2 },
+            ..whole.clone()
+        };
+        let r = &mut self.remote;
+        let pass = match r.second.read(half(1), now_ms()) {
+            true => half(0),
+            false => whole.clone(),
+        };
+        let Some(link) = r.up() else {
             return false;
         };
         link.send(ToTrainer::Read(Box::new(pass)));
-        self.remote.reading = Some((id, fp));
-        self.remote.read_heard = now_ms();
+        (r.reading, r.whole) = (Some((id, fp)), Some(whole));
+        (r.main_left, r.main_read, r.read_heard) = (1, (0, 0), now_ms());
         true
     }
 
-    /// The worker's first pass came back: the page keeps its logits and builds the students.
-    fn first_pass_read(&mut self, known: crate::engine::train::KnownLogits) {
+    /// One reader's logits came back: the page keeps them, and builds the students once both
+    /// readers are done.
+    fn part_read(&mut self, known: crate::engine::train::KnownLogits) {
         let (Some((_, fp)), Some(data)) = (self.remote.reading, &self.material.data) else {
             return;
         };
@@ -169,12 +204,51 @@ impl Driver {
             // Asking the worker again would bring the same logits back: the page reads.
             gloo::console::warn!(format!("{e}: the teacher reads in the page"));
             self.remote.read_here = true;
+            return self.first_pass_over();
         }
-        self.first_pass_over();
+        if self.remote.main_left == 0 && !self.remote.second.reading() {
+            self.first_pass_over();
+        }
+    }
+
+    /// The second reader's half goes to the training worker, which reads it after its own.
+    fn main_reads_the_rest(&mut self, why: String) {
+        gloo::console::warn!(format!("{why}: the training worker reads its half"));
+        let r = &mut self.remote;
+        let (Some(whole), Some(link)) = (r.whole.clone(), r.up()) else {
+            return;
+        };
+        link.send(ToTrainer::Read(Box::new(whole)));
+        r.main_left += 1;
+        r.read_heard = now_ms();
+    }
+
+    /// Both readers' rows read, of their rows to read.
+    fn say_how_far(&mut self) {
+        let ((a, b), (c, d)) = (self.remote.main_read, self.remote.second.progress());
+        if now_ms() - self.remote.read_said < READ_SAY_MS && a + c < b + d {
+            return;
+        }
+        self.remote.read_said = now_ms();
+        self.emit(Action::Reading(Some((a + c, b + d))));
+    }
+
+    /// Takes what the second reader said.
+    fn hear_second(&mut self) {
+        loop {
+            match self.remote.second.hear(now_ms(), READ_SILENCE_MS) {
+                Heard::Nothing => return,
+                Heard::Progress => self.say_how_far(),
+                Heard::Read(known) => self.part_read(known),
+                Heard::Lost(why) => self.main_reads_the_rest(why),
+            }
+        }
     }
 
     fn first_pass_over(&mut self) {
-        self.remote.reading = None;
+        let r = &mut self.remote;
+        (r.reading, r.whole, r.main_left) = (None, None, 0);
+        r.second.forget();
         self.run.rebuild = true;
         self.emit(Action::Reading(None));
     }
@@ -308,13 +382,15 @@ impl Driver {
                 self.take_worker_message(message);
             }
         }
+        self.hear_second();
         self.watch_the_read();
     }
 
     /// A worker silent in the middle of a read would leave the students unbuilt for good: the
     /// page reads by itself instead (a late answer carries an id no longer waited for).
     fn watch_the_read(&mut self) {
-        if self.remote.reading.is_some() && now_ms() - self.remote.read_heard > READ_SILENCE_MS {
+        let owed = self.remote.reading.is_some() && self.remote.main_left > 0;
+        if owed && now_ms() - self.remote.read_heard > READ_SILENCE_MS {
             gloo::console::warn!(
                 "the training worker stopped answering: the teacher reads in the page"
             );
@@ -337,10 +413,13 @@ impl Driver {
         match message {
             FromTrainer::Hello => {}
             FromTrainer::Reading { done, total, .. } => {
-                self.remote.read_heard = now_ms();
-                self.emit(Action::Reading(Some((done, total))));
+                (self.remote.read_heard, self.remote.main_read) = (now_ms(), (done, total));
+                self.say_how_far();
             }
-            FromTrainer::Read { known, .. } => self.first_pass_read(known),
+            FromTrainer::Read { known, .. } => {
+                self.remote.main_left = self.remote.main_left.saturating_sub(1);
+                self.part_read(known);
+            }
             FromTrainer::Failed { id, message } if Some(id) == self.remote.reading.map(|r| r.0) => {
                 gloo::console::warn!(format!("{message}: the teacher reads in the page"));
                 self.remote.read_here = true;

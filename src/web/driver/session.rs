@@ -85,12 +85,13 @@ impl Driver {
     }
 
     async fn build_session(&mut self) {
+        // Each part of the build is a task of its own, so the page can take input between (the
+        // preview before it was one).
+        yield_to_input().await;
         // On the CPU a text teacher's first pass runs in the worker; the students follow it.
         if self.read_in_worker() {
             return;
         }
-        // Each part of the build below is a task of its own, so the page can take input between.
-        yield_to_input().await;
         let (Some(d), Some((_, choice))) = (&self.material.data, &self.engine.device) else {
             return;
         };

@@ -13,7 +13,7 @@ use distill_playground::app::Settings;
 use distill_playground::app::loading::built_in_teacher;
 use distill_playground::app::loading::load_spam;
 use distill_playground::app::session::Session;
-use distill_playground::app::session::unread_rows;
+use distill_playground::app::session::{Share, unread_rows};
 use distill_playground::app::state::Data;
 use distill_playground::app::text_data::fingerprint;
 use distill_playground::app::trainer_host::TrainerHost;
@@ -22,7 +22,7 @@ use distill_playground::app::trainer_protocol::{FromTrainer, Start, ToTrainer};
 use distill_playground::app::views::Shown;
 use distill_playground::engine::catalog::DatasetKind;
 use distill_playground::engine::data::digits;
-use distill_playground::engine::train::logits_host;
+use distill_playground::engine::train::{KnownLogits, logits_host};
 use distill_playground::engine::weights::NetworkWeights;
 
 fn digits_data() -> Data {
@@ -355,6 +355,7 @@ fn the_worker_reads_for_a_new_text_teacher_and_the_page_builds_without_reading()
             settings: settings.clone(),
             dataset: DatasetKind::Spam,
             teacher: Some(teacher.clone()),
+            share: Share::WHOLE,
         }))
     };
     h.receive(pass(5, &teacher));
@@ -414,6 +415,7 @@ fn a_first_pass_the_worker_cannot_read_fails_with_its_id() {
         settings: spam_settings(),
         dataset: DatasetKind::Spam,
         teacher: None,
+        share: Share::WHOLE,
     })));
     turn(&mut h, &clock());
     let sent = sent.borrow();
@@ -422,4 +424,71 @@ fn a_first_pass_the_worker_cannot_read_fails_with_its_id() {
         "{sent:?}"
     );
     assert!(!sent.iter().any(|m| matches!(m, FromTrainer::Read { .. })));
+}
+
+/// The read progress a host sent for `id`, and the logits it sent back.
+fn read_by(
+    h: &mut TrainerHost,
+    sent: &RefCell<Vec<FromTrainer>>,
+    pass: FirstPass,
+) -> (usize, KnownLogits) {
+    let id = pass.id;
+    h.receive(ToTrainer::Read(Box::new(pass)));
+    turn(h, &clock());
+    let sent = std::mem::take(&mut *sent.borrow_mut());
+    let total = sent.iter().rev().find_map(|m| match m {
+        FromTrainer::Reading { id: i, total, .. } if *i == id => Some(*total),
+        _ => None,
+    });
+    let Some(FromTrainer::Read { id: i, known }) = sent.last().cloned() else {
+        panic!("no logits came back: {:?}", sent.last());
+    };
+    assert_eq!(i, id);
+    (total.unwrap_or(0), known)
+}
+
+#[test]
+fn two_workers_read_one_half_each_and_one_reads_the_rest_when_the_other_is_lost() {
+    let (data, shipped) = block_on(load_spam(served)).unwrap();
+    let settings = spam_settings();
+    let teacher = nudged(&shipped);
+    let unread = unread_rows(&settings, &teacher, &data).unwrap();
+    let pass = |share| FirstPass {
+        id: 9,
+        settings: settings.clone(),
+        dataset: DatasetKind::Spam,
+        teacher: Some(teacher.clone()),
+        share,
+    };
+    let ((mut a, sent_a), (mut b, sent_b)) = (host_serving(served), host_serving(served));
+    let (first, known_a) = read_by(&mut a, &sent_a, pass(Share { part: 0, of: 2 }));
+    let (second, known_b) = read_by(&mut b, &sent_b, pass(Share { part: 1, of: 2 }));
+    // A message sent twice may fall in both halves and be read twice (ten are, here). The
+    // halves are halves of the rows, repeats and all: 2,917 and 2,829 new messages.
+    assert!(
+        (unread..unread + 20).contains(&(first + second)),
+        "{first} + {second} of {unread}"
+    );
+    let even = (unread * 2 / 5)..(unread * 3 / 5);
+    assert!(
+        even.contains(&first) && even.contains(&second),
+        "{first} and {second} rows"
+    );
+    // One half leaves the other unread; both leave nothing.
+    let fp = fingerprint(&teacher);
+    let (page, _) = block_on(load_spam(served)).unwrap();
+    let text = page.text.as_ref().unwrap();
+    text.remember(fp, known_a.clone()).unwrap();
+    assert_eq!(
+        unread_rows(&settings, &teacher, &page).unwrap(),
+        unread - first
+    );
+    text.remember(fp, known_b).unwrap();
+    assert_eq!(unread_rows(&settings, &teacher, &page).unwrap(), 0);
+    // The second worker lost: the first reads the whole, which is only the other half to it.
+    let (rest, known) = read_by(&mut a, &sent_a, pass(Share::WHOLE));
+    assert_eq!(rest, unread - first);
+    let (alone, _) = block_on(load_spam(served)).unwrap();
+    alone.text.as_ref().unwrap().remember(fp, known).unwrap();
+    assert_eq!(unread_rows(&settings, &teacher, &alone).unwrap(), 0);
 }

@@ -507,6 +507,38 @@ mod tests {
         assert!(diff < 1e-6, "{diff}");
     }
 
+    /// Every weight's gradient of a loss on `logits`, flattened, block by block.
+    fn weight_gradients(net: &Transformer, logits: Tensor<2>, probe: &Tensor<2>) -> Vec<Vec<f32>> {
+        let grads = (logits * probe.clone()).sum().backward();
+        let host = |t: Tensor<2>| t.into_data().try_into_vec::<f32>().unwrap();
+        (net.blocks.iter())
+            .flat_map(|b| [&b.in_proj, &b.out_proj, &b.linear1, &b.linear2])
+            .chain([&net.classifier])
+            .map(|l| host(l.weight.grad(&grads).unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn logits_alone_train_as_forward_does() {
+        // A training step reads logits() when no layer term needs the taps: the last block
+        // then computes [CLS] alone, and every weight's gradient must be forward()'s.
+        let device = Device::flex().autodiff();
+        let net = small().init(&device, 2).unwrap();
+        let x = ids(&[&[2, 7, 9, 3, 0, 0], &[2, 5, 3, 0, 0, 0]], &device);
+        let probe = [0.3f32, -1.0, 0.5, 2.0, 0.1, -0.7];
+        let probe = Tensor::<2>::from_data(TensorData::new(probe.to_vec(), [2, 3]), &device);
+        let full = weight_gradients(&net, net.forward(Input::Tokens(x.clone())).logits, &probe);
+        let alone = weight_gradients(&net, net.logits(Input::Tokens(x)), &probe);
+        for (k, (a, b)) in full.iter().zip(&alone).enumerate() {
+            let gap = a.iter().zip(b).fold(0f32, |m, (a, b)| m.max((a - b).abs()));
+            let size = a.iter().fold(0f32, |m, a| m.max(a.abs()));
+            assert!(
+                gap < 1e-5 && size > 1e-4,
+                "weight {k}: gap {gap}, largest {size}"
+            );
+        }
+    }
+
     #[test]
     fn padding_does_not_change_a_sentence() {
         // What follows [SEP] is padding: the logits of a sentence do not depend on its amount,

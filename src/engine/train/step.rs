@@ -58,7 +58,7 @@ impl Trainer {
             &self.device,
         );
 
-        let student = self.student.net.forward(x.clone());
+        let student = self.student_pass(x.clone());
         let hard = loss::hard_cross_entropy(student.logits.clone(), one_hot.clone(), batch.labeled);
         let (terms, teacher_logits) =
             self.loss_terms(&rows, x, &student, hard, temperature, alpha)?;
@@ -91,6 +91,24 @@ impl Trainer {
             epoch: self.batches.epoch(),
             probed,
         })
+    }
+
+    /// The student's logits, and its taps only when a layer or attention term reads them: a
+    /// transformer's logits alone run its last block for `[CLS]` only, forward and backward.
+    fn student_pass(&self, x: Input) -> crate::network::Forward {
+        if self.teacher.is_some() && self.reads_taps() {
+            return self.student.net.forward(x);
+        }
+        crate::network::Forward {
+            logits: self.student.net.logits(x),
+            taps: Taps::new(Vec::new()),
+        }
+    }
+
+    /// Whether the layer or the attention term is on (both read the networks' taps).
+    fn reads_taps(&self) -> bool {
+        self.settings.beta > 0.0
+            || (self.settings.gamma > 0.0 && self.settings.attention_loss != AttentionLoss::Off)
     }
 
     /// The batch's images, each shifted at random when the run jitters them. The shifts are
@@ -128,8 +146,7 @@ impl Trainer {
             return Ok((terms, None));
         };
         // Only the layer and attention terms read the teacher on the student's positions.
-        let deep = self.settings.beta > 0.0
-            || (self.settings.gamma > 0.0 && self.settings.attention_loss != AttentionLoss::Off);
+        let deep = self.reads_taps();
         let pooling = self
             .data
             .teacher_rows

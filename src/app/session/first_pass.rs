@@ -103,12 +103,13 @@ fn transfer_and_rows(
 }
 
 /// The transfer set the settings ask for; for text, with the teacher's logits of it and of the
-/// test set, read where the teacher has not read them yet (awaiting `between(done, total)`
-/// after each slice).
+/// test set, read where the teacher has not read them yet in `share` of the rows (awaiting
+/// `between(done, total)` after each slice).
 pub(super) async fn transfer_set<F: std::future::Future<Output = ()>>(
     settings: &Settings,
     data: &Data,
     (teacher_cpu, fp): (&Network, u64),
+    share: Share,
     between: impl FnMut(usize, usize) -> F,
 ) -> crate::Result<(TransferSet, Option<KnownLogits>)> {
     let (transfer, to_read) = transfer_and_rows(settings, data, (teacher_cpu, fp))?;
@@ -118,7 +119,7 @@ pub(super) async fn transfer_set<F: std::future::Future<Output = ()>>(
         return Ok((transfer, shipped.map(|s| s.known.clone())));
     };
     if let Some(r) = to_read {
-        let rows = r.share(Share::WHOLE, transfer.dim);
+        let rows = r.share(share, transfer.dim);
         text.read_with_teacher(teacher_cpu, fp, rows, between)
             .await?;
     }
@@ -151,16 +152,11 @@ pub async fn first_pass<F: std::future::Future<Output = ()>>(
     share: Share,
     between: impl FnMut(usize, usize) -> F,
 ) -> crate::Result<Option<KnownLogits>> {
-    let Some(text) = &data.text else {
+    if data.text.is_none() {
         return Ok(None);
-    };
+    }
     let teacher_cpu = teacher.to_network(&Device::flex())?;
     let fp = fingerprint(teacher);
-    let (transfer, to_read) = transfer_and_rows(settings, data, (&teacher_cpu, fp))?;
-    if let Some(r) = to_read {
-        let rows = r.share(share, transfer.dim);
-        text.read_with_teacher(&teacher_cpu, fp, rows, between)
-            .await?;
-    }
-    Ok(Some(text.known(fp)))
+    let (_, known) = transfer_set(settings, data, (&teacher_cpu, fp), share, between).await?;
+    Ok(known)
 }

@@ -100,7 +100,8 @@ impl Session {
         let teacher_cpu = teacher_weights.to_network(&cpu)?;
         let text = data.text.clone();
         let fp = fingerprint(&teacher_weights);
-        let (transfer, known) = transfer_set(settings, data, (&teacher_cpu, fp), between).await?;
+        let (transfer, known) =
+            transfer_set(settings, data, (&teacher_cpu, fp), Share::WHOLE, between).await?;
         let (teacher_test_logits, teacher_grid) =
             teacher_views((&teacher_cpu, fp), data, known.as_ref(), &cpu)?;
         let student_shape = data.student_shape(&teacher_weights.architecture);

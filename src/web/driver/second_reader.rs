@@ -110,7 +110,10 @@ impl SecondReader {
 
     fn take(&mut self, message: FromTrainer, now: f64) -> Option<Heard> {
         if message == FromTrainer::Hello {
-            if let Link::Starting(link) = std::mem::replace(&mut self.link, Link::Off) {
+            // Only a starting link moves: taking any other out would drop a live worker.
+            if let Link::Starting(..) = self.link
+                && let Link::Starting(link) = std::mem::replace(&mut self.link, Link::Off)
+            {
                 self.link = Link::Up(link);
             }
             return None;
